@@ -339,7 +339,9 @@ def test_the_recorded_day_of_a_btc_positions_file_is_btc_s_fall(tmp_path: Path) 
     r = run_cli("solvency", "--positions", str(f), "--book", str(book), "--liquidity",
                 "calibrated", "--asset", "ETH")  # fmt: skip
     assert r.exit_code == 2 and r.stdout == ""
+    # the file's rows are read as the asset given: refused naming the file and its rows
+    # (session 25; before, run_solvency refused the book's symbol, naming no file)
     assert r.stderr.strip() == (
-        "error: --asset (ETH) is not the positions' asset (BTC: BTCUSDT): leave asset out, or "
-        "give BTC"
+        f"error: {f}: data row 1: symbol BTCUSDT (BTC) does not match --asset ETH; 1 more row "
+        "like it (data row 2); leave asset out, or give BTC"
     )

@@ -117,6 +117,9 @@ def test_no_cascade_prints_no_carry() -> None:
     row = {**_row(0.0), "carry_price_after": float("nan"), "carry_price_after_p10": None,
            "carry_price_after_p90": None}  # fmt: skip
     line = cli._shock_line(row)
-    assert "no cascade (--no-cascade); static book (bounds the carry) 2,249" in line
+    # with no carry, the static book bounds nothing: named for what it is (session 25)
+    assert "no cascade (--no-cascade); static book's instant cascade 2,249" in line
+    assert "bounds the carry" not in line
     assert "own carry" not in line and "nan" not in line
     assert "cascade's own carry 2,589 (10–90 %: 2,589–2,589)" in cli._shock_line(_row(0.0))
+    assert "static book (bounds the carry) 2,249" in cli._shock_line(_row(0.0))

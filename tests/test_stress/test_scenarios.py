@@ -161,7 +161,7 @@ def test_no_cascade_keeps_the_shocks_continuation_and_removes_only_the_books_imp
     effect while the cascade's own carry is about 0 (exch24).
     """
     from liqcascade.cascade import calibrated_cascade
-    from liqcascade.cascade._no_impact import crossed_usd, without_forced_orders
+    from liqcascade.cascade._no_impact import without_forced_orders
 
     grid = [-0.1, 0.05]
     pf = sample_portfolio(market.prices)
@@ -199,23 +199,9 @@ def test_no_cascade_keeps_the_shocks_continuation_and_removes_only_the_books_imp
     # the liquidations are counted along each path: the book draws' positions crossed
     n_draws = len(market.liquidity().draws) or 1
     per = cc.moves.size // (n_draws * len(books))  # rows: draw-major, then book draw
-    first = crossed_usd(books[0].positions, mid, mid * (1 + cc.moves[:per]), 1.0)
+    first = books[0].side(1.0).crossed_usd(mid * (1 + cc.moves[:per]), mid=mid)
     assert_same(cc.liquidated[:per], first, rtol=1e-12)
     assert_same(off["price_after"].iloc[0], mid * (1 + cc.move_median), rtol=1e-12)
-
-
-def test_crossed_usd_counts_the_moving_side_between_mid_and_the_extreme() -> None:
-    from liqcascade.cascade._no_impact import crossed_usd
-    from liqcascade.positions import PositionBook
-
-    side = np.array([1, 1, 1, -1, -1], np.int8)
-    liq = np.array([95.0, 90.0, 101.0, 105.0, 99.0])  # 101 long / 99 short: past at mid 100
-    entry = [110.0, 110.0, 110.0, 90.0, 90.0]
-    pos = PositionBook(side, [1.0, 2.0, 3.0, 1.0, 5.0], entry, [5.0] * 5, liq, liq)
-    got = crossed_usd(pos, 100.0, np.array([100.0, 95.0, 94.0, 90.0, 50.0]), 1.0)
-    assert_same(got, np.array([0.0, 95.0, 95.0, 275.0, 275.0]), rtol=1e-12)
-    got = crossed_usd(pos, 100.0, np.array([104.9, 105.0, 200.0]), -1.0)
-    assert_same(got, np.array([0.0, 105.0, 105.0]), rtol=1e-12)
 
 
 def test_no_shock_saturates_at_the_whole_book_unless_it_runs_out(

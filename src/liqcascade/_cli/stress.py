@@ -184,7 +184,9 @@ def _shock_line(r: dict[str, Any]) -> str:
 
     An extreme at the modelled order book's edge is marked (:data:`BOOK_EDGE_MARK`).
     Without the cascade (``carry_price_after`` NaN or None) the carry reads
-    ``no cascade (--no-cascade)``.
+    ``no cascade (--no-cascade)`` and the static book, with no carry to bound, is named
+    for what it is there: ``static book's instant cascade`` (the price the shock's forced
+    orders would reach through a book that never refills, left out of these paths).
     """
 
     def rng(key: str) -> str:
@@ -194,14 +196,14 @@ def _shock_line(r: dict[str, Any]) -> str:
     edge = BOOK_EDGE_MARK if _at_book_edge(r) else ""
     c = r.get("carry_price_after")
     no_carry = c is None or not math.isfinite(c)  # --no-cascade: no carry to show
-    carry = (
-        "no cascade (--no-cascade)"
+    carry, static = (
+        ("no cascade (--no-cascade)", "static book's instant cascade")
         if no_carry
-        else f"cascade's own carry {rng('carry_price_after')}"
+        else (f"cascade's own carry {rng('carry_price_after')}", "static book (bounds the carry)")
     )
     return (
         f"  shock {r['shock']:+.0%}: {r['asset']} 24 h extreme {rng('price_after')}{edge}; "
-        f"{carry}; static book (bounds the carry) "
+        f"{carry}; {static} "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
         f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
         f"P&L {r['portfolio_pnl_usd']:+,.0f} USD"

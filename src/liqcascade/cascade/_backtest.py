@@ -848,15 +848,6 @@ def estimated_market_at(
 # --------------------------------------------------------------------------- prediction
 
 
-def _other_side_notional(prepared: PreparedMarket, dirsign: float) -> tuple[FloatArray, FloatArray]:
-    """Liquidation prices (USD, sorted toward the other direction) and cumulative notional."""
-    s = prepared.side(-dirsign)
-    liq = -s.dirsign * s.pos_key  # |liq| in the other side's order
-    size = s.pos_size
-    cum = np.concatenate([[0.0], np.cumsum(size * liq)])
-    return liq, cum
-
-
 def event_seed(seed: int, ts: pd.Timestamp) -> int:
     """The Monte Carlo seed of the event at ``ts``: ``seed`` and the event's hour.
 
@@ -925,13 +916,9 @@ def predict_event(
         outs.append(resp.paths(p1, sig, z, grid))
     allp = np.vstack(outs)
     moves = allp[:, 0] / prev_close - 1.0
-    liq_liq, liq_cum = _other_side_notional(prepared, d)
-    back = allp[:, 3]
-    if d > 0:  # shorts at or below the highest index price
-        k = np.searchsorted(liq_liq, back, side="right")
-    else:  # longs at or above the lowest
-        k = np.searchsorted(-liq_liq, -back, side="right")
-    other = liq_cum[k]
+    # the other side: shorts at or below the highest index price of a fall's paths (longs
+    # at or above the lowest of a rise's), every one counted (no rule at the mid)
+    other = prepared.side(-d).crossed_usd(allp[:, 3])
     moving = allp[:, 2]
     longs, shorts = (moving, other) if d > 0 else (other, moving)
     # p10: the deeper end of a fall (the higher of a rise); magnitude quantiles

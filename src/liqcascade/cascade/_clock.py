@@ -122,7 +122,9 @@ def regime_scales(rng: np.random.Generator, n: int, dispersion: float) -> FloatA
 MAX_LATENT_DEPTH: float = 1e4
 
 
-#: ``LiquidityParams``' rules but ``latent_depth``'s: (name, rule, test of the value).
+#: ``LiquidityParams``' rules but ``latent_depth``'s and ``liquidation_fee``'s (the package's
+#: one fee rule, :func:`~liqcascade._limits.check_fraction`, as ``CascadeConfig`` and
+#: ``Exchange`` read it): (name, rule, test of the value).
 #: NaN fails each test; ``inf`` passes only the seconds' and the rate's (off, unlimited).
 _LIQUIDITY_RULES: tuple[tuple[str, str, Callable[[float], bool]], ...] = (
     ("resilience_half_life_s", "> 0 seconds (inf: off)", lambda v: v > 0),
@@ -135,7 +137,6 @@ _LIQUIDITY_RULES: tuple[tuple[str, str, Callable[[float], bool]], ...] = (
     ("mark_price_weight", "in [0, 1]", lambda v: 0 <= v <= 1),
     ("liquidation_rate_usd_s", "> 0 USD/s (inf: unlimited)", lambda v: v > 0),
     ("partial_chunk", "in (0, 1]", lambda v: 0 < v <= 1),
-    ("liquidation_fee", "in [0, 1)", lambda v: 0 <= v < 1),
 )
 
 
@@ -182,7 +183,7 @@ class LiquidityParams:
     partial_interval_s : float
         Seconds between chunks.
     liquidation_fee : float
-        Fee to the insurance fund, fraction of liquidated notional.
+        Fee to the insurance fund, fraction of liquidated notional, in [0, 1).
     """
 
     resilience_half_life_s: float = math.inf
@@ -209,6 +210,8 @@ class LiquidityParams:
             object.__setattr__(self, name, v)  # the float: a Decimal kept failed in the kernels
         depth = check_real(self.latent_depth, "latent_depth", least=0.0, most=MAX_LATENT_DEPTH)
         object.__setattr__(self, "latent_depth", depth)
+        fee = check_fraction(self.liquidation_fee, "liquidation_fee")
+        object.__setattr__(self, "liquidation_fee", fee)
 
     @classmethod
     def static(cls) -> LiquidityParams:
@@ -1170,7 +1173,7 @@ def calibrated_cascade(
         :mod:`liqcascade.cascade._no_impact`).
     """
     from liqcascade.cascade._engine import check_insurance_fund
-    from liqcascade.cascade._no_impact import crossed_usd, without_forced_orders
+    from liqcascade.cascade._no_impact import without_forced_orders
 
     check_same_asset(
         calibration.asset, prepared.positions.symbol, param="calibration", what="calibration"
@@ -1218,7 +1221,7 @@ def calibrated_cascade(
             resp = LiquidityResponse.of(walked[run_i], d, pdraw)
             out = resp.paths(p1, sig, z, dt, insurance_fund)
             if not impact:  # counted along the path, not forced
-                out[:, 2] = crossed_usd(run.positions, mid, out[:, 0], d)
+                out[:, 2] = run.side(d).crossed_usd(out[:, 0], mid=mid)
             outs.append(out)
             held = resp.paths(p1, flat, np.zeros((1, dt.size)), dt, insurance_fund)
             carry[g] = held[0, 0] / mid - 1.0

@@ -139,6 +139,42 @@ class PreparedSide:
             sb, ps, pb, BLOCK, mcum, mpos,
         )  # fmt: skip
 
+    def crossed_usd(self, extremes: Any, mid: float | None = None) -> FloatArray:
+        """Notional (USD, at the liquidation prices) of this side's positions each extreme crosses.
+
+        The one count of the positions a price path's extreme reaches over a fixed book
+        (no impact): the stress shocks without the cascade
+        (:mod:`~liqcascade.cascade._no_impact`) and the event back-test's other side
+        (:func:`~liqcascade.cascade._backtest.predict_event`). A position is crossed when
+        its liquidation price is at or beyond the extreme in the side's direction: a
+        long's at or above the lowest price of a fall (this side's ``dirsign`` +1), a
+        short's at or below the highest of a rise (−1). O(n + m log n) on the sorted
+        side, no sort.
+
+        Parameters
+        ----------
+        extremes : array-like of float
+            The furthest price of each path in the side's direction, USD.
+        mid : float, optional
+            The price before the move, USD: a position already at or past its
+            liquidation price there (a long whose ``liq_price >= mid``, a short whose
+            ``liq_price <= mid``) is not counted. None: every position of the side is.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            One figure per extreme, USD (``extremes``' shape).
+        """
+        s = self.dirsign
+        key = self.pos_key  # ascending: key = −(s · liq_price)
+        usd = self.pos_size * (-s * key)  # size · liq_price
+        first = 0 if mid is None else int(np.searchsorted(key, -s * float(mid), side="right"))
+        cum = np.concatenate(([0.0], np.cumsum(usd[first:])))
+        ext = np.asarray(extremes, dtype=np.float64)
+        k = np.searchsorted(key, -s * ext, side="right")  # crossed: key <= −(s · extreme)
+        out: FloatArray = cum[np.maximum(k - first, 0)]
+        return out
+
     def kernel_args(self) -> tuple[object, ...]:
         """Arguments of the kernels up to the shock."""
         return (

@@ -89,11 +89,21 @@ def more_rows(bad: np.ndarray, shown: int = 5) -> str:
 
 
 def row_error(
-    msg: str, i: int, file: str | None, *, item: str = "PositionBook: position", param: str
+    msg: str,
+    i: int,
+    file: str | None,
+    *,
+    item: str = "PositionBook: position",
+    param: str,
+    file_param: str | None = None,
 ) -> InputError:
-    """A file's ``FILE: data row N: MSG``, or a book's ``ITEM i: MSG`` (``param``) in Python."""
+    """A file's ``FILE: data row N: MSG``, or a book's ``ITEM i: MSG`` (``param``) in Python.
+
+    ``file_param``: the parameter a file's error names too (None: none, the file and
+    row say where).
+    """
     if file is not None:
-        return InputError(msg, file=file, row=i + 1)
+        return InputError(msg, file=file, row=i + 1, param=file_param)
     return InputError(f"{item} {i}: {msg}", param=param)
 
 
@@ -104,6 +114,8 @@ def refuse_first(
     message: Callable[[int], str],
     *,
     item: str = "PositionBook: position",
+    hint: str = "",
+    file_param: str | None = None,
 ) -> None:
     """Refuse the first position of ``bad`` (nothing when it is empty), as the files' rules do.
 
@@ -126,6 +138,10 @@ def refuse_first(
         ``message(i)``: what is wrong with position ``i`` (its values in the words).
     item : str, default "PositionBook: position"
         What a book built in Python calls position ``i`` (``"stops: stop"``).
+    hint : str, optional
+        What to do, after the message and the other rows (``"; HINT"``).
+    file_param : str, optional
+        The parameter a file's error names too (``param`` names it in Python).
 
     Raises
     ------
@@ -136,7 +152,8 @@ def refuse_first(
     if len(bad) == 0:
         return
     i = int(bad[0])
-    raise row_error(message(i) + (more_rows(bad) if file else ""), i, file, item=item, param=param)
+    msg = message(i) + (more_rows(bad) if file else "") + (f"; {hint}" if hint else "")
+    raise row_error(msg, i, file, item=item, param=param, file_param=file_param)
 
 
 def check_liq_side(

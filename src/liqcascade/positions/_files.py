@@ -206,6 +206,8 @@ def check_at_price(
     file: str | None,
     reference: str = "the book's mid",
     refuse_liquidated: bool = True,
+    liquidated_hint: str = "",
+    liquidated_param: str | None = None,
 ) -> None:
     """Refuse positions whose prices cannot hold at the reference ``price``.
 
@@ -235,6 +237,13 @@ def check_at_price(
         What ``price`` is, for the message (``"the current price"``, ``"--price"``).
     refuse_liquidated : bool, default True
         Also refuse rows already beyond their liquidation price at ``price``.
+    liquidated_hint : str, optional
+        What to do about a row already beyond its liquidation price, after its message
+        (``"; HINT"``): ``run_solvency`` at the size-weighted entry price says to give
+        ``mid``.
+    liquidated_param : str, optional
+        The parameter that refusal names, in a file's error too (``"mid"``); default
+        none for a file, ``"liq_price"`` for a book built in Python.
 
     Raises
     ------
@@ -260,8 +269,10 @@ def check_at_price(
     refuse_first(
         np.flatnonzero(beyond),
         file,
-        "liq_price",
+        liquidated_param or "liq_price",
         lambda i: f"already beyond its liquidation price {liq[i]:,.2f} at {reference} {p[i]:,.2f}",
+        hint=liquidated_hint,
+        file_param=liquidated_param,
     )
 
 
@@ -552,6 +563,32 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
     )
 
 
+def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
+    """Refuse rows whose stated symbol (or asset/coin cell) is another asset than ``asset``.
+
+    Blank cells, and a file without such a column, state nothing and pass.
+    """
+    from liqcascade.data import base_asset
+
+    want = str(asset).strip().upper()
+    stated = _row_symbols(df, "")  # "" where a row states nothing
+    own = np.asarray([base_asset(str(s)) if s else want for s in stated], dtype=object)
+    col = _symbol_column(df.columns) or "symbol"
+
+    def said(i: int) -> str:  # a symbol and its asset; an asset/coin cell as its asset
+        return f"{col} {stated[i]} ({own[i]})" if col == "symbol" else f"{col} {own[i]}"
+
+    bad = np.flatnonzero(own != want)
+    refuse_first(
+        bad,
+        str(p),
+        "asset",
+        lambda i: f"{said(i)} does not match asset {want}",
+        hint=f"leave asset out, or give {own[bad[0]]}" if bad.size else "",
+        file_param="asset",
+    )
+
+
 def read_given_positions(path: str | Path, param: str = "positions", **kwargs: Any) -> PositionBook:
     """:func:`read_positions` of a file given as the parameter ``param``, with rows.
 
@@ -621,6 +658,7 @@ def read_positions(
     reference_price: float | None = None,
     reference: str = "the book's mid",
     refuse_liquidated: bool = False,
+    asset: str | None = None,
 ) -> PositionBook:
     """Read a positions file into a :class:`PositionBook`, computing missing prices.
 
@@ -650,6 +688,10 @@ def read_positions(
     refuse_liquidated : bool, default False
         With ``reference_price``, also refuse a row already beyond its liquidation price
         at it (a liquidation map at that price; a cascade's book at its mid).
+    asset : str, optional
+        The asset the caller reads the file as (``solvency``'s ``asset``): a row whose
+        ``symbol`` (or ``asset``/``coin``) names another base asset is refused, naming
+        the file, row, symbol and asset (``param="asset"``); rows that name none pass.
 
     Returns
     -------
@@ -675,7 +717,8 @@ def read_positions(
         price or margin <= 0, leverage <= 0 or above the venue's maximum for the
         notional (Binance: the tier table), an unknown side, venue or margin mode, a
         Hyperliquid row of a coin without a known margin rule, a negative given price,
-        with ``reference_price`` a second asset or an entry 10x from it;
+        with ``reference_price`` a second asset or an entry 10x from it, with ``asset``
+        a row of another asset;
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
@@ -715,6 +758,8 @@ def read_positions(
             row=bad_v + 1,
         )
     symbols = _row_symbols(df, symbol)
+    if asset is not None:
+        _check_asset(df, asset, p)
     _check_hyperliquid_coins(df, venues, symbols, p)
     # Hyperliquid's export rules (cross by default, an empty liq_price) are its rows' only:
     # a row of another venue (its venue cell, or the caller's) in that layout is not one

@@ -49,7 +49,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import check_fraction, check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
-from liqcascade._symbols import base_asset, check_same_asset
+from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
@@ -147,15 +147,11 @@ def check_start(
         The first position that fails either rule.
     """
     words = _START_WORDS[source] if reference is None else reference
-    try:
-        check_at_price(positions.side, positions.entry_price, positions.liq_price, price,
-                       file=file, reference=words)  # fmt: skip
-    except InputError as exc:
-        if source != "entry" or "already beyond" not in str(exc):
-            raise
-        raise InputError(
-            f"{exc}; give mid (the price before the shock)", file=exc.file, param="mid"
-        ) from None
+    weighted = source == "entry"  # the fix is the price before the shock: give mid
+    check_at_price(positions.side, positions.entry_price, positions.liq_price, price,
+                   file=file, reference=words,
+                   liquidated_hint="give mid (the price before the shock)" if weighted else "",
+                   liquidated_param="mid" if weighted else None)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -486,14 +482,21 @@ class ScenarioOutcome:
         r = self.adl.get(policy) if policy is not None else None
         return self.fund_end_usd + (r.overshoot_usd if r is not None else 0.0)
 
-    def row(self, policy: str | None = None) -> dict[str, Any]:
-        """The CLI's per-scenario JSON object.
+    def adl_notional(self, policy: str | None) -> float:
+        """The notional ``policy``'s ADL force-closes, USD (0 without ADL).
+
+        No ADL (no bad debt, or ``policy`` not evaluated): 0.
 
         Parameters
         ----------
-        policy : str, optional
-            ADL policy whose force-closed notional is reported as ``adl_notional_usd``;
-            default the first policy evaluated.
+        policy : str or None
+            An ADL policy of :attr:`adl`; None: no ADL.
+        """
+        r = self.adl.get(policy) if policy is not None else None
+        return r.notional_usd if r is not None else 0.0
+
+    def row(self) -> dict[str, Any]:
+        """The CLI's per-scenario JSON object.
 
         Returns
         -------
@@ -503,9 +506,11 @@ class ScenarioOutcome:
             before ADL (one figure whichever policy comes first), and
             ``fund_before_adl_usd`` the same figure under the name that says so (the
             fund after each policy's ADL is that policy's: :meth:`fund_after_adl`).
+            ``adl_notional_usd`` is per policy, ``{policy: USD}`` over the policies
+            evaluated (:meth:`adl_notional`; empty without bad debt); until session 25
+            it was one figure, the first evaluated policy's, which another policy
+            order changed.
         """
-        pol = policy or (next(iter(self.adl)) if self.adl else None)
-        adl_notional = self.adl[pol].notional_usd if pol and pol in self.adl else 0.0
         return {
             "name": self.name,
             "shock": self.shock,
@@ -515,7 +520,7 @@ class ScenarioOutcome:
             "bad_debt_usd": self.bad_debt_usd,
             "fund_end_usd": self.fund_end_usd,
             "fund_before_adl_usd": self.fund_end_usd,
-            "adl_notional_usd": adl_notional,
+            "adl_notional_usd": {p: self.adl_notional(p) for p in self.adl},
             "reserve_ratio_end": self.reserve_ratio_end,
             "min_buffer": self.min_buffer,
             "survives": self.survives,
@@ -533,6 +538,7 @@ class ScenarioOutcome:
         """:meth:`row`'s figures flat: the interval's and the static bound's (``static_``)."""
         row = {k: v for k, v in self.row().items() if not isinstance(v, dict)}
         row["adl_policies"] = ", ".join(self.adl) or "none"
+        row.update({f"adl_notional_usd ({p})": self.adl_notional(p) for p in self.adl})
         row.update(self.interval or {})
         row.update({f"static_{k}": v for k, v in (self.static_upper_bound or {}).items()})
         return row
@@ -640,14 +646,11 @@ class SolvencyResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scenario."""
-        return pd.DataFrame(
-            [o.row(self.policies[0] if self.policies else None) for o in self.outcomes]
-        )
+        return pd.DataFrame([o.row() for o in self.outcomes])
 
     def to_dict(self) -> dict[str, Any]:
         """The ``liqcascade solvency --json`` object (ADL on :attr:`adl_outcome`)."""
         w = self.adl_outcome
-        primary = self.policies[0] if self.policies else None
         return {
             "engine": self.engine,
             "liquidity": self.liquidity,
@@ -657,7 +660,7 @@ class SolvencyResult:
             "liabilities_usd": self.exchange.liabilities,
             "reserves_usd": self.exchange.reserves,
             "n_positions": len(self.exchange.positions),
-            "scenarios": [o.row(primary) for o in self.outcomes],
+            "scenarios": [o.row() for o in self.outcomes],
             "min_buffer_survives": self.min_buffer_survives(),
             "breaks": self.breaks(),
             "adl_scenario": w.name,
@@ -1016,8 +1019,17 @@ def _run_asset(pos: PositionBook, asset: str | None) -> str:
 
     Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any,
     as do those of several symbols (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
-    :func:`~liqcascade.positions.read_positions`: their own asset is not known).
+    :func:`~liqcascade.positions.read_positions`: their own asset is not known). Such a
+    book without ``asset`` is refused (``param="asset"``): its own "asset" would be
+    ``MIXED``, a name no price, calibration or scenario has (until session 25 the run
+    went on as ``MIXED``).
     """
+    if asset is None and str(pos.symbol).strip().lower() == MIXED_SYMBOL:
+        raise InputError(
+            "the positions hold several symbols (mixed): their asset is not known; give "
+            "asset (one price moves every position: a book of one asset's contracts)",
+            param="asset",
+        )
     own = base_asset(pos.symbol)
     if asset is None:
         return own

@@ -185,10 +185,14 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
 
 
 def _exchange_book(
-    positions: Path | None, book: Path | None, asset: str, as_of: Any, oi_share: float,
+    positions: Path | None, book: Path | None, asset: str | None, as_of: Any, oi_share: float,
     accounts_per_cohort: int, mid: float | None, book_model: str,
 ) -> tuple[Any, Any, float | None, Any, dict[str, Any] | None]:  # fmt: skip
-    """``(positions, order book or None, mid, state or None, dust filter or None)``."""
+    """``(positions, order book or None, mid, state or None, dust filter or None)``.
+
+    ``asset``: the one given (None: the file's own; ETH for the estimated market). A
+    positions file read with one is refused where a row names another asset.
+    """
     if positions is not None:
         from liqcascade.positions import read_given_positions
 
@@ -198,8 +202,12 @@ def _exchange_book(
             from liqcascade.book import OrderBook
 
             order_book = OrderBook.from_file(_file(book, "book"))
+        # the price the run starts at checks the file: the mid given (the path engine's,
+        # beside a book too), else the book's (until session 25 a book's mid checked the
+        # file while the run started at the mid given)
+        if ref is None and order_book is not None:
             ref = order_book.mid
-        where = f"the mid of {book}" if book is not None else "the mid"
+        where = f"the mid of {book}" if mid is None and book is not None else "the mid"
         path = _file(positions, "positions")
         note = None
         if ref is None:  # neither book nor mid: the market's mid checks the file's unit
@@ -207,7 +215,7 @@ def _exchange_book(
         # an empty or header-only file is refused naming the parameter, as cascade and
         # liqmap do; rows liquidated at their own entry are read_positions' to refuse,
         # rows beyond their liquidation price at the price before the shock the caller's
-        pos = read_given_positions(path, reference_price=ref, reference=where)
+        pos = read_given_positions(path, reference_price=ref, reference=where, asset=asset)
         if note is not None:  # once the file is read: a refused file prints its error alone
             import logging
 
@@ -225,7 +233,9 @@ def _exchange_book(
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.solvency._market import estimated_exchange_market, split_accounts
 
-    spec = MarketSpec(asset, as_of, share=oi_share, with_stops=False, book_model=book_model)
+    spec = MarketSpec(
+        asset or "ETH", as_of, share=oi_share, with_stops=False, book_model=book_model
+    )
     state = estimated_market(spec)
     cohorts, order_book = estimated_exchange_market(oi_share=oi_share, state=state)
     pos = split_accounts(cohorts, accounts_per_cohort, min_notional=DUST_USD)
@@ -386,7 +396,7 @@ def run_solvency_request(
     share = EXCHANGE_OI_SHARE if oi_share is None else oi_share
     per_cohort = ACCOUNTS_PER_COHORT if accounts_per_cohort is None else accounts_per_cohort
     pos, order_book, mid, state, dust = _exchange_book(
-        positions, book, asset or "ETH", as_of, share, per_cohort, mid,
+        positions, book, asset, as_of, share, per_cohort, mid,
         "identified" if book_model is None else book_model,
     )  # fmt: skip
     if engine == "auto":

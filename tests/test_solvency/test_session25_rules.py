@@ -1,0 +1,160 @@
+"""Session 25: solvency's scenario row per ADL policy; a book of several symbols.
+
+- The scenario row's ``adl_notional_usd`` was the first evaluated policy's notional
+  (another policy order, another figure, under a name that did not say so): it is
+  ``{policy: USD}`` now, as the fund after ADL is per policy (``fund_after_adl``).
+- ``run_solvency`` on a book of several symbols (``symbol="mixed"``) without ``asset``
+  ran as the asset ``MIXED`` (a scenario "no hourly prices of MIXED"): refused now,
+  naming ``asset``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.positions import read_positions
+from liqcascade.solvency import Exchange, SolvencyResult, StressScenario, run_solvency
+from liqcascade.solvency._adl import AdlPolicy
+from liqcascade.solvency._exchange import _run_asset
+from test_solvency.test_exchange import _book
+
+TOL = 1e-9
+
+
+def _outcome(policies: tuple[AdlPolicy, ...]) -> SolvencyResult:
+    ex = Exchange(_book(), insurance_fund=50.0, mid=2000.0)
+    return run_solvency(ex, [StressScenario("s", -0.08)], engine="path", whole_positions=True,
+                        policies=policies)  # fmt: skip
+
+
+def test_adl_notional_is_per_policy_whatever_the_order() -> None:
+    a = _outcome(("binance", "socialized"))
+    b = _outcome(("socialized", "binance"))
+    ra, rb = a.to_dict()["scenarios"][0], b.to_dict()["scenarios"][0]
+    assert set(ra["adl_notional_usd"]) == {"binance", "socialized"}
+    for p in ("binance", "socialized"):
+        want = a.outcomes[0].adl[p].notional_usd
+        assert ra["adl_notional_usd"][p] == pytest.approx(want, abs=TOL)
+        assert rb["adl_notional_usd"][p] == pytest.approx(want, abs=TOL)
+        assert a.outcomes[0].adl_notional(p) == pytest.approx(want, abs=TOL)
+    # the whole-position queue closes more than the pro-rata one: the figures differ, so
+    # one number for both depended on which policy came first
+    assert ra["adl_notional_usd"]["binance"] > ra["adl_notional_usd"]["socialized"] + 1.0
+    assert a.outcomes[0].adl_notional(None) == 0.0
+    assert a.outcomes[0].adl_notional("optimal") == 0.0  # not evaluated
+    assert "adl_notional_usd (binance)" in a.outcomes[0]._repr_html_()
+
+
+def test_adl_notional_is_empty_without_bad_debt() -> None:
+    ex = Exchange(_book(), insurance_fund=1e6, mid=2000.0)
+    res = run_solvency(ex, [StressScenario("s", -0.08)], engine="path")
+    assert res.outcomes[0].bad_debt_usd == 0.0
+    assert res.to_dict()["scenarios"][0]["adl_notional_usd"] == {}
+
+
+def _mixed(tmp_path: Path, second: str) -> Path:
+    f = tmp_path / "mixed.csv"
+    rows = ("side,size,entry_price,leverage,symbol", "long,1,3000,10,ETHUSDT",
+            f"long,1,3000,10,{second}")  # fmt: skip
+    f.write_text("\n".join(rows) + "\n")
+    return f
+
+
+def test_a_book_of_several_symbols_needs_an_asset(tmp_path: Path) -> None:
+    pos = read_positions(_mixed(tmp_path, "ETH-PERP"))
+    assert pos.symbol == "mixed"
+    with pytest.raises(InputError, match=r"several symbols \(mixed\).*give asset") as e:
+        _run_asset(pos, None)
+    assert e.value.param == "asset"
+    with pytest.raises(InputError, match=r"several symbols") as e:
+        run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)])
+    assert e.value.param == "asset"
+    # one asset's two contracts, the asset given: runs
+    res = run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)], asset="ETH")
+    assert res.outcomes[0].final_price == pytest.approx(2700.0, rel=1e-12)
+    assert _run_asset(pos, "eth") == "ETH"
+
+
+def _weighted_past(tmp_path: Path) -> Path:
+    # the size-weighted entry price is 1,950, where the long (liq 1,960) is already past
+    f = tmp_path / "p.csv"
+    f.write_text(
+        "side,size,entry_price,margin,liq_price,bankruptcy_price\n"
+        "long,1,2000,40,1960,1950\nlong,1,1900,190,1720,1710\n"
+    )
+    return f
+
+
+def test_the_weighted_entry_refusal_names_its_row(tmp_path: Path) -> None:
+    """check_at_price takes the hint and the parameter: no string matching, the row kept."""
+    from liqcascade.solvency import run_solvency_request
+
+    f = _weighted_past(tmp_path)
+    with pytest.raises(InputError) as e:
+        run_solvency_request(0.0, positions=f, scenarios=[StressScenario("s", -0.05)])
+    assert (e.value.param, e.value.file, e.value.row) == ("mid", str(f), 1)
+    assert str(e.value) == (
+        f"{f}: data row 1: already beyond its liquidation price 1,960.00 at the price before "
+        f"the shock (size-weighted entry price of {f}) 1,950.00; give mid (the price before "
+        "the shock)"
+    )
+
+
+def test_the_weighted_entry_refusal_of_a_book_built_in_python(tmp_path: Path) -> None:
+    pos = read_positions(_weighted_past(tmp_path))  # as a book built in Python: no file named
+    with pytest.raises(InputError) as e:
+        run_solvency(Exchange(pos, 0.0), [StressScenario("s", -0.05)], engine="path")
+    assert e.value.param == "mid" and e.value.file is None
+    assert str(e.value) == (
+        "PositionBook: position 0: already beyond its liquidation price 1,960.00 at the price "
+        "before the shock (the size-weighted entry price) 1,950.00; give mid (the price "
+        "before the shock)"
+    )
+
+
+def test_check_at_price_takes_the_hint_and_the_parameter() -> None:
+    import numpy as np
+
+    from liqcascade.positions import check_at_price
+
+    side, entry, liq = np.array([1, 1]), np.array([100.0, 100.0]), np.array([99.0, 90.0])
+    with pytest.raises(InputError) as e:
+        check_at_price(side, entry, liq, 98.0, file="f.csv", liquidated_hint="do this",
+                       liquidated_param="mid")  # fmt: skip
+    assert str(e.value).endswith("at the book's mid 98.00; do this")
+    assert (e.value.param, e.value.row) == ("mid", 1)
+    with pytest.raises(InputError) as e:  # without them: as before
+        check_at_price(side, entry, liq, 98.0, file="f.csv")
+    assert str(e.value).endswith("at the book's mid 98.00") and e.value.param is None
+
+
+def test_path_engine_with_book_and_mid_checks_the_file_at_the_mid(tmp_path: Path) -> None:
+    """``--engine path --book B --mid M`` starts at M: the file's unit check reads M too.
+
+    It read the book's mid: longs entered near 25,000, the price the run starts at, were
+    refused as 12.5x the book's mid of 2,000, which the path engine never walks.
+    """
+    from clihelpers import run_cli
+    from test_solvency.test_start_and_adl_rules import _book_file
+
+    f = tmp_path / "longs.csv"
+    f.write_text(
+        "side,size,entry_price,margin,liq_price,bankruptcy_price\n"
+        "long,1,25000,1250,23875,23750\nlong,2,25000,5000,22625,22500\n"
+    )
+    book = _book_file(tmp_path, 2000.0)
+    args = ["solvency", "--positions", str(f), "--book", str(book), "--engine", "path"]
+    ok = run_cli(*args, "--mid", "25000", "--scenario=-5%", "--json")
+    assert ok.exit_code == 0, ok.stderr
+    assert ok.json()["pre_shock_price"]["usd"] == pytest.approx(25000.0, rel=1e-12)
+    # 10x from the price the run starts at is still a unit error, named at that price
+    r = run_cli(*args, "--mid", "300000", "--scenario=-5%")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == (
+        f"error: {f}: data row 1: entry_price 25,000 is 0.0833x the mid 300,000: more than "
+        "10x away from it is a unit error (prices are USD per coin); 1 more row like it "
+        "(data row 2)"
+    )
