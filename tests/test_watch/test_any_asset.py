@@ -7,6 +7,7 @@ fails as without a network), so each line is made from the store alone.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,21 @@ def test_unknown_asset_and_future_since_are_refused(sol_store: Path) -> None:
         lines = r.stderr.strip().splitlines()
         assert r.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error:")
         assert what in lines[0]
+
+
+def test_a_replay_of_a_store_asset_reads_its_book_totals_and_writes_nothing(
+    sol_store: Path,
+) -> None:
+    """Was "no all-venue futures order-book totals for SOL: not in the store and not
+    bundled": the replay's scratch store shared the calibrations only."""
+    from liqcascade.live import run_replay
+
+    before = hashlib.sha256(sol_store.read_bytes()).hexdigest()
+    lines: list[dict[str, Any]] = []
+    opts = WatchOptions(asset="SOL", store=sol_store, draws=2, liquidity="static")
+    res = run_replay(opts, "2025-07-30 02:00/2025-07-30 04:00", emit=lines.append,
+                     log=lambda s: None)  # fmt: skip
+    assert res.intervals == len(lines) == 2 and lines[0]["asset"] == "SOL"
+    assert all(ln["replay"] and ln["figures_at_price"] for ln in lines)
+    assert all(1e5 < ln["notional_5pct_usd"] < 1e10 for ln in lines)  # USD, the store's depth
+    assert hashlib.sha256(sol_store.read_bytes()).hexdigest() == before  # nothing written

@@ -14,7 +14,8 @@ no live depth and its market's depth is the calibrated one.
 that exchange and a clock that stands at each recorded hourly close of the window in
 turn: no sleeping, no network. The data are the store's when it holds the window, else
 the bundled data. A replay never writes to the user's store: the watcher's appends go
-to a scratch store that is deleted at the end (a live store never holds replayed rows).
+to a scratch store that is deleted at the end (a live store never holds replayed rows),
+which gets a copy of the asset's series no venue serves (its order-book totals...).
 """
 
 from __future__ import annotations
@@ -501,6 +502,7 @@ def run_replay(
     with tempfile.TemporaryDirectory(prefix="liqcascade-replay-") as tmp:
         scratch = Path(tmp) / "replay.duckdb"
         _share_calibrations(options.store, scratch)
+        _share_series(options.store, scratch, asset)
         opts = replace(options, exchanges=(ex,), store=scratch, interval=3600.0,
                        max_iterations=n, since=since.isoformat())  # fmt: skip
         res = run_watch(opts, emit=line, clock=lambda: ex.now_ms, sleep=lambda _s: None,
@@ -535,6 +537,40 @@ def _store_missing(store: Any) -> bool:
     with Store(store, read_only=True) as st:
         st.list_series(gaps=False)
     return False
+
+
+#: The kinds the recorded exchange serves (the watcher stores them in the scratch itself).
+_SERVED = ("ohlcv", "open_interest", "funding", "liquidations")
+
+
+def _share_series(store: Any, scratch: Path, asset: str) -> None:
+    """Copy the user's store's other series of ``asset`` into the scratch store.
+
+    The series a recorded venue does not serve (the order-book totals, taker volumes,
+    long/short ratios...) are read from the user's store read-only and written to the
+    scratch, so the replay's market reads them as a watch on that store would (a
+    bundled asset's fall back to the bundle as before). Live depth snapshots stay out:
+    a replay has no live book (its depth is the calibrated one).
+    """
+    from liqcascade.data import SeriesFrame, Store, base_asset
+
+    if store is False or not Store(store).exists:
+        return
+    with Store(store, read_only=True) as st:
+        ls = st.list_series(gaps=False)
+        keep = (ls["symbol"].map(base_asset) == asset) & ~ls["kind"].isin(_SERVED)
+        keep &= ls["interval"] != "events"
+        frames = []
+        for r in ls[keep].to_dict("records"):
+            kind, venue, symbol, interval = (
+                str(r[c]) for c in ("kind", "venue", "symbol", "interval")
+            )
+            df = st.read(kind, venue=venue, symbol=symbol, interval=interval)
+            df = df.drop(columns=["venue", "symbol", "interval"])
+            frames.append(SeriesFrame(kind, venue, symbol, interval, df, file="replay"))
+    if frames:
+        with Store(scratch) as sc:
+            sc.ingest(frames)
 
 
 def _share_calibrations(store: Any, scratch: Path) -> None:
