@@ -67,10 +67,14 @@ def test_stops_commands_run_on_sol(sol_store: Path) -> None:
     m = d["market"]
     assert m["asset"] == "SOL" and 100 < m["mid"] < 250  # BTC 82,550 / 500
     assert d["liq_price"] < d["stop_price"] < 165
+    # whose tier table the liquidation price used (was silent: ETHUSDT's)
+    tiers = d["model_figures"]["liq_price"]
+    assert tiers.startswith("margin tiers: ETHUSDT's, no SOLUSDT table") and tiers in m["caveats"]
     text = run_cli("stops", "recommend", "--asset", "SOL", "--side", "long", "--entry", "165",
                    "--size", "1000", "--leverage", "5", "--as-of", "2025-03-31",
                    env=env)  # fmt: skip
     assert text.exit_code == 0, text.stderr
+    assert f"\nliq_price: {tiers}\n" in text.stdout
     assert text.stdout.startswith(
         f"market SOL at 2025-03-31 20:00 UTC (bar closed 2025-04-01 00:00), mid {m['mid']:,.2f}"
         "; series from the store (sol.duckdb): open interest, prices, book totals, funding, "

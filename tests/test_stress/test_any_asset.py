@@ -63,6 +63,10 @@ def _common(out: dict) -> None:
     # dollar figures of BTC's order (real data: tens of millions at a quarter of the depth)
     assert 1e6 < m["long_notional_usd"] < 1e9 and 1e6 < m["short_notional_usd"] < 1e9
     assert out["portfolio_tiers"] == {"SOL": "ETHUSDT"}  # no packaged SOLUSDT table
+    # said, as the market's caveats say it (was silent: ETH's tiers for SOL's positions)
+    tiers = "margin tiers: ETHUSDT's, no SOLUSDT table"
+    assert [c[: len(tiers)] for c in out["portfolio_caveats"]] == [tiers]
+    assert out["portfolio_caveats"][0] in m["caveats"]
 
 
 def test_shock_runs_on_sols_own_market(sol_store: Path, portfolio: Path) -> None:

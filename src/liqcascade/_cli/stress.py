@@ -24,8 +24,9 @@ def _render(result: dict[str, Any]) -> None:
     if market:
         out.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     if result.get("portfolio_file"):
-        out.print(f"portfolio: {result['portfolio_file']} ({result['n_positions']} positions)",
-                  soft_wrap=True, markup=False)  # fmt: skip
+        tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or ())
+        out.print(f"portfolio: {result['portfolio_file']} ({result['n_positions']} positions)"
+                  f"{tiers}", soft_wrap=True, markup=False)  # fmt: skip
     label = str(result["label"])
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)

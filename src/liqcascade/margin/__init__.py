@@ -66,6 +66,7 @@ from liqcascade.margin._tiers import (
     load_tiers,
     max_leverage,
     packaged_symbols,
+    tiers_caveat,
 )
 
 __all__ = [
@@ -114,5 +115,6 @@ __all__ = [
     "max_leverage_for",
     "packaged_symbols",
     "register_venue",
+    "tiers_caveat",
     "venue_rules",
 ]

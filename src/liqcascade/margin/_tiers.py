@@ -329,6 +329,33 @@ def asset_tiers(asset: str) -> str:
     return c if c in packaged_symbols() else FALLBACK_TIERS
 
 
+def tiers_caveat(asset: str) -> str | None:
+    """The caveat of an asset whose positions use :data:`FALLBACK_TIERS` (None: its own table).
+
+    One wording for every command that applies :func:`asset_tiers` (the estimated
+    market's ``caveats``, ``stops recommend``, ``stress --portfolio``).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"SOL"``).
+
+    Returns
+    -------
+    str or None
+        ``"margin tiers: ETHUSDT's, no SOLUSDT table (...)"``, or None for a contract
+        whose table ships.
+    """
+    c = contract_symbol(asset)
+    if asset_tiers(asset) == c:
+        return None
+    return (
+        f"margin tiers: {FALLBACK_TIERS}'s, no {c} table ({asset}'s liquidation prices and "
+        f"leverage caps are Binance {FALLBACK_TIERS}'s; packaged: "
+        f"{', '.join(packaged_symbols())})"
+    )
+
+
 def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     """Load a tier table: a packaged symbol, a CSV/Parquet file, or a table (returned as is).
 

@@ -55,7 +55,7 @@ from liqcascade.book import (
     snapshot_at,
 )
 from liqcascade.errors import InputError
-from liqcascade.margin import contract_symbol
+from liqcascade.margin import contract_symbol, tiers_caveat
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
 from liqcascade.market._params import BINANCE_BOOK_SHARE, MARKET_PARAMS_FILE
 from liqcascade.positions import PositionBook, StopBook
@@ -788,9 +788,8 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         )
         whole, positions, stops = redraw(params)
         model = "identified"
-    caveat = _stale_liquidity_caveat(inputs.asset, close, spec.store)
-    if caveat:
-        caveats.append(caveat)
+    caveats += [c for c in (_stale_liquidity_caveat(inputs.asset, close, spec.store),
+                            tiers_caveat(inputs.asset)) if c]  # fmt: skip
     row = book_totals_at(inputs.book_totals, close)
     beta, sources["depth_beta"] = beta_for(inputs.asset, inputs.book_totals, close)
     caveat = _beta_caveat(beta, sources["depth_beta"], close)

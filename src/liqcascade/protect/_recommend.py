@@ -495,7 +495,8 @@ class StopRecommendation(SummaryDict):
     model_figures : dict
         For ``distance``, ``expected_slippage`` and ``avoided_clusters``: what the
         figure rests on and whether it has an interval (they are model figures; none is
-        validated stop by stop).
+        validated stop by stop); ``liq_price`` too when the asset's contract has no
+        packaged tier table (:func:`liqcascade.margin.tiers_caveat`: whose table is used).
     side : str
         ``"long"`` or ``"short"``.
     entry : float
@@ -1061,6 +1062,9 @@ def _model_figures(
             "model figure, no interval: one round through the estimated book as displayed "
             "(static: an upper bound)"
         )
+    from liqcascade.margin import tiers_caveat
+
+    tiers = tiers_caveat(state.asset)  # whose tier table the liquidation price used
     return {
         "distance": vol,
         "expected_slippage": slip,
@@ -1068,6 +1072,7 @@ def _model_figures(
             "model figure, no interval: clusters of the liquidation map of the estimated "
             "positions (inferred from open interest) and modelled stops, not observed ones"
         ),
+        **({"liq_price": tiers} if tiers else {}),
     }
 
 

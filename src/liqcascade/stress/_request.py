@@ -30,6 +30,7 @@ from typing import Any
 
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade.errors import InputError, row_ref
+from liqcascade.margin import tiers_caveat
 from liqcascade.stress._scenarios import NoHourlyPrices, check_horizon_days
 
 __all__ = ["MONTE_CARLO_DEFAULTS", "SAMPLE", "StressRun", "run_stress_request"]
@@ -60,6 +61,10 @@ class StressRun:
         # the Binance tier table each asset's liquidation prices used (ETHUSDT's for a
         # contract whose table the package does not ship)
         out["portfolio_tiers"] = dict(getattr(self.result.portfolio, "tiers", {}) or {})
+        # and the caveat of each asset that got the fallback (as ``market.caveats`` words it)
+        out["portfolio_caveats"] = [
+            c for c in map(tiers_caveat, sorted(out["portfolio_tiers"])) if c is not None
+        ]
         eth = self.result.asset == "ETH"
         if self.result.scenario == "shock" and self.result.table is not None:
             rows = self.result.table.to_dict(orient="records")
