@@ -78,6 +78,18 @@ class AssetValidation:
     # no Hyperliquid positions of the asset are bundled)
     params_latest: dict[str, Any]
     suspects: pd.DataFrame | None = None  # recorded bars flagged in the test period
+    #: Block-bootstrap refits of each fit that predicts a month of the test period (the
+    #: band is drawn over the fit and these): the fewest is what the band rests on.
+    refits: tuple[int, ...] = ()
+
+    @property
+    def band_sets(self) -> int | None:
+        """Parameter sets behind the daily band: the main fit and its fewest refits."""
+        return 1 + min(self.refits) if self.refits else None
+
+    def band_is_thin(self) -> bool:
+        """Whether the band rests on fewer than :data:`MIN_BAND_SETS` parameter sets."""
+        return self.band_sets is not None and self.band_sets < MIN_BAND_SETS
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -166,7 +178,10 @@ def compute(ctx: ReportContext) -> ValidationView:
     hl = datasets.load_hyperliquid_positions()
     out = []
     for a in ctx.assets:  # every asset of the report, from its own frames and calibration
-        latest = load_asset_calibration(a, store=_store()).latest
+        cal = load_asset_calibration(a, store=_store())
+        latest, bt = cal.latest, ctx.identified(a)
+        used = {m["fit_month"] for m in bt.months if m.get("fit_month")}
+        refits = tuple(len(f.bootstrap) for f in cal.fits if f.month in used)
         # the bundled Hyperliquid positions hold ETH and BTC only (None otherwise); the
         # run's one check, which the cascade and solvency sections read too
         check = distance_check(ctx, a)
@@ -179,9 +194,10 @@ def compute(ctx: ReportContext) -> ValidationView:
         out.append(
             AssetValidation(
                 asset=a,
-                backtest=ctx.identified(a),
+                backtest=bt,
                 check=check,
                 params_latest=latest.params.to_dict(),
+                refits=refits,
             )
         )
     return ValidationView([_with_suspects(av) for av in out])
@@ -379,7 +395,7 @@ def _asset_line(av: AssetValidation) -> str:
         f"{av.asset}: daily correlation {_c(_r(m, 'corr_daily'), 2)} against the range "
         f"baseline's {_c(_r(m, 'range_baseline_corr_daily'), 2)} (|return| × OI "
         f"{_c(_r(m, 'baseline_corr_daily'), 2)}); shorts {_c(_r(m, 'corr_daily_short'), 2)}; "
-        f"{coverage_words(_r(m, 'coverage_90_daily'), av.days())}. "
+        f"{coverage_words(_r(m, 'coverage_90_daily'), av.days(), av.band_sets)}. "
         + (
             "Beats the range baseline on all six comparisons (strictly)."
             if not miss
@@ -393,18 +409,30 @@ def _asset_line(av: AssetValidation) -> str:
 COVERAGE_NOMINAL = 0.90
 """The share of days a 5–95 % band should hold."""
 
+MIN_BAND_SETS = 10
+"""Fewest parameter sets (the main fit and its refits) whose band's coverage is a test.
 
-def coverage_words(cov: float | None, days: int | None) -> str:
+Over fewer, the band's width is mostly a few refits' spread: its coverage is printed
+but said not to be a coverage test (a store asset calibrated with ``--bootstrap 2``)."""
+
+
+def coverage_words(cov: float | None, days: int | None, sets: int | None = None) -> str:
     """``"97 % of days inside the 5–95 % band (nominal 90 %: the band is too wide)"``.
 
     The band is called too wide (too narrow) when an exact two-sided binomial test of
     the days inside it against 90 % rejects at 5 %, treating days as independent (they
     are not quite: it leans toward a verdict); otherwise only the nominal is given.
-    Without the number of days, no verdict.
+    Without the number of days, no verdict. With fewer than :data:`MIN_BAND_SETS`
+    parameter sets behind the band (``sets``), no verdict either: it says so.
     """
     if cov is None:
         return "no band coverage (no band)"
     head = f"{pct(cov, 0)} of days inside the 5–95 % band (nominal {pct(COVERAGE_NOMINAL, 0)}"
+    if sets is not None and sets < MIN_BAND_SETS:
+        return head + (
+            f"; the band rests on {sets} parameter set{'s' if sets != 1 else ''}, fewer than "
+            f"{MIN_BAND_SETS}: not a coverage test)"
+        )
     if not days:
         return head + ")"
     from scipy.stats import binomtest
@@ -520,7 +548,7 @@ def prose(v: ValidationView) -> Prose:
             else "+ a floor. "
         )
         + "The band is the fitted law's predictive "
-        "distribution over the main fit and 10 block-bootstrap refits (5th and 95th "
+        f"distribution over the main fit and {_refit_words(v)} (5th and 95th "
         "percentiles), with a day-shared part set on the fitting window; each baseline's "
         "one scale is fitted on the fitting window only.",
         "Model against baseline: each difference of daily correlation (model − range "
@@ -539,6 +567,21 @@ def prose(v: ValidationView) -> Prose:
     ]
     checks = {av.asset: av.check for av in v.assets if av.check is not None}
     return Prose(take, method, [_claim(v, intrabar), *filter(None, [distance_claim(checks)])])
+
+
+def _refit_words(v: ValidationView) -> str:
+    """``"10 block-bootstrap refits"``, or per asset when they differ (``"ETH 10, SOL 2"``)."""
+    counts = {av.asset: (min(av.refits), max(av.refits)) for av in v.assets if av.refits}
+    if not counts:
+        return "its block-bootstrap refits"
+    if len(set(counts.values())) == 1:
+        lo, hi = next(iter(counts.values()))
+        n = str(lo) if lo == hi else f"{lo}–{hi}"
+        return f"{n} block-bootstrap refit{'s' if hi != 1 else ''}"
+    each = ", ".join(
+        f"{a} {lo}" if lo == hi else f"{a} {lo}–{hi}" for a, (lo, hi) in counts.items()
+    )
+    return f"its block-bootstrap refits ({each})"
 
 
 #: The claim of the validation section (liquidation heatmaps), as the table states it.
@@ -641,6 +684,11 @@ def summary(v: ValidationView) -> dict[str, Any]:
                 else {**av.check.attrs, "table": av.check.to_dict()},
                 "params_latest": av.params_latest,
                 "suspect_bars_in_test_period": suspect_rows(av.suspects),
+                # what the band rests on (the front page's claim row words it)
+                "scored_days": av.days(),
+                "band_refits": list(av.refits),
+                "band_parameter_sets": av.band_sets,
+                "band_is_coverage_test": None if av.band_sets is None else not av.band_is_thin(),
             }
             for av in v.assets
         },

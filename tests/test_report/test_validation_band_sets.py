@@ -1,0 +1,57 @@
+"""The validation section's band: how many parameter sets it rests on (session 25).
+
+The method text said "the main fit and 10 block-bootstrap refits" whatever the fits
+held; a store asset calibrated with two refits got the same words and a coverage
+read as a test of a band drawn over three parameter sets.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from liqcascade.report._validation_section import (
+    MIN_BAND_SETS,
+    AssetValidation,
+    ValidationView,
+    _asset_line,
+    coverage_words,
+    prose,
+    summary,
+)
+
+START = pd.Timestamp("2025-03-01", tz="UTC")
+
+
+def _av(asset: str, refits: tuple[int, ...], days: int = 40, cov: float = 0.6) -> AssetValidation:
+    m = {"days": float(days), "coverage_90_daily": cov, "corr_daily": 0.5}
+    bt = SimpleNamespace(metrics_out_of_sample=m, recorded_bars=6 * days, start=START,
+                         end=START + pd.Timedelta(days=days - 1), months=[])  # fmt: skip
+    return AssetValidation(asset, bt, None, {}, refits=refits)
+
+
+def _method(*avs: AssetValidation) -> str:
+    return next(t for t in prose(ValidationView(list(avs))).method if "The band is" in t)
+
+
+def test_the_method_names_the_refits_the_fits_hold() -> None:
+    assert "over the main fit and 10 block-bootstrap refits (5th" in _method(_av("ETH", (10, 10)))
+    assert "over the main fit and 2 block-bootstrap refits (5th" in _method(_av("SOL", (2,)))
+    both = _method(_av("ETH", (10,)), _av("SOL", (2,)))
+    assert "the main fit and its block-bootstrap refits (ETH 10, SOL 2) (5th" in both
+
+
+def test_a_band_on_too_few_sets_is_not_a_coverage_test() -> None:
+    sol = _av("SOL", (2,))
+    assert sol.band_sets == 3 and sol.band_is_thin() and MIN_BAND_SETS == 10
+    line = _asset_line(sol)
+    assert "60 % of days inside the 5–95 % band (nominal 90 %; the band rests on 3 " in line
+    assert "fewer than 10: not a coverage test)" in line and "too narrow" not in line
+    # eleven sets: the binomial verdict as before (60 % of 40 days is too narrow)
+    assert coverage_words(0.6, 40, 11) == coverage_words(0.6, 40)
+    assert coverage_words(0.6, 40).endswith(": the band is too narrow)")
+    s = summary(ValidationView([sol, _av("ETH", (10, 9))]))["assets"]
+    assert s["SOL"]["band_parameter_sets"] == 3 and s["SOL"]["band_is_coverage_test"] is False
+    assert s["ETH"]["band_parameter_sets"] == 10 and s["ETH"]["band_is_coverage_test"] is True
+    assert s["SOL"]["scored_days"] == 40 and s["ETH"]["band_refits"] == [10, 9]
