@@ -58,7 +58,7 @@ OCTOBER_WINDOWS: dict[str, OctoberWindow] = {
         ),
         OctoberWindow(
             "replay",
-            "two-day replay, Bybit perpetual 15-minute bars (BTC: hourly)",
+            "two-day replay, Bybit perpetual 15-minute bars (ETH; another asset: its hourly bars)",
             f"{_DAY} 00:00 to {OCT_2025.last_day:%m-%d} 24:00 UTC; "
             "move = last close / first open - 1, "
             "low = lowest low / first open - 1",
@@ -80,6 +80,19 @@ OCTOBER_WINDOWS: dict[str, OctoberWindow] = {
     )
 }
 """Every window of the 2025-10-10 move the report uses, by key."""
+
+
+def replay_window_name(asset: str) -> str:
+    """The 2025-10-10 replay's window as a report on ``asset`` uses it (bars named).
+
+    ETH's replay walks Bybit's 15-minute perpetual bars; any other asset its own hourly
+    bars (a store's or the bundled ones: the finer source holds ETH only), as
+    :func:`liqcascade.stress.replay_bars` reads them.
+    """
+    a = asset.upper()
+    if a == "ETH":
+        return "two-day replay, Bybit perpetual 15-minute bars"
+    return f"two-day replay, {a}'s hourly bars (the 15-minute source holds ETH only)"
 
 
 def october_move(key: str, asset: str = "ETH") -> dict[str, float]:

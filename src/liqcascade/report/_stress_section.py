@@ -29,7 +29,7 @@ from liqcascade.report._format import (
     signed_num,
     usd,
 )
-from liqcascade.report._october import OCTOBER_WINDOWS, after_note
+from liqcascade.report._october import OCTOBER_WINDOWS, after_note, replay_window_name
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -1192,7 +1192,7 @@ def _method(
         "'calibrated cascade below the recorded low' prints that difference (hundredths "
         "of a percent). The recorded lows already hold whatever cascade happened then.",
         "The 2025-10-10 replay's window: "
-        f"{OCTOBER_WINDOWS['replay'].name} ({OCTOBER_WINDOWS['replay'].definition}); the "
+        f"{replay_window_name(asset)} ({OCTOBER_WINDOWS['replay'].definition}); the "
         "solvency section's 2025-10-10 scenario is a different window, "
         f"{OCTOBER_WINDOWS['day'].name}. " + after_note(as_of),
     ]
