@@ -235,7 +235,22 @@ def error_line(exc: InputError) -> str:
         m = _LEADING_NAME.match(text)
         if m and flags.get(m.group(1), "").startswith("-"):
             text = flags[m.group(1)] + text[m.end() :]
-    return in_percent(text)
+    return in_percent(command_hint(text))
+
+
+#: A library's hint at another command: ``(`liqcascade liqmap calibrate`, asset SOL)``
+#: (the library names parameters, never flags).
+_HINT = re.compile(r"\(`(liqcascade [^`]+)`, ([a-z][a-z0-9_]*) ([^\s`()]+)\)")
+
+
+def command_hint(text: str) -> str:
+    """The library's ``(`liqcascade CMD`, param VALUE)`` hints as runnable commands.
+
+    ``(`liqcascade liqmap calibrate`, asset SOL)`` becomes
+    ``(`liqcascade liqmap calibrate --asset SOL`)``: the backticked part is what a user
+    copies. The flag is the parameter's name with dashes (the commands' convention).
+    """
+    return _HINT.sub(lambda m: f"(`{m[1]} --{m[2].replace('_', '-')} {m[3]}`)", text)
 
 
 @contextmanager

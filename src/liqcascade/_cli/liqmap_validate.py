@@ -579,6 +579,11 @@ def _calibrate_legacy(
         _common.fail(f"--oos-start ({o0.date()}) is after --oos-end ({o1.date()})")
     if bootstrap < 0:
         _common.fail(f"--bootstrap must be >= 0 (got {bootstrap})")
+    _common.info(  # the asset it fits: plain `liqmap calibrate` is ETH's, whatever the store
+        f"asset ETH (bundled): the cohort book's calibration, fit {t0:%Y-%m-%d} -> "
+        f"{t1:%Y-%m-%d}, out of sample {o0:%Y-%m-%d} -> {o1:%Y-%m-%d} (--asset ASSET: an "
+        "asset's own expanding-window calibration)"
+    )
     with _common.progress("calibrating", total=12 + bootstrap) as advance:
         res = calibrate(
             str(t0.date()), str(t1.date()), oos_start=str(o0.date()),
