@@ -52,14 +52,48 @@ def _render_recommend(res: dict[str, Any]) -> None:
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
 
 
-def _require(*options: tuple[str, Any]) -> None:
-    """Fail once naming every required option not given (not one per run)."""
+def _require(*options: tuple[str, Any], asset: str = "ETH", as_of: str | None = None) -> None:
+    """Fail once naming every required option not given (not one per run).
+
+    The example is at ``asset``'s last price (an ETH example's 3700 misled a SOL user).
+    """
     missing = [nm for nm, v in options if v is None]
     if missing:
+        entry, size = _example_position(asset, as_of)
         _common.fail(
             f"missing required option{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-            "(e.g. --entry 3700 --size 10 --leverage 10)"
+            f"(e.g. --entry {entry} --size {size} --leverage 10)"
         )
+
+
+def _example_position(asset: str, as_of: str | None = None) -> tuple[str, str]:
+    """An example entry (``asset``'s close at the market, 3 figures) and size (~$37k), as text.
+
+    The close of the last hour by ``as_of`` (default the asset's last open-interest bar's
+    close: the default market's date); ETH's ``3700`` and ``10`` when the asset has no
+    data (its own error follows later).
+    """
+    import math
+
+    import pandas as pd
+
+    from liqcascade._time import utc_end
+    from liqcascade.data import load_series
+    from liqcascade.errors import InputError
+
+    try:
+        oi = load_series("open_interest", asset=asset, interval="4h")
+        # the hours closed by the market's close (a bare date: its end)
+        t = pd.Timestamp(oi.index[-1]) + pd.Timedelta(hours=4)
+        if as_of:
+            t = utc_end(as_of, "as_of") + pd.Timedelta(1, "us")
+        close = load_series("ohlcv", asset=asset, interval="1h")["close"]
+        px = float(close[pd.DatetimeIndex(close.index) <= t - pd.Timedelta(hours=1)].iloc[-1])
+    except (InputError, IndexError, KeyError, ValueError):
+        return "3700", "10"
+    if not (math.isfinite(px) and px > 0):
+        return "3700", "10"
+    return f"{float(f'{px:.3g}'):g}", f"{10.0 ** round(math.log10(37_000 / px)):g}"
 
 
 def _day(text: Any) -> str:
@@ -218,7 +252,8 @@ def recommend_cmd(
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.protect import RecommendSettings, check_position, recommend_stop
 
-    _require(("--entry", entry), ("--size", size), ("--leverage", leverage))
+    _require(("--entry", entry), ("--size", size), ("--leverage", leverage), asset=asset,
+             as_of=as_of)  # fmt: skip
     assert entry is not None and size is not None and leverage is not None
     check_position(side, entry, size, leverage, liquidity)  # before the market is built
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)

@@ -105,6 +105,20 @@ def book_totals_for(asset: str, store: Any = None) -> tuple[pd.DataFrame, str]:
     return totals, str(totals.attrs.get("source", ""))
 
 
+def _contract_hint(asset: str) -> str:
+    """``". SOLUSDT is a contract: did you mean SOL, its base asset?"``, or ``""``.
+
+    An asset is a base asset (``SOL``); a contract's symbol given instead (``SOLUSDT``,
+    ``SOL/USDT:USDT``) finds none of the store's series, which are kept under the base.
+    """
+    from liqcascade.data import base_asset
+
+    base = base_asset(asset)
+    if not base or base == asset:
+        return ""
+    return f". {asset} is a contract: did you mean {base}, its base asset?"
+
+
 def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketInputs:
     """Load every series the estimated market of ``asset`` needs.
 
@@ -129,7 +143,7 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
         raise InputError(
             f"asset: no 4-hourly open interest for {a}: not in the store and not bundled "
             f"(bundled: {', '.join(bundled.assets())}); ingest its open interest into the "
-            "store: `liqcascade data ingest FILE`",
+            f"store: `liqcascade data ingest FILE`{_contract_hint(a)}",
             param="asset",
         )
     px = _series("ohlcv", a, "1h", store)
