@@ -16,6 +16,7 @@ from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade._prices import percent_text, price_decimals, price_range, price_text
 
 
@@ -60,10 +61,6 @@ def _band_line(result: dict[str, Any]) -> str:
     )
 
 
-#: Marks a figure outside its own draws' p05–p95 (:func:`_band_cell`).
-OUTSIDE = "*"
-
-
 def _band_cell(value: float, p05: float | None, p95: float | None) -> str:
     """``"3.34 M* (1.99–3.27 M)"``: the value and its band, marked when outside it.
 
@@ -73,20 +70,15 @@ def _band_cell(value: float, p05: float | None, p95: float | None) -> str:
     """
     from liqcascade.market import value_band_text
 
-    text = value_band_text(value, p05, p95)
-    if p05 is None or p95 is None or p05 <= value <= p95:
-        return text
-    head, sep, band = text.partition(" (")
-    return f"{head}{OUTSIDE}{sep}{band}"
+    return mark_outside(value_band_text(value, p05, p95), value, p05, p95)
 
 
 def _outside_line(result: dict[str, Any]) -> str:
     """The footnote of :data:`OUTSIDE`, printed when a figure carries it."""
     n = (result.get("band") or {}).get("n_draws", 0)
-    return (
-        f"{OUTSIDE} outside its interval: the figure is the main fit's book, the interval "
-        f"the spread of the same figure over the fit's {n} bootstrap refits, which need "
-        "not hold it"
+    return outside_note(
+        "the figure is the main fit's book",
+        f"the interval the spread of the same figure over the fit's {n} bootstrap refits",
     )
 
 

@@ -10,6 +10,7 @@ import typer
 
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
@@ -81,6 +82,15 @@ def _fund_line(result: dict[str, Any]) -> None:
         )
 
 
+#: The footnote of a bad debt marked outside its range (a scenario name's ``*`` is
+#: another footnote: the recorded episode came after the market date).
+_OUTSIDE_NOTE = outside_note(
+    "the bad debt is the central parameters' run",
+    "the interval the 10–90 % of the same figure over the draws",
+    marked="on a bad debt",
+)
+
+
 def _render(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -98,11 +108,14 @@ def _render(result: dict[str, Any]) -> None:
             "survives"]  # fmt: skip
     for c in cols + (["static bad debt (bound)"] if cal else []):
         t.add_column(c, justify="right")
+    outside = False  # a central bad debt printed outside its own 80 % range
     for s in result["scenarios"]:
         bad = f"{s['bad_debt_usd']:,.0f}"
         if "interval" in s:
             iv = s["interval"]
-            bad += f" ({iv['bad_debt_p10_usd']:,.0f} … {iv['bad_debt_p90_usd']:,.0f})"
+            lo, hi = iv["bad_debt_p10_usd"], iv["bad_debt_p90_usd"]
+            bad = mark_outside(f"{bad} ({lo:,.0f} … {hi:,.0f})", s["bad_debt_usd"], lo, hi)
+            outside = outside or OUTSIDE in bad
         later = _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(
             str(s["name"]), market
         )
@@ -115,6 +128,8 @@ def _render(result: dict[str, Any]) -> None:
             row.append(f"{s['static_upper_bound']['bad_debt_usd']:,.0f}")
         t.add_row(*row)
     _common.stdout.print(t)
+    if outside:
+        _common.stdout.print(_OUTSIDE_NOTE, soft_wrap=True, markup=False)
     for s in result["scenarios"]:
         if _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(s["name"], market):
             _common.stdout.print(
