@@ -55,3 +55,21 @@ def test_a_band_on_too_few_sets_is_not_a_coverage_test() -> None:
     assert s["SOL"]["band_parameter_sets"] == 3 and s["SOL"]["band_is_coverage_test"] is False
     assert s["ETH"]["band_parameter_sets"] == 10 and s["ETH"]["band_is_coverage_test"] is True
     assert s["SOL"]["scored_days"] == 40 and s["ETH"]["band_refits"] == [10, 9]
+
+
+def test_the_hyperliquid_method_names_the_assets_it_covers() -> None:
+    """A SOL report said the check used "net ETH + BTC exposure" of a check it did not run."""
+    sol = next(t for t in prose(ValidationView([_av("SOL", (2,))])).method if "Hyperliquid" in t)
+    assert sol == (
+        "Hyperliquid: the bundled positions (994 large accounts, Feb 2026) hold ETH and BTC "
+        "only, so SOL has no check against them."
+    )
+    check = pd.DataFrame({"data": [1.0], "model": [1.0]}, index=["none"])
+    eth = _av("ETH", (10,))
+    eth = AssetValidation("ETH", eth.backtest, check, {}, refits=(10,))
+    both = ValidationView([eth, _av("SOL", (2,))])
+    line = next(t for t in prose(both).method if t.startswith("Hyperliquid"))
+    assert line.startswith("Hyperliquid (ETH only): 994 large accounts")
+    assert "net ETH + BTC exposure" in line
+    alone = next(t for t in prose(ValidationView([eth])).method if t.startswith("Hyperliquid"))
+    assert alone.startswith("Hyperliquid: 994 large accounts")  # as before for ETH

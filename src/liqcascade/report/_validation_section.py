@@ -161,6 +161,9 @@ class ValidationView:
     """Every asset's validation."""
 
     assets: list[AssetValidation]
+    #: The assets of the bundled Hyperliquid positions (the check's, and the coins of an
+    #: account's net exposure).
+    hl_assets: tuple[str, ...] = ("ETH", "BTC")
 
     @property
     def period(self) -> tuple[str, str]:
@@ -200,7 +203,8 @@ def compute(ctx: ReportContext) -> ValidationView:
                 refits=refits,
             )
         )
-    return ValidationView([_with_suspects(av) for av in out])
+    coins = tuple(dict.fromkeys(hl["asset"].astype(str).str.upper()))
+    return ValidationView([_with_suspects(av) for av in out], hl_assets=coins)
 
 
 def _with_suspects(av: AssetValidation) -> AssetValidation:
@@ -527,7 +531,8 @@ def prose(v: ValidationView) -> Prose:
     no_hl = [av.asset for av in v.assets if av.check is None]
     if no_hl:
         take.append(
-            f"{join_words(no_hl)}: no Hyperliquid positions are bundled (ETH and BTC only), "
+            f"{join_words(no_hl)}: no Hyperliquid positions are bundled "
+            f"({join_words(list(v.hl_assets))} only), "
             "so no distance-to-liquidation check."
         )
     from liqcascade.positions import N_RESAMPLES_DAILY
@@ -558,12 +563,7 @@ def prose(v: ValidationView) -> Prose:
         "the baseline when the whole interval lies above 0, loses when it lies below, and "
         "ties otherwise. The specification's target is the strict comparison: the model's "
         "correlation above the baseline's; both are shown.",
-        "Hyperliquid: 994 large accounts, Feb 2026 — another venue and period, a comparison, "
-        "not a fit input. 'none' is notional that cannot be liquidated (data) or the model's "
-        "never-liquidated share. Effective leverage of a position: that of a fresh isolated "
-        "position liquidated at the same distance from the mark (Hyperliquid's formula; no "
-        "liquidation price counts as under a quarter of the set one), and its account's net "
-        "ETH + BTC exposure over the account's value.",
+        _hyperliquid_method(v),
     ]
     checks = {av.asset: av.check for av in v.assets if av.check is not None}
     return Prose(take, method, [_claim(v, intrabar), *filter(None, [distance_claim(checks)])])
@@ -582,6 +582,28 @@ def _refit_words(v: ValidationView) -> str:
         f"{a} {lo}" if lo == hi else f"{a} {lo}–{hi}" for a, (lo, hi) in counts.items()
     )
     return f"its block-bootstrap refits ({each})"
+
+
+def _hyperliquid_method(v: ValidationView) -> str:
+    """The Hyperliquid check's method, naming the assets it covers (none: says so)."""
+    checked = [av.asset for av in v.assets if av.check is not None]
+    others = [av.asset for av in v.assets if av.check is None]
+    held = join_words(list(v.hl_assets))
+    if not checked:
+        return (
+            f"Hyperliquid: the bundled positions (994 large accounts, Feb 2026) hold {held} "
+            f"only, so {join_words(others)} has no check against them."
+        )
+    which = f" ({join_words(checked)} only)" if others else ""
+    return (
+        f"Hyperliquid{which}: 994 large accounts, Feb 2026 — another venue and period, a "
+        "comparison, not a fit input. 'none' is notional that cannot be liquidated (data) "
+        "or the model's never-liquidated share. Effective leverage of a position: that of a "
+        "fresh isolated position liquidated at the same distance from the mark "
+        "(Hyperliquid's formula; no liquidation price counts as under a quarter of the set "
+        f"one), and its account's net {' + '.join(v.hl_assets)} exposure over the account's "
+        "value."
+    )
 
 
 #: The claim of the validation section (liquidation heatmaps), as the table states it.
