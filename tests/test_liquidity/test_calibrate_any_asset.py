@@ -86,7 +86,11 @@ def test_trigger_rule() -> None:
     assert "XBT's hourly volatility" in rule and "(2024-11-01 -> 2025-11-01)" in rule
     assert f"({ETH_REFERENCE_WINDOW[0]} -> {ETH_REFERENCE_WINDOW[1]})" in rule
     assert hourly_return_std(eth, ETH_REFERENCE_WINDOW[1])[0] == sigma
-    assert ETH_REFERENCE_WINDOW[0] == "2023-11-01"
+    # 365 days before 2024-11-01 (a leap year): the day hourly_return_std reads from. Was
+    # "2023-11-01", so the same data's windows printed a day apart (session 25)
+    assert ETH_REFERENCE_WINDOW[0] == "2023-11-02"
+    _, same = default_trigger("XBT", eth, "2024-11-01")  # ETH's data: one window, said once
+    assert same.count("(2023-11-02 -> 2024-11-01)") == 2 and "0.00645 (" in same
     # only data before the first as-of date count: later bars change nothing
     later = btc[btc.index < pd.Timestamp("2024-11-01", tz="UTC")]
     assert default_trigger("XBT", later, "2024-11-01") == default_trigger("XBT", btc, "2024-11-01")

@@ -98,10 +98,16 @@ TRIGGER_LOOKBACK_DAYS = 365
 TRIGGER_MIN_DAYS = 30
 #: ETH's hourly volatility for the trigger rule: the standard deviation of hourly log
 #: returns (fraction per hour) over the 365 days before ETH's first as-of date
-#: (2023-11-01 → 2024-11-01, bundled data; recomputed by the tests).
+#: (2023-11-02 → 2024-11-01: 2024 is a leap year; bundled data; recomputed by the tests).
 ETH_REFERENCE_SIGMA = 0.006453310151090574
-#: The window ETH's reference volatility is measured on (UTC days, end exclusive).
-ETH_REFERENCE_WINDOW = ("2023-11-01", "2024-11-01")
+#: The window ETH's reference volatility is measured on (UTC days, end exclusive): the
+#: :data:`TRIGGER_LOOKBACK_DAYS` days before 2024-11-01, as :func:`hourly_return_std`
+#: reads them (it was written 2023-11-01, a year back by the calendar: one day more than
+#: the rule reads, so an asset's window on the same data read 2023-11-02).
+ETH_REFERENCE_WINDOW = (
+    f"{pd.Timestamp('2024-11-01') - pd.Timedelta(days=TRIGGER_LOOKBACK_DAYS):%Y-%m-%d}",
+    "2024-11-01",
+)
 #: The trigger rule's grid and bounds (fraction of the previous close).
 TRIGGER_STEP = 0.005
 TRIGGER_BOUNDS = (0.005, 0.10)
