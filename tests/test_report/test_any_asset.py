@@ -180,3 +180,25 @@ def test_one_asset_without_a_market_drops_only_its_book_share(
     ctx.assets = ("ETH", "BTC")  # a bundled asset always has one: its error is the user's
     with pytest.raises(InputError, match="no market for BTC"):
         _build._book_shares(ctx)  # type: ignore[arg-type]
+
+
+def test_a_store_assets_report_gets_the_data_section_with_its_gaps(
+    sol_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was skipped ("built for ETH alone"): no provenance, gap or suspect-bar table for SOL."""
+    from liqcascade.report import build_report
+
+    monkeypatch.setenv("LIQCASCADE_STORE", str(sol_store))
+    paths = build_report(tmp_path / "r", sections=("data",), quick=True, asset="SOL", workers=1)
+    s = json.loads(paths["summary"].read_text())
+    assert "data" not in s["front"]["skipped"] and set(s["sections"]) == {"data-sol"}
+    d = s["sections"]["data-sol"]
+    stored = {r["series"]: r for r in d["store_series"]}
+    (hourly,) = [r for k, r in stored.items() if k.startswith("ohlcv 1h (") and "SOLUSDT" in k]
+    assert hourly["first"] < hourly["last"] and int(hourly["rows"].replace(",", "")) > 1000
+    assert all(r["gaps"] == "–" or r["gaps"].replace(",", "").isdigit() for r in stored.values())
+    assert {r["source"] for r in d["sources"]} == {"store (store.duckdb)"}
+    assert "suspect_liquidation_bars" in d and 10 < d["eth_last_close"] < 1_000  # SOL's scale
+    html = paths["html"].read_text()
+    assert "range, rows and gaps (a step longer than 1.5 bars" in html
+    assert "Each series is read from the store when it holds it" in html

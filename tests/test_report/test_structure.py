@@ -93,6 +93,10 @@ def test_lanes_keep_report_order_and_split_the_work() -> None:
     jobs, skipped = plan([get_section(s) for s in ids], ("BTC",))
     assert [j.sid for j in jobs] == ["cascade-btc", "stress-btc", "solvency-btc"]
     assert skipped == ["contagion"]
+    # the data overview runs for the first asset when ETH is not asked (session 25)
+    jobs, skipped = plan([get_section(s) for s in ("data", "contagion")], ("SOL", "BTC"))
+    assert [j.sid for j in jobs] == ["data-sol"] and skipped == ["contagion"]
+    assert jobs[0].title == "The data (SOL only)"
     # every section but the data overview and the two 2025-10-10 replays runs per asset
     eth_only = {sp.id for sp in SECTIONS if sp.scope == "ETH"}
     assert eth_only == {"data", "contagion", "collateral"}
@@ -163,7 +167,10 @@ def test_menu_groups_each_per_asset_section_under_one_name() -> None:
     jobs, _ = plan([get_section(s) for s in ids], ("BTC",))
     nav = nav_groups(done(jobs))
     assert all(g["label"] == "" and len(g["links"]) == 1 for g in nav)
-    assert [g["links"][0]["href"] for g in nav] == ["liqmap-btc", "cascade-btc", "support-btc"]
+    # the data overview runs for the one asset too (without ETH: the first asset's)
+    assert [g["links"][0]["href"] for g in nav] == [
+        "data-btc", "liqmap-btc", "cascade-btc", "support-btc",
+    ]  # fmt: skip
 
 
 def test_the_market_lane_and_the_queues_hints_cover_every_section() -> None:

@@ -35,6 +35,7 @@ class DataView:
     provenance: pd.DataFrame
     suspects: pd.DataFrame
     sources: pd.DataFrame | None = None  # asset, series, where it was read
+    stored: pd.DataFrame | None = None  # the store's series of the report's assets, with gaps
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -66,6 +67,8 @@ def compute(ctx: ReportContext) -> DataView:
     prov = _caveat_once(
         datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
     )
+    # ETH's bundled OI-weighted funding, as before; another asset's own (store first)
+    funding = datasets.load_funding() if a == "ETH" else series("funding", a, "4h")
     return DataView(
         suspects=suspect_bars(ctx.assets, ctx.as_of),
         asset=a,
@@ -73,9 +76,40 @@ def compute(ctx: ReportContext) -> DataView:
         hourly_range=_range(bars(a, "1h", ctx.as_of)),
         oi=closed_by(series("open_interest", a, "4h"), "4h", ctx.as_of),
         liq=closed_by(series("liquidations", a, "4h"), "4h", ctx.as_of),
-        funding=closed_by(datasets.load_funding(), "4h", ctx.as_of),
+        funding=closed_by(funding, "4h", ctx.as_of),
         provenance=prov,
         sources=pd.DataFrame(sources(ctx.assets)),
+        stored=stored_series(ctx.assets),
+    )
+
+
+def stored_series(assets: tuple[str, ...] | list[str]) -> pd.DataFrame | None:
+    """The default store's series of ``assets``: range, rows and gaps; None without any.
+
+    One row per stored series whose symbol's base asset is one of ``assets``
+    (:meth:`liqcascade.data.Store.list_series`: a gap is a step longer than 1.5 of the
+    series' intervals, reported and never filled; live depth events have none).
+    """
+    from liqcascade.data import Store, base_asset
+    from liqcascade.report._data import store_path
+
+    p = store_path()
+    if p is None:
+        return None
+    with Store(p, read_only=True) as st:
+        ls = st.list_series(gaps=True)
+    ls = ls[ls["symbol"].map(base_asset).isin({x.upper() for x in assets})]
+    if ls.empty:
+        return None
+    return pd.DataFrame(
+        {
+            "series": [f"{r.kind} {r.interval} ({r.venue}, {r.symbol})" for r in ls.itertuples()],
+            "first": [date_text(x) for x in ls["first"]],
+            "last": [date_text(x) for x in ls["last"]],
+            "rows": [f"{int(x):,}" for x in ls["rows"]],
+            "gaps": ["–" if g is None or g != g else f"{int(g):,}" for g in ls["gaps"]],
+            "largest step": ["–" if x is None or x != x else str(x) for x in ls["largest_gap"]],
+        }
     )
 
 
@@ -204,7 +238,15 @@ def tables(v: DataView) -> list[Table]:
             if v.sources is None
             else [Table("Where each series of the report was read (store, else bundle)", v.sources)]
         ),
+        *([] if v.stored is None else [Table(STORED_CAPTION, v.stored)]),
     ]
+
+
+STORED_CAPTION = (
+    "The store's series of the report's assets: range, rows and gaps (a step longer than "
+    "1.5 bars; reported, never filled)"
+)
+"""The caption of the store's series table (:func:`stored_series`)."""
 
 
 REVISED = (
@@ -242,8 +284,15 @@ def prose(v: DataView) -> Prose:
         REVISED,
     ]
     method = [
-        "Every series is bundled with the package; the provenance table gives each one's "
-        "source, range and caveats. Nothing is fetched at report time.",
+        (
+            "Every series is bundled with the package; the provenance table gives each one's "
+            "source, range and caveats."
+            if v.stored is None
+            else "Each series is read from the store when it holds it, else from the bundle "
+            "(the table of where each was read); the store's own series are listed with "
+            "their gaps, the bundled files with their provenance."
+        )
+        + " Nothing is fetched at report time.",
         "Recorded liquidations are Binance's forceOrder feed as aggregated by CoinGlass; the "
         "feed reports at most one liquidation per symbol per second, so it undercounts.",
         "Bars to check: a side's intensity is its recorded amount per unit of the bar's "
@@ -276,6 +325,7 @@ def summary(v: DataView) -> dict[str, Any]:
     top = v.top_bars()
     return {
         "sources": [] if v.sources is None else v.sources.to_dict(orient="records"),
+        "store_series": [] if v.stored is None else v.stored.to_dict(orient="records"),
         "revised_history": REVISED,
         "eth_1d": _range(v.daily),
         "eth_1h": v.hourly_range,

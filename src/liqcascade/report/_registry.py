@@ -39,6 +39,9 @@ class SectionSpec:
     why_eth_only : str
         For an ETH-only section, one line on why it has no BTC block (shown in the
         section and on the front page).
+    first_asset : bool, default False
+        An ETH-only section that runs for the report's first asset when ETH is not
+        asked (its parts read any asset's series: a store asset's report gets them).
     """
 
     id: str
@@ -49,6 +52,7 @@ class SectionSpec:
     builder: str = "section"
     scope: str = "ETH"
     why_eth_only: str = ""
+    first_asset: bool = False
 
     def load(self) -> Callable[[ReportContext], Section]:
         """The builder function."""
@@ -69,6 +73,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         menu="Data",
         why_eth_only="one provenance table lists every bundled file (BTC's included) and "
         "where each asset's series were read; its charts show ETH's series",
+        first_asset=True,
     ),
     SectionSpec(
         "liqmap",

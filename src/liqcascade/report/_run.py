@@ -82,7 +82,7 @@ class Job:
         if self.spec.scope == "asset":
             return f"{self.asset}: {self.spec.title}"
         if self.spec.scope == "ETH":
-            return f"{self.spec.title} (ETH only)"
+            return f"{self.spec.title} ({self.asset} only)"
         return self.spec.title
 
     @property
@@ -117,6 +117,8 @@ def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], 
             jobs.append(Job(spec, assets[0], n))
         elif "ETH" in assets:
             jobs.append(Job(spec, "ETH", n))
+        elif spec.first_asset:  # without ETH: the first asset's (a store asset's report)
+            jobs.append(Job(spec, assets[0], n))
         else:
             skipped.append(spec.id)
     return jobs, skipped
@@ -125,9 +127,10 @@ def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], 
 def _note(job: Job) -> str:
     if job.n_assets > 1 and job.spec.scope == "ETH":
         per = [(sp.menu or sp.id).lower() for sp in SECTIONS if sp.scope == "asset"]
-        why = f" ({job.spec.why_eth_only})" if job.spec.why_eth_only else ""
+        a = job.asset  # ETH, or the first asset when ETH is not asked (first_asset)
+        why = f" ({job.spec.why_eth_only})" if job.spec.why_eth_only and a == "ETH" else ""
         return (
-            f"ETH only: this section is computed for ETH{why}; the {', '.join(per[:-1])} and "
+            f"{a} only: this section is computed for {a}{why}; the {', '.join(per[:-1])} and "
             f"{per[-1]} sections run for each asset of the report."
         )
     return ""

@@ -203,7 +203,8 @@ def compute(ctx: ReportContext) -> ValidationView:
                 refits=refits,
             )
         )
-    coins = tuple(dict.fromkeys(hl["asset"].astype(str).str.upper()))
+    held = set(hl["asset"].astype(str).str.upper())  # ETH, BTC, then any other, as written
+    coins = tuple(sorted(held, key=lambda c: (c != "ETH", c != "BTC", c)))
     return ValidationView([_with_suspects(av) for av in out], hl_assets=coins)
 
 
