@@ -8,9 +8,19 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli import _common
+from liqcascade._cli import _book_units, _common
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import price_range
+
+#: The unit of a key of the cascade's key/value table whose name does not say it (``_usd``).
+KEY_UNITS = {
+    "initial_price": "USD",
+    "shock_price": "USD",
+    "final_price": "USD",
+    "insurance_fund_end": "USD",
+    "unfilled_base": "base units",
+    "amplification": "× the shock's move",
+}
 
 
 def _render_cascade(result: dict[str, Any]) -> None:
@@ -20,7 +30,9 @@ def _render_cascade(result: dict[str, Any]) -> None:
     for k, v in result.items():
         if isinstance(v, list | dict):
             continue
-        table.add_row(f"[bold]{k}[/]", _common._fmt(v))
+        unit = KEY_UNITS.get(k)
+        label = f"{k} ({unit})" if unit else k
+        table.add_row(f"[bold]{_common.esc(label)}[/]", _common._fmt(v))
     _common.stdout.print(table)
     trace = result.get("trace") or []
     if trace:
@@ -241,7 +253,7 @@ def cascade_cmd(
     render = _render_fragility if run.kind == "fragility" else _render_cascade
     if run.kind != "fragility" and positions is None and refill == 0 and withdrawal == 0:
         render = _render_static_bound  # the estimated market's static book: a bound
-    _common.emit(run.to_dict(), as_json, render)
+    _book_units.emit(run.to_dict(), as_json, render)
 
 
 def _render_static_bound(result: dict[str, Any]) -> None:

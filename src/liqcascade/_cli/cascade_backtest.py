@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from liqcascade._cli import _common, _market_line
+from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 
 
@@ -931,7 +931,7 @@ def calibrated_cascade_cmd(
     )
     out.update(market_times(state))  # as_of: the bar's close, as every cascade view
     out["market"] = state.fingerprint()
-    _common.emit(out, as_json, _render_calibrated)
+    _book_units.emit(out, as_json, _render_calibrated)
 
 
 def bar_text(bar_open: Any, bar_close: Any) -> str:
@@ -940,16 +940,38 @@ def bar_text(bar_open: Any, bar_close: Any) -> str:
     return f"bar {a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M} UTC"
 
 
-def warn_if_prior(asset: str, ts: Any) -> None:
-    """One ``warning:`` line on stderr when the liquidity calibration at ``ts`` is the prior."""
+def warn_if_prior(asset: str, ts: Any) -> dict[str, Any]:
+    """One ``warning:`` line on stderr when the liquidity calibration at ``ts`` is the prior.
+
+    The one check (:func:`liqcascade.cascade.is_prior`) and message of every command whose
+    answer runs the calibrated response on an estimated market (``cascade``, ``solvency``,
+    ``stress``).
+
+    Parameters
+    ----------
+    asset : str
+        The market's asset.
+    ts : datetime-like or None
+        The market's close (UTC), as the command loaded its calibration; None: the latest.
+
+    Returns
+    -------
+    dict
+        The calibration in force, for the JSON's ``calibration``: ``as_of`` (ISO, UTC, or
+        None), ``n_events`` (events before it) and ``prior`` (bool).
+    """
     from liqcascade.cascade import is_prior, load_liquidity
 
     cal = load_liquidity(asset, ts)
-    if is_prior(cal):
+    prior = is_prior(cal)
+    if prior:
+        at = "" if ts is None else f" at {pd.Timestamp(ts):%Y-%m-%d %H:%M} UTC"
         _common.warn(
-            f"the liquidity response at {pd.Timestamp(ts):%Y-%m-%d %H:%M} UTC is the prior, "
+            f"the liquidity response{at} is the prior, "
             f"not a fit: {cal.n_events} events ended before it (a fit needs 8)"
         )
+    as_of = None if cal.as_of is None else pd.Timestamp(cal.as_of).isoformat()
+    return {"as_of": as_of, "n_events": int(cal.n_events), "prior": prior}
 
 
 def _move_text(result: dict[str, Any], key: str) -> str:
@@ -1022,7 +1044,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         },
         "market": state.fingerprint(),
     }
-    _common.emit(out, kw["as_json"], _render_calibrated_fragility)
+    _book_units.emit(out, kw["as_json"], _render_calibrated_fragility)
 
 
 CURVE_PATHS = 120

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from liqcascade._cli import _common
+from liqcascade._cli import _book_units, _common
 from liqcascade._prices import count_text
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
@@ -51,6 +51,35 @@ def _spread(iv: dict[str, Any], key: str) -> str:
         return (f"{lo:,.0f} in every one of the {n} draws (all draws equal: the same "
                 "positions liquidate under each draw's parameters)")  # fmt: skip
     return f"80 % over draws {lo:,.0f} … {hi:,.0f}"
+
+
+def _central_note(central: float, iv: dict[str, Any], key: str) -> str:
+    """`` (central run X: the range's low end)`` when the central figure is an end of it.
+
+    The figures (the venues' table) are the central parameters' run; the range is over
+    the calibration's draws, and the central run may sit at one end of it (2025-10-10:
+    18,412,558 = the 10th percentile). Nothing when it is inside, or the draws all agree.
+    """
+    lo, hi = iv[f"{key}_p10"], iv[f"{key}_p90"]
+    tol = 1e-9 * max(abs(lo), abs(hi), 1.0)
+    if abs(hi - lo) <= tol:
+        return ""
+    if abs(central - lo) <= tol:
+        return f" (central run {central:,.0f}: the range's low end)"
+    if abs(central - hi) <= tol:
+        return f" (central run {central:,.0f}: the range's high end)"
+    return ""
+
+
+def _mixed_units(res: dict[str, Any]) -> str:
+    """What the contagion share adds up when the venues' book is the estimated one.
+
+    The estimated book's liquidations are in Binance-feed dollars (the units line), the
+    lending markets' in real dollars (their accounts): the share mixes the two scales.
+    """
+    if not res.get("units") or not (res.get("defi") or {}).get("markets"):
+        return ""
+    return " (of feed-scale exchange liquidations plus real-dollar lending liquidations)"
 
 
 def _clock_lines(res: dict[str, Any]) -> list[str]:
@@ -133,8 +162,10 @@ def _render(res: dict[str, Any]) -> None:
         iv, ub = res["interval"], res["static_upper_bound"]
         for line in _clock_lines(res):
             _common.stdout.print(line, soft_wrap=True, markup=False)
+        central = sum(float(v["liquidated_usd"]) for v in res["venues"].values())
         _common.stdout.print(
-            f"calibrated CEX liquidated {_spread(iv, 'cex_liquidated_usd')}; "
+            f"calibrated CEX liquidated {_spread(iv, 'cex_liquidated_usd')}"
+            f"{_central_note(central, iv, 'cex_liquidated_usd')}; "
             f"{_static_text(ub, res.get('static_bound') or {})}",
             soft_wrap=True,
             markup=False,
@@ -142,7 +173,8 @@ def _render(res: dict[str, Any]) -> None:
     d = res["defi"]
     _common.stdout.print(
         f"DeFi liquidated ${d['liquidated_usd']:,.0f}, bad debt ${d['bad_debt_usd']:,.0f}; "
-        f"contagion share {res['contagion_share']:.1%}; first liquidation outside "
+        f"contagion share {res['contagion_share']:.1%}{_mixed_units(res)}; first liquidation "
+        "outside "
         f"{res['shock_venue']} in round {res['rounds_to_spread']}",
         markup=False,
     )
@@ -240,7 +272,7 @@ def contagion_cmd(
     if states:  # the estimated market the venues' positions and depth were sized from
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
-    _common.emit(out, as_json, _render)
+    _book_units.emit(out, as_json, _render)
 
 
 def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:

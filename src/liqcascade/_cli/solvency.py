@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli import _common, _market_line
+from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade.market import EXCHANGE_OI_SHARE
@@ -349,7 +349,23 @@ def solvency(
         run = run_solvency_request(**kw)
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
-    _common.emit(out, as_json, _render)
+    _check_prior(out, as_of)
+    _book_units.emit(out, as_json, _render)
+
+
+def _check_prior(out: dict[str, Any], as_of: str | None) -> None:
+    """``cascade``'s warning when the calibrated response is the prior; ``calibration.prior``.
+
+    The calibration is the one the run loaded: the estimated market's at its close,
+    a positions file's at ``--as-of`` (None: the latest).
+    """
+    cal = out.get("calibration")
+    if not cal:  # static or path engine: no liquidity response
+        return
+    from liqcascade._cli.cascade_backtest import warn_if_prior
+
+    ts = (out.get("market") or {}).get("close_time") or as_of
+    cal["prior"] = warn_if_prior(str(cal["asset"]), ts)["prior"]
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli import _common, _market_line
+from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._prices import count_text
 
 
@@ -357,7 +357,23 @@ def stress_cmd(
             seed=seed, cascade=not no_cascade, backend=backend, scheduler=scheduler,
             as_of=as_of, advance=advance,
         )  # fmt: skip
-    _common.emit(run.to_dict(), as_json, _render)
+    out = run.to_dict()
+    _check_prior(out)
+    _book_units.emit(out, as_json, _render)
+
+
+def _check_prior(out: dict[str, Any]) -> None:
+    """``cascade``'s warning when the calibrated response is the prior; JSON ``calibration``.
+
+    Only a shock or replay with the cascade runs the response (``details.liquidity``
+    "calibrated"): the market's asset's calibration at the market's close.
+    """
+    if (out.get("details") or {}).get("liquidity") != "calibrated":
+        return
+    from liqcascade._cli.cascade_backtest import warn_if_prior
+
+    m = out.get("market") or {}
+    out["calibration"] = warn_if_prior(str(m.get("asset", out["asset"])), m.get("close_time"))
 
 
 def register(app: typer.Typer) -> None:

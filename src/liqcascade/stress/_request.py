@@ -40,6 +40,20 @@ __all__ = ["MONTE_CARLO_DEFAULTS", "SAMPLE", "StressRun", "run_stress_request"]
 SAMPLE = "sample"
 
 
+def _sample_hint(p: Path) -> str:
+    """`` (did you mean 'sample', …?)`` for a missing file named close to :data:`SAMPLE`.
+
+    A bare name only (no folder, no suffix), within difflib's ratio 0.75 (``sampel``,
+    ``Sample``, ``samples``): a typo of the bundled sample, not a file the user meant.
+    """
+    import difflib
+
+    name = str(p)
+    if p.name != name or p.suffix or not difflib.get_close_matches(name.lower(), [SAMPLE], 1, 0.75):
+        return ""
+    return f" (did you mean {SAMPLE!r}, the bundled sample portfolio?)"
+
+
 @dataclass(frozen=True, eq=False)
 class StressRun:
     """The result of :func:`run_stress_request`: the scenario result and the market.
@@ -212,7 +226,7 @@ def run_stress_request(
     p = Path(portfolio)
     sample = str(portfolio) == SAMPLE and not p.is_file()
     if not sample and not p.is_file():
-        raise InputError(f"portfolio: {p}: no such file", param="portfolio")
+        raise InputError(f"portfolio: {p}: no such file{_sample_hint(p)}", param="portfolio")
     market = None
     if sample:  # the report's sample at the market's prices (ETH and BTC priced beside it)
         market = st.stress_market(as_of, asset=asset)
