@@ -528,12 +528,16 @@ def test_a_stress_figure_shows_an_asset_in_its_hover_template_as_typed(s: str) -
     from types import SimpleNamespace
 
     import numpy as np
-    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     from liqcascade._plotly_text import text_of
     from liqcascade.report._stress_section import figures
 
-    mc = SimpleNamespace(plot=go.Figure, final_price={s: np.linspace(2000.0, 4000.0, 50)})
+    # the stress paths' plot: two panels (loss, liquidations), as ``StressPaths.plot``
+    mc = SimpleNamespace(
+        plot=lambda: make_subplots(rows=1, cols=2),
+        final_price={s: np.linspace(2000.0, 4000.0, 50)},
+    )
     v = SimpleNamespace(asset=s, mc=mc, price=3000.0, backtest=None)
     fig = json.loads(figures(v)[1].to_json())  # type: ignore[arg-type]
     template = fig["data"][0]["hovertemplate"]
