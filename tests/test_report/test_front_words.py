@@ -156,6 +156,41 @@ def test_a_cards_mark_is_its_worst_check() -> None:
         check_mark("ok")
 
 
+def _var_view(kupiec_p: float, lo: float, hi: float) -> SimpleNamespace:
+    """A stress view whose VaR back-test says a Kupiec p and a pinball interval (fractions)."""
+    bt = SimpleNamespace(
+        settings={"horizons": [1, 30], "levels": [0.95, 0.99]},
+        best_baseline=lambda h, lv: "historical",
+        row=lambda h, lv, who: {"kupiec_p": kupiec_p},
+        pinball_difference=lambda h, lv, b, n_resamples: ((lo + hi) / 2, lo, hi),
+    )
+    return SimpleNamespace(backtest=bt)
+
+
+def test_a_check_without_a_finite_figure_is_left_out_of_the_mark() -> None:
+    from liqcascade.cascade._scores import BASELINES
+    from liqcascade.report._cascade_section import _move_check
+    from liqcascade.report._stress_section import _var_check
+
+    # the VaR card: a missing pinball interval read "ties", a NaN Kupiec p "passes"
+    assert _var_check(_var_view(0.3, math.nan, math.nan)) == "passes"  # Kupiec alone
+    assert _var_check(_var_view(0.01, math.nan, math.nan)) == "fails"
+    assert _var_check(_var_view(math.nan, -2e-4, -1e-4)) == "passes"  # beats: pinball alone
+    assert _var_check(_var_view(math.nan, -1e-4, 1e-4)) == "ties"
+    assert _var_check(_var_view(math.nan, math.nan, math.nan)) == ""  # no check ran
+    assert _var_check(_var_view(0.3, 1e-4, 2e-4)) == "fails"  # loses to the baseline
+    # the move card: a baseline without an interval is left out, not the whole mark
+    first, *rest = BASELINES
+    beats = {f"move_mae_diff_vs_{b}_pp_{q}": x for b in rest for q, x in (("p05", -2), ("p95", -1))}
+    assert _move_check(beats) == "passes"  # the first baseline has no interval
+    loses = beats | {
+        f"move_mae_diff_vs_{first}_pp_p05": 1.0,
+        f"move_mae_diff_vs_{first}_pp_p95": 2.0,
+    }
+    assert _move_check(loses) == "fails"
+    assert _move_check({"n_events": 3}) == ""  # no interval at all: no mark
+
+
 # the bundled report's distance tables (2025-07-31, shares of notional), data and model
 ETH_DISTANCE = pd.DataFrame(
     {

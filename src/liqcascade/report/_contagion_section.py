@@ -24,7 +24,7 @@ from liqcascade.report._section import (
     Table,
     assemble,
     check_mark,
-    within,
+    ratio_within,
 )
 
 __all__ = ["section"]
@@ -251,7 +251,7 @@ def record_check(ratio: Any) -> str | None:
 
     None without a finite ratio: no check, left out of the mark (:func:`check_mark`).
     """
-    ok = None if ratio is None else within(float(ratio))
+    ok = None if ratio is None else ratio_within(float(ratio))
     return None if ok is None else ("passes" if ok else "fails")
 
 

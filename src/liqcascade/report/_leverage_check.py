@@ -129,13 +129,13 @@ def distance_verdict(check: pd.DataFrame) -> str:
     in the model passes (a model crowding notional where the data hold little fails
     too); "partly supported" otherwise.
     """
-    from liqcascade.report._section import within
+    from liqcascade.report._section import ratio_within
 
     t = like_for_like(check)
 
     def ok(band: Any) -> bool:
         d, m = float(t.loc[band, "data"]), float(t.loc[band, "model"])
-        return d > 0 and within(m / d) is True
+        return d > 0 and ratio_within(m / d) is True
 
     if not ok(t["data"].idxmax()):
         return "not supported"

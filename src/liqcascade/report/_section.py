@@ -179,12 +179,18 @@ def check_mark(*outcomes: str | None) -> str:
     return next((o for o in ("fails", "ties", "passes") if o in got), "")
 
 
+VERDICT_CHECK: dict[str, str] = {"beats": "passes", "ties": "ties", "loses": "fails"}
+"""A paired comparison's verdict (the model against a baseline) as a card's check: a
+verdict that is missing (no interval) is no key, so ``VERDICT_CHECK.get`` gives None and
+:func:`check_mark` leaves that check out."""
+
+
 WITHIN = 2.0
 """The report's "within 2×" rule: a modelled figure agrees with the recorded one when
 their ratio lies in ``[1 / WITHIN, WITHIN]`` (the Aave leg, Bybit's fall, a distance band)."""
 
 
-def within(ratio: float) -> bool | None:
+def ratio_within(ratio: float) -> bool | None:
     """Whether a model/record ratio passes :data:`WITHIN`; None when it is not finite.
 
     A ratio that is NaN or infinite (a record of zero, a figure not computed) is no
