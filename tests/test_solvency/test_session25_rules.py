@@ -48,6 +48,23 @@ def test_adl_notional_is_per_policy_whatever_the_order() -> None:
     assert "adl_notional_usd (binance)" in a.outcomes[0]._repr_html_()
 
 
+def test_the_frame_has_a_column_per_policy_not_a_column_of_dicts() -> None:
+    res = _outcome(("binance", "socialized"))
+    df = res.to_frame()
+    assert "adl_notional_usd" not in df.columns
+    for p in ("binance", "socialized"):
+        want = res.outcomes[0].adl[p].notional_usd
+        assert df[f"adl_notional_usd_{p}"].iloc[0] == pytest.approx(want, abs=TOL)
+    assert not any(isinstance(x, dict) for x in df.filter(like="adl_notional").to_numpy().ravel())
+    assert res.to_dict()["scenarios"][0]["adl_notional_usd"].keys() == {"binance", "socialized"}
+    # a scenario without bad debt: 0 in every policy's column (no ADL), not NaN
+    calm = run_solvency(Exchange(_book(), insurance_fund=1e6, mid=2000.0),
+                        [StressScenario("s", -0.08)], engine="path").to_frame()  # fmt: skip
+    cols = calm.filter(like="adl_notional_usd_")
+    assert cols.shape == (1, 4) and not cols.isna().any().any()
+    assert cols.abs().max().max() == pytest.approx(0.0, abs=TOL)
+
+
 def test_adl_notional_is_empty_without_bad_debt() -> None:
     ex = Exchange(_book(), insurance_fund=1e6, mid=2000.0)
     res = run_solvency(ex, [StressScenario("s", -0.08)], engine="path")

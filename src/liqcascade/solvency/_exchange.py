@@ -645,8 +645,24 @@ class SolvencyResult:
         return pd.DataFrame(rows).set_index("policy") if rows else pd.DataFrame()
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per scenario."""
-        return pd.DataFrame([o.row() for o in self.outcomes])
+        """One row per scenario: :meth:`ScenarioOutcome.row`'s figures.
+
+        The ADL notional is one column per policy evaluated,
+        ``adl_notional_usd_<policy>`` (USD; 0 where the scenario left no bad debt to
+        deleverage: :meth:`ScenarioOutcome.adl_notional`), in the place of the JSON
+        row's ``{policy: USD}`` (a column of dicts until session 25).
+        """
+
+        def flat(o: ScenarioOutcome) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for k, v in o.row().items():
+                if k == "adl_notional_usd":
+                    out.update({f"{k}_{p}": o.adl_notional(p) for p in self.policies})
+                else:
+                    out[k] = v
+            return out
+
+        return pd.DataFrame([flat(o) for o in self.outcomes])
 
     def to_dict(self) -> dict[str, Any]:
         """The ``liqcascade solvency --json`` object (ADL on :attr:`adl_outcome`)."""
