@@ -273,7 +273,7 @@ def _legs_words(v: ContagionView) -> str:
         f"the Aave leg{verb}: model {model} vs recorded {recorded}"
         f"{_ratio_of(a['ratio'], 'of the record')}"
     )
-    byb = v.bybit().get("ratio")
+    byb: Any = v.bybit().get("ratio")
     if record_check(byb):
         out += (
             f"; Bybit's modelled fall is {float(byb):.2f} of its recorded one (Binance's is "
