@@ -70,7 +70,7 @@ def _contagion(aave_ratio: float, bybit: dict[str, float]) -> SimpleNamespace:
 
 
 def test_the_contagion_mark_says_it_is_about_the_legs_and_skips_a_missing_one() -> None:
-    from liqcascade.report._contagion_section import _checks, _headline
+    from liqcascade.report._contagion_section import _bybit_and, _checks, _headline
 
     # the bundled replay: the Aave leg 0.02 of the record, Bybit's fall 0.73 of its own
     h = _headline(_contagion(0.02, {"ratio": 0.73}))  # type: ignore[arg-type]
@@ -81,6 +81,9 @@ def test_the_contagion_mark_says_it_is_about_the_legs_and_skips_a_missing_one() 
     h = _headline(_contagion(1.2, {}))  # type: ignore[arg-type]
     assert not re.search(r"\bnan\b", h.evidence) and "Bybit" not in h.evidence
     assert h.check == "passes" and h.check_label == "its legs pass the record"
+    # the front row: Bybit's fall where its row is, else nothing (it printed "nan")
+    assert _bybit_and({"ratio": 0.73}) == " and Bybit's fall 0.73"
+    assert _bybit_and({}) == "" == _bybit_and({"ratio": math.nan})
     # a NaN ratio is no check: not a failed one
     assert _checks(_contagion(math.nan, {"ratio": math.nan})) == ""  # type: ignore[arg-type]
     h = _headline(_contagion(math.nan, {"ratio": 1.0}))  # type: ignore[arg-type]

@@ -282,6 +282,12 @@ def _legs_words(v: ContagionView) -> str:
     return out
 
 
+def _bybit_and(row: dict[str, Any]) -> str:
+    """``" and Bybit's fall 0.73"`` for the front row; ``""`` without a finite ratio."""
+    r = row.get("ratio")
+    return f" and Bybit's fall {float(r):.2f}" if record_check(r) else ""
+
+
 def _headline(v: ContagionView) -> Headline:
     r = v.replay
     mark = _checks(v)
@@ -402,8 +408,7 @@ def prose(v: ContagionView) -> Prose:
         front=(
             f"Model only: {pct(r.contagion_share, 0)} of the 2025-10-10 replay's liquidations "
             f"fall outside the shocked venue; against the record, the Aave leg is "
-            f"{a['ratio']:.2f} of it"
-            + (f" and Bybit's fall {byb['ratio']:.2f}." if record_check(byb.get("ratio")) else ".")
+            f"{a['ratio']:.2f} of it{_bybit_and(byb)}."
         ),
         verdict="not testable with these data",
         would_test=(
