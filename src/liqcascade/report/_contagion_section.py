@@ -284,7 +284,7 @@ def _legs_words(v: ContagionView) -> str:
 
 def _bybit_and(row: dict[str, Any]) -> str:
     """``" and Bybit's fall 0.73"`` for the front row; ``""`` without a finite ratio."""
-    r = row.get("ratio")
+    r: Any = row.get("ratio")
     return f" and Bybit's fall {float(r):.2f}" if record_check(r) else ""
 
 
