@@ -105,3 +105,29 @@ def test_diff_warns_on_a_level_that_cannot_change(tmp_path: Path) -> None:
     # a signed figure, a threshold >= 0 or a move: no warning
     for rule in ("critical_shock>-0.06", "forced_selling_5pct>5", "forced_selling_5pct=5"):
         assert "warning" not in run_cli("diff", old, new, "--alert", rule).stderr, rule
+
+
+def _front(shock: float) -> dict[str, object]:
+    heads = {"critical_shock_btc": {"value": shock, "unit": "fraction", "asset": "BTC"}}
+    return {"front": {"as_of": "2025-07-31", "headlines": heads}}
+
+
+def test_diff_warns_on_the_critical_shock_copied_unsigned_from_its_card() -> None:
+    """The card prints the critical shock's size (5.4 %), the diff its signed value."""
+    old, new = _front(-0.066), _front(-0.054)
+    d = diff_reports(old, new, [parse_alert("critical_shock_btc<6%")])
+    assert d.fired  # run as written: -0.054 < 0.06, as is every critical shock
+    assert d.warnings == [
+        "alert critical_shock_btc<6%: critical_shock_btc is never positive (a fall, signed; "
+        "the card prints its size), so this rule is always true; for a fall under 6% write "
+        "critical_shock_btc>-6%"
+    ]
+    meant = diff_reports(old, new, [parse_alert("critical_shock_btc>-6%")])
+    assert meant.fired and meant.warnings == []
+    never = diff_reports(old, new, [parse_alert("critical_shock_btc>=0.1")])
+    assert (
+        not never.fired
+        and "so this rule is never true; for a fall of at least 0.1 " in (never.warnings[0])
+    )
+    assert never.warnings[0].endswith("write critical_shock_btc<=-0.1")
+    assert diff_reports(old, new, [parse_alert("critical_shock_btc=0.001")]).warnings == []

@@ -104,7 +104,9 @@ _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _READS = {"<": "under", "<=": "of at most", ">": "over", ">=": "of at least"}
 
 
-def sign_warning(rule: RuleText, value: float, what: str, *, distance: bool = False) -> str | None:
+def sign_warning(
+    rule: RuleText, value: float, what: str, *, distance: bool = False, positive: bool = False
+) -> str | None:
     """Why a level rule on a figure that is never negative cannot mean what it says.
 
     A level compared with a negative ``value`` is always true (``>``, ``>=``) or never
@@ -112,6 +114,10 @@ def sign_warning(rule: RuleText, value: float, what: str, *, distance: bool = Fa
     fires on every line, the figure being the positive distance 3.33. For a distance
     the warning gives the rule meant: the absolute value with the comparison turned
     round (``cluster_below_pct<-5%``, more than 5 % below: ``cluster_below_pct>5%``).
+    With ``positive`` the figure is never *positive* (a fall, signed, that a card prints
+    as its size): a level against a positive ``value`` is always true (``<``, ``<=``) or
+    never true (``>``, ``>=``): ``critical_shock<6%`` copied from the card's ``5.4 %``
+    (the rule meant, a fall under 6 %: ``critical_shock>-6%``).
 
     Parameters
     ----------
@@ -125,6 +131,9 @@ def sign_warning(rule: RuleText, value: float, what: str, *, distance: bool = Fa
         Whether the figure is a distance printed with a sign (then the warning suggests
         the rewrite); a figure that is not (a price, a USD amount) gets none: no rule
         meant is to be read from a negative one.
+    positive : bool, default False
+        Whether the figure is never positive rather than never negative: a fall printed
+        as its size (the warning suggests the signed rewrite).
 
     Returns
     -------
@@ -132,15 +141,17 @@ def sign_warning(rule: RuleText, value: float, what: str, *, distance: bool = Fa
         One line for the caller to warn with; None when the rule can go either way
         (a move, or a threshold ≥ 0).
     """
-    if rule.move or value >= 0:
+    if rule.move or (value <= 0 if positive else value >= 0):
         return None
-    always = rule.op in (">", ">=")
+    always = rule.op in (("<", "<=") if positive else (">", ">="))
     text = (
-        f"alert {rule.text}: {rule.key} is never negative ({what}), so this rule is "
-        f"{'always' if always else 'never'} true"
+        f"alert {rule.text}: {rule.key} is never {'positive' if positive else 'negative'} "
+        f"({what}), so this rule is {'always' if always else 'never'} true"
     )
-    if not distance:
-        return text
     amount = f"{abs(rule.value):g}{'%' if rule.percent else ''}"
     flipped = _FLIPPED[rule.op]
+    if positive:  # the size as written, the figure signed: the comparison turned round
+        return f"{text}; for a fall {_READS[rule.op]} {amount} write {rule.key}{flipped}-{amount}"
+    if not distance:
+        return text
     return f"{text}; for a distance {_READS[flipped]} {amount} write {rule.key}{flipped}{amount}"

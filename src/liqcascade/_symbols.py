@@ -30,8 +30,9 @@ __all__ = [
 #: says nothing of the asset, so :func:`check_same_asset` lets it pass any asset.
 DEFAULT_SYMBOL = "ETHUSDT"
 
-#: The symbol (and the venue) of a position book read from a file of several
-#: (:func:`~liqcascade.positions.read_positions`): its own asset is not known, so
+#: The venue of a position book read from a file of several, and its symbol when the rows
+#: name several assets (:func:`~liqcascade.positions.read_positions`; one asset's several
+#: contracts give the bare asset, ``ETH``): its own asset is not known, so
 #: :func:`check_same_asset` lets it pass any asset, as it does :data:`DEFAULT_SYMBOL`.
 MIXED_SYMBOL = "mixed"
 
@@ -128,7 +129,7 @@ def check_same_asset(
     beside a prepared book, ``asset`` beside a market state): another asset is refused,
     naming both. ``symbol`` of :data:`DEFAULT_SYMBOL` (a book built without one) says
     nothing, and passes any asset, as does :data:`MIXED_SYMBOL` (a positions file of
-    several symbols: :func:`~liqcascade.positions.read_positions`).
+    several assets: :func:`~liqcascade.positions.read_positions`).
 
     Parameters
     ----------

@@ -128,8 +128,8 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     c = validation_claim(v, intrabar=False)
     assert "ETH 0.60 vs 0.50, 0/5/1: the assumed leverage adds nothing measurable;" in c.computed
     assert c.verdict == "not supported"
-    assert c.front.endswith("beats it on 0 of 6 daily scores: the assumed leverage adds nothing "
-                            "measurable.")  # fmt: skip
+    # the verdict says it: the row ends at the count (the full text keeps the words)
+    assert c.front.endswith("beats it on 0 of 6 daily scores.")
     # another asset's win makes it partly supported, and the row says whose
     btc = ValidationView(
         [AssetValidation("ETH", _bt(m, 20), None, {}),
@@ -139,6 +139,23 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     assert c2.verdict == "partly supported" and "adds nothing" not in c2.computed
     assert "ETH 0.60 vs 0.50, 0/5/1; BTC 0.60 vs 0.50, 6/0/0;" in c2.computed
     assert "ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; the book beats it on 6 of 12" in c2.front
+
+
+def test_the_front_row_fits_when_two_assets_beat_the_baseline_on_nothing() -> None:
+    """Two assets tied on every daily score: the row was 186 characters, past FRONT_CHARS."""
+    m = _metrics(60, 0.6, diff_interval=True)
+    for k in [k for k in m if k.endswith("_p05")]:
+        m[k] = -0.05  # every difference's interval straddles 0: a tie
+    v = ValidationView(
+        [AssetValidation("ETH", _bt(m, 60), None, {}),
+         AssetValidation("BTC", _bt(dict(m), 60), None, {})]
+    )  # fmt: skip
+    c = validation_claim(v, intrabar=False)
+    assert c.verdict == "not supported"
+    assert front_chars(c.front) <= FRONT_CHARS
+    assert c.front.endswith("ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; the book beats it on 0 of 12 "
+                            "daily scores.")  # fmt: skip
+    assert "the assumed leverage adds nothing measurable" in c.computed
 
 
 def test_a_stored_score_without_one_to_the_date_is_flagged() -> None:

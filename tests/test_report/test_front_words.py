@@ -4,13 +4,14 @@ nominal, a failed check called one, what sets a stop, which way the leverage mix
 from __future__ import annotations
 
 import math
+import re
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from liqcascade.report._build import STALE_DAYS, stale_text
-from liqcascade.report._contagion_section import aave_check_word
+from liqcascade.report._contagion_section import record_check
 from liqcascade.report._leverage_check import mix_line, near_shares
 from liqcascade.report._protect_section import max_fitting_leverage, what_sets_the_stop
 from liqcascade.report._validation_section import coverage_words
@@ -48,9 +49,46 @@ def test_band_coverage_is_read_against_its_nominal(
 
 
 def test_the_aave_leg_is_said_to_fail_outside_2x() -> None:
-    assert aave_check_word(0.02) == "fails"  # the 2025-10-10 replay: $981,194 vs $43.1 M
-    assert aave_check_word(0.5) == aave_check_word(2.0) == aave_check_word(1.3) == "passes"
-    assert aave_check_word(2.1) == "fails" and aave_check_word(math.nan) == "fails"
+    assert record_check(0.02) == "fails"  # the 2025-10-10 replay: $981,194 vs $43.1 M
+    assert record_check(0.5) == record_check(2.0) == record_check(1.3) == "passes"
+    assert record_check(2.1) == "fails"
+    # no finite ratio is no check (left out of the mark), never a failed one
+    assert record_check(math.nan) is None and record_check(None) is None
+    assert record_check(math.inf) is None
+
+
+def _contagion(aave_ratio: float, bybit: dict[str, float]) -> SimpleNamespace:
+    """A contagion view as the card reads it: the replay, the Aave row, Bybit's row."""
+    replay = SimpleNamespace(contagion_share=0.6, defi_liquidated_usd=981_194.0)
+    return SimpleNamespace(
+        replay=replay,
+        aave={"recorded": 43.1e6, "ratio": aave_ratio},
+        bybit=lambda: bybit,
+        runs={-0.1: replay, -0.06: replay},
+        share_range=lambda: (0.5, 0.6),
+    )
+
+
+def test_the_contagion_mark_says_it_is_about_the_legs_and_skips_a_missing_one() -> None:
+    from liqcascade.report._contagion_section import _bybit_and, _checks, _headline
+
+    # the bundled replay: the Aave leg 0.02 of the record, Bybit's fall 0.73 of its own
+    h = _headline(_contagion(0.02, {"ratio": 0.73}))  # type: ignore[arg-type]
+    assert h.check == "fails" and h.check_label == "a leg fails the record"
+    assert "the Aave leg fails its check" in h.evidence
+    assert "Bybit's modelled fall is 0.73" in h.evidence
+    # a missing Bybit row: no "nan", its check left out; the Aave leg alone sets the mark
+    h = _headline(_contagion(1.2, {}))  # type: ignore[arg-type]
+    assert not re.search(r"\bnan\b", h.evidence) and "Bybit" not in h.evidence
+    assert h.check == "passes" and h.check_label == "its legs pass the record"
+    # the front row: Bybit's fall where its row is, else nothing (it printed "nan")
+    assert _bybit_and({"ratio": 0.73}) == " and Bybit's fall 0.73"
+    assert _bybit_and({}) == "" == _bybit_and({"ratio": math.nan})
+    # a NaN ratio is no check: not a failed one
+    assert _checks(_contagion(math.nan, {"ratio": math.nan})) == ""  # type: ignore[arg-type]
+    h = _headline(_contagion(math.nan, {"ratio": 1.0}))  # type: ignore[arg-type]
+    assert h.check == "passes" and not re.search(r"\bnan\b", h.evidence)
+    assert "the Aave leg: model $0.98 M vs recorded $43.1 M;" in h.evidence  # no verdict
 
 
 def _rec(leverage: float, vol: float) -> SimpleNamespace:
@@ -121,6 +159,41 @@ def test_a_cards_mark_is_its_worst_check() -> None:
         check_mark("ok")
 
 
+def _var_view(kupiec_p: float, lo: float, hi: float) -> SimpleNamespace:
+    """A stress view whose VaR back-test says a Kupiec p and a pinball interval (fractions)."""
+    bt = SimpleNamespace(
+        settings={"horizons": [1, 30], "levels": [0.95, 0.99]},
+        best_baseline=lambda h, lv: "historical",
+        row=lambda h, lv, who: {"kupiec_p": kupiec_p},
+        pinball_difference=lambda h, lv, b, n_resamples: ((lo + hi) / 2, lo, hi),
+    )
+    return SimpleNamespace(backtest=bt)
+
+
+def test_a_check_without_a_finite_figure_is_left_out_of_the_mark() -> None:
+    from liqcascade.cascade._scores import BASELINES
+    from liqcascade.report._cascade_section import _move_check
+    from liqcascade.report._stress_section import _var_check
+
+    # the VaR card: a missing pinball interval read "ties", a NaN Kupiec p "passes"
+    assert _var_check(_var_view(0.3, math.nan, math.nan)) == "passes"  # Kupiec alone
+    assert _var_check(_var_view(0.01, math.nan, math.nan)) == "fails"
+    assert _var_check(_var_view(math.nan, -2e-4, -1e-4)) == "passes"  # beats: pinball alone
+    assert _var_check(_var_view(math.nan, -1e-4, 1e-4)) == "ties"
+    assert _var_check(_var_view(math.nan, math.nan, math.nan)) == ""  # no check ran
+    assert _var_check(_var_view(0.3, 1e-4, 2e-4)) == "fails"  # loses to the baseline
+    # the move card: a baseline without an interval is left out, not the whole mark
+    first, *rest = BASELINES
+    beats = {f"move_mae_diff_vs_{b}_pp_{q}": x for b in rest for q, x in (("p05", -2), ("p95", -1))}
+    assert _move_check(beats) == "passes"  # the first baseline has no interval
+    loses = beats | {
+        f"move_mae_diff_vs_{first}_pp_p05": 1.0,
+        f"move_mae_diff_vs_{first}_pp_p95": 2.0,
+    }
+    assert _move_check(loses) == "fails"
+    assert _move_check({"n_events": 3}) == ""  # no interval at all: no mark
+
+
 # the bundled report's distance tables (2025-07-31, shares of notional), data and model
 ETH_DISTANCE = pd.DataFrame(
     {
@@ -141,13 +214,28 @@ def test_the_distance_claim_compares_like_for_like_and_fails_on_the_main_band() 
     # the data's largest band (20-50 % away: 51 %) holds 18 % in the model: outside 2x
     assert distance_verdict(ETH_DISTANCE) == "not supported"
     close = ETH_DISTANCE.assign(model=ETH_DISTANCE["data"] * 1.5)
-    close.loc["<2%", "model"] = 0.3  # a band under 5 % of the data's notional is not checked
     assert distance_verdict(close) == "supported"
+    # 30 % of the model's notional within 2 % of liquidation where the data hold 0.01 %:
+    # the band holds 5 % or more of the model's notional, so it is checked (and fails)
+    crowded = close.copy()
+    crowded.loc["<2%", "model"] = 0.3
+    assert distance_verdict(crowded) == "partly supported"
+    # the reviewer's case: every band of the data's within 2x, the model's <2% band not
+    seen = _check(
+        [0.01, 0.04, 0.06, 0.17, 0.36, 0.30, 0.06], [0.30, 0.04, 0.04, 0.09, 0.26, 0.22, 0.05]
+    )
+    assert distance_verdict(seen) == "partly supported"
+    small = close.copy()
+    small.loc["<2%", "model"] = 0.04  # under 5 % in both: not checked
+    assert distance_verdict(small) == "supported"
     part = ETH_DISTANCE.assign(model=ETH_DISTANCE["data"])
     part.loc["10-20%", "model"] = 0.5  # a main band, not the largest, outside 2x
     assert distance_verdict(part) == "partly supported"
     c = distance_claim({"ETH": ETH_DISTANCE, "BTC": close})
-    assert c.verdict == "partly supported"  # the assets disagree
+    assert c.verdict == "not supported"  # the assets together: the worst of theirs
+    assert distance_claim({"ETH": part, "BTC": close}).verdict == "partly supported"
+    assert "the assets together take the worst of their verdicts" in c.computed
+    assert "in the data or in the model" in c.computed
     assert c.front.startswith("Hyperliquid notional (Feb 2026), data vs model: ETH never ")
     assert "never liquidated 3 % vs 58 %" in c.front and "20–50 % away 51 % vs 18 %" in c.front
     assert "20–50 % away 51 % / 18 %" in c.computed  # every band in the section's text

@@ -249,7 +249,7 @@ def test_an_asset_other_than_the_positions_own_is_refused() -> None:
 
 
 def test_a_mixed_symbol_book_takes_the_asset_given() -> None:
-    """A file of several symbols (ETHUSDT and ETHUSDC rows) reads as symbol "mixed".
+    """A file of several assets' symbols (read without a price) reads as symbol "mixed".
 
     Its own asset is not known, so the asset given is not refused: it was, as "not the
     positions' own (mixed: MIXED) ... or give MIXED", naming an asset that is none.

@@ -3,9 +3,9 @@
 - The scenario row's ``adl_notional_usd`` was the first evaluated policy's notional
   (another policy order, another figure, under a name that did not say so): it is
   ``{policy: USD}`` now, as the fund after ADL is per policy (``fund_after_adl``).
-- ``run_solvency`` on a book of several symbols (``symbol="mixed"``) without ``asset``
+- ``run_solvency`` on a book of several assets (``symbol="mixed"``) without ``asset``
   ran as the asset ``MIXED`` (a scenario "no hourly prices of MIXED"): refused now,
-  naming ``asset``.
+  naming ``asset``. A file of one asset's several contracts is that asset's book.
 """
 
 from __future__ import annotations
@@ -48,6 +48,23 @@ def test_adl_notional_is_per_policy_whatever_the_order() -> None:
     assert "adl_notional_usd (binance)" in a.outcomes[0]._repr_html_()
 
 
+def test_the_frame_has_a_column_per_policy_not_a_column_of_dicts() -> None:
+    res = _outcome(("binance", "socialized"))
+    df = res.to_frame()
+    assert "adl_notional_usd" not in df.columns
+    for p in ("binance", "socialized"):
+        want = res.outcomes[0].adl[p].notional_usd
+        assert df[f"adl_notional_usd_{p}"].iloc[0] == pytest.approx(want, abs=TOL)
+    assert not any(isinstance(x, dict) for x in df.filter(like="adl_notional").to_numpy().ravel())
+    assert res.to_dict()["scenarios"][0]["adl_notional_usd"].keys() == {"binance", "socialized"}
+    # a scenario without bad debt: 0 in every policy's column (no ADL), not NaN
+    calm = run_solvency(Exchange(_book(), insurance_fund=1e6, mid=2000.0),
+                        [StressScenario("s", -0.08)], engine="path").to_frame()  # fmt: skip
+    cols = calm.filter(like="adl_notional_usd_")
+    assert cols.shape == (1, 4) and not cols.isna().any().any()
+    assert cols.abs().max().max() == pytest.approx(0.0, abs=TOL)
+
+
 def test_adl_notional_is_empty_without_bad_debt() -> None:
     ex = Exchange(_book(), insurance_fund=1e6, mid=2000.0)
     res = run_solvency(ex, [StressScenario("s", -0.08)], engine="path")
@@ -63,19 +80,52 @@ def _mixed(tmp_path: Path, second: str) -> Path:
     return f
 
 
-def test_a_book_of_several_symbols_needs_an_asset(tmp_path: Path) -> None:
-    pos = read_positions(_mixed(tmp_path, "ETH-PERP"))
+def test_a_book_of_several_assets_needs_an_asset(tmp_path: Path) -> None:
+    pos = read_positions(_mixed(tmp_path, "BTCUSDT"))  # no reference price: read per row
     assert pos.symbol == "mixed"
-    with pytest.raises(InputError, match=r"several symbols \(mixed\).*give asset") as e:
+    with pytest.raises(InputError, match=r"several assets' symbols \(mixed\).*give asset") as e:
         _run_asset(pos, None)
     assert e.value.param == "asset"
-    with pytest.raises(InputError, match=r"several symbols") as e:
+    with pytest.raises(InputError, match=r"several assets") as e:
         run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)])
     assert e.value.param == "asset"
-    # one asset's two contracts, the asset given: runs
     res = run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)], asset="ETH")
     assert res.outcomes[0].final_price == pytest.approx(2700.0, rel=1e-12)
-    assert _run_asset(pos, "eth") == "ETH"
+
+
+def _one_asset_two_venues(tmp_path: Path) -> Path:
+    """/tmp/review25/mixed3.csv: ETH on Binance (ETHUSDT) and on Hyperliquid (ETH)."""
+    f = tmp_path / "mixed3.csv"
+    f.write_text(
+        "side,size,entry_price,margin,liq_price,bankruptcy_price,symbol,venue\n"
+        "long,1,105,6,99.5,99,ETHUSDT,binance\nlong,2,104,16,98.5,96,ETH,hyperliquid\n"
+        "short,1.5,95,9.75,100.8,101.5,ETHUSDT,binance\n"
+    )
+    return f
+
+
+def test_one_assets_contracts_are_that_assets_book(tmp_path: Path) -> None:
+    """ETHUSDT and ETH rows: the book is ETH's (it was "mixed": run as BTC when asked,
+    refused without an asset, and the CLI ran it as MIXED, "no hourly prices of MIXED")."""
+    for second in ("ETH-PERP", "ETH"):
+        assert read_positions(_mixed(tmp_path, second)).symbol == "ETH"
+    pos = read_positions(_one_asset_two_venues(tmp_path))
+    assert (pos.venue, pos.symbol) == ("mixed", "ETH")
+    assert _run_asset(pos, None) == "ETH" == _run_asset(pos, "eth")
+    with pytest.raises(InputError, match=r"^asset \(BTC\) is not the positions' asset \(ETH\)"):
+        run_solvency(Exchange(pos, 0.0, mid=100.0), [StressScenario("s", -0.1)], asset="BTC")
+    res = run_solvency(Exchange(pos, 0.0, mid=100.0), [StressScenario("s", -0.1)])
+    assert res.outcomes[0].final_price == pytest.approx(90.0, rel=1e-12)
+
+
+def test_the_request_names_the_files_one_asset(tmp_path: Path) -> None:
+    """The CLI's request: the 2025-10-10 scenario of ETH (the rows' asset), not of MIXED."""
+    from liqcascade.solvency import default_scenarios, run_solvency_request
+
+    book = Path(__file__).resolve().parents[1] / "data" / "book" / "book.csv"
+    run = run_solvency_request(0.0, positions=_one_asset_two_venues(tmp_path), book=book)
+    day = next(o for o in run.result.outcomes if o.name == "2025-10-10")
+    assert day.shock == pytest.approx(default_scenarios()[-1].shock, rel=1e-9)  # ETH's fall
 
 
 def _weighted_past(tmp_path: Path) -> Path:

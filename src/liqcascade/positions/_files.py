@@ -545,11 +545,32 @@ def positions_asset(path: str | Path, symbol: str = "ETHUSDT") -> str | None:
     return base_asset(str(_row_symbols(df.iloc[:1], symbol)[0]))
 
 
-def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
-    """Refuse a file whose rows name two base assets: it is read as one market."""
+def _row_assets(symbols: np.ndarray) -> np.ndarray:
+    """The base asset of each symbol (``ETHUSDT``, ``ETH-PERP`` and ``ETH`` are ETH)."""
     from liqcascade.data import base_asset
 
-    assets = np.asarray([base_asset(str(s)) for s in symbols], dtype=object)
+    return np.asarray([base_asset(str(s)) for s in symbols], dtype=object)
+
+
+def _book_symbol(symbols: np.ndarray) -> str:
+    """The book's symbol: the rows' one symbol, else their one base asset, else ``"mixed"``.
+
+    Rows of one asset's several contracts (``ETHUSDT`` on Binance, ``ETH`` on
+    Hyperliquid) are that asset's book: the bare asset (``"ETH"``) names it, and is
+    checked against an asset given (:func:`~liqcascade._symbols.check_same_asset`);
+    until session 25 such a book was ``"mixed"`` and passed any asset. Only rows of
+    several assets (read without a reference price) give :data:`MIXED_SYMBOL`.
+    """
+    us = pd.unique(symbols)
+    if len(us) == 1:
+        return str(us[0])
+    assets = pd.unique(_row_assets(us))
+    return str(assets[0]) if len(assets) == 1 else MIXED_SYMBOL
+
+
+def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
+    """Refuse a file whose rows name two base assets: it is read as one market."""
+    assets = _row_assets(symbols)
     other = _first(assets != assets[0])
     if other is None:
         return
@@ -706,9 +727,11 @@ def read_positions(
         too). ``margin`` is taken from the file, or
         ``size * entry_price / leverage`` where only leverage is given (margin wins
         where both are). ``account`` is the file's integer account, its string ids
-        numbered in order of appearance, or ``0..n-1``. ``venue``/``symbol`` of the
-        book are the file's single value, ``"mixed"`` if it has several
-        (:data:`liqcascade._symbols.MIXED_SYMBOL`).
+        numbered in order of appearance, or ``0..n-1``. ``venue`` of the book is the
+        file's single value, ``"mixed"`` if it has several
+        (:data:`liqcascade._symbols.MIXED_SYMBOL`); ``symbol`` the file's single value,
+        else its rows' one base asset (``"ETH"`` for ``ETHUSDT`` and ``ETH`` rows), else
+        ``"mixed"`` (rows of several assets, read without ``reference_price``).
 
     Raises
     ------
@@ -892,7 +915,6 @@ def read_positions(
     _note_unread(df.columns, p)
     _warn_repeated(df, p)
     uv = pd.unique(venues)
-    us = pd.unique(symbols)
     return PositionBook(
         side=side,
         size=size,
@@ -903,7 +925,7 @@ def read_positions(
         account=account,
         cross=cross,
         venue=str(uv[0]) if len(uv) == 1 else MIXED_SYMBOL,
-        symbol=str(us[0]) if len(us) == 1 else MIXED_SYMBOL,
+        symbol=_book_symbol(symbols),
     )
 
 

@@ -22,6 +22,7 @@ from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_m
 from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._names import display_name
 from liqcascade.report._section import (
+    VERDICT_CHECK,
     Claim,
     Headline,
     Prose,
@@ -1112,31 +1113,26 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f"{usd(stops)} (central static book)",
             evidence=base + (". " if base else "") + score, unit="usd",
             low=float(a["liquidated_p10"]), high=float(a["liquidated_p90"]), bound=ex,
-            check=check_mark(_goal_check(o), _VERDICT_CHECK.get(str(getattr(
+            check=check_mark(_goal_check(o), VERDICT_CHECK.get(str(getattr(
                 v.book_score, "verdict", None)))),
         ),
     ]  # fmt: skip
-
-
-_VERDICT_CHECK = {"beats": "passes", "ties": "ties", "loses": "fails"}
-"""A paired comparison's verdict (the model against a baseline) as a card's check."""
 
 
 def _move_check(o: dict[str, Any]) -> str:
     """The move card's check: the event back-test against every baseline it is scored on.
 
     Fails when the model loses to a baseline, ties when it loses to none and ties with
-    one, passes when it beats them all (:func:`liqcascade.cascade.move_verdicts`);
-    ``""`` without a stored back-test or its paired comparison.
+    one, passes when it beats them all (:func:`liqcascade.cascade.move_verdicts`); a
+    baseline without an interval is left out, as :func:`check_mark` leaves any missing
+    check out (until session 25 it dropped the whole mark); ``""`` without a stored
+    back-test or any paired comparison.
     """
     from liqcascade.cascade import move_verdicts
 
     if not o:
         return ""
-    v = move_verdicts(o)
-    if not v or None in v.values():
-        return ""
-    return check_mark(*(_VERDICT_CHECK[str(w)] for w in v.values()))
+    return check_mark(*(VERDICT_CHECK.get(str(w)) for w in (move_verdicts(o) or {}).values()))
 
 
 def _goal_check(o: dict[str, Any]) -> str | None:

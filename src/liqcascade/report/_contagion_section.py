@@ -24,6 +24,7 @@ from liqcascade.report._section import (
     Table,
     assemble,
     check_mark,
+    ratio_within,
 )
 
 __all__ = ["section"]
@@ -238,20 +239,58 @@ def _sweep_short(v: ContagionView) -> str:
     )
 
 
-AAVE_WITHIN = 2.0
-"""The Aave leg passes its check within this factor of the record (the report's
-"within 2×" rule for liquidation amounts)."""
+LEG_MARKS: dict[str, str] = {
+    "passes": "its legs pass the record",
+    "fails": "a leg fails the record",
+}
+"""The contagion card's mark: about the Aave leg and Bybit's fall, not the (model-only) share."""
 
 
-def aave_check_word(ratio: float) -> str:
-    """``"passes"`` within :data:`AAVE_WITHIN` of the record, else ``"fails"``."""
-    ok = math.isfinite(ratio) and 1.0 / AAVE_WITHIN <= ratio <= AAVE_WITHIN
-    return "passes" if ok else "fails"
+def record_check(ratio: Any) -> str | None:
+    """A leg's check: ``"passes"`` within ``WITHIN`` (2×) of the record, else ``"fails"``.
+
+    None without a finite ratio: no check, left out of the mark (:func:`check_mark`).
+    """
+    ok = None if ratio is None else ratio_within(float(ratio))
+    return None if ok is None else ("passes" if ok else "fails")
+
+
+def _ratio_of(ratio: Any, what: str) -> str:
+    """``" (0.02 of the record)"``-like words for a finite ratio; ``""`` without one."""
+    return f" ({float(ratio):.2f} {what})" if record_check(ratio) else ""
+
+
+def _legs_words(v: ContagionView) -> str:
+    """The card's evidence on its legs: the Aave leg against the record, then Bybit's fall.
+
+    A ratio that is missing or not finite is left out, never printed as "nan".
+    """
+    a = v.aave
+    model, recorded = usd_alike(v.replay.defi_liquidated_usd, a["recorded"])
+    word = record_check(a["ratio"])
+    verb = f" {word} its check" if word else ""
+    out = (
+        f"the Aave leg{verb}: model {model} vs recorded {recorded}"
+        f"{_ratio_of(a['ratio'], 'of the record')}"
+    )
+    byb: Any = v.bybit().get("ratio")
+    if record_check(byb):
+        out += (
+            f"; Bybit's modelled fall is {float(byb):.2f} of its recorded one (Binance's is "
+            "the shock)"
+        )
+    return out
+
+
+def _bybit_and(row: dict[str, Any]) -> str:
+    """``" and Bybit's fall 0.73"`` for the front row; ``""`` without a finite ratio."""
+    r: Any = row.get("ratio")
+    return f" and Bybit's fall {float(r):.2f}" if record_check(r) else ""
 
 
 def _headline(v: ContagionView) -> Headline:
-    r, a = v.replay, v.aave
-    model, recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
+    r = v.replay
+    mark = _checks(v)
     # no low/high: the sweep over first shocks is a sensitivity, not an uncertainty
     return Headline(
         key="contagion_share",
@@ -260,28 +299,22 @@ def _headline(v: ContagionView) -> Headline:
         text=pct(r.contagion_share, 0),
         interval=f"no interval (model only); {_sweep_short(v)}",
         evidence=(
-            f"Model only for the share; the Aave leg {aave_check_word(a['ratio'])} its check: "
-            f"model {model} vs recorded {recorded} "
-            f"({a['ratio']:.2f} of the record); Bybit's modelled fall is "
-            f"{v.bybit().get('ratio', float('nan')):.2f} of its recorded one (Binance's "
-            "is the shock); CEX liquidations cannot be checked with the bundled data"
+            f"Model only for the share; {_legs_words(v)}; CEX liquidations cannot be checked "
+            "with the bundled data"
         ),
         unit="fraction",
-        check=_checks(v),
+        check=mark,
+        check_label=LEG_MARKS.get(mark, ""),
     )
 
 
 def _checks(v: ContagionView) -> str:
     """The contagion card's check: the Aave leg and Bybit's fall, each within 2× of the record.
 
-    Binance's fall is imposed (the shock) and tests nothing; a ratio that is missing
-    leaves its check out (:func:`check_mark`).
+    Binance's fall is imposed (the shock) and tests nothing; a ratio that is missing or
+    not finite leaves its check out (:func:`check_mark`).
     """
-    byb = v.bybit().get("ratio")
-    return check_mark(
-        aave_check_word(float(v.aave["ratio"])),
-        None if byb is None else aave_check_word(float(byb)),
-    )
+    return check_mark(record_check(v.aave.get("ratio")), record_check(v.bybit().get("ratio")))
 
 
 def _clock_take(r: Any) -> list[str]:
@@ -375,7 +408,7 @@ def prose(v: ContagionView) -> Prose:
         front=(
             f"Model only: {pct(r.contagion_share, 0)} of the 2025-10-10 replay's liquidations "
             f"fall outside the shocked venue; against the record, the Aave leg is "
-            f"{a['ratio']:.2f} of it and Bybit's fall {byb.get('ratio', float('nan')):.2f}."
+            f"{a['ratio']:.2f} of it{_bybit_and(byb)}."
         ),
         verdict="not testable with these data",
         would_test=(

@@ -28,6 +28,7 @@ from liqcascade.report._format import MINUS, date_text, pct, pp, usd
 
 __all__ = [
     "NEVER_NEGATIVE",
+    "NEVER_POSITIVE",
     "Alert",
     "Change",
     "ReportDiff",
@@ -61,6 +62,14 @@ NEVER_NEGATIVE: dict[str, str] = {
     "price_p05_30d": "a price in USD",
     "contagion_share": "a share of the liquidations",
     "bad_debt_worst": "a share of the liabilities",
+}
+
+#: Headlines that are never positive, with what they are: a fall the card prints as its
+#: size (``critical_shock``: the card's ``5.4 %`` is -0.054 here), so a level alert copied
+#: from the card (``critical_shock<6%``) is always true, and the diff warns with the rule
+#: meant (``critical_shock>-6%``).
+NEVER_POSITIVE: dict[str, str] = {
+    "critical_shock": "a fall, signed; the card prints its size",
 }
 
 
@@ -523,16 +532,23 @@ def _alerts_by_key(alerts: Sequence[Alert], heads: dict[str, Any]) -> dict[str, 
 
 
 def _sign_warnings(alerts: Sequence[Alert], heads: dict[str, Any]) -> list[str]:
-    """One line per level alert on a never-negative headline against a negative value.
+    """One line per level alert that cannot change, whichever way it is written.
 
-    ``forced_selling_5pct>-5`` is always true, ``contagion_share<-1%`` never: the rule
-    still runs as written (:data:`NEVER_NEGATIVE`, :func:`sign_warning`).
+    A never-negative headline against a negative value (``forced_selling_5pct>-5`` is
+    always true, ``contagion_share<-1%`` never), a never-positive one against a positive
+    value (``critical_shock<6%``, copied from the card's unsigned size, always): the
+    rule still runs as written (:data:`NEVER_NEGATIVE`, :data:`NEVER_POSITIVE`,
+    :func:`sign_warning`).
     """
     out = []
     for a in alerts:
         h = heads.get(a.key)
-        what = NEVER_NEGATIVE.get(headline_identity(a.key, h)[2]) if h is not None else None
-        w = sign_warning(a.rule_text(), a.threshold, what) if what else None
+        metric = headline_identity(a.key, h)[2] if h is not None else ""
+        w = None
+        if metric in NEVER_NEGATIVE:
+            w = sign_warning(a.rule_text(), a.threshold, NEVER_NEGATIVE[metric])
+        elif metric in NEVER_POSITIVE:
+            w = sign_warning(a.rule_text(), a.threshold, NEVER_POSITIVE[metric], positive=True)
         if w:
             out.append(w)
     return out

@@ -93,12 +93,11 @@ def mix_line(asset: str, check: pd.DataFrame | None) -> str:
     )
 
 
-WITHIN = 2.0
-"""A band passes when the model's share is within this factor of the data's (the report's
-"within 2×" rule)."""
-
 MAIN_BAND = 0.05
-"""Bands holding at least this share of the data's notional are checked."""
+"""Bands holding at least this share of notional, in the data or in the model, are checked."""
+
+VERDICTS: tuple[str, ...] = ("supported", "partly supported", "not supported")
+"""The distance verdicts, best first: assets together take the worst of theirs."""
 
 DISTANCE_CLAIM = (
     "Open interest × an assumed leverage mix puts positions at real distances from liquidation."
@@ -123,19 +122,24 @@ def like_for_like(check: pd.DataFrame) -> pd.DataFrame:
 def distance_verdict(check: pd.DataFrame) -> str:
     """The distance claim's verdict on one asset's table (like for like).
 
-    "not supported" when the model's share of the data's largest band is not within
-    :data:`WITHIN` of the data's; "supported" when every band holding at least
-    :data:`MAIN_BAND` of the data's notional is; "partly supported" otherwise.
+    A band passes when the model's share is within
+    :data:`~liqcascade.report._section.WITHIN` of the data's (a band the data leave
+    empty never does). "not supported" when the data's largest band fails; "supported"
+    when every band holding at least :data:`MAIN_BAND` of the notional in the data *or*
+    in the model passes (a model crowding notional where the data hold little fails
+    too); "partly supported" otherwise.
     """
+    from liqcascade.report._section import ratio_within
+
     t = like_for_like(check)
 
     def ok(band: Any) -> bool:
         d, m = float(t.loc[band, "data"]), float(t.loc[band, "model"])
-        return d > 0 and 1.0 / WITHIN <= m / d <= WITHIN
+        return d > 0 and ratio_within(m / d) is True
 
     if not ok(t["data"].idxmax()):
         return "not supported"
-    main = [b for b in t.index if float(t.loc[b, "data"]) >= MAIN_BAND]
+    main = [b for b in t.index if max(t.loc[b, "data"], t.loc[b, "model"]) >= MAIN_BAND]
     return "supported" if all(ok(b) for b in main) else "partly supported"
 
 
@@ -158,16 +162,15 @@ def distance_claim(checks: dict[str, pd.DataFrame]) -> Any:
     Returns
     -------
     Claim or None
-        The row (the verdict: each asset's :func:`distance_verdict`, "partly supported"
-        when they differ); None without a table.
+        The row (the verdict: the worst of the assets' :func:`distance_verdict`, in
+        :data:`VERDICTS`' order); None without a table.
     """
-    from liqcascade.report._section import Claim
+    from liqcascade.report._section import WITHIN, Claim
 
     if not checks:
         return None
     verdicts = {a: distance_verdict(c) for a, c in checks.items()}
-    got = set(verdicts.values())
-    verdict = got.pop() if len(got) == 1 else "partly supported"
+    verdict = max(verdicts.values(), key=VERDICTS.index)
     full, short = [], []
     for i, (a, c) in enumerate(checks.items()):
         t = like_for_like(c)
@@ -195,8 +198,9 @@ def distance_claim(checks: dict[str, pd.DataFrame]) -> Any:
             + "; ".join(full)
             + f". A band passes when the model's share is within {WITHIN:.0f}× of the data's: "
             "not supported where the data's largest band fails, supported where every band "
-            f"holding {pct(MAIN_BAND, 0)} or more of the data's notional passes, partly "
-            "supported otherwise."
+            f"holding {pct(MAIN_BAND, 0)} or more of the notional, in the data or in the "
+            "model, passes, partly supported otherwise; the assets together take the worst "
+            "of their verdicts."
         ),
         verdict=verdict,
         front="Hyperliquid notional (Feb 2026), data vs model: " + "; ".join(short) + ".",

@@ -118,6 +118,10 @@ class Headline:
         ``evidence`` states (a back-test against its baselines, history, a record),
         derived from that check's figures by the section (:func:`check_mark`); ``""``
         for a number with no such check (model only).
+    check_label : str, default ""
+        What the mark says when :data:`CHECK_MARKS`' words would misread the card (a
+        card whose number is model only, its mark about a check beside it: the
+        contagion card's "a leg fails the record"); ``""``: those words.
     """
 
     key: str
@@ -134,6 +138,7 @@ class Headline:
     asset: str = ""
     scope: str = ""
     check: str = ""
+    check_label: str = ""
 
 
 CHECK_MARKS: dict[str, str] = {
@@ -172,6 +177,29 @@ def check_mark(*outcomes: str | None) -> str:
             param="outcomes",
         )
     return next((o for o in ("fails", "ties", "passes") if o in got), "")
+
+
+VERDICT_CHECK: dict[str, str] = {"beats": "passes", "ties": "ties", "loses": "fails"}
+"""A paired comparison's verdict (the model against a baseline) as a card's check: a
+verdict that is missing (no interval) is no key, so ``VERDICT_CHECK.get`` gives None and
+:func:`check_mark` leaves that check out."""
+
+
+WITHIN = 2.0
+"""The report's "within 2×" rule: a modelled figure agrees with the recorded one when
+their ratio lies in ``[1 / WITHIN, WITHIN]`` (the Aave leg, Bybit's fall, a distance band)."""
+
+
+def ratio_within(ratio: float) -> bool | None:
+    """Whether a model/record ratio passes :data:`WITHIN`; None when it is not finite.
+
+    A ratio that is NaN or infinite (a record of zero, a figure not computed) is no
+    check at all: the caller leaves it out (:func:`check_mark` takes None).
+    """
+    r = float(ratio)
+    if not math.isfinite(r):
+        return None
+    return 1.0 / WITHIN <= r <= WITHIN
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from liqcascade.report._format import (
 )
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note, replay_window_name
 from liqcascade.report._section import (
+    VERDICT_CHECK,
     Claim,
     Headline,
     Prose,
@@ -872,13 +873,16 @@ def _var_check(v: StressView) -> str:
 
     At the card's horizon and level; the baseline by the 90 % interval of the pinball
     difference. The figures :func:`_headline_evidence` says; ``""`` without a back-test.
+    A check whose figure is not finite (no pinball interval, a NaN Kupiec p) is left
+    out (until session 25 they read "ties" and "passes").
     """
     if v.backtest is None:
         return ""
     bt, h, lv, best = _card_scored(v)
     _, lo, hi = pinball_interval(bt, h, lv, best)
-    baseline = {"beats": "passes", "loses": "fails"}.get(str(significance_verdict(lo, hi)), "ties")
-    return check_mark("fails" if bt.row(h, lv, "model")["kupiec_p"] < 0.05 else "passes", baseline)
+    p = float(bt.row(h, lv, "model")["kupiec_p"])
+    kupiec = None if not math.isfinite(p) else ("fails" if p < 0.05 else "passes")
+    return check_mark(kupiec, VERDICT_CHECK.get(str(significance_verdict(lo, hi))))
 
 
 def kupiec_fails(bt: Any, skip: tuple[int, float] | None = None) -> list[str]:

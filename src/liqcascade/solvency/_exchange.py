@@ -645,8 +645,24 @@ class SolvencyResult:
         return pd.DataFrame(rows).set_index("policy") if rows else pd.DataFrame()
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per scenario."""
-        return pd.DataFrame([o.row() for o in self.outcomes])
+        """One row per scenario: :meth:`ScenarioOutcome.row`'s figures.
+
+        The ADL notional is one column per policy evaluated,
+        ``adl_notional_usd_<policy>`` (USD; 0 where the scenario left no bad debt to
+        deleverage: :meth:`ScenarioOutcome.adl_notional`), in the place of the JSON
+        row's ``{policy: USD}`` (a column of dicts until session 25).
+        """
+
+        def flat(o: ScenarioOutcome) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for k, v in o.row().items():
+                if k == "adl_notional_usd":
+                    out.update({f"{k}_{p}": o.adl_notional(p) for p in self.policies})
+                else:
+                    out[k] = v
+            return out
+
+        return pd.DataFrame([flat(o) for o in self.outcomes])
 
     def to_dict(self) -> dict[str, Any]:
         """The ``liqcascade solvency --json`` object (ADL on :attr:`adl_outcome`)."""
@@ -1018,16 +1034,17 @@ def _run_asset(pos: PositionBook, asset: str | None) -> str:
     """The run's asset: ``asset``, else the positions' own; another asset than theirs refused.
 
     Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any,
-    as do those of several symbols (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
+    as do those of several assets (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
     :func:`~liqcascade.positions.read_positions`: their own asset is not known). Such a
     book without ``asset`` is refused (``param="asset"``): its own "asset" would be
     ``MIXED``, a name no price, calibration or scenario has (until session 25 the run
-    went on as ``MIXED``).
+    went on as ``MIXED``). A file of one asset's several contracts (``ETHUSDT`` and
+    ``ETH`` rows) reads as that asset's book (symbol ``ETH``): checked as any other.
     """
     if asset is None and str(pos.symbol).strip().lower() == MIXED_SYMBOL:
         raise InputError(
-            "the positions hold several symbols (mixed): their asset is not known; give "
-            "asset (one price moves every position: a book of one asset's contracts)",
+            "the positions hold several assets' symbols (mixed): their asset is not known; "
+            "give asset (one price moves every position: a book of one asset's contracts)",
             param="asset",
         )
     own = base_asset(pos.symbol)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from liqcascade._limits import check_fraction
-from liqcascade._symbols import base_asset
 from liqcascade._tables import EmptyFileError
 from liqcascade.errors import InputError
 from liqcascade.market import EXCHANGE_OI_SHARE
@@ -366,7 +365,7 @@ def run_solvency_request(
     SolvencyRun
     """
     from liqcascade.solvency import Exchange, run_solvency
-    from liqcascade.solvency._exchange import scenarios_of
+    from liqcascade.solvency._exchange import _run_asset, scenarios_of
 
     policies = _policies(adl_policy)
     if liquidity not in LIQUIDITY_CHOICES:
@@ -411,7 +410,9 @@ def run_solvency_request(
         liabilities_usd=liabilities,
         mid=mid,
     )
-    named = (asset or base_asset(pos.symbol)) if state is None else state.asset
+    # the positions' asset named as run_solvency names it (a file of one asset's several
+    # contracts is that asset's: until session 25 it ran as MIXED, "no hourly prices")
+    named = _run_asset(pos, asset) if state is None else state.asset
     res = run_solvency(
         ex,
         list(scenarios) if scenarios else scenarios_of(named),
