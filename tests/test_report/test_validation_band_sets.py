@@ -73,3 +73,17 @@ def test_the_hyperliquid_method_names_the_assets_it_covers() -> None:
     assert "net ETH + BTC exposure" in line
     alone = next(t for t in prose(ValidationView([eth])).method if t.startswith("Hyperliquid"))
     assert alone.startswith("Hyperliquid: 994 large accounts")  # as before for ETH
+
+
+def test_the_front_row_says_a_thin_band_is_not_a_coverage_test() -> None:
+    """A SOL user's front row read "beats" over one month of a band of 3 parameter sets."""
+    from liqcascade.report._section import FRONT_CHARS, front_chars
+    from liqcascade.report._validation_section import _thin_words
+
+    sol, eth = _av("SOL", (2,)), _av("ETH", (10, 9))
+    assert _thin_words([sol]) == "; SOL's band: 3 parameter sets, coverage not tested"
+    assert _thin_words([eth]) == ""  # ten sets or more: the coverage is a test
+    assert _thin_words([eth, sol, _av("XRP", (2, 1))]).startswith("; SOL and XRP's band: few")
+    claim = prose(ValidationView([sol])).claims[0]
+    assert claim.front.endswith("; SOL's band: 3 parameter sets, coverage not tested.")
+    assert front_chars(claim.front) <= FRONT_CHARS

@@ -667,10 +667,27 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
             + ", ".join(f"{av.asset} {_corr_words(av)}" for av in assets)
             # "adds nothing measurable" is the full text's: with two assets it took the
             # row past FRONT_CHARS (186 characters); the verdict says it
-            + f"; the book beats it on {wins} of {scored} daily scores."
+            + f"; the book beats it on {wins} of {scored} daily scores"
+            + _thin_words(assets)
+            + "."
         ),
         verdict="partly supported" if wins else "not supported",
     )
+
+
+def _thin_words(assets: list[AssetValidation]) -> str:
+    """``"; SOL's band: 3 parameter sets, coverage not tested"``, for the thin bands only.
+
+    A calibration with fewer than :data:`MIN_BAND_SETS` parameter sets (a user's own,
+    fitted with few refits) gives a band whose coverage says little; the front row says
+    so beside the scores (a new-asset user read "beats" over one month of 3 sets).
+    """
+    thin = [av for av in assets if av.band_is_thin()]
+    if not thin:
+        return ""
+    sets = {int(av.band_sets or 0) for av in thin}
+    n = f"{sets.pop()} parameter sets" if len(sets) == 1 else "few parameter sets"
+    return f"; {join_words([av.asset for av in thin])}'s band: {n}, coverage not tested"
 
 
 def _corr_words(av: AssetValidation) -> str:
