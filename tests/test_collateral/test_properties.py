@@ -153,6 +153,7 @@ def test_kernel_matches_reference_on_random_cases() -> None:
         assert_same(k[4], r["sold_usd"])
         assert_same(k[5], r["eth_sold_usd"])
         assert_same(k[6], r["pending"])
+        assert_same(k[7], r["usdt"])
         n_liq += int(np.sum(k[0] >= 0))
     assert n_liq > 100  # the random cases do liquidate
 

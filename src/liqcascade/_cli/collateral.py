@@ -16,14 +16,17 @@ def _render(res: dict[str, Any]) -> None:
     t = Table(
         title=f"Collateral loop ({res['pricing']} pricing), {res['start'][:16]} -> "
         f"{res['end'][:16]}",
-        caption="mins < 0.95 / 0.90: minutes the own-book price was below that fraction of fair",
+        caption="book low: the lowest price the collateral fetched on its own book; margin "
+        "price low: the lowest price the margin counted it at (both × fair value; '(at floor)': "
+        "the configuration's floor, not a result); mins < 0.95 / 0.90: minutes the own-book "
+        "price was below that fraction of fair",
     )
-    for c in ("asset", "min price", "min index", "mins < 0.95", "mins < 0.90", "sold USD"):
+    for c in COLUMNS:
         t.add_column(c, justify="right" if c != "asset" else "left")
     for n, a in res["assets"].items():
         t.add_row(
             _common.esc(n),  # the configuration's asset names
-            f"{a['min_price']:.4f}",
+            f"{a['min_price']:.4f}{AT_FLOOR if a['min_price_at_floor'] else ''}",
             f"{a['min_index']:.4f}",
             str(a["minutes_below_0_95"]),
             str(a["minutes_below_0_90"]),
@@ -33,7 +36,8 @@ def _render(res: dict[str, Any]) -> None:
     ds = res["depeg_start_minutes_after_low"]
     _common.stdout.print(
         f"collateral liquidated ${res['collateral_liquidated_usd']:,.0f}; accounts liquidated "
-        f"{res['accounts_liquidated']} of {res['accounts']}; depeg start {_when(ds)} ETH's low "
+        f"{res['accounts_liquidated']} of {res['accounts']}; shortfall (bad debt) "
+        f"${res['shortfall_usd']:,.0f}; depeg start {_when(ds)} ETH's low "
         f"({res['eth_low']:,.2f} at {res['eth_low_at'][11:16]})."
     )
     for line in _book_lines(res):
@@ -45,6 +49,19 @@ def _render(res: dict[str, Any]) -> None:
             f"assumptions ({len(res['assumptions'])}; values and sources in --json): {names}",
             markup=False,
         )
+
+
+#: The text table's columns (``min_price``, ``min_index`` of the JSON named for what they are).
+COLUMNS = (
+    "asset",
+    "book low (sale price, × fair)",
+    "margin price low (× fair)",
+    "mins < 0.95",
+    "mins < 0.90",
+    "sold USD",
+)
+#: After a book price that is the asset's configured floor (a parameter, not a result).
+AT_FLOOR = " (at floor)"
 
 
 def _when(minutes: int | None) -> str:
@@ -87,7 +104,9 @@ def _book_lines(res: dict[str, Any]) -> list[str]:
             for n, (a, b) in d["depth_usd_per_pct"].items()
         )
         lows = [
-            f"{n} low {lo['min_price'][n]:.3f} / {hi['min_price'][n]:.3f}" for n in lo["min_price"]
+            f"{n} low {lo['min_price'][n]:.3f}{AT_FLOOR if lo['min_price_at_floor'][n] else ''}"
+            f" / {hi['min_price'][n]:.3f}{AT_FLOOR if hi['min_price_at_floor'][n] else ''}"
+            for n in lo["min_price"]
         ]
         out.append(
             f"Over the depth's IQR ({depths}; a range, not an interval): collateral "
@@ -108,7 +127,12 @@ def collateral_cmd(
     ] = None,
     pricing: Annotated[
         str | None,
-        typer.Option("--pricing", help="Valuation: own-book, index, redemption or nav."),
+        typer.Option(
+            "--pricing",
+            help="Valuation: own-book, index, redemption or nav. No NAV feed is bundled: nav is "
+            "fair value clamped to each asset's [nav_floor, nav_cap], so with the default "
+            "bounds (the oct-2025 preset's) it gives the same result as redemption.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:

@@ -469,12 +469,14 @@ def build_setup(
 
     Examples
     --------
-    The preset, its USDe book calibrated on the bundled bars (ETH at 3,864.76 USD, the
-    2025-10-10 21:00 UTC open), then the smallest haircuts for ETH falls of 10 and 20 %:
+    The preset, its USDe book calibrated on the bundled bars, positions opened at
+    3,864.76 USD (Binance's ETHUSDT perpetual: the close of its 2025-10-10 20:00 UTC
+    hourly bar; the spot 30-minute bar opens 21:00 at 3,871.31), then the smallest
+    haircuts for ETH falls of 10 and 20 % from that entry:
 
     >>> from liqcascade.collateral import build_setup, preset_config, smallest_haircut
     >>> sc, setup = build_setup(preset_config("oct-2025"), "oct-2025.toml", 3864.76)
-    >>> h = smallest_haircut(setup, [-0.1, -0.2], p0=3864.76)  # doctest: +SKIP
+    >>> h = smallest_haircut(setup, [-0.1, -0.2])  # doctest: +SKIP
     """
     sc = scenario_of(cfg, where)
     venue = _venue(cfg.get("venue", {}), where)

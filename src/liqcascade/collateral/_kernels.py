@@ -65,7 +65,9 @@ def collateral_loop_kernel(
 ) -> tuple[np.ndarray, ...]:
     """Run the loop.
 
-    Returns ``liq_t, book_path, index_path, sold_units, sold_usd, eth_sold_usd, pending``.
+    Returns ``liq_t, book_path, index_path, sold_units, sold_usd, eth_sold_usd, pending,
+    usdt`` (``usdt``: each account's USD balance at the end, USD; a liquidated account's
+    collateral is credited at the book price of the minute it is queued).
     """
     n_t = eth.shape[0]
     n_j = fair.shape[1]
@@ -137,4 +139,4 @@ def collateral_loop_kernel(
             b = 1.0 - imp[j] * mult[t, j]
             book_path[t, j] = b if b > floor[j] else floor[j]
             imp[j] *= decay[t, j]
-    return liq_t, book_path, index_path, sold_units, sold_usd, eth_sold, pending
+    return liq_t, book_path, index_path, sold_units, sold_usd, eth_sold, pending, usdt

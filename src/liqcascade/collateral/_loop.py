@@ -109,8 +109,10 @@ class Account:
         for name, value, ok, rule in rules:
             if not ok:
                 param = "collateral" if name.startswith("collateral") else name
+                hint = percent_hint(float(value)) if name == "mmr" and _finite(value) else ""
                 raise InputError(
-                    f"account {self.name!r}: {name} must be {rule} (got {value!r})", param=param
+                    f"account {self.name!r}: {name} must be {rule} (got {value!r}{hint})",
+                    param=param,
                 )
 
 
@@ -406,7 +408,8 @@ def eth_shock_path(
             param="p0",
         )
     if not -1 < shock < 0:
-        raise InputError(f"shock must be in (-1, 0) (got {shock})", param="shock")
+        hint = percent_hint(shock, signed=True) if _finite(shock) else ""
+        raise InputError(f"shock must be in (-1, 0) (got {shock}{hint})", param="shock")
     for name, value in (("fall_min", fall_min), ("total_min", total_min)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise InputError(
@@ -488,6 +491,10 @@ def _topups(
     return usd, at
 
 
+#: A book price within this of its asset's floor is at the floor (fraction of fair value).
+FLOOR_TOL = 1e-9
+
+
 @dataclass
 class CollateralResult(SummaryDict):
     """What one run of the loop did.
@@ -518,6 +525,13 @@ class CollateralResult(SummaryDict):
         The pricing method of the run.
     accounts : tuple of str
         Account names.
+    floor : numpy.ndarray, optional
+        (J,) each asset's book floor, fraction of fair value (the configuration's
+        ``floor``); a ``min_price`` at it is the parameter, not a result of the loop.
+    usdt_end : numpy.ndarray, optional
+        (A,) each account's USD balance at the end, USD: a liquidated account's ETH
+        loss and its collateral sold, credited at the book price of the minute it was
+        queued (see :attr:`shortfall_usd`).
     """
 
     ts: pd.DatetimeIndex
@@ -533,6 +547,8 @@ class CollateralResult(SummaryDict):
     eth_sold_usd: np.ndarray
     pricing: str
     accounts: tuple[str, ...]
+    floor: np.ndarray | None = None
+    usdt_end: np.ndarray | None = None
 
     @property
     def accounts_liquidated(self) -> int:
@@ -543,6 +559,21 @@ class CollateralResult(SummaryDict):
     def collateral_liquidated_usd(self) -> float:
         """Collateral sold in liquidations, USD at the prices it fetched."""
         return float(np.sum(self.sold_usd))
+
+    @property
+    def shortfall_usd(self) -> float | None:
+        """The venue's shortfall (bad debt), USD: liquidated accounts' negative balances.
+
+        After its ETH position closes and its collateral is sold, a liquidated account
+        whose balance is below 0 owes the venue that much. The collateral is credited at
+        the book price of the minute it is queued; what it fetches when the liquidators
+        sell it later (``sold_usd``) may be less, and that difference is not in this
+        figure (a lower bound). ``None`` when the result carries no balances.
+        """
+        if self.usdt_end is None:
+            return None
+        liq = self.liq_t >= 0
+        return float(np.sum(np.maximum(-self.usdt_end[liq], 0.0)))
 
     def depeg_start_minutes_after_low(self, level: float = 0.99) -> int | None:
         """Minutes from ETH's low to the first minute any own book is below ``level`` × fair.
@@ -564,6 +595,23 @@ class CollateralResult(SummaryDict):
             return None
         return int(below[0] - int(np.argmin(self.eth)))
 
+    def at_floor(self, j: int, price: float) -> bool:
+        """Whether ``price`` (fraction of fair value) is asset ``j``'s book floor.
+
+        Parameters
+        ----------
+        j : int
+            Asset index (the order of :attr:`assets`).
+        price : float
+            A book price of that asset, fraction of fair value.
+
+        Returns
+        -------
+        bool
+            ``False`` when the result carries no floors.
+        """
+        return self.floor is not None and price <= float(self.floor[j]) + FLOOR_TOL
+
     def summary(self) -> dict[str, Any]:
         """The keys of ``liqcascade collateral --json``."""
         per = {}
@@ -572,6 +620,7 @@ class CollateralResult(SummaryDict):
             k = int(np.argmin(b))
             per[name] = {
                 "min_price": float(b[k]),
+                "min_price_at_floor": self.at_floor(j, float(b[k])),
                 "min_price_usd": float(b[k] * self.fair[k, j]),
                 "min_index": float(np.min(self.index[:, j])),
                 "minutes_below_0_95": int(np.sum(b < 0.95)),
@@ -591,6 +640,7 @@ class CollateralResult(SummaryDict):
             "accounts_liquidated": self.accounts_liquidated,
             "accounts": len(self.accounts),
             "eth_liquidated_usd": float(np.sum(self.eth_sold_usd)),
+            "shortfall_usd": self.shortfall_usd,
             "depeg_start_minutes_after_low": self.depeg_start_minutes_after_low(),
         }
 
@@ -673,13 +723,14 @@ def simulate_collateral(
     qty = np.array([[acc.collateral.get(n, 0.0) for n in names] for acc in setup.accounts], float)
     qty = qty.reshape(len(setup.accounts), len(assets))
     topup_usd, topup_at = _topups(setup, ts, eth)
+    floor = np.array([a.floor for a in assets], float)
     out = collateral_loop_kernel(
         eth,
         fair,
         w,
         mult,
         decay,
-        np.array([a.floor for a in assets], float),
+        floor,
         np.array([a.depth_usd_per_pct * 100.0 for a in assets], float),
         np.array([a.sell_capacity_usd_per_min() for a in assets], float),
         regime,
@@ -695,7 +746,7 @@ def simulate_collateral(
         float(v.threshold),
         v.sell == "all",
     )
-    liq_t, book, index, sold_u, sold_usd, eth_sold, pending = out
+    liq_t, book, index, sold_u, sold_usd, eth_sold, pending, usdt_end = out
     return CollateralResult(
         ts=ts,
         eth=eth,
@@ -710,4 +761,6 @@ def simulate_collateral(
         eth_sold_usd=eth_sold,
         pricing=pricing,
         accounts=tuple(a.name for a in setup.accounts),
+        floor=floor,
+        usdt_end=usdt_end,
     )

@@ -91,4 +91,5 @@ def collateral_loop_reference(
             imp[j] *= decay[t][j]
     out["liq_t"] = [a["liq_t"] for a in accs]
     out["pending"] = pending
+    out["usdt"] = [a["usdt"] for a in accs]
     return out

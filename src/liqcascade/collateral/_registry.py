@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import percent_hint
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -117,7 +118,11 @@ def check_tiers(bounds: Sequence[float], ratios: Sequence[float], where: str) ->
     b = np.asarray(bounds, float)
     r = np.asarray(ratios, float)
     if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r > 1):
-        raise InputError(f"{where}: ratios must be in [0, 1] (got {list(ratios)})", param=where)
+        over = r[np.isfinite(r) & (r > 1)]  # 95 meant as 95 %
+        hint = percent_hint(float(over[0]), most=100.0 + 1e-9) if len(over) else ""
+        raise InputError(
+            f"{where}: ratios must be in [0, 1] (got {list(ratios)}{hint})", param=where
+        )
     if np.any(np.isnan(b)) or b[0] <= 0 or np.any(np.diff(b) <= 0):
         raise InputError(
             f"{where}: bracket bounds must be > 0 and strictly increasing (got {list(bounds)})",

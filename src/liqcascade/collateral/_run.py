@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade.collateral._book import OwnBookFit, own_book_out_of_sample
@@ -37,6 +38,10 @@ HELD_OUT = (pd.Timestamp("2025-10-10 12:00", tz="UTC"), pd.Timestamp("2025-10-11
 OTHER_WINDOW_NOTE = (
     "The accounts are the configuration's cohorts, so the figures are a scenario, not a "
     "replay; nothing is compared with a recorded depeg."
+)
+NAV_NOTE = (
+    "nav pricing: no NAV feed is bundled, so nav is fair value clamped to each asset's "
+    "[nav_floor, nav_cap]; no asset sets them, so the figures are the redemption ratio's."
 )
 BOOK_NOTE = (
     "{names}: own book calibrated on bars before the start and scored on the minutes after "
@@ -99,6 +104,8 @@ def run_collateral(
     out["depth_sensitivity"] = depth_sensitivity(setup, path, res.pricing, fits)
     out["assumptions"] = list(setup.assumptions)
     note = BOOK_NOTE.format(names=", ".join(fits)) + " " if fits else ""
+    if res.pricing == "nav" and all(a.nav_floor <= 0 and a.nav_cap == np.inf for a in setup.assets):
+        note += NAV_NOTE + " "
     out["note"] = note + scenario_note(sc.start, sc.end)
     return res, out
 
@@ -160,5 +167,8 @@ def depth_sensitivity(
             "collateral_liquidated_usd": r.collateral_liquidated_usd,
             "accounts_liquidated": r.accounts_liquidated,
             "min_price": {n: float(r.book[:, r.assets.index(n)].min()) for n in fits},
+        }
+        out[key]["min_price_at_floor"] = {
+            n: r.at_floor(r.assets.index(n), p) for n, p in out[key]["min_price"].items()
         }
     return out

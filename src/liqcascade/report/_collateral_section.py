@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._crashes import OCT_2025
 from liqcascade.report._figures import RECORDED
 from liqcascade.report._format import (
     date_text,
@@ -46,6 +47,7 @@ class CollateralView:
     fit: Any  # OwnBookFit of USDe
     oos: dict[str, Any]  # out-of-sample check of the own book
     haircut: pd.DataFrame  # smallest haircut per asset and ETH shock
+    variants: dict[str, tuple[int, int]] | None = None  # variant -> accounts (own book, redemption)
     as_of: Any = None  # the report's date (the scenario's records all lie after 2025-07-31)
 
     @property
@@ -80,7 +82,6 @@ def compute(ctx: ReportContext) -> CollateralView:
     eth = datasets.load(ETH_BARS[sc.eth_bars])
     _, setup, path = prepare(cfg, "oct-2025.toml", eth, {"USDE": usde})
     fit = calibrate_own_book(usde, sc.start)
-    p0 = float(path.loc["2025-10-10T20:59:00Z"])
     shocks = [-0.1, -0.2] if ctx.quick else [-0.05, -0.1, -0.15, -0.2, -0.25]
     return CollateralView(
         setup=setup,
@@ -88,8 +89,53 @@ def compute(ctx: ReportContext) -> CollateralView:
         runs={p: simulate_collateral(setup, path, p) for p in PRICINGS},
         fit=fit,
         oos=own_book_out_of_sample(usde, fit, "2025-10-11T12:00:00Z"),
-        haircut=smallest_haircut(setup, shocks, p0),
+        # shocks are falls from the accounts' entry (the path's start), as the docs define
+        haircut=smallest_haircut(setup, shocks),
+        variants=_variants(setup, path, fit),
         as_of=ctx.as_of,
+    )
+
+
+def _variants(setup: Any, path: pd.Series, fit: Any) -> dict[str, tuple[int, int]]:
+    """Accounts liquidated (own book, redemption ratio) in the variants the claim cites.
+
+    At the low and high end of USDe's depth IQR, and with every account scaled ×0.5 / ×2
+    (:meth:`CollateralSetup.scaled`: maintenance rates kept): whether the pricings'
+    order holds outside the central run.
+    """
+    from dataclasses import replace
+
+    from liqcascade.collateral import simulate_collateral
+
+    def depth(x: float) -> Any:
+        return setup.with_asset(replace(setup.asset("USDE"), depth_usd_per_pct=x))
+
+    runs = {
+        f"USDe depth {usd(fit.depth_q25)} per 1 %": depth(fit.depth_q25),
+        f"USDe depth {usd(fit.depth_q75)} per 1 %": depth(fit.depth_q75),
+        "population ×0.5": setup.scaled(0.5),
+        "population ×2": setup.scaled(2.0),
+    }
+    return {
+        k: (
+            simulate_collateral(s, path, "own-book").accounts_liquidated,
+            simulate_collateral(s, path, "redemption").accounts_liquidated,
+        )
+        for k, s in runs.items()
+    }
+
+
+def _order_holds(v: CollateralView) -> str:
+    """Whether own-book pricing liquidates more accounts than the redemption ratio.
+
+    In every variant of :func:`_variants`, with the counts.
+    """
+    var = v.variants or {}
+    held = all(o > r for o, r in var.values())
+    counts = "; ".join(f"{k}: {o} vs {r}" for k, (o, r) in var.items())
+    return (
+        f"The order {'holds' if held else 'does not hold'} in every variant run here "
+        f"(accounts liquidated, own book vs redemption ratio — {counts})"
     )
 
 
@@ -123,6 +169,15 @@ def figures(v: CollateralView) -> list[go.Figure]:
     return [fig]
 
 
+def _low(asset: dict[str, Any]) -> str:
+    """An asset's lowest own-book price, ``(at floor)`` when it is the configured floor."""
+    return f"{asset['min_price']:.3f}" + (AT_FLOOR if asset["min_price_at_floor"] else "")
+
+
+#: After a book price that is the asset's configured floor (a parameter, not a result).
+AT_FLOOR = " (at floor)"
+
+
 def _pricing_table(v: CollateralView) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -130,9 +185,9 @@ def _pricing_table(v: CollateralView) -> pd.DataFrame:
                 "venue prices collateral on": _LABEL[p],
                 "collateral sold": usd(x["collateral_liquidated_usd"]),
                 "accounts liquidated": f"{x['accounts_liquidated']} of {x['accounts']}",
-                "USDe lowest (of fair value)": f"{x['assets']['USDE']['min_price']:.3f}",
+                "USDe lowest (of fair value)": _low(x["assets"]["USDE"]),
                 "USDe minutes below 0.95": x["assets"]["USDE"]["minutes_below_0_95"],
-                "wBETH lowest (of fair value)": f"{x['assets']['WBETH']['min_price']:.3f}",
+                "wBETH lowest (of fair value)": _low(x["assets"]["WBETH"]),
                 "depeg starts (minutes after ETH low)": x["depeg_start_minutes_after_low"],
             }
             for p, x in v.results.items()
@@ -144,14 +199,22 @@ def _haircut_table(v: CollateralView) -> pd.DataFrame:
     h = v.haircut
     return pd.DataFrame(
         {
-            "ETH shock": [pct(s, 0, signed=True) for s in h["shock"]],
+            f"ETH fall from entry ({_base(v)})": [pct(s, 0, signed=True) for s in h["shock"]],
             "asset": [display_name("asset", a) for a in h["asset"]],
-            "lowest on its own book": [f"{x:.3f}" for x in h["min_price"]],
+            "lowest on its own book (of fair value)": [
+                f"{x:.3f}" + (AT_FLOOR if f else "")
+                for x, f in zip(h["min_price"], h["at_floor"], strict=True)
+            ],
             "smallest haircut needed": [pct(x) for x in h["smallest_haircut"]],
             "haircut in force": [pct(x) for x in h["haircut_in_force"]],
             "accounts liquidated": h["accounts_liquidated"],
         }
     )
+
+
+def _base(v: CollateralView) -> str:
+    """The haircut shocks' base price: the accounts' entry, at the path's start."""
+    return f"{float(v.haircut['p0'].iloc[0]):,.0f} at {v.path.index[0]:%H:%M}"
 
 
 def tables(v: CollateralView) -> list[Table]:
@@ -191,7 +254,12 @@ def tables(v: CollateralView) -> list[Table]:
     )
     return [
         Table("The loop on 2025-10-10 under three ways of pricing collateral", _pricing_table(v)),
-        Table("Smallest haircut per asset for an ETH shock (own-book pricing)", _haircut_table(v)),
+        Table(
+            "Smallest haircut per asset for an ETH fall from the accounts' entry "
+            f"({_base(v)}; the fall over 30 minutes from {OCT_2025.hour:%H:%M}; own-book "
+            "pricing)",
+            _haircut_table(v),
+        ),
         Table("USDe's own book: fitted before the window, checked after it", book),
         Table("What is assumed, and where it comes from", assumptions),
     ]
@@ -254,7 +322,8 @@ def _takeaways(v: CollateralView) -> list[str]:
         f"Priced at the redemption ratio, the same path liquidates {red['accounts_liquidated']} "
         f"accounts and {usd(red['collateral_liquidated_usd'])} ({pct(v.drop(), 0)} less); an "
         "external index sits between.",
-        f"For a {pct(abs(worst), 0)} ETH fall the smallest USDe haircut that keeps the margin "
+        f"For a {pct(abs(worst), 0)} ETH fall from the accounts' entry ({_base(v)}) the "
+        "smallest USDe haircut that keeps the margin "
         f"the venue counts within what USDe fetches on its own book is "
         f"{pct(float(row['smallest_haircut']))} (in force: "
         f"{pct(float(row['haircut_in_force']))}).",
@@ -272,8 +341,9 @@ def prose(v: CollateralView) -> Prose:
     word = VERDICT_WORDS[v.oos["verdict"]]
     method = [
         "Not testable against the record: the USDe/USDT bars of 2025-10-10 12:00 → 10-11 12:00 "
-        "are left out of the bundle, and the account population and its collateral mix are "
-        "not public. Nothing here is fitted to, or compared with, the recorded depeg.",
+        "are missing from the source file (so from the bundle), and the account population "
+        "and its collateral mix are not public. Nothing here is fitted to, or compared with, "
+        "the recorded depeg.",
         "Assumed (see the last table for values and sources): the number of accounts, their "
         "collateral mix and leverage, the venue's collateral ratios and their calendar, the "
         "transfer and redemption lags that keep top-ups from arriving, and the wBETH book.",
@@ -289,7 +359,8 @@ def prose(v: CollateralView) -> Prose:
         "accounts are the crash's own setting (records of 2025-09 and 2025-10), not the "
         f"market at the report's date ({pd.Timestamp(v.as_of):%Y-%m-%d}).",
         "ETH moves are the recorded 30-minute bars (timing inside a bar is unknown); the "
-        "haircut table's shocks are the final ETH move over 30 minutes; the accounts' own ETH "
+        "haircut table's shocks are the final ETH move over 30 minutes, measured from the "
+        "accounts' entry price (where their positions opened); the accounts' own ETH "
         "sales do not feed back into the ETH path.",
     ]
     claim = Claim(
@@ -299,8 +370,9 @@ def prose(v: CollateralView) -> Prose:
             f"Scenario with assumed accounts: own-book pricing liquidates "
             f"{own['accounts_liquidated']} accounts / {usd(own['collateral_liquidated_usd'])}, "
             f"the redemption ratio {red['accounts_liquidated']} / "
-            f"{usd(red['collateral_liquidated_usd'])}. The direction is robust; the size rests "
-            "on an account population that is not public."
+            f"{usd(red['collateral_liquidated_usd'])}. {_order_holds(v)}; the own-book "
+            f"depth model {word} its baseline out of sample; the size rests on an account "
+            "population that is not public."
         ),
         front=(
             f"Model only, assumed accounts: own-book pricing liquidates "
@@ -330,7 +402,8 @@ def summary(v: CollateralView) -> dict[str, Any]:
         "assumptions": list(v.setup.assumptions),
         "redemption_cut_share": v.drop(),
         "validation": (
-            "window left out of the bundle; no comparison with the recorded depeg is made"
+            "window missing from the source file (so from the bundle); no comparison with "
+            "the recorded depeg is made"
         ),
     }
 

@@ -601,8 +601,8 @@ DATASETS: dict[str, Dataset] = {
             "Binance USDe/USDT klines (USDEUSDT_1m_binance_2025-09-09_2026-01-15_gap.csv.gz)",
             "2025-09-09 12:00 -> 2026-01-15",
             "price USDT, volume USDe",
-            "2025-10-10 12:00 -> 2025-10-11 12:00 held back (validation of the collateral "
-            "model); late rows have volume 0",
+            "2025-10-10 12:00 -> 2025-10-11 12:00 missing from the source file (the depeg's "
+            "window: nothing is validated against it); late rows have volume 0",
         ),
     ]
 }
