@@ -13,6 +13,8 @@ from liqcascade._cli import _common
 
 
 def _render(res: dict[str, Any]) -> None:
+    from liqcascade.collateral import low_text
+
     t = Table(
         title=f"Collateral loop ({res['pricing']} pricing), {res['start'][:16]} -> "
         f"{res['end'][:16]}",
@@ -26,7 +28,7 @@ def _render(res: dict[str, Any]) -> None:
     for n, a in res["assets"].items():
         t.add_row(
             _common.esc(n),  # the configuration's asset names
-            f"{a['min_price']:.4f}{AT_FLOOR if a['min_price_at_floor'] else ''}",
+            low_text(a["min_price"], a["min_price_at_floor"], 4),
             f"{a['min_index']:.4f}",
             str(a["minutes_below_0_95"]),
             str(a["minutes_below_0_90"]),
@@ -60,8 +62,6 @@ COLUMNS = (
     "mins < 0.90",
     "sold USD",
 )
-#: After a book price that is the asset's configured floor (a parameter, not a result).
-AT_FLOOR = " (at floor)"
 
 
 def _when(minutes: int | None) -> str:
@@ -75,6 +75,8 @@ def _when(minutes: int | None) -> str:
 
 def _book_lines(res: dict[str, Any]) -> list[str]:
     """Each calibrated book's out-of-sample verdict, and the result over the depth's IQR."""
+    from liqcascade.collateral import low_text
+
     out = []
     for n, b in res["books"].items():
         o = b["out_of_sample"]
@@ -104,8 +106,8 @@ def _book_lines(res: dict[str, Any]) -> list[str]:
             for n, (a, b) in d["depth_usd_per_pct"].items()
         )
         lows = [
-            f"{n} low {lo['min_price'][n]:.3f}{AT_FLOOR if lo['min_price_at_floor'][n] else ''}"
-            f" / {hi['min_price'][n]:.3f}{AT_FLOOR if hi['min_price_at_floor'][n] else ''}"
+            f"{n} low {low_text(lo['min_price'][n], lo['min_price_at_floor'][n])}"
+            f" / {low_text(hi['min_price'][n], hi['min_price_at_floor'][n])}"
             for n in lo["min_price"]
         ]
         out.append(

@@ -22,6 +22,7 @@ from liqcascade.collateral._loop import (
     VenueRules,
     eth_minute_path,
     eth_shock_path,
+    low_text,
     simulate_collateral,
 )
 from liqcascade.collateral._presets import PRESETS, preset_config
@@ -59,6 +60,7 @@ __all__ = [
     "eth_minute_path",
     "eth_shock_path",
     "load_config",
+    "low_text",
     "own_book_out_of_sample",
     "preset_config",
     "register_pricing",

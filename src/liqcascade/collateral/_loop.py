@@ -764,3 +764,25 @@ def simulate_collateral(
         floor=floor,
         usdt_end=usdt_end,
     )
+
+
+def low_text(price: float, at_floor: bool, digits: int = 3) -> str:
+    """A book low as the tables write it: ``0.050 (at floor)`` when it is the floor.
+
+    Parameters
+    ----------
+    price : float
+        The asset's lowest book price, fraction of fair value.
+    at_floor : bool
+        Whether that price is the asset's configured floor (a parameter, not a result:
+        :meth:`CollateralResult.at_floor`).
+    digits : int, default 3
+        Decimals.
+
+    Returns
+    -------
+    str
+        ``"0.653"``, ``"0.050 (at floor)"``.
+    """
+    return f"{price:.{digits}f}" + (" (at floor)" if at_floor else "")
+

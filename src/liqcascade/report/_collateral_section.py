@@ -171,11 +171,9 @@ def figures(v: CollateralView) -> list[go.Figure]:
 
 def _low(asset: dict[str, Any]) -> str:
     """An asset's lowest own-book price, ``(at floor)`` when it is the configured floor."""
-    return f"{asset['min_price']:.3f}" + (AT_FLOOR if asset["min_price_at_floor"] else "")
+    from liqcascade.collateral import low_text
 
-
-#: After a book price that is the asset's configured floor (a parameter, not a result).
-AT_FLOOR = " (at floor)"
+    return low_text(asset["min_price"], asset["min_price_at_floor"])
 
 
 def _pricing_table(v: CollateralView) -> pd.DataFrame:
@@ -196,14 +194,15 @@ def _pricing_table(v: CollateralView) -> pd.DataFrame:
 
 
 def _haircut_table(v: CollateralView) -> pd.DataFrame:
+    from liqcascade.collateral import low_text
+
     h = v.haircut
     return pd.DataFrame(
         {
             f"ETH fall from entry ({_base(v)})": [pct(s, 0, signed=True) for s in h["shock"]],
             "asset": [display_name("asset", a) for a in h["asset"]],
             "lowest on its own book (of fair value)": [
-                f"{x:.3f}" + (AT_FLOOR if f else "")
-                for x, f in zip(h["min_price"], h["at_floor"], strict=True)
+                low_text(x, f) for x, f in zip(h["min_price"], h["at_floor"], strict=True)
             ],
             "smallest haircut needed": [pct(x) for x in h["smallest_haircut"]],
             "haircut in force": [pct(x) for x in h["haircut_in_force"]],
