@@ -527,8 +527,11 @@ def parse_shock(
     if not math.isfinite(v):
         fail(f"{option} must be a finite fraction (-0.05) or percent (-5%) (got {text!r})")
     if not t.endswith("%") and abs(v) >= 1:
+        from liqcascade._prices import percent_text
+
         fail(
-            f"{option} {t} as a fraction is a {v:+.0%} move: write -0.05 or -5% for a 5 % fall, "
+            f"{option} {t} as a fraction is a {percent_text(v, 0, signed=True)} move: write "
+            "-0.05 or -5% for a 5 % fall, "
             "0.05 or 5% for a 5 % rise"
         )
     if v <= -1:  # a percent: worded in percent (the engine's bound reads "a fraction > -1")
