@@ -122,7 +122,7 @@ def test_backtest_stop_outs_interval_and_one_event_label() -> None:
     text = run_cli(*args).stdout
     best = d["best_on_2025_10_10"]["long"]
     assert f"best on 2025-10-10: long = {best} (one event: not evidence)" in text
-    assert "{'long'" not in text and "stop_outs [90%]" in text
+    assert "{'long'" not in text and "stop_outs [90 %]" in text
 
 
 @pytest.mark.parametrize(
