@@ -126,7 +126,7 @@ def _render(result: dict[str, Any]) -> None:
     if note:
         out.print(note, highlight=False, markup=False, soft_wrap=True)
     for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
-        out.print(f"caveat: {c}", highlight=False, markup=False)
+        out.print(f"caveat: {_common.command_hint(c)}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
 
     marked: list[str] = []  # the figures printed outside their interval

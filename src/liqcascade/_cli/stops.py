@@ -130,7 +130,7 @@ def backtest_header(res: dict[str, Any]) -> list[str]:
     note = _market_line.store_note({"sources": res.get("sources") or {}})
     if note:
         lines.append(note)
-    lines += [f"caveat: {c}" for c in res.get("caveats", ())]
+    lines += [f"caveat: {_common.command_hint(c)}" for c in res.get("caveats", ())]
     return lines
 
 
