@@ -66,8 +66,8 @@ def test_support_study_defaults_to_the_market_date_in_one_unit() -> None:
 def test_sensitivity_cells_are_percent() -> None:
     from liqcascade._cli.support import _sens_cell
 
-    assert _sens_cell("win_rate_1_10", 0.53245) == "53.2%"
-    assert _sens_cell("mean_20_plus", -0.00272577) == "-0.27%"
+    assert _sens_cell("win_rate_1_10", 0.53245) == "53.2 %"
+    assert _sens_cell("mean_20_plus", -0.00272577) == "-0.27 %"
     assert _sens_cell("zone_tol", 0.015) == "0.015"  # an option's value, as given
     assert _sens_cell("n_tests", 71) == "71"
 

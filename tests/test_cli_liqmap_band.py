@@ -25,9 +25,9 @@ def test_text_has_bands_score_and_no_exact_dollars() -> None:
     out = r.stdout
     assert "interval: p05–p95 over the book's 10 parameter draws" in out
     # the 10 % fall: value and band at 3 significant figures
-    row = next(line for line in out.splitlines() if line.strip().startswith("∓10%"))
+    row = next(line for line in out.splitlines() if line.strip().startswith("∓10 %"))
     assert re.search(r"\d+\.\d M \(\d+\.\d–\d+\.\d M\)", row), row
-    for level in ("∓1%", "∓2%", "∓5%", "∓10%"):
+    for level in ("∓1 %", "∓2 %", "∓5 %", "∓10 %"):
         assert level in out
     assert not _EXACT.search(out), _EXACT.search(out)
     line = next(x for x in out.splitlines() if x.startswith("out of sample"))

@@ -50,7 +50,7 @@ def test_the_forms_are_unchanged_on_finite_figures() -> None:
     assert cascade_follow._pct(0.0123, 2, signed=False) == "1.23 %"
     assert liqmap_validate._fmt(None) == "–" and liqmap_validate._fmt_days(None) == "–"
     assert liqmap_validate._fmt(12345.6) == "12,346" and liqmap_validate._fmt(0.5) == "0.500"
-    assert liqmap_validate._fmt(0.5, pct=True) == "50.0%" and liqmap_validate._fmt(3) == "3"
+    assert liqmap_validate._fmt(0.5, pct=True) == "50.0 %" and liqmap_validate._fmt(3) == "3"
     assert liqmap_validate._fmt_days(29.6) == "30"
     assert cascade_result._fmt(3698.39) == "3,698.39" and cascade_result._fmt(0.5) == "0.5"
     assert _common._fmt(1e6) == "1,000,000" and _common._fmt(np.float64(0.5)) == "0.5"

@@ -110,7 +110,7 @@ def sign_warning(
     """Why a level rule on a figure that is never negative cannot mean what it says.
 
     A level compared with a negative ``value`` is always true (``>``, ``>=``) or never
-    true (``<``, ``<=``): ``cluster_below_pct>-1%`` copied from a printed ``-3.33%``
+    true (``<``, ``<=``): ``cluster_below_pct>-1%`` copied from a printed ``-3.33 %``
     fires on every line, the figure being the positive distance 3.33. For a distance
     the warning gives the rule meant: the absolute value with the comparison turned
     round (``cluster_below_pct<-5%``, more than 5 % below: ``cluster_below_pct>5%``).

@@ -258,6 +258,7 @@ def _main(args: list[str]) -> int:
     """:func:`main` on ``args``, under its Ctrl-C handler."""
     _common.STATE.flags, _common.STATE.aliases = {}, {}
     _RUNNING["started"] = _RUNNING["command"] = False
+    _common.hint_warnings()  # the market's caveats get the errors' runnable hints
     try:
         command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)

@@ -33,7 +33,7 @@ def test_the_critical_shock_says_when_the_book_runs_out_first() -> None:
     assert r.exit_code == 0, r.stderr
     line = next(x for x in r.stdout.splitlines() if x.startswith("critical shock"))
     assert "where the displayed book runs out" in line
-    assert "no cascade on this book reaches -50%" in line
+    assert "no cascade on this book reaches -50 %" in line
 
 
 def test_the_band_next_to_the_price_is_a_row() -> None:
@@ -79,8 +79,8 @@ def test_a_shock_past_the_books_edge_is_said_as_the_shock() -> None:
     r = run_cli("cascade", "--asset", "ETH", "--shock=-0.99")
     assert r.exit_code == 0, r.stderr
     text = " ".join(r.stdout.split())
-    assert "-99.00% — the shock alone passes the modelled book's edge (-40%)" in text
-    assert "≤ -40% — beyond the modelled book" not in text
+    assert "-99.00 % — the shock alone passes the modelled book's edge (-40 %)" in text
+    assert "≤ -40 % — beyond the modelled book" not in text
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_the_static_curve_runs_nearest_first_without_a_zero_row() -> None:
     shocks = [x.split("│")[1].strip() for x in r.stdout.splitlines()
               if x.startswith("│") and x.split("│")[1].strip().endswith("%")
               and "→" not in x]  # fmt: skip
-    assert shocks[:3] == ["-1%", "-2%", "-3%"] and "0%" not in shocks
+    assert shocks[:3] == ["-1 %", "-2 %", "-3 %"] and "0 %" not in shocks
 
 
 def test_the_library_and_the_command_line_take_one_shock_range() -> None:

@@ -25,7 +25,7 @@ def test_a_percent_and_a_fraction_give_the_same_answer(args: tuple[str, ...]) ->
     assert a.json()["shock_price"] == b.json()["shock_price"]
 
 
-BAD = [("5", "+500% move"), ("-1", "-100% move"), ("abc", "a fraction (-0.05) or a percent")]
+BAD = [("5", "+500 % move"), ("-1", "-100 % move"), ("abc", "a fraction (-0.05) or a percent")]
 
 
 @pytest.mark.parametrize(("value", "needle"), BAD)

@@ -81,7 +81,7 @@ def test_calibrate_with_a_trigger_no_bar_reaches_writes_the_prior(tmp_path: Path
         "calibrating ETH: 2 as-of months: 2024-11 (the first, the prior: always fitted) and "
         "2025-07" in r.stderr
     )
-    assert "trigger 50.00% (given)" in r.stdout
+    assert "trigger 50.00 % (given)" in r.stdout
 
 
 def test_months_text_counts_the_rows_fitted() -> None:
@@ -202,7 +202,7 @@ def test_events_found_but_none_scorable_is_one_error(start: str, end: str, where
         line = _one_error(run_cli("cascade", "backtest", "--asset", "BTC", "--start", start,
                                   "--end", end, *extra))  # fmt: skip
         assert line.startswith(f"error: --start/--end: {start} → {end} has ")
-        assert re.search(r"has \d+ events at trigger 1\.50%, none the back-test can score: ", line)
+        assert re.search(r"has \d+ events at trigger 1\.50 %, none the back-test can score: ", line)
         assert re.search(rf"score: \d+ {re.escape(where)}( \([^()]*\))? have no open interest",
                          line)  # fmt: skip
         depth, deepest = 0, 0  # one plain line: no bracket inside another
@@ -221,7 +221,7 @@ def test_a_window_no_bar_triggers_says_so() -> None:
             "--trigger", "0.5")  # fmt: skip
     t = run_cli(*args)
     assert t.exit_code == 0, t.stderr
-    said = "no events in this range: no bar moved the trigger 50.00% from the previous close"
+    said = "no events in this range: no bar moved the trigger 50.00 % from the previous close"
     assert said in t.stdout and "outside the data" not in t.stdout
     j = run_cli(*args, "--json")
     assert j.exit_code == 0 and j.json()["n_events"] == 0
@@ -243,10 +243,10 @@ def test_follow_through_shock_deeper_than_the_deep_level_names_shock() -> None:
 
 
 def test_trigger_text_keeps_the_digits_it_needs() -> None:
-    assert trigger_text(0.02) == "2.00%" and trigger_text(0.015) == "1.50%"
-    assert trigger_text(0.5) == "50.00%"
-    assert trigger_text(1e-6) == "0.0001%"  # it printed 0.00%
-    assert trigger_text(0.01234) == "1.234%"
+    assert trigger_text(0.02) == "2.00 %" and trigger_text(0.015) == "1.50 %"
+    assert trigger_text(0.5) == "50.00 %"
+    assert trigger_text(1e-6) == "0.0001 %"  # it printed 0.00 %
+    assert trigger_text(0.01234) == "1.234 %"
 
 
 def test_an_empty_subset_has_no_line() -> None:

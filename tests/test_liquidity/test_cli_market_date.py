@@ -103,9 +103,9 @@ def test_moves_at_the_book_edge_are_flagged() -> None:
     assert out["move_p90"] >= edge - 1e-6
     text = run_cli("cascade", "--asset", "ETH", "--as-of", "2024-11-25", "--shock", "0.3")
     flat = " ".join(text.stdout.split())
-    assert "≥ +40% — beyond the modelled book" in flat
+    assert "≥ +40 % — beyond the modelled book" in flat
     move_row = flat.split("extreme move in 24 h")[1].split("liquidated")[0]
-    assert "40.00%" not in move_row
+    assert "40.00 %" not in move_row
 
 
 def test_fragility_names_the_bar_flags_the_edge_and_reads_its_interval() -> None:
@@ -127,7 +127,7 @@ def test_fragility_names_the_bar_flags_the_edge_and_reads_its_interval() -> None
     with _common.stdout.capture() as cap:  # the text view of the same result
         _render_calibrated_fragility(out)
     text = cap.get()
-    assert BAR in text and "≤ -40%*" in text
+    assert BAR in text and "≤ -40 %*" in text
     assert "not a modelled move" in " ".join(text.split())
     static = run_cli(
         "cascade", "--liquidity", "static", "--asset", "ETH", "--as-of", "2024-11-25", "--fragility"

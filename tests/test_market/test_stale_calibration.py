@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from clihelpers import run_cli_subprocess
+from liqcascade._cli._common import _CommandHints, command_hint, hint_warnings
 from liqcascade.market import MarketSpec, estimated_market
 from liqcascade.market import _state as state_mod
 from newasset import copy_calibrations, relabelled_store
@@ -89,7 +90,29 @@ def test_the_command_line_warns_once_each_and_the_json_carries_them(later_store:
     caveats = [c for c in r.json()["market"]["caveats"] if "STALE" in c]
     assert len(caveats) == 2
     warned = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ") and "STALE" in ln]
-    assert warned == [f"warning: SHF market 2026-07-30 20:00 UTC: {c}" for c in caveats]
+    # the JSON keeps the library's words; the warning's hint is a command to run, as an
+    # error's is: (`liqcascade liqmap calibrate --asset SHF`)
+    assert warned == [
+        f"warning: SHF market 2026-07-30 20:00 UTC: {command_hint(c)}" for c in caveats
+    ]
+    assert "(`liqcascade liqmap calibrate --asset SHF`)" in warned[0]
+    assert "(`liqcascade cascade calibrate --asset SHF`)" in warned[1]
+    assert all("`, asset SHF)" in c for c in caveats)
+
+
+def test_a_logged_caveat_gets_the_runnable_hint() -> None:
+    """The command line's filter rewrites a logged line's hint as its errors' are."""
+    rec = logging.makeLogRecord(
+        {"msg": "warning: %s", "args": ("refit it (`liqcascade liqmap calibrate`, asset SOL)",)}
+    )
+    assert _CommandHints().filter(rec)
+    assert rec.getMessage() == "warning: refit it (`liqcascade liqmap calibrate --asset SOL`)"
+    plain = logging.makeLogRecord({"msg": "warning: %s", "args": ("no hint, 5 %",)})
+    assert _CommandHints().filter(plain) and plain.getMessage() == "warning: no hint, 5 %"
+    hint_warnings()
+    hint_warnings()  # once, however often the command line runs in a process
+    assert logging.lastResort is not None
+    assert sum(isinstance(f, _CommandHints) for f in logging.lastResort.filters) == 1
 
 
 def test_an_unreadable_liquidity_calibration_is_said_not_read_as_none(tmp_path: Path) -> None:

@@ -71,8 +71,8 @@ def test_the_default_date_keeps_the_stored_score_as_it_was() -> None:
 def test_a_figure_outside_its_band_is_marked_and_explained() -> None:
     r = run_cli("liqmap", "--asset", "BTC", "--as-of", "2024-11-22", env=WIDE)
     assert r.exit_code == 0, r.stderr
-    row = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("∓2%"))
-    assert row.split()[1:4] == ["3.34", f"M{OUTSIDE}", "(1.99–3.27"]
+    row = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("∓2 %"))
+    assert row.split()[2:5] == ["3.34", f"M{OUTSIDE}", "(1.99–3.27"]
     assert (
         f"{OUTSIDE} outside its interval: the figure is the main fit's book, the interval the "
         "spread of the same figure over the fit's 10 bootstrap refits, which need not hold it"

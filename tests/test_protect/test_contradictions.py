@@ -12,6 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from clihelpers import run_cli
 from floats import assert_same
+from liqcascade._prices import percent_text
 from liqcascade.cascade import load_liquidity
 from liqcascade.errors import InputError
 from liqcascade.protect import BacktestSettings, fixed_distance, wilson_interval
@@ -121,7 +122,7 @@ def test_backtest_stop_outs_interval_and_one_event_label() -> None:
     text = run_cli(*args).stdout
     best = d["best_on_2025_10_10"]["long"]
     assert f"best on 2025-10-10: long = {best} (one event: not evidence)" in text
-    assert "{'long'" not in text and "stop_outs [90%]" in text
+    assert "{'long'" not in text and "stop_outs [90 %]" in text
 
 
 @pytest.mark.parametrize(
@@ -151,7 +152,8 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
     assert set(d["model_figures"]) == {"distance", "expected_slippage", "avoided_clusters"}
     v_lo, v_hi = d["vol_distance_range"]  # the GJR fit's parameter uncertainty
     assert v_lo < d["vol_distance"] < v_hi and d["vol_distance_draws"] == 100
-    assert f"p05–p95 {v_lo:.2%}–{v_hi:.2%} over 100 draws" in d["model_figures"]["distance"]
+    vband = f"p05–p95 {percent_text(v_lo, 2)}–{percent_text(v_hi, 2)} over 100 draws"
+    assert vband in d["model_figures"]["distance"]
     assert d["distance"] <= d["vol_distance"] + 1e-12  # the stop: the point, capped
     assert d["model_figures"]["avoided_clusters"].startswith("model figure, no interval: ")
     cal = load_liquidity("ETH", d["as_of"])
@@ -163,7 +165,8 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
     assert s["expected_slippage_range"] is None and s["expected_slippage_draws"] == 0
     assert s["model_figures"]["expected_slippage"].startswith("model figure, no interval: ")
     text = run_cli(*base).stdout
-    assert f"vol_distance       {d['vol_distance']:.2%} (p05–p95 {v_lo:.2%}–{v_hi:.2%})" in text
+    band = f"(p05–p95 {percent_text(v_lo, 2)}–{percent_text(v_hi, 2)})"
+    assert f"vol_distance       {percent_text(d['vol_distance'], 2)} {band}" in text
     assert "(draws " in text
     atr = run_cli(*base, "--vol-source", "atr", "--json").json()
     assert atr["vol_distance_range"] is None and atr["vol_distance_draws"] == 0

@@ -34,7 +34,7 @@ def test_help_states_both_rules() -> None:
     text = re.sub(r"[\s│]+", " ", r.stdout)
     assert (
         "Fixed policy distance, fraction of entry (default 0.05) or percent (5%). Beyond "
-        "0.8/--leverage (80% of "
+        "0.8/--leverage (80 % of "
         "the way to liquidation) it is capped there with a warning; at or beyond 1/--leverage "
         "(the liquidation) it is refused, unless not given: the default then takes the cap, "
         "with a warning."

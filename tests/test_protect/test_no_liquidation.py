@@ -35,7 +35,7 @@ def test_a_1x_long_capped_by_the_way_to_zero(state: MarketState) -> None:
     r = recommend_stop("long", 3700.0, 10.0, 1.0, state=state, n_levels=3,
                        settings=RecommendSettings(k=11.0))  # fmt: skip
     assert r.distance == pytest.approx(0.8, abs=1e-9)
-    assert "capped at 80.00% to stay 80% of the way to a price of zero;" in r.rationale
+    assert "capped at 80.00 % to stay 80 % of the way to a price of zero;" in r.rationale
 
 
 def test_max_liq_fraction_1_on_a_1x_long_keeps_the_profile_above_zero(

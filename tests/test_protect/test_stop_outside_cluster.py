@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clihelpers import run_cli
+from liqcascade._prices import percent_text
 from liqcascade.errors import InputError
 from liqcascade.protect import price_tick
 from liqcascade.protect._recommend import _beyond, _declutter
@@ -52,7 +55,9 @@ def test_cli_prints_fractions_as_percent() -> None:
     assert "%" in lines["expected_slippage"]
     out = run_cli("stops", "recommend", "--entry", "3700", "--size", "10", "--leverage", "10",
                   "--json").json()  # fmt: skip
-    assert f"{out['distance']:.2%}" in lines["distance"]
+    assert f"{percent_text(out['distance'], 2)} from entry" in lines["distance"]
+    # the table and the rationale write a percent as the package does: "7.58 %"
+    assert not re.search(r"\d%", r.stdout), r.stdout
     for z in out["avoided_clusters"]:  # strictly outside, also as printed
         assert not z["price_low"] <= out["stop_price"] <= z["price_high"]
         assert f"{out['stop_price']:,.2f}" not in (

@@ -67,7 +67,7 @@ def test_library_horizon_bound_names_the_parameter() -> None:
 # -- 3. +500 % shocks: the rule of cascade --shock everywhere --------------------------------------
 @pytest.mark.parametrize(
     ("value", "needle"),
-    [("5", "+500% move"), ("0", "non-zero"), ("abc", "a fraction (-0.05) or a percent")],
+    [("5", "+500 % move"), ("0", "non-zero"), ("abc", "a fraction (-0.05) or a percent")],
 )
 def test_contagion_shock_reads_like_cascade(value: str, needle: str) -> None:
     r = run_cli("contagion", "--config", str(CONTAGION / "two_venues.toml"), f"--shock={value}")
@@ -107,7 +107,7 @@ def test_contagion_config_shock_fraction(tmp_path: Path, value: str, needle: str
 def test_stress_shocks_refuse_a_bare_five(tmp_path: Path) -> None:
     pf = _write(tmp_path / "pf.csv", PORTFOLIO)
     r = run_cli("stress", "--portfolio", str(pf), "--scenario", "shock", "--shocks", "-5%,5")
-    assert_refused(r, "--shocks 5", "+500% move")
+    assert_refused(r, "--shocks 5", "+500 % move")
 
 
 @pytest.mark.parametrize("shocks", ["-5%,-5%", "-0.05,0.1,-5%"])
@@ -116,7 +116,7 @@ def test_stress_shocks_refuse_a_repeated_shock(tmp_path: Path, shocks: str) -> N
     pf = _write(tmp_path / "pf.csv", PORTFOLIO)
     r = run_cli("stress", "--portfolio", str(pf), "--scenario", "shock", f"--shocks={shocks}")
     first, *_, last = shocks.split(",")
-    assert_refused(r, "--shocks", f"{first} and {last}", "-5.0%", "given twice")
+    assert_refused(r, "--shocks", f"{first} and {last}", "-5.0 %", "given twice")
 
 
 def test_stress_shocks_percent_equals_fraction() -> None:

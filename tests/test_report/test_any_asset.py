@@ -201,4 +201,31 @@ def test_a_store_assets_report_gets_the_data_section_with_its_gaps(
     assert "suspect_liquidation_bars" in d and 10 < d["eth_last_close"] < 1_000  # SOL's scale
     html = paths["html"].read_text()
     assert "range, rows and gaps (a step longer than 1.5 bars" in html
+    # the figures and the largest-bars table name the store's series, not the bundle's
+    # ("SOL price ..., Binance spot, daily" for a series the bundle does not hold)
+    assert "SOL price (log scale) and traded value, binance-spot SOLUSDT (store), daily" in html
+    assert "recorded liquidations, binance SOLUSDT (store), 4-hourly" in html
+    assert "open interest, all-venues SOLUSDT (store) (USD bn)" in html
+    assert "Largest recorded liquidation bars (SOL, binance SOLUSDT (store), 4 h)" in html
+    assert "traded value, Binance spot" not in html
     assert "Each series is read from the store when it holds it" in html
+
+
+def test_a_series_origin_is_its_source() -> None:
+    """A figure's title says where its series was read (the bundle's words, else the store's)."""
+    import pandas as pd
+
+    from liqcascade.report._data_section import origin
+
+    def frame(**attrs: str) -> pd.DataFrame:
+        df = pd.DataFrame({"close": [1.0]})
+        df.attrs.update(attrs)
+        return df
+
+    bundled = frame(source="bundled:eth_1d", venue="binance-spot", symbol="ETHUSDT")
+    assert origin(bundled, "Binance spot") == "Binance spot"
+    assert origin(frame(), "OI-weighted") == "OI-weighted"  # no source recorded: the bundle's
+    stored = frame(source="store:/x/s.duckdb", venue="unknown", symbol="SOLUSDT")
+    assert origin(stored, "Binance") == "SOLUSDT (store, venue not recorded)"
+    both = frame(source="store:/x/s.duckdb + bundled:eth_1d", venue="okx", symbol="ETHUSDT")
+    assert origin(both, "Binance spot") == "okx ETHUSDT (store + bundled)"

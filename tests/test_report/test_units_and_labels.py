@@ -181,18 +181,18 @@ def test_fragility_prints_the_reports_statistic_first() -> None:
     line = _critical_line(dict(total_move=-0.1, **_PER_DRAW, report_statistic=report))
     assert (
         "(the report's statistic, run as the report runs it: where the median of 360 pooled "
-        "paths crosses it, first falls -1% … -10%, seed 0): -6.58%" in line
+        "paths crosses it, first falls -1 % … -10 %, seed 0): -6.58 %" in line
     )
-    assert line.index("-6.58%") < line.index("-6.59%") < line.index("-6.80%")
+    assert line.index("-6.58 %") < line.index("-6.59 %") < line.index("-6.80 %")
     assert "other statistic, the median over 120 parameter draws" in line
-    assert "the curve above (120 pooled paths) crosses at -6.80%" in line
+    assert "the curve above (120 pooled paths) crosses at -6.80 %" in line
 
 
 def test_fragility_off_the_reports_move_claims_no_report_figure() -> None:
     line = _critical_line(dict(total_move=-0.15, **_PER_DRAW, report_statistic=None))
     assert "report's statistic" not in line
-    assert "(where the curve's pooled median path crosses it): -6.80%" in line
-    assert "the report gives a critical shock for a -10% move only" in line
+    assert "(where the curve's pooled median path crosses it): -6.80 %" in line
+    assert "the report gives a critical shock for a -10 % move only" in line
 
 
 def test_fragility_help_promises_no_next_wave_levels_it_does_not_print() -> None:

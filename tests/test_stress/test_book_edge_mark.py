@@ -108,7 +108,7 @@ def test_eth_minus_30_percent_is_marked_by_the_command() -> None:
     r = run_cli(*args)
     assert r.exit_code == 0, r.stderr
     lines = {ln.split(":")[0].strip(): ln for ln in r.stdout.splitlines() if "shock -" in ln}
-    assert MARK in lines["shock -30%"] and MARK not in lines["shock -5%"]
+    assert MARK in lines["shock -30 %"] and MARK not in lines["shock -5 %"]
     assert "edge of the modelled order book" in r.stdout
 
 

@@ -15,6 +15,7 @@ import inspect
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ import pandas as pd
 import pytest
 
 from floats import assert_same, same_value
+from liqcascade._prices import percent_text
 from liqcascade.cascade import prepare_market, prepared_draws
 from liqcascade.errors import InputError
 from liqcascade.live import Watcher, WatchOptions, run_watch
@@ -214,16 +216,20 @@ def test_the_text_line_names_both_figures(session: tuple) -> None:
     text = _line(ln)
     lo, hi = ln["critical_shock_range"]
     assert (
-        f"critical shock {ln['critical_shock']:.2%} (paths 10-90%: {lo:.2%} … "
-        f"{'beyond -20%' if math.isnan(hi) else f'{hi:.2%}'}; market {ln['market_as_of'][:16]})"
+        f"critical shock {percent_text(ln['critical_shock'], 2)} (paths 10-90 %: "
+        f"{percent_text(lo, 2)} … "
+        f"{'beyond -20 %' if math.isnan(hi) else percent_text(hi, 2)}; "
+        f"market {ln['market_as_of'][:16]})"
     ) in text
-    assert f"static-book carry bound {ln['static_critical_shock']:.2%} [" in text
+    assert f"static-book carry bound {percent_text(ln['static_critical_shock'], 2)} [" in text
+    assert not re.search(r"\d%", text), text  # the package's "8.43 %", never "8.43%"
     late = next(x for x in lines if not x["critical_shock_current"])
     assert "the previous bar's: this bar's next interval" in _line(late)
     assert "liquidity: the prior" not in text
     assert "; liquidity: the prior, not a fit)" in _line({**ln, "liquidity_prior": True})
     static = {**ln, "liquidity": "static"}
-    assert f"critical shock (static book) {ln['static_critical_shock']:.2%} [" in _line(static)
+    sc = percent_text(ln["static_critical_shock"], 2)
+    assert f"critical shock (static book) {sc} [" in _line(static)
 
 
 def test_cli_liquidity_option_is_checked() -> None:

@@ -48,17 +48,17 @@ def test_the_static_bracket_says_when_its_refits_are_of_an_earlier_bar() -> None
           "static_critical_shock_p95": -0.0271, "n_draws": 10, "n_draws_current": 0,
           "static_critical_shock_interval_as_of": "2025-07-19T20:00:00+00:00"}  # fmt: skip
     assert _shock_text(ln).endswith(
-        "static-book carry bound -8.48% [-7.17%, -2.71%; 10 of 10 refits of market "
+        "static-book carry bound -8.48 % [-7.17 %, -2.71 %; 10 of 10 refits of market "
         "2025-07-19T20:00: next interval]"
     )
     ln.update(n_draws_current=7)
-    assert "[-7.17%, -2.71%; 3 of 10 refits of market 2025-07-19T20:00: next interval]" in (
+    assert "[-7.17 %, -2.71 %; 3 of 10 refits of market 2025-07-19T20:00: next interval]" in (
         _shock_text(ln)
     )
     ln.update(n_draws_current=10, static_critical_shock_interval_as_of=ln["market_as_of"])
-    assert _shock_text(ln).endswith("static-book carry bound -8.48% [-7.17%, -2.71%]")
+    assert _shock_text(ln).endswith("static-book carry bound -8.48 % [-7.17 %, -2.71 %]")
     static = {**ln, "liquidity": "static", "n_draws_current": 4}
     assert _shock_text(static) == (
-        "critical shock (static book) -8.48% [-7.17%, -2.71%; 6 of 10 refits of market "
+        "critical shock (static book) -8.48 % [-7.17 %, -2.71 %; 6 of 10 refits of market "
         "2025-07-20T00:00: next interval] (market 2025-07-20T00:00)"
     )

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import sys
@@ -253,6 +254,30 @@ def command_hint(text: str) -> str:
     return _HINT.sub(lambda m: f"(`{m[1]} --{m[2].replace('_', '-')} {m[3]}`)", text)
 
 
+class _CommandHints(logging.Filter):
+    """A log record's ``(`liqcascade CMD`, param VALUE)`` hints as runnable commands."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        hinted = command_hint(text)
+        if hinted != text:
+            record.msg, record.args = hinted, None
+        return True
+
+
+def hint_warnings() -> None:
+    """Log lines (the market's caveats) get the errors' runnable hints (:func:`command_hint`).
+
+    The library logs its caveats and notes (``warning: ...``), which Python's last-resort
+    handler prints on stderr when nothing configured logging (the command line):
+    ``(`liqcascade liqmap calibrate`, asset SOL)`` printed as the library words it, where
+    an error's hint reads ``(`liqcascade liqmap calibrate --asset SOL`)``. Idempotent.
+    """
+    handler = logging.lastResort
+    if handler is not None and not any(isinstance(f, _CommandHints) for f in handler.filters):
+        handler.addFilter(_CommandHints())
+
+
 @contextmanager
 def config_file(path: Path) -> Iterator[None]:
     """Errors raised inside name the configuration file ``path`` (unless they already do).
@@ -414,8 +439,11 @@ def info(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    """A warning on stderr (always shown); ``message`` is plain text, printed as written."""
-    stderr.print(f"[yellow]warning:[/] {esc(message)}", highlight=False)
+    """A warning on stderr (always shown); ``message`` is plain text, printed as written.
+
+    A library hint in it reads as a runnable command (:func:`command_hint`).
+    """
+    stderr.print(f"[yellow]warning:[/] {esc(command_hint(message))}", highlight=False)
 
 
 def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
@@ -527,8 +555,11 @@ def parse_shock(
     if not math.isfinite(v):
         fail(f"{option} must be a finite fraction (-0.05) or percent (-5%) (got {text!r})")
     if not t.endswith("%") and abs(v) >= 1:
+        from liqcascade._prices import percent_text
+
         fail(
-            f"{option} {t} as a fraction is a {v:+.0%} move: write -0.05 or -5% for a 5 % fall, "
+            f"{option} {t} as a fraction is a {percent_text(v, 0, signed=True)} move: write "
+            "-0.05 or -5% for a 5 % fall, "
             "0.05 or 5% for a 5 % rise"
         )
     if v <= -1:  # a percent: worded in percent (the engine's bound reads "a fraction > -1")

@@ -10,7 +10,7 @@ import typer
 
 from liqcascade._cli import _book_units, _common
 from liqcascade._cli._fraction_options import FRACTION
-from liqcascade._prices import price_range
+from liqcascade._prices import percent_text, price_range
 
 #: The unit of a key of the cascade's key/value table whose name does not say it (``_usd``).
 KEY_UNITS = {
@@ -75,8 +75,8 @@ def _render_fragility(result: dict[str, Any]) -> None:
         ):
             amp = r["amplification"]
             t.add_row(
-                f"{r['shock']:.0%}",
-                f"{r['final_move']:.2%}",
+                percent_text(r["shock"], 0),
+                percent_text(r["final_move"], 2),
                 "-" if amp is None else f"{amp:.2f}",
                 f"{(r['liquidated_usd'] + r['stops_usd']) / div:,.1f}",
                 str(r["book_exhausted"]),
@@ -107,15 +107,20 @@ def _scale(values: list[float]) -> tuple[float, str]:
 def critical_shock_line(cs: dict[str, Any], mid: float) -> str:
     """The critical shock, said as what it is when the book runs out before the move."""
     final = cs["final_price"] / mid - 1.0
-    head = f"[bold]critical shock[/] for a {cs['total_move']:.0%} total move: {cs['shock']:.2%}"
+    head = (
+        f"[bold]critical shock[/] for a {percent_text(cs['total_move'], 0)} total move: "
+        f"{percent_text(cs['shock'], 2)}"
+    )
     if cs.get("reached", True):
         return (
-            f"{head} (final {cs['final_price']:,.2f} USD, {final:+.1%}; book exhausted: "
+            f"{head} (final {cs['final_price']:,.2f} USD, {percent_text(final, signed=True)}; "
+            "book exhausted: "
             f"{cs['book_exhausted']})"
         )
     return (
         f"{head}, where the displayed book runs out (final {cs['final_price']:,.2f} USD, "
-        f"{final:+.1%}): no cascade on this book reaches {cs['total_move']:.0%}"
+        f"{percent_text(final, signed=True)}): no cascade on this book reaches "
+        f"{percent_text(cs['total_move'], 0)}"
     )
 
 

@@ -18,6 +18,7 @@ import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._prices import percent_text
 
 
 def _store_key(store: Any) -> tuple[Any, Any]:
@@ -980,10 +981,13 @@ def _move_text(result: dict[str, Any], key: str) -> str:
     if result.get(f"{key}_at_book_edge"):
         edge = float(result.get("book_edge_move", v))
         if abs(v) > abs(edge) + 1e-12:  # the shock itself lies past the book's last level
-            return f"{v:.2%} — the shock alone passes the modelled book's edge ({edge:+.0%})"
+            return (
+                f"{percent_text(v, 2)} — the shock alone passes the modelled book's edge "
+                f"({percent_text(edge, 0, signed=True)})"
+            )
         sign = "≤" if edge < 0 else "≥"
-        return f"{sign} {edge:+.0%} — beyond the modelled book"
-    return f"{v:.2%}"
+        return f"{sign} {percent_text(edge, 0, signed=True)} — beyond the modelled book"
+    return percent_text(v, 2)
 
 
 def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
@@ -1097,7 +1101,7 @@ def _critical_text(cs: dict[str, Any]) -> str:
     """The critical shock line: the report's statistic, the per-draw one, the curve's crossing."""
 
     def pct(v: float | None) -> str:
-        return "beyond the grid" if v is None else f"{v:.2%}"
+        return "beyond the grid" if v is None else percent_text(v, 2)
 
     n = cs.get("n_draws")
     rep = cs.get("report_statistic")
@@ -1114,13 +1118,14 @@ def _critical_text(cs: dict[str, Any]) -> str:
         g = rep["shocks"]
         head = (
             f"(the report's statistic, run as the report runs it: where the median of "
-            f"{rep['n_paths']} pooled paths crosses it, first falls {max(g):.0%} … "
-            f"{min(g):.0%}, seed {rep['seed']}): {pct(rep['critical_shock'])}"
+            f"{rep['n_paths']} pooled paths crosses it, first falls {percent_text(max(g), 0)} … "
+            f"{percent_text(min(g), 0)}, seed {rep['seed']}): {pct(rep['critical_shock'])}"
         )
     else:  # the report defines its critical shock for a -10 % move only
         head = f"(where the curve's pooled median path crosses it): {pct(cs.get('curve_crossing'))}"
-        curve = "the report gives a critical shock for a -10% move only"
-    return f"[bold]critical shock[/] for a {cs['total_move']:.0%} move {head}; {other}; {curve}"
+        curve = "the report gives a critical shock for a -10 % move only"
+    move = percent_text(cs["total_move"], 0)
+    return f"[bold]critical shock[/] for a {move} move {head}; {other}; {curve}"
 
 
 def _render_calibrated_fragility(result: dict[str, Any]) -> None:
@@ -1144,17 +1149,17 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
         def cell(k: str, r: dict[str, Any] = r) -> str:
             if r.get(f"{k}_at_book_edge"):
                 e = float(r["book_edge_move"])
-                return ("≤ " if e < 0 else "≥ ") + f"{e:+.0%}*"
-            return f"{r[k]:.2%}"
+                return ("≤ " if e < 0 else "≥ ") + percent_text(e, 0, signed=True) + "*"
+            return percent_text(r[k], 2)
 
         edge_hit = edge_hit or any(r.get(f"{k}_at_book_edge") for k in ("move_median", "move_p10",
                                                                         "move_p90"))  # fmt: skip
         t.add_row(
-            f"{r['shock']:.0%}",
+            percent_text(r["shock"], 0),
             cell("move_median"),
             f"{cell('move_p10')} … {cell('move_p90')}",
             f"{r['liquidated_median_usd'] / 1e6:,.1f}",
-            f"{r['static_final_move']:.2%}",
+            percent_text(r["static_final_move"], 2),
         )
     _common.stdout.print(t)
     if edge_hit:
@@ -1224,7 +1229,7 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     nb = int(sb.get("n_books", 1))
     t.add_row(
         "[bold]static book (bounds the carry)[/]",
-        f"{sb['final_move']:.2%}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
+        f"{percent_text(sb['final_move'], 2)}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
         + (f" (deepest of {nb} book draws)" if nb > 1 else "")
         + (" — book exhausted" if sb["book_exhausted"] else ""),
     )
@@ -1261,9 +1266,9 @@ def carry_text(result: dict[str, Any]) -> str:
         return "0.00" if round(v, 2) == 0 else f"{v:+.2f}"
 
     return (
-        f"shock {shock:.2%}, own carry {pp(result['carry_median'])} pp (draws "
+        f"shock {percent_text(shock, 2)}, own carry {pp(result['carry_median'])} pp (draws "
         f"10–90 %: {pp(result['carry_p10'])} … {pp(result['carry_p90'])} pp), total "
-        f"{result['carry_median']:.2%} (index held at the shock)"
+        f"{percent_text(result['carry_median'], 2)} (index held at the shock)"
     )
 
 

@@ -94,7 +94,7 @@ def _print_clusters(result: dict[str, Any], band: Any) -> None:
         ct.add_row(
             _price(cl["price"], result["price"]),
             price_range(cl["price_low"], cl["price_high"], result["price"]),
-            f"{cl['distance']:+.1%}",
+            percent_text(cl["distance"], signed=True),
             band(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
             usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
             usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
@@ -126,7 +126,7 @@ def _render(result: dict[str, Any]) -> None:
     if note:
         out.print(note, highlight=False, markup=False, soft_wrap=True)
     for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
-        out.print(f"caveat: {c}", highlight=False, markup=False)
+        out.print(f"caveat: {_common.command_hint(c)}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
 
     marked: list[str] = []  # the figures printed outside their interval
@@ -150,7 +150,7 @@ def _render(result: dict[str, Any]) -> None:
         for c in ("move", f"{down} (fall)", f"{up} (rise)"):
             t.add_column(c, justify="right")
         for f in MAP_LEVELS:
-            t.add_row(f"∓{f:.0%}", cell(kd, f"{-f:.2f}"), cell(ku, f"{f:.2f}"))
+            t.add_row(f"∓{percent_text(f, 0)}", cell(kd, f"{-f:.2f}"), cell(ku, f"{f:.2f}"))
         out.print(t)
     _print_clusters(result, band)
     if marked:

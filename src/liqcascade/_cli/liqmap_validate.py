@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
-from liqcascade._prices import fmt_or_na
+from liqcascade._prices import fmt_or_na, percent_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +63,7 @@ def _fmt(v: Any, pct: bool = False) -> str:
         return "–"
     if isinstance(v, float):
         return fmt_or_na(
-            v, ".1%" if pct else lambda x: f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.3f}"
+            v, percent_text if pct else lambda x: f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.3f}"
         )
     return str(v)
 
@@ -83,7 +83,8 @@ def _render_calibration(result: dict[str, Any]) -> None:
     out.print(
         "leverage weights: "
         + ", ".join(
-            f"{lv:g}x {w:.1%}" for lv, w in zip(p["leverages"], p["leverage_weights"], strict=True)
+            f"{lv:g}x {percent_text(w)}"
+            for lv, w in zip(p["leverages"], p["leverage_weights"], strict=True)
         )
     )
     keys = ("corr_4h", "corr_daily", "corr_daily_long", "corr_daily_short", "mae_daily_usd",

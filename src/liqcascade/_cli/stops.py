@@ -34,15 +34,19 @@ def _render_recommend(res: dict[str, Any]) -> None:
             continue  # liquidated (1x), not a price of 0
         t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD")
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
-    t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
+    t.add_row("[bold]distance[/]", f"{percent_text(res['distance'], 2)} from entry")
     vr = res.get("vol_distance_range")
-    band = f" (p05–p95 {vr[0]:.2%}–{vr[1]:.2%})" if vr else " (no interval)"
+    band = (
+        f" (p05–p95 {percent_text(vr[0], 2)}–{percent_text(vr[1], 2)})" if vr else " (no interval)"
+    )
     if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
         band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
-    t.add_row("[bold]vol_distance[/]", f"{res['vol_distance']:.2%}{band}")
+    t.add_row("[bold]vol_distance[/]", f"{percent_text(res['vol_distance'], 2)}{band}")
     rng = res.get("expected_slippage_range")
-    over = f" (draws {rng[0]:.3%}–{rng[1]:.3%})" if rng else " (no interval)"
-    t.add_row("[bold]expected_slippage[/]", f"{res['expected_slippage']:.3%}{over}")
+    over = (
+        f" (draws {percent_text(rng[0], 3)}–{percent_text(rng[1], 3)})" if rng else " (no interval)"
+    )
+    t.add_row("[bold]expected_slippage[/]", f"{percent_text(res['expected_slippage'], 3)}{over}")
     for z in res["avoided_clusters"]:
         lo, hi = z["price_low"], z["price_high"]
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
@@ -126,7 +130,7 @@ def backtest_header(res: dict[str, Any]) -> list[str]:
     note = _market_line.store_note({"sources": res.get("sources") or {}})
     if note:
         lines.append(note)
-    lines += [f"caveat: {c}" for c in res.get("caveats", ())]
+    lines += [f"caveat: {_common.command_hint(c)}" for c in res.get("caveats", ())]
     return lines
 
 
@@ -144,12 +148,12 @@ def _render_backtest(res: dict[str, Any]) -> None:
             # a policy's name is whole like a number (keep_numbers_whole): vol-declustered,
             # not "vol-dec / lustere / d" at 80 columns
             whole = max(len(str(r["policy"])) for r in rows) if c == "policy" else None
-            t.add_column("stop_outs [90%]" if c == "stop_outs" else c, min_width=whole)
+            t.add_column("stop_outs [90 %]" if c == "stop_outs" else c, min_width=whole)
         for r in rows:
             t.add_row(*[_stop_outs(r) if c == "stop_outs" else _common._fmt(r[c]) for c in cols])
         _common.stdout.print(t)
     _common.stdout.print(
-        f"stop_outs [90%]: share of entries stopped, {res['stop_outs_interval']} interval",
+        f"stop_outs [90 %]: share of entries stopped, {res['stop_outs_interval']} interval",
         soft_wrap=True,
     )
     if res["crash_2025_10_10"]:
@@ -283,7 +287,7 @@ _FixedPctOpt = Annotated[
     float | None,
     typer.Option(
         help="Fixed policy distance, fraction of entry (default 0.05) or percent (5%). Beyond "
-        "0.8/--leverage (80% of the way to liquidation) it is capped there with a warning; "
+        "0.8/--leverage (80 % of the way to liquidation) it is capped there with a warning; "
         "at or beyond 1/--leverage (the liquidation) it is refused, unless not given: the "
         "default then takes the cap, with a warning."
     ),

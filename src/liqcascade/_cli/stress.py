@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
-from liqcascade._prices import count_text
+from liqcascade._prices import count_text, percent_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -121,7 +121,7 @@ def _render_distribution(result: dict[str, Any]) -> None:
     p.add_column("position")
     p.add_column("p", justify="right")
     for name, v in result["p_liquidation"].items():
-        p.add_row(_common.esc(name), f"{v:.1%}")
+        p.add_row(_common.esc(name), percent_text(v))
     _common.stdout.print(p)
 
 
@@ -203,7 +203,8 @@ def _shock_line(r: dict[str, Any]) -> str:
         else (f"cascade's own carry {rng('carry_price_after')}", "static book (bounds the carry)")
     )
     return (
-        f"  shock {r['shock']:+.0%}: {r['asset']} 24 h extreme {rng('price_after')}{edge}; "
+        f"  shock {percent_text(r['shock'], 0, signed=True)}: {r['asset']} 24 h extreme "
+        f"{rng('price_after')}{edge}; "
         f"{carry}; {static} "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
         f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
@@ -227,8 +228,8 @@ def _parse_shocks(text: str) -> list[float]:
         assert v is not None  # -100 % or below refused by parse_shock, in percent
         for w, g in zip(vals, given, strict=True):
             if math.isclose(v, w, rel_tol=1e-9):
-                _common.fail(f"--shocks: the shock {v:+.1%} is given twice ({g} and {s}): "
-                             "give each shock once")  # fmt: skip
+                _common.fail(f"--shocks: the shock {percent_text(v, signed=True)} is given twice "
+                             f"({g} and {s}): give each shock once")  # fmt: skip
         vals.append(v)
         given.append(s)
     if not vals:

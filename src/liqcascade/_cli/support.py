@@ -16,6 +16,7 @@ from liqcascade._cli._data_cut import (
     one_source,
 )
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._prices import percent_text
 from liqcascade._pvalue import pvalue_text
 
 
@@ -59,7 +60,9 @@ def _render(r: dict[str, Any]) -> None:
     for h, v in r["horizons"].items():
 
         def f(x: Any, fmt: str = "+.2%") -> str:
-            return "–" if x is None or x != x else format(x, fmt)  # x != x: NaN
+            if x is None or x != x:  # x != x: NaN
+                return "–"
+            return _percent_or(x, fmt)
 
         t.add_row(
             h,
@@ -79,7 +82,7 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
 
 
-#: Which t is which: the notes quote the overlap-adjusted one ("20 d +0.99% (t +0.32)").
+#: Which t is which: the notes quote the overlap-adjusted one ("20 d +0.99 % (t +0.32)").
 T_LEGEND = (
     "t NW: plain Newey–West t (over-rejects at long horizons); t adj and p adj: the "
     "overlap-adjusted test, whose t the notes quote"
@@ -108,12 +111,22 @@ def _sensitivity_table(r: dict[str, Any]) -> None:
 _PERCENT_COLUMNS = ("win_rate", "mean")
 
 
+def _percent_or(x: float, fmt: str) -> str:
+    """``x`` by the format spec ``fmt``; a percent one (``"+.2%"``) as the package writes one.
+
+    ``+0.27 %``, ``53.1 %`` (:func:`liqcascade._prices.percent_text`), not ``+0.27%``.
+    """
+    if fmt.endswith("%"):
+        return percent_text(x, int(fmt[-2]), signed=fmt.startswith("+"))
+    return format(x, fmt)
+
+
 def _sens_cell(key: str, value: Any) -> str:
     """One sensitivity cell: rates and mean returns in %, the rest as given."""
     if value is None or value != value:  # value != value: NaN (no tests at that point)
         return "–"
     if key.startswith(_PERCENT_COLUMNS) and isinstance(value, float):
-        return format(value, "+.2%" if key.startswith("mean") else ".1%")
+        return _percent_or(value, "+.2%" if key.startswith("mean") else ".1%")
     return _common._fmt(value)
 
 
@@ -174,7 +187,7 @@ def _tolerance_line(t: dict[str, Any]) -> str:
         "ETH's defaults"
         if t["scale"] == 1.0
         else f"ETH's defaults × {t['scale']:.2f}, {asset}'s median daily range "
-        f"{t['median_daily_range']:.1%} over ETH's 4.5 %"
+        f"{percent_text(t['median_daily_range'])} over ETH's 4.5 %"
     )
     given = f"; given: {', '.join(t['given'])}" if t["given"] else ""
     return (

@@ -10,7 +10,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._json import dumps
-from liqcascade._prices import count_text, fmt_or_na
+from liqcascade._prices import count_text, fmt_or_na, percent_text
 
 _MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
 _Asset = Annotated[
@@ -31,7 +31,7 @@ _Alert = Annotated[
         "--alert",
         help="Alert rule NAME OP VALUE, e.g. critical_shock>-0.02 (the calibrated figure) or "
         "static_critical_shock>-0.02 (the static book's); cluster_below_pct is a positive "
-        "distance below the price (the line's -3.33% is 3.33: cluster_below_pct<1 for a "
+        "distance below the price (the line's -3.33 % is 3.33: cluster_below_pct<1 for a "
         "cluster within 1 %); or a move, NAME=VALUE as diff "
         "takes (critical_shock=0.005; NAME=VALUE% relative): a move by more than VALUE since "
         "the previous line that was not stale.",
@@ -52,9 +52,9 @@ def _shock_text(ln: dict[str, Any]) -> str:
     """The critical shock (what `critical_shock` alerts compare) and the static bound."""
 
     def fall(x: float | None) -> str:
-        return "beyond -20%" if x is None or x != x else f"{x:.2%}"
+        return "beyond -20 %" if x is None or x != x else percent_text(x, 2)
 
-    static = f"{ln['static_critical_shock']:.2%} [{_static_bracket(ln)}]"
+    static = f"{percent_text(ln['static_critical_shock'], 2)} [{_static_bracket(ln)}]"
     if ln.get("liquidity") == "static":
         return f"critical shock (static book) {static} (market {ln['market_as_of'][:16]})"
     lo, hi = ln["critical_shock_range"]
@@ -64,7 +64,7 @@ def _shock_text(ln: dict[str, Any]) -> str:
     if ln.get("liquidity_prior"):
         when += "; liquidity: the prior, not a fit"
     return (
-        f"critical shock {fall(ln['critical_shock'])} (paths 10-90%: {fall(lo)} … {fall(hi)};"
+        f"critical shock {fall(ln['critical_shock'])} (paths 10-90 %: {fall(lo)} … {fall(hi)};"
         f" {when})  static-book carry bound {static}"
     )
 
@@ -77,7 +77,7 @@ def _static_bracket(ln: dict[str, Any]) -> str:
     bar ``static_critical_shock_interval_as_of``, and the fit's figure may lie outside it.
     """
     lo, hi = ln["static_critical_shock_p05"], ln["static_critical_shock_p95"]
-    text = f"{lo:.2%}, {hi:.2%}"
+    text = f"{percent_text(lo, 2)}, {percent_text(hi, 2)}"
     n, current = ln.get("n_draws", 0), ln.get("n_draws_current", 0)
     if current < n:
         text += (
@@ -89,20 +89,20 @@ def _static_bracket(ln: dict[str, Any]) -> str:
 
 def _line(ln: dict[str, Any]) -> str:
     def pct(x: float) -> str:
-        return fmt_or_na(x, lambda v: f"{v:.2f}%")
+        return fmt_or_na(x, lambda v: f"{v:.2f} %")  # already in percent
 
     shock = _shock_text(ln)
     if ln.get("figures_at_price") is False:
         # the price and the book are of different dates: nothing measured between them
         return (
             f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f} (price {ln['price_as_of'][:16]})"
-            f"  clusters n/a, within 2%/5% n/a (the book is of another date)  {shock}"
+            f"  clusters n/a, within 2 %/5 % n/a (the book is of another date)  {shock}"
         )
     return (
         f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f}"
         f"  clusters -{pct(ln['cluster_below_pct'])}"
-        f" / +{pct(ln['cluster_above_pct'])}  within 2% {ln['notional_2pct_usd'] / 1e6:,.1f}M"
-        f" 5% {ln['notional_5pct_usd'] / 1e6:,.1f}M  {shock}"
+        f" / +{pct(ln['cluster_above_pct'])}  within 2 % {ln['notional_2pct_usd'] / 1e6:,.1f}M"
+        f" 5 % {ln['notional_5pct_usd'] / 1e6:,.1f}M  {shock}"
     )
 
 

@@ -211,10 +211,11 @@ def check_trigger(trigger: float) -> float:
 
 
 def trigger_text(trigger: float) -> str:
-    """The trigger as printed: a percent with two decimals (``1.50%``), more when needed.
+    """The trigger as printed: a percent with two decimals (``1.50 %``), more when needed.
 
-    A trigger those two decimals do not give back (``1e-6``: ``0.00%``) is printed with
-    four significant digits instead (``0.0001%``).
+    A trigger those two decimals do not give back (``1e-6``: ``0.00 %``) is printed with
+    four significant digits instead (``0.0001 %``). The number and ``%`` apart, as
+    :func:`liqcascade._prices.percent_text` writes a percent.
 
     Parameters
     ----------
@@ -222,10 +223,10 @@ def trigger_text(trigger: float) -> str:
         Fraction of the previous close.
     """
     f = float(trigger)
-    text = f"{f:.2%}"
-    if math.isclose(float(text[:-1]) / 100.0, f, rel_tol=1e-9, abs_tol=0.0):
-        return text
-    return f"{f * 100.0:.4g}%"
+    two = f"{f * 100.0:.2f}"
+    if math.isclose(float(two) / 100.0, f, rel_tol=1e-9, abs_tol=0.0):
+        return f"{two} %"
+    return f"{f * 100.0:.4g} %"
 
 
 def check_backtest_options(trigger: float | None, n_paths: int) -> None:

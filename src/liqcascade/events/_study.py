@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from liqcascade._limits import check_seed
-from liqcascade._prices import fmt_or_na
+from liqcascade._prices import fmt_or_na, percent_text
 from liqcascade._tables import check_frame
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.data import resample_ohlcv as resample_ohlcv  # re-exported: events.resample_ohlcv
@@ -566,6 +566,11 @@ def sensitivity_grid(
     return pd.DataFrame(rows)
 
 
+def _signed_pct(x: Any) -> str:
+    """A mean return as the notes write it: ``+0.27 %``, ``n/a`` when missing."""
+    return fmt_or_na(x, lambda v: percent_text(v, 2, signed=True))
+
+
 def assess_claim(
     horizons: pd.DataFrame, n_tests: int, sens: pd.DataFrame | None = None
 ) -> dict[str, Any]:
@@ -640,18 +645,19 @@ def assess_claim(
         lo = hi = n_tests
         count_note = "sensitivity grid not run"
     means = ", ".join(
-        f"{h} d {fmt_or_na(r['mean'], '+.2%')} (t {fmt_or_na(r['t_stat_adj'], '+.2f')})"
+        f"{h} d {_signed_pct(r['mean'])} (t {fmt_or_na(r['t_stat_adj'], '+.2f')})"
         for h, r in lg.iterrows()
     )
     rnd = (
-        f"{rnd_wr:.1%} at random pseudo-levels"
+        f"{percent_text(rnd_wr)} at random pseudo-levels"
         if math.isfinite(rnd_wr)
         else "no random pseudo-level baseline (no draws)"
     )
     notes = (
         f"{_count(n_tests, 'test')} at these parameters (the claim: {CLAIM_N_TESTS}); "
         f"{count_note}. 1–10 day win rate "
-        f"{fmt_or_na(wr, '.1%')} (claim 55–60 %) against {fmt_or_na(base_wr, '.1%')} on every "
+        f"{fmt_or_na(wr, percent_text)} (claim 55–60 %) against "
+        f"{fmt_or_na(base_wr, percent_text)} on every "
         "day and "
         f"{rnd}; "
         f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
@@ -834,8 +840,8 @@ def support_study(
             f" At the grid point closest to the claimed count "
             f"({_count(cc['n_tests'], 'test')}: pivot {p2.pivot}, zone_tol {p2.zone_tol}, "
             f"band {p2.band}, min_away {p2.min_away}) the 1–10 day win rate is "
-            f"{fmt_or_na(cc['win_rate_1_10'], '.1%')}, the 20+ day mean "
-            f"{fmt_or_na(cc['mean_20_plus'], '+.2%')}, significantly negative at "
+            f"{fmt_or_na(cc['win_rate_1_10'], percent_text)}, the 20+ day mean "
+            f"{_signed_pct(cc['mean_20_plus'])}, significantly negative at "
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."
         )

@@ -38,7 +38,7 @@ ALERT_METRICS: dict[str, str] = {
     "critical_shock": "fraction of mid (negative: a fall); the calibrated liquidity response's",
     "static_critical_shock": "fraction of mid (negative: a fall); the static book's, the bound",
     "cluster_within_pct": "percent from price, nearest large cluster either side (≥ 0)",
-    "cluster_below_pct": "percent below price, a positive distance (printed as -3.33%: 3.33)",
+    "cluster_below_pct": "percent below price, a positive distance (printed as -3.33 %: 3.33)",
     "cluster_above_pct": "percent above price, a positive distance",
     "notional_2pct_usd": "USD liquidated within 2 % either side",
     "notional_5pct_usd": "USD liquidated within 5 % either side",
@@ -49,14 +49,14 @@ ALERT_METRICS: dict[str, str] = {
 NEVER_NEGATIVE: dict[str, str] = {
     "price": "a price in USD",
     "cluster_within_pct": "a distance from the price, in percent",
-    "cluster_below_pct": "a distance below the price, in percent: the line's -3.33% is 3.33",
+    "cluster_below_pct": "a distance below the price, in percent: the line's -3.33 % is 3.33",
     "cluster_above_pct": "a distance above the price, in percent",
     "notional_2pct_usd": "USD",
     "notional_5pct_usd": "USD",
 }
 
 #: The never-negative metrics that are distances printed with a sign (the line's
-#: ``-3.33%``): their warning suggests the rule meant (:func:`rule_warnings`).
+#: ``-3.33 %``): their warning suggests the rule meant (:func:`rule_warnings`).
 _DISTANCES = frozenset({"cluster_within_pct", "cluster_below_pct", "cluster_above_pct"})
 
 _OPS: dict[str, Callable[[float, float], bool]] = {

@@ -832,7 +832,9 @@ class StopBacktest(SummaryDict):
             "crash_2025_10_10": self.crash.to_dict(orient="records"),
             "best_on_2025_10_10": self.best_on_crash(),
             "best_on_2025_10_10_note": "one event: not evidence",
-            "stop_outs_interval": f"Wilson {STOP_OUT_LEVEL:.0%} (binomial; trades overlap)",
+            "stop_outs_interval": (
+                f"Wilson {percent_text(STOP_OUT_LEVEL, 0)} (binomial; trades overlap)"
+            ),
             "settings": {
                 **{k: getattr(self.settings, k) for k in self.settings.__dataclass_fields__},
                 "fixed_pct_effective": m.get("fixed_pct_effective"),

@@ -298,7 +298,7 @@ def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstim
         from liqcascade.positions import wilder_atr
 
         atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
-        how = f"ATR(14) {atr:.2%} of price per day × √{h} day{'' if h == 1 else 's'}"
+        how = f"ATR(14) {percent_text(atr, 2)} of price per day × √{h} day{'' if h == 1 else 's'}"
         return VolEstimate(s.k * atr * math.sqrt(h), how, None, 0)
     from liqcascade.volatility import fit_volatility, forecast_variance_draws, log_returns
 
@@ -306,7 +306,7 @@ def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstim
     fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
     var = fit.forecast(h)["variance"].to_numpy(float)
     sig = math.sqrt(float(var.sum())) / 100.0
-    how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} day{'' if h == 1 else 's'}"
+    how = f"GJR-GARCH(1,1)-t forecast: {percent_text(sig, 2)} over {h} day{'' if h == 1 else 's'}"
     draws = forecast_variance_draws(fit, h, n_draws=VOL_DRAWS, seed=0)
     band = None
     if len(draws):
@@ -871,12 +871,17 @@ def recommend_stop(
     dz = price_decimals(entry)  # 4 significant figures at the entry (zones: whole from $1,000)
     d = max(2, dz)  # prices: at least cents
     band = "" if vband is None else f"; p05–p95 {_band_text(vband, vband_capped)}"
-    parts = [f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g}{band})"]
+    parts = [f"Volatility distance {percent_text(dist_v, 2)} ({how}, k = {s.k:g}{band})"]
     liq_words = f"no liquidation price at {leverage:g}x"
     if dist < dist_v:
         to = "a price of zero" if no_liq else f"the liquidation price {liq:,.{d}f}"
-        parts.append(f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to {to}")
-    parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slip_raw['slippage']:.2%})")
+        parts.append(
+            f"capped at {percent_text(dist, 2)} to stay {percent_text(s.max_liq_fraction, 0)} "
+            f"of the way to {to}"
+        )
+    parts.append(
+        f"raw stop {raw:,.{d}f} (expected slippage {percent_text(slip_raw['slippage'], 2)})"
+    )
     warnings = [] if far is None else [far]
     if not clean:
         holding = [z for z in zones if _inside(raw, z)]
@@ -899,7 +904,8 @@ def recommend_stop(
             f"{z['kind']} {z['price_low']:,.{zd}f}–{z['price_high']:,.{zd}f}" for z in avoided
         )
         parts.append(
-            f"moved to {stop:,.{d}f} out of {names} (expected slippage {slip['slippage']:.2%})"
+            f"moved to {stop:,.{d}f} out of {names} "
+            f"(expected slippage {percent_text(slip['slippage'], 2)})"
         )
     else:
         parts.append("no modelled cluster or round-number zone at that level")
@@ -1011,8 +1017,8 @@ def _long_band(
 
 
 def _band_text(band: tuple[float, float], capped: bool) -> str:
-    """``6.42%–9.84%``; a capped upper end reads ``100.00% (capped: ...)``."""
-    text = f"{band[0]:.2%}–{band[1]:.2%}"
+    """``6.42 %–9.84 %``; a capped upper end reads ``100.00 % (capped: ...)``."""
+    text = f"{percent_text(band[0], 2)}–{percent_text(band[1], 2)}"
     if capped:
         text += " (upper end capped: a long's stop cannot lie 100 % or more below entry)"
     return text
@@ -1049,7 +1055,8 @@ def _model_figures(
         slip = (
             f"the calibrated liquidity response's central parameters (fitted on "
             f"{cal.n_events} events {fitted}) on the estimated book; range "
-            f"{srange[0]:.3%}–{srange[1]:.3%} over its {len(cal.draws)} bootstrap draws "
+            f"{percent_text(srange[0], 3)}–{percent_text(srange[1], 3)} over its "
+            f"{len(cal.draws)} bootstrap draws "
             "(parameter uncertainty only, not the book's)"
         )
     elif liquidity == "calibrated":

@@ -130,6 +130,39 @@ PROVENANCE_CAPTION = (
 """The provenance table's caption, with the caveat every CoinGlass row shares."""
 
 
+def origin(frame: pd.DataFrame, bundled: str) -> str:
+    """Where a drawn series was read, as a figure's title says it.
+
+    A bundled series (or one with no recorded source) is said in ``bundled``, the
+    bundle's own words (``"Binance spot"``); a series read from the store (alone or
+    merged with the bundle's rows) by the venue and symbol it was stored under, which
+    may be another venue's than the bundle's: ``"binance SOLUSDT (store)"``, or
+    ``"SOLUSDT (store, venue not recorded)"`` for a file ingested without one.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A series as :func:`liqcascade.report._data.series` reads it (``attrs``:
+        ``source``, ``venue``, ``symbol``).
+    bundled : str
+        What the title says of the bundled series.
+
+    Returns
+    -------
+    str
+    """
+    from liqcascade.data import source_parts
+
+    parts = [p.where for p in source_parts(str(frame.attrs.get("source", "")))]
+    if "store" not in parts:
+        return bundled
+    where = " + ".join(dict.fromkeys(parts))  # "store" or "store + bundled"
+    venue, symbol = str(frame.attrs.get("venue") or ""), str(frame.attrs.get("symbol") or "")
+    if venue in ("", "unknown"):
+        return f"{symbol} ({where}, venue not recorded)"
+    return f"{venue} {symbol} ({where})"
+
+
 def log_ticks(lo: float, hi: float) -> list[float]:
     """Ticks of a log price axis at 1, 2 and 5 of each decade from ``lo`` to ``hi`` (USD).
 
@@ -163,7 +196,8 @@ def figures(v: DataView) -> list[go.Figure]:
         row=2, col=1,
     )  # fmt: skip
     fig.update_layout(
-        title=f"{plain(v.asset)} price (log scale) and traded value, Binance spot, daily, "
+        title=f"{plain(v.asset)} price (log scale) and traded value, "
+        f"{plain(origin(eth, 'Binance spot'))}, daily, "
         f"{eth.index[0]:%Y-%m} to {eth.index[-1]:%Y-%m}",
         height=520,
         showlegend=False,
@@ -174,8 +208,11 @@ def figures(v: DataView) -> list[go.Figure]:
     fig.update_yaxes(title_text="traded (USD bn)", row=2, col=1)
     fig2 = make_subplots(
         rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.45, 0.3, 0.25],
-        subplot_titles=("recorded liquidations, Binance, 4-hourly (USD M)",
-                        "open interest, all venues (USD bn)", "funding, OI-weighted (% per 8 h)"),
+        subplot_titles=(
+            f"recorded liquidations, {plain(origin(v.liq, 'Binance'))}, 4-hourly (USD M)",
+            f"open interest, {plain(origin(v.oi, 'all venues'))} (USD bn)",
+            f"funding, {plain(origin(v.funding, 'OI-weighted'))} (% per 8 h)",
+        ),
     )  # fmt: skip
     liq = v.liq
     for col, sign, name, colour in (("long_usd", 1, "longs liquidated", LONG),
@@ -225,7 +262,7 @@ def tables(v: DataView) -> list[Table]:
         }
     )
     return [
-        Table(f"Largest recorded liquidation bars ({v.asset}, Binance, 4 h)", t),
+        Table(f"Largest recorded liquidation bars ({v.asset}, {origin(v.liq, 'Binance')}, 4 h)", t),
         Table(
             "Recorded liquidation bars to check: among the largest 1 % of their side, with "
             "more than 50× the median amount per unit of the bar's move and of open interest "
