@@ -785,4 +785,3 @@ def low_text(price: float, at_floor: bool, digits: int = 3) -> str:
         ``"0.653"``, ``"0.050 (at floor)"``.
     """
     return f"{price:.{digits}f}" + (" (at floor)" if at_floor else "")
-
