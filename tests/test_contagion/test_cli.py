@@ -40,7 +40,7 @@ def test_config_json_contract() -> None:
 @pytest.mark.parametrize(
     ("shock", "key", "line"),
     [
-        ("fraction = -0.06", "fraction", "first shock -6.0% on a ([shock] of --config "),
+        ("fraction = -0.06", "fraction", "first shock -6.0 % on a ([shock] of --config "),
         ("price = 1900.0", "price", "first shock to price 1,900.00 on a ([shock] of --config "),
         ("sell_usd = 5e6", "sell_usd", "first shock a market sell of 5,000,000 USD on a ("),
     ],
@@ -156,7 +156,7 @@ def test_an_up_shock_names_a_rise_in_the_mark_rule() -> None:
 
 
 @pytest.mark.parametrize(
-    ("shock", "shown"), [("-99.99%", "-99.99%"), ("-0.0004%", "-0.0004%"), ("-0.12", "-12.0%")]
+    ("shock", "shown"), [("-99.99%", "-99.99 %"), ("-0.0004%", "-0.0004 %"), ("-0.12", "-12.0 %")]
 )
 def test_the_first_shock_line_never_rounds_to_a_refused_value(shock: str, shown: str) -> None:
     """``--shock=-99.99%`` printed ``first shock -100.0%``, which the command refuses."""

@@ -42,7 +42,7 @@ def test_cli_prints_the_first_shock_and_its_source() -> None:
     aave = out["validation"]["rows"][0]
     assert aave["ratio"] == pytest.approx(0.023, abs=0.001)
     text = run_cli("contagion", "--preset", "oct-2025", "--shock=-0.05").stdout
-    assert "first shock -5.0% on binance (--shock)" in text
+    assert "first shock -5.0 % on binance (--shock)" in text
 
 
 def test_zero_width_interval_says_the_draws_agree() -> None:

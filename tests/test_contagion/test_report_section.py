@@ -100,3 +100,44 @@ def test_the_sweep_table_reads_in_one_money_scale() -> None:
     assert list(t.columns) == ["shock", "Binance", "Aave (WBTC)", "contagion share"]
     assert t["Aave (WBTC)"].tolist() == ["$0.98 M", "$0.03 M"]  # shocks −12 %, −2 %
     assert t["Binance"].tolist() == ["$7.7 M", "$1.9 M"]
+
+
+def _view(aave_ratio: float, bybit: dict[str, float], binance_ratio: float = 1.0) -> object:
+    """A contagion view as the takeaways and the claim read it (no runs)."""
+    from types import SimpleNamespace as NS
+
+    replay = NS(contagion_share=0.605, defi_liquidated_usd=981_194.0,
+                venues={"binance": NS(move=-0.02), "bybit": NS(move=-0.021)})  # fmt: skip
+    rows = {"binance": {"model": -0.1203, "recorded": -0.1203, "ratio": binance_ratio},
+            "bybit": bybit}  # fmt: skip
+    return NS(replay=replay, aave={"recorded": 43.1e6, "ratio": aave_ratio},
+              bybit=lambda: bybit, low_row=lambda venue: rows[venue])  # fmt: skip
+
+
+def test_the_lows_and_the_claim_leave_a_missing_leg_out() -> None:
+    """Bybit's ratio printed "nan" in the takeaway, the Aave one in the claim: left out now."""
+    import math
+    import re
+
+    from liqcascade.report._contagion_section import _claim, _lows_take
+
+    both = _view(0.0228, {"model": -0.0624, "recorded": -0.1432, "ratio": 0.4357})
+    take = _lows_take(both)  # type: ignore[arg-type]
+    assert "(so its ratio, 1.00, tests nothing)" in take
+    assert "recorded (ratio 0.44): arbitrage spreads only part of the fall to Bybit" in take
+    c = _claim(both)  # type: ignore[arg-type]
+    assert "liquidations the same days (model/recorded 0.02), which" in c.computed
+    assert c.front.endswith("against the record, the Aave leg is 0.02 of it and Bybit's fall 0.44.")
+    for bybit in ({}, {"model": -0.06, "recorded": -0.14, "ratio": math.nan}):
+        none = _view(math.nan, bybit, binance_ratio=math.nan)
+        take = _lows_take(none)  # type: ignore[arg-type]
+        c = _claim(none)  # type: ignore[arg-type]
+        for text in (take, c.computed, c.front):
+            assert not re.search(r"\bnan\b", text), text
+        assert "Bybit's is" not in take and "(so it tests nothing)" in take
+        assert take.endswith("and Bybit −2.1 % (no recorded counterpart).")  # its final move
+        assert "the same days, which a common shock" in c.computed
+        assert c.front.endswith("fall outside the shocked venue.")
+    # the Aave leg missing, Bybit's there: the front row names Bybit's alone
+    c = _claim(_view(math.nan, {"recorded": -0.14, "ratio": 0.73}))  # type: ignore[arg-type]
+    assert c.front.endswith("venue; against the record, Bybit's fall 0.73.")

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _book_units, _common
-from liqcascade._prices import count_text
+from liqcascade._prices import count_text, percent_text
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
@@ -23,11 +23,11 @@ def _fraction_text(x: float) -> str:
     −100.0 %, −0.0004 as −0.0 %): then more, up to six, then twelve significant figures.
     """
     for d in range(1, 7):
-        text = f"{x:+.{d}%}"
-        shown = float(text.rstrip("%")) / 100
+        text = percent_text(x, d, signed=True)
+        shown = float(text.removesuffix(" %")) / 100
         if shown != 0 and shown > -1:
             return text
-    return f"{100 * x:+.12g}%"
+    return f"{100 * x:+.12g} %"
 
 
 def _shock_line(first: dict[str, Any]) -> str:
@@ -173,7 +173,8 @@ def _render(res: dict[str, Any]) -> None:
     d = res["defi"]
     _common.stdout.print(
         f"DeFi liquidated ${d['liquidated_usd']:,.0f}, bad debt ${d['bad_debt_usd']:,.0f}; "
-        f"contagion share {res['contagion_share']:.1%}{_mixed_units(res)}; first liquidation "
+        f"contagion share {percent_text(res['contagion_share'])}{_mixed_units(res)}; "
+        "first liquidation "
         "outside "
         f"{res['shock_venue']} in round {res['rounds_to_spread']}",
         markup=False,

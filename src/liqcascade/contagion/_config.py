@@ -671,6 +671,47 @@ def _check_collateral_price(
         raise InputError(f"{key}.{msg}")
 
 
+def _reserve_rates(m: LendingModel, key: str) -> tuple[float, float, str | None]:
+    """A lending market's liquidation threshold and bonus, and its bundled reserve's symbol.
+
+    The bundled Aave v3 snapshot (:func:`liqcascade.margin.aave_reserve`) gives both,
+    each overridden by the key given. A reserve the snapshot lacks (an Aave Horizon RWA
+    asset such as USTB, a new listing) runs on the two given, its symbol None; without
+    both it is refused, naming what to give.
+
+    Parameters
+    ----------
+    m : LendingModel
+        The ``[[lending]]`` table.
+    key : str
+        The table's place in the file (``"c.toml: lending[0]"``), the messages' prefix.
+
+    Returns
+    -------
+    (float, float, str or None)
+        Liquidation threshold (fraction), liquidation bonus (multiplier, 1.05 = 5 %) and
+        the snapshot's symbol (None for a reserve it lacks).
+    """
+    from liqcascade.margin import aave_reserve
+
+    lt, bonus = m.liq_threshold, m.liq_bonus
+    try:
+        res = aave_reserve(m.collateral, m.chain)
+    except InputError as e:
+        if lt is not None and bonus is not None:
+            return lt, bonus, None
+        missing = " and ".join(k for k, v in (("liq_threshold", lt), ("liq_bonus", bonus))
+                               if v is None)  # fmt: skip
+        raise InputError(
+            f"{key}.collateral: {e} (bundled Aave v3 snapshot, 2025-10-23): give {missing} "
+            "to use it (liq_threshold a fraction, liq_bonus a multiplier: 88 % and 3 % are "
+            "0.88 and 1.03; Aave Horizon's RWA reserves are in "
+            "liqcascade.datasets.load_aave_horizon_params(), in percent)"
+        ) from None
+    return (res.liquidation_threshold if lt is None else lt,
+            res.liquidation_bonus if bonus is None else bonus, res.symbol)  # fmt: skip
+
+
 def build_setup(
     cfg: ConfigModel, where: str = "config", cache: dict[Any, Any] | None = None
 ) -> ContagionSetup:
@@ -697,7 +738,6 @@ def build_setup(
         mid, an unreadable file); the message names the key.
     """
     from liqcascade.book import OrderBook
-    from liqcascade.margin import aave_reserve
     from liqcascade.positions import read_positions, read_stops
 
     cache = {} if cache is None else cache
@@ -760,18 +800,17 @@ def build_setup(
     lending: list[LendingMarket] = []
     for i, m in enumerate(cfg.lending):
         key = f"{where}: lending[{i}]"
-        try:
-            res = aave_reserve(m.collateral, m.chain)
-        except InputError as e:
-            raise InputError(f"{key}.collateral: {e}") from None
-        lt = m.liq_threshold if m.liq_threshold is not None else res.liquidation_threshold
-        bonus = m.liq_bonus if m.liq_bonus is not None else res.liquidation_bonus
+        lt, bonus, symbol = _reserve_rates(m, key)
         price = m.collateral_price
         if price is None:
-            asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
+            if symbol is None:
+                raise InputError(f"{key}.collateral_price: {m.collateral!r} is not in the bundled "
+                                 "Aave v3 snapshot, so no bundled close prices it: give "
+                                 "collateral_price (USD)")  # fmt: skip
+            asset = "BTC" if symbol.upper() in ("WBTC", "CBBTC") else "ETH"
             price = float(_bar("binance", asset, to_utc(m.collateral_price_at or "", key),
                                f"{key}.collateral_price_at")["close"])  # fmt: skip
-        if res.symbol.upper() not in ("WBTC", "CBBTC"):  # the venues' own asset (ETH)
+        if symbol is not None and symbol.upper() not in ("WBTC", "CBBTC"):  # the venues' ETH
             _check_collateral_price(price, m.oracle.sources, venues, key)
         beta, beta_source = _beta(m)
         if m.beta == "from_data":  # a given beta was checked when the file was read

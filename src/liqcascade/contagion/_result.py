@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from liqcascade._json import SummaryDict
+from liqcascade._prices import percent_text
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -352,7 +353,7 @@ class ContagionResult(SummaryDict):
         return (
             f"<b>ContagionResult</b> shock on {html.escape(self.shock_venue)}, "
             f"{self.rounds} rounds, "
-            f"contagion share {self.contagion_share:.1%}, DeFi liquidated "
+            f"contagion share {percent_text(self.contagion_share)}, DeFi liquidated "
             f"${self.defi_liquidated_usd:,.0f}, bad debt ${self.defi_bad_debt_usd:,.0f}"
             "<table><tr><th>venue</th><th>final price</th><th>liquidated USD</th>"
             f"<th>rounds</th></tr>{rows}</table>"

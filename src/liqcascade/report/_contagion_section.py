@@ -358,9 +358,86 @@ def _market_take(v: ContagionView) -> list[str]:
     ]
 
 
+def _ratio_words(ratio: Any, what: str) -> str:
+    """``" (ratio 0.02)"``-like words for a finite ratio; ``""`` without one (no "nan")."""
+    return f" ({what} {float(ratio):.2f})" if record_check(ratio) else ""
+
+
+def _lows_take(v: ContagionView) -> str:
+    """The takeaway on the venues' lows against the recorded ones.
+
+    Binance's ratio is said only where it is finite (its low is the imposed shock and
+    tests nothing either way); Bybit's comparison, the one that tests arbitrage, is left
+    out without a finite ratio, as the card leaves it out (:func:`record_check`).
+    """
+    r, byb, bnb = v.replay, v.bybit(), v.low_row("binance")
+    own: Any = bnb.get("ratio")
+    its = f"its ratio, {float(own):.2f}," if record_check(own) else "it"
+    out = (
+        f"Prices, low against low: Binance's lowest modelled price is {pct(bnb.get('model'))}, "
+        f"the hour's recorded low of {pct(bnb.get('recorded'))} imposed there as the first "
+        f"shock (so {its} tests nothing)"
+    )
+    ratio: Any = byb.get("ratio")
+    if record_check(ratio):
+        part = "only part of the fall" if float(ratio) < 1 else "the whole fall"
+        out += (
+            f"; Bybit's is {pct(byb.get('model'))} against {pct(byb.get('recorded'))} "
+            f"recorded{_ratio_words(ratio, 'ratio')}: arbitrage spreads {part} to Bybit"
+        )
+    return out + (
+        f". After the last round, with arbitrage and the book's refill, Binance ends "
+        f"{pct(r.venues['binance'].move)} and Bybit {pct(r.venues['bybit'].move)} (no "
+        "recorded counterpart)."
+    )
+
+
+def _front_legs(aave_ratio: Any, bybit: dict[str, Any]) -> str:
+    """``"; against the record, the Aave leg is 0.02 of it and Bybit's fall 0.73"``.
+
+    Each leg only with a finite ratio; ``""`` when neither has one.
+    """
+    byb = _bybit_and(bybit)
+    if record_check(aave_ratio):
+        return f"; against the record, the Aave leg is {float(aave_ratio):.2f} of it{byb}"
+    return f"; against the record,{byb.removeprefix(' and')}" if byb else ""
+
+
+def _claim(v: ContagionView) -> Claim:
+    """The verdict row: the share is the model's alone; the legs' ratios where finite.
+
+    The share rests on the model alone (one rule across the claims: model-only figures
+    are "not testable"); the record shows every venue and Aave hit in the same hour,
+    which cannot tell a spreading cascade from one shock hitting them all.
+    """
+    r, a, byb = v.replay, v.aave, v.bybit()
+    share = pct(r.contagion_share, 0)
+    return Claim(
+        claim="A cascade on one exchange spreads to other venues and into DeFi lending.",
+        computed=(
+            f"Not testable: the model says {share} of liquidations in the "
+            f"2025-10-10 replay happen outside the shocked venue; the record shows Bybit's low "
+            f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC and cbBTC "
+            f"liquidations the same days{_ratio_words(a['ratio'], 'model/recorded')}, which a "
+            "common shock would also give; CEX venue liquidations are not covered by the "
+            "bundled data."
+        ),
+        front=(
+            f"Model only: {share} of the 2025-10-10 replay's liquidations fall outside the "
+            f"shocked venue{_front_legs(a['ratio'], byb)}."
+        ),
+        verdict="not testable with these data",
+        would_test=(
+            "time-stamped liquidations per venue on 2025-10-10 (Binance, Bybit, Hyperliquid) "
+            "and per-block Aave liquidations, to see whether the other venues' liquidations "
+            "followed the shocked venue's or came at once."
+        ),
+    )
+
+
 def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
-    r, a, byb, bnb = v.replay, v.aave, v.bybit(), v.low_row("binance")
+    r, a = v.replay, v.aave
     best_shock, _ = v.closest_to_aave()
     aave_model, aave_recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
     rounds = "round" if r.rounds_to_spread == 1 else "rounds"
@@ -369,18 +446,9 @@ def prose(v: ContagionView) -> Prose:
         f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} {rounds}; "
         f"{pct(r.contagion_share, 0)} of modelled liquidations happen outside the shocked venue "
         f"(model only; {_sensitivity_text(v)}).",
-        f"Prices, low against low: Binance's lowest modelled price is {pct(bnb.get('model'))}, "
-        f"the hour's recorded low of {pct(bnb.get('recorded'))} imposed there as the first "
-        "shock (so its ratio, "
-        f"{bnb.get('ratio', float('nan')):.2f}, tests nothing); Bybit's is {pct(byb.get('model'))} "
-        f"against {pct(byb.get('recorded'))} recorded (ratio "
-        f"{byb.get('ratio', float('nan')):.2f}): arbitrage spreads only part of the fall to "
-        "Bybit. After the last round, with arbitrage and the "
-        f"book's refill, Binance ends {pct(r.venues['binance'].move)} and Bybit "
-        f"{pct(r.venues['bybit'].move)} (no recorded counterpart).",
+        _lows_take(v),
         f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {aave_model} "
-        f"against {aave_recorded} "
-        f"recorded (ratio {a['ratio']:.2f}); "
+        f"against {aave_recorded} recorded{_ratio_words(a['ratio'], 'ratio')}; "
         + (
             f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "
             "nearer: the DeFi leg falls short even with Binance at its recorded low."
@@ -393,30 +461,6 @@ def prose(v: ContagionView) -> Prose:
         f"{v.recorded['hyperliquid_data_end']}, CoinGlass's {v.recorded['coinglass_data_end']}).",
     ]
     take += _clock_take(r) + _market_take(v)
-    # the share rests on the model alone (one rule across the claims: model-only figures
-    # are "not testable"); the record shows every venue and Aave hit in the same hour,
-    # which cannot tell a spreading cascade from one shock hitting them all
-    claim = Claim(
-        claim="A cascade on one exchange spreads to other venues and into DeFi lending.",
-        computed=(
-            f"Not testable: the model says {pct(r.contagion_share, 0)} of liquidations in the "
-            f"2025-10-10 replay happen outside the shocked venue; the record shows Bybit's low "
-            f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC and cbBTC "
-            f"liquidations the same days (model/recorded {a['ratio']:.2f}), which a common "
-            "shock would also give; CEX venue liquidations are not covered by the bundled data."
-        ),
-        front=(
-            f"Model only: {pct(r.contagion_share, 0)} of the 2025-10-10 replay's liquidations "
-            f"fall outside the shocked venue; against the record, the Aave leg is "
-            f"{a['ratio']:.2f} of it{_bybit_and(byb)}."
-        ),
-        verdict="not testable with these data",
-        would_test=(
-            "time-stamped liquidations per venue on 2025-10-10 (Binance, Bybit, Hyperliquid) "
-            "and per-block Aave liquidations, to see whether the other venues' liquidations "
-            "followed the shocked venue's or came at once."
-        ),
-    )
     notes = v.setup.notes.get("aave-v3-wbtc", {})
     method = [
         f"Positions, books and the liquidity calibration are the estimate at the market date "
@@ -437,7 +481,7 @@ def prose(v: ContagionView) -> Prose:
         "Bybit and Hyperliquid positions are the Binance estimate re-priced with their margin "
         "formulas; no Hyperliquid partial liquidation, backstop vault or ADL.",
     ]
-    return Prose(take, method, [claim], [_headline(v)])
+    return Prose(take, method, [_claim(v)], [_headline(v)])
 
 
 def summary(v: ContagionView) -> dict[str, Any]:

@@ -479,10 +479,36 @@ def load_aave_horizon_params() -> pd.DataFrame:
         cell with an update reads ``"73->74"`` (before -> after, percents), so
         ``pd.to_numeric`` refuses it; split on ``"->"`` to use it. Supply caps are
         token units; ``price_feed`` is the oracle adapter's name and address.
+        ``.attrs`` holds the file's first line: ``source`` (the line itself),
+        ``repository`` (``"aave/aave-v3-horizon"``), ``commits`` (deployment input file ->
+        40-hex commit) and ``date`` (the commits' date, ``"2025-08-21"``).
+
+    Examples
+    --------
+    >>> h = load_aave_horizon_params()
+    >>> h.attrs["date"], h.attrs["commits"]["HorizonPhaseOneListing.sol"][:8]
+    ('2025-08-21', '8c290476')
     """
     path = files("liqcascade.data.bundled") / "_files" / AAVE_HORIZON_PARAMS_FILE
     with path.open("r") as fh:
-        return pd.read_csv(fh, comment="#")
+        first = fh.readline()
+        fh.seek(0)
+        frame = pd.read_csv(fh, comment="#")
+    frame.attrs.update(_horizon_source(first))
+    return frame
+
+
+def _horizon_source(line: str) -> dict[str, Any]:
+    """The Horizon table's source line read: repository, commit per input file, date."""
+    line = line.lstrip("#").strip()
+    repo = re.search(r"\b([\w.-]+/[\w.-]+) src/", line)
+    found = re.findall(r"(\w+\.sol) \(commit ([0-9a-f]{40}), (\d{4}-\d{2}-\d{2})\)", line)
+    return {
+        "source": line,
+        "repository": repo.group(1) if repo else None,
+        "commits": {name: commit for name, commit, _ in found},
+        "date": max((d for *_, d in found), default=None),
+    }
 
 
 def load_aave_reserve_params() -> dict[str, Any]:
@@ -522,6 +548,7 @@ def provenance() -> pd.DataFrame:
             "caveats": "",
         }
     )
+    horizon = load_aave_horizon_params()
     rows.append(
         {
             "name": "aave_horizon_rwa_params",
@@ -529,8 +556,8 @@ def provenance() -> pd.DataFrame:
             "asset": "multi",
             "interval": "snapshot",
             "venue": "aave-horizon",
-            "range": "2025-08-21",
-            "rows": len(load_aave_horizon_params()),
+            "range": horizon.attrs["date"],
+            "rows": len(horizon),
             "units": "percent; caps in token units",
             "source": AAVE_HORIZON_PARAMS_SOURCE,
             "caveats": "VBILL row from an unmerged branch, not verified deployed",
