@@ -5,8 +5,9 @@ move: the solvency scenario is the UTC day's fall (hourly bars), the stress repl
 walks two days of 15-minute bars, the contagion preset re-runs the crash hour on
 each venue, and the collateral loop drives its accounts along a 24-hour path of
 30-minute bars. Each is a different window of the same crash, so each keeps its own
-figure, but every section names its window from :data:`OCTOBER_WINDOWS` and
-:func:`october_move` computes each one from the bundled bars.
+figure, but every section names its window from :data:`OCTOBER_WINDOWS` (another
+asset's bars by :func:`replay_window_name` and :func:`day_window_name`, a store's by
+where they were read) and :func:`october_move` computes each one from the bundled bars.
 
 Every window lies after the bundled open interest ends (2025-07-31): in a report the
 crash is a recorded path applied to the book at the market date, a named stress
