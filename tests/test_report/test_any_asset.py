@@ -209,6 +209,10 @@ def test_a_store_assets_report_gets_the_data_section_with_its_gaps(
     assert "Largest recorded liquidation bars (SOL, binance SOLUSDT (store), 4 h)" in html
     assert "traded value, Binance spot" not in html
     assert "Each series is read from the store when it holds it" in html
+    # and so does the prose: was "Prices: Binance SOL", "Binance recorded" (session 25)
+    assert "Prices: SOL read from binance-spot SOLUSDT (store) from 20" in html
+    assert "Binance SOLUSDT (store) recorded $" in html
+    assert "Recorded liquidations are read from binance SOLUSDT (store): what they" in html
 
 
 def test_a_series_origin_is_its_source() -> None:
@@ -229,3 +233,57 @@ def test_a_series_origin_is_its_source() -> None:
     assert origin(stored, "Binance") == "SOLUSDT (store, venue not recorded)"
     both = frame(source="store:/x/s.duckdb + bundled:eth_1d", venue="okx", symbol="ETHUSDT")
     assert origin(both, "Binance spot") == "okx ETHUSDT (store + bundled)"
+
+
+def test_a_store_assets_bars_are_named_where_they_were_read(
+    sol_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was "Binance spot SOL" / "Binance spot hourly bars" for SOL's stored bars (session 25).
+
+    The volatility method, the 2025-10-10 day window (solvency, stress), the validation's
+    recorded liquidations and the transparency ratio name the store's series; a bundled
+    asset's words are unchanged.
+    """
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._data_section import origin_of
+    from liqcascade.report._october import OCTOBER_WINDOWS, day_window_name
+    from liqcascade.report._solvency_section import _oct_note
+    from liqcascade.report._validation_section import _recorded, _recorded_method
+
+    monkeypatch.setenv("LIQCASCADE_STORE", str(sol_store))
+    assert day_window_name("SOL") == "UTC day low, binance-spot SOLUSDT (store) hourly bars"
+    assert day_window_name("ETH") == OCTOBER_WINDOWS["day"].name  # not in this store: bundled
+    assert OCTOBER_WINDOWS["day"].name == "UTC day low, Binance spot hourly bars"
+    oct_run = SimpleNamespace(name="2025-10-10", shock=-0.2)
+    v = SimpleNamespace(asset="SOL", as_of=pd.Timestamp("2025-07-31", tz="UTC"),
+                        cascade=SimpleNamespace(outcomes=[oct_run]))  # fmt: skip
+    note = _oct_note(v)  # type: ignore[arg-type]
+    assert "(−20.0 %, UTC day low, binance-spot SOLUSDT (store) hourly bars:" in note
+    assert "Binance" not in note.replace("binance-spot", "")
+    assert _recorded("ETH") == "recorded Binance liquidations"
+    assert _recorded("SOL") == "recorded liquidations of binance SOLUSDT (store)"
+    both = SimpleNamespace(assets=[SimpleNamespace(asset="ETH"), SimpleNamespace(asset="SOL")])
+    text = _recorded_method(both)  # type: ignore[arg-type]
+    assert text.startswith("Recorded liquidations: SOL's read from binance SOLUSDT (store), ")
+    assert "(the bundled ones: CoinGlass, Binance only" in text
+    eth = _recorded_method(SimpleNamespace(assets=both.assets[:1]))  # type: ignore[arg-type]
+    assert eth.startswith("Recorded liquidations: CoinGlass, Binance only, 4-hourly;")
+    assert origin_of("ohlcv", "SOL", "1d", "Binance spot") == "binance-spot SOLUSDT (store)"
+
+
+def test_the_volatility_method_names_a_store_assets_bars(
+    sol_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Said "Δlog(close) of Binance spot SOL" for SOL read from the store (session 25)."""
+    from liqcascade.report import _volatility_section as vol
+    from liqcascade.report._section import ReportContext
+
+    monkeypatch.setenv("LIQCASCADE_STORE", str(sol_store))
+    method = vol.prose(vol.compute(ReportContext(True, "SOL", None))).method[0]
+    assert method.startswith(
+        "Returns are 100 × Δlog(close) of SOL read from binance-spot SOLUSDT (store) (20"
+    )
+    assert "Binance" not in method

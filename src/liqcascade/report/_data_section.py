@@ -163,6 +163,57 @@ def origin(frame: pd.DataFrame, bundled: str) -> str:
     return f"{venue} {symbol} ({where})"
 
 
+def origin_of(kind: str, asset: str, interval: str, bundled: str) -> str:
+    """:func:`origin` of ``asset``'s series as the report reads it (store, else bundle).
+
+    For a section whose text names a series it does not keep (``"recorded Binance
+    liquidations"``); ``kind`` and ``interval`` as :func:`liqcascade.report._data.series`.
+    """
+    from liqcascade.report._data import series
+
+    return origin(series(kind, asset, interval), bundled)
+
+
+def bars_of(asset: str, frames: dict[str, pd.DataFrame], bundled: str = "Binance spot") -> str:
+    """An asset's bars named by where they were read, as a section's text says it.
+
+    Bundled bars keep the bundle's words before the asset (``"Binance spot ETH"``);
+    bars read from the store are named by :func:`origin` after it (``"SOL read from
+    binance-spot SOLUSDT (store)"``), each interval by its own when they differ.
+
+    Parameters
+    ----------
+    asset : str
+        The asset, as the text names it.
+    frames : dict of str to DataFrame
+        The bars by the interval's word (``{"daily": ..., "hourly": ...}``), each with
+        the ``attrs`` :func:`liqcascade.report._data.series` gives it.
+    bundled : str, default "Binance spot"
+        The bundle's words for its bars.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d, h = pd.DataFrame(), pd.DataFrame()
+    >>> d.attrs = {"source": "store:/x.duckdb", "venue": "okx", "symbol": "ETHUSDT"}
+    >>> bars_of("ETH", {"daily": h}), bars_of("ETH", {"daily": d, "hourly": h})
+    ('Binance spot ETH', 'ETH, daily read from okx ETHUSDT (store), hourly from Binance spot')
+    """
+    where = {k: origin(f, bundled) for k, f in frames.items()}
+    found = set(where.values())
+    if found == {bundled}:
+        return f"{bundled} {asset}"
+    if len(found) == 1:
+        return f"{asset} read from {found.pop()}"
+    return f"{asset}, " + ", ".join(
+        f"{k} {'read ' if i == 0 else ''}from {w}" for i, (k, w) in enumerate(where.items())
+    )
+
+
 def log_ticks(lo: float, hi: float) -> list[float]:
     """Ticks of a log price axis at 1, 2 and 5 of each decade from ``lo`` to ``hi`` (USD).
 
@@ -302,17 +353,39 @@ REVISED_CLAUSE = (
 """:data:`REVISED` in a clause, for the texts that score fits on that history."""
 
 
+def _capital(text: str) -> str:
+    """``text`` with its first letter upper-case (a venue key opening a sentence)."""
+    return text[:1].upper() + text[1:]
+
+
+def _liq_method(liq: pd.DataFrame) -> str:
+    """What the recorded liquidations are: the bundle's feed, or the store's series."""
+    feed = (
+        "Binance's forceOrder feed as aggregated by CoinGlass; the feed reports at most "
+        "one liquidation per symbol per second, so it undercounts."
+    )
+    where = origin(liq, "Binance")
+    if where == "Binance":
+        return "Recorded liquidations are " + feed
+    return (
+        f"Recorded liquidations are read from {where}: what they count is their source's "
+        "(the bundled ones are " + feed[:-1] + ")."
+    )
+
+
 def prose(v: DataView) -> Prose:
     """Takeaways and method."""
     lo, sh = v.totals
     top = v.top_bars()
     take = [
-        f"Prices: Binance {v.asset} from {date_text(v.daily.index[0])} to "
+        f"Prices: {bars_of(v.asset, {'daily': v.daily}, 'Binance')} from "
+        f"{date_text(v.daily.index[0])} to "
         f"{date_text(v.daily.index[-1])} ({len(v.daily):,} daily bars; hourly to "
         f"{date_text(v.hourly_range['last'])}). Derivatives (open interest, liquidations, "
         f"funding) from {date_text(v.liq.index[0])} to {date_text(v.liq.index[-1])}: the "
         "estimated market cannot be later than that.",
-        f"Binance recorded {usd(lo)} of {v.asset} long liquidations and {usd(sh)} of short "
+        f"{_capital(origin(v.liq, 'Binance'))} recorded {usd(lo)} of {v.asset} long "
+        f"liquidations and {usd(sh)} of short "
         f"liquidations; the largest 4-hour bar ({date_text(top.index[0], bar=True)}) "
         f"liquidated {usd(top['total'].iloc[0])}.",
         f"Liquidations come in bursts: the five largest bars hold "
@@ -330,8 +403,7 @@ def prose(v: DataView) -> Prose:
             "their gaps, the bundled files with their provenance."
         )
         + " Nothing is fetched at report time.",
-        "Recorded liquidations are Binance's forceOrder feed as aggregated by CoinGlass; the "
-        "feed reports at most one liquidation per symbol per second, so it undercounts.",
+        _liq_method(v.liq),
         "Bars to check: a side's intensity is its recorded amount per unit of the bar's "
         "adverse move (open to low for longs, open to high for shorts) and of open interest; "
         "a bar among the largest 1 % of its side with more than 50× the median intensity is "

@@ -5,8 +5,9 @@ move: the solvency scenario is the UTC day's fall (hourly bars), the stress repl
 walks two days of 15-minute bars, the contagion preset re-runs the crash hour on
 each venue, and the collateral loop drives its accounts along a 24-hour path of
 30-minute bars. Each is a different window of the same crash, so each keeps its own
-figure, but every section names its window from :data:`OCTOBER_WINDOWS` and
-:func:`october_move` computes each one from the bundled bars.
+figure, but every section names its window from :data:`OCTOBER_WINDOWS` (another
+asset's bars by :func:`replay_window_name` and :func:`day_window_name`, a store's by
+where they were read) and :func:`october_move` computes each one from the bundled bars.
 
 Every window lies after the bundled open interest ends (2025-07-31): in a report the
 crash is a recorded path applied to the book at the market date, a named stress
@@ -23,6 +24,9 @@ from liqcascade._time import utc_time
 
 _DAY = f"{OCT_2025.day:%Y-%m-%d}"
 _HOUR = f"{OCT_2025.hour:%H:%M}"
+
+DAY_BARS = "Binance spot"
+"""The bundle's words for the hourly bars of the UTC day's window (:func:`day_window_name`)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ OCTOBER_WINDOWS: dict[str, OctoberWindow] = {
     for w in (
         OctoberWindow(
             "day",
-            "UTC day low, Binance spot hourly bars",
+            f"UTC day low, {DAY_BARS} hourly bars",
             f"lowest hourly low of {_DAY} 00:00-24:00 UTC / the day's first open - 1",
             f"solvency (the {OCT_2025.name} scenario); data (the daily bar's open and low)",
         ),
@@ -93,6 +97,20 @@ def replay_window_name(asset: str) -> str:
     if a == "ETH":
         return "two-day replay, Bybit perpetual 15-minute bars"
     return f"two-day replay, {a}'s hourly bars (the 15-minute source holds ETH only)"
+
+
+def day_window_name(asset: str) -> str:
+    """The 2025-10-10 UTC day's window as a report on ``asset`` uses it (bars named).
+
+    The solvency scenario reads the asset's hourly bars as the report does (the store's,
+    else the bundled ones): bundled bars keep :data:`OCTOBER_WINDOWS`' words
+    (``"UTC day low, Binance spot hourly bars"``), a store's are named by where they
+    were read (``"UTC day low, binance-spot SOLUSDT (store) hourly bars"``).
+    """
+    from liqcascade.report._data import series
+    from liqcascade.report._data_section import origin
+
+    return f"UTC day low, {origin(series('ohlcv', asset, '1h'), DAY_BARS)} hourly bars"
 
 
 def october_move(key: str, asset: str = "ETH") -> dict[str, float]:

@@ -22,7 +22,7 @@ from liqcascade.report._figures import PALETTE
 from liqcascade.report._format import dec, interval, join_words, num, pct, usd, usd_alike
 from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._names import display_name
-from liqcascade.report._october import OCTOBER_WINDOWS
+from liqcascade.report._october import OCTOBER_WINDOWS, day_window_name
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -644,7 +644,7 @@ def _oct_note(v: SolvencyView) -> str:
     )
     return (
         f"The 2025-10-10 scenario is {v.asset}'s own fall that day ({pct(shock, signed=True)}, "
-        f"{OCTOBER_WINDOWS['day'].name}: {OCTOBER_WINDOWS['day'].definition}), applied to "
+        f"{day_window_name(v.asset)}: {OCTOBER_WINDOWS['day'].definition}), applied to "
         f"the book at the market date: {after}."
     )
 

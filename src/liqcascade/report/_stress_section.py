@@ -29,7 +29,12 @@ from liqcascade.report._format import (
     signed_num,
     usd,
 )
-from liqcascade.report._october import OCTOBER_WINDOWS, after_note, replay_window_name
+from liqcascade.report._october import (
+    OCTOBER_WINDOWS,
+    after_note,
+    day_window_name,
+    replay_window_name,
+)
 from liqcascade.report._section import (
     VERDICT_CHECK,
     Claim,
@@ -1077,7 +1082,7 @@ def prose(v: StressView) -> Prose:
             f"liquidations, shocks and replays are {v.asset}'s own. " + take[0]
         )
     method = _method(v.asset, _mu_fitted(v), v.market.as_of, own=v.own_portfolio,
-                     n_paths=len(v.mc.pnl))  # fmt: skip
+                     n_paths=len(v.mc.pnl), day_window=day_window_name(v.asset))  # fmt: skip
     return Prose(take, method, [claim], _headlines(v))
 
 
@@ -1128,6 +1133,7 @@ def _method(
     *,
     own: bool = False,
     n_paths: int = 20000,
+    day_window: str = OCTOBER_WINDOWS["day"].name,
 ) -> list[str]:
     other = "BTC" if asset == "ETH" else "ETH"
     legs = (
@@ -1198,7 +1204,7 @@ def _method(
         "The 2025-10-10 replay's window: "
         f"{replay_window_name(asset)} ({OCTOBER_WINDOWS['replay'].definition}); the "
         "solvency section's 2025-10-10 scenario is a different window, "
-        f"{OCTOBER_WINDOWS['day'].name}. " + after_note(as_of),
+        f"{day_window}. " + after_note(as_of),
     ]
 
 

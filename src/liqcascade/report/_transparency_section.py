@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade.report._data_section import origin_of
 from liqcascade.report._format import column_name, join_words, p_text, pct, pvalue, signed_num
 from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
@@ -201,8 +202,9 @@ def prose(tm: Any) -> Prose:
         verdict=verdict,
     )
     method = [
-        "Leverage ratio = aggregated open interest / Binance spot daily traded value (market "
-        "capitalisation and exchange reserves are not bundled).",
+        "Leverage ratio = aggregated open interest / "
+        f"{origin_of('ohlcv', str(tm.meta.get('asset', 'ETH')), '1d', 'Binance spot')} daily "
+        "traded value (market capitalisation and exchange reserves are not bundled).",
         "Stop density = modelled stops within ±2 % of price / the book's notional; "
         "concentration = HHI of the liquidation map over 0.5 % buckets; distance to cascade = "
         "|static-book critical shock|: the smallest first fall whose static cascade (central "

@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
-from liqcascade.report._data_section import REVISED_CLAUSE
+from liqcascade.report._data_section import REVISED_CLAUSE, origin_of
 from liqcascade.report._format import interval, join_words, pct, signed_num
 from liqcascade.report._leverage_check import distance_claim
 from liqcascade.report._section import (
@@ -237,6 +237,36 @@ def _flag_line(av: AssetValidation) -> str:
     )
 
 
+def _recorded(asset: str) -> str:
+    """The recorded liquidations of ``asset`` by where they were read (bundled: Binance's)."""
+    where = origin_of("liquidations", asset, "4h", "Binance")
+    return (
+        "recorded Binance liquidations"
+        if where == "Binance"
+        else f"recorded liquidations of {where}"
+    )
+
+
+def _recorded_method(v: ValidationView) -> str:
+    """What the recorded liquidations are: the bundle's Binance feed, or a store's series."""
+    feed = (
+        "CoinGlass, Binance only, 4-hourly; Binance's feed reports at most one liquidation "
+        "per symbol per second, so only a scale (venue share × reporting) of the book is "
+        "identified by the record."
+    )
+    stored = [
+        f"{av.asset}'s read from {where}"
+        for av in v.assets
+        if (where := origin_of("liquidations", av.asset, "4h", "Binance")) != "Binance"
+    ]
+    if not stored:
+        return "Recorded liquidations: " + feed
+    return (
+        f"Recorded liquidations: {join_words(stored)}, of which only a scale is identified "
+        "(the bundled ones: " + feed[:-1] + ")."
+    )
+
+
 def figures(v: ValidationView) -> list[go.Figure]:
     """Predicted (band) vs recorded, per asset; distance to liquidation, model vs data."""
     from liqcascade.positions import distance_figure
@@ -247,7 +277,7 @@ def figures(v: ValidationView) -> list[go.Figure]:
         fig = av.backtest.plot(max_points=DAILY_ABOVE)  # daily sums, as the scores are
         fig.update_layout(
             title=f"{plain(av.asset)}: predicted daily liquidations (each month fitted on the data "
-            f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
+            f"before it; 5–95 % band) against {_recorded(av.asset)}, {lo} → {hi}"
         )
         fig.update_yaxes(title_text="USD M per day")  # both panels: daily sums
         for tr in fig.data:  # the band's legend as the caption writes it ("5–95 %")
@@ -540,9 +570,7 @@ def prose(v: ValidationView) -> Prose:
 
     intrabar = any(float(av.params_latest.get("intrabar", 0.0)) > 0 for av in v.assets)
     method = [
-        "Recorded liquidations: CoinGlass, Binance only, 4-hourly; Binance's feed reports at "
-        "most one liquidation per symbol per second, so only a scale (venue share × "
-        "reporting) of the book is identified by the record.",
+        _recorded_method(v),
         "Likelihood: a hurdle log-normal per bar and side whose median is scale × the "
         "book's liquidations "
         + (

@@ -1,8 +1,8 @@
 """Report section: volatility clustering and the leverage effect of one asset.
 
 compute (library fits → :class:`VolatilityView`) → figures → prose. The section runs once
-per asset of the report (ETH, BTC), each on its own bundled daily and hourly bars closed
-by the as-of date.
+per asset of the report (ETH, BTC or a store's asset), each on its own daily and hourly
+bars (the store's, else the bundled ones) closed by the as-of date.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class VolatilityView:
     hourly_periods: pd.DataFrame | None
     aic: pd.DataFrame
     quick: bool
+    bars_from: str  # the asset's bars and where they were read (``"Binance spot ETH"``)
 
     def yearly(self, model: str = "gjr") -> pd.DataFrame:
         """Calendar-year rows of the daily leverage-by-period table."""
@@ -99,6 +100,7 @@ class VolatilityView:
 def compute(ctx: ReportContext) -> VolatilityView:
     """Fit GJR and EGARCH (Student-t) on ``ctx.asset``'s daily returns to the as-of date."""
     from liqcascade.report._cut import bars
+    from liqcascade.report._data_section import bars_of
     from liqcascade.volatility import (
         clustering_test,
         compare_models,
@@ -108,8 +110,8 @@ def compute(ctx: ReportContext) -> VolatilityView:
     )
 
     a = ctx.asset
-    close_d = bars(a, "1d", ctx.as_of)["close"]
-    close_h = bars(a, "1h", ctx.as_of)["close"]
+    daily, hourly = bars(a, "1d", ctx.as_of), bars(a, "1h", ctx.as_of)
+    close_d, close_h = daily["close"], hourly["close"]
     r_d, r_h = log_returns(close_d), log_returns(close_h)
     models = ("gjr",) if ctx.quick else ("gjr", "egarch")
     hourly_fit = hourly_periods = None
@@ -138,6 +140,7 @@ def compute(ctx: ReportContext) -> VolatilityView:
             fitted={("gjr", "t"): gjr, ("egarch", "t"): egarch},
         ),
         quick=ctx.quick,
+        bars_from=bars_of(a, {"daily": daily, "hourly": hourly}),
     )
 
 
@@ -363,7 +366,7 @@ def prose(v: VolatilityView) -> Prose:
               "than rises)", lev, verdict, front=_leverage_front(v)),
     ]  # fmt: skip
     method = [
-        f"Returns are 100 × Δlog(close) of Binance spot {v.asset} ({_span(v.close_d)} daily, "
+        f"Returns are 100 × Δlog(close) of {v.bars_from} ({_span(v.close_d)} daily, "
         f"{_span(v.close_h)} hourly, every bar closed by the as-of date); constant mean; "
         "maximum likelihood in `arch` with robust standard errors. GJR: γ > 0 means falls "
         "raise volatility more; EGARCH (arch's convention): γ < 0 means the same.",
