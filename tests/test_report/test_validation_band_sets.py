@@ -78,12 +78,25 @@ def test_the_hyperliquid_method_names_the_assets_it_covers() -> None:
 def test_the_front_row_says_a_thin_band_is_not_a_coverage_test() -> None:
     """A SOL user's front row read "beats" over one month of a band of 3 parameter sets."""
     from liqcascade.report._section import FRONT_CHARS, front_chars
-    from liqcascade.report._validation_section import _thin_words
+    from liqcascade.report._validation_section import _heatmap_front, _thin_words
 
-    sol, eth = _av("SOL", (2,)), _av("ETH", (10, 9))
-    assert _thin_words([sol]) == "; SOL's band: 3 parameter sets, coverage not tested"
+    sol, eth, btc = _av("SOL", (2,)), _av("ETH", (10, 9)), _av("BTC", (10,))
+    assert _thin_words([sol]) == "; SOL: band of 3 parameter sets, coverage untested"
     assert _thin_words([eth]) == ""  # ten sets or more: the coverage is a test
-    assert _thin_words([eth, sol, _av("XRP", (2, 1))]).startswith("; SOL and XRP's band: few")
+    assert _thin_words([eth, sol, _av("XRP", (2, 1))]).startswith("; SOL and XRP: band of few")
     claim = prose(ValidationView([sol])).claims[0]
-    assert claim.front.endswith("; SOL's band: 3 parameter sets, coverage not tested.")
-    assert front_chars(claim.front) <= FRONT_CHARS
+    assert claim.front.endswith("; SOL: band of 3 parameter sets, coverage untested.")
+    # real counts are longer than the stub's "0 of 0": two and three assets with a thin
+    # band stay within the cap (the correlations go to the section when they would not)
+    for avs in ([eth, sol], [eth, btc, sol]):
+        row = _heatmap_front(avs, 12, 36)
+        assert front_chars(row) <= FRONT_CHARS, row
+        assert row.endswith("beats it on 12 of 36 daily scores; SOL: band of 3 parameter "
+                            "sets, coverage untested.")  # fmt: skip
+    # with a thin band beside another asset the pairs go to the section
+    assert _heatmap_front([eth, btc, sol], 12, 36).startswith(
+        "Out of sample, against the range × OI baseline the book beats it on 12 of 36"
+    )
+    both = _heatmap_front([eth, btc], 2, 12)  # no thin band: the pairs, as before
+    assert both.startswith("Daily correlation out of sample, book vs range × OI baseline: ETH ")
+    assert both.endswith("; the book beats it on 2 of 12 daily scores.")

@@ -168,10 +168,16 @@ def origin_of(kind: str, asset: str, interval: str, bundled: str) -> str:
 
     For a section whose text names a series it does not keep (``"recorded Binance
     liquidations"``); ``kind`` and ``interval`` as :func:`liqcascade.report._data.series`.
+    A series nobody holds (a view built without data) reads as ``bundled``: the words
+    the section had before it named a store's series.
     """
+    from liqcascade.data import SeriesNotFound
     from liqcascade.report._data import series
 
-    return origin(series(kind, asset, interval), bundled)
+    try:
+        return origin(series(kind, asset, interval), bundled)
+    except SeriesNotFound:
+        return bundled
 
 
 def bars_of(asset: str, frames: dict[str, pd.DataFrame], bundled: str = "Binance spot") -> str:

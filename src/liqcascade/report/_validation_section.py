@@ -690,21 +690,32 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
             + ("" if wins else ": the assumed leverage adds nothing measurable")
             + "; only the book's scale is identified; where (by price level) is not tested."
         ),
-        front=(
-            "Daily correlation out of sample, book vs range × OI baseline: "
-            + ", ".join(f"{av.asset} {_corr_words(av)}" for av in assets)
-            # "adds nothing measurable" is the full text's: with two assets it took the
-            # row past FRONT_CHARS (186 characters); the verdict says it
-            + f"; the book beats it on {wins} of {scored} daily scores"
-            + _thin_words(assets)
-            + "."
-        ),
+        front=_heatmap_front(assets, wins, scored),
         verdict="partly supported" if wins else "not supported",
     )
 
 
+def _heatmap_front(assets: list[AssetValidation], wins: int, scored: int) -> str:
+    """The heatmap claim's front row, within :data:`~._section.FRONT_CHARS`.
+
+    Each asset's daily correlation against the range baseline's, the count of daily
+    scores the book beats, and a thin band's note (:func:`_thin_words`). ("Adds nothing
+    measurable" is the full text's: with two assets it took the row past the cap; the
+    verdict says it.) When the correlations and the note do not fit together (three
+    assets and a thin band), the correlations are left to the section.
+    """
+    from liqcascade.report._section import FRONT_CHARS, front_chars
+
+    count = f"the book beats it on {wins} of {scored} daily scores{_thin_words(assets)}."
+    pairs = ", ".join(f"{av.asset} {_corr_words(av)}" for av in assets)
+    row = f"Daily correlation out of sample, book vs range × OI baseline: {pairs}; {count}"
+    if front_chars(row) <= FRONT_CHARS:
+        return row
+    return f"Out of sample, against the range × OI baseline {count}"
+
+
 def _thin_words(assets: list[AssetValidation]) -> str:
-    """``"; SOL's band: 3 parameter sets, coverage not tested"``, for the thin bands only.
+    """``"; SOL: band of 3 parameter sets, coverage untested"``, for the thin bands only.
 
     A calibration with fewer than :data:`MIN_BAND_SETS` parameter sets (a user's own,
     fitted with few refits) gives a band whose coverage says little; the front row says
@@ -715,7 +726,7 @@ def _thin_words(assets: list[AssetValidation]) -> str:
         return ""
     sets = {int(av.band_sets or 0) for av in thin}
     n = f"{sets.pop()} parameter sets" if len(sets) == 1 else "few parameter sets"
-    return f"; {join_words([av.asset for av in thin])}'s band: {n}, coverage not tested"
+    return f"; {join_words([av.asset for av in thin])}: band of {n}, coverage untested"
 
 
 def _corr_words(av: AssetValidation) -> str:
