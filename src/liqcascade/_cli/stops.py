@@ -52,7 +52,10 @@ def _render_recommend(res: dict[str, Any]) -> None:
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"], markup=False)
+    warned = set(market.get("caveats") or ())  # logged as the market's warnings already
     for key, note in (res.get("model_figures") or {}).items():
+        if note in warned:
+            continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
 
 

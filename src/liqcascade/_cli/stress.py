@@ -24,9 +24,11 @@ def _render(result: dict[str, Any]) -> None:
     if market:
         out.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     if result.get("portfolio_file"):
-        tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or ())
-        out.print(f"portfolio: {result['portfolio_file']} ({result['n_positions']} positions)"
-                  f"{tiers}", soft_wrap=True, markup=False)  # fmt: skip
+        warned = set(market.get("caveats") or ())  # logged as the market's warnings already
+        tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or () if c not in warned)
+        n = count_text(result["n_positions"], "position")
+        out.print(f"portfolio: {result['portfolio_file']} ({n}){tiers}",
+                  soft_wrap=True, markup=False)  # fmt: skip
     label = str(result["label"])
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)
