@@ -56,6 +56,12 @@ def _parse_scenarios(texts: list[str] | None, asset: str) -> list[Any] | None:
     return out
 
 
+#: At which scale the fund and liabilities given meet the bad debt (docs/solvency.md, "Units").
+FUND_SCALE_NOTE = (
+    "--insurance-fund and --liabilities are read as Binance-feed dollars too: the bad debt is "
+    "compared with them on the book's scale"
+)
+
 #: What the text and JSON say when ``--insurance-fund`` is not given.
 FUND_DEFAULT_NOTE = "--insurance-fund not given: none, the report's worst case"
 
@@ -350,7 +356,7 @@ def solvency(
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
     _check_prior(out, as_of)
-    _book_units.emit(out, as_json, _render)
+    _book_units.emit(out, as_json, _render, own=FUND_SCALE_NOTE)
 
 
 def _check_prior(out: dict[str, Any], as_of: str | None) -> None:

@@ -362,7 +362,19 @@ def stress_cmd(
         )  # fmt: skip
     out = run.to_dict()
     _check_prior(out)
-    _book_units.emit(out, as_json, _render)
+    _book_units.emit(out, as_json, _render, feed=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+#: What of ``stress``'s output is on the feed's scale: the market's, never the portfolio's.
+STRESS_FEED_DOLLARS = "market liquidations (the estimated book's)"
+
+
+def _own_dollars(out: dict[str, Any]) -> str:
+    """The ``units:`` line's word on the portfolio's dollars (the user's, not the feed's)."""
+    sample = str(out.get("portfolio_file", "")).endswith("(the report's sample portfolio at "
+                                                          "the market date)")  # fmt: skip
+    whose = "the sample portfolio's own" if sample else "your file's"
+    return f"the portfolio's P&L, VaR and ES are {whose} dollars"
 
 
 def _check_prior(out: dict[str, Any]) -> None:
