@@ -58,8 +58,9 @@ def book_units(
         notional over the aggregated open interest at the market bar, fraction; None
         without open interest), ``run_book_share_of_oi`` (the book this run holds: that
         × ``share`` / :data:`~liqcascade.market.BINANCE_BOOK_SHARE`: this run's, for a
-        venue of ``share`` of open interest) and ``text`` (the line the text output prints). None when the command ran on no estimated market
-        (files: their dollars are the user's).
+        venue of ``share`` of open interest) and ``text`` (the line the text output
+        prints). None when the command ran on no estimated market (files: their dollars
+        are the user's).
     """
     from liqcascade.market import BINANCE_BOOK_SHARE
 

@@ -255,8 +255,10 @@ def command_hint(text: str) -> str:
 
 
 class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Python's last-resort handler (warnings on the current stderr, the message alone)
-    whose lines get :func:`command_hint`'s runnable hints.
+    """Python's last-resort handler whose lines get :func:`command_hint`'s runnable hints.
+
+    As :data:`logging.lastResort`: warnings and above, on the current stderr, the message
+    alone.
 
     The hint is written where the record is formatted, inside :meth:`emit`'s error
     handling: a malformed log call prints logging's ``--- Logging error ---`` report

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
-from liqcascade._prices import count_text, percent_text
+from liqcascade._prices import count_text, percent_label, percent_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -29,7 +29,7 @@ def _render(result: dict[str, Any]) -> None:
         n = count_text(result["n_positions"], "position")
         out.print(f"portfolio: {result['portfolio_file']} ({n}){tiers}",
                   soft_wrap=True, markup=False)  # fmt: skip
-    label = str(result["label"])
+    label = percent_label(str(result["label"]))  # the JSON's "-30%,-20%": spaced here
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)
     label, asset = esc(label), esc(result["asset"])
@@ -92,7 +92,7 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     for r, sh in zip(result["scenarios"], shocks, strict=True):
         whole = " (whole side)" if r["whole_book"] else ""
         edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
-        t.add_row(_common.esc(r["scenario"]), f"{r['pnl_usd']:+,.0f}",
+        t.add_row(_common.esc(percent_label(r["scenario"])), f"{r['pnl_usd']:+,.0f}",
                   f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}",
                   f"{r['price_after']:,.0f}{edge}", _names(r["liquidated"]),
                   _names(r["stopped"]))  # fmt: skip
