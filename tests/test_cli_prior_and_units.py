@@ -121,3 +121,28 @@ def test_a_typo_of_sample_is_answered_with_it(tmp_path: object) -> None:
     )
     r = run_cli("stress", "--portfolio", "book.csv", "--scenario", "shock")
     assert r.exit_code == 2 and "did you mean" not in r.stderr
+
+
+def test_warn_if_prior_uses_the_calibration_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cascade --fragility`` loaded the calibration, then ``warn_if_prior`` loaded it again."""
+    import pandas as pd
+
+    import liqcascade.cascade as cascade_mod
+    from liqcascade._cli.cascade_backtest import warn_if_prior
+
+    ts = pd.Timestamp("2024-12-02", tz="UTC")
+    cal = cascade_mod.load_liquidity("ETH", ts)
+
+    def no_second_load(*_: object, **__: object) -> None:
+        raise AssertionError("the calibration was loaded again")
+
+    monkeypatch.setattr(cascade_mod, "load_liquidity", no_second_load)
+    said = warn_if_prior("ETH", ts, cal)
+    assert said == {
+        "as_of": pd.Timestamp(cal.as_of).isoformat(),
+        "n_events": 3,
+        "prior": True,
+    }
+    assert "is the prior, not a fit: 3 events" in capsys.readouterr().err
