@@ -42,7 +42,11 @@ def test_solvency_warns_on_the_prior_as_cascade_does() -> None:
     assert u["book_share_of_oi"] == pytest.approx(share, rel=1e-12)
     # the venue holds 20 % of open interest: 0.8 of the identified (25 %) book
     assert u["run_book_share_of_oi"] == pytest.approx(0.8 * share, rel=1e-12)
-    assert "sized to 20 %" in u["text"]
+    # a venue of 20 %, not a book "sized to 20 %" that reads 0.36 %
+    assert "(this run's, for a venue of 20 % of open interest: 0." in u["text"]
+    assert "sized" not in u["text"]
+    # the fund and liabilities given meet the bad debt on the book's (feed's) scale
+    assert "--insurance-fund and --liabilities are read as Binance-feed dollars" in u["text"]
 
 
 def test_solvency_on_a_fitted_date_does_not_warn() -> None:
@@ -63,6 +67,18 @@ def test_stress_shock_warns_on_the_prior_as_cascade_does() -> None:
     assert 0 < d["units"]["book_share_of_oi"] < 0.02  # a fraction of a percent or so
     t = run_cli(*args)
     assert t.stdout.splitlines()[-1] == d["units"]["text"]
+    # the portfolio's P&L is not the feed's: only the market's liquidations are
+    text = d["units"]["text"]
+    assert text.startswith("units: market liquidations (the estimated book's) are Binance-feed")
+    assert "the portfolio's P&L, VaR and ES are the sample portfolio's own dollars" in text
+    assert "positions, liquidations, stops" not in text
+
+
+def test_stress_on_a_file_says_its_pnl_is_the_file_s_dollars() -> None:
+    r = run_cli("stress", "--portfolio", "tests/data/stress/portfolio.csv", "--scenario",
+                "shock", "--shocks=-5%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "the portfolio's P&L, VaR and ES are your file's dollars" in r.json()["units"]["text"]
 
 
 def test_static_cascade_names_its_units() -> None:
@@ -93,7 +109,7 @@ def test_book_units_without_a_market_or_open_interest() -> None:
     u = book_units({"asset": "X", "long_notional_usd": 3.0, "short_notional_usd": 1.5,
                     "open_interest_usd": 1000.0, "share": 0.25})  # fmt: skip
     assert u is not None and math.isclose(u["book_share_of_oi"], 0.0045, rel_tol=1e-12)
-    assert "0.45 % of X's aggregated open interest" in u["text"] and "sized" not in u["text"]
+    assert "0.45 % of X's aggregated open interest" in u["text"] and "this run's" not in u["text"]
 
 
 def test_a_typo_of_sample_is_answered_with_it(tmp_path: object) -> None:
@@ -105,3 +121,28 @@ def test_a_typo_of_sample_is_answered_with_it(tmp_path: object) -> None:
     )
     r = run_cli("stress", "--portfolio", "book.csv", "--scenario", "shock")
     assert r.exit_code == 2 and "did you mean" not in r.stderr
+
+
+def test_warn_if_prior_uses_the_calibration_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cascade --fragility`` loaded the calibration, then ``warn_if_prior`` loaded it again."""
+    import pandas as pd
+
+    import liqcascade.cascade as cascade_mod
+    from liqcascade._cli.cascade_backtest import warn_if_prior
+
+    ts = pd.Timestamp("2024-12-02", tz="UTC")
+    cal = cascade_mod.load_liquidity("ETH", ts)
+
+    def no_second_load(*_: object, **__: object) -> None:
+        raise AssertionError("the calibration was loaded again")
+
+    monkeypatch.setattr(cascade_mod, "load_liquidity", no_second_load)
+    said = warn_if_prior("ETH", ts, cal)
+    assert said == {
+        "as_of": pd.Timestamp(cal.as_of).isoformat(),
+        "n_events": 3,
+        "prior": True,
+    }
+    assert "is the prior, not a fit: 3 events" in capsys.readouterr().err

@@ -144,5 +144,8 @@ def test_stop_rationale_and_support_cells_write_percent_apart() -> None:
 
     assert _band_text((0.0642, 0.0984), False) == "6.42 %–9.84 %"
     assert _band_text((0.0642, 1.0), True).startswith("6.42 %–100.00 % (upper end capped")
-    assert _percent_or(0.0027, "+.2%") == "+0.27 %" and _percent_or(0.531, ".1%") == "53.1 %"
+    assert _percent_or(0.0027, signed=True) == "+0.27 %"
+    assert _percent_or(0.531, digits=1) == "53.1 %"
+    # ten decimals (fmt[-2] read ".10%" as 0) and no format spec to parse ("%" raised)
+    assert _percent_or(0.0123456789012, digits=10) == "1.2345678901 %"
     assert _percent_or(0.32, "+.2f") == "+0.32"  # a t statistic, not a percent

@@ -15,6 +15,7 @@ reference, so levels 0.5 % apart stay distinct and columns line up.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "fmt_or_na",
     "is_finite",
     "names_text",
+    "percent_label",
     "percent_text",
     "price_decimals",
     "price_range",
@@ -201,6 +203,32 @@ def names_text(unit: str, names: Iterable[object]) -> str:
     """
     shown = [str(n) for n in names]
     return f"{unit}{'' if len(shown) == 1 else 's'}: {', '.join(shown)}"
+
+
+#: A percent written glued to its number in a label (``-10.0%``, ``+5%``).
+_GLUED_PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)%")
+
+
+def percent_label(label: str) -> str:
+    """A label's glued percents written as :func:`percent_text` writes one, spaced.
+
+    For the text view of names the JSON keeps as they are (a scenario ``"-10%"``, a
+    shock grid ``"-30%,-20%"``): only the spacing changes.
+
+    >>> percent_label("shock -10.0%"), percent_label("-30%,+5%"), percent_label("2025-10-10")
+    ('shock -10.0 %', '-30 %, +5 %', '2025-10-10')
+
+    Parameters
+    ----------
+    label : str
+        The name or label (a shock grid's comma-separated percents).
+
+    Returns
+    -------
+    str
+    """
+    spaced = _GLUED_PERCENT.sub(r"\1 %", label)
+    return re.sub(r"% ?,(?=\S)", "%, ", spaced)
 
 
 def percent_text(x: Any, digits: int = 1, *, signed: bool = False) -> str:

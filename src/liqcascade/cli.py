@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     prints its line and exits 130.
     """
     args = sys.argv[1:] if argv is None else argv
-    with interrupts_not_dropped():  # a Ctrl-C in a callback (numba compiling): sent again
+    # a Ctrl-C in a callback (numba compiling): sent again; the market's caveats (logged)
+    # get the errors' runnable hints while the command runs
+    with interrupts_not_dropped(), _common.hinted_warnings():
         return _main(args)
 
 
@@ -258,7 +260,6 @@ def _main(args: list[str]) -> int:
     """:func:`main` on ``args``, under its Ctrl-C handler."""
     _common.STATE.flags, _common.STATE.aliases = {}, {}
     _RUNNING["started"] = _RUNNING["command"] = False
-    _common.hint_warnings()  # the market's caveats get the errors' runnable hints
     try:
         command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)

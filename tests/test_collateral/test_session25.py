@@ -132,7 +132,14 @@ def test_cli_nav_says_it_is_the_redemption_ratio() -> None:
     assert "no NAV feed is bundled" in out["note"]
     assert out["assets"]["USDE"]["min_price_at_floor"] is False
     assert out["depth_sensitivity"]["at_depth_q25"]["min_price_at_floor"] == {"USDE": False}
-    assert out["shortfall_usd"] >= 0.0
+    # the help's word: with the preset's bounds, nav gives redemption's result
+    red = run_cli("collateral", "--preset", "oct-2025", "--pricing", "redemption", "--json")
+    assert red.exit_code == 0, red.stderr
+    other = json.loads(red.stdout)
+    assert out["shortfall_usd"] == pytest.approx(other["shortfall_usd"], rel=1e-9)
+    assert out["shortfall_usd"] > 0.0  # the preset's depeg leaves bad debt: not a trivial match
+    for a, v in other["assets"].items():
+        assert out["assets"][a]["min_price"] == pytest.approx(v["min_price"], rel=1e-9)
 
 
 def test_usde_caveat_says_the_window_is_missing_from_the_source() -> None:

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from clihelpers import run_cli_subprocess
-from liqcascade._cli._common import _CommandHints, command_hint, hint_warnings
+from liqcascade._cli._common import command_hint, hinted_warnings
 from liqcascade.market import MarketSpec, estimated_market
 from liqcascade.market import _state as state_mod
 from newasset import copy_calibrations, relabelled_store
@@ -100,19 +100,55 @@ def test_the_command_line_warns_once_each_and_the_json_carries_them(later_store:
     assert all("`, asset SHF)" in c for c in caveats)
 
 
-def test_a_logged_caveat_gets_the_runnable_hint() -> None:
-    """The command line's filter rewrites a logged line's hint as its errors' are."""
-    rec = logging.makeLogRecord(
-        {"msg": "warning: %s", "args": ("refit it (`liqcascade liqmap calibrate`, asset SOL)",)}
-    )
-    assert _CommandHints().filter(rec)
-    assert rec.getMessage() == "warning: refit it (`liqcascade liqmap calibrate --asset SOL`)"
-    plain = logging.makeLogRecord({"msg": "warning: %s", "args": ("no hint, 5 %",)})
-    assert _CommandHints().filter(plain) and plain.getMessage() == "warning: no hint, 5 %"
-    hint_warnings()
-    hint_warnings()  # once, however often the command line runs in a process
-    assert logging.lastResort is not None
-    assert sum(isinstance(f, _CommandHints) for f in logging.lastResort.filters) == 1
+def _unconfigured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logging as the command line finds it: no handler on the way to the root."""
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logging.getLogger("liqcascade"), "handlers", [])
+
+
+def test_a_logged_caveat_gets_the_runnable_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """While the command line runs, a logged line's hint is rewritten as its errors' are."""
+    _unconfigured(monkeypatch)
+    log = logging.getLogger("liqcascade.market")
+    with hinted_warnings():
+        log.warning("warning: %s", "refit it (`liqcascade liqmap calibrate`, asset SOL)")
+        log.warning("warning: %s", "no hint, 5 %")
+        log.info("not shown: below the last-resort handler's level")
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: refit it (`liqcascade liqmap calibrate --asset SOL`)",
+        "warning: no hint, 5 %",
+    ]
+
+
+def test_a_malformed_log_call_is_logging_s_error_not_the_caller_s(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad ``%d`` is reported by logging (``--- Logging error ---``), never raised."""
+    _unconfigured(monkeypatch)
+    with hinted_warnings():
+        logging.getLogger("liqcascade.market").warning("%d", "abc")
+        logging.getLogger("elsewhere").warning("%d", "abc")
+    err = capsys.readouterr().err
+    assert err.count("--- Logging error ---") == 2
+    assert "TypeError" in err
+
+
+def test_nothing_stays_on_the_process_after_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an in-process ``main``, a library warning is printed as the library words it."""
+    from liqcascade import cli
+
+    _unconfigured(monkeypatch)
+    assert cli.main(["--help"]) == 0
+    capsys.readouterr()
+    assert logging.getLogger("liqcascade").handlers == []
+    assert logging.lastResort is not None and logging.lastResort.filters == []
+    said = "refit it (`liqcascade liqmap calibrate`, asset SOL)"
+    logging.getLogger("liqcascade.market").warning(said)
+    assert capsys.readouterr().err.strip() == said
 
 
 def test_an_unreadable_liquidity_calibration_is_said_not_read_as_none(tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ def test_bare_number_outside_unit_interval_is_refused(tmp_path: Path, text: str)
     line = _err(run_cli("solvency", "--positions", str(write_positions(tmp_path)),
                         "--scenario", text))  # fmt: skip
     val = text.split("=")[-1]
-    assert "--scenario" in line and f"write {val}%" in line and f"{float(val) / 100:g}" in line
+    # cascade's --shock wording (parse_shock): the move in spaced percent, then the forms
+    move = f"{float(val) * 100:+.0f} %"
+    assert line.startswith(f"error: --scenario {val} as a fraction is a {move} move: write ")
+    assert "-0.05 or -5% for a 5 % fall" in line
 
 
 def test_percent_and_fraction_still_parse(tmp_path: Path) -> None:
@@ -53,7 +56,7 @@ def test_percent_and_fraction_still_parse(tmp_path: Path) -> None:
 def test_shock_message_is_plain() -> None:
     with pytest.raises(InputError) as e:
         StressScenario("x", -1.5)
-    assert "not 0" not in str(e.value) and "-150%" in str(e.value) and "above -1" in str(e.value)
+    assert "not 0" not in str(e.value) and "-150 %" in str(e.value) and "above -1" in str(e.value)
     with pytest.raises(InputError, match="shock is 0"):
         StressScenario("x", 0.0)
     line = _err(run_cli("solvency", "--scenario", "-150%"))

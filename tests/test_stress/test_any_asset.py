@@ -81,6 +81,28 @@ def test_shock_runs_on_sols_own_market(sol_store: Path, portfolio: Path) -> None
     assert 1e5 < down["market_liquidations_usd"] < 1e9
 
 
+def test_the_tiers_caveat_is_said_once_in_the_text(
+    sol_store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The market's warning says it; the portfolio line does not repeat it (JSON keeps it)."""
+    from liqcascade.market import _state as state_mod
+
+    monkeypatch.setattr(state_mod, "_LOGGED", set())  # the market's caveats logged again
+    pf = tmp_path / "one.csv"
+    pf.write_text("symbol,side,size,entry_price,leverage\nSOLUSDT,long,100,230,10\n")
+    r = run_cli("stress", "--asset", "SOL", "--portfolio", str(pf), "--scenario", "shock",
+                "--shocks", "-10%", env={"LIQCASCADE_STORE": str(sol_store)})  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    tiers = "margin tiers: ETHUSDT's, no SOLUSDT table"
+    assert f"portfolio: {pf} (1 position)\n" in r.stdout  # was "(1 positions); margin tiers…"
+    assert tiers not in r.stdout
+    # the market's warning (pytest's logging took it: the command line prints it on stderr)
+    assert sum(tiers in rec.getMessage() for rec in caplog.records) == 1
+
+
 def test_replay_reads_the_window_from_sols_own_hourly_bars(
     sol_store: Path, portfolio: Path
 ) -> None:

@@ -27,7 +27,13 @@ def _pct(x: float) -> str:
     return f"{v:.{digits}f} %"
 
 
-def book_units(market: Mapping[str, Any] | None) -> dict[str, Any] | None:
+#: What of an estimated book's output is in Binance-feed dollars (``cascade``, ``solvency``).
+BOOK_DOLLARS = "the estimated book's dollars (positions, liquidations, stops, margin, bad debt)"
+
+
+def book_units(
+    market: Mapping[str, Any] | None, *, feed: str = BOOK_DOLLARS, own: str | None = None
+) -> dict[str, Any] | None:
     """The JSON's ``units``: the estimated book's scale against open interest; None without one.
 
     Parameters
@@ -37,6 +43,13 @@ def book_units(market: Mapping[str, Any] | None) -> dict[str, Any] | None:
         ``open_interest_usd`` (market dollars), the identified book's
         ``long_notional_usd`` and ``short_notional_usd`` (at the Binance scale, whatever
         the run's ``share``) and ``share`` (of open interest the run sized the book to).
+    feed : str
+        What of the output is in Binance-feed dollars (:data:`BOOK_DOLLARS`; ``stress``:
+        its market liquidations, the portfolio's figures being the user's).
+    own : str, optional
+        The dollars that are not the feed's, said after the book's scale (``stress``: the
+        portfolio's; ``solvency``: at which scale the fund and liabilities given meet the
+        bad debt).
 
     Returns
     -------
@@ -44,9 +57,10 @@ def book_units(market: Mapping[str, Any] | None) -> dict[str, Any] | None:
         ``book_dollars`` ("Binance-feed"), ``book_share_of_oi`` (the identified book's
         notional over the aggregated open interest at the market bar, fraction; None
         without open interest), ``run_book_share_of_oi`` (the book this run holds: that
-        × ``share`` / :data:`~liqcascade.market.BINANCE_BOOK_SHARE`) and ``text`` (the
-        line the text output prints). None when the command ran on no estimated market
-        (files: their dollars are the user's).
+        × ``share`` / :data:`~liqcascade.market.BINANCE_BOOK_SHARE`: this run's, for a
+        venue of ``share`` of open interest) and ``text`` (the line the text output
+        prints). None when the command ran on no estimated market (files: their dollars
+        are the user's).
     """
     from liqcascade.market import BINANCE_BOOK_SHARE
 
@@ -58,12 +72,14 @@ def book_units(market: Mapping[str, Any] | None) -> dict[str, Any] | None:
     factor = float(market.get("share") or BINANCE_BOOK_SHARE) / BINANCE_BOOK_SHARE
     run = share * factor
     asset = market.get("asset", "the asset")
-    text = "units: the estimated book's dollars (positions, liquidations, stops, margin, bad "
-    text += "debt) are Binance-feed dollars, on the scale of Binance's recorded liquidation feed"
+    text = f"units: {feed} are Binance-feed dollars, on the scale of Binance's recorded "
+    text += "liquidation feed"
     if math.isfinite(share):
         text += f": the book is {_pct(share)} of {asset}'s aggregated open interest at the bar"
         if abs(factor - 1.0) > 1e-9:
-            text += f" (this run's, sized to {_pct(factor * BINANCE_BOOK_SHARE)}: {_pct(run)})"
+            venue = _pct(factor * BINANCE_BOOK_SHARE)
+            text += f" (this run's, for a venue of {venue} of open interest: {_pct(run)})"
+    text += f"; {own}" if own else ""
     text += "; prices, order-book depth and open interest are market dollars"
     finite = math.isfinite(share)
     return {
@@ -74,13 +90,21 @@ def book_units(market: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
+def emit(
+    result: dict[str, Any],
+    as_json: bool,
+    render: Callable[[dict[str, Any]], None],
+    *,
+    feed: str = BOOK_DOLLARS,
+    own: str | None = None,
+) -> None:
     """:func:`liqcascade._cli._common.emit` with the book's units.
 
-    ``result["units"]`` (:func:`book_units` of ``result["market"]``) in the JSON, and its
-    line printed under the text view; nothing added without an estimated market.
+    ``result["units"]`` (:func:`book_units` of ``result["market"]``, ``feed`` and
+    ``own``) in the JSON, and its line printed under the text view; nothing added
+    without an estimated market.
     """
-    units = book_units(result.get("market"))
+    units = book_units(result.get("market"), feed=feed, own=own)
     if units is None:
         _common.emit(result, as_json, render)
         return

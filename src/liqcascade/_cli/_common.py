@@ -254,28 +254,58 @@ def command_hint(text: str) -> str:
     return _HINT.sub(lambda m: f"(`{m[1]} --{m[2].replace('_', '-')} {m[3]}`)", text)
 
 
-class _CommandHints(logging.Filter):
-    """A log record's ``(`liqcascade CMD`, param VALUE)`` hints as runnable commands."""
+class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Python's last-resort handler whose lines get :func:`command_hint`'s runnable hints.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        hinted = command_hint(text)
-        if hinted != text:
-            record.msg, record.args = hinted, None
-        return True
+    As :data:`logging.lastResort`: warnings and above, on the current stderr, the message
+    alone.
+
+    The hint is written where the record is formatted, inside :meth:`emit`'s error
+    handling: a malformed log call prints logging's ``--- Logging error ---`` report
+    (:meth:`~logging.Handler.handleError`) rather than raising where it was made.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setLevel(logging.WARNING)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as the last-resort handler prints it, its hints runnable."""
+        return command_hint(super().format(record))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write on the stderr of the moment (a test's or a redirected one)."""
+        self.stream = sys.stderr
+        super().emit(record)
 
 
-def hint_warnings() -> None:
-    """Log lines (the market's caveats) get the errors' runnable hints (:func:`command_hint`).
+#: The package's logger, whose warnings (the market's caveats) the command line prints.
+_PACKAGE_LOGGER = "liqcascade"
+
+
+@contextmanager
+def hinted_warnings() -> Iterator[None]:
+    """While it runs, the package's log lines get the errors' runnable hints.
 
     The library logs its caveats and notes (``warning: ...``), which Python's last-resort
     handler prints on stderr when nothing configured logging (the command line):
     ``(`liqcascade liqmap calibrate`, asset SOL)`` printed as the library words it, where
-    an error's hint reads ``(`liqcascade liqmap calibrate --asset SOL`)``. Idempotent.
+    an error's hint reads ``(`liqcascade liqmap calibrate --asset SOL`)``. When nothing
+    configured logging, a handler on the ``liqcascade`` logger prints them as the
+    last-resort handler would, hints rewritten (:func:`command_hint`); it is removed on
+    exit, so nothing stays on a process that ran the command line. When logging is
+    configured (a host program, pytest's ``caplog``), the records go there unchanged.
     """
-    handler = logging.lastResort
-    if handler is not None and not any(isinstance(f, _CommandHints) for f in handler.filters):
-        handler.addFilter(_CommandHints())
+    logger = logging.getLogger(_PACKAGE_LOGGER)
+    if logger.hasHandlers():
+        yield
+        return
+    handler = _HintedStderr()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 @contextmanager

@@ -941,7 +941,7 @@ def bar_text(bar_open: Any, bar_close: Any) -> str:
     return f"bar {a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M} UTC"
 
 
-def warn_if_prior(asset: str, ts: Any) -> dict[str, Any]:
+def warn_if_prior(asset: str, ts: Any, calibration: Any = None) -> dict[str, Any]:
     """One ``warning:`` line on stderr when the liquidity calibration at ``ts`` is the prior.
 
     The one check (:func:`liqcascade.cascade.is_prior`) and message of every command whose
@@ -954,6 +954,9 @@ def warn_if_prior(asset: str, ts: Any) -> dict[str, Any]:
         The market's asset.
     ts : datetime-like or None
         The market's close (UTC), as the command loaded its calibration; None: the latest.
+    calibration : LiquidityCalibration, optional
+        The calibration at ``ts`` when the command loaded it already (not read again);
+        None: loaded here (:func:`liqcascade.cascade.load_liquidity`).
 
     Returns
     -------
@@ -963,7 +966,7 @@ def warn_if_prior(asset: str, ts: Any) -> dict[str, Any]:
     """
     from liqcascade.cascade import is_prior, load_liquidity
 
-    cal = load_liquidity(asset, ts)
+    cal = load_liquidity(asset, ts) if calibration is None else calibration
     prior = is_prior(cal)
     if prior:
         at = "" if ts is None else f" at {pd.Timestamp(ts):%Y-%m-%d %H:%M} UTC"
@@ -1012,7 +1015,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         ts, sigma, resid = market_volatility(state)
         pm = prepare_market(state)
         cal = load_liquidity(state.asset, ts)
-        warn_if_prior(state.asset, ts)
+        warn_if_prior(state.asset, ts, cal)  # the calibration loaded once
         books = prepared_draws(state)
         cf = calibrated_fragility(
             pm,

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
-from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._cli._fraction_options import FRACTION, fraction_value
 from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
+from liqcascade._prices import percent_label, percent_text
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
@@ -27,19 +28,16 @@ def _parse_scenario(text: str, asset: str = "ETH") -> Any:
     if t == "2025-10-10":
         return default_scenarios(asset)[-1]
     name, _, val = t.rpartition("=")
-    m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)(%?)", val.strip())
-    if not m:
+    try:
+        fraction_value(val)
+    except ValueError:
         _common.fail(
             f"--scenario: {text!r} is not a shock (use -0.1, -10%, name=-0.15 or 2025-10-10)"
         )
-    number, percent = float(m.group(1)), bool(m.group(2))
-    if not percent and not -1 < number < 1:
-        _common.fail(
-            f"--scenario: {text!r} as a fraction is a {number:+.0%} move; write "
-            f"{val.strip()}% or {number / 100:g} for {number:+g} % (a shock without % must be "
-            "in (-1, 1))"
-        )
-    shock = number / 100.0 if percent else number
+    shock = _common.parse_shock(val, "--scenario")  # -5 (a -500 % move) refused, as --shock's
+    assert shock is not None
+    # the name is a JSON key (scenarios[].name, min_buffer_survives) as the defaults' "-10%":
+    # unchanged; the table spaces it (percent_label)
     return StressScenario(name or f"{shock:+.1%}", shock)
 
 
@@ -55,6 +53,12 @@ def _parse_scenarios(texts: list[str] | None, asset: str) -> list[Any] | None:
         seen.add(s.name)
     return out
 
+
+#: At which scale the fund and liabilities given meet the bad debt (docs/solvency.md, "Units").
+FUND_SCALE_NOTE = (
+    "--insurance-fund and --liabilities are read as Binance-feed dollars too: the bad debt is "
+    "compared with them on the book's scale"
+)
 
 #: What the text and JSON say when ``--insurance-fund`` is not given.
 FUND_DEFAULT_NOTE = "--insurance-fund not given: none, the report's worst case"
@@ -119,9 +123,9 @@ def _render(result: dict[str, Any]) -> None:
         later = _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(
             str(s["name"]), market
         )
-        name = _common.esc(f"{s['name']} *" if later else s["name"])  # --scenario NAME=…
+        name = _common.esc(percent_label(f"{s['name']} *" if later else s["name"]))
         row = [name, f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
-               f"{s['fund_before_adl_usd']:,.0f}", bad, f"{s['min_buffer']:.2%}",
+               f"{s['fund_before_adl_usd']:,.0f}", bad, percent_text(s["min_buffer"], 2),
                f"{s['reserve_ratio_end']:.4f}",
                "yes" if s["survives"] else "[red]no[/]"]  # fmt: skip
         if cal:
@@ -161,7 +165,7 @@ def _print_adl(result: dict[str, Any]) -> None:
                 "" if r["gini"] != r["gini"] else f"{r['gini']:.3f}",
                 ""
                 if r["bottom_quartile_share"] != r["bottom_quartile_share"]
-                else f"{r['bottom_quartile_share']:.2%}",
+                else percent_text(r["bottom_quartile_share"], 2),
             )
         _common.stdout.print(a)
         note = _uncovered_note(result)
@@ -350,7 +354,7 @@ def solvency(
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
     _check_prior(out, as_of)
-    _book_units.emit(out, as_json, _render)
+    _book_units.emit(out, as_json, _render, own=FUND_SCALE_NOTE)
 
 
 def _check_prior(out: dict[str, Any], as_of: str | None) -> None:

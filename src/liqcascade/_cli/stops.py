@@ -52,7 +52,10 @@ def _render_recommend(res: dict[str, Any]) -> None:
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"], markup=False)
+    warned = set(market.get("caveats") or ())  # logged as the market's warnings already
     for key, note in (res.get("model_figures") or {}).items():
+        if note in warned:
+            continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
 
 
@@ -70,12 +73,16 @@ def _require(*options: tuple[str, Any], asset: str = "ETH", as_of: str | None = 
         )
 
 
+#: The example position of an asset without data: placeholders, no other asset's figures.
+NO_DATA_EXAMPLE = ("PRICE", "SIZE")
+
+
 def _example_position(asset: str, as_of: str | None = None) -> tuple[str, str]:
     """An example entry (``asset``'s close at the market, 3 figures) and size (~$37k), as text.
 
     The close of the last hour by ``as_of`` (default the asset's last open-interest bar's
-    close: the default market's date); ETH's ``3700`` and ``10`` when the asset has no
-    data (its own error follows later).
+    close: the default market's date); placeholders ``PRICE`` and ``SIZE`` when the
+    asset has no data (its own error follows later; ETH's ``3700`` misled a SOL user).
     """
     import math
 
@@ -94,9 +101,9 @@ def _example_position(asset: str, as_of: str | None = None) -> tuple[str, str]:
         close = load_series("ohlcv", asset=asset, interval="1h")["close"]
         px = float(close[pd.DatetimeIndex(close.index) <= t - pd.Timedelta(hours=1)].iloc[-1])
     except (InputError, IndexError, KeyError, ValueError):
-        return "3700", "10"
+        return NO_DATA_EXAMPLE
     if not (math.isfinite(px) and px > 0):
-        return "3700", "10"
+        return NO_DATA_EXAMPLE
     return f"{float(f'{px:.3g}'):g}", f"{10.0 ** round(math.log10(37_000 / px)):g}"
 
 

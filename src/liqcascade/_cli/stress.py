@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
-from liqcascade._prices import count_text, percent_text
+from liqcascade._prices import count_text, percent_label, percent_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -24,10 +24,12 @@ def _render(result: dict[str, Any]) -> None:
     if market:
         out.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     if result.get("portfolio_file"):
-        tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or ())
-        out.print(f"portfolio: {result['portfolio_file']} ({result['n_positions']} positions)"
-                  f"{tiers}", soft_wrap=True, markup=False)  # fmt: skip
-    label = str(result["label"])
+        warned = set(market.get("caveats") or ())  # logged as the market's warnings already
+        tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or () if c not in warned)
+        n = count_text(result["n_positions"], "position")
+        out.print(f"portfolio: {result['portfolio_file']} ({n}){tiers}",
+                  soft_wrap=True, markup=False)  # fmt: skip
+    label = percent_label(str(result["label"]))  # the JSON's "-30%,-20%": spaced here
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)
     label, asset = esc(label), esc(result["asset"])
@@ -90,7 +92,7 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     for r, sh in zip(result["scenarios"], shocks, strict=True):
         whole = " (whole side)" if r["whole_book"] else ""
         edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
-        t.add_row(_common.esc(r["scenario"]), f"{r['pnl_usd']:+,.0f}",
+        t.add_row(_common.esc(percent_label(r["scenario"])), f"{r['pnl_usd']:+,.0f}",
                   f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}",
                   f"{r['price_after']:,.0f}{edge}", _names(r["liquidated"]),
                   _names(r["stopped"]))  # fmt: skip
@@ -360,7 +362,19 @@ def stress_cmd(
         )  # fmt: skip
     out = run.to_dict()
     _check_prior(out)
-    _book_units.emit(out, as_json, _render)
+    _book_units.emit(out, as_json, _render, feed=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+#: What of ``stress``'s output is on the feed's scale: the market's, never the portfolio's.
+STRESS_FEED_DOLLARS = "market liquidations (the estimated book's)"
+
+
+def _own_dollars(out: dict[str, Any]) -> str:
+    """The ``units:`` line's word on the portfolio's dollars (the user's, not the feed's)."""
+    sample = str(out.get("portfolio_file", "")).endswith("(the report's sample portfolio at "
+                                                          "the market date)")  # fmt: skip
+    whose = "the sample portfolio's own" if sample else "your file's"
+    return f"the portfolio's P&L, VaR and ES are {whose} dollars"
 
 
 def _check_prior(out: dict[str, Any]) -> None:

@@ -59,22 +59,22 @@ def _render(r: dict[str, Any]) -> None:
         t.add_column(col, justify="right")
     for h, v in r["horizons"].items():
 
-        def f(x: Any, fmt: str = "+.2%") -> str:
+        def f(x: Any, digits: int = 2, *, signed: bool = True, fmt: str | None = None) -> str:
             if x is None or x != x:  # x != x: NaN
                 return "–"
-            return _percent_or(x, fmt)
+            return _percent_or(x, fmt, digits=digits, signed=signed)
 
         t.add_row(
             h,
             str(v["n"]),
             f(v["mean"]),
-            f(v["win_rate"], ".1%"),
-            f(v["t_stat"], "+.2f"),
-            f(v.get("t_stat_adj"), "+.2f"),
+            f(v["win_rate"], 1, signed=False),
+            f(v["t_stat"], fmt="+.2f"),
+            f(v.get("t_stat_adj"), fmt="+.2f"),
             pvalue_text(v["p_value_adj"]).replace("n/a", "–"),  # the report's p-value rule
             f(v["baseline_mean"]),
-            f(v["baseline_win_rate"], ".1%"),
-            f(v["random_level_win_rate"], ".1%"),
+            f(v["baseline_win_rate"], 1, signed=False),
+            f(v["random_level_win_rate"], 1, signed=False),
         )
     _common.stdout.print(t)
     _common.stdout.print(T_LEGEND, soft_wrap=True, markup=False)
@@ -111,14 +111,16 @@ def _sensitivity_table(r: dict[str, Any]) -> None:
 _PERCENT_COLUMNS = ("win_rate", "mean")
 
 
-def _percent_or(x: float, fmt: str) -> str:
-    """``x`` by the format spec ``fmt``; a percent one (``"+.2%"``) as the package writes one.
+def _percent_or(x: float, fmt: str | None = None, *, digits: int = 2, signed: bool = False) -> str:
+    """``x`` in percent as the package writes one, or by ``fmt`` (a number's format spec).
 
-    ``+0.27 %``, ``53.1 %`` (:func:`liqcascade._prices.percent_text`), not ``+0.27%``.
+    ``+0.27 %``, ``53.1 %`` (:func:`liqcascade._prices.percent_text` with ``digits``
+    and ``signed``), not ``+0.27%``; with ``fmt`` (``"+.2f"``: a t statistic) not a
+    percent.
     """
-    if fmt.endswith("%"):
-        return percent_text(x, int(fmt[-2]), signed=fmt.startswith("+"))
-    return format(x, fmt)
+    if fmt is not None:
+        return format(x, fmt)
+    return percent_text(x, digits, signed=signed)
 
 
 def _sens_cell(key: str, value: Any) -> str:
@@ -126,7 +128,8 @@ def _sens_cell(key: str, value: Any) -> str:
     if value is None or value != value:  # value != value: NaN (no tests at that point)
         return "–"
     if key.startswith(_PERCENT_COLUMNS) and isinstance(value, float):
-        return _percent_or(value, "+.2%" if key.startswith("mean") else ".1%")
+        mean = key.startswith("mean")  # a signed log return; a win rate is not
+        return _percent_or(value, digits=2 if mean else 1, signed=mean)
     return _common._fmt(value)
 
 

@@ -49,6 +49,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import check_fraction, check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
+from liqcascade._prices import percent_text
 from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
@@ -174,8 +175,8 @@ class StressScenario:
         if not np.isfinite(x):
             why = f"shock must be a finite fraction above -1 (got {x})"
         elif x <= -1:
-            why = (f"shock {x:g} ({x:.0%}) takes the price to 0 or below: a shock must be "
-                   "above -1 (a fall of less than 100 %)")  # fmt: skip
+            why = (f"shock {x:g} ({percent_text(x, 0)}) takes the price to 0 or below: a shock "
+                   "must be above -1 (a fall of less than 100 %)")  # fmt: skip
         elif x == 0:
             why = "shock is 0 (nothing moves): give a non-zero shock above -1"
         else:
