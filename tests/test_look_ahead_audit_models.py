@@ -172,6 +172,9 @@ def _vol_section(as_of: str, quick: bool = True, asset: str = "ETH") -> dict[str
     out = section.summary(v)
     out["realised"] = v.realised().to_numpy().tolist()
     out["prose"] = dataclasses.asdict(section.prose(v))  # its words, figures rounded
+    # where the bars were read is named (the bundle's or a store's: the future store's
+    # run reads its own), which is not a figure of the date: compared without it
+    out["prose"]["method"] = [t.replace(v.bars_from, "BARS") for t in out["prose"]["method"]]
     return out
 
 

@@ -17,6 +17,6 @@ def _october_line(asset: str) -> str:
 def test_each_asset_names_its_own_bars() -> None:
     assert "Bybit perpetual 15-minute bars (2025-10-10" in _october_line("ETH")
     sol = _october_line("SOL")
-    assert "two-day replay, SOL's hourly bars (the 15-minute source holds ETH only)" in sol
+    assert "two-day replay, SOL's hourly bars (no 15-minute source for SOL)" in sol
     assert "Bybit" not in sol and "BTC" not in sol
     assert replay_window_name("btc").startswith("two-day replay, BTC's hourly bars")

@@ -132,7 +132,7 @@ def collateral_cmd(
         typer.Option(
             "--pricing",
             help="Valuation: own-book, index, redemption or nav. No NAV feed is bundled: nav is "
-            "fair value clamped to each asset's [nav_floor, nav_cap], so with the default "
+            "fair value clamped to each asset's nav_floor and nav_cap, so with the default "
             "bounds (the oct-2025 preset's) it gives the same result as redemption.",
         ),
     ] = None,

@@ -96,7 +96,7 @@ def replay_window_name(asset: str) -> str:
     a = asset.upper()
     if a == "ETH":
         return "two-day replay, Bybit perpetual 15-minute bars"
-    return f"two-day replay, {a}'s hourly bars (the 15-minute source holds ETH only)"
+    return f"two-day replay, {a}'s hourly bars (no 15-minute source for {a})"
 
 
 def day_window_name(asset: str) -> str:
