@@ -227,7 +227,10 @@ def slow(self, series, on_progress=None, **kw):
         if on_progress is not None:
             on_progress(done, total)
         if done >= 10_000:  # 5 chunks of 2,000 inserted, not committed
-            Path({marker!r}).write_text(str(done))
+            # written whole, then renamed: the parent polls for the name and reads it at
+            # once (a plain write_text let it read the created, still empty file)
+            Path({marker!r} + ".tmp").write_text(str(done))
+            Path({marker!r} + ".tmp").replace({marker!r})
             time.sleep(60)  # killed here, inside the open transaction
     return orig(self, series, on_progress=hook, **kw)
 Store.ingest = slow
