@@ -10,6 +10,7 @@ way the model errs against it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -143,11 +144,23 @@ def distance_verdict(check: pd.DataFrame) -> str:
     return "supported" if all(ok(b) for b in main) else "partly supported"
 
 
+def bucket_text(label: str) -> str:
+    """A distance bucket as the page writes a range: ``"2-5%"`` → ``"2–5 %"``.
+
+    ``"<2%"`` reads ``"< 2 %"`` and ``"none"`` (never liquidated) ``"never"``;
+    summary.json keeps the library's labels.
+    """
+    if label == "none":
+        return "never"
+    text = label.replace("-", "–").replace("%", " %")
+    return re.sub(r"^([<>])", r"\1 ", text)
+
+
 def _band(label: str) -> str:
-    """A band as the claim writes it: ``"20-50%"`` → ``"20–50 % away"``."""
+    """A band as the claim writes it: ``"20-50%"`` → ``"20–50 % away"`` (:func:`bucket_text`)."""
     if label == ">50% or never":
         return "over 50 % away or never"
-    return label.replace("-", "–").replace("<", "< ").replace("%", " %") + " away"
+    return f"{bucket_text(label)} away"
 
 
 def distance_claim(checks: dict[str, pd.DataFrame]) -> Any:

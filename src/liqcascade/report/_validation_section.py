@@ -12,7 +12,6 @@ Hyperliquid positions.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ import plotly.graph_objects as go
 from liqcascade._plotly_text import plain
 from liqcascade.report._data_section import REVISED_CLAUSE, origin_of
 from liqcascade.report._format import interval, join_words, pct, signed_num
-from liqcascade.report._leverage_check import distance_claim
+from liqcascade.report._leverage_check import bucket_text, distance_claim
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -292,18 +291,6 @@ def figures(v: ValidationView) -> list[go.Figure]:
     if checks:
         out.append(_in_percent(distance_figure(checks)))
     return out
-
-
-def bucket_text(label: str) -> str:
-    """A distance bucket as the page writes a range: ``"2-5%"`` → ``"2–5 %"``.
-
-    ``"<2%"`` reads ``"< 2 %"`` and ``"none"`` (never liquidated) ``"never"``;
-    summary.json keeps the library's labels.
-    """
-    if label == "none":
-        return "never"
-    text = label.replace("-", "–").replace("%", " %")
-    return re.sub(r"^([<>])", r"\1 ", text)
 
 
 def _in_percent(fig: go.Figure) -> go.Figure:
