@@ -22,9 +22,10 @@ __all__ = ["book_units", "emit"]
 
 def _pct(x: float) -> str:
     """``0.45 %``, ``0.50 %``, ``20 %``: a share of open interest to two significant digits."""
+    from liqcascade._prices import percent_text
+
     v = 100 * x
-    digits = max(0, 1 - math.floor(math.log10(v))) if v > 0 else 0
-    return f"{v:.{digits}f} %"
+    return percent_text(x, max(0, 1 - math.floor(math.log10(v))) if v > 0 else 0)
 
 
 #: What of an estimated book's output is in Binance-feed dollars (``cascade``, ``solvency``).
