@@ -49,7 +49,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import check_fraction, check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
-from liqcascade._prices import percent_text
+from liqcascade._prices import percent_text, shock_name
 from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
@@ -280,7 +280,7 @@ def default_scenarios(
         Shocks as fractions of the price (-0.05 is a 5 % fall); the last one knows its
         asset.
     """
-    out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
+    out = [StressScenario(shock_name(s), s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
     fall = october_2025_shock(asset, prices)
     out.append(_AssetsFall(OCT_2025.name, fall, asset.upper(), fall))
     return out
