@@ -53,3 +53,54 @@ def test_a_note_counts_its_rows_in_words(tmp_path: Path, caplog: pytest.LogCaptu
     notes = [r.getMessage() for r in caplog.records if "cross long" in r.getMessage()]
     assert notes and ": 2 cross long rows without a liq_price" in notes[0], notes
     assert all("(s)" not in r.getMessage() for r in caplog.records)
+
+
+def _refusal(fn: object, *args: object) -> str:
+    with pytest.raises(InputError) as e:
+        fn(*args)  # type: ignore[operator]
+    return str(e.value)
+
+
+def test_unknown_parameters_are_counted_in_words() -> None:
+    """session 26: "unknown parameter(s): x" in three parameter readers, and the OHLCV check."""
+    import pandas as pd
+
+    from liqcascade.cascade import LiquidityParams
+    from liqcascade.events import detect_support
+    from liqcascade.positions import BookParams, EstimationParams
+
+    for cls in (BookParams, EstimationParams, LiquidityParams):
+        one = _refusal(cls.from_dict, {"nope": 1.0}, "p.json")
+        two = _refusal(cls.from_dict, {"nope": 1.0, "zap": 2.0}, "p.json")
+        assert one == "p.json: unknown parameter: nope", cls
+        assert two == "p.json: unknown parameters: nope, zap", cls
+    idx = pd.date_range("2025-01-01", periods=3, freq="D", tz="UTC")
+    frame = pd.DataFrame({"open": [1.0, 2.0, 3.0], "close": [1.0, 2.0, 3.0]}, index=idx)
+    assert _refusal(detect_support, frame) == "ohlcv: OHLCV frame lacks column: low"
+    assert _refusal(detect_support, frame.drop(columns="close")) == (
+        "ohlcv: OHLCV frame lacks columns: low, close"
+    )
+
+
+def test_no_parenthesised_plural_left_in_messages() -> None:
+    """No ``word(s)`` in a string of the package's code (docstrings' ``(s)`` units aside)."""
+    import ast
+    import re
+
+    src = Path(__file__).resolve().parents[1] / "src" / "liqcascade"
+    found = []
+    for f in sorted(src.rglob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        docs = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)
+        }
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs:
+                if re.search(r"[a-z]\(s\)", n.value):
+                    found.append(f"{f.relative_to(src)}:{n.lineno}: {n.value!r}")
+    assert not found, found

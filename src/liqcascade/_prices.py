@@ -32,6 +32,7 @@ __all__ = [
     "price_range",
     "price_text",
     "quantity_text",
+    "shock_name",
 ]
 
 PRICE_DIGITS: int = 4
@@ -229,6 +230,37 @@ def percent_label(label: str) -> str:
     """
     spaced = _GLUED_PERCENT.sub(r"\1 %", label)
     return re.sub(r"% ?,(?=\S)", "%, ", spaced)
+
+
+def shock_name(x: float) -> str:
+    """The name of a shock scenario: its signed percent, glued, as few decimals as it needs.
+
+    One name for one shock, whether it is a default scenario or typed by the user
+    (``-0.1``, ``-10%``, ``-10.0%`` are all ``"-10%"``): the key of the scenario in
+    JSON outputs (``solvency``'s ``scenarios[].name``, ``min_buffer_survives``,
+    ``breaks``; ``stress``'s ``label`` and ``scenarios[].scenario``). Glued, as a key
+    a script types; text views space it with :func:`percent_label` (``"-10 %"``).
+    Decimals are kept while they carry the value (``-0.125`` is ``"-12.5%"``, not
+    ``"-12%"``), at most four.
+
+    >>> shock_name(-0.1), shock_name(0.05), shock_name(-0.125), shock_name(-0.100000001)
+    ('-10%', '+5%', '-12.5%', '-10%')
+
+    Parameters
+    ----------
+    x : float
+        The shock, a fraction of the price (-0.1 is a 10 % fall); finite.
+
+    Returns
+    -------
+    str
+    """
+    v = 100.0 * float(x)
+    for digits in range(5):
+        text = f"{v:+.{digits}f}"
+        if math.isclose(float(text), v, rel_tol=1e-6, abs_tol=1e-9):
+            break
+    return f"{text}%"
 
 
 def percent_text(x: Any, digits: int = 1, *, signed: bool = False) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "norm_column",
     "read_decimal_commas",
     "read_user_table",
+    "records_frame",
     "sniff_separator",
 ]
 
@@ -223,6 +224,28 @@ def check_parse_memory(n_bytes: int, name: str) -> None:
         f"{name} ({format_bytes(n_bytes)} of data)",
         hint="; split the file",
     )
+
+
+def records_frame(records: Iterable[Mapping[str, Any]], dtypes: Mapping[str, Any]) -> pd.DataFrame:
+    """A result's rows as a frame: the same columns, and dtypes, with rows or without.
+
+    ``pd.DataFrame([])`` has no columns and ``pd.DataFrame([], columns=...)`` object
+    ones: an empty result (no clusters, no periods) then reads unlike a full one.
+
+    Parameters
+    ----------
+    records : iterable of mapping
+        One mapping per row, keyed by column.
+    dtypes : mapping of str to dtype
+        Every column, in order, with the dtype its values have (applied to an empty
+        frame only: rows keep what pandas infers from them).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    df = pd.DataFrame(list(records), columns=list(dtypes))
+    return df if len(df) else df.astype(dict(dtypes))
 
 
 def norm_column(col: object) -> str:

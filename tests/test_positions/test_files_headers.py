@@ -41,7 +41,7 @@ def test_columns_not_read_are_named(tmp_path: Path, caplog: pytest.LogCaptureFix
         read_positions(f)
     notes = [r.getMessage() for r in caplog.records if "not read" in r.getMessage()]
     assert notes == [
-        f"note: {f}: column(s) not read: stop_price, desk (stop_price: stops are read from a "
+        f"note: {f}: 2 columns not read: stop_price, desk (stop_price: stops are read from a "
         "stops file of side, trigger_price and size, not from the positions); a positions "
         "file reads account, asset, bankruptcy_price, coin, entry_price, leverage, leverage_type, "
         "liq_price, margin, margin_mode, side, size, symbol, venue"

@@ -166,3 +166,26 @@ def test_calibration_and_default_scenarios_follow_the_positions_asset() -> None:
         InputError, match=r"^asset \(ETH\) is not the positions' asset \(BTC: BTCUSDT\)"
     ):
         run_solvency(Exchange(pos, insurance_fund=1e3), order_book=ob, asset="ETH")
+
+
+def test_the_frame_flattens_the_interval_and_the_static_bound() -> None:
+    """session 26: ``interval`` and ``static_upper_bound`` were columns of dicts."""
+    ex, ob = _toy()
+    res = run_solvency(
+        ex, [StressScenario("down", -0.01), StressScenario("up", 0.01)], order_book=ob,
+        calibration=_static_cal(),
+    )  # fmt: skip
+    df = res.to_frame()
+    assert "interval" not in df.columns and "static_upper_bound" not in df.columns
+    assert not any(isinstance(x, dict) for x in df.to_numpy().ravel())
+    for i, o in enumerate(res.outcomes):
+        assert o.interval is not None and o.static_upper_bound is not None
+        for k, v in o.interval.items():
+            assert df[k].iloc[i] == pytest.approx(v, rel=1e-12), k
+        for k, v in o.static_upper_bound.items():
+            assert df[f"static_{k}"].iloc[i] == pytest.approx(v, rel=1e-12), k
+    assert df["bad_debt_p90_usd"].iloc[0] == pytest.approx(60.0, rel=1e-12)
+    assert df["static_bad_debt_usd"].iloc[0] == pytest.approx(60.0, rel=1e-12)
+    for c in ("bad_debt_p10_usd", "final_price_p90", "static_final_price"):
+        assert df[c].dtype == np.float64, c
+    assert df["static_book_exhausted"].dtype == bool

@@ -25,7 +25,7 @@ def test_shock_json_has_no_distribution_figures(pf: str) -> None:
     for k in DISTRIBUTION_KEYS:
         assert out[k] is None, k
     rows = out["scenarios"]
-    assert [s["scenario"] for s in rows] == ["shock -10.0%", "shock -5.0%", "shock +5.0%"]
+    assert [s["scenario"] for s in rows] == ["shock -10%", "shock -5%", "shock +5%"]
     for s, shock in zip(rows, out["shocks"], strict=True):
         # the per-scenario figures are the shock rows' own
         assert s["pnl_usd"] == pytest.approx(shock["portfolio_pnl_usd"], rel=1e-12)

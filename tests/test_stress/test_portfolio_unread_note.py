@@ -1,7 +1,7 @@
 """``stress --portfolio`` notes the columns it does not read, as ``liqmap --positions`` does.
 
 Trial 23: a portfolio's extra ``comment`` column was ignored without a word, while
-``liqmap --positions`` prints ``note: FILE: column(s) not read: ...`` for the same kind
+``liqmap --positions`` prints ``note: FILE: N columns not read: ...`` for the same kind
 of file. One helper prints both (``positions.note_unread``, from the library readers).
 """
 
@@ -31,7 +31,7 @@ def test_extra_column_noted(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
     # printed on stderr by the command line's log handler (captured here by pytest)
     notes = [m.getMessage() for m in caplog.records if "not read" in m.getMessage()]
     assert len(notes) == 1, r.stderr
-    assert notes[0].startswith(f"note: {f}: column(s) not read: comment; a portfolio file reads ")
+    assert notes[0].startswith(f"note: {f}: 1 column not read: comment; a portfolio file reads ")
     assert "entry_price" in notes[0] and "stop_price" in notes[0]
 
 

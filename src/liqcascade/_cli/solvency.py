@@ -11,7 +11,7 @@ import typer
 from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION, fraction_value
 from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
-from liqcascade._prices import percent_label, percent_text
+from liqcascade._prices import percent_label, percent_text, shock_name
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
@@ -36,9 +36,10 @@ def _parse_scenario(text: str, asset: str = "ETH") -> Any:
         )
     shock = _common.parse_shock(val, "--scenario")  # -5 (a -500 % move) refused, as --shock's
     assert shock is not None
-    # the name is a JSON key (scenarios[].name, min_buffer_survives) as the defaults' "-10%":
-    # unchanged; the table spaces it (percent_label)
-    return StressScenario(name or f"{shock:+.1%}", shock)
+    # the name is a JSON key (scenarios[].name, min_buffer_survives): the defaults' own
+    # (shock_name: "-10%" typed or not; until session 26 a typed -10% was "-10.0%"); the
+    # table spaces it (percent_label)
+    return StressScenario(name or shock_name(shock), shock)
 
 
 def _parse_scenarios(texts: list[str] | None, asset: str) -> list[Any] | None:

@@ -29,6 +29,7 @@ from liqcascade._limits import (
     check_real,
     check_seed,
 )
+from liqcascade._prices import names_text
 from liqcascade._symbols import check_same_asset
 from liqcascade._time import utc_time
 from liqcascade._typing import FloatArray
@@ -260,7 +261,7 @@ class LiquidityParams:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
-            raise InputError(f"{where}: unknown parameter(s) {', '.join(unknown)}")
+            raise InputError(f"{where}: unknown {names_text('parameter', unknown)}")
         return cls(**{k: (math.inf if v is None else float(v)) for k, v in d.items()})
 
     def with_(self, **changes: Any) -> LiquidityParams:

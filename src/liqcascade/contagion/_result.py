@@ -6,10 +6,12 @@ import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade._json import SummaryDict
 from liqcascade._prices import percent_text
+from liqcascade._tables import records_frame
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -294,11 +296,12 @@ class ContagionResult(SummaryDict):
         mark's index), ``queue_base`` (the venue's queue after the round) and
         ``withdrawn`` (the fraction of depth withdrawn in the round).
         """
-        cols = ["round", "venue", "price", "cascade_price", "liquidated_usd", "stops_usd",
-                "cascade_filled_base", "arb_base", "defi_sold_base"]  # fmt: skip
+        cols = ["price", "cascade_price", "liquidated_usd", "stops_usd", "cascade_filled_base",
+                "arb_base", "defi_sold_base"]  # fmt: skip
         if self.clock is not None:
             cols += ["t_s", "index_price", "queue_base", "withdrawn"]
-        return pd.DataFrame(self._rows, columns=cols)
+        dtypes = {"round": np.int64, "venue": str, **dict.fromkeys(cols, np.float64)}
+        return records_frame(self._rows, dtypes)
 
     def lending_frame(self) -> pd.DataFrame:
         """One row per round per lending market: prices, liquidations, bad debt, DEX price.

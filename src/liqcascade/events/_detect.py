@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
+from liqcascade._prices import names_text
 from liqcascade._tables import check_frame, check_numeric
 from liqcascade._time import check_time_order, utc_indexed
 from liqcascade._typing import FloatArray, IntArray
@@ -25,7 +26,7 @@ def _check_ohlcv(ohlcv: pd.DataFrame) -> pd.DataFrame:
     check_frame(ohlcv, "ohlcv")
     missing = [c for c in ("low", "close") if c not in ohlcv.columns]
     if missing:
-        raise InputError(f"OHLCV frame lacks column(s): {', '.join(missing)}", param="ohlcv")
+        raise InputError(f"OHLCV frame lacks {names_text('column', missing)}", param="ohlcv")
     check_numeric(ohlcv, ("low", "close", "volume"), "ohlcv", param="ohlcv")
     ohlcv = utc_indexed(ohlcv)
     if not isinstance(ohlcv.index, pd.DatetimeIndex):

@@ -42,6 +42,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._limits import check_seed
+from liqcascade._tables import records_frame
 from liqcascade._time import to_utc, utc_end
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -472,6 +473,11 @@ def _grid() -> list[tuple[float, ...]]:
 
 
 # ----------------------------------------------------------------- result
+def _metric(v: Any) -> float:
+    """A metric of a calibration's table: a float, NaN where the file has none."""
+    return float("nan") if v is None else float(v)
+
+
 @dataclass(frozen=True, eq=False)
 class CalibrationResult:
     """Calibrated parameters with their in-sample and out-of-sample fit.
@@ -591,15 +597,24 @@ class CalibrationResult:
             raise InputError(f"{where}: not a calibration file (missing {exc})") from None
 
     def to_frame(self) -> pd.DataFrame:
-        """Metrics table: rows (period, model), columns the metrics."""
+        """Metrics table: rows (period, model), columns the metrics.
+
+        A calibration without metrics gives the same index and float columns, no row
+        (a ``KeyError`` on the missing index columns until session 26).
+        """
         rows = []
         for period, block in (("in-sample", self.in_sample), ("out-of-sample", self.out_of_sample)):
             for name, m in block.items():
                 if m:
                     rows.append(
-                        {"period": period, "model": name, **{k: m.get(k) for k in METRIC_KEYS}}
+                        {
+                            "period": period,
+                            "model": name,
+                            **{k: _metric(m.get(k)) for k in METRIC_KEYS},
+                        }
                     )
-        return pd.DataFrame(rows).set_index(["period", "model"])
+        dtypes = {"period": str, "model": str, **dict.fromkeys(METRIC_KEYS, np.float64)}
+        return records_frame(rows, dtypes).set_index(["period", "model"])
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: parameters and out-of-sample daily correlations."""

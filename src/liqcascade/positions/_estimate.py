@@ -39,7 +39,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._paths import read_json
-from liqcascade._prices import count_text
+from liqcascade._prices import count_text, names_text
 from liqcascade._tables import check_numeric
 from liqcascade._time import bar_step, resolve_as_of, utc_index, utc_indexed
 from liqcascade._typing import FloatArray
@@ -231,7 +231,7 @@ class EstimationParams:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
-            raise InputError(f"{where}: unknown parameter(s): {', '.join(unknown)}")
+            raise InputError(f"{where}: unknown {names_text('parameter', unknown)}")
         kw = dict(d)
         defaults = cls()
         for key, value in kw.items():

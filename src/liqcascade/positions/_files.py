@@ -383,8 +383,8 @@ def _note_unread(
         else ""
     )
     _LOG.warning(
-        "note: %s: column(s) not read: %s%s; %s reads %s",
-        p, ", ".join(unread), why, kind, ", ".join(sorted(read)),
+        "note: %s: %s not read: %s%s; %s reads %s",
+        p, count_text(len(unread), "column"), ", ".join(unread), why, kind, ", ".join(sorted(read)),
     )  # fmt: skip
 
 
@@ -955,7 +955,7 @@ def read_stops(
     ------
     InputError
         ``FILE: row N: ...`` naming the column (missing, non-numeric, <= 0, unknown
-        side), or ``FILE: missing column(s): ...``.
+        side), or ``FILE: missing column: ...`` (``columns: a, b`` for several).
     """
     p = Path(path)
     if reference_price is not None:

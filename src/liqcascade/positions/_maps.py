@@ -27,6 +27,7 @@ import pandas as pd
 
 from liqcascade._json import SummaryDict
 from liqcascade._limits import real_array
+from liqcascade._tables import records_frame
 from liqcascade._time import to_utc, utc_index
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -138,6 +139,14 @@ class Cluster:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (the CLI's JSON)."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+#: The columns of :meth:`LiquidationMap.clusters_frame` and their dtypes (USD, fractions;
+#: ``side`` "long"/"short"): an empty map's frame has them too.
+CLUSTER_DTYPES: dict[str, Any] = {
+    **{k: np.float64 for k in Cluster.__dataclass_fields__ if k != "side"},
+    "side": str,
+}
 
 
 @dataclass(frozen=True)
@@ -523,9 +532,8 @@ class LiquidationMap:
         return df
 
     def clusters_frame(self) -> pd.DataFrame:
-        """The clusters as a table."""
-        cols = list(Cluster.__dataclass_fields__)
-        return pd.DataFrame([c.to_dict() for c in self.clusters], columns=cols)
+        """The clusters as a table (no cluster: the same columns and dtypes, no row)."""
+        return records_frame((c.to_dict() for c in self.clusters), CLUSTER_DTYPES)
 
     def to_dict(self, levels: Iterable[float] = (0.05, 0.10, 0.20)) -> dict[str, Any]:
         """The ``liqcascade liqmap --json`` object.

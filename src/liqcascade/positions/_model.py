@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from liqcascade._prices import names_text
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -168,7 +169,7 @@ class BookParams:
         """Parameters from a dict (unknown keys are an error naming ``where``)."""
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
-            raise InputError(f"{where}: unknown parameter(s): {', '.join(unknown)}")
+            raise InputError(f"{where}: unknown {names_text('parameter', unknown)}")
         try:
             return cls(**{k: float(v) for k, v in d.items()})
         except InputError as exc:

@@ -236,7 +236,8 @@ class ModelledStops(SummaryDict):
         """One row per stop: side, trigger_price, size, notional_usd, component, position."""
         df = self.stops.to_frame()
         df["notional_usd"] = self.stops.size * self.stops.trigger
-        df["component"] = np.asarray(COMPONENTS, dtype=object)[self.component]
+        # a str array (an object one gave an empty book's frame an object column)
+        df["component"] = np.asarray(COMPONENTS, dtype=str)[self.component]
         df["position"] = self.position
         return df
 

@@ -41,7 +41,7 @@ from liqcascade._limits import (
     real_number,
 )
 from liqcascade._prices import percent_text
-from liqcascade._tables import check_numeric
+from liqcascade._tables import check_numeric, records_frame
 from liqcascade._time import bar_step, to_utc, utc_index, utc_indexed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
@@ -1028,7 +1028,17 @@ def _rows(t: pd.DataFrame) -> pd.DataFrame:
                 "max_drawdown": max_drawdown(np.cumsum(eq)),
             }
         )
-    return pd.DataFrame(rows)
+    return records_frame(rows, _ROW_DTYPES)
+
+
+#: The columns of a policy table (:attr:`StopBacktest.table`, ``crash``) and their dtypes:
+#: a table without trades (no crash-hour entry) has them too.
+_ROW_DTYPES: dict[str, Any] = {
+    **dict.fromkeys(("policy", "side", "entries"), str),
+    "n": np.int64,
+    **dict.fromkeys(("stop_outs", "stop_outs_lo", "stop_outs_hi", "avg_loss_on_stop",
+                     "avg_slippage", "total_return", "mean_return", "max_drawdown"), np.float64),
+}  # fmt: skip
 
 
 def backtest_stops(
@@ -1242,7 +1252,7 @@ def backtest_stops(
         )
     table = _rows(main)
     crash_tr = trades[trades["entries"] == "crash"]
-    crash_tab = _rows(crash_tr) if not crash_tr.empty else pd.DataFrame()
+    crash_tab = _rows(crash_tr)  # no crash-hour entry: the table's columns, no row
     return StopBacktest(
         trades=trades,
         table=table,

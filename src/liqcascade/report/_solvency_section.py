@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
+from liqcascade._prices import shock_name
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._figures import PALETTE
 from liqcascade.report._format import dec, interval, join_words, num, pct, usd, usd_alike
@@ -514,7 +515,7 @@ def _ten_pct_words(v: SolvencyView) -> str:
     """
     from liqcascade.positions import StopModelWeights
 
-    o = next((o for o in v.cascade.outcomes if o.name == "-10%"), None)
+    o = next((o for o in v.cascade.outcomes if o.name == shock_name(-0.10)), None)
     if o is None:
         return ""
     return (

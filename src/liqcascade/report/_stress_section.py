@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
+from liqcascade._prices import shock_name
 from liqcascade._significance import verdict as significance_verdict
 from liqcascade.report._format import (
     dec,
@@ -115,7 +116,7 @@ class StressView:
         """
         t = self.shocks.table
         out = {
-            f"shock {x:+.0%}": bool(f)
+            f"shock {shock_name(x)}": bool(f)
             for x, f in zip(t["shock"], t["whole_book_liquidated"], strict=True)
         }
         for (w, on), r in self.replays.items():

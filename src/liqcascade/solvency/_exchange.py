@@ -49,7 +49,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import check_fraction, check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
-from liqcascade._prices import percent_text
+from liqcascade._prices import percent_text, shock_name
 from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
@@ -280,7 +280,7 @@ def default_scenarios(
         Shocks as fractions of the price (-0.05 is a 5 % fall); the last one knows its
         asset.
     """
-    out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
+    out = [StressScenario(shock_name(s), s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
     fall = october_2025_shock(asset, prices)
     out.append(_AssetsFall(OCT_2025.name, fall, asset.upper(), fall))
     return out
@@ -651,7 +651,15 @@ class SolvencyResult:
         The ADL notional is one column per policy evaluated,
         ``adl_notional_usd_<policy>`` (USD; 0 where the scenario left no bad debt to
         deleverage: :meth:`ScenarioOutcome.adl_notional`), in the place of the JSON
-        row's ``{policy: USD}`` (a column of dicts until session 25).
+        row's ``{policy: USD}`` (a column of dicts until session 25). A calibrated
+        run's interval and static bound are plain columns too, as the outcome's repr
+        names them (a column of dicts each until session 26): the interval's own keys
+        (``bad_debt_p10_usd``, ``bad_debt_p90_usd``, ``liquidated_p10_usd``,
+        ``liquidated_p90_usd``, ``final_price_p10``, ``final_price_p90`` in USD,
+        ``n_draws``, ``n_book_draws``) and the static book's figures prefixed
+        ``static_`` (``static_final_price``, ``static_liquidated_usd``,
+        ``static_n_liquidated``, ``static_bad_debt_usd``, ``static_book_exhausted``,
+        ``static_n_books``); the JSON row keeps both dicts.
         """
 
         def flat(o: ScenarioOutcome) -> dict[str, Any]:
@@ -659,6 +667,10 @@ class SolvencyResult:
             for k, v in o.row().items():
                 if k == "adl_notional_usd":
                     out.update({f"{k}_{p}": o.adl_notional(p) for p in self.policies})
+                elif k == "interval":
+                    out.update(v)
+                elif k == "static_upper_bound":
+                    out.update({f"static_{b}": x for b, x in v.items()})
                 else:
                     out[k] = v
             return out

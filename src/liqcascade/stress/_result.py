@@ -14,6 +14,7 @@ import pandas as pd
 from liqcascade._json import SummaryDict
 from liqcascade._limits import check_level, check_whole, real_array
 from liqcascade._plotly_text import plain
+from liqcascade._prices import shock_name
 from liqcascade._typing import FloatArray
 from liqcascade.stress._portfolio import Portfolio
 
@@ -515,7 +516,7 @@ class StressResult(SummaryDict):
         main = self._main()
         labels = [self.label] * self.n_paths
         if self.scenario == "shock" and self.table is not None and "shock" in self.table:
-            labels = [f"shock {x:+.1%}" for x in self.table["shock"].to_numpy(np.float64)]
+            labels = [f"shock {shock_name(x)}" for x in self.table["shock"].to_numpy(np.float64)]
         names = self.portfolio.names
         out = []
         for i in range(self.n_paths):

@@ -40,6 +40,7 @@ from liqcascade._limits import (
     real_number,
     stress_path_bytes,
 )
+from liqcascade._prices import shock_name
 from liqcascade._tables import check_numeric
 from liqcascade._time import time_range, utc_indexed
 from liqcascade._typing import FloatArray
@@ -669,7 +670,7 @@ def shock_grid(
     liq_arr = table["market_liquidations_usd"].to_numpy(np.float64)
     return StressResult(
         scenario="shock",
-        label=",".join(f"{s:+.0%}" for s in fr),
+        label=",".join(shock_name(s) for s in fr),
         seed=None,
         pnl=out.pnl,
         liquidated=out.liquidated,

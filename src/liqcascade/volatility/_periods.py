@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
-from liqcascade._tables import number_series
+from liqcascade._tables import number_series, records_frame
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
 from liqcascade.volatility._returns import log_returns
@@ -115,6 +115,15 @@ class PeriodLeverage:
         return asdict(self)
 
 
+#: The columns of :meth:`LeverageByPeriod.to_frame` and their dtypes (no period: the same).
+PERIOD_DTYPES: dict[str, Any] = {
+    **dict.fromkeys(("label", "start", "end", "model", "dist"), str),
+    "n_obs": np.int64,
+    **dict.fromkeys(("gamma", "std_err", "pvalue", "ci_low", "ci_high"), np.float64),
+    "verdict": str,
+    "converged": bool,
+}
+
 RELIABLE_VERDICTS = frozenset({"significant", "inverted", "not significant"})
 """Verdicts of a row with a trustworthy estimate (the others have none to draw)."""
 
@@ -140,7 +149,7 @@ class LeverageByPeriod(SummaryDict):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per period × model."""
-        return pd.DataFrame([r.to_dict() for r in self.rows])
+        return records_frame((r.to_dict() for r in self.rows), PERIOD_DTYPES)
 
     def to_list(self) -> list[dict[str, Any]]:
         """Rows as plain dicts (the ``periods`` of ``liqcascade vol --json``)."""
