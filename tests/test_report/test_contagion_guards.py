@@ -105,14 +105,15 @@ def test_a_finite_record_keeps_its_ratio_and_its_closest_run() -> None:
 def test_the_card_says_what_is_checked_of_the_cex_venues() -> None:
     """The card said CEX liquidations "cannot be checked" beside Bybit's checked fall."""
     card: Any = cs._headline(_view(43.1e6, 981_194.0)).evidence
-    assert "CEX liquidations cannot be checked" not in card
     assert card.endswith(
         "Bybit's modelled fall is 0.73 of its recorded one (Binance's is the shock); "
-        "the CEX venues are checked on Bybit's price fall only: their liquidated amounts "
-        "have no record in the bundled data"
+        "CEX liquidations cannot be checked, only Bybit's price fall"
     )
+    # without Bybit's ratio no CEX figure is checked: the card says so, Bybit unnamed
     none: Any = cs._headline(_view(43.1e6, 981_194.0, bybit_ratio=math.nan)).evidence
-    assert none.endswith("; no CEX venue is checked: their liquidated amounts have no record "
-                         "in the bundled data")  # fmt: skip
+    assert none.endswith("; CEX liquidations cannot be checked with the bundled data")
+    assert "Bybit" not in none
     take = cs._aave_take(_view(43.1e6, 981_194.0))
     assert "Of the CEX venues' figures only Bybit's price fall is checked against the" in take
+    take = cs._aave_take(_view(43.1e6, 981_194.0, bybit_ratio=math.nan))
+    assert "Of the CEX venues' figures none is checked against the record" in take

@@ -304,16 +304,16 @@ def _legs_words(v: ContagionView) -> str:
 
 
 def _cex_words(v: ContagionView) -> str:
-    """What the section checks of the CEX venues, in the card's words.
+    """What the section checks of the CEX venues, in the card's words (as short as before).
 
     Bybit's price fall against its recorded low, where that ratio is finite; never the
     venues' liquidated amounts (the bundled Hyperliquid and CoinGlass series end before
-    2025-10-10: the validation rows' record is None).
+    2025-10-10: the validation rows' record is None). The card read "CEX liquidations
+    cannot be checked" beside Bybit's checked fall, as if no CEX figure were checked.
     """
-    amounts = "their liquidated amounts have no record in the bundled data"
     if record_check(v.bybit().get("ratio")):
-        return f"the CEX venues are checked on Bybit's price fall only: {amounts}"
-    return f"no CEX venue is checked: {amounts}"
+        return "CEX liquidations cannot be checked, only Bybit's price fall"
+    return "CEX liquidations cannot be checked with the bundled data"
 
 
 def _bybit_and(row: dict[str, Any]) -> str:
