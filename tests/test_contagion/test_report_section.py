@@ -33,6 +33,10 @@ def test_section_summary(tmp_path: Path) -> None:
     # the BTC/ETH beta comes from the 30 days of hourly moves before the crash (OLS, 0.45),
     # not from the crash hour it is compared against (0.92 there)
     assert 0.3 < c["btc_eth_beta"] < 0.7
+    # the Aave parameters the section reads are among the front's sources, with their hash
+    aave = [r for r in s["front"]["sources"] if r["series"] == "Aave v3 reserve parameters"]
+    assert len(aave) == 1 and len(aave[0]["sha256"]) == 64
+    assert not any(r["series"] == "USDe 1m bars" for r in s["front"]["sources"])  # not run
     html = (tmp_path / "report.html").read_text()
     assert len(html) > 10_000
     # legends name the venues as the tables do

@@ -76,7 +76,7 @@ def test_the_section_says_when_the_book_truly_runs_out() -> None:
     some = _view([False, True], True, {"p50": False, "p95": False, "p99": True})
     text = _whole_book_takeaway(some)  # type: ignore[arg-type]
     assert text.startswith(
-        "The book truly runs out in: shock -30%, replay 2025-10-10, Monte Carlo p99"
+        "The book truly runs out in: shock −30 %, replay 2025-10-10, Monte Carlo p99"
     )
     t = _shock_table(some)  # type: ignore[arg-type]
     liq = t["market liquidations, 24 h (80 %)"].tolist()

@@ -516,7 +516,7 @@ def _eth_only(ctx: ReportContext, sections: list[Section]) -> list[str]:
 def _front(
     ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
 ) -> Front:
-    from liqcascade.report._data import read_sources, series
+    from liqcascade.report._data import file_sources, read_sources, series
     from liqcascade.report._units import front_line
 
     as_of = ctx.last_oi_bar
@@ -550,7 +550,7 @@ def _front(
         skipped=skipped,
         skipped_why=[_why_skipped(sid) for sid in skipped],
         eth_only=_eth_only(ctx, sections),
-        sources=src,
+        sources=src + file_sources(s.id for s in sections),
         sources_text=_sources_text(src),
         caveats=_caveats(ctx, sections),
         units=front_line(shares) if shares else "",

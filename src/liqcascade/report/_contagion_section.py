@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._prices import NA, fmt_or_na, is_finite
 from liqcascade.report._format import dec, interval, num, pct, usd, usd_alike, usd_m
 from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
@@ -73,13 +74,33 @@ class ContagionView:
         xs = [x.contagion_share for x in self.runs.values()]
         return min(xs), max(xs)
 
-    def closest_to_aave(self) -> tuple[float, Any]:
-        """The sweep's run whose DeFi leg is closest to the record (log ratio)."""
-        rec = float(self.aave["recorded"])
+    def closest_to_aave(self) -> tuple[float, Any] | None:
+        """The sweep's run whose DeFi leg is closest to the record (log ratio).
+
+        None without a record to be close to (no recorded Aave liquidations, or a
+        figure that is not finite) or without a run whose DeFi leg is finite.
+        """
+        rec: Any = self.aave.get("recorded")
+        if not is_finite(rec) or float(rec) <= 0:
+            return None
+        runs = [kv for kv in self.runs.items() if is_finite(kv[1].defi_liquidated_usd)]
+        if not runs:
+            return None
         return min(
-            self.runs.items(),
-            key=lambda kv: abs(math.log(max(kv[1].defi_liquidated_usd, 1.0) / rec)),
+            runs, key=lambda kv: abs(math.log(max(kv[1].defi_liquidated_usd, 1.0) / float(rec)))
         )
+
+    def per_record(self, liquidated_usd: Any) -> float | None:
+        """``liquidated_usd`` over the recorded Aave liquidations; None without a ratio.
+
+        The record may be zero (no Aave liquidation those days) or not finite, and the
+        model's figure not finite: then there is no ratio (None, ``null`` in
+        summary.json, "n/a" in the text), never a ZeroDivisionError, NaN or inf.
+        """
+        rec: Any = self.aave.get("recorded")
+        if not (is_finite(rec) and is_finite(liquidated_usd)) or float(rec) == 0:
+            return None
+        return float(liquidated_usd) / float(rec)
 
 
 def _setup_at(ctx: ReportContext) -> Any:
@@ -282,6 +303,19 @@ def _legs_words(v: ContagionView) -> str:
     return out
 
 
+def _cex_words(v: ContagionView) -> str:
+    """What the section checks of the CEX venues, in the card's words (as short as before).
+
+    Bybit's price fall against its recorded low, where that ratio is finite; never the
+    venues' liquidated amounts (the bundled Hyperliquid and CoinGlass series end before
+    2025-10-10: the validation rows' record is None). The card read "CEX liquidations
+    cannot be checked" beside Bybit's checked fall, as if no CEX figure were checked.
+    """
+    if record_check(v.bybit().get("ratio")):
+        return "CEX liquidations cannot be checked, only Bybit's price fall"
+    return "CEX liquidations cannot be checked with the bundled data"
+
+
 def _bybit_and(row: dict[str, Any]) -> str:
     """``" and Bybit's fall 0.73"`` for the front row; ``""`` without a finite ratio."""
     r: Any = row.get("ratio")
@@ -298,10 +332,7 @@ def _headline(v: ContagionView) -> Headline:
         value=float(r.contagion_share),
         text=pct(r.contagion_share, 0),
         interval=f"no interval (model only); {_sweep_short(v)}",
-        evidence=(
-            f"Model only for the share; {_legs_words(v)}; CEX liquidations cannot be checked "
-            "with the bundled data"
-        ),
+        evidence=f"Model only for the share; {_legs_words(v)}; {_cex_words(v)}",
         unit="fraction",
         check=mark,
         check_label=LEG_MARKS.get(mark, ""),
@@ -341,7 +372,6 @@ def _market_take(v: ContagionView) -> list[str]:
     m, r = v.market_wide, v.replay
     if m is None or not m.static_upper_bound:
         return []
-    rec = float(v.aave["recorded"])
     bounds = (m.static_bound() or {}).get("cex_liquidated_usd", True)
     static = usd(m.static_upper_bound["cex_liquidated_usd"])
     static = f"static bound {static}" if bounds else f"static books {static}, not a bound here"
@@ -350,9 +380,10 @@ def _market_take(v: ContagionView) -> list[str]:
         f"index with it — the same hour liquidates {usd(m.cex_liquidated_usd)} on the CEX "
         f"venues ({static}) against "
         f"{usd(r.cex_liquidated_usd)} when the fall hits Binance alone, and "
-        f"{usd(m.defi_liquidated_usd)} on Aave (ratio {m.defi_liquidated_usd / rec:.2f} to "
-        "the record): how much a fall liquidates hangs first on whether it hits one venue or "
-        f"all of them. The record's hour hit all of them (Bybit's low "
+        f"{usd(m.defi_liquidated_usd)} on Aave (ratio "
+        f"{fmt_or_na(v.per_record(m.defi_liquidated_usd), '.2f')} to the record): how much a "
+        "fall liquidates hangs first on whether it hits one venue or all of them. The record's "
+        "hour hit all of them (Bybit's low "
         f"{pct(v.bybit().get('recorded'))}); the scope is the scenario's choice, not a "
         "fitted parameter."
     ]
@@ -435,11 +466,41 @@ def _claim(v: ContagionView) -> Claim:
     )
 
 
+def _aave_take(v: ContagionView) -> str:
+    """The takeaway on the Aave leg against the record, and on what is not checked.
+
+    Without a record to compare (none recorded, or not finite) the sweep has no closest
+    run: the words say so instead of dividing by it (:meth:`ContagionView.closest_to_aave`).
+    """
+    r, a = v.replay, v.aave
+    best = v.closest_to_aave()
+    aave_model, aave_recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
+    if best is None:
+        nearest = f"the sweep has no run nearest the record ({NA}: no recorded figure to compare)."
+    elif best[0] == v.replay_shock:
+        nearest = (
+            f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "
+            "nearer: the DeFi leg falls short even with Binance at its recorded low."
+        )
+    else:
+        nearest = (
+            f"it comes closest to the record at a {pct(best[0])} first leg, where "
+            f"Binance's lowest price is {pct(v.low_move(best[0], 'binance'))}: the model "
+            "does not match the price fall and the DeFi leg at once."
+        )
+    checked = "only Bybit's price fall is" if record_check(v.bybit().get("ratio")) else "none is"
+    return (
+        f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {aave_model} "
+        f"against {aave_recorded} recorded{_ratio_words(a['ratio'], 'ratio')}; {nearest}"
+        f" Of the CEX venues' figures {checked} checked against the record: their liquidated "
+        f"amounts cannot be (the bundled Hyperliquid series ends "
+        f"{v.recorded['hyperliquid_data_end']}, CoinGlass's {v.recorded['coinglass_data_end']})."
+    )
+
+
 def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
-    r, a = v.replay, v.aave
-    best_shock, _ = v.closest_to_aave()
-    aave_model, aave_recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
+    r = v.replay
     rounds = "round" if r.rounds_to_spread == 1 else "rounds"
     take = [
         f"The recorded Binance fall of the 21:00 UTC hour ({pct(v.replay_shock)}) spreads to the "
@@ -447,18 +508,7 @@ def prose(v: ContagionView) -> Prose:
         f"{pct(r.contagion_share, 0)} of modelled liquidations happen outside the shocked venue "
         f"(model only; {_sensitivity_text(v)}).",
         _lows_take(v),
-        f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {aave_model} "
-        f"against {aave_recorded} recorded{_ratio_words(a['ratio'], 'ratio')}; "
-        + (
-            f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "
-            "nearer: the DeFi leg falls short even with Binance at its recorded low."
-            if best_shock == v.replay_shock
-            else f"it comes closest to the record at a {pct(best_shock)} first leg, where "
-            f"Binance's lowest price is {pct(v.low_move(best_shock, 'binance'))}: the model "
-            "does not match the price fall and the DeFi leg at once."
-        )
-        + " CEX liquidations cannot be checked (the bundled Hyperliquid series ends "
-        f"{v.recorded['hyperliquid_data_end']}, CoinGlass's {v.recorded['coinglass_data_end']}).",
+        _aave_take(v),
     ]
     take += _clock_take(r) + _market_take(v)
     notes = v.setup.notes.get("aave-v3-wbtc", {})
@@ -487,7 +537,7 @@ def prose(v: ContagionView) -> Prose:
 def summary(v: ContagionView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     r, a = v.replay, v.aave
-    best_shock, best = v.closest_to_aave()
+    best = v.closest_to_aave()
     notes = v.setup.notes.get("aave-v3-wbtc", {})
     return {
         "replay_shock": v.replay_shock,
@@ -511,8 +561,8 @@ def summary(v: ContagionView) -> dict[str, Any]:
         "aave_accounts": notes.get("n_accounts"),
         "btc_eth_beta": notes.get("beta"),
         "sweep": _sweep(v).to_dict(orient="records"),
-        "aave_best_shock": best_shock,
-        "aave_best_ratio": best.defi_liquidated_usd / float(a["recorded"]),
+        "aave_best_shock": None if best is None else best[0],
+        "aave_best_ratio": None if best is None else v.per_record(best[1].defi_liquidated_usd),
         "hyperliquid_covered": v.recorded["hyperliquid_liquidated_usd"] is not None,
         "market_wide": _market_summary(v),
     }  # fmt: skip
@@ -528,7 +578,7 @@ def _market_summary(v: ContagionView) -> dict[str, Any] | None:
         "cex_liquidated_usd": m.cex_liquidated_usd,
         "cex_static_bound_usd": (m.static_upper_bound or {}).get("cex_liquidated_usd"),
         "defi_liquidated_usd": m.defi_liquidated_usd,
-        "aave_ratio": m.defi_liquidated_usd / float(v.aave["recorded"]),
+        "aave_ratio": v.per_record(m.defi_liquidated_usd),
         "venue_final_moves": {n: x.move for n, x in m.venues.items()},
     }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ import pandas as pd
 __all__ = [
     "OPTIONAL",
     "REQUIRED",
+    "SECTION_FILES",
     "calibration_sources",
+    "file_sources",
     "frame_digest",
     "missing",
     "read_sources",
@@ -46,6 +49,16 @@ OPTIONAL: tuple[str, ...] = ("funding 4h", "taker 4h", "book totals", "long/shor
 """The further series the estimated market reads where the asset has them (the market
 layer's :func:`liqcascade.market.load_market_inputs`): funding, taker volume, the futures
 order-book totals (required by the market) and the long/short account ratios."""
+
+
+SECTION_FILES: tuple[tuple[str, str, str, str], ...] = (
+    ("contagion", "multi", "Aave v3 reserve parameters", "aave_v3_reserve_params"),
+    ("validation", "multi", "Hyperliquid positions", "hyperliquid_positions_2026_02"),
+    ("collateral", "USDE", "USDe 1m bars", "usde_1m"),
+)
+"""The bundled files a section reads directly, beside the per-asset series: (section id,
+asset as :func:`liqcascade.datasets.provenance` names it, what the file holds, bundled
+name). :func:`file_sources` lists those of the sections that ran."""
 
 
 def store_path() -> Path | None:
@@ -227,6 +240,46 @@ def read_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
         for r, (_, df) in zip(sources([a]), _frames(a), strict=True)
     ]
     return rows + calibration_sources(assets)
+
+
+def _bundled_file(name: str) -> str:
+    """The file name of bundled dataset ``name`` (the Aave parameters are a JSON file)."""
+    from liqcascade.data.bundled import AAVE_RESERVE_PARAMS_FILE, DATASETS
+
+    return AAVE_RESERVE_PARAMS_FILE if name == "aave_v3_reserve_params" else DATASETS[name].file
+
+
+def file_sources(section_ids: Iterable[str]) -> list[dict[str, str]]:
+    """The bundled files the sections ``section_ids`` read directly, with their SHA-256.
+
+    One row per file of :data:`SECTION_FILES` whose section ran (``validation-btc`` is
+    the validation section): asset, series (what the file holds), source
+    (``bundled (FILE)``) and ``sha256`` of the file's bytes, as :func:`read_sources`'
+    rows. The bundle's files are part of the data fingerprint already: these rows add
+    nothing to it.
+
+    Parameters
+    ----------
+    section_ids : iterable of str
+        Ids of the sections that ran (``"contagion"``, ``"validation-btc"``).
+
+    Returns
+    -------
+    list of dict
+        Keys ``asset``, ``series``, ``source``, ``sha256``; in :data:`SECTION_FILES`' order.
+    """
+    from importlib.resources import files
+
+    ran = {str(s).split("-")[0] for s in section_ids}
+    root = files("liqcascade.data.bundled") / "_files"
+    out = []
+    for sid, asset, what, name in SECTION_FILES:
+        if sid not in ran:
+            continue
+        f = _bundled_file(name)
+        digest = hashlib.sha256((root / f).read_bytes()).hexdigest()
+        out.append({"asset": asset, "series": what, "source": f"bundled ({f})", "sha256": digest})
+    return out
 
 
 def _short(source: str) -> str:

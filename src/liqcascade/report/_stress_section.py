@@ -17,9 +17,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
-from liqcascade._prices import shock_name
+from liqcascade._prices import percent_label, shock_name
 from liqcascade._significance import verdict as significance_verdict
 from liqcascade.report._format import (
+    MINUS,
     dec,
     interval,
     join_words,
@@ -320,7 +321,7 @@ def figures(v: StressView) -> list[go.Figure]:
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
         # "VaR 95 %": the page writes a percentage with its space (the library's "95%")
         ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k,
-                   text=str(ann.text).replace("%", " %").replace("  %", " %"))  # fmt: skip
+                   text=percent_label(str(ann.text)))  # fmt: skip
     for tr in fig.data:
         if tr.name == "liquidations" and tr.x is not None:
             tr.x = np.asarray(tr.x, dtype=float) / 1e6
@@ -964,9 +965,21 @@ def _static_beyond(v: StressView, shock: float) -> float:
     return float(_shock_row(v, shock)["static_price_after"]) / v.price - (1.0 + shock)
 
 
+def _flag_label(key: str) -> str:
+    """A whole-book flag's key as the page writes it: ``shock -10%`` → ``shock −10 %``.
+
+    summary.json keeps the keys as :meth:`StressView.whole_book` writes them; the text
+    spaces the percent (:func:`~liqcascade._prices.percent_label`) and writes the minus
+    sign of the page. Replays (``replay 2022-06-13``) keep their dates' hyphens.
+    """
+    if not key.startswith("shock "):
+        return key
+    return "shock " + percent_label(key.removeprefix("shock ")).replace("-", MINUS)
+
+
 def _whole_book_takeaway(v: StressView) -> str:
     flags = v.whole_book()
-    hit = [k for k, f in flags.items() if f]
+    hit = [_flag_label(k) for k, f in flags.items() if f]
     long_usd, short_usd = v.market.side_notional()
     book = f"central book: longs {usd(long_usd)}, shorts {usd(short_usd)}"
     if hit:

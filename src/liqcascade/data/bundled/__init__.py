@@ -40,6 +40,7 @@ from liqcascade.data.bundled._registry import (
 from liqcascade.errors import InputError
 
 __all__ = [
+    "AAVE_RESERVE_PARAMS_FILE",
     "COINGLASS_SOURCE",
     "DATASETS",
     "Dataset",
