@@ -354,9 +354,9 @@ def test_run_estimation_checks_open_interest_as_estimate_book_does() -> None:
         (oi.assign(oi_usd=-oi["oi_usd"]), r"^oi: 'oi_usd' is negative at "),
     ]  # fmt: skip
     for bad, msg in cases:
-        for call in (lambda: run_estimation(bad, px, p), lambda: prepare_inputs(bad, px, p)):
+        for call in (run_estimation, prepare_inputs):
             with pytest.raises(InputError, match=msg) as err:
-                call()
+                call(bad, px, p)
             assert err.value.param == "oi"
         with pytest.raises(InputError, match=msg):  # estimate_book's words, checked once
             estimate_book(params=p, oi=bad, prices=px)
