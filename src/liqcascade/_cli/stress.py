@@ -434,22 +434,20 @@ def _render_backtest(result: dict[str, Any]) -> None:
         f"({model} FHS, {count_text(result['paths'], 'path', grouped=True)} per multi-day "
         f"forecast, seed {result['seed']}; month-end refits {result['first_fit'][:10]} to "
         f"{result['last_day'][:10]}): {scope}, {result['market_close'][:16].replace('T', ' ')} UTC",
-        soft_wrap=True,
-    )
+    )  # wrapped at the terminal's width, as the table and its legend
     t = Table(title="each horizon and level: the model against its best baseline")
     for c in ("horizon", "level", "windows", "exceeded", "Kupiec p", "coverage",
-              "pinball bp: model / best", "vs best (90 %, bp)"):  # fmt: skip
+              "pinball bp", "vs best (90 %, bp)"):  # fmt: skip
         t.add_column(c, justify="left" if c == "coverage" else "right")
     for r in result["verdicts"]:
         t.add_row(*_backtest_cells(r))
     out.print(t)
-    out.print(BACKTEST_LEGEND, soft_wrap=True, markup=False)
+    out.print(BACKTEST_LEGEND, markup=False)
     whole = result.get("whole")
     if whole:
         out.print(
             f"the whole back-test (to {whole['last_day'][:10]}) reads data after the market "
             "date and was not knowable then: its scores are the JSON's 'whole'",
-            soft_wrap=True,
             markup=False,
         )
 
@@ -457,10 +455,11 @@ def _render_backtest(result: dict[str, Any]) -> None:
 #: What the back-test table's words mean, printed under it.
 BACKTEST_LEGEND = (
     "exceeded: the windows whose loss passed the VaR (nominal rate 1 - level); coverage: "
-    "Kupiec's test at 5 % (not testable: under one exceedance expected); pinball loss, "
-    "lower is better, against the baseline with the lowest (HS: historical simulation, "
-    "expanding; HS 1y: the last year; EWMA: normal RiskMetrics); verdict: the 90 % "
-    "interval of the difference (model - baseline) below 0 beats, above 0 loses, else ties"
+    "Kupiec's test at 5 % (not testable: under one exceedance expected); pinball bp: the "
+    "model's pinball loss (lower is better) / the lowest baseline's (HS: historical "
+    "simulation, expanding; HS 1y: the last year; EWMA: normal RiskMetrics); vs best: the "
+    "90 % interval of the difference (model - baseline) below 0 beats, above 0 loses, "
+    "else ties"
 )
 
 #: The baselines' short names in the table (the legend says what they are).
