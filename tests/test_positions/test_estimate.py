@@ -340,6 +340,33 @@ def test_estimate_book_refuses_open_interest_off_the_four_hour_boundaries(hours:
                 ref.size)  # fmt: skip
 
 
+def test_run_estimation_checks_open_interest_as_estimate_book_does() -> None:
+    """``run_estimation`` (and ``prepare_inputs``) ran hourly or off-boundary open interest
+    silently on a wrong bar (session 26): the one check, with estimate_book's messages."""
+    oi, px = default_inputs()
+    p = EstimationParams()
+    hourly = oi.set_axis(pd.date_range(oi.index[0], periods=len(oi), freq="1h"))
+    shifted = oi.set_axis(oi.index + pd.Timedelta(hours=1))
+    cases = [
+        (hourly, r"^oi: the estimate walks 4-hour bars; got 1h "),
+        (shifted, rf"^oi: the estimate walks the 4-hour bars of the UTC day .*the bar at "
+                  rf"{shifted.index[0]:%Y-%m-%d %H:%M} UTC is off them"),
+        (oi.assign(oi_usd=-oi["oi_usd"]), r"^oi: 'oi_usd' is negative at "),
+    ]  # fmt: skip
+    for bad, msg in cases:
+        for call in (run_estimation, prepare_inputs):
+            with pytest.raises(InputError, match=msg) as err:
+                call(bad, px, p)
+            assert err.value.param == "oi"
+        with pytest.raises(InputError, match=msg):  # estimate_book's words, checked once
+            estimate_book(params=p, oi=bad, prices=px)
+    # a NaN bar was dropped silently by run_estimation's join: refused as estimate_book does
+    nan = oi.copy()
+    nan.iloc[7, nan.columns.get_loc("oi_usd")] = np.nan
+    with pytest.raises(InputError, match=rf"is missing \(NaN\) at {oi.index[7]:%Y-%m-%d %H:%M}"):
+        run_estimation(nan, px, p)
+
+
 @pytest.mark.parametrize(("interval", "shift"), [("4h", "1h"), ("4h", "30min"), ("1h", "30min")])
 def test_estimate_book_refuses_prices_off_their_boundaries(interval: str, shift: str) -> None:
     """Price bars are checked as open interest is (session 25): 4-hourly at 01:00 said only

@@ -240,12 +240,13 @@ def _parse_shocks(text: str) -> list[float]:
 
 
 _Portfolio = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--portfolio",
         help="Portfolio file (CSV/Parquet): symbol, side, size, entry_price, margin or "
         "leverage [, stop_price]; or 'sample': the report's sample portfolio at the market "
-        "date (ETH+BTC for ETH and BTC; its dollar notionals in the asset otherwise).",
+        "date (ETH+BTC for ETH and BTC; its dollar notionals in the asset otherwise). "
+        "Required, except with --scenario backtest (a unit long in --asset).",
     ),
 ]
 _Asset = Annotated[
@@ -256,7 +257,14 @@ _Asset = Annotated[
         "the store (each its own book, depth, liquidity calibration and return model).",
     ),
 ]
-_Scenario = Annotated[str, typer.Option("--scenario", help="shock | replay | montecarlo.")]
+_Scenario = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        help="shock | replay | montecarlo | backtest (the report's VaR back-test of the stress "
+        "model: a unit long in --asset, no portfolio; --paths, --seed, --model, --dist apply).",
+    ),
+]
 _Shocks = Annotated[
     str | None,
     typer.Option(
@@ -272,7 +280,14 @@ _Window = Annotated[
         "2025-10-10 (the default) or START/END.",
     ),
 ]
-_Paths = Annotated[int | None, typer.Option("--paths", help="Monte Carlo paths (default 10000).")]
+_Paths = Annotated[
+    int | None,
+    typer.Option(
+        "--paths",
+        help="Monte Carlo paths (default 10000; backtest: per multi-day forecast, default "
+        "2000, the report's).",
+    ),
+]
 _Horizon = Annotated[
     int | None,
     typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps; default 30)."),
@@ -285,12 +300,16 @@ _Method = Annotated[
     ),
 ]  # fmt: skip
 _Model = Annotated[
-    str | None, typer.Option("--model", help="Monte Carlo: gjr (the default) | egarch | garch.")
+    str | None,
+    typer.Option("--model", help="Monte Carlo, backtest: gjr (the default) | egarch | garch."),
 ]
 _Dist = Annotated[
-    str | None, typer.Option("--dist", help="Monte Carlo: t (the default) | normal | skewt.")
+    str | None,
+    typer.Option("--dist", help="Monte Carlo, backtest: t (the default) | normal | skewt."),
 ]
-_Seed = Annotated[int | None, typer.Option("--seed", help="Monte Carlo random seed (default 0).")]
+_Seed = Annotated[
+    int | None, typer.Option("--seed", help="Monte Carlo, backtest: random seed (default 0).")
+]
 _NoCascade = Annotated[
     bool,
     typer.Option(
@@ -319,7 +338,7 @@ _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout."
 
 
 def stress_cmd(
-    portfolio: _Portfolio,
+    portfolio: _Portfolio = None,
     asset: _Asset = "ETH",
     scenario: _Scenario = "montecarlo",
     shocks: _Shocks = None,
@@ -344,11 +363,17 @@ def stress_cmd(
     cascades (none is added to the paths; the book's liquidations are counted).
 
     The report's VaR card: --portfolio sample --paths 20000 --seed 20251010 (--asset,
-    --as-of as the report's).
+    --as-of as the report's). --scenario backtest: the report's VaR back-test of the
+    stress model (a unit long, out of sample: exceedances, Kupiec p, pinball loss against
+    the best baseline per horizon and level), scored at the market date as the report's.
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """
     from liqcascade.stress import MONTE_CARLO_DEFAULTS, run_stress_request
+
+    if scenario == "backtest":  # a unit long: no portfolio, no Monte Carlo of one
+        _backtest_cmd(dict(locals()))
+        return
 
     grid = _parse_shocks(shocks) if shocks is not None else None
     n = MONTE_CARLO_DEFAULTS["paths"] if paths is None else paths
@@ -363,6 +388,100 @@ def stress_cmd(
     out = run.to_dict()
     _check_prior(out)
     _book_units.emit(out, as_json, _render, feed=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+#: The options ``--scenario backtest`` would ignore, and the scenarios they apply with.
+_NOT_BACKTEST: dict[str, str] = {
+    "portfolio": "shock, replay or montecarlo (the back-test is of a unit long in --asset)",
+    "shocks": "shock", "window": "replay", "no_cascade": "shock or replay",
+    "horizon_days": "montecarlo", "method": "montecarlo", "backend": "montecarlo",
+    "scheduler": "montecarlo",
+}  # fmt: skip
+
+
+def _backtest_cmd(opts: dict[str, Any]) -> None:
+    """``stress --scenario backtest``: refuse what it would ignore, one call, print."""
+    from liqcascade.stress import run_var_backtest_request
+
+    for name, where in _NOT_BACKTEST.items():
+        if opts[name] not in (None, False):
+            flag = "--" + name.replace("_", "-")
+            _common.fail(f"{flag} applies only with --scenario {where}: it would be ignored here")
+    with _common.progress("VaR back-test (monthly refits)", total=None):
+        run = run_var_backtest_request(
+            opts["asset"], as_of=opts["as_of"], paths=opts["paths"], seed=opts["seed"],
+            model=opts["model"], dist=opts["dist"],
+        )  # fmt: skip
+    _common.emit(run.to_dict(), opts["as_json"], _render_backtest)
+
+
+def _render_backtest(result: dict[str, Any]) -> None:
+    """The back-test's head line, one row per horizon and level, the whole one beside."""
+    from rich.table import Table
+
+    out, esc = _common.stdout, _common.esc
+    model = "GJR-t" if result["model"] == "gjr-t" else esc(result["model"])
+    scope = (
+        "the whole back-test: it reads data after the market date, too few windows had "
+        "closed by then"
+        if result["reads_after_market_date"]
+        else "the windows closed by the market close"
+        if result["scope"] != "whole back-test"
+        else "every window (all closed by the market close)"
+    )
+    out.print(
+        f"[bold]stress[/] {esc(result['asset'])} VaR back-test of a unit long, out of sample "
+        f"({model} FHS, {count_text(result['paths'], 'path', grouped=True)} per multi-day "
+        f"forecast, seed {result['seed']}; month-end refits {result['first_fit'][:10]} to "
+        f"{result['last_day'][:10]}): {scope}, {result['market_close'][:16].replace('T', ' ')} UTC",
+    )  # wrapped at the terminal's width, as the table and its legend
+    t = Table(title="each horizon and level: the model against its best baseline")
+    for c in ("horizon", "level", "windows", "exceeded", "Kupiec p", "coverage",
+              "pinball bp", "vs best (90 %, bp)"):  # fmt: skip
+        t.add_column(c, justify="left" if c == "coverage" else "right")
+    for r in result["verdicts"]:
+        t.add_row(*_backtest_cells(r))
+    out.print(t)
+    out.print(BACKTEST_LEGEND, markup=False)
+    whole = result.get("whole")
+    if whole:
+        out.print(
+            f"the whole back-test (to {whole['last_day'][:10]}) reads data after the market "
+            "date and was not knowable then: its scores are the JSON's 'whole'",
+            markup=False,
+        )
+
+
+#: What the back-test table's words mean, printed under it.
+BACKTEST_LEGEND = (
+    "exceeded: the windows whose loss passed the VaR (nominal rate 1 - level); coverage: "
+    "Kupiec's test at 5 % (not testable: under one exceedance expected); pinball bp: the "
+    "model's pinball loss (lower is better) / the lowest baseline's (HS: historical "
+    "simulation, expanding; HS 1y: the last year; EWMA: normal RiskMetrics); vs best: the "
+    "90 % interval of the difference (model - baseline) below 0 beats, above 0 loses, "
+    "else ties"
+)
+
+#: The baselines' short names in the table (the legend says what they are).
+_SHORT = {"hs": "HS", "hs_1y": "HS 1y", "ewma": "EWMA"}
+
+
+def _backtest_cells(r: dict[str, Any]) -> list[str]:
+    """One horizon and level of the back-test, as table cells (n/a where no window)."""
+    from liqcascade._pvalue import pvalue_text
+
+    rate = "n/a" if r["rate"] is None else percent_text(r["rate"], 2)
+    pin = "n/a"
+    verdict = r["pinball_verdict"] or "n/a"
+    if r["pinball"] is not None:
+        best = _SHORT.get(r["best_baseline"], r["best_baseline"])
+        pin = f"{1e4 * r['pinball']:.2f} / {1e4 * r['best_baseline_pinball']:.2f} {best}"
+        lo, hi = r["pinball_difference_interval"]
+        verdict = f"{verdict} ({1e4 * lo:+.1f} … {1e4 * hi:+.1f})"
+    return [
+        f"{r['horizon_days']} d", percent_text(r["level"], 0), f"{r['windows']:,}",
+        f"{r['exceedances']} ({rate})", pvalue_text(r["kupiec_p"]), r["coverage"], pin, verdict,
+    ]  # fmt: skip
 
 
 #: What of ``stress``'s output is on the feed's scale: the market's, never the portfolio's.

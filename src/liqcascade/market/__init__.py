@@ -40,6 +40,7 @@ from liqcascade.market._state import (
     MarketSpec,
     MarketState,
     estimated_market,
+    market_close_time,
     market_from_inputs,
     quiet_caveats,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "estimated_market",
     "load_market_inputs",
     "market_books",
+    "market_close_time",
     "market_from_inputs",
     "market_heatmap",
     "market_params",

@@ -686,6 +686,44 @@ def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
     )
 
 
+def market_close_time(asset: str = "ETH", as_of: Any = None, *, store: Any = None) -> pd.Timestamp:
+    """The close of the estimated market of ``asset`` at ``as_of``, without estimating it.
+
+    :attr:`MarketState.close_time` of ``estimated_market(MarketSpec(asset, as_of))``:
+    the close of the last 4-hour open-interest bar by ``as_of`` (one date rule,
+    :func:`liqcascade._time.resolve_as_of`), read from the open interest alone (what
+    was knowable at that market's date, for a back-test scored there).
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Base asset (bundled or in the store).
+    as_of : datetime-like, optional
+        UTC; a bare date is the close of that day's last bar; default the last bar of
+        the open interest.
+    store : str, Path, bool, optional
+        As in :func:`load_market_inputs`.
+
+    Returns
+    -------
+    pandas.Timestamp
+        UTC.
+
+    Raises
+    ------
+    InputError
+        No open interest of ``asset`` (``param="asset"``, :func:`load_market_inputs`'s
+        message), or ``as_of`` outside it (``param="as_of"``).
+    """
+    from liqcascade.market._inputs import _series
+
+    a = str(asset).upper()
+    oi = _series("open_interest", a, "4h", store)
+    if oi is None:  # load_market_inputs says what is missing and how to add it
+        oi = load_market_inputs(a, store=store).open_interest
+    return _resolve(MarketSpec(asset=a, as_of=as_of), oi) + _BAR
+
+
 def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
     """The estimated market of ``spec`` (or of ``MarketSpec(**kw)``).
 

@@ -542,7 +542,8 @@ def prepare_inputs(
     Parameters
     ----------
     oi : DataFrame
-        ``oi_usd`` (USD, bar close), indexed by bar open time (UTC).
+        ``oi_usd`` (USD, bar close), 4-hour bars indexed by bar open time (UTC, on the
+        day's 4-hour boundaries 00:00, 04:00, … 20:00); duplicated bars keep the last.
     ohlc : DataFrame
         ``high``, ``low``, ``close`` (USD) at the same interval; may extend before
         ``oi`` (the warm-up reads the bars before the first open interest).
@@ -553,15 +554,21 @@ def prepare_inputs(
     -------
     (DataFrame, int)
         Columns ``oi_base, low, high, close, entry``; the number of warm-up rows first.
+
+    Raises
+    ------
+    InputError
+        ``oi`` without rows or ``oi_usd``, not numeric, missing (NaN) or negative, not
+        4-hourly or off the 4-hour boundaries of the UTC day (``param="oi"``, the
+        messages of :func:`estimate_book`); a price column missing.
     """
-    if "oi_usd" not in oi.columns:
-        raise InputError("open interest needs an 'oi_usd' column (USD)")
+    # the one check of the open interest on every path (estimate_book, run_estimation,
+    # the calibration's inputs, prepared once per window): 4-hourly, on the UTC day's
+    # 4-hour boundaries, numbers, none missing or negative
+    oi = _checked_oi(oi[~oi.index.duplicated(keep="last")].sort_index())
     for col in ("high", "low", "close"):
         if col not in ohlc.columns:
             raise InputError(f"prices need a {col!r} column (USD)")
-    oi = oi[~oi.index.duplicated(keep="last")].sort_index()
-    if oi.empty:
-        raise InputError("no open interest")
     lo = oi.index[0] - pd.Timedelta(days=params.seed_days + 2)
     ohlc = ohlc[(ohlc.index >= lo) & (ohlc.index <= oi.index[-1])]
     ohlc = ohlc[~ohlc.index.duplicated(keep="last")].sort_index()
@@ -603,7 +610,9 @@ def run_estimation(
     Parameters
     ----------
     oi : DataFrame
-        Aggregated open interest, ``oi_usd`` (USD at bar close), indexed by bar open (UTC).
+        Aggregated open interest, ``oi_usd`` (USD at bar close), 4-hour bars indexed by
+        bar open (UTC, on the day's 4-hour boundaries); checked as
+        :func:`estimate_book` checks it (:func:`prepare_inputs`).
     ohlc : DataFrame
         Prices at the same interval (``high``, ``low``, ``close``, USD); bars before
         the first open interest feed the warm-up.
@@ -619,6 +628,12 @@ def run_estimation(
     -------
     EstimationRun
         Predictions for the bars with open interest (warm-up bars excluded).
+
+    Raises
+    ------
+    InputError
+        ``oi`` not 4-hourly, off the 4-hour boundaries of the UTC day, or with missing,
+        negative or non-numeric ``oi_usd`` (``param="oi"``; :func:`prepare_inputs`).
     """
     params = params or EstimationParams()
     df, n_seed = prepare_inputs(oi, ohlc, params)
@@ -924,7 +939,6 @@ def estimate_book(
     if as_of is not None and len(oi):
         label = resolve_as_of(as_of, pd.DatetimeIndex(oi.index), _BAR, series="the open interest")
         oi = oi[oi.index <= label]
-    oi = _checked_oi(oi)
     return run_estimation(oi, _four_hour_prices(prices), params).book
 
 

@@ -49,7 +49,12 @@ from liqcascade.report._section import (
     check_mark,
 )
 from liqcascade.report._units import CARRY_LOWER_BOUND
-from liqcascade.stress import SAMPLE_POSITIONS
+from liqcascade.stress import (
+    METHOD_NAMES,
+    MIN_SCORE_WINDOWS,  # noqa: F401  (the card's rule; its docstrings name it here)
+    PINBALL_RESAMPLES,
+    SAMPLE_POSITIONS,
+)
 
 HORIZON_DAYS = 30
 SAMPLE = SAMPLE_POSITIONS
@@ -154,20 +159,13 @@ def _backtest_closes(asset: str) -> pd.Series:
     return series("ohlcv", asset, "1d")["close"]
 
 
-MIN_SCORE_WINDOWS = 10
-"""Fewest windows of the card's horizon closed by the market date that the card scores
-alone (the cascade section's rule for events, ``MIN_SCORE_EVENTS``): with fewer, it
-scores the whole back-test and says that it reads data after the market date."""
-
-
 def scored_at(whole: Any, ts: Any) -> tuple[Any, Any]:
     """The VaR back-test the card scores at the market time ``ts``, and the whole one beside it.
 
-    ``(whole, None)`` when the whole back-test reads nothing after ``ts``; else the
-    windows closed by ``ts`` (:meth:`VarBacktest.scored_by`) and the whole back-test,
-    which the section shows labelled as reading data after the market date; with fewer
-    than :data:`MIN_SCORE_WINDOWS` windows of the card's horizon closed by then,
-    ``(whole, whole)``: the card scores the whole back-test, labelled the same way.
+    :meth:`VarBacktest.knowable_at` at the card's horizon (:func:`_card_horizon`): the
+    whole back-test when it reads nothing after ``ts``; else the windows closed by ``ts``
+    beside the whole one; with fewer than :data:`MIN_SCORE_WINDOWS` of them, the whole
+    back-test, labelled as reading data after the market date.
 
     Parameters
     ----------
@@ -176,13 +174,7 @@ def scored_at(whole: Any, ts: Any) -> tuple[Any, Any]:
     ts : Timestamp
         The market's time (UTC; a bare date: the end of that day).
     """
-    if not whole.reads_after(ts):
-        return whole, None
-    sub = whole.scored_by(ts)
-    h = _card_horizon(sub)
-    fc = sub.forecasts
-    n = int(((fc["horizon"] == h) & (fc["method"] == "model")).sum())
-    return (whole, whole) if n < MIN_SCORE_WINDOWS else (sub, whole)
+    return whole.knowable_at(ts, _card_horizon(whole))  # type: ignore[no-any-return]
 
 
 def _card_horizon(bt: Any) -> int:
@@ -546,12 +538,7 @@ def _backtest_title(v: StressView) -> str:
     )
 
 
-_BASE_NAMES = {
-    "model": "GJR-t FHS (the stress model)",
-    "hs": "historical simulation (expanding)",
-    "hs_1y": "historical simulation (last year)",
-    "ewma": "normal EWMA (RiskMetrics)",
-}
+_BASE_NAMES = METHOD_NAMES  # the library's words, as the command line prints them
 _CARD_NAMES = {**_BASE_NAMES, "ewma": "normal EWMA"}
 """The baselines as the front card names them (the glossary says what EWMA is)."""
 
@@ -655,12 +642,6 @@ def _kupiec_words(rows: list[tuple[str, dict[str, Any]]]) -> str:
     fails = "; ".join(f"{join_words(ls)} ({side})" for side, ls in sides.items())
     out = f"it fails Kupiec's coverage test at {fails}"
     return out + (f" and passes it at {join_words(passes)}" if passes else "")
-
-
-PINBALL_RESAMPLES = 1000
-"""Bootstrap resamples of every pinball interval the report prints: a 90 % interval's
-tails hold 50 resamples each, enough for a verdict; the library's default (more) cost
-the report ~1.5 s of CPU per asset for the 8 intervals it quotes."""
 
 
 def pinball_interval(bt: Any, h: int, level: float, baseline: str) -> tuple[float, float, float]:
@@ -1095,8 +1076,10 @@ def prose(v: StressView) -> Prose:
             "and position probabilities do not depend on which book is stressed; the market "
             f"liquidations, shocks and replays are {v.asset}'s own. " + take[0]
         )
+    bt_paths = None if v.backtest is None else int(v.backtest.settings["paths"])
     method = _method(v.asset, _mu_fitted(v), v.market.as_of, own=v.own_portfolio,
-                     n_paths=len(v.mc.pnl), day_window=day_window_name(v.asset))  # fmt: skip
+                     n_paths=len(v.mc.pnl), day_window=day_window_name(v.asset),
+                     backtest_paths=bt_paths)  # fmt: skip
     return Prose(take, method, [claim], _headlines(v))
 
 
@@ -1140,6 +1123,27 @@ def _mu_fitted(v: StressView) -> float:
     return float(v.mc.mu_fitted[v.asset])
 
 
+def backtest_command(asset: str, as_of: Any = None, paths: int | None = None) -> str:
+    """The ``stress --scenario backtest`` command that prints the section's VaR back-test.
+
+    ``as_of``: the market's bar (its open time, UTC; None: the command's default, the
+    last bar); a bar that is the day's last (20:00) is named by its date (the command
+    reads a bare date as that bar), another by its close. ``paths``: the back-test's
+    paths per multi-day forecast, named when not the command's default (``--quick``'s
+    500).
+    """
+    from liqcascade.stress import BACKTEST_DEFAULTS
+
+    cmd = f"liqcascade stress --scenario backtest --asset {asset}"
+    if as_of is not None:
+        t = pd.Timestamp(as_of)
+        close = t + pd.Timedelta(hours=4)
+        cmd += f" --as-of {t:%Y-%m-%d}" if close.hour == 0 else f" --as-of {close:%Y-%m-%dT%H:%M}"
+    if paths is not None and paths != BACKTEST_DEFAULTS["paths"]:
+        cmd += f" --paths {paths}"
+    return cmd
+
+
 def _method(
     asset: str,
     mu_fitted: float = float("nan"),
@@ -1148,6 +1152,7 @@ def _method(
     own: bool = False,
     n_paths: int = 20000,
     day_window: str = OCTOBER_WINDOWS["day"].name,
+    backtest_paths: int | None = None,
 ) -> list[str]:
     other = "BTC" if asset == "ETH" else "ETH"
     legs = (
@@ -1203,7 +1208,8 @@ def _method(
         "(under one exceedance expected). The card, the table and the verdicts score only "
         "the windows whose last daily close had closed by the market's time (what was "
         "knowable then); the whole back-test, which reads the bundled closes after that "
-        "date, is given beside them, labelled as such.",
+        "date, is given beside them, labelled as such. The back-test's figures are "
+        f"reproduced by {backtest_command(asset, as_of, backtest_paths)}.",
         "Why GJR-t and not the AIC-best EGARCH-t of the volatility section: GJR-t was the "
         "stress engine's model before the back-test existed, and choosing the model by its "
         "back-test would tune it on the test window. AIC ranks one-day in-sample densities, "

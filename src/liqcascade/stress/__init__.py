@@ -50,6 +50,9 @@ from liqcascade.stress._scenarios import (
 from liqcascade.stress._var_backtest import (
     BASELINES,
     DRIFTS,
+    METHOD_NAMES,
+    MIN_SCORE_WINDOWS,
+    PINBALL_RESAMPLES,
     VarBacktest,
     christoffersen,
     kupiec,
@@ -58,6 +61,11 @@ from liqcascade.stress._var_backtest import (
 )
 
 if TYPE_CHECKING:
+    from liqcascade.stress._backtest_request import BACKTEST_DEFAULTS as BACKTEST_DEFAULTS
+    from liqcascade.stress._backtest_request import VarBacktestRun as VarBacktestRun
+    from liqcascade.stress._backtest_request import (
+        run_var_backtest_request as run_var_backtest_request,
+    )
     from liqcascade.stress._portfolio import SAMPLE_POSITIONS as SAMPLE_POSITIONS
     from liqcascade.stress._request import MONTE_CARLO_DEFAULTS as MONTE_CARLO_DEFAULTS
     from liqcascade.stress._request import run_stress_request as run_stress_request
@@ -71,6 +79,9 @@ __all__ = [
     "DEFAULT_SHOCKS",
     "DRIFTS",
     "METHODS",
+    "METHOD_NAMES",
+    "MIN_SCORE_WINDOWS",
+    "PINBALL_RESAMPLES",
     "SCENARIOS",
     "WINDOWS",
     "AssetModel",
@@ -110,11 +121,15 @@ __all__ = [
 ]
 
 __all__ += ["MONTE_CARLO_DEFAULTS", "SAMPLE_POSITIONS", "run_stress_request", "same_loss"]
+__all__ += ["BACKTEST_DEFAULTS", "VarBacktestRun", "run_var_backtest_request"]
 
 # Re-exported for the other packages of liqcascade, which never import this package's
 # private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
 # the package costs nothing more, and a test's monkeypatch of the private module is seen.
 _LAZY: dict[str, tuple[str, str]] = {
+    "BACKTEST_DEFAULTS": ("_backtest_request", "BACKTEST_DEFAULTS"),
+    "VarBacktestRun": ("_backtest_request", "VarBacktestRun"),
+    "run_var_backtest_request": ("_backtest_request", "run_var_backtest_request"),
     "MONTE_CARLO_DEFAULTS": ("_request", "MONTE_CARLO_DEFAULTS"),
     "SAMPLE_POSITIONS": ("_portfolio", "SAMPLE_POSITIONS"),
     "run_stress_request": ("_request", "run_stress_request"),
@@ -126,6 +141,10 @@ _LAZY: dict[str, tuple[str, str]] = {
 # tests build the import graph from these statements (its cycles are refused).
 def __getattr__(name: str) -> Any:
     module, attr = _LAZY.get(name, ("", ""))
+    if module == "_backtest_request":
+        from liqcascade.stress import _backtest_request
+
+        return getattr(_backtest_request, attr)
     if module == "_portfolio":
         from liqcascade.stress import _portfolio
 

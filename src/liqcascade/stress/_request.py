@@ -35,6 +35,10 @@ from liqcascade.stress._scenarios import NoHourlyPrices, check_horizon_days
 
 __all__ = ["MONTE_CARLO_DEFAULTS", "SAMPLE", "StressRun", "run_stress_request"]
 
+#: The scenario of :func:`liqcascade.stress.run_var_backtest_request` (``liqcascade stress
+#: --scenario backtest``): the VaR back-test of a unit long, no portfolio.
+BACKTEST = "backtest"
+
 #: The portfolio name that selects the report's sample portfolio at the market date
 #: (:func:`liqcascade.stress.sample_portfolio_for`) when no file of that name exists.
 SAMPLE = "sample"
@@ -150,7 +154,7 @@ def _monte_carlo_settings(scenario: str, given: dict[str, Any]) -> dict[str, Any
 
 
 def run_stress_request(
-    portfolio: Path,
+    portfolio: Path | None,
     *,
     asset: str = "ETH",
     scenario: str = "montecarlo",
@@ -176,7 +180,8 @@ def run_stress_request(
         Portfolio file (:func:`liqcascade.stress.read_portfolio`), or ``"sample"`` (no
         such file): the report's sample portfolio at the market's prices
         (:func:`liqcascade.stress.sample_portfolio_for`: the ETH+BTC sample for ETH and
-        BTC, its dollar notionals in the asset for any other).
+        BTC, its dollar notionals in the asset for any other). Required: None is
+        refused, naming the parameter.
     scenario : {"shock", "replay", "montecarlo"}
     shocks : sequence of float, optional
         Shock grid (fractions; default :data:`liqcascade.stress.DEFAULT_SHOCKS`); only
@@ -206,7 +211,19 @@ def run_stress_request(
     asset = str(asset).strip().upper()
     if not asset:
         raise InputError("asset: give an asset (ETH, BTC or one in the store)", param="asset")
-    _choice("scenario", scenario, st.SCENARIOS)
+    _choice("scenario", scenario, (*st.SCENARIOS, BACKTEST))
+    if scenario == BACKTEST:  # a unit long, no portfolio: its own request and result
+        raise InputError(
+            "scenario backtest: the VaR back-test of a unit long runs through "
+            "run_var_backtest_request (no portfolio)",
+            param="scenario",
+        )
+    if portfolio is None:
+        raise InputError(
+            f"portfolio: give a portfolio file or {SAMPLE!r} (scenario {scenario} stresses "
+            "one; only the scenario backtest, of a unit long, needs none)",
+            param="portfolio",
+        )
     mc = _monte_carlo_settings(scenario, {
         "paths": paths, "horizon_days": horizon_days, "method": method, "model": model,
         "dist": dist, "seed": seed, "backend": backend,

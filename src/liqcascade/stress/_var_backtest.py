@@ -58,6 +58,9 @@ from liqcascade.errors import InputError
 __all__ = [
     "BASELINES",
     "DRIFTS",
+    "METHOD_NAMES",
+    "MIN_SCORE_WINDOWS",
+    "PINBALL_RESAMPLES",
     "SCOPE_CLOSED_BY",
     "VarBacktest",
     "christoffersen",
@@ -73,11 +76,30 @@ __all__ = [
 #: The baselines of the back-test (see the module docstring).
 BASELINES: tuple[str, ...] = ("hs", "hs_1y", "ewma")
 
+#: Each method's name in words (the report's table and ``stress --scenario backtest``).
+METHOD_NAMES: dict[str, str] = {
+    "model": "GJR-t FHS (the stress model)",
+    "hs": "historical simulation (expanding)",
+    "hs_1y": "historical simulation (last year)",
+    "ewma": "normal EWMA (RiskMetrics)",
+}
+
 #: Drift of the model's paths: ``"zero"`` (risk convention) or the ``"fitted"`` mean.
 DRIFTS: tuple[str, ...] = ("zero", "fitted")
 
 #: RiskMetrics' daily decay.
 EWMA_LAMBDA: float = 0.94
+
+MIN_SCORE_WINDOWS = 10
+"""Fewest windows of the scored horizon closed by a market date that
+:meth:`VarBacktest.knowable_at` scores alone (the cascade back-test's rule for events,
+``MIN_SCORE_EVENTS``): with fewer, it scores the whole back-test, which reads data after
+that date (the report's VaR card and ``liqcascade stress --scenario backtest`` say so)."""
+
+PINBALL_RESAMPLES = 1000
+"""Bootstrap resamples of every pinball interval the report and the command line print:
+a 90 % interval's tails hold 50 resamples each, enough for a verdict; the library's
+default (more) cost the report ~1.5 s of CPU per asset for the 8 intervals it quotes."""
 
 
 def _xlogy(x: float, y: float) -> float:
@@ -502,6 +524,35 @@ class VarBacktest(SummaryDict):
             "scope": SCOPE_CLOSED_BY,
         }
         return VarBacktest(self.asset, self.model, sub, _score_table(sub, hs, lv), settings)
+
+    def knowable_at(
+        self, ts: Any, horizon: int | None = None
+    ) -> tuple[VarBacktest, VarBacktest | None]:
+        """The back-test to score at the market time ``ts``, and the whole one beside it.
+
+        ``(self, None)`` when the back-test reads nothing after ``ts``; else the windows
+        closed by ``ts`` (:meth:`scored_by`) and the whole back-test, which reads data
+        after ``ts`` (shown beside, labelled); with fewer than :data:`MIN_SCORE_WINDOWS`
+        windows of ``horizon`` closed by then, ``(self, self)``: the whole back-test is
+        scored, labelled the same way. The report's VaR card and ``liqcascade stress
+        --scenario backtest`` both score what this returns.
+
+        Parameters
+        ----------
+        ts : str or datetime-like
+            The market's time, UTC (naive read as UTC); a bare date means the end of
+            that day (the next 00:00 UTC).
+        horizon : int, optional
+            The horizon (days) whose closed windows are counted; default the back-test's
+            longest.
+        """
+        if not self.reads_after(ts):
+            return self, None
+        sub = self.scored_by(ts)
+        h = max(self.settings["horizons"]) if horizon is None else int(horizon)
+        fc = sub.forecasts
+        n = int(((fc["horizon"] == h) & (fc["method"] == "model")).sum()) if len(fc) else 0
+        return (self, self) if n < MIN_SCORE_WINDOWS else (sub, self)
 
     def best_baseline(self, horizon: int, level: float) -> str:
         """The baseline with the lowest pinball loss at ``horizon`` and ``level``.

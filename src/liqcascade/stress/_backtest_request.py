@@ -1,0 +1,206 @@
+"""The VaR back-test as ``liqcascade stress --scenario backtest`` runs it: the report's settings.
+
+:func:`run_var_backtest_request` runs :func:`liqcascade.stress.var_backtest` on every
+daily close of the asset (the store's where it holds them, else the bundle's: the
+report's loader) with the report's settings (GJR-t, 2,000 paths per multi-day forecast,
+seed 0, horizons 1, 10 and 30 days, levels 95 % and 99 %), then scores what the report's
+VaR card scores at the market's date (:meth:`VarBacktest.knowable_at` at the close of the
+estimated market: the windows closed by then, or the whole back-test, labelled, when too
+few had closed). :class:`VarBacktestRun` ``.to_dict()`` gives the JSON of the command:
+the ``backtest`` entry of the report's summary.json plus one verdict row per horizon and
+level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from liqcascade._limits import check_seed
+from liqcascade.errors import InputError
+from liqcascade.stress._var_backtest import (
+    BASELINES,
+    PINBALL_RESAMPLES,
+    VarBacktest,
+    var_backtest,
+)
+
+__all__ = [
+    "BACKTEST_DEFAULTS",
+    "MIN_EXPECTED_EXCEEDANCES",
+    "VarBacktestRun",
+    "run_var_backtest_request",
+]
+
+#: The back-test's settings when not given: the report's (``report`` runs 500 paths with
+#: ``--quick``).
+BACKTEST_DEFAULTS: dict[str, Any] = {"paths": 2000, "seed": 0, "model": "gjr", "dist": "t"}
+
+MIN_EXPECTED_EXCEEDANCES = 1.0
+"""Fewest exceedances a level must expect over its windows (windows × (1 − level)) for
+Kupiec's coverage verdict: below, "not testable with these data" (30-day windows cannot
+test a 99 % VaR: under one exceedance expected, docs/stress.md)."""
+
+
+def _coverage(row: dict[str, Any]) -> str:
+    """Kupiec's verdict at 5 % in words (the report's), or why there is none.
+
+    ``"passes"``, ``"fails: too few"`` (exceedances: over-cautious), ``"fails: too
+    many"``, ``"not testable"`` (under :data:`MIN_EXPECTED_EXCEEDANCES` expected) or
+    ``"n/a"`` (no window).
+    """
+    n, expected = int(row["n"]), float(row["expected"])
+    if n == 0:
+        return "n/a"
+    if n * expected < MIN_EXPECTED_EXCEEDANCES:
+        return "not testable"
+    if row["kupiec_p"] >= 0.05:
+        return "passes"
+    return "fails: too few" if row["rate"] < expected else "fails: too many"
+
+
+def _verdict_row(bt: VarBacktest, h: int, lv: float) -> dict[str, Any]:
+    """One horizon and level: the model's scores, its coverage, and its best baseline's."""
+    from liqcascade._significance import verdict
+
+    m = bt.row(h, lv, "model")
+    out: dict[str, Any] = {
+        "horizon_days": int(h),
+        "level": float(lv),
+        "windows": int(m["n"]),
+        "exceedances": int(m["exceedances"]),
+        "rate": m["rate"] if m["n"] else None,
+        "expected": float(m["expected"]),
+        "expected_exceedances": float(m["n"]) * float(m["expected"]),
+        "kupiec_p": m["kupiec_p"] if m["n"] else None,
+        "coverage": _coverage(m),
+        "pinball": m["pinball"] if m["n"] else None,
+        "best_baseline": None,
+        "best_baseline_pinball": None,
+        "pinball_difference": None,
+        "pinball_difference_interval": None,
+        "pinball_verdict": None,
+    }
+    if not m["n"]:
+        return out
+    best = bt.best_baseline(h, lv)
+    mean, lo, hi = bt.pinball_difference(h, lv, best, n_resamples=PINBALL_RESAMPLES)
+    word = verdict(lo, hi)
+    out.update(
+        best_baseline=best,
+        best_baseline_pinball=bt.row(h, lv, best)["pinball"],
+        pinball_difference=mean,
+        pinball_difference_interval=[lo, hi],
+        pinball_verdict=None if word is None else str(word),
+    )
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class VarBacktestRun:
+    """The result of :func:`run_var_backtest_request`.
+
+    Attributes
+    ----------
+    backtest : VarBacktest
+        What is scored at the market's date (the report's card: :meth:`VarBacktest.knowable_at`).
+    whole : VarBacktest or None
+        The whole back-test when it reads data after the market's date (it is
+        ``backtest`` itself when too few windows had closed by then).
+    close_time : pandas.Timestamp
+        The close of the estimated market at the date asked (UTC).
+    """
+
+    backtest: VarBacktest
+    whole: VarBacktest | None
+    close_time: pd.Timestamp
+
+    @property
+    def reads_after_market_date(self) -> bool:
+        """True when the scored back-test is the whole one and reads data after the date."""
+        return self.whole is self.backtest
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``liqcascade stress --scenario backtest --json``.
+
+        The keys of the report's summary.json ``backtest`` entry (the settings, ``scores``
+        of every horizon, level and method, ``scope``, ``reads_after_market_date``), then
+        ``market_close``, ``baselines``, ``verdicts`` (one row per horizon and level:
+        windows, exceedances, rate, the exceedances expected, Kupiec p, ``coverage``
+        (Kupiec's verdict at 5 %: passes, fails: too few / too many, not testable under
+        :data:`MIN_EXPECTED_EXCEEDANCES` expected), the model's pinball loss and its
+        best baseline's, the difference and its 90 % interval, fractions of the position's
+        value) and ``whole`` (the whole back-test's summary beside, or None).
+        """
+        bt = self.backtest
+        out: dict[str, Any] = bt.summary()
+        out.setdefault("scope", "whole back-test")
+        out["reads_after_market_date"] = self.reads_after_market_date
+        out["market_close"] = self.close_time.isoformat()
+        out["baselines"] = list(BASELINES)
+        out["verdicts"] = [
+            _verdict_row(bt, h, lv) for h in bt.settings["horizons"] for lv in bt.settings["levels"]
+        ]
+        beside = self.whole is not None and not self.reads_after_market_date
+        out["whole"] = self.whole.summary() if beside and self.whole is not None else None
+        return out
+
+
+def run_var_backtest_request(
+    asset: str = "ETH",
+    *,
+    as_of: Any = None,
+    paths: int | None = None,
+    seed: int | None = None,
+    model: str | None = None,
+    dist: str | None = None,
+) -> VarBacktestRun:
+    """The stress model's VaR back-test of ``asset``, scored as the report's card scores it.
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Any asset with daily closes and open interest (store or bundle).
+    as_of : datetime-like, optional
+        The market's date (UTC; a bare date: that day's close; default the last bar of
+        the open interest, as the report's): the windows closed by the estimated
+        market's close there are scored (:func:`liqcascade.market.market_close_time`).
+    paths : int, optional
+        Monte Carlo paths per multi-day forecast (default 2,000, the report's).
+    seed : int, optional
+        Random seed (default 0, the report's).
+    model : {"gjr", "egarch", "garch"}, optional
+        Variance model (default "gjr").
+    dist : {"t", "normal", "skewt"}, optional
+        Residual distribution (default "t").
+
+    Returns
+    -------
+    VarBacktestRun
+
+    Raises
+    ------
+    InputError
+        A bad asset, date, path count, seed, model or distribution (``param=`` names
+        it), or too few daily closes (``param="close"``).
+    """
+    from liqcascade.market import bars_until, market_close_time
+
+    a = str(asset).strip().upper()
+    if not a:
+        raise InputError("asset: give an asset (ETH, BTC or one in the store)", param="asset")
+    given = {"paths": paths, "seed": seed, "model": model, "dist": dist}
+    s = {k: BACKTEST_DEFAULTS[k] if v is None else v for k, v in given.items()}
+    if int(s["paths"]) <= 0:
+        raise InputError(f"paths must be > 0 (got {s['paths']})", param="paths")
+    check_seed(int(s["seed"]), "seed")
+    close_time = market_close_time(a, as_of)  # the date is checked before the long run
+    close = bars_until(a, "1d")["close"]  # every daily close: the report's back-test
+    whole = var_backtest(
+        close, asset=a, paths=int(s["paths"]), seed=int(s["seed"]),
+        model=str(s["model"]).lower(), dist=str(s["dist"]).lower(),
+    )  # fmt: skip
+    bt, beside = whole.knowable_at(close_time)
+    return VarBacktestRun(bt, beside, close_time)
