@@ -697,7 +697,10 @@ def read_positions(
         file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
         Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
         (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`), which
-        names the coin to Hyperliquid's rules and the tier table to Binance's.
+        names the coin to Hyperliquid's rules and the tier table to Binance's. A
+        contract without a packaged tier table is priced with
+        :data:`~liqcascade.margin.FALLBACK_TIERS`' (:func:`liqcascade.margin.symbol_tiers`),
+        its caveat logged as a ``warning:`` naming the file.
     reference_price : float, optional
         The market price the positions meet (USD, finite and > 0; the book's mid): when
         given, the file is read as one market at that price: rows of two assets are
@@ -810,6 +813,7 @@ def read_positions(
         )
         for c, g in enumerate(guniq)
     }
+    caveats: set[str] = set()
     for (v, s), idx in groups.items():
         try:
             # lev is NaN where not given: those rows are not checked
@@ -829,6 +833,7 @@ def read_positions(
             raise InputError(str(exc), file=str(p), row=int(idx[0]) + 1) from exc
         liq[idx] = r.liq_price
         bank[idx] = r.bankruptcy_price
+        caveats.update(r.caveats)  # a contract priced with another's tier table
 
     margin_bank = bank.copy()  # from the margin, before any bankruptcy_price of the file
     given_liq = np.zeros(n, dtype=bool)
@@ -892,6 +897,8 @@ def read_positions(
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
     if note is not None:  # after every check: a refused file prints its error alone
         _LOG.warning("note: %s", note)
+    for c in sorted(caveats):  # whose tier table priced rows of a contract without one
+        _LOG.warning("warning: %s: %s", p, c)
     if never.any():
         _LOG.warning(
             "note: %s: %s without a liq_price read as never liquidated "
