@@ -31,7 +31,7 @@ import pandas as pd
 
 from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
-from liqcascade._symbols import MIXED_SYMBOL
+from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError, row_ref
@@ -674,7 +674,7 @@ def _warn_repeated(df: pd.DataFrame, path: Path, shown: int = 5) -> None:
 def read_positions(
     path: str | Path,
     venue: str | None = None,
-    symbol: str = "ETHUSDT",
+    symbol: str | None = None,
     *,
     reference_price: float | None = None,
     reference: str = "the book's mid",
@@ -692,8 +692,11 @@ def read_positions(
         for the Hyperliquid positions layout (no ``symbol`` column, an ``asset`` or
         ``coin`` one: :func:`is_hyperliquid_layout`), with a ``note:`` logged (logger
         ``liqcascade.positions``) when rows take it; ``"binance"`` for any other file.
-    symbol : str, default "ETHUSDT"
-        Contract for rows without a ``symbol`` value (picks the Binance tier table). A
+    symbol : str, optional
+        Contract for rows without a ``symbol`` value (picks the Binance tier table).
+        Default: ``asset``'s contract (:func:`liqcascade.margin.contract_symbol`,
+        ``BTCUSDT`` for ``asset="BTC"``; until session 26 such rows read as BTC were
+        priced with ETHUSDT's tiers), else ``"ETHUSDT"``. A
         file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
         Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
         (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`), which
@@ -748,6 +751,8 @@ def read_positions(
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
+    if symbol is None:  # rows stating no contract are the asset asked for's
+        symbol = DEFAULT_SYMBOL if asset is None else contract_symbol(str(asset))
     if reference_price is not None:
         reference_price = float(_reference(reference_price, "reference_price"))
     chosen = None if venue is None else str(venue).strip().lower()
