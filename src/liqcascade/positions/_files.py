@@ -587,7 +587,10 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
 def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     """Refuse rows whose stated symbol (or asset/coin cell) is another asset than ``asset``.
 
-    Blank cells, and a file without such a column, state nothing and pass.
+    Blank cells, and a file without such a column, state nothing and pass. A file whose
+    rows state several assets is refused as a whole, naming them (until session 26 its
+    first row of another asset was, with the hint to give that asset, which the file's
+    other rows then refused).
     """
     from liqcascade.data import base_asset
 
@@ -595,6 +598,15 @@ def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     stated = _row_symbols(df, "")  # "" where a row states nothing
     own = np.asarray([base_asset(str(s)) if s else want for s in stated], dtype=object)
     col = _symbol_column(df.columns) or "symbol"
+
+    held = pd.unique(own[stated != ""])
+    if len(held) > 1:  # no asset reads the whole file: say what it holds, not a row
+        raise InputError(
+            f"holds the positions of several assets ({', '.join(map(str, held))}), read as "
+            f"asset {want}'s: one price moves one asset's positions; split the file by asset",
+            file=str(p),
+            param="asset",
+        )
 
     def said(i: int) -> str:  # a symbol and its asset; an asset/coin cell as its asset
         return f"{col} {stated[i]} ({own[i]})" if col == "symbol" else f"{col} {own[i]}"
@@ -718,7 +730,8 @@ def read_positions(
     asset : str, optional
         The asset the caller reads the file as (``solvency``'s ``asset``): a row whose
         ``symbol`` (or ``asset``/``coin``) names another base asset is refused, naming
-        the file, row, symbol and asset (``param="asset"``); rows that name none pass.
+        the file, row, symbol and asset (``param="asset"``), and a file whose rows name
+        several assets is refused naming the file and its assets; rows that name none pass.
 
     Returns
     -------
