@@ -723,7 +723,7 @@ def _reserve_close(symbol: str, at: pd.Timestamp, key: str) -> float:
             f"run {lo:%Y-%m-%d %H:%M} → {hi:%Y-%m-%d %H:%M}, with 2025-10-10 12:00 → "
             "2025-10-11 12:00 missing); give collateral_price (USD per token)"
         )
-    return float(bars.loc[at, "close"])
+    return float(bars["close"].to_numpy(np.float64)[bars.index.get_loc(at)])
 
 
 def _reserve_rates(m: LendingModel, key: str) -> tuple[float, float, str | None]:
