@@ -101,7 +101,7 @@ def test_the_tier_tables_and_the_data_layer_read_the_same_rule() -> None:
 
 
 def test_one_name_for_a_book_of_several_symbols() -> None:
-    """The book of a file of several symbols and venues: one constant, read and let pass.
+    """The book of a file of several symbols and venues: one constant, read and refused.
 
     ``"mixed"`` was spelled in the positions reader (lower case) and in
     ``check_same_asset`` (upper case) apart; both now read ``MIXED_SYMBOL``.
@@ -110,7 +110,8 @@ def test_one_name_for_a_book_of_several_symbols() -> None:
 
     book = read_positions(Path(__file__).parent / "data" / "positions" / "positions.csv")
     assert (book.venue, book.symbol) == (_symbols.MIXED_SYMBOL, _symbols.MIXED_SYMBOL)
-    for asset in ("ETH", "BTC", "sol"):  # its own asset is not known: any passes
-        _symbols.check_same_asset(asset, book.symbol, param="asset", what="asset")
+    for asset in ("ETH", "BTC", "sol"):  # no asset's book: each refused (session 26)
+        with pytest.raises(InputError, match=r"is not the positions' asset \(mixed: several"):
+            _symbols.check_same_asset(asset, book.symbol, param="asset", what="asset")
     with pytest.raises(InputError, match=r"^asset \(SOL\) is not the positions' asset \(BTC"):
         _symbols.check_same_asset("SOL", "BTCUSDT", param="asset", what="asset")

@@ -128,8 +128,10 @@ def check_same_asset(
     The rule wherever an asset is given beside data that know theirs (a calibration
     beside a prepared book, ``asset`` beside a market state): another asset is refused,
     naming both. ``symbol`` of :data:`DEFAULT_SYMBOL` (a book built without one) says
-    nothing, and passes any asset, as does :data:`MIXED_SYMBOL` (a positions file of
-    several assets: :func:`~liqcascade.positions.read_positions`).
+    nothing, and passes any asset. :data:`MIXED_SYMBOL` (a positions file of several
+    assets: :func:`~liqcascade.positions.read_positions`) is no asset's, and is refused
+    for any (until session 26 it passed any, as the reader refused such a file read as
+    one asset).
 
     Parameters
     ----------
@@ -149,12 +151,19 @@ def check_same_asset(
     Raises
     ------
     InputError
-        ``WHAT (ETH) is not the positions' asset (BTC: BTCUSDT)``, ``param=param``.
+        ``WHAT (ETH) is not the positions' asset (BTC: BTCUSDT)``, or ``... asset
+        (mixed: several assets')...``, ``param=param``.
     """
     own = base_asset(symbol)
     a = str(asset).strip().upper()
     sym = str(symbol).strip().upper()
-    if sym in (DEFAULT_SYMBOL, MIXED_SYMBOL.upper()) or a == own:
+    if sym == MIXED_SYMBOL.upper():
+        raise InputError(
+            f"{what} ({a}) is not {whose} asset (mixed: several assets'; one price moves one "
+            "asset's positions): split them by asset",
+            param=param,
+        )
+    if sym == DEFAULT_SYMBOL or a == own:
         return
     where = own if sym == own else f"{own}: {sym}"
     raise InputError(f"{what} ({a}) is not {whose} asset ({where}){hint}", param=param)

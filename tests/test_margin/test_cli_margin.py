@@ -13,6 +13,8 @@ NEW_KEYS = {
     "notional_at_liq", "maintenance_margin", "tier_at_entry", "mmr_at_entry",
     "maintenance_amount_at_entry", "maintenance_margin_at_entry",
 }  # fmt: skip
+#: Session 26's keys: the tier table's contract and the caveats (another contract's table).
+S26_KEYS = {"tiers", "caveats"}
 
 
 def test_liq_price_json_golden() -> None:
@@ -20,7 +22,8 @@ def test_liq_price_json_golden() -> None:
                 "--margin", "100", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     out = r.json()
-    assert set(out) == KEYS | NEW_KEYS
+    assert set(out) == KEYS | NEW_KEYS | S26_KEYS
+    assert out["tiers"] == "ETHUSDT" and out["caveats"] == []
     assert out["liq_price"] == pytest.approx(1907.6305, abs=5e-5)
     assert out["bankruptcy_price"] == pytest.approx(1900.0, rel=1e-12)
     assert out["mmr"] == 0.004 and out["maintenance_amount"] == 0 and out["tier"] == 0
@@ -92,7 +95,7 @@ def test_human_output() -> None:
          "--venue must be one of binance, bybit, hyperliquid (got 'okx')"),
         (("--margin", "100", "--mmr", "2"),
          "--mmr must be a fraction in (0, 1) for binance (got 2)"),
-        (("--margin", "100", "--symbol", "XYZUSDT"), "--symbol 'XYZUSDT': no packaged tier table"),
+        (("--margin", "100", "--symbol", "XYZUSD"), "--symbol 'XYZUSD': no packaged tier table"),
     ],
     ids=["neither", "both", "lev0", "lev-over", "neg-margin", "venue", "mmr", "symbol"],
 )  # fmt: skip

@@ -45,7 +45,9 @@ def test_rows_that_state_no_asset_pass(tmp_path: Path) -> None:
     f = _file(tmp_path, "symbol", ("BTCUSDT", "", "BTCUSDT"))
     assert len(read_positions(f, asset="BTC")) == 3
     g = _file(tmp_path, "coin", ("BTC", "ETH", "BTC"))  # Hyperliquid's column names the coin
-    want = r"data row 2: coin ETH does not match asset BTC; leave asset out, or give ETH$"
+    # rows of two assets (session 26: the file and its assets, not "give ETH", which
+    # its BTC rows would refuse in turn)
+    want = r"holds the positions of several assets \(BTC, ETH\), read as asset BTC's"
     with pytest.raises(InputError, match=want):
         read_positions(g, asset="BTC", venue="binance")
     plain = tmp_path / "plain.csv"

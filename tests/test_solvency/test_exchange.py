@@ -248,15 +248,18 @@ def test_an_asset_other_than_the_positions_own_is_refused() -> None:
     assert r.outcomes[-1].shock == pytest.approx(october_2025_shock("BTC"), rel=1e-12)
 
 
-def test_a_mixed_symbol_book_takes_the_asset_given() -> None:
+def test_a_mixed_symbol_book_is_refused_for_any_asset() -> None:
     """A file of several assets' symbols (read without a price) reads as symbol "mixed".
 
-    Its own asset is not known, so the asset given is not refused: it was, as "not the
-    positions' own (mixed: MIXED) ... or give MIXED", naming an asset that is none.
+    One price moves one asset's positions: the book is refused, with any asset (session
+    26; it took any, while the reader refused such a file read as one asset), without
+    naming an asset that is none (until session 24: "... or give MIXED").
     """
     ex = Exchange(_btc_book("mixed"), insurance_fund=0.0)
-    r = run_solvency(ex, [StressScenario("a", -0.1)], asset="BTC")
-    assert r.outcomes[0].shock == pytest.approx(-0.1, rel=1e-12)
+    for asset in ("BTC", "ETH"):
+        with pytest.raises(InputError, match=r"several assets' symbols \(mixed\)") as e:
+            run_solvency(ex, [StressScenario("a", -0.1)], asset=asset)
+        assert e.value.param == "asset" and "MIXED" not in str(e.value)
 
 
 def test_a_changed_copy_of_the_day_keeps_its_shock_for_any_asset() -> None:

@@ -76,6 +76,8 @@ def _render(result: dict[str, Any], venue: str = "binance") -> None:
     _common.stdout.print(terms)
     if venue in _BASIS:
         _common.stdout.print(_BASIS[venue])
+    for c in result.get("caveats") or ():  # another contract's tier table: whose
+        _common.stdout.print(f"caveat: {c}", markup=False)
 
 
 @margin_app.command("liq-price")
@@ -95,7 +97,11 @@ def liq_price_cmd(
     ] = "binance",
     symbol: Annotated[
         str,
-        typer.Option("--symbol", help="Contract (Binance tier table, Hyperliquid max leverage)."),
+        typer.Option(
+            "--symbol",
+            help="Contract (Binance tier table: ETHUSDT's, with a caveat, for a contract "
+            "without a packaged one; Hyperliquid max leverage).",
+        ),
     ] = "ETHUSDT",
     mmr: Annotated[
         float | None,

@@ -671,6 +671,61 @@ def _check_collateral_price(
         raise InputError(f"{key}.{msg}")
 
 
+#: The bundled Aave v3 reserves a bundled close prices (``collateral_price_at``): symbol ->
+#: the series, one unit of the reserve per unit of it: Binance's hourly ETH and BTC
+#: perpetual closes, and USDe's own one-minute USDe/USDT bars (its peg, ``usde_1m``).
+#: Any other reserve (a stablecoin, a staked or wrapped token whose ratio to its
+#: underlying is not bundled) needs ``collateral_price``: until session 26 every reserve
+#: but WBTC and cbBTC took ETH's close (USDC at 4,000 USD), and the 10x check against the
+#: venues' ETH mid.
+RESERVE_CLOSES: dict[str, str] = {"WETH": "ETH", "WBTC": "BTC", "CBBTC": "BTC", "USDE": "USDE"}
+
+
+def _reserve_close(symbol: str, at: pd.Timestamp, key: str) -> float:
+    """The bundled close pricing the Aave reserve ``symbol`` at ``at`` (USD per token).
+
+    Parameters
+    ----------
+    symbol : str
+        The snapshot's reserve symbol (``"WBTC"``).
+    at : pandas.Timestamp
+        ``collateral_price_at``, UTC.
+    key : str
+        The lending table's place in the file, the messages' prefix.
+
+    Returns
+    -------
+    float
+        USD per token: the hourly ETH or BTC close at ``at``, or USDe's one-minute close.
+
+    Raises
+    ------
+    InputError
+        A reserve of :data:`RESERVE_CLOSES`' none, or no bar at ``at`` (naming the span).
+    """
+    import liqcascade.data as _bundled
+
+    series = RESERVE_CLOSES.get(symbol.upper())
+    where = f"{key}.collateral_price_at"
+    if series is None:
+        known = ", ".join(f"{k} ({v}'s)" for k, v in RESERVE_CLOSES.items())
+        raise InputError(
+            f"{where}: no bundled close prices the reserve {symbol} (bundled: {known}): give "
+            "collateral_price (USD per token)"
+        )
+    if series != "USDE":
+        return float(_bar("binance", series, at, where)["close"])
+    bars = _bundled.dataset("usde_1m")
+    if at not in bars.index:
+        lo, hi = bars.index.min(), bars.index.max()
+        raise InputError(
+            f"{where}: no bundled USDe/USDT one-minute bar at {at:%Y-%m-%d %H:%M} UTC (its bars "
+            f"run {lo:%Y-%m-%d %H:%M} → {hi:%Y-%m-%d %H:%M}, with 2025-10-10 12:00 → "
+            "2025-10-11 12:00 missing); give collateral_price (USD per token)"
+        )
+    return float(bars["close"].to_numpy(np.float64)[bars.index.get_loc(at)])
+
+
 def _reserve_rates(m: LendingModel, key: str) -> tuple[float, float, str | None]:
     """A lending market's liquidation threshold and bonus, and its bundled reserve's symbol.
 
@@ -807,10 +862,8 @@ def build_setup(
                 raise InputError(f"{key}.collateral_price: {m.collateral!r} is not in the bundled "
                                  "Aave v3 snapshot, so no bundled close prices it: give "
                                  "collateral_price (USD)")  # fmt: skip
-            asset = "BTC" if symbol.upper() in ("WBTC", "CBBTC") else "ETH"
-            price = float(_bar("binance", asset, to_utc(m.collateral_price_at or "", key),
-                               f"{key}.collateral_price_at")["close"])  # fmt: skip
-        if symbol is not None and symbol.upper() not in ("WBTC", "CBBTC"):  # the venues' ETH
+            price = _reserve_close(symbol, to_utc(m.collateral_price_at or "", key), key)
+        if symbol is not None and RESERVE_CLOSES.get(symbol.upper()) == "ETH":  # the venues' ETH
             _check_collateral_price(price, m.oracle.sources, venues, key)
         beta, beta_source = _beta(m)
         if m.beta == "from_data":  # a given beta was checked when the file was read

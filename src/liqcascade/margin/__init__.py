@@ -66,6 +66,7 @@ from liqcascade.margin._tiers import (
     load_tiers,
     max_leverage,
     packaged_symbols,
+    symbol_tiers,
     tiers_caveat,
 )
 
@@ -115,6 +116,7 @@ __all__ = [
     "max_leverage_for",
     "packaged_symbols",
     "register_venue",
+    "symbol_tiers",
     "tiers_caveat",
     "venue_rules",
 ]

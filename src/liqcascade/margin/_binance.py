@@ -85,6 +85,7 @@ def binance_liq_price(
         tier_at_entry=entry,
         mmr_at_entry=table.mmr[entry],
         maintenance_amount_at_entry=table.cum[entry],
+        tiers=table.symbol,
     )
 
 

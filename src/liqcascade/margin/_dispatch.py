@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from liqcascade.margin._inputs import (
     position_arrays,
 )
 from liqcascade.margin._result import LiqResult
-from liqcascade.margin._tiers import TierTable, load_tiers, notional_array
+from liqcascade.margin._tiers import TierTable, load_tiers, notional_array, symbol_tiers
 
 #: Highest leverage Bybit's ETHUSDT/BTCUSDT perpetuals allow (first risk limit).
 BYBIT_MAX_LEVERAGE: float = 100.0
@@ -120,12 +120,18 @@ def venue_rules(venue: str, param: str = "venue") -> VenueRules:
 
 def _binance(side: Any, size: Any, ep: Any, margin: Any, *, symbol: str, tiers: Any,
              mmr: float | None) -> LiqResult:  # fmt: skip
-    return binance_liq_price(side, size, ep, margin, tiers or symbol, mmr=mmr)
+    return binance_liq_price(side, size, ep, margin, _table(symbol, tiers), mmr=mmr)
+
+
+def _table(symbol: str, tiers: Any) -> TierTable:
+    """``tiers`` loaded, else the table ``symbol``'s positions use (:func:`symbol_tiers`)."""
+    if tiers is None:
+        return symbol_tiers(symbol)[0]
+    return tiers if isinstance(tiers, TierTable) else load_tiers(tiers)
 
 
 def _binance_cap(symbol: str, notional: FloatArray, tiers: Any, mmr: float | None) -> FloatArray:
-    table = tiers if isinstance(tiers, TierTable) else load_tiers(tiers or symbol)
-    return np.asarray(table.max_leverage_at(notional), dtype=np.float64)
+    return np.asarray(_table(symbol, tiers).max_leverage_at(notional), dtype=np.float64)
 
 
 def _bybit(side: Any, size: Any, ep: Any, margin: Any, *, symbol: str, tiers: Any,
@@ -362,7 +368,7 @@ def _beyond_table(rules: VenueRules, symbol: str, tiers: Any, notional: float) -
 
     For :func:`leverage_refusal` and the margin check of :func:`liq_price`.
     """
-    table = tiers if isinstance(tiers, TierTable) else load_tiers(tiers or symbol)
+    table = _table(symbol, tiers)
     return (
         f"the notional of {notional:,.0f} USD exceeds the last bracket of the {rules.name} "
         f"tier table ({table.symbol or symbol}: up to {float(table.notional_cap[-1]):,.0f} USD); "
@@ -429,7 +435,9 @@ def liq_price(
         leave the position liquidatable at its entry (an ``mmr`` at or above
         ``1/leverage``).
     symbol : str, default "ETHUSDT"
-        Contract: picks Binance's packaged tier table and Hyperliquid's max leverage.
+        Contract: picks Binance's packaged tier table (:func:`symbol_tiers`: a USDT
+        perpetual without one takes :data:`~liqcascade.margin.FALLBACK_TIERS`' table, said in the
+        result's ``caveats``) and Hyperliquid's max leverage.
     tiers : str, Path or TierTable, optional
         Binance tier table overriding ``symbol``'s (venues with tiers only).
     mmr : float, optional
@@ -447,6 +455,8 @@ def liq_price(
     Returns
     -------
     LiqResult
+        With ``caveats`` holding :func:`~liqcascade.margin.tiers_caveat`'s words when
+        ``symbol``'s positions were priced with another contract's tier table.
 
     Raises
     ------
@@ -483,7 +493,8 @@ def liq_price(
         _check_at_entry(side, size, entry_price, leverage, mmr, out)
     if check_margin and given_margin:
         _check_margin(rules, symbol, side, size, entry_price, margin, tiers, mmr, out)
-    return out
+    caveat = symbol_tiers(symbol)[1] if rules.uses_tiers and tiers is None else None
+    return replace(out, caveats=(caveat,)) if caveat else out
 
 
 def _check_agreement(size: Any, entry_price: Any, margin: Any, leverage: Any) -> None:

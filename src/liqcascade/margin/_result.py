@@ -64,6 +64,12 @@ class LiqResult(SummaryDict):
         The tier (0-based), rate (fraction) and ``cum`` (USD) of the notional at entry,
         the terms of the margin Binance's position screen shows at that price. Empty
         (the default): the applied ones (venues priced with one rate).
+    tiers : str
+        The Binance tier table's contract the prices used (``"ETHUSDT"``); ``""`` on
+        venues without tiers.
+    caveats : tuple of str
+        What the reader must know of the figures: a contract priced with another's tier
+        table (:func:`~liqcascade.margin.tiers_caveat`); empty when none.
     """
 
     liq_price: FloatArray
@@ -81,6 +87,8 @@ class LiqResult(SummaryDict):
     tier_at_entry: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     mmr_at_entry: FloatArray = field(default_factory=lambda: np.empty(0))
     maintenance_amount_at_entry: FloatArray = field(default_factory=lambda: np.empty(0))
+    tiers: str = ""
+    caveats: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.side.shape[0]
@@ -127,7 +135,7 @@ class LiqResult(SummaryDict):
         """Signed distance of the liquidation price from entry, fraction (``LP/EP - 1``)."""
         return self.liq_price / self.entry_price - 1.0
 
-    def item(self, i: int = 0) -> dict[str, float | int]:
+    def item(self, i: int = 0) -> dict[str, Any]:
         """Position ``i`` as a dict with the keys of ``liqcascade margin liq-price --json``.
 
         Parameters
@@ -144,7 +152,8 @@ class LiqResult(SummaryDict):
             ``notional_at_liq`` and ``maintenance_margin`` (USD, at the liquidation
             price) and ``tier_at_entry``, ``mmr_at_entry``,
             ``maintenance_amount_at_entry`` and ``maintenance_margin_at_entry`` (at
-            the entry notional).
+            the entry notional); then (session 26) ``tiers``, the tier table's
+            contract (None on venues without tiers), and ``caveats`` (list of str).
         """
         return {
             "liq_price": float(self.liq_price[i]),
@@ -159,6 +168,8 @@ class LiqResult(SummaryDict):
             "mmr_at_entry": float(self.mmr_at_entry[i]),
             "maintenance_amount_at_entry": float(self.maintenance_amount_at_entry[i]),
             "maintenance_margin_at_entry": float(self.maintenance_margin_at_entry[i]),
+            "tiers": self.tiers or None,
+            "caveats": list(self.caveats),
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -356,6 +356,41 @@ def tiers_caveat(asset: str) -> str | None:
     )
 
 
+def symbol_tiers(symbol: str) -> tuple[TierTable, str | None]:
+    """The packaged tier table a contract's positions are priced with, and its caveat.
+
+    The one rule for a contract named without a table (``liq_price(symbol=...)``,
+    ``margin liq-price --symbol``, positions files, portfolios, the estimated market):
+    a USDT perpetual (any spelling, or a bare asset) takes :func:`asset_tiers`' table,
+    its own when packaged, else :data:`FALLBACK_TIERS`' with :func:`tiers_caveat`'s
+    words; any other contract (``ETHUSD``, COIN-M) is :func:`load_tiers`' (refused
+    without a packaged table).
+
+    Parameters
+    ----------
+    symbol : str
+        Contract (``"SOLUSDT"``, ``"sol/usdt:usdt"``, ``"SOL"``).
+
+    Returns
+    -------
+    (TierTable, str or None)
+        The table, and the caveat when it is another contract's (None: its own).
+
+    Raises
+    ------
+    InputError
+        An empty symbol, or a contract other than a USDT perpetual without a packaged
+        table (``param=("symbol", "tiers")``).
+    """
+    s = str(symbol)
+    if not s.strip():
+        raise InputError("symbol is empty (a contract such as ETHUSDT)", param="symbol")
+    base, quote = split_symbol(s)
+    if quote not in ("USDT", "PERP", "") or not base:
+        return load_tiers(s), None
+    return _packaged(asset_tiers(base)), tiers_caveat(base)
+
+
 def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     """Load a tier table: a packaged symbol, a CSV/Parquet file, or a table (returned as is).
 

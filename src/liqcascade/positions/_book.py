@@ -425,13 +425,17 @@ def _frame_symbol(df: pd.DataFrame, symbol: str) -> str:
     naming both; beside it, a ``symbol`` other than :data:`DEFAULT_SYMBOL` (which says
     nothing of the asset) must be the column's asset (:func:`check_same_asset`). A
     column of :data:`MIXED_SYMBOL` (:meth:`PositionBook.to_frame` of a book of several
-    symbols) is that book's.
+    symbols) is that book's, and refuses a ``symbol`` of one asset beside it (until
+    session 26 it took that symbol: several assets' positions labelled one asset's).
     """
     cell = _column_value(df, "symbol", "contract")
     if cell is None:
         return symbol
-    if cell.lower() == MIXED_SYMBOL:
-        return symbol if str(symbol).strip().upper() != DEFAULT_SYMBOL else MIXED_SYMBOL
+    if cell.lower() == MIXED_SYMBOL:  # a book of several assets stays one: no asset's
+        if str(symbol).strip().upper() not in (DEFAULT_SYMBOL, MIXED_SYMBOL.upper()):
+            check_same_asset(base_asset(symbol), MIXED_SYMBOL, param="symbol",
+                             what=f"symbol {symbol}", whose="df's symbol column's")  # fmt: skip
+        return MIXED_SYMBOL
     found = cell.upper()
     check_same_asset(base_asset(found), symbol, param="symbol",
                      what=f"df's symbol column {found}", whose="symbol's")  # fmt: skip

@@ -31,7 +31,7 @@ import pandas as pd
 
 from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
-from liqcascade._symbols import MIXED_SYMBOL
+from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError, row_ref
@@ -587,7 +587,10 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
 def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     """Refuse rows whose stated symbol (or asset/coin cell) is another asset than ``asset``.
 
-    Blank cells, and a file without such a column, state nothing and pass.
+    Blank cells, and a file without such a column, state nothing and pass. A file whose
+    rows state several assets is refused as a whole, naming them (until session 26 its
+    first row of another asset was, with the hint to give that asset, which the file's
+    other rows then refused).
     """
     from liqcascade.data import base_asset
 
@@ -595,6 +598,15 @@ def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     stated = _row_symbols(df, "")  # "" where a row states nothing
     own = np.asarray([base_asset(str(s)) if s else want for s in stated], dtype=object)
     col = _symbol_column(df.columns) or "symbol"
+
+    held = pd.unique(own[stated != ""])
+    if len(held) > 1:  # no asset reads the whole file: say what it holds, not a row
+        raise InputError(
+            f"holds the positions of several assets ({', '.join(map(str, held))}), read as "
+            f"asset {want}'s: one price moves one asset's positions; split the file by asset",
+            file=str(p),
+            param="asset",
+        )
 
     def said(i: int) -> str:  # a symbol and its asset; an asset/coin cell as its asset
         return f"{col} {stated[i]} ({own[i]})" if col == "symbol" else f"{col} {own[i]}"
@@ -674,7 +686,7 @@ def _warn_repeated(df: pd.DataFrame, path: Path, shown: int = 5) -> None:
 def read_positions(
     path: str | Path,
     venue: str | None = None,
-    symbol: str = "ETHUSDT",
+    symbol: str | None = None,
     *,
     reference_price: float | None = None,
     reference: str = "the book's mid",
@@ -692,12 +704,18 @@ def read_positions(
         for the Hyperliquid positions layout (no ``symbol`` column, an ``asset`` or
         ``coin`` one: :func:`is_hyperliquid_layout`), with a ``note:`` logged (logger
         ``liqcascade.positions``) when rows take it; ``"binance"`` for any other file.
-    symbol : str, default "ETHUSDT"
-        Contract for rows without a ``symbol`` value (picks the Binance tier table). A
+    symbol : str, optional
+        Contract for rows without a ``symbol`` value (picks the Binance tier table).
+        Default: ``asset``'s contract (:func:`liqcascade.margin.contract_symbol`,
+        ``BTCUSDT`` for ``asset="BTC"``; until session 26 such rows read as BTC were
+        priced with ETHUSDT's tiers), else ``"ETHUSDT"``. A
         file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
         Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
         (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`), which
-        names the coin to Hyperliquid's rules and the tier table to Binance's.
+        names the coin to Hyperliquid's rules and the tier table to Binance's. A
+        contract without a packaged tier table is priced with
+        :data:`~liqcascade.margin.FALLBACK_TIERS`' (:func:`liqcascade.margin.symbol_tiers`),
+        its caveat logged as a ``warning:`` naming the file.
     reference_price : float, optional
         The market price the positions meet (USD, finite and > 0; the book's mid): when
         given, the file is read as one market at that price: rows of two assets are
@@ -712,7 +730,8 @@ def read_positions(
     asset : str, optional
         The asset the caller reads the file as (``solvency``'s ``asset``): a row whose
         ``symbol`` (or ``asset``/``coin``) names another base asset is refused, naming
-        the file, row, symbol and asset (``param="asset"``); rows that name none pass.
+        the file, row, symbol and asset (``param="asset"``), and a file whose rows name
+        several assets is refused naming the file and its assets; rows that name none pass.
 
     Returns
     -------
@@ -745,6 +764,8 @@ def read_positions(
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
+    if symbol is None:  # rows stating no contract are the asset asked for's
+        symbol = DEFAULT_SYMBOL if asset is None else contract_symbol(str(asset))
     if reference_price is not None:
         reference_price = float(_reference(reference_price, "reference_price"))
     chosen = None if venue is None else str(venue).strip().lower()
@@ -810,6 +831,7 @@ def read_positions(
         )
         for c, g in enumerate(guniq)
     }
+    caveats: set[str] = set()
     for (v, s), idx in groups.items():
         try:
             # lev is NaN where not given: those rows are not checked
@@ -829,6 +851,7 @@ def read_positions(
             raise InputError(str(exc), file=str(p), row=int(idx[0]) + 1) from exc
         liq[idx] = r.liq_price
         bank[idx] = r.bankruptcy_price
+        caveats.update(r.caveats)  # a contract priced with another's tier table
 
     margin_bank = bank.copy()  # from the margin, before any bankruptcy_price of the file
     given_liq = np.zeros(n, dtype=bool)
@@ -892,6 +915,8 @@ def read_positions(
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
     if note is not None:  # after every check: a refused file prints its error alone
         _LOG.warning("note: %s", note)
+    for c in sorted(caveats):  # whose tier table priced rows of a contract without one
+        _LOG.warning("warning: %s: %s", p, c)
     if never.any():
         _LOG.warning(
             "note: %s: %s without a liq_price read as never liquidated "

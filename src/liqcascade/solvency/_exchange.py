@@ -1046,18 +1046,19 @@ def run_solvency(
 def _run_asset(pos: PositionBook, asset: str | None) -> str:
     """The run's asset: ``asset``, else the positions' own; another asset than theirs refused.
 
-    Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any,
-    as do those of several assets (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
-    :func:`~liqcascade.positions.read_positions`: their own asset is not known). Such a
-    book without ``asset`` is refused (``param="asset"``): its own "asset" would be
-    ``MIXED``, a name no price, calibration or scenario has (until session 25 the run
-    went on as ``MIXED``). A file of one asset's several contracts (``ETHUSDT`` and
-    ``ETH`` rows) reads as that asset's book (symbol ``ETH``): checked as any other.
+    Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any.
+    Those of several assets (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
+    :func:`~liqcascade.positions.read_positions`) are refused, with or without ``asset``
+    (``param="asset"``): one price moves one asset's positions (until session 25 the
+    run went on as ``MIXED`` without ``asset``; until session 26 it ran as any asset
+    given, as the reader refused such a file read as one asset). A file of one asset's
+    several contracts (``ETHUSDT`` and ``ETH`` rows) reads as that asset's book (symbol
+    ``ETH``): checked as any other.
     """
-    if asset is None and str(pos.symbol).strip().lower() == MIXED_SYMBOL:
+    if str(pos.symbol).strip().lower() == MIXED_SYMBOL:
         raise InputError(
-            "the positions hold several assets' symbols (mixed): their asset is not known; "
-            "give asset (one price moves every position: a book of one asset's contracts)",
+            "the positions hold several assets' symbols (mixed): one price moves one asset's "
+            "positions; split them by asset",
             param="asset",
         )
     own = base_asset(pos.symbol)
