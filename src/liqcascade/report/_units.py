@@ -4,16 +4,16 @@ The position book is identified from Binance's recorded liquidations: only the p
 ``scale`` = venue share × the feed's under-reporting is identified, so every dollar the
 book carries (positions, liquidations, stops, margin, bad debt) is on the scale of that
 record, a small fraction of the market's aggregated open interest; prices, order-book
-depth and open interest are market dollars. :func:`book_share` measures the fraction
-at the report's market; the texts below say it where the report prints book dollars.
+depth and open interest are market dollars. :func:`book_share` is the fraction at the
+report's market, as the library measures it (:func:`liqcascade.market.book_units`, which
+the command line's ``units`` line prints too); the texts below say it where the report
+prints book dollars.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
-
-from liqcascade.report._format import pct
 
 
 def book_share(ctx: Any) -> float:
@@ -31,20 +31,21 @@ def book_share(ctx: Any) -> float:
     """
 
     def run() -> float:
-        f = ctx.market.fingerprint()
-        oi = float(f.get("open_interest_usd", math.nan))
-        book = float(f["long_notional_usd"]) + float(f["short_notional_usd"])
-        return book / oi if oi > 0 else math.nan
+        from liqcascade.market import book_units
+
+        units = book_units(ctx.market)
+        return math.nan if units is None else units.book_share_of_oi
 
     return float(ctx.memo("units.book_share", run))
 
 
 def share_text(share: float) -> str:
     """``"about 0.11 %"`` (two significant digits), or ``"a fraction"`` without a figure."""
+    from liqcascade.market import share_percent
+
     if not math.isfinite(share) or share <= 0:
         return "a fraction"
-    digits = max(0, 1 - math.floor(math.log10(100 * share)))
-    return f"about {pct(share, digits)}"
+    return f"about {share_percent(share)}"
 
 
 def front_line(shares: dict[str, float]) -> str:
