@@ -125,6 +125,13 @@ class BookUnits:
         """``"Binance-feed"`` (``"okx-feed"``; ``"feed"`` when the feed is not known)."""
         return f"{self.feed_name}-feed" if self.feed_name else "feed"
 
+    @property
+    def record(self) -> str:
+        """``"Binance's recorded liquidation feed"`` (the record the book's scale is that of)."""
+        if self.feed_name:
+            return f"{self.feed_name}'s recorded liquidation feed"
+        return "the recorded liquidation feed the book was fitted on"
+
     def text(self, what: str = BOOK_DOLLARS, own: str | None = None) -> str:
         """The ``units:`` line: which dollars are the feed's, the book's share, the rest.
 
@@ -136,10 +143,7 @@ class BookUnits:
             The dollars that are not the feed's, said after the book's scale (the
             portfolio's; the fund and liabilities a user gives).
         """
-        name = self.feed_name
-        scale = f"{name}'s recorded liquidation feed" if name else (
-            "the recorded liquidation feed the book was fitted on")  # fmt: skip
-        text = f"units: {what} are {self.book_dollars} dollars, on the scale of {scale}"
+        text = f"units: {what} are {self.book_dollars} dollars, on the scale of {self.record}"
         share = self.book_share_of_oi
         if math.isfinite(share):
             text += f": the book is {share_percent(share)} of {self.asset}'s aggregated "
