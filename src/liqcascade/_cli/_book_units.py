@@ -20,7 +20,7 @@ Own = str | Callable[[Any], str] | None
 
 
 def book_units(
-    market: Mapping[str, Any] | None, *, feed: str | None = None, own: Own = None
+    market: Mapping[str, Any] | None, *, what: str | None = None, own: Own = None
 ) -> dict[str, Any] | None:
     """The JSON's ``units`` of a market fingerprint; None without an estimated book.
 
@@ -28,7 +28,7 @@ def book_units(
     ----------
     market : mapping or None
         A market fingerprint (:meth:`liqcascade.market.MarketState.fingerprint`).
-    feed : str, optional
+    what : str, optional
         What of the output is in feed dollars (default
         ``liqcascade.market.BOOK_DOLLARS``; ``stress``: its market liquidations, the
         portfolio's figures being the user's).
@@ -50,7 +50,7 @@ def book_units(
     if units is None:
         return None
     note = own(units) if callable(own) else own
-    return units.to_dict(mk.BOOK_DOLLARS if feed is None else feed, note)
+    return units.to_dict(mk.BOOK_DOLLARS if what is None else what, note)
 
 
 def emit(
@@ -58,16 +58,16 @@ def emit(
     as_json: bool,
     render: Callable[[dict[str, Any]], None],
     *,
-    feed: str | None = None,
+    what: str | None = None,
     own: Own = None,
 ) -> None:
     """:func:`liqcascade._cli._common.emit` with the book's units.
 
-    ``result["units"]`` (:func:`book_units` of ``result["market"]``, ``feed`` and
+    ``result["units"]`` (:func:`book_units` of ``result["market"]``, ``what`` and
     ``own``) in the JSON, and its line printed under the text view; nothing added
     without an estimated market.
     """
-    units = book_units(result.get("market"), feed=feed, own=own)
+    units = book_units(result.get("market"), what=what, own=own)
     if units is None:
         _common.emit(result, as_json, render)
         return

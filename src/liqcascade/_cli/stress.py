@@ -362,7 +362,7 @@ def stress_cmd(
         )  # fmt: skip
     out = run.to_dict()
     _check_prior(out)
-    _book_units.emit(out, as_json, _render, feed=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+    _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
 
 #: What of ``stress``'s output is on the feed's scale: the market's, never the portfolio's.
