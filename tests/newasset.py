@@ -43,6 +43,7 @@ def relabelled_store(
     book_totals: bool = True,
     long_short: bool = True,
     shift_days: int = 0,
+    liquidations_venue: str | None = None,
 ) -> Path:
     """Write the bundled ``source`` series into a store at ``path`` as ``symbol``.
 
@@ -66,6 +67,9 @@ def relabelled_store(
     shift_days : int
         Every timestamp moved this many days later (364 keeps weekdays): the asset's
         data then lie in a period the bundle does not cover (``end`` cuts before it).
+    liquidations_venue : str, optional
+        The venue label the recorded liquidations are stored under (default the bundled
+        series', ``binance``): another venue's feed.
 
     Returns
     -------
@@ -81,6 +85,8 @@ def relabelled_store(
                 df[c] = df[c] / price_scale
             df["volume"] = df["volume"] * price_scale
         venue = str(df.attrs.get("venue") or "unknown")
+        if kind == "liquidations" and liquidations_venue is not None:
+            venue = liquidations_venue
         frame = df.reset_index()
         frame["ts"] = (pd.DatetimeIndex(frame["ts"]).tz_convert("UTC") + shift).as_unit("us")
         frames.append(SeriesFrame(kind, venue, symbol, interval, frame, file="bundled"))

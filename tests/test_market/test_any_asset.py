@@ -76,6 +76,8 @@ def test_calibrate_writes_the_stores_calibration_and_backtest_reads_it(
     assert fit["fit_start"] == "2024-11-22"
     assert all(v.startswith("store:") for k, v in doc["meta"]["sources"].items()
                if k != "long_short")  # fmt: skip
+    # the venue of the store's liquidation record: the scale of the book's dollars
+    assert doc["meta"]["feed"] == "binance"
     b = _json(run_cli("liqmap", "backtest", "--asset", "SOL", "--start", "2025-03-01",
                       "--end", "2025-03-31", "--json", env=sol["env"]))  # fmt: skip
     assert f"store:{path}" in b["params_source"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade._prices import percent_label, percent_text, shock_name
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
+
+if TYPE_CHECKING:
+    from liqcascade.market import BookUnits
 
 
 def _parse_scenario(text: str, asset: str = "ETH") -> Any:
@@ -57,9 +60,15 @@ def _parse_scenarios(texts: list[str] | None, asset: str) -> list[Any] | None:
 
 #: At which scale the fund and liabilities given meet the bad debt (docs/solvency.md, "Units").
 FUND_SCALE_NOTE = (
-    "--insurance-fund and --liabilities are read as Binance-feed dollars too: the bad debt is "
+    "--insurance-fund and --liabilities are read as {feed} dollars too: the bad debt is "
     "compared with them on the book's scale"
 )
+
+
+def _fund_scale_note(units: BookUnits) -> str:
+    """:data:`FUND_SCALE_NOTE` naming the book's feed (``Binance-feed``; a store's own)."""
+    return FUND_SCALE_NOTE.format(feed=units.book_dollars)
+
 
 #: What the text and JSON say when ``--insurance-fund`` is not given.
 FUND_DEFAULT_NOTE = "--insurance-fund not given: none, the report's worst case"
@@ -355,7 +364,7 @@ def solvency(
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
     _check_prior(out, as_of)
-    _book_units.emit(out, as_json, _render, own=FUND_SCALE_NOTE)
+    _book_units.emit(out, as_json, _render, own=_fund_scale_note)
 
 
 def _check_prior(out: dict[str, Any], as_of: str | None) -> None:

@@ -387,7 +387,7 @@ def stress_cmd(
         )  # fmt: skip
     out = run.to_dict()
     _check_prior(out)
-    _book_units.emit(out, as_json, _render, feed=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+    _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
 
 #: The options ``--scenario backtest`` would ignore, and the scenarios they apply with.

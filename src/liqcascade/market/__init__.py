@@ -7,8 +7,10 @@ date rule (:func:`liqcascade._time.resolve_as_of`), one set of calibrated consta
 the shipped position-estimation parameters) and one door to the data
 (:func:`liqcascade.data.load_series`).
 
-Also public: the liquidation map's bands (:func:`map_bands`, :func:`draw_maps`,
-:func:`book_score`, :data:`MAP_LEVELS`).
+Also public: what the estimated book's dollars are (:func:`book_units` ->
+:class:`BookUnits`: the book's share of aggregated open interest, fraction, and the venue
+whose recorded liquidation feed sets its scale), and the liquidation map's bands
+(:func:`map_bands`, :func:`draw_maps`, :func:`book_score`, :data:`MAP_LEVELS`).
 
 Examples
 --------
@@ -44,6 +46,7 @@ from liqcascade.market._state import (
     market_from_inputs,
     quiet_caveats,
 )
+from liqcascade.market._units import BookUnits, book_units, calibration_feed
 
 if TYPE_CHECKING:
     from liqcascade.market._inputs import book_totals_for as book_totals_for
@@ -60,18 +63,23 @@ if TYPE_CHECKING:
     from liqcascade.market._mapband import value_band_text as value_band_text
     from liqcascade.market._over_time import _labels as bar_labels  # noqa: F401
     from liqcascade.market._state import caveat_context as caveat_context
+    from liqcascade.market._units import BOOK_DOLLARS as BOOK_DOLLARS
+    from liqcascade.market._units import share_percent as share_percent
 
 __all__ = [
     "BINANCE_BOOK_SHARE",
     "EXCHANGE_OI_SHARE",
     "MARKET_PARAMS_FILE",
+    "BookUnits",
     "MarketBook",
     "MarketInputs",
     "MarketSpec",
     "MarketState",
     "bars_until",
     "book_backtest",
+    "book_units",
     "bundled_book_totals",
+    "calibration_feed",
     "estimated_market",
     "load_market_inputs",
     "market_books",
@@ -103,6 +111,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "long_short_for": ("_inputs", "long_short_for"),
     "map_bands": ("_mapband", "map_bands"),
     "run_liqmap_request": ("_liqmap", "run_liqmap_request"),
+    "BOOK_DOLLARS": ("_units", "BOOK_DOLLARS"),
+    "share_percent": ("_units", "share_percent"),
     "usd3": ("_mapband", "usd3"),
     "value_band_text": ("_mapband", "value_band_text"),
 }
@@ -132,4 +142,8 @@ def __getattr__(name: str) -> Any:
         from liqcascade.market import _state
 
         return getattr(_state, attr)
+    if module == "_units":
+        from liqcascade.market import _units
+
+        return getattr(_units, attr)
     raise AttributeError(f"module 'liqcascade.market' has no attribute {name!r}")

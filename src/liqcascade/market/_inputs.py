@@ -353,15 +353,20 @@ def load_backtest_data(
             raise InputError(f"open interest for {asset} has neither oi_usd nor oi_base")
         usd = oi["oi_base"] * ohlc["close"].reindex(oi.index)
         oi = oi.assign(oi_usd=oi["oi_usd"].fillna(usd) if "oi_usd" in oi else usd)
-    rec, rec_src = _merge(_load_both("liquidations", asset, interval, store))
+    rec_frames = _load_both("liquidations", asset, interval, store)
+    rec, rec_src = _merge(rec_frames)
     if rec is not None and not {"long_usd", "short_usd"} <= set(rec.columns):
         rec = None
+    if rec is not None:  # whose feed the record is (a calibration's ``meta["feed"]``)
+        rec = rec[["long_usd", "short_usd"]]
+        venues = (str(f.attrs.get("venue") or "unknown") for f in rec_frames)
+        rec.attrs["venue"] = " + ".join(dict.fromkeys(venues))
     fund, fund_src = _merge(_load_both("funding", asset, None, store))
     taker, taker_src = _merge(_load_both("taker", asset, interval, store))
     return ValidationData(
         oi=oi[["oi_usd"]].dropna(),
         ohlc=ohlc,
-        recorded=rec[["long_usd", "short_usd"]] if rec is not None else None,
+        recorded=rec,
         funding=fund,
         taker=taker,
         sources={

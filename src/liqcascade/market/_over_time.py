@@ -152,7 +152,7 @@ def market_books(
     symbol = contract_symbol(inputs.asset)
     groups: dict[Any, tuple[Any, list[pd.Timestamp]]] = {}
     for lab in labels:  # one walk per fitted parameter set (per fit, not per date)
-        params, fit, _ = _identified_fit(spec, inputs.asset, lab)
+        params, fit, _, _ = _identified_fit(spec, inputs.asset, lab)
         key = (fit.fit_start, fit.fit_end) if fit is not None else "given"
         groups.setdefault(key, (params, []))[1].append(lab)
     whole: dict[pd.Timestamp, PositionBook] = {}

@@ -58,6 +58,7 @@ from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol, tiers_caveat
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
 from liqcascade.market._params import BINANCE_BOOK_SHARE, MARKET_PARAMS_FILE
+from liqcascade.market._units import DEFAULT_FEED, calibration_feed
 from liqcascade.positions import PositionBook, StopBook
 
 _T = TypeVar("_T")
@@ -230,6 +231,11 @@ class MarketState(SummaryDict):
         exponent. Each is logged once as ``warning: ...`` on the ``liqcascade.market``
         logger when the market is built (the command line prints it on stderr) and is
         in the commands' JSON (``market.caveats``).
+    liquidation_feed : str
+        The venue label of the recorded liquidation feed the book was identified from,
+        on whose scale its dollars are (:func:`~liqcascade.market.book_units`):
+        ``"binance"`` for the package's calibrations, a store's label for a store's own
+        (``""`` when that calibration did not write it).
     """
 
     book: OrderBook
@@ -251,6 +257,7 @@ class MarketState(SummaryDict):
     book_fit: Any = None
     whole_positions: PositionBook | None = None
     caveats: tuple[str, ...] = ()
+    liquidation_feed: str = DEFAULT_FEED
     _redraw: Any = field(default=None, repr=False)
     # draws walked once per state, prepared once per partial-liquidation threshold: the
     # cascade, stress and solvency answers of one state share them
@@ -424,7 +431,8 @@ class MarketState(SummaryDict):
 
         Asset, venue, bar, close time, mid, open interest, the whole book's positions
         (before the stops are split off, so with or without stops the same) and the
-        stops' notionals, the unscaled depth, the sizing and the sources.
+        stops' notionals, the unscaled depth, the sizing, the sources and the
+        liquidation feed the book was identified from.
         """
         s = self.summary()
         whole = self.positions if self.whole_positions is None else self.whole_positions
@@ -454,6 +462,7 @@ class MarketState(SummaryDict):
             "book_model": self.book_model,
             "sources": dict(self.sources),
             "caveats": list(self.caveats),
+            "liquidation_feed": self.liquidation_feed,
         }
 
     def _position_factor(self) -> float:
@@ -483,8 +492,12 @@ def _is_legacy(spec: MarketSpec) -> bool:
     return spec.book_model == "legacy" or isinstance(spec.params, EstimationParams)
 
 
-def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[Any, Any, str]:
-    """``(params, fit or None, source)`` of the identified book at ``label``.
+def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[Any, Any, str, str]:
+    """``(params, fit or None, source, feed)`` of the identified book at ``label``.
+
+    ``feed``: the venue label of the liquidation record the calibration was fitted on
+    (:func:`~liqcascade.market.calibration_feed`; given ``BookParams`` are taken to be
+    on the shipped, Binance, scale).
 
     The source ends ``IN SAMPLE: no fit ends before this month`` when the fit was
     trained on data after ``label`` (:func:`_fit_caveat` words it for the caveats).
@@ -492,7 +505,7 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
     from liqcascade.positions import AssetCalibration, BookParams, load_asset_calibration
 
     if isinstance(spec.params, BookParams):
-        return spec.params, None, "given"
+        return spec.params, None, "given", DEFAULT_FEED
     if isinstance(spec.params, AssetCalibration):
         cal, where = spec.params, "given calibration"
     else:  # a file, else the store's own calibration, else the package's
@@ -510,7 +523,7 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
     fit, oos = cal.fit_for(month)
     note = "out of sample" if oos else "IN SAMPLE: no fit ends before this month"
     src = f"{where} (fit {fit.month}: {fit.fit_start} -> {fit.fit_end}, {note})"
-    return fit.params, fit, src
+    return fit.params, fit, src, calibration_feed(cal.meta)
 
 
 def _fit_caveat(asset: str, fit: Any, label: pd.Timestamp) -> str | None:
@@ -795,6 +808,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     redraw = None
     fit = None
     caveats: list[str] = []
+    feed = DEFAULT_FEED  # the legacy book's and given parameters' scale: the shipped one
     if _is_legacy(spec):
         params, params_source, caveat = _legacy_params(spec, label)
         if caveat:
@@ -805,7 +819,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         sources["estimation_params"] = params_source
         model = "legacy"
     else:
-        params, fit, sources["book_calibration"] = _identified_fit(spec, inputs.asset, label)
+        params, fit, sources["book_calibration"], feed = _identified_fit(spec, inputs.asset, label)
         caveat = _fit_caveat(inputs.asset, fit, label) or _stale_fit_caveat(
             inputs.asset, fit, label + _BAR
         )
@@ -871,6 +885,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         book_fit=fit,
         whole_positions=whole,
         caveats=tuple(caveats),
+        liquidation_feed=feed,
         _redraw=redraw if fit is not None else None,
     )
     log_caveats(state)

@@ -332,8 +332,17 @@ def calibrate_expanding(
             "to the candidates)",
             "bootstrap": {"n": n_bootstrap, "block_days": 7, "seed": seed},
             "sources": frames.sources,
+            # the venue label of the recorded liquidations: whose feed's scale the
+            # book's dollars are on (liqcascade.market.calibration_feed reads it)
+            "feed": _feed(frames),
         },
     )
+
+
+def _feed(frames: MarketFrames) -> str:
+    """The venue label of ``frames``' recorded liquidations (``""`` when not known)."""
+    rec = frames.liquidations
+    return "" if rec is None else str(rec.attrs.get("venue", ""))
 
 
 def load_asset_calibration(

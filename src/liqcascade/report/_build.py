@@ -553,7 +553,7 @@ def _front(
         sources=src + file_sources(s.id for s in sections),
         sources_text=_sources_text(src),
         caveats=_caveats(ctx, sections),
-        units=front_line(shares) if shares else "",
+        units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
         stale=stale_text(int((pd.Timestamp(generated) - as_of).days), ctx.requested_as_of),
     )
@@ -603,6 +603,13 @@ def _book_shares(ctx: ReportContext) -> dict[str, float]:
             if a in bundled.assets():
                 raise
     return out
+
+
+def _book_records(ctx: ReportContext, shares: dict[str, float]) -> dict[str, str]:
+    """The recorded liquidation feed each asset's book is on (the assets of ``shares``)."""
+    from liqcascade.report._units import book_feed
+
+    return {a: book_feed(ctx.for_asset(a))[1] for a in shares}
 
 
 def _why_skipped(sid: str) -> str:

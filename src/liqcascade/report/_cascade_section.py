@@ -36,7 +36,9 @@ from liqcascade.report._section import (
 from liqcascade.report._suspects import day_flag, suspect_bars, within
 from liqcascade.report._suspects import rows as suspect_rows
 from liqcascade.report._units import (
+    BINANCE_FEED,
     CARRY_LOWER_BOUND,
+    book_feed,
     book_share,
     cascade_consequence,
     feed_dollars,
@@ -130,6 +132,7 @@ class CascadeView:
     history_critical: Any  # FollowThrough after falls of the calibrated critical size
     asset: str = "ETH"
     book_share: float = float("nan")  # the book's notional over aggregated open interest
+    feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
     no_book_score: str = ""  # why book_score is None (ReportContext.no_identified_score)
     # the calibrated model after a 5 % fall on every date up to the market's, beside
     # history (ModelFollowThrough; None when no date before the market has one)
@@ -290,6 +293,7 @@ def compute(ctx: ReportContext) -> CascadeView:
         history_critical=follow_through(hourly, drop=min(cal.critical, -0.005)),
         asset=ctx.asset,
         book_share=book_share(ctx),
+        feed=book_feed(ctx),
         no_book_score=ctx.no_identified_score(ctx.asset) or "",
         every_date=every,
         every_days=1 if every is None else every.every,
@@ -676,7 +680,7 @@ def _claims(v: CascadeView) -> list[Claim]:
             computed=(
                 f"Not testable: the model says {usd(a['liquidated_median'])} liquidated within "
                 f"24 h (80 %: {usd(lo)}–{usd(hi)}; market of {v.state.as_of:%Y-%m-%d}), in "
-                f"{feed_dollars(v.book_share)}; the static book (instant, no refill) "
+                f"{feed_dollars(v.book_share, v.feed[0])}; the static book (instant, no refill) "
                 f"liquidates {usd(a['static_upper_bound']['liquidated_usd'])}; stop orders, "
                 "not counted, add "
                 f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)} on the central one."
@@ -689,7 +693,7 @@ def _claims(v: CascadeView) -> list[Claim]:
             ),
             front=(
                 f"Model only: {usd(a['liquidated_median'])} liquidated in 24 h (80 %: "
-                f"{usd(lo)}–{usd(hi)}), Binance-feed dollars"
+                f"{usd(lo)}–{usd(hi)}), {v.feed[0]} dollars"
                 + (
                     f"; its event back-test's log-correlation {o['liq_corr']:.2f}, goal "
                     f"{LIQ_CORR_GOAL:.1f}"
@@ -709,11 +713,11 @@ def _claims(v: CascadeView) -> list[Claim]:
             computed=(
                 f"$4,000 is {pct(abs(LEVEL / v.state.mid - 1))} {where} the price; the "
                 f"estimated book holds {usd(v.level_released)} of {what} in the 5 % beyond "
-                f"it, in {feed_dollars(v.book_share)}."
+                f"it, in {feed_dollars(v.book_share, v.feed[0])}."
             ),
             front=(
                 f"Model only: $4,000 is {pct(abs(LEVEL / v.state.mid - 1))} {where} the price; "
-                f"the estimated book holds {usd(v.level_released)} (Binance-feed dollars) of "
+                f"the estimated book holds {usd(v.level_released)} ({v.feed[0]} dollars) of "
                 f"{what} in the 5 % beyond it."
             ),
             verdict="not testable with these data",
@@ -1106,7 +1110,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
         ),
         Headline(
             key="forced_selling_5pct",
-            label="Forced liquidations, 5 % fall, 24 h (Binance-feed dollars)",
+            label=f"Forced liquidations, 5 % fall, 24 h ({v.feed[0]} dollars)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
             f"static bound {usd(sb['liquidated_usd'])} ({_static_name(c)}); stop orders add "

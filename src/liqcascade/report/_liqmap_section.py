@@ -26,7 +26,7 @@ from liqcascade.report._section import (
     assemble,
     with_caveats,
 )
-from liqcascade.report._units import book_share, qualifier
+from liqcascade.report._units import BINANCE_FEED, book_feed, book_share, qualifier
 
 LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
@@ -129,6 +129,7 @@ class LiqmapView:
     score: dict[str, Any] | None = None
     level_band: tuple[float, float] | None = None
     book_share: float = float("nan")  # the book's notional over aggregated open interest
+    feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
 
     @property
     def price(self) -> float:
@@ -492,7 +493,7 @@ def prose(v: LiqmapView) -> Prose:
         f"the band, not the point. {score_text(v.score)}.",
         f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
         f"(HHI {v.hhi_ratio:.1f}× an even spread).",
-        qualifier(v.asset, v.book_share),
+        qualifier(v.asset, v.book_share, v.feed[1]),
     ]
     la = v.level_above
     if v.asset == "ETH":
@@ -569,5 +570,5 @@ def summary(v: LiqmapView) -> dict[str, Any]:
 
 def section(ctx: ReportContext) -> Section:
     """The liquidation map and heatmap of the estimated book with modelled stops."""
-    v = replace(compute(ctx), book_share=book_share(ctx))  # the units line's figure
+    v = replace(compute(ctx), book_share=book_share(ctx), feed=book_feed(ctx))  # units line
     return with_caveats(assemble("liqmap", prose(v), figures(v), tables(v), summary(v)), ctx)

@@ -33,7 +33,7 @@ from liqcascade.report._section import (
     Table,
     assemble,
 )
-from liqcascade.report._units import book_share, qualifier
+from liqcascade.report._units import BINANCE_FEED, book_feed, book_share, qualifier
 
 BUFFERS = (0.06, 0.10, 0.14)
 
@@ -111,6 +111,7 @@ class SolvencyView:
     accounts_per_cohort: int
     book_share: float = float("nan")  # the book's notional over aggregated open interest
     leverage_mix: str = ""  # which way the book's leverage mix errs against real positions
+    feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
 
     @property
     def worst(self) -> Any:
@@ -180,7 +181,17 @@ def compute(ctx: ReportContext) -> SolvencyView:
     accounts = pd.DataFrame({"margin": pos.margin}, index=pos.account)
     mix = mix_line(ctx.asset, distance_check(ctx, ctx.asset))
     return SolvencyView(
-        ctx.asset, as_of, ex, casc, path, whole, _pol_demo(accounts), per, book_share(ctx), mix
+        ctx.asset,
+        as_of,
+        ex,
+        casc,
+        path,
+        whole,
+        _pol_demo(accounts),
+        per,
+        book_share(ctx),
+        mix,
+        book_feed(ctx),
     )
 
 
@@ -456,7 +467,7 @@ def _takeaways(v: SolvencyView) -> list[str]:
         f"The static book (hit at once, nothing refills) bounds that scenario at "
         f"{usd(static_bad_debt(w))} ({pct(static_bad_debt(w) / L)} of liabilities): the "
         "figure above is the calibrated cascade's central case, not that bound.",
-        qualifier(v.asset, v.book_share),
+        qualifier(v.asset, v.book_share, v.feed[1]),
         *([v.leverage_mix] if v.leverage_mix else []),
         *([ten] if (ten := _ten_pct_words(v)) else []),
         f"Liabilities here are only the margin behind these positions; with total balances "

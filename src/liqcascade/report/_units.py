@@ -4,16 +4,16 @@ The position book is identified from Binance's recorded liquidations: only the p
 ``scale`` = venue share × the feed's under-reporting is identified, so every dollar the
 book carries (positions, liquidations, stops, margin, bad debt) is on the scale of that
 record, a small fraction of the market's aggregated open interest; prices, order-book
-depth and open interest are market dollars. :func:`book_share` measures the fraction
-at the report's market; the texts below say it where the report prints book dollars.
+depth and open interest are market dollars. :func:`book_share` is the fraction at the
+report's market, as the library measures it (:func:`liqcascade.market.book_units`, which
+the command line's ``units`` line prints too); the texts below say it where the report
+prints book dollars.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
-
-from liqcascade.report._format import pct
 
 
 def book_share(ctx: Any) -> float:
@@ -31,35 +31,61 @@ def book_share(ctx: Any) -> float:
     """
 
     def run() -> float:
-        f = ctx.market.fingerprint()
-        oi = float(f.get("open_interest_usd", math.nan))
-        book = float(f["long_notional_usd"]) + float(f["short_notional_usd"])
-        return book / oi if oi > 0 else math.nan
+        from liqcascade.market import book_units
+
+        units = book_units(ctx.market)
+        return math.nan if units is None else units.book_share_of_oi
 
     return float(ctx.memo("units.book_share", run))
 
 
+def book_feed(ctx: Any) -> tuple[str, str]:
+    """``(book_dollars, record)`` of the report's market: whose feed its book's dollars are.
+
+    ``("Binance-feed", "Binance's recorded liquidation feed")`` for the package's
+    calibrations; a store's own calibration, fitted on another venue's recorded
+    liquidations, names that venue (:class:`liqcascade.market.BookUnits`).
+    """
+
+    def run() -> tuple[str, str]:
+        from liqcascade.market import BookUnits, book_units
+
+        units = book_units(ctx.market) or BookUnits(ctx.asset, math.nan, math.nan)
+        return units.book_dollars, units.record
+
+    return ctx.memo("units.book_feed", run)  # type: ignore[no-any-return]
+
+
+#: The feed of the package's calibrations, as :func:`book_feed` gives it.
+BINANCE_FEED = ("Binance-feed", "Binance's recorded liquidation feed")
+
+
 def share_text(share: float) -> str:
     """``"about 0.11 %"`` (two significant digits), or ``"a fraction"`` without a figure."""
+    from liqcascade.market import share_percent
+
     if not math.isfinite(share) or share <= 0:
         return "a fraction"
-    digits = max(0, 1 - math.floor(math.log10(100 * share)))
-    return f"about {pct(share, digits)}"
+    return f"about {share_percent(share)}"
 
 
-def front_line(shares: dict[str, float]) -> str:
-    """The front page's one line on units, every asset's share of open interest."""
+def front_line(shares: dict[str, float], records: dict[str, str] | None = None) -> str:
+    """The front page's one line on units, every asset's share of open interest.
+
+    ``records``: each asset's feed (:func:`book_feed`'s second item; default Binance's).
+    """
     each = ", ".join(f"{a} {share_text(s).removeprefix('about ')}" for a, s in shares.items())
+    feeds = " and ".join(dict.fromkeys((records or {}).get(a, BINANCE_FEED[1]) for a in shares))
     return (
-        "Units: book dollars (liquidations, margin, bad debt) are on the scale of Binance's "
-        f"recorded liquidation feed ({each} of open interest); depth is in market dollars."
+        f"Units: book dollars (liquidations, margin, bad debt) are on the scale of {feeds} "
+        f"({each} of open interest); depth is in market dollars."
     )
 
 
-def qualifier(asset: str, share: float) -> str:
-    """One sentence for a section that prints book dollars."""
+def qualifier(asset: str, share: float, record: str = BINANCE_FEED[1]) -> str:
+    """One sentence for a section that prints book dollars (``record``: :func:`book_feed`)."""
     return (
-        f"Units: the book's dollars are on the scale of Binance's recorded liquidation feed "
+        f"Units: the book's dollars are on the scale of {record} "
         f"(only venue share × the feed's under-reporting is identified), {share_text(share)} "
         f"of {asset}'s aggregated open interest at the market bar, not market dollars. Ratios "
         "within the book (its shares, bad debt in % of liabilities) do not depend on that "
@@ -86,10 +112,13 @@ the glossary's "Book dollars, feed dollars"), and is walked through the order bo
 whole depth in market dollars (:func:`cascade_consequence`)."""
 
 
-def feed_dollars(share: float) -> str:
-    """What a book-dollar figure is, in a clause beside a claim made in market dollars."""
+def feed_dollars(share: float, feed: str = BINANCE_FEED[0]) -> str:
+    """What a book-dollar figure is, in a clause beside a claim made in market dollars.
+
+    ``feed``: the book's dollars (:func:`book_feed`'s first item, ``"Binance-feed"``).
+    """
     share_words = share_text(share).removeprefix("about ")
     return (
-        f"Binance-feed dollars ({share_words} of open interest): the market-wide amount is "
+        f"{feed} dollars ({share_words} of open interest): the market-wide amount is "
         "not identified by the data"
     )
