@@ -6,8 +6,8 @@
   stderr with the parameter shown as the running command's flag (:func:`error_line`)
   and exits 2. A library parameter whose name is not the option's (``data_file`` for
   ``--data``) is declared with :func:`flag_names`.
-- Long work: wrap it in :func:`progress` — a rich progress bar on stderr, silent
-  with ``-q``.
+- Long work: wrap it in :func:`progress` — a rich progress bar on stderr (plain,
+  rate-limited lines when stderr is no terminal), silent with ``-q``.
 """
 
 from __future__ import annotations
@@ -404,16 +404,79 @@ class Advance:
             self._bar.stop()
 
 
+#: Seconds between two plain progress lines (stderr no terminal), and before the first.
+PLAIN_EVERY_S = 10.0
+
+
+class PlainAdvance(Advance):
+    """:class:`Advance` writing plain lines on stderr, for a log or a pipe (no terminal).
+
+    No bar and no terminal commands: ``DESCRIPTION: 45 % (30 s)`` when the work
+    advances and :data:`PLAIN_EVERY_S` passed since the stage began or since the last
+    line; ``DESCRIPTION: done (42 s)`` when a stage that lasted that long ends
+    (:meth:`finish`). A stage shorter than that prints nothing, so a quick command's
+    stderr stays empty and an ``error:`` line stays the only one.
+    """
+
+    def __init__(self, description: str, total: float | None = None) -> None:
+        import time
+
+        super().__init__(None)
+        self._clock = time.monotonic
+        self._description, self._total, self._done = description, total, 0.0
+        self._start = self._last = self._clock()
+
+    def _line(self, what: str) -> None:
+        took = self._clock() - self._start
+        stderr.print(
+            f"{self._description}: {what} ({took:,.0f} s)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        self._last = self._clock()
+
+    def __call__(self, n: float = 1) -> None:
+        """Advance by ``n``; a line when :data:`PLAIN_EVERY_S` passed since the last."""
+        self._done += n
+        if self._clock() - self._last < PLAIN_EVERY_S:
+            return
+        if self._total:
+            from liqcascade._prices import percent_text
+
+            self._line(percent_text(min(self._done / self._total, 1.0), 0))
+        else:
+            self._line(f"{self._done:,.0f} done" if self._done else "running")
+
+    def set_total(self, total: float) -> None:
+        """Set the total once it is known (the lines then say the percent done)."""
+        self._total = total
+
+    def finish(self) -> None:
+        """The stage ended (without an error): a last line if it lasted.
+
+        Said when it lasted :data:`PLAIN_EVERY_S` or more, or printed a line already.
+        """
+        if self._clock() - self._start >= PLAIN_EVERY_S or self._last > self._start:
+            self._line("done")
+
+
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Advance]:
     """A rich progress bar on stderr; yields ``advance(n)``.
 
-    Silent with ``-q`` and when stderr is not a terminal (a bar stopped there would
-    leave an empty line before an ``error:`` line). On a terminal the bar shows at once
-    (and, transient, leaves nothing behind).
+    Silent with ``-q``. When stderr is not a terminal (a log, a pipe, cron), plain
+    lines instead (:class:`PlainAdvance`: rate-limited, nothing for a short stage; a
+    bar stopped there would leave an empty line before an ``error:`` line). On a
+    terminal the bar shows at once (and, transient, leaves nothing behind).
     """
-    if STATE.verbosity < 0 or not stderr.is_terminal:
+    if STATE.verbosity < 0:
         yield Advance(None)
+        return
+    if not stderr.is_terminal:
+        plain = PlainAdvance(description, total)
+        yield plain
+        plain.finish()  # not after an error: its line stays the last
         return
     from rich.progress import (
         BarColumn,
@@ -433,8 +496,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         transient=True,
     )
     advance = Advance(bar, bar.add_task(esc(description), total=total))  # markup: a symbol
-    if stderr.is_terminal:
-        advance(0)
+    advance(0)
     try:
         yield advance
     finally:
