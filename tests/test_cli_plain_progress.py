@@ -65,9 +65,7 @@ def test_a_long_stage_prints_plain_lines_at_most_every_10_s(
     assert "\x1b" not in err.getvalue()  # no colour, no cursor moves
 
 
-def test_a_stage_without_total_or_steps_says_when_it_ends(
-    clock: _Clock, err: io.StringIO
-) -> None:
+def test_a_stage_without_total_or_steps_says_when_it_ends(clock: _Clock, err: io.StringIO) -> None:
     with _common.progress("paths") as advance:
         clock.now += 11
         advance(300)
@@ -133,3 +131,22 @@ def test_the_report_piped_prints_one_line_per_section(
     q = run_cli("-q", "report", "--section", "data", "--out", str(tmp_path / "q"))
     assert q.exit_code == 0 and q.stderr == ""
     assert seen == ["on_section", "none"]
+
+
+def test_the_tours_know_the_plain_lines_from_the_output() -> None:
+    """tools/readme_blocks.py quotes stderr as a terminal shows it (the bar is transient):
+    it leaves out exactly the plain progress lines."""
+    progress = [
+        "fetching ETHUSDT ohlcv: 50 % (12 s)",
+        "paths: 300 done (11 s)",
+        "fragility curve: done (1,042 s)",
+        _common.section_line("cascade-eth", 41.25),
+    ]
+    output = [
+        "error: --shock must be non-zero (a fraction of mid: -0.05 = a 5 % fall)",
+        "summary: /home/me/report/summary.json",
+        "warning: the book is done (2 s of data)",
+        "note: 194 of 28,500 accounts are under 10 USD of notional: dropped",
+    ]
+    assert all(_common.PROGRESS_LINE.match(s) for s in progress)
+    assert not any(_common.PROGRESS_LINE.match(s) for s in output)

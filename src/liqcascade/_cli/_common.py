@@ -73,17 +73,23 @@ def _plain(cell: Any) -> str | None:
     return None
 
 
+#: A word as a table's cell wraps it: a number's `` %`` (:func:`~liqcascade._prices.percent_text`'s
+#: ``8.4 %``, ``10–90 %:``) belongs to it, so the cell never ends a line on ``8.4`` and
+#: starts the next on ``%``.
+_WORD = re.compile(r"\S+(?: %\S*)?")
+
+
 def _longest_word(cells: Any, numbers_only: bool) -> int:
     longest = 0
     for cell in cells:
         text = _plain(cell)
-        for word in (text or "").split():
+        for word in _WORD.findall(text or ""):
             if not numbers_only or any(ch.isdigit() for ch in word):
                 longest = max(longest, cell_len(word))
     return longest
 
 
-def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
+def keep_numbers_whole(table: Any, width: int | None = None, *, words: bool = False) -> Any:
     """Let no number of a rich ``table`` be cut when the terminal is narrow; returns it.
 
     Each column's minimum width becomes its longest word holding a digit (``3,513,474``,
@@ -97,8 +103,13 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
     terminal (which wraps its lines) rather than cut, and then every header word is
     whole too (``reserve ratio``, not ``reserv`` over ``e ratio``): the lines wrap
     already, a few cells more cut no word.
+
+    With ``words`` (output that no screen reads: a pipe, a log) every word of every
+    cell and header is kept whole, as numbers are, whatever ``width``: a table too
+    wide for it is printed wider rather than cut mid-word (``hyperliquid``, not
+    ``hyperliqu`` over ``id``).
     """
-    numbers = [_longest_word(col._cells, True) for col in table.columns]
+    numbers = [_longest_word(col._cells, not words) for col in table.columns]
     heads = [_longest_word([col.header], False) for col in table.columns]
     spare = (
         0
@@ -108,7 +119,7 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
         - sum(max(n, 1) + table._get_padding_width(i) for i, n in enumerate(numbers))
     )
     grow = [0] * len(numbers)
-    wider = width is not None and spare < 0  # the numbers alone pass the terminal
+    wider = words or (width is not None and spare < 0)  # the numbers alone pass it
     for i in sorted(range(len(numbers)), key=lambda i: heads[i] - numbers[i]):
         deficit = heads[i] - max(numbers[i], 1)
         if 0 < deficit and (deficit <= spare or wider):  # whole words, shortest gaps first
@@ -134,12 +145,43 @@ class _Console(Console):
     """
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Rich's :meth:`~rich.console.Console.print`; tables as :class:`_Console` says.
+
+        With no width to keep (:meth:`_width_unknown`: cron, a pipe or a captured
+        stream with no terminal on any standard stream and no ``COLUMNS``), no word of a
+        table is cut (:func:`keep_numbers_whole`'s ``words``): rich's fallback of 80
+        columns cut header and cell words (``scenar`` over ``io``, ``hyperliqu`` over
+        ``id``), which no reader's screen asked for; the table is wider instead.
+        """
         tables = sys.modules.get("rich.table")
         if tables is not None:
+            words = None
             for obj in objects:
                 if isinstance(obj, tables.Table):
-                    keep_numbers_whole(obj, kwargs.get("width") or self.width)
+                    if words is None:
+                        words = "width" not in kwargs and self._width_unknown()
+                    keep_numbers_whole(obj, kwargs.get("width") or self.width, words=words)
         super().print(*objects, **kwargs)
+
+    def _width_unknown(self) -> bool:
+        """Whether no width is set (``COLUMNS``, a width given) and no terminal gives one.
+
+        Rich then falls back to 80 columns; a terminal on another standard stream
+        (``liqcascade … | less``) still gives its width, and its layout, as before.
+        """
+        import os
+
+        if self._width is not None or self.is_terminal:
+            return False
+        if os.environ.get("COLUMNS", "").isdigit():
+            return False
+        for fd in (0, 1, 2):
+            try:
+                os.get_terminal_size(fd)
+            except (AttributeError, ValueError, OSError):
+                continue
+            return False
+        return True
 
     def render_str(self, text: str, **kwargs: Any) -> Any:
         """Rich's :meth:`~rich.console.Console.render_str` of ``text`` shown (:func:`shown`)."""
@@ -159,13 +201,22 @@ class _Console(Console):
         super().on_broken_pipe()
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """The text written out; with no terminal, lines lose their trailing spaces.
+
+        Rich pads a table's or a wrapped text's lines to the width; in a file or a pipe
+        those spaces are noise (``diff``, ``grep ' $'``). A terminal's lines are kept.
+        """
         from rich.segment import Segment
 
-        return super()._render_buffer(
+        text = super()._render_buffer(
             seg if seg.control else Segment(shown(seg.text, one_line=False), seg.style)
             for seg in buffer
         )
+        return text if self.is_terminal else _TRAILING_SPACES.sub("\n", text)
 
+
+#: Spaces at the end of a line (before its newline).
+_TRAILING_SPACES = re.compile(r" +\n")
 
 # emoji off: rich would print a user's ``:smile:`` (a symbol, a path) as an emoji, even
 # with markup off
@@ -406,6 +457,18 @@ class Advance:
 
 #: Seconds between two plain progress lines (stderr no terminal), and before the first.
 PLAIN_EVERY_S = 10.0
+
+#: A plain progress line, :class:`PlainAdvance`'s or the report's (:func:`section_line`):
+#: what a terminal shows as a transient bar. ``tools/readme_blocks.py`` leaves these out
+#: of a tour's stderr, which it quotes as a terminal shows it.
+PROGRESS_LINE = re.compile(
+    r"^(?:report: done: \S+ \([\d.]+s\)|.+: (?:done|running|[\d,]+ done|\d+ %) \([\d,]+ s\))$"
+)
+
+
+def section_line(sid: str, seconds: float) -> str:
+    """The words of the report's status when section ``sid`` ended after ``seconds``."""
+    return f"report: done: {sid} ({seconds:.1f}s)"
 
 
 class PlainAdvance(Advance):

@@ -9,7 +9,17 @@ from typing import Annotated
 
 import typer
 
-from liqcascade._cli._common import STATE, emit, esc, flag_names, info, line, parse_date, stderr
+from liqcascade._cli._common import (
+    STATE,
+    emit,
+    esc,
+    flag_names,
+    info,
+    line,
+    parse_date,
+    section_line,
+    stderr,
+)
 
 _AssetsOpt = Annotated[
     str,
@@ -105,7 +115,7 @@ def _status() -> Iterator[Callable[[str, float], None]]:
     if not stderr.is_terminal:
 
         def said(sid: str, seconds: float) -> None:
-            stderr.print(f"report: done: {sid} ({seconds:.1f}s)", markup=False, highlight=False)
+            stderr.print(section_line(sid, seconds), markup=False, highlight=False)
 
         yield said
         return
