@@ -32,6 +32,7 @@ class _Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
     c = _Clock()
     monkeypatch.setattr(time, "monotonic", c)
+    monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
     return c
 
 
