@@ -84,3 +84,18 @@ def cli():
 def store_env(tmp_path: Path) -> dict[str, str]:
     """Environment pointing ``LIQCASCADE_STORE`` at a fresh store under ``tmp_path``."""
     return {"LIQCASCADE_STORE": str(tmp_path / "store.duckdb")}
+
+
+@pytest.fixture(autouse=True)
+def _no_plain_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No plain progress lines in the tests' captured stderr.
+
+    Where stderr is no terminal a stage of 10 s or more prints ``STAGE: done (12 s)``
+    (``_common.PlainAdvance``): whether it does depends on the machine's load, and tests
+    read stderr whole. tests/test_cli_plain_progress.py sets the interval back.
+    """
+    import math
+
+    from liqcascade._cli import _common
+
+    monkeypatch.setattr(_common, "PLAIN_EVERY_S", math.inf)

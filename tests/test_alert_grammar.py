@@ -112,14 +112,15 @@ def _front(shock: float) -> dict[str, object]:
     return {"front": {"as_of": "2025-07-31", "headlines": heads}}
 
 
-def test_diff_warns_on_the_critical_shock_copied_unsigned_from_its_card() -> None:
-    """The card prints the critical shock's size (5.4 %), the diff its signed value."""
+def test_diff_warns_on_the_critical_shock_written_unsigned() -> None:
+    """The critical shock is a signed fall (−5.4 %, as its card prints it): a rule on its
+    size alone (6 %) is always true, and is said so."""
     old, new = _front(-0.066), _front(-0.054)
     d = diff_reports(old, new, [parse_alert("critical_shock_btc<6%")])
     assert d.fired  # run as written: -0.054 < 0.06, as is every critical shock
     assert d.warnings == [
-        "alert critical_shock_btc<6%: critical_shock_btc is never positive (a fall, signed; "
-        "the card prints its size), so this rule is always true; for a fall under 6% write "
+        "alert critical_shock_btc<6%: critical_shock_btc is never positive (a fall, signed, "
+        "as its card prints it), so this rule is always true; for a fall under 6% write "
         "critical_shock_btc>-6%"
     ]
     meant = diff_reports(old, new, [parse_alert("critical_shock_btc>-6%")])

@@ -487,6 +487,10 @@ def run_step(
         encoding="utf-8",
     )
     lines = [line.rstrip() for line in session.shown(r.stdout).split("\n")]
+    if marker.stderr:  # a terminal's progress bar is transient: the plain lines, left out
+        from liqcascade._cli._common import PROGRESS_LINE
+
+        lines = [line for line in lines if not PROGRESS_LINE.match(line)]
     while lines and not lines[-1]:
         lines.pop()
     if step.echoes_code:

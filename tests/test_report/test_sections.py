@@ -11,7 +11,7 @@ import pytest
 
 from floats import assert_same
 from liqcascade.report import build_report
-from liqcascade.report._format import NBSP
+from liqcascade.report._format import NBSP, pct
 from liqcascade.report._solvency_section import scenario_text
 from liqcascade.stress import tail_bound
 
@@ -300,6 +300,11 @@ def test_critical_shock_says_its_definition_and_the_history_verdict(
         "Critical shock: smallest first fall that takes the median 24-h path to −10 %"
     )
     assert "10th / 90th-percentile paths" in card["interval"]
+    # one sign for the figure: the card as its value, the section's table and the CLI
+    # (it printed the fall's size, 5.4 %, beside the table's −5.4 %)
+    assert card["value"] < 0 and card["text"] == pct(card["value"], signed=True)
+    assert card["text"].startswith("−") and "static book −" in card["interval"]
+    assert card["interval"].startswith("−") and " to −" in card["interval"]
     want = "history contradicts the model" if h["p_value"] < 0.05 else "consistent with the model"
     assert want in card["evidence"]
     assert f"of {h['n']} real 4-hour falls" in card["evidence"]

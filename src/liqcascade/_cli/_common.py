@@ -6,8 +6,8 @@
   stderr with the parameter shown as the running command's flag (:func:`error_line`)
   and exits 2. A library parameter whose name is not the option's (``data_file`` for
   ``--data``) is declared with :func:`flag_names`.
-- Long work: wrap it in :func:`progress` — a rich progress bar on stderr, silent
-  with ``-q``.
+- Long work: wrap it in :func:`progress` — a rich progress bar on stderr (plain,
+  rate-limited lines when stderr is no terminal), silent with ``-q``.
 """
 
 from __future__ import annotations
@@ -73,17 +73,23 @@ def _plain(cell: Any) -> str | None:
     return None
 
 
+#: A word as a table's cell wraps it: a number's `` %`` (:func:`~liqcascade._prices.percent_text`'s
+#: ``8.4 %``, ``10–90 %:``) belongs to it, so the cell never ends a line on ``8.4`` and
+#: starts the next on ``%``.
+_WORD = re.compile(r"\S+(?: %\S*)?")
+
+
 def _longest_word(cells: Any, numbers_only: bool) -> int:
     longest = 0
     for cell in cells:
         text = _plain(cell)
-        for word in (text or "").split():
+        for word in _WORD.findall(text or ""):
             if not numbers_only or any(ch.isdigit() for ch in word):
                 longest = max(longest, cell_len(word))
     return longest
 
 
-def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
+def keep_numbers_whole(table: Any, width: int | None = None, *, words: bool = False) -> Any:
     """Let no number of a rich ``table`` be cut when the terminal is narrow; returns it.
 
     Each column's minimum width becomes its longest word holding a digit (``3,513,474``,
@@ -97,8 +103,13 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
     terminal (which wraps its lines) rather than cut, and then every header word is
     whole too (``reserve ratio``, not ``reserv`` over ``e ratio``): the lines wrap
     already, a few cells more cut no word.
+
+    With ``words`` (output that no screen reads: a pipe, a log) every word of every
+    cell and header is kept whole, as numbers are, whatever ``width``: a table too
+    wide for it is printed wider rather than cut mid-word (``hyperliquid``, not
+    ``hyperliqu`` over ``id``).
     """
-    numbers = [_longest_word(col._cells, True) for col in table.columns]
+    numbers = [_longest_word(col._cells, not words) for col in table.columns]
     heads = [_longest_word([col.header], False) for col in table.columns]
     spare = (
         0
@@ -108,7 +119,7 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
         - sum(max(n, 1) + table._get_padding_width(i) for i, n in enumerate(numbers))
     )
     grow = [0] * len(numbers)
-    wider = width is not None and spare < 0  # the numbers alone pass the terminal
+    wider = words or (width is not None and spare < 0)  # the numbers alone pass it
     for i in sorted(range(len(numbers)), key=lambda i: heads[i] - numbers[i]):
         deficit = heads[i] - max(numbers[i], 1)
         if 0 < deficit and (deficit <= spare or wider):  # whole words, shortest gaps first
@@ -134,12 +145,43 @@ class _Console(Console):
     """
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Rich's :meth:`~rich.console.Console.print`; tables as :class:`_Console` says.
+
+        With no width to keep (:meth:`_width_unknown`: cron, a pipe or a captured
+        stream with no terminal on any standard stream and no ``COLUMNS``), no word of a
+        table is cut (:func:`keep_numbers_whole`'s ``words``): rich's fallback of 80
+        columns cut header and cell words (``scenar`` over ``io``, ``hyperliqu`` over
+        ``id``), which no reader's screen asked for; the table is wider instead.
+        """
         tables = sys.modules.get("rich.table")
         if tables is not None:
+            words = None
             for obj in objects:
                 if isinstance(obj, tables.Table):
-                    keep_numbers_whole(obj, kwargs.get("width") or self.width)
+                    if words is None:
+                        words = "width" not in kwargs and self._width_unknown()
+                    keep_numbers_whole(obj, kwargs.get("width") or self.width, words=words)
         super().print(*objects, **kwargs)
+
+    def _width_unknown(self) -> bool:
+        """Whether no width is set (``COLUMNS``, a width given) and no terminal gives one.
+
+        Rich then falls back to 80 columns; a terminal on another standard stream
+        (``liqcascade … | less``) still gives its width, and its layout, as before.
+        """
+        import os
+
+        if self._width is not None or self.is_terminal:
+            return False
+        if os.environ.get("COLUMNS", "").isdigit():
+            return False
+        for fd in (0, 1, 2):
+            try:
+                os.get_terminal_size(fd)
+            except (AttributeError, ValueError, OSError):
+                continue
+            return False
+        return True
 
     def render_str(self, text: str, **kwargs: Any) -> Any:
         """Rich's :meth:`~rich.console.Console.render_str` of ``text`` shown (:func:`shown`)."""
@@ -159,13 +201,22 @@ class _Console(Console):
         super().on_broken_pipe()
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """The text written out; with no terminal, lines lose their trailing spaces.
+
+        Rich pads a table's or a wrapped text's lines to the width; in a file or a pipe
+        those spaces are noise (``diff``, ``grep ' $'``). A terminal's lines are kept.
+        """
         from rich.segment import Segment
 
-        return super()._render_buffer(
+        text = super()._render_buffer(
             seg if seg.control else Segment(shown(seg.text, one_line=False), seg.style)
             for seg in buffer
         )
+        return text if self.is_terminal else _TRAILING_SPACES.sub("\n", text)
 
+
+#: Spaces at the end of a line (before its newline).
+_TRAILING_SPACES = re.compile(r" +\n")
 
 # emoji off: rich would print a user's ``:smile:`` (a symbol, a path) as an emoji, even
 # with markup off
@@ -404,16 +455,91 @@ class Advance:
             self._bar.stop()
 
 
+#: Seconds between two plain progress lines (stderr no terminal), and before the first.
+PLAIN_EVERY_S = 10.0
+
+#: A plain progress line, :class:`PlainAdvance`'s or the report's (:func:`section_line`):
+#: what a terminal shows as a transient bar. ``tools/readme_blocks.py`` leaves these out
+#: of a tour's stderr, which it quotes as a terminal shows it.
+PROGRESS_LINE = re.compile(
+    r"^(?:report: done: \S+ \([\d.]+s\)|.+: (?:done|running|[\d,]+ done|\d+ %) \([\d,]+ s\))$"
+)
+
+
+def section_line(sid: str, seconds: float) -> str:
+    """The words of the report's status when section ``sid`` ended after ``seconds``."""
+    return f"report: done: {sid} ({seconds:.1f}s)"
+
+
+class PlainAdvance(Advance):
+    """:class:`Advance` writing plain lines on stderr, for a log or a pipe (no terminal).
+
+    No bar and no terminal commands: ``DESCRIPTION: 45 % (30 s)`` when the work
+    advances and :data:`PLAIN_EVERY_S` passed since the stage began or since the last
+    line; ``DESCRIPTION: done (42 s)`` when a stage that lasted that long ends
+    (:meth:`finish`). A stage shorter than that prints nothing, so a quick command's
+    stderr stays empty and an ``error:`` line stays the only one.
+    """
+
+    def __init__(self, description: str, total: float | None = None) -> None:
+        import time
+
+        super().__init__(None)
+        self._clock = time.monotonic
+        self._description, self._total, self._done = description, total, 0.0
+        self._start = self._last = self._clock()
+
+    def _line(self, what: str) -> None:
+        took = self._clock() - self._start
+        stderr.print(
+            f"{self._description}: {what} ({took:,.0f} s)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        self._last = self._clock()
+
+    def __call__(self, n: float = 1) -> None:
+        """Advance by ``n``; a line when :data:`PLAIN_EVERY_S` passed since the last."""
+        self._done += n
+        if self._clock() - self._last < PLAIN_EVERY_S:
+            return
+        if self._total:
+            from liqcascade._prices import percent_text
+
+            self._line(percent_text(min(self._done / self._total, 1.0), 0))
+        else:
+            self._line(f"{self._done:,.0f} done" if self._done else "running")
+
+    def set_total(self, total: float) -> None:
+        """Set the total once it is known (the lines then say the percent done)."""
+        self._total = total
+
+    def finish(self) -> None:
+        """The stage ended (without an error): a last line if it lasted.
+
+        Said when it lasted :data:`PLAIN_EVERY_S` or more, or printed a line already.
+        """
+        if self._clock() - self._start >= PLAIN_EVERY_S or self._last > self._start:
+            self._line("done")
+
+
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Advance]:
     """A rich progress bar on stderr; yields ``advance(n)``.
 
-    Silent with ``-q`` and when stderr is not a terminal (a bar stopped there would
-    leave an empty line before an ``error:`` line). On a terminal the bar shows at once
-    (and, transient, leaves nothing behind).
+    Silent with ``-q``. When stderr is not a terminal (a log, a pipe, cron), plain
+    lines instead (:class:`PlainAdvance`: rate-limited, nothing for a short stage; a
+    bar stopped there would leave an empty line before an ``error:`` line). On a
+    terminal the bar shows at once (and, transient, leaves nothing behind).
     """
-    if STATE.verbosity < 0 or not stderr.is_terminal:
+    if STATE.verbosity < 0:
         yield Advance(None)
+        return
+    if not stderr.is_terminal:
+        plain = PlainAdvance(description, total)
+        yield plain
+        plain.finish()  # not after an error: its line stays the last
         return
     from rich.progress import (
         BarColumn,
@@ -433,8 +559,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         transient=True,
     )
     advance = Advance(bar, bar.add_task(esc(description), total=total))  # markup: a symbol
-    if stderr.is_terminal:
-        advance(0)
+    advance(0)
     try:
         yield advance
     finally:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["after_market", "market_line", "store_note", "what_if"]
+__all__ = ["after_market", "bar_words", "market_line", "store_note", "what_if"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -35,16 +35,26 @@ def market_line(market: Mapping[str, Any]) -> str:
     ``market``: a market fingerprint (``asset``, ``as_of`` the bar's label,
     ``close_time``, ``mid`` in USD).
     """
-    label = _ts(market.get("as_of"))
-    close = _ts(market.get("close_time"))
-    when = f"{label:%Y-%m-%d %H:%M} UTC" if label is not None else "an unknown date"
-    closed = f" (bar closed {close:%Y-%m-%d %H:%M})" if close is not None else ""
     mid = market.get("mid")
     at = f", mid {float(mid):,.2f}" if mid is not None else ""
     note = store_note(market)
-    return f"market {market.get('asset', '?')} at {when}{closed}{at}" + (
+    return f"market {market.get('asset', '?')} at {bar_words(market)}{at}" + (
         f"; {note}" if note else ""
     )
+
+
+def bar_words(market: Mapping[str, Any]) -> str:
+    """``2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00)``: the market's bar, both ends.
+
+    ``market``: a market fingerprint (``as_of`` the bar's label, its open;
+    ``close_time``, when the market is known). Both are named, so that the open
+    (``liqmap``'s JSON ``as_of``) is not read as the close (``cascade``'s JSON
+    ``as_of``) or the other way round.
+    """
+    label = _ts(market.get("as_of"))
+    close = _ts(market.get("close_time"))
+    when = f"{label:%Y-%m-%d %H:%M} UTC" if label is not None else "an unknown date"
+    return when + (f" (bar closed {close:%Y-%m-%d %H:%M})" if close is not None else "")
 
 
 def store_note(market: Mapping[str, Any]) -> str | None:

@@ -12,7 +12,8 @@ from liqcascade._cli import _book_units, _common
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import percent_text, price_range
 
-#: The unit of a key of the cascade's key/value table whose name does not say it (``_usd``).
+#: The unit of a key of the cascade's key/value table whose name does not say it (``_usd``),
+#: or which instant a time is (``as_of``: the bar's close; ``liqmap`` heads its map with both ends).
 KEY_UNITS = {
     "initial_price": "USD",
     "shock_price": "USD",
@@ -20,6 +21,7 @@ KEY_UNITS = {
     "insurance_fund_end": "USD",
     "unfilled_base": "base units",
     "amplification": "× the shock's move",
+    "as_of": "the bar's close",
 }
 
 

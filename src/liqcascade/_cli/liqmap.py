@@ -117,15 +117,21 @@ def _render(result: dict[str, Any]) -> None:
     from liqcascade.report import after_date_note
 
     out = _common.stdout
+    market = result.get("market") or {}
+    when = (  # the bar by both ends: its open (the JSON's as_of) is not the market's close
+        f"at {_market_line.bar_words(market)}"
+        if market.get("as_of") and market.get("close_time")
+        else f"as of {result['as_of'] or '–'}"
+    )
     out.print(
-        f"[bold]liquidation map[/] as of {result['as_of'] or '–'}  price "
+        f"[bold]liquidation map[/] {when}  price "
         f"{result['price']:,.{max(2, price_decimals(result['price']))}f}"
         f"  ({_common.esc(result['source'])})"  # a positions file's path
     )
-    note = _market_line.store_note(result.get("market") or {})
+    note = _market_line.store_note(market)
     if note:
         out.print(note, highlight=False, markup=False, soft_wrap=True)
-    for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
+    for c in market.get("caveats", []):  # also warned on stderr
         out.print(f"caveat: {_common.command_hint(c)}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
 

@@ -482,15 +482,10 @@ def _static_name(c: Calibrated, *, critical: bool = False) -> str:
     return f"most fragile of {n} book draws" if critical else f"deepest of {n} book draws"
 
 
-def _static_critical_text(c: Calibrated, *, signed: bool = True) -> str:
-    """The static book's own critical shock, of the same envelope as its move.
-
-    ``signed=False``: the fall's size (the card's form, ``5.7 %``).
-    """
+def _static_critical_text(c: Calibrated) -> str:
+    """The static book's own critical shock, of the same envelope as its move (signed)."""
     x = c.static_critical
-    if not math.isfinite(x):
-        return "beyond −10 %" if signed else "beyond 10 %"
-    return pct(x, signed=True) if signed else pct(abs(x))
+    return pct(x, signed=True) if math.isfinite(x) else "beyond −10 %"
 
 
 def _carry_text(a: dict[str, Any]) -> str:
@@ -1096,12 +1091,12 @@ def _headlines(v: CascadeView) -> list[Headline]:
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
             check=_move_check(o),
         ),
-        Headline(  # a fall's size, unsigned, as the section's text and history check say it
+        Headline(  # signed, as its value, the section's table and `cascade --fragility`
             key="critical_shock",
             label="Critical shock: smallest first fall that takes the median 24-h path to −10 %",
-            value=float(c.critical), text=pct(abs(c.critical)),
-            interval=f"{interval(abs(lo), abs(hi), pct)} (10th / 90th-percentile paths); "
-            f"static book {_static_critical_text(c, signed=False)} "
+            value=float(c.critical), text=pct(c.critical, signed=True),
+            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / "
+            f"90th-percentile paths); static book {_static_critical_text(c)} "
             f"({_static_name(c, critical=True)}; it bounds only the cascade's own carry)",
             evidence=history_text(hc, c.critical) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
@@ -1257,7 +1252,8 @@ def prose(v: CascadeView) -> Prose:
         f"{cal['n_events']} real events before that date.",
         _oos_text(c, asset=v.asset) + ".",
         f"The critical shock — the smallest first fall whose median path reaches −10 % — is "
-        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)}: {CRITICAL_INTERVAL}); "
+        f"{pct(c.critical, signed=True)} ({interval(lo, hi, lambda x: pct(x, signed=True))}: "
+        f"{CRITICAL_INTERVAL}); "
         "the median is over the 24-h paths of every parameter draw pooled, interpolated "
         "between the grid's first falls. "
         f"{history_text(v.history_critical, c.critical)}. The "

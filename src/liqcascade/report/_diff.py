@@ -69,7 +69,7 @@ NEVER_NEGATIVE: dict[str, str] = {
 #: from the card (``critical_shock<6%``) is always true, and the diff warns with the rule
 #: meant (``critical_shock>-6%``).
 NEVER_POSITIVE: dict[str, str] = {
-    "critical_shock": "a fall, signed; the card prints its size",
+    "critical_shock": "a fall, signed, as its card prints it",
 }
 
 
@@ -536,7 +536,7 @@ def _sign_warnings(alerts: Sequence[Alert], heads: dict[str, Any]) -> list[str]:
 
     A never-negative headline against a negative value (``forced_selling_5pct>-5`` is
     always true, ``contagion_share<-1%`` never), a never-positive one against a positive
-    value (``critical_shock<6%``, copied from the card's unsigned size, always): the
+    value (``critical_shock<6%``, a fall's size with its sign left off, always): the
     rule still runs as written (:data:`NEVER_NEGATIVE`, :data:`NEVER_POSITIVE`,
     :func:`sign_warning`).
     """
