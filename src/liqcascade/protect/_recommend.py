@@ -1144,8 +1144,12 @@ def _model_figures(
         **({"liq_price": tiers} if tiers else {}),
         "stop_out_chance": (
             f"model figure: the chance of a touch within {s.horizon_days} "
-            f"day{'' if s.horizon_days == 1 else 's'} under a {STOP_OUT_MODEL}; its range "
-            "spans the volatility's p05–p95 (parameter uncertainty only)"
+            f"day{'' if s.horizon_days == 1 else 's'} under a {STOP_OUT_MODEL}; "
+            + (
+                "no interval (the volatility has none)"
+                if v.band is None
+                else "its range spans the volatility's p05–p95 (parameter uncertainty only)"
+            )
         ),
     }
 
