@@ -105,7 +105,8 @@ def declustering_verdict(bt: Any) -> dict[str, Any]:
         ``why`` (:func:`compare_text`), ``vol`` and ``vol_declustered`` (each
         ``stop_outs``, fraction of trades, with its Wilson 90 % ``stop_outs_interval``,
         and ``total_return``, summed, fraction of one entry), ``trades`` (per policy),
-        ``start`` and ``end`` (the entry range, ISO).
+        ``start`` (the first entry, else the range asked) and ``end`` (the last entry
+        day asked), ISO.
     """
     from liqcascade.protect._backtest import wilson_interval
 
@@ -124,7 +125,7 @@ def declustering_verdict(bt: Any) -> dict[str, Any]:
         "vol": two(vo),
         "vol_declustered": two(d),
         "trades": int(vo["trades"]),
-        "start": str(bt.meta["start"]),
+        "start": str(bt.meta.get("entries_first") or bt.meta["start"]),  # BTC's: 2021-04
         "end": str(bt.meta["end"]),
     }
 
