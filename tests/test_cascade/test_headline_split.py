@@ -44,6 +44,7 @@ def test_shock_check_names_the_follow_through(shock: float, asset: str, cmd: str
 
 def test_no_check_for_a_rise_or_past_the_deep_level() -> None:
     assert shock_check_text({**TRIAL, "shock_price": TRIAL["mid"] * 1.05}) == ""
+    assert shock_check_text({k: v for k, v in TRIAL.items() if k != "shock_price"}) == ""
     assert shock_check_text({**TRIAL, "shock_price": TRIAL["mid"] * 0.70}) == ""  # -30 %
 
 

@@ -1218,7 +1218,7 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "
         f"{_move_text(result, 'move_p90')})",
     )
-    if "carry_median" in result:  # the headline split, next to it (the carry row: below)
+    if "carry_median" in result and "shock_price" in result:  # the headline split, beside it
         t.add_row("[bold]of which[/]", _common.esc(move_parts_text(result)))
     t.add_row(
         "[bold]liquidated[/]",
@@ -1293,6 +1293,8 @@ def shock_check_text(result: dict[str, Any]) -> str:
     """
     from liqcascade.cascade import RECORD_SETTINGS
 
+    if result.get("shock_price") is None or not result.get("mid"):
+        return ""
     shock = result["shock_price"] / result["mid"] - 1.0
     if not (float(RECORD_SETTINGS["beyond"]) < shock < 0):
         return ""
