@@ -28,5 +28,5 @@ def test_card_prints_the_shock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     r = run_cli("cascade", "--shock", "-0.05")
     assert r.exit_code == 0, r.stderr
-    row = next(ln for ln in r.stdout.splitlines() if "cascade's own carry" in ln)
+    row = next(ln for ln in r.stdout.splitlines() if ln.lstrip().startswith("cascade's own carry"))
     assert "shock -5.00 %, own carry " in row and " pp), total -5.0" in row

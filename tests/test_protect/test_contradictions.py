@@ -149,7 +149,9 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
     base = ("stops", "recommend", "--side", "short", "--entry", "3700", "--size", "10",
             "--leverage", "10")  # fmt: skip
     d = run_cli(*base, "--json").json()
-    assert set(d["model_figures"]) == {"distance", "expected_slippage", "avoided_clusters"}
+    assert set(d["model_figures"]) == {
+        "distance", "expected_slippage", "avoided_clusters", "stop_out_chance"
+    }  # fmt: skip
     v_lo, v_hi = d["vol_distance_range"]  # the GJR fit's parameter uncertainty
     assert v_lo < d["vol_distance"] < v_hi and d["vol_distance_draws"] == 100
     vband = f"p05–p95 {percent_text(v_lo, 2)}–{percent_text(v_hi, 2)} over 100 draws"
@@ -171,3 +173,5 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
     atr = run_cli(*base, "--vol-source", "atr", "--json").json()
     assert atr["vol_distance_range"] is None and atr["vol_distance_draws"] == 0
     assert atr["model_figures"]["distance"].startswith("model figure, no interval: ")
+    assert atr["model_figures"]["stop_out_chance"].endswith("no interval (the volatility has none)")
+    assert atr["stop_out_chance_range"] is None and 0 < atr["stop_out_chance"] < 1

@@ -1218,11 +1218,16 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "
         f"{_move_text(result, 'move_p90')})",
     )
+    if "carry_median" in result and "shock_price" in result:  # the headline split, beside it
+        t.add_row("[bold]of which[/]", _common.esc(move_parts_text(result)))
     t.add_row(
         "[bold]liquidated[/]",
         f"{result['liquidated_median'] / 1e6:,.1f} M USD "
         f"(80 %: {result['liquidated_p10'] / 1e6:,.1f} … {result['liquidated_p90'] / 1e6:,.1f})",
     )
+    check = shock_check_text(result)
+    if check:
+        t.add_row("[bold]check for this shock[/]", _common.esc(check))
     liq_score = _liq_score_text(result.get("out_of_sample") or {})
     if liq_score:
         t.add_row("[bold]liquidation score[/]", liq_score)
@@ -1253,6 +1258,55 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         )
     _score_rows(t, result.get("out_of_sample"), result["asset"])
     _common.stdout.print(t)
+
+
+def move_parts_text(result: dict[str, Any]) -> str:
+    """The 24-h headline split: the shock, the cascade's own carry, the index's continuation.
+
+    Medians of the JSON's keys (``shock_price``/``mid``, ``carry_median``,
+    ``move_median``): the carry is ``carry_median`` beyond the shock, the continuation
+    ``move_median − carry_median`` (the index moving on over the 24 h, with the cascade's
+    response on the clock; not the cascade's own carry). Medians of different runs, so
+    the parts add up to the headline only roughly.
+    """
+    shock = result["shock_price"] / result["mid"] - 1.0
+
+    def pp(x: float) -> str:  # no sign on a part that rounds to nothing
+        v = x * 100
+        return "0.00 pp" if round(v, 2) == 0 else f"{v:+.2f} pp"
+
+    return (
+        f"the shock {percent_text(shock, 2)}, the cascade's own carry "
+        f"{pp(result['carry_median'] - shock)}, the index's continuation over the 24 h "
+        f"{pp(result['move_median'] - result['carry_median'])} (ordinary price moves after "
+        "the shock, not the cascade; medians, so the parts add up only roughly)"
+    )
+
+
+def shock_check_text(result: dict[str, Any]) -> str:
+    """The command that checks this shock's size on history (``cascade follow-through``).
+
+    The ``out of sample`` row scores the 2 %-trigger event back-test, the same for any
+    shock; the follow-through runs this shock on every day's market beside the real
+    falls at least as deep, up to the market's day. Empty for a rise or a fall at or
+    beyond the deep level it compares (``RECORD_SETTINGS["beyond"]``, −27 %).
+    """
+    from liqcascade.cascade import RECORD_SETTINGS
+
+    if result.get("shock_price") is None or not result.get("mid"):
+        return ""
+    shock = result["shock_price"] / result["mid"] - 1.0
+    if not (float(RECORD_SETTINGS["beyond"]) < shock < 0):
+        return ""
+    day = f"{pd.Timestamp(result.get('bar_open') or result['as_of']):%Y-%m-%d}"
+    text = f"{round(shock, 2):.2f}" if abs(shock - round(shock, 2)) < 5e-5 else f"{shock:.4f}"
+    asset = "" if result["asset"] == "ETH" else f" --asset {result['asset']}"
+    return _common.command_hint(
+        f"every day's market to {day} takes this {percent_text(shock, 2)} shock, beside the "
+        "real falls at least as deep and what followed them "
+        f"(`liqcascade cascade follow-through{asset} --shock {text}`, end {day}); the "
+        "out-of-sample row below scores the 2 %-trigger event back-test, the same for any shock"
+    )
 
 
 def carry_text(result: dict[str, Any]) -> str:

@@ -50,13 +50,116 @@ def _render_recommend(res: dict[str, Any]) -> None:
     for z in res["avoided_clusters"]:
         lo, hi = z["price_low"], z["price_high"]
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
+    for key, text in stop_odds_rows(res):
+        t.add_row(f"[bold]{key}[/]", _common.esc(text))
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"], markup=False)
+    line = crowd_verdict_line(res)
+    if line:
+        _common.stdout.print(line, soft_wrap=True, markup=False)
     warned = set(market.get("caveats") or ())  # logged as the market's warnings already
     for key, note in (res.get("model_figures") or {}).items():
         if note in warned:
             continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
+
+
+def _chance(res: dict[str, Any], key: str) -> str:
+    """``83 % (p05–p95 78 %–87 %)``: a stop-out chance and its range over the volatility."""
+    p, rng = res.get(key), res.get(f"{key}_range")
+    if p is None:
+        return "not known (no horizon volatility)"
+    band = "" if not rng else f" (p05–p95 {percent_text(min(rng), 0)}–{percent_text(max(rng), 0)})"
+    return percent_text(p, 0) + band
+
+
+def stop_odds_rows(res: dict[str, Any]) -> list[tuple[str, str]]:
+    """The rows of what the move out of the clusters costs: distance given up, stop-outs.
+
+    ``distance_given_up`` (pp of entry; the raw and recommended distances) and the
+    chance of a stop-out within the horizon at the recommended and the raw stop (the
+    model is named under ``model_figures``' ``stop_out_chance``).
+    """
+    g = res.get("distance_given_up")
+    if g is None:
+        return []
+    raw_d = res["distance"] + g
+    moved = f"{percent_text(raw_d, 2)} at the raw stop → {percent_text(res['distance'], 2)}"
+    if g > 0:
+        given = f"{100 * g:.2f} pp of distance from entry given up ({moved})"
+    elif g < 0:
+        given = f"none: {100 * -g:.2f} pp further from entry ({moved})"
+    else:
+        given = "none (the stop was not moved)"
+    hd = res.get("horizon_days", 5)
+    days = f"{hd} day{'' if hd == 1 else 's'}"
+    chance = f"{_chance(res, 'stop_out_chance')} within {days}"
+    if g != 0:
+        chance += f"; raw stop {_chance(res, 'raw_stop_out_chance')}"
+    return [("distance_given_up", given), ("stop_out_chance", chance)]
+
+
+def crowd_verdict_line(res: dict[str, Any]) -> str:
+    """The back-test's verdict on moving stops out of the crowd, and its command."""
+    cb = res.get("crowd_backtest")
+    if not cb:
+        return ""
+    if cb.get("skipped"):
+        return f"back-test of moving stops out of the crowd: not run ({cb['skipped']})"
+    vo, d = cb["vol"], cb["vol_declustered"]
+    head = (
+        f"back-test of moving stops out of the crowd (vol-declustered against vol): "
+        f"{cb['verdict']} — {cb['why']} (stop-outs {percent_text(d['stop_outs'], 2)} against "
+        f"{percent_text(vo['stop_outs'], 2)}, summed return {percent_text(d['total_return'], 2)} "
+        f"against {percent_text(vo['total_return'], 2)} of one entry; {cb['trades']:,} trades "
+        f"per policy, {cb['asset']} hourly entries "
+        f"{cb['start'][:10]} → {cb['end'][:10]}, {cb['leverage']:g}x, "
+        f"{cb['horizon_days']}-day horizon; `{cb['command']}`)"
+    )
+    (a, b), (c, e) = vo["stop_outs_interval"], d["stop_outs_interval"]
+    if max(a, c) <= min(b, e):  # the stop-out shares cannot be told apart
+        head += "; the two stop-out shares' Wilson 90 % intervals overlap"
+    g = res.get("distance_given_up") or 0.0
+    if g > 0 and cb["verdict"] != "supported":
+        head += (
+            f"; this move gives up {100 * g:.2f} pp of distance and takes the stop-out chance "
+            f"from {_chance(res, 'raw_stop_out_chance')} to {_chance(res, 'stop_out_chance')}"
+        )
+    return head
+
+
+def crowd_backtest(asset: str, close: Any) -> dict[str, Any]:
+    """The back-test's verdict on de-clustering at the market closed at ``close``.
+
+    :func:`liqcascade.protect.declustering_backtest` (trades closed by then), with the
+    ``stops backtest`` command that reproduces it, or ``skipped`` and why.
+    """
+    from liqcascade.errors import InputError
+    from liqcascade.protect import declustering_backtest
+
+    try:
+        cb = declustering_backtest(asset, close)
+    except InputError as exc:
+        return {"skipped": str(exc)}
+    cmd = f"liqcascade stops backtest --asset {asset} --end {cb['end_day']}"
+    return {**cb, "asset": asset, "command": cmd}
+
+
+def _runnable(warning: str, **given: Any) -> str:
+    """A warning's ``(`liqcascade stops recommend`, as_of DAY)`` hint, run with the position.
+
+    ``given``: the command's options as given (defaults left out), written before the
+    hint's own ``--as-of`` (:func:`_common.command_hint`).
+    """
+    defaults = {"asset": "ETH", "horizon_days": 5, "k": 1.0, "vol_source": "garch",
+                "liquidity": "calibrated"}  # fmt: skip
+    opts = " ".join(
+        f"--{k.replace('_', '-')} {v:g}" if isinstance(v, float) else f"--{k.replace('_', '-')} {v}"
+        for k, v in given.items()
+        if v is not None and defaults.get(k) != v
+    )
+    cmd = "`liqcascade stops recommend`"
+    return _common.command_hint(warning.replace(cmd, f"`liqcascade stops recommend {opts}`"))
 
 
 def _require(*options: tuple[str, Any], asset: str = "ETH", as_of: str | None = None) -> None:
@@ -274,9 +377,15 @@ def recommend_cmd(
             side, entry, size, leverage, settings=settings, state=state, liquidity=liquidity
         )
         adv(1)
-    out = rec.summary()
+        out = rec.summary()
+        out["crowd_backtest"] = crowd_backtest(state.asset, state.close_time or state.as_of)
     out["market"] = state.fingerprint()
-    for w in rec.warnings:
+    out["warnings"] = [
+        _runnable(w, side=side, entry=entry, size=size, leverage=leverage, asset=asset,
+                  horizon_days=horizon_days, k=k, vol_source=vol_source, liquidity=liquidity)
+        for w in rec.warnings
+    ]  # fmt: skip
+    for w in out["warnings"]:
         _common.warn(w)
     _common.emit(out, as_json, _render_recommend)
 

@@ -31,6 +31,7 @@ from liqcascade.protect._recommend import (
     vol_distance,
     vol_estimate,
 )
+from liqcascade.protect._stop_odds import STOP_OUT_MODEL, distance_given_up, stop_out_chance
 from liqcascade.protect._transparency import (
     METRICS,
     TransparencyMetrics,
@@ -39,11 +40,19 @@ from liqcascade.protect._transparency import (
     top_decile_precision,
     transparency_metrics,
 )
+from liqcascade.protect._verdict import (
+    compare_text,
+    declustering_backtest,
+    declustering_verdict,
+    judge_policy,
+    policy_means,
+)
 
 __all__ = [
     "MAX_HORIZON_DAYS",
     "METRICS",
     "POLICIES",
+    "STOP_OUT_MODEL",
     "BacktestSettings",
     "FillModel",
     "RecommendSettings",
@@ -52,18 +61,25 @@ __all__ = [
     "TransparencyMetrics",
     "backtest_stops",
     "check_position",
+    "compare_text",
+    "declustering_backtest",
+    "declustering_verdict",
     "declutter_levels",
     "depth_series",
+    "distance_given_up",
     "early_warning",
     "expected_slippage",
     "fixed_distance",
+    "judge_policy",
     "liquidation_price",
     "max_drawdown",
+    "policy_means",
     "policy_stops",
     "price_tick",
     "recommend_stop",
     "round_step",
     "spearman",
+    "stop_out_chance",
     "top_decile_precision",
     "transparency_metrics",
     "vol_distance",

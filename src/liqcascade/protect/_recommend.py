@@ -38,6 +38,7 @@ from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
 from liqcascade.positions import StopBook, liquidation_map
 from liqcascade.protect._backtest import MAX_HORIZON_DAYS, MAX_K
+from liqcascade.protect._stop_odds import STOP_OUT_MODEL, distance_given_up, stop_out_chance
 
 __all__ = [
     "LIQUIDITY",
@@ -224,6 +225,10 @@ SLIPPAGE_TOL = 1e-9
 #: liquidation map behind the exclusion zones reads ±20 % around the mid (its default
 #: ``range_``).
 FAR_FROM_MID = 0.2
+
+#: A daily close within this fraction of a far entry makes its day a market date to
+#: run the recommendation at (:func:`date_near_price`).
+NEAR_ENTRY = 0.02
 
 #: Parameter draws of the GJR-GARCH fit behind the volatility distance's interval.
 VOL_DRAWS = 100
@@ -536,7 +541,27 @@ class StopRecommendation(SummaryDict):
         What weakens the recommendation (``warning:`` lines at the command line): no
         level between entry and the bound clear of the zones without a higher expected
         slippage (the raw stop is kept, in its zone: a lower leverage leaves more
-        room); an entry more than :data:`FAR_FROM_MID` (20 %) from the mid.
+        room); an entry more than :data:`FAR_FROM_MID` (20 %) from the mid (naming
+        ``near_entry_date``).
+    horizon_days : int
+        The holding horizon of the volatility, days (the settings').
+    horizon_vol : float
+        Standard deviation of the log price over the horizon, fraction
+        (``vol_distance / k``): the GJR-GARCH forecast or ATR × √horizon; nan when not
+        known (a recommendation built by hand).
+    horizon_vol_range : (float, float) or None
+        p05–p95 of ``horizon_vol`` over the GJR-GARCH parameter draws (None as for
+        ``vol_distance_range``).
+    near_entry_date : pandas.Timestamp or None
+        With an entry far from the mid: the last day of the market's data (within its
+        open interest) whose daily close lay within :data:`NEAR_ENTRY` (2 %) of the
+        entry, a market date to run the recommendation at; None otherwise or when no
+        close was that near.
+
+    The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
+    and the chance of a stop-out within the horizon at the recommended and the raw stop
+    (``stop_out_chance``, ``raw_stop_out_chance``, each with its ``_range`` over
+    ``horizon_vol_range``; :func:`~liqcascade.protect.stop_out_chance`).
     """
 
     stop_price: float
@@ -563,9 +588,33 @@ class StopRecommendation(SummaryDict):
     vol_distance_draws: int = 0
     vol_distance_range_capped: bool = False
     warnings: list[str] = field(default_factory=list)
+    horizon_days: int = 5
+    horizon_vol: float = math.nan
+    horizon_vol_range: tuple[float, float] | None = None
+    near_entry_date: pd.Timestamp | None = None
+
+    def stop_odds(self) -> dict[str, Any]:
+        """The distance the move gave up and the stop-out chances, recommended and raw.
+
+        Fractions: ``distance_given_up`` (of entry; :func:`distance_given_up`),
+        ``stop_out_chance`` and ``raw_stop_out_chance`` (within ``horizon_days``;
+        :func:`stop_out_chance` at ``horizon_vol``, None when it is not known), each
+        with its ``_range`` at the ends of ``horizon_vol_range`` (None without one).
+        """
+        out: dict[str, Any] = {"distance_given_up": distance_given_up(self)}
+        known = math.isfinite(self.horizon_vol)
+        for key, price in (("stop_out_chance", self.stop_price),
+                           ("raw_stop_out_chance", self.raw_stop_price)):  # fmt: skip
+            out[key] = stop_out_chance(self.entry, price, self.horizon_vol) if known else None
+            vr = self.horizon_vol_range
+            out[f"{key}_range"] = (
+                None if vr is None else [stop_out_chance(self.entry, price, v) for v in vr]
+            )
+        return out
 
     def summary(self) -> dict[str, Any]:
-        """The JSON keys plus the inputs and the raw (un-moved) stop."""
+        """The JSON keys plus the inputs, the raw (un-moved) stop and the stop-out odds."""
+        near = self.near_entry_date
         return {
             "stop_price": self.stop_price,
             "distance": self.distance,
@@ -594,6 +643,13 @@ class StopRecommendation(SummaryDict):
             "expected_slippage_draws": self.slippage_draws,
             "model_figures": dict(self.model_figures),
             "warnings": list(self.warnings),
+            "horizon_days": self.horizon_days,
+            "horizon_vol": self.horizon_vol if math.isfinite(self.horizon_vol) else None,
+            "horizon_vol_range": (
+                list(self.horizon_vol_range) if self.horizon_vol_range is not None else None
+            ),
+            **self.stop_odds(),
+            "near_entry_date": None if near is None else f"{near:%Y-%m-%d}",
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -826,7 +882,9 @@ def recommend_stop(
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
-    far = entry_far_warning(float(entry), state.mid, state.asset)
+    far_off = abs(entry / state.mid - 1.0) > FAR_FROM_MID  # a market date near it is named
+    near = date_near_price(state.asset, entry) if far_off else None
+    far = entry_far_warning(entry, state.mid, state.asset, near)
     no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
     liq_d = 1.0 if no_liq else abs(entry - liq) / entry  # no liquidation: the way to zero
     vol = vol_estimate(state.asset, state.close_time, s)
@@ -940,6 +998,10 @@ def recommend_stop(
         slippage_draws=len(cal.draws) if srange is not None and cal is not None else 0,
         model_figures=notes,
         warnings=warnings,
+        horizon_days=s.horizon_days,
+        horizon_vol=dist_v / s.k,
+        horizon_vol_range=None if vol.band is None else (vol.band[0] / s.k, vol.band[1] / s.k),
+        near_entry_date=near,
     )
 
 
@@ -1080,6 +1142,15 @@ def _model_figures(
             "positions (inferred from open interest) and modelled stops, not observed ones"
         ),
         **({"liq_price": tiers} if tiers else {}),
+        "stop_out_chance": (
+            f"model figure: the chance of a touch within {s.horizon_days} "
+            f"day{'' if s.horizon_days == 1 else 's'} under a {STOP_OUT_MODEL}; "
+            + (
+                "no interval (the volatility has none)"
+                if v.band is None
+                else "its range spans the volatility's p05–p95 (parameter uncertainty only)"
+            )
+        ),
     }
 
 
@@ -1162,7 +1233,9 @@ def check_entry_at_mid(side: int, entry: float, liq: float, mid: float, asset: s
         )
 
 
-def entry_far_warning(entry: float, mid: float, asset: str) -> str | None:
+def entry_far_warning(
+    entry: float, mid: float, asset: str, near: pd.Timestamp | None = None
+) -> str | None:
     """A warning when ``entry`` is more than :data:`FAR_FROM_MID` (20 %) from ``mid``.
 
     The exclusion zones come from the liquidation map of the market at the mid, which
@@ -1170,6 +1243,17 @@ def entry_far_warning(entry: float, mid: float, asset: str) -> str | None:
     that far lies at or past the map's edge, where no cluster can be found, and its
     expected slippage is priced on today's book and crowd re-centred at a level the
     market is far from. Within the 10x unit check, so not refused.
+
+    Parameters
+    ----------
+    entry, mid : float
+        Entry price and the market's mid, USD.
+    asset : str
+        The market's asset (named in the text).
+    near : pandas.Timestamp, optional
+        :func:`date_near_price`'s day: the warning ends naming it with the command's
+        hint (``(`liqcascade stops recommend`, as_of DAY)``), or saying that no close of
+        the data came that near when None.
 
     Returns
     -------
@@ -1179,12 +1263,64 @@ def entry_far_warning(entry: float, mid: float, asset: str) -> str | None:
     off = entry / mid - 1.0
     if abs(off) <= FAR_FROM_MID:
         return None
+    near_text = (
+        f"no daily {asset} close in the market's data came within "
+        f"{percent_text(NEAR_ENTRY, 0)} of it"
+        if near is None
+        else f"the {asset} daily close was last within {percent_text(NEAR_ENTRY, 0)} of it on "
+        f"{near:%Y-%m-%d}, a market near the entry (`liqcascade stops recommend`, as_of "
+        f"{near:%Y-%m-%d})"
+    )
     return (
         f"entry {entry:,.6g} is {percent_text(off, 0, signed=True)} from the {asset} mid "
         f"{mid:,.2f} (more than {percent_text(FAR_FROM_MID, 0)}): the crowd is mapped within "
         f"{percent_text(FAR_FROM_MID, 0)} of the mid, so "
-        "the stop's clusters and expected slippage say little about a position entered there"
+        "the stop's clusters and expected slippage say little about a position entered "
+        f"there; {near_text}"
     )
+
+
+def date_near_price(
+    asset: str, price: float, within: float = NEAR_ENTRY, *, store: Any = None
+) -> pd.Timestamp | None:
+    """The last day whose daily close lay within ``within`` of ``price``, a market date.
+
+    Read from ``asset``'s daily closes (:func:`liqcascade.market.bars_until`: store, else
+    bundled) on the days the estimated market covers (its 4-hour open interest, through
+    the day of its last bar): a day a recommendation can be run at (``as_of``).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset.
+    price : float
+        The price sought (an entry), USD.
+    within : float, default :data:`NEAR_ENTRY` (0.02)
+        Largest ``|close / price − 1|``, fraction.
+    store : str, Path, bool, optional
+        As in :func:`liqcascade.data.load_series`.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        The day (UTC midnight), or None when no close in that span came that near (or
+        the data cannot be read).
+    """
+    from liqcascade.data import load_series
+    from liqcascade.market import bars_until
+
+    try:
+        close = bars_until(asset, "1d", store=store)["close"]
+        oi = load_series("open_interest", asset=asset, interval="4h", store=store)
+    except (InputError, KeyError):
+        return None
+    if close.empty or oi.empty:
+        return None
+    first, last = (pd.Timestamp(t).floor("1D") for t in (oi.index[0], oi.index[-1]))
+    days = pd.DatetimeIndex(close.index)
+    span = close[(days >= first) & (days <= last)]
+    hit = span[(span / float(price) - 1.0).abs() <= within]
+    return None if hit.empty else pd.Timestamp(hit.index[-1]).floor("1D")
 
 
 def _liquidity_message(liquidity: str) -> str:

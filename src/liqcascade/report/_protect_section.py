@@ -28,29 +28,9 @@ def _pct(x: Any) -> str:
 
 def _policy_means(table: pd.DataFrame) -> pd.DataFrame:
     """Per policy: trade-weighted stop-out rate, loss on a stop, slippage; summed return."""
-    rows = []
-    for pol, g in table.groupby("policy", sort=False):
-        n = g["n"].to_numpy(float)
-        stops = (g["stop_outs"] * g["n"]).to_numpy(float)
-        rows.append(
-            {
-                "policy": pol,
-                "trades": int(n.sum()),
-                "stopped": round(float(stops.sum())),
-                "stop_outs": float(stops.sum() / n.sum()),
-                "avg_loss_on_stop": float(
-                    (g["avg_loss_on_stop"].fillna(0) * g["stop_outs"] * g["n"]).sum()
-                    / max(stops.sum(), 1.0)
-                ),
-                "avg_slippage": float(
-                    (g["avg_slippage"].fillna(0) * g["stop_outs"] * g["n"]).sum()
-                    / max(stops.sum(), 1.0)
-                ),
-                "total_return": float(g["total_return"].sum()),
-                "worst_max_drawdown": float(g["max_drawdown"].max()),
-            }
-        )
-    return pd.DataFrame(rows)
+    from liqcascade.protect import policy_means
+
+    return policy_means(table)
 
 
 ETH_SIZE = 10.0
@@ -328,14 +308,11 @@ def _position(v: ProtectView) -> str:
 def _part(better: Any, worse: Any) -> str:
     """A part of the stops claim judged on its two figures: fewer stop-outs, more return.
 
-    ``"supported"`` when ``better`` has fewer stop-outs and a larger summed return than
-    ``worse``, ``"not supported"`` when it has neither, else ``"partly supported"``.
+    :func:`liqcascade.protect.judge_policy`, the verdict ``stops recommend`` prints too.
     """
-    fewer = better["stop_outs"] < worse["stop_outs"]
-    more = better["total_return"] > worse["total_return"]
-    if fewer and more:
-        return "supported"
-    return "partly supported" if fewer or more else "not supported"
+    from liqcascade.protect import judge_policy
+
+    return judge_policy(better, worse)
 
 
 def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str) -> tuple[str, str]:
@@ -363,13 +340,9 @@ def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str) -> tuple[str, str
     >>> stops_claim(f, vo, d, "2020", "2025")[1]
     'partly supported'
     """
-    vol, crowd = _part(vo, f), _part(d, vo)
+    from liqcascade.protect import compare_text as why
 
-    def why(a: Any, b: Any) -> str:
-        n, m = a["stop_outs"], b["stop_outs"]
-        fewer = "fewer" if n < m else "more" if n > m else "as many"
-        more = "more" if a["total_return"] > b["total_return"] else "less"
-        return f"{fewer} stop-outs, {more} return"
+    vol, crowd = _part(vo, f), _part(d, vo)
 
     nothing = ": it adds nothing" if crowd == "not supported" else ""
     text = (
@@ -518,9 +491,11 @@ def _cap_rules(v: ProtectView) -> str:
 
 def _moved_text(r: Any) -> str:
     """What moving the stop out of the crowd bought: the slippage change, or none measurable."""
+    from liqcascade.protect import distance_given_up
+
     moved, raw = r.expected_slippage, r.raw_expected_slippage
     if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
-        cost = abs(r.stop_price - r.raw_stop_price) / r.entry
+        cost = abs(distance_given_up(r))
         if cost == 0:
             return "not moved: it sits in no modelled crowd"
         return (

@@ -1,0 +1,183 @@
+"""What a stop's move costs (session 26): distance given up, stop-out chance, the verdict.
+
+``stops recommend`` moved a 20x long's stop from 3.69 % to 1.84 % below entry to leave
+two clusters, at no slippage gain, without a word on the distance given up, the stop-outs
+it adds, or the back-test's verdict on de-clustering. It now prints all three; a far
+entry's warning names a date the close was near it, as a runnable command.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from clihelpers import run_cli
+from liqcascade.errors import InputError
+from liqcascade.protect import (
+    declustering_verdict,
+    distance_given_up,
+    judge_policy,
+    policy_means,
+    stop_out_chance,
+)
+
+#: The trial's position: a 20x long at 2,600 on the market of 2025-07-03.
+POSITION = ("--side", "long", "--entry", "2600", "--size", "10", "--leverage", "20")
+
+
+def test_stop_out_chance_is_the_reflection_formula() -> None:
+    # 2·Φ(−b/σ) with b = |ln(stop/entry)|, to float precision (1e-12)
+    for entry, stop, sigma in ((2600.0, 2552.13, 0.0856), (100.0, 110.0, 0.2), (1.0, 0.5, 1.0)):
+        b = abs(math.log(stop / entry))
+        assert stop_out_chance(entry, stop, sigma) == pytest.approx(
+            2 * stats.norm.sf(b / sigma), abs=1e-12
+        )
+    assert stop_out_chance(100.0, 100.0, 0.1) == 1.0  # at entry: hit at once
+    assert stop_out_chance(100.0, 90.0, 0.0) == 0.0  # no volatility, never
+    # nearer stops and larger volatility are hit more often
+    near, far = stop_out_chance(2600.0, 2552.13, 0.0856), stop_out_chance(2600.0, 2503.94, 0.0856)
+    assert 0 < far < near < 1
+    assert stop_out_chance(2600.0, 2503.94, 0.10) > far
+    for bad in ((0.0, 90.0, 0.1), (100.0, -1.0, 0.1), (100.0, 90.0, -0.1), (100.0, 90.0, math.nan)):
+        with pytest.raises(InputError):
+            stop_out_chance(*bad)
+
+
+def test_stop_out_chance_matches_simulated_brownian_paths() -> None:
+    # the assumption named: driftless Brownian log price; 4,000 paths of 2,000 steps
+    # (discrete monitoring misses a few touches: tolerance 0.03)
+    rng = np.random.default_rng(0)
+    sigma, b = 0.0856, math.log(2600 / 2552.13)
+    steps = rng.standard_normal((4000, 2000)) * sigma / math.sqrt(2000)
+    hit = (np.cumsum(steps, axis=1).min(axis=1) <= -b).mean()
+    assert hit == pytest.approx(stop_out_chance(2600.0, 2552.13, sigma), abs=0.03)
+
+
+def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
+    from liqcascade.report._protect_section import _moved_text
+
+    toward = SimpleNamespace(entry=2600.0, stop_price=2552.13, raw_stop_price=2503.94,
+                             expected_slippage=0.0, raw_expected_slippage=0.0)  # fmt: skip
+    assert distance_given_up(toward) == pytest.approx((2552.13 - 2503.94) / 2600, abs=1e-12)
+    away = SimpleNamespace(**{**vars(toward), "stop_price": 2480.0})
+    assert distance_given_up(away) == pytest.approx(-(2503.94 - 2480.0) / 2600, abs=1e-12)
+    short = SimpleNamespace(entry=100.0, stop_price=105.0, raw_stop_price=108.0)
+    assert distance_given_up(short) == pytest.approx(0.03, abs=1e-12)
+    # the report's "costs X pp of distance" is the same figure
+    assert "costs 1.85 pp of distance" in _moved_text(toward)
+
+
+def _table(vo: tuple[float, float], d: tuple[float, float]) -> pd.DataFrame:
+    """A back-test table: two rows per policy (sides), ``(stop_outs, total_return)`` each."""
+    rows = []
+    for pol, (so, tr) in (("vol", vo), ("vol-declustered", d)):
+        for n in (100, 300):
+            rows.append({"policy": pol, "n": n, "stop_outs": so, "avg_loss_on_stop": 0.05,
+                         "avg_slippage": 0.001, "total_return": tr / 2,
+                         "max_drawdown": 0.1})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    ("vo", "d", "verdict", "why"),
+    [((0.22, 2.0), (0.25, 1.5), "not supported", "more stop-outs, less return"),
+     ((0.22, 2.0), (0.20, 2.5), "supported", "fewer stop-outs, more return"),
+     ((0.22, 2.0), (0.22, 2.5), "partly supported", "as many stop-outs, more return")],
+    ids=["worse", "better", "mixed"],
+)  # fmt: skip
+def test_declustering_verdict(
+    vo: tuple[float, float], d: tuple[float, float], verdict: str, why: str
+) -> None:
+    bt = SimpleNamespace(table=_table(vo, d), meta={"start": "2020-01-01", "end": "2025-06-28"})
+    v = declustering_verdict(bt)
+    assert (v["verdict"], v["why"], v["trades"]) == (verdict, why, 400)
+    assert v["vol_declustered"]["total_return"] == pytest.approx(d[1], abs=1e-12)
+    lo, hi = v["vol"]["stop_outs_interval"]
+    assert lo < vo[0] < hi
+    means = policy_means(bt.table).set_index("policy")
+    assert judge_policy(means.loc["vol-declustered"], means.loc["vol"]) == verdict
+
+
+@pytest.fixture(scope="module")
+def trial() -> dict:
+    r = run_cli("stops", "recommend", *POSITION, "--as-of", "2025-07-03", "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()
+
+
+def test_recommend_says_what_the_move_costs(trial: dict) -> None:
+    j = trial
+    # the move out of two clusters: 3.69 % -> 1.84 % from entry (the trial's figures)
+    assert j["distance"] == pytest.approx(0.0184, abs=5e-5)
+    assert j["distance_given_up"] == pytest.approx(
+        (j["stop_price"] - j["raw_stop_price"]) / j["entry"], abs=1e-12
+    )
+    sigma = j["vol_distance"]  # k = 1: the horizon volatility itself
+    assert j["horizon_vol"] == pytest.approx(sigma, rel=1e-12) and j["horizon_days"] == 5
+    for key, price in (("stop_out_chance", j["stop_price"]),
+                       ("raw_stop_out_chance", j["raw_stop_price"])):  # fmt: skip
+        assert j[key] == pytest.approx(stop_out_chance(2600.0, price, sigma), abs=1e-12)
+        lo, hi = j[f"{key}_range"]
+        assert lo <= j[key] <= hi
+    assert j["stop_out_chance"] > j["raw_stop_out_chance"] + 0.1  # the nearer stop: hit more
+    assert "Brownian" in j["model_figures"]["stop_out_chance"]
+
+
+def test_recommend_verdict_is_reproduced_by_its_command(trial: dict) -> None:
+    cb = trial["crowd_backtest"]
+    assert cb["verdict"] in ("supported", "partly supported", "not supported")
+    assert cb["command"] == f"liqcascade stops backtest --asset ETH --end {cb['end_day']}"
+    # every trade of the back-test closed by the market's close (2025-07-04 00:00)
+    assert pd.Timestamp(cb["end"]) + pd.Timedelta(days=5, hours=1) <= pd.Timestamp(
+        "2025-07-04", tz="UTC"
+    )
+    r = run_cli(*cb["command"].split()[1:], "--json")
+    assert r.exit_code == 0, r.stderr
+    means = policy_means(pd.DataFrame(r.json()["table"])).set_index("policy")
+    for key, pol in (("vol", "vol"), ("vol_declustered", "vol-declustered")):
+        for fig in ("stop_outs", "total_return"):
+            assert cb[key][fig] == pytest.approx(float(means.loc[pol, fig]), abs=1e-9)
+
+
+def test_recommend_text_prints_the_cost_and_the_verdict() -> None:
+    r = run_cli("stops", "recommend", *POSITION, "--as-of", "2025-07-03")
+    assert r.exit_code == 0, r.stderr
+    out = " ".join(r.stdout.split())  # the table wraps at the terminal's width
+    assert "distance_given_up 1.85 pp of distance from entry given up (3.69 % at the raw" in out
+    assert "stop_out_chance 83 % (p05–p95" in out and "raw stop 66 %" in out
+    assert "back-test of moving stops out of the crowd (vol-declustered against vol):" in out
+    assert "`liqcascade stops backtest --asset ETH --end 2025-06-28`" in out
+    assert "stop_out_chance: model figure" in out and "normal increments" in out
+
+
+def test_far_entry_names_a_date_near_it_as_a_command() -> None:
+    from liqcascade.data import load_series
+
+    r = run_cli("stops", "recommend", *POSITION, "--json")  # the 2025-07-31 market, mid 3,698
+    assert r.exit_code == 0, r.stderr
+    warn = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: entry 2,600")]
+    assert len(warn) == 1
+    cmd = ("`liqcascade stops recommend --side long --entry 2600 --size 10 --leverage 20 "
+           "--as-of 2025-07-08`")  # fmt: skip
+    assert warn[0].endswith(f"within 2 % of it on 2025-07-08, a market near the entry ({cmd})")
+    assert r.json()["near_entry_date"] == "2025-07-08"
+    assert warn[0].removeprefix("warning: ") in r.json()["warnings"]  # the JSON says the same
+    # 2025-07-08 is the last bundled daily close within 2 % of 2,600 up to the last
+    # open-interest day (the market's span), computed here from the bundled closes
+    close = load_series("ohlcv", asset="ETH", interval="1d", store=False)["close"]
+    oi_last = pd.Timestamp(load_series("open_interest", asset="ETH", interval="4h",
+                                       store=False).index[-1]).floor("1D")  # fmt: skip
+    span = close[pd.DatetimeIndex(close.index) <= oi_last]
+    near = span[(span / 2600 - 1).abs() <= 0.02]
+    assert pd.Timestamp(near.index[-1]) == pd.Timestamp("2025-07-08", tz="UTC")
+    # the hint runs: at that date the entry is within 20 % of the mid (no far warning)
+    h = run_cli(*cmd.strip("`").split()[1:], "--json")
+    assert h.exit_code == 0, h.stderr
+    assert abs(2600 / h.json()["mid"] - 1) <= 0.02 + 0.01  # the day's last bar vs its close
+    assert not [w for w in h.json()["warnings"] if w.startswith("entry ")]
+    assert h.json()["near_entry_date"] is None
