@@ -401,9 +401,10 @@ def leave(code: int) -> NoReturn:
 
     - DuckDB stores: every command closes its :class:`~liqcascade.data.Store` before
       it returns (``with Store(...)``, ``finally: close()``; ``watch`` and ``refresh``
-      close their watcher), and a committed DuckDB transaction is durable without a
-      clean exit anyway. duckdb's own ``atexit`` hooks close its default connection,
-      which the package never uses.
+      close their watcher; the read-only connection the command's look-ups share is
+      closed as :func:`main` returns, :mod:`liqcascade._store_reads`), and a committed
+      DuckDB transaction is durable without a clean exit anyway. duckdb's own
+      ``atexit`` hooks close its default connection, which the package never uses.
     - Worker processes and threads: ``report``'s forked lane
       (``ProcessPoolExecutor``, shut down in a ``finally``), ``liqmap`` bootstrap refits
       (``with ProcessPoolExecutor``), ``stress``'s dask cluster (closed in a
