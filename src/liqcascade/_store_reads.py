@@ -3,7 +3,7 @@
 A report (or any command) looks a store up dozens of times: every series, the book
 totals, the long/short ratios, the data section's table. Each look-up used to open the
 file, ask DuckDB which tables it holds and which series they hold, and close it again
-(about 25 ms each on an idle machine, 127 times in a quick report of ETH and BTC: some
+(tens of milliseconds each, 127 times in a quick report of ETH and BTC: some
 3 s for a store that holds nothing of the assets). Inside :func:`shared_store_reads`,
 every read-only :class:`liqcascade.data.Store` of one file shares one connection and
 its answers to "what does this store hold" (the tables, the series listing), opened at
