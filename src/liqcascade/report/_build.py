@@ -919,16 +919,17 @@ def build_report(
     from liqcascade._store_reads import shared_store_reads
 
     # one connection to the store for every look-up of the report (liqcascade._store_reads)
-    with shared_store_reads(), one_blas_thread():  # the command line's BLAS: its figures
+    with shared_store_reads():
         options = report_options(asset, as_of, sections, modules)  # before any section
-        return run_report(
-            out_dir,
-            options,
-            quick=quick,
-            on_section=on_section,
-            workers=workers,
-            single_file=single_file,
-        )
+        with one_blas_thread():  # the command line's BLAS: its figures, and faster
+            return run_report(
+                out_dir,
+                options,
+                quick=quick,
+                on_section=on_section,
+                workers=workers,
+                single_file=single_file,
+            )
 
 
 def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
