@@ -139,12 +139,31 @@ def sharing() -> bool:
 
 
 def reader(path: Path) -> SharedReader | None:
-    """The open shared reader of ``path`` for this thread (None: none, or not sharing)."""
+    """The open shared reader of ``path`` for this thread (None: none, or not sharing).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The store file (any spelling of it: compared by its real path).
+    """
     return _READERS.get(_key(path)) if sharing() else None
 
 
 def add_reader(path: Path, con: Any) -> SharedReader:
-    """Register ``con`` (read-only, just opened) as the shared reader of ``path``."""
+    """Register ``con`` (read-only, just opened) as the shared reader of ``path``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The store file, as the store that opened it names it.
+    con : duckdb.DuckDBPyConnection
+        The read-only connection; closed by :func:`release_store_reads`.
+
+    Returns
+    -------
+    SharedReader
+        The new reader (its answers empty).
+    """
     entry = SharedReader(Path(path), con)
     _READERS[_key(path)] = entry
     return entry
