@@ -32,6 +32,8 @@ import threading
 from multiprocessing.context import BaseContext
 from typing import Any
 
+from liqcascade._store_reads import release_store_reads
+
 __all__ = ["POOL_START_METHOD", "fork_context", "fork_refusal", "pool_context", "quiet_worker"]
 
 #: Start method of every process pool of the package (see the module's docstring).
@@ -95,7 +97,9 @@ def fork_refusal() -> str | None:
     - before numba has started its worker threads (its OpenMP layer aborts a child
       forked after that; ``numba.threading_layer()`` raises until a parallel kernel ran);
     - while no :class:`liqcascade.data.Store` holds an open DuckDB connection
-      (:func:`liqcascade.data._store.open_store_paths`). DuckDB re-creates nothing in a
+      (:func:`liqcascade.data._store.open_store_paths`; the read-only connection a
+      command's look-ups share, :func:`liqcascade._store_reads.shared_store_reads`, is
+      closed here first: it is idle between look-ups). DuckDB re-creates nothing in a
       child (its maintainers: not fork-safe, duckdb/duckdb-python#292): a child that
       closes a connection it inherited dies of SIGSEGV (DuckDB 2.0.1, Python 3.11 and
       3.13), and the forked lane's own ``duckdb.connect`` of that same file is handed
@@ -144,9 +148,17 @@ def fork_refusal() -> str | None:
 
 
 def _open_stores() -> list[Any]:
-    """The package's stores with an open DuckDB connection (none if none was made)."""
+    """The package's stores with an open DuckDB connection (none if none was made).
+
+    The readers a command's look-ups share (:mod:`liqcascade._store_reads`) are idle
+    between look-ups: they are closed here rather than refusing the fork (the next
+    look-up opens the file again, in the parent and, its own, in the child).
+    """
     store = sys.modules.get("liqcascade.data._store")  # not imported: no store opened
-    return [] if store is None else list(store.open_store_paths())
+    if store is None:
+        return []
+    release_store_reads()
+    return list(store.open_store_paths())
 
 
 def fork_context() -> BaseContext | None:

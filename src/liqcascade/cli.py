@@ -35,6 +35,7 @@ from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
 from liqcascade._cli._repeated_options import refuse_repeated_options
 from liqcascade._cli._sigint import interrupts_not_dropped
+from liqcascade._store_reads import shared_store_reads
 from liqcascade._version import __version__
 from liqcascade.errors import InputError, VenueUnreachable
 
@@ -266,7 +267,8 @@ def _main(args: list[str]) -> int:
         guard_int_options(command)  # a 5000-digit --seed: our line, not typer's
         guard_fraction_options(command)  # --oi-share 20%: read as 0.2
         refuse_repeated_options(command, args)  # --pricing a --pricing b: not the last
-        rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
+        with shared_store_reads():  # the command's store look-ups share one connection
+            rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)
             return _interrupted(None if _RUNNING["started"] else BEFORE_START)
@@ -399,9 +401,10 @@ def leave(code: int) -> NoReturn:
 
     - DuckDB stores: every command closes its :class:`~liqcascade.data.Store` before
       it returns (``with Store(...)``, ``finally: close()``; ``watch`` and ``refresh``
-      close their watcher), and a committed DuckDB transaction is durable without a
-      clean exit anyway. duckdb's own ``atexit`` hooks close its default connection,
-      which the package never uses.
+      close their watcher; the read-only connection the command's look-ups share is
+      closed as :func:`main` returns, :mod:`liqcascade._store_reads`), and a committed
+      DuckDB transaction is durable without a clean exit anyway. duckdb's own
+      ``atexit`` hooks close its default connection, which the package never uses.
     - Worker processes and threads: ``report``'s forked lane
       (``ProcessPoolExecutor``, shut down in a ``finally``), ``liqmap`` bootstrap refits
       (``with ProcessPoolExecutor``), ``stress``'s dask cluster (closed in a

@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from liqcascade import _store_reads
 from liqcascade._paths import STAGE_MARK, remove_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
@@ -61,16 +62,21 @@ def open_store_paths() -> list[Path]:
     """The files of this process's stores that hold an open DuckDB connection now.
 
     A store opens its connection at its first read or write and holds it until
-    :meth:`Store.close` (or until the store is freed). While one is open, DuckDB's
+    :meth:`Store.close` (or until the store is freed); inside
+    :func:`liqcascade._store_reads.shared_store_reads`, the read-only stores of one file
+    share one connection, open until the block ends or
+    :func:`~liqcascade._store_reads.release_store_reads`. While one is open, DuckDB's
     database and its worker threads live in this process: the report does not fork its
-    second lane then (:func:`liqcascade._procs.fork_refusal`).
+    second lane then (:func:`liqcascade._procs.fork_refusal`, which releases the shared
+    ones first).
 
     Returns
     -------
     list of pathlib.Path
-        One per open store, sorted; empty when none is open.
+        One per open connection, sorted; empty when none is open.
     """
-    return sorted(st.path for st in list(_STORES) if st._con is not None)
+    own = {st.path for st in list(_STORES) if st._con is not None and st._reader is None}
+    return sorted(own | set(_store_reads.shared_reader_paths()))
 
 
 def ingest_chunk_rows() -> int:
@@ -299,6 +305,12 @@ class Store:
 
     Notes
     -----
+    Inside :func:`liqcascade._store_reads.shared_store_reads` (every command of the
+    command line, every report), the read-only stores of one file share one
+    connection and its answers about what the file holds (its tables, its series
+    listing), until the block ends; :meth:`close` then detaches the store. A store
+    opened to write closes this process's shared reader of its file first.
+
     Errors about the file name what chose it: ``store: PATH: …`` (``param="store"``)
     for a ``path`` given, ``$LIQCASCADE_STORE: PATH: …`` or ``the default store:
     PATH: …`` when it was left out.
@@ -319,6 +331,8 @@ class Store:
         #: the store's own path while an ingest writes a new store under ``path`` (a
         #: hidden file beside it): what messages name
         self._final: Path | None = None
+        #: the shared reader whose connection ``_con`` is (read-only, in a shared block)
+        self._reader: _store_reads.SharedReader | None = None
         _STORES.add(self)
 
     # -- connection ---------------------------------------------------------------------
@@ -348,6 +362,12 @@ class Store:
             return self._con
         if not self.exists and (self.read_only or not create):
             return None
+        if self.read_only:
+            shared = _store_reads.reader(self.path)
+            if shared is not None:  # another look-up of this command opened it
+                return self._attach(shared)
+        else:  # DuckDB: one file is not open read-only and to write in one process
+            _store_reads.release_store_reads(self.path)
         _check_duckdb_file(self.path, self._error)
         if not self.read_only:
             try:
@@ -368,7 +388,21 @@ class Store:
             except BaseException:
                 self.close()
                 raise
+        elif _store_reads.sharing():
+            return self._attach(_store_reads.add_reader(self.path, self._con))
         return self._con
+
+    def _attach(self, shared: _store_reads.SharedReader) -> duckdb.DuckDBPyConnection:
+        """Read through the shared reader ``shared`` (its connection until it closes)."""
+        shared.users.add(self)
+        self._reader, self._con = shared, shared.con
+        return self._con
+
+    def _detach(self) -> None:
+        """Leave the shared reader (closed by the block, not by this store)."""
+        if self._reader is not None:
+            self._reader.users.discard(self)
+        self._reader = self._con = None
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -386,7 +420,10 @@ class Store:
             raise self._error(_DAMAGED + _cause(exc)) from exc
 
     def close(self) -> None:
-        """Close the connection (the store stays on disk)."""
+        """Close the connection (the store stays on disk); a shared one is only left."""
+        if self._reader is not None:  # the shared block closes it
+            self._detach()
+            return
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -398,8 +435,14 @@ class Store:
         self.close()
 
     def _tables(self, con: duckdb.DuckDBPyConnection) -> set[str]:
+        shared = self._reader if self._reader is not None and self._reader.con is con else None
+        if shared is not None and "tables" in shared.answers:
+            return set(shared.answers["tables"])
         rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        return {r[0] for r in rows}
+        tables = {r[0] for r in rows}
+        if shared is not None:
+            shared.answers["tables"] = frozenset(tables)
+        return tables
 
     # -- writing -------------------------------------------------------------------------
     def ingest(
@@ -829,9 +872,15 @@ class Store:
         con = self._connect()
         if con is None:
             return pd.DataFrame(columns=[*cols, "largest_gap"])
+        shared = self._reader  # the command's shared reader: asked once while it is open
+        if shared is not None and ("listing", gaps) in shared.answers:
+            return shared.answers[("listing", gaps)].copy()
         with self._reading():
             rows = self._list_rows(con, gaps)
-        return pd.DataFrame(rows, columns=[*cols, "largest_gap"])
+        out = pd.DataFrame(rows, columns=[*cols, "largest_gap"])
+        if shared is not None:
+            shared.answers[("listing", gaps)] = out.copy()
+        return out
 
     def _list_rows(self, con: duckdb.DuckDBPyConnection, gaps: bool) -> list[dict[str, Any]]:
         """:meth:`list_series`'s rows, one dict per stored series."""

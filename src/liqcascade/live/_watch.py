@@ -84,6 +84,7 @@ import pandas as pd
 
 from liqcascade._limits import real_number
 from liqcascade._shown import shown
+from liqcascade._store_reads import release_store_reads
 from liqcascade._time import to_utc
 from liqcascade.data import SeriesFrame, Store, default_store_source, interval_ms
 from liqcascade.errors import InputError
@@ -1491,6 +1492,9 @@ def run_watch(
             # up to a second before the next interval (the rest goes on after it)
             step = options.interval_s
             w.catch_up(deadline=t0 + step - min(1.0, step / 10))
+            # no store held open while waiting: another process may ingest, and the
+            # next interval's look-ups ask the store afresh (liqcascade._store_reads)
+            release_store_reads()
             pause(max(0.0, step - (time.monotonic() - t0)))
     except IngestInterrupted as exc:
         interrupted, write = True, str(exc)

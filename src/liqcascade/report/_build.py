@@ -847,17 +847,19 @@ def run_report(
     The options' checks are not made again; the default date (``as_of`` None), known
     only now, is checked here, before any section.
     """
+    from liqcascade._store_reads import shared_store_reads
     from liqcascade.report._run import plan, run_all, workers_default
 
     assets = options.assets
-    ctx = ReportContext(quick=quick, asset=assets[0], as_of=options.as_of, assets=assets)
-    if options.as_of is None:  # the first asset's last bar, for every asset
-        for a in assets:
-            check_as_of(a, ctx.as_of)
-    jobs, skipped = plan(list(options.specs), assets)
-    n = workers_default() if workers is None else workers
-    done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
-    return write_report(out_dir, ctx, done, skipped, single_file=single_file)
+    with shared_store_reads():  # one store connection for every look-up (released to fork)
+        ctx = ReportContext(quick=quick, asset=assets[0], as_of=options.as_of, assets=assets)
+        if options.as_of is None:  # the first asset's last bar, for every asset
+            for a in assets:
+                check_as_of(a, ctx.as_of)
+        jobs, skipped = plan(list(options.specs), assets)
+        n = workers_default() if workers is None else workers
+        done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
+        return write_report(out_dir, ctx, done, skipped, single_file=single_file)
 
 
 def build_report(
@@ -917,19 +919,24 @@ def build_report(
     numpy's and scipy's BLAS run on one thread for the duration of the call, as on the
     command line (:func:`liqcascade._blas.one_blas_thread`; restored afterwards), unless
     the environment sets their thread count: the command line's figures, and its speed.
+    The look-ups of the default store share one read-only connection for the call
+    (:func:`liqcascade._store_reads.shared_store_reads`).
     """
     from liqcascade._blas import one_blas_thread
+    from liqcascade._store_reads import shared_store_reads
 
-    options = report_options(asset, as_of, sections, modules)  # before any section
-    with one_blas_thread():  # the command line's BLAS: its figures, and faster
-        return run_report(
-            out_dir,
-            options,
-            quick=quick,
-            on_section=on_section,
-            workers=workers,
-            single_file=single_file,
-        )
+    # one connection to the store for every look-up of the report (liqcascade._store_reads)
+    with shared_store_reads():
+        options = report_options(asset, as_of, sections, modules)  # before any section
+        with one_blas_thread():  # the command line's BLAS: its figures, and faster
+            return run_report(
+                out_dir,
+                options,
+                quick=quick,
+                on_section=on_section,
+                workers=workers,
+                single_file=single_file,
+            )
 
 
 def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
