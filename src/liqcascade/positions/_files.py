@@ -622,44 +622,85 @@ def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     )
 
 
+def asset_scale_text(price: float, asset: str, what: str) -> str | None:
+    """What is wrong with ``price`` read as ``asset``'s, or None when it is on its scale.
+
+    ``price`` more than :data:`PRICE_SCALE` (10)x beyond ``asset``'s bundled daily
+    closes (:func:`liqcascade.data.bundled_price_range`) is another coin's price (or in
+    another unit): the one check of a price stated without its asset (a positions file
+    without a symbol, ``margin liq-price``'s entry) against the asset it is read as.
+
+    Parameters
+    ----------
+    price : float
+        The price, USD.
+    asset : str
+        The base asset it is read as (``"ETH"``); one without bundled prices is not
+        checked (None).
+    what : str
+        The price's name in the text (``"median entry_price"``).
+
+    Returns
+    -------
+    str or None
+        ``"WHAT P is Rx the highest ASSET close bundled (LO–HI): ..."``, with the bundled
+        asset whose range holds ``price`` where one does (``(BTC's scale)``); None on
+        scale.
+    """
+    from liqcascade.data import bundled_assets, bundled_price_range
+
+    own = str(asset).strip().upper()
+    try:
+        lo, hi = bundled_price_range(own)
+    except InputError:  # no bundled prices of the asset: no scale to check against
+        return None
+    if lo / PRICE_SCALE <= price <= hi * PRICE_SCALE:
+        return None
+    ratio, edge = (price / hi, "highest") if price > hi else (price / lo, "lowest")
+    fits = [a for a in bundled_assets() if a != own and _in_range(price, bundled_price_range(a))]
+    like = f" ({fits[0]}'s scale)" if fits else ""
+    return (
+        f"{what} {price:,.6g} is {ratio:.3g}x the {edge} {own} close bundled "
+        f"({lo:,.2f}–{hi:,.2f}): more than {PRICE_SCALE:g}x beyond it is another coin's "
+        f"price{like}"
+    )
+
+
+def _scale_fit(text: str) -> str | None:
+    """The asset named ``(X's scale)`` in :func:`asset_scale_text`'s text, or None."""
+    head, sep, _ = text.rpartition("'s scale)")
+    return head.rpartition("(")[2] if sep else None
+
+
 def _check_default_scale(df: pd.DataFrame, entry: np.ndarray, symbol: str, p: Path) -> None:
     """Refuse rows read as the default contract whose prices are another asset's.
 
     The rows stating no contract (no ``symbol``/``asset``/``coin`` cell) are read as
-    ``symbol``'s (:data:`DEFAULT_SYMBOL`, ETHUSDT): its tier table prices them. Their
-    median entry price more than :data:`PRICE_SCALE` (10)x beyond that asset's bundled
-    price range (:func:`liqcascade.data.bundled_price_range`) is another asset's
-    positions (BTC prices read as ETH until session 26, priced with ETHUSDT's tiers
-    without a word) or another unit: refused, naming the file, with the bundled asset
-    whose range holds those prices where one does.
+    ``symbol``'s (:data:`DEFAULT_SYMBOL`, ETHUSDT, or the asset given's): its tier table
+    prices them. Their median entry price off that asset's scale
+    (:func:`asset_scale_text`) is another asset's positions (BTC prices read as ETH
+    until session 26, priced with ETHUSDT's tiers without a word) or another unit:
+    refused, naming the file, with the bundled asset whose range holds those prices.
     """
-    from liqcascade.data import base_asset, bundled_assets, bundled_price_range
+    from liqcascade.data import base_asset
 
     blank = _row_symbols(df, "") == ""
     if not blank.any():
         return
-    own = base_asset(symbol)
-    try:
-        lo, hi = bundled_price_range(own)
-    except InputError:  # no bundled prices of the default contract's asset: no scale
+    text = asset_scale_text(
+        float(np.median(entry[blank])), base_asset(symbol), "median entry_price"
+    )
+    if text is None:
         return
-    med = float(np.median(entry[blank]))
-    if lo / PRICE_SCALE <= med <= hi * PRICE_SCALE:
-        return
-    ratio, edge = (med / hi, "highest") if med > hi else (med / lo, "lowest")
-    fits = [a for a in bundled_assets() if a != own and _in_range(med, bundled_price_range(a))]
-    like = f" ({fits[0]}'s scale)" if fits else ""
+    fit = _scale_fit(text)
     which = (
         "no symbol column: its rows are"
         if _symbol_column(df.columns) is None
-        else "rows stating no contract are"
+        else ("rows stating no contract are")
     )
     raise InputError(  # the parameter named last: the command line shows it as its flag
-        f"{p}: {which} read as {symbol}, but their median entry_price {med:,.6g} is "
-        f"{ratio:.3g}x the {edge} {own} close bundled ({lo:,.2f}–{hi:,.2f}): more than "
-        f"{PRICE_SCALE:g}x beyond it is another coin's price{like}; add a symbol column"
-        f"{f' ({contract_symbol(fits[0])})' if fits else ''} or give asset"
-        f"{f' {fits[0]}' if fits else ''}",
+        f"{p}: {which} read as {symbol}, but their {text}; add a symbol column"
+        f"{f' ({contract_symbol(fit)})' if fit else ''} or give asset{f' {fit}' if fit else ''}",
         param="asset",
     )
 
