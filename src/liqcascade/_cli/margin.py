@@ -162,7 +162,11 @@ def _contract(asset: str | None, symbol: str | None, entry: float, *, checked: b
             "disagree: give one of them",
             param=("asset", "symbol"),
         )
-    contract = symbol or (DEFAULT_SYMBOL if asset is None else contract_symbol(asset))
+    if symbol is not None:
+        contract = symbol
+    else:
+        contract = DEFAULT_SYMBOL if asset is None else contract_symbol(asset)
+    checked = checked and bool(contract.strip())  # an empty symbol: liq_price refuses it
     text = asset_scale_text(entry, base_asset(contract), "entry") if checked else None
     if text is not None:
         fit = text.rpartition("'s scale)")[0].rpartition("(")[2] if "'s scale)" in text else ""

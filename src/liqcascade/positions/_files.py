@@ -662,7 +662,7 @@ def asset_scale_text(price: float, asset: str, what: str) -> str | None:
     return (
         f"{what} {price:,.6g} is {ratio:.3g}x the {edge} {own} close bundled "
         f"({lo:,.2f}–{hi:,.2f}): more than {PRICE_SCALE:g}x beyond it is another coin's "
-        f"price{like}"
+        f"price{like} or a unit error"
     )
 
 
