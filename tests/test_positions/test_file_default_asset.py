@@ -41,7 +41,7 @@ def _files(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def test_a_btc_file_without_symbols_is_refused_as_eth(tmp_path: Path) -> None:
     bare, _, _ = _files(tmp_path)
-    lo, hi = bundled_price_range("ETH")
+    _, hi = bundled_price_range("ETH")
     assert 116_000 > 10 * hi  # the rule's premise: BTC prices are off ETH's scale
     with pytest.raises(InputError) as exc:
         read_positions(bare, default_scale=True)

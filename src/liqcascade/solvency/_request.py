@@ -158,9 +158,9 @@ def _market_mid(
     data (none bundled or stored) is read unchecked, with a note saying so; a file with
     no rows needs no price.
     """
-    from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
     from liqcascade._symbols import DEFAULT_SYMBOL
     from liqcascade.margin import contract_symbol
+    from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
     from liqcascade.positions import positions_asset
 
     try:
