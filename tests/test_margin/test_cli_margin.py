@@ -164,3 +164,37 @@ def test_bybit_says_its_margin_is_the_entry_notional_s() -> None:
     assert "at entry notional 20,000.0000 USD tier" in text
     assert "maintenance margin 100.0000 USD" in text
     assert text.endswith("meets the maintenance margin at entry (the terms above)")
+
+
+def test_liq_price_asset_picks_the_contract_and_checks_the_entry() -> None:
+    """Session 26: ``--asset`` (the contract's asset), and ``--entry`` on its scale."""
+    base = ("margin", "liq-price", "--side", "long", "--size", "10", "--entry", "115000",
+            "--leverage", "100")  # fmt: skip
+    # a BTC entry read as ETHUSDT's (the default contract): refused, naming the fix
+    r = run_cli(*base)
+    assert r.exit_code == 2
+    err = " ".join(r.stderr.split())
+    assert "--entry 115,000 is 23.8x the highest ETH close bundled" in err
+    assert "give --asset BTC (or --symbol BTCUSDT)" in err
+    # --asset BTC prices it as BTCUSDT's: its cap (50x at 1.15M USD) refuses 100x
+    r = run_cli(*base, "--asset", "BTC")
+    assert r.exit_code == 2 and "(BTCUSDT)" in r.stderr and "ETHUSDT" not in r.stderr
+    ok = run_cli(*base[:-1], "10", "--asset", "btc", "--json")
+    sym = run_cli(*base[:-1], "10", "--symbol", "BTCUSDT", "--json")
+    assert ok.exit_code == 0 and sym.exit_code == 0, ok.stderr
+    assert ok.json()["tiers"] == "BTCUSDT"
+    assert ok.json()["liq_price"] == pytest.approx(sym.json()["liq_price"], rel=1e-12)
+    # --asset and a --symbol of another asset disagree
+    r = run_cli(*base, "--asset", "BTC", "--symbol", "ETHUSDT")
+    assert r.exit_code == 2
+    assert "--asset BTC and --symbol ETHUSDT (ETH) disagree" in " ".join(r.stderr.split())
+    # an ETH price read as BTC's is off BTC's scale too
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "150",
+                "--leverage", "10", "--asset", "BTC")  # fmt: skip
+    assert r.exit_code == 2 and "the lowest BTC close bundled" in " ".join(r.stderr.split())
+
+
+def test_liq_price_help_names_no_asset_for_size() -> None:
+    r = run_cli("margin", "liq-price", "--help")
+    text = " ".join(r.stdout.split())
+    assert "base units (ETH)" not in text and "--asset" in text

@@ -78,8 +78,9 @@ def test_liqmap_heatmap_days_bounded(tmp_path: Path) -> None:
 
 def test_cascade_asset_with_files_and_total_move_without_fragility() -> None:
     files = ["cascade", "--positions", POS, "--book", OB]
+    # with files --asset names the rows' asset (session 26): ETH-scale rows read as BTC
     assert_refused(run_cli(*files, "--shock", "-0.01", "--asset", "BTC"),
-                   "--asset applies to the estimated market, not to files")  # fmt: skip
+                   "read as BTCUSDT", "give --asset ETH")  # fmt: skip
     assert_refused(run_cli(*files, "--shock", "-0.01", "--total-move", "-0.5"),
                    "--total-move goes with --fragility")  # fmt: skip
     assert run_cli(*files, "--fragility", "--total-move", "-0.05").exit_code == 0

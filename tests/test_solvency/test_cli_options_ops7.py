@@ -82,10 +82,11 @@ def test_mid_with_book_and_cascade_is_refused(tmp_path: Path) -> None:
     ("extra", "named"),
     [
         (["--oi-share", "0.5"], ["--oi-share", "--positions"]),
-        (["--asset", "BTC"], ["--asset", "--positions"]),
+        # since session 26 --asset names the file's rows' asset: ETH prices read as BTC's
+        (["--asset", "BTC"], ["the BTC market's mid", "unit error"]),
         (["--as-of", "2025-07-01"], ["--as-of", "--positions"]),
         (["--asset", "BTC", "--as-of", "2025-07-01", "--liquidity", "calibrated"],
-         ["--asset", "--as-of", "--book"]),  # calibrated without a book: the path engine
+         ["--as-of", "--book"]),  # calibrated without a book: the path engine
         (["--accounts-per-cohort", "10"], ["--accounts-per-cohort", "--positions"]),
         (["--book-model", "legacy"], ["--book-model", "--positions"]),
     ],

@@ -236,6 +236,14 @@ def _cents(tmp_path: Path) -> Path:
     return f
 
 
+def _cents_btc(tmp_path: Path) -> Path:
+    """:func:`_cents` with a symbol column (BTCUSDT: 200,000 USD is on BTC's scale)."""
+    f = tmp_path / "cents_btc.csv"
+    lines = _cents(tmp_path).read_text().splitlines()
+    f.write_text("\n".join(["symbol," + lines[0], *("BTCUSDT," + x for x in lines[1:])]) + "\n")
+    return f
+
+
 def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
     tmp_path: Path,
 ) -> None:
@@ -244,10 +252,12 @@ def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
     f = _cents(tmp_path)
     r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50")
     assert r.exit_code == 2, r.stdout
+    # since session 26 the file's rows (no symbol: ETH's) meet ETH's bundled closes first
     assert r.stderr.strip() == (
-        f"error: {f}: data row 1: entry_price 200,000 is 54.1x the ETH market's mid "
-        "(2025-08-01 00:00 UTC) 3,698.39: more than 10x away from it is a unit error (prices "
-        "are USD per coin); 2 more rows like it (data rows 2, 3)"
+        f"error: {f}: no symbol column: its rows are read as ETHUSDT, but their median "
+        "entry_price 200,000 is 41.4x the highest ETH close bundled (83.76–4,832.07): more "
+        "than 10x beyond it is another coin's price or a unit error; add a symbol column or "
+        "give --asset"
     )
     # and a file of two assets is one market at one price no more
     mixed = tmp_path / "mixed.csv"
@@ -257,9 +267,12 @@ def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
     assert r.exit_code == 2 and r.stderr.startswith(
         f"error: {mixed}: data row 2: symbol: BTC, another asset than data row 1's ETH"
     )
-    # a mid given is the reference, as before
+    # a mid given is the reference, as before (the rows' scale, session 26, comes first)
     r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50", "--mid", "2000")
-    assert r.exit_code == 2 and "54.1x" not in r.stderr and "100x the mid 2,000" in r.stderr
+    assert r.exit_code == 2 and "54.1x" not in r.stderr and "41.4x the highest" in r.stderr
+    r = run_cli("solvency", "--positions", str(_cents_btc(tmp_path)), "--insurance-fund", "50",
+                "--mid", "2000")  # fmt: skip
+    assert r.exit_code == 2 and "100x the mid 2,000" in r.stderr
     # the right unit still runs, its price before the shock the file's own
     r = run_cli("solvency", "--positions", str(write_positions(tmp_path)), "--insurance-fund",
                 "50", "--json")  # fmt: skip

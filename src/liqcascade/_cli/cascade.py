@@ -189,7 +189,9 @@ _Asset = Annotated[
     str | None,
     typer.Option(
         "--asset",
-        help="Estimated market of this asset (default ETH; bundled: ETH, BTC). Not with files.",
+        help="Estimated market of this asset (default ETH; bundled: ETH, BTC). With files: "
+        "the asset of --positions rows without a symbol (its contract's tiers; default ETH, "
+        "and a file off ETH's price scale is refused).",
     ),
 ]
 _AsOf = Annotated[

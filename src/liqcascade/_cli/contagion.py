@@ -98,7 +98,9 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
         parts.append(f"liquidation rate ${m['liquidation_rate_usd_s']:,.0f}/s")
     if m.get("liquidation_fee"):
         parts.append(f"fee {100 * m['liquidation_fee']:g} %")
-    lines = [f"calibrated liquidity on the clock (rounds of {clock.get('round_s', 0):g} s, "
+    whose = (res.get("calibration") or {}).get("asset")
+    cal = f"{whose}'s calibration, " if whose else ""
+    lines = [f"calibrated liquidity on the clock ({cal}rounds of {clock.get('round_s', 0):g} s, "
              f"last activity at {clock.get('elapsed_s', 0):g} s): {', '.join(parts)}"]  # fmt: skip
     peak = {n: v.get("queue_peak_usd", 0.0) for n, v in res["venues"].items()}
     left = {n: v.get("queue_left_base", 0.0) for n, v in res["venues"].items()}

@@ -25,7 +25,8 @@ _CalAssetOpt = Annotated[
     str | None,
     typer.Option(
         "--asset",
-        help="Identified book: the expanding-window calibration of this asset "
+        help="Identified book: the expanding-window calibration of this asset (default: "
+        "none, ETH's bundled cohort book is fitted) "
         "(any asset with open interest, prices and liquidations in the store or "
         "bundled), one fit per month on the data before it; written as the "
         "store's calibration of the asset unless --out is given.",
@@ -419,7 +420,8 @@ def register(liqmap_app: typer.Typer) -> None:
     ) -> None:
         """Fit the estimated book to the recorded Binance liquidations; validate out of sample.
 
-        Tries each open-interest mode, closing rule and entry price, fits the leverage
+        Without --asset: ETH's bundled cohort book (the legacy 0.1 model), whatever the
+        store holds. Tries each open-interest mode, closing rule and entry price, fits the leverage
         weights, long/short split and turnover by grid + Nelder-Mead (deterministic),
         sets the venue share so totals match, and reports the out-of-sample fit against
         |return| x open interest and the uncalibrated default. Takes a few minutes.

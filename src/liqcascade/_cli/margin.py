@@ -83,7 +83,7 @@ def _render(result: dict[str, Any], venue: str = "binance") -> None:
 @margin_app.command("liq-price")
 def liq_price_cmd(
     side: Annotated[str, typer.Option("--side", help="Position side: long or short (buy/sell).")],
-    size: Annotated[float, typer.Option("--size", help="Position size, base units (ETH).")],
+    size: Annotated[float, typer.Option("--size", help="Size, base units of the asset.")],
     entry: Annotated[float, typer.Option("--entry", help="Entry price, USD.")],
     margin: Annotated[
         float | None,
@@ -96,13 +96,22 @@ def liq_price_cmd(
         str, typer.Option("--venue", help=f"Margin rules: {', '.join(VENUES)}.")
     ] = "binance",
     symbol: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--symbol",
             help="Contract (Binance tier table: ETHUSDT's, with a caveat, for a contract "
-            "without a packaged one; Hyperliquid max leverage).",
+            "without a packaged one; Hyperliquid max leverage). Default: --asset's "
+            "(ETHUSDT without it).",
         ),
-    ] = "ETHUSDT",
+    ] = None,
+    asset: Annotated[
+        str | None,
+        typer.Option(
+            "--asset",
+            help="Base asset of the position (default ETH): its contract (BTCUSDT for BTC) "
+            "when --symbol is not given; --entry is checked against its bundled closes.",
+        ),
+    ] = None,
     mmr: Annotated[
         float | None,
         typer.Option(
@@ -126,9 +135,47 @@ def liq_price_cmd(
     from liqcascade.margin import liq_price
 
     _common.flag_names(entry_price="--entry")
+    contract = _contract(asset, symbol, entry, checked=tiers is None or bool(asset or symbol))
     r = liq_price(venue, side.strip().lower(), size, entry, margin, leverage=leverage,
-                  symbol=symbol, tiers=tiers, mmr=mmr, check_margin=True)  # fmt: skip
+                  symbol=contract, tiers=tiers, mmr=mmr, check_margin=True)  # fmt: skip
     _common.emit(r.item(0), as_json, functools.partial(_render, venue=r.venue))
+
+
+def _contract(asset: str | None, symbol: str | None, entry: float, *, checked: bool) -> str:
+    """The contract priced: ``symbol``, else ``asset``'s, else ETHUSDT; ``entry`` checked.
+
+    ``asset`` and a ``symbol`` of another base asset are refused; with ``checked`` an
+    entry off the contract's asset's scale (10x beyond its bundled closes,
+    :func:`liqcascade.positions.asset_scale_text`, as a positions file without a symbol
+    is checked) is refused (until session 26 a 115k entry ran as ETHUSDT's). A ``--tiers``
+    file alone names no asset: not checked.
+    """
+    from liqcascade._symbols import DEFAULT_SYMBOL
+    from liqcascade.data import base_asset
+    from liqcascade.errors import InputError
+    from liqcascade.margin import contract_symbol
+    from liqcascade.positions import asset_scale_text
+
+    if asset is not None and symbol is not None and base_asset(symbol) != asset.strip().upper():
+        raise InputError(
+            f"asset {asset.strip().upper()} and symbol {symbol} ({base_asset(symbol)}) "
+            "disagree: give one of them",
+            param=("asset", "symbol"),
+        )
+    if symbol is not None:
+        contract = symbol
+    else:
+        contract = DEFAULT_SYMBOL if asset is None else contract_symbol(asset)
+    checked = checked and bool(contract.strip())  # an empty symbol: liq_price refuses it
+    text = asset_scale_text(entry, base_asset(contract), "entry") if checked else None
+    if text is not None:
+        fit = text.rpartition("'s scale)")[0].rpartition("(")[2] if "'s scale)" in text else ""
+        raise InputError(  # the parameters named first: the command line shows their flags
+            f"{text}; {contract} is priced"
+            + (f": give asset {fit} (or symbol {contract_symbol(fit)})" if fit else ""),
+            param=("entry", "asset", "symbol") if fit else ("entry",),
+        )
+    return contract
 
 
 def register(app: typer.Typer) -> None:

@@ -223,14 +223,17 @@ _Asset = Annotated[
     str | None,
     typer.Option(
         help="Estimated market: asset (ETH, BTC or any asset in the store; default ETH). "
-        "With --positions only with --liquidity calibrated (its calibration)."
+        "With --positions: the asset of its rows without a symbol (its contract's tiers; "
+        "default ETH, and a file off ETH's price scale is refused) and of --liquidity "
+        "calibrated's calibration."
     ),
 ]
 _AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Estimated market: date (UTC; default the last bar). With --positions as --asset.",
+        help="Estimated market: date (UTC; default the last bar). With --positions only "
+        "with --liquidity calibrated (its calibration).",
     ),
 ]
 _OiShare = Annotated[

@@ -15,7 +15,8 @@ from liqcascade._prices import count_text, percent_text, price_decimals
 
 stops_app = typer.Typer(
     help="Dynamic stop placement and stop-policy backtests.\n\n"
-    "Example: liqcascade stops recommend --side long --entry 3700 --size 10 --leverage 10",
+    "Example: liqcascade stops recommend --asset ETH --side long --entry 3700 --size 10 "
+    "--leverage 10",
     no_args_is_help=True,
 )
 
@@ -332,12 +333,15 @@ def _default_fixed_pct(leverage: float) -> float:
 def recommend_cmd(
     side: Annotated[str, typer.Option(help="Position side: long or short (buy/sell).")] = "long",
     entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
-    size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
+    size: Annotated[
+        float | None, typer.Option(help="Position size, base units of --asset.")
+    ] = None,
     leverage: Annotated[
         float | None, typer.Option(help="Leverage at entry, 1–125 (below 1 is refused).")
     ] = None,
     asset: Annotated[
-        str, typer.Option(help="Asset: ETH, BTC, or any asset with a market in the store.")
+        str,
+        typer.Option(help="Asset: ETH (default), BTC, or any asset with a market in the store."),
     ] = "ETH",
     as_of: Annotated[
         str | None,
@@ -361,7 +365,8 @@ def recommend_cmd(
     The expected slippage comes from the cascade engine on the estimated market of
     --as-of (positions, modelled stops, calibrated order book).
 
-    Example: liqcascade stops recommend --side long --entry 3700 --size 10 --leverage 10 --json
+    Example: liqcascade stops recommend --asset ETH --side long --entry 3700 --size 10 --leverage 10
+    Example: liqcascade stops recommend --asset BTC --entry 115000 --size 0.3 --leverage 10 --json
     """
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.protect import RecommendSettings, check_position, recommend_stop

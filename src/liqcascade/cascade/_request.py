@@ -155,7 +155,6 @@ def _market(
                 param=("positions", "book"),
             )
         _check(as_of is None, "as_of", "as_of applies to the estimated market, not to files")
-        _check(asset is None, "asset", "asset applies to the estimated market, not to files")
         from liqcascade.book import OrderBook
         from liqcascade.positions import read_given_positions, read_stops
 
@@ -163,8 +162,11 @@ def _market(
         ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
         # a row already beyond its liquidation price at the mid is refused, as stress and
         # solvency do (the engine left it open on a rise, bad debt on any fall)
+        # asset names the asset of rows without a symbol (their contract's tier table);
+        # without it such rows are ETH's, and prices off ETH's scale are refused
         pos = read_given_positions(_file(positions, "positions"), reference_price=ref,
-                                   reference=where, refuse_liquidated=True)  # fmt: skip
+                                   reference=where, refuse_liquidated=True, asset=asset,
+                                   default_scale=True)  # fmt: skip
         st = (
             None
             if stops is None
@@ -218,8 +220,13 @@ def run_cascade_request(
         Fund at the start, USD (>= 0).
     refill, withdrawal, mark_weight, partial_liquidation, liq_fee, max_rounds
         The extensions (:class:`liqcascade.cascade.CascadeConfig`).
-    asset, as_of : optional
-        The estimated market's asset (default ETH) and date; refused with files.
+    asset : str, optional
+        The estimated market's asset (default ETH); with files, the asset of the
+        positions' rows without a symbol (their contract's tier table: ``BTCUSDT`` for
+        BTC; default ETHUSDT, and a file off ETH's price scale is then refused), and a
+        row of another asset is refused.
+    as_of : optional
+        The estimated market's date; refused with files.
     fragility : bool
         The fragility curve (shocks -20 % ... +20 %), the critical shock for
         ``total_move`` and the next-wave levels instead of one cascade.

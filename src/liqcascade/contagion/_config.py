@@ -248,6 +248,18 @@ class ShockModel(_M):
 class SimulationModel(_M):
     max_rounds: Annotated[int, Field(ge=1)] = 500
     liquidity: Literal["calibrated", "static"] = "calibrated"
+    #: The asset whose liquidity calibration the calibrated response takes (session 26;
+    #: until then always ETH's, whatever the venues' positions).
+    asset: str = "ETH"
+
+    @field_validator("asset")
+    @classmethod
+    def _an_asset(cls, a: str) -> str:
+        """A base asset's name (``"BTC"``), upper case; blank or not a name refused."""
+        a = a.strip().upper()
+        if not a.isalnum():
+            raise ValueError(f"must be a base asset's name, as ETH or BTC (got {a!r})")
+        return a
 
 
 class ConfigModel(_M):
@@ -418,6 +430,8 @@ class ContagionSetup:
     liquidity_as_of : pandas.Timestamp, optional
         The latest venue ``mid_at`` (UTC): the calibration is fitted on events
         before it; None when no venue gives one.
+    asset : str, default "ETH"
+        The asset of the liquidity calibration (``[simulation] asset``).
     scope : {"venue", "market"}, default "venue"
         Where the first shock lands (``[shock] scope``; see
         :data:`liqcascade.contagion._engine.SCOPES`).
@@ -433,6 +447,7 @@ class ContagionSetup:
     liquidity: str = "static"
     liquidity_as_of: pd.Timestamp | None = None
     scope: str = "venue"
+    asset: str = "ETH"
 
 
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
@@ -912,4 +927,4 @@ def build_setup(
     mids = [to_utc(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
     return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes,
                           cfg.simulation.liquidity, max(mids) if mids else None,
-                          s.scope)  # fmt: skip
+                          s.scope, cfg.simulation.asset)  # fmt: skip

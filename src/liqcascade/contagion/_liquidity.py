@@ -141,7 +141,8 @@ def run_setup(
     liquidity : {"calibrated", "static"}, optional
         Override ``[simulation] liquidity``.
     calibration : Calibration, optional
-        Default ``load_liquidity("ETH", setup.liquidity_as_of)``: fitted on events
+        Default ``load_liquidity(setup.asset, setup.liquidity_as_of)`` (the
+        configuration's ``[simulation] asset``, ETH by default): fitted on events
         before the venues' price time (the latest calibration when none is given).
     scope : {"venue", "market"}, optional
         Override ``[shock] scope``: the shocked venue alone, or every venue by the same
@@ -172,7 +173,7 @@ def run_setup(
     if mode == "calibrated" and cal is None:
         from liqcascade.cascade import load_liquidity
 
-        cal = load_liquidity("ETH", setup.liquidity_as_of)
+        cal = load_liquidity(setup.asset, setup.liquidity_as_of)
 
     def run(venues: list[Venue], params: LiquidityParams | None) -> ContagionResult:
         return simulate_contagion(venues, setup.links, setup.lending, shock_venue=venue,

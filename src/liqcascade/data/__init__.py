@@ -4,8 +4,8 @@ The entry point for every analysis is :func:`load_series`, which returns one
 canonical series from a user's file, else the store, else the bundled data.
 
 Also public: the bundled datasets behind the models' defaults
-(:func:`bundled_assets`, :func:`bundled_book_totals`, :func:`price_at`,
-:func:`aave_reserve_params`) and :func:`default_store_source`.
+(:func:`bundled_assets`, :func:`bundled_book_totals`, :func:`bundled_price_range`,
+:func:`price_at`, :func:`aave_reserve_params`) and :func:`default_store_source`.
 
 Examples
 --------
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from liqcascade.data._defaults import book_totals as book_totals
     from liqcascade.data._defaults import bundled_assets as bundled_assets
     from liqcascade.data._defaults import bundled_book_totals as bundled_book_totals
+    from liqcascade.data._defaults import bundled_price_range as bundled_price_range
     from liqcascade.data._defaults import dataset as dataset
     from liqcascade.data._defaults import dataset_index as dataset_index
     from liqcascade.data._defaults import derivatives as derivatives
@@ -100,6 +101,7 @@ __all__ += [
     "aave_reserve_params",
     "bundled_assets",
     "bundled_book_totals",
+    "bundled_price_range",
     "default_store_source",
     "price_at",
 ]
@@ -113,6 +115,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "book_totals": ("_defaults", "book_totals"),
     "bundled_assets": ("_defaults", "bundled_assets"),
     "bundled_book_totals": ("_defaults", "bundled_book_totals"),
+    "bundled_price_range": ("_defaults", "bundled_price_range"),
     "count_gaps": ("_time", "count_gaps"),
     "dataset": ("_defaults", "dataset"),
     "dataset_index": ("_defaults", "dataset_index"),

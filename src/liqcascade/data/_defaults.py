@@ -12,6 +12,7 @@ first, then bundled).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,7 @@ __all__ = [
     "book_totals",
     "bundled_assets",
     "bundled_book_totals",
+    "bundled_price_range",
     "dataset",
     "dataset_index",
     "derivatives",
@@ -94,6 +96,33 @@ def aave_reserve_params() -> dict[str, Any]:
 def bundled_assets() -> tuple[str, ...]:
     """Assets with bundled derivatives series."""
     return tuple(bundled.assets())
+
+
+@lru_cache(maxsize=8)
+def bundled_price_range(asset: str) -> tuple[float, float]:
+    """The lowest and highest daily close of ``asset`` in the bundled data, USD.
+
+    The scale a price of ``asset`` is on: positions read as ``asset`` whose prices lie
+    far outside it are another asset's (or in another unit), as
+    :func:`liqcascade.positions.read_positions` checks a file without a symbol.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"ETH"``, ``"BTC"``).
+
+    Returns
+    -------
+    tuple of float
+        ``(lowest, highest)`` daily close, USD.
+
+    Raises
+    ------
+    InputError
+        No bundled daily prices of ``asset`` (names ``asset``).
+    """
+    close = ohlcv(asset, "1d")["close"]
+    return float(close.min()), float(close.max())
 
 
 def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataFrame:

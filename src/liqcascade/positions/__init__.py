@@ -4,7 +4,8 @@ Also public: the map back-test (:func:`backtest_identified`, :func:`backtest_coh
 :func:`unscored_reason`, :data:`COMPARISONS`, :data:`MIN_INTERVAL_DAYS`,
 :data:`MIN_SCORE_DAYS`, :data:`N_RESAMPLES_DAILY`), the expanding calibration
 (:func:`load_asset_calibration`, :func:`bundled_validation_data`), :func:`walk`,
-:func:`safe_book`, :func:`wilder_atr`, :data:`PRICE_SCALE` and the Hyperliquid checks
+:func:`safe_book`, :func:`wilder_atr`, :data:`PRICE_SCALE`, :func:`asset_scale_text` and the
+Hyperliquid checks
 (:func:`distance_check`, :func:`leverage_gap`).
 """
 
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from liqcascade.positions._files import _note_unread as note_unread  # noqa: F401
     from liqcascade.positions._files import _off_scale as off_scale  # noqa: F401
     from liqcascade.positions._files import _unit_error as unit_error  # noqa: F401
+    from liqcascade.positions._files import asset_scale_text as asset_scale_text
     from liqcascade.positions._files import check_liq_side as check_liq_side
     from liqcascade.positions._grid_kernels import TwinGrid as TwinGrid
     from liqcascade.positions._grid_kernels import grid_advance_nb as grid_advance_nb
@@ -142,6 +144,7 @@ __all__ += [
     "MIN_SCORE_DAYS",
     "N_RESAMPLES_DAILY",
     "PRICE_SCALE",
+    "asset_scale_text",
     "backtest_cohort",
     "backtest_identified",
     "bundled_validation_data",
@@ -168,6 +171,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "MarketFrames": ("_model", "MarketFrames"),
     "N_RESAMPLES_DAILY": ("_backtest", "N_RESAMPLES_DAILY"),
     "PRICE_SCALE": ("_files", "PRICE_SCALE"),
+    "asset_scale_text": ("_files", "asset_scale_text"),
     "note_unread": ("_files", "_note_unread"),
     "TwinGrid": ("_grid_kernels", "TwinGrid"),
     "aligned_column": ("_model", "_aligned"),

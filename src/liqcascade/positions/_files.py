@@ -622,6 +622,93 @@ def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     )
 
 
+def asset_scale_text(price: float, asset: str, what: str) -> str | None:
+    """What is wrong with ``price`` read as ``asset``'s, or None when it is on its scale.
+
+    ``price`` more than :data:`PRICE_SCALE` (10)x beyond ``asset``'s bundled daily
+    closes (:func:`liqcascade.data.bundled_price_range`) is another coin's price (or in
+    another unit): the one check of a price stated without its asset (a positions file
+    without a symbol, ``margin liq-price``'s entry) against the asset it is read as.
+
+    Parameters
+    ----------
+    price : float
+        The price, USD.
+    asset : str
+        The base asset it is read as (``"ETH"``); one without bundled prices is not
+        checked (None).
+    what : str
+        The price's name in the text (``"median entry_price"``).
+
+    Returns
+    -------
+    str or None
+        ``"WHAT P is Rx the highest ASSET close bundled (LO–HI): ..."``, with the bundled
+        asset whose range holds ``price`` where one does (``(BTC's scale)``); None on
+        scale.
+    """
+    from liqcascade.data import bundled_assets, bundled_price_range
+
+    own = str(asset).strip().upper()
+    try:
+        lo, hi = bundled_price_range(own)
+    except InputError:  # no bundled prices of the asset: no scale to check against
+        return None
+    if lo / PRICE_SCALE <= price <= hi * PRICE_SCALE:
+        return None
+    ratio, edge = (price / hi, "highest") if price > hi else (price / lo, "lowest")
+    fits = [a for a in bundled_assets() if a != own and _in_range(price, bundled_price_range(a))]
+    like = f" ({fits[0]}'s scale)" if fits else ""
+    return (
+        f"{what} {price:,.6g} is {ratio:.3g}x the {edge} {own} close bundled "
+        f"({lo:,.2f}–{hi:,.2f}): more than {PRICE_SCALE:g}x beyond it is another coin's "
+        f"price{like} or a unit error"
+    )
+
+
+def _scale_fit(text: str) -> str | None:
+    """The asset named ``(X's scale)`` in :func:`asset_scale_text`'s text, or None."""
+    head, sep, _ = text.rpartition("'s scale)")
+    return head.rpartition("(")[2] if sep else None
+
+
+def _check_default_scale(df: pd.DataFrame, entry: np.ndarray, symbol: str, p: Path) -> None:
+    """Refuse rows read as the default contract whose prices are another asset's.
+
+    The rows stating no contract (no ``symbol``/``asset``/``coin`` cell) are read as
+    ``symbol``'s (:data:`DEFAULT_SYMBOL`, ETHUSDT, or the asset given's): its tier table
+    prices them. Their median entry price off that asset's scale
+    (:func:`asset_scale_text`) is another asset's positions (BTC prices read as ETH
+    until session 26, priced with ETHUSDT's tiers without a word) or another unit:
+    refused, naming the file, with the bundled asset whose range holds those prices.
+    """
+    from liqcascade.data import base_asset
+
+    blank = _row_symbols(df, "") == ""
+    if not blank.any():
+        return
+    text = asset_scale_text(
+        float(np.median(entry[blank])), base_asset(symbol), "median entry_price"
+    )
+    if text is None:
+        return
+    fit = _scale_fit(text)
+    which = (
+        "no symbol column: its rows are"
+        if _symbol_column(df.columns) is None
+        else ("rows stating no contract are")
+    )
+    raise InputError(  # the parameter named last: the command line shows it as its flag
+        f"{p}: {which} read as {symbol}, but their {text}; add a symbol column"
+        f"{f' ({contract_symbol(fit)})' if fit else ''} or give asset{f' {fit}' if fit else ''}",
+        param="asset",
+    )
+
+
+def _in_range(price: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= price <= bounds[1]
+
+
 def read_given_positions(path: str | Path, param: str = "positions", **kwargs: Any) -> PositionBook:
     """:func:`read_positions` of a file given as the parameter ``param``, with rows.
 
@@ -692,6 +779,7 @@ def read_positions(
     reference: str = "the book's mid",
     refuse_liquidated: bool = False,
     asset: str | None = None,
+    default_scale: bool = False,
 ) -> PositionBook:
     """Read a positions file into a :class:`PositionBook`, computing missing prices.
 
@@ -732,6 +820,14 @@ def read_positions(
         ``symbol`` (or ``asset``/``coin``) names another base asset is refused, naming
         the file, row, symbol and asset (``param="asset"``), and a file whose rows name
         several assets is refused naming the file and its assets; rows that name none pass.
+    default_scale : bool, default False
+        Without ``symbol``: refuse a file whose rows stating no contract (read as
+        ``asset``'s contract, else :data:`DEFAULT_SYMBOL`'s) have a median entry price
+        more than 10x beyond that asset's bundled price range
+        (:func:`liqcascade.data.bundled_price_range`; ``param="asset"``; an asset with no
+        bundled prices is not checked): BTC prices read as ETH's would be priced with
+        ETHUSDT's tier table. The commands' files (``cascade``, ``solvency``) are read
+        with it.
 
     Returns
     -------
@@ -764,6 +860,7 @@ def read_positions(
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
+    default_scale = default_scale and symbol is None
     if symbol is None:  # rows stating no contract are the asset asked for's
         symbol = DEFAULT_SYMBOL if asset is None else contract_symbol(str(asset))
     if reference_price is not None:
@@ -804,6 +901,8 @@ def read_positions(
     symbols = _row_symbols(df, symbol)
     if asset is not None:
         _check_asset(df, asset, p)
+    if default_scale:  # before any tier-table rule: the wrong table makes them misleading
+        _check_default_scale(df, entry, symbol, p)
     _check_hyperliquid_coins(df, venues, symbols, p)
     # Hyperliquid's export rules (cross by default, an empty liq_price) are its rows' only:
     # a row of another venue (its venue cell, or the caller's) in that layout is not one

@@ -57,15 +57,18 @@ def _range(df: pd.DataFrame) -> dict[str, Any]:
 def compute(ctx: ReportContext) -> DataView:
     """Load the bundled series of the report's asset, cut at the report's date.
 
-    The provenance table lists each bundled file's whole range (what the bundle holds);
-    every series drawn or counted is cut at the report's date.
+    The provenance table lists each bundled file of the run (its assets' own, and the
+    shared ones: :func:`_run_files`) with its whole range (what the bundle holds); every
+    series drawn or counted is cut at the report's date.
     """
     from liqcascade import datasets
     from liqcascade.report._data import series, sources
 
     a = ctx.asset
     prov = _caveat_once(
-        datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
+        _run_files(datasets.provenance(), ctx.assets)[
+            ["name", "interval", "range", "rows", "source", "caveats"]
+        ]
     )
     # ETH's bundled OI-weighted funding, as before; another asset's own (store first)
     funding = datasets.load_funding() if a == "ETH" else series("funding", a, "4h")
@@ -81,6 +84,30 @@ def compute(ctx: ReportContext) -> DataView:
         sources=pd.DataFrame(sources(ctx.assets)),
         stored=stored_series(ctx.assets),
     )
+
+
+def _run_files(prov: pd.DataFrame, assets: tuple[str, ...]) -> pd.DataFrame:
+    """The provenance rows of the run: its assets' own files and the shared ones.
+
+    A bundled asset's own files (named ``eth_…``, ``btc_…``) are listed only when the
+    asset is one of the report's ``assets`` (until session 26 a BTC-only report listed
+    every ETH file, none of them read); the shared files (``perp_1h_by_venue``, the Aave,
+    Hyperliquid, Chainlink and Compound files, ``usde_1m``) are kept: the sections that
+    may read them run whatever the assets; so are both legs' closes of the ETH+BTC sample
+    portfolio (``eth_1h``, ``eth_1d``, ``btc_1h``, ``btc_1d``) when ETH or BTC runs (the
+    stress section prices the whole sample).
+    """
+    from liqcascade.data import bundled_assets
+    from liqcascade.stress import ASSETS as SAMPLE
+
+    run = {a.upper() for a in assets}
+    other = [f"{a.lower()}_" for a in bundled_assets() if a.upper() not in run]
+    # the ETH+BTC sample portfolio reads both legs' hourly and daily closes in either section
+    legs = (
+        {f"{a.lower()}_{i}" for a in SAMPLE for i in ("1h", "1d")} if run & set(SAMPLE) else set()
+    )
+    keep = [n in legs or not any(str(n).startswith(o) for o in other) for n in prov["name"]]
+    return prov[keep].reset_index(drop=True)
 
 
 def stored_series(assets: tuple[str, ...] | list[str]) -> pd.DataFrame | None:

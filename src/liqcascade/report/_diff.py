@@ -17,7 +17,7 @@ import json
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -502,6 +502,25 @@ def _alert_text(ch: Change) -> str:
     return f"{ch.key}: {ch.text().removesuffix('  ALERT')}"
 
 
+def _own_keys(alerts: Sequence[Alert], heads: dict[str, Any], assets: set[str]) -> list[Alert]:
+    """Alerts on a bare key read as the one asset's headline where the reports hold one.
+
+    A report of one asset other than ETH suffixes its headlines (``critical_shock_btc``):
+    with both reports of that one asset, a bare key no headline has (``critical_shock``)
+    names that asset's (until session 26 it was refused as unknown). Reports of several
+    assets keep the rule as it was: a bare key is ETH's.
+    """
+    if len(assets) != 1:
+        return list(alerts)
+    tail = f"_{next(iter(assets)).lower()}"
+    return [
+        replace(a, key=a.key + tail)
+        if a.key not in heads and a.key != "clusters" and a.key + tail in heads
+        else a
+        for a in alerts
+    ]
+
+
 def _alerts_by_key(alerts: Sequence[Alert], heads: dict[str, Any]) -> dict[str, Alert]:
     """Each alert by its key, checked against the two reports' ``heads`` (and clusters).
 
@@ -512,8 +531,11 @@ def _alerts_by_key(alerts: Sequence[Alert], heads: dict[str, Any]) -> dict[str, 
     units = {k: h.get("unit", "number") for k, h in heads.items()}
     for a in alerts:
         if a.key not in known:
+            like = sorted(k for k in known if k.startswith(a.key + "_"))
+            mean = f" (did you mean {' or '.join(like)}?)" if like else ""
             raise InputError(
-                f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}", param="alert"
+                f"alert: unknown key {a.key!r}{mean}; known: {', '.join(sorted(known))}",
+                param="alert",
             )
         if a.percent and a.op != "=" and units[a.key] != "fraction":
             raise InputError(
@@ -573,9 +595,10 @@ def diff_reports(
     ReportDiff
     """
     ho, hn = old["front"].get("headlines", {}), new["front"].get("headlines", {})
-    by_key = _alerts_by_key(alerts, ho | hn)
     out = ReportDiff(str(old["front"].get("as_of")), str(new["front"].get("as_of")))
     out.old_assets, out.new_assets = report_assets(old), report_assets(new)
+    alerts = _own_keys(alerts, ho | hn, set(out.old_assets) | set(out.new_assets))
+    by_key = _alerts_by_key(alerts, ho | hn)
     if out.old_assets and out.new_assets and set(out.old_assets) != set(out.new_assets):
         out.warnings.append(
             f"the reports cover different assets (old: {', '.join(out.old_assets)}; new: "

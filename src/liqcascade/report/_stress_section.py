@@ -88,6 +88,7 @@ class StressView:
     portfolio_text: str = SAMPLE_TEXT  # which sample portfolio, in words
     backtest_whole: Any = None  # the whole VaR back-test when it reads data after the market date
     leverage: tuple[float, float, str, float] | None = None  # γ, p, verdict, skew: _leverage
+    report_assets: tuple[str, ...] = ("ETH", "BTC")  # the run's assets: whose sections ran
 
     @property
     def backtest_reads_after(self) -> bool:
@@ -288,7 +289,8 @@ def compute(ctx: ReportContext) -> StressView:
     eg = None
     sides = tuple(market.draw_sides())
     return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text, whole,
-                      leverage=_leverage(fits.get(market.asset)))  # fmt: skip
+                      leverage=_leverage(fits.get(market.asset)),
+                      report_assets=tuple(ctx.assets))  # fmt: skip
 
 
 def _leverage(fit: Any) -> tuple[float, float, str, float] | None:
@@ -756,10 +758,24 @@ def own_book_text(asset: str, horizons: Any = None) -> str:
     )
 
 
+def _same_sample_text(v: StressView) -> str:
+    """``"; same in the ETH and BTC sections"`` where both ran; nothing for one section.
+
+    The ETH+BTC sample is one portfolio in each of its assets' sections: the card says
+    so only where more than one of those sections is in the report (until session 26 a
+    BTC-only report said it of an ETH section that did not run).
+    """
+    ran = [a for a in ("ETH", "BTC") if a in v.report_assets]
+    if v.own_portfolio or len(ran) < 2:
+        return ""
+    return f"; same in the {' and '.join(ran)} sections"
+
+
 def _var_label(v: StressView, es: str) -> str:
     """What the VaR card's portfolio is: the ETH+BTC sample (ETH, BTC) or the asset's own.
 
-    The ETH+BTC sample is the same in the ETH and BTC sections: the card's interval says so.
+    The ETH+BTC sample is the same in the ETH and BTC sections: the card's interval says
+    so where both ran (:func:`_same_sample_text`).
     """
     what = f"sample {v.asset} portfolio" if v.own_portfolio else "ETH+BTC sample"
     return f"{HORIZON_DAYS}-day 95 % VaR, {what} ({es})"
@@ -777,7 +793,7 @@ def _headlines(v: StressView) -> list[Headline]:
             value=float(s["var_95"]),
             text=usd(s["var_95"]),
             interval=f"{interval(lo, hi, usd)} (95 %, sampling error only); {_var99_text(s)}"
-            + ("" if v.own_portfolio else "; same in the ETH and BTC sections")
+            + _same_sample_text(v)
             + f"; your own book, 3 days: {OWN_BOOK_COMMAND}",
             evidence=_headline_evidence(v, VAR_LEVEL),
             unit="usd",

@@ -102,14 +102,15 @@ def _check_file_options(
                 "accounts and positions",
                 param=(name, "positions"),
             )
-    unused = [n for n, v in (("asset", asset), ("as_of", as_of)) if v is not None]
-    if unused and not (liquidity == "calibrated" and book is not None and engine != "path"):
-        verb, them = ("select", "them") if len(unused) > 1 else ("selects", "it")
+    # asset names the file's rows without a symbol (and the calibration of liquidity
+    # calibrated); as_of only selects that calibration (until session 26 asset did too)
+    if as_of is not None and not (
+        liquidity == "calibrated" and book is not None and engine != "path"
+    ):
         raise InputError(
-            f"{' and '.join(unused)} with positions only {verb} the calibration of liquidity "
-            f"calibrated on a book; the static book (a file's default) or the path engine "
-            f"would ignore {them}",
-            param=(*unused, "positions", "liquidity", "book"),
+            "as_of with positions only selects the calibration of liquidity calibrated on a "
+            "book; the static book (a file's default) or the path engine would ignore it",
+            param=("as_of", "positions", "liquidity", "book"),
         )
 
 
@@ -143,7 +144,9 @@ def _before(pre_shock: dict[str, Any]) -> str:
     return f"the price before the shock ({source.removeprefix('the ')})"
 
 
-def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
+def _market_mid(
+    path: Path, as_of: Any, given: str | None = None
+) -> tuple[float | None, str, str | None]:
     """The mid of the file's asset's market at ``as_of``, what it is, and a note or None.
 
     The price every command reads positions against when none is given: the estimated
@@ -155,11 +158,13 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
     data (none bundled or stored) is read unchecked, with a note saying so; a file with
     no rows needs no price.
     """
+    from liqcascade._symbols import DEFAULT_SYMBOL
+    from liqcascade.margin import contract_symbol
     from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
     from liqcascade.positions import positions_asset
 
     try:
-        asset = positions_asset(path)
+        asset = positions_asset(path, contract_symbol(given) if given else DEFAULT_SYMBOL)
     except EmptyFileError:  # read_given_positions refuses it, naming the parameter
         return None, "the mid", None
     if asset is None:
@@ -210,11 +215,13 @@ def _exchange_book(
         path = _file(positions, "positions")
         note = None
         if ref is None:  # neither book nor mid: the market's mid checks the file's unit
-            ref, where, note = _market_mid(path, as_of)
+            ref, where, note = _market_mid(path, as_of, asset)
         # an empty or header-only file is refused naming the parameter, as cascade and
         # liqmap do; rows liquidated at their own entry are read_positions' to refuse,
         # rows beyond their liquidation price at the price before the shock the caller's
-        pos = read_given_positions(path, reference_price=ref, reference=where, asset=asset)
+        pos = read_given_positions(
+            path, reference_price=ref, reference=where, asset=asset, default_scale=True
+        )
         if note is not None:  # once the file is read: a refused file prints its error alone
             import logging
 
@@ -330,10 +337,13 @@ def run_solvency_request(
         ``positions`` the exchange holds ``oi_share`` of the estimated market of
         ``asset`` at ``as_of`` (:func:`liqcascade.market.estimated_market`, no stops).
     asset : str, optional
-        Estimated market's asset (default ETH); with ``positions``, only with
-        ``liquidity="calibrated"`` (it picks the calibration), else refused.
+        Estimated market's asset (default ETH); with ``positions``, the asset of the
+        file's rows without a symbol (their contract's tier table; default ETHUSDT, and a
+        file off ETH's price scale is then refused), a row of another asset refused, and
+        with ``liquidity="calibrated"`` the calibration's asset.
     as_of : datetime-like, optional
-        Estimated market's date (default the last bar); with ``positions`` as ``asset``.
+        Estimated market's date (default the last bar); with ``positions`` only with
+        ``liquidity="calibrated"`` on a book (it picks the calibration), else refused.
     oi_share : float, optional
         The exchange's share of aggregated open interest (estimated market only;
         default :data:`~liqcascade.market.EXCHANGE_OI_SHARE`, 0.2).

@@ -1,0 +1,63 @@
+"""``[simulation] asset``: whose liquidity calibration a contagion world runs on.
+
+Until session 26 every configuration ran on ETH's calibration (``load_liquidity("ETH",
+...)``): a BTC world got ETH's latent depth 32 where BTC's calibration has 16 (and a
+600 s resilience half-life, not 30 s).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.cascade import load_liquidity
+from liqcascade.contagion._config import PRESETS_DIR, parse_config
+from liqcascade.errors import InputError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "contagion"
+
+
+def test_the_asset_key_defaults_to_eth_and_is_checked() -> None:
+    base = tomllib.loads((PRESETS_DIR / "oct-2025.toml").read_text(encoding="utf-8"))
+    assert "asset" not in base["simulation"]  # the preset states none: ETH's, as before
+    assert parse_config(base, "t.toml").simulation.asset == "ETH"
+    base["simulation"]["asset"] = " btc "
+    assert parse_config(base, "t.toml").simulation.asset == "BTC"
+    for bad in ("", "BTC/USDT", 5):
+        base["simulation"]["asset"] = bad
+        with pytest.raises(InputError, match=r"t\.toml: simulation\.asset: "):
+            parse_config(base, "t.toml")
+
+
+def _world(tmp_path: Path, asset: str | None) -> Path:
+    for f in ("positions_a.csv", "positions_b.csv"):
+        shutil.copy(DATA / f, tmp_path / f)
+    text = (DATA / "two_venues.toml").read_text(encoding="utf-8")
+    if asset is not None:
+        text = text.replace("max_rounds = 200\n", f'max_rounds = 200\nasset = "{asset}"\n', 1)
+        assert f'asset = "{asset}"' in text
+    out = tmp_path / "world.toml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def test_a_btc_world_runs_on_btc_s_calibration(tmp_path: Path) -> None:
+    eth, btc = load_liquidity("ETH", None).params, load_liquidity("BTC", None).params
+    assert eth.latent_depth != btc.latent_depth  # the case tells the two apart
+    runs = {}
+    for asset in (None, "BTC"):
+        r = run_cli("contagion", "--config", str(_world(tmp_path, asset)), "--json")
+        assert r.exit_code == 0, r.stderr
+        runs[asset] = r.json()["calibration"]
+    assert runs[None]["asset"] == "ETH"
+    assert runs[None]["latent_depth"] == pytest.approx(eth.latent_depth, rel=1e-12)
+    assert runs["BTC"]["asset"] == "BTC"
+    assert runs["BTC"]["latent_depth"] == pytest.approx(btc.latent_depth, rel=1e-12)
+    text = run_cli("contagion", "--config", str(_world(tmp_path, "BTC")))
+    assert "calibrated liquidity on the clock (BTC's calibration, rounds of" in " ".join(
+        text.stdout.split()
+    )
