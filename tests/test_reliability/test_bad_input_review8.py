@@ -263,7 +263,8 @@ MARGIN = ("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "20
     ("extra", "needles"),
     [
         (["--mmr", "0"], ["--mmr must be a fraction in (0, 1)"]),
-        (["--symbol", "FOOUSDT"], ["--symbol 'FOOUSDT'", "--tiers"]),
+        # not a USDT perpetual: no table to fall back on (FOOUSDT runs on ETHUSDT's, with a caveat)
+        (["--symbol", "FOOUSD"], ["--symbol 'FOOUSD'", "--tiers"]),
         (["--venue", "hyperliquid", "--symbol", "DOGE"], ["--symbol 'DOGE'", "give --mmr"]),
         (["--symbol", ""], ["--symbol is empty"]),
         (["--venue", "bybit", "--symbol", " "], ["--symbol is empty"]),

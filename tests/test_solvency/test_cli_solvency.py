@@ -127,12 +127,12 @@ def test_solvency_cli_positions_file(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     d = r.json()
     a, b = d["scenarios"]
-    assert a["name"] == "-8.0%" and b["name"] == "b"
+    assert a["name"] == "-8%" and b["name"] == "b"  # _prices.shock_name
     assert a["bad_debt_usd"] == pytest.approx(10.0)
     assert b["bad_debt_usd"] == pytest.approx(170.0)
     assert a["survives"] is False and a["reserve_ratio_end"] == pytest.approx(697 / 700)
     assert d["min_buffer_survives"] == {
-        "-8.0%": pytest.approx(10 / 700),
+        "-8%": pytest.approx(10 / 700),
         "b": pytest.approx(170 / 700),
     }
     assert set(d["adl"]) == {"binance", "hyperliquid", "socialized", "optimal"}

@@ -158,8 +158,18 @@ class BookUnits:
     def to_dict(self, what: str = BOOK_DOLLARS, own: str | None = None) -> dict[str, Any]:
         """The commands' JSON ``units``.
 
-        ``book_dollars``, both shares (None without open interest) and ``text``
-        (:meth:`text` of ``what`` and ``own``).
+        Parameters
+        ----------
+        what : str, default :data:`BOOK_DOLLARS`
+            What of the output is in feed dollars, as :meth:`text`.
+        own : str, optional
+            The dollars that are not the feed's, as :meth:`text`.
+
+        Returns
+        -------
+        dict
+            ``book_dollars``, both shares (fractions; None without open interest) and
+            ``text`` (:meth:`text` of ``what`` and ``own``).
         """
         finite = math.isfinite(self.book_share_of_oi)
         return {

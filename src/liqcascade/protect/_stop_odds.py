@@ -40,6 +40,11 @@ def distance_given_up(r: Any) -> float:
     ``entry``, ``stop_price`` and ``raw_stop_price``). Both stops lie on the same side of
     entry, so its size is ``|stop − raw| / entry``.
 
+    Parameters
+    ----------
+    r : StopRecommendation or any object with ``entry``, ``stop_price``, ``raw_stop_price``
+        The recommendation (prices USD).
+
     >>> from types import SimpleNamespace as S
     >>> round(distance_given_up(S(entry=2600.0, stop_price=2552.13, raw_stop_price=2503.94)), 6)
     0.018535

@@ -68,8 +68,14 @@ def judge_policy(better: Any, worse: Any) -> str:
     """A policy judged against another on its two figures: fewer stop-outs, more return.
 
     ``"supported"`` when ``better`` has fewer stop-outs and a larger summed return than
-    ``worse`` (mappings with ``stop_outs`` and ``total_return``, fractions), ``"not
-    supported"`` when it has neither, else ``"partly supported"``.
+    ``worse``, ``"not supported"`` when it has neither, else ``"partly supported"``.
+
+    Parameters
+    ----------
+    better, worse : mapping
+        The policy judged and the one it is judged against: ``stop_outs`` (share of
+        entries stopped, fraction) and ``total_return`` (summed return, fraction of one
+        entry).
 
     >>> judge_policy({"stop_outs": 0.2, "total_return": 1.0},
     ...              {"stop_outs": 0.3, "total_return": 2.0})
@@ -83,7 +89,14 @@ def judge_policy(better: Any, worse: Any) -> str:
 
 
 def compare_text(a: Any, b: Any) -> str:
-    """``"more stop-outs, less return"``: policy ``a``'s two figures against ``b``'s."""
+    """``"more stop-outs, less return"``: policy ``a``'s two figures against ``b``'s.
+
+    Parameters
+    ----------
+    a, b : mapping
+        Two policies' ``stop_outs`` (fraction of entries) and ``total_return``
+        (fraction of one entry).
+    """
     n, m = a["stop_outs"], b["stop_outs"]
     fewer = "fewer" if n < m else "more" if n > m else "as many"
     more = "more" if a["total_return"] > b["total_return"] else "less"
