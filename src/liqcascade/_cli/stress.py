@@ -67,7 +67,7 @@ def _liquidations_what(rows: list[dict[str, Any]]) -> str:
     if c is None or not math.isfinite(c):
         how = "along the shock's 24-h paths, no cascade"
     else:
-        how = "within 24 h by the shock and its cascade, as `cascade`'s liquidated"
+        how = "within 24 h by the shock and its cascade (`cascade`'s liquidated, on these paths)"
     return (
         f"market liquidations: the estimated book's positions closed {how} "
         "(liqmap's: the static book within the move)"
