@@ -444,7 +444,10 @@ def test_solvency_says_what_its_venue_book_is(built: tuple[str, dict]) -> None:
     html, summary = built
     sec = _section_text(html, "solvency")
     assert "A venue holding 20\u00a0% of ETH's aggregated open interest: 0.8× the " in sec
-    assert "Binance-identified book, on the recorded feed's scale (not market dollars), " in sec
+    assert (
+        "book identified from Binance's recorded liquidation feed, on its scale (not market "
+        "dollars), " in sec
+    )
     assert "positions without stop orders" in sec
     from liqcascade.report._format import usd
 

@@ -177,7 +177,8 @@ def test_cli_offline_exits_4_pages_nothing_and_labels_both_critical_shocks(
         )
         return
     assert r.exit_code == EXIT_NO_LIVE_DATA == 4, r.stderr
-    lines = r.stdout.splitlines()
+    legend, *lines = r.stdout.splitlines()  # the legend: once, before the first line
+    assert legend.startswith("legend: clusters -a % / +b %: the nearest large liquidation")
     assert " critical shock -" in lines[0] and "(paths 10-90 %: " in lines[0]
     assert "; market 2025-07-31T20:00)  static-book carry bound -" in lines[0]
     assert lines[1].startswith("STALE no live data: price of 2026-04-01")

@@ -102,7 +102,8 @@ def test_ctrl_c_in_the_pause_says_how_many_rows_the_session_stored(
     monkeypatch.setattr(time, "sleep", sleep)
     store = tmp_path / "s.duckdb"
     r = run_cli("watch", "--store", str(store), "--since", SINCE, "--interval", "3600")
-    assert len(r.stdout.splitlines()) == 1  # the first interval's line, then the stop
+    out = r.stdout.splitlines()  # the legend, the first interval's line, then the stop
+    assert len(out) == 2 and out[0].startswith("legend: ") and " critical shock " in out[1]
     with Store(store, read_only=True) as s:
         n = s.count()
     assert n > 500  # the first interval fetched from --since

@@ -1200,6 +1200,14 @@ def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
     return ts, sigma, resid
 
 
+#: What the calibrated cascade's ``liquidated`` is, beside the other commands' figures
+#: for the same fall (docs/cascade.md, "Why the commands' 10 % figures differ").
+LIQUIDATED_WHAT = (
+    ": the estimated book's positions closed within 24 h by the shock and its cascade "
+    "(liqmap's: the static book within the move)"
+)
+
+
 def _render_calibrated(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -1223,7 +1231,8 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     t.add_row(
         "[bold]liquidated[/]",
         f"{result['liquidated_median'] / 1e6:,.1f} M USD "
-        f"(80 %: {result['liquidated_p10'] / 1e6:,.1f} … {result['liquidated_p90'] / 1e6:,.1f})",
+        f"(80 %: {result['liquidated_p10'] / 1e6:,.1f} … {result['liquidated_p90'] / 1e6:,.1f})"
+        f"{LIQUIDATED_WHAT}",
     )
     check = shock_check_text(result)
     if check:

@@ -74,8 +74,9 @@ def _central_note(central: float, iv: dict[str, Any], key: str) -> str:
 def _mixed_units(res: dict[str, Any]) -> str:
     """What the contagion share adds up when the venues' book is the estimated one.
 
-    The estimated book's liquidations are in Binance-feed dollars (the units line), the
-    lending markets' in real dollars (their accounts): the share mixes the two scales.
+    The estimated book's liquidations are in its liquidation feed's dollars (Binance's for
+    the bundled calibrations; the units line names the feed), the lending markets' in real
+    dollars (their accounts): the share mixes the two scales.
     """
     if not res.get("units") or not (res.get("defi") or {}).get("markets"):
         return ""

@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from liqcascade._cli import _common, _market_line
+from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade._prices import percent_text, price_decimals, price_range, price_text
@@ -100,6 +100,9 @@ def _print_clusters(result: dict[str, Any], band: Any) -> None:
             usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
         )
     out.print(ct)
+    stops_line = _stops_clusters_line(result["clusters"][:10], bool(result.get("market")))
+    if stops_line:
+        out.print(stops_line, highlight=False, markup=False)
     k = result["concentration"]
     share, hhi = k["share_near_largest_cluster"], k["hhi"]
     if share is None or hhi is None or math.isnan(share) or math.isnan(hhi):
@@ -110,6 +113,42 @@ def _print_clusters(result: dict[str, Any], band: Any) -> None:
             f"the largest cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform "
             f"{k['hhi_uniform']:.4f}, effective buckets {k['effective_buckets']:.1f})"
         )
+
+
+#: What of the map is in the book's (feed) dollars: the ``what`` of its ``units`` line.
+MAP_DOLLARS = "the map's dollars (liquidations, stops, clusters, the book's notional)"
+
+#: What the map's figures are, beside the other commands' answers to the same fall.
+MAP_FIGURES = (
+    "the map's figures: the static book's positions liquidated and stops triggered within "
+    "the move, no cascade (`cascade` adds the cascade's carry, docs/cascade.md)"
+)
+
+#: What the out-of-sample score tests, and what it does not.
+SCORE_SCOPE = (
+    "what the score tests: the book's daily liquidation totals against the record's; not "
+    "where they sit by price level (the map's levels), "
+    "which is not tested here: the "
+    "report's section \"Are liquidation estimates any good?\" holds the model's distances "
+    "to liquidation against real Hyperliquid positions"
+)
+
+
+def _stops_clusters_line(clusters: list[dict[str, Any]], modelled: bool) -> str:
+    """Which column holds the liquidations when the largest clusters are mostly stops.
+
+    ``""`` unless the stops are over half the clusters' notional (``modelled``: the
+    estimated book's modelled stops, else a stops file's).
+    """
+    stops = sum(c["sell_stops_usd"] + c["buy_stops_usd"] for c in clusters)
+    total = sum(c["notional_usd"] for c in clusters)
+    if total <= 0 or stops <= 0.5 * total:
+        return ""
+    kind = "modelled stops" if modelled else "stops"
+    return (
+        f"the largest clusters are mostly {kind} ({percent_text(stops / total, 0)} of their "
+        "notional): the positions' liquidations are the liq column"
+    )
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -134,6 +173,7 @@ def _render(result: dict[str, Any]) -> None:
     for c in market.get("caveats", []):  # also warned on stderr
         out.print(f"caveat: {_common.command_hint(c)}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
+    out.print(MAP_FIGURES, highlight=False, markup=False)
 
     marked: list[str] = []  # the figures printed outside their interval
 
@@ -170,6 +210,8 @@ def _render(result: dict[str, Any]) -> None:
         highlight=False,
         markup=False,
     )
+    if oos:
+        out.print(SCORE_SCOPE, highlight=False, markup=False)
     for name, path in result.get("files", {}).items():
         out.print(f"wrote {name}: {path}", markup=False)
 
@@ -341,6 +383,6 @@ def register(app: typer.Typer) -> None:
             result["files"] = _write_figures(
                 out, run.map, asset or "ETH", run.as_of, heatmap_days, run.state
             )
-        _common.emit(result, as_json, _render)
+        _book_units.emit(result, as_json, _render, what=MAP_DOLLARS)
 
     app.add_typer(group, name="liqmap")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -64,10 +65,73 @@ FUND_SCALE_NOTE = (
     "compared with them on the book's scale"
 )
 
+#: The same, when they were given in market dollars (``--fund-scale market``).
+FUND_MARKET_NOTE = (
+    "--insurance-fund and --liabilities were given in market dollars (--fund-scale market) "
+    "and compared with the bad debt on the book's scale, × {k:.3g}"
+)
 
-def _fund_scale_note(units: BookUnits) -> str:
-    """:data:`FUND_SCALE_NOTE` naming the book's feed (``Binance-feed``; a store's own)."""
-    return FUND_SCALE_NOTE.format(feed=units.book_dollars)
+
+def _fund_scale_note(scale: dict[str, Any]) -> Callable[[BookUnits], str]:
+    """The ``units`` line's note on the fund's scale, naming the book's feed."""
+
+    def note(units: BookUnits) -> str:
+        if scale.get("scale") == "market":
+            return FUND_MARKET_NOTE.format(k=scale["feed_per_market_usd"])
+        return FUND_SCALE_NOTE.format(feed=units.book_dollars)
+
+    return note
+
+
+def _fund_text(result: dict[str, Any]) -> str:
+    """``insurance fund at the start …``: on the book's scale, and in market dollars if given so.
+
+    On the estimated market the fund is said to be on the book's scale, beside what it
+    is in market dollars (``--fund-scale market``) or what a market-dollar fund of the
+    same figure would be on it (``feed``, the default).
+    """
+    fund, why = result["insurance_fund_usd"], result["insurance_fund_source"]
+    scale = result.get("fund_scale") or {}
+    k = scale.get("feed_per_market_usd")
+    text = f"insurance fund at the start {fund:,.0f} USD"
+    if scale.get("scale") == "market":
+        text += (
+            f" on the book's scale = {scale['insurance_fund_market_usd']:,.0f} USD in market "
+            f"dollars ({why}, --fund-scale market: × {k:.3g}, the book's dollars per market "
+            "dollar)"
+        )
+        given = scale.get("liabilities_market_usd")
+        if given is not None:
+            text += (
+                f"; liabilities {given:,.0f} USD in market dollars = "
+                f"{scale['liabilities_usd']:,.0f} USD on the book's scale"
+            )
+        return text
+    if scale.get("scale") == "feed" and fund > 0 and k:
+        feed = (result.get("units") or {}).get("book_dollars", "the book's")
+        return (
+            f"{text} on the book's scale ({why}, read as {feed} dollars; a fund of "
+            f"{fund:,.0f} USD in market dollars would be {fund * k:,.0f} USD on it: "
+            "--fund-scale market)"
+        )
+    return f"{text} ({why})"
+
+
+def _liquidated_line(result: dict[str, Any]) -> str | None:
+    """What the ``liquidated`` column is on the estimated market (None on a file)."""
+    units = result.get("units") or {}
+    whole, run = units.get("book_share_of_oi"), units.get("run_book_share_of_oi")
+    if not whole or run is None:
+        return None
+    how = (
+        "the shock's price path (no cascade)"
+        if result.get("engine") == "path"
+        else "the shock and its cascade"
+    )
+    return (
+        f"liquidated: this venue's book ({run / whole:.2g}× the estimated book, no stops) "
+        f"closed by {how}, on the book's scale"
+    )
 
 
 #: What the text and JSON say when ``--insurance-fund`` is not given.
@@ -90,10 +154,7 @@ def _fund_line(result: dict[str, Any]) -> None:
             markup=False,
         )
     if "insurance_fund_source" in result:
-        fund, why = result["insurance_fund_usd"], result["insurance_fund_source"]
-        _common.stdout.print(
-            f"insurance fund at the start {fund:,.0f} USD ({why})", soft_wrap=True, markup=False
-        )
+        _common.stdout.print(_fund_text(result), soft_wrap=True, markup=False)
 
 
 #: The footnote of a bad debt marked outside its range (a scenario name's ``*`` is
@@ -142,6 +203,9 @@ def _render(result: dict[str, Any]) -> None:
             row.append(f"{s['static_upper_bound']['bad_debt_usd']:,.0f}")
         t.add_row(*row)
     _common.stdout.print(t)
+    liq = _liquidated_line(result)
+    if liq:
+        _common.stdout.print(liq, soft_wrap=True, markup=False)
     if outside:
         _common.stdout.print(_OUTSIDE_NOTE, soft_wrap=True, markup=False)
     for s in result["scenarios"]:
@@ -212,7 +276,19 @@ _Fund = Annotated[
     float | None,
     typer.Option(
         "--insurance-fund",
-        help="Insurance fund at the start, USD (default 0: none, the report's worst case).",
+        help="Insurance fund at the start, USD: on the estimated market in the book's dollars "
+        "(the scale of the liquidation feed it was fitted on, Binance's for the bundled data: "
+        "a small fraction of market dollars, the `units:` line says which) unless --fund-scale "
+        "market; a positions file's own dollars. Default 0: none, the report's worst case.",
+    ),
+]
+_FundScale = Annotated[
+    str,
+    typer.Option(
+        "--fund-scale",
+        help="The dollars of --insurance-fund and --liabilities on the estimated market: feed "
+        "(the book's own scale, default) or market (a venue's real dollars, converted to the "
+        "book's scale by the book's share of open interest; estimated market only).",
     ),
 ]
 _Positions = Annotated[
@@ -270,7 +346,11 @@ _LiqFee = Annotated[
     FRACTION,
 ]
 _Liabilities = Annotated[
-    float | None, typer.Option(help="Users' balances, USD (default: the positions' total margin).")
+    float | None,
+    typer.Option(
+        help="Users' balances, USD in the dollars --fund-scale says (default: the positions' "
+        "total margin)."
+    ),
 ]
 _Book = Annotated[
     Path | None,
@@ -338,6 +418,7 @@ def solvency(
     whole_positions: _Whole = False,
     book_model: _SolvencyBookModel = None,
     liquidity: _Liquidity = "auto",
+    fund_scale: _FundScale = "feed",
     as_json: _Json = False,
 ) -> None:
     """Insurance fund, reserve-buffer and auto-deleveraging stress of an exchange.
@@ -367,7 +448,7 @@ def solvency(
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
     _check_prior(out, as_of)
-    _book_units.emit(out, as_json, _render, own=_fund_scale_note)
+    _book_units.emit(out, as_json, _render, own=_fund_scale_note(out.get("fund_scale") or {}))
 
 
 def _check_prior(out: dict[str, Any], as_of: str | None) -> None:

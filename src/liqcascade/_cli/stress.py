@@ -57,6 +57,21 @@ def _render(result: dict[str, Any]) -> None:
         out.print(_shock_line(row), soft_wrap=True, markup=False)
     if any(_at_book_edge(r) for r in rows):
         out.print(BOOK_EDGE_LINE, soft_wrap=True)
+    if rows:
+        out.print(_liquidations_what(rows), soft_wrap=True, markup=False)
+
+
+def _liquidations_what(rows: list[dict[str, Any]]) -> str:
+    """What a shock's market liquidations are (``cascade``'s ``liquidated``, not liqmap's)."""
+    c = rows[0].get("carry_price_after")
+    if c is None or not math.isfinite(c):
+        how = "along the shock's 24-h paths, no cascade ("
+    else:
+        how = "within 24 h by the shock and its cascade, on these paths (`cascade`'s liquidated; "
+    return (
+        f"market liquidations: the estimated book's positions closed {how}"
+        "liqmap's is the static book within the move)"
+    )
 
 
 def _cut_line(details: dict[str, Any]) -> str | None:

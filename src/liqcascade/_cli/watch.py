@@ -102,7 +102,19 @@ def _line(ln: dict[str, Any]) -> str:
         f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f}"
         f"  clusters -{pct(ln['cluster_below_pct'])}"
         f" / +{pct(ln['cluster_above_pct'])}  within 2 % {ln['notional_2pct_usd'] / 1e6:,.1f}M"
-        f" 5 % {ln['notional_5pct_usd'] / 1e6:,.1f}M  {shock}"
+        f" 5 % {ln['notional_5pct_usd'] / 1e6:,.1f}M {ln.get('book_dollars', 'feed')} USD"
+        f"  {shock}"
+    )
+
+
+def legend(ln: dict[str, Any]) -> str:
+    """The line printed once before the first: what the clusters and the amounts are."""
+    feed = ln.get("book_dollars", "feed")
+    return (
+        "legend: clusters -a % / +b %: the nearest large liquidation cluster below (longs) / "
+        "above (shorts) the price; within 2 % / 5 %: the estimated book's positions "
+        f"liquidated by a move that far either way, in {feed} dollars (the scale of the "
+        "liquidation record the book was fitted on, not market dollars: docs/watch.md)"
     )
 
 
@@ -260,6 +272,7 @@ def _replay_summary(res: Any) -> str:
 
 def _emitter(faults: _Faults, as_json: bool) -> Any:
     """Each line printed (text or JSON), after its interval's faults."""
+    first = [True]  # the legend goes before the first text line only
 
     def emit(ln: dict[str, Any]) -> None:
         faults.flush()
@@ -268,6 +281,9 @@ def _emitter(faults: _Faults, as_json: bool) -> Any:
         if as_json:
             sys.stdout.write(dumps(ln) + "\n")
         else:
+            if first[0]:
+                _common.line(legend(ln))
+                first[0] = False
             _common.line(_line(ln))
             if ln.get("stale"):
                 _common.line(f"STALE {ln['stale_reason']}")

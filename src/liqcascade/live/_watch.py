@@ -1066,6 +1066,7 @@ class Watcher:
         else:
             line.update(cluster_metrics(m["whole"], price))
             line["figures_at_price"] = True
+        line["book_dollars"] = self._book_dollars()
         line.update(self._critical_fields())
         line.update(
             static_critical_shock=m["static_critical_shock"],
@@ -1085,6 +1086,18 @@ class Watcher:
         if not line.get("stale"):
             self._last_fresh = line
         return line
+
+    def _book_dollars(self) -> str:
+        """The line's ``book_dollars``: the scale of the book's USD figures (``"Binance-feed"``).
+
+        The estimated book's dollars are on the scale of the recorded liquidation feed its
+        calibration was fitted on (:func:`liqcascade.market.book_units`), not market
+        dollars: ``notional_2pct_usd``, ``notional_5pct_usd`` and the cluster thresholds.
+        """
+        from liqcascade.market import calibration_feed, feed_dollars
+
+        meta = None if self._calibration is None else self._calibration.meta
+        return str(feed_dollars(calibration_feed(meta)))
 
     def _critical_fields(self) -> dict[str, Any]:
         """The line's ``critical_shock`` (what alert rules compare) and what it is of."""

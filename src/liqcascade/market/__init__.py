@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from liqcascade.market._over_time import _labels as bar_labels  # noqa: F401
     from liqcascade.market._state import caveat_context as caveat_context
     from liqcascade.market._units import BOOK_DOLLARS as BOOK_DOLLARS
+    from liqcascade.market._units import feed_dollars as feed_dollars
     from liqcascade.market._units import share_percent as share_percent
 
 __all__ = [
@@ -112,6 +113,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "map_bands": ("_mapband", "map_bands"),
     "run_liqmap_request": ("_liqmap", "run_liqmap_request"),
     "BOOK_DOLLARS": ("_units", "BOOK_DOLLARS"),
+    "feed_dollars": ("_units", "feed_dollars"),
     "share_percent": ("_units", "share_percent"),
     "usd3": ("_mapband", "usd3"),
     "value_band_text": ("_mapband", "value_band_text"),

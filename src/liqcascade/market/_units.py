@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from liqcascade.market._state import MarketState
 
 __all__ = ["BOOK_DOLLARS", "DEFAULT_FEED", "BookUnits", "book_units", "calibration_feed",
-           "share_percent"]  # fmt: skip
+           "feed_dollars", "share_percent"]  # fmt: skip
 
 #: What of an estimated book's output is in feed dollars (the default of :meth:`BookUnits.text`).
 BOOK_DOLLARS = "the estimated book's dollars (positions, liquidations, stops, margin, bad debt)"
@@ -46,6 +46,18 @@ def share_percent(x: float) -> str:
     """
     v = 100 * x
     return percent_text(x, max(0, 1 - math.floor(math.log10(v))) if v > 0 else 0)
+
+
+def feed_dollars(feed: str) -> str:
+    """``"Binance-feed"`` (``"okx-feed"``; ``"feed"`` when ``feed`` is ``""``): a book's dollars.
+
+    Parameters
+    ----------
+    feed : str
+        The venue label of a recorded liquidation feed (:func:`calibration_feed`).
+    """
+    name = _FEED_NAMES.get(feed, feed)
+    return f"{name}-feed" if name else "feed"
 
 
 def calibration_feed(meta: Mapping[str, Any] | None) -> str:
@@ -123,7 +135,20 @@ class BookUnits:
     @property
     def book_dollars(self) -> str:
         """``"Binance-feed"`` (``"okx-feed"``; ``"feed"`` when the feed is not known)."""
-        return f"{self.feed_name}-feed" if self.feed_name else "feed"
+        return feed_dollars(self.feed)
+
+    @property
+    def feed_per_market_usd(self) -> float:
+        """Book (feed) dollars per market dollar of a venue's own balance.
+
+        A venue of ``share`` of open interest holds ``share`` × open interest in market
+        dollars and ``run_book_share_of_oi`` × open interest on the book's scale, so a
+        market-dollar amount of its own (an insurance fund, its users' balances) is
+        ``run_book_share_of_oi / share`` = ``book_share_of_oi / BINANCE_BOOK_SHARE``
+        of it on the book's scale (ETH at 2025-07-31: 0.018, a $1 B fund reads $18 M):
+        fraction, whatever ``share``; NaN without open interest.
+        """
+        return self.run_book_share_of_oi / self.share if self.share > 0 else math.nan
 
     @property
     def record(self) -> str:

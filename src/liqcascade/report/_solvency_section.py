@@ -453,8 +453,8 @@ def _takeaways(v: SolvencyView) -> list[str]:
     b6, b14 = breaks["6%"], breaks["14%"]
     return [
         f"A venue holding {pct(OI_SHARE, 0)} of {v.asset}'s aggregated open interest: "
-        f"{venue_scale_words()} ({usd(L)} of user margin; no insurance fund): the worst of "
-        f"{len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
+        f"{venue_scale_words(v.feed[1])} ({usd(L)} of user margin; no insurance fund): the "
+        f"worst of {len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
         f"{usd(w.bad_debt_usd)} of bad debt, {pct(w.min_buffer)} of liabilities ("
         + (
             "the cascade adds nothing: the same with gap fills only)."
@@ -501,18 +501,20 @@ def _breaks_words(v: SolvencyView) -> str:
     )
 
 
-def venue_scale_words() -> str:
+def venue_scale_words(record: str = BINANCE_FEED[1]) -> str:
     """What the venue's book is: a multiple of the identified book, without stop orders.
 
-    The identified book is Binance's, taken to hold :data:`BINANCE_BOOK_SHARE` of open
+    The identified book is fitted to ``record`` (:func:`~._units.book_feed`'s second
+    item: ``"Binance's recorded liquidation feed"`` for the package's calibrations, a
+    store's venue for its own), taken to hold :data:`BINANCE_BOOK_SHARE` of open
     interest; a venue of :data:`OI_SHARE` holds ``OI_SHARE / BINANCE_BOOK_SHARE`` of it
-    (``MarketSpec(share=...)``), on the recorded feed's scale.
+    (``MarketSpec(share=...)``), on that feed's scale.
     """
     from liqcascade.market import BINANCE_BOOK_SHARE
 
     return (
-        f"{OI_SHARE / BINANCE_BOOK_SHARE:.2g}× the Binance-identified book, on the recorded "
-        "feed's scale (not market dollars), positions without stop orders"
+        f"{OI_SHARE / BINANCE_BOOK_SHARE:.2g}× the book identified from {record}, on its "
+        "scale (not market dollars), positions without stop orders"
     )
 
 

@@ -9,6 +9,7 @@ checks them once (errors name the parameter, ``param=``), builds the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ from liqcascade.errors import InputError
 from liqcascade.market import EXCHANGE_OI_SHARE
 
 __all__ = [
-    "ACCOUNTS_PER_COHORT", "ENGINES", "LIQUIDITY_CHOICES", "SolvencyRun", "run_solvency_request",
+    "ACCOUNTS_PER_COHORT", "ENGINES", "FUND_SCALES", "LIQUIDITY_CHOICES", "SolvencyRun",
+    "run_solvency_request",
 ]  # fmt: skip
 
 #: Engines of :func:`run_solvency_request`.
@@ -28,6 +30,9 @@ ENGINES: tuple[str, ...] = ("auto", "cascade", "path")
 #: ``liquidity`` of :func:`run_solvency_request` (auto: calibrated on the estimated
 #: market, static on files).
 LIQUIDITY_CHOICES: tuple[str, ...] = ("auto", "calibrated", "static")
+#: ``fund_scale`` of :func:`run_solvency_request`: the dollars the fund and liabilities
+#: given are in (feed: the estimated book's own scale; market: converted to it).
+FUND_SCALES: tuple[str, ...] = ("feed", "market")
 #: Accounts each estimated position is split into (the spread of auto-deleveraging).
 ACCOUNTS_PER_COHORT = 50
 #: The smallest account the split keeps, USD of notional at entry (``split_accounts``'
@@ -43,6 +48,7 @@ class SolvencyRun:
     state: Any = None
     pre_shock: dict[str, Any] | None = None
     dust: dict[str, Any] | None = None
+    fund_scale: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade solvency --json``.
@@ -50,9 +56,13 @@ class SolvencyRun:
         ``market`` when estimated, with ``dust_filter`` (:func:`dust_filter`: the
         accounts under the split's minimum notional dropped, and their notional);
         ``pre_shock_price`` (``usd`` and ``source``: the given mid, the order book's mid
-        or the positions' size-weighted entry price) for a positions file.
+        or the positions' size-weighted entry price) for a positions file;
+        ``fund_scale`` (:func:`_fund_scale`: the dollars the fund and liabilities given
+        were read in).
         """
         out: dict[str, Any] = self.result.to_dict()
+        if self.fund_scale is not None:
+            out["fund_scale"] = self.fund_scale
         if self.state is not None:
             out["market"] = self.state.fingerprint()
         if self.dust is not None:
@@ -60,6 +70,64 @@ class SolvencyRun:
         if self.pre_shock is not None:
             out["pre_shock_price"] = self.pre_shock
         return out
+
+
+def _fund_scale(
+    scale: str, state: Any, insurance_fund: float, liabilities: float | None
+) -> dict[str, Any]:
+    """The fund and liabilities given, on the book's scale, and the scale they were given in.
+
+    Parameters
+    ----------
+    scale : {"feed", "market"}
+        The dollars ``insurance_fund`` and ``liabilities`` are in: ``feed``, the estimated
+        book's own (its liquidation feed's, :func:`liqcascade.market.book_units`; a
+        positions file's dollars); ``market``, market dollars of the venue's own balance,
+        converted by :attr:`~liqcascade.market.BookUnits.feed_per_market_usd`.
+    state : MarketState or None
+        The estimated market (None: a positions file, whose dollars are its own).
+    insurance_fund : float
+        Fund at the start, USD in ``scale``'s dollars.
+    liabilities : float, optional
+        Users' balances, USD in ``scale``'s dollars (None: the positions' margin).
+
+    Returns
+    -------
+    dict
+        ``scale`` (``"feed"``, ``"market"``, or ``"file"`` on a positions file),
+        ``insurance_fund_usd`` and ``liabilities_usd`` on the book's scale (USD; None
+        when not given), on the estimated market ``feed_per_market_usd`` (fraction; None
+        without open interest) and, for ``market``, the amounts as given
+        (``insurance_fund_market_usd``, ``liabilities_market_usd``).
+    """
+    from liqcascade.market import book_units
+
+    units = None if state is None else book_units(state)
+    k = math.nan if units is None else units.feed_per_market_usd
+    known = math.isfinite(k) and k > 0
+    out: dict[str, Any] = {
+        "scale": scale if state is not None else "file",
+        "insurance_fund_usd": insurance_fund,
+        "liabilities_usd": liabilities,
+    }
+    if state is not None:
+        out["feed_per_market_usd"] = k if known else None
+    if scale == "feed":
+        return out
+    if not known:
+        raise InputError(
+            "fund_scale market converts by the estimated book's share of open interest: "
+            + ("a positions file's dollars are its own" if state is None
+               else "the market has no open interest at the bar"),
+            param=("fund_scale", "positions") if state is None else "fund_scale",
+        )  # fmt: skip
+    return {
+        **out,
+        "insurance_fund_usd": insurance_fund * k,
+        "liabilities_usd": None if liabilities is None else liabilities * k,
+        "insurance_fund_market_usd": insurance_fund,
+        "liabilities_market_usd": liabilities,
+    }
 
 
 def _policies(adl_policy: str) -> tuple[str, ...]:
@@ -325,13 +393,14 @@ def run_solvency_request(
     whole_positions: bool = False,
     book_model: str | None = None,
     liquidity: str = "auto",
+    fund_scale: str = "feed",
 ) -> SolvencyRun:
     """Insurance-fund, reserve-buffer and ADL stress of one exchange.
 
     Parameters
     ----------
     insurance_fund : float
-        Fund at the start, USD.
+        Fund at the start, USD in ``fund_scale``'s dollars.
     positions, book : Path, optional
         The exchange's users' positions and its order book (files); without
         ``positions`` the exchange holds ``oi_share`` of the estimated market of
@@ -369,6 +438,10 @@ def run_solvency_request(
         the calibrated response on the estimated market (the calibration of its
         asset fitted before its date) and the static book on files; calibrated on
         files uses ``asset``'s calibration at ``as_of``.
+    fund_scale : {"feed", "market"}, default "feed"
+        The dollars ``insurance_fund`` and ``liabilities`` are given in
+        (:func:`_fund_scale`): the book's own (feed) or market dollars, converted to the
+        book's scale; market only on the estimated market.
 
     Returns
     -------
@@ -378,6 +451,10 @@ def run_solvency_request(
     from liqcascade.solvency._exchange import _run_asset, scenarios_of
 
     policies = _policies(adl_policy)
+    if fund_scale not in FUND_SCALES:
+        raise InputError(
+            f"fund_scale must be feed or market (got {fund_scale!r})", param="fund_scale"
+        )
     if liquidity not in LIQUIDITY_CHOICES:
         raise InputError(
             f"liquidity must be auto, calibrated or static (got {liquidity!r})", param="liquidity"
@@ -410,14 +487,15 @@ def run_solvency_request(
     )  # fmt: skip
     if engine == "auto":
         engine = "cascade" if order_book is not None else "path"
+    scaled = _fund_scale(fund_scale, state, insurance_fund, liabilities)
     # one price before the shock: run_solvency's, checked there once (the file's row named)
     pre_shock = _pre_shock(positions, book, pos, order_book, mid)
     ex = Exchange(
         pos,
-        insurance_fund=insurance_fund,
+        insurance_fund=scaled["insurance_fund_usd"],
         reserve_buffer=reserve_buffer,
         liquidation_fee=liq_fee,
-        liabilities_usd=liabilities,
+        liabilities_usd=scaled["liabilities_usd"],
         mid=mid,
     )
     # the positions' asset named as run_solvency names it (a file of one asset's several
@@ -437,7 +515,7 @@ def run_solvency_request(
         positions_file=None if positions is None else str(positions),
         start_reference=None if pre_shock is None else _before(pre_shock),
     )
-    return SolvencyRun(res, state, pre_shock, dust)
+    return SolvencyRun(res, state, pre_shock, dust, scaled)
 
 
 def _liquidity(liquidity: str, state: Any) -> str:
