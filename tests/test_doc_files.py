@@ -299,3 +299,25 @@ def test_every_link_and_repository_path_a_page_names_resolves() -> None:
 def test_the_anchors_are_githubs() -> None:
     anchors = _anchors(ROOT / "docs" / "data.md")
     assert {"the-store", "load_series-and-precedence", "live-fetch-live-extra"} <= anchors
+
+
+#: A development session named in a user page (``session 26``, ``(session 7)``).
+_SESSION = re.compile(r"\bsessions? \d+\b", re.IGNORECASE)
+
+
+def test_user_pages_name_no_development_session() -> None:
+    """The user pages say what the tool does, in the present: no ``session N``.
+
+    Their history is docs/design.md's ("History moved from the user docs"); a change a
+    user needs is dated by release ("before the 2026-12 release"). A merge of this
+    session brought ``(session 26)`` back into docs/cascade.md and docs/protect.md.
+    """
+    pages = [p for p in (ROOT / "docs").glob("*.md") if p.name != "design.md"]
+    found = [
+        f"{p.relative_to(ROOT)}:{i}: {m[0]}"
+        for p in [*sorted(pages), ROOT / "README.md"]
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        for m in _SESSION.finditer(line)
+    ]
+    assert len(pages) > 10
+    assert not found, found

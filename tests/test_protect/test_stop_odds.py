@@ -181,3 +181,16 @@ def test_far_entry_names_a_date_near_it_as_a_command() -> None:
     assert abs(2600 / h.json()["mid"] - 1) <= 0.02 + 0.01  # the day's last bar vs its close
     assert not [w for w in h.json()["warnings"] if w.startswith("entry ")]
     assert h.json()["near_entry_date"] is None
+
+
+def test_far_entry_hint_repeats_every_digit_of_the_options() -> None:
+    # ``:g`` kept six significant digits: a BTC entry of 104,123.45 read back as 104123
+    from liqcascade._cli.stops import _runnable
+
+    w = "entry far (`liqcascade stops recommend`, as_of 2025-07-08)"
+    t = _runnable(w, side="long", entry=104123.45, size=0.1234567, leverage=20.0, asset="BTC",
+                  horizon_days=5, k=1.0, vol_source="garch", liquidity="calibrated")  # fmt: skip
+    assert t.endswith(
+        "(`liqcascade stops recommend --side long --entry 104123.45 --size 0.1234567 "
+        "--leverage 20 --asset BTC --as-of 2025-07-08`)"
+    )

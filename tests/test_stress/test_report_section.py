@@ -162,14 +162,13 @@ def test_scored_at_picks_what_was_knowable() -> None:
 
     from liqcascade import datasets
     from liqcascade.report._stress_section import (
-        MIN_SCORE_WINDOWS,
         StressView,
         _backtest_title,
         _headline_evidence,
         _whole_backtest_text,
         scored_at,
     )
-    from liqcascade.stress import var_backtest
+    from liqcascade.stress import MIN_SCORE_WINDOWS, var_backtest
 
     c = datasets.load_ohlcv("ETH", "1d")["close"]
     whole = var_backtest(c[c.index <= "2020-09-30"], horizons=(1, 5), min_days=600, paths=200)

@@ -1295,10 +1295,11 @@ def move_parts_text(result: dict[str, Any]) -> str:
 def shock_check_text(result: dict[str, Any]) -> str:
     """The command that checks this shock's size on history (``cascade follow-through``).
 
-    The ``out of sample`` row scores the 2 %-trigger event back-test, the same for any
-    shock; the follow-through runs this shock on every day's market beside the real
-    falls at least as deep, up to the market's day. Empty for a rise or a fall at or
-    beyond the deep level it compares (``RECORD_SETTINGS["beyond"]``, −27 %).
+    The ``out of sample`` row scores the event back-test of the calibration's trigger
+    (ETH 2 %, BTC 1.5 %), the same for any shock; the follow-through runs this shock on
+    every day's market beside the real falls at least as deep, up to the market's day.
+    Empty for a rise or a fall at or beyond the deep level it compares
+    (``RECORD_SETTINGS["beyond"]``, −27 %).
     """
     from liqcascade.cascade import RECORD_SETTINGS
 
@@ -1314,7 +1315,8 @@ def shock_check_text(result: dict[str, Any]) -> str:
         f"every day's market to {day} takes this {percent_text(shock, 2)} shock, beside the "
         "real falls at least as deep and what followed them "
         f"(`liqcascade cascade follow-through{asset} --shock {text}`, end {day}); the "
-        "out-of-sample row below scores the 2 %-trigger event back-test, the same for any shock"
+        "out-of-sample row below scores the event back-test of the calibration's trigger, the "
+        "same for any shock"
     )
 
 

@@ -154,8 +154,8 @@ def _runnable(warning: str, **given: Any) -> str:
     """
     defaults = {"asset": "ETH", "horizon_days": 5, "k": 1.0, "vol_source": "garch",
                 "liquidity": "calibrated"}  # fmt: skip
-    opts = " ".join(
-        f"--{k.replace('_', '-')} {v:g}" if isinstance(v, float) else f"--{k.replace('_', '-')} {v}"
+    opts = " ".join(  # .15g: every digit given (``:g`` cut 104123.45 to 104123)
+        f"--{k.replace('_', '-')} {f'{v:.15g}' if isinstance(v, float) else v}"
         for k, v in given.items()
         if v is not None and defaults.get(k) != v
     )

@@ -51,7 +51,6 @@ from liqcascade.report._section import (
 from liqcascade.report._units import CARRY_LOWER_BOUND
 from liqcascade.stress import (
     METHOD_NAMES,
-    MIN_SCORE_WINDOWS,  # noqa: F401  (the card's rule; its docstrings name it here)
     PINBALL_RESAMPLES,
     SAMPLE_POSITIONS,
 )
@@ -95,7 +94,7 @@ class StressView:
         """True when the card's back-test is the whole one and reads data after the market date.
 
         Too few windows had closed by the market date to score them alone
-        (:data:`MIN_SCORE_WINDOWS`): the card says so.
+        (:data:`~liqcascade.stress.MIN_SCORE_WINDOWS`): the card says so.
         """
         return self.backtest is not None and self.backtest is self.backtest_whole
 
@@ -165,8 +164,8 @@ def scored_at(whole: Any, ts: Any) -> tuple[Any, Any]:
 
     :meth:`VarBacktest.knowable_at` at the card's horizon (:func:`_card_horizon`): the
     whole back-test when it reads nothing after ``ts``; else the windows closed by ``ts``
-    beside the whole one; with fewer than :data:`MIN_SCORE_WINDOWS` of them, the whole
-    back-test, labelled as reading data after the market date.
+    beside the whole one; with fewer than :data:`~liqcascade.stress.MIN_SCORE_WINDOWS`
+    of them, the whole back-test, labelled as reading data after the market date.
 
     Parameters
     ----------
