@@ -86,6 +86,10 @@ def store_env(tmp_path: Path) -> dict[str, str]:
     return {"LIQCASCADE_STORE": str(tmp_path / "store.duckdb")}
 
 
+# the same for the commands the tests run in subprocesses (they inherit the environment)
+os.environ["LIQCASCADE_PROGRESS_EVERY_S"] = "inf"
+
+
 @pytest.fixture(autouse=True)
 def _no_plain_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     """No plain progress lines in the tests' captured stderr.

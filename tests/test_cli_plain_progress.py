@@ -151,3 +151,17 @@ def test_the_tours_know_the_plain_lines_from_the_output() -> None:
     ]
     assert all(_common.PROGRESS_LINE.match(s) for s in progress)
     assert not any(_common.PROGRESS_LINE.match(s) for s in output)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("30", 30.0), ("inf", float("inf")), ("0", 10.0), ("-5", 10.0), ("soon", 10.0)],
+)
+def test_the_interval_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: float
+) -> None:
+    """``$LIQCASCADE_PROGRESS_EVERY_S``: seconds, ``inf`` for none; anything else the default."""
+    monkeypatch.setenv("LIQCASCADE_PROGRESS_EVERY_S", value)
+    assert _common._plain_every() == pytest.approx(expected)
+    monkeypatch.delenv("LIQCASCADE_PROGRESS_EVERY_S")
+    assert _common._plain_every() == pytest.approx(10.0)

@@ -455,8 +455,27 @@ class Advance:
             self._bar.stop()
 
 
-#: Seconds between two plain progress lines (stderr no terminal), and before the first.
-PLAIN_EVERY_S = 10.0
+def _plain_every(default: float = 10.0) -> float:
+    """``$LIQCASCADE_PROGRESS_EVERY_S`` (seconds, ``inf`` for none), else ``default``.
+
+    Parameters
+    ----------
+    default : float
+        The interval without the variable, or with a value that is no positive number.
+    """
+    import os
+
+    try:
+        v = float(os.environ.get("LIQCASCADE_PROGRESS_EVERY_S", default))
+    except ValueError:
+        return default
+    return v if v > 0 else default
+
+
+#: Seconds between two plain progress lines (stderr no terminal), and before the first;
+#: ``$LIQCASCADE_PROGRESS_EVERY_S`` sets it (``inf``: no such line; the test suite's, for
+#: the commands it runs in subprocesses, whose stderr it reads whole).
+PLAIN_EVERY_S = _plain_every()
 
 #: A plain progress line, :class:`PlainAdvance`'s or the report's (:func:`section_line`):
 #: what a terminal shows as a transient bar. ``tools/readme_blocks.py`` leaves these out
