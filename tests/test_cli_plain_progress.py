@@ -127,7 +127,7 @@ def test_the_report_piped_prints_one_line_per_section(
     r = run_cli("report", "--section", "data", "--out", str(tmp_path / "r"))
     assert r.exit_code == 0, r.stderr
     lines = r.stderr.splitlines()
-    assert lines[:2] == ["report: done: data (0.2s)", "report: done: cascade-eth (41.2s)"]
+    assert lines[:2] == ["report: done: data (0.2 s)", "report: done: cascade-eth (41.2 s)"]
     assert lines[2].startswith("summary: ") and "\x1b" not in r.stderr
     q = run_cli("-q", "report", "--section", "data", "--out", str(tmp_path / "q"))
     assert q.exit_code == 0 and q.stderr == ""

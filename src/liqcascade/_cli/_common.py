@@ -481,13 +481,13 @@ PLAIN_EVERY_S = _plain_every()
 #: what a terminal shows as a transient bar. ``tools/readme_blocks.py`` leaves these out
 #: of a tour's stderr, which it quotes as a terminal shows it.
 PROGRESS_LINE = re.compile(
-    r"^(?:report: done: \S+ \([\d.]+s\)|.+: (?:done|running|[\d,]+ done|\d+ %) \([\d,]+ s\))$"
+    r"^(?:report: done: \S+ \([\d.,]+ s\)|.+: (?:done|running|[\d,]+ done|\d+ %) \([\d,]+ s\))$"
 )
 
 
 def section_line(sid: str, seconds: float) -> str:
     """The words of the report's status when section ``sid`` ended after ``seconds``."""
-    return f"report: done: {sid} ({seconds:.1f}s)"
+    return f"report: done: {sid} ({seconds:,.1f} s)"
 
 
 class PlainAdvance(Advance):

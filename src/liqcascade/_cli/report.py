@@ -110,7 +110,7 @@ def _status() -> Iterator[Callable[[str, float], None]]:
     from a thread, and a running thread keeps the report from forking its second lane
     (:func:`liqcascade._procs.fork_refusal`), so every report on a terminal ran one.
     When stderr is no terminal (cron, a log), the same words as one plain line per
-    section that ends (``report: done: cascade-eth (41.2s)``), no bar and no colour.
+    section that ends (``report: done: cascade-eth (41.2 s)``), no bar and no colour.
     """
     if not stderr.is_terminal:
 
