@@ -729,7 +729,10 @@ class SolvencyResult:
         )
         for b, col in zip(DEFAULT_BUFFERS, ("#27ae60", "#f39c12", "#c0392b"), strict=True):
             fig.add_hline(
-                y=b * L / 1e6, line_dash="dash", line_color=col, annotation_text=f"{b:.0%} buffer"
+                y=b * L / 1e6,
+                line_dash="dash",
+                line_color=col,
+                annotation_text=f"{percent_text(b, 0)} buffer",
             )
         fig.update_layout(
             title="Bad debt per scenario against reserve buffers",
