@@ -50,8 +50,13 @@ def test_the_bundled_books_share_of_open_interest(
     assert u.book_share_of_oi == pytest.approx(whole, rel=1e-12)
     assert u.run_book_share_of_oi == pytest.approx(u.book_share_of_oi, rel=1e-12)
     assert (u.feed, u.book_dollars, f["liquidation_feed"]) == ("binance", "Binance-feed", "binance")
-    # the same units from the state and from its fingerprint (the commands' JSON)
-    assert book_units(f) == u
+    # the same units from the state and from its fingerprint as the commands' JSON
+    # carries it (book_units(state) reads state.fingerprint(): compare after a round trip)
+    back = book_units(json.loads(json.dumps(f, default=str)))
+    assert back is not None
+    assert (back.asset, back.feed, back.text()) == (u.asset, u.feed, u.text())
+    for name in ("book_share_of_oi", "run_book_share_of_oi", "share"):
+        assert getattr(back, name) == pytest.approx(getattr(u, name), rel=1e-12), name
     pct = "0.45 %" if asset == "ETH" else "0.11 %"
     assert u.text() == (
         "units: the estimated book's dollars (positions, liquidations, stops, margin, bad "

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,22 @@ def test_a_file_without_symbols_read_as_btc_takes_btcusdt_tiers(tmp_path: Path) 
     assert read_positions(f, asset="BTC", symbol="ETHUSDT").liq_price == pytest.approx(
         eth.liq_price, rel=REL
     )
+
+
+@pytest.mark.parametrize("asset", ["BTCUSDT", "btc/usdt:usdt", "BTC-PERP"])
+def test_an_asset_given_as_a_contract_takes_that_contracts_tiers(
+    tmp_path: Path, asset: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its base asset's contract (BTCUSDT), not BTCUSDTUSDT priced with ETHUSDT's tiers
+    under a caveat naming a table no venue has."""
+    f = tmp_path / "pos.csv"
+    f.write_text("side,size,entry_price,leverage\nlong,10,60000,20\n")
+    btc = liq_price("binance", [1], 10.0, 60_000.0, leverage=20.0, symbol="BTCUSDT")
+    with caplog.at_level(logging.WARNING, logger="liqcascade"):
+        book = read_positions(f, asset=asset)
+    assert book.symbol == "BTCUSDT"
+    assert book.liq_price == pytest.approx(btc.liq_price, rel=REL)
+    assert not [r for r in caplog.records if "margin tiers" in r.getMessage()]
 
 
 def _mixed(tmp_path: Path) -> Path:

@@ -304,3 +304,11 @@ def test_reserve_buffer_percent_hint_is_the_shared_one(given: float, hint: str) 
         Exchange(_book(), insurance_fund=0, reserve_buffer=given)
     assert str(e.value) == f"reserve_buffer must be a fraction in [0, 1) (got {given:g}{hint})"
     assert e.value.param == "reserve_buffer"
+
+
+def test_the_chart_writes_its_buffers_as_percent_text() -> None:
+    """``6 % buffer``, as the report's chart and text write it (``6% buffer`` before)."""
+    ex = Exchange(_book(), insurance_fund=50.0, mid=2000.0)
+    fig = run_solvency(ex, [StressScenario("a", -0.12)]).plot()
+    texts = [str(a.text) for a in fig.layout.annotations]
+    assert texts == ["6 % buffer", "10 % buffer", "14 % buffer"]

@@ -189,3 +189,12 @@ def test_the_frame_flattens_the_interval_and_the_static_bound() -> None:
     for c in ("bad_debt_p10_usd", "final_price_p90", "static_final_price"):
         assert df[c].dtype == np.float64, c
     assert df["static_book_exhausted"].dtype == bool
+    # one flattening: the outcome's repr/HTML figures are the frame's row
+    for i, o in enumerate(res.outcomes):
+        figures = o._figures()
+        shared = [k for k in figures if k in df.columns]
+        assert "bad_debt_p90_usd" in shared and "static_bad_debt_usd" in shared
+        for k in shared:
+            v = figures[k]
+            want = pytest.approx(v, rel=1e-12) if isinstance(v, float) else v
+            assert df[k].iloc[i] == want, k

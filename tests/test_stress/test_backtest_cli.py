@@ -59,6 +59,16 @@ def test_bad_settings_exit_2_with_one_line(args: list[str], line: str) -> None:
     assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith(line), r.stderr
 
 
+def test_more_paths_than_the_memory_holds_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIQCASCADE_MEMORY_LIMIT", "1GB")
+    r = run_cli("stress", "--scenario", "backtest", "--paths", "1000000000")
+    assert (r.exit_code, r.stdout) == (2, ""), r.stderr
+    assert r.stderr.splitlines() == [
+        "error: --paths 1000000000 needs about 749 GB of memory (estimate x1.5 safety margin); "
+        "this machine has 1.0 GB available: at most about 1,300,000 fit"
+    ]
+
+
 def test_the_other_scenarios_still_need_a_portfolio_and_the_choice_names_backtest() -> None:
     r = run_cli("stress", "--scenario", "montecarlo")
     assert r.exit_code == 2 and r.stderr.startswith("error: --portfolio: give a portfolio file")

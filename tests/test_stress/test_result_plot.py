@@ -36,6 +36,6 @@ def test_loss_histogram_keeps_the_central_paths_and_labels_its_axes() -> None:
     assert fig.layout.xaxis.title.text == "negative: a gain; paths 0.5–99.5 % shown"
     assert fig.layout.xaxis2.title.text == "paths 0.5–99.5 % shown"
     var = [a for a in fig.layout.annotations if str(a.text).startswith("VaR")]
-    assert [a.text for a in var] == ["VaR 95%", "VaR 99%"]
+    assert [a.text for a in var] == ["VaR 95 %", "VaR 99 %"]  # percent_text's
     # the two labels are staggered: one above the other, on either side of its line
     assert var[0].yshift != var[1].yshift and var[0].xanchor != var[1].xanchor

@@ -237,6 +237,35 @@ def test_backtest_bad_input(eth_close: pd.Series) -> None:
     assert e.value.param == "close"
 
 
+@pytest.mark.parametrize("bad", [1.5, True, "300", 0, -5])
+def test_backtest_refuses_a_path_count_that_is_not_whole_and_positive(
+    eth_close: pd.Series, bad: Any
+) -> None:
+    """``stress --scenario backtest --paths`` reaches here: 1.5 ran 1 path, 0 the fits."""
+    with pytest.raises(InputError, match=r"^paths must be (a whole number )?> 0 \(got ") as e:
+        var_backtest(eth_close, paths=bad)
+    assert e.value.param == "paths"
+    with pytest.raises(InputError, match=r"^seed must be") as e:
+        var_backtest(eth_close, seed=-1)
+    assert e.value.param == "seed"
+
+
+def test_backtest_refuses_more_paths_than_the_memory_holds_before_fitting(
+    eth_close: pd.Series, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked for the longest horizon before the first fit (numpy's MemoryError came
+    after the fits, as a traceback at the command line)."""
+    monkeypatch.setenv("LIQCASCADE_MEMORY_LIMIT", "1GB")
+    with pytest.raises(InputError, match=r"^paths 1000000000 needs about .* GB of memory") as e:
+        var_backtest(eth_close, paths=10**9)
+    assert e.value.param == "paths"
+    # the longest horizon sets the need: 5-day windows hold more paths than 30-day ones
+    with pytest.raises(InputError, match=r"at most about 1,300,000 fit"):
+        var_backtest(eth_close, paths=10**9)
+    with pytest.raises(InputError, match=r"at most about 5,200,000 fit"):
+        var_backtest(eth_close, horizons=(1, 5), paths=10**9)
+
+
 def test_scored_by_keeps_the_windows_closed_by_the_time(
     small_bt: VarBacktest, eth_close: pd.Series
 ) -> None:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
-from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL
+from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL, base_asset
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError, row_ref
@@ -861,8 +861,8 @@ def read_positions(
     """
     p = Path(path)
     default_scale = default_scale and symbol is None
-    if symbol is None:  # rows stating no contract are the asset asked for's
-        symbol = DEFAULT_SYMBOL if asset is None else contract_symbol(str(asset))
+    if symbol is None:  # rows stating no contract are the asset asked for's (BTCUSDT: BTC's)
+        symbol = DEFAULT_SYMBOL if asset is None else contract_symbol(base_asset(str(asset)))
     if reference_price is not None:
         reference_price = float(_reference(reference_price, "reference_price"))
     chosen = None if venue is None else str(venue).strip().lower()

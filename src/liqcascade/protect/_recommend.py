@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_real, check_whole
-from liqcascade._prices import percent_text
+from liqcascade._prices import count_text, percent_text
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import check_same_asset
 from liqcascade._time import as_of_instant
@@ -1143,8 +1143,8 @@ def _model_figures(
         ),
         **({"liq_price": tiers} if tiers else {}),
         "stop_out_chance": (
-            f"model figure: the chance of a touch within {s.horizon_days} "
-            f"day{'' if s.horizon_days == 1 else 's'} under a {STOP_OUT_MODEL}; "
+            f"model figure: the chance of a touch within {count_text(s.horizon_days, 'day')} "
+            f"under a {STOP_OUT_MODEL}; "
             + (
                 "no interval (the volatility has none)"
                 if v.band is None

@@ -535,14 +535,29 @@ class ScenarioOutcome:
             ),
         }
 
+    def _flat_row(self, adl: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`row`'s figures flat, one value per key (a frame's row, the repr's figures).
+
+        ``adl`` in the place of the per-policy ``adl_notional_usd``; the interval's own
+        keys (``bad_debt_p10_usd`` ...) and the static bound's prefixed ``static_``
+        (``static_bad_debt_usd`` ...) where the calibrated run has them.
+        """
+        out: dict[str, Any] = {}
+        for k, v in self.row().items():
+            if k == "adl_notional_usd":
+                out.update(adl)
+            elif k == "interval":
+                out.update(v)
+            elif k == "static_upper_bound":
+                out.update({f"static_{b}": x for b, x in v.items()})
+            else:
+                out[k] = v
+        return out
+
     def _figures(self) -> dict[str, Any]:
-        """:meth:`row`'s figures flat: the interval's and the static bound's (``static_``)."""
-        row = {k: v for k, v in self.row().items() if not isinstance(v, dict)}
-        row["adl_policies"] = ", ".join(self.adl) or "none"
-        row.update({f"adl_notional_usd ({p})": self.adl_notional(p) for p in self.adl})
-        row.update(self.interval or {})
-        row.update({f"static_{k}": v for k, v in (self.static_upper_bound or {}).items()})
-        return row
+        """:meth:`_flat_row` with the ADL policies evaluated and each one's notional."""
+        adl = {f"adl_notional_usd ({p})": self.adl_notional(p) for p in self.adl}
+        return self._flat_row({"adl_policies": ", ".join(self.adl) or "none", **adl})
 
     def __repr__(self) -> str:
         """One line: the scenario's figures (the dataclass default printed every ADL result).
@@ -661,21 +676,12 @@ class SolvencyResult:
         ``static_n_liquidated``, ``static_bad_debt_usd``, ``static_book_exhausted``,
         ``static_n_books``); the JSON row keeps both dicts.
         """
-
-        def flat(o: ScenarioOutcome) -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for k, v in o.row().items():
-                if k == "adl_notional_usd":
-                    out.update({f"{k}_{p}": o.adl_notional(p) for p in self.policies})
-                elif k == "interval":
-                    out.update(v)
-                elif k == "static_upper_bound":
-                    out.update({f"static_{b}": x for b, x in v.items()})
-                else:
-                    out[k] = v
-            return out
-
-        return pd.DataFrame([flat(o) for o in self.outcomes])
+        return pd.DataFrame(
+            [
+                o._flat_row({f"adl_notional_usd_{p}": o.adl_notional(p) for p in self.policies})
+                for o in self.outcomes
+            ]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``liqcascade solvency --json`` object (ADL on :attr:`adl_outcome`)."""
@@ -723,7 +729,10 @@ class SolvencyResult:
         )
         for b, col in zip(DEFAULT_BUFFERS, ("#27ae60", "#f39c12", "#c0392b"), strict=True):
             fig.add_hline(
-                y=b * L / 1e6, line_dash="dash", line_color=col, annotation_text=f"{b:.0%} buffer"
+                y=b * L / 1e6,
+                line_dash="dash",
+                line_color=col,
+                annotation_text=f"{percent_text(b, 0)} buffer",
             )
         fig.update_layout(
             title="Bad debt per scenario against reserve buffers",

@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade._limits import check_seed
 from liqcascade.errors import InputError
 from liqcascade.stress._var_backtest import (
     BASELINES,
@@ -192,14 +191,12 @@ def run_var_backtest_request(
     if not a:
         raise InputError("asset: give an asset (ETH, BTC or one in the store)", param="asset")
     given = {"paths": paths, "seed": seed, "model": model, "dist": dist}
-    s = {k: BACKTEST_DEFAULTS[k] if v is None else v for k, v in given.items()}
-    if int(s["paths"]) <= 0:
-        raise InputError(f"paths must be > 0 (got {s['paths']})", param="paths")
-    check_seed(int(s["seed"]), "seed")
+    s: dict[str, Any] = {k: BACKTEST_DEFAULTS[k] if v is None else v for k, v in given.items()}
     close_time = market_close_time(a, as_of)  # the date is checked before the long run
     close = bars_until(a, "1d")["close"]  # every daily close: the report's back-test
+    # paths, seed, model and dist are checked by var_backtest before its first fit
     whole = var_backtest(
-        close, asset=a, paths=int(s["paths"]), seed=int(s["seed"]),
+        close, asset=a, paths=s["paths"], seed=s["seed"],
         model=str(s["model"]).lower(), dist=str(s["dist"]).lower(),
     )  # fmt: skip
     bt, beside = whole.knowable_at(close_time)

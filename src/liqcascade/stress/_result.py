@@ -14,7 +14,7 @@ import pandas as pd
 from liqcascade._json import SummaryDict
 from liqcascade._limits import check_level, check_whole, real_array
 from liqcascade._plotly_text import plain
-from liqcascade._prices import shock_name
+from liqcascade._prices import percent_text, shock_name
 from liqcascade._typing import FloatArray
 from liqcascade.stress._portfolio import Portfolio
 
@@ -666,7 +666,7 @@ class StressResult(SummaryDict):
             (0.99, "dot", "top right", -14),
         ):
             fig.add_vline(
-                x=self.var(lvl), line_dash=dash, annotation_text=f"VaR {lvl:.0%}",
+                x=self.var(lvl), line_dash=dash, annotation_text=f"VaR {percent_text(lvl, 0)}",
                 annotation_position=pos, annotation_yshift=shift, row=1, col=1,
             )  # fmt: skip
         fig.add_trace(go.Histogram(x=liq, nbinsx=80, name="liquidations"), row=1, col=2)

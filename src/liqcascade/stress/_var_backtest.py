@@ -39,6 +39,7 @@ back-test reads data after that time.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from liqcascade._json import SummaryDict
-from liqcascade._limits import check_level, real_array
+from liqcascade._limits import check_count, check_level, check_seed, real_array
 from liqcascade._tables import number_series
 from liqcascade._time import closed_mask, is_bare_date, to_utc, utc_index
 from liqcascade._typing import FloatArray
@@ -89,6 +90,13 @@ DRIFTS: tuple[str, ...] = ("zero", "fitted")
 
 #: RiskMetrics' daily decay.
 EWMA_LAMBDA: float = 0.94
+
+#: Bytes per Monte Carlo path and day of a multi-day forecast at its peak (the residual
+#: indices, int64, and the drawn residuals, float64), and per path whatever the horizon
+#: (the kernel's five float64 outcomes, the loss and its quantile copy): ``paths`` is
+#: checked against the memory for the longest horizon before the first fit.
+_PATH_DAY_BYTES = 16
+_PATH_BYTES = 56
 
 MIN_SCORE_WINDOWS = 10
 """Fewest windows of the scored horizon closed by a market date that
@@ -734,7 +742,9 @@ def var_backtest(
     Raises
     ------
     InputError
-        Bad horizon, level, drift, or too little history.
+        Bad horizon, level, drift, seed, or too little history; ``paths`` not a whole
+        number > 0, or more paths than the memory holds for the longest horizon (numpy's
+        MemoryError, after the fits) (``param`` names each).
     """
     from liqcascade.volatility import check_dist, check_model
 
@@ -744,6 +754,12 @@ def var_backtest(
     hs = sorted({int(h) for h in horizons})
     if not hs or hs[0] < 1:
         raise InputError(f"horizons must be >= 1 day (got {list(horizons)})", param="horizons")
+    if isinstance(paths, bool) or not isinstance(paths, numbers.Integral):  # 1.5 ran 1 path
+        raise InputError(f"paths must be a whole number > 0 (got {paths!r})", param="paths")
+    if paths <= 0:
+        raise InputError(f"paths must be > 0 (got {paths})", param="paths")
+    check_count("paths", int(paths), _PATH_DAY_BYTES * hs[-1] + _PATH_BYTES)
+    seed = check_seed(seed)
     lv = [float(x) for x in levels]
     if not lv or not all(0.5 < x < 1 for x in lv):
         raise InputError(f"levels must lie in (0.5, 1) (got {list(levels)})", param="levels")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -115,13 +115,11 @@ class PeriodLeverage:
         return asdict(self)
 
 
-#: The columns of :meth:`LeverageByPeriod.to_frame` and their dtypes (no period: the same).
+#: The columns of :meth:`LeverageByPeriod.to_frame` and their dtypes (no period: the same),
+#: read from :class:`PeriodLeverage`'s fields: a field added there is a column here.
 PERIOD_DTYPES: dict[str, Any] = {
-    **dict.fromkeys(("label", "start", "end", "model", "dist"), str),
-    "n_obs": np.int64,
-    **dict.fromkeys(("gamma", "std_err", "pvalue", "ci_low", "ci_high"), np.float64),
-    "verdict": str,
-    "converged": bool,
+    f.name: {"str": str, "int": np.int64, "float": np.float64, "bool": bool}[str(f.type)]
+    for f in fields(PeriodLeverage)
 }
 
 RELIABLE_VERDICTS = frozenset({"significant", "inverted", "not significant"})
