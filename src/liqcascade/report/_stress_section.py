@@ -313,9 +313,7 @@ def figures(v: StressView) -> list[go.Figure]:
         "liquidations"
     )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
-        # "VaR 95 %": the page writes a percentage with its space (the library's "95%")
-        ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k,
-                   text=percent_label(str(ann.text)))  # fmt: skip
+        ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)  # apart, not on top
     for tr in fig.data:
         if tr.name == "liquidations" and tr.x is not None:
             tr.x = np.asarray(tr.x, dtype=float) / 1e6
