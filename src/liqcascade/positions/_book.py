@@ -433,8 +433,12 @@ def _frame_symbol(df: pd.DataFrame, symbol: str) -> str:
         return symbol
     if cell.lower() == MIXED_SYMBOL:  # a book of several assets stays one: no asset's
         if str(symbol).strip().upper() not in (DEFAULT_SYMBOL, MIXED_SYMBOL.upper()):
-            check_same_asset(base_asset(symbol), MIXED_SYMBOL, param="symbol",
-                             what=f"symbol {symbol}", whose="df's symbol column's")  # fmt: skip
+            raise InputError(
+                f"symbol {symbol} ({str(base_asset(symbol)).strip().upper()}) is not df's "
+                "symbol column's asset (mixed: several assets'; one price moves one asset's "
+                "positions): split them by asset",
+                param="symbol",
+            )
         return MIXED_SYMBOL
     found = cell.upper()
     check_same_asset(base_asset(found), symbol, param="symbol",
