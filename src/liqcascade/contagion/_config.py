@@ -696,13 +696,13 @@ def _check_collateral_price(
 RESERVE_CLOSES: dict[str, str] = {"WETH": "ETH", "WBTC": "BTC", "CBBTC": "BTC", "USDE": "USDE"}
 
 
-def _bars_around(index: pd.DatetimeIndex, at: pd.Timestamp) -> str:
+def _bars_around(index: pd.Index, at: pd.Timestamp) -> str:
     """Where one-minute bars are around ``at``, which has none: their span and the gap.
 
     Parameters
     ----------
-    index : pandas.DatetimeIndex
-        The bars' open times, UTC, sorted.
+    index : pandas.Index
+        The bars' open times (UTC timestamps), sorted.
     at : pandas.Timestamp
         The time without a bar, UTC.
 
