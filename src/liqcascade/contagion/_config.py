@@ -248,8 +248,7 @@ class ShockModel(_M):
 class SimulationModel(_M):
     max_rounds: Annotated[int, Field(ge=1)] = 500
     liquidity: Literal["calibrated", "static"] = "calibrated"
-    #: The asset whose liquidity calibration the calibrated response takes (session 26;
-    #: until then always ETH's, whatever the venues' positions).
+    #: The asset whose liquidity calibration the calibrated response takes.
     asset: str = "ETH"
 
     @field_validator("asset")
@@ -690,9 +689,8 @@ def _check_collateral_price(
 #: the series, one unit of the reserve per unit of it: Binance's hourly ETH and BTC
 #: perpetual closes, and USDe's own one-minute USDe/USDT bars (its peg, ``usde_1m``).
 #: Any other reserve (a stablecoin, a staked or wrapped token whose ratio to its
-#: underlying is not bundled) needs ``collateral_price``: until session 26 every reserve
-#: but WBTC and cbBTC took ETH's close (USDC at 4,000 USD), and the 10x check against the
-#: venues' ETH mid.
+#: underlying is not bundled) needs ``collateral_price``: a reserve is never priced by
+#: another asset's close.
 RESERVE_CLOSES: dict[str, str] = {"WETH": "ETH", "WBTC": "BTC", "CBBTC": "BTC", "USDE": "USDE"}
 
 

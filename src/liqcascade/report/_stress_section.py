@@ -782,8 +782,8 @@ def _same_sample_text(v: StressView) -> str:
     """``"; same in the ETH and BTC sections"`` where both ran; nothing for one section.
 
     The ETH+BTC sample is one portfolio in each of its assets' sections: the card says
-    so only where more than one of those sections is in the report (until session 26 a
-    BTC-only report said it of an ETH section that did not run).
+    so only where more than one of those sections is in the report (a BTC-only report
+    has no ETH section to name).
     """
     ran = [a for a in ("ETH", "BTC") if a in v.report_assets]
     if v.own_portfolio or len(ran) < 2:
@@ -898,7 +898,7 @@ def _var_check(v: StressView) -> str:
     At the card's horizon and level; the baseline by the 90 % interval of the pinball
     difference. The figures :func:`_headline_evidence` says; ``""`` without a back-test.
     A check whose figure is not finite (no pinball interval, a NaN Kupiec p) is left
-    out (until session 25 they read "ties" and "passes").
+    out, and so is a Kupiec verdict that is not a pass or a fail (not testable).
     """
     if v.backtest is None:
         return ""
