@@ -130,8 +130,7 @@ def check_same_asset(
     naming both. ``symbol`` of :data:`DEFAULT_SYMBOL` (a book built without one) says
     nothing, and passes any asset. :data:`MIXED_SYMBOL` (a positions file of several
     assets: :func:`~liqcascade.positions.read_positions`) is no asset's, and is refused
-    for any (until session 26 it passed any, as the reader refused such a file read as
-    one asset).
+    for any.
 
     Parameters
     ----------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import liqcascade.data as _bundled
@@ -43,7 +44,27 @@ def test_usde_in_the_missing_window_is_refused_naming_it(tmp_path: Path) -> None
     msg = str(e.value)
     assert "lending[0].collateral_price_at: no bundled USDe/USDT one-minute bar at 2025-10-10 " \
            "20:00 UTC" in msg  # fmt: skip
+    assert "with 2025-10-10 12:00 → 2025-10-11 12:00 missing)" in msg  # the bundle's one gap
     assert "give collateral_price" in msg
+
+
+def test_the_missing_span_is_read_from_the_bars_around_the_time() -> None:
+    """The gap named is the one around the refused time, from the bars' index."""
+    from liqcascade.contagion._config import _bars_around
+
+    t = pd.Timestamp("2025-01-01 00:00", tz="UTC")
+    idx = pd.DatetimeIndex([t + pd.Timedelta(minutes=m) for m in (0, 1, 2, 90, 91, 300)])
+    assert _bars_around(idx, t + pd.Timedelta(minutes=30)) == (
+        "its bars run 2025-01-01 00:00 → 2025-01-01 05:00, with 2025-01-01 00:03 → "
+        "2025-01-01 01:30 missing"
+    )
+    assert _bars_around(idx, t + pd.Timedelta(minutes=200)).endswith(
+        "with 2025-01-01 01:32 → 2025-01-01 05:00 missing"
+    )
+    assert _bars_around(idx, t + pd.Timedelta(days=1)) == (
+        "its bars run 2025-01-01 00:00 → 2025-01-01 05:00"  # after the span: no gap to name
+    )
+    assert _bars_around(idx, t + pd.Timedelta(seconds=30)).endswith("one a minute, on the minute")
 
 
 @pytest.mark.parametrize("symbol", ["USDC", "wstETH", "LINK"])

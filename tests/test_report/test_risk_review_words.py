@@ -97,8 +97,11 @@ def test_the_var_card_names_the_horizons_that_fail_kupiec() -> None:
     from liqcascade.report._stress_section import kupiec_fails
 
     p = {(1, 0.99): 0.023, (10, 0.95): 0.044, (30, 0.95): 0.098}  # ETH's scored windows
-    bt = NS(settings={"horizons": [1, 10, 30], "levels": [0.95, 0.99]},
-            row=lambda h, lv, who: {"kupiec_p": p[(h, lv)]})  # fmt: skip
+
+    def row(h: int, lv: float, who: str) -> dict[str, float]:  # too few exceedances
+        return {"n": 2161 // h, "expected": 1 - lv, "rate": 0.0, "kupiec_p": p[(h, lv)]}
+
+    bt = NS(settings={"horizons": [1, 10, 30], "levels": [0.95, 0.99]}, row=row)
     assert kupiec_fails(bt, skip=(30, 0.95)) == ["1-day 99 %", "10-day 95 %"]
     p[(10, 0.95)] = 0.2
     assert kupiec_fails(bt) == ["1-day 99 %"]

@@ -147,7 +147,7 @@ def _contract(asset: str | None, symbol: str | None, entry: float, *, checked: b
     ``asset`` and a ``symbol`` of another base asset are refused; with ``checked`` an
     entry off the contract's asset's scale (10x beyond its bundled closes,
     :func:`liqcascade.positions.asset_scale_text`, as a positions file without a symbol
-    is checked) is refused (until session 26 a 115k entry ran as ETHUSDT's). A ``--tiers``
+    is checked) is refused (a 115k entry is BTC's, not ETHUSDT's). A ``--tiers``
     file alone names no asset: not checked.
     """
     from liqcascade._symbols import DEFAULT_SYMBOL

@@ -41,7 +41,7 @@ def _parse_scenario(text: str, asset: str = "ETH") -> Any:
     shock = _common.parse_shock(val, "--scenario")  # -5 (a -500 % move) refused, as --shock's
     assert shock is not None
     # the name is a JSON key (scenarios[].name, min_buffer_survives): the defaults' own
-    # (shock_name: "-10%" typed or not; until session 26 a typed -10% was "-10.0%"); the
+    # (shock_name: "-10%" whether typed or not, never "-10.0%"); the
     # table spaces it (percent_label)
     return StressScenario(name or shock_name(shock), shock)
 

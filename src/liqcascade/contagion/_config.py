@@ -248,8 +248,7 @@ class ShockModel(_M):
 class SimulationModel(_M):
     max_rounds: Annotated[int, Field(ge=1)] = 500
     liquidity: Literal["calibrated", "static"] = "calibrated"
-    #: The asset whose liquidity calibration the calibrated response takes (session 26;
-    #: until then always ETH's, whatever the venues' positions).
+    #: The asset whose liquidity calibration the calibrated response takes.
     asset: str = "ETH"
 
     @field_validator("asset")
@@ -690,10 +689,36 @@ def _check_collateral_price(
 #: the series, one unit of the reserve per unit of it: Binance's hourly ETH and BTC
 #: perpetual closes, and USDe's own one-minute USDe/USDT bars (its peg, ``usde_1m``).
 #: Any other reserve (a stablecoin, a staked or wrapped token whose ratio to its
-#: underlying is not bundled) needs ``collateral_price``: until session 26 every reserve
-#: but WBTC and cbBTC took ETH's close (USDC at 4,000 USD), and the 10x check against the
-#: venues' ETH mid.
+#: underlying is not bundled) needs ``collateral_price``: a reserve is never priced by
+#: another asset's close.
 RESERVE_CLOSES: dict[str, str] = {"WETH": "ETH", "WBTC": "BTC", "CBBTC": "BTC", "USDE": "USDE"}
+
+
+def _bars_around(index: pd.Index, at: pd.Timestamp) -> str:
+    """Where one-minute bars are around ``at``, which has none: their span and the gap.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The bars' open times (UTC timestamps), sorted.
+    at : pandas.Timestamp
+        The time without a bar, UTC.
+
+    Returns
+    -------
+    str
+        ``"its bars run A → B"``, then ``", with C → D missing"`` (C the minute after the
+        last bar before ``at``, D the first bar after it) when ``at`` falls inside the span.
+    """
+    lo, hi = index.min(), index.max()
+    out = f"its bars run {lo:%Y-%m-%d %H:%M} → {hi:%Y-%m-%d %H:%M}"
+    if not lo < at < hi:
+        return out
+    k = int(index.searchsorted(at))  # the first bar after at (at itself has none)
+    gap_lo, gap_hi = index[k - 1] + pd.Timedelta(minutes=1), index[k]
+    if gap_lo >= gap_hi:  # between two adjacent bars: not on the minute
+        return out + ", one a minute, on the minute"
+    return out + f", with {gap_lo:%Y-%m-%d %H:%M} → {gap_hi:%Y-%m-%d %H:%M} missing"
 
 
 def _reserve_close(symbol: str, at: pd.Timestamp, key: str) -> float:
@@ -732,11 +757,9 @@ def _reserve_close(symbol: str, at: pd.Timestamp, key: str) -> float:
         return float(_bar("binance", series, at, where)["close"])
     bars = _bundled.dataset("usde_1m")
     if at not in bars.index:
-        lo, hi = bars.index.min(), bars.index.max()
         raise InputError(
-            f"{where}: no bundled USDe/USDT one-minute bar at {at:%Y-%m-%d %H:%M} UTC (its bars "
-            f"run {lo:%Y-%m-%d %H:%M} → {hi:%Y-%m-%d %H:%M}, with 2025-10-10 12:00 → "
-            "2025-10-11 12:00 missing); give collateral_price (USD per token)"
+            f"{where}: no bundled USDe/USDT one-minute bar at {at:%Y-%m-%d %H:%M} UTC "
+            f"({_bars_around(bars.index, at)}); give collateral_price (USD per token)"
         )
     return float(bars["close"].to_numpy(np.float64)[bars.index.get_loc(at)])
 

@@ -148,12 +148,12 @@ class LiqResult(SummaryDict):
         dict
             ``liq_price``, ``bankruptcy_price`` (USD), ``mmr`` (fraction),
             ``maintenance_amount`` (USD), ``tier`` (0-based), all at the liquidation
-            price's notional, and ``notional`` (USD, at entry); then (session 24)
-            ``notional_at_liq`` and ``maintenance_margin`` (USD, at the liquidation
-            price) and ``tier_at_entry``, ``mmr_at_entry``,
-            ``maintenance_amount_at_entry`` and ``maintenance_margin_at_entry`` (at
-            the entry notional); then (session 26) ``tiers``, the tier table's
-            contract (None on venues without tiers), and ``caveats`` (list of str).
+            price's notional, and ``notional`` (USD, at entry); ``notional_at_liq``
+            and ``maintenance_margin`` (USD, at the liquidation price);
+            ``tier_at_entry``, ``mmr_at_entry``, ``maintenance_amount_at_entry`` and
+            ``maintenance_margin_at_entry`` (at the entry notional); ``tiers``, the
+            tier table's contract (None on venues without tiers), and ``caveats``
+            (list of str).
         """
         return {
             "liq_price": float(self.liq_price[i]),

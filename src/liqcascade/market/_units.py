@@ -67,8 +67,8 @@ def calibration_feed(meta: Mapping[str, Any] | None) -> str:
     ----------
     meta : mapping or None
         A calibration's ``meta`` (:attr:`liqcascade.positions.AssetCalibration.meta`):
-        its ``feed`` (the venue label of the recorded liquidations, written by
-        ``liqmap calibrate`` since session 26), else its ``sources["liquidations"]``
+        its ``feed`` (the venue label of the recorded liquidations, which ``liqmap
+        calibrate`` writes), else its ``sources["liquidations"]``
         (``"bundled:NAME"``: the bundled dataset's venue).
 
     Returns
@@ -77,8 +77,8 @@ def calibration_feed(meta: Mapping[str, Any] | None) -> str:
         ``"binance"`` for the package's calibrations and for a record that names none
         (a book given as parameters is on the shipped scale); a store's venue label
         (``"okx"``; ``"okx + binance"`` when the bundle filled the store's gaps);
-        ``""`` when the record came from a store or file whose venue was not written
-        (a calibration written before session 26).
+        ``""`` when the record came from a store or file and the calibration names no
+        ``feed``.
     """
     from liqcascade.data import bundled, source_parts
 

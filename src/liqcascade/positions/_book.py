@@ -215,8 +215,7 @@ def check_bank_side(
     before it is liquidated. The "never" values are not checked
     (NaN, an infinite price, a long's ``liq_price`` <= 0), nor the rows outside ``rows``
     (a cross position: its account's equity sets both). The one rule of the positions
-    files and of :class:`PositionBook` itself (since session 23; its ``cross``
-    positions exempt).
+    files and of :class:`PositionBook` itself (its ``cross`` positions exempt).
 
     Parameters
     ----------
@@ -425,16 +424,20 @@ def _frame_symbol(df: pd.DataFrame, symbol: str) -> str:
     naming both; beside it, a ``symbol`` other than :data:`DEFAULT_SYMBOL` (which says
     nothing of the asset) must be the column's asset (:func:`check_same_asset`). A
     column of :data:`MIXED_SYMBOL` (:meth:`PositionBook.to_frame` of a book of several
-    symbols) is that book's, and refuses a ``symbol`` of one asset beside it (until
-    session 26 it took that symbol: several assets' positions labelled one asset's).
+    symbols) is that book's, and refuses a ``symbol`` of one asset beside it (several
+    assets' positions are no one asset's).
     """
     cell = _column_value(df, "symbol", "contract")
     if cell is None:
         return symbol
     if cell.lower() == MIXED_SYMBOL:  # a book of several assets stays one: no asset's
         if str(symbol).strip().upper() not in (DEFAULT_SYMBOL, MIXED_SYMBOL.upper()):
-            check_same_asset(base_asset(symbol), MIXED_SYMBOL, param="symbol",
-                             what=f"symbol {symbol}", whose="df's symbol column's")  # fmt: skip
+            raise InputError(
+                f"symbol {symbol} ({str(base_asset(symbol)).strip().upper()}) is not df's "
+                "symbol column's asset (mixed: several assets'; one price moves one asset's "
+                "positions): split them by asset",
+                param="symbol",
+            )
         return MIXED_SYMBOL
     found = cell.upper()
     check_same_asset(base_asset(found), symbol, param="symbol",

@@ -599,8 +599,7 @@ class CalibrationResult:
     def to_frame(self) -> pd.DataFrame:
         """Metrics table: rows (period, model), columns the metrics.
 
-        A calibration without metrics gives the same index and float columns, no row
-        (a ``KeyError`` on the missing index columns until session 26).
+        A calibration without metrics gives the same index and float columns, no row.
         """
         rows = []
         for period, block in (("in-sample", self.in_sample), ("out-of-sample", self.out_of_sample)):

@@ -217,9 +217,9 @@ def check_at_price(
     unit error (a book quoted in thousands, a position in cents); a row already beyond
     its liquidation price at ``price`` (long: ``price <= liq``; short: ``price >= liq``)
     would have been liquidated before the shock: refused when ``refuse_liquidated`` (the
-    stress portfolio, liquidation maps, and since session 24 the cascade and solvency
-    books at their price before the shock, whose engines left such a row open on a move
-    away from it and booked it as bad debt on a move towards it); contagion books keep
+    stress portfolio, liquidation maps, and the cascade and solvency books at their
+    price before the shock, whose engines would leave such a row open on a move away
+    from it and book it as bad debt on a move towards it); contagion books keep
     such rows (its generated books hold a few).
 
     Parameters
@@ -588,9 +588,7 @@ def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     """Refuse rows whose stated symbol (or asset/coin cell) is another asset than ``asset``.
 
     Blank cells, and a file without such a column, state nothing and pass. A file whose
-    rows state several assets is refused as a whole, naming them (until session 26 its
-    first row of another asset was, with the hint to give that asset, which the file's
-    other rows then refused).
+    rows state several assets is refused as a whole, naming them all.
     """
     from liqcascade.data import base_asset
 
@@ -678,8 +676,8 @@ def _check_default_scale(df: pd.DataFrame, entry: np.ndarray, symbol: str, p: Pa
     The rows stating no contract (no ``symbol``/``asset``/``coin`` cell) are read as
     ``symbol``'s (:data:`DEFAULT_SYMBOL`, ETHUSDT, or the asset given's): its tier table
     prices them. Their median entry price off that asset's scale
-    (:func:`asset_scale_text`) is another asset's positions (BTC prices read as ETH
-    until session 26, priced with ETHUSDT's tiers without a word) or another unit:
+    (:func:`asset_scale_text`) is another asset's positions (BTC prices read as ETH,
+    which ETHUSDT's tiers would price) or another unit:
     refused, naming the file, with the bundled asset whose range holds those prices.
     """
     from liqcascade.data import base_asset
@@ -795,8 +793,8 @@ def read_positions(
     symbol : str, optional
         Contract for rows without a ``symbol`` value (picks the Binance tier table).
         Default: ``asset``'s contract (:func:`liqcascade.margin.contract_symbol`,
-        ``BTCUSDT`` for ``asset="BTC"``; until session 26 such rows read as BTC were
-        priced with ETHUSDT's tiers), else ``"ETHUSDT"``. A
+        ``BTCUSDT`` for ``asset="BTC"``, whose tiers price such rows), else
+        ``"ETHUSDT"``. A
         file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
         Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
         (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`), which

@@ -58,6 +58,10 @@ __all__ = [
 #: Liquidity models of :func:`expected_slippage` and :func:`recommend_stop`.
 LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
 
+#: The holding horizon of the volatility, days, when not given: the default of
+#: :class:`RecommendSettings` and so of :class:`StopRecommendation`'s.
+DEFAULT_HORIZON_DAYS = 5
+
 
 @dataclass(frozen=True)
 class RecommendSettings:
@@ -91,7 +95,7 @@ class RecommendSettings:
         (:func:`expected_slippage`).
     """
 
-    horizon_days: int = 5
+    horizon_days: int = DEFAULT_HORIZON_DAYS
     k: float = 1.0
     vol_source: str = "garch"
     band: float = 0.005
@@ -204,16 +208,17 @@ def liquidation_price(
         Leverage at entry (x); margin is ``size * entry / leverage``.
     asset : str, default "ETH"
         Base asset: its own contract's tier table (``BTCUSDT`` for BTC), else the
-        fallback table (:func:`liqcascade.margin.asset_tiers`).
+        fallback table (:func:`liqcascade.margin.symbol_tiers`, which
+        :func:`liqcascade.margin.liq_price` applies to a bare asset).
 
     Returns
     -------
     float
         Liquidation price, USD (0 for a long that cannot be liquidated).
     """
-    from liqcascade.margin import asset_tiers, liq_price
+    from liqcascade.margin import liq_price
 
-    r = liq_price("binance", side, size, entry, leverage=leverage, symbol=asset_tiers(asset))
+    r = liq_price("binance", side, size, entry, leverage=leverage, symbol=asset)
     return float(np.asarray(r.liq_price, dtype=float).ravel()[0])
 
 
@@ -588,7 +593,7 @@ class StopRecommendation(SummaryDict):
     vol_distance_draws: int = 0
     vol_distance_range_capped: bool = False
     warnings: list[str] = field(default_factory=list)
-    horizon_days: int = 5
+    horizon_days: int = DEFAULT_HORIZON_DAYS
     horizon_vol: float = math.nan
     horizon_vol_range: tuple[float, float] | None = None
     near_entry_date: pd.Timestamp | None = None
@@ -882,8 +887,7 @@ def recommend_stop(
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
-    far_off = abs(entry / state.mid - 1.0) > FAR_FROM_MID  # a market date near it is named
-    near = date_near_price(state.asset, entry) if far_off else None
+    near = date_near_price(state.asset, entry) if entry_is_far(entry, state.mid) else None
     far = entry_far_warning(entry, state.mid, state.asset, near)
     no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
     liq_d = 1.0 if no_liq else abs(entry - liq) / entry  # no liquidation: the way to zero
@@ -1233,6 +1237,24 @@ def check_entry_at_mid(side: int, entry: float, liq: float, mid: float, asset: s
         )
 
 
+def entry_is_far(entry: float, mid: float) -> bool:
+    """True when ``entry`` is more than :data:`FAR_FROM_MID` (20 %) from ``mid``.
+
+    The one test behind :func:`entry_far_warning` and the search for a market date near
+    the entry (:func:`date_near_price`).
+
+    Parameters
+    ----------
+    entry, mid : float
+        Entry price and the market's mid, USD.
+
+    Returns
+    -------
+    bool
+    """
+    return abs(entry / mid - 1.0) > FAR_FROM_MID
+
+
 def entry_far_warning(
     entry: float, mid: float, asset: str, near: pd.Timestamp | None = None
 ) -> str | None:
@@ -1260,9 +1282,9 @@ def entry_far_warning(
     str or None
         The warning's text, or None when the entry is within 20 % of the mid.
     """
-    off = entry / mid - 1.0
-    if abs(off) <= FAR_FROM_MID:
+    if not entry_is_far(entry, mid):
         return None
+    off = entry / mid - 1.0
     near_text = (
         f"no daily {asset} close in the market's data came within "
         f"{percent_text(NEAR_ENTRY, 0)} of it"

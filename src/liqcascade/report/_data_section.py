@@ -90,8 +90,8 @@ def _run_files(prov: pd.DataFrame, assets: tuple[str, ...]) -> pd.DataFrame:
     """The provenance rows of the run: its assets' own files and the shared ones.
 
     A bundled asset's own files (named ``eth_…``, ``btc_…``) are listed only when the
-    asset is one of the report's ``assets`` (until session 26 a BTC-only report listed
-    every ETH file, none of them read); the shared files (``perp_1h_by_venue``, the Aave,
+    asset is one of the report's ``assets`` (a BTC-only report lists no ETH file, none
+    of them read); the shared files (``perp_1h_by_venue``, the Aave,
     Hyperliquid, Chainlink and Compound files, ``usde_1m``) are kept: the sections that
     may read them run whatever the assets; so are both legs' closes of the ETH+BTC sample
     portfolio (``eth_1h``, ``eth_1d``, ``btc_1h``, ``btc_1d``) when ETH or BTC runs (the

@@ -507,7 +507,7 @@ def _own_keys(alerts: Sequence[Alert], heads: dict[str, Any], assets: set[str]) 
 
     A report of one asset other than ETH suffixes its headlines (``critical_shock_btc``):
     with both reports of that one asset, a bare key no headline has (``critical_shock``)
-    names that asset's (until session 26 it was refused as unknown). Reports of several
+    names that asset's. Reports of several
     assets keep the rule as it was: a bare key is ETH's.
     """
     if len(assets) != 1:

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
-from liqcascade._prices import shock_name
+from liqcascade._prices import count_text, shock_name
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._figures import PALETTE
 from liqcascade.report._format import dec, interval, join_words, num, pct, usd, usd_alike
@@ -461,7 +461,7 @@ def _takeaways(v: SolvencyView) -> list[str]:
             if pct(g.min_buffer) == pct(w.min_buffer)
             else f"{pct(g.min_buffer)} with gap fills only)."
         ),
-        f"A 6 % buffer breaks in {len(b6)} scenario{'' if len(b6) == 1 else 's'}, "
+        f"A 6 % buffer breaks in {count_text(len(b6), 'scenario')}, "
         f"a 14 % buffer in {len(b14)}"
         + (f" ({', '.join(scenario_text(x) for x in b14)})." if b14 else "."),
         f"The static book (hit at once, nothing refills) bounds that scenario at "

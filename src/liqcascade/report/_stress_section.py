@@ -53,6 +53,7 @@ from liqcascade.stress import (
     METHOD_NAMES,
     PINBALL_RESAMPLES,
     SAMPLE_POSITIONS,
+    kupiec_coverage,
 )
 
 HORIZON_DAYS = 30
@@ -312,9 +313,7 @@ def figures(v: StressView) -> list[go.Figure]:
         "liquidations"
     )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
-        # "VaR 95 %": the page writes a percentage with its space (the library's "95%")
-        ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k,
-                   text=percent_label(str(ann.text)))  # fmt: skip
+        ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)  # apart, not on top
     for tr in fig.data:
         if tr.name == "liquidations" and tr.x is not None:
             tr.x = np.asarray(tr.x, dtype=float) / 1e6
@@ -629,20 +628,42 @@ def _backtest_takeaway(v: StressView) -> str:
 def _kupiec_words(rows: list[tuple[str, dict[str, Any]]]) -> str:
     """Where the model fails Kupiec's coverage test at 5 % (and on which side), where it passes.
 
-    ``rows``: a label (``"1-day 99 %"``) and the model's score row per horizon.
+    ``rows``: a label (``"1-day 99 %"``) and the model's score row per horizon; each
+    verdict is :func:`liqcascade.stress.kupiec_coverage`'s (the command line's), so a row
+    whose windows expect under one exceedance is "not testable", neither passed nor failed.
     """
-    sides: dict[str, list[str]] = {}
+    by: dict[str, list[str]] = {}
     for label, m in rows:
-        if m["kupiec_p"] < 0.05:
-            few = m["rate"] < m["expected"]
-            side = "too few exceedances: over-cautious" if few else "too many exceedances"
-            sides.setdefault(side, []).append(label)
-    passes = [label for label, m in rows if m["kupiec_p"] >= 0.05]
-    if not sides:
+        by.setdefault(kupiec_coverage(m), []).append(label)
+    sides = {side: by[c] for c, side in _KUPIEC_SIDES.items() if c in by}
+    passes, untested = by.get("passes", []), by.get("not testable", [])
+    why = " (under one exceedance expected)"
+    untested_text = f"; {join_words(untested)} cannot test it{why}" if untested else ""
+    if not sides and not untested:
         return "it passes Kupiec's coverage test at every horizon"
+    if not sides and not passes:
+        return f"{join_words(untested)} cannot test Kupiec's coverage{why}"
+    if not sides:
+        return f"it passes Kupiec's coverage test at {join_words(passes)}{untested_text}"
     fails = "; ".join(f"{join_words(ls)} ({side})" for side, ls in sides.items())
     out = f"it fails Kupiec's coverage test at {fails}"
-    return out + (f" and passes it at {join_words(passes)}" if passes else "")
+    return out + (f" and passes it at {join_words(passes)}" if passes else "") + untested_text
+
+
+_KUPIEC_SIDES = {
+    "fails: too few": "too few exceedances: over-cautious",
+    "fails: too many": "too many exceedances",
+}
+"""The side of each failing :func:`liqcascade.stress.kupiec_coverage`, in the section's words."""
+
+_KUPIEC_CARD = {
+    "passes": "passes Kupiec",
+    "fails: too few": "fails Kupiec, over-cautious",
+    "fails: too many": "fails Kupiec, too many",
+    "not testable": "Kupiec not testable: under one exceedance expected",
+    "n/a": "no Kupiec p",
+}
+"""The card's words for each :func:`liqcascade.stress.kupiec_coverage` verdict."""
 
 
 def pinball_interval(bt: Any, h: int, level: float, baseline: str) -> tuple[float, float, float]:
@@ -761,8 +782,8 @@ def _same_sample_text(v: StressView) -> str:
     """``"; same in the ETH and BTC sections"`` where both ran; nothing for one section.
 
     The ETH+BTC sample is one portfolio in each of its assets' sections: the card says
-    so only where more than one of those sections is in the report (until session 26 a
-    BTC-only report said it of an ETH section that did not run).
+    so only where more than one of those sections is in the report (a BTC-only report
+    has no ETH section to name).
     """
     ran = [a for a in ("ETH", "BTC") if a in v.report_assets]
     if v.own_portfolio or len(ran) < 2:
@@ -828,11 +849,11 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
         return "Model only: FHS paths through a GJR-t fit; no VaR back-test in this run"
     bt, h, lv, best = _card_scored(v, level)
     m, b = bt.row(h, lv, "model"), bt.row(h, lv, best)
-    side = "over-cautious" if m["rate"] < m["expected"] else "too many"
-    verdict = f"fails Kupiec, {side}" if m["kupiec_p"] < 0.05 else "passes Kupiec"
+    coverage = kupiec_coverage(m)
+    verdict = _KUPIEC_CARD[coverage]
     others = kupiec_fails(bt, skip=(h, lv))
     if others:
-        also = "; also fails at " if m["kupiec_p"] < 0.05 else "; fails at "
+        also = "; also fails at " if coverage.startswith("fails") else "; fails at "
         verdict += also + ", ".join(others)  # short: the front page is one A4 page
     d, lo, hi = pinball_interval(bt, h, lv, best)
     better = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
@@ -877,19 +898,22 @@ def _var_check(v: StressView) -> str:
     At the card's horizon and level; the baseline by the 90 % interval of the pinball
     difference. The figures :func:`_headline_evidence` says; ``""`` without a back-test.
     A check whose figure is not finite (no pinball interval, a NaN Kupiec p) is left
-    out (until session 25 they read "ties" and "passes").
+    out, and so is a Kupiec verdict that is not a pass or a fail (not testable).
     """
     if v.backtest is None:
         return ""
     bt, h, lv, best = _card_scored(v)
     _, lo, hi = pinball_interval(bt, h, lv, best)
-    p = float(bt.row(h, lv, "model")["kupiec_p"])
-    kupiec = None if not math.isfinite(p) else ("fails" if p < 0.05 else "passes")
+    coverage = kupiec_coverage(bt.row(h, lv, "model"))
+    kupiec = coverage.split(":")[0] if coverage.startswith(("fails", "passes")) else None
     return check_mark(kupiec, VERDICT_CHECK.get(str(significance_verdict(lo, hi))))
 
 
 def kupiec_fails(bt: Any, skip: tuple[int, float] | None = None) -> list[str]:
     """The horizons of :data:`VERDICT_HORIZONS` where the model fails Kupiec's test at 5 %.
+
+    By :func:`liqcascade.stress.kupiec_coverage` (a horizon that cannot test its level
+    does not fail).
 
     Parameters
     ----------
@@ -908,7 +932,7 @@ def kupiec_fails(bt: Any, skip: tuple[int, float] | None = None) -> list[str]:
         f"{h}-day {pct(lv, 0)}"
         for h, lv in VERDICT_HORIZONS
         if (h, lv) != skip and h in st["horizons"] and lv in st["levels"]
-        and bt.row(h, lv, "model")["kupiec_p"] < 0.05
+        and kupiec_coverage(bt.row(h, lv, "model")).startswith("fails")
     ]  # fmt: skip
 
 

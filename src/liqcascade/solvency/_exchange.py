@@ -508,9 +508,8 @@ class ScenarioOutcome:
             ``fund_before_adl_usd`` the same figure under the name that says so (the
             fund after each policy's ADL is that policy's: :meth:`fund_after_adl`).
             ``adl_notional_usd`` is per policy, ``{policy: USD}`` over the policies
-            evaluated (:meth:`adl_notional`; empty without bad debt); until session 25
-            it was one figure, the first evaluated policy's, which another policy
-            order changed.
+            evaluated (:meth:`adl_notional`; empty without bad debt), whatever their
+            order.
         """
         return {
             "name": self.name,
@@ -627,11 +626,11 @@ class SolvencyResult:
     def adl_outcome(self) -> ScenarioOutcome:
         """The scenario shown for ADL: the worst one (:attr:`worst`, the largest bad debt).
 
-        Until session 24 it was the largest bad debt ADL could close in full (where the
-        policies differ), so a scenario with 28x the bad debt but more than the winners
-        could give was passed over for a milder one; the worst is the one a risk team
-        asks about (where ADL cannot close it, every policy takes all the winners can
-        give, and the command says so under the table).
+        Not the largest bad debt ADL could close in full (where the policies differ),
+        which would pass over a scenario with 28x the bad debt for a milder one: the
+        worst is the one a risk team asks about (where ADL cannot close it, every
+        policy takes all the winners can give, and the command says so under the
+        table).
         """
         return self.worst
 
@@ -666,9 +665,8 @@ class SolvencyResult:
         The ADL notional is one column per policy evaluated,
         ``adl_notional_usd_<policy>`` (USD; 0 where the scenario left no bad debt to
         deleverage: :meth:`ScenarioOutcome.adl_notional`), in the place of the JSON
-        row's ``{policy: USD}`` (a column of dicts until session 25). A calibrated
-        run's interval and static bound are plain columns too, as the outcome's repr
-        names them (a column of dicts each until session 26): the interval's own keys
+        row's ``{policy: USD}``. A calibrated run's interval and static bound are plain
+        columns too, as the outcome's repr names them: the interval's own keys
         (``bad_debt_p10_usd``, ``bad_debt_p90_usd``, ``liquidated_p10_usd``,
         ``liquidated_p90_usd``, ``final_price_p10``, ``final_price_p90`` in USD,
         ``n_draws``, ``n_book_draws``) and the static book's figures prefixed
@@ -1058,9 +1056,7 @@ def _run_asset(pos: PositionBook, asset: str | None) -> str:
     Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any.
     Those of several assets (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
     :func:`~liqcascade.positions.read_positions`) are refused, with or without ``asset``
-    (``param="asset"``): one price moves one asset's positions (until session 25 the
-    run went on as ``MIXED`` without ``asset``; until session 26 it ran as any asset
-    given, as the reader refused such a file read as one asset). A file of one asset's
+    (``param="asset"``): one price moves one asset's positions. A file of one asset's
     several contracts (``ETHUSDT`` and ``ETH`` rows) reads as that asset's book (symbol
     ``ETH``): checked as any other.
     """

@@ -171,7 +171,7 @@ def _check_file_options(
                 param=(name, "positions"),
             )
     # asset names the file's rows without a symbol (and the calibration of liquidity
-    # calibrated); as_of only selects that calibration (until session 26 asset did too)
+    # calibrated); as_of only selects that calibration, never the asset
     if as_of is not None and not (
         liquidity == "calibrated" and book is not None and engine != "path"
     ):

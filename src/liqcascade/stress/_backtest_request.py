@@ -23,12 +23,12 @@ from liqcascade.stress._var_backtest import (
     BASELINES,
     PINBALL_RESAMPLES,
     VarBacktest,
+    kupiec_coverage,
     var_backtest,
 )
 
 __all__ = [
     "BACKTEST_DEFAULTS",
-    "MIN_EXPECTED_EXCEEDANCES",
     "VarBacktestRun",
     "run_var_backtest_request",
 ]
@@ -36,28 +36,6 @@ __all__ = [
 #: The back-test's settings when not given: the report's (``report`` runs 500 paths with
 #: ``--quick``).
 BACKTEST_DEFAULTS: dict[str, Any] = {"paths": 2000, "seed": 0, "model": "gjr", "dist": "t"}
-
-MIN_EXPECTED_EXCEEDANCES = 1.0
-"""Fewest exceedances a level must expect over its windows (windows × (1 − level)) for
-Kupiec's coverage verdict: below, "not testable with these data" (30-day windows cannot
-test a 99 % VaR: under one exceedance expected, docs/stress.md)."""
-
-
-def _coverage(row: dict[str, Any]) -> str:
-    """Kupiec's verdict at 5 % in words (the report's), or why there is none.
-
-    ``"passes"``, ``"fails: too few"`` (exceedances: over-cautious), ``"fails: too
-    many"``, ``"not testable"`` (under :data:`MIN_EXPECTED_EXCEEDANCES` expected) or
-    ``"n/a"`` (no window).
-    """
-    n, expected = int(row["n"]), float(row["expected"])
-    if n == 0:
-        return "n/a"
-    if n * expected < MIN_EXPECTED_EXCEEDANCES:
-        return "not testable"
-    if row["kupiec_p"] >= 0.05:
-        return "passes"
-    return "fails: too few" if row["rate"] < expected else "fails: too many"
 
 
 def _verdict_row(bt: VarBacktest, h: int, lv: float) -> dict[str, Any]:
@@ -74,7 +52,7 @@ def _verdict_row(bt: VarBacktest, h: int, lv: float) -> dict[str, Any]:
         "expected": float(m["expected"]),
         "expected_exceedances": float(m["n"]) * float(m["expected"]),
         "kupiec_p": m["kupiec_p"] if m["n"] else None,
-        "coverage": _coverage(m),
+        "coverage": kupiec_coverage(m),
         "pinball": m["pinball"] if m["n"] else None,
         "best_baseline": None,
         "best_baseline_pinball": None,
@@ -128,10 +106,10 @@ class VarBacktestRun:
         of every horizon, level and method, ``scope``, ``reads_after_market_date``), then
         ``market_close``, ``baselines``, ``verdicts`` (one row per horizon and level:
         windows, exceedances, rate, the exceedances expected, Kupiec p, ``coverage``
-        (Kupiec's verdict at 5 %: passes, fails: too few / too many, not testable under
-        :data:`MIN_EXPECTED_EXCEEDANCES` expected), the model's pinball loss and its
-        best baseline's, the difference and its 90 % interval, fractions of the position's
-        value) and ``whole`` (the whole back-test's summary beside, or None).
+        (Kupiec's verdict at 5 %, :func:`~liqcascade.stress.kupiec_coverage`: passes, fails:
+        too few / too many, not testable under one exceedance expected), the model's pinball
+        loss and its best baseline's, the difference and its 90 % interval, fractions of the
+        position's value) and ``whole`` (the whole back-test's summary beside, or None).
         """
         bt = self.backtest
         out: dict[str, Any] = bt.summary()

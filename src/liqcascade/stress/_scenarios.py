@@ -577,10 +577,8 @@ def shock_grid(
     the book's impact: the price is the index path, there is no carry (the
     ``carry_price_after*`` keys stay, NaN: JSON null), and the market's liquidations are
     counted along each path (positions whose liquidation price the path's extreme
-    crosses, USD at that price: ``calibrated_cascade(..., impact=False)``); until
-    session 24 every path was the shock price (no continuation) and the carry read as
-    the shock price. The static columns do not depend on ``cascade`` (the deepest run
-    over the draws either way; until session 24 the central book's without it).
+    crosses, USD at that price: ``calibrated_cascade(..., impact=False)``). The static
+    columns do not depend on ``cascade`` (the deepest run over the draws either way).
     The other asset moves by the shock alone. VaR/ES treat the shocks as equally likely
     scenarios (read the table).
 

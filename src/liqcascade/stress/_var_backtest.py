@@ -59,7 +59,9 @@ from liqcascade.errors import InputError
 __all__ = [
     "BASELINES",
     "DRIFTS",
+    "KUPIEC_ALPHA",
     "METHOD_NAMES",
+    "MIN_EXPECTED_EXCEEDANCES",
     "MIN_SCORE_WINDOWS",
     "PINBALL_RESAMPLES",
     "SCOPE_CLOSED_BY",
@@ -67,6 +69,7 @@ __all__ = [
     "christoffersen",
     "christoffersen_py",
     "kupiec",
+    "kupiec_coverage",
     "kupiec_py",
     "pinball",
     "pinball_py",
@@ -173,6 +176,45 @@ def kupiec(hits: Any, level: float) -> tuple[float, float]:
     ll1 = _xlogy(n - x, 1 - pi) + _xlogy(x, pi)
     lr = max(0.0, -2.0 * (ll0 - ll1))
     return lr, float(stats.chi2.sf(lr, 1))
+
+
+KUPIEC_ALPHA = 0.05
+"""Significance of Kupiec's coverage verdict (:func:`kupiec_coverage`): it fails below."""
+
+MIN_EXPECTED_EXCEEDANCES = 1.0
+"""Fewest exceedances a level must expect over its windows (windows × (1 − level)) for
+Kupiec's coverage verdict (:func:`kupiec_coverage`): below, "not testable" (72 30-day
+windows cannot test a 99 % VaR: they expect 0.72 exceedances, docs/stress.md)."""
+
+
+def kupiec_coverage(row: dict[str, Any]) -> str:
+    """Kupiec's coverage verdict at :data:`KUPIEC_ALPHA` of one score row, in words.
+
+    The one rule of ``liqcascade stress --scenario backtest`` (``coverage``) and of every
+    text of the report that says whether the model passes Kupiec's test.
+
+    Parameters
+    ----------
+    row : dict
+        A row of :attr:`VarBacktest.scores` (:meth:`VarBacktest.row`): ``n`` (windows),
+        ``exceedances``' ``rate`` and the ``expected`` rate (fractions), ``kupiec_p``.
+
+    Returns
+    -------
+    str
+        ``"passes"``; ``"fails: too few"`` (exceedances: an over-cautious VaR) or
+        ``"fails: too many"`` (p under :data:`KUPIEC_ALPHA`); ``"not testable"`` (the
+        windows expect fewer than :data:`MIN_EXPECTED_EXCEEDANCES` exceedances); ``"n/a"``
+        (no window, or no finite p-value).
+    """
+    n, expected, p = int(row["n"]), float(row["expected"]), float(row["kupiec_p"])
+    if n == 0 or not math.isfinite(p):
+        return "n/a"
+    if n * expected < MIN_EXPECTED_EXCEEDANCES:
+        return "not testable"
+    if p >= KUPIEC_ALPHA:
+        return "passes"
+    return "fails: too few" if float(row["rate"]) < expected else "fails: too many"
 
 
 def kupiec_py(hits: Sequence[bool], level: float) -> float:
