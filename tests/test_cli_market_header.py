@@ -93,7 +93,7 @@ def test_solvency_names_the_market_and_the_later_scenario() -> None:
     # the row is marked (the narrow test terminal wraps the cell: "2025-…" / "*")
     row = next(i for i, ln in enumerate(lines) if "2025-" in ln and "│" in ln)
     assert lines[row + 1].split("│")[1].strip() == "*"
-    shock = next(i for i, ln in enumerate(lines) if "-10.0 %" in ln)
+    shock = next(i for i, ln in enumerate(lines) if "-10 %" in ln)
     assert lines[shock + 1].split("│")[1].strip() == ""
 
 

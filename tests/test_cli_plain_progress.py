@@ -122,6 +122,7 @@ def test_the_report_piped_prints_one_line_per_section(
     from liqcascade.report import _build
 
     seen: list[str] = []
+    monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
     monkeypatch.setattr(liqcascade.report, "run_report", _stand_in(seen))
     monkeypatch.setattr(_build, "run_report", _stand_in(seen))
     r = run_cli("report", "--section", "data", "--out", str(tmp_path / "r"))

@@ -205,8 +205,8 @@ def test_headline_five_percent_is_the_curves_point(summary: dict) -> None:
         assert crit >= -0.05
     head = summary["front"]["headlines"]["critical_shock"]
     assert head["value"] == crit
-    # the card says the fall's size as the section's text does ("is 5.4 %"), unsigned
-    assert head["text"] == pct(abs(crit)) and "−" not in head["interval"].split(";")[0]
+    # the card is signed, as its value, the section's table and `diff` ("−5.4 %")
+    assert head["text"] == pct(crit, signed=True) and head["interval"].startswith("−")
     # its mark is the history check's verdict, the one its evidence states
     mark = {"consistent with the model": "passes", "history contradicts": "fails"}
     assert [m for w, m in mark.items() if w in head["evidence"]] == [head["check"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,12 +111,15 @@ def _status() -> Iterator[Callable[[str, float], None]]:
     from a thread, and a running thread keeps the report from forking its second lane
     (:func:`liqcascade._procs.fork_refusal`), so every report on a terminal ran one.
     When stderr is no terminal (cron, a log), the same words as one plain line per
-    section that ends (``report: done: cascade-eth (41.2 s)``), no bar and no colour.
+    section that ends (``report: done: cascade-eth (41.2 s)``), no bar and no colour;
+    none when ``$LIQCASCADE_PROGRESS_EVERY_S`` is ``inf`` (no plain progress line at all).
     """
     if not stderr.is_terminal:
+        from liqcascade._cli import _common
 
         def said(sid: str, seconds: float) -> None:
-            stderr.print(section_line(sid, seconds), markup=False, highlight=False)
+            if math.isfinite(_common.PLAIN_EVERY_S):
+                stderr.print(section_line(sid, seconds), markup=False, highlight=False)
 
         yield said
         return

@@ -278,7 +278,7 @@ _Fund = Annotated[
         "--insurance-fund",
         help="Insurance fund at the start, USD: on the estimated market in the book's dollars "
         "(the scale of the liquidation feed it was fitted on, Binance's for the bundled data: "
-        "a small fraction of market dollars, the `units:` line says which) unless --fund-scale "
+        "far fewer than market dollars, the `units:` line says how many) unless --fund-scale "
         "market; a positions file's own dollars. Default 0: none, the report's worst case.",
     ),
 ]

@@ -163,6 +163,22 @@ def _runnable(warning: str, **given: Any) -> str:
     return _common.command_hint(warning.replace(cmd, f"`liqcascade stops recommend {opts}`"))
 
 
+def _warned(warnings: list[str], **given: Any) -> list[str]:
+    """Each warning with its runnable hint (:func:`_runnable`), said on stderr; the list.
+
+    Parameters
+    ----------
+    warnings : list of str
+        The recommendation's warnings.
+    **given
+        The command's options as given, for the hint.
+    """
+    out = [_runnable(w, **given) for w in warnings]
+    for w in out:
+        _common.warn(w)
+    return out
+
+
 def _require(*options: tuple[str, Any], asset: str = "ETH", as_of: str | None = None) -> None:
     """Fail once naming every required option not given (not one per run).
 
@@ -385,13 +401,9 @@ def recommend_cmd(
         out = rec.summary()
         out["crowd_backtest"] = crowd_backtest(state.asset, state.close_time or state.as_of)
     out["market"] = state.fingerprint()
-    out["warnings"] = [
-        _runnable(w, side=side, entry=entry, size=size, leverage=leverage, asset=asset,
-                  horizon_days=horizon_days, k=k, vol_source=vol_source, liquidity=liquidity)
-        for w in rec.warnings
-    ]  # fmt: skip
-    for w in out["warnings"]:
-        _common.warn(w)
+    out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
+                              leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,
+                              vol_source=vol_source, liquidity=liquidity)  # fmt: skip
     _common.emit(out, as_json, _render_recommend)
 
 

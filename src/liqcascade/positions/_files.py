@@ -23,6 +23,7 @@ Every problem raises :class:`~liqcascade.errors.InputError` naming the file, the
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -643,10 +644,13 @@ def asset_scale_text(price: float, asset: str, what: str) -> str | None:
     str or None
         ``"WHAT P is Rx the highest ASSET close bundled (LO–HI): ..."``, with the bundled
         asset whose range holds ``price`` where one does (``(BTC's scale)``); None on
-        scale.
+        scale, and for a price that is no positive number (the caller's own check of
+        prices refuses it: "must be > 0").
     """
     from liqcascade.data import bundled_assets, bundled_price_range
 
+    if not (math.isfinite(price) and price > 0):
+        return None
     own = str(asset).strip().upper()
     try:
         lo, hi = bundled_price_range(own)

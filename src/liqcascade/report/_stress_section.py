@@ -1183,16 +1183,16 @@ def backtest_command(asset: str, as_of: Any = None, paths: int | None = None) ->
     return cmd
 
 
-def _method(
-    asset: str,
-    mu_fitted: float = float("nan"),
-    as_of: Any = None,
-    *,
-    own: bool = False,
-    n_paths: int = 20000,
-    day_window: str = OCTOBER_WINDOWS["day"].name,
-    backtest_paths: int | None = None,
-) -> list[str]:
+def _legs_and_replays(asset: str, own: bool) -> tuple[str, str]:
+    """The method's words on the sample portfolio's legs and on the replays' bars.
+
+    Parameters
+    ----------
+    asset : str
+        The section's asset.
+    own : bool
+        Whether every leg of the sample portfolio is ``asset``'s.
+    """
     other = "BTC" if asset == "ETH" else "ETH"
     legs = (
         f"Every leg of the sample portfolio is {asset}'s."
@@ -1204,6 +1204,20 @@ def _method(
         if asset == "ETH"
         else f"{asset}'s hourly bars of each window (the finer ETH sources hold no {asset})."
     )
+    return legs, replays
+
+
+def _method(
+    asset: str,
+    mu_fitted: float = float("nan"),
+    as_of: Any = None,
+    *,
+    own: bool = False,
+    n_paths: int = 20000,
+    day_window: str = OCTOBER_WINDOWS["day"].name,
+    backtest_paths: int | None = None,
+) -> list[str]:
+    legs, replays = _legs_and_replays(asset, own)
     return [
         "Monte Carlo: daily steps from a GJR-t fitted on daily returns before the as-of "
         "date, filtered historical simulation. The residuals already hold history's "
