@@ -61,8 +61,9 @@ POS, OB = str(BOOK / "positions.csv"), str(BOOK / "book.csv")
     ("extra", "needles"),
     [
         (["--as-of", "2025-01-01"], ["--as-of selects the estimated market", "--positions"]),
-        (["--asset", "BTC"], ["--asset selects the estimated market", "--positions"]),
-        (["--asset", "BTC", "--as-of", "2025-01-01"], ["--asset and --as-of select"]),
+        (["--asset", "BTC", "--as-of", "2025-01-01"], ["--as-of selects the estimated market"]),
+        # --asset names the file's symbol-less rows' asset: prices of 100 are not BTC's
+        (["--asset", "BTC"], [POS, "BTC", "add a symbol column"]),
     ],
 )
 def test_liqmap_estimated_options_with_positions(extra: list[str], needles: list[str]) -> None:

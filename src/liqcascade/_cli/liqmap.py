@@ -296,7 +296,8 @@ _Asset = Annotated[
     str | None,
     typer.Option(
         help="Asset of the estimated book (default ETH; bundled: ETH, BTC; any other from "
-        "the store once `liqmap calibrate --asset` has fitted it). Not with --positions."
+        "the store once `liqmap calibrate --asset` has fitted it). With --positions: the "
+        "asset of the file's rows without a symbol (their contract's margin tiers)."
     ),
 ]
 _AsOf = Annotated[

@@ -137,8 +137,10 @@ def run_liqmap_request(
     ----------
     positions, stops : Path, optional
         Files; without ``positions`` the estimated market of ``asset`` (default ETH)
-        at ``as_of`` (its modelled stops unless ``stops`` is given). ``asset`` and
-        ``as_of`` select the estimated market: with ``positions`` they are refused.
+        at ``as_of`` (its modelled stops unless ``stops`` is given). ``as_of`` selects
+        the estimated market: with ``positions`` it is refused; ``asset`` with
+        ``positions`` names the asset of the file's rows that state no symbol (their
+        contract's tier table, as ``cascade`` and ``solvency`` read files).
     price : float, optional
         Current price, USD (required with ``positions``; default the market's mid).
     bucket, range_ : float
@@ -160,13 +162,11 @@ def run_liqmap_request(
             param="heatmap_days",
         )
     if positions is not None:
-        unused = [n for n, v in (("asset", asset), ("as_of", as_of)) if v is not None]
-        if unused:
-            them = " and ".join(unused)
+        if as_of is not None:
             raise InputError(
-                f"{them} select{'s' if len(unused) == 1 else ''} the estimated market, "
-                "not a positions file (which is its own book, at its own price)",
-                param=(*unused, "positions"),
+                "as_of selects the estimated market, not a positions file (which is its own "
+                "book, at its own price)",
+                param=("as_of", "positions"),
             )
     if price is not None and not price > 0:
         raise InputError(f"price must be > 0 (got {price})", param="price")
@@ -192,7 +192,7 @@ def run_liqmap_request(
         ref = float(price) if price is not None else None  # 10x away from it: a unit error
         book = read_given_positions(
             _file(positions, "positions"), reference_price=ref, reference="the price given",
-            refuse_liquidated=True,
+            refuse_liquidated=True, asset=asset, default_scale=True,
         )  # fmt: skip
         st = (None if stops is None else read_stops(_file(stops, "stops"), reference_price=ref,
                                                     reference="the price given"))  # fmt: skip
