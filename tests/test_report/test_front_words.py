@@ -159,12 +159,17 @@ def test_a_cards_mark_is_its_worst_check() -> None:
         check_mark("ok")
 
 
-def _var_view(kupiec_p: float, lo: float, hi: float) -> SimpleNamespace:
-    """A stress view whose VaR back-test says a Kupiec p and a pinball interval (fractions)."""
+def _var_view(kupiec_p: float, lo: float, hi: float, expected: float = 0.05) -> SimpleNamespace:
+    """A stress view whose VaR back-test says a Kupiec p and a pinball interval (fractions).
+
+    Its row has 72 windows (the 30-day back-test's) at an exceedance rate of 1.39 %: at an
+    expected rate of 5 % Kupiec's test can run (3.6 exceedances expected), at 1 % it cannot.
+    """
+    row = {"kupiec_p": kupiec_p, "n": 72, "expected": expected, "rate": 1 / 72}
     bt = SimpleNamespace(
         settings={"horizons": [1, 30], "levels": [0.95, 0.99]},
         best_baseline=lambda h, lv: "historical",
-        row=lambda h, lv, who: {"kupiec_p": kupiec_p},
+        row=lambda h, lv, who: row,
         pinball_difference=lambda h, lv, b, n_resamples: ((lo + hi) / 2, lo, hi),
     )
     return SimpleNamespace(backtest=bt)
@@ -182,6 +187,9 @@ def test_a_check_without_a_finite_figure_is_left_out_of_the_mark() -> None:
     assert _var_check(_var_view(math.nan, -1e-4, 1e-4)) == "ties"
     assert _var_check(_var_view(math.nan, math.nan, math.nan)) == ""  # no check ran
     assert _var_check(_var_view(0.3, 1e-4, 2e-4)) == "fails"  # loses to the baseline
+    # under one exceedance expected Kupiec's test is not run (stress.kupiec_coverage)
+    assert _var_check(_var_view(0.01, math.nan, math.nan, expected=0.01)) == ""
+    assert _var_check(_var_view(0.01, -2e-4, -1e-4, expected=0.01)) == "passes"
     # the move card: a baseline without an interval is left out, not the whole mark
     first, *rest = BASELINES
     beats = {f"move_mae_diff_vs_{b}_pp_{q}": x for b in rest for q, x in (("p05", -2), ("p95", -1))}
