@@ -90,6 +90,25 @@ def store_env(tmp_path: Path) -> dict[str, str]:
 os.environ["LIQCASCADE_PROGRESS_EVERY_S"] = "inf"
 
 
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every ``duckdb.connect`` of this process from now on (its path): the store tests count
+    the connections a command or a report opens."""
+    from typing import Any
+
+    import duckdb
+
+    seen: list[str] = []
+    real = duckdb.connect
+
+    def counting(database: Any = ":memory:", *args: Any, **kw: Any) -> Any:
+        seen.append(str(database))
+        return real(database, *args, **kw)
+
+    monkeypatch.setattr(duckdb, "connect", counting)
+    return seen
+
+
 @pytest.fixture(autouse=True)
 def _no_plain_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     """No plain progress lines in the tests' captured stderr.

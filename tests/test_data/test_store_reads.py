@@ -14,11 +14,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -28,20 +25,6 @@ from liqcascade.data import SeriesNotFound, Store, load_series, read_file
 from liqcascade.data._store import open_store_paths
 
 LINUX = sys.platform.startswith("linux")
-
-
-@pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every ``duckdb.connect`` of this process from now on (its path)."""
-    seen: list[str] = []
-    real: Callable[..., Any] = duckdb.connect
-
-    def counting(database: Any = ":memory:", *args: Any, **kw: Any) -> Any:
-        seen.append(str(database))
-        return real(database, *args, **kw)
-
-    monkeypatch.setattr(duckdb, "connect", counting)
-    return seen
 
 
 def _bars(folder: Path, symbol_rows: int = 24, start: str = "2024-01-01") -> Path:

@@ -11,11 +11,9 @@ seconds: the speed is a benchmark's row (``benchmarks/bench_report.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -73,17 +71,10 @@ def test_the_differences_helper_sees_a_change() -> None:
 
 
 def test_a_small_store_is_opened_once_and_the_figures_are_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connects: list[str]
 ) -> None:
     store = _small_store(tmp_path)
-    seen: list[str] = []
-    real: Callable[..., Any] = duckdb.connect
-
-    def counting(database: Any = ":memory:", *args: Any, **kw: Any) -> Any:
-        seen.append(str(database))
-        return real(database, *args, **kw)
-
-    monkeypatch.setattr(duckdb, "connect", counting)
+    seen = connects
     monkeypatch.setenv("LIQCASCADE_STORE", str(store))
     with_store = build_report(
         tmp_path / "with", sections=SECTIONS, quick=True, asset="ETH", workers=1
