@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from liqcascade._cli import _common
 from liqcascade._cli._common import (
     STATE,
     emit,
@@ -115,7 +116,6 @@ def _status() -> Iterator[Callable[[str, float], None]]:
     none when ``$LIQCASCADE_PROGRESS_EVERY_S`` is ``inf`` (no plain progress line at all).
     """
     if not stderr.is_terminal:
-        from liqcascade._cli import _common
 
         def said(sid: str, seconds: float) -> None:
             if math.isfinite(_common.PLAIN_EVERY_S):
