@@ -117,7 +117,7 @@ def difference_words(cb: dict[str, Any]) -> str:
         x, lo, hi = dd[key]
         if lo is None or hi is None:
             return f"{_pp(x)} (no interval: too few entry days)"
-        return f"{_pp(x)} (90 % {_pp(lo)} to {_pp(hi)})"
+        return f"{_pp(x)} (90 % {_pp(lo).removesuffix(' pp')} to {_pp(hi)})"
 
     return (
         f"{cb['verdict']} — {cb['why']}; paired differences, {dd['better']} − {dd['worse']} "
