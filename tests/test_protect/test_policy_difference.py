@@ -61,10 +61,12 @@ def _trades(
                     stopped_a = False
                 ret_a += shift_ret
                 for pol, s, r in (("a", stopped_a, ret_a), ("b", stopped_b, ret_b)):
-                    rows.append({"policy": pol, "side": side, "entries": ent,
-                                 "entry_ts": ts, "stopped": s, "ret": r})  # fmt: skip
+                    rows.append({"policy": pol, "side": side, "entries": ent, "entry_ts": ts,
+                                 "exit_ts": ts + pd.Timedelta(days=5), "stopped": s,
+                                 "slippage": 0.0, "ret": r})  # fmt: skip
     crash = {"policy": "a", "side": "long", "entries": "crash", "stopped": True, "ret": -1.0,
-             "entry_ts": pd.Timestamp("2025-10-08", tz="UTC")}  # fmt: skip
+             "entry_ts": pd.Timestamp("2025-10-08", tz="UTC"), "slippage": 0.0,
+             "exit_ts": pd.Timestamp("2025-10-10", tz="UTC")}  # fmt: skip
     rows += [crash, {**crash, "policy": "b", "ret": 1.0}]  # left out of the comparison
     return pd.DataFrame(rows)
 
@@ -202,3 +204,33 @@ def test_golden_eth_at_the_default_market() -> None:
     assert v["difference"]["stop_outs"][0] == pytest.approx(
         v["vol_declustered"]["stop_outs"] - v["vol"]["stop_outs"], abs=1e-12
     )
+
+
+def test_the_market_verdict_is_kept_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stops recommend``'s back-test runs once per asset, last entry day, settings, store."""
+    from types import SimpleNamespace
+
+    import liqcascade.protect._backtest as backtest
+    import liqcascade.protect._verdict as verdict
+    from liqcascade.protect import declustering_backtest
+
+    trades = _trades(np.random.default_rng(5), 30)
+    trades["policy"] = trades["policy"].map({"a": "vol-declustered", "b": "vol"})
+    main = trades[trades["entries"] != "crash"]
+    bt = SimpleNamespace(trades=trades, table=backtest._rows(main),
+                         meta={"start": "2020-01-01", "end": "2025-07-26"})  # fmt: skip
+    calls: list[dict] = []
+    monkeypatch.setattr(backtest, "backtest_stops", lambda *a, **k: calls.append(k) or bt)
+    monkeypatch.setattr(verdict, "_DECLUSTERING_CACHE", {})
+    one = declustering_backtest("ETH", "2025-07-31T23:59:59Z")
+    two = declustering_backtest("ETH", "2025-07-31T23:59:59Z")
+    assert len(calls) == 1 and one == two and one is not two
+    assert one["end_day"] == "2025-07-26" and calls[0]["end"] == "2025-07-26"
+    one["verdict"] = "changed by the caller"  # a copy: the kept answer is not touched
+    assert declustering_backtest("ETH", "2025-07-31T23:59:59Z")["verdict"] in POLICY_VERDICTS
+    assert len(calls) == 1
+    declustering_backtest("ETH", "2025-06-30T23:59:59Z")  # another market date
+    assert len(calls) == 2
+    monkeypatch.setattr(verdict, "_store_stamp", lambda: ("/elsewhere.duckdb", 1))
+    declustering_backtest("ETH", "2025-07-31T23:59:59Z")  # another store: read again
+    assert len(calls) == 3

@@ -250,3 +250,8 @@ def test_far_entry_hint_repeats_every_digit_of_the_options() -> None:
         "(`liqcascade stops recommend --side long --entry 104123.45 --size 0.1234567 "
         "--leverage 20 --asset BTC --as-of 2025-07-08`)"
     )
+    # the defaults are recommend_cmd's own: a value off them is written, its default not
+    t = _runnable(w, side="short", entry=100.0, size=1.0, leverage=5.0, asset="ETH",
+                  horizon_days=10, k=1.0, vol_source="atr", liquidity="calibrated")  # fmt: skip
+    assert "--horizon-days 10 --vol-source atr --as-of" in t
+    assert "--asset" not in t and "--k " not in t and "--liquidity" not in t
