@@ -19,6 +19,8 @@ from scipy import stats
 from clihelpers import run_cli
 from liqcascade.errors import InputError
 from liqcascade.protect import (
+    POLICY_VERDICTS,
+    compare_text,
     declustering_verdict,
     distance_given_up,
     judge_policy,
@@ -90,17 +92,66 @@ def _table(vo: tuple[float, float], d: tuple[float, float]) -> pd.DataFrame:
      ((0.22, 2.0), (0.22, 2.5), "partly supported", "as many stop-outs, more return")],
     ids=["worse", "better", "mixed"],
 )  # fmt: skip
-def test_declustering_verdict(
+def test_judge_policy_on_point_figures(
     vo: tuple[float, float], d: tuple[float, float], verdict: str, why: str
 ) -> None:
-    bt = SimpleNamespace(table=_table(vo, d), meta={"start": "2020-01-01", "end": "2025-06-28"})
-    v = declustering_verdict(bt)
-    assert (v["verdict"], v["why"], v["trades"]) == (verdict, why, 400)
-    assert v["vol_declustered"]["total_return"] == pytest.approx(d[1], abs=1e-12)
-    lo, hi = v["vol"]["stop_outs_interval"]
-    assert lo < vo[0] < hi
-    means = policy_means(bt.table).set_index("policy")
+    # the volatility-scaling part of the report's claim: point figures, four words
+    means = policy_means(_table(vo, d)).set_index("policy")
     assert judge_policy(means.loc["vol-declustered"], means.loc["vol"]) == verdict
+    assert compare_text(means.loc["vol-declustered"], means.loc["vol"]) == why
+
+
+def _paired(n_days: int, edge: float, escape: bool) -> pd.DataFrame:
+    """Trades of ``vol`` and ``vol-declustered`` on 2 entries a day.
+
+    ``edge``: added to each de-clustered return; ``escape``: every long is stopped with
+    ``vol`` and escapes with ``vol-declustered`` (else both stop alike).
+    """
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n_days):
+        ts = pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=3 * i)
+        for side in ("long", "short"):
+            stopped, ret = bool(rng.random() < 0.3), float(rng.normal(0, 0.05))
+            run = (
+                ("vol", stopped or (escape and side == "long"), ret),
+                ("vol-declustered", stopped and not (escape and side == "long"), ret + edge),
+            )
+            for pol, st, r in run:
+                rows.append({"policy": pol, "side": side, "entries": "random", "entry_ts": ts,
+                             "exit_ts": ts + pd.Timedelta(days=5), "stopped": st,
+                             "slippage": 0.0, "ret": r})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("edge", "escape", "verdict", "why"),
+                         [(0.01, True, "supported", "fewer stop-outs, more return"),
+                          (0.01, False, "ties", "as many stop-outs, more return"),
+                          (0.0, False, "ties", "as many stop-outs, less return"),
+                          (-0.01, True, "not supported", "fewer stop-outs, less return")],
+                         ids=["better", "return-only", "same", "worse-return"])  # fmt: skip
+def test_declustering_verdict(edge: float, escape: bool, verdict: str, why: str) -> None:
+    from liqcascade.protect._backtest import _rows
+
+    trades = _paired(40, edge, escape)
+    bt = SimpleNamespace(trades=trades, table=_rows(trades),
+                         meta={"start": "2024-01-01", "end": "2024-05-01"})  # fmt: skip
+    v = declustering_verdict(bt)
+    assert (v["verdict"], v["why"], v["trades"]) == (verdict, why, 80)
+    s, s_lo, s_hi = v["difference"]["stop_outs"]
+    if escape:  # a long escaped on every day: the whole interval below 0
+        assert s_hi < 0 and s == pytest.approx(
+            v["vol_declustered"]["stop_outs"] - v["vol"]["stop_outs"], abs=1e-12
+        )
+    else:  # the same stop-outs on every entry: a zero-width interval at 0
+        assert [s, s_lo, s_hi] == [0.0, 0.0, 0.0]
+    x, lo, hi = v["difference"]["total_return"]
+    assert x == pytest.approx(80 * edge, abs=1e-9) and lo <= x <= hi
+    assert v["vol_declustered"]["total_return"] - v["vol"]["total_return"] == pytest.approx(
+        x, abs=1e-9
+    )
+    lo, hi = v["vol"]["stop_outs_interval"]  # each policy's own Wilson interval, kept
+    assert lo < v["vol"]["stop_outs"] < hi
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +181,7 @@ def test_recommend_says_what_the_move_costs(trial: dict) -> None:
 
 def test_recommend_verdict_is_reproduced_by_its_command(trial: dict) -> None:
     cb = trial["crowd_backtest"]
-    assert cb["verdict"] in ("supported", "partly supported", "not supported")
+    assert cb["verdict"] in POLICY_VERDICTS
     assert cb["command"] == f"liqcascade stops backtest --asset ETH --end {cb['end_day']}"
     # every trade of the back-test closed by the market's close (2025-07-04 00:00)
     assert pd.Timestamp(cb["end"]) + pd.Timedelta(days=5, hours=1) <= pd.Timestamp(
@@ -138,6 +189,11 @@ def test_recommend_verdict_is_reproduced_by_its_command(trial: dict) -> None:
     )
     r = run_cli(*cb["command"].split()[1:], "--json")
     assert r.exit_code == 0, r.stderr
+    # the command prints the same verdict, from the same intervals (one function)
+    dc = r.json()["declustering"]
+    assert dc["verdict"] == cb["verdict"]
+    for fig in ("stop_outs", "total_return"):
+        assert dc["difference"][fig] == pytest.approx(cb["difference"][fig], abs=1e-12)
     means = policy_means(pd.DataFrame(r.json()["table"])).set_index("policy")
     for key, pol in (("vol", "vol"), ("vol_declustered", "vol-declustered")):
         for fig in ("stop_outs", "total_return"):
@@ -194,3 +250,8 @@ def test_far_entry_hint_repeats_every_digit_of_the_options() -> None:
         "(`liqcascade stops recommend --side long --entry 104123.45 --size 0.1234567 "
         "--leverage 20 --asset BTC --as-of 2025-07-08`)"
     )
+    # the defaults are recommend_cmd's own: a value off them is written, its default not
+    t = _runnable(w, side="short", entry=100.0, size=1.0, leverage=5.0, asset="ETH",
+                  horizon_days=10, k=1.0, vol_source="atr", liquidity="calibrated")  # fmt: skip
+    assert "--horizon-days 10 --vol-source atr --as-of" in t
+    assert "--asset" not in t and "--k " not in t and "--liquidity" not in t

@@ -27,22 +27,41 @@ def test_a_not_significant_gamma_is_not_said_to_move_the_median() -> None:
     assert "makes falls more volatile" in significant and "p = 0.001" in significant
 
 
+def _crowd(verdict: str, s: tuple, r: tuple) -> dict:
+    """A de-clustering verdict as ``protect.declustering_verdict`` gives it."""
+    return {"verdict": verdict, "difference": {"stop_outs": list(s), "total_return": list(r)}}
+
+
+#: The report's window on ETH (2020–2025-12-31): more stop-outs beyond the noise.
+WORSE = _crowd("not supported", (0.0025, 0.0008, 0.0051), (-0.1246, -0.2922, 0.0011))
+
+
 def test_the_stops_claim_says_the_crowd_part_adds_nothing() -> None:
     from liqcascade.report._protect_section import stops_claim
 
-    text, verdict = stops_claim(FIXED, VOL, DECLUSTERED, "2020", "2025")
+    text, verdict = stops_claim(FIXED, VOL, DECLUSTERED, "2020", "2025", WORSE)
     assert verdict == "partly supported"
-    assert "away from the crowd not supported: it adds nothing (more stop-outs, less return" in text
+    assert "away from the crowd not supported: worse beyond the noise (more stop-outs, less" in text
     assert "Volatility scaling partly supported (fewer stop-outs, less return)" in text
     assert "22.26 %" in text and "212.46 %" in text  # the figures stay as they were
+    # the differences and their 90 % intervals, as the report writes intervals
+    assert "stop-outs +0.25 pp (90 % +0.08 pp to +0.51 pp)" in text
+    assert "summed return −12.46 pp (90 % −29.22 pp to +0.11 pp) of one entry" in text
     better = {"stop_outs": 0.20, "total_return": 2.5}
-    text, verdict = stops_claim(FIXED, {**VOL, "total_return": 3.6}, better, "2020", "2025")
-    assert verdict == "partly supported" and "adds nothing" not in text
+    ok = _crowd("supported", (-0.02, -0.03, -0.01), (0.2, 0.1, 0.3))
+    tie = _crowd("ties", (-0.001, -0.003, 0.0), (0.03, -0.03, 0.1))
+    text, verdict = stops_claim(FIXED, {**VOL, "total_return": 3.6}, better, "2020", "2025", tie)
+    assert verdict == "partly supported" and "worse beyond the noise" not in text
     both = stops_claim(FIXED, {"stop_outs": 0.3, "total_return": 3.6},
-                       {"stop_outs": 0.2, "total_return": 3.7}, "2020", "2025")  # fmt: skip
+                       {"stop_outs": 0.2, "total_return": 3.7}, "2020", "2025", ok)  # fmt: skip
     assert both[1] == "supported"
+    # a crowd part that ties supports nothing: with a supported volatility part, partly
+    vol, d = {"stop_outs": 0.3, "total_return": 3.6}, {"stop_outs": 0.2, "total_return": 3.7}
+    text, verdict = stops_claim(FIXED, vol, d, "2020", "2025", tie)
+    assert verdict == "partly supported"
+    assert "away from the crowd ties with volatility alone" in text
     worse = {"stop_outs": 0.6, "total_return": 3.0}
-    assert stops_claim(FIXED, worse, {**worse, "stop_outs": 0.7}, "2020", "2025")[1] == (
+    assert stops_claim(FIXED, worse, {**worse, "stop_outs": 0.7}, "2020", "2025", tie)[1] == (
         "not supported"
     )
 

@@ -100,6 +100,32 @@ def stop_odds_rows(res: dict[str, Any]) -> list[tuple[str, str]]:
     return [("distance_given_up", given), ("stop_out_chance", chance)]
 
 
+def _pp(x: Any) -> str:
+    """``-0.09 pp``: a difference of two shares (fractions) in percentage points, signed."""
+    return percent_text(x, 2, signed=True).replace(" %", " pp")
+
+
+def difference_words(cb: dict[str, Any]) -> str:
+    """``ties — fewer stop-outs, more return; paired differences …``: a verdict, its intervals.
+
+    ``cb``: :func:`liqcascade.protect.declustering_verdict`'s keys (``verdict``, ``why``,
+    ``difference``: each figure's ``[difference, lo, hi]``, fractions).
+    """
+    dd = cb["difference"]
+
+    def fig(key: str) -> str:
+        x, lo, hi = dd[key]
+        if lo is None or hi is None:
+            return f"{_pp(x)} (no interval: too few entry days)"
+        return f"{_pp(x)} (90 % {_pp(lo).removesuffix(' pp')} to {_pp(hi)})"
+
+    return (
+        f"{cb['verdict']} — {cb['why']}; paired differences, {dd['better']} − {dd['worse']} "
+        f"(block bootstrap over entry days): stop-outs {fig('stop_outs')}, summed return "
+        f"{fig('total_return')} of one entry"
+    )
+
+
 def crowd_verdict_line(res: dict[str, Any]) -> str:
     """The back-test's verdict on moving stops out of the crowd, and its command."""
     cb = res.get("crowd_backtest")
@@ -110,16 +136,13 @@ def crowd_verdict_line(res: dict[str, Any]) -> str:
     vo, d = cb["vol"], cb["vol_declustered"]
     head = (
         f"back-test of moving stops out of the crowd (vol-declustered against vol): "
-        f"{cb['verdict']} — {cb['why']} (stop-outs {percent_text(d['stop_outs'], 2)} against "
+        f"{difference_words(cb)} (stop-outs {percent_text(d['stop_outs'], 2)} against "
         f"{percent_text(vo['stop_outs'], 2)}, summed return {percent_text(d['total_return'], 2)} "
         f"against {percent_text(vo['total_return'], 2)} of one entry; {cb['trades']:,} trades "
-        f"per policy, {cb['asset']} hourly entries "
+        f"per policy on {cb['difference']['days']:,} entry days, {cb['asset']} hourly entries "
         f"{cb['start'][:10]} → {cb['end'][:10]}, {cb['leverage']:g}x, "
         f"{cb['horizon_days']}-day horizon; `{cb['command']}`)"
     )
-    (a, b), (c, e) = vo["stop_outs_interval"], d["stop_outs_interval"]
-    if max(a, c) <= min(b, e):  # the stop-out shares cannot be told apart
-        head += "; the two stop-out shares' Wilson 90 % intervals overlap"
     g = res.get("distance_given_up") or 0.0
     if g > 0 and cb["verdict"] != "supported":
         head += (
@@ -127,6 +150,20 @@ def crowd_verdict_line(res: dict[str, Any]) -> str:
             f"from {_chance(res, 'raw_stop_out_chance')} to {_chance(res, 'stop_out_chance')}"
         )
     return head
+
+
+def declustering_line(res: dict[str, Any]) -> str:
+    """``stops backtest``'s verdict on de-clustering over its entries, with the rule."""
+    dc = res.get("declustering")
+    if not dc:
+        return ""
+    dd = dc["difference"]
+    return (
+        f"vol-declustered against vol, all entries: {difference_words(dc)} "
+        f"({dd['entries']:,} paired entries on {dd['days']:,} entry days, blocks of "
+        f"{dd['block']} entry days; supported when both intervals lie on the better side "
+        "of 0, not supported when either lies on the worse side, else ties)"
+    )
 
 
 def crowd_backtest(asset: str, close: Any) -> dict[str, Any]:
@@ -152,8 +189,7 @@ def _runnable(warning: str, **given: Any) -> str:
     ``given``: the command's options as given (defaults left out), written before the
     hint's own ``--as-of`` (:func:`_common.command_hint`).
     """
-    defaults = {"asset": "ETH", "horizon_days": 5, "k": 1.0, "vol_source": "garch",
-                "liquidity": "calibrated"}  # fmt: skip
+    defaults = _recommend_defaults()
     opts = " ".join(  # .15g: every digit given (``:g`` cut 104123.45 to 104123)
         f"--{k.replace('_', '-')} {f'{v:.15g}' if isinstance(v, float) else v}"
         for k, v in given.items()
@@ -161,6 +197,22 @@ def _runnable(warning: str, **given: Any) -> str:
     )
     cmd = "`liqcascade stops recommend`"
     return _common.command_hint(warning.replace(cmd, f"`liqcascade stops recommend {opts}`"))
+
+
+#: The options a hint always repeats, default or not: the position itself.
+_POSITION_OPTIONS = ("side", "entry", "size", "leverage")
+
+
+def _recommend_defaults() -> dict[str, Any]:
+    """``stops recommend``'s option defaults, read from the command's own signature.
+
+    One source: the hint leaves out what the command would take anyway. The position's
+    options (:data:`_POSITION_OPTIONS`) are not among them: a hint always names them.
+    """
+    import inspect
+
+    params = inspect.signature(recommend_cmd).parameters
+    return {n: p.default for n, p in params.items() if n not in _POSITION_OPTIONS}
 
 
 def _warned(warnings: list[str], **given: Any) -> list[str]:
@@ -283,6 +335,9 @@ def _render_backtest(res: dict[str, Any]) -> None:
         f"stop_outs [90 %]: share of entries stopped, {res['stop_outs_interval']} interval",
         soft_wrap=True,
     )
+    line = declustering_line(res)
+    if line:
+        _common.stdout.print(line, soft_wrap=True, markup=False)
     if res["crash_2025_10_10"]:
         best = ", ".join(f"{sd} = {pol}" for sd, pol in res["best_on_2025_10_10"].items())
         _common.stdout.print(
@@ -456,7 +511,7 @@ def backtest_cmd(
 
     Example: liqcascade stops backtest --asset BTC --policy all --side both --json
     """
-    from liqcascade.protect import POLICIES, BacktestSettings, backtest_stops
+    from liqcascade.protect import POLICIES, BacktestSettings, backtest_stops, declustering_verdict
 
     _common.flag_names(policies="--policy", sides="--side")
     pols = POLICIES if policy == "all" else (policy,)
@@ -481,6 +536,9 @@ def backtest_cmd(
         res = backtest_stops(pols, sides, ents, start=t0, end=t1, settings=settings, asset=asset)
         adv(1)
     out = res.summary()
+    out["declustering"] = (
+        declustering_verdict(res) if {"vol", "vol-declustered"} <= set(pols) else None
+    )
     _warn_fixed_cap(out, given=fixed_pct is not None)
     _common.emit(out, as_json, _render_backtest)
 

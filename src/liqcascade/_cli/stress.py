@@ -387,7 +387,11 @@ def stress_cmd(
     from liqcascade.stress import MONTE_CARLO_DEFAULTS, run_stress_request
 
     if scenario == "backtest":  # a unit long: no portfolio, no Monte Carlo of one
-        _backtest_cmd(dict(locals()))
+        ignored = {"portfolio": portfolio, "shocks": shocks, "window": window,
+                   "no_cascade": no_cascade, "horizon_days": horizon_days, "method": method,
+                   "backend": backend, "scheduler": scheduler}  # fmt: skip
+        _backtest_cmd(asset=asset, as_of=as_of, paths=paths, seed=seed, model=model, dist=dist,
+                      as_json=as_json, ignored=ignored)  # fmt: skip
         return
 
     grid = _parse_shocks(shocks) if shocks is not None else None
@@ -414,20 +418,33 @@ _NOT_BACKTEST: dict[str, str] = {
 }  # fmt: skip
 
 
-def _backtest_cmd(opts: dict[str, Any]) -> None:
-    """``stress --scenario backtest``: refuse what it would ignore, one call, print."""
+def _backtest_cmd(
+    *,
+    asset: str,
+    as_of: str | None,
+    paths: int | None,
+    seed: int | None,
+    model: str | None,
+    dist: str | None,
+    as_json: bool,
+    ignored: dict[str, Any],
+) -> None:
+    """``stress --scenario backtest``: refuse what it would ignore, one call, print.
+
+    ``ignored``: the options of the other scenarios as given (:data:`_NOT_BACKTEST`'s
+    keys), each refused unless left at None or False.
+    """
     from liqcascade.stress import run_var_backtest_request
 
     for name, where in _NOT_BACKTEST.items():
-        if opts[name] not in (None, False):
+        if ignored[name] not in (None, False):
             flag = "--" + name.replace("_", "-")
             _common.fail(f"{flag} applies only with --scenario {where}: it would be ignored here")
     with _common.progress("VaR back-test (monthly refits)", total=None):
         run = run_var_backtest_request(
-            opts["asset"], as_of=opts["as_of"], paths=opts["paths"], seed=opts["seed"],
-            model=opts["model"], dist=opts["dist"],
-        )  # fmt: skip
-    _common.emit(run.to_dict(), opts["as_json"], _render_backtest)
+            asset, as_of=as_of, paths=paths, seed=seed, model=model, dist=dist
+        )
+    _common.emit(run.to_dict(), as_json, _render_backtest)
 
 
 def _render_backtest(result: dict[str, Any]) -> None:

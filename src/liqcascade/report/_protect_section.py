@@ -17,7 +17,7 @@ import pandas as pd
 
 from liqcascade._plotly_text import plain
 from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
-from liqcascade.report._format import estimate, pct, usd
+from liqcascade.report._format import estimate, pct, pp, usd
 from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -82,6 +82,7 @@ class ProtectView:
     short: Any
     backtest: Any  # StopBacktest, None when the library could not read the asset's bars
     backtest_skipped: str = ""  # why the back-test did not run
+    crowd: dict[str, Any] | None = None  # protect.declustering_verdict of the back-test
 
     def means(self) -> dict[str, dict[str, float]]:
         """Per policy: trade-weighted stop-out rate, loss, slippage, summed return."""
@@ -94,7 +95,12 @@ class ProtectView:
 def compute(ctx: ReportContext) -> ProtectView:
     """Recommend stops on ``ctx.asset``'s estimated market; back-test them on its hourly bars."""
     from liqcascade.errors import InputError
-    from liqcascade.protect import BacktestSettings, backtest_stops, recommend_stop
+    from liqcascade.protect import (
+        BacktestSettings,
+        backtest_stops,
+        declustering_verdict,
+        recommend_stop,
+    )
 
     a = ctx.asset
     state = ctx.market
@@ -114,7 +120,7 @@ def compute(ctx: ReportContext) -> ProtectView:
         bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
     except InputError as exc:  # the back-test reads only the bars the library can load
         return ProtectView(a, state, long, short, None, str(exc))
-    return ProtectView(a, state, long, short, bt)
+    return ProtectView(a, state, long, short, bt, crowd=declustering_verdict(bt))
 
 
 def _first_hour(asset: str) -> pd.Timestamp:
@@ -306,16 +312,47 @@ def _position(v: ProtectView) -> str:
 
 
 def _part(better: Any, worse: Any) -> str:
-    """A part of the stops claim judged on its two figures: fewer stop-outs, more return.
+    """The volatility-scaling part of the stops claim, judged on its two point figures.
 
-    :func:`liqcascade.protect.judge_policy`, the verdict ``stops recommend`` prints too.
+    :func:`liqcascade.protect.judge_policy`: fewer stop-outs, more return. The crowd part
+    reads the intervals of the paired differences (:func:`crowd_differences`).
     """
     from liqcascade.protect import judge_policy
 
     return judge_policy(better, worse)
 
 
-def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str) -> tuple[str, str]:
+#: How the crowd part of the stops claim reads each verdict of
+#: :func:`liqcascade.protect.compare_policies`.
+_CROWD_WORDS = {
+    "supported": "supported",
+    "not supported": "not supported: worse beyond the noise",
+    "ties": "ties with volatility alone",
+}
+
+
+def crowd_differences(crowd: Any) -> str:
+    """``paired differences …: stop-outs +0.25 pp (90 % …), summed return …``.
+
+    Parameters
+    ----------
+    crowd : mapping
+        :func:`liqcascade.protect.declustering_verdict`'s ``difference``: each figure's
+        ``[difference, lo, hi]`` (fractions; the ends None without an interval).
+    """
+    dd = crowd["difference"]
+
+    def fig(key: str) -> str:
+        x, lo, hi = (math.nan if v is None else v for v in dd[key])
+        return estimate(x, lo, hi, pp, "90 %") if math.isfinite(lo) else f"{pp(x)} (no interval)"
+
+    return (
+        f"paired differences, block bootstrap over entry days: stop-outs {fig('stop_outs')}, "
+        f"summed return {fig('total_return')} of one entry"
+    )
+
+
+def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str, crowd: Any) -> tuple[str, str]:
     """The stops claim's computed text and verdict, each of its two parts judged apart.
 
     Parameters
@@ -326,34 +363,38 @@ def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str) -> tuple[str, str
         return, fraction of one entry).
     start, end : str
         The back-test's first and last years.
+    crowd : mapping
+        The verdict on de-clustering (:func:`liqcascade.protect.declustering_verdict`:
+        ``verdict``, ``difference``), the one ``stops backtest`` and ``stops recommend``
+        print.
 
     Returns
     -------
     tuple of str
         The text (the figures, then each part's verdict and why) and the row's verdict:
-        "supported" when both parts are, "not supported" when neither is at all, else
-        "partly supported".
+        "supported" when both parts are, "not supported" when neither is at all (a crowd
+        part that ties is not supported), else "partly supported".
 
     >>> f = {"stop_outs": 0.5009, "total_return": 3.4967}
     >>> vo = {"stop_outs": 0.22, "total_return": 2.2657}
     >>> d = {"stop_outs": 0.2226, "total_return": 2.1246}
-    >>> stops_claim(f, vo, d, "2020", "2025")[1]
+    >>> ties = {"verdict": "ties", "difference": {"stop_outs": [0.0026, -0.001, 0.005],
+    ...         "total_return": [-0.14, -0.3, 0.02]}}
+    >>> stops_claim(f, vo, d, "2020", "2025", ties)[1]
     'partly supported'
     """
     from liqcascade.protect import compare_text as why
 
-    vol, crowd = _part(vo, f), _part(d, vo)
-
-    nothing = ": it adds nothing" if crowd == "not supported" else ""
+    vol, crowd_v = _part(vo, f), str(crowd["verdict"])
     text = (
         f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} "
         f"volatility-scaled / {_pct(d['stop_outs'])} volatility-scaled, de-clustered; summed "
         f"return {_pct(f['total_return'])} / {_pct(vo['total_return'])} / "
         f"{_pct(d['total_return'])} of one entry (hourly, {start}–{end}). Volatility scaling "
-        f"{vol} ({why(vo, f)}); away from the crowd {crowd}{nothing} ({why(d, vo)} than "
-        "volatility alone)."
+        f"{vol} ({why(vo, f)}); away from the crowd {_CROWD_WORDS[crowd_v]} ({why(d, vo)} than "
+        f"volatility alone; {crowd_differences(crowd)})."
     )
-    both = {vol, crowd}
+    both = {vol, "supported" if crowd_v == "supported" else "not supported"}
     verdict = both.pop() if len(both) == 1 else "partly supported"
     return text, verdict
 
@@ -384,7 +425,8 @@ def prose(v: ProtectView) -> Prose:
         f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
         "distance matters far more than the crowd it avoids.",
     ]
-    computed, verdict = stops_claim(f, vo, d, bt.meta["start"][:4], bt.meta["end"][:4])
+    assert v.crowd is not None  # computed with the back-test
+    computed, verdict = stops_claim(f, vo, d, bt.meta["start"][:4], bt.meta["end"][:4], v.crowd)
     claim = Claim(
         claim="Volatility-scaled stops placed away from the crowd protect better",
         computed=computed,
