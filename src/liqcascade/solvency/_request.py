@@ -275,8 +275,8 @@ def _exchange_book(
 
             order_book = OrderBook.from_file(_file(book, "book"))
         # the price the run starts at checks the file: the mid given (the path engine's,
-        # beside a book too), else the book's (until session 25 a book's mid checked the
-        # file while the run started at the mid given)
+        # beside a book too), else the book's; never the book's mid when the run starts
+        # at the mid given
         if ref is None and order_book is not None:
             ref = order_book.mid
         where = f"the mid of {book}" if mid is None and book is not None else "the mid"
@@ -499,7 +499,7 @@ def run_solvency_request(
         mid=mid,
     )
     # the positions' asset named as run_solvency names it (a file of one asset's several
-    # contracts is that asset's: until session 25 it ran as MIXED, "no hourly prices")
+    # contracts is that asset's, not MIXED, which has no hourly prices)
     named = _run_asset(pos, asset) if state is None else state.asset
     res = run_solvency(
         ex,
