@@ -169,7 +169,9 @@ def test_estimated_book_default_and_as_of(cli) -> None:
     r = cli("liqmap", "--json")
     assert r.exit_code == 0, r.stderr
     d = r.json()
-    assert d["as_of"].startswith("2025-07-31T20:00")
+    # the market is known at the close of the bar opened 2025-07-31 20:00
+    assert d["bar_open"] == "2025-07-31T20:00:00+00:00"
+    assert d["as_of"] == d["bar_close"] == "2025-08-01T00:00:00+00:00"
     assert 3000 < d["price"] < 4500
     assert len(d["buckets"]) == 80
     tot_long = sum(x["long_liq_usd"] for x in d["buckets"])
@@ -188,7 +190,8 @@ def test_estimated_book_default_and_as_of(cli) -> None:
     assert r2.exit_code == 0, r2.stderr
     d2 = r2.json()
     # a bare date is the market at that day's last (4-hourly) bar
-    assert d2["as_of"].startswith("2025-03-01T20:00") and 1800 < d2["price"] < 2600
+    assert d2["bar_open"].startswith("2025-03-01T20:00") and 1800 < d2["price"] < 2600
+    assert d2["as_of"] == d2["bar_close"] == "2025-03-02T00:00:00+00:00"
 
 
 def test_stops_on_the_estimated_book_are_checked_against_its_price(cli, tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ def _render(result: dict[str, Any]) -> None:
 
     out = _common.stdout
     market = result.get("market") or {}
-    when = (  # the bar by both ends: its open (the JSON's as_of) is not the market's close
+    when = (  # the bar by both ends (the JSON's bar_open and bar_close; as_of is the close)
         f"at {_market_line.bar_words(market)}"
         if market.get("as_of") and market.get("close_time")
         else f"as of {result['as_of'] or '–'}"

@@ -70,6 +70,7 @@ __all__ = [
     "MarketState",
     "estimated_market",
     "log_caveats",
+    "market_times",
     "quiet_caveats",
 ]
 
@@ -735,6 +736,35 @@ def market_close_time(asset: str = "ETH", as_of: Any = None, *, store: Any = Non
     if oi is None:  # load_market_inputs says what is missing and how to add it
         oi = load_market_inputs(a, store=store).open_interest
     return _resolve(MarketSpec(asset=a, as_of=as_of), oi) + _BAR
+
+
+def market_times(state: Any, *, iso: bool = False) -> dict[str, Any]:
+    """When an estimated market stands: the top-level times of the commands' JSON.
+
+    ``as_of`` is the instant the market is known, the close of its 4-hour open-interest
+    bar (the one date rule, :func:`liqcascade._time.resolve_as_of`: ``--as-of
+    2025-07-31`` is the bar closed by 2025-08-01 00:00 UTC, and nothing after that
+    close is read); ``bar_open`` and ``bar_close`` name the bar by both ends (its open
+    is its label, :attr:`MarketState.as_of`, the fingerprint's ``as_of``). ``liqmap``,
+    ``cascade`` (every view), ``stress`` and ``solvency`` give these three at the top
+    of their JSON, so one ``--as-of`` reads the same there.
+
+    Parameters
+    ----------
+    state : MarketState
+        The estimated market.
+    iso : bool, default False
+        ISO 8601 strings (JSON-ready) instead of timestamps.
+
+    Returns
+    -------
+    dict
+        ``{"as_of": close, "bar_open": open, "bar_close": close}`` (UTC).
+    """
+    out = {"as_of": state.close_time, "bar_open": state.as_of, "bar_close": state.close_time}
+    if iso:
+        return {k: None if v is None else pd.Timestamp(v).isoformat() for k, v in out.items()}
+    return out
 
 
 def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:

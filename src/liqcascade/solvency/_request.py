@@ -18,7 +18,7 @@ from typing import Any
 from liqcascade._limits import check_fraction
 from liqcascade._tables import EmptyFileError
 from liqcascade.errors import InputError
-from liqcascade.market import EXCHANGE_OI_SHARE
+from liqcascade.market import EXCHANGE_OI_SHARE, market_times
 
 __all__ = [
     "ACCOUNTS_PER_COHORT", "ENGINES", "FUND_SCALES", "LIQUIDITY_CHOICES", "SolvencyRun",
@@ -58,12 +58,16 @@ class SolvencyRun:
         ``pre_shock_price`` (``usd`` and ``source``: the given mid, the order book's mid
         or the positions' size-weighted entry price) for a positions file;
         ``fund_scale`` (:func:`_fund_scale`: the dollars the fund and liabilities given
-        were read in).
+        were read in). On an estimated market ``as_of`` (the instant the market is known,
+        its bar's close), ``bar_open`` and ``bar_close``
+        (:func:`liqcascade.market.market_times`) before ``market``, whose ``as_of`` is
+        the bar's open (its label).
         """
         out: dict[str, Any] = self.result.to_dict()
         if self.fund_scale is not None:
             out["fund_scale"] = self.fund_scale
         if self.state is not None:
+            out.update(market_times(self.state, iso=True))
             out["market"] = self.state.fingerprint()
         if self.dust is not None:
             out["dust_filter"] = self.dust
