@@ -108,7 +108,7 @@ def fork_refusal() -> str | None:
 
     Native threads of libraries that re-create their state in a child do not refuse a
     fork. The threads at the report's fork (``/proc/self/task`` and each thread's stack,
-    session 22): ``liqcascade report`` on Python 3.11 and 3.13 and the report in the
+    as measured): ``liqcascade report`` on Python 3.11 and 3.13 and the report in the
     test suite, 4 threads: the main one, pyarrow's jemalloc background thread
     (``jemalloc_bg_thd``, started by ``import pyarrow``) and two workers of Arrow's
     thread pools (started by the first Parquet read, even with ``use_threads=False``). No

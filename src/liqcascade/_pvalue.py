@@ -1,6 +1,6 @@
 """How a p-value reads, wherever it is printed: the report and the command line.
 
-One rule (the report's since session 23): ``< 0.001`` below a thousandth, three
+One rule (the report's and the commands'): ``< 0.001`` below a thousandth, three
 decimals below 0.1 (``0.032``), two from 0.1 up (``0.41``; a value that rounds to
 0.100, such as 0.0996, reads ``0.10``): a p-value's precision matters only near the
 levels a reader compares it with (0.05, 0.01).

@@ -58,10 +58,14 @@ def test_every_command_uses_the_same_market(cli: Any, tmp_path: Path) -> None:
     want = estimated_market(MarketSpec("ETH", DATE)).fingerprint()
     assert want["as_of"] == "2025-06-15T20:00:00+00:00"
     assert want["close_time"] == CLOSE.isoformat()
+    # the top-level times of the commands that give them: the close, and the bar's ends
+    times = {"as_of": CLOSE.isoformat(), "bar_open": want["as_of"], "bar_close": CLOSE.isoformat()}
     for name, args in runs.items():
         r = cli(*args)
         assert r.exit_code == 0, (name, r.stderr)
         _same_market(want, r.json()["market"], name)
+        if name in ("cascade", "liqmap", "stress", "solvency"):
+            assert {k: r.json()[k] for k in times} == times, name
 
 
 def _truncated_read(real: Any, cut: pd.Timestamp) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,58 @@ def test_the_commands_say_the_stores_feed(okx_store: Path) -> None:
     assert line.startswith("units: the estimated book's dollars")
     assert "--insurance-fund and --liabilities are read as okx-feed dollars too" in line
     assert "Binance" not in line
+
+
+# -- the scale of given parameters: MarketSpec.liquidation_feed ------------------------------
+@pytest.fixture(scope="module")
+def eth_inputs() -> Any:
+    from liqcascade.market import load_market_inputs
+
+    return load_market_inputs("ETH", store=False)
+
+
+def test_given_book_params_carry_the_feed_said(
+    bundled_markets: dict[str, Any], eth_inputs: Any
+) -> None:
+    from liqcascade.market import market_from_inputs
+
+    shipped = bundled_markets["ETH"]
+    spec = MarketSpec("ETH", AS_OF, params=shipped.params, store=False)
+    plain = market_from_inputs(spec, eth_inputs)
+    assert plain.liquidation_feed == "binance"  # given parameters: the shipped scale
+    okx = market_from_inputs(replace(spec, liquidation_feed=" okx "), eth_inputs)
+    assert okx.liquidation_feed == "okx" and okx.fingerprint()["liquidation_feed"] == "okx"
+    u = book_units(okx)
+    assert u is not None and u.book_dollars == "okx-feed"
+    assert "are okx-feed dollars, on the scale of okx's recorded liquidation feed" in u.text()
+    assert "Binance" not in u.text()
+    # the scale is a label: the same book, the same share of open interest
+    assert u.book_share_of_oi == pytest.approx(book_units(plain).book_share_of_oi, rel=1e-12)
+
+
+def test_a_feed_that_is_not_the_calibrations_is_refused(eth_inputs: Any) -> None:
+    from liqcascade.errors import InputError
+    from liqcascade.market import market_from_inputs
+
+    with pytest.raises(InputError) as e:
+        market_from_inputs(MarketSpec("ETH", AS_OF, liquidation_feed="okx", store=False),
+                           eth_inputs)  # fmt: skip
+    assert e.value.param == "liquidation_feed"
+    assert "fitted on the 'binance' liquidation feed" in str(e.value) and "--" not in str(e.value)
+    with pytest.raises(InputError) as e:  # the shipped legacy parameters are Binance's too
+        market_from_inputs(MarketSpec("ETH", AS_OF, book_model="legacy", liquidation_feed="okx",
+                                      store=False), eth_inputs)  # fmt: skip
+    assert e.value.param == "liquidation_feed"
+    same = market_from_inputs(
+        MarketSpec("ETH", AS_OF, liquidation_feed="Binance", store=False), eth_inputs
+    )
+    assert same.liquidation_feed == "binance"  # the calibration's label, any case
+
+
+@pytest.mark.parametrize("bad", ["", "  ", 3], ids=["empty", "blank", "number"])
+def test_a_feed_that_is_no_label_is_refused(bad: Any) -> None:
+    from liqcascade.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        MarketSpec("ETH", liquidation_feed=bad)
+    assert e.value.param == "liquidation_feed"

@@ -26,6 +26,15 @@ BUCKET_KEYS = {
 }
 
 
+def _figure_meta(html: str) -> dict:
+    """The ``layout.meta`` of the plotly figure written in ``html``."""
+    import json
+
+    at = html.index('"meta":') + len('"meta":')
+    meta, _ = json.JSONDecoder().raw_decode(html[at:])
+    return meta
+
+
 @pytest.fixture
 def files(data_dir: Path) -> Path:
     return data_dir / "liqmap"
@@ -169,7 +178,9 @@ def test_estimated_book_default_and_as_of(cli) -> None:
     r = cli("liqmap", "--json")
     assert r.exit_code == 0, r.stderr
     d = r.json()
-    assert d["as_of"].startswith("2025-07-31T20:00")
+    # the market is known at the close of the bar opened 2025-07-31 20:00
+    assert d["bar_open"] == "2025-07-31T20:00:00+00:00"
+    assert d["as_of"] == d["bar_close"] == "2025-08-01T00:00:00+00:00"
     assert 3000 < d["price"] < 4500
     assert len(d["buckets"]) == 80
     tot_long = sum(x["long_liq_usd"] for x in d["buckets"])
@@ -188,7 +199,8 @@ def test_estimated_book_default_and_as_of(cli) -> None:
     assert r2.exit_code == 0, r2.stderr
     d2 = r2.json()
     # a bare date is the market at that day's last (4-hourly) bar
-    assert d2["as_of"].startswith("2025-03-01T20:00") and 1800 < d2["price"] < 2600
+    assert d2["bar_open"].startswith("2025-03-01T20:00") and 1800 < d2["price"] < 2600
+    assert d2["as_of"] == d2["bar_close"] == "2025-03-02T00:00:00+00:00"
 
 
 def test_stops_on_the_estimated_book_are_checked_against_its_price(cli, tmp_path: Path) -> None:
@@ -226,10 +238,24 @@ def test_out_writes_html_and_png(cli, files: Path, tmp_path: Path) -> None:
         "liqmap", "--as-of", "2025-05-01", "--heatmap-days", "3", "--out", str(tmp_path), "--json"
     )
     assert r.exit_code == 0, r.stderr
-    files_ = r.json()["files"]
+    d = r.json()
+    files_ = d["files"]
     for name in ("liqmap", "heatmap"):
         assert (tmp_path / f"{name}.html").stat().st_size > 10_000
         assert files_[f"{name}_html"].endswith(f"{name}.html")
+        # each file says what its dollars are: the note under the plot and the metadata
+        html = (tmp_path / f"{name}.html").read_text()
+        meta = _figure_meta(html)
+        assert meta["units"]["book_dollars"] == "Binance-feed"
+        assert meta["units"]["book_share_of_oi"] == pytest.approx(
+            d["units"]["book_share_of_oi"], rel=1e-12
+        )
+        assert meta["units"]["text"].startswith(
+            f"units: the {'map' if name == 'liqmap' else name}'s dollars"
+        )
+        assert "are Binance-feed dollars, on the scale of Binance's recorded" in html  # the note
+        assert (meta["as_of"], meta["bar_open"]) == (d["as_of"], d["bar_open"])
+        assert meta["bar_close"] == "2025-05-02T00:00:00+00:00"
     if "PNG export failed" not in r.stderr:
         assert (tmp_path / "liqmap.png").read_bytes()[:4] == b"\x89PNG"
         assert (tmp_path / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
@@ -245,3 +271,32 @@ def test_bad_file_in_a_subprocess_no_traceback(files: Path) -> None:
     assert "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "bad_nan.csv" in r.stderr and "data row 2" in r.stderr
+
+
+def test_a_positions_files_map_has_no_units_note(cli, files: Path, tmp_path: Path) -> None:
+    """A file's dollars are the user's: no feed named on its figure (as in its JSON)."""
+    r = cli("liqmap", "--positions", str(files / "positions.csv"), "--price", "2000",
+            "--out", str(tmp_path), "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "units" not in r.json()
+    html = (tmp_path / "liqmap.html").read_text()
+    assert "feed dollars" not in html and '"meta":' not in html
+
+
+def test_note_figure_puts_the_units_under_the_plot_and_in_the_metadata() -> None:
+    import plotly.graph_objects as go
+
+    from liqcascade._cli._book_units import note_figure
+
+    fig = go.Figure(layout={"height": 520, "margin": {"b": 40}})
+    note_figure(fig, None)  # no book: nothing said
+    assert not fig.layout.annotations and fig.layout.meta is None
+    units = {
+        "book_dollars": "okx-feed",
+        "text": "units: the map's dollars are okx-feed " + "x" * 200,
+    }
+    note_figure(fig, units, bar_open="2025-07-31T20:00:00+00:00")
+    (note,) = fig.layout.annotations
+    assert note.text.startswith("units: the map's dollars are okx-feed") and "<br>" in note.text
+    assert fig.layout.meta == {"units": units, "bar_open": "2025-07-31T20:00:00+00:00"}
+    assert fig.layout.margin.b > 40 and fig.layout.height > 520  # room for its two lines

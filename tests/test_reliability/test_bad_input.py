@@ -98,7 +98,9 @@ def test_bad_option_values(tmp_path: Path, case: str) -> None:
 def test_liqmap_as_of_on_the_last_day_still_runs() -> None:
     r = run_cli("liqmap", "--as-of", "2025-07-31", "--json")
     assert r.exit_code == 0, r.stderr
-    assert r.json()["as_of"].startswith("2025-07-31")
+    d = r.json()  # the last bar of the day: opened 20:00, known at its close
+    assert d["bar_open"] == "2025-07-31T20:00:00+00:00"
+    assert d["as_of"] == d["bar_close"] == "2025-08-01T00:00:00+00:00"
 
 
 # -- contagion configuration files -----------------------------------------------------------

@@ -2,8 +2,10 @@
 
 The commands that print an estimated book's dollars (``cascade``, ``solvency``,
 ``stress``, ``contagion``) emit through :func:`emit`, which says so (README, "Binance-feed
-dollars"). What the scale is, and which venue's recorded liquidation feed sets it, is the
-library's :func:`liqcascade.market.book_units`; this module only prints it.
+dollars"); the figures ``liqmap --out`` writes carry the same line under the plot and
+the ``units`` in the figure's metadata (:func:`note_figure`). What the scale is, and
+which venue's recorded liquidation feed sets it, is the library's
+:func:`liqcascade.market.book_units`; this module only prints it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from liqcascade._cli import _common
 
-__all__ = ["book_units", "emit"]
+__all__ = ["book_units", "emit", "note_figure"]
 
 #: The dollars a note passed as ``own`` names: ``own(units)`` gets the book's units.
 Own = str | Callable[[Any], str] | None
@@ -78,3 +80,45 @@ def emit(
         _common.line(units["text"])
 
     _common.emit(result, as_json, show)
+
+
+#: Characters per line of a figure's units note (plotly does not wrap annotations).
+_NOTE_WIDTH = 150
+
+
+def note_figure(fig: Any, units: Mapping[str, Any] | None, **meta: Any) -> None:
+    """Put a book's units on a plotly figure: a note under the plot and the metadata.
+
+    The note (``units["text"]``, wrapped) is drawn under the plot, so the HTML and the
+    PNG say it; the figure's ``layout.meta`` (kept in the HTML's figure JSON) gets
+    ``units`` (the JSON's ``units``: ``book_dollars``, the shares, ``text``) and ``meta``.
+    Nothing without units (a positions file: its dollars are the user's).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Changed in place (its bottom margin grows by the note's lines).
+    units : mapping or None
+        :func:`book_units` of the figure's market.
+    **meta
+        More metadata for ``layout.meta`` (the market's times: ``as_of``, ``bar_open``,
+        ``bar_close``, ISO strings).
+    """
+    import textwrap
+
+    from liqcascade._plotly_text import plain
+
+    if units is None:
+        return
+    lines = textwrap.wrap(str(units["text"]), _NOTE_WIDTH)
+    bottom = int(fig.layout.margin.b or 40)
+    fig.add_annotation(
+        text="<br>".join(plain(ln) for ln in lines), xref="paper", yref="paper", x=0.0,
+        y=0.0, yshift=-bottom, xanchor="left", yanchor="top", align="left",
+        showarrow=False, font={"size": 10},
+    )  # fmt: skip
+    fig.update_layout(
+        margin={"b": bottom + 16 * len(lines) + 8},
+        height=int(fig.layout.height or 520) + 16 * len(lines),
+        meta={"units": dict(units), **meta},
+    )

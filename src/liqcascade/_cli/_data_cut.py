@@ -56,8 +56,8 @@ def one_source(data: Path | None, store: Path | None) -> None:
     """Fail (exit 2) when both ``--data`` and ``--store`` are given.
 
     A ``--data`` file is read alone: the store would not be read, neither for the bars
-    nor for the market date (:func:`data_cut`). Until session 22 the pair ran, the
-    ``--store`` dropped without a word.
+    nor for the market date (:func:`data_cut`), so the pair is refused rather than
+    the ``--store`` dropped without a word.
     """
     if data is not None and store is not None:
         _common.fail(

@@ -47,9 +47,9 @@ def bar_words(market: Mapping[str, Any]) -> str:
     """``2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00)``: the market's bar, both ends.
 
     ``market``: a market fingerprint (``as_of`` the bar's label, its open;
-    ``close_time``, when the market is known). Both are named, so that the open
-    (``liqmap``'s JSON ``as_of``) is not read as the close (``cascade``'s JSON
-    ``as_of``) or the other way round.
+    ``close_time``, when the market is known). Both are named, so that the label (the
+    JSON's ``bar_open``, ``market.as_of``) is not read as the instant the market is
+    known (the JSON's top-level ``as_of`` and ``bar_close``) or the other way round.
     """
     label = _ts(market.get("as_of"))
     close = _ts(market.get("close_time"))

@@ -157,7 +157,7 @@ def _render(result: dict[str, Any]) -> None:
 
     out = _common.stdout
     market = result.get("market") or {}
-    when = (  # the bar by both ends: its open (the JSON's as_of) is not the market's close
+    when = (  # the bar by both ends (the JSON's bar_open and bar_close; as_of is the close)
         f"at {_market_line.bar_words(market)}"
         if market.get("as_of") and market.get("close_time")
         else f"as of {result['as_of'] or '–'}"
@@ -251,11 +251,23 @@ def _score_to_date(run: Any, score: dict[str, Any] | None) -> dict[str, Any] | N
     return dated_score(score, end, outcome)
 
 
+#: What the heatmap's figures are in, for its units note (as :data:`MAP_DOLLARS` for the map).
+HEATMAP_DOLLARS = (
+    "the heatmap's dollars (liquidations and stops at their triggers, each day's book)"
+)
+
+
 def _write_figures(
     out: Path, lmap: Any, asset: str, t_book: pd.Timestamp | None, days: int, state: Any
 ) -> dict[str, str]:
+    """The map (and the heatmap of the estimated book) as HTML and PNG in ``out``.
+
+    Each figure of the estimated book says its units under the plot and in its metadata
+    (:func:`_book_units.note_figure`: the feed's dollars, the book's share of open
+    interest at the market bar, the bar by both ends).
+    """
     from liqcascade._png import PngExportError, write_png
-    from liqcascade.market import market_heatmap
+    from liqcascade.market import market_heatmap, market_times
 
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
@@ -269,7 +281,11 @@ def _write_figures(
         figs["heatmap"] = hm.plot()
     elif not estimated:
         _common.info("an explicit book has no history: --out writes the map only, no heatmap")
+    market = state.fingerprint() if estimated else None
+    times = market_times(state, iso=True) if estimated else {}
     for name, fig in figs.items():
+        what = HEATMAP_DOLLARS if name == "heatmap" else MAP_DOLLARS
+        _book_units.note_figure(fig, _book_units.book_units(market, what=what), **times)
         html_path = out / f"{name}.html"
         fig.write_html(html_path, include_plotlyjs=True)
         files[f"{name}_html"] = str(html_path)

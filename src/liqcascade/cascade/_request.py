@@ -20,6 +20,7 @@ import numpy as np
 from liqcascade._json import to_jsonable
 from liqcascade._limits import check_fraction, check_insurance_fund
 from liqcascade.errors import InputError
+from liqcascade.market import market_times
 
 __all__ = ["SHOCK_PARAMS", "CascadeRun", "market_times", "run_cascade_request"]
 
@@ -53,29 +54,6 @@ class CascadeRun:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade cascade --json``."""
         return dict(self.data)
-
-
-def market_times(state: Any) -> dict[str, Any]:
-    """When an estimated market stands: the top-level times of ``cascade --json``.
-
-    ``as_of`` is the instant the market is known, the close of its 4-hour open-interest
-    bar (the date rule, docs/design.md: ``--as-of 2025-07-31`` is the bar closed by
-    2025-08-01 00:00 UTC, and nothing after that close is read); ``bar_open`` and
-    ``bar_close`` name the bar by both ends (its open is its label,
-    :attr:`MarketState.as_of`). Every view of ``liqcascade cascade`` (static or
-    calibrated, one cascade or the fragility) gives these three.
-
-    Parameters
-    ----------
-    state : MarketState
-        The estimated market.
-
-    Returns
-    -------
-    dict
-        ``{"as_of": close, "bar_open": open, "bar_close": close}`` (UTC timestamps).
-    """
-    return {"as_of": state.close_time, "bar_open": state.as_of, "bar_close": state.close_time}
 
 
 def _check(ok: bool, name: str, message: str) -> None:

@@ -1032,9 +1032,10 @@ def _remove_stale_partials(final: Path) -> None:
     lock, not the PID, tells: on a shared volume (NFS, a container with its own PID
     namespace) a live writer's PID may not exist here, and a killed one's may have been
     reused. This process's own are left (its locks do not stop it; probing them would
-    drop DuckDB's). POSIX only: elsewhere they stay. The unmarked names of versions
-    before session 21 (``.NAME.PID-XXXXXXXX.partial``, ``.NAME.PID.partial``) cannot
-    be told from a user's files (``.NAME.2024.partial``): left alone.
+    drop DuckDB's). POSIX only: elsewhere they stay. Unmarked names, as earlier
+    versions of the package wrote them (``.NAME.PID-XXXXXXXX.partial``,
+    ``.NAME.PID.partial``), cannot be told from a user's files (``.NAME.2024.partial``):
+    left alone.
     """
     remove_stale(final, ".partial", middle=_PARTIAL_MIDDLE, remove=_remove_files,
                  older_than=0.0, duckdb=True)  # fmt: skip

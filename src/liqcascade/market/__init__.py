@@ -44,6 +44,7 @@ from liqcascade.market._state import (
     estimated_market,
     market_close_time,
     market_from_inputs,
+    market_times,
     quiet_caveats,
 )
 from liqcascade.market._units import BookUnits, book_units, calibration_feed
@@ -88,6 +89,7 @@ __all__ = [
     "market_from_inputs",
     "market_heatmap",
     "market_params",
+    "market_times",
     "ohlc_bars",
     "price_at",
     "quiet_caveats",

@@ -40,7 +40,8 @@ class LiqmapRun:
     state : MarketState or None
         The estimated market (None for a positions file).
     as_of : pandas.Timestamp or None
-        The book's time.
+        The book's time: the open of the market's 4-hour bar, its label (the JSON's
+        ``bar_open``; the JSON's ``as_of`` is the bar's close).
     draw_maps : tuple of LiquidationMap
         The same map on each of the book's parameter draws
         (:func:`liqcascade.market._mapband.draw_maps`); empty without draws.
@@ -74,11 +75,23 @@ class LiqmapRun:
         over what (``n_draws``; ``note`` "no interval: the book has no parameter
         draws", the p05 / p95 then null). ``out_of_sample``: the book's back-test
         score (None, with ``out_of_sample_note``, when there is none).
+
+        ``as_of`` is the instant the market is known, its bar's close, beside
+        ``bar_open`` and ``bar_close`` (:func:`liqcascade.market.market_times`, as
+        ``cascade``, ``stress`` and ``solvency`` give them); all three null for a
+        positions file. ``market.as_of`` is the bar's open (its label).
         """
         from liqcascade.market._mapband import MAP_LEVELS, map_bands
+        from liqcascade.market._state import market_times
 
         out: dict[str, Any] = self.map.to_dict(MAP_LEVELS)
         bands = map_bands(self.map, list(self.draw_maps), MAP_LEVELS)
+        times = (
+            dict.fromkeys(("as_of", "bar_open", "bar_close"))
+            if self.state is None
+            else market_times(self.state, iso=True)
+        )
+        out = {**times, **{k: v for k, v in out.items() if k != "as_of"}}
         ordered: dict[str, Any] = {}
         for k, v in out.items():
             ordered[k] = v

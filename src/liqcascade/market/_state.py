@@ -70,6 +70,7 @@ __all__ = [
     "MarketState",
     "estimated_market",
     "log_caveats",
+    "market_times",
     "quiet_caveats",
 ]
 
@@ -146,6 +147,16 @@ class MarketSpec:
         sum to the open interest it was walked on; they place no stops and never
         trigger. Off by default: it adds the safe mass to every account-based
         figure (solvency liabilities: ETH 2025-07-31 56 M -> 329 M USD).
+    liquidation_feed : str, optional
+        The venue label of the recorded liquidation feed whose scale ``params`` are on
+        (the book's dollars: :func:`~liqcascade.market.book_units`, the commands'
+        ``units`` line). Default: a calibration's own feed (the given
+        ``AssetCalibration``'s, the ``calibration`` file's, the store's or the
+        package's, :func:`~liqcascade.market.calibration_feed`); ``"binance"`` (the
+        shipped calibrations' scale) for given ``BookParams`` or ``EstimationParams``
+        and the legacy book. Given beside a calibration (or the shipped legacy
+        parameters) that names another feed, the market is refused
+        (``param="liquidation_feed"``): a book is on one record's scale.
     """
 
     asset: str = "ETH"
@@ -160,6 +171,7 @@ class MarketSpec:
     calibration: str | Path | None = None
     sizing: str = "record"
     safe_mass: bool = False
+    liquidation_feed: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.asset, str) or not self.asset.strip():
@@ -183,6 +195,14 @@ class MarketSpec:
         if self.depth_scale is not None:
             scale = check_real(self.depth_scale, "depth_scale", least=0.0, strict=True)
             object.__setattr__(self, "depth_scale", scale)
+        feed = self.liquidation_feed
+        if feed is not None:
+            if not isinstance(feed, str) or not feed.strip():
+                raise InputError(
+                    f"liquidation_feed: not a venue label: {feed!r} (a feed such as 'binance')",
+                    param="liquidation_feed",
+                )
+            object.__setattr__(self, "liquidation_feed", feed.strip())
 
 
 @dataclass(frozen=True, eq=False)
@@ -486,6 +506,26 @@ def _legacy_params(spec: MarketSpec, label: pd.Timestamp) -> tuple[Any, str, str
     return res.params, "package:liqcascade/positions/calibrated_params.json", caveat
 
 
+def _feed_of(spec: MarketSpec, own: str, what: str) -> str:
+    """The scale of a book whose parameters are on ``own``'s feed (``""``: not known).
+
+    ``spec.liquidation_feed`` when it is given and agrees with ``own`` (or ``own`` is not
+    known); ``own`` (``"binance"`` when not known) when it is not given; an
+    :class:`InputError` naming ``liquidation_feed`` when the two differ.
+    """
+    given = spec.liquidation_feed
+    if given is None:
+        return own
+    if own and own.lower() != given.lower():
+        raise InputError(
+            f"liquidation_feed {given!r}: {what} was fitted on the {own!r} liquidation "
+            "feed, whose scale the book's dollars are on (give parameters of that feed, "
+            "or leave liquidation_feed out)",
+            param="liquidation_feed",
+        )
+    return own or given
+
+
 def _is_legacy(spec: MarketSpec) -> bool:
     from liqcascade.positions import EstimationParams
 
@@ -504,8 +544,8 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
     """
     from liqcascade.positions import AssetCalibration, BookParams, load_asset_calibration
 
-    if isinstance(spec.params, BookParams):
-        return spec.params, None, "given", DEFAULT_FEED
+    if isinstance(spec.params, BookParams):  # on the scale said, else the shipped one
+        return spec.params, None, "given", spec.liquidation_feed or DEFAULT_FEED
     if isinstance(spec.params, AssetCalibration):
         cal, where = spec.params, "given calibration"
     else:  # a file, else the store's own calibration, else the package's
@@ -523,7 +563,12 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
     fit, oos = cal.fit_for(month)
     note = "out of sample" if oos else "IN SAMPLE: no fit ends before this month"
     src = f"{where} (fit {fit.month}: {fit.fit_start} -> {fit.fit_end}, {note})"
-    return fit.params, fit, src, calibration_feed(cal.meta)
+    return (
+        fit.params,
+        fit,
+        src,
+        _feed_of(spec, calibration_feed(cal.meta), f"the book's calibration ({where})"),
+    )
 
 
 def _fit_caveat(asset: str, fit: Any, label: pd.Timestamp) -> str | None:
@@ -737,6 +782,35 @@ def market_close_time(asset: str = "ETH", as_of: Any = None, *, store: Any = Non
     return _resolve(MarketSpec(asset=a, as_of=as_of), oi) + _BAR
 
 
+def market_times(state: Any, *, iso: bool = False) -> dict[str, Any]:
+    """When an estimated market stands: the top-level times of the commands' JSON.
+
+    ``as_of`` is the instant the market is known, the close of its 4-hour open-interest
+    bar (the one date rule, :func:`liqcascade._time.resolve_as_of`: ``--as-of
+    2025-07-31`` is the bar closed by 2025-08-01 00:00 UTC, and nothing after that
+    close is read); ``bar_open`` and ``bar_close`` name the bar by both ends (its open
+    is its label, :attr:`MarketState.as_of`, the fingerprint's ``as_of``). ``liqmap``,
+    ``cascade`` (every view), ``stress`` and ``solvency`` give these three at the top
+    of their JSON, so one ``--as-of`` reads the same there.
+
+    Parameters
+    ----------
+    state : MarketState
+        The estimated market.
+    iso : bool, default False
+        ISO 8601 strings (JSON-ready) instead of timestamps.
+
+    Returns
+    -------
+    dict
+        ``{"as_of": close, "bar_open": open, "bar_close": close}`` (UTC).
+    """
+    out = {"as_of": state.close_time, "bar_open": state.as_of, "bar_close": state.close_time}
+    if iso:
+        return {k: None if v is None else pd.Timestamp(v).isoformat() for k, v in out.items()}
+    return out
+
+
 def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
     """The estimated market of ``spec`` (or of ``MarketSpec(**kw)``).
 
@@ -811,6 +885,9 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     feed = DEFAULT_FEED  # the legacy book's and given parameters' scale: the shipped one
     if _is_legacy(spec):
         params, params_source, caveat = _legacy_params(spec, label)
+        given = spec.params is not None  # on the scale said; the shipped ones: Binance's
+        what = f"the legacy book's parameters ({params_source})"
+        feed = (spec.liquidation_feed or feed) if given else _feed_of(spec, feed, what)
         if caveat:
             caveats.append(caveat)
         positions, stops = _legacy_book(spec, inputs, params, oi, bars, label, share)

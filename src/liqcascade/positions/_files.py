@@ -558,8 +558,8 @@ def _book_symbol(symbols: np.ndarray) -> str:
 
     Rows of one asset's several contracts (``ETHUSDT`` on Binance, ``ETH`` on
     Hyperliquid) are that asset's book: the bare asset (``"ETH"``) names it, and is
-    checked against an asset given (:func:`~liqcascade._symbols.check_same_asset`);
-    until session 25 such a book was ``"mixed"`` and passed any asset. Only rows of
+    checked against an asset given (:func:`~liqcascade._symbols.check_same_asset`),
+    not ``"mixed"``, which would pass any asset. Only rows of
     several assets (read without a reference price) give :data:`MIXED_SYMBOL`.
     """
     us = pd.unique(symbols)

@@ -1123,8 +1123,8 @@ def _move_check(o: dict[str, Any]) -> str:
 
     Fails when the model loses to a baseline, ties when it loses to none and ties with
     one, passes when it beats them all (:func:`liqcascade.cascade.move_verdicts`); a
-    baseline without an interval is left out, as :func:`check_mark` leaves any missing
-    check out (until session 25 it dropped the whole mark); ``""`` without a stored
+    baseline without an interval is left out (the other baselines still decide the
+    mark), as :func:`check_mark` leaves any missing check out; ``""`` without a stored
     back-test or any paired comparison.
     """
     from liqcascade.cascade import move_verdicts

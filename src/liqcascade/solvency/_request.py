@@ -18,7 +18,7 @@ from typing import Any
 from liqcascade._limits import check_fraction
 from liqcascade._tables import EmptyFileError
 from liqcascade.errors import InputError
-from liqcascade.market import EXCHANGE_OI_SHARE
+from liqcascade.market import EXCHANGE_OI_SHARE, market_times
 
 __all__ = [
     "ACCOUNTS_PER_COHORT", "ENGINES", "FUND_SCALES", "LIQUIDITY_CHOICES", "SolvencyRun",
@@ -58,12 +58,16 @@ class SolvencyRun:
         ``pre_shock_price`` (``usd`` and ``source``: the given mid, the order book's mid
         or the positions' size-weighted entry price) for a positions file;
         ``fund_scale`` (:func:`_fund_scale`: the dollars the fund and liabilities given
-        were read in).
+        were read in). On an estimated market ``as_of`` (the instant the market is known,
+        its bar's close), ``bar_open`` and ``bar_close``
+        (:func:`liqcascade.market.market_times`) before ``market``, whose ``as_of`` is
+        the bar's open (its label).
         """
         out: dict[str, Any] = self.result.to_dict()
         if self.fund_scale is not None:
             out["fund_scale"] = self.fund_scale
         if self.state is not None:
+            out.update(market_times(self.state, iso=True))
             out["market"] = self.state.fingerprint()
         if self.dust is not None:
             out["dust_filter"] = self.dust
@@ -275,8 +279,8 @@ def _exchange_book(
 
             order_book = OrderBook.from_file(_file(book, "book"))
         # the price the run starts at checks the file: the mid given (the path engine's,
-        # beside a book too), else the book's (until session 25 a book's mid checked the
-        # file while the run started at the mid given)
+        # beside a book too), else the book's; never the book's mid when the run starts
+        # at the mid given
         if ref is None and order_book is not None:
             ref = order_book.mid
         where = f"the mid of {book}" if mid is None and book is not None else "the mid"
@@ -499,7 +503,7 @@ def run_solvency_request(
         mid=mid,
     )
     # the positions' asset named as run_solvency names it (a file of one asset's several
-    # contracts is that asset's: until session 25 it ran as MIXED, "no hourly prices")
+    # contracts is that asset's, not MIXED, which has no hourly prices)
     named = _run_asset(pos, asset) if state is None else state.asset
     res = run_solvency(
         ex,

@@ -71,8 +71,16 @@ class StressRun:
     portfolio_file: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``liqcascade stress --json``."""
+        """The JSON object of ``liqcascade stress --json``.
+
+        ``as_of`` (the instant the market is known, its bar's close), ``bar_open`` and
+        ``bar_close`` (:func:`liqcascade.market.market_times`) before ``market``;
+        ``details.as_of`` and ``market.as_of`` are the bar's open (its label).
+        """
+        from liqcascade.market import market_times
+
         out: dict[str, Any] = self.result.summary()
+        out.update(market_times(self.market.state, iso=True))
         out["market"] = self.market.state.fingerprint()
         out["portfolio_file"] = self.portfolio_file
         out["n_positions"] = len(self.result.portfolio)
