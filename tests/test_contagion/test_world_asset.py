@@ -102,3 +102,20 @@ def test_the_cli_refuses_an_uncalibrated_asset_naming_the_file(tmp_path: Path) -
         )
         assert r.stdout == ""
 
+
+def test_the_mixed_share_names_the_feed_of_the_venues_book() -> None:
+    from liqcascade._cli.contagion import _mixed_units
+
+    lending = {"defi": {"markets": {"aave": {}}}}
+    said = _mixed_units({**lending, "units": {"book_dollars": "Binance-feed"}})
+    assert said == (
+        " (of Binance-feed-scale exchange liquidations plus real-dollar lending liquidations)"
+    )
+    assert "(of okx-feed-scale exchange" in _mixed_units(
+        {**lending, "units": {"book_dollars": "okx-feed"}}
+    )
+    assert _mixed_units({**lending, "units": {"book_dollars": "feed"}}).startswith(
+        " (of feed-scale exchange"
+    )  # a store's calibration that names no feed
+    assert _mixed_units(lending) == ""  # files: the user's dollars, nothing mixed
+    assert _mixed_units({"defi": {"markets": {}}, "units": {"book_dollars": "Binance-feed"}}) == ""
