@@ -467,7 +467,8 @@ class ContagionSetup:
         The latest venue ``mid_at`` (UTC): the calibration is fitted on events
         before it; None when no venue gives one.
     asset : str, default "ETH"
-        The asset of the liquidity calibration (``[simulation] asset``).
+        The asset of the liquidity calibration and of the parametric books' default
+        depth exponent (``[simulation] asset``).
     scope : {"venue", "market"}, default "venue"
         Where the first shock lands (``[shock] scope``; see
         :data:`liqcascade.contagion._engine.SCOPES`).
