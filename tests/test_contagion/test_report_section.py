@@ -41,6 +41,10 @@ def test_section_summary(tmp_path: Path) -> None:
     assert len(html) > 10_000
     # legends name the venues as the tables do
     assert '"name":"Binance"' in html and '"name":"binance"' not in html
+    # the share's two scales, the venues' feed named
+    text = " ".join(html.split())
+    assert "(model only, Binance-feed-scale exchange liquidations plus real-dollar Aave" in text
+    assert "Units: the venues' liquidations are Binance-feed dollars, on the scale of" in text
 
 
 def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) -> None:

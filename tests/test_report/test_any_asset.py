@@ -74,7 +74,11 @@ def test_unknown_asset_exits_2_naming_what_is_missing(
 def test_skipped_eth_only_sections_say_why() -> None:
     from liqcascade.report._build import _why_skipped
 
-    assert _why_skipped("contagion").startswith("contagion (the 2025-10-10 contagion preset")
+    why = _why_skipped("contagion")
+    assert why.startswith("contagion (the 2025-10-10 contagion preset is an ETH scenario")
+    # a BTC-only report says whose replay it is and why its BTC-collateral leg is not BTC's
+    assert "WBTC/cbBTC-collateral market priced off those ETH venues" in why
+    assert "no preset of BTC venues is bundled" in why
 
 
 @pytest.mark.parametrize(

@@ -74,13 +74,16 @@ def _central_note(central: float, iv: dict[str, Any], key: str) -> str:
 def _mixed_units(res: dict[str, Any]) -> str:
     """What the contagion share adds up when the venues' book is the estimated one.
 
-    The estimated book's liquidations are in its liquidation feed's dollars (Binance's for
-    the bundled calibrations; the units line names the feed), the lending markets' in real
-    dollars (their accounts): the share mixes the two scales.
+    The estimated book's liquidations are in its liquidation feed's dollars (the units'
+    ``book_dollars``: ``Binance-feed`` for the bundled calibrations, a store's feed by its
+    label), the lending markets' in real dollars (their accounts): the share mixes the two
+    scales, and says whose feed the first is.
     """
-    if not res.get("units") or not (res.get("defi") or {}).get("markets"):
+    units = res.get("units")
+    if not units or not (res.get("defi") or {}).get("markets"):
         return ""
-    return " (of feed-scale exchange liquidations plus real-dollar lending liquidations)"
+    feed = units.get("book_dollars") or "feed"
+    return f" (of {feed}-scale exchange liquidations plus real-dollar lending liquidations)"
 
 
 def _clock_lines(res: dict[str, Any]) -> list[str]:

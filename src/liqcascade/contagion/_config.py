@@ -29,7 +29,7 @@ from liqcascade._limits import check_count, check_insurance_fund, percent_hint
 from liqcascade._paths import resolve_config_path
 from liqcascade._tables import check_columns, read_user_table
 from liqcascade._time import to_utc
-from liqcascade.book import BETA_FUTURES
+from liqcascade.book import beta_for, depth_calibration
 from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
 from liqcascade.contagion._lending import (
@@ -73,17 +73,41 @@ class _M(BaseModel):
 _NOT_A_NUMBER = {"float_type": "must be a number", "int_type": "must be a whole number"}
 
 
-_DEFAULT_BETA_NOTE = (
-    f"{BETA_FUTURES:.2f}: the default depth exponent, ETH's futures beta fitted on its "
-    "bundled book totals 2024-11-21 -> 2025-07-31 (whole period; give book.beta to change it)"
-)
+def _default_book_beta(asset: str) -> tuple[float, str]:
+    """The depth exponent of a parametric book that gives no ``beta``, and whose it is.
+
+    The asset's calibrated futures β (:func:`liqcascade.book.beta_for` without totals:
+    the shipped full-period value, as the estimated market reads it at the bundle's end;
+    ETH 0.73, BTC 0.79); an asset without one (a store's) gets the assumed β, the
+    median of the shipped assets', and the note says so.
+
+    Parameters
+    ----------
+    asset : str
+        ``[simulation] asset`` (upper case).
+
+    Returns
+    -------
+    (float, str)
+        β (dimensionless) and the note the command prints beside the venue.
+    """
+    beta = beta_for(asset)[0]
+    table = depth_calibration()["depth_beta"]
+    if asset in table:
+        period = table[asset].get("period", "")
+        whose = f"{asset}'s futures beta fitted on its bundled book totals {period} (whole period"
+    else:
+        shipped = ", ".join(f"{a} {float(v['beta']):.2f}" for a, v in table.items())
+        whose = f"the median of the shipped assets' futures betas ({shipped}; none for {asset}"
+    return beta, f"{beta:.2f}: the default depth exponent, {whose}; give book.beta to change it)"
 
 
 class ParametricBook(_M):
     kind: Literal["parametric"]
     d1_usd_bid: Pos
     d1_usd_ask: Pos | None = None
-    beta: Pos = BETA_FUTURES
+    #: None: the ``[simulation] asset``'s calibrated β (:func:`_default_book_beta`).
+    beta: Pos | None = None
     n_levels: Annotated[int, Field(gt=0)] = 2000
     max_distance: Annotated[float, Field(gt=0, lt=1)] = 0.25
 
@@ -129,9 +153,8 @@ class VenueModel(_M):
     def _a_fund(cls, fund: Any) -> float:
         """The fund, checked as every insurance fund is (:func:`check_insurance_fund`).
 
-        ``-1`` was pydantic's "Input should be greater than or equal to 0", ``nan`` its
-        "Input should be a finite number", where ``cascade --insurance-fund`` said
-        otherwise.
+        ``-1`` and ``nan`` are refused in the words every insurance fund is refused in
+        (the single-venue cascade's fund included), not pydantic's.
         """
         try:
             return check_insurance_fund(fund)
@@ -205,8 +228,8 @@ class LendingModel(_M):
     def _a_rate(cls, v: float | None, info: ValidationInfo) -> float | None:
         """LT a fraction in (0, 1), the bonus a multiplier in [1, 2); a percent is told so.
 
-        ``liq_threshold = 80`` was pydantic's bare "Input should be less than 1", and
-        ``liq_bonus = 5`` (meant 5 %) was accepted.
+        ``liq_threshold = 80`` and ``liq_bonus = 5`` (percents: 80 %, 5 %) are refused
+        with the fraction or multiplier to give (:func:`rate_refusal`).
         """
         why = None if v is None else rate_refusal(str(info.field_name), v)
         if why is not None:
@@ -233,9 +256,9 @@ class ShockModel(_M):
     def _a_fraction(cls, f: float | None) -> float | None:
         """A non-zero fraction in (-1, 1); a percent given, a fall or a rise, is told so.
 
-        ``fraction = -6`` (a percent written as a number) was pydantic's "Input should
-        be greater than -1"; the shared hint (:func:`~liqcascade._limits.percent_hint`)
-        reads ``-6`` as -6 % and ``5`` as 5 % (session 24: the hint named only a fall).
+        ``fraction = -6`` (a percent written as a number) is refused with the shared
+        hint (:func:`~liqcascade._limits.percent_hint`), which reads ``-6`` as -6 % and
+        ``5`` as 5 %, a fall or a rise.
         """
         if f is not None and not (-1 < f < 1 and f != 0):  # as cascade's --shock reads one
             raise ValueError(
@@ -248,16 +271,30 @@ class ShockModel(_M):
 class SimulationModel(_M):
     max_rounds: Annotated[int, Field(ge=1)] = 500
     liquidity: Literal["calibrated", "static"] = "calibrated"
-    #: The asset whose liquidity calibration the calibrated response takes.
+    #: The asset whose liquidity calibration the calibrated response takes, and whose
+    #: depth exponent a parametric book without ``beta`` takes.
     asset: str = "ETH"
 
     @field_validator("asset")
     @classmethod
     def _an_asset(cls, a: str) -> str:
-        """A base asset's name (``"BTC"``), upper case; blank or not a name refused."""
+        """A base asset's name (``"BTC"``) with a liquidity calibration, upper case.
+
+        Blank or not a name is refused; so is an asset neither the package nor the
+        default store has a liquidity calibration for, naming those that have one, when
+        the file is read rather than when the run loads the calibration.
+        """
+        from liqcascade._calibrations import calibrated_assets
+
         a = a.strip().upper()
         if not a.isalnum():
             raise ValueError(f"must be a base asset's name, as ETH or BTC (got {a!r})")
+        known = calibrated_assets("liquidity")
+        if a not in known:
+            raise ValueError(
+                f"no liquidity calibration for {a} (calibrated: {', '.join(known)}): give one "
+                "of them, or fit one on a store's data first (liqcascade cascade calibrate)"
+            )
         return a
 
 
@@ -430,7 +467,8 @@ class ContagionSetup:
         The latest venue ``mid_at`` (UTC): the calibration is fitted on events
         before it; None when no venue gives one.
     asset : str, default "ETH"
-        The asset of the liquidity calibration (``[simulation] asset``).
+        The asset of the liquidity calibration and of the parametric books' default
+        depth exponent (``[simulation] asset``).
     scope : {"venue", "market"}, default "venue"
         Where the first shock lands (``[shock] scope``; see
         :data:`liqcascade.contagion._engine.SCOPES`).
@@ -855,11 +893,13 @@ def build_setup(
         if isinstance(v.book, ParametricBook):
             assert mid is not None
             b = v.book
-            book = OrderBook.parametric(mid, b.d1_usd_bid, b.d1_usd_ask, beta=b.beta,
+            beta = b.beta
+            if beta is None:  # the asset's own calibrated exponent: say whose it is
+                beta, whose = _default_book_beta(cfg.simulation.asset)
+                notes["venues"].setdefault(v.name, {})["book_beta"] = whose
+            book = OrderBook.parametric(mid, b.d1_usd_bid, b.d1_usd_ask, beta=beta,
                                         n_levels=b.n_levels,
                                         max_distance=b.max_distance)  # fmt: skip
-            if "beta" not in b.model_fields_set:  # the default: say whose it is
-                notes["venues"].setdefault(v.name, {})["book_beta"] = _DEFAULT_BETA_NOTE
         elif isinstance(v.book, FileBook):
             book = OrderBook.from_file(resolve_config_path(base, v.book.path, f"{key}.book.path"),
                                        mid=mid)  # fmt: skip

@@ -293,7 +293,7 @@ def simulate_contagion(
             "n_dropped_initially_liquidatable": ls.market.n_dropped_initially_liquidatable,
             "n_reverted": ls.n_reverted,
             # the oracle's last pushed price (its source venues' mean), and the collateral's
-            # (beta times the source's move; until session 23 under the oracle's key)
+            # (beta times the source's move), each under its own key
             "final_oracle_price": ls.oracle_source,
             "final_collateral_price": ls.collateral_price,
             "initial_collateral_price": ls.market.collateral_price,

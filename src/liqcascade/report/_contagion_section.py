@@ -42,6 +42,12 @@ class ContagionView:
     validation: dict[str, Any]
     as_of: pd.Timestamp | None = None  # the market date of the positions and books
     market_wide: Any = None  # the replay's shock on every venue at once (scope "market")
+    units: Any = None  # BookUnits of the venues' estimated book (its feed), None unknown
+
+    @property
+    def book_dollars(self) -> str:
+        """``"Binance-feed"``: whose recorded feed the venues' liquidation dollars are."""
+        return str(getattr(self.units, "book_dollars", "") or "feed")
 
     @property
     def replay(self) -> Any:
@@ -103,14 +109,16 @@ class ContagionView:
         return float(liquidated_usd) / float(rec)
 
 
-def _setup_at(ctx: ReportContext) -> Any:
+def _setup_at(ctx: ReportContext) -> tuple[Any, Any]:
     """The 2025-10-10 preset with every bundled book and position set at the market date.
 
     The preset's recorded prices (the crash hour) stay: they are the named scenario;
     the positions and books are the estimate of the report's date (its last
-    open-interest bar), re-based to those prices.
+    open-interest bar), re-based to those prices. Returns the setup and the
+    :class:`~liqcascade.market.BookUnits` of that estimated market (None without one).
     """
     from liqcascade.contagion import PRESETS_DIR, build_setup, load_preset
+    from liqcascade.market import book_units
 
     cfg = load_preset("oct-2025")
     when = str(ctx.as_of)  # a bare date: every bar closed by the end of that day
@@ -123,7 +131,10 @@ def _setup_at(ctx: ReportContext) -> Any:
     ]
     cfg = cfg.model_copy(update={"venues": venues})
     object.__setattr__(cfg, "_base_dir", PRESETS_DIR)
-    return build_setup(cfg, "oct-2025.toml")
+    cache: dict[Any, Any] = {}
+    setup = build_setup(cfg, "oct-2025.toml", cache)
+    states = [m for k, m in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
+    return setup, book_units(states[0]) if states else None
 
 
 def compute(ctx: ReportContext) -> ContagionView:
@@ -136,7 +147,7 @@ def compute(ctx: ReportContext) -> ContagionView:
     from liqcascade.cascade import load_liquidity
     from liqcascade.contagion import recorded_oct_2025, run_setup, validate_oct_2025
 
-    setup = _setup_at(ctx)
+    setup, units = _setup_at(ctx)
     cal = load_liquidity("ETH", ctx.market.close_time or ctx.last_oi_bar)
     rec = recorded_oct_2025()
     bar = rec["crash_hour"]["binance"]
@@ -146,7 +157,7 @@ def compute(ctx: ReportContext) -> ContagionView:
     runs = {s: run_setup(setup, shock=s, calibration=cal) for s in shocks}
     val = validate_oct_2025(runs[replay], rec)
     market = run_setup(setup, shock=replay, calibration=cal, scope="market")
-    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar, market)
+    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar, market, units)
 
 
 def _sweep(v: ContagionView) -> pd.DataFrame:
@@ -498,6 +509,20 @@ def _aave_take(v: ContagionView) -> str:
     )
 
 
+def _units_method(v: ContagionView) -> str:
+    """The share's two scales: the venues' feed dollars (the feed named) and Aave's real ones."""
+    record = (
+        getattr(v.units, "record", "") or "the recorded liquidation feed the book was fitted on"
+    )
+    return (
+        f"Units: the venues' liquidations are {v.book_dollars} dollars, on the scale of "
+        f"{record} (the estimated ETH book: only venue share × the feed's under-reporting is "
+        "identified); Aave's are real dollars (the snapshot's accounts). The contagion share "
+        "adds the two: if the feed under-reports, the exchange side is understated and the "
+        "lending side's weight in the share overstated."
+    )
+
+
 def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
     r = v.replay
@@ -506,7 +531,8 @@ def prose(v: ContagionView) -> Prose:
         f"The recorded Binance fall of the 21:00 UTC hour ({pct(v.replay_shock)}) spreads to the "
         f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} {rounds}; "
         f"{pct(r.contagion_share, 0)} of modelled liquidations happen outside the shocked venue "
-        f"(model only; {_sensitivity_text(v)}).",
+        f"(model only, {v.book_dollars}-scale exchange liquidations plus real-dollar Aave "
+        f"liquidations; {_sensitivity_text(v)}).",
         _lows_take(v),
         _aave_take(v),
     ]
@@ -530,6 +556,7 @@ def prose(v: ContagionView) -> Prose:
         "leg holds only BTC collateral.",
         "Bybit and Hyperliquid positions are the Binance estimate re-priced with their margin "
         "formulas; no Hyperliquid partial liquidation, backstop vault or ADL.",
+        _units_method(v),
     ]
     return Prose(take, method, [_claim(v)], [_headline(v)])
 

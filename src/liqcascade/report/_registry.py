@@ -137,9 +137,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_contagion_section",
         "The crash replayed across venues and a DeFi lending market.",
         menu="Contagion",
-        why_eth_only="the 2025-10-10 contagion preset is an ETH scenario (ETH perpetual "
-        "venues' crash-hour candles, the Aave BTC-collateral leg moving with ETH); no preset for "
-        "another asset is bundled",
+        why_eth_only="the 2025-10-10 contagion preset is an ETH scenario: ETH perpetual venues "
+        "(their crash-hour candles, ETH's estimated book and liquidity calibration, its recorded "
+        "lows) and the bundled Aave lending data, a WBTC/cbBTC-collateral market priced off those "
+        "ETH venues through a BTC/ETH beta; no preset of BTC venues is bundled, so a report "
+        "without ETH has no contagion replay",
     ),
     SectionSpec(
         "collateral",
