@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import names_text, percent_text
+from liqcascade._prices import count_text, names_text, percent_text
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._funding_units import (
     MAX_FUNDING_MEDIAN,
@@ -197,6 +197,8 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     ``high >= max(open, close)``; ``min(open, close) >= low``; volumes and sizes >= 0;
     timestamps sorted (unsorted input is sorted); duplicates that agree are dropped
     with a warning, conflicting duplicates are an error. Gaps are counted, never filled.
+    Rows of an event kind (``Kind.repeats``: liquidation events) that agree in every
+    column are distinct events, all kept (the store numbers them apart).
 
     Parameters
     ----------
@@ -349,9 +351,11 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
                 f"{f}: {row_ref(int(first['_row']))}: duplicate timestamp {first['ts']} with "
                 f"different values than {row_ref(earlier)}"
             )
-        n_drop = int(df.duplicated(keys, keep="first").sum())
-        df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
-        s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
+        if not kind.repeats:  # events that agree in every column are distinct: kept
+            n_drop = int(df.duplicated(keys, keep="first").sum())
+            df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
+            agree = "agrees" if n_drop == 1 else "agree"
+            s.warnings.append(f"{f}: dropped {count_text(n_drop, 'duplicate row')} that {agree}")
     if s.kind == "ohlcv":
         _check_bar_steps(df, f, s.interval)
     if s.kind in ("ohlcv", "open_interest"):
