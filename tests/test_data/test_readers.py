@@ -466,6 +466,55 @@ def test_liquidation_snapshot(tmp_path: Path, gen) -> None:
     assert f["average_price"].iloc[0] == 2251.0
 
 
+def test_okx_liquidation_orders(tmp_path: Path, gen) -> None:
+    series = read_file(gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations()))
+    by_symbol = {s.symbol: s for s in series}
+    assert set(by_symbol) == {"BTC-USDT-SWAP", "ETH-USDT-SWAP"}
+    eth = by_symbol["ETH-USDT-SWAP"]
+    assert (eth.layout, eth.kind, eth.interval, eth.venue) == (
+        "okx-liquidation-orders",
+        "liquidation_events",
+        "events",
+        "okx",
+    )
+    f = eth.frame
+    # posSide names the position; in net mode the sell order's side does (a long)
+    assert list(f["side"]) == ["long", "short", "long"]
+    # sz in contracts x OKX's contract value: 0.1 ETH, 0.01 BTC
+    np.testing.assert_allclose(f["qty"], [1.2, 0.3, 15.0], rtol=1e-12)
+    assert list(f["price"]) == [3712.45, 3740.1, 3705.2]
+    np.testing.assert_allclose(by_symbol["BTC-USDT-SWAP"].frame["qty"], [0.4], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"side": "hold"}, "data row 2: side 'hold' is not buy or sell"),
+        ({"posSide": "both"}, "data row 2: posSide 'both' is not long, short or net"),
+        ({"side": "sell"}, "data row 2: posSide 'short' with side 'sell'"),
+        ({"instId": "DOGE-USDT-SWAP"}, "data row 2: instId 'DOGE-USDT-SWAP': its contract value"),
+    ],
+)
+def test_okx_liquidation_orders_refused_naming_the_row(
+    tmp_path: Path, gen, row: dict[str, str], message: str
+) -> None:
+    df = gen.okx_liquidations()
+    for col, value in row.items():
+        df.loc[1, col] = value
+    p = gen.write_csv(tmp_path / "okx.csv", df)
+    with pytest.raises(InputError, match="okx.csv: " + message.replace("(", r"\(")) as exc:
+        read_file(p)
+    assert (exc.value.file, exc.value.row) == (str(p), 2)
+
+
+def test_okx_contract_value_from_the_file(tmp_path: Path, gen) -> None:
+    df = gen.okx_liquidations().assign(ctVal=[0.1, 0.1, 0.1, 0.01])
+    df.loc[3, "instId"] = "DOGE-USDT-SWAP"
+    df.loc[3, "ctVal"] = 1000.0
+    series = read_file(gen.write_csv(tmp_path / "okx.csv", df), symbol="DOGE-USDT-SWAP")
+    assert series[0].frame["qty"].tolist() == [40_000.0]
+
+
 def test_ccxt_json_ohlcv(tmp_path: Path, gen) -> None:
     b = gen.bars(20, step="15min")
     ms = pd.DatetimeIndex(b["ts"]).as_unit("ms").asi8

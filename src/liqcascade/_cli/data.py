@@ -205,8 +205,8 @@ def ingest(
     Binance klines (with or without header), bookDepth, metrics, fundingRate,
     liquidationSnapshot, API long/short ratios; ccxt JSON; CoinGlass liquidations,
     open-interest and funding OHLC, order-book totals, taker volume, long/short ratios;
-    Coinalyze OI; funding tables; Hyperliquid daily liquidations. CSV, Parquet or JSON,
-    plain, .gz or .zip. See docs/data.md.
+    Coinalyze OI; funding tables; Hyperliquid daily liquidations; OKX liquidation orders.
+    CSV, Parquet or JSON, plain, .gz or .zip. See docs/data.md.
 
     Funding rates that look 100x off are refused; --funding-units states a file's units
     instead (as written: fraction or percent per interval; CoinGlass's OHLC is percent).

@@ -30,6 +30,7 @@ __all__ = [
     "BINANCE_KLINES",
     "HOUR_CLOSE",
     "LAYOUTS",
+    "OKX_CONTRACT_VALUES",
     "REGISTRY",
     "TAKER_COIN_UNITS",
     "TAKER_REMEDY",
@@ -123,6 +124,81 @@ def _liquidation_snapshot(d: pd.DataFrame) -> dict[str, pd.Series]:
     if "order_status" in d.columns:
         out["status"] = objects(d["order_status"])
     return out
+
+
+#: OKX's contract value (``ctVal``: base units per contract) of its linear USDT swaps, as
+#: its public instruments endpoint gives them; OKX's liquidation orders give ``sz`` in
+#: contracts. An instrument not listed here needs a ``ctVal`` column in the file.
+OKX_CONTRACT_VALUES: dict[str, float] = {
+    "BTC-USDT-SWAP": 0.01,
+    "ETH-USDT-SWAP": 0.1,
+    "SOL-USDT-SWAP": 1.0,
+}
+_OKX_ORDER_SIDES = {"SELL": "long", "BUY": "short"}
+
+
+def _okx_sides(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The position side each row names (``posSide``) and the one its order implies (``side``).
+
+    A sell order liquidates a long, a buy a short; in net mode ``posSide`` is ``net``
+    and the order's side alone tells the position.
+    """
+    pos = d["pos_side"].astype("string").str.strip().str.lower()
+    order = d["side"].astype("string").str.strip().str.upper().map(_OKX_ORDER_SIDES)
+    return pos, order
+
+
+def _okx_contract_values(d: pd.DataFrame) -> pd.Series:
+    """Base units per contract of each row: the file's ``ctVal``, else OKX's (NaN: unknown)."""
+    listed = d["inst_id"].astype("string").str.strip().str.upper().map(OKX_CONTRACT_VALUES)
+    listed = pd.to_numeric(listed, errors="coerce").astype("float64")
+    if "ct_val" in d.columns:
+        given = num(d, "ct_val")
+        return given.where(given.notna(), listed)
+    return listed
+
+
+def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
+    """Refuse a row OKX's liquidation orders cannot hold, naming it.
+
+    A side that is not buy or sell, a posSide its order contradicts, an instrument whose
+    contract value is not known (its ``sz`` cannot become base units).
+    """
+    pos, order = _okx_sides(raw)
+    side_text = raw["side"].astype("string").str.strip()
+    checks = (
+        (side_text.notna() & (side_text != "") & order.isna(), "side {side!r} is not buy or sell"),
+        (
+            pos.notna() & (pos != "") & ~pos.isin(["long", "short", "net"]),
+            "posSide {pos!r} is not long, short or net",
+        ),
+        (
+            pos.isin(["long", "short"]) & order.notna() & (pos != order),
+            "posSide {pos!r} with side {side!r}: a {side} order does not close a {pos} position",
+        ),
+        (
+            raw["sz"].notna() & _okx_contract_values(raw).isna(),
+            "instId {inst!r}: its contract value is not known (sz is in contracts): add a "
+            "ctVal column (base units per contract, from OKX's instruments endpoint)",
+        ),
+    )
+    hits = [(int(b[0]), what) for m, what in checks if (b := np.flatnonzero(m.fillna(False))).size]
+    if hits:
+        i, what = min(hits)
+        cell = {"side": str(raw["side"].iloc[i]).strip(), "pos": str(pos.iloc[i]),
+                "inst": str(raw["inst_id"].iloc[i]).strip()}  # fmt: skip
+        raise InputError(what.format(**cell), file=name, row=i + 1)
+
+
+def _okx_liquidations(d: pd.DataFrame) -> dict[str, pd.Series]:
+    pos, order = _okx_sides(d)
+    side = pos.where(pos.isin(["long", "short"]), order)
+    qty = num(d, "sz") * _okx_contract_values(d)
+    return {
+        "side": objects(side).where(side.notna(), None),
+        "price": num(d, "bk_px"),
+        "qty": qty.rename("sz"),
+    }
 
 
 def _book_depth(d: pd.DataFrame) -> dict[str, pd.Series]:
@@ -530,6 +606,22 @@ REGISTRY: tuple[LayoutRule, ...] = (
             check=_check_snapshot_sides,
         ),
         describe="Binance liquidationSnapshot (time,side,order_type,...)",
+    ),
+    LayoutRule(
+        "okx-liquidation-orders",
+        columns("inst_id", "side", "pos_side", "sz", "bk_px"),
+        Layout(
+            "okx-liquidation-orders",
+            "liquidation_events",
+            _okx_liquidations,
+            venue="okx",
+            notes=(
+                "sz in contracts x the contract value (ctVal) = qty in base units; price = "
+                "the bankruptcy price (bkPx); side = posSide (a sell order's in net mode)",
+            ),
+            check=_check_okx_liquidations,
+        ),
+        describe="OKX liquidation orders (ts,instId,side,posSide,sz,bkPx; sz in contracts)",
     ),
     LayoutRule(
         "binance-bookdepth",

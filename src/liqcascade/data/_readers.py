@@ -440,7 +440,7 @@ def series_from_raw(
 
     # Split by venue / symbol columns found in the content.
     vcol = first_of(raw, "venue", "exchange")
-    scol = first_of(raw, "symbol", "coin", "pair", "market")
+    scol = first_of(raw, "symbol", "coin", "pair", "market", "inst_id")
     if scol is not None:
         frame["_symbol"] = raw[scol].astype("string").str.strip().to_numpy()
     if vcol is not None:
