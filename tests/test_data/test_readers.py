@@ -493,6 +493,7 @@ def test_okx_liquidation_orders(tmp_path: Path, gen) -> None:
         ({"posSide": "both"}, "data row 2: posSide 'both' is not long, short or net"),
         ({"side": "sell"}, "data row 2: posSide 'short' with side 'sell'"),
         ({"instId": "DOGE-USDT-SWAP"}, "data row 2: instId 'DOGE-USDT-SWAP': its contract value"),
+        ({"instId": "BTC-USD-SWAP"}, "data row 2: instId 'BTC-USD-SWAP' is an inverse contract"),
     ],
 )
 def test_okx_liquidation_orders_refused_naming_the_row(

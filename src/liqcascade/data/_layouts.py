@@ -177,6 +177,11 @@ def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
             "posSide {pos!r} with side {side!r}: a {side} order does not close a {pos} position",
         ),
         (
+            raw["inst_id"].astype("string").str.strip().str.upper().str.contains("-USD-"),
+            "instId {inst!r} is an inverse contract (its ctVal is in USD, not the base "
+            "asset): only linear (USDT- or USDC-margined) swaps are read",
+        ),
+        (
             raw["sz"].notna() & _okx_contract_values(raw).isna(),
             "instId {inst!r}: its contract value is not known (sz is in contracts): add a "
             "ctVal column (base units per contract, from OKX's instruments endpoint)",
