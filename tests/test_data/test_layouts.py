@@ -7,6 +7,7 @@ them as another layout fails, naming the file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -158,6 +159,40 @@ def test_layouts_lists_every_rule_once_with_its_description() -> None:
     # a layout's description is given on its first rule only
     first = {n: next(r for r in REGISTRY if r.name == n) for n in names}
     assert all(r.describe == "" for r in REGISTRY if first[r.name] is not r)
+
+
+DATA_MD = Path(__file__).resolve().parents[2] / "docs" / "data.md"
+
+
+def _docs_layout_names() -> list[str]:
+    """The names in docs/data.md's layout table (its first column: `name`, `name`…)."""
+    lines = DATA_MD.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| name | layout | recognised by | kind | notes |") + 2
+    names: list[str] = []
+    for line in lines[start:]:
+        if not line.startswith("| "):
+            break
+        first = line.split(" | ")[0].removeprefix("| ")
+        names += re.findall(r"`([^`]+)`", first)
+    return names
+
+
+def test_docs_table_names_every_registered_layout_and_nothing_else() -> None:
+    """A new layout needs its row in docs/data.md's table, under its registry name."""
+    named = _docs_layout_names()
+    assert len(named) >= len(LAYOUTS) - 1  # the table was found and read
+    assert set(named) == set(LAYOUTS), (
+        f"docs/data.md's layout table: rows missing for {sorted(set(LAYOUTS) - set(named))}, "
+        f"names not registered {sorted(set(named) - set(LAYOUTS))} (the first column holds "
+        "each row's layout names as liqcascade.data.LAYOUTS has them)"
+    )
+
+
+def test_ingest_help_lists_every_registered_layout(cli) -> None:
+    r = cli("data", "ingest", "--help", env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    assert ", ".join(LAYOUTS) in text
 
 
 def _example(rule: LayoutRule) -> pd.DataFrame:

@@ -32,6 +32,7 @@ __all__ = [
     "LAYOUTS",
     "OKX_CONTRACT_VALUES",
     "REGISTRY",
+    "SYMBOL_COLUMNS",
     "TAKER_COIN_UNITS",
     "TAKER_REMEDY",
     "NoTakerClose",
@@ -802,8 +803,14 @@ REGISTRY: tuple[LayoutRule, ...] = (
     ),
 )
 
-#: Layouts recognised, for the docs and error messages: name -> what it is.
+#: Layouts recognised, for the docs, ``data ingest --help`` and error messages: name ->
+#: what it is. docs/data.md's layout table names each (a test holds them equal).
 LAYOUTS: dict[str, str] = {r.name: r.describe for r in REGISTRY if r.describe}
+
+#: Columns (normalised names) that name a row's market, the first a file has wins: a
+#: file is split into one series per value (OKX's ``instId`` is ``inst_id``). A layout
+#: whose market column is named otherwise adds its name here.
+SYMBOL_COLUMNS: tuple[str, ...] = ("symbol", "coin", "pair", "market", "inst_id")
 
 
 def detect(

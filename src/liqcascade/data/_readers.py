@@ -37,7 +37,7 @@ from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import declared_units, funding_units_option
 from liqcascade.data._kinds import kind_of
-from liqcascade.data._layouts import LAYOUTS, detect
+from liqcascade.data._layouts import LAYOUTS, SYMBOL_COLUMNS, detect
 from liqcascade.data._long_short_layouts import check_measure
 from liqcascade.data._time import (
     format_interval,
@@ -440,7 +440,7 @@ def series_from_raw(
 
     # Split by venue / symbol columns found in the content.
     vcol = first_of(raw, "venue", "exchange")
-    scol = first_of(raw, "symbol", "coin", "pair", "market", "inst_id")
+    scol = first_of(raw, *SYMBOL_COLUMNS)
     if scol is not None:
         frame["_symbol"] = raw[scol].astype("string").str.strip().to_numpy()
     if vcol is not None:
