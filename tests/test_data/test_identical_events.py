@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from profiles import examples
 
 from liqcascade.data import Store, read_file
+from profiles import examples
 
 T0 = pd.Timestamp("2024-01-02 03:00:00", tz="UTC").value // 10**6
 
@@ -46,7 +46,8 @@ SAME = (0, "SELL", 2250.0, 0.5)
 def test_three_identical_rows_are_three_events_and_a_reingest_adds_none(
     tmp_path: Path, gen, cli
 ) -> None:
-    src = gen.write_csv(tmp_path / "snap.csv", _snapshot([SAME, SAME, SAME, (900, "BUY", 2260.0, 1.0)]))
+    rows = [SAME, SAME, SAME, (900, "BUY", 2260.0, 1.0)]
+    src = gen.write_csv(tmp_path / "snap.csv", _snapshot(rows))
     store = tmp_path / "s.duckdb"
     first = cli("data", "ingest", str(src), "--store", str(store))
     assert first.exit_code == 0, first.stderr

@@ -167,7 +167,8 @@ FundingUnitsOpt = Annotated[
 
 
 #: ``data ingest --help``: its layout list is the registry's (``liqcascade.data.LAYOUTS``).
-INGEST_HELP = f"""Read market files (layout recognised by content) into the store, in one transaction.
+INGEST_HELP = f"""\
+Read market files (layout recognised by content) into the store, in one transaction.
 
 A file failing validation rejects the whole call and leaves the store unchanged; a
 row missing a required value does too, unless --drop-missing. Ingesting the same

@@ -196,8 +196,7 @@ def _upgrade(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     if not kind.repeats:
         return
     rows = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
-        "AND column_name = ?",
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
         [kind.name, OCCURRENCE],
     ).fetchall()
     if rows and int(rows[0][0]):
