@@ -265,3 +265,19 @@ def test_unrecognised_names_the_file_the_columns_and_the_closest_layouts(tmp_pat
     with pytest.raises(InputError) as exc:
         read_file(p)
     assert "closest" not in str(exc.value)
+
+
+def test_unrecognised_names_the_header_as_written_and_cautions_on_canonical_qty(
+    tmp_path: Path,
+) -> None:
+    """OKX's columns without posSide: the message shows ``instId``, the user's spelling,
+    and the canonical layout it names as close says qty must be base units (renaming
+    ``sz``, a contract count, to qty stored contracts as ETH)."""
+    p = tmp_path / "noposside.csv"
+    p.write_text("ts,instId,side,sz,bkPx\n1733472000123,ETH-USDT-SWAP,sell,12,3712.45\n")
+    with pytest.raises(InputError) as exc:
+        read_file(p)
+    msg = str(exc.value)
+    assert "(columns seen: ts, instId, side, sz, bkPx; instId is compared as inst_id)" in msg
+    assert "okx-liquidation-orders (lacks pos_side)" in msg
+    assert "canonical (lacks price, qty; qty is in base units such as ETH, not a venue's" in msg

@@ -595,10 +595,14 @@ def test_kind_mismatch_is_an_error(tmp_path: Path) -> None:
 
 
 def test_unrecognised_layout_names_columns(tmp_path: Path) -> None:
+    """As the file writes them (the user searches the file for them), and how one of
+    them was compared."""
     p = tmp_path / "w.csv"
     p.write_text("alpha,Beta Col\n1,2\n")
     with pytest.raises(
-        InputError, match=r"w.csv: unrecognised layout \(columns seen: alpha, beta_col\)"
+        InputError,
+        match=r"w.csv: unrecognised layout \(columns seen: alpha, Beta Col; Beta Col is "
+        r"compared as beta_col\)",
     ):
         read_file(p)
 
@@ -697,3 +701,28 @@ def test_a_utf8_character_across_the_sniffed_head_is_not_an_error(tmp_path: Path
     p.write_bytes(data)
     (got,) = read_file(p, kind="ohlcv", symbol="ETHUSDT")
     assert len(got.frame) == 25 and got.kind == "ohlcv"
+
+
+def test_a_bad_row_named_is_the_files_first_though_the_file_splits_by_symbol(
+    tmp_path: Path, gen
+) -> None:
+    """The file is read per symbol (BTC's series first); the error names data row 1,
+    ETH's, the first bad row of the file, not the first of the first series."""
+    df = gen.okx_liquidations()
+    df["bkPx"] = -df["bkPx"]
+    p = gen.write_csv(tmp_path / "okx.csv", df)
+    with pytest.raises(InputError) as exc:
+        read_file(p)
+    assert str(exc.value).startswith(f"{p}: data row 1: price must be > 0")
+    assert (exc.value.file, exc.value.row) == (str(p), 1)
+
+
+def test_a_layouts_note_is_said_once_per_file(tmp_path: Path, gen, cli) -> None:
+    """Two symbols in one file are two series; the layout's note is the file's, once."""
+    p = gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations())
+    r = cli("data", "ingest", str(p), "--store", str(tmp_path / "s.duckdb"), "--json")
+    assert r.exit_code == 0, r.stderr
+    notes = json.loads(r.stdout)["notes"]
+    assert len(notes) == len(set(notes)) == 1 and "ctVal" in notes[0]
+    text = cli("data", "ingest", str(p), "--store", str(tmp_path / "s.duckdb"))
+    assert text.stderr.count("note:") == 1

@@ -20,6 +20,7 @@ __all__ = [
     "PUBLIC_KINDS",
     "Kind",
     "kind_of",
+    "public_kind",
 ]
 
 
@@ -158,6 +159,25 @@ DEFAULT_INTERVAL: dict[str, str | None] = {
     "funding": None,
     "depth": None,
 }
+
+
+def public_kind(name: str) -> str:
+    """The name a user reads and gives for the kind ``name`` (a key of :data:`KINDS`).
+
+    Liquidation events are ``liquidations`` (interval ``events``), as ``data list`` and
+    ``--kind`` name them; ``liquidation_events`` is their table's name, also accepted
+    by :func:`kind_of`. Every other kind is its own name.
+
+    Parameters
+    ----------
+    name : str
+        A kind's name.
+
+    Returns
+    -------
+    str
+    """
+    return "liquidations" if name == "liquidation_events" else name
 
 
 def kind_of(name: str, option: str = "kind") -> Kind:

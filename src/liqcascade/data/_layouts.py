@@ -28,6 +28,7 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "BINANCE_KLINES",
+    "HEADER_AS_WRITTEN",
     "HOUR_CLOSE",
     "LAYOUTS",
     "OKX_CONTRACT_VALUES",
@@ -724,6 +725,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         columns("side", "price", "qty"),
         _canonical("liquidation_events", _canonical_events),
         describe="liqcascade's own canonical columns (as written by `data export`)",
+        caution="qty is in base units such as ETH, not a venue's contracts",
     ),
     LayoutRule(
         "canonical",
@@ -850,11 +852,20 @@ def detect(
             f"{name}: unrecognised layout: no header and {df.shape[1]} columns "
             "(headerless files must be Binance klines, 12 columns, or ts,o,h,l,c,v)"
         )
+    written = df.attrs.get(HEADER_AS_WRITTEN, {})
+    seen = ", ".join(str(written.get(c, c)) for c in df.columns)
+    renamed = next(((w, c) for c, w in written.items() if w != c), None)
+    compared = f"; {renamed[0]} is compared as {renamed[1]}" if renamed else ""
     raise InputError(
-        f"{name}: unrecognised layout (columns seen: {', '.join(map(str, df.columns))})"
+        f"{name}: unrecognised layout (columns seen: {seen}{compared})"
         f"{_not_market(probe.columns) or _closest(probe.columns)}; see liqcascade.data.LAYOUTS "
         "(docs/data.md) for the layouts read"
     )
+
+
+#: The key of a raw frame's ``attrs`` holding its header as the file writes it
+#: (normalised name -> the file's), for messages naming the columns a user can find.
+HEADER_AS_WRITTEN = "header_as_written"
 
 
 #: Files the commands read as they are, never through the store: what, the columns that
@@ -915,18 +926,19 @@ def _closest(cols: frozenset[str], top: int = 3) -> str:
     A layout's share is the fraction of its column groups the file has; layouts sharing
     none are not named (nor is anything, when no layout shares a column).
     """
-    scored: dict[str, tuple[float, list[tuple[str, ...]]]] = {}
+    scored: dict[str, tuple[float, list[tuple[str, ...]], str]] = {}
     for rule in REGISTRY:
         if not rule.needs:
             continue
         missing = rule.missing(cols)
         share = 1.0 - len(missing) / len(rule.needs)
-        if share > 0 and share > scored.get(rule.name, (0.0, []))[0]:
-            scored[rule.name] = (share, missing)
+        if share > 0 and share > scored.get(rule.name, (0.0, [], ""))[0]:
+            scored[rule.name] = (share, missing, rule.caution)
     if not scored:
         return ""
     best = sorted(scored.items(), key=lambda kv: -kv[1][0])[:top]
     parts = [
-        f"{n} (lacks {', '.join(' or '.join(g) for g in missing)})" for n, (_, missing) in best
+        f"{n} (lacks {', '.join(' or '.join(g) for g in missing)}{'; ' if why else ''}{why})"
+        for n, (_, missing, why) in best
     ]
     return "; closest: " + ", ".join(parts)

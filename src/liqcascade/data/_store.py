@@ -31,7 +31,7 @@ from liqcascade._paths import STAGE_MARK, remove_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import check_series_funding_units
-from liqcascade.data._kinds import KINDS, OCCURRENCE, Kind
+from liqcascade.data._kinds import KINDS, OCCURRENCE, Kind, public_kind
 from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
 from liqcascade.errors import InputError
@@ -962,7 +962,7 @@ class Store:
                     n_gaps, largest = count_gaps(pd.DatetimeIndex(ts), interval)
                 rows.append(
                     {
-                        "kind": "liquidations" if kind.name == "liquidation_events" else kind.name,
+                        "kind": public_kind(kind.name),
                         "venue": venue,
                         "symbol": symbol,
                         "interval": interval,
