@@ -732,7 +732,7 @@ class VenuePoller:
         """
         markets = getattr(self.exchange, "markets", None)
         market = markets.get(self.symbol) if isinstance(markets, dict) else None
-        size = market.get("contractSize") if isinstance(market, dict) else None
+        size: Any = market.get("contractSize") if isinstance(market, dict) else None
         return float(size) if _num(size) and float(size) > 0 else None
 
     def order_book(self) -> dict[str, float] | None:
