@@ -146,6 +146,21 @@ def liquidation_snapshot() -> pd.DataFrame:
     )
 
 
+def okx_liquidations() -> pd.DataFrame:
+    """OKX liquidation orders as its public export flattens them (sz in contracts)."""
+    t = pd.Timestamp("2024-12-06 08:00:00", tz="UTC").value // 10**6
+    return pd.DataFrame(
+        {
+            "ts": [t + 123, t + 3_456, t + 10_789, t + 11_000],
+            "instId": ["ETH-USDT-SWAP", "ETH-USDT-SWAP", "ETH-USDT-SWAP", "BTC-USDT-SWAP"],
+            "side": ["sell", "buy", "sell", "sell"],
+            "posSide": ["long", "short", "net", "long"],
+            "sz": [12, 3, 150, 40],
+            "bkPx": [3712.45, 3740.1, 3705.2, 99120.5],
+        }
+    )
+
+
 @pytest.fixture
 def gen() -> SimpleNamespace:
     """The generators above, for the test modules."""
@@ -158,6 +173,7 @@ def gen() -> SimpleNamespace:
         metrics=metrics,
         funding_rate=funding_rate,
         liquidation_snapshot=liquidation_snapshot,
+        okx_liquidations=okx_liquidations,
         KLINE_HEADER=KLINE_HEADER,
         INGEST=INGEST,
     )

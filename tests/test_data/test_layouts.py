@@ -7,6 +7,7 @@ them as another layout fails, naming the file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -160,6 +161,40 @@ def test_layouts_lists_every_rule_once_with_its_description() -> None:
     assert all(r.describe == "" for r in REGISTRY if first[r.name] is not r)
 
 
+DATA_MD = Path(__file__).resolve().parents[2] / "docs" / "data.md"
+
+
+def _docs_layout_names() -> list[str]:
+    """The names in docs/data.md's layout table (its first column: `name`, `name`…)."""
+    lines = DATA_MD.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| name | layout | recognised by | kind | notes |") + 2
+    names: list[str] = []
+    for line in lines[start:]:
+        if not line.startswith("| "):
+            break
+        first = line.split(" | ")[0].removeprefix("| ")
+        names += re.findall(r"`([^`]+)`", first)
+    return names
+
+
+def test_docs_table_names_every_registered_layout_and_nothing_else() -> None:
+    """A new layout needs its row in docs/data.md's table, under its registry name."""
+    named = _docs_layout_names()
+    assert len(named) >= len(LAYOUTS) - 1  # the table was found and read
+    assert set(named) == set(LAYOUTS), (
+        f"docs/data.md's layout table: rows missing for {sorted(set(LAYOUTS) - set(named))}, "
+        f"names not registered {sorted(set(named) - set(LAYOUTS))} (the first column holds "
+        "each row's layout names as liqcascade.data.LAYOUTS has them)"
+    )
+
+
+def test_ingest_help_lists_every_registered_layout(cli) -> None:
+    r = cli("data", "ingest", "--help", env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    assert ", ".join(LAYOUTS) in text
+
+
 def _example(rule: LayoutRule) -> pd.DataFrame:
     """A small frame with the first column of each group the rule needs."""
     cols = [g[0] for g in rule.needs]
@@ -230,3 +265,19 @@ def test_unrecognised_names_the_file_the_columns_and_the_closest_layouts(tmp_pat
     with pytest.raises(InputError) as exc:
         read_file(p)
     assert "closest" not in str(exc.value)
+
+
+def test_unrecognised_names_the_header_as_written_and_cautions_on_canonical_qty(
+    tmp_path: Path,
+) -> None:
+    """OKX's columns without posSide: the message shows ``instId``, the user's spelling,
+    and the canonical layout it names as close says qty must be base units (renaming
+    ``sz``, a contract count, to qty stored contracts as ETH)."""
+    p = tmp_path / "noposside.csv"
+    p.write_text("ts,instId,side,sz,bkPx\n1733472000123,ETH-USDT-SWAP,sell,12,3712.45\n")
+    with pytest.raises(InputError) as exc:
+        read_file(p)
+    msg = str(exc.value)
+    assert "(columns seen: ts, instId, side, sz, bkPx; instId is compared as inst_id)" in msg
+    assert "okx-liquidation-orders (lacks pos_side)" in msg
+    assert "canonical (lacks price, qty; qty is in base units such as ETH, not a venue's" in msg

@@ -466,6 +466,56 @@ def test_liquidation_snapshot(tmp_path: Path, gen) -> None:
     assert f["average_price"].iloc[0] == 2251.0
 
 
+def test_okx_liquidation_orders(tmp_path: Path, gen) -> None:
+    series = read_file(gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations()))
+    by_symbol = {s.symbol: s for s in series}
+    assert set(by_symbol) == {"BTC-USDT-SWAP", "ETH-USDT-SWAP"}
+    eth = by_symbol["ETH-USDT-SWAP"]
+    assert (eth.layout, eth.kind, eth.interval, eth.venue) == (
+        "okx-liquidation-orders",
+        "liquidation_events",
+        "events",
+        "okx",
+    )
+    f = eth.frame
+    # posSide names the position; in net mode the sell order's side does (a long)
+    assert list(f["side"]) == ["long", "short", "long"]
+    # sz in contracts x OKX's contract value: 0.1 ETH, 0.01 BTC
+    np.testing.assert_allclose(f["qty"], [1.2, 0.3, 15.0], rtol=1e-12)
+    assert list(f["price"]) == [3712.45, 3740.1, 3705.2]
+    np.testing.assert_allclose(by_symbol["BTC-USDT-SWAP"].frame["qty"], [0.4], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"side": "hold"}, "data row 2: side 'hold' is not buy or sell"),
+        ({"posSide": "both"}, "data row 2: posSide 'both' is not long, short or net"),
+        ({"side": "sell"}, "data row 2: posSide 'short' with side 'sell'"),
+        ({"instId": "DOGE-USDT-SWAP"}, "data row 2: instId 'DOGE-USDT-SWAP': its contract value"),
+        ({"instId": "BTC-USD-SWAP"}, "data row 2: instId 'BTC-USD-SWAP' is an inverse contract"),
+    ],
+)
+def test_okx_liquidation_orders_refused_naming_the_row(
+    tmp_path: Path, gen, row: dict[str, str], message: str
+) -> None:
+    df = gen.okx_liquidations()
+    for col, value in row.items():
+        df.loc[1, col] = value
+    p = gen.write_csv(tmp_path / "okx.csv", df)
+    with pytest.raises(InputError, match="okx.csv: " + message.replace("(", r"\(")) as exc:
+        read_file(p)
+    assert (exc.value.file, exc.value.row) == (str(p), 2)
+
+
+def test_okx_contract_value_from_the_file(tmp_path: Path, gen) -> None:
+    df = gen.okx_liquidations().assign(ctVal=[0.1, 0.1, 0.1, 0.01])
+    df.loc[3, "instId"] = "DOGE-USDT-SWAP"
+    df.loc[3, "ctVal"] = 1000.0
+    series = read_file(gen.write_csv(tmp_path / "okx.csv", df), symbol="DOGE-USDT-SWAP")
+    assert series[0].frame["qty"].tolist() == [40_000.0]
+
+
 def test_ccxt_json_ohlcv(tmp_path: Path, gen) -> None:
     b = gen.bars(20, step="15min")
     ms = pd.DatetimeIndex(b["ts"]).as_unit("ms").asi8
@@ -545,10 +595,14 @@ def test_kind_mismatch_is_an_error(tmp_path: Path) -> None:
 
 
 def test_unrecognised_layout_names_columns(tmp_path: Path) -> None:
+    """As the file writes them (the user searches the file for them), and how one of
+    them was compared."""
     p = tmp_path / "w.csv"
     p.write_text("alpha,Beta Col\n1,2\n")
     with pytest.raises(
-        InputError, match=r"w.csv: unrecognised layout \(columns seen: alpha, beta_col\)"
+        InputError,
+        match=r"w.csv: unrecognised layout \(columns seen: alpha, Beta Col; Beta Col is "
+        r"compared as beta_col\)",
     ):
         read_file(p)
 
@@ -647,3 +701,28 @@ def test_a_utf8_character_across_the_sniffed_head_is_not_an_error(tmp_path: Path
     p.write_bytes(data)
     (got,) = read_file(p, kind="ohlcv", symbol="ETHUSDT")
     assert len(got.frame) == 25 and got.kind == "ohlcv"
+
+
+def test_a_bad_row_named_is_the_files_first_though_the_file_splits_by_symbol(
+    tmp_path: Path, gen
+) -> None:
+    """The file is read per symbol (BTC's series first); the error names data row 1,
+    ETH's, the first bad row of the file, not the first of the first series."""
+    df = gen.okx_liquidations()
+    df["bkPx"] = -df["bkPx"]
+    p = gen.write_csv(tmp_path / "okx.csv", df)
+    with pytest.raises(InputError) as exc:
+        read_file(p)
+    assert str(exc.value).startswith(f"{p}: data row 1: price must be > 0")
+    assert (exc.value.file, exc.value.row) == (str(p), 1)
+
+
+def test_a_layouts_note_is_said_once_per_file(tmp_path: Path, gen, cli) -> None:
+    """Two symbols in one file are two series; the layout's note is the file's, once."""
+    p = gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations())
+    r = cli("data", "ingest", str(p), "--store", str(tmp_path / "s.duckdb"), "--json")
+    assert r.exit_code == 0, r.stderr
+    notes = json.loads(r.stdout)["notes"]
+    assert len(notes) == len(set(notes)) == 1 and "ctVal" in notes[0]
+    text = cli("data", "ingest", str(p), "--store", str(tmp_path / "s.duckdb"))
+    assert text.stderr.count("note:") == 1

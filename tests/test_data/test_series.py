@@ -215,7 +215,7 @@ def test_data_file_sorted_with_one_warning(tmp_path: Path, gen, caplog) -> None:
     msgs = [r.getMessage() for r in caplog.records]
     assert msgs == [
         f"warning: {src}: timestamps were not sorted; sorted them",
-        f"warning: {src}: dropped 1 duplicate rows that agree",
+        f"warning: {src}: dropped 1 duplicate row that agrees",
     ]
     assert out.attrs["warnings"] == [m.removeprefix("warning: ") for m in msgs]
 

@@ -14,7 +14,7 @@ from liqcascade.market import BINANCE_BOOK_SHARE, EXCHANGE_OI_SHARE, market_para
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "liqcascade"
 
-#: Known copies left, each with its owner; the coordinator empties this after merging.
+#: Known copies left, each with why it stays; an entry goes when its copy does.
 ALLOWED = {
     # book helper (issue 14): the estimate's prior venue share
     "positions/_estimate.py",

@@ -38,7 +38,7 @@ def test_a_hook_past_its_timeout_is_stopped_with_what_it_started(tmp_path: Path)
     pid = int(pid_file.read_text())
     assert not _running(pid)  # the grandchild is gone
     assert log == [
-        "--on-alert timed out after 1 s: stopped it and every process it started "
+        "on_alert timed out after 1 s: stopped it and every process it started "
         f"(sleep 30 & echo $! > {pid_file}; wait)"
     ]
 
@@ -52,7 +52,7 @@ def test_a_hook_failing_without_stderr_says_so(tmp_path: Path) -> None:
     _run_on_alert("echo oops >&2; exit 4", {"rule": "x"}, log.append)
     out = tmp_path / "a.json"
     _run_on_alert(f"cat > {out}", {"rule": "x", "value": 1.5}, log.append)
-    assert log == ["--on-alert exited 3 (nothing on stderr)", "--on-alert exited 4: oops"]
+    assert log == ["on_alert exited 3 (nothing on stderr)", "on_alert exited 4: oops"]
     assert json.loads(out.read_text()) == {"rule": "x", "value": 1.5}
 
 
@@ -74,3 +74,14 @@ def test_ctrl_c_in_a_hook_stops_the_hook_too(tmp_path: Path) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, real)
     assert not _running(int(pid_file.read_text()))
+
+
+def test_the_command_line_shows_the_hooks_lines_with_its_flag(monkeypatch) -> None:
+    """The library's line names the parameter (``on_alert``); `watch` prints the flag."""
+    from liqcascade._cli import _common
+
+    monkeypatch.setattr(_common.STATE, "flags", {"on_alert": "--on-alert"})
+    assert _common.leading_flag("on_alert exited 3 (nothing on stderr)") == (
+        "--on-alert exited 3 (nothing on stderr)"
+    )
+    assert _common.leading_flag("okx liquidations: 2 records") == "okx liquidations: 2 records"

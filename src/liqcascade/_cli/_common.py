@@ -281,13 +281,23 @@ def error_line(exc: InputError) -> str:
     worded in percent when its value was typed as one
     (:func:`~liqcascade._cli._fraction_options.in_percent`).
     """
-    flags = {**STATE.flags, **STATE.aliases}
-    text = exc.for_flags(flags)
+    text = exc.for_flags({**STATE.flags, **STATE.aliases})
     if not exc.params and not exc.file and exc.row is None:
-        m = _LEADING_NAME.match(text)
-        if m and flags.get(m.group(1), "").startswith("-"):
-            text = flags[m.group(1)] + text[m.end() :]
+        text = leading_flag(text)
     return in_percent(command_hint(text))
+
+
+def leading_flag(text: str) -> str:
+    """``text`` with a leading parameter name of the running command shown as its flag.
+
+    ``on_alert exited 3`` (a library line naming the parameter) prints as ``--on-alert
+    exited 3``; text that starts otherwise is returned as it is.
+    """
+    flags = {**STATE.flags, **STATE.aliases}
+    m = _LEADING_NAME.match(text)
+    if m and flags.get(m.group(1), "").startswith("-"):
+        return flags[m.group(1)] + text[m.end() :]
+    return text
 
 
 #: A library's hint at another command: ``(`liqcascade liqmap calibrate`, asset SOL)``

@@ -12,7 +12,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._prices import count_text
-from liqcascade.data import PUBLIC_KINDS, IngestInterrupted, _ops
+from liqcascade.data import LAYOUTS, PUBLIC_KINDS, IngestInterrupted, _ops
 
 data_app = typer.Typer(
     help=(
@@ -166,7 +166,26 @@ FundingUnitsOpt = Annotated[
 ]
 
 
-@data_app.command("ingest")
+#: ``data ingest --help``: its layout list is the registry's (``liqcascade.data.LAYOUTS``).
+INGEST_HELP = f"""\
+Read market files (layout recognised by content) into the store, in one transaction.
+
+A file failing validation rejects the whole call and leaves the store unchanged; a
+row missing a required value does too, unless --drop-missing. Ingesting the same
+file twice adds nothing. Documented conversions print as `note:` lines (in --json:
+`notes`); what to check prints as `warning:` lines (`warnings`).
+
+Layouts (times as ISO, dates or epoch s/ms/µs; CSV, Parquet or JSON, plain, .gz or
+.zip; docs/data.md describes each): {", ".join(LAYOUTS)}.
+
+Funding rates that look 100x off are refused; --funding-units states a file's units
+instead (as written: fraction or percent per interval; CoinGlass's OHLC is percent).
+
+Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binance --json
+"""
+
+
+@data_app.command("ingest", help=INGEST_HELP)
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Files (CSV/Parquet/JSON, .gz/.zip).")],
     kind: Annotated[
@@ -194,25 +213,7 @@ def ingest(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Read market files (layout recognised by content) into the store, in one transaction.
-
-    A file failing validation rejects the whole call and leaves the store unchanged; a
-    row missing a required value does too, unless --drop-missing. Ingesting the same
-    file twice adds nothing. Documented conversions print as `note:` lines (in --json:
-    `notes`); what to check prints as `warning:` lines (`warnings`).
-
-    Layouts: generic OHLCV (any capitalisation; ISO, date or epoch s/ms/µs times);
-    Binance klines (with or without header), bookDepth, metrics, fundingRate,
-    liquidationSnapshot, API long/short ratios; ccxt JSON; CoinGlass liquidations,
-    open-interest and funding OHLC, order-book totals, taker volume, long/short ratios;
-    Coinalyze OI; funding tables; Hyperliquid daily liquidations. CSV, Parquet or JSON,
-    plain, .gz or .zip. See docs/data.md.
-
-    Funding rates that look 100x off are refused; --funding-units states a file's units
-    instead (as written: fraction or percent per interval; CoinGlass's OHLC is percent).
-
-    Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binance --json
-    """
+    """Read market files into the store (``--help``: :data:`INGEST_HELP`)."""
     with _interrupt_says_what_was_stored() as stored:
         with _common.progress("ingesting") as advance:
             result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,

@@ -346,6 +346,7 @@ class _Faults:
         self.lines: list[str] = []
 
     def add(self, line: str) -> None:
+        line = _common.leading_flag(line)  # the library's `on_alert exited 3`: --on-alert
         if _common.STATE.verbosity >= 1:
             _common.warn(line)
         else:

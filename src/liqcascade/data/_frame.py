@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from liqcascade._time import utc_indexed
+from liqcascade.data._kinds import public_kind
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 
@@ -88,7 +89,7 @@ class SeriesFrame:
         return {
             "file": self.file,
             "layout": self.layout,
-            "kind": self.kind,
+            "kind": public_kind(self.kind),  # liquidations (interval events), as data list
             "venue": self.venue,
             "symbol": self.symbol,
             "interval": self.interval,

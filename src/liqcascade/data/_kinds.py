@@ -3,6 +3,9 @@
 Every kind is stored in one DuckDB table keyed by ``(venue, symbol, interval, ts)``
 plus, for long-format kinds, the extra key columns (``side``, ``distance`` for depth;
 ``side``, ``price``, ``qty`` for liquidation events; ``measure`` for long/short ratios).
+An event kind's table adds :data:`OCCURRENCE` to its key: rows identical in every column
+are distinct events (two liquidations of one size at one price in one millisecond),
+numbered 1, 2, … within their group, so that ingesting a file again matches them again.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ __all__ = [
     "DEFAULT_INTERVAL",
     "KINDS",
     "LONG_SHORT_MEASURES",
+    "OCCURRENCE",
     "PUBLIC_KINDS",
     "Kind",
     "kind_of",
+    "public_kind",
 ]
 
 
@@ -37,6 +42,11 @@ class Kind:
         Key columns besides ``ts`` (long-format kinds).
     text_columns : tuple of str
         Columns holding text (the rest are floating point).
+    repeats : bool, default False
+        Rows identical in every column are distinct records (events), kept and stored
+        apart, numbered by :data:`OCCURRENCE` (1-based, in file order within the group).
+        Otherwise (bars, levels) such rows are one record given twice: the repeat is
+        dropped.
     """
 
     name: str
@@ -45,6 +55,7 @@ class Kind:
     optional: tuple[str, ...] = ()
     extra_keys: tuple[str, ...] = ()
     text_columns: tuple[str, ...] = ()
+    repeats: bool = False
 
     @property
     def value_columns(self) -> tuple[str, ...]:
@@ -61,6 +72,22 @@ class Kind:
     def columns(self) -> tuple[str, ...]:
         """Every frame column: keys then values."""
         return (*self.keys, *self.value_columns)
+
+    @property
+    def store_keys(self) -> tuple[str, ...]:
+        """Key columns of the store's table (excluding venue, symbol, interval).
+
+        :attr:`keys`, plus :data:`OCCURRENCE` for a kind whose identical rows are
+        distinct records (``repeats``); that column is the store's only (a frame read
+        back holds each record as a row of its own, without it).
+        """
+        return (*self.keys, OCCURRENCE) if self.repeats else self.keys
+
+
+#: The store's key column numbering identical rows of an event kind: 1 for the first
+#: of a group in file order, 2 for the next; a file ingested again gives each row the
+#: same number, so nothing is added twice.
+OCCURRENCE = "occurrence"
 
 
 KINDS: dict[str, Kind] = {
@@ -85,6 +112,7 @@ KINDS: dict[str, Kind] = {
             optional=("average_price", "filled_qty", "status"),
             extra_keys=("side", "price", "qty"),
             text_columns=("side", "status"),
+            repeats=True,
         ),
         Kind(
             "depth",
@@ -131,6 +159,25 @@ DEFAULT_INTERVAL: dict[str, str | None] = {
     "funding": None,
     "depth": None,
 }
+
+
+def public_kind(name: str) -> str:
+    """The name a user reads and gives for the kind ``name`` (a key of :data:`KINDS`).
+
+    Liquidation events are ``liquidations`` (interval ``events``), as ``data list`` and
+    ``--kind`` name them; ``liquidation_events`` is their table's name, also accepted
+    by :func:`kind_of`. Every other kind is its own name.
+
+    Parameters
+    ----------
+    name : str
+        A kind's name.
+
+    Returns
+    -------
+    str
+    """
+    return "liquidations" if name == "liquidation_events" else name
 
 
 def kind_of(name: str, option: str = "kind") -> Kind:

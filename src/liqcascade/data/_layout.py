@@ -133,6 +133,10 @@ class LayoutRule:
     describe : str
         What the layout is, for :data:`liqcascade.data.LAYOUTS` and the docs (on the
         first rule of a layout; empty on its further forms).
+    caution : str
+        What a file renamed to fit this rule must also hold, said when the rule is
+        named as the closest to a file no layout recognises (``"qty is in base units
+        …"``: renaming a venue's contract count to ``qty`` stores wrong sizes).
     """
 
     name: str
@@ -141,6 +145,7 @@ class LayoutRule:
     when: Callable[[Probe], bool] | None = None
     width: int | None = None
     describe: str = ""
+    caution: str = ""
 
     def recognises(self, probe: Probe, headerless: bool) -> bool:
         """Whether the file of ``probe`` has this layout."""

@@ -28,9 +28,12 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "BINANCE_KLINES",
+    "HEADER_AS_WRITTEN",
     "HOUR_CLOSE",
     "LAYOUTS",
+    "OKX_CONTRACT_VALUES",
     "REGISTRY",
+    "SYMBOL_COLUMNS",
     "TAKER_COIN_UNITS",
     "TAKER_REMEDY",
     "NoTakerClose",
@@ -123,6 +126,86 @@ def _liquidation_snapshot(d: pd.DataFrame) -> dict[str, pd.Series]:
     if "order_status" in d.columns:
         out["status"] = objects(d["order_status"])
     return out
+
+
+#: OKX's contract value (``ctVal``: base units per contract) of its linear USDT swaps, as
+#: its public instruments endpoint gives them; OKX's liquidation orders give ``sz`` in
+#: contracts. An instrument not listed here needs a ``ctVal`` column in the file.
+OKX_CONTRACT_VALUES: dict[str, float] = {
+    "BTC-USDT-SWAP": 0.01,
+    "ETH-USDT-SWAP": 0.1,
+    "SOL-USDT-SWAP": 1.0,
+}
+_OKX_ORDER_SIDES = {"SELL": "long", "BUY": "short"}
+
+
+def _okx_sides(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The position side each row names (``posSide``) and the one its order implies (``side``).
+
+    A sell order liquidates a long, a buy a short; in net mode ``posSide`` is ``net``
+    and the order's side alone tells the position.
+    """
+    pos = d["pos_side"].astype("string").str.strip().str.lower()
+    order = d["side"].astype("string").str.strip().str.upper().map(_OKX_ORDER_SIDES)
+    return pos, order
+
+
+def _okx_contract_values(d: pd.DataFrame) -> pd.Series:
+    """Base units per contract of each row: the file's ``ctVal``, else OKX's (NaN: unknown)."""
+    listed = d["inst_id"].astype("string").str.strip().str.upper().map(OKX_CONTRACT_VALUES)
+    listed = pd.to_numeric(listed, errors="coerce").astype("float64")
+    if "ct_val" in d.columns:
+        given = num(d, "ct_val")
+        return given.where(given.notna(), listed)
+    return listed
+
+
+def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
+    """Refuse a row OKX's liquidation orders cannot hold, naming it.
+
+    A side that is not buy or sell, a posSide its order contradicts, an instrument whose
+    contract value is not known (its ``sz`` cannot become base units).
+    """
+    pos, order = _okx_sides(raw)
+    side_text = raw["side"].astype("string").str.strip()
+    checks = (
+        (side_text.notna() & (side_text != "") & order.isna(), "side {side!r} is not buy or sell"),
+        (
+            pos.notna() & (pos != "") & ~pos.isin(["long", "short", "net"]),
+            "posSide {pos!r} is not long, short or net",
+        ),
+        (
+            pos.isin(["long", "short"]) & order.notna() & (pos != order),
+            "posSide {pos!r} with side {side!r}: a {side} order does not close a {pos} position",
+        ),
+        (
+            raw["inst_id"].astype("string").str.strip().str.upper().str.contains("-USD-"),
+            "instId {inst!r} is an inverse contract (its ctVal is in USD, not the base "
+            "asset): only linear (USDT- or USDC-margined) swaps are read",
+        ),
+        (
+            raw["sz"].notna() & _okx_contract_values(raw).isna(),
+            "instId {inst!r}: its contract value is not known (sz is in contracts): add a "
+            "ctVal column (base units per contract, from OKX's instruments endpoint)",
+        ),
+    )
+    hits = [(int(b[0]), what) for m, what in checks if (b := np.flatnonzero(m.fillna(False))).size]
+    if hits:
+        i, what = min(hits)
+        cell = {"side": str(raw["side"].iloc[i]).strip(), "pos": str(pos.iloc[i]),
+                "inst": str(raw["inst_id"].iloc[i]).strip()}  # fmt: skip
+        raise InputError(what.format(**cell), file=name, row=i + 1)
+
+
+def _okx_liquidations(d: pd.DataFrame) -> dict[str, pd.Series]:
+    pos, order = _okx_sides(d)
+    side = pos.where(pos.isin(["long", "short"]), order)
+    qty = num(d, "sz") * _okx_contract_values(d)
+    return {
+        "side": objects(side).where(side.notna(), None),
+        "price": num(d, "bk_px"),
+        "qty": qty.rename("sz"),
+    }
 
 
 def _book_depth(d: pd.DataFrame) -> dict[str, pd.Series]:
@@ -532,6 +615,22 @@ REGISTRY: tuple[LayoutRule, ...] = (
         describe="Binance liquidationSnapshot (time,side,order_type,...)",
     ),
     LayoutRule(
+        "okx-liquidation-orders",
+        columns("inst_id", "side", "pos_side", "sz", "bk_px"),
+        Layout(
+            "okx-liquidation-orders",
+            "liquidation_events",
+            _okx_liquidations,
+            venue="okx",
+            notes=(
+                "sz in contracts x the contract value (ctVal) = qty in base units; price = "
+                "the bankruptcy price (bkPx); side = posSide (a sell order's in net mode)",
+            ),
+            check=_check_okx_liquidations,
+        ),
+        describe="OKX liquidation orders (ts,instId,side,posSide,sz,bkPx; sz in contracts)",
+    ),
+    LayoutRule(
         "binance-bookdepth",
         columns("percentage", "depth", "notional"),
         Layout("binance-bookdepth", "depth", _book_depth, venue="binance"),
@@ -626,6 +725,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         columns("side", "price", "qty"),
         _canonical("liquidation_events", _canonical_events),
         describe="liqcascade's own canonical columns (as written by `data export`)",
+        caution="qty is in base units such as ETH, not a venue's contracts",
     ),
     LayoutRule(
         "canonical",
@@ -705,8 +805,14 @@ REGISTRY: tuple[LayoutRule, ...] = (
     ),
 )
 
-#: Layouts recognised, for the docs and error messages: name -> what it is.
+#: Layouts recognised, for the docs, ``data ingest --help`` and error messages: name ->
+#: what it is. docs/data.md's layout table names each (a test holds them equal).
 LAYOUTS: dict[str, str] = {r.name: r.describe for r in REGISTRY if r.describe}
+
+#: Columns (normalised names) that name a row's market, the first a file has wins: a
+#: file is split into one series per value (OKX's ``instId`` is ``inst_id``). A layout
+#: whose market column is named otherwise adds its name here.
+SYMBOL_COLUMNS: tuple[str, ...] = ("symbol", "coin", "pair", "market", "inst_id")
 
 
 def detect(
@@ -746,11 +852,20 @@ def detect(
             f"{name}: unrecognised layout: no header and {df.shape[1]} columns "
             "(headerless files must be Binance klines, 12 columns, or ts,o,h,l,c,v)"
         )
+    written = df.attrs.get(HEADER_AS_WRITTEN, {})
+    seen = ", ".join(str(written.get(c, c)) for c in df.columns)
+    renamed = next(((w, c) for c, w in written.items() if w != c), None)
+    compared = f"; {renamed[0]} is compared as {renamed[1]}" if renamed else ""
     raise InputError(
-        f"{name}: unrecognised layout (columns seen: {', '.join(map(str, df.columns))})"
+        f"{name}: unrecognised layout (columns seen: {seen}{compared})"
         f"{_not_market(probe.columns) or _closest(probe.columns)}; see liqcascade.data.LAYOUTS "
         "(docs/data.md) for the layouts read"
     )
+
+
+#: The key of a raw frame's ``attrs`` holding its header as the file writes it
+#: (normalised name -> the file's), for messages naming the columns a user can find.
+HEADER_AS_WRITTEN = "header_as_written"
 
 
 #: Files the commands read as they are, never through the store: what, the columns that
@@ -811,18 +926,19 @@ def _closest(cols: frozenset[str], top: int = 3) -> str:
     A layout's share is the fraction of its column groups the file has; layouts sharing
     none are not named (nor is anything, when no layout shares a column).
     """
-    scored: dict[str, tuple[float, list[tuple[str, ...]]]] = {}
+    scored: dict[str, tuple[float, list[tuple[str, ...]], str]] = {}
     for rule in REGISTRY:
         if not rule.needs:
             continue
         missing = rule.missing(cols)
         share = 1.0 - len(missing) / len(rule.needs)
-        if share > 0 and share > scored.get(rule.name, (0.0, []))[0]:
-            scored[rule.name] = (share, missing)
+        if share > 0 and share > scored.get(rule.name, (0.0, [], ""))[0]:
+            scored[rule.name] = (share, missing, rule.caution)
     if not scored:
         return ""
     best = sorted(scored.items(), key=lambda kv: -kv[1][0])[:top]
     parts = [
-        f"{n} (lacks {', '.join(' or '.join(g) for g in missing)})" for n, (_, missing) in best
+        f"{n} (lacks {', '.join(' or '.join(g) for g in missing)}{'; ' if why else ''}{why})"
+        for n, (_, missing, why) in best
     ]
     return "; closest: " + ", ".join(parts)

@@ -17,7 +17,7 @@ import pandas as pd
 from liqcascade._paths import check_output_file, staged_file
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import funding_units_option
-from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
+from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of, public_kind
 from liqcascade.data._layouts import NoTakerClose
 from liqcascade.data._readers import read_raw, series_from_raw
 from liqcascade.data._series import check_reference_levels, competing_series
@@ -153,8 +153,10 @@ def ingest_files(
             result.warnings += competing_series(st.list_series(gaps=False), series)
     result.files = len(files)
     result.series = [s.summary() for s in series]
-    result.warnings = [w for s in series for w in s.warnings] + result.warnings
-    result.notes = [n for s in series for n in s.notes]
+    # a file's own note (its layout's conversion) is carried by each series it splits into
+    warned = [w for s in series for w in s.warnings] + result.warnings
+    result.warnings = list(dict.fromkeys(warned))
+    result.notes = list(dict.fromkeys(n for s in series for n in s.notes))
     return result, st.path
 
 
@@ -326,7 +328,7 @@ def _starts_formula(values: Any) -> np.ndarray:
 
 
 def _one_series(listing: pd.DataFrame, k: str, **labels: str | None) -> pd.Series:
-    sel = listing[listing["kind"] == ("liquidations" if k == "liquidation_events" else k)]
+    sel = listing[listing["kind"] == public_kind(k)]
     for col, val in labels.items():
         if val is not None:
             sel = sel[sel[col].str.lower() == val.lower()]

@@ -37,7 +37,7 @@ from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import declared_units, funding_units_option
 from liqcascade.data._kinds import kind_of
-from liqcascade.data._layouts import LAYOUTS, detect
+from liqcascade.data._layouts import HEADER_AS_WRITTEN, LAYOUTS, SYMBOL_COLUMNS, detect
 from liqcascade.data._long_short_layouts import check_measure
 from liqcascade.data._time import (
     format_interval,
@@ -158,8 +158,9 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
     Returns
     -------
     (pandas.DataFrame, bool)
-        The frame (columns lower-case snake; headerless files get positional names)
-        and whether the file had no header.
+        The frame (columns lower-case snake; headerless files get positional names;
+        ``attrs["header_as_written"]``: normalised name -> the file's) and whether the
+        file had no header.
     """
     p = Path(path)
     name = str(path)
@@ -184,7 +185,10 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
     else:
         df, headerless = _read_csv(data, name)
     if not headerless:
+        written = {norm_column(c): str(c) for c in df.columns}
         df.columns = pd.Index([norm_column(c) for c in df.columns])
+        # the header as the file writes it, for messages naming the columns seen
+        df.attrs[HEADER_AS_WRITTEN] = written
         if df.columns.duplicated().any():
             dups = sorted(set(df.columns[df.columns.duplicated()]))
             raise InputError(f"{name}: duplicate column names: {', '.join(dups)}")
@@ -440,7 +444,7 @@ def series_from_raw(
 
     # Split by venue / symbol columns found in the content.
     vcol = first_of(raw, "venue", "exchange")
-    scol = first_of(raw, "symbol", "coin", "pair", "market")
+    scol = first_of(raw, *SYMBOL_COLUMNS)
     if scol is not None:
         frame["_symbol"] = raw[scol].astype("string").str.strip().to_numpy()
     if vcol is not None:
@@ -501,6 +505,7 @@ def series_from_raw(
             "another market)"
         )
     out: list[SeriesFrame] = []
+    refused: list[InputError] = []  # each series' refusal of a row: the file's first is raised
     for v, sym, f in groups:
         if layout.for_venue is not None:
             f, note = layout.for_venue(v, f)
@@ -555,7 +560,14 @@ def series_from_raw(
             notes=[*notes, *declared],
             units_known=True,  # judged above, declared, or fixed by the source
         )
-        out.append(validate(sf, drop_missing=drop_missing))
+        try:
+            out.append(validate(sf, drop_missing=drop_missing))
+        except InputError as exc:  # a file split by symbol: its first bad row, not a series'
+            if exc.row is None:
+                raise
+            refused.append(exc)
+    if refused:
+        raise min(refused, key=lambda e: e.row or 0)
     return out
 
 

@@ -18,7 +18,13 @@ from liqcascade._symbols import base_asset, contract_symbol
 from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
-from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
+from liqcascade.data._kinds import (
+    DEFAULT_INTERVAL,
+    KINDS,
+    LONG_SHORT_MEASURES,
+    kind_of,
+    public_kind,
+)
 from liqcascade.data._source import SOURCE_JOIN
 from liqcascade.data._store import Store
 from liqcascade.data._time import to_utc
@@ -555,8 +561,7 @@ def _candidates(
     order among equals). :func:`_store_series` reads the first; :func:`competing_series`
     warns when a group holds more than one.
     """
-    table_kind = "liquidations" if kind == "liquidation_events" else kind
-    rows = listing[listing["kind"] == table_kind]
+    rows = listing[listing["kind"] == public_kind(kind)]
     if kind == "liquidation_events":
         rows = rows[rows["interval"] == "events"]
     elif kind == "liquidations":
@@ -753,8 +758,7 @@ def _from_file(
 
     if not path.exists():
         raise InputError(f"data_file: {path}: no such file", param="data_file")
-    public = "liquidations" if kind == "liquidation_events" else kind
-    series = read_file(path, kind=public, interval=interval, funding_units=funding_units)
+    series = read_file(path, kind=public_kind(kind), interval=interval, funding_units=funding_units)
     cand = [s for s in series if s.kind == kind]
     if not cand and kind == "liquidations":
         cand = [s for s in series if s.kind == "liquidation_events"]

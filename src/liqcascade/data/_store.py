@@ -1,6 +1,8 @@
 """The DuckDB store: one table per canonical kind, keyed by (venue, symbol, interval, ts).
 
-Ingest is idempotent (rows whose key is already stored are skipped) and atomic: every
+Ingest is idempotent (rows whose key is already stored are skipped; identical
+liquidation events of one file are told apart by their number in the group,
+:data:`~liqcascade.data._kinds.OCCURRENCE`) and atomic: every
 series of one call goes in within a single transaction, so a failure, or a process
 killed mid-way, leaves the store exactly as it was (DuckDB's write-ahead log only
 holds committed transactions). A write that fails (disk full) is an ``InputError``
@@ -29,7 +31,7 @@ from liqcascade._paths import STAGE_MARK, remove_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import check_series_funding_units
-from liqcascade.data._kinds import KINDS, Kind
+from liqcascade.data._kinds import KINDS, OCCURRENCE, Kind, public_kind
 from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
 from liqcascade.errors import InputError
@@ -167,17 +169,70 @@ class IngestResult:
         }
 
 
-def _ddl(kind: Kind) -> str:
+def _ddl(kind: Kind, table: str | None = None) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` of ``kind``'s table (named ``table``, else the kind's)."""
     cols = ["venue VARCHAR NOT NULL", "symbol VARCHAR NOT NULL", '"interval" VARCHAR NOT NULL']
     cols.append("ts TIMESTAMP NOT NULL")
     for c in kind.extra_keys:
         typ = "VARCHAR" if c in kind.text_columns else "DOUBLE"
         cols.append(f"{c} {typ} NOT NULL")
+    if kind.repeats:
+        cols.append(f"{OCCURRENCE} INTEGER NOT NULL")
     for c in kind.value_columns:
         typ = "VARCHAR" if c in kind.text_columns else "DOUBLE"
         cols.append(f"{c} {typ}")
-    key = ", ".join(["venue", "symbol", '"interval"', *kind.keys])
-    return f"CREATE TABLE IF NOT EXISTS {kind.name} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+    key = ", ".join(["venue", "symbol", '"interval"', *kind.store_keys])
+    name = table or kind.name
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Give an event table written before :data:`OCCURRENCE` existed that key column.
+
+    Its rows were unique on the other keys (identical events were merged then), so each
+    is occurrence 1. The table is rebuilt in one transaction: a failure leaves it as it
+    was. Nothing is done to a table that has the column (or a kind without it).
+    """
+    if not kind.repeats:
+        return
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [kind.name, OCCURRENCE],
+    ).fetchall()
+    if rows and int(rows[0][0]):
+        return
+    picked = ", ".join("1" if c == OCCURRENCE else _q(c) for c in _table_columns(kind))
+    new = f"{kind.name}__upgraded"
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        con.execute(_ddl(kind, new)).fetchall()
+        con.execute(
+            f"INSERT INTO {new} ({', '.join(_q(c) for c in _table_columns(kind))}) "
+            f"SELECT {picked} FROM {kind.name}"
+        ).fetchall()
+        con.execute(f"DROP TABLE {kind.name}").fetchall()
+        con.execute(f"ALTER TABLE {new} RENAME TO {kind.name}").fetchall()
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        try:
+            con.execute("ROLLBACK").fetchall()
+        except duckdb.Error:
+            pass
+        raise
+
+
+def _occurrences(frame: pd.DataFrame, kind: Kind) -> np.ndarray:
+    """Each row's :data:`OCCURRENCE`: its number among the rows of ``frame`` with its key.
+
+    1 for the first of a group in frame order (a validated frame keeps file order within
+    a group), 2 for the next. Rows with one key agree in every column (the validation
+    refuses others), so the numbers tell identical events apart, and a file ingested
+    again numbers them alike.
+    """
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64)
+    keys = list(kind.keys)
+    return frame.groupby(keys, sort=False, dropna=False).cumcount().to_numpy(np.int64) + 1
 
 
 def _q(col: str) -> str:
@@ -385,6 +440,7 @@ class Store:
                 with self._reading():
                     for kind in KINDS.values():
                         self._con.execute(_ddl(kind)).fetchall()
+                        _upgrade(self._con, kind)
             except BaseException:
                 self.close()
                 raise
@@ -661,10 +717,11 @@ class Store:
             cols = ", ".join(_q(c) for c in _table_columns(kind))
             differing: list[tuple[Any, ...]] = []  # the first few, (ts, column, stored, new)
             n_differing = 0
+            occurrence = _occurrences(s.frame, kind) if kind.repeats else None
             for start in range(0, s.rows, size):
                 # one batch converted at a time: a whole-series table frame was a second
                 # copy of the series (+35 % of an ingest's peak memory on 2.6 M rows)
-                chunk = _to_table_frame(s, kind, start, start + size)
+                chunk = _to_table_frame(s, kind, start, start + size, occurrence)
                 con.register("_incoming", chunk)
                 if not new_only:
                     n, first = self._differing(con, kind, _DIFFERING_SHOWN - len(differing))
@@ -830,7 +887,7 @@ class Store:
         Returns how many, and the first ``show`` of them (time order) as ``(ts, column,
         stored, new)``, the column being the row's first that differs.
         """
-        keys = [*_SERIES, *kind.keys]
+        keys = [*_SERIES, *kind.store_keys]
         on = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in keys)
         diff = " OR ".join(
             f"(i.{_q(c)} IS NOT NULL AND t.{_q(c)} IS DISTINCT FROM i.{_q(c)})"
@@ -905,7 +962,7 @@ class Store:
                     n_gaps, largest = count_gaps(pd.DatetimeIndex(ts), interval)
                 rows.append(
                     {
-                        "kind": "liquidations" if kind.name == "liquidation_events" else kind.name,
+                        "kind": public_kind(kind.name),
                         "venue": venue,
                         "symbol": symbol,
                         "interval": interval,
@@ -1092,13 +1149,21 @@ def _table(kind: str) -> Kind:
 
 def _table_columns(kind: Kind) -> list[str]:
     """The columns of :func:`_to_table_frame`'s frames, in their order."""
-    return ["venue", "symbol", "interval", "ts", *kind.extra_keys, *kind.value_columns]
+    return ["venue", "symbol", "interval", *kind.store_keys, *kind.value_columns]
 
 
 def _to_table_frame(
-    s: SeriesFrame, kind: Kind, start: int = 0, stop: int | None = None
+    s: SeriesFrame,
+    kind: Kind,
+    start: int = 0,
+    stop: int | None = None,
+    occurrence: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Rows ``start:stop`` (positions) of ``s`` as the store's table ``kind`` holds them."""
+    """Rows ``start:stop`` (positions) of ``s`` as the store's table ``kind`` holds them.
+
+    ``occurrence``: the whole series' :func:`_occurrences` (an event kind's; computed
+    here when not given).
+    """
     frame = s.frame.iloc[start:stop]
     df = pd.DataFrame(
         {"venue": s.venue, "symbol": s.symbol, "interval": s.interval}, index=frame.index
@@ -1107,6 +1172,9 @@ def _to_table_frame(
     df["ts"] = ts
     for c in kind.extra_keys:
         df[c] = frame[c]
+    if kind.repeats:
+        occ = _occurrences(s.frame, kind) if occurrence is None else occurrence
+        df[OCCURRENCE] = occ[start:stop]
     for c in kind.value_columns:
         if c in frame.columns:
             df[c] = frame[c]
@@ -1119,7 +1187,7 @@ def _to_table_frame(
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     for c in kind.text_columns:
         df[c] = df[c].astype(object)
-    return df.reset_index(drop=True)
+    return df[_table_columns(kind)].reset_index(drop=True)
 
 
 def _insert_values(con: duckdb.DuckDBPyConnection, s: SeriesFrame, kind: Kind) -> int:
@@ -1133,8 +1201,11 @@ def _insert_values(con: duckdb.DuckDBPyConnection, s: SeriesFrame, kind: Kind) -
     cols: list[list[Any]] = [[s.venue] * n, [s.symbol] * n, [s.interval] * n]
     cols.append(ts.to_pydatetime().tolist())
     names = ["venue", "symbol", "interval", "ts"]
-    for c in (*kind.extra_keys, *kind.value_columns):
+    for c in (*kind.store_keys[1:], *kind.value_columns):
         names.append(c)
+        if c == OCCURRENCE:
+            cols.append(_occurrences(s.frame, kind).tolist())
+            continue
         if c in kind.text_columns:
             vals = s.frame[c].tolist() if c in s.frame.columns else [None] * n
             cols.append([None if v is None or v != v else str(v) for v in vals])

@@ -19,7 +19,13 @@ import pandas as pd
 
 from liqcascade._symbols import base_asset
 from liqcascade.data._columns import first_of
-from liqcascade.data._layouts import _TAKER_COIN, HOUR_CLOSE, TAKER_COIN_UNITS, TAKER_REMEDY
+from liqcascade.data._layouts import (
+    _TAKER_COIN,
+    HOUR_CLOSE,
+    SYMBOL_COLUMNS,
+    TAKER_COIN_UNITS,
+    TAKER_REMEDY,
+)
 from liqcascade.data._readers import _time_col, symbol_from_name
 from liqcascade.data._series import SeriesNotFound, load_series
 from liqcascade.data._source import source_parts
@@ -70,7 +76,7 @@ def _symbol(raw: pd.DataFrame, name: str, symbol: str | None) -> str:
     """The market the file is read as: the caller's, the file's column, its name's."""
     if symbol is not None:
         return symbol
-    col = first_of(raw, "symbol", "coin", "pair", "market")
+    col = first_of(raw, *SYMBOL_COLUMNS)
     if col is not None:
         held = sorted({str(v).strip() for v in raw[col].dropna()})
         if len(held) == 1:

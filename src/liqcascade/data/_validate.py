@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import names_text, percent_text
+from liqcascade._prices import count_text, names_text, percent_text
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._funding_units import (
     MAX_FUNDING_MEDIAN,
@@ -197,6 +197,8 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     ``high >= max(open, close)``; ``min(open, close) >= low``; volumes and sizes >= 0;
     timestamps sorted (unsorted input is sorted); duplicates that agree are dropped
     with a warning, conflicting duplicates are an error. Gaps are counted, never filled.
+    Rows of an event kind (``Kind.repeats``: liquidation events) that agree in every
+    column are distinct events, all kept (the store numbers them apart).
 
     Parameters
     ----------
@@ -315,10 +317,10 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         first_other = min(problems, key=lambda p: p[0]) if problems else None
         if first_absent is not None and (first_other is None or first_absent[0] <= first_other[0]):
             r, msg = first_absent
-            raise MissingValueError(f"{f}: {row_ref(r)}: {msg}")
+            raise MissingValueError(msg, file=f, row=r)
         assert first_other is not None
         r, msg = first_other
-        raise InputError(f"{f}: {row_ref(r)}: {msg}")
+        raise InputError(msg, file=f, row=r)
 
     # Sort, then duplicates on the key.
     keys = list(kind.keys)
@@ -346,12 +348,15 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
             same = conflicting[(conflicting[keys] == first[keys]).all(axis=1)]
             earlier = int(same["_row"].min())
             raise InputError(
-                f"{f}: {row_ref(int(first['_row']))}: duplicate timestamp {first['ts']} with "
-                f"different values than {row_ref(earlier)}"
+                f"duplicate timestamp {first['ts']} with different values than {row_ref(earlier)}",
+                file=f,
+                row=int(first["_row"]),
             )
-        n_drop = int(df.duplicated(keys, keep="first").sum())
-        df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
-        s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
+        if not kind.repeats:  # events that agree in every column are distinct: kept
+            n_drop = int(df.duplicated(keys, keep="first").sum())
+            df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
+            agree = "agrees" if n_drop == 1 else "agree"
+            s.warnings.append(f"{f}: dropped {count_text(n_drop, 'duplicate row')} that {agree}")
     if s.kind == "ohlcv":
         _check_bar_steps(df, f, s.interval)
     if s.kind in ("ohlcv", "open_interest"):
@@ -385,11 +390,13 @@ def _check_bar_steps(df: pd.DataFrame, f: str, interval: str) -> None:
     i = int(short[0]) + 1
     t0, t1 = pd.Timestamp(df["ts"].iloc[i - 1]), pd.Timestamp(df["ts"].iloc[i])
     raise InputError(
-        f"{f}: {row_ref(int(df['_row'].iloc[i]))}: ts {t1:%Y-%m-%d %H:%M} is "
+        f"ts {t1:%Y-%m-%d %H:%M} is "
         f"{format_interval(int(d[i - 1]))} after the bar before it "
         f"({row_ref(int(df['_row'].iloc[i - 1]))}, {t0:%Y-%m-%d %H:%M}), less than the "
         f"{interval} bars' length: bars that overlap are not one series (one bar length per "
-        "file)"
+        "file)",
+        file=f,
+        row=int(df["_row"].iloc[i]),
     )
 
 
@@ -681,7 +688,7 @@ def _check_level_jumps(df: pd.DataFrame, f: str, kind: str) -> None:
     found = [p for g in groups for p in _level_problems(g, kind)]
     if found:
         r, msg = min(found, key=lambda p: p[0])
-        raise InputError(f"{f}: {row_ref(r)}: {msg}")
+        raise InputError(msg, file=f, row=r)
 
 
 MAX_LEVEL_RATIO = MAX_BAR_JUMP

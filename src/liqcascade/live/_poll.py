@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import count_text
 from liqcascade.book import SNAPSHOT_DISTANCES
 from liqcascade.data import SeriesFrame, fetch_series, interval_ms, make_exchange
 from liqcascade.errors import InputError
@@ -615,11 +616,14 @@ class VenuePoller:
 
         Pages with ``fetch_liquidations(symbol, since, limit)`` until a page is empty,
         does not advance or passes ``now_ms``. Each record needs ``timestamp``,
-        ``price`` and a size (``baseValue``, or ``contracts`` x ``contractSize``);
-        its side is ccxt's ``side`` where the venue gives it (``long``/``short``, or
-        the closing order's ``sell``/``buy``: a sell liquidates a long). Records
-        without a side are dropped and counted in the log. A page not in that shape
-        is malformed: the fetch is retried like the bars'. None when nothing is new.
+        ``price`` and a size (``baseValue``, or ``contracts`` x the contract size: the
+        record's ``contractSize``, else the ccxt market's); its side is ccxt's ``side``
+        where the venue gives it (``long``/``short``, or the closing order's
+        ``sell``/``buy``: a sell liquidates a long). Records without a side, and records
+        in contracts whose contract size neither gives (a contract is not one base unit
+        on every venue: 0.1 ETH on OKX), are dropped and counted in the log, naming the
+        market. A page not in that shape is malformed: the fetch is retried like the
+        bars'. None when nothing is new.
 
         Parameters
         ----------
@@ -653,7 +657,7 @@ class VenuePoller:
         self, since_ms: int, now_ms: int, limit: int, max_pages: int
     ) -> SeriesFrame | None:
         rows: dict[tuple[int, str, float, float], None] = {}
-        no_side = 0
+        no_side = no_size = 0
         cursor = since_ms
         for _ in range(max_pages):
             page = self.exchange.fetch_liquidations(self.symbol, since=cursor, limit=limit)
@@ -674,7 +678,11 @@ class VenuePoller:
                 base: Any = r.get("baseValue")
                 if not _num(base) and _num(r.get("contracts")):
                     size: Any = r.get("contractSize")
-                    base = float(r["contracts"]) * (float(size) if _num(size) else 1.0)
+                    size = size if _num(size) else self._contract_size()
+                    if size is None:  # contracts of an unknown size: never taken as base
+                        no_size += 1
+                        continue
+                    base = float(r["contracts"]) * float(size)
                 if not _num(base) or not 0 <= float(base) < math.inf or float(r["price"]) <= 0:
                     raise Malformed(f"liquidations: no size in {r!r:.80}")
                 qty = float(base)
@@ -689,7 +697,15 @@ class VenuePoller:
                 break
             cursor = last + 1
         if no_side:
-            self.log(f"{self.id} liquidations: {no_side} records without a side dropped")
+            lacking = count_text(no_side, "record")
+            self.log(f"{self.id} liquidations: {lacking} without a side dropped")
+        if no_size:
+            self.log(
+                f"{self.id} liquidations: {count_text(no_size, 'record')} of {self.symbol} in "
+                "contracts "
+                "without a contract size (neither the record nor ccxt's market gives one) "
+                "dropped, not stored as base units"
+            )
         if not rows:
             return None
         keys = sorted(rows)
@@ -708,6 +724,16 @@ class VenuePoller:
         # the rows are valid by construction (finite price > 0, finite size >= 0, side long
         # or short, unique sorted keys): validate(sf) would return them as they are
         return sf
+
+    def _contract_size(self) -> float | None:
+        """The contract size (base units per contract) of ccxt's market, or None.
+
+        Read from the markets ccxt has loaded (its fetches load them); nothing is fetched.
+        """
+        markets = getattr(self.exchange, "markets", None)
+        market = markets.get(self.symbol) if isinstance(markets, dict) else None
+        size: Any = market.get("contractSize") if isinstance(market, dict) else None
+        return float(size) if _num(size) and float(size) > 0 else None
 
     def order_book(self) -> dict[str, float] | None:
         """Depth within 1 % and 2 % of mid (USD) from ``fetch_order_book``, or None."""

@@ -1122,7 +1122,8 @@ class Watcher:
             "critical_shock_current": bool(c.label == m["label"]),
             "critical_shock_model": (
                 "calibrated liquidity response: the smallest fall whose median extreme move "
-                "within 24 h reaches total_move (cascade --fragility's curve_crossing; falls "
+                "within 24 h reaches total_move (the curve_crossing of `liqcascade cascade`'s "
+                "fragility curve; falls "
                 f"of 1-20 %, {CALIBRATED_PATHS} paths over {c.n_liquidity_draws} liquidity "
                 f"draws x {max(c.n_books, 1)} book draws); range: where the 10 % and 90 % "
                 "paths reach it"
@@ -1351,7 +1352,8 @@ def _run_on_alert(
 
     The command runs in a process group of its own: past ``timeout`` the whole group
     (the shell and what it started) is killed, so nothing it started is left running.
-    A non-zero exit or a timeout is one line to ``log``; the watch goes on.
+    A non-zero exit or a timeout is one line to ``log``, naming the option as
+    ``on_alert`` (the command line shows its flag); the watch goes on.
     """
     try:
         proc = subprocess.Popen(
@@ -1359,13 +1361,13 @@ def _run_on_alert(
             stderr=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
     except OSError as exc:
-        log(f"--on-alert failed: {exc}")
+        log(f"on_alert failed: {exc}")
         return
     try:
         _, err = proc.communicate(json.dumps(alert, default=str) + "\n", timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        log(f"--on-alert timed out after {timeout:g} s: stopped it and every process it "
+        log(f"on_alert timed out after {timeout:g} s: stopped it and every process it "
             f"started ({cmd})")  # fmt: skip
         return
     except BaseException:  # Ctrl-C: its own session does not get the terminal's
@@ -1373,7 +1375,7 @@ def _run_on_alert(
         raise
     if proc.returncode != 0:
         detail = (err or "").strip()[:200]
-        log(f"--on-alert exited {proc.returncode}"
+        log(f"on_alert exited {proc.returncode}"
             + (f": {detail}" if detail else " (nothing on stderr)"))  # fmt: skip
 
 

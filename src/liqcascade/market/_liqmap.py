@@ -247,7 +247,7 @@ def _no_score_note(state: Any) -> str:
     if state.book_model != "identified":
         return (
             "no out-of-sample score here for the legacy cohort book "
-            "(`liqmap backtest --params` scores it)"
+            "(`liqcascade liqmap backtest` scores it given its parameters file)"
         )
     return "no out-of-sample score: the book's calibration has no month with recorded liquidations"
 

@@ -1,0 +1,120 @@
+"""Identical liquidation events in one file are distinct events, stored once each.
+
+Two liquidations of one size at one price in the same millisecond are two events: a
+file's identical rows are all kept (the store numbers them, ``occurrence`` 1, 2, …),
+and ingesting the file again adds nothing. Bars' agreeing duplicates are still one bar.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from liqcascade.data import Store, read_file
+from profiles import examples
+
+T0 = pd.Timestamp("2024-01-02 03:00:00", tz="UTC").value // 10**6
+
+
+def _snapshot(rows: list[tuple[int, str, float, float]]) -> pd.DataFrame:
+    """A Binance liquidationSnapshot of ``(ms after T0, order side, price, qty)`` rows."""
+    return pd.DataFrame(
+        {
+            "time": [T0 + r[0] for r in rows],
+            "side": [r[1] for r in rows],
+            "order_type": "LIMIT",
+            "time_in_force": "IOC",
+            "original_quantity": [r[3] for r in rows],
+            "price": [r[2] for r in rows],
+            "average_price": [r[2] for r in rows],
+            "order_status": "FILLED",
+            "last_fill_quantity": [r[3] for r in rows],
+            "accumulated_fill_quantity": [r[3] for r in rows],
+        }
+    )
+
+
+SAME = (0, "SELL", 2250.0, 0.5)
+
+
+def test_three_identical_rows_are_three_events_and_a_reingest_adds_none(
+    tmp_path: Path, gen, cli
+) -> None:
+    rows = [SAME, SAME, SAME, (900, "BUY", 2260.0, 1.0)]
+    src = gen.write_csv(tmp_path / "snap.csv", _snapshot(rows))
+    store = tmp_path / "s.duckdb"
+    first = cli("data", "ingest", str(src), "--store", str(store))
+    assert first.exit_code == 0, first.stderr
+    assert "rows read 4  rows added 4  rows in store 4" in first.stdout
+    assert "duplicate" not in first.stderr
+    again = cli("data", "ingest", str(src), "--store", str(store))
+    assert again.exit_code == 0 and "rows added 0  rows in store 4" in again.stdout
+    with Store(store, read_only=True) as s:
+        got = s.read("liquidation_events")
+    assert len(got) == 4 and "occurrence" not in got.columns
+    assert got["qty"].sum() == pytest.approx(3 * 0.5 + 1.0, rel=1e-12)
+
+
+def test_bars_agreeing_duplicates_are_still_one_bar(tmp_path: Path, gen) -> None:
+    k = gen.klines_frame(gen.bars(12))
+    (s,) = read_file(gen.write_csv(tmp_path / "k.csv", pd.concat([k, k.iloc[[4]]])))
+    assert s.rows == 12
+    assert any("dropped 1 duplicate row that agrees" in w for w in s.warnings)
+
+
+def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, gen) -> None:
+    """A store whose event table lacks ``occurrence`` (one row per identical group, as
+    ingest merged them then) gets the column, its rows as occurrence 1; the file's
+    repeats are then added, once."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE liquidation_events (venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, "
+        '"interval" VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, side VARCHAR NOT NULL, '
+        "price DOUBLE NOT NULL, qty DOUBLE NOT NULL, average_price DOUBLE, filled_qty DOUBLE, "
+        'status VARCHAR, PRIMARY KEY (venue, symbol, "interval", ts, side, price, qty))'
+    )
+    con.execute(
+        "INSERT INTO liquidation_events VALUES ('binance', 'ETHUSDT', 'events', ?, 'long', "
+        "2250.0, 0.5, 2250.0, 0.5, 'FILLED')",
+        [pd.Timestamp(T0, unit="ms").to_pydatetime()],
+    )
+    con.close()
+    series = read_file(gen.write_csv(tmp_path / "snap.csv", _snapshot([SAME, SAME])))
+    with Store(path) as s:
+        assert s.ingest(series).rows_added == 1  # the second of the two
+        assert s.ingest(series).rows_added == 0
+        assert s.count("liquidation_events") == 2
+
+
+@st.composite
+def _files(draw: st.DrawFn) -> list[tuple[int, str, float, float]]:
+    """A file of a few events drawn from a small set, so that many repeat."""
+    pool = [(0, "SELL", 2250.0, 0.5), (0, "BUY", 2250.0, 0.5), (1, "SELL", 2250.0, 0.25)]
+    return draw(st.lists(st.sampled_from(pool), min_size=1, max_size=8))
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(rows=_files())
+def test_ingesting_twice_stores_what_ingesting_once_does(
+    rows: list[tuple[int, str, float, float]],
+) -> None:
+    """Every row of the file is an event stored once, however many repeat; a second
+    ingest of the same file adds nothing and leaves the stored rows as they were."""
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "snap.csv"
+        _snapshot(rows).to_csv(src, index=False)
+        series = read_file(src)
+        with Store(Path(d) / "s.duckdb") as s:
+            once = s.ingest(series).rows_added
+            after_once = s.read("liquidation_events")
+            assert s.ingest(read_file(src)).rows_added == 0
+            after_twice = s.read("liquidation_events")
+    assert once == len(rows) == len(after_once)
+    pd.testing.assert_frame_equal(after_once, after_twice)  # the same stored rows, read back
