@@ -525,28 +525,48 @@ def _rebase(ms: Any, mid: float, scale: float) -> tuple[Any, Any]:
 
 
 def reprice(pos: Any, rules: str) -> Any:
-    """Liquidation and bankruptcy prices of a (Binance-priced) book under another venue's rules.
+    """The (Binance-priced) estimated book on another venue: its liquidation prices, its margin.
+
+    The estimated book is identified by where its positions liquidate (one position per
+    bin of liquidation price the walk kept, :func:`liqcascade.positions.book_from_grid`);
+    the margin is derived. So a venue's copy keeps each liquidation price and takes the
+    margin the venue's rules need to liquidate there, and its bankruptcy price from that
+    margin. A venue's own maintenance rate never moves a position towards the mid: with
+    the margin kept instead, Hyperliquid's 2 % maintenance left 4.9 % of the venue's
+    long notional within 0.5 % of liquidation at the start (the Binance book: none).
 
     ``"binance"`` returns the book unchanged. ``"bybit"``: isolated, MMR 0.5 %
-    (:func:`liqcascade.margin.bybit_liq_price`). ``"hyperliquid"``: maintenance half
-    the initial margin at ETH's 25x max leverage
-    (:func:`liqcascade.margin.hyperliquid_liq_price`); a position levered beyond 25x
-    cannot exist there, so its margin is raised to the 25x initial margin.
+    (:func:`liqcascade.margin.bybit_liq_price`), initial margin
+    ``s·(EP − LP)·size + EP·size·MMR``. ``"hyperliquid"``: maintenance half the initial
+    margin at ETH's 25x max leverage (:func:`liqcascade.margin.hyperliquid_liq_price`),
+    margin ``size·EP·l + s·(EP − LP)·size·(1 − l·s)``, ``l = 1/50``; a position that
+    would be levered beyond 25x cannot exist there: its margin is raised to the 25x
+    initial margin, which moves its liquidation price away from the entry (never
+    towards the mid).
     """
-    from liqcascade.margin import bybit_liq_price, hyperliquid_liq_price, hyperliquid_max_leverage
+    from liqcascade.margin import (
+        BYBIT_DEFAULT_MMR,
+        bybit_liq_price,
+        hyperliquid_liq_price,
+        hyperliquid_max_leverage,
+    )
     from liqcascade.positions import PositionBook
 
     if rules == "binance" or len(pos) == 0:
         return pos
-    margin = pos.margin.copy()
+    s, q, ep = pos.side.astype(np.float64), pos.size, pos.entry_price
+    gap = s * (ep - pos.liq_price) * q  # USD between entry and liquidation, > 0 on its side
     if rules == "hyperliquid":
         lev_max = hyperliquid_max_leverage("ETH")
-        margin = np.maximum(margin, pos.size * pos.entry_price / lev_max)
-        r = hyperliquid_liq_price(pos.side, pos.size, pos.entry_price, margin, "ETH")
+        ell = 1.0 / (2.0 * lev_max)
+        margin = q * ep * ell + gap * (1.0 - ell * s)
+        margin = np.maximum(margin, q * ep / lev_max)
+        r = hyperliquid_liq_price(pos.side, q, ep, margin, "ETH")
     else:
-        r = bybit_liq_price(pos.side, pos.size, pos.entry_price, margin)
+        margin = np.maximum(gap + q * ep * BYBIT_DEFAULT_MMR, q * ep * BYBIT_DEFAULT_MMR)
+        r = bybit_liq_price(pos.side, q, ep, margin)
     liq = np.where(pos.side == 1, np.maximum(r.liq_price, 0.0), r.liq_price)
-    return PositionBook(pos.side, pos.size, pos.entry_price, margin, liq, r.bankruptcy_price,
+    return PositionBook(pos.side, q, ep, margin, liq, r.bankruptcy_price,
                         venue=rules, symbol=pos.symbol, cross=pos.cross)  # fmt: skip
 
 
@@ -927,7 +947,8 @@ def build_setup(
         except InputError as e:
             why = str(e).removeprefix(f"lending {m.name!r}: ")
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None
-        notes[m.name] = {"liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
+        notes[m.name] = {"collateral": m.collateral,
+                         "liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
