@@ -110,7 +110,9 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     ((name, info),) = d["defi"]["markets"].items()
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
     # once: the market's outcome holds the counts, the inputs only where figures came from
-    assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "snapshot_priced_at"}
+    # (the collateral names what the beta is: BTC/ETH for BTC collateral)
+    assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "collateral",
+                                                  "snapshot_priced_at"}  # fmt: skip
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout
