@@ -58,7 +58,7 @@ def _central_note(central: float, iv: dict[str, Any], key: str) -> str:
 
     The figures (the venues' table) are the central parameters' run; the range is over
     the calibration's draws, and the central run may sit at one end of it (2025-10-10:
-    18,412,558 = the 10th percentile). Nothing when it is inside, or the draws all agree.
+    15,537,324 = the 10th percentile). Nothing when it is inside, or the draws all agree.
     """
     lo, hi = iv[f"{key}_p10"], iv[f"{key}_p90"]
     tol = 1e-9 * max(abs(lo), abs(hi), 1.0)
@@ -118,6 +118,41 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
             "the contagion share is higher than with marks at each venue's own price (a model "
             "consequence, not evidence; --shock-scope market moves every venue, and the index, "
             "with the shock)"
+        )
+    return lines
+
+
+def _price_move(price: float, start: float) -> str:
+    """``3,696.31 (−4.36 %)``: a price and its move from the start."""
+    return f"{price:,.2f} ({percent_text(price / start - 1.0, 2, signed=True)})"
+
+
+def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
+    """One line per lending market: accounts, seized, bad debt, its lowest and final price.
+
+    The collateral price the market read is lowest where the oracle printed the fall,
+    not at the end (after the venues recovered): the accounts were liquidated on the
+    way down, so the lowest price, its round (and time on the clock) and the prices the
+    liquidations happened at are printed beside the final one.
+    """
+    lines = []
+    for name, m in markets.items():
+        p0 = m["initial_collateral_price"]
+        when = f"round {m['lowest_round']}"
+        if clocked and m.get("lowest_t_s") is not None:
+            when += f", {m['lowest_t_s']:g} s after the shock"
+        low = (f"lowest {_price_move(m['lowest_collateral_price'], p0)} in {when}"
+               if m["lowest_round"] else "never below the start")  # fmt: skip
+        rng = m.get("liquidation_price_range")
+        at = ""
+        if rng:
+            lo, hi = rng
+            at = f"; liquidated at {lo:,.2f}" + (f" … {hi:,.2f}" if hi > lo else "")
+        final = _price_move(m["final_collateral_price"], p0)
+        lines.append(
+            f"{name}: {count_text(m['n_accounts_liquidated'], 'account', grouped=True)} "
+            f"liquidated, ${m['liquidated_usd']:,.0f} seized, bad debt ${m['bad_debt_usd']:,.0f}; "
+            f"collateral price (oracle-read) {low}, final {final}{at}"
         )
     return lines
 
@@ -182,6 +217,8 @@ def _render(res: dict[str, Any]) -> None:
         f"{res['shock_venue']} in round {res['rounds_to_spread']}",
         markup=False,
     )
+    for line in _market_lines(d.get("markets", {}), res.get("clock") is not None):
+        _common.stdout.print(line, soft_wrap=True, markup=False)
     if "validation" in res:
         v = Table(title="Model vs recorded (2025-10-10)")
         for c in ("what", "model", "recorded", "ratio", "note"):
@@ -271,7 +308,7 @@ def contagion_cmd(
     out["first_shock"] = {**_first_shock(setup, preset, fraction, config, out["shock_venue"]),
                           "scope": out["scope"]}  # fmt: skip
     if preset == "oct-2025":
-        out["validation"] = validate_oct_2025(res)
+        out["validation"] = validate_oct_2025(res, setup=setup)
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
     if states:  # the estimated market the venues' positions and depth were sized from
         out["market"] = states[0].fingerprint()
@@ -343,6 +380,7 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     venues = notes.get("venues", {})
     lending = {
         k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
+            "collateral": v.get("collateral"),
             "snapshot_priced_at": v.get("snapshot_priced_at")}
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
@@ -354,6 +392,21 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
         "book_beta": {n: v["book_beta"] for n, v in venues.items() if "book_beta" in v},
         "lending": lending,
     }
+
+
+#: Lending collateral that is BTC: its beta is the BTC/ETH one (the venues are ETH's).
+_BTC_COLLATERAL = ("WBTC", "CBBTC", "BTC", "TBTC", "LBTC")
+
+
+def _beta_label(collateral: str | None) -> str:
+    """What a lending market's beta is, named for its collateral.
+
+    ``BTC/ETH beta`` for BTC collateral on the ETH venues; else the collateral's move per
+    move of its oracle venues' price (WETH's 1, a stablecoin's near 0).
+    """
+    if collateral is None or collateral.upper() in _BTC_COLLATERAL:
+        return "BTC/ETH beta"
+    return f"{collateral}'s beta to its oracle venues' move"
 
 
 def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
@@ -369,7 +422,9 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
         for w, names in by_date.items()
     ]
     for name, b in inputs.get("lending", {}).items():
-        lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
+        lines.append(
+            f"{name}: {_beta_label(b.get('collateral'))} {b['beta']:.3f} ({b['beta_source']})"
+        )
         m = markets.get(name, {})
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
