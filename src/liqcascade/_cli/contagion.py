@@ -157,6 +157,64 @@ def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
     return lines
 
 
+#: ``--day``'s figures, in the order printed, and what each is of the 80 % interval.
+_DAY_FIGURES = {"move_p90": "the 80 % interval's shallow end", "move_median": "the median",
+                "move_p10": "the interval's deep end"}  # fmt: skip
+
+
+def _day_command(res: dict[str, Any]) -> str | None:
+    """The ``liqcascade cascade`` call giving the 24-hour move for the run's first shock."""
+    first = res.get("first_shock") or {}
+    if "day" in res:
+        return str(res["day"]["command"])
+    if "fraction" in first:
+        shock = float(first["fraction"])
+    elif "price" in first:
+        shock = float(first["price"]) / res["venues"][first["venue"]]["initial_price"] - 1.0
+    else:
+        return None
+    asset = (res.get("calibration") or {}).get("asset", "ETH")
+    return f"liqcascade cascade --asset {asset} --shock={100 * shock:g}%"
+
+
+def _day_lines(res: dict[str, Any]) -> list[str]:
+    """What horizon the DeFi leg covers; with ``--day``, the lending markets over 24 h."""
+    if not res["defi"].get("markets"):
+        return []
+    cmd = _day_command(res)
+    day = res.get("day")
+    if day is None:
+        clock = res.get("clock")
+        span = f"the loop's {res['rounds']} rounds on the static books (no clock)"
+        if clock:
+            span = f"the loop's first {clock['elapsed_s']:g} s (until nothing moved)"
+        how = f" ({cmd})" if cmd else ""
+        return [f"horizon: the DeFi leg covers {span}, not the day: --day adds each lending "
+                f"market at the calibrated cascade's 24-hour move for this shock{how}"]  # fmt: skip
+    c = day["cascade"]
+
+    def mv(x: float) -> str:
+        return percent_text(x, 2, signed=True)
+
+    lines = [
+        f"the day (--day): {day['asset']}'s extreme move within {day['horizon_hours']:g} h "
+        f"after the {_fraction_text(day['shock'])} first shock, the calibrated cascade's "
+        f"({cmd}; market of {day['as_of']}, {c['n_paths']} paths): median {mv(c['move_median'])} "
+        f"(80 %: {mv(c['move_p10'])} … {mv(c['move_p90'])}); each held as the oracle's low "
+        "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
+    ]
+    for name, figs in day["markets"].items():
+        for key, label in _DAY_FIGURES.items():
+            r = figs[key]
+            lines.append(
+                f"  {name} at {label} ({mv(c[key])}; collateral {r['collateral_price']:,.2f}): "
+                f"{count_text(r['n_accounts_liquidated'], 'account', grouped=True)}, "
+                f"${r['liquidated_usd']:,.0f} seized ({percent_text(r['share_of_collateral'])} "
+                f"of its collateral at that price), bad debt ${r['bad_debt_usd']:,.0f}"
+            )
+    return lines
+
+
 #: Why a venue's static figure is below its calibrated one (``static_bound``'s codes).
 _STATIC_WHY = {
     "book_ran_out": "its displayed book ran out and the venue halted there (positions past the "
@@ -217,7 +275,8 @@ def _render(res: dict[str, Any]) -> None:
         f"{res['shock_venue']} in round {res['rounds_to_spread']}",
         markup=False,
     )
-    for line in _market_lines(d.get("markets", {}), res.get("clock") is not None):
+    lines = _market_lines(d.get("markets", {}), res.get("clock") is not None) + _day_lines(res)
+    for line in lines:
         _common.stdout.print(line, soft_wrap=True, markup=False)
     if "validation" in res:
         v = Table(title="Model vs recorded (2025-10-10)")
@@ -232,6 +291,9 @@ def _render(res: dict[str, Any]) -> None:
                 esc(r["note"]),
             )
         _common.stdout.print(v)
+    told = _common.assumptions_line(res.get("assumptions"))
+    if told:
+        _common.stdout.print(told, soft_wrap=True, markup=False)
 
 
 _Shock = Annotated[
@@ -253,6 +315,18 @@ _Scope = Annotated[
         "follow through arbitrage, the index and lending; the default) or market (every "
         "venue's price moves by the same fraction at once: a market-wide fall, its static "
         "bound shocked the same way). Overrides the config's \\[shock] scope.",
+    ),
+]
+
+
+_Day = Annotated[
+    bool,
+    typer.Option(
+        "--day",
+        help="Also evaluate each lending market over the day: the calibrated cascade's extreme "
+        "move within 24 h of the same first shock (what cascade --shock prints: median and "
+        "80 % interval), each held as the oracle's low. The contagion loop itself covers "
+        "only the minutes until nothing moves. About a minute more.",
     ),
 ]
 
@@ -282,13 +356,14 @@ def contagion_cmd(
         ),
     ] = None,
     scope: _Scope = None,
+    day: _Day = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
 
     Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
     """
-    from liqcascade.contagion import run_preset, run_setup, validate_oct_2025
+    from liqcascade.contagion import run_preset, run_setup
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
     _check(config, preset, liquidity, fraction, scope)
@@ -302,7 +377,20 @@ def contagion_cmd(
             res = run_setup(setup, shock_venue=shock_venue, shock=fraction, liquidity=liquidity,
                             scope=scope)  # fmt: skip
         advance(1)
-    out = res.summary()
+    out = _output(setup, res, preset, fraction, config, cache)
+    if day:
+        out["day"] = _day(setup, out)
+    _book_units.emit(out, as_json, _render)
+
+
+def _output(
+    setup: Any, res: Any, preset: str | None, fraction: float | None, config: Path | None,
+    cache: dict[Any, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """The command's JSON: the run's summary, warnings said, the shock, record and inputs."""
+    from liqcascade.contagion import validate_oct_2025
+
+    out: dict[str, Any] = res.summary()
     _warn_static_only(setup, out.get("liquidity"))
     _warn_oracles(out["defi"]["markets"])
     out["first_shock"] = {**_first_shock(setup, preset, fraction, config, out["shock_venue"]),
@@ -313,7 +401,31 @@ def contagion_cmd(
     if states:  # the estimated market the venues' positions and depth were sized from
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
-    _book_units.emit(out, as_json, _render)
+    out["assumptions"] = list(setup.assumptions)
+    return out
+
+
+def _day(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """``--day``: each lending market at the calibrated cascade's 24-hour move for the shock."""
+    from liqcascade.contagion import lending_over_the_day
+
+    if not setup.lending:
+        _common.fail("--day: the configuration has no [[lending]] market to evaluate")
+    first = out["first_shock"]
+    if "fraction" in first:
+        shock = float(first["fraction"])
+    elif "price" in first:
+        shock = float(first["price"]) / out["venues"][first["venue"]]["initial_price"] - 1.0
+    else:
+        _common.fail(
+            "--day needs a price shock (--shock, or [shock] fraction or price), not a market "
+            "order: the calibrated cascade's 24-hour move starts from a move"
+        )
+    if not shock < 0:
+        _common.fail(f"--day evaluates a fall (the lending markets' risk): the first shock is "
+                     f"{_fraction_text(shock)}")  # fmt: skip
+    with _common.progress("the calibrated cascade's 24-hour move (about a minute)"):
+        return lending_over_the_day(setup.lending, shock, setup.asset)
 
 
 def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:
