@@ -199,6 +199,17 @@ class LendingModel(_M):
     protocol_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
     accounts: TableAccounts | FileAccounts | SnapshotAccounts = Field(discriminator="kind")
     drop_initially_liquidatable: bool = True
+    #: Refused with the reason (pydantic's "Extra inputs are not permitted" said nothing).
+    ltv: Any = None
+
+    @field_validator("ltv")
+    @classmethod
+    def _no_ltv(cls, v: Any) -> None:
+        """``ltv`` is the borrowing limit: no liquidation reads it, so it is refused, saying so."""
+        raise ValueError(
+            "ltv is not used: liquidations depend on the liquidation threshold "
+            "(liq_threshold), not the loan-to-value, which only limits new borrowing"
+        )
 
     @field_validator("liq_threshold", "liq_bonus")
     @classmethod
@@ -261,12 +272,21 @@ class SimulationModel(_M):
         return a
 
 
+class AssumptionModel(_M):
+    """One ``[[assumptions]]`` table: what is assumed (or calibrated), its value, its source."""
+
+    what: Annotated[str, Field(min_length=1)]
+    value: str = ""
+    source: str = ""
+
+
 class ConfigModel(_M):
     simulation: SimulationModel = SimulationModel()
     shock: ShockModel
     venues: list[VenueModel] = Field(min_length=1)
     links: list[LinkModel] = []
     lending: list[LendingModel] = []
+    assumptions: list[AssumptionModel] = []
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -434,6 +454,9 @@ class ContagionSetup:
     scope : {"venue", "market"}, default "venue"
         Where the first shock lands (``[shock] scope``; see
         :data:`liqcascade.contagion._engine.SCOPES`).
+    assumptions : tuple of dict
+        ``what``, ``value``, ``source`` of each ``[[assumptions]]`` table, then one per
+        lending market's oracle (:func:`oracle_assumption`).
     """
 
     venues: list[Venue]
@@ -447,6 +470,32 @@ class ContagionSetup:
     liquidity_as_of: pd.Timestamp | None = None
     scope: str = "venue"
     asset: str = "ETH"
+    assumptions: tuple[dict[str, str], ...] = ()
+
+
+def oracle_assumption(m: LendingMarket) -> dict[str, str]:
+    """What a lending market's oracle assumes: Chainlink-like parameters, unchecked.
+
+    Parameters
+    ----------
+    m : LendingMarket
+        The market (its oracle's sources, deviation and heartbeat in rounds).
+
+    Returns
+    -------
+    dict
+        ``what``, ``value``, ``source`` (the ``[[assumptions]]`` keys).
+    """
+    o = m.oracle
+    beat = f"every {o.heartbeat} rounds" if o.heartbeat else "none"
+    return {
+        "what": f"{m.name} oracle (assumed, Chainlink-like)",
+        "value": f"the mean of {', '.join(o.sources)}'s prices, pushed at once (no latency) on a "
+        f"{100 * o.deviation:g} % deviation; heartbeat {beat}; the collateral moves beta x it; "
+        "the DEX the liquidators sell into does not feed it",
+        "source": "assumed from public Chainlink feed parameters; not checked against the "
+        "bundled Chainlink ETH/USD series (liqcascade.datasets) nor its push frequency",
+    }
 
 
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
@@ -969,6 +1018,8 @@ def build_setup(
         assert s.buy_usd is not None
         shock["shock_buy_usd"] = s.buy_usd
     mids = [to_utc(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
+    told = tuple(a.model_dump() for a in cfg.assumptions)
     return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes,
                           cfg.simulation.liquidity, max(mids) if mids else None,
-                          s.scope, cfg.simulation.asset)  # fmt: skip
+                          s.scope, cfg.simulation.asset,
+                          told + tuple(oracle_assumption(m) for m in lending))  # fmt: skip
