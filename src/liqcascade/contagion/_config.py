@@ -385,9 +385,32 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
     for i, v in enumerate(cfg.venues):
         if v.mid is None and v.mid_at is None and v.book.kind != "file":
             raise InputError(f"{where}: venues[{i}].mid: missing parameter (or give mid_at)")
+        _one_asset(cfg.simulation.asset, v, f"{where}: venues[{i}]")
         if isinstance(v.book, ParametricBook):  # memory, before anything is built
             check_count(f"{where}: venues[{i}].book.n_levels", v.book.n_levels, LEVEL_BYTES)
     return cfg
+
+
+def _one_asset(asset: str, v: VenueModel, key: str) -> None:
+    """Refuse another asset's calibration on a venue built from the bundled ETH data.
+
+    The bundled books, positions, ``mid_at`` closes and ``share = "volume"`` are ETH's:
+    ``[simulation] asset = "BTC"`` gave BTC's liquidity response on ETH's books, ETH
+    positions and ETH prices, a world of neither asset, without a word.
+    """
+    if asset == "ETH":
+        return
+    eth = [k for k, on in (("book", v.book.kind == "bundled"),
+                           ("positions", v.positions.kind == "bundled"),
+                           ("mid_at", v.mid_at is not None), ("share", v.share == "volume"))
+           if on]  # fmt: skip
+    if eth:
+        raise InputError(
+            f"{key}.{eth[0]}: simulation.asset is {asset}, but the bundled books, positions, "
+            f"mid_at closes and volume shares are ETH only ({', '.join(eth)} read them here): "
+            f'for a {asset} world give book kind = "parametric" or "file", positions '
+            'kind = "file", mid in USD and a numeric share'
+        )
 
 
 def load_config(path: str | Path) -> ConfigModel:
