@@ -174,7 +174,7 @@ def _day_command(res: dict[str, Any]) -> str | None:
     else:
         return None
     asset = (res.get("calibration") or {}).get("asset", "ETH")
-    return f"liqcascade cascade --asset {asset} --shock={100 * shock:g}%"
+    return f"liqcascade cascade --asset {asset} --shock={100 * shock:.4g}%"
 
 
 def _day_lines(res: dict[str, Any]) -> list[str]:

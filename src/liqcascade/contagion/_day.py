@@ -92,6 +92,6 @@ def lending_over_the_day(
         "shock": shock,
         "horizon_hours": ans["horizon_hours"],
         "cascade": {k: ans[k] for k in ("move_median", "move_p10", "move_p90", "n_paths")},
-        "command": f"liqcascade cascade --asset {state.asset} --shock={100 * shock:g}%",
+        "command": f"liqcascade cascade --asset {state.asset} --shock={100 * shock:.4g}%",
         "markets": markets,
     }

@@ -572,8 +572,9 @@ def prose(v: ContagionView) -> Prose:
         "WBTC moves beta × the ETH venues' move; seized WBTC sold into a $100 M pool. ETH "
         "collateral (WETH) is not modelled, though its Aave parameters are bundled: the "
         "leg holds only BTC collateral.",
-        "Bybit and Hyperliquid positions are the Binance estimate re-priced with their margin "
-        "formulas; no Hyperliquid partial liquidation, backstop vault or ADL.",
+        "Bybit and Hyperliquid positions are the Binance estimate at its estimated liquidation "
+        "prices, with the margin their own formulas need for them (Hyperliquid: 25× at most); "
+        "no Hyperliquid partial liquidation, backstop vault or ADL.",
     ]
     return Prose(take, method, [_claim(v)], [_headline(v)])
 
