@@ -162,16 +162,22 @@ _DAY_FIGURES = {"move_p90": "the 80 % interval's shallow end", "move_median": "t
                 "move_p10": "the interval's deep end"}  # fmt: skip
 
 
+def _shock_fraction(res: dict[str, Any]) -> float | None:
+    """The first shock as a fraction of the shocked venue's mid; None for a market order."""
+    first = res.get("first_shock") or {}
+    if "fraction" in first:
+        return float(first["fraction"])
+    if "price" in first:
+        return float(first["price"]) / res["venues"][first["venue"]]["initial_price"] - 1.0
+    return None
+
+
 def _day_command(res: dict[str, Any]) -> str | None:
     """The ``liqcascade cascade`` call giving the 24-hour move for the run's first shock."""
-    first = res.get("first_shock") or {}
     if "day" in res:
         return str(res["day"]["command"])
-    if "fraction" in first:
-        shock = float(first["fraction"])
-    elif "price" in first:
-        shock = float(first["price"]) / res["venues"][first["venue"]]["initial_price"] - 1.0
-    else:
+    shock = _shock_fraction(res)
+    if shock is None:
         return None
     asset = (res.get("calibration") or {}).get("asset", "ETH")
     return f"liqcascade cascade --asset {asset} --shock={100 * shock:.4g}%"
@@ -411,12 +417,8 @@ def _day(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
 
     if not setup.lending:
         _common.fail("--day: the configuration has no [[lending]] market to evaluate")
-    first = out["first_shock"]
-    if "fraction" in first:
-        shock = float(first["fraction"])
-    elif "price" in first:
-        shock = float(first["price"]) / out["venues"][first["venue"]]["initial_price"] - 1.0
-    else:
+    shock = _shock_fraction(out)
+    if shock is None:
         _common.fail(
             "--day needs a price shock (--shock, or [shock] fraction or price), not a market "
             "order: the calibrated cascade's 24-hour move starts from a move"
