@@ -183,6 +183,13 @@ def _day_command(res: dict[str, Any]) -> str | None:
     return f"liqcascade cascade --asset {asset} --shock={100 * shock:.4g}%"
 
 
+def _utc(when: Any) -> str:
+    """``2025-08-01 00:00 UTC``: an ISO time as the command prints times."""
+    import pandas as pd
+
+    return f"{pd.Timestamp(when):%Y-%m-%d %H:%M} UTC" if when else "the last market"
+
+
 def _day_lines(res: dict[str, Any]) -> list[str]:
     """What horizon the DeFi leg covers; with ``--day``, the lending markets over 24 h."""
     if not res["defi"].get("markets"):
@@ -205,7 +212,8 @@ def _day_lines(res: dict[str, Any]) -> list[str]:
     lines = [
         f"the day (--day): {day['asset']}'s extreme move within {day['horizon_hours']:g} h "
         f"after the {_fraction_text(day['shock'])} first shock, the calibrated cascade's "
-        f"({cmd}; market of {day['as_of']}, {c['n_paths']} paths): median {mv(c['move_median'])} "
+        f"({cmd}; market of {_utc(day['as_of'])}, {c['n_paths']} paths): median "
+        f"{mv(c['move_median'])} "
         f"(80 %: {mv(c['move_p10'])} … {mv(c['move_p90'])}); each held as the oracle's low "
         "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
     ]
