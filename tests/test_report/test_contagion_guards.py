@@ -136,3 +136,22 @@ def test_a_tie_names_every_shock_and_no_best(monkeypatch: pytest.MonkeyPatch) ->
     runs[-0.08] = _run(500_000.0)
     v = cs.ContagionView(**{**v.__dict__, "runs": runs})
     assert v.aave_ties() == [SHOCK] and cs.summary(v)["aave_best_shock"] == SHOCK
+
+
+def test_the_take_says_where_the_aave_miss_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the row of the accounts held at the record's own lowest price, the takeaway says
+    the lending rules reproduce the record there: the miss is the price channel."""
+    monkeypatch.setattr(cs.ContagionView, "low_move", lambda self, shock, venue: -0.1)
+    v = _view(43.1e6, 981_194.0)
+    assert "Held at the record's own lowest" not in cs._aave_take(v)  # no row: no words
+    row = {"what": "Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
+           "liquidation price, USD", "model": 45.94e6, "recorded": 43.1e6,
+           "ratio": 45.94 / 43.1, "note": ""}  # fmt: skip
+    rows = [*v.validation["rows"][:1], row, *v.validation["rows"][1:]]
+    rec = {**v.recorded, "aave_lowest_liquidation_price": 106_490.25}
+    v = cs.ContagionView(**{**v.__dict__, "validation": {"rows": rows}, "recorded": rec})
+    take = cs._aave_take(v)
+    assert ("Held at the record's own lowest liquidation price (106,490 USD per BTC), the same "
+            "accounts and lending rules liquidate $45.9 M (ratio 1.07): the miss is the price "
+            "its oracle sees, not the lending rules.") in take  # fmt: skip
+    assert v.aave["model"] == 981_194.0  # the Aave row stays the first
