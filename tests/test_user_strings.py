@@ -231,7 +231,7 @@ def test_contagion_prints_venue_and_lending_names_as_written(
     assert r.exit_code == 0, r.stderr
     assert f"first shock -6.0 % on {s} ([shock] of --config c[red].toml)" in r.stdout
     assert f"Cascade from {s} (" in r.stdout
-    assert f"L{s}: BTC/ETH beta" in r.stdout
+    assert f"L{s}: WETH's beta to its oracle venues' move" in r.stdout
     assert f"first liquidation outside {s} in round" in r.stdout
     j = run_cli("contagion", "--config", str(cfg), "--liquidity", "static", "--json")
     assert j.json()["shock_venue"] == s

@@ -26,7 +26,18 @@ def test_the_asset_key_defaults_to_eth_and_is_checked() -> None:
     assert "asset" not in base["simulation"]  # the preset states none: ETH's, as before
     assert parse_config(base, "t.toml").simulation.asset == "ETH"
     base["simulation"]["asset"] = " btc "
-    assert parse_config(base, "t.toml").simulation.asset == "BTC"
+    # the preset's bundled books, positions and closes are ETH's: BTC's calibration on
+    # them was a world of neither asset, run without a word; refused naming the first key
+    with pytest.raises(
+        InputError,
+        match=r"t\.toml: venues\[0\]\.book: simulation\.asset is "
+        r"BTC, but the bundled books, positions, mid_at closes and volume "
+        r"shares are ETH only \(book, positions, mid_at read them here\)",
+    ):
+        parse_config(base, "t.toml")
+    world = tomllib.loads((DATA / "two_venues.toml").read_text(encoding="utf-8"))
+    world["simulation"]["asset"] = " btc "  # file and parametric venues: a BTC world
+    assert parse_config(world, "t.toml").simulation.asset == "BTC"
     for bad in ("", "BTC/USDT", 5):
         base["simulation"]["asset"] = bad
         with pytest.raises(InputError, match=r"t\.toml: simulation\.asset: "):

@@ -119,11 +119,21 @@ def test_preset_oct_2025_subprocess() -> None:
     out = r.json()
     assert set(out["venues"]) == {"binance", "bybit", "hyperliquid"}
     rows = {row["what"]: row for row in out["validation"]["rows"]}
-    aave = rows["Aave v3 WBTC collateral liquidated, USD (2025-10-10/11)"]
-    # recorded on 2025-10-10/11 in the bundled Aave data: 83 events, $43.1M
+    aave = rows["Aave v3 WBTC + cbBTC collateral liquidated, USD (2025-10-10/11)"]
+    # recorded on 2025-10-10/11 in the bundled Aave data: 83 events, $43.1M, of both tokens
     assert aave["recorded"] == pytest.approx(43.1e6, rel=0.01)
     assert aave["ratio"] == pytest.approx(aave["model"] / aave["recorded"])
-    comp = rows["Compound v3 liquidated, USD (2025-10-10)"]
+    assert "wBTC 61 / $28.6M, cbBTC 22 / $14.5M" in aave["note"]
+    assert "WBTC's bonus 5.0 % (cbBTC's: 7.5 %)" in aave["note"]
+    # the lending rules alone at the record's own lowest liquidation price (106,490.25,
+    # 2025-10-10 21:24 UTC): 40 accounts, $45.9M, 1.07 x the record
+    given = rows["Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
+                 "liquidation price, USD"]  # fmt: skip
+    assert given["model"] == pytest.approx(45.94e6, rel=1e-3)
+    assert given["ratio"] == pytest.approx(1.066, abs=0.002)
+    assert "106,490.25 (-6.75 %)" in given["note"] and ": 40 accounts;" in given["note"]
+    # the one Compound market the bundled record holds that day, named
+    comp = rows["Compound v3 Ethereum cUSDTv3 liquidated, USD (2025-10-10)"]
     assert comp["recorded"] == pytest.approx(17.4e6, rel=0.01)
     hl = rows["Hyperliquid ETH liquidated, USD"]
     assert hl["recorded"] is None and "2025-05-02" in hl["note"]

@@ -33,6 +33,13 @@ def _lending_line(key: str) -> str:
         ("liq_bonus", "5", "liq_bonus: must be a multiplier in [1, 2) (got 5; for 5 % give 1.05"),
         ("liq_threshold", "80", "must be a fraction in (0, 1) (got 80; for 80 % give 0.8"),
         ("liq_bonus", "1.3", "liq_threshold x liq_bonus must be <= 1"),
+        # the borrowing limit: no liquidation reads it (was "Extra inputs are not permitted")
+        (
+            "ltv",
+            "0.8",
+            "lending[0].ltv: is not used: liquidations depend on the liquidation "
+            "threshold (liq_threshold), not the loan-to-value",
+        ),
     ],
 )
 def test_lending_values_refused_with_hint(tmp_path: Path, key: str, value: str, words: str) -> None:
@@ -110,7 +117,9 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     ((name, info),) = d["defi"]["markets"].items()
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
     # once: the market's outcome holds the counts, the inputs only where figures came from
-    assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "snapshot_priced_at"}
+    # (the collateral names what the beta is: BTC/ETH for BTC collateral)
+    assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "collateral",
+                                                  "snapshot_priced_at"}  # fmt: skip
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout

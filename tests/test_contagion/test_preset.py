@@ -26,25 +26,60 @@ def test_snapshot_accounts() -> None:
     assert c_all.size > c.size
 
 
-def test_reprice_hyperliquid_caps_leverage() -> None:
+def test_reprice_keeps_the_liquidation_prices_and_caps_leverage() -> None:
+    """A venue's copy of the estimated book liquidates where the estimate says; its margin is
+    the venue's; Hyperliquid's 25x cap only moves a liquidation price away from the entry."""
     side = np.array([1, 1, -1], np.int8)
     size = np.array([1.0, 2.0, 1.0])
     ep = np.array([2000.0, 2000.0, 2000.0])
-    margin = np.array([20.0, 400.0, 100.0])  # 100x, 10x, 20x
-    liq = np.where(side == 1, ep * 0.99, ep * 1.01)  # each on its side of the entry
-    pos = PositionBook(side, size, ep, margin, liq, np.where(side == 1, ep * 0.98, ep * 1.02))
+    margin = np.array([20.0, 400.0, 100.0])
+    liq = np.where(side == 1, ep * 0.99, ep * 1.03)  # each on its side of the entry
+    pos = PositionBook(side, size, ep, margin, liq, np.where(side == 1, ep * 0.98, ep * 1.04))
     assert reprice(pos, "binance") is pos
     hl = reprice(pos, "hyperliquid")
-    # the 100x position cannot exist on Hyperliquid (ETH 25x): margin raised to 2000/25 = 80
-    np.testing.assert_allclose(hl.margin, [80.0, 400.0, 100.0])
-    ref = hyperliquid_liq_price(side, size, ep, [80.0, 400.0, 100.0], "ETH")
-    np.testing.assert_allclose(hl.liq_price, ref.liq_price)
-    # long 1 ETH at 2,000 with $80: l = 1/50, maintenance 2000/50 = 40, available 40,
-    # liq = 2000 - 40/(1 - 0.02) = 1959.18
-    assert hl.liq_price[0] == pytest.approx(2000 - 40 / 0.98)
+    # the long 1 % from its entry would be levered beyond 25x on Hyperliquid (its
+    # maintenance alone is 2 %): margin raised to 2000/25 = 80 -> maintenance 40,
+    # available 40, liq = 2000 - 40/(1 - 0.02) = 1959.18 (further from the entry)
+    assert hl.margin[0] == pytest.approx(80.0, rel=1e-12)
+    assert hl.liq_price[0] == pytest.approx(2000 - 40 / 0.98, rel=1e-12)
+    # the short 3 % away keeps its liquidation price: margin l*EP + (LP - EP)*(1 + l)
+    assert hl.margin[2] == pytest.approx(2000 / 50 + 60 * 1.02, rel=1e-12)
+    assert hl.liq_price[2] == pytest.approx(2060.0, rel=1e-12)
+    ref = hyperliquid_liq_price(side, size, ep, hl.margin, "ETH")
+    np.testing.assert_allclose(hl.liq_price, ref.liq_price, rtol=1e-12)
     by = reprice(pos, "bybit")
-    # Bybit long: EP - (IM - MM)/size = 2000 - (20 - 10) = 1990
-    assert by.liq_price[0] == pytest.approx(1990.0)
+    # Bybit keeps all three: IM = s (EP - LP) size + EP size 0.5 %; long 1: 20 + 10 = 30
+    np.testing.assert_allclose(by.liq_price, liq, rtol=1e-12)
+    assert by.margin[0] == pytest.approx(30.0, rel=1e-12)
+    # no position is closer to liquidation on either venue than in the estimated book
+    for b in (hl, by):
+        assert (np.abs(b.liq_price / ep - 1) >= np.abs(liq / ep - 1) - 1e-12).all()
+
+
+def test_a_venue_copy_of_the_estimated_book_is_not_born_at_the_edge() -> None:
+    """Each venue's long notional within 0.5 % / 1 % of liquidation at the start is at most
+    the estimated (Binance) book's, and a -0.3 % shock on Binance liquidates nothing on
+    the other venues (before, Hyperliquid's re-pricing left 4.9 % of its longs within
+    0.5 % and a -0.5 % Binance shock liquidated $2.9M there)."""
+    from liqcascade.contagion import oct_2025, simulate_contagion
+
+    setup = oct_2025()
+
+    def near(v, x: float) -> float:  # type: ignore[no-untyped-def]
+        p, mid = v.positions, v.book.mid
+        lo = p.side == 1
+        d = 1 - p.liq_price[lo] / mid
+        return float((p.size[lo] * (d < x)).sum() / p.size[lo].sum())
+
+    by = {v.name: v for v in setup.venues}
+    for x in (0.005, 0.01):
+        base = near(by["binance"], x)
+        for n in ("bybit", "hyperliquid"):
+            assert near(by[n], x) <= base + 1e-9, (n, x)
+    assert near(by["hyperliquid"], 0.005) == 0.0
+    res = simulate_contagion(setup.venues, setup.links, (), shock_venue="binance", shock=-0.003)
+    for n in ("bybit", "hyperliquid"):
+        assert res.venues[n].liquidated_usd == 0.0, n
 
 
 @pytest.fixture(scope="module")

@@ -50,9 +50,9 @@ def test_cli_text_names_the_venues_and_the_reasons() -> None:
     assert r.exit_code == 0, r.stderr
     line = " ".join(x for x in r.stdout.splitlines() if "static books" in x)
     assert "static books (upper bound)" not in line
-    assert "CEX $60,553,718 (below the calibrated run: not a bound here)" in line
-    assert "DeFi $449,989,556 (upper bound)" in line
+    assert "CEX $59,490,879 (below the calibrated run: not a bound here)" in line
+    assert "DeFi $449,796,273 (upper bound)" in line
     assert "hyperliquid: its displayed book ran out and the venue halted there" in line
     assert "bybit: the static fall went deeper and closed as many positions at lower" in line
     default = run_cli("contagion", "--preset", "oct-2025")
-    assert "static books (upper bound): CEX $50,091,120, DeFi $9,584,879" in default.stdout
+    assert "static books (upper bound): CEX $47,870,720, DeFi $9,584,879" in default.stdout

@@ -117,3 +117,41 @@ def test_the_card_says_what_is_checked_of_the_cex_venues() -> None:
     assert "Of the CEX venues' figures only Bybit's price fall is checked against the" in take
     take = cs._aave_take(_view(43.1e6, 981_194.0, bybit_ratio=math.nan))
     assert "Of the CEX venues' figures none is checked against the record" in take
+
+
+def test_a_tie_names_every_shock_and_no_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    """-8 % and -12 % gave the same Aave figure (to 1e-10); the text said "closest at
+    -8.0 %", the tie-break's pick. Now it names both and summary.json has no one best."""
+    monkeypatch.setattr(cs.ContagionView, "low_move", lambda self, shock, venue: -0.1)
+    v = _view(43.1e6, 981_194.0)
+    runs = {-0.03: _run(30_972.0), -0.08: _run(981_193.5347707932), SHOCK: _run(981_193.534770793)}
+    v = cs.ContagionView(**{**v.__dict__, "runs": runs})
+    assert v.aave_ties() == [SHOCK, -0.08]
+    take = cs._aave_take(v)
+    assert "the sweep's first legs of −8.0 % and −12.0 % tie nearest the record" in take
+    assert "comes closest" not in take
+    s = cs.summary(v)
+    assert s["aave_best_shock"] is None and s["aave_best_shocks"] == [SHOCK, -0.08]
+    # no tie: the one shock, as before
+    runs[-0.08] = _run(500_000.0)
+    v = cs.ContagionView(**{**v.__dict__, "runs": runs})
+    assert v.aave_ties() == [SHOCK] and cs.summary(v)["aave_best_shock"] == SHOCK
+
+
+def test_the_take_says_where_the_aave_miss_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the row of the accounts held at the record's own lowest price, the takeaway says
+    the lending rules reproduce the record there: the miss is the price channel."""
+    monkeypatch.setattr(cs.ContagionView, "low_move", lambda self, shock, venue: -0.1)
+    v = _view(43.1e6, 981_194.0)
+    assert "Held at the record's own lowest" not in cs._aave_take(v)  # no row: no words
+    row = {"what": "Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
+           "liquidation price, USD", "model": 45.94e6, "recorded": 43.1e6,
+           "ratio": 45.94 / 43.1, "note": ""}  # fmt: skip
+    rows = [*v.validation["rows"][:1], row, *v.validation["rows"][1:]]
+    rec = {**v.recorded, "aave_lowest_liquidation_price": 106_490.25}
+    v = cs.ContagionView(**{**v.__dict__, "validation": {"rows": rows}, "recorded": rec})
+    take = cs._aave_take(v)
+    assert ("Held at the record's own lowest liquidation price (106,490 USD per BTC), the same "
+            "accounts and lending rules liquidate $45.9 M (ratio 1.07): the miss is the price "
+            "its oracle sees, not the lending rules.") in take  # fmt: skip
+    assert v.aave["model"] == 981_194.0  # the Aave row stays the first

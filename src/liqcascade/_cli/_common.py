@@ -386,6 +386,18 @@ def config_file(path: Path) -> Iterator[None]:
         raise InputError(f"{path}: {exc}") from None
 
 
+def assumptions_line(items: list[dict[str, str]] | None) -> str | None:
+    """``assumptions (N; values and sources in --json): A; B``: a run's assumptions, by name.
+
+    The one line of every command whose configuration lists ``[[assumptions]]``
+    (``collateral``, ``contagion``); None when there are none.
+    """
+    if not items:
+        return None
+    names = "; ".join(a["what"] for a in items)
+    return f"assumptions ({len(items)}; values and sources in --json): {names}"
+
+
 def fail(message: str) -> NoReturn:
     """Abort the command with exit code 2 and ``error: message`` on stderr."""
     raise InputError(message)

@@ -45,12 +45,9 @@ def _render(res: dict[str, Any]) -> None:
     for line in _book_lines(res):
         _common.stdout.print(line, markup=False)
     _common.stdout.print(res["note"], markup=False)
-    if res.get("assumptions"):  # the configuration's [[assumptions]], by name
-        names = "; ".join(a["what"] for a in res["assumptions"])
-        _common.stdout.print(
-            f"assumptions ({len(res['assumptions'])}; values and sources in --json): {names}",
-            markup=False,
-        )
+    told = _common.assumptions_line(res.get("assumptions"))  # the [[assumptions]], by name
+    if told:
+        _common.stdout.print(told, markup=False)
 
 
 #: The text table's columns (``min_price``, ``min_index`` of the JSON named for what they are).

@@ -58,7 +58,7 @@ def _central_note(central: float, iv: dict[str, Any], key: str) -> str:
 
     The figures (the venues' table) are the central parameters' run; the range is over
     the calibration's draws, and the central run may sit at one end of it (2025-10-10:
-    18,412,558 = the 10th percentile). Nothing when it is inside, or the draws all agree.
+    15,537,324 = the 10th percentile). Nothing when it is inside, or the draws all agree.
     """
     lo, hi = iv[f"{key}_p10"], iv[f"{key}_p90"]
     tol = 1e-9 * max(abs(lo), abs(hi), 1.0)
@@ -125,6 +125,113 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _price_move(price: float, start: float) -> str:
+    """``3,696.31 (−4.36 %)``: a price and its move from the start."""
+    return f"{price:,.2f} ({percent_text(price / start - 1.0, 2, signed=True)})"
+
+
+def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
+    """One line per lending market: accounts, seized, bad debt, its lowest and final price.
+
+    The collateral price the market read is lowest where the oracle printed the fall,
+    not at the end (after the venues recovered): the accounts were liquidated on the
+    way down, so the lowest price, its round (and time on the clock) and the prices the
+    liquidations happened at are printed beside the final one.
+    """
+    lines = []
+    for name, m in markets.items():
+        p0 = m["initial_collateral_price"]
+        when = f"round {m['lowest_round']}"
+        if clocked and m.get("lowest_t_s") is not None:
+            when += f", {m['lowest_t_s']:g} s after the shock"
+        low = (f"lowest {_price_move(m['lowest_collateral_price'], p0)} in {when}"
+               if m["lowest_round"] else "never below the start")  # fmt: skip
+        rng = m.get("liquidation_price_range")
+        at = ""
+        if rng:
+            lo, hi = rng
+            at = f"; liquidated at {lo:,.2f}" + (f" … {hi:,.2f}" if hi > lo else "")
+        final = _price_move(m["final_collateral_price"], p0)
+        lines.append(
+            f"{name}: {count_text(m['n_accounts_liquidated'], 'account', grouped=True)} "
+            f"liquidated, ${m['liquidated_usd']:,.0f} seized, bad debt ${m['bad_debt_usd']:,.0f}; "
+            f"collateral price (oracle-read) {low}, final {final}{at}"
+        )
+    return lines
+
+
+#: ``--day``'s figures, in the order printed, and what each is of the 80 % interval.
+_DAY_FIGURES = {"move_p90": "the 80 % interval's shallow end", "move_median": "the median",
+                "move_p10": "the interval's deep end"}  # fmt: skip
+
+
+def _shock_fraction(res: dict[str, Any]) -> float | None:
+    """The first shock as a fraction of the shocked venue's mid; None for a market order."""
+    first = res.get("first_shock") or {}
+    if "fraction" in first:
+        return float(first["fraction"])
+    if "price" in first:
+        return float(first["price"]) / res["venues"][first["venue"]]["initial_price"] - 1.0
+    return None
+
+
+def _day_command(res: dict[str, Any]) -> str | None:
+    """The ``liqcascade cascade`` call giving the 24-hour move for the run's first shock."""
+    if "day" in res:
+        return str(res["day"]["command"])
+    shock = _shock_fraction(res)
+    if shock is None:
+        return None
+    asset = (res.get("calibration") or {}).get("asset", "ETH")
+    return f"liqcascade cascade --asset {asset} --shock={100 * shock:.4g}%"
+
+
+def _utc(when: Any) -> str:
+    """``2025-08-01 00:00 UTC``: an ISO time as the command prints times."""
+    import pandas as pd
+
+    return f"{pd.Timestamp(when):%Y-%m-%d %H:%M} UTC" if when else "the last market"
+
+
+def _day_lines(res: dict[str, Any]) -> list[str]:
+    """What horizon the DeFi leg covers; with ``--day``, the lending markets over 24 h."""
+    if not res["defi"].get("markets"):
+        return []
+    cmd = _day_command(res)
+    day = res.get("day")
+    if day is None:
+        clock = res.get("clock")
+        span = f"the loop's {res['rounds']} rounds on the static books (no clock)"
+        if clock:
+            span = f"the loop's first {clock['elapsed_s']:g} s (until nothing moved)"
+        how = f" ({cmd})" if cmd else ""
+        return [f"horizon: the DeFi leg covers {span}, not the day: --day adds each lending "
+                f"market at the calibrated cascade's 24-hour move for this shock{how}"]  # fmt: skip
+    c = day["cascade"]
+
+    def mv(x: float) -> str:
+        return percent_text(x, 2, signed=True)
+
+    lines = [
+        f"the day (--day): {day['asset']}'s extreme move within {day['horizon_hours']:g} h "
+        f"after the {_fraction_text(day['shock'])} first shock, the calibrated cascade's "
+        f"({cmd}; market of {_utc(day['as_of'])}, {c['n_paths']} paths): median "
+        f"{mv(c['move_median'])} "
+        f"(80 %: {mv(c['move_p10'])} … {mv(c['move_p90'])}); each held as the oracle's low "
+        "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
+    ]
+    for name, figs in day["markets"].items():
+        for key, label in _DAY_FIGURES.items():
+            r = figs[key]
+            lines.append(
+                f"  {name} at {label} ({mv(c[key])}; collateral {r['collateral_price']:,.2f}): "
+                f"{count_text(r['n_accounts_liquidated'], 'account', grouped=True)}, "
+                f"${r['liquidated_usd']:,.0f} seized ({percent_text(r['share_of_collateral'])} "
+                f"of its collateral at that price), bad debt ${r['bad_debt_usd']:,.0f}"
+            )
+    return lines
+
+
 #: Why a venue's static figure is below its calibrated one (``static_bound``'s codes).
 _STATIC_WHY = {
     "book_ran_out": "its displayed book ran out and the venue halted there (positions past the "
@@ -185,6 +292,9 @@ def _render(res: dict[str, Any]) -> None:
         f"{res['shock_venue']} in round {res['rounds_to_spread']}",
         markup=False,
     )
+    lines = _market_lines(d.get("markets", {}), res.get("clock") is not None) + _day_lines(res)
+    for line in lines:
+        _common.stdout.print(line, soft_wrap=True, markup=False)
     if "validation" in res:
         v = Table(title="Model vs recorded (2025-10-10)")
         for c in ("what", "model", "recorded", "ratio", "note"):
@@ -198,6 +308,9 @@ def _render(res: dict[str, Any]) -> None:
                 esc(r["note"]),
             )
         _common.stdout.print(v)
+    told = _common.assumptions_line(res.get("assumptions"))
+    if told:
+        _common.stdout.print(told, soft_wrap=True, markup=False)
 
 
 _Shock = Annotated[
@@ -219,6 +332,18 @@ _Scope = Annotated[
         "follow through arbitrage, the index and lending; the default) or market (every "
         "venue's price moves by the same fraction at once: a market-wide fall, its static "
         "bound shocked the same way). Overrides the config's \\[shock] scope.",
+    ),
+]
+
+
+_Day = Annotated[
+    bool,
+    typer.Option(
+        "--day",
+        help="Also evaluate each lending market over the day: the calibrated cascade's extreme "
+        "move within 24 h of the same first shock (what cascade --shock prints: median and "
+        "80 % interval), each held as the oracle's low. The contagion loop itself covers "
+        "only the minutes until nothing moves. About a minute more.",
     ),
 ]
 
@@ -248,13 +373,14 @@ def contagion_cmd(
         ),
     ] = None,
     scope: _Scope = None,
+    day: _Day = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
 
     Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
     """
-    from liqcascade.contagion import run_preset, run_setup, validate_oct_2025
+    from liqcascade.contagion import run_preset, run_setup
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
     _check(config, preset, liquidity, fraction, scope)
@@ -268,18 +394,51 @@ def contagion_cmd(
             res = run_setup(setup, shock_venue=shock_venue, shock=fraction, liquidity=liquidity,
                             scope=scope)  # fmt: skip
         advance(1)
-    out = res.summary()
+    out = _output(setup, res, preset, fraction, config, cache)
+    if day:
+        out["day"] = _day(setup, out)
+    _book_units.emit(out, as_json, _render)
+
+
+def _output(
+    setup: Any, res: Any, preset: str | None, fraction: float | None, config: Path | None,
+    cache: dict[Any, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """The command's JSON: the run's summary, warnings said, the shock, record and inputs."""
+    from liqcascade.contagion import validate_oct_2025
+
+    out: dict[str, Any] = res.summary()
     _warn_static_only(setup, out.get("liquidity"))
     _warn_oracles(out["defi"]["markets"])
     out["first_shock"] = {**_first_shock(setup, preset, fraction, config, out["shock_venue"]),
                           "scope": out["scope"]}  # fmt: skip
     if preset == "oct-2025":
-        out["validation"] = validate_oct_2025(res)
+        out["validation"] = validate_oct_2025(res, setup=setup)
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
     if states:  # the estimated market the venues' positions and depth were sized from
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
-    _book_units.emit(out, as_json, _render)
+    out["assumptions"] = list(setup.assumptions)
+    return out
+
+
+def _day(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """``--day``: each lending market at the calibrated cascade's 24-hour move for the shock."""
+    from liqcascade.contagion import lending_over_the_day
+
+    if not setup.lending:
+        _common.fail("--day: the configuration has no [[lending]] market to evaluate")
+    shock = _shock_fraction(out)
+    if shock is None:
+        _common.fail(
+            "--day needs a price shock (--shock, or [shock] fraction or price), not a market "
+            "order: the calibrated cascade's 24-hour move starts from a move"
+        )
+    if not shock < 0:
+        _common.fail(f"--day evaluates a fall (the lending markets' risk): the first shock is "
+                     f"{_fraction_text(shock)}")  # fmt: skip
+    with _common.progress("the calibrated cascade's 24-hour move (about a minute)"):
+        return lending_over_the_day(setup.lending, shock, setup.asset)
 
 
 def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:
@@ -346,6 +505,7 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     venues = notes.get("venues", {})
     lending = {
         k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
+            "collateral": v.get("collateral"),
             "snapshot_priced_at": v.get("snapshot_priced_at")}
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
@@ -357,6 +517,21 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
         "book_beta": {n: v["book_beta"] for n, v in venues.items() if "book_beta" in v},
         "lending": lending,
     }
+
+
+#: Lending collateral that is BTC: its beta is the BTC/ETH one (the venues are ETH's).
+_BTC_COLLATERAL = ("WBTC", "CBBTC", "BTC", "TBTC", "LBTC")
+
+
+def _beta_label(collateral: str | None) -> str:
+    """What a lending market's beta is, named for its collateral.
+
+    ``BTC/ETH beta`` for BTC collateral on the ETH venues; else the collateral's move per
+    move of its oracle venues' price (WETH's 1, a stablecoin's near 0).
+    """
+    if collateral is None or collateral.upper() in _BTC_COLLATERAL:
+        return "BTC/ETH beta"
+    return f"{collateral}'s beta to its oracle venues' move"
 
 
 def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
@@ -372,7 +547,9 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
         for w, names in by_date.items()
     ]
     for name, b in inputs.get("lending", {}).items():
-        lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
+        lines.append(
+            f"{name}: {_beta_label(b.get('collateral'))} {b['beta']:.3f} ({b['beta_source']})"
+        )
         m = markets.get(name, {})
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:

@@ -9,6 +9,8 @@ collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 (``docs/contagion.md``); ``oct_2025`` builds the 2025-10-10 crash preset and
 ``validate_oct_2025`` compares it with what the bundled data recorded.
 
+``liquidate_at_price`` holds a lending market at one collateral price;
+``lending_over_the_day`` holds each at the calibrated cascade's 24-hour move.
 ``run_setup`` runs a built setup under its liquidity model; ``PRESETS_DIR`` and
 ``RECORDED_SHOCK_SOURCE`` name where the presets and the recorded first shock come from.
 """
@@ -24,8 +26,9 @@ from liqcascade.contagion._config import (
     parse_config,
     snapshot_accounts,
 )
+from liqcascade.contagion._day import lending_over_the_day
 from liqcascade.contagion._engine import simulate_contagion
-from liqcascade.contagion._lending import LendingMarket, LendingState, Oracle
+from liqcascade.contagion._lending import LendingMarket, LendingState, Oracle, liquidate_at_price
 from liqcascade.contagion._presets import (
     PRESETS,
     load_preset,
@@ -59,6 +62,8 @@ __all__ = [
     "build_setup",
     "crash_beta",
     "cross_venues",
+    "lending_over_the_day",
+    "liquidate_at_price",
     "load_config",
     "load_preset",
     "lowest_prices",

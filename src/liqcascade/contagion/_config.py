@@ -222,6 +222,17 @@ class LendingModel(_M):
     protocol_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
     accounts: TableAccounts | FileAccounts | SnapshotAccounts = Field(discriminator="kind")
     drop_initially_liquidatable: bool = True
+    #: Refused with the reason (pydantic's "Extra inputs are not permitted" said nothing).
+    ltv: Any = None
+
+    @field_validator("ltv")
+    @classmethod
+    def _no_ltv(cls, v: Any) -> None:
+        """``ltv`` is the borrowing limit: no liquidation reads it, so it is refused, saying so."""
+        raise ValueError(
+            "ltv is not used: liquidations depend on the liquidation threshold "
+            "(liq_threshold), not the loan-to-value, which only limits new borrowing"
+        )
 
     @field_validator("liq_threshold", "liq_bonus")
     @classmethod
@@ -298,12 +309,21 @@ class SimulationModel(_M):
         return a
 
 
+class AssumptionModel(_M):
+    """One ``[[assumptions]]`` table: what is assumed (or calibrated), its value, its source."""
+
+    what: Annotated[str, Field(min_length=1)]
+    value: str = ""
+    source: str = ""
+
+
 class ConfigModel(_M):
     simulation: SimulationModel = SimulationModel()
     shock: ShockModel
     venues: list[VenueModel] = Field(min_length=1)
     links: list[LinkModel] = []
     lending: list[LendingModel] = []
+    assumptions: list[AssumptionModel] = []
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -402,9 +422,32 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
     for i, v in enumerate(cfg.venues):
         if v.mid is None and v.mid_at is None and v.book.kind != "file":
             raise InputError(f"{where}: venues[{i}].mid: missing parameter (or give mid_at)")
+        _one_asset(cfg.simulation.asset, v, f"{where}: venues[{i}]")
         if isinstance(v.book, ParametricBook):  # memory, before anything is built
             check_count(f"{where}: venues[{i}].book.n_levels", v.book.n_levels, LEVEL_BYTES)
     return cfg
+
+
+def _one_asset(asset: str, v: VenueModel, key: str) -> None:
+    """Refuse another asset's calibration on a venue built from the bundled ETH data.
+
+    The bundled books, positions, ``mid_at`` closes and ``share = "volume"`` are ETH's:
+    ``[simulation] asset = "BTC"`` gave BTC's liquidity response on ETH's books, ETH
+    positions and ETH prices, a world of neither asset, without a word.
+    """
+    if asset == "ETH":
+        return
+    eth = [k for k, on in (("book", v.book.kind == "bundled"),
+                           ("positions", v.positions.kind == "bundled"),
+                           ("mid_at", v.mid_at is not None), ("share", v.share == "volume"))
+           if on]  # fmt: skip
+    if eth:
+        raise InputError(
+            f"{key}.{eth[0]}: simulation.asset is {asset}, but the bundled books, positions, "
+            f"mid_at closes and volume shares are ETH only ({', '.join(eth)} read them here): "
+            f'for a {asset} world give book kind = "parametric" or "file", positions '
+            'kind = "file", mid in USD and a numeric share'
+        )
 
 
 def load_config(path: str | Path) -> ConfigModel:
@@ -472,6 +515,9 @@ class ContagionSetup:
     scope : {"venue", "market"}, default "venue"
         Where the first shock lands (``[shock] scope``; see
         :data:`liqcascade.contagion._engine.SCOPES`).
+    assumptions : tuple of dict
+        ``what``, ``value``, ``source`` of each ``[[assumptions]]`` table, then one per
+        lending market's oracle (:func:`oracle_assumption`).
     """
 
     venues: list[Venue]
@@ -485,6 +531,32 @@ class ContagionSetup:
     liquidity_as_of: pd.Timestamp | None = None
     scope: str = "venue"
     asset: str = "ETH"
+    assumptions: tuple[dict[str, str], ...] = ()
+
+
+def oracle_assumption(m: LendingMarket) -> dict[str, str]:
+    """What a lending market's oracle assumes: Chainlink-like parameters, unchecked.
+
+    Parameters
+    ----------
+    m : LendingMarket
+        The market (its oracle's sources, deviation and heartbeat in rounds).
+
+    Returns
+    -------
+    dict
+        ``what``, ``value``, ``source`` (the ``[[assumptions]]`` keys).
+    """
+    o = m.oracle
+    beat = f"every {o.heartbeat} rounds" if o.heartbeat else "none"
+    return {
+        "what": f"{m.name} oracle (assumed, Chainlink-like)",
+        "value": f"the mean of {', '.join(o.sources)}'s prices, pushed at once (no latency) on a "
+        f"{100 * o.deviation:g} % deviation; heartbeat {beat}; the collateral moves beta x it; "
+        "the DEX the liquidators sell into does not feed it",
+        "source": "assumed from public Chainlink feed parameters; not checked against the "
+        "bundled Chainlink ETH/USD series (liqcascade.datasets) nor its push frequency",
+    }
 
 
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
@@ -563,28 +635,48 @@ def _rebase(ms: Any, mid: float, scale: float) -> tuple[Any, Any]:
 
 
 def reprice(pos: Any, rules: str) -> Any:
-    """Liquidation and bankruptcy prices of a (Binance-priced) book under another venue's rules.
+    """The (Binance-priced) estimated book on another venue: its liquidation prices, its margin.
+
+    The estimated book is identified by where its positions liquidate (one position per
+    bin of liquidation price the walk kept, :func:`liqcascade.positions.book_from_grid`);
+    the margin is derived. So a venue's copy keeps each liquidation price and takes the
+    margin the venue's rules need to liquidate there, and its bankruptcy price from that
+    margin. A venue's own maintenance rate never moves a position towards the mid: with
+    the margin kept instead, Hyperliquid's 2 % maintenance left 4.9 % of the venue's
+    long notional within 0.5 % of liquidation at the start (the Binance book: none).
 
     ``"binance"`` returns the book unchanged. ``"bybit"``: isolated, MMR 0.5 %
-    (:func:`liqcascade.margin.bybit_liq_price`). ``"hyperliquid"``: maintenance half
-    the initial margin at ETH's 25x max leverage
-    (:func:`liqcascade.margin.hyperliquid_liq_price`); a position levered beyond 25x
-    cannot exist there, so its margin is raised to the 25x initial margin.
+    (:func:`liqcascade.margin.bybit_liq_price`), initial margin
+    ``s·(EP − LP)·size + EP·size·MMR``. ``"hyperliquid"``: maintenance half the initial
+    margin at ETH's 25x max leverage (:func:`liqcascade.margin.hyperliquid_liq_price`),
+    margin ``size·EP·l + s·(EP − LP)·size·(1 − l·s)``, ``l = 1/50``; a position that
+    would be levered beyond 25x cannot exist there: its margin is raised to the 25x
+    initial margin, which moves its liquidation price away from the entry (never
+    towards the mid).
     """
-    from liqcascade.margin import bybit_liq_price, hyperliquid_liq_price, hyperliquid_max_leverage
+    from liqcascade.margin import (
+        BYBIT_DEFAULT_MMR,
+        bybit_liq_price,
+        hyperliquid_liq_price,
+        hyperliquid_max_leverage,
+    )
     from liqcascade.positions import PositionBook
 
     if rules == "binance" or len(pos) == 0:
         return pos
-    margin = pos.margin.copy()
+    s, q, ep = pos.side.astype(np.float64), pos.size, pos.entry_price
+    gap = s * (ep - pos.liq_price) * q  # USD between entry and liquidation, > 0 on its side
     if rules == "hyperliquid":
         lev_max = hyperliquid_max_leverage("ETH")
-        margin = np.maximum(margin, pos.size * pos.entry_price / lev_max)
-        r = hyperliquid_liq_price(pos.side, pos.size, pos.entry_price, margin, "ETH")
+        ell = 1.0 / (2.0 * lev_max)
+        margin = q * ep * ell + gap * (1.0 - ell * s)
+        margin = np.maximum(margin, q * ep / lev_max)
+        r = hyperliquid_liq_price(pos.side, q, ep, margin, "ETH")
     else:
-        r = bybit_liq_price(pos.side, pos.size, pos.entry_price, margin)
+        margin = np.maximum(gap + q * ep * BYBIT_DEFAULT_MMR, q * ep * BYBIT_DEFAULT_MMR)
+        r = bybit_liq_price(pos.side, q, ep, margin)
     liq = np.where(pos.side == 1, np.maximum(r.liq_price, 0.0), r.liq_price)
-    return PositionBook(pos.side, pos.size, pos.entry_price, margin, liq, r.bankruptcy_price,
+    return PositionBook(pos.side, q, ep, margin, liq, r.bankruptcy_price,
                         venue=rules, symbol=pos.symbol, cross=pos.cross)  # fmt: skip
 
 
@@ -967,7 +1059,8 @@ def build_setup(
         except InputError as e:
             why = str(e).removeprefix(f"lending {m.name!r}: ")
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None
-        notes[m.name] = {"liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
+        notes[m.name] = {"collateral": m.collateral,
+                         "liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
@@ -988,6 +1081,8 @@ def build_setup(
         assert s.buy_usd is not None
         shock["shock_buy_usd"] = s.buy_usd
     mids = [to_utc(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
+    told = tuple(a.model_dump() for a in cfg.assumptions)
     return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes,
                           cfg.simulation.liquidity, max(mids) if mids else None,
-                          s.scope, cfg.simulation.asset)  # fmt: skip
+                          s.scope, cfg.simulation.asset,
+                          told + tuple(oracle_assumption(m) for m in lending))  # fmt: skip

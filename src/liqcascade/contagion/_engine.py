@@ -238,8 +238,11 @@ def simulate_contagion(
             pending = pending or ls.pending(sp)
             lrows.append({"round": k, "market": m.name, "oracle_price": ls.collateral_price,
                           "source_price": sp, "oracle_updated": updated,
+                          "pushed_price": ls.oracle_source,
                           "liquidated_usd": usd, "debt_repaid_usd": rep, "bad_debt_usd": bad,
                           "dex_price": ls.dex_price})  # fmt: skip
+            if clocked:
+                lrows[-1]["t_s"] = (k - 1) * round_s
         for name in order:
             st = states[name]
             r = rnd[name]
@@ -299,6 +302,7 @@ def simulate_contagion(
             "initial_collateral_price": ls.market.collateral_price,
             "n_oracle_updates": ls.n_oracle_updates,
             "price_floor_hit": ls.price_floor_hit,
+            **lowest_collateral(lrows, ls.market.name, ls.market.collateral_price, ls.source0),
         }
         for ls in lstates
     }
@@ -317,6 +321,50 @@ def simulate_contagion(
         clock=_clock_info(liquidity, round_s, rounds) if clocked else None,
         liquidity="calibrated" if clocked else "static",  # what ran (docs/contagion.md)
     )
+
+
+def lowest_collateral(
+    rows: Sequence[dict[str, Any]], market: str, start_price: float, start_push: float
+) -> dict[str, Any]:
+    """A lending market's lowest collateral price of a run, when, and its liquidations' prices.
+
+    The final price is where the oracle last pushed, often after the venues recovered;
+    the accounts were liquidated at the prices the oracle printed on the way, which can
+    be twice as far down. Read from the market's rows of
+    :meth:`ContagionResult.lending_frame`, the start (round 0) included.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The run's lending rows (``round``, ``market``, ``oracle_price`` the collateral's
+        price USD, ``pushed_price`` the oracle's last push USD, ``liquidated_usd``, and on
+        the clock ``t_s`` seconds from the shock).
+    market : str
+        The lending market's name.
+    start_price, start_push : float
+        The collateral's price and the oracle's price before the shock, USD.
+
+    Returns
+    -------
+    dict
+        ``lowest_collateral_price`` (USD), ``lowest_oracle_price`` (the oracle's push then,
+        USD), ``lowest_round`` (0: the start), ``lowest_t_s`` (seconds from the shock on the
+        clock, else None), ``liquidation_price_range`` (``[low, high]`` of the collateral
+        prices at which accounts were liquidated, USD; None when none was).
+    """
+    mine = [r for r in rows if r["market"] == market]
+    low = min(mine, key=lambda r: r["oracle_price"], default=None)
+    if low is None or low["oracle_price"] >= start_price:
+        out: dict[str, Any] = {"lowest_collateral_price": start_price,
+                               "lowest_oracle_price": start_push, "lowest_round": 0,
+                               "lowest_t_s": None}  # fmt: skip
+    else:
+        out = {"lowest_collateral_price": low["oracle_price"],
+               "lowest_oracle_price": low["pushed_price"], "lowest_round": low["round"],
+               "lowest_t_s": low.get("t_s")}  # fmt: skip
+    paid = [r["oracle_price"] for r in mine if r["liquidated_usd"] > 0]
+    out["liquidation_price_range"] = [min(paid), max(paid)] if paid else None
+    return out
 
 
 def _states(

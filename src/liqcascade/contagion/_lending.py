@@ -13,7 +13,7 @@ from liqcascade.errors import InputError
 from liqcascade.margin import aave_bonus_range_refusal, aave_bonus_refusal, aave_liquidation
 
 __all__ = ["BETA_MAX", "DEVIATION_MAX", "PRICE_FLOOR", "LendingMarket", "LendingState", "Oracle",
-           "check_beta", "check_deviation", "rate_refusal"]  # fmt: skip
+           "check_beta", "check_deviation", "liquidate_at_price", "rate_refusal"]  # fmt: skip
 
 #: Largest collateral beta accepted (the collateral's relative move per unit of the oracle
 #: source's): 1 for the venues' own asset, WBTC's fitted on ETH 0.45-0.92; past 3 a 33 %
@@ -420,3 +420,58 @@ class LendingState:
         out = self.dex_y - new_y
         self.dex_y = new_y
         return out
+
+
+def liquidate_at_price(
+    market: LendingMarket, price: float, max_calls: int = 50
+) -> dict[str, float]:
+    """A lending market's accounts liquidated at one collateral price, held.
+
+    The lending rules of the loop (:meth:`LendingState.liquidate`: one
+    ``liquidationCall`` per liquidatable account, Aave v3.3's close factor, bonus and
+    dust rule) repeated at ``price`` until no account is below HF 1 (or ``max_calls``
+    rounds): what the market's oracle reading ``price`` for as long as liquidators need
+    gives, with no venue, arbitrage or DEX in between. The price channel apart, it is
+    the figure to set beside a record: at the record's own lowest liquidation price,
+    the lending rules' answer; at a scenario's price (a 24-hour low), the day's.
+
+    Parameters
+    ----------
+    market : LendingMarket
+        The market (its accounts before any liquidation).
+    price : float
+        The collateral's price the oracle reads, USD per token, > 0.
+    max_calls : int, default 50
+        Most rounds of calls.
+
+    Returns
+    -------
+    dict
+        ``collateral_price`` (USD), ``move`` (from the market's start price, fraction),
+        ``n_accounts_liquidated``, ``n_liquidations`` (calls), ``liquidated_usd``
+        (collateral seized, USD), ``debt_repaid_usd``, ``bad_debt_usd``,
+        ``collateral_usd`` (the accounts' collateral at the start price, USD) and
+        ``share_of_collateral`` (``liquidated_usd`` over it at ``price``).
+    """
+    price = check_number(price, "price")
+    if not price > 0:
+        raise InputError(f"price must be > 0 USD (got {price:g})", param="price")
+    ls = LendingState(market, 1.0)
+    # the oracle's source price whose push reads ``price`` for the collateral
+    ls.oracle_source = 1.0 + (price / market.collateral_price - 1.0) / market.beta
+    for _ in range(check_whole(max_calls, "max_calls")):
+        tok, _usd, _rep, _bad = ls.liquidate()
+        if tok <= 0:
+            break
+    held = float(market.collateral.sum()) * price
+    return {
+        "collateral_price": price,
+        "move": price / market.collateral_price - 1.0,
+        "n_accounts_liquidated": len(ls.liquidated_accounts),
+        "n_liquidations": ls.n_liquidations,
+        "liquidated_usd": ls.liquidated_usd,
+        "debt_repaid_usd": ls.repaid_usd,
+        "bad_debt_usd": ls.bad_debt_usd,
+        "collateral_usd": float(market.collateral.sum()) * market.collateral_price,
+        "share_of_collateral": ls.liquidated_usd / held if held > 0 else 0.0,
+    }

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._prices import percent_text
 from liqcascade.contagion._config import (
     PRESETS_DIR,
     ConfigModel,
@@ -85,8 +86,12 @@ def recorded_oct_2025() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``aave_wbtc_collateral_liquidated_usd`` (2025-10-10 and -11), ``compound_v3_liquidated_usd``
-        (2025-10-10), ``hyperliquid_liquidated_usd`` (None: the bundled series ends
+        ``aave_wbtc_collateral_liquidated_usd`` (2025-10-10 and -11; ``aave_by_token``:
+        count and USD per collateral token, WBTC and cbBTC; ``aave_lowest_liquidation_price``
+        and ``_at``: the lowest ``amount_usd / amount_tokens`` of those liquidations, USD
+        per BTC token, and its time), ``compound_v3_liquidated_usd``
+        of 2025-10-10 (``compound_v3_markets``: the chain and market of its events),
+        ``hyperliquid_liquidated_usd`` (None: the bundled series ends
         before), ``cex_eth_liquidated_usd`` (None: the bundled CoinGlass series ends
         2025-07), per-venue ``crash_hour`` open and low of ETH (None where not bundled),
         and the coverage end dates.
@@ -100,10 +105,24 @@ def recorded_oct_2025() -> dict[str, Any]:
     sel = a[d.isin(days)]
     out["aave_wbtc_collateral_liquidated_usd"] = float(sel["amount_usd"].sum())
     out["aave_wbtc_collateral_liquidations_n"] = len(sel)
+    by_token = sel.groupby("collateral_symbol")["amount_usd"]
+    out["aave_by_token"] = {str(k): {"n": int(n), "usd": float(u)}
+                            for (k, n), u in zip(by_token.count().items(), by_token.sum(),
+                                                 strict=True)}  # fmt: skip
+    # the price the record's own liquidations were priced at (USD per BTC token)
+    px = (sel["amount_usd"] / sel["amount_tokens"]).astype(float)
+    if len(px):
+        i = int(px.to_numpy().argmin())
+        out["aave_lowest_liquidation_price"] = float(px.iloc[i])
+        out["aave_lowest_liquidation_at"] = pd.Timestamp(
+            int(sel["timestamp"].iloc[i]), unit="s", tz="UTC"
+        ).isoformat()
     c = _bundled.dataset("compound_v3_liquidations")
     cs = c[pd.DatetimeIndex(c.index).normalize() == OCT_2025.day]
     out["compound_v3_liquidated_usd"] = float(cs["value_liquidated_usd"].sum())
     out["compound_v3_liquidations_n"] = len(cs)
+    out["compound_v3_markets"] = sorted({f"{a} {b}" for a, b in zip(cs["chain"], cs["comet"],
+                                                                     strict=True)})  # fmt: skip
     h = _bundled.dataset("hyperliquid_liquidations_1d")
     out["hyperliquid_data_end"] = h.index.max().date().isoformat()
     he = h[(pd.DatetimeIndex(h.index).normalize().isin(days)) & (h["asset"] == "ETH")]
@@ -186,7 +205,58 @@ def _ratio(model: float, rec: float | None) -> float | None:
     return model / rec
 
 
-def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None) -> dict[str, Any]:
+def _token_note(rec: dict[str, Any]) -> str:
+    """``wBTC 61 / $28.6M, cbBTC 22 / $14.5M; ...``: the record by token, and the bonuses."""
+    from liqcascade.margin import aave_reserve
+
+    tokens = sorted(rec.get("aave_by_token", {}).items(), key=lambda kv: -kv[1]["usd"])
+    parts = [f"{k} {v['n']} / ${v['usd'] / 1e6:.1f}M" for k, v in tokens]
+    b = {k: percent_text(aave_reserve(k, "ethereum").liquidation_bonus - 1, 1)
+         for k in ("WBTC", "cbBTC")}  # fmt: skip
+    split = f" ({', '.join(parts)})" if parts else ""
+    return (
+        f"{rec['aave_wbtc_collateral_liquidations_n']} recorded events{split}; the model's "
+        f"accounts (WBTC and cbBTC alike) take WBTC's bonus {b['WBTC']} (cbBTC's: {b['cbBTC']})"
+    )
+
+
+def _at_recorded_price(
+    result: ContagionResult, rec: dict[str, Any], setup: ContagionSetup | None
+) -> dict[str, Any] | None:
+    """The Aave row at the record's own lowest liquidation price: the lending rules alone.
+
+    The preset's accounts held at the lowest price the record's liquidations were priced
+    at (:func:`~liqcascade.contagion._lending.liquidate_at_price`); beside the model's
+    run, it says which part misses: the lending rules or the price its oracle saw.
+    """
+    from liqcascade.contagion._lending import liquidate_at_price
+
+    price = rec.get("aave_lowest_liquidation_price")
+    aave = [m for m in (setup.lending if setup is not None else ()) if "aave" in m.name]
+    if price is None or len(aave) != 1:
+        return None
+    m = aave[0]
+    at = liquidate_at_price(m, price)
+    own = result.defi[m.name]
+    low = own.get("lowest_collateral_price", own["final_collateral_price"])
+    when = pd.Timestamp(rec["aave_lowest_liquidation_at"])
+    return {
+        "what": "Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
+        "liquidation price, USD",
+        "model": at["liquidated_usd"],
+        "recorded": rec["aave_wbtc_collateral_liquidated_usd"],
+        "note": f"the lending rules alone: the run's {m.collateral.size:,} accounts held at "
+        f"{price:,.2f} ({percent_text(at['move'], 2, signed=True)}), the lowest price of the "
+        f"record's own liquidations ({when:%Y-%m-%d %H:%M} UTC): "
+        f"{at['n_accounts_liquidated']} accounts; the run's oracle read at lowest "
+        f"{low:,.2f} ({percent_text(low / m.collateral_price - 1, 2, signed=True)}): the "
+        "miss is the price channel, not the lending rules",
+    }
+
+
+def validate_oct_2025(
+    result: ContagionResult, rec: dict[str, Any] | None = None, setup: ContagionSetup | None = None
+) -> dict[str, Any]:
     """Model against record for the preset: liquidations (USD) and price moves, with ratios.
 
     Each row: ``what``, ``model``, ``recorded`` (None where the bundled data do
@@ -203,6 +273,10 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
         A run of the ``oct-2025`` preset.
     rec : dict, optional
         :func:`recorded_oct_2025`'s record (read from the bundled data when None).
+    setup : ContagionSetup, optional
+        The run's setup: with it, a row of its Aave accounts liquidated at the record's
+        own lowest liquidation price follows the Aave row (the lending rules alone,
+        :func:`~liqcascade.contagion._lending.liquidate_at_price`).
 
     Returns
     -------
@@ -215,18 +289,25 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
     aave = sum(d["liquidated_usd"] for n, d in result.defi.items() if "aave" in n)
     rows.append(
         {
-            "what": "Aave v3 WBTC collateral liquidated, USD (2025-10-10/11)",
+            "what": "Aave v3 WBTC + cbBTC collateral liquidated, USD (2025-10-10/11)",
             "model": aave,
             "recorded": rec["aave_wbtc_collateral_liquidated_usd"],
-            "note": f"{rec['aave_wbtc_collateral_liquidations_n']} recorded events",
+            "note": _token_note(rec),
         }
     )
+    given = _at_recorded_price(result, rec, setup)
+    if given is not None:
+        rows.append(given)
+    markets = rec.get("compound_v3_markets") or []
     rows.append(
         {
-            "what": "Compound v3 liquidated, USD (2025-10-10)",
+            "what": f"Compound v3 {' + '.join(markets) or 'all markets'} liquidated, USD "
+            "(2025-10-10)",
             "model": None,
             "recorded": rec["compound_v3_liquidated_usd"],
-            "note": "no Compound market in the preset: recorded figure for context",
+            "note": "no Compound market in the preset: recorded figure for context; the "
+            "bundled Compound record holds only these markets that day (its others start "
+            "later)",
         }
     )
     hl = result.venues.get("hyperliquid")

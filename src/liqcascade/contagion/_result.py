@@ -101,7 +101,12 @@ class ContagionResult(SummaryDict):
         (the oracle's last push, the mean of its source venues, USD),
         ``final_collateral_price`` and ``initial_collateral_price`` (USD),
         ``n_oracle_updates`` and ``price_floor_hit`` (the collateral price's formula
-        reached zero and was held at 1e-12 USD).
+        reached zero and was held at 1e-12 USD); the run's lowest collateral price
+        ``lowest_collateral_price`` (USD), the oracle's push then ``lowest_oracle_price``,
+        its ``lowest_round`` (0: the start) and ``lowest_t_s`` (seconds from the shock on
+        the clock, else None), and ``liquidation_price_range`` (``[low, high]`` of the
+        collateral prices at which accounts were liquidated, USD; None when none was):
+        :func:`~liqcascade.contagion._engine.lowest_collateral`.
     shock_venue : str
     direction : {"down", "up"}
     rounds : int
@@ -316,8 +321,11 @@ class ContagionResult(SummaryDict):
             last value and ``final_oracle_price`` the oracle's push); ``source_price``: the
             mean price of the oracle's source venues in the round (USD), which the oracle
             pushes when it moved past its deviation (``oracle_updated``);
-            ``liquidated_usd`` (collateral seized, USD), ``debt_repaid_usd``,
-            ``bad_debt_usd``; ``dex_price`` (the pool's price of the collateral, USD).
+            ``pushed_price``: the oracle's last push after the round (USD, the price the
+            collateral's is read from); ``liquidated_usd`` (collateral seized, USD),
+            ``debt_repaid_usd``, ``bad_debt_usd``; ``dex_price`` (the pool's price of the
+            collateral, USD); on the clock ``t_s`` (seconds from the shock, as
+            :meth:`to_frame`'s).
         """
         return pd.DataFrame(self._lending_rows)
 

@@ -96,6 +96,23 @@ class ContagionView:
             runs, key=lambda kv: abs(math.log(max(kv[1].defi_liquidated_usd, 1.0) / float(rec)))
         )
 
+    def aave_ties(self) -> list[float]:
+        """The sweep's first shocks whose DeFi leg ties the closest run's (to 1e-9), sorted.
+
+        One shock when the closest is alone; several when the Aave leg is the same
+        (2025-10-10: −8 % and −12 % give the same accounts, $0.98M): then none of them
+        fits the record better, and the words name them all instead of the tie-break's
+        pick. Empty when :meth:`closest_to_aave` is None.
+        """
+        best = self.closest_to_aave()
+        if best is None:
+            return []
+        x = best[1].defi_liquidated_usd
+        tol = 1e-9 * max(abs(x), 1.0)
+        return sorted(k for k, r in self.runs.items()
+                      if is_finite(r.defi_liquidated_usd)
+                      and abs(r.defi_liquidated_usd - x) <= tol)  # fmt: skip
+
     def per_record(self, liquidated_usd: Any) -> float | None:
         """``liquidated_usd`` over the recorded Aave liquidations; None without a ratio.
 
@@ -155,7 +172,7 @@ def compute(ctx: ReportContext) -> ContagionView:
     shocks = [-0.03, replay] if ctx.quick else [-0.02, -0.03, -0.05, -0.08, replay]
     # the preset's liquidity model (calibrated by default; static beside it in each result)
     runs = {s: run_setup(setup, shock=s, calibration=cal) for s in shocks}
-    val = validate_oct_2025(runs[replay], rec)
+    val = validate_oct_2025(runs[replay], rec, setup)
     market = run_setup(setup, shock=replay, calibration=cal, scope="market")
     return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar, market, units)
 
@@ -485,9 +502,18 @@ def _aave_take(v: ContagionView) -> str:
     """
     r, a = v.replay, v.aave
     best = v.closest_to_aave()
+    ties = v.aave_ties()
     aave_model, aave_recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
     if best is None:
         nearest = f"the sweep has no run nearest the record ({NA}: no recorded figure to compare)."
+    elif len(ties) > 1:
+        named = ", ".join(pct(t) for t in ties[1:][::-1]) + f" and {pct(ties[0])}"
+        nearest = (
+            f"the sweep's first legs of {named} tie nearest the record (the same "
+            f"{usd(best[1].defi_liquidated_usd)}: the same accounts reach liquidation), so no "
+            "first shock of the sweep fits it better: the model does not match the price fall "
+            "and the DeFi leg at once."
+        )
     elif best[0] == v.replay_shock:
         nearest = (
             f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "
@@ -503,6 +529,7 @@ def _aave_take(v: ContagionView) -> str:
     return (
         f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {aave_model} "
         f"against {aave_recorded} recorded{_ratio_words(a['ratio'], 'ratio')}; {nearest}"
+        f"{_at_record_words(v)}"
         f" Of the CEX venues' figures {checked} checked against the record: their liquidated "
         f"amounts cannot be (the bundled Hyperliquid series ends "
         f"{v.recorded['hyperliquid_data_end']}, CoinGlass's {v.recorded['coinglass_data_end']})."
@@ -520,6 +547,23 @@ def _units_method(v: ContagionView) -> str:
         "identified); Aave's are real dollars (the snapshot's accounts). The contagion share "
         "adds the two: if the feed under-reports, the exchange side is understated and the "
         "lending side's weight in the share overstated."
+    )
+
+
+def _at_record_words(v: ContagionView) -> str:
+    """Where the Aave leg misses: the lending rules at the record's own lowest price.
+
+    Empty without that row (:func:`liqcascade.contagion.validate_oct_2025` given the setup).
+    """
+    row = next((r for r in v.validation["rows"] if "record's lowest" in r["what"]), None)
+    rec = v.recorded.get("aave_lowest_liquidation_price")
+    if row is None or not is_finite(row.get("model")) or rec is None:
+        return ""
+    return (
+        f" Held at the record's own lowest liquidation price ({num(rec, 0)} USD per BTC), the "
+        f"same accounts and lending rules liquidate {usd(row['model'])}"
+        f"{_ratio_words(row.get('ratio'), 'ratio')}: the miss is the price its oracle sees, "
+        "not the lending rules."
     )
 
 
@@ -554,8 +598,9 @@ def prose(v: ContagionView) -> Prose:
         "WBTC moves beta × the ETH venues' move; seized WBTC sold into a $100 M pool. ETH "
         "collateral (WETH) is not modelled, though its Aave parameters are bundled: the "
         "leg holds only BTC collateral.",
-        "Bybit and Hyperliquid positions are the Binance estimate re-priced with their margin "
-        "formulas; no Hyperliquid partial liquidation, backstop vault or ADL.",
+        "Bybit and Hyperliquid positions are the Binance estimate at its estimated liquidation "
+        "prices, with the margin their own formulas need for them (Hyperliquid: 25× at most); "
+        "no Hyperliquid partial liquidation, backstop vault or ADL.",
         _units_method(v),
     ]
     return Prose(take, method, [_claim(v)], [_headline(v)])
@@ -565,6 +610,7 @@ def summary(v: ContagionView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     r, a = v.replay, v.aave
     best = v.closest_to_aave()
+    ties = v.aave_ties()
     notes = v.setup.notes.get("aave-v3-wbtc", {})
     return {
         "replay_shock": v.replay_shock,
@@ -588,7 +634,9 @@ def summary(v: ContagionView) -> dict[str, Any]:
         "aave_accounts": notes.get("n_accounts"),
         "btc_eth_beta": notes.get("beta"),
         "sweep": _sweep(v).to_dict(orient="records"),
-        "aave_best_shock": None if best is None else best[0],
+        # a tie (the same DeFi leg at several first shocks) has no one best shock: None
+        "aave_best_shock": None if best is None or len(ties) > 1 else best[0],
+        "aave_best_shocks": ties,
         "aave_best_ratio": None if best is None else v.per_record(best[1].defi_liquidated_usd),
         "hyperliquid_covered": v.recorded["hyperliquid_liquidated_usd"] is not None,
         "market_wide": _market_summary(v),

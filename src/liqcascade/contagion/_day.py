@@ -1,0 +1,97 @@
+"""The lending markets over the day: the calibrated cascade's 24-hour move as the oracle's low.
+
+The contagion loop ends when nothing moves (the preset's last activity is 240 s after the
+shock), so its DeFi leg is the first minutes' — after which the venues recover. A lending
+market's risk is the day's: the calibrated single-venue cascade
+(:func:`liqcascade.cascade.market_answer`, what ``liqcascade cascade --shock`` prints) gives
+the extreme move within 24 h of the same first shock, median and 80 % interval, over
+index paths and liquidity and book draws. Each of the three figures is applied to every
+lending market of the configuration as the oracle's low (the collateral moves ``beta``
+times it, as in the loop) and held while liquidators call
+(:func:`~liqcascade.contagion._lending.liquidate_at_price`). No venue, arbitrage or DEX
+is re-simulated: the path is the cascade's, the lending rules the loop's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.contagion._lending import PRICE_FLOOR, LendingMarket, liquidate_at_price
+from liqcascade.errors import InputError
+
+__all__ = ["lending_over_the_day"]
+
+#: The cascade figures applied, in the order printed: the interval's shallow end, the
+#: median, the deep end (for a fall the 10th percentile is the deeper move).
+FIGURES: tuple[str, ...] = ("move_p90", "move_median", "move_p10")
+
+
+def lending_over_the_day(
+    lending: list[LendingMarket], shock: float, asset: str = "ETH", as_of: Any = None
+) -> dict[str, Any]:
+    """Each lending market at the calibrated cascade's 24-hour extreme move after ``shock``.
+
+    Parameters
+    ----------
+    lending : list of LendingMarket
+        The configuration's lending markets (their accounts before any liquidation).
+    shock : float
+        The first shock, a fraction of price (−0.12 is a 12 % fall), as
+        ``liqcascade cascade --shock`` reads it.
+    asset : str, default "ETH"
+        The asset whose estimated market and liquidity calibration the cascade runs on
+        (the venues' asset).
+    as_of : str or datetime-like, optional
+        The market's date (``cascade --as-of``); None: the last the data hold.
+
+    Returns
+    -------
+    dict
+        ``asset``, ``as_of`` (the market's close, ISO UTC), ``shock``, ``horizon_hours``,
+        ``cascade`` (the :class:`~liqcascade.cascade.CalibratedCascade` move figures:
+        ``move_median``, ``move_p10``, ``move_p90``, fractions of mid, and ``n_paths``),
+        ``command`` (the ``liqcascade cascade`` call printing the same figures) and
+        ``markets``: per market, per figure of :data:`FIGURES`, the collateral price held
+        (``P0 · (1 + beta · move)``, USD) and :func:`liquidate_at_price`'s outcome.
+    """
+    from liqcascade.cascade import (
+        market_answer,
+        market_times,
+        prepare_market,
+        prepared_draws,
+        volatility_at,
+    )
+    from liqcascade.market import MarketSpec, estimated_market, load_market_inputs
+
+    if not -1 < shock < 0:
+        raise InputError(
+            f"shock must be a fall, a fraction in (-1, 0), for the day's lending leg "
+            f"(got {shock:g})",
+            param="shock",
+        )
+    state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+    times = market_times(state)
+    assert state.close_time is not None  # an estimated market closes on its last bar
+    ts = pd.Timestamp(state.close_time)
+    sigma, resid = volatility_at(load_market_inputs(state.asset).prices, ts)
+    ans = market_answer(prepare_market(state), asset=state.asset, as_of=ts, shock=shock,
+                        sigma_hourly=sigma, residuals=resid,
+                        books=prepared_draws(state))  # fmt: skip
+    markets: dict[str, Any] = {}
+    for m in lending:
+        out = {}
+        for key in FIGURES:
+            price = max(m.collateral_price * (1.0 + m.beta * ans[key]), PRICE_FLOOR)
+            out[key] = liquidate_at_price(m, price)
+        markets[m.name] = out
+    return {
+        "asset": state.asset,
+        "as_of": times.get("as_of"),
+        "shock": shock,
+        "horizon_hours": ans["horizon_hours"],
+        "cascade": {k: ans[k] for k in ("move_median", "move_p10", "move_p90", "n_paths")},
+        "command": f"liqcascade cascade --asset {state.asset} --shock={100 * shock:.4g}%",
+        "markets": markets,
+    }
