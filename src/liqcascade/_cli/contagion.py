@@ -182,7 +182,11 @@ def _day_command(res: dict[str, Any]) -> str | None:
     shock = _shock_fraction(res)
     if shock is None:
         return None
-    asset = (res.get("calibration") or {}).get("asset", "ETH")
+    return _cascade_command((res.get("calibration") or {}).get("asset", "ETH"), shock)
+
+
+def _cascade_command(asset: str, shock: float) -> str:
+    """``liqcascade cascade --asset ETH --shock=-10%``: the 24-hour move of a first shock."""
     return f"liqcascade cascade --asset {asset} --shock={100 * shock:.4g}%"
 
 
@@ -438,7 +442,9 @@ def _day(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
         _common.fail(f"--day evaluates a fall (the lending markets' risk): the first shock is "
                      f"{_fraction_text(shock)}")  # fmt: skip
     with _common.progress("the calibrated cascade's 24-hour move (about a minute)"):
-        return lending_over_the_day(setup.lending, shock, setup.asset)
+        day = lending_over_the_day(setup.lending, shock, setup.asset)
+    day["command"] = _cascade_command(day["asset"], shock)
+    return day
 
 
 def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:

@@ -52,8 +52,7 @@ def lending_over_the_day(
         ``asset``, ``as_of`` (the market's close, ISO UTC), ``shock``, ``horizon_hours``,
         ``cascade`` (the :class:`~liqcascade.cascade.CalibratedCascade` move figures:
         ``move_median``, ``move_p10``, ``move_p90``, fractions of mid, and ``n_paths``),
-        ``command`` (the ``liqcascade cascade`` call printing the same figures) and
-        ``markets``: per market, per figure of :data:`FIGURES`, the collateral price held
+        and ``markets``: per market, per figure of :data:`FIGURES`, the collateral price held
         (``P0 · (1 + beta · move)``, USD) and :func:`liquidate_at_price`'s outcome.
     """
     from liqcascade.cascade import (
@@ -92,6 +91,5 @@ def lending_over_the_day(
         "shock": shock,
         "horizon_hours": ans["horizon_hours"],
         "cascade": {k: ans[k] for k in ("move_median", "move_p10", "move_p90", "n_paths")},
-        "command": f"liqcascade cascade --asset {state.asset} --shock={100 * shock:.4g}%",
         "markets": markets,
     }
