@@ -135,13 +135,13 @@ def test_golden_eth_falls_to_the_market_date() -> None:
     hourly = bars("ETH", "1h", "2025-07-31")
     hc = follow_through(hourly, drop=-0.05395280235988204)
     shocks = [-0.01 * i for i in range(1, 11)]
-    reach = [x / 360 for x in (11, 30, 67, 129, 164, 210, 244, 272, 308, 360)]
+    reach = [x / 360 for x in (11, 30, 67, 129, 164, 210, 244, 273, 309, 360)]
     chk = critical_history_check(
         hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=shocks, reach=reach,
         span=(hourly.index[0], hourly.index[-1]),
     )  # fmt: skip
     assert (chk.n, chk.k) == (244, 154)
-    assert chk.model_share == pytest.approx(0.6385, abs=1e-4)
+    assert chk.model_share == pytest.approx(0.6389, abs=1e-4)
     assert chk.p_value == pytest.approx(0.836, abs=1e-3)
     assert chk.verdict == "consistent"
     assert chk.pooled_p_value == pytest.approx(5.02e-5, rel=1e-2)  # what the old test read
@@ -164,6 +164,13 @@ def test_verdicts_and_their_direction() -> None:
     assert (less.verdict, less.direction) == ("contradicts", "less")  # type: ignore[attr-defined]
     assert _check(154, 244, 0.63).verdict == "consistent"  # type: ignore[attr-defined]
     assert _check(3, 4, 0.5).verdict == "too few falls"  # type: ignore[attr-defined]
+    # falls the model makes certain (10 % or deeper) add nothing testable ...
+    few = critical_history_check([-0.06] * 4 + [-0.12] * 20, [-0.12] * 3 + [-0.07] + [-0.13] * 20,
+                                 critical=-0.06, shocks=[-0.06], reach=[0.5])  # fmt: skip
+    assert few.verdict == "too few falls" and few.min_p_value == pytest.approx(0.125)
+    # ... but a count the model makes impossible contradicts it however few the falls
+    never = critical_history_check([-0.06], [-0.12], critical=-0.06, shocks=[-0.06], reach=[0.0])
+    assert (never.verdict, never.direction, never.p_value) == ("contradicts", "more", 0.0)
     none = _check(0, 0, 0.5)
     assert none.verdict is None and none.p_value is None  # type: ignore[attr-defined]
     assert math.isnan(none.history_share)  # type: ignore[attr-defined]

@@ -175,11 +175,12 @@ class CriticalHistoryCheck(SummaryDict):
     p_value : float or None
         Two-sided exact Poisson-binomial p-value of ``k`` (None without falls).
     min_p_value : float or None
-        The smallest p-value any count of these ``n`` falls could give: at or above
-        ``alpha`` the falls are too few to contradict the model whatever happened.
+        The smallest p-value a count the model deems possible could give (falls it
+        makes certain, or impossible, fix some counts): at or above ``alpha`` the falls
+        are too few to contradict the model with any such count.
     verdict : str or None
-        "contradicts" (``p_value < alpha``), "consistent", "too few falls"
-        (``min_p_value >= alpha``), or None without falls.
+        "contradicts" (``p_value < alpha``), else "too few falls" (``min_p_value >=
+        alpha``) or "consistent"; None without falls.
     direction : str
         "more" or "less": history reached ``total_move`` more (or less) often than the
         model expects; "" when ``k`` equals the expected count or without falls.
@@ -308,11 +309,12 @@ def critical_history_check(
                                     total_move, alpha, None, span)  # fmt: skip
     pmf = poisson_binomial_pmf(p)
     pv = _pvalue(pmf, k)
-    min_p = _pvalue(pmf, int(np.argmin(pmf)))
-    if min_p >= alpha:
-        verdict = "too few falls"
+    possible = np.flatnonzero(pmf > 0.0)  # falls certain either way fix some counts
+    min_p = _pvalue(pmf, int(possible[np.argmin(pmf[possible])]))
+    if pv < alpha:  # a count the model makes impossible contradicts it however few
+        verdict = "contradicts"
     else:
-        verdict = "contradicts" if pv < alpha else "consistent"
+        verdict = "too few falls" if min_p >= alpha else "consistent"
     gap = k - expected
     direction = "" if abs(gap) < 1e-9 else ("more" if gap > 0 else "less")
     pooled = float(binomtest(k, n, 0.5).pvalue)
