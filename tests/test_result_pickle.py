@@ -231,6 +231,14 @@ def _transparency() -> Any:
     return transparency_metrics("2025-03-01", "2025-03-12")
 
 
+def _critical_history() -> Any:
+    from liqcascade.cascade import critical_history_check
+
+    span = (pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2020-03-01", tz="UTC"))
+    return critical_history_check([-0.06, -0.08, -0.11], [-0.12, -0.09, -0.11], critical=-0.06,
+                                  shocks=[-0.05, -0.1], reach=[0.4, 1.0], span=span)  # fmt: skip
+
+
 def _collateral() -> Any:
     from liqcascade.collateral import simulate_collateral
     from test_collateral.test_loop_hand import PATH, _setup  # two accounts, one collateral
@@ -269,6 +277,7 @@ BUILDERS: list[tuple[str, Callable[[], Any]]] = [
     ("FragilityCurve", _fragility),
     ("NextWave", _next_wave),
     ("FollowThrough", _follow_through),
+    ("CriticalHistoryCheck", _critical_history),
     ("AaveLiquidation", _aave),
     ("LiquidationHeatmap", _heatmap),
     ("ModelledStops", _modelled_stops),

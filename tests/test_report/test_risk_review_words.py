@@ -70,14 +70,16 @@ def test_the_history_check_reads_as_plain_sentences() -> None:
     from liqcascade.report._cascade_section import _why_checks_differ
     from liqcascade.report._units import CARRY_LOWER_BOUND
 
-    events = pd.DataFrame({"total": [-0.12] * 63 + [-0.06] * 37})
     every = NS(n_dates=125, median_within_2pp=True, model_total_median=-0.093,
                history_total_median=-0.085)  # fmt: skip
-    v = NS(every_date=every, history_critical=NS(n=100, events=events))
+    v = NS(every_date=every, critical_check=NS(n=100, verdict="contradicts"))
     text = _why_checks_differ(v)  # type: ignore[arg-type]
     assert text.startswith(". Yet the median fall after real 5 % falls") and text.endswith(".")
     assert "0.8 points" in text and "follow-through check" not in text
     assert "feed-dollar" not in CARRY_LOWER_BOUND and "lower bound" in CARRY_LOWER_BOUND
+    # said only where the two checks disagree
+    assert _why_checks_differ(NS(every_date=every, critical_check=NS(n=100,  # type: ignore[arg-type]
+                                 verdict="consistent"))) == ""  # fmt: skip
 
 
 def test_the_glossary_defines_the_report_s_terms() -> None:

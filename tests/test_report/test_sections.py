@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from floats import assert_same
@@ -278,24 +280,26 @@ def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str,
     assert stops > 0 and f"stop orders add {usd(stops)}" in card["interval"]
 
 
-def _binom_p(k: int, n: int) -> float:
-    """Two-sided exact binomial p-value against 1/2 (plain-Python twin of scipy's)."""
-    from math import comb
-
-    probs = [comb(n, i) / 2**n for i in range(n + 1)]
-    pk = probs[k]
-    return min(1.0, sum(p for p in probs if p <= pk * (1 + 1e-7)))
-
-
 def test_critical_shock_says_its_definition_and_the_history_verdict(
     built: tuple[str, dict],
 ) -> None:
     html, summary = built
     c = summary["sections"]["cascade"]
-    h = c["history_after_critical_falls"]["binomial_vs_half"]
+    h = c["history_after_critical_falls"]["check"]
     assert 0 <= h["k"] <= h["n"] and h["n"] > 100  # ETH: 244 falls on the bundled data
-    assert_same(h["share"], h["k"] / h["n"])
-    assert_same(h["p_value"], _binom_p(h["k"], h["n"]), rtol=1e-9)
+    assert_same(h["history_share"], h["k"] / h["n"])
+    assert_same(h["model_share_same_depths"], h["expected"] / h["n"])
+    # the model's share for the falls' own depths, read off the card's curve
+    from liqcascade.cascade import follow_through
+    from liqcascade.cascade._critical_history import model_reach, poisson_binomial_pvalue
+    from liqcascade.report._cut import bars
+
+    hc = follow_through(bars("ETH", "1h", c["as_of"][:10]), drop=h["critical_shock"])
+    curve = c["calibrated"]["curve"]
+    p = model_reach(hc.events["fall"], curve["shock"], curve["share_reaching_total_move"])
+    assert_same(h["expected"], p.sum(), rtol=1e-9)
+    assert_same(h["p_value"], poisson_binomial_pvalue(h["k"], p), rtol=1e-9)
+    assert h["history_start"][:10] == "2017-08-17" and h["history_end"][:10] == c["as_of"][:10]
     card = summary["front"]["headlines"]["critical_shock"]
     assert card["label"] == (
         "Critical shock: smallest first fall that takes the median 24-h path to −10 %"
@@ -306,56 +310,58 @@ def test_critical_shock_says_its_definition_and_the_history_verdict(
     assert card["value"] < 0 and card["text"] == pct(card["value"], signed=True)
     assert card["text"].startswith("−") and "static book −" in card["interval"]
     assert card["interval"].startswith("−") and " to −" in card["interval"]
-    want = "history contradicts the model" if h["p_value"] < 0.05 else "consistent with the model"
+    want = {"contradicts": "history contradicts the model",
+            "consistent": "consistent with the model",
+            "too few falls": "too few falls to test"}[h["verdict"]]  # fmt: skip
     assert want in card["evidence"]
-    assert f"of {h['n']} real 4-hour falls" in card["evidence"]
-    if h["p_value"] < 0.05:  # the history side's reading, said in words (review14 item 14)
-        side = "shallower" if h["share"] > 0.5 else "deeper"
-        assert f"the real threshold is {side}" in card["evidence"]
+    assert f"{h['k']} of {h['n']} real falls" in card["evidence"]
+    assert f"History (4-hour falls 2017-08-17 → {c['as_of'][:10]})" in card["evidence"]
+    assert "pooled over deeper falls" in card["evidence"]
     sec = _section_text(html, "cascade")
     assert want in sec and "pooled" in sec and "cascade --fragility" in sec
 
 
+def _check(k: int, n: int, p: float = 0.5) -> Any:
+    """A CriticalHistoryCheck of n falls of 6 % (k reached −10 %); the model's chance p."""
+    from liqcascade.cascade import critical_history_check
+
+    totals = [-0.12] * k + [-0.07] * (n - k)
+    span = (pd.Timestamp("2017-08-17 04:00", tz="UTC"), pd.Timestamp("2025-07-31 23:00", tz="UTC"))
+    return critical_history_check([-0.06] * n, totals, critical=-0.054, shocks=[-0.06],
+                                  reach=[p], span=span)  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("k", "n", "verdict", "words"),
+    ("k", "n", "p", "verdict", "words"),
     [
-        (154, 244, "contradicts", "shallower: the critical shock is too deep"),  # ETH 63.1 %
-        (15, 23, "consistent", "consistent with the model"),  # BTC's 65.2 % of 23
-        (60, 200, "contradicts", "deeper: the critical shock is too shallow"),
-        (12, 24, "consistent", "consistent with the model"),
+        (154, 244, 0.5, "contradicts", "more often than the model expects: the critical shock "
+         "is too deep"),
+        (154, 244, 0.63, "consistent", "consistent with the model"),  # the same mix of depths
+        (15, 23, 0.64, "consistent", "consistent with the model"),
+        (60, 200, 0.5, "contradicts", "less often than the model expects: the critical shock "
+         "is too shallow"),
+        (3, 4, 0.5, "too few falls", "too few falls to test (no count of 4 could contradict"),
     ],
-)
-def test_history_check_binomial(k: int, n: int, verdict: str, words: str) -> None:
-    import pandas as pd
+)  # fmt: skip
+def test_history_text_says_the_verdict(k: int, n: int, p: float, verdict: str, words: str) -> None:
+    from liqcascade.report._cascade_section import history_text
 
-    from liqcascade.report._cascade_section import history_check, history_text
-
-    class FT:  # the FollowThrough's two members the check reads
-        def __init__(self) -> None:
-            self.events = pd.DataFrame({"total": [-0.12] * k + [-0.07] * (n - k)})
-            self.n = n
-
-    got = history_check(FT())
-    assert (got["k"], got["n"], got["verdict"]) == (k, n, verdict)
-    assert_same(got["p_value"], _binom_p(k, n), rtol=1e-9)
-    assert_same(got["se"], (k / n - 0.5) / (0.25 / n) ** 0.5)
-    assert words in history_text(FT(), -0.054)
-    if verdict == "contradicts":
-        side = "shallower" if k / n > 0.5 else "deeper"
-        assert f"the real threshold is {side}" in history_text(FT(), -0.054)
+    chk = _check(k, n, p)
+    assert chk.verdict == verdict
+    text = history_text(chk)
+    assert words in text
+    assert text.startswith("History (4-hour falls 2017-08-17 → 2025-07-31): ")
+    assert f"{k} of {n} real falls of 5.4 % or more reached −10 % within a day" in text
+    assert f"({pct(k / n)}, pooled over deeper falls" in text
+    assert f"expects {pct(p)}" in text  # every fall at the curve's one point
 
 
 def test_history_check_without_falls() -> None:
-    import pandas as pd
+    from liqcascade.report._cascade_section import history_text
 
-    from liqcascade.report._cascade_section import history_check, history_text
-
-    class FT:
-        events = pd.DataFrame({"total": []})
-        n = 0
-
-    assert history_check(FT())["verdict"] is None
-    assert "cannot be checked" in history_text(FT(), -0.2)
+    chk = _check(0, 0)
+    assert chk.verdict is None
+    assert "cannot be checked" in history_text(chk)
 
 
 def test_stress_points_to_the_cascade_for_the_5pct_fall(built: tuple[str, dict]) -> None:

@@ -9,15 +9,17 @@ its position-book draws; ``next_wave_levels`` tells what each price level releas
 measures how far real falls went on, the empirical check on the cascade's end price;
 ``calibrated_follow_through`` runs the calibrated cascade after a shock on every date of
 a period beside it (issue 18's history check), ``stored_follow_through`` reads the rows
-stored with the liquidity calibration.
+stored with the liquidity calibration; ``critical_history_check`` tests the critical
+shock against history's falls at least as deep, at the same depths.
 
 Also public, for the command line, the report and the packages above: the back-test's
 :func:`trigger_text` and :func:`estimated_market_at`, :func:`run_prices_only_backtest`,
 :func:`fit_liquidity_document`, :func:`liquidity_document`, :func:`market_times`,
 :func:`static_envelope`, :data:`DEFAULT_SHOCKS`, :data:`FINE_STEP_S`,
-:data:`MIN_COMPARISON_EVENTS`, :data:`RECORD_SETTINGS` and :class:`NoMarketDate`. The
-kernels' state layout (``S_*``, ``T_*``, ``clock_span`` ...) is shared with
-``contagion`` and ``solvency`` through this package too, outside ``__all__``.
+:data:`MIN_COMPARISON_EVENTS`, :data:`RECORD_SETTINGS`, :func:`reached` and
+:class:`NoMarketDate`. The kernels' state layout (``S_*``, ``T_*``, ``clock_span``
+...) is shared with ``contagion`` and ``solvency`` through this package too, outside
+``__all__``.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,11 @@ from liqcascade.cascade._clock import (
     static_bound,
 )
 from liqcascade.cascade._config import CascadeConfig
+from liqcascade.cascade._critical_history import (
+    CriticalHistoryCheck,
+    critical_history_check,
+    reached,
+)
 from liqcascade.cascade._engine import simulate_cascade
 from liqcascade.cascade._follow_through import calibrated_follow_through, stored_follow_through
 from liqcascade.cascade._fragility import (
@@ -143,6 +150,7 @@ __all__ = [
     "CascadeResult",
     "CascadeRun",
     "ClockResult",
+    "CriticalHistoryCheck",
     "CriticalShock",
     "FollowThrough",
     "FragilityCurve",
@@ -156,6 +164,7 @@ __all__ = [
     "calibrated_follow_through",
     "calibrated_fragility",
     "cascade_py",
+    "critical_history_check",
     "critical_shock",
     "detect_events",
     "follow_through",
@@ -186,6 +195,7 @@ __all__ += [
     "fit_liquidity_document",
     "liquidity_document",
     "market_times",
+    "reached",
     "run_prices_only_backtest",
     "static_envelope",
     "trigger_text",

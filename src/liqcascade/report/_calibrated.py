@@ -55,6 +55,10 @@ class Calibrated:
         The cascade's own carry after each first fall: the extreme move with the index
         held at the shock price, median over the parameter draws (fractions). The
         static book bounds this, not the 24-h move.
+    reach : array
+        Share of each first fall's paths whose 24-h move reaches :data:`TOTAL_MOVE`
+        (fractions; the critical shock's history check reads it:
+        :func:`liqcascade.cascade.critical_history_check`).
     static_shocks, static_bound : array
         The static book's final move (instant, no refill) on a fine grid of first falls
         — the deepest over the position book's draws, the bound of the carry.
@@ -68,6 +72,7 @@ class Calibrated:
     p10: np.ndarray
     p90: np.ndarray
     carry: np.ndarray
+    reach: np.ndarray
     static_shocks: np.ndarray
     static_bound: np.ndarray
     n_book_draws: int = 0
@@ -136,6 +141,7 @@ class Calibrated:
                 "move_p10": self.p10.tolist(),
                 "move_p90": self.p90.tolist(),
                 "carry_median": self.carry.tolist(),
+                "share_reaching_total_move": self.reach.tolist(),
             },
             "n_book_draws": self.n_book_draws,
             "beats_baselines": self.beats_baselines(),
@@ -306,6 +312,7 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         market_answer,
         prepare_market,
         prepared_draws,
+        reached,
         static_envelope,
     )
 
@@ -336,6 +343,7 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         p10=np.array([r.move_p10 for r in runs]),
         p90=np.array([r.move_p90 for r in runs]),
         carry=np.array([r.carry_median for r in runs]),
+        reach=np.array([float(reached(r.moves, TOTAL_MOVE).mean()) for r in runs]),
         static_shocks=fine,
         static_bound=static_envelope(pm, books, fine),
         n_book_draws=len(books),

@@ -16,7 +16,12 @@ from plotly.subplots import make_subplots
 
 from liqcascade._plotly_text import plain
 from liqcascade._prices import price_range, price_text
-from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
+from liqcascade.report._calibrated import (
+    TOTAL_MOVE,
+    Calibrated,
+    calibrated_response,
+    fragility_figure,
+)
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_m
 from liqcascade.report._leverage_check import distance_check, mix_line
@@ -130,6 +135,7 @@ class CascadeView:
     book_score: Any
     calibrated: Calibrated
     history_critical: Any  # FollowThrough after falls of the calibrated critical size
+    critical_check: Any  # CriticalHistoryCheck: those falls against the model at their depths
     asset: str = "ETH"
     book_share: float = float("nan")  # the book's notional over aggregated open interest
     feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
@@ -237,6 +243,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
     from liqcascade.cascade import (
         CascadeConfig,
+        critical_history_check,
         critical_shock,
         follow_through,
         fragility_curve,
@@ -276,6 +283,12 @@ def compute(ctx: ReportContext) -> CascadeView:
     hourly = ctx.hourly
     cal = calibrated_response(state, hourly, quick=ctx.quick)
     every = every_date(ctx)
+    hc = follow_through(hourly, drop=min(cal.critical, -0.005))
+    check = critical_history_check(
+        hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=cal.shocks,
+        reach=cal.reach, total_move=TOTAL_MOVE,
+        span=(hourly.index[0], hourly.index[-1]) if len(hourly) else None,
+    )  # fmt: skip
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -290,7 +303,8 @@ def compute(ctx: ReportContext) -> CascadeView:
         replay=None if ctx.quick else _replay(ctx),
         book_score=ctx.book_score,
         calibrated=cal,
-        history_critical=follow_through(hourly, drop=min(cal.critical, -0.005)),
+        history_critical=hc,
+        critical_check=check,
         asset=ctx.asset,
         book_share=book_share(ctx),
         feed=book_feed(ctx),
@@ -925,68 +939,44 @@ def _strict_text(o: dict[str, Any], short: bool = False) -> str:
     )
 
 
-HISTORY_ALPHA = 0.05
-"""Two-sided level of the binomial test of the history check (the model's 50 %)."""
+def history_span(chk: Any) -> str:
+    """``"4-hour falls 2017-08-17 → 2025-07-31"``: the hourly bars the check read."""
+    if chk.span is None:
+        return "4-hour falls"
+    a, b = (pd.Timestamp(t) for t in chk.span)
+    return f"4-hour falls {a:%Y-%m-%d} → {b:%Y-%m-%d}"
 
 
-def history_check(hc: Any) -> dict[str, Any]:
-    """The history check of the critical shock: the share of real falls that reached −10 %.
+def history_text(chk: Any) -> str:
+    """The critical shock's history check in words: the count, both shares, p, the verdict.
 
-    At the critical shock the model's median 24-h path reaches −10 %: half of the
-    paths. Of the real 4-hour falls at least that deep, the share that went on to −10 %
-    within a day is tested against one half (two-sided exact binomial test,
-    ``scipy.stats.binomtest``). The falls are at least as deep as the critical shock, so
-    a share above one half is partly expected of the deeper ones: the test leans
-    against the model, and a share consistent with one half is a pass.
-
-    Returns
-    -------
-    dict
-        ``n``, ``k`` (falls that reached −10 %), ``share``, ``p_value`` (None without
-        falls), ``se`` (the share's distance from one half in binomial standard errors
-        under one half) and ``verdict``: "contradicts" (p < :data:`HISTORY_ALPHA`) or
-        "consistent" (None without falls).
+    ``chk`` is the :class:`~liqcascade.cascade.CriticalHistoryCheck` of the real falls at
+    least as deep as the critical shock: history's share that reached −10 % within a day
+    against the model's share for the same mix of depths (exact Poisson-binomial test).
+    The pooled share is said as what it is, not set against the model's one half.
     """
-    from scipy.stats import binomtest
-
-    n = int(hc.n)
-    if n == 0:
-        return {"n": 0, "k": 0, "share": None, "p_value": None, "se": None, "verdict": None}
-    k = int((hc.events["total"] <= -0.10).sum())
-    p = float(binomtest(k, n, 0.5).pvalue)
-    se = (k / n - 0.5) / math.sqrt(0.25 / n)
-    return {
-        "n": n,
-        "k": k,
-        "share": k / n,
-        "p_value": p,
-        "se": se,
-        "verdict": "contradicts" if p < HISTORY_ALPHA else "consistent",
-    }
-
-
-def history_text(hc: Any, critical: float) -> str:
-    """The history check in words, with its binomial test and verdict."""
-    h = history_check(hc)
-    if h["n"] == 0:
+    x, span = pct(abs(chk.critical)), history_span(chk)
+    if chk.n == 0:
         return (
-            f"History: no real 4-hour fall of {pct(abs(critical))} or more in the data: the "
-            "critical shock cannot be checked"
+            f"History ({span}): no real 4-hour fall of {x} or more: the critical shock "
+            "cannot be checked"
         )
-    p = h["p_value"]
-    ptxt = _p_text(p)
     head = (
-        f"History: of {h['n']} real 4-hour falls of {pct(abs(critical))} or more, "
-        f"{pct(h['share'])} reached −10 % within a day vs the model's 50 % "
-        f"(binomial {ptxt}, {abs(h['se']):.1f} s.e.)"
+        f"History ({span}): {chk.k} of {chk.n} real falls of {x} or more reached −10 % within "
+        f"a day ({pct(chk.history_share)}, pooled over deeper falls, which reach it more often "
+        f"by construction); the model, after falls of the same depths, expects "
+        f"{pct(chk.model_share)} (Poisson-binomial {_p_text(chk.p_value)})"
     )
-    if h["verdict"] == "consistent":
+    if chk.verdict == "consistent":
         return head + ": consistent with the model"
-    if h["share"] > 0.5:
-        why = "the real threshold is shallower: the critical shock is too deep"
-    else:
-        why = "the real threshold is deeper: the critical shock is too shallow"
-    return head + f": history contradicts the model ({why})"
+    if chk.verdict == "too few falls":
+        return head + f": too few falls to test (no count of {chk.n} could contradict the model)"
+    side = (
+        "more often than the model expects: the critical shock is too deep"
+        if chk.direction == "more"
+        else "less often than the model expects: the critical shock is too shallow"
+    )
+    return head + f": history contradicts the model (falls of these depths reach −10 % {side})"
 
 
 def _why_checks_differ(v: CascadeView) -> str:
@@ -996,10 +986,10 @@ def _why_checks_differ(v: CascadeView) -> str:
     the median near it moves the count a lot); the follow-through check compares the
     median falls after 5 % falls, within 2 points. Said only where they disagree.
     """
-    m, h = v.every_date, history_check(v.history_critical)
-    if m is None or not m.n_dates or h["n"] == 0:
+    m, h = v.every_date, v.critical_check
+    if m is None or not m.n_dates or h.n == 0:
         return ""
-    if h["verdict"] != "contradicts" or not m.median_within_2pp:
+    if h.verdict != "contradicts" or not m.median_within_2pp:
         return ""
     gap = abs(m.model_total_median - m.history_total_median) * 100
     return (
@@ -1065,7 +1055,7 @@ def _book_score_text(v: CascadeView) -> str:
 def _headlines(v: CascadeView) -> list[Headline]:
     from liqcascade.cascade import BOOK_EDGE_SHARE
 
-    c, a, hc = v.calibrated, v.calibrated.answer, v.history_critical
+    c, a, hc = v.calibrated, v.calibrated.answer, v.critical_check
     lo, hi = c.critical_range
     sb = a["static_upper_bound"]
     score = _book_score_text(v)
@@ -1098,10 +1088,9 @@ def _headlines(v: CascadeView) -> list[Headline]:
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / "
             f"90th-percentile paths); static book {_static_critical_text(c)} "
             f"({_static_name(c, critical=True)}; it bounds only the cascade's own carry)",
-            evidence=history_text(hc, c.critical) + _why_checks_differ(v),
+            evidence=history_text(hc) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
-            check={"contradicts": "fails", "consistent": "passes"}.get(
-                str(history_check(hc)["verdict"]), ""),
+            check={"contradicts": "fails", "consistent": "passes"}.get(str(hc.verdict), ""),
         ),
         Headline(
             key="forced_selling_5pct",
@@ -1193,9 +1182,13 @@ def _method(v: CascadeView) -> list[str]:
         "volatility), then another statistic, the median over parameter draws of each "
         "draw's own crossing, with the 10–90 % range over draws (the calibration's "
         "uncertainty, not the paths'): the two differ by definition. History check: "
-        "the share of real 4-hour falls at least as deep that reached −10 % within a "
-        "day, against the model's one half (two-sided exact binomial test at 5 %); as the "
-        "real falls are at least as deep, the test leans against the model. The static-book "
+        "how many of the real 4-hour falls at least as deep reached −10 % within a day, "
+        "against the model's expected count for the same depths: for each fall, the share "
+        "of the curve's paths that reach −10 % after a first fall that deep (linear between "
+        "the grid's first falls; 1 at −10 % or more), summed (two-sided exact "
+        "Poisson-binomial test at 5 %; too few falls when no count could reach 5 %). The "
+        "pooled share is not set against the model's 50 % at the critical shock: deeper "
+        "falls reach −10 % more often by construction. The static-book "
         "critical shock is where the static book's move (instant, no refill, "
         "the deepest over the book draws) crosses −10 %.",
         "History after 5 % falls: every real 4-hour fall of 5 % or more in the hourly prices "
@@ -1256,7 +1249,7 @@ def prose(v: CascadeView) -> Prose:
         f"{CRITICAL_INTERVAL}); "
         "the median is over the 24-h paths of every parameter draw pooled, interpolated "
         "between the grid's first falls. "
-        f"{history_text(v.history_critical, c.critical)}. The "
+        f"{history_text(v.critical_check)}. The "
         f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
         f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
         f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
@@ -1375,7 +1368,7 @@ def summary(v: CascadeView) -> dict[str, Any]:
         "next_wave_up": v.up.summary(),
         "calibrated": v.calibrated.summary(),
         "history_after_critical_falls": v.history_critical.summary()
-        | {"binomial_vs_half": history_check(v.history_critical)},
+        | {"check": v.critical_check.to_dict()},
         "critical_shock_definition": CRITICAL_DEFINITION,
         "critical_shock_interval_definition": CRITICAL_INTERVAL,
         "carry_beyond_5pct_fall": carry_beyond(v.calibrated.answer),
