@@ -886,7 +886,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
 
     out = (
         f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']:,} "
-        f"windows {span}): exceeded {_times(m['exceedances'])}, {pct(m['rate'], 2)} (nominal "
+        f"windows {span}): exceeded {_times(m['exceedances'])} ({pct(m['rate'], 2)}, nominal "
         f"{pct(m['expected'], 0)}{_near_text(m) if h > 1 else ''}), "
         f"{p_text(m['kupiec_p'], 'Kupiec p')} ({verdict}); the model {better} the best baseline, "
         f"{_CARD_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
