@@ -439,3 +439,13 @@ def test_each_fit_forecasts_its_one_day_windows_with_its_own_quantiles(
     assert len(fitted) == n_fits == bt.settings["fits"]
     assert bt.forecasts["fit_date"].max() < eth_close.index[-1] - pd.Timedelta(days=27)
     assert len(tails) == len(fitted)  # np.quantile on the residuals' tail: once per fit
+
+
+def test_the_card_words_how_firm_its_count_is() -> None:
+    """The card's and the section's words for ``within_sampling_error`` (repro27 F2)."""
+    from liqcascade.report._stress_section import _near_text
+
+    assert _near_text({"within_sampling_error": 1}) == "; 1 window within its VaR's sampling error"
+    assert _near_text({"within_sampling_error": 3}).startswith("; 3 windows within")
+    assert _near_text({"within_sampling_error": 0}).startswith("; no window within")
+    assert _near_text({"n": 72}) == ""  # a row without Monte Carlo says nothing

@@ -469,8 +469,8 @@ def _render_backtest(result: dict[str, Any]) -> None:
 
 #: What the back-test table's words mean, printed under it.
 BACKTEST_LEGEND = (
-    "exceeded: the windows whose loss passed the VaR (nominal rate 1 - level), and after "
-    "'near' those whose loss lies within the VaR's 95 % Monte Carlo sampling interval "
+    "exceeded: the windows whose loss passed the VaR (nominal rate 1 - level); N near: "
+    "the windows whose loss lies within the VaR's 95 % Monte Carlo sampling interval "
     "(another seed could flip them); coverage: "
     "Kupiec's test at 5 % (not testable: under one exceedance expected); pinball bp: the "
     "model's pinball loss (lower is better) / the lowest baseline's (HS: historical "

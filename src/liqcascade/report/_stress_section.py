@@ -631,7 +631,7 @@ def _backtest_takeaway(v: StressView) -> str:
     detail = " ".join(
         f"{label}, {m['n']:,} windows: exceeded {_times(m['exceedances'])} "
         f"({pct(m['rate'], 2)}, nominal "
-        f"{pct(m['expected'], 0)}{_near_text(m) if m['horizon'] > 1 else ''}; "
+        f"{pct(m['expected'], 0)}{_near_text(m) if int(m.get('horizon', 1)) > 1 else ''}; "
         f"{p_text(m['kupiec_p'], 'Kupiec p')}) against "
         f"{pct(b['rate'], 2)} "
         f"for {_CARD_NAMES[best]}; pinball {1e4 * m['pinball']:.2f} vs "
