@@ -81,9 +81,9 @@ def backtest_command(asset: str, start: Any, end: Any, n_random: int) -> str:
     :func:`liqcascade.protect.backtest_stops` (UTC midnights or bare dates);
     ``n_random``: its random entries per side (the command's default, 500, left out).
     """
-    days = f"--start {pd.Timestamp(start):%Y-%m-%d} --end {pd.Timestamp(end):%Y-%m-%d}"
     from liqcascade.protect import BacktestSettings
 
+    days = f"--start {pd.Timestamp(start):%Y-%m-%d} --end {pd.Timestamp(end):%Y-%m-%d}"
     more = "" if n_random == BacktestSettings().n_random else f" --n-random {n_random}"
     return f"liqcascade stops backtest --asset {asset} {days}{more}"
 
