@@ -466,7 +466,7 @@ class Front:
 
     assets: list[str]
     as_of: str
-    as_of_text: str  # "4-hour bar 2025-07-31 20:00–2025-08-01 00:00 UTC": both ends
+    as_of_text: str  # "bar 2025-07-31 20:00–2025-08-01 00:00 UTC": both ends
     prices_to: str
     data_age_days: int
     generated: str
@@ -537,7 +537,7 @@ def _front(
     return Front(
         assets=list(ctx.assets),
         as_of=as_of.isoformat(),
-        as_of_text="4-hour " + bar_text(as_of, as_of + pd.Timedelta(hours=4)),
+        as_of_text=bar_text(as_of, as_of + pd.Timedelta(hours=4)),  # the 4-hour OI bar
         prices_to=date_text(prices_to),
         data_age_days=int((pd.Timestamp(generated) - as_of).days),
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
