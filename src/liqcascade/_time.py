@@ -16,6 +16,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "as_of_instant",
     "bar_step",
+    "bar_text",
     "check_day_month",
     "check_time_order",
     "closed_mask",
@@ -36,6 +37,21 @@ _TICK = pd.Timedelta(microseconds=1)
 #: every series ends long before it, and a later one (``9999-12-31``'s close, the year
 #: 10000) is beyond what Python's datetime formats.
 _LATEST = pd.Timestamp.max.tz_localize("UTC").floor("us")
+
+
+def bar_text(bar_open: Any, bar_close: Any) -> str:
+    """``bar 2024-11-25 20:00–2024-11-26 00:00 UTC``: a bar named by both ends.
+
+    How the command line and the report name the market's 4-hour bar, so that its
+    open is never read as its close.
+
+    Parameters
+    ----------
+    bar_open, bar_close : datetime-like
+        The bar's open and close, UTC.
+    """
+    a, b = pd.Timestamp(bar_open), pd.Timestamp(bar_close)
+    return f"bar {a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M} UTC"
 
 
 def to_utc(value: Any, option: str = "date", *, required: bool = False) -> pd.Timestamp:

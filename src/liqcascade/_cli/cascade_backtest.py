@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from liqcascade import _time
 from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import percent_text
@@ -935,10 +936,7 @@ def calibrated_cascade_cmd(
     _book_units.emit(out, as_json, _render_calibrated)
 
 
-def bar_text(bar_open: Any, bar_close: Any) -> str:
-    """``bar 2024-11-25 20:00–2024-11-26 00:00 UTC``: the market's 4-hour bar, both ends."""
-    a, b = pd.Timestamp(bar_open), pd.Timestamp(bar_close)
-    return f"bar {a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M} UTC"
+bar_text = _time.bar_text  # the market's 4-hour bar, both ends (the report's label too)
 
 
 def warn_if_prior(asset: str, ts: Any, calibration: Any = None) -> dict[str, Any]:

@@ -486,7 +486,9 @@ def _render_backtest(result: dict[str, Any]) -> None:
 
 #: What the back-test table's words mean, printed under it.
 BACKTEST_LEGEND = (
-    "exceeded: the windows whose loss passed the VaR (nominal rate 1 - level); coverage: "
+    "exceeded: the windows whose loss passed the VaR (nominal rate 1 - level); N near: "
+    "the windows whose loss lies within the VaR's 95 % Monte Carlo sampling interval "
+    "(another seed could flip them); coverage: "
     "Kupiec's test at 5 % (not testable: under one exceedance expected); pinball bp: the "
     "model's pinball loss (lower is better) / the lowest baseline's (HS: historical "
     "simulation, expanding; HS 1y: the last year; EWMA: normal RiskMetrics); vs best: the "
@@ -503,6 +505,8 @@ def _backtest_cells(r: dict[str, Any]) -> list[str]:
     from liqcascade._pvalue import pvalue_text
 
     rate = "n/a" if r["rate"] is None else percent_text(r["rate"], 2)
+    if r.get("within_sampling_error"):
+        rate += f"; {r['within_sampling_error']} near"
     pin = "n/a"
     verdict = r["pinball_verdict"] or "n/a"
     if r["pinball"] is not None:

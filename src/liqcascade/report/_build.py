@@ -17,6 +17,7 @@ import jinja2
 import pandas as pd
 
 from liqcascade._json import to_jsonable
+from liqcascade._time import bar_text
 from liqcascade._version import __version__
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
@@ -465,7 +466,7 @@ class Front:
 
     assets: list[str]
     as_of: str
-    as_of_text: str
+    as_of_text: str  # "bar 2025-07-31 20:00–2025-08-01 00:00 UTC": both ends
     prices_to: str
     data_age_days: int
     generated: str
@@ -536,7 +537,7 @@ def _front(
     return Front(
         assets=list(ctx.assets),
         as_of=as_of.isoformat(),
-        as_of_text=date_text(as_of, time=True),
+        as_of_text=bar_text(as_of, as_of + pd.Timedelta(hours=4)),  # the 4-hour OI bar
         prices_to=date_text(prices_to),
         data_age_days=int((pd.Timestamp(generated) - as_of).days),
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",

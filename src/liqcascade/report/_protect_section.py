@@ -60,16 +60,32 @@ def backtest_range(quick: bool, as_of: Any, horizon_days: int) -> tuple[Any, Any
     """Entry range of the back-test: every trade (entry + horizon) ends by ``as_of``.
 
     Without an as-of date: 2020 (quick: 2025-06) to 2025-12-31, as before. With one: the
-    last entry is ``horizon_days`` and one bar before its end; quick runs the 7 months
-    before that.
+    last entry day is the day (UTC midnight) of ``horizon_days`` and one bar before its
+    end, as ``liqcascade stops backtest --end DAY`` reads a bare day (its 00:00 UTC), so
+    the report's sample is the one of the command it prints (:func:`backtest_command`);
+    quick runs the 7 months before that, from a midnight too.
     """
     from liqcascade.report._cut import as_of_end
 
     end = as_of_end(as_of)
     if end is None:
         return ("2025-06-01" if quick else "2020-01-01"), "2025-12-31"
-    last = end - pd.Timedelta(days=horizon_days, hours=1)
+    last = (end - pd.Timedelta(days=horizon_days, hours=1)).floor("1D")
     return (last - pd.Timedelta(days=213) if quick else pd.Timestamp("2020-01-01", tz="UTC")), last
+
+
+def backtest_command(asset: str, start: Any, end: Any, n_random: int) -> str:
+    """The ``liqcascade stops backtest`` command that draws the report's sample.
+
+    ``start``, ``end``: the entry days the report passed to
+    :func:`liqcascade.protect.backtest_stops` (UTC midnights or bare dates);
+    ``n_random``: its random entries per side (the command's default, 500, left out).
+    """
+    from liqcascade.protect import BacktestSettings
+
+    days = f"--start {pd.Timestamp(start):%Y-%m-%d} --end {pd.Timestamp(end):%Y-%m-%d}"
+    more = "" if n_random == BacktestSettings().n_random else f" --n-random {n_random}"
+    return f"liqcascade stops backtest --asset {asset} {days}{more}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,7 @@ class ProtectView:
     backtest: Any  # StopBacktest, None when the library could not read the asset's bars
     backtest_skipped: str = ""  # why the back-test did not run
     crowd: dict[str, Any] | None = None  # protect.declustering_verdict of the back-test
+    command: str = ""  # the ``stops backtest`` command that draws the back-test's sample
 
     def means(self) -> dict[str, dict[str, float]]:
         """Per policy: trade-weighted stop-out rate, loss, slippage, summed return."""
@@ -120,7 +137,15 @@ def compute(ctx: ReportContext) -> ProtectView:
         bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
     except InputError as exc:  # the back-test reads only the bars the library can load
         return ProtectView(a, state, long, short, None, str(exc))
-    return ProtectView(a, state, long, short, bt, crowd=declustering_verdict(bt))
+    return ProtectView(
+        a,
+        state,
+        long,
+        short,
+        bt,
+        crowd=declustering_verdict(bt),
+        command=backtest_command(a, start, end, settings.n_random),
+    )
 
 
 def _first_hour(asset: str) -> pd.Timestamp:
@@ -415,7 +440,8 @@ def prose(v: ProtectView) -> Prose:
     f, vo, d = m["fixed"], m["vol"], m["vol-declustered"]
     take = [
         first,
-        f"On the real hourly path {bt.meta['start'][:10]} to {bt.meta['end'][:10]}, "
+        f"On the real hourly path {bt.meta['start'][:10]} to {bt.meta['end'][:10]} "
+        f"({v.command} draws the same entries), "
         f"volatility-scaled stops were hit {_hit(vo)} of the time against "
         f"{_hit(f)} for a fixed 5 % stop (Wilson 90 % intervals, binomial; overlapping trades "
         f"make them a lower bound on the uncertainty), and lost {_pct(vo['avg_loss_on_stop'])} "

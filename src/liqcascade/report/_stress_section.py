@@ -140,6 +140,25 @@ def _times(n: Any) -> str:
     return "once" if int(n) == 1 else f"{int(n)} times"
 
 
+def _near_text(row: Any, short: bool = False) -> str:
+    """``"; 1 window within its VaR's sampling error"``: how firm a row's exceedance count is.
+
+    ``within_sampling_error`` of a model row (:func:`liqcascade.stress.var_backtest`): the
+    windows whose loss lies within their VaR's 95 % Monte Carlo sampling interval, which
+    another seed could move across the VaR. Empty for a row without it (no Monte Carlo).
+    ``short``: the front card's words (``"; 1 within sampling error"``: the front page
+    shows every card in one 1440 × 900 screen).
+    """
+    n = row.get("within_sampling_error") if hasattr(row, "get") else None
+    if n is None or not math.isfinite(float(n)):
+        return ""
+    k = int(n)
+    if short:
+        return f"; {k} within sampling error"
+    what = "no window" if k == 0 else "1 window" if k == 1 else f"{k} windows"
+    return f"; {what} within its VaR's sampling error"
+
+
 def _quantile_interval(x: np.ndarray, q: float) -> tuple[float, float]:
     """Distribution-free 95 % interval of the ``q`` quantile of ``x`` (order statistics)."""
     from liqcascade.stress import quantile_interval
@@ -563,7 +582,8 @@ def _backtest_table(v: StressView) -> pd.DataFrame:
                             "forecast": label or _BASE_NAMES[m],
                             "windows": r["n"],
                             "exceedances": f"{r['exceedances']} ({pct(r['rate'], 2)}; "
-                            f"nominal {pct(r['expected'], 0)})",
+                            f"nominal {pct(r['expected'], 0)}"
+                            f"{_near_text(r) if m == 'model' and h > 1 else ''})",
                             "Kupiec p": pvalue(r["kupiec_p"]),
                             "Christoffersen p": pvalue(r["christoffersen_p"]),
                             "pinball loss (bp)": f"{1e4 * r['pinball']:.2f}",
@@ -615,7 +635,8 @@ def _backtest_takeaway(v: StressView) -> str:
     detail = " ".join(
         f"{label}, {m['n']:,} windows: exceeded {_times(m['exceedances'])} "
         f"({pct(m['rate'], 2)}, nominal "
-        f"{pct(m['expected'], 0)}; {p_text(m['kupiec_p'], 'Kupiec p')}) against "
+        f"{pct(m['expected'], 0)}{_near_text(m) if int(m.get('horizon', 1)) > 1 else ''}; "
+        f"{p_text(m['kupiec_p'], 'Kupiec p')}) against "
         f"{pct(b['rate'], 2)} "
         f"for {_CARD_NAMES[best]}; pinball {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference, 90 %: {signed_num(1e4 * lo, 1)} … "
@@ -869,7 +890,8 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
 
     out = (
         f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']:,} "
-        f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), "
+        f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}"
+        f"{_near_text(m, short=True) if h > 1 else ''}), "
         f"{p_text(m['kupiec_p'], 'Kupiec p')} ({verdict}); the model {better} the best baseline, "
         f"{_CARD_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference {signed(d)} bp, 90 %: {signed(lo)} … "

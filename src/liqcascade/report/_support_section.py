@@ -182,16 +182,18 @@ def prose(v: SupportView) -> Prose:
     claim = Claim(
         claim=CLAIM_TEXT,
         computed=(
-            f"{det.n_tests} tests at default settings ({lo}–{hi} over the grid); 1–10 d win "
+            f"{det.n_tests} tests {v.first:%Y-%m-%d} → {v.last:%Y-%m-%d} at default settings "
+            f"({lo}–{hi} over the grid); 1–10 d win "
             f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
             f"20+ d mean {pct(study.mean_20_plus, 2, signed=True)}, significantly negative at "
             f"{sig_neg} of {len(LONG_HORIZONS)} horizons."
             + _closest_text(c.get("closest_to_claimed_count") or {})
         ),
         front=(
-            f"{det.n_tests} tests at default settings ({lo}–{hi} over the grid); 1–10 d win "
-            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} on any "
-            f"day; 20+ d returns significantly negative at {sig_neg} of {len(LONG_HORIZONS)} "
+            f"{det.n_tests} tests {v.first:%Y-%m-%d} → {v.last:%Y-%m-%d} by default ({lo}–{hi} "
+            "over the grid); 1–10 d win "
+            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} any "
+            f"day; 20+ d significantly negative at {sig_neg} of {len(LONG_HORIZONS)} "
             "horizons."
         ),
         verdict=c["verdict"],

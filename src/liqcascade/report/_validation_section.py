@@ -531,7 +531,10 @@ def prose(v: ValidationView) -> Prose:
         f"Every month from {lo[:7]} to {hi[:7]} is predicted by a fit on the data before it "
         "only, on the CoinGlass history as revised later (not point-in-time: "
         f"{REVISED_CLAUSE}); the model is held against the strongest simple baseline (the "
-        "bar's range × open interest), fitted the same way.",
+        "bar's range × its closing open interest), fitted the same way. Both are given each "
+        "4-hour bar's realised low and high (the book liquidates every level the bar "
+        "reaches), and the baseline the bar's closing open interest, known only after the "
+        "bar: the score tests the book's scale and sides, not a forecast of liquidations.",
         *[_asset_line(av) for av in v.assets],
         *[x for x in (_flag_line(av) for av in v.assets) if x],
     ]

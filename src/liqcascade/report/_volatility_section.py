@@ -88,6 +88,13 @@ class VolatilityView:
         ok = daily["verdict"].isin(["significant", "inverted", "not significant"])
         return daily[ok & np.isfinite(daily["pvalue"].to_numpy(dtype=float))]
 
+    def span(self, hourly: bool = False) -> str:
+        """``"2017-08-18 → 2025-07-31"``: the days of the first and last daily (hourly) return."""
+        idx = pd.DatetimeIndex((self.close_h if hourly else self.close_d).index)
+        if len(idx) < 2:
+            return "no returns"
+        return f"{idx[1]:%Y-%m-%d} → {idx[-1]:%Y-%m-%d}"
+
     def realised(self) -> pd.DataFrame:
         """Model and realised volatility per day (annualised %), aligned."""
         from liqcascade.volatility import realized_volatility
@@ -258,14 +265,19 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     raw, std = v.gjr.diagnostics_raw, v.gjr.diagnostics_std
     lg = v.gjr.leverage
     yg = v.yearly()
+    hours, days = v.span(hourly=True), v.span()
+    # the hourly span by its start alone where both end on the same day
+    since = f"from {hours[:10]}" if hours[-10:] == days[-10:] else hours
     clus = (
-        f"ARCH-LM on daily returns {raw.arch_lm_stat:,.0f} ({p_text(raw.arch_lm_pvalue)}), "
-        f"hourly {v.raw_h.arch_lm_stat:,.0f} ({p_text(v.raw_h.arch_lm_pvalue)}); none left "
+        f"ARCH-LM on daily returns {days}: {raw.arch_lm_stat:,.0f} "
+        f"({p_text(raw.arch_lm_pvalue)}), hourly {since}: "
+        f"{v.raw_h.arch_lm_stat:,.0f} ({p_text(v.raw_h.arch_lm_pvalue)}); none left "
         f"after the GJR-t fit ({p_text(std.arch_lm_pvalue)})."
     )
     years = pd.concat([yg, v.yearly("egarch")])
     lev = (
-        f"Daily GJR γ = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to {dec(lg.ci_high, 3)}, "
+        f"Daily GJR γ ({v.span()}) = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to "
+        f"{dec(lg.ci_high, 3)}, "
         f"{p_text(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
         f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
         f"{_years(v, 'inverted')}"
@@ -281,7 +293,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     if hf is not None and hl is not None:
         said = hf.leverage_verdict
         lev += (
-            f" Hourly GJR γ = {dec(hl.gamma, 4)} (95 % {dec(hl.ci_low, 4)} to "
+            f" Hourly GJR γ ({hours}) = {dec(hl.gamma, 4)} (95 % {dec(hl.ci_low, 4)} to "
             f"{dec(hl.ci_high, 4)}, {p_text(hl.pvalue)}): {said}"
             + (" — the hourly fit alone carries the effect." if said == "significant"
                and not v.periods_significant_after_correction() else ".")
@@ -299,7 +311,7 @@ def _leverage_front(v: VolatilityView) -> str:
     hl = hf.leverage if hf is not None else None
     if hf is not None and hl is not None:
         text += f"; hourly GJR γ = {dec(hl.gamma, 4)} ({p_text(hl.pvalue)}): {hf.leverage_verdict}"
-    return text + "."
+    return f"{text} (returns to {v.span()[-10:]})."
 
 
 def _years(v: VolatilityView, verdict: str) -> str:

@@ -51,6 +51,7 @@ def _verdict_row(bt: VarBacktest, h: int, lv: float) -> dict[str, Any]:
         "rate": m["rate"] if m["n"] else None,
         "expected": float(m["expected"]),
         "expected_exceedances": float(m["n"]) * float(m["expected"]),
+        "within_sampling_error": int(m.get("within_sampling_error", 0)),
         "kupiec_p": m["kupiec_p"] if m["n"] else None,
         "coverage": kupiec_coverage(m),
         "pinball": m["pinball"] if m["n"] else None,
@@ -105,7 +106,10 @@ class VarBacktestRun:
         The keys of the report's summary.json ``backtest`` entry (the settings, ``scores``
         of every horizon, level and method, ``scope``, ``reads_after_market_date``), then
         ``market_close``, ``baselines``, ``verdicts`` (one row per horizon and level:
-        windows, exceedances, rate, the exceedances expected, Kupiec p, ``coverage``
+        windows, exceedances, rate, the exceedances expected, ``within_sampling_error``
+        (the windows whose loss lies within their VaR's 95 % Monte Carlo sampling
+        interval: the exceedance count another seed could move, 0 at 1 day), Kupiec p,
+        ``coverage``
         (Kupiec's verdict at 5 %, :func:`~liqcascade.stress.kupiec_coverage`: passes, fails:
         too few / too many, not testable under one exceedance expected), the model's pinball
         loss and its best baseline's, the difference and its 90 % interval, fractions of the

@@ -400,10 +400,15 @@ class VarBacktest(SummaryDict):
         before the window), ``end`` (the day of the window's last close: its outcome
         is known once that daily bar has closed), ``fit_date`` (the month-end the model
         was fitted on), ``loss`` (realised, fraction), ``method`` (``"model"`` or a
-        baseline), ``var_95``, ``var_99`` (fractions). Days are the daily bars' UTC
-        open times.
+        baseline), ``var_95``, ``var_99`` (fractions), and for the model the ends of
+        each VaR's 95 % Monte Carlo sampling interval, ``var_95_lo``, ``var_95_hi``,
+        ``var_99_lo``, ``var_99_hi`` (both the VaR itself for 1-day windows, whose
+        quantile is exact). Days are the daily bars' UTC open times.
     scores : pandas.DataFrame
-        One row per horizon, level and method (see :func:`score`).
+        One row per horizon, level and method (see :func:`score`), and
+        ``within_sampling_error``: the windows whose loss lies within their VaR's
+        sampling interval, whose exceedance another seed could flip (0 for the
+        baselines and 1-day windows).
     settings : dict
     """
 
@@ -669,8 +674,27 @@ def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd
             for name in ("model", *BASELINES):
                 sub = fc[(fc["horizon"] == h) & (fc["method"] == name)]
                 got = score(sub["loss"], sub[_col(x)], x)
-                rows.append({"horizon": h, "level": x, "method": name, **got})
+                near = _within_sampling_error(sub, x)
+                rows.append({"horizon": h, "level": x, "method": name, **got, **near})
     return pd.DataFrame(rows)
+
+
+def _within_sampling_error(sub: pd.DataFrame, level: float) -> dict[str, int]:
+    """``within_sampling_error``: windows whose loss lies in their VaR's sampling interval.
+
+    The interval is the VaR's 95 % Monte Carlo sampling interval (columns such as
+    ``var_95_lo``, ``var_95_hi`` of the model's forecasts): another seed could put such a
+    window's loss
+    on the other side of its VaR, so the exceedance count can move by up to this many.
+    0 for the baselines and the 1-day windows (no Monte Carlo, no sampling error).
+    """
+    lo_col, hi_col = f"{_col(level)}_lo", f"{_col(level)}_hi"
+    if sub.empty or lo_col not in sub or hi_col not in sub:
+        return {"within_sampling_error": 0}
+    loss = sub["loss"].to_numpy(np.float64)
+    lo, hi = sub[lo_col].to_numpy(np.float64), sub[hi_col].to_numpy(np.float64)
+    near = np.isfinite(lo) & np.isfinite(hi) & (hi > lo) & (loss >= lo) & (loss <= hi)
+    return {"within_sampling_error": int(near.sum())}
 
 
 def _fit(r: pd.Series, model: str, dist: str, start: FloatArray | None) -> Any:
@@ -696,21 +720,27 @@ def _model_var(
     paths: int,
     rng: np.random.Generator,
     pool_q: FloatArray,
-) -> list[float]:
+) -> list[tuple[float, float, float]]:
     """VaR (fractions) of a unit long over ``horizon`` days from one fit (FHS on ``pool``).
 
     ``pool_q``: the quantiles ``1 − level`` of ``pool`` (one fit's, the same for every
     1-day window it forecasts: computed once per fit, not once per window).
+
+    Returns, per level, the VaR and the ends of its 95 % Monte Carlo sampling interval
+    (:func:`~liqcascade.stress.quantile_interval`, sampling error only): the VaR itself
+    at both ends for ``horizon == 1``, whose quantile is exact (no paths are drawn).
     """
     from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR, mc_kernel
     from liqcascade.stress._market import StressBook
     from liqcascade.stress._model import SIGMA2_CAP
+    from liqcascade.stress._result import quantile_interval
 
     par = res.params
     mu = float(par.get("mu", 0.0)) if drift == "fitted" else 0.0
     s2 = min(sigma2_0, SIGMA2_CAP)
     if horizon == 1:  # the bootstrap's quantile, exactly
-        return [float(1.0 - math.exp((mu + math.sqrt(s2) * z) / 100.0)) for z in pool_q]
+        exact = [float(1.0 - math.exp((mu + math.sqrt(s2) * z) / 100.0)) for z in pool_q]
+        return [(v, v, v) for v in exact]
     z = np.ascontiguousarray(pool[rng.integers(0, pool.size, size=(paths, horizon))])
     out = mc_kernel(
         z,
@@ -728,7 +758,7 @@ def _model_var(
         1,
     )
     loss = 1.0 - out[:, 0]
-    return [float(np.quantile(loss, lv)) for lv in levels]
+    return [(float(np.quantile(loss, lv)), *quantile_interval(loss, lv)) for lv in levels]
 
 
 def _ewma_var(r: FloatArray) -> FloatArray:
@@ -776,6 +806,9 @@ def var_backtest(
     paths : int, default 2,000
         Monte Carlo paths per multi-day forecast.
     seed : int, default 0
+        Each horizon draws from its own stream, the child ``h`` of
+        ``numpy.random.SeedSequence(seed)``: a horizon's forecasts are the same whichever
+        other horizons run.
 
     Returns
     -------
@@ -820,7 +853,10 @@ def var_backtest(
     month_ends = pd.Series(dates, index=dates).resample("ME").last().dropna()
     pos = np.searchsorted(dates.to_numpy(), month_ends.to_numpy())  # last day of each month
     fit_pos = [int(i) for i in pos if i >= min_days - 1]
-    rng = np.random.default_rng(seed)
+    # one stream per horizon, keyed by the horizon (the child ``h`` of
+    # ``SeedSequence(seed).spawn``): a horizon's forecasts do not depend on which
+    # other horizons run
+    rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
     ewma = _ewma_var(r)
     z_lv = [float(stats.norm.ppf(x)) for x in lv]  # the EWMA VaR's normal quantiles
     from liqcascade.volatility import arch_spec
@@ -854,7 +890,7 @@ def var_backtest(
                 past = 1.0 - np.exp(logp[h : s + 1] - logp[: s + 1 - h])
                 recent = past[-(365 - h + 1) :]
                 sig2 = float(cond[s + 1] ** 2)
-                mvar = _model_var(res, pool, model, sig2, h, lv, drift, paths, rng, pool_q)
+                mvar = _model_var(res, pool, model, sig2, h, lv, drift, paths, rngs[h], pool_q)
                 e_sd = math.sqrt(ewma[s] * h)
                 base = {
                     "hs": [float(v) for v in np.quantile(past, lv)],
@@ -868,7 +904,11 @@ def var_backtest(
                     "fit_date": dates[i],
                     "loss": loss,
                 }
-                for name, vals in (("model", mvar), *base.items()):
+                cols = {}
+                for x, (v, v_lo, v_hi) in zip(lv, mvar, strict=True):
+                    cols.update({_col(x): v, f"{_col(x)}_lo": v_lo, f"{_col(x)}_hi": v_hi})
+                rows.append({**common, "method": "model", **cols})
+                for name, vals in base.items():
                     cols = {_col(x): v for x, v in zip(lv, vals, strict=True)}
                     rows.append({**common, "method": name, **cols})
                 s += h

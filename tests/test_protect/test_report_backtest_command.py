@@ -1,0 +1,62 @@
+"""The report's stop back-test is the sample of the ``stops backtest`` command it prints.
+
+repro27 F3: the report labelled its back-test "2020-01-01 to 2025-07-26" but ended the
+entries at 2025-07-26 22:00 (the market date's end less 5 days and one hour), so
+``liqcascade stops backtest --end 2025-07-26`` (entries to 00:00 of that day) drew other
+random hours under the same label.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.report._protect_section import backtest_command, backtest_range
+
+
+def test_the_entry_range_ends_on_the_day_the_command_names() -> None:
+    start, end = backtest_range(False, "2025-07-31", 5)
+    assert start == pd.Timestamp("2020-01-01", tz="UTC")
+    assert end == pd.Timestamp("2025-07-26", tz="UTC")  # --end 2025-07-26 reads its 00:00
+    # every trade closes by the market date: the last entry's 5 days and its bar end by then
+    assert end + pd.Timedelta(days=5, hours=1) <= pd.Timestamp("2025-08-01", tz="UTC")
+    q_start, q_end = backtest_range(True, pd.Timestamp("2025-07-31 20:00", tz="UTC"), 5)
+    assert q_end == pd.Timestamp("2025-07-26", tz="UTC") and q_start == q_start.floor("1D")
+    assert backtest_command("ETH", start, end, 500) == (
+        "liqcascade stops backtest --asset ETH --start 2020-01-01 --end 2025-07-26"
+    )
+    assert backtest_command("BTC", q_start, q_end, 60).endswith(" --n-random 60")
+
+
+def test_report_table_equals_the_printed_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's back-test (quick: 60 random entries per side) and the JSON of the
+    command the report prints hold the same trades: every row of the table agrees."""
+    import liqcascade.protect as protect
+    from liqcascade.report import _protect_section as sec
+
+    def no_recommendation(*args: Any, **kwargs: Any) -> None:
+        return None  # the recommendation is not under test (it needs an estimated market)
+
+    monkeypatch.setattr(protect, "recommend_stop", no_recommendation)
+    ctx = SimpleNamespace(
+        asset="ETH", market=SimpleNamespace(mid=3698.0), quick=True, as_of="2025-07-31"
+    )
+    view = sec.compute(ctx)  # type: ignore[arg-type]
+    assert view.backtest is not None, view.backtest_skipped
+    assert view.command.startswith("liqcascade stops backtest --asset ETH --start ")
+    assert "--end 2025-07-26 --n-random 60" in view.command
+    res = run_cli(*view.command.split()[1:], "--json")
+    assert res.exit_code == 0, res.stderr
+    cli = pd.DataFrame(res.json()["table"])
+    rep = view.backtest.table.reset_index(drop=True)
+    keys = ["policy", "side", "entries"]
+    assert list(cli[keys].itertuples(index=False)) == list(rep[keys].itertuples(index=False))
+    for col in ("n", "stop_outs", "total_return", "avg_loss_on_stop", "avg_slippage"):
+        if col in rep:
+            got, want = cli[col].to_numpy(float), rep[col].to_numpy(float)
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-12, nan_ok=True), col
+    assert (rep["n"] > 0).all()
