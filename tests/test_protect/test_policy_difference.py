@@ -180,6 +180,23 @@ def test_policies_must_trade_the_same_entries() -> None:
     assert e.value.param == "block"
 
 
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [
+        ({"level": 1.5}, "level"),  # numpy's "Quantiles must be in the range [0, 1]"
+        ({"level": 90}, "level"),
+        ({"n_resamples": 0}, "n_resamples"),  # an empty quantile
+        ({"block": 2.5}, "block"),  # numpy's integers(size=float)
+    ],
+    ids=["level-1.5", "level-percent", "no-resamples", "half-a-day"],
+)
+def test_bootstrap_settings_out_of_range_are_one_input_error(kw: dict, param: str) -> None:
+    trades = _trades(np.random.default_rng(1), 30)  # 30 days >= 2 blocks: the bootstrap runs
+    with pytest.raises(InputError) as e:
+        compare_policies(trades, "a", "b", **kw)
+    assert e.value.param == param
+
+
 def test_golden_eth_at_the_default_market() -> None:
     """ETH, the trades closed by the 2025-07-31 market: one stop-out fewer in 1,168, a tie.
 
