@@ -60,3 +60,41 @@ def test_contracts_of_an_unknown_size_are_dropped_naming_the_market() -> None:
         f"okx liquidations: 1 record of {SYM} in contracts without a contract size "
         "(neither the record nor ccxt's market gives one) dropped, not stored as base units"
     ]
+
+
+class _RepeatsVenue:
+    """Two pages: the first with two identical liquidations and one other, the second
+    repeating one of the identical two (a venue that re-sends its page's last records)."""
+
+    id = "binance"
+
+    def __init__(self) -> None:
+        self.has = {"fetchLiquidations": True}
+        self.markets: dict[str, Any] = {}
+        self.calls = 0
+
+    def fetch_liquidations(self, symbol: str, since: int | None = None, limit: Any = None):
+        self.calls += 1
+        same = {"timestamp": NOW - 60_000, "price": 3700.0, "baseValue": 0.5, "side": "sell"}
+        if self.calls == 1:
+            other = {"timestamp": NOW - 59_000, "price": 3690.0, "baseValue": 2.0, "side": "buy"}
+            return [dict(same), dict(same), other]
+        if self.calls == 2:
+            return [dict(same), {**same, "timestamp": NOW - 30_000}]
+        return []
+
+
+def test_identical_liquidations_of_a_page_are_distinct_events(tmp_path) -> None:
+    """As a file's identical rows (data ingest): kept apart, stored apart, summed; a record
+    a later page gives again is not added again."""
+    from liqcascade.data import Store
+
+    p = VenuePoller(_RepeatsVenue(), SYM, log=lambda _: None)
+    s = p.fetch_liquidations(NOW - 3_600_000, NOW)
+    assert s is not None and s.rows == 4  # two identical, the other, the later one
+    assert s.frame["qty"].sum() == pytest.approx(0.5 + 0.5 + 2.0 + 0.5, rel=1e-12)
+    with Store(tmp_path / "s.duckdb") as st:
+        assert st.ingest([s]).rows_added == 4
+        assert st.ingest([s]).rows_added == 0
+        got = st.read("liquidation_events", venue="binance", symbol=SYM)
+    assert len(got) == 4 and got["qty"].sum() == pytest.approx(3.5, rel=1e-12)
