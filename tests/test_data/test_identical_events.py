@@ -68,11 +68,8 @@ def test_bars_agreeing_duplicates_are_still_one_bar(tmp_path: Path, gen) -> None
     assert any("dropped 1 duplicate row that agrees" in w for w in s.warnings)
 
 
-def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, gen) -> None:
-    """A store whose event table lacks ``occurrence`` (one row per identical group, as
-    ingest merged them then) gets the column, its rows as occurrence 1; the file's
-    repeats are then added, once."""
-    path = tmp_path / "old.duckdb"
+def _old_store(path: Path) -> None:
+    """A store whose event table predates the occurrence key, with one event."""
     con = duckdb.connect(str(path))
     con.execute(
         "CREATE TABLE liquidation_events (venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, "
@@ -86,6 +83,14 @@ def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, g
         [pd.Timestamp(T0, unit="ms").to_pydatetime()],
     )
     con.close()
+
+
+def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, gen) -> None:
+    """A store whose event table lacks ``occurrence`` (one row per identical group, as
+    ingest merged them then) gets the column, its rows as occurrence 1; the file's
+    repeats are then added, once."""
+    path = tmp_path / "old.duckdb"
+    _old_store(path)
     series = read_file(gen.write_csv(tmp_path / "snap.csv", _snapshot([SAME, SAME])))
     with Store(path) as s:
         assert s.ingest(series).rows_added == 1  # the second of the two
@@ -118,23 +123,6 @@ def test_ingesting_twice_stores_what_ingesting_once_does(
             after_twice = s.read("liquidation_events")
     assert once == len(rows) == len(after_once)
     pd.testing.assert_frame_equal(after_once, after_twice)  # the same stored rows, read back
-
-
-def _old_store(path: Path) -> None:
-    """A store whose event table predates the occurrence key, with one event."""
-    con = duckdb.connect(str(path))
-    con.execute(
-        "CREATE TABLE liquidation_events (venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, "
-        '"interval" VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, side VARCHAR NOT NULL, '
-        "price DOUBLE NOT NULL, qty DOUBLE NOT NULL, average_price DOUBLE, filled_qty DOUBLE, "
-        'status VARCHAR, PRIMARY KEY (venue, symbol, "interval", ts, side, price, qty))'
-    )
-    con.execute(
-        "INSERT INTO liquidation_events VALUES ('binance', 'ETHUSDT', 'events', ?, 'long', "
-        "2250.0, 0.5, 2250.0, 0.5, 'FILLED')",
-        [pd.Timestamp(T0, unit="ms").to_pydatetime()],
-    )
-    con.close()
 
 
 class _FailingDrop:
