@@ -83,6 +83,9 @@ def test_matches_the_loop_reference_on_random_cases(seed: int) -> None:
     assert mine == pytest.approx(ref, abs=TOL)
     assert got.verdict == difference_verdict(ref[1:3], ref[4:6])
     assert got.entries == int((trades["entries"] != "crash").sum()) // 2
+    # the interval's words name the draws made, not the default's 4,000
+    assert got.to_dict()["interval"].endswith(f"(blocks of {kw['block']} entry days, 300 "
+                                              "resamples, paired)")  # fmt: skip
 
 
 def test_too_few_days_give_no_interval_and_a_tie() -> None:

@@ -202,6 +202,8 @@ class PolicyDifference:
         The intervals' two-sided level (0.9).
     block : int
         Block length of the bootstrap, entry days.
+    n_resamples : int
+        Resamples of the bootstrap.
     """
 
     better: str
@@ -217,6 +219,7 @@ class PolicyDifference:
     verdict: str
     level: float = LEVEL
     block: int = BLOCK_DAYS
+    n_resamples: int = N_RESAMPLES
 
     @property
     def has_interval(self) -> bool:
@@ -244,7 +247,7 @@ class PolicyDifference:
             "block": self.block,
             "interval": (
                 f"{percent_text(self.level, 0)} block bootstrap over entry days (blocks of "
-                f"{self.block} entry days, {N_RESAMPLES:,} resamples, paired)"
+                f"{self.block} entry days, {self.n_resamples:,} resamples, paired)"
             ),
         }
 
@@ -368,6 +371,7 @@ def compare_policies(
         verdict=difference_verdict(ends[:2], ends[2:]),
         level=level,
         block=block,
+        n_resamples=n_resamples,
     )
 
 
