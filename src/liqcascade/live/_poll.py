@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -620,13 +619,11 @@ class VenuePoller:
         ``price`` and a size (``baseValue``, or ``contracts`` x the contract size: the
         record's ``contractSize``, else the ccxt market's); its side is ccxt's ``side``
         where the venue gives it (``long``/``short``, or the closing order's
-        ``sell``/``buy``: a sell liquidates a long). Identical records of one page are
-        distinct events, all kept (two liquidations of one size at one price in one
-        millisecond); one a later page repeats is not added again. Records without a
-        side, and records in contracts whose contract size neither gives (a contract is
-        not one base unit on every venue: 0.1 ETH on OKX), are dropped and counted in the
-        log, naming the market. A page not in that shape is malformed: the fetch is
-        retried like the bars'. None when nothing is new.
+        ``sell``/``buy``: a sell liquidates a long). Records without a side, and records
+        in contracts whose contract size neither gives (a contract is not one base unit
+        on every venue: 0.1 ETH on OKX), are dropped and counted in the log, naming the
+        market. A page not in that shape is malformed: the fetch is retried like the
+        bars'. None when nothing is new.
 
         Parameters
         ----------
@@ -659,9 +656,7 @@ class VenuePoller:
     def _liquidations(
         self, since_ms: int, now_ms: int, limit: int, max_pages: int
     ) -> SeriesFrame | None:
-        # identical records of one page are distinct events (the store numbers them
-        # apart, as a file's); a record a later page gives again is the same event
-        rows: dict[tuple[int, str, float, float], int] = {}
+        rows: dict[tuple[int, str, float, float], None] = {}
         no_side = no_size = 0
         cursor = since_ms
         for _ in range(max_pages):
@@ -671,7 +666,6 @@ class VenuePoller:
             if not page:
                 break
             last = cursor - 1
-            seen: Counter[tuple[int, str, float, float]] = Counter()
             for r in page:
                 if (
                     not isinstance(r, dict)
@@ -699,9 +693,7 @@ class VenuePoller:
                     no_side += 1
                     continue
                 if since_ms <= t <= now_ms:
-                    seen[(t, side, float(r["price"]), qty)] += 1
-            for key, n in seen.items():
-                rows[key] = max(rows.get(key, 0), n)
+                    rows[(t, side, float(r["price"]), qty)] = None
             if last < cursor or last >= now_ms:
                 break
             cursor = last + 1
@@ -717,7 +709,7 @@ class VenuePoller:
             )
         if not rows:
             return None
-        keys = [k for k in sorted(rows) for _ in range(rows[k])]
+        keys = sorted(rows)
         frame = pd.DataFrame(
             {
                 "ts": pd.to_datetime([k[0] for k in keys], unit="ms", utc=True).as_unit("us"),
@@ -731,8 +723,7 @@ class VenuePoller:
                          interval="events", frame=frame, file=f"{self.id} liquidations",
                          layout="ccxt-liquidations")  # fmt: skip
         # the rows are valid by construction (finite price > 0, finite size >= 0, side long
-        # or short, sorted keys; identical rows are distinct events, as validate keeps
-        # them): validate(sf) would return them as they are
+        # or short, unique sorted keys): validate(sf) would return them as they are
         return sf
 
     def _contract_size(self) -> float | None:
