@@ -226,3 +226,21 @@ def test_the_check_pickles_and_writes_json() -> None:
     )  # fmt: skip
     back = pickle.loads(pickle.dumps(chk))
     assert json.dumps(back.to_dict(), allow_nan=False) == json.dumps(chk.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("falls", "totals", "param"),
+    [
+        ([-0.06, float("nan"), -0.07], [-0.12, -0.08, -0.08], "falls"),  # was a ValueError
+        ([-0.06, -0.07], [-0.12, float("nan")], "totals"),  # was counted as not reached
+        ([-0.06, -0.07], [-0.12, -math.inf], "totals"),
+    ],
+    ids=["nan-fall", "nan-total", "inf-total"],
+)
+def test_a_fall_or_total_that_is_not_a_number_is_refused_naming_it(
+    falls: list[float], totals: list[float], param: str
+) -> None:
+    with pytest.raises(InputError, match=rf"^{param}\[\d\] must be finite") as e:
+        critical_history_check(falls, totals, critical=-0.06, shocks=[-0.06, -0.08],
+                               reach=[0.5, 0.6])  # fmt: skip
+    assert e.value.param == param

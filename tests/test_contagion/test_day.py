@@ -103,3 +103,14 @@ def test_day_applies_the_cascades_24h_moves_to_each_market() -> None:
     assert n == sorted(n)  # a deeper move never liquidates fewer accounts
     for k in ("move_p90", "move_median", "move_p10"):  # beta 1, start 2,000
         assert m[k]["collateral_price"] == pytest.approx(2000.0 * (1 + c[k]), rel=1e-12)
+
+
+@pytest.mark.parametrize("beta", [0.45, 2.0])
+def test_held_price_is_the_collateral_price_whatever_the_beta(beta: float) -> None:
+    """``price`` is the collateral's (the oracle's source is set so that beta times its
+    move gives it): the same accounts fall at the same price for any beta."""
+    for price in (1800.0, 1400.0, 900.0):
+        one, other = liquidate_at_price(_market(), price), liquidate_at_price(_market(beta), price)
+        assert other["collateral_price"] == price
+        for k in ("n_accounts_liquidated", "liquidated_usd", "debt_repaid_usd", "bad_debt_usd"):
+            assert other[k] == pytest.approx(one[k], rel=1e-9, abs=1e-9), (beta, price, k)

@@ -68,11 +68,8 @@ def test_bars_agreeing_duplicates_are_still_one_bar(tmp_path: Path, gen) -> None
     assert any("dropped 1 duplicate row that agrees" in w for w in s.warnings)
 
 
-def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, gen) -> None:
-    """A store whose event table lacks ``occurrence`` (one row per identical group, as
-    ingest merged them then) gets the column, its rows as occurrence 1; the file's
-    repeats are then added, once."""
-    path = tmp_path / "old.duckdb"
+def _old_store(path: Path) -> None:
+    """A store whose event table predates the occurrence key, with one event."""
     con = duckdb.connect(str(path))
     con.execute(
         "CREATE TABLE liquidation_events (venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, "
@@ -86,6 +83,14 @@ def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, g
         [pd.Timestamp(T0, unit="ms").to_pydatetime()],
     )
     con.close()
+
+
+def test_a_store_written_before_the_occurrence_key_is_upgraded(tmp_path: Path, gen) -> None:
+    """A store whose event table lacks ``occurrence`` (one row per identical group, as
+    ingest merged them then) gets the column, its rows as occurrence 1; the file's
+    repeats are then added, once."""
+    path = tmp_path / "old.duckdb"
+    _old_store(path)
     series = read_file(gen.write_csv(tmp_path / "snap.csv", _snapshot([SAME, SAME])))
     with Store(path) as s:
         assert s.ingest(series).rows_added == 1  # the second of the two
@@ -118,3 +123,43 @@ def test_ingesting_twice_stores_what_ingesting_once_does(
             after_twice = s.read("liquidation_events")
     assert once == len(rows) == len(after_once)
     pd.testing.assert_frame_equal(after_once, after_twice)  # the same stored rows, read back
+
+
+class _FailingDrop:
+    """A connection whose ``DROP TABLE`` fails (a full disk mid-upgrade)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        if sql.startswith("DROP TABLE"):
+            raise duckdb.IOException("No space left on device")
+        return self.con.execute(sql, *args)
+
+
+def test_an_upgrade_that_fails_leaves_the_old_table_as_it_was(tmp_path: Path) -> None:
+    """The rebuild is one transaction: a failure mid-way leaves the table, its columns and
+    its row, and no half-built copy; the next open upgrades it."""
+    from liqcascade.data._kinds import KINDS
+    from liqcascade.data._store import _upgrade
+
+    path = tmp_path / "old.duckdb"
+    _old_store(path)
+    con = duckdb.connect(str(path))
+    with pytest.raises(duckdb.IOException, match="No space left"):
+        _upgrade(_FailingDrop(con), KINDS["liquidation_events"])  # type: ignore[arg-type]
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    cols = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = "
+        "'liquidation_events'").fetchall()]  # fmt: skip
+    assert tables == {"liquidation_events"} and "occurrence" not in cols
+    assert con.execute("SELECT count(*) FROM liquidation_events").fetchall() == [(1,)]
+    con.close()
+    with Store(path) as s:  # opened to write: upgraded now
+        assert s.count("liquidation_events") == 1
+    con = duckdb.connect(str(path), read_only=True)
+    got = con.execute("SELECT occurrence FROM liquidation_events").fetchall()
+    con.close()
+    assert got == [(1,)]

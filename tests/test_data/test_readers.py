@@ -494,6 +494,10 @@ def test_okx_liquidation_orders(tmp_path: Path, gen) -> None:
         ({"side": "sell"}, "data row 2: posSide 'short' with side 'sell'"),
         ({"instId": "DOGE-USDT-SWAP"}, "data row 2: instId 'DOGE-USDT-SWAP': its contract value"),
         ({"instId": "BTC-USD-SWAP"}, "data row 2: instId 'BTC-USD-SWAP' is an inverse contract"),
+        # a ctVal of 0 stored a liquidation of no size; a negative one was refused as qty
+        ({"ctVal": "0.0"}, "data row 2: ctVal '0.0' is not a contract value"),
+        ({"ctVal": "-0.1"}, "data row 2: ctVal '-0.1' is not a contract value"),
+        ({"ctVal": "ten"}, "data row 2: ctVal 'ten' is not a contract value"),
     ],
 )
 def test_okx_liquidation_orders_refused_naming_the_row(

@@ -83,6 +83,9 @@ def test_matches_the_loop_reference_on_random_cases(seed: int) -> None:
     assert mine == pytest.approx(ref, abs=TOL)
     assert got.verdict == difference_verdict(ref[1:3], ref[4:6])
     assert got.entries == int((trades["entries"] != "crash").sum()) // 2
+    # the interval's words name the draws made, not the default's 4,000
+    assert got.to_dict()["interval"].endswith(f"(blocks of {kw['block']} entry days, 300 "
+                                              "resamples, paired)")  # fmt: skip
 
 
 def test_too_few_days_give_no_interval_and_a_tie() -> None:
@@ -178,6 +181,23 @@ def test_policies_must_trade_the_same_entries() -> None:
     with pytest.raises(InputError) as e:
         compare_policies(trades, "a", "b", block=0)
     assert e.value.param == "block"
+
+
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [
+        ({"level": 1.5}, "level"),  # numpy's "Quantiles must be in the range [0, 1]"
+        ({"level": 90}, "level"),
+        ({"n_resamples": 0}, "n_resamples"),  # an empty quantile
+        ({"block": 2.5}, "block"),  # numpy's integers(size=float)
+    ],
+    ids=["level-1.5", "level-percent", "no-resamples", "half-a-day"],
+)
+def test_bootstrap_settings_out_of_range_are_one_input_error(kw: dict, param: str) -> None:
+    trades = _trades(np.random.default_rng(1), 30)  # 30 days >= 2 blocks: the bootstrap runs
+    with pytest.raises(InputError) as e:
+        compare_policies(trades, "a", "b", **kw)
+    assert e.value.param == param
 
 
 def test_golden_eth_at_the_default_market() -> None:

@@ -39,8 +39,8 @@ class _ContractsVenue:
 
 @pytest.mark.parametrize(
     ("record_size", "market_size", "qty"),
-    [(0.1, None, 1.2), (None, 0.1, 1.2), (0.1, 0.01, 1.2)],
-    ids=["the record's", "the market's", "the record's first"],
+    [(0.1, None, 1.2), (None, 0.1, 1.2), (0.1, 0.01, 1.2), (0.0, 0.1, 1.2)],
+    ids=["the record's", "the market's", "the record's first", "a record's 0: the market's"],
 )
 def test_contracts_times_the_contract_size(
     record_size: float | None, market_size: float | None, qty: float

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._json import SummaryDict
+from liqcascade._limits import real_array
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -91,9 +92,9 @@ def model_reach(falls: Any, shocks: Any, reach: Any, *, total_move: float = -0.1
     numpy.ndarray of float
         One chance per fall, in [0, 1].
     """
-    x = np.asarray(shocks, dtype=np.float64)
+    x = real_array(shocks, "shocks", shape="any")
     y = np.asarray(reach, dtype=np.float64)
-    f = np.asarray(falls, dtype=np.float64)
+    f = real_array(falls, "falls", shape="any")
     if x.ndim != 1 or x.shape != y.shape or x.size == 0:
         raise InputError("shocks and reach must be 1-d, non-empty and the same length",
                          param="reach")  # fmt: skip
@@ -291,13 +292,20 @@ def critical_history_check(
     Returns
     -------
     CriticalHistoryCheck
+
+    Raises
+    ------
+    InputError
+        A fall or total that is not a finite number (``param`` ``"falls"`` or
+        ``"totals"``), arrays of unequal length, ``alpha`` outside (0, 1).
     """
     from scipy.stats import binomtest
 
     if not 0.0 < alpha < 1.0:
         raise InputError(f"alpha must be in (0, 1) (got {alpha})", param="alpha")
-    f = np.asarray(falls, dtype=np.float64)
-    t = np.asarray(totals, dtype=np.float64)
+    # a NaN fall had no chance (an argmin of nothing), a NaN total counted as not reached
+    f = real_array(falls, "falls", shape="any")
+    t = real_array(totals, "totals", shape="any")
     if f.shape != t.shape or f.ndim != 1:
         raise InputError("falls and totals must be 1-d and the same length", param="totals")
     n = int(f.size)

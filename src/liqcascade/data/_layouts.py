@@ -164,10 +164,14 @@ def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
     """Refuse a row OKX's liquidation orders cannot hold, naming it.
 
     A side that is not buy or sell, a posSide its order contradicts, an instrument whose
-    contract value is not known (its ``sz`` cannot become base units).
+    contract value is not known (its ``sz`` cannot become base units), a ``ctVal`` given
+    that is not a number > 0 (0 stored a liquidation of no size, a negative one was
+    refused as a negative ``qty``).
     """
     pos, order = _okx_sides(raw)
     side_text = raw["side"].astype("string").str.strip()
+    ct_text = raw.get("ct_val", pd.Series(pd.NA, index=raw.index)).astype("string").str.strip()
+    ct = pd.to_numeric(ct_text, errors="coerce").astype("float64")  # as num() reads it
     checks = (
         (side_text.notna() & (side_text != "") & order.isna(), "side {side!r} is not buy or sell"),
         (
@@ -184,6 +188,10 @@ def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
             "asset): only linear (USDT- or USDC-margined) swaps are read",
         ),
         (
+            ct_text.notna() & (ct_text != "") & ~((ct > 0) & (ct < np.inf)),
+            "ctVal {ct!r} is not a contract value: give base units per contract, a number > 0",
+        ),
+        (
             raw["sz"].notna() & _okx_contract_values(raw).isna(),
             "instId {inst!r}: its contract value is not known (sz is in contracts): add a "
             "ctVal column (base units per contract, from OKX's instruments endpoint)",
@@ -193,7 +201,8 @@ def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
     if hits:
         i, what = min(hits)
         cell = {"side": str(raw["side"].iloc[i]).strip(), "pos": str(pos.iloc[i]),
-                "inst": str(raw["inst_id"].iloc[i]).strip()}  # fmt: skip
+                "inst": str(raw["inst_id"].iloc[i]).strip(),
+                "ct": str(ct_text.iloc[i])}  # fmt: skip
         raise InputError(what.format(**cell), file=name, row=i + 1)
 
 

@@ -678,7 +678,8 @@ class VenuePoller:
                 base: Any = r.get("baseValue")
                 if not _num(base) and _num(r.get("contracts")):
                     size: Any = r.get("contractSize")
-                    size = size if _num(size) else self._contract_size()
+                    # a size of 0 (or less) would store liquidations of no size
+                    size = size if _num(size) and float(size) > 0 else self._contract_size()
                     if size is None:  # contracts of an unknown size: never taken as base
                         no_size += 1
                         continue

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_level, check_whole
 from liqcascade._prices import percent_text
 from liqcascade._significance import BLOCK_DAYS, LEVEL, N_RESAMPLES, SEED, block_indices, verdict
 from liqcascade.errors import InputError
@@ -201,6 +202,8 @@ class PolicyDifference:
         The intervals' two-sided level (0.9).
     block : int
         Block length of the bootstrap, entry days.
+    n_resamples : int
+        Resamples of the bootstrap.
     """
 
     better: str
@@ -216,6 +219,7 @@ class PolicyDifference:
     verdict: str
     level: float = LEVEL
     block: int = BLOCK_DAYS
+    n_resamples: int = N_RESAMPLES
 
     @property
     def has_interval(self) -> bool:
@@ -243,7 +247,7 @@ class PolicyDifference:
             "block": self.block,
             "interval": (
                 f"{percent_text(self.level, 0)} block bootstrap over entry days (blocks of "
-                f"{self.block} entry days, {N_RESAMPLES:,} resamples, paired)"
+                f"{self.block} entry days, {self.n_resamples:,} resamples, paired)"
             ),
         }
 
@@ -329,10 +333,13 @@ def compare_policies(
     ------
     InputError
         When the two policies did not trade the same entries (:func:`paired_entries`),
-        or ``block`` is below 1.
+        ``block`` or ``n_resamples`` is not a whole number >= 1, or ``level`` is not in
+        (0, 1).
     """
-    if block < 1:
-        raise InputError(f"block must be >= 1 (got {block})", param="block")
+    # a level of 1.5, 0 resamples or a block of 2.5 days reached numpy's errors
+    block = check_whole(block, "block")
+    n_resamples = check_whole(n_resamples, "n_resamples")
+    level = check_level(level)
     pe = paired_entries(trades, better, worse)
     by_day = pe.groupby("day", sort=True).agg(
         n=("stopped", "size"), stopped=("stopped", "sum"), ret=("ret", "sum")
@@ -364,6 +371,7 @@ def compare_policies(
         verdict=difference_verdict(ends[:2], ends[2:]),
         level=level,
         block=block,
+        n_resamples=n_resamples,
     )
 
 
