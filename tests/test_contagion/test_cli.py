@@ -132,6 +132,7 @@ def test_preset_oct_2025_subprocess() -> None:
     assert given["model"] == pytest.approx(45.94e6, rel=1e-3)
     assert given["ratio"] == pytest.approx(1.066, abs=0.002)
     assert "106,490.25 (-6.75 %)" in given["note"] and ": 40 accounts;" in given["note"]
+    assert given["miss"] == "price" and "the miss is the price channel" in given["note"]
     # the one Compound market the bundled record holds that day, named
     comp = rows["Compound v3 Ethereum cUSDTv3 liquidated, USD (2025-10-10)"]
     assert comp["recorded"] == pytest.approx(17.4e6, rel=0.01)

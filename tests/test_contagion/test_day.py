@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from clihelpers import run_cli
@@ -114,3 +115,17 @@ def test_held_price_is_the_collateral_price_whatever_the_beta(beta: float) -> No
         assert other["collateral_price"] == price
         for k in ("n_accounts_liquidated", "liquidated_usd", "debt_repaid_usd", "bad_debt_usd"):
             assert other[k] == pytest.approx(one[k], rel=1e-9, abs=1e-9), (beta, price, k)
+
+
+@pytest.mark.slow
+def test_the_day_is_the_market_closed_by_the_venues_mids() -> None:
+    """``by`` (the configuration's latest ``mid_at``) before the data's last market: the day
+    runs on the market closed by it, not a later one (a store past the replayed crash)."""
+    from liqcascade.contagion import lending_over_the_day
+
+    day = lending_over_the_day([_market()], -0.1, "ETH", by="2025-06-01 00:00")
+    assert day["by_mid_at"] is True
+    assert pd.Timestamp(day["as_of"]) <= pd.Timestamp("2025-06-01 00:00", tz="UTC")
+    assert pd.Timestamp(day["as_of"]) > pd.Timestamp("2025-05-31 12:00", tz="UTC")
+    last = lending_over_the_day([_market()], -0.1, "ETH", by="2026-01-01 00:00")
+    assert last["by_mid_at"] is False and last["as_of"] > day["as_of"]

@@ -134,3 +134,19 @@ def test_cli_warns_when_the_oracle_never_updated(tmp_path: Path) -> None:
     r = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert r.exit_code == 0, r.stderr
     assert "the oracle never updated during the run" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("at_usd", "low", "want"),
+    [
+        (45.9e6, 111_953.0, "price"),  # the preset: rules within 2x, oracle stayed above
+        (45.9e6, 100_000.0, "neither"),  # the oracle reached the record's price
+        (10.0e6, 111_953.0, "rules"),  # the rules alone land at under half the record
+        (90.0e6, 111_953.0, "rules"),  # ... or over twice it
+    ],
+)
+def test_the_at_record_row_says_which_part_misses(at_usd: float, low: float, want: str) -> None:
+    """The at-record row's conclusion follows its figures (record $43.1M, price 106,490)."""
+    from liqcascade.contagion._presets import _which_misses
+
+    assert _which_misses(at_usd, 43.1e6, low, 106_490.25) == want

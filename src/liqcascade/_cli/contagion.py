@@ -442,8 +442,10 @@ def _day(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
         _common.fail(f"--day evaluates a fall (the lending markets' risk): the first shock is "
                      f"{_fraction_text(shock)}")  # fmt: skip
     with _common.progress("the calibrated cascade's 24-hour move (about a minute)"):
-        day = lending_over_the_day(setup.lending, shock, setup.asset)
+        day = lending_over_the_day(setup.lending, shock, setup.asset, by=setup.liquidity_as_of)
     day["command"] = _cascade_command(day["asset"], shock)
+    if day["by_mid_at"]:  # the market closed by the venues' mids, not the data's last
+        day["command"] += f" --as-of {day['as_of'][:16].replace(' ', 'T')}"
     return day
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import utc_time
 from liqcascade.contagion._lending import PRICE_FLOOR, LendingMarket, liquidate_at_price
 from liqcascade.errors import InputError
 
@@ -29,7 +30,11 @@ FIGURES: tuple[str, ...] = ("move_p90", "move_median", "move_p10")
 
 
 def lending_over_the_day(
-    lending: list[LendingMarket], shock: float, asset: str = "ETH", as_of: Any = None
+    lending: list[LendingMarket],
+    shock: float,
+    asset: str = "ETH",
+    as_of: Any = None,
+    by: Any = None,
 ) -> dict[str, Any]:
     """Each lending market at the calibrated cascade's 24-hour extreme move after ``shock``.
 
@@ -45,11 +50,18 @@ def lending_over_the_day(
         (the venues' asset).
     as_of : str or datetime-like, optional
         The market's date (``cascade --as-of``); None: the last the data hold.
+    by : datetime-like, optional
+        Without ``as_of``: the instant the venues' mids are read (the configuration's
+        latest ``mid_at``, :attr:`ContagionSetup.liquidity_as_of`). The market is the
+        last one closed by it, so a store whose data run past the replayed crash does not
+        give its day a later market and calibration; ``as_of`` in the result is then
+        that market's close and ``by_mid_at`` is True.
 
     Returns
     -------
     dict
-        ``asset``, ``as_of`` (the market's close, ISO UTC), ``shock``, ``horizon_hours``,
+        ``asset``, ``as_of`` (the market's close, ISO UTC), ``by_mid_at`` (whether ``by``
+        cut the market), ``shock``, ``horizon_hours``,
         ``cascade`` (the :class:`~liqcascade.cascade.CalibratedCascade` move figures:
         ``move_median``, ``move_p10``, ``move_p90``, fractions of mid, and ``n_paths``),
         and ``markets``: per market, per figure of :data:`FIGURES`, the collateral price held
@@ -71,6 +83,9 @@ def lending_over_the_day(
             param="shock",
         )
     state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+    cut = as_of is None and by is not None and utc_time(state.close_time) > utc_time(by)
+    if cut:  # the data run past the mids: the market closed by them
+        state = estimated_market(MarketSpec(asset=asset, as_of=utc_time(by)))
     times = market_times(state)
     assert state.close_time is not None  # an estimated market closes on its last bar
     ts = pd.Timestamp(state.close_time)
@@ -88,6 +103,7 @@ def lending_over_the_day(
     return {
         "asset": state.asset,
         "as_of": times.get("as_of"),
+        "by_mid_at": bool(cut),
         "shock": shock,
         "horizon_hours": ans["horizon_hours"],
         "cascade": {k: ans[k] for k in ("move_median", "move_p10", "move_p90", "n_paths")},

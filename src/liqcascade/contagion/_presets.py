@@ -240,18 +240,48 @@ def _at_recorded_price(
     own = result.defi[m.name]
     low = own.get("lowest_collateral_price", own["final_collateral_price"])
     when = pd.Timestamp(rec["aave_lowest_liquidation_at"])
+    recorded = rec["aave_wbtc_collateral_liquidated_usd"]
+    miss = _which_misses(at["liquidated_usd"], recorded, low, price)
     return {
         "what": "Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
         "liquidation price, USD",
         "model": at["liquidated_usd"],
-        "recorded": rec["aave_wbtc_collateral_liquidated_usd"],
+        "recorded": recorded,
+        "miss": miss,
         "note": f"the lending rules alone: the run's {m.collateral.size:,} accounts held at "
         f"{price:,.2f} ({percent_text(at['move'], 2, signed=True)}), the lowest price of the "
         f"record's own liquidations ({when:%Y-%m-%d %H:%M} UTC): "
         f"{at['n_accounts_liquidated']} accounts; the run's oracle read at lowest "
-        f"{low:,.2f} ({percent_text(low / m.collateral_price - 1, 2, signed=True)}): the "
-        "miss is the price channel, not the lending rules",
+        f"{low:,.2f} ({percent_text(low / m.collateral_price - 1, 2, signed=True)})"
+        + _MISS_WORDS[miss],
     }
+
+
+#: What the at-record row concludes, by :func:`_which_misses`'s answer.
+_MISS_WORDS: dict[str, str] = {
+    "price": ": the miss is the price channel, not the lending rules",
+    "rules": ": the lending rules alone miss the record too (not within 2× of it)",
+    "neither": "",
+}
+
+
+def _which_misses(at_usd: float, recorded: float, low: float, price: float) -> str:
+    """Which part of the Aave leg misses the record: the price channel or the lending rules.
+
+    ``"price"`` when the lending rules at the record's price land within 2× of the record
+    while the run's oracle stayed above that price; ``"rules"`` when they do not land
+    within 2×; else ``"neither"`` (the oracle reached the record's price).
+
+    Parameters
+    ----------
+    at_usd, recorded : float
+        Liquidated at the record's lowest price, and recorded (USD).
+    low, price : float
+        The run's lowest collateral price and the record's lowest liquidation price (USD).
+    """
+    if not (recorded > 0 and 0.5 <= at_usd / recorded <= 2.0):
+        return "rules"
+    return "price" if low > price else "neither"
 
 
 def validate_oct_2025(

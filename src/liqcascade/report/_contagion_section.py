@@ -559,11 +559,14 @@ def _at_record_words(v: ContagionView) -> str:
     rec = v.recorded.get("aave_lowest_liquidation_price")
     if row is None or not is_finite(row.get("model")) or rec is None:
         return ""
+    miss = {
+        "price": ": the miss is the price its oracle sees, not the lending rules.",
+        "rules": ": the lending rules alone miss the record too.",
+    }.get(row.get("miss", ""), ".")
     return (
         f" Held at the record's own lowest liquidation price ({num(rec, 0)} USD per BTC), the "
         f"same accounts and lending rules liquidate {usd(row['model'])}"
-        f"{_ratio_words(row.get('ratio'), 'ratio')}: the miss is the price its oracle sees, "
-        "not the lending rules."
+        f"{_ratio_words(row.get('ratio'), 'ratio')}{miss}"
     )
 
 
