@@ -965,7 +965,8 @@ def history_text(chk: Any) -> str:
         f"History ({span}): {chk.k} of {chk.n} real falls of {x} or more reached −10 % within "
         f"a day ({pct(chk.history_share)}, pooled over deeper falls, which reach it more often "
         f"by construction); the model, after falls of the same depths, expects "
-        f"{pct(chk.model_share)} (Poisson-binomial {_p_text(chk.p_value)})"
+        f"{pct(chk.model_share)} (Poisson-binomial {_p_text(chk.p_value)}; in sample: the "
+        "calibration was fitted on events that include these falls)"
     )
     if chk.verdict == "consistent":
         return head + ": consistent with the model"
