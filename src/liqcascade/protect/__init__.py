@@ -48,7 +48,6 @@ from liqcascade.protect._verdict import (
     declustering_backtest,
     declustering_verdict,
     difference_verdict,
-    judge_policy,
     paired_entries,
     policy_means,
 )
@@ -79,7 +78,6 @@ __all__ = [
     "early_warning",
     "expected_slippage",
     "fixed_distance",
-    "judge_policy",
     "liquidation_price",
     "max_drawdown",
     "paired_entries",
