@@ -42,7 +42,7 @@ from liqcascade._limits import (
 )
 from liqcascade._prices import percent_text
 from liqcascade._tables import check_numeric, records_frame
-from liqcascade._time import bar_step, to_utc, utc_index, utc_indexed
+from liqcascade._time import bar_step, to_utc, utc_end, utc_index, utc_indexed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -1294,6 +1294,29 @@ def _check_start(
             f"December of the last whole year of data; {span}): give end",
             param=("start", "end"),
         )
+
+
+def last_entry_day(by: Any, horizon_days: int) -> pd.Timestamp:
+    """The last entry day whose trades all close by ``by``: what a market closed then knew.
+
+    The day (UTC midnight) of ``horizon_days`` and one hourly bar before ``by``'s end (a
+    bare date is read as the end of that day, :func:`liqcascade._time.utc_end`), as
+    ``liqcascade stops backtest --end DAY`` reads a bare day (its 00:00 UTC). The report's
+    back-test and :func:`~liqcascade.protect.declustering_backtest` take their entry range
+    from it.
+
+    Parameters
+    ----------
+    by : datetime-like or str
+        The market's close, or the report's as-of date (UTC).
+    horizon_days : int
+        The back-test's holding horizon, days.
+
+    >>> [f"{last_entry_day(d, 5):%Y-%m-%d}" for d in ("2025-07-31", "2025-08-01 00:00")]
+    ['2025-07-26', '2025-07-26']
+    """
+    end = utc_end(by, "by")
+    return (end - pd.Timedelta(days=horizon_days, hours=1)).floor("1D")
 
 
 def default_entry_end(index: pd.DatetimeIndex) -> pd.Timestamp:

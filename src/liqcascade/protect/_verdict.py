@@ -410,8 +410,9 @@ def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str
 
     The ``vol`` and ``vol-declustered`` policies (their figures do not depend on the
     other policies run beside them) over ``asset``'s hourly path, entries from
-    2020-01-01 to the last day whose entries' horizon (and one bar) ends by ``by``: what
-    was knowable at a market closed at ``by``. Computed once per process for the same
+    2020-01-01 to the last day whose entries' horizon (and one bar) ends by ``by``
+    (:func:`~liqcascade.protect.last_entry_day`, the report's rule): what was knowable at a
+    market closed at ``by``. Computed once per process for the same
     asset, last entry day, settings and default store (its path and modification time:
     a store written since is read again), as :func:`vol_estimate` keeps its estimate; a
     new process (each ``liqcascade`` command) runs it again.
@@ -441,12 +442,10 @@ def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str
     """
     import copy
 
-    from liqcascade._time import to_utc
-    from liqcascade.protect._backtest import BacktestSettings, backtest_stops
+    from liqcascade.protect._backtest import BacktestSettings, backtest_stops, last_entry_day
 
     s = settings or BacktestSettings()
-    last = to_utc(by, "by") - pd.Timedelta(days=s.horizon_days, hours=1)
-    end_day = f"{last.floor('1D'):%Y-%m-%d}"
+    end_day = f"{last_entry_day(by, s.horizon_days):%Y-%m-%d}"
     key = (asset, end_day, s, _store_stamp())
     if key not in _DECLUSTERING_CACHE:
         bt = backtest_stops(("vol", "vol-declustered"), end=end_day, settings=s, asset=asset)

@@ -60,17 +60,18 @@ def backtest_range(quick: bool, as_of: Any, horizon_days: int) -> tuple[Any, Any
     """Entry range of the back-test: every trade (entry + horizon) ends by ``as_of``.
 
     Without an as-of date: 2020 (quick: 2025-06) to 2025-12-31, as before. With one: the
-    last entry day is the day (UTC midnight) of ``horizon_days`` and one bar before its
-    end, as ``liqcascade stops backtest --end DAY`` reads a bare day (its 00:00 UTC), so
-    the report's sample is the one of the command it prints (:func:`backtest_command`);
-    quick runs the 7 months before that, from a midnight too.
+    last entry day is :func:`liqcascade.protect.last_entry_day` (the day, UTC midnight, of
+    ``horizon_days`` and one bar before its end; the rule of
+    :func:`liqcascade.protect.declustering_backtest` too), as ``liqcascade stops backtest
+    --end DAY`` reads a bare day (its 00:00 UTC), so the report's sample is the one of the
+    command it prints (:func:`backtest_command`); quick runs the 7 months before that,
+    from a midnight too.
     """
-    from liqcascade.report._cut import as_of_end
+    from liqcascade.protect import last_entry_day
 
-    end = as_of_end(as_of)
-    if end is None:
+    if as_of is None:
         return ("2025-06-01" if quick else "2020-01-01"), "2025-12-31"
-    last = (end - pd.Timedelta(days=horizon_days, hours=1)).floor("1D")
+    last = last_entry_day(as_of, horizon_days)
     return (last - pd.Timedelta(days=213) if quick else pd.Timestamp("2020-01-01", tz="UTC")), last
 
 
