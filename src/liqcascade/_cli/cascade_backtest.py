@@ -1182,6 +1182,11 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
             soft_wrap=True,
         )
     _common.stdout.print(_critical_text(cs))
+    said = (cs.get("report_statistic") or {}).get("history_text")
+    if said:  # the report card's check of its critical shock, on the same falls
+        from rich.markup import escape
+
+        _common.stdout.print(f"[bold]against history[/] (the report's check): {escape(said)}")
     cal = result.get("calibration") or {}
     if cal.get("prior"):
         _common.stdout.print(
