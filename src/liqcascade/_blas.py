@@ -5,7 +5,7 @@ matrix work on as many threads as the machine has cores. Threaded BLAS sums in a
 order, so an optimiser's path (arch's volatility fits, the stop back-test's refits)
 ends a few last digits apart on a 2-core and on a 16-core machine, and a fragile fit
 can end at another optimum. The command line's matrices are small: on one thread it is
-also faster (the full report on 2 cores, three runs each, session 15: 15.2–15.6 s wall
+also faster (the full report on 2 cores, three runs each: 15.2–15.6 s wall
 and 24.4–25.9 s of user CPU, against 15.8–17.0 s and 27.0–28.6 s at two BLAS threads),
 and the report's two lanes no longer compete with BLAS's threads for the cores.
 

@@ -1,8 +1,8 @@
 """``[simulation] asset``: whose liquidity calibration a contagion world runs on.
 
-Until session 26 every configuration ran on ETH's calibration (``load_liquidity("ETH",
-...)``): a BTC world got ETH's latent depth 32 where BTC's calibration has 16 (and a
-600 s resilience half-life, not 30 s).
+Each world runs on its own asset's calibration, not ETH's for every configuration
+(``load_liquidity("ETH", ...)``): a BTC world gets BTC's latent depth 16, not ETH's 32,
+and its 600 s resilience half-life, not 30 s.
 """
 
 from __future__ import annotations

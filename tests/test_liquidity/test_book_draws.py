@@ -34,7 +34,7 @@ from profiles import examples
 
 @pytest.fixture(scope="module")
 def eth() -> dict[str, Any]:
-    from liqcascade._cli.cascade_backtest import market_volatility
+    from liqcascade.cascade import market_volatility
     from liqcascade.market import MarketSpec, estimated_market
 
     state = estimated_market(MarketSpec("ETH", "2025-07-31"))

@@ -34,7 +34,7 @@ def test_static_book_bounds_the_calibrated_carry() -> None:
     every shock and under every parameter draw, and the 24-hour move is reported
     beside it (at small shocks it can be deeper than the static book: continuation).
     """
-    from liqcascade._cli.cascade_backtest import market_volatility
+    from liqcascade.cascade import market_volatility
     from liqcascade.market import MarketSpec, estimated_market
 
     st = estimated_market(MarketSpec("ETH", "2025-07-31"))
@@ -59,7 +59,7 @@ def test_static_book_bounds_the_calibrated_carry() -> None:
 
 
 def test_calibrated_fragility_on_the_real_market() -> None:
-    from liqcascade._cli.cascade_backtest import market_volatility
+    from liqcascade.cascade import market_volatility
     from liqcascade.market import MarketSpec, estimated_market
 
     st = estimated_market(MarketSpec("ETH", "2025-07-31"))

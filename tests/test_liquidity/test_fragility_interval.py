@@ -40,7 +40,7 @@ def test_draw_quantiles_are_draws_and_ordered() -> None:
 
 @pytest.mark.parametrize("as_of", ["2024-11-25", "2025-03-31", "2025-07-31"])
 def test_critical_shock_inside_its_interval_on_the_real_market(as_of: str) -> None:
-    from liqcascade._cli.cascade_backtest import market_volatility
+    from liqcascade.cascade import market_volatility
     from liqcascade.market import MarketSpec, estimated_market
 
     st = estimated_market(MarketSpec("ETH", as_of, store=False))

@@ -92,7 +92,7 @@ def test_no_book_or_no_open_interest() -> None:
     [
         ({"sources": {"liquidations": "bundled:eth_liquidations_4h"}}, "binance"),
         ({"feed": "okx", "sources": {"liquidations": "store:/s/x.duckdb"}}, "okx"),
-        # written before session 26: a store's record whose venue the file does not say
+        # a store's record that does not say its feed's venue: none is named
         ({"sources": {"liquidations": "store:/s/x.duckdb + bundled:eth_liquidations_4h"}}, ""),
         ({}, "binance"),
     ],

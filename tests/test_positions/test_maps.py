@@ -232,6 +232,18 @@ def test_result_outputs() -> None:
     assert len(m.clusters_frame()) == len(m.clusters)
 
 
+def test_a_bars_map_is_titled_by_both_ends_of_the_bar() -> None:
+    book, stops = _random(np.random.default_rng(9), 50)
+    bar = liquidation_map(book, stops, price=2000.0, as_of="2025-07-31 20:00",
+                          bar_close="2025-08-01 00:00")  # fmt: skip
+    title = bar.plot().layout.title.text
+    assert "bar 2025-07-31 20:00–2025-08-01 00:00 UTC" in title
+    assert " at 2025-07-31 20:00" not in title  # the open alone read as the book's time
+    assert bar.bar_close == pd.Timestamp("2025-08-01", tz="UTC")
+    instant = liquidation_map(book, stops, price=2000.0, as_of="2025-07-31 20:00")
+    assert "at 2025-07-31 20:00 UTC" in instant.plot().layout.title.text  # an instant's
+
+
 def test_heatmap_from_books_conserves_in_grid_totals() -> None:
     rng = np.random.default_rng(6)
     snaps = []

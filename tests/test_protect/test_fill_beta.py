@@ -2,8 +2,9 @@
 
 It was ETH's full-period 0.73 for every asset and date, unsaid. Now: the asset's β from
 its book-totals bars closed by the entry window's start where there are enough of them,
-else ETH's β, and the caveats say so. The default last entry day follows the asset's
-hourly data (31 December of the last year they run past: 2025-12-31 for the bundle).
+else the asset's calibrated full-period β (BTC 0.79, as contagion reads it). The default
+last entry day follows the asset's hourly data (31 December of the last year they run
+past: 2025-12-31 for the bundle).
 """
 
 from __future__ import annotations
@@ -38,16 +39,15 @@ def test_entries_after_the_totals_start_use_the_assets_own_beta() -> None:
     assert not any("is ETH's" in c for c in s["caveats"])
 
 
-def test_entries_before_any_totals_say_the_beta_is_eths() -> None:
+def test_entries_before_any_totals_use_the_assets_calibrated_beta() -> None:
     bt = backtest_stops(start="2021-06-01", end="2021-07-31", asset="BTC", **_FAST)  # type: ignore[arg-type]
-    assert bt.fill.beta == BETA_FUTURES
-    said = [c for c in bt.caveats() if "is ETH's" in c]
-    assert said == [
-        "the fill model's depth exponent beta 0.73 is ETH's, fitted on its book totals "
-        "2024-11-21 → 2025-07-31 (whole period), for every entry: BTC has too few book-totals "
-        "bars before the entries to fit its own"
-    ]
-    assert bt.summary()["fill_model"]["beta_source"] == "default"
+    want, source = beta_for("BTC")  # BTC's full-period β, as contagion reads it
+    assert source.startswith("package:") and want != BETA_FUTURES
+    assert bt.fill.beta == pytest.approx(want, abs=1e-12)
+    assert bt.summary()["fill_model"]["beta_source"] == source
+    assert not any("is ETH's" in c or "depth exponent" in c for c in bt.caveats())
+    eth = backtest_stops(start="2021-06-01", end="2021-07-31", asset="ETH", **_FAST)  # type: ignore[arg-type]
+    assert eth.fill.beta == pytest.approx(BETA_FUTURES, abs=1e-12)  # ETH's own is 0.73
 
 
 def test_default_entry_end_is_the_last_year_end_the_data_run_past() -> None:

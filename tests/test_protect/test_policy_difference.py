@@ -100,14 +100,15 @@ def test_too_few_days_give_no_interval_and_a_tie() -> None:
 @pytest.mark.parametrize(
     ("stop_outs", "total_return", "word"),
     [((-0.02, -0.01), (0.1, 0.3), "supported"),
-     ((-0.02, 0.01), (0.1, 0.3), "ties"),
-     ((-0.02, -0.01), (-0.1, 0.3), "ties"),
+     ((-0.02, 0.01), (0.1, 0.3), "partly supported"),  # more return only
+     ((-0.02, -0.01), (-0.1, 0.3), "partly supported"),  # fewer stop-outs only
      ((-0.02, 0.01), (-0.1, 0.3), "ties"),
      ((0.01, 0.02), (0.1, 0.3), "not supported"),
      ((-0.02, -0.01), (-0.3, -0.1), "not supported"),
      ((0.01, 0.02), (-0.3, 0.1), "not supported"),
      ((-0.02, 0.0), (0.0, 0.3), "ties"),  # an end at 0 holds 0
-     ((float("nan"), float("nan")), (0.1, 0.3), "ties")],
+     ((float("nan"), float("nan")), (0.1, 0.3), "partly supported"),  # one interval
+     ((float("nan"), float("nan")), (float("nan"), float("nan")), "ties")],
 )  # fmt: skip
 def test_the_rule(stop_outs: tuple, total_return: tuple, word: str) -> None:
     assert difference_verdict(stop_outs, total_return) == word
@@ -158,6 +159,8 @@ def test_swapping_the_policies_negates_the_differences(seed: int) -> None:
         (-ab.total_return_hi, -ab.total_return_lo), abs=TOL
     )
     flip = {"supported": "not supported", "not supported": "supported", "ties": "ties"}
+    if ab.verdict == "partly supported":  # better on one figure is worse on it swapped
+        assert ba.verdict == "not supported"
     if "not supported" not in (ab.verdict, ba.verdict) or ab.verdict == "supported":
         assert ba.verdict == flip[ab.verdict]
 

@@ -32,6 +32,36 @@ def test_the_entry_range_ends_on_the_day_the_command_names() -> None:
     assert backtest_command("BTC", q_start, q_end, 60).endswith(" --n-random 60")
 
 
+@pytest.mark.parametrize(
+    "by", ["2025-07-31", "2025-08-01 00:00", "2025-07-31 20:00", "2024-02-29 23:59:59"]
+)
+def test_the_crowd_verdict_and_the_report_end_on_the_same_day(
+    by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``stops recommend``'s de-clustering back-test and the report's read one rule."""
+    import liqcascade.protect._backtest as backtest
+    import liqcascade.protect._verdict as verdict
+    from liqcascade.protect import declustering_backtest, last_entry_day
+
+    calls: list[dict] = []
+
+    def record(*args: Any, **kwargs: Any) -> None:
+        calls.append(kwargs)
+        raise RuntimeError("stop here")  # the range is under test, not the back-test
+
+    monkeypatch.setattr(backtest, "backtest_stops", record)
+    monkeypatch.setattr(verdict, "_DECLUSTERING_CACHE", {})
+    with pytest.raises(RuntimeError):
+        declustering_backtest("ETH", by)
+    end = backtest_range(False, by, 5)[1]
+    assert end == last_entry_day(by, 5)
+    assert calls[0]["end"] == f"{end:%Y-%m-%d}"
+    # every trade closes by then: a bare date reads as the end of that day
+    close = pd.Timestamp(by, tz="UTC") + pd.Timedelta(days=1 if len(by) == 10 else 0)
+    assert end + pd.Timedelta(days=5, hours=1) <= close
+    assert end + pd.Timedelta(days=6, hours=1) > close  # and no later day would
+
+
 def test_report_table_equals_the_printed_command(monkeypatch: pytest.MonkeyPatch) -> None:
     """The report's back-test (quick: 60 random entries per side) and the JSON of the
     command the report prints hold the same trades: every row of the table agrees."""

@@ -36,13 +36,19 @@ def _crowd(verdict: str, s: tuple, r: tuple) -> dict:
 WORSE = _crowd("not supported", (0.0025, 0.0008, 0.0051), (-0.1246, -0.2922, 0.0011))
 
 
+#: The report's volatility-scaling part on ETH: far fewer stop-outs beyond the noise, the
+#: summed return's difference holds 0.
+PARTLY = _crowd("partly supported", (-0.2885, -0.31, -0.27), (-0.365, -0.9, 0.2))
+
+
 def test_the_stops_claim_says_the_crowd_part_adds_nothing() -> None:
     from liqcascade.report._protect_section import stops_claim
 
-    text, verdict = stops_claim(FIXED, VOL, DECLUSTERED, "2020", "2025", WORSE)
+    text, verdict = stops_claim(FIXED, VOL, DECLUSTERED, "2020", "2025", WORSE, PARTLY)
     assert verdict == "partly supported"
     assert "away from the crowd not supported: worse beyond the noise (more stop-outs, less" in text
-    assert "Volatility scaling partly supported (fewer stop-outs, less return)" in text
+    assert "Volatility scaling partly supported (fewer stop-outs, less return than a fixed" in text
+    assert "stop-outs −28.85 pp (90 % −31.00 pp to −27.00 pp)" in text  # the scaling part's
     assert "22.26 %" in text and "212.46 %" in text  # the figures stay as they were
     # the differences and their 90 % intervals, as the report writes intervals
     assert "stop-outs +0.25 pp (90 % +0.08 pp to +0.51 pp)" in text
@@ -50,20 +56,23 @@ def test_the_stops_claim_says_the_crowd_part_adds_nothing() -> None:
     better = {"stop_outs": 0.20, "total_return": 2.5}
     ok = _crowd("supported", (-0.02, -0.03, -0.01), (0.2, 0.1, 0.3))
     tie = _crowd("ties", (-0.001, -0.003, 0.0), (0.03, -0.03, 0.1))
-    text, verdict = stops_claim(FIXED, {**VOL, "total_return": 3.6}, better, "2020", "2025", tie)
+    text, verdict = stops_claim(
+        FIXED, {**VOL, "total_return": 3.6}, better, "2020", "2025", tie, PARTLY
+    )
     assert verdict == "partly supported" and "worse beyond the noise" not in text
     both = stops_claim(FIXED, {"stop_outs": 0.3, "total_return": 3.6},
-                       {"stop_outs": 0.2, "total_return": 3.7}, "2020", "2025", ok)  # fmt: skip
+                       {"stop_outs": 0.2, "total_return": 3.7}, "2020", "2025", ok, ok)  # fmt: skip
     assert both[1] == "supported"
     # a crowd part that ties supports nothing: with a supported volatility part, partly
     vol, d = {"stop_outs": 0.3, "total_return": 3.6}, {"stop_outs": 0.2, "total_return": 3.7}
-    text, verdict = stops_claim(FIXED, vol, d, "2020", "2025", tie)
+    text, verdict = stops_claim(FIXED, vol, d, "2020", "2025", tie, ok)
     assert verdict == "partly supported"
     assert "away from the crowd ties with volatility alone" in text
+    # two parts that tie, or one worse and one tied, support nothing
     worse = {"stop_outs": 0.6, "total_return": 3.0}
-    assert stops_claim(FIXED, worse, {**worse, "stop_outs": 0.7}, "2020", "2025", tie)[1] == (
-        "not supported"
-    )
+    text, verdict = stops_claim(FIXED, worse, {**worse, "stop_outs": 0.7}, "2020", "2025", tie, tie)
+    assert verdict == "not supported" and "Volatility scaling ties with a fixed 5 % stop" in text
+    assert stops_claim(FIXED, VOL, DECLUSTERED, "2020", "2025", WORSE, tie)[1] == "not supported"
 
 
 def test_the_history_check_reads_as_plain_sentences() -> None:

@@ -140,7 +140,7 @@ def test_static_bad_debt_reads_the_static_upper_bound() -> None:
 
 
 # --------------------------------------------------------- the critical shock's statistic
-def _critical_line(critical: dict) -> str:
+def _critical_line(critical: dict, start: str = "critical shock") -> str:
     from liqcascade._cli import _common
     from liqcascade._cli.cascade_backtest import _render_calibrated_fragility
 
@@ -161,7 +161,7 @@ def _critical_line(critical: dict) -> str:
         _render_calibrated_fragility(result)
     finally:
         _common.stdout = saved
-    return next(x for x in buf.getvalue().splitlines() if x.startswith("critical shock"))
+    return next(x for x in buf.getvalue().splitlines() if x.startswith(start))
 
 
 _PER_DRAW = dict(
@@ -186,6 +186,29 @@ def test_fragility_prints_the_reports_statistic_first() -> None:
     assert line.index("-6.58 %") < line.index("-6.59 %") < line.index("-6.80 %")
     assert "other statistic, the median over 120 parameter draws" in line
     assert "the curve above (120 pooled paths) crosses at -6.80 %" in line
+
+
+def test_fragility_prints_the_report_cards_history_check() -> None:
+    from liqcascade.cascade import critical_history_check
+    from liqcascade.report._calibrated import history_text
+
+    # 3 real falls of 5.4 % or more, 2 reached -10 %; the model's reach at those depths
+    falls, totals = [-0.06, -0.08, -0.055], [-0.12, -0.11, -0.04]
+    check = critical_history_check(falls, totals, critical=-0.054, shocks=[-0.1, -0.05],
+                                   reach=[0.9, 0.4])  # fmt: skip
+    said = history_text(check)
+    assert said.startswith("History (4-hour falls): 2 of 3 real falls of 5.4 % or more")
+    report = {
+        "critical_shock": -0.054, "total_move": -0.1, "n_paths": 360, "seed": 0,
+        "shocks": [-0.01 * k for k in range(1, 11)], "history_text": said,
+    }  # fmt: skip
+    line = _critical_line(dict(total_move=-0.1, **_PER_DRAW, report_statistic=report),
+                          start="against history")  # fmt: skip
+    assert line == f"against history (the report's check): {said}"
+    # none off the report's move: the report checks its own critical shock only
+    with pytest.raises(StopIteration):
+        _critical_line(dict(total_move=-0.15, **_PER_DRAW, report_statistic=None),
+                       start="against history")  # fmt: skip
 
 
 def test_fragility_off_the_reports_move_claims_no_report_figure() -> None:

@@ -913,7 +913,13 @@ def calibrated_cascade_cmd(
     as_json: bool,
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
-    from liqcascade.cascade import market_answer, market_times, prepare_market, prepared_draws
+    from liqcascade.cascade import (
+        market_answer,
+        market_times,
+        market_volatility,
+        prepare_market,
+        prepared_draws,
+    )
     from liqcascade.market import MarketSpec, estimated_market
 
     with _common.progress("estimating the market state"):
@@ -1006,7 +1012,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         _common.fail("--fragility runs a grid of shocks: drop --" + given[0].replace("_", "-"))
     if kw.get("mid") is not None:
         _common.fail("--mid applies to --book files; the estimated market uses its own price")
-    from liqcascade.cascade import is_prior, market_times
+    from liqcascade.cascade import is_prior, market_times, market_volatility
 
     with _common.progress("calibrated fragility"):
         state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
@@ -1176,26 +1182,16 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
             soft_wrap=True,
         )
     _common.stdout.print(_critical_text(cs))
+    said = (cs.get("report_statistic") or {}).get("history_text")
+    if said:  # the report card's check of its critical shock, on the same falls
+        from rich.markup import escape
+
+        _common.stdout.print(f"[bold]against history[/] (the report's check): {escape(said)}")
     cal = result.get("calibration") or {}
     if cal.get("prior"):
         _common.stdout.print(
             f"liquidity: the prior, not a fit ({cal.get('n_events', 0)} events before this date)"
         )
-
-
-def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
-    """``(close time, EWMA hourly volatility, standardised residuals)`` of a market state.
-
-    Read from the hourly prices closed by the state's ``close_time`` (the market's
-    date rule, :func:`liqcascade.cascade._backtest.volatility_at`, the report's too):
-    the volatility the calibrated response starts from.
-    """
-    from liqcascade.cascade import volatility_at
-    from liqcascade.market import load_market_inputs
-
-    ts = pd.Timestamp(state.close_time)
-    sigma, resid = volatility_at(load_market_inputs(state.asset).prices, ts)
-    return ts, sigma, resid
 
 
 #: What the calibrated cascade's ``liquidated`` is, beside the other commands' figures

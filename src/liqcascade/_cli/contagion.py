@@ -527,17 +527,15 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Lending collateral that is BTC: its beta is the BTC/ETH one (the venues are ETH's).
-_BTC_COLLATERAL = ("WBTC", "CBBTC", "BTC", "TBTC", "LBTC")
-
-
 def _beta_label(collateral: str | None) -> str:
     """What a lending market's beta is, named for its collateral.
 
     ``BTC/ETH beta`` for BTC collateral on the ETH venues; else the collateral's move per
     move of its oracle venues' price (WETH's 1, a stablecoin's near 0).
     """
-    if collateral is None or collateral.upper() in _BTC_COLLATERAL:
+    from liqcascade.contagion import BTC_COLLATERAL  # the venues are ETH's
+
+    if collateral is None or collateral.upper() in BTC_COLLATERAL:
         return "BTC/ETH beta"
     return f"{collateral}'s beta to its oracle venues' move"
 

@@ -162,7 +162,8 @@ def declustering_line(res: dict[str, Any]) -> str:
         f"vol-declustered against vol, all entries: {difference_words(dc)} "
         f"({dd['entries']:,} paired entries on {dd['days']:,} entry days, blocks of "
         f"{dd['block']} entry days; supported when both intervals lie on the better side "
-        "of 0, not supported when either lies on the worse side, else ties)"
+        "of 0, partly supported when one does and the other holds 0, not supported when "
+        "either lies on the worse side, else ties)"
     )
 
 

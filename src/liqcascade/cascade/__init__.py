@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from liqcascade.cascade._backtest import covered_span as covered_span
     from liqcascade.cascade._backtest import estimated_market_at as estimated_market_at
     from liqcascade.cascade._backtest import hourly_volatility as hourly_volatility
+    from liqcascade.cascade._backtest import market_volatility as market_volatility
     from liqcascade.cascade._backtest import move_verdicts as move_verdicts
     from liqcascade.cascade._backtest import trigger_text as trigger_text
     from liqcascade.cascade._backtest import volatility_at as volatility_at
@@ -270,6 +271,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "time_passes": ("_clock_kernels", "time_passes"),
     "trigger_text": ("_backtest", "trigger_text"),
     "volatility_at": ("_backtest", "volatility_at"),
+    "market_volatility": ("_backtest", "market_volatility"),
 }
 
 

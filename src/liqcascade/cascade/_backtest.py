@@ -195,6 +195,32 @@ def volatility_at(hourly: pd.DataFrame, ts: Any) -> tuple[float, FloatArray]:
     return hourly_volatility(hours_closed_by(hourly, ts))
 
 
+def market_volatility(state: Any) -> tuple[pd.Timestamp, float, FloatArray]:
+    """``(close time, sigma, residuals)``: the volatility an estimated market's cascade starts from.
+
+    :func:`volatility_at` of the asset's hourly prices
+    (:func:`liqcascade.market.load_market_inputs`) at the state's ``close_time`` (the
+    market's date rule): ``liqcascade cascade``, ``contagion --day`` and the report read
+    the same bars.
+
+    Parameters
+    ----------
+    state : MarketState
+        An estimated market (``asset``, ``close_time``: its last bar's close, UTC).
+
+    Returns
+    -------
+    (Timestamp, float, ndarray)
+        The close time, the EWMA hourly volatility (fraction per hour) and the
+        standardised residuals of the same bars.
+    """
+    from liqcascade.market import load_market_inputs
+
+    ts = pd.Timestamp(state.close_time)
+    sigma, resid = volatility_at(load_market_inputs(state.asset).prices, ts)
+    return ts, sigma, resid
+
+
 def check_trigger(trigger: float) -> float:
     """``trigger`` as a float, refused unless a fraction in (0, 1).
 

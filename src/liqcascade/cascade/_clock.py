@@ -898,8 +898,8 @@ def backtest_score(
     store's data: its period is ``start`` → ``end``, mostly not the market's). For the
     events after a date, the liquidation diagnostics beside ``liq_corr`` (the
     background baseline, the static book + background, the ceilings) are re-scored
-    only when their per-event columns are stored: back-tests stored by
-    ``liqcascade cascade calibrate`` from session 7 on; the shipped ETH and BTC files
+    only when their per-event columns are stored (``liqcascade cascade calibrate``
+    stores them with the back-test it writes); the shipped ETH and BTC files
     do not have them, so their scores after a date carry ``liq_corr`` and
     ``liq_within_2x_share`` alone (the whole back-test's diagnostics stay in its
     stored metrics).

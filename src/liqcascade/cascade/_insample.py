@@ -79,12 +79,13 @@ def stored_book_in_sample(
 ) -> tuple[list[bool] | None, pd.Timestamp | None]:
     """``(flags, first out-of-sample instant)`` of a stored back-test's events.
 
-    The stored ``book_in_sample`` column when the record has it (back-tests stored
-    from session 7 on); otherwise derived from the events' times and ``asset``'s book
-    calibration (the store's, else the package's: the one the events' markets used;
-    ``store=False`` for a package back-test). ``(None, None)`` when the asset has no
-    book calibration (:class:`~liqcascade.errors.CalibrationNotFound`); a calibration
-    file that cannot be read or parsed raises (naming the file), it is not "none".
+    The stored ``book_in_sample`` column when the record has it (``liqcascade cascade
+    calibrate`` stores it; an older record does not); otherwise derived from the events'
+    times and ``asset``'s book calibration (the store's, else the package's: the one the
+    events' markets used; ``store=False`` for a package back-test). ``(None, None)``
+    when the asset has no book calibration
+    (:class:`~liqcascade.errors.CalibrationNotFound`); a calibration file that cannot be
+    read or parsed raises (naming the file), it is not "none".
     """
     from liqcascade._calibrations import find_calibration
     from liqcascade.errors import CalibrationNotFound

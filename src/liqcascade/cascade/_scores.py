@@ -45,7 +45,8 @@ BASELINES: tuple[str, ...] = ("empirical", "trigger")
 #: Baselines scored when the event table has their column: ``expanding``, the empirical
 #: ratio re-estimated before each event on every event whose 24 h ended by then (the
 #: information the model's own intervals use; the issue's ``empirical`` freezes the
-#: ratio at the window's start). Back-tests stored before session 8 lack it.
+#: ratio at the window's start). A stored back-test without its column is scored
+#: without it.
 OPTIONAL_BASELINES: tuple[str, ...] = ("expanding",)
 
 
@@ -272,8 +273,8 @@ PER_EVENT_LIQ_COLUMNS: tuple[str, ...] = (
 
 #: The per-event columns of the liquidation diagnostics (USD; null where an event has
 #: none), stored with ``direction`` so that :func:`liquidation_diagnostics` can be
-#: re-scored on the events after a date. Back-tests stored before session 7 (the
-#: shipped ETH and BTC files) do not have them.
+#: re-scored on the events after a date. A stored back-test without them (the shipped
+#: ETH and BTC files) keeps its whole-period diagnostics only.
 PER_EVENT_DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
     "book_long_usd",
     "book_short_usd",
@@ -411,7 +412,7 @@ def move_scores(
     (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
     (:func:`liquidation_metrics`, when the liquidation columns are stored) and the
     other liquidation diagnostics (:func:`liquidation_diagnostics`, when their
-    per-event columns are stored too: back-tests stored from session 7 on), with
+    per-event columns, :data:`PER_EVENT_DIAGNOSTIC_COLUMNS`, are stored too), with
     ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
     event): every figure covers the same events. ``per_event``:
     :func:`per_event_record`. With ``in_sample`` (one flag per stored event, e.g.

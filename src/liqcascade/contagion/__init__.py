@@ -12,13 +12,15 @@ collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 ``liquidate_at_price`` holds a lending market at one collateral price;
 ``lending_over_the_day`` holds each at the calibrated cascade's 24-hour move.
 ``run_setup`` runs a built setup under its liquidity model; ``PRESETS_DIR`` and
-``RECORDED_SHOCK_SOURCE`` name where the presets and the recorded first shock come from.
+``RECORDED_SHOCK_SOURCE`` name where the presets and the recorded first shock come from;
+``BTC_COLLATERAL`` the lending collateral whose beta is the BTC/ETH one.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from liqcascade.contagion._arbitrage import ArbFlow, Link, cross_venues
 from liqcascade.contagion._config import (
+    BTC_COLLATERAL,
     ContagionSetup,
     build_setup,
     crash_beta,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from liqcascade.contagion._presets import RECORDED_SHOCK_SOURCE as RECORDED_SHOCK_SOURCE
 
 __all__ = [
+    "BTC_COLLATERAL",
     "PRESETS",
     "ArbFlow",
     "ContagionResult",

@@ -823,6 +823,14 @@ def _check_collateral_price(
 #: another asset's close.
 RESERVE_CLOSES: dict[str, str] = {"WETH": "ETH", "WBTC": "BTC", "CBBTC": "BTC", "USDE": "USDE"}
 
+#: Lending collateral that is BTC (upper-case symbols): the bundled reserves
+#: :data:`RESERVE_CLOSES` prices by BTC's close, BTC itself and the other wrapped or
+#: bridged BTC tokens. On the ETH venues its beta is the BTC/ETH one (``beta =
+#: "from_data"``); the command line names the beta by it.
+BTC_COLLATERAL: frozenset[str] = frozenset(
+    {s for s, close in RESERVE_CLOSES.items() if close == "BTC"} | {"BTC", "TBTC", "LBTC"}
+)
+
 
 def _bars_around(index: pd.Index, at: pd.Timestamp) -> str:
     """Where one-minute bars are around ``at``, which has none: their span and the gap.

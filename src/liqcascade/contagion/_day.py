@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 
 from liqcascade._time import utc_time
 from liqcascade.contagion._lending import PRICE_FLOOR, LendingMarket, liquidate_at_price
@@ -70,11 +69,11 @@ def lending_over_the_day(
     from liqcascade.cascade import (
         market_answer,
         market_times,
+        market_volatility,
         prepare_market,
         prepared_draws,
-        volatility_at,
     )
-    from liqcascade.market import MarketSpec, estimated_market, load_market_inputs
+    from liqcascade.market import MarketSpec, estimated_market
 
     if not -1 < shock < 0:
         raise InputError(
@@ -88,8 +87,7 @@ def lending_over_the_day(
         state = estimated_market(MarketSpec(asset=asset, as_of=utc_time(by)))
     times = market_times(state)
     assert state.close_time is not None  # an estimated market closes on its last bar
-    ts = pd.Timestamp(state.close_time)
-    sigma, resid = volatility_at(load_market_inputs(state.asset).prices, ts)
+    ts, sigma, resid = market_volatility(state)
     ans = market_answer(prepare_market(state), asset=state.asset, as_of=ts, shock=shock,
                         sigma_hourly=sigma, residuals=resid,
                         books=prepared_draws(state))  # fmt: skip

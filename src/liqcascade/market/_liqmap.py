@@ -219,7 +219,8 @@ def run_liqmap_request(
         source = f"{positions} ({len(book)} positions)" + (
             f" + {stops} ({len(st)} stops)" if st is not None else ""
         )
-    lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book)
+    close = None if state is None else state.close_time  # the bar the book is of
+    lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book, bar_close=close)
     if state is None:
         return LiqmapRun(lmap, source, None, t_book, score_note=_FILE_NO_SCORE)
     from liqcascade.market._mapband import book_score, draw_maps

@@ -48,8 +48,9 @@ _LOG2PI = math.log(2.0 * math.pi)
 #: liquidations by :func:`~liqcascade.positions._fit_kernels.grid_mu_nb`, the
 #: observation profile by :func:`~liqcascade.positions._fit_kernels.profile_ab_nb`,
 #: falling back to the reference where that profile has several minima) or
-#: ``"reference"`` (the full walk and scipy's trust-region least squares: the
-#: evaluation of 0.2 and session 4, kept callable for tests and the benchmark).
+#: ``"reference"`` (the full walk and scipy's trust-region least squares: the plain
+#: evaluation the numba engine is held equal to, kept callable for tests and the
+#: benchmark).
 ENGINES: tuple[str, ...] = ("numba", "reference")
 
 

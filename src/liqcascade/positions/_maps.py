@@ -28,7 +28,7 @@ import pandas as pd
 from liqcascade._json import SummaryDict
 from liqcascade._limits import real_array
 from liqcascade._tables import records_frame
-from liqcascade._time import to_utc, utc_index
+from liqcascade._time import bar_text, to_utc, utc_index
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
@@ -364,7 +364,7 @@ class LiquidationMap:
     price : float
         Current price ``P``, USD.
     as_of : pandas.Timestamp or None
-        Time of the book.
+        Time of the book (an estimated market's: its bar's open).
     bucket, range_ : float
         Bucket width and half-range, fractions of ``P``.
     edges : array of float
@@ -378,6 +378,9 @@ class LiquidationMap:
     outside : dict
         Notional (USD) of each kind below and above the range, and the number of
         positions that cannot be liquidated.
+    bar_close : pandas.Timestamp or None
+        The close of the bar ``as_of`` opens, when the book is a bar's (an estimated
+        market): the figure names the bar by both ends.
     """
 
     price: float
@@ -391,6 +394,7 @@ class LiquidationMap:
     outside: dict[str, float]
     _positions: PositionBook | None = field(default=None, repr=False)
     _stops: StopBook | None = field(default=None, repr=False)
+    bar_close: pd.Timestamp | None = None
 
     # ------------------------------------------------------------ accessors
     @property
@@ -631,6 +635,8 @@ class LiquidationMap:
         )
         fig.add_vline(x=self.price, line_dash="dash", line_color="#2c3e50")
         when = "" if self.as_of is None else f" at {self.as_of:%Y-%m-%d %H:%M} UTC"
+        if self.as_of is not None and self.bar_close is not None:  # not the bar's open alone
+            when = f", {bar_text(self.as_of, self.bar_close)}"
         fig.update_layout(
             title=f"Liquidation map{when}, price {self.price:,.2f}",
             barmode="stack",
@@ -675,6 +681,7 @@ def liquidation_map(
     range_: float = 0.2,
     as_of: Any = None,
     min_prominence: float = 0.1,
+    bar_close: Any = None,
 ) -> LiquidationMap:
     """Liquidation and stop notional by price bucket around ``price``.
 
@@ -694,6 +701,9 @@ def liquidation_map(
         Time of the book (labels only).
     min_prominence : float, default 0.1
         Cluster prominence threshold, fraction of the tallest bucket, in [0, 1].
+    bar_close : datetime-like, optional
+        The close of the bar ``as_of`` opens, when the book is a bar's (labels only:
+        the figure's title names the bar by both ends).
 
     Returns
     -------
@@ -752,6 +762,7 @@ def liquidation_map(
         outside=outside,
         _positions=positions,
         _stops=stops,
+        bar_close=None if bar_close is None else to_utc(bar_close, "bar_close"),
     )
 
 

@@ -42,7 +42,7 @@ from liqcascade._limits import (
 )
 from liqcascade._prices import percent_text
 from liqcascade._tables import check_numeric, records_frame
-from liqcascade._time import bar_step, to_utc, utc_index, utc_indexed
+from liqcascade._time import bar_step, to_utc, utc_end, utc_index, utc_indexed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -98,8 +98,8 @@ class FillModel:
     beta : float, default 0.73
         Depth-curve exponent (the median fitted to ETH's bundled CoinGlass futures book
         totals, 2024-11-21 → 2025-07-31, :data:`liqcascade.book.BETA_FUTURES`;
-        :func:`backtest_stops` uses the asset's own β fitted before its entries when it
-        can, and says so in its caveats when it cannot).
+        :func:`backtest_stops` uses the asset's own β: fitted before its entries when it
+        can, else its calibrated full-period β, :func:`liqcascade.book.beta_for`).
     depth_share : float, default 0.25
         Share of the aggregated depth the stop meets (one venue's book;
         :data:`liqcascade.market.BINANCE_BOOK_SHARE`).
@@ -781,15 +781,10 @@ class StopBacktest(SummaryDict):
         if vc:
             out.append(vc)
         fb = m.get("fill_beta") or {}
-        if fb.get("source") == "default":
-            from liqcascade.book import depth_calibration
-
-            period = str(depth_calibration()["depth_beta"]["ETH"].get("period", ""))
+        if str(fb.get("source", "")).startswith("assumed"):
             out.append(
-                f"the fill model's depth exponent beta {fb['beta']:.2f} is ETH's, fitted on "
-                f"its book totals {period.replace(' -> ', ' → ')} (whole period), for every "
-                f"entry: {m.get('asset', 'the asset')} has too few book-totals bars before "
-                "the entries to fit its own"
+                f"the fill model's depth exponent beta {fb['beta']:.2f} is assumed, not "
+                f"fitted: {fb['source'][len('assumed: ') :]}"
             )
         dr = m.get("depth_ratio")
         if dr:
@@ -1301,6 +1296,29 @@ def _check_start(
         )
 
 
+def last_entry_day(by: Any, horizon_days: int) -> pd.Timestamp:
+    """The last entry day whose trades all close by ``by``: what a market closed then knew.
+
+    The day (UTC midnight) of ``horizon_days`` and one hourly bar before ``by``'s end (a
+    bare date is read as the end of that day, :func:`liqcascade._time.utc_end`), as
+    ``liqcascade stops backtest --end DAY`` reads a bare day (its 00:00 UTC). The report's
+    back-test and :func:`~liqcascade.protect.declustering_backtest` take their entry range
+    from it.
+
+    Parameters
+    ----------
+    by : datetime-like or str
+        The market's close, or the report's as-of date (UTC).
+    horizon_days : int
+        The back-test's holding horizon, days.
+
+    >>> [f"{last_entry_day(d, 5):%Y-%m-%d}" for d in ("2025-07-31", "2025-08-01 00:00")]
+    ['2025-07-26', '2025-07-26']
+    """
+    end = utc_end(by, "by")
+    return (end - pd.Timedelta(days=horizon_days, hours=1)).floor("1D")
+
+
 def default_entry_end(index: pd.DatetimeIndex) -> pd.Timestamp:
     """The stop back-test's default last entry day (UTC midnight).
 
@@ -1321,12 +1339,13 @@ def _fill_model(
     """The fill model, the asset's futures book totals and where the fill's β came from.
 
     A given ``fill`` is used as it is. Otherwise β is the asset's own
-    (``liqcascade.book._calibrate.beta_for``: the median per-bar fit over its book-totals bars
-    closed by the entry window's start ``t0``) when enough such bars exist, else the
-    default :data:`~liqcascade.book.BETA_FUTURES` (ETH's, fitted on its whole bundled
-    totals period), which the caveats then name. Only totals nobody holds read as
-    none: :func:`~liqcascade.data.load_book_totals`'s ``SeriesNotFound``; a
-    store that cannot be read raises as it is.
+    (:func:`liqcascade.book.beta_for`): the median per-bar fit over its book-totals bars
+    closed by the entry window's start ``t0`` when enough such bars exist, else its
+    calibrated full-period β (``beta_for(asset)`` without totals, as contagion reads it:
+    ETH 0.73, BTC 0.79; an asset without one gets the assumed median, which the caveats
+    name). The source is kept in ``fill_beta``. Only totals nobody holds read as none:
+    :func:`~liqcascade.data.load_book_totals`'s ``SeriesNotFound``; a store that cannot
+    be read raises as it is.
     """
     from liqcascade.book import beta_for
     from liqcascade.data import SeriesNotFound, load_book_totals
@@ -1337,7 +1356,9 @@ def _fill_model(
         totals = None
     if fill is not None:
         return fill, totals, {"beta": fill.beta, "source": "given"}
-    beta, source = beta_for(asset, totals, t0) if totals is not None else (BETA_FUTURES, "")
-    if source.startswith("fitted"):
-        return FillModel(beta=beta), totals, {"beta": beta, "source": source}
-    return FillModel(), totals, {"beta": BETA_FUTURES, "source": "default"}
+    beta, source = beta_for(asset, totals, t0)  # no totals: the calibrated β, if any
+    if source.startswith("assumed"):  # too few bars before t0: the calibrated β, if any
+        own, own_source = beta_for(asset)
+        if own_source.startswith("package"):
+            beta, source = own, own_source
+    return FillModel(beta=beta), totals, {"beta": beta, "source": source}

@@ -9,7 +9,9 @@ of the summed return get 90 % intervals from a block bootstrap over entry days
 (:func:`liqcascade._significance.block_indices`), and :func:`difference_verdict` reads
 them as the rest of the tool reads a difference's interval
 (:func:`liqcascade._significance.verdict`): "supported" when both intervals lie on the
-better side of 0, "not supported" when either lies on the worse side, else "ties".
+better side of 0, "partly supported" when one does and the other holds 0, "not supported"
+when either lies on the worse side, else "ties". The report's volatility-scaling part of
+the stops claim (``vol`` against ``fixed``) reads the same rule.
 """
 
 from __future__ import annotations
@@ -34,13 +36,12 @@ __all__ = [
     "declustering_backtest",
     "declustering_verdict",
     "difference_verdict",
-    "judge_policy",
     "paired_entries",
     "policy_means",
 ]
 
 #: The words of :func:`difference_verdict`, one policy against another.
-POLICY_VERDICTS: tuple[str, ...] = ("supported", "not supported", "ties")
+POLICY_VERDICTS: tuple[str, ...] = ("supported", "partly supported", "not supported", "ties")
 
 
 def policy_means(table: pd.DataFrame) -> pd.DataFrame:
@@ -84,33 +85,6 @@ def policy_means(table: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def judge_policy(better: Any, worse: Any) -> str:
-    """A policy judged against another on its two point figures: fewer stop-outs, more return.
-
-    ``"supported"`` when ``better`` has fewer stop-outs and a larger summed return than
-    ``worse``, ``"not supported"`` when it has neither, else ``"partly supported"``. The
-    report's volatility-scaling part (``vol`` against ``fixed``) reads it; the verdict on
-    moving stops out of the crowd reads the intervals of the paired differences instead
-    (:func:`compare_policies`).
-
-    Parameters
-    ----------
-    better, worse : mapping
-        The policy judged and the one it is judged against: ``stop_outs`` (share of
-        entries stopped, fraction) and ``total_return`` (summed return, fraction of one
-        entry).
-
-    >>> judge_policy({"stop_outs": 0.2, "total_return": 1.0},
-    ...              {"stop_outs": 0.3, "total_return": 2.0})
-    'partly supported'
-    """
-    fewer = better["stop_outs"] < worse["stop_outs"]
-    more = better["total_return"] > worse["total_return"]
-    if fewer and more:
-        return "supported"
-    return "partly supported" if fewer or more else "not supported"
 
 
 def compare_text(a: Any, b: Any) -> str:
@@ -263,7 +237,9 @@ def difference_verdict(stop_outs: Any, total_return: Any) -> str:
     - ``"not supported"`` when either difference loses (measurably worse on a figure);
     - ``"supported"`` when both beat (fewer stop-outs *and* more return, each beyond
       the noise);
-    - ``"ties"`` otherwise: no figure worse, not both better.
+    - ``"partly supported"`` when one beats and the other ties (better on one figure
+      beyond the noise, not told apart on the other);
+    - ``"ties"`` when both tie (or there are no intervals).
 
     Parameters
     ----------
@@ -278,6 +254,8 @@ def difference_verdict(stop_outs: Any, total_return: Any) -> str:
     >>> difference_verdict((-0.02, -0.01), (0.1, 0.3))
     'supported'
     >>> difference_verdict((-0.02, -0.01), (-0.1, 0.3))
+    'partly supported'
+    >>> difference_verdict((-0.02, 0.01), (-0.1, 0.3))
     'ties'
     >>> difference_verdict((-0.02, -0.01), (-0.3, -0.1))
     'not supported'
@@ -286,7 +264,9 @@ def difference_verdict(stop_outs: Any, total_return: Any) -> str:
     r = verdict(*total_return, lower_is_better=False)
     if "loses" in (s, r):
         return "not supported"
-    return "supported" if s == r == "beats" else "ties"
+    if s == r == "beats":
+        return "supported"
+    return "partly supported" if "beats" in (s, r) else "ties"
 
 
 def compare_policies(
@@ -387,7 +367,7 @@ def declustering_verdict(bt: Any) -> dict[str, Any]:
     -------
     dict
         ``verdict`` (:func:`compare_policies` of ``vol-declustered`` against ``vol``:
-        supported, not supported or ties, from the 90 % intervals of the paired
+        one of :data:`POLICY_VERDICTS`, from the 90 % intervals of the paired
         differences), ``difference`` (its :meth:`PolicyDifference.to_dict`), ``why``
         (:func:`compare_text`, the point figures), ``vol`` and ``vol_declustered`` (each
         ``stop_outs``, fraction of trades, with its Wilson 90 % ``stop_outs_interval``,
@@ -438,8 +418,9 @@ def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str
 
     The ``vol`` and ``vol-declustered`` policies (their figures do not depend on the
     other policies run beside them) over ``asset``'s hourly path, entries from
-    2020-01-01 to the last day whose entries' horizon (and one bar) ends by ``by``: what
-    was knowable at a market closed at ``by``. Computed once per process for the same
+    2020-01-01 to the last day whose entries' horizon (and one bar) ends by ``by``
+    (:func:`~liqcascade.protect.last_entry_day`, the report's rule): what was knowable at a
+    market closed at ``by``. Computed once per process for the same
     asset, last entry day, settings and default store (its path and modification time:
     a store written since is read again), as :func:`vol_estimate` keeps its estimate; a
     new process (each ``liqcascade`` command) runs it again.
@@ -469,12 +450,10 @@ def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str
     """
     import copy
 
-    from liqcascade._time import to_utc
-    from liqcascade.protect._backtest import BacktestSettings, backtest_stops
+    from liqcascade.protect._backtest import BacktestSettings, backtest_stops, last_entry_day
 
     s = settings or BacktestSettings()
-    last = to_utc(by, "by") - pd.Timedelta(days=s.horizon_days, hours=1)
-    end_day = f"{last.floor('1D'):%Y-%m-%d}"
+    end_day = f"{last_entry_day(by, s.horizon_days):%Y-%m-%d}"
     key = (asset, end_day, s, _store_stamp())
     if key not in _DECLUSTERING_CACHE:
         bt = backtest_stops(("vol", "vol-declustered"), end=end_day, settings=s, asset=asset)

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
 from liqcascade.report._figures import LONG, RECORDED, vline
-from liqcascade.report._format import dec
+from liqcascade.report._format import dec, p_text, pct
 
 TOTAL_MOVE = -0.10
 """The fall that defines the critical shock (fraction)."""
@@ -251,6 +251,83 @@ def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.
     return sigma, resid
 
 
+def history_span(chk: Any) -> str:
+    """``"4-hour falls 2017-08-17 → 2025-07-31"``: the hourly bars the check read."""
+    if chk.span is None:
+        return "4-hour falls"
+    a, b = (pd.Timestamp(t) for t in chk.span)
+    return f"4-hour falls {a:%Y-%m-%d} → {b:%Y-%m-%d}"
+
+
+def history_text(chk: Any) -> str:
+    """The critical shock's history check in words: the count, both shares, p, the verdict.
+
+    ``chk`` is the :class:`~liqcascade.cascade.CriticalHistoryCheck` of the real falls at
+    least as deep as the critical shock: history's share that reached −10 % within a day
+    against the model's share for the same mix of depths (exact Poisson-binomial test).
+    The pooled share is said as what it is, not set against the model's one half.
+    """
+    x, span = pct(abs(chk.critical)), history_span(chk)
+    if chk.n == 0:
+        return (
+            f"History ({span}): no real 4-hour fall of {x} or more: the critical shock "
+            "cannot be checked"
+        )
+    head = (
+        f"History ({span}): {chk.k} of {chk.n} real falls of {x} or more reached −10 % within "
+        f"a day ({pct(chk.history_share)}, pooled over deeper falls, which reach it more often "
+        f"by construction); the model, after falls of the same depths, expects "
+        f"{pct(chk.model_share)} (Poisson-binomial {p_text(chk.p_value)}; in sample: the "
+        "calibration was fitted on events that include these falls)"
+    )
+    if chk.verdict == "consistent":
+        return head + ": consistent with the model"
+    if chk.verdict == "too few falls":
+        return head + f": too few falls to test (no count of {chk.n} could contradict the model)"
+    side = (
+        "more often than the model expects: the critical shock is too deep"
+        if chk.direction == "more"
+        else "less often than the model expects: the critical shock is too shallow"
+    )
+    return head + f": history contradicts the model (falls of these depths reach −10 % {side})"
+
+
+def critical_check(
+    hourly: pd.DataFrame, critical: float, shocks: Any, reach: Any
+) -> tuple[Any, Any]:
+    """The critical shock against history: real falls at least as deep, at their depths.
+
+    :func:`liqcascade.cascade.follow_through` of ``hourly``'s 4-hour falls of at least
+    ``critical`` (at least 0.5 %), then :func:`liqcascade.cascade.critical_history_check`
+    of how many reached :data:`TOTAL_MOVE` within a day against the model's share after
+    falls of the same depths. The report's card and ``liqcascade cascade --fragility``
+    (through :func:`report_critical_shock`) print it with :func:`history_text`.
+
+    Parameters
+    ----------
+    hourly : DataFrame
+        Hourly OHLC of the asset closed by the market's time, indexed by bar open (UTC).
+    critical : float
+        The critical shock (negative fraction).
+    shocks, reach : array of float
+        The calibrated curve's first falls (negative fractions) and the share of each
+        one's paths reaching :data:`TOTAL_MOVE`.
+
+    Returns
+    -------
+    (FollowThrough, CriticalHistoryCheck)
+    """
+    from liqcascade.cascade import critical_history_check, follow_through
+
+    hc = follow_through(hourly, drop=min(critical, -0.005))
+    check = critical_history_check(
+        hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=shocks,
+        reach=reach, total_move=TOTAL_MOVE,
+        span=(hourly.index[0], hourly.index[-1]) if len(hourly) else None,
+    )  # fmt: skip
+    return hc, check
+
+
 def report_critical_shock(
     prepared: Any,
     *,
@@ -280,18 +357,29 @@ def report_critical_shock(
     dict
         ``critical_shock`` (negative fraction), ``total_move`` (:data:`TOTAL_MOVE`),
         ``shocks`` (the grid, fractions), ``n_paths`` (paths per first fall, pooled
-        over every pair of a liquidity and a book draw) and ``seed``.
+        over every pair of a liquidity and a book draw), ``seed``, and the critical
+        shock's history check (:func:`critical_check` over the hourly bars closed by
+        ``close_time``): ``history_check`` (its figures) and ``history_text`` (the
+        report card's sentence, :func:`history_text`).
     """
+    from liqcascade.cascade import reached
+
     shocks = curve_shocks()
     sigma, resid = volatility_before(hourly, close_time)
     runs = curve_runs(prepared, calibration=calibration, sigma_hourly=sigma, residuals=resid,
                       books=books, shocks=shocks)  # fmt: skip
+    critical = crossing(shocks, np.array([r.move_median for r in runs]))
+    reach = np.array([float(reached(r.moves, TOTAL_MOVE).mean()) for r in runs])
+    closed = hourly[hourly.index <= close_time - pd.Timedelta(hours=1)]  # closed by then
+    _, check = critical_check(closed, critical, shocks, reach)
     return {
-        "critical_shock": crossing(shocks, np.array([r.move_median for r in runs])),
+        "critical_shock": critical,
         "total_move": TOTAL_MOVE,
         "shocks": [float(s) for s in shocks],
         "n_paths": int(runs[0].n_paths),
         "seed": 0,
+        "history_check": check.summary(),
+        "history_text": history_text(check),
     }
 
 

@@ -17,10 +17,11 @@ from plotly.subplots import make_subplots
 from liqcascade._plotly_text import plain
 from liqcascade._prices import price_range, price_text
 from liqcascade.report._calibrated import (
-    TOTAL_MOVE,
     Calibrated,
     calibrated_response,
+    critical_check,
     fragility_figure,
+    history_text,
 )
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_m
@@ -243,7 +244,6 @@ def compute(ctx: ReportContext) -> CascadeView:
     """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
     from liqcascade.cascade import (
         CascadeConfig,
-        critical_history_check,
         critical_shock,
         follow_through,
         fragility_curve,
@@ -283,12 +283,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     hourly = ctx.hourly
     cal = calibrated_response(state, hourly, quick=ctx.quick)
     every = every_date(ctx)
-    hc = follow_through(hourly, drop=min(cal.critical, -0.005))
-    check = critical_history_check(
-        hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=cal.shocks,
-        reach=cal.reach, total_move=TOTAL_MOVE,
-        span=(hourly.index[0], hourly.index[-1]) if len(hourly) else None,
-    )  # fmt: skip
+    hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach)
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -937,47 +932,6 @@ def _strict_text(o: dict[str, Any], short: bool = False) -> str:
     return f"; both out of sample ({m['n_events']} events): {m['move_mae_pp']:.2f} pp vs " + (
         "; ".join(said)
     )
-
-
-def history_span(chk: Any) -> str:
-    """``"4-hour falls 2017-08-17 → 2025-07-31"``: the hourly bars the check read."""
-    if chk.span is None:
-        return "4-hour falls"
-    a, b = (pd.Timestamp(t) for t in chk.span)
-    return f"4-hour falls {a:%Y-%m-%d} → {b:%Y-%m-%d}"
-
-
-def history_text(chk: Any) -> str:
-    """The critical shock's history check in words: the count, both shares, p, the verdict.
-
-    ``chk`` is the :class:`~liqcascade.cascade.CriticalHistoryCheck` of the real falls at
-    least as deep as the critical shock: history's share that reached −10 % within a day
-    against the model's share for the same mix of depths (exact Poisson-binomial test).
-    The pooled share is said as what it is, not set against the model's one half.
-    """
-    x, span = pct(abs(chk.critical)), history_span(chk)
-    if chk.n == 0:
-        return (
-            f"History ({span}): no real 4-hour fall of {x} or more: the critical shock "
-            "cannot be checked"
-        )
-    head = (
-        f"History ({span}): {chk.k} of {chk.n} real falls of {x} or more reached −10 % within "
-        f"a day ({pct(chk.history_share)}, pooled over deeper falls, which reach it more often "
-        f"by construction); the model, after falls of the same depths, expects "
-        f"{pct(chk.model_share)} (Poisson-binomial {_p_text(chk.p_value)}; in sample: the "
-        "calibration was fitted on events that include these falls)"
-    )
-    if chk.verdict == "consistent":
-        return head + ": consistent with the model"
-    if chk.verdict == "too few falls":
-        return head + f": too few falls to test (no count of {chk.n} could contradict the model)"
-    side = (
-        "more often than the model expects: the critical shock is too deep"
-        if chk.direction == "more"
-        else "less often than the model expects: the critical shock is too shallow"
-    )
-    return head + f": history contradicts the model (falls of these depths reach −10 % {side})"
 
 
 def _why_checks_differ(v: CascadeView) -> str:

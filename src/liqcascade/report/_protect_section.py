@@ -60,17 +60,18 @@ def backtest_range(quick: bool, as_of: Any, horizon_days: int) -> tuple[Any, Any
     """Entry range of the back-test: every trade (entry + horizon) ends by ``as_of``.
 
     Without an as-of date: 2020 (quick: 2025-06) to 2025-12-31, as before. With one: the
-    last entry day is the day (UTC midnight) of ``horizon_days`` and one bar before its
-    end, as ``liqcascade stops backtest --end DAY`` reads a bare day (its 00:00 UTC), so
-    the report's sample is the one of the command it prints (:func:`backtest_command`);
-    quick runs the 7 months before that, from a midnight too.
+    last entry day is :func:`liqcascade.protect.last_entry_day` (the day, UTC midnight, of
+    ``horizon_days`` and one bar before its end; the rule of
+    :func:`liqcascade.protect.declustering_backtest` too), as ``liqcascade stops backtest
+    --end DAY`` reads a bare day (its 00:00 UTC), so the report's sample is the one of the
+    command it prints (:func:`backtest_command`); quick runs the 7 months before that,
+    from a midnight too.
     """
-    from liqcascade.report._cut import as_of_end
+    from liqcascade.protect import last_entry_day
 
-    end = as_of_end(as_of)
-    if end is None:
+    if as_of is None:
         return ("2025-06-01" if quick else "2020-01-01"), "2025-12-31"
-    last = (end - pd.Timedelta(days=horizon_days, hours=1)).floor("1D")
+    last = last_entry_day(as_of, horizon_days)
     return (last - pd.Timedelta(days=213) if quick else pd.Timestamp("2020-01-01", tz="UTC")), last
 
 
@@ -99,6 +100,7 @@ class ProtectView:
     backtest: Any  # StopBacktest, None when the library could not read the asset's bars
     backtest_skipped: str = ""  # why the back-test did not run
     crowd: dict[str, Any] | None = None  # protect.declustering_verdict of the back-test
+    scaling: dict[str, Any] | None = None  # policy_difference of vol against fixed
     command: str = ""  # the ``stops backtest`` command that draws the back-test's sample
 
     def means(self) -> dict[str, dict[str, float]]:
@@ -144,6 +146,7 @@ def compute(ctx: ReportContext) -> ProtectView:
         short,
         bt,
         crowd=declustering_verdict(bt),
+        scaling=policy_difference(bt, "vol", "fixed"),
         command=backtest_command(a, start, end, settings.n_random),
     )
 
@@ -336,36 +339,48 @@ def _position(v: ProtectView) -> str:
     return f"{quantity_text(v.long.size)} {v.asset}, {LEVERAGE:.0f}×"
 
 
-def _part(better: Any, worse: Any) -> str:
-    """The volatility-scaling part of the stops claim, judged on its two point figures.
-
-    :func:`liqcascade.protect.judge_policy`: fewer stop-outs, more return. The crowd part
-    reads the intervals of the paired differences (:func:`crowd_differences`).
-    """
-    from liqcascade.protect import judge_policy
-
-    return judge_policy(better, worse)
-
-
-#: How the crowd part of the stops claim reads each verdict of
-#: :func:`liqcascade.protect.compare_policies`.
-_CROWD_WORDS = {
+#: How each part of the stops claim reads a verdict of
+#: :func:`liqcascade.protect.compare_policies`, by the policy it is judged against.
+_PART_WORDS = {
     "supported": "supported",
+    "partly supported": "partly supported",
     "not supported": "not supported: worse beyond the noise",
-    "ties": "ties with volatility alone",
+    "ties": "ties with {other}",
 }
 
 
-def crowd_differences(crowd: Any) -> str:
+def part_words(verdict: str, other: str) -> str:
+    """A part's verdict in words: ``ties with volatility alone``, ``partly supported``.
+
+    >>> part_words("ties", "a fixed 5 % stop"), part_words("partly supported", "x")
+    ('ties with a fixed 5 % stop', 'partly supported')
+    """
+    return _PART_WORDS[verdict].format(other=other)
+
+
+def policy_difference(bt: Any, better: str, worse: str) -> dict[str, Any]:
+    """``verdict`` and ``difference`` of ``better`` against ``worse`` on ``bt``'s entries.
+
+    :func:`liqcascade.protect.compare_policies` (paired differences, 90 % intervals from a
+    block bootstrap over entry days): the rule of both parts of the stops claim.
+    """
+    from liqcascade.protect import compare_policies
+
+    diff = compare_policies(bt.trades, better, worse)
+    return {"verdict": diff.verdict, "difference": diff.to_dict()}
+
+
+def paired_differences(part: Any) -> str:
     """``paired differences …: stop-outs +0.25 pp (90 % …), summed return …``.
 
     Parameters
     ----------
-    crowd : mapping
-        :func:`liqcascade.protect.declustering_verdict`'s ``difference``: each figure's
-        ``[difference, lo, hi]`` (fractions; the ends None without an interval).
+    part : mapping
+        One part of the stops claim (:func:`policy_difference`,
+        :func:`liqcascade.protect.declustering_verdict`): its ``difference``, each
+        figure's ``[difference, lo, hi]`` (fractions; the ends None without an interval).
     """
-    dd = crowd["difference"]
+    dd = part["difference"]
 
     def fig(key: str) -> str:
         x, lo, hi = (math.nan if v is None else v for v in dd[key])
@@ -377,8 +392,14 @@ def crowd_differences(crowd: Any) -> str:
     )
 
 
-def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str, crowd: Any) -> tuple[str, str]:
+def stops_claim(
+    f: Any, vo: Any, d: Any, start: str, end: str, crowd: Any, scaling: Any
+) -> tuple[str, str]:
     """The stops claim's computed text and verdict, each of its two parts judged apart.
+
+    Both parts read :func:`liqcascade.protect.compare_policies` (the 90 % intervals of
+    the paired differences): volatility scaling is ``vol`` against ``fixed``, moving
+    stops away from the crowd ``vol-declustered`` against ``vol``.
 
     Parameters
     ----------
@@ -392,35 +413,43 @@ def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str, crowd: Any) -> tu
         The verdict on de-clustering (:func:`liqcascade.protect.declustering_verdict`:
         ``verdict``, ``difference``), the one ``stops backtest`` and ``stops recommend``
         print.
+    scaling : mapping
+        The verdict on volatility scaling (:func:`policy_difference` of ``vol`` against
+        ``fixed``: ``verdict``, ``difference``).
 
     Returns
     -------
     tuple of str
-        The text (the figures, then each part's verdict and why) and the row's verdict:
-        "supported" when both parts are, "not supported" when neither is at all (a crowd
-        part that ties is not supported), else "partly supported".
+        The text (the figures, then each part's verdict, why and paired differences) and
+        the row's verdict: "supported" when both parts are, "not supported" when neither
+        is at all (a part that ties is not supported), else "partly supported".
 
     >>> f = {"stop_outs": 0.5009, "total_return": 3.4967}
     >>> vo = {"stop_outs": 0.22, "total_return": 2.2657}
     >>> d = {"stop_outs": 0.2226, "total_return": 2.1246}
     >>> ties = {"verdict": "ties", "difference": {"stop_outs": [0.0026, -0.001, 0.005],
     ...         "total_return": [-0.14, -0.3, 0.02]}}
-    >>> stops_claim(f, vo, d, "2020", "2025", ties)[1]
+    >>> partly = {"verdict": "partly supported", "difference": {"stop_outs": [-0.28,
+    ...           -0.3, -0.26], "total_return": [-1.2, -2.5, 0.1]}}
+    >>> stops_claim(f, vo, d, "2020", "2025", ties, partly)[1]
     'partly supported'
     """
     from liqcascade.protect import compare_text as why
 
-    vol, crowd_v = _part(vo, f), str(crowd["verdict"])
+    vol, crowd_v = str(scaling["verdict"]), str(crowd["verdict"])
     text = (
         f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} "
         f"volatility-scaled / {_pct(d['stop_outs'])} volatility-scaled, de-clustered; summed "
         f"return {_pct(f['total_return'])} / {_pct(vo['total_return'])} / "
         f"{_pct(d['total_return'])} of one entry (hourly, {start}–{end}). Volatility scaling "
-        f"{vol} ({why(vo, f)}); away from the crowd {_CROWD_WORDS[crowd_v]} ({why(d, vo)} than "
-        f"volatility alone; {crowd_differences(crowd)})."
+        f"{part_words(vol, 'a fixed 5 % stop')} ({why(vo, f)} than a fixed 5 % stop; "
+        f"{paired_differences(scaling)}); away from the crowd "
+        f"{part_words(crowd_v, 'volatility alone')} ({why(d, vo)} than volatility alone; "
+        f"{paired_differences(crowd)})."
     )
-    both = {vol, "supported" if crowd_v == "supported" else "not supported"}
-    verdict = both.pop() if len(both) == 1 else "partly supported"
+    level = {"supported": 2, "partly supported": 1}
+    both = {level.get(vol, 0), level.get(crowd_v, 0)}
+    verdict = "supported" if both == {2} else "not supported" if both == {0} else "partly supported"
     return text, verdict
 
 
@@ -452,7 +481,10 @@ def prose(v: ProtectView) -> Prose:
         "distance matters far more than the crowd it avoids.",
     ]
     assert v.crowd is not None  # computed with the back-test
-    computed, verdict = stops_claim(f, vo, d, bt.meta["start"][:4], bt.meta["end"][:4], v.crowd)
+    assert v.scaling is not None
+    computed, verdict = stops_claim(
+        f, vo, d, bt.meta["start"][:4], bt.meta["end"][:4], v.crowd, v.scaling
+    )
     claim = Claim(
         claim="Volatility-scaled stops placed away from the crowd protect better",
         computed=computed,
