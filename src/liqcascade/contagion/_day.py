@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from liqcascade._time import utc_time
 from liqcascade.contagion._lending import PRICE_FLOOR, LendingMarket, liquidate_at_price
 from liqcascade.errors import InputError
