@@ -89,6 +89,44 @@ def test_day_refuses_a_rise_and_a_config_without_lending(tmp_path: Path) -> None
     assert r.exit_code == 2 and "--day: the configuration has no [[lending]] market" in r.stderr
 
 
+def test_day_refusals_come_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rise, a market order or no lending market is refused before any venue runs: the
+    preset's run takes a minute and a half, and its answer would be thrown away."""
+    import liqcascade.contagion as contagion
+
+    started: list[str] = []
+
+    def never(*a: object, **k: object) -> None:
+        started.append("run")
+        raise RuntimeError("the contagion run started before --day's refusal")
+
+    monkeypatch.setattr(contagion, "run_preset", never)
+    monkeypatch.setattr(contagion, "run_setup", never)
+    r = run_cli("contagion", "--preset", "oct-2025", "--shock=+5%", "--day")
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "error: --day evaluates a fall (the lending markets' risk): the first shock is +5.0 %"
+    ]
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_bytes((CFG.parent / f).read_bytes())
+    text = CFG.read_text(encoding="utf-8")
+    for shock, said in (("fraction = 0.04", "--day evaluates a fall"),
+                        ("sell_usd = 1e6", "--day needs a price shock")):  # fmt: skip
+        (tmp_path / "c.toml").write_text(text.replace("fraction = -0.06", shock), encoding="utf-8")
+        r = run_cli("contagion", "--config", str(tmp_path / "c.toml"), "--day")
+        assert r.exit_code == 2 and said in r.stderr, (shock, r.stderr)
+    cut = text[: text.index("[[lending]]")]
+    (tmp_path / "c.toml").write_text(cut, encoding="utf-8")
+    r = run_cli("contagion", "--config", str(tmp_path / "c.toml"), "--day")
+    assert r.exit_code == 2 and "--day: the configuration has no [[lending]] market" in r.stderr
+    # a price shock's sign needs the venue's mid: the run decides it (not refused here)
+    (tmp_path / "c.toml").write_text(text.replace("fraction = -0.06", "price = 1900.0"),
+                                     encoding="utf-8")  # fmt: skip
+    assert started == []
+    run_cli("contagion", "--config", str(tmp_path / "c.toml"), "--day")
+    assert started == ["run"]
+
+
 @pytest.mark.slow
 def test_day_applies_the_cascades_24h_moves_to_each_market() -> None:
     """The bundled ETH market's calibrated cascade after a 10 % fall (what ``cascade --asset

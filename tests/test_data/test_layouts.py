@@ -281,3 +281,20 @@ def test_unrecognised_names_the_header_as_written_and_cautions_on_canonical_qty(
     assert "(columns seen: ts, instId, side, sz, bkPx; instId is compared as inst_id)" in msg
     assert "okx-liquidation-orders (lacks pos_side)" in msg
     assert "canonical (lacks price, qty; qty is in base units such as ETH, not a venue's" in msg
+
+
+def test_symbol_columns_are_normalised_names_as_contributing_says() -> None:
+    """The readers compare normalised column names: a market column added under the name
+    a file writes (``instId``) would never match; CONTRIBUTING says to add the normalised
+    one and names each column of the tuple as a file writes it."""
+    from liqcascade._tables import norm_column
+    from liqcascade.data._layouts import SYMBOL_COLUMNS
+
+    assert all(norm_column(c) == c for c in SYMBOL_COLUMNS)
+    text = " ".join((Path(__file__).resolve().parents[2] / "CONTRIBUTING.md").read_text(
+        encoding="utf-8").split())  # fmt: skip
+    said = re.search(r"A market column named otherwise than (.+?) is added to", text)
+    assert said is not None
+    written = re.findall(r"`([A-Za-z_]+)`", said.group(1))
+    assert sorted(norm_column(c) for c in written) == sorted(SYMBOL_COLUMNS)
+    assert "by its normalised name" in text and "`instId` is `inst_id`" in text

@@ -388,6 +388,8 @@ def contagion_cmd(
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
     _check(config, preset, liquidity, fraction, scope)
+    if day and fraction is not None:  # a rise is refused before any venue is built
+        _refuse_day(True, "fraction", fraction)
     cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
@@ -395,6 +397,8 @@ def contagion_cmd(
         else:
             assert config is not None
             setup = _config_setup(config, cache)
+            if day:
+                _day_before_run(setup, fraction)
             res = run_setup(setup, shock_venue=shock_venue, shock=fraction, liquidity=liquidity,
                             scope=scope)  # fmt: skip
         advance(1)
@@ -430,23 +434,46 @@ def _day(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
     """``--day``: each lending market at the calibrated cascade's 24-hour move for the shock."""
     from liqcascade.contagion import lending_over_the_day
 
-    if not setup.lending:
-        _common.fail("--day: the configuration has no [[lending]] market to evaluate")
     shock = _shock_fraction(out)
-    if shock is None:
-        _common.fail(
-            "--day needs a price shock (--shock, or [shock] fraction or price), not a market "
-            "order: the calibrated cascade's 24-hour move starts from a move"
-        )
-    if not shock < 0:
-        _common.fail(f"--day evaluates a fall (the lending markets' risk): the first shock is "
-                     f"{_fraction_text(shock)}")  # fmt: skip
+    _refuse_day(setup.lending, "fraction" if shock is not None else "sell_usd", shock)
+    assert shock is not None  # refused above
     with _common.progress("the calibrated cascade's 24-hour move (about a minute)"):
         day = lending_over_the_day(setup.lending, shock, setup.asset, by=setup.liquidity_as_of)
     day["command"] = _cascade_command(day["asset"], shock)
     if day["by_mid_at"]:  # the market closed by the venues' mids, not the data's last
         day["command"] += f" --as-of {day['as_of'][:16].replace(' ', 'T')}"
     return day
+
+
+def _refuse_day(lending: Any, kind: str, fraction: float | None) -> None:
+    """Fail where ``--day`` has nothing to evaluate: no lending market, no fall.
+
+    ``kind``: how the first shock is given (``fraction``, ``price``, ``sell_usd``,
+    ``buy_usd``: :data:`SHOCK_KEYS`' values); ``fraction``: it as a fraction of mid, None
+    when not known yet (a price before the run). Called before the run with what the
+    options and the configuration say (a fall is not run for a minute and a half to be
+    refused after it), and after it with the first shock the run applied.
+    """
+    if not lending:
+        _common.fail("--day: the configuration has no [[lending]] market to evaluate")
+    if kind not in ("fraction", "price"):
+        _common.fail(
+            "--day needs a price shock (--shock, or [shock] fraction or price), not a market "
+            "order: the calibrated cascade's 24-hour move starts from a move"
+        )
+    if fraction is not None and not fraction < 0:
+        _common.fail(f"--day evaluates a fall (the lending markets' risk): the first shock is "
+                     f"{_fraction_text(fraction)}")  # fmt: skip
+
+
+def _day_before_run(setup: Any, fraction: float | None) -> None:
+    """``--day`` on a ``--config`` file: its refusals the options and the file decide."""
+    if fraction is not None:
+        _refuse_day(setup.lending, "fraction", fraction)
+        return
+    (key, value), *_ = setup.shock.items()
+    kind = SHOCK_KEYS[key]
+    _refuse_day(setup.lending, kind, float(value) if kind == "fraction" else None)
 
 
 def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:
