@@ -730,3 +730,14 @@ def test_a_layouts_note_is_said_once_per_file(tmp_path: Path, gen, cli) -> None:
     assert len(notes) == len(set(notes)) == 1 and "ctVal" in notes[0]
     text = cli("data", "ingest", str(p), "--store", str(tmp_path / "s.duckdb"))
     assert text.stderr.count("note:") == 1
+
+
+def test_a_kind_refusal_names_liquidation_events_by_their_public_kind(tmp_path: Path, gen) -> None:
+    """OKX's orders are liquidation events: the message says ``liquidations`` (what
+    ``data list`` and ``--kind`` name them), never the table's ``liquidation_events``."""
+    p = gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations())
+    with pytest.raises(InputError, match=r"which holds liquidations$") as exc:
+        read_file(p, kind="funding")
+    assert "liquidation_events" not in str(exc.value) and exc.value.param == "kind"
+    with pytest.raises(InputError, match=r"which holds liquidations$"):
+        read_file(p, funding_units="percent")

@@ -36,7 +36,7 @@ from liqcascade._tables import (
 from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import declared_units, funding_units_option
-from liqcascade.data._kinds import kind_of
+from liqcascade.data._kinds import kind_of, public_kind
 from liqcascade.data._layouts import HEADER_AS_WRITTEN, LAYOUTS, SYMBOL_COLUMNS, detect
 from liqcascade.data._long_short_layouts import check_measure
 from liqcascade.data._time import (
@@ -415,7 +415,7 @@ def series_from_raw(
     if units is not None and layout.kind != "funding":
         raise InputError(
             f"funding_units is for funding files; the file is "
-            f"{LAYOUTS.get(layout.name, layout.name)}, which holds {layout.kind}",
+            f"{LAYOUTS.get(layout.name, layout.name)}, which holds {public_kind(layout.kind)}",
             file=name,
             param="funding_units",
         )
@@ -426,7 +426,7 @@ def series_from_raw(
         if not ok:
             raise InputError(
                 f"kind {want}: the file is {LAYOUTS.get(layout.name, layout.name)}, "
-                f"which holds {layout.kind}",
+                f"which holds {public_kind(layout.kind)}",
                 file=name,
                 param="kind",
             )
