@@ -741,3 +741,43 @@ def test_a_kind_refusal_names_liquidation_events_by_their_public_kind(tmp_path: 
     assert "liquidation_events" not in str(exc.value) and exc.value.param == "kind"
     with pytest.raises(InputError, match=r"which holds liquidations$"):
         read_file(p, funding_units="percent")
+
+
+@pytest.mark.parametrize(
+    ("frame", "fixed", "given"),
+    [("okx_liquidations", "okx", "bybit"), ("metrics", "binance", "okx")],
+    ids=["okx-orders", "binance-metrics"],
+)
+def test_a_venues_own_layout_refuses_another_venue(
+    tmp_path: Path, gen, frame: str, fixed: str, given: str
+) -> None:
+    """OKX's orders in OKX's contracts were stored as bybit's under ``venue="bybit"``:
+    every layout that fixes its venue refuses another, naming the file and that venue;
+    the same venue in any case is its own label."""
+    p = gen.write_csv(tmp_path / f"{frame}.csv", getattr(gen, frame)())
+    with pytest.raises(
+        InputError, match=f"venue {given}: the file is .* whose venue is {fixed}"
+    ) as exc:
+        read_file(p, venue=given)
+    assert (exc.value.file, exc.value.param) == (str(p), "venue")
+    assert {s.venue for s in read_file(p, venue=fixed.upper())} == {fixed}
+    assert {s.venue for s in read_file(p)} == {fixed}
+
+
+def test_a_venue_free_layout_takes_any_venue(tmp_path: Path, gen) -> None:
+    """Klines fix no venue (other venues export the same columns): any label is kept."""
+    p = gen.write_csv(tmp_path / "ETHUSDT-1h.csv", gen.bars(24, step="1h"))
+    assert {s.venue for s in read_file(p, venue="bybit")} == {"bybit"}
+
+
+def test_cli_refuses_another_venue_for_okx_orders(tmp_path: Path, gen, cli) -> None:
+    p = gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations())
+    store = tmp_path / "s.duckdb"
+    r = cli("data", "ingest", str(p), "--venue", "bybit", "--store", str(store))
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {p}: --venue bybit: the file is OKX")
+    assert lines[0].endswith(
+        "whose venue is okx (its sizes are that venue's): leave it out or give okx"
+    )
+    assert not store.exists()  # refused before the store is opened
