@@ -781,3 +781,24 @@ def test_cli_refuses_another_venue_for_okx_orders(tmp_path: Path, gen, cli) -> N
         "whose venue is okx (its sizes are that venue's): leave it out or give okx"
     )
     assert not store.exists()  # refused before the store is opened
+
+
+def test_okx_qty_is_the_decimal_product(tmp_path: Path, gen) -> None:
+    """12 contracts x 0.1 ETH was stored as 1.2000000000000002 (a float product's noise):
+    qty is rounded to QTY_DIGITS significant digits, the decimal product itself."""
+    df = gen.okx_liquidations().assign(sz=[12, 3, 7, 40])
+    series = read_file(gen.write_csv(tmp_path / "okx.csv", df), symbol="ETH-USDT-SWAP")
+    assert 12 * 0.1 != 1.2  # the noise the rounding removes
+    assert [repr(q) for q in series[0].frame["qty"]] == ["1.2", "0.3", "0.7"]
+
+
+@pytest.mark.parametrize(
+    "x", [1.2000000000000002, 0.30000000000000004, 123456.789, 1.5e-7 * 3, 7e13 / 3, -0.7, 0.0]
+)
+def test_significant_digits_are_the_formatted_decimal(x: float) -> None:
+    """Rounding by scaling gives the float nearest the 12-digit decimal (``%.12g``)."""
+    from liqcascade.data._layouts import QTY_DIGITS, _significant
+
+    got = _significant(pd.Series([x, np.nan, np.inf]))
+    assert got.iloc[0] == float(f"{x:.{QTY_DIGITS}g}")  # exact: the same float, by design
+    assert np.isnan(got.iloc[1]) and got.iloc[2] == np.inf
