@@ -81,8 +81,11 @@ def test_cli_names_the_positions_date_and_the_beta() -> None:
     assert text.exit_code == 0, text.stderr
     first = text.stdout.splitlines()[:2]
     when = pd.Timestamp(d["market"]["as_of"])
+    # the bar named by both ends (its open alone read as the time the book stands at)
+    (close,) = {pd.Timestamp(c) for c in inp["positions_bar_close"].values()}
+    assert close - when == pd.Timedelta(hours=4)
     assert first[0] == (
-        f"positions: the estimated ETH book of {when:%Y-%m-%d %H:%M} UTC "
-        "(binance, bybit, hyperliquid)"
+        f"positions: the estimated ETH book of bar {when:%Y-%m-%d %H:%M}–{close:%Y-%m-%d %H:%M}"
+        " UTC (binance, bybit, hyperliquid)"
     )
     assert first[1].startswith(f"aave-v3-wbtc: BTC/ETH beta {want:.3f} (OLS of {n} hourly")

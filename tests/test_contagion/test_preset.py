@@ -132,6 +132,16 @@ def test_validation_compares_the_model_low_with_the_recorded_low(replay) -> None
             assert low["ratio"] == pytest.approx(low["model"] / low["recorded"], rel=1e-12)
     # no row compares a final price with a recorded low
     assert not any("final" in w and r["recorded"] is not None for w, r in rows.items())
+    # each row says which comparison it is (its key) and is found by it
+    from liqcascade.contagion import VALIDATION_KEYS, validation_row
+
+    answer = validate_oct_2025(res, rec)
+    assert all(r["key"] in VALIDATION_KEYS for r in answer["rows"])
+    bybit = rows["bybit lowest price over the rounds vs the hour's low (fraction)"]
+    assert validation_row(answer, "venue_low", "bybit") == bybit
+    assert bybit["venue"] == "bybit" and bybit["key"] == "venue_low"
+    assert validation_row(answer, "aave_liquidated") == answer["rows"][0]
+    assert validation_row(answer, "aave_at_record_low") is None  # only with the setup
     # the shocked venue's model low is the replay's first-round fall, well below its end,
     # and at least the imposed first shock (the recorded fall): the end of round 1, after
     # arbitrage, had lifted it to -10.8 %, which the table printed as the low (ratio 0.90)

@@ -730,3 +730,75 @@ def test_a_layouts_note_is_said_once_per_file(tmp_path: Path, gen, cli) -> None:
     assert len(notes) == len(set(notes)) == 1 and "ctVal" in notes[0]
     text = cli("data", "ingest", str(p), "--store", str(tmp_path / "s.duckdb"))
     assert text.stderr.count("note:") == 1
+
+
+def test_a_kind_refusal_names_liquidation_events_by_their_public_kind(tmp_path: Path, gen) -> None:
+    """OKX's orders are liquidation events: the message says ``liquidations`` (what
+    ``data list`` and ``--kind`` name them), never the table's ``liquidation_events``."""
+    p = gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations())
+    with pytest.raises(InputError, match=r"which holds liquidations$") as exc:
+        read_file(p, kind="funding")
+    assert "liquidation_events" not in str(exc.value) and exc.value.param == "kind"
+    with pytest.raises(InputError, match=r"which holds liquidations$"):
+        read_file(p, funding_units="percent")
+
+
+@pytest.mark.parametrize(
+    ("frame", "fixed", "given"),
+    [("okx_liquidations", "okx", "bybit"), ("metrics", "binance", "okx")],
+    ids=["okx-orders", "binance-metrics"],
+)
+def test_a_venues_own_layout_refuses_another_venue(
+    tmp_path: Path, gen, frame: str, fixed: str, given: str
+) -> None:
+    """OKX's orders in OKX's contracts were stored as bybit's under ``venue="bybit"``:
+    every layout that fixes its venue refuses another, naming the file and that venue;
+    the same venue in any case is its own label."""
+    p = gen.write_csv(tmp_path / f"{frame}.csv", getattr(gen, frame)())
+    with pytest.raises(
+        InputError, match=f"venue {given}: the file is .* whose venue is {fixed}"
+    ) as exc:
+        read_file(p, venue=given)
+    assert (exc.value.file, exc.value.param) == (str(p), "venue")
+    assert {s.venue for s in read_file(p, venue=fixed.upper())} == {fixed}
+    assert {s.venue for s in read_file(p)} == {fixed}
+
+
+def test_a_venue_free_layout_takes_any_venue(tmp_path: Path, gen) -> None:
+    """Klines fix no venue (other venues export the same columns): any label is kept."""
+    p = gen.write_csv(tmp_path / "ETHUSDT-1h.csv", gen.bars(24, step="1h"))
+    assert {s.venue for s in read_file(p, venue="bybit")} == {"bybit"}
+
+
+def test_cli_refuses_another_venue_for_okx_orders(tmp_path: Path, gen, cli) -> None:
+    p = gen.write_csv(tmp_path / "okx.csv", gen.okx_liquidations())
+    store = tmp_path / "s.duckdb"
+    r = cli("data", "ingest", str(p), "--venue", "bybit", "--store", str(store))
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {p}: --venue bybit: the file is OKX")
+    assert lines[0].endswith(
+        "whose venue is okx (its sizes are that venue's): leave it out or give okx"
+    )
+    assert not store.exists()  # refused before the store is opened
+
+
+def test_okx_qty_is_the_decimal_product(tmp_path: Path, gen) -> None:
+    """12 contracts x 0.1 ETH was stored as 1.2000000000000002 (a float product's noise):
+    qty is rounded to QTY_DIGITS significant digits, the decimal product itself."""
+    df = gen.okx_liquidations().assign(sz=[12, 3, 7, 40])
+    series = read_file(gen.write_csv(tmp_path / "okx.csv", df), symbol="ETH-USDT-SWAP")
+    assert 12 * 0.1 != 1.2  # the noise the rounding removes
+    assert [repr(q) for q in series[0].frame["qty"]] == ["1.2", "0.3", "0.7"]
+
+
+@pytest.mark.parametrize(
+    "x", [1.2000000000000002, 0.30000000000000004, 123456.789, 1.5e-7 * 3, 7e13 / 3, -0.7, 0.0]
+)
+def test_significant_digits_are_the_formatted_decimal(x: float) -> None:
+    """Rounding by scaling gives the float nearest the 12-digit decimal (``%.12g``)."""
+    from liqcascade.data._layouts import QTY_DIGITS, _significant
+
+    got = _significant(pd.Series([x, np.nan, np.inf]))
+    assert got.iloc[0] == float(f"{x:.{QTY_DIGITS}g}")  # exact: the same float, by design
+    assert np.isnan(got.iloc[1]) and got.iloc[2] == np.inf

@@ -256,6 +256,9 @@ def test_out_writes_html_and_png(cli, files: Path, tmp_path: Path) -> None:
         assert "are Binance-feed dollars, on the scale of Binance's recorded" in html  # the note
         assert (meta["as_of"], meta["bar_open"]) == (d["as_of"], d["bar_open"])
         assert meta["bar_close"] == "2025-05-02T00:00:00+00:00"
+        # the share given is the market bar's book's, not each day's the heatmap draws
+        whose = "that share is the book's at the market's bar 2025-05-01 20:00–2025-05-02 00:00 UTC"
+        assert (whose + ", not each day's" in meta["units"]["text"]) == (name == "heatmap")
     if "PNG export failed" not in r.stderr:
         assert (tmp_path / "liqmap.png").read_bytes()[:4] == b"\x89PNG"
         assert (tmp_path / "heatmap.png").read_bytes()[:4] == b"\x89PNG"

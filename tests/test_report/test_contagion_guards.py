@@ -39,11 +39,13 @@ def _view(recorded: float, defi: float, bybit_ratio: float = 0.73) -> cs.Contagi
     """A contagion view whose Aave record is ``recorded`` and whose DeFi leg is ``defi``."""
     ratio = defi / recorded if recorded and math.isfinite(recorded) else None
     rows = [
-        {"what": "Aave v3 WBTC collateral liquidated, USD", "model": defi,
+        {"key": "aave_liquidated", "what": "Aave v3 WBTC collateral liquidated, USD", "model": defi,
          "recorded": recorded, "ratio": ratio, "note": ""},
-        {"what": "binance lowest price over the rounds vs the hour's low (fraction)",
+        {"key": "venue_low", "venue": "binance",
+         "what": "binance lowest price over the rounds vs the hour's low (fraction)",
          "model": SHOCK, "recorded": SHOCK, "ratio": 1.0, "note": ""},
-        {"what": "bybit lowest price over the rounds vs the hour's low (fraction)",
+        {"key": "venue_low", "venue": "bybit",
+         "what": "bybit lowest price over the rounds vs the hour's low (fraction)",
          "model": -0.1, "recorded": -0.14, "ratio": bybit_ratio, "note": ""},
     ]  # fmt: skip
     market = _run(defi * 3)
@@ -144,9 +146,9 @@ def test_the_take_says_where_the_aave_miss_is(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(cs.ContagionView, "low_move", lambda self, shock, venue: -0.1)
     v = _view(43.1e6, 981_194.0)
     assert "Held at the record's own lowest" not in cs._aave_take(v)  # no row: no words
-    row = {"what": "Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
-           "liquidation price, USD", "model": 45.94e6, "recorded": 43.1e6,
-           "ratio": 45.94 / 43.1, "note": ""}  # fmt: skip
+    row = {"key": "aave_at_record_low", "what": "Aave v3 WBTC + cbBTC collateral liquidated at "
+           "the record's lowest liquidation price, USD", "model": 45.94e6, "recorded": 43.1e6,
+           "ratio": 45.94 / 43.1, "miss": "price", "note": ""}  # fmt: skip
     rows = [*v.validation["rows"][:1], row, *v.validation["rows"][1:]]
     rec = {**v.recorded, "aave_lowest_liquidation_price": 106_490.25}
     v = cs.ContagionView(**{**v.__dict__, "validation": {"rows": rows}, "recorded": rec})
@@ -155,3 +157,6 @@ def test_the_take_says_where_the_aave_miss_is(monkeypatch: pytest.MonkeyPatch) -
             "accounts and lending rules liquidate $45.9 M (ratio 1.07): the miss is the price "
             "its oracle sees, not the lending rules.") in take  # fmt: skip
     assert v.aave["model"] == 981_194.0  # the Aave row stays the first
+    # the row is found by its key, not by its words: reworded, it is still read
+    row["what"] = "Aave v3 held at the lowest recorded liquidation price, USD"
+    assert "the miss is the price its oracle sees" in cs._aave_take(v)

@@ -256,3 +256,18 @@ def test_bad_debt_over_the_liabilities_says_how() -> None:
     assert _over_margin_words(0.327) == ""
     words = _over_margin_words(1.852)  # BTC's static bound
     assert "liabilities are the accounts' margin" in words and "bankruptcy" in words
+
+
+def test_the_markets_age_counts_from_its_close() -> None:
+    """The market of the bar 2025-07-31 20:00 is known at its close, 2025-08-01 00:00: a
+    report 30 days 2 hours later says 30 days (from the open it said 31)."""
+    from liqcascade.market import MARKET_BAR
+    from liqcascade.report._build import market_age_days
+
+    assert MARKET_BAR == pd.Timedelta(hours=4)
+    bar = pd.Timestamp("2025-07-31 20:00", tz="UTC")
+    assert market_age_days(bar, pd.Timestamp("2025-08-31 02:00", tz="UTC")) == 30
+    assert market_age_days(bar, pd.Timestamp("2025-08-01 03:59", tz="UTC")) == 0
+    assert market_age_days(bar, bar + MARKET_BAR + pd.Timedelta(days=STALE_DAYS + 1)) == (
+        STALE_DAYS + 1
+    )

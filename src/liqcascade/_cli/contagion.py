@@ -10,6 +10,7 @@ from rich.table import Table
 
 from liqcascade._cli import _book_units, _common
 from liqcascade._prices import count_text, percent_text
+from liqcascade._time import bar_text
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
@@ -549,6 +550,11 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
         "positions_as_of": {
             n: v["positions_as_of"] for n, v in venues.items() if "positions_as_of" in v
         },
+        "positions_bar_close": {
+            n: v["positions_bar_close"]
+            for n, v in venues.items()
+            if v.get("positions_bar_close") is not None
+        },
         "book_beta": {n: v["book_beta"] for n, v in venues.items() if "book_beta" in v},
         "lending": lending,
     }
@@ -571,13 +577,15 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
     """The inputs' lines; ``markets``: the lending markets' outcomes (their account counts)."""
     import pandas as pd
 
-    by_date: dict[str, list[str]] = {}
+    by_bar: dict[tuple[str, str | None], list[str]] = {}
+    closes = inputs.get("positions_bar_close", {})
     for name, when in inputs.get("positions_as_of", {}).items():
-        by_date.setdefault(when, []).append(name)
+        by_bar.setdefault((when, closes.get(name)), []).append(name)
     lines = [
-        f"positions: the estimated ETH book of {pd.Timestamp(w):%Y-%m-%d %H:%M} UTC "
+        f"positions: the estimated ETH book of "
+        f"{bar_text(a, b) if b else f'{pd.Timestamp(a):%Y-%m-%d %H:%M} UTC'} "
         f"({', '.join(names)})"
-        for w, names in by_date.items()
+        for (a, b), names in by_bar.items()
     ]
     for name, b in inputs.get("lending", {}).items():
         lines.append(

@@ -18,6 +18,7 @@ from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade._prices import percent_text, price_decimals, price_range, price_text
+from liqcascade._time import bar_text
 
 
 def _price(x: float, ref: float) -> str:
@@ -257,6 +258,23 @@ HEATMAP_DOLLARS = (
 )
 
 
+def heatmap_share_note(bar_open: Any, bar_close: Any) -> str:
+    """Whose share of open interest the heatmap's units note gives: the market bar's book.
+
+    The note's share (:meth:`liqcascade.market.BookUnits.text`) is the book of the
+    market's bar, not of each day the heatmap draws (each day's book is that day's).
+
+    Parameters
+    ----------
+    bar_open, bar_close : datetime-like
+        The market's bar, UTC (``bar_open``/``bar_close`` of
+        :func:`liqcascade.market.market_times`).
+    """
+    return (
+        f"that share is the book's at the market's {bar_text(bar_open, bar_close)}, not each day's"
+    )
+
+
 def _write_figures(
     out: Path, lmap: Any, asset: str, t_book: pd.Timestamp | None, days: int, state: Any
 ) -> dict[str, str]:
@@ -285,7 +303,13 @@ def _write_figures(
     times = market_times(state, iso=True) if estimated else {}
     for name, fig in figs.items():
         what = HEATMAP_DOLLARS if name == "heatmap" else MAP_DOLLARS
-        _book_units.note_figure(fig, _book_units.book_units(market, what=what), **times)
+        own = (
+            heatmap_share_note(times["bar_open"], times["bar_close"])
+            if name == "heatmap" and times.get("bar_close")
+            else None
+        )
+        units = _book_units.book_units(market, what=what, own=own)
+        _book_units.note_figure(fig, units, **times)
         html_path = out / f"{name}.html"
         fig.write_html(html_path, include_plotlyjs=True)
         files[f"{name}_html"] = str(html_path)

@@ -33,6 +33,8 @@ from liqcascade.contagion._engine import simulate_contagion
 from liqcascade.contagion._lending import LendingMarket, LendingState, Oracle, liquidate_at_price
 from liqcascade.contagion._presets import (
     PRESETS,
+    VALIDATION_KEYS,
+    ValidationKey,
     load_preset,
     lowest_prices,
     oct_2025,
@@ -40,6 +42,7 @@ from liqcascade.contagion._presets import (
     recorded_oct_2025,
     run_preset,
     validate_oct_2025,
+    validation_row,
 )
 from liqcascade.contagion._result import ContagionResult, VenueOutcome
 from liqcascade.contagion._venue import Venue, VenueState
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BTC_COLLATERAL",
     "PRESETS",
+    "VALIDATION_KEYS",
     "ArbFlow",
     "ContagionResult",
     "ContagionSetup",
@@ -59,6 +63,7 @@ __all__ = [
     "LendingState",
     "Link",
     "Oracle",
+    "ValidationKey",
     "Venue",
     "VenueOutcome",
     "VenueState",
@@ -78,6 +83,7 @@ __all__ = [
     "simulate_contagion",
     "snapshot_accounts",
     "validate_oct_2025",
+    "validation_row",
 ]
 
 __all__ += ["PRESETS_DIR", "RECORDED_SHOCK_SOURCE", "run_setup"]

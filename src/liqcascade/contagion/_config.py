@@ -1024,7 +1024,10 @@ def build_setup(
             pos = reprice(pos, v.positions.margin_rules)
             stops = st if v.positions.stops else None
             notes["venues"].setdefault(v.name, {}).update(
-                {"positions_as_of": ms.as_of.isoformat(), "share": share_f, "mid": mid,
+                {"positions_as_of": ms.as_of.isoformat(),
+                 "positions_bar_close": None if ms.close_time is None
+                 else ms.close_time.isoformat(),
+                 "share": share_f, "mid": mid,
                  "margin_rules": v.positions.margin_rules})  # fmt: skip
         venues.append(Venue(v.name, book, pos, stops, v.insurance_fund,
                             CascadeConfig(refill_fraction=v.refill_fraction,

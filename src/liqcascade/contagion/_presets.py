@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -243,6 +243,7 @@ def _at_recorded_price(
     recorded = rec["aave_wbtc_collateral_liquidated_usd"]
     miss = _which_misses(at["liquidated_usd"], recorded, low, price)
     return {
+        "key": "aave_at_record_low",
         "what": "Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
         "liquidation price, USD",
         "model": at["liquidated_usd"],
@@ -284,13 +285,65 @@ def _which_misses(at_usd: float, recorded: float, low: float, price: float) -> s
     return "price" if low > price else "neither"
 
 
+#: Which comparison a row of :func:`validate_oct_2025` is (its ``key``): the Aave leg
+#: as run and at the record's own lowest liquidation price, Compound's (context),
+#: Hyperliquid's and the CEX's liquidations, and per venue (the row's ``venue``) its
+#: lowest price against the recorded hour's low (``venue_low``), its extreme price
+#: without a recorded counterpart (``venue_extreme``) and its final move (``venue_final``).
+ValidationKey = Literal[
+    "aave_liquidated",
+    "aave_at_record_low",
+    "compound_liquidated",
+    "hyperliquid_liquidated",
+    "cex_liquidated",
+    "venue_low",
+    "venue_extreme",
+    "venue_final",
+]
+
+#: The keys of :data:`ValidationKey`, in the rows' order.
+VALIDATION_KEYS: tuple[str, ...] = get_args(ValidationKey)
+
+
+def validation_row(
+    validation: dict[str, Any], key: ValidationKey, venue: str | None = None
+) -> dict[str, Any] | None:
+    """The row of :func:`validate_oct_2025`'s answer with ``key`` (and ``venue``), or None.
+
+    Parameters
+    ----------
+    validation : dict
+        :func:`validate_oct_2025`'s answer (its ``rows``).
+    key : ValidationKey
+        Which comparison (:data:`VALIDATION_KEYS`).
+    venue : str, optional
+        The venue of a per-venue row (``venue_low``, ``venue_extreme``, ``venue_final``).
+
+    Returns
+    -------
+    dict or None
+        The row, or None when the answer has none (a row given only with a setup, a venue
+        not in the run).
+    """
+    if key not in VALIDATION_KEYS:
+        raise InputError(
+            f"key must be one of {', '.join(VALIDATION_KEYS)} (got {key!r})", param="key"
+        )
+    rows = validation.get("rows", [])
+    return next(
+        (r for r in rows if r.get("key") == key and (venue is None or r.get("venue") == venue)),
+        None,
+    )
+
+
 def validate_oct_2025(
     result: ContagionResult, rec: dict[str, Any] | None = None, setup: ContagionSetup | None = None
 ) -> dict[str, Any]:
     """Model against record for the preset: liquidations (USD) and price moves, with ratios.
 
-    Each row: ``what``, ``model``, ``recorded`` (None where the bundled data do
-    not cover it), ``ratio`` (model / recorded) and ``note``. Per venue, the
+    Each row: ``key`` (a :data:`ValidationKey`: which comparison it is; the per-venue
+    rows also carry ``venue``), ``what``, ``model``, ``recorded`` (None where the bundled
+    data do not cover it), ``ratio`` (model / recorded) and ``note``. Per venue, the
     lowest price over the rounds (:func:`lowest_prices`, as a move from the start)
     is set against the recorded 21:00 UTC hour's low; the final move after the
     last round is a separate row with no recorded counterpart. A shocked venue's low
@@ -319,6 +372,7 @@ def validate_oct_2025(
     aave = sum(d["liquidated_usd"] for n, d in result.defi.items() if "aave" in n)
     rows.append(
         {
+            "key": "aave_liquidated",
             "what": "Aave v3 WBTC + cbBTC collateral liquidated, USD (2025-10-10/11)",
             "model": aave,
             "recorded": rec["aave_wbtc_collateral_liquidated_usd"],
@@ -331,6 +385,7 @@ def validate_oct_2025(
     markets = rec.get("compound_v3_markets") or []
     rows.append(
         {
+            "key": "compound_liquidated",
             "what": f"Compound v3 {' + '.join(markets) or 'all markets'} liquidated, USD "
             "(2025-10-10)",
             "model": None,
@@ -343,6 +398,7 @@ def validate_oct_2025(
     hl = result.venues.get("hyperliquid")
     rows.append(
         {
+            "key": "hyperliquid_liquidated",
             "what": "Hyperliquid ETH liquidated, USD",
             "model": hl.liquidated_usd if hl else None,
             "recorded": rec["hyperliquid_liquidated_usd"],
@@ -352,6 +408,7 @@ def validate_oct_2025(
     cex = result.cex_liquidated_usd
     rows.append(
         {
+            "key": "cex_liquidated",
             "what": "CEX ETH liquidated, USD (all venues)",
             "model": cex,
             "recorded": rec["cex_eth_liquidated_usd"],
@@ -367,6 +424,8 @@ def validate_oct_2025(
         if bar is None or up:  # an up cascade has no counterpart in the recorded fall
             rows.append(
                 {
+                    "key": "venue_extreme",
+                    "venue": v,
                     "what": f"{v} {'highest' if up else 'lowest'} price over the rounds, move "
                     "from the start (fraction)",
                     "model": low_move,
@@ -380,6 +439,8 @@ def validate_oct_2025(
             shocked = result.scope == "market" or v == result.shock_venue
             rows.append(
                 {
+                    "key": "venue_low",
+                    "venue": v,
                     "what": f"{v} lowest price over the rounds vs the hour's low (fraction)",
                     "model": low_move,
                     "recorded": bar["low"] / bar["open"] - 1.0,
@@ -396,6 +457,8 @@ def validate_oct_2025(
             )
         rows.append(
             {
+                "key": "venue_final",
+                "venue": v,
                 "what": f"{v} final move after the last round (fraction)",
                 "model": o.move,
                 "recorded": None,

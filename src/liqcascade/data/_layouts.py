@@ -150,6 +150,29 @@ def _okx_sides(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return pos, order
 
 
+#: Significant digits an OKX order's ``qty`` (``sz`` x ``ctVal``) keeps. The product of
+#: two decimals read as binary floats carries one multiplication's rounding (12 contracts
+#: x 0.1 ETH = 1.2000000000000002); rounded to 12 significant digits it is the decimal
+#: product (1.2) for any ``sz`` and ``ctVal`` of up to 12 digits together, and changes
+#: no size by more than 5e-12 of itself.
+QTY_DIGITS = 12
+
+
+def _significant(x: pd.Series, digits: int = QTY_DIGITS) -> pd.Series:
+    """``x`` rounded to ``digits`` significant digits (NaN, infinities and 0 as they are).
+
+    Each value is scaled by an exact power of ten to ``digits`` integer digits, rounded,
+    and scaled back by one correctly rounded division: the float nearest the decimal.
+    """
+    v = x.to_numpy(dtype="float64", na_value=np.nan)
+    out = v.copy()
+    ok = np.isfinite(v) & (v != 0.0)
+    d = digits - 1 - np.floor(np.log10(np.abs(v[ok]))).astype(np.int64)
+    p = 10.0 ** np.abs(d)  # exact up to 1e22
+    out[ok] = np.where(d >= 0, np.round(v[ok] * p) / p, np.round(v[ok] / p) * p)
+    return pd.Series(out, index=x.index, name=x.name)
+
+
 def _okx_contract_values(d: pd.DataFrame) -> pd.Series:
     """Base units per contract of each row: the file's ``ctVal``, else OKX's (NaN: unknown)."""
     listed = d["inst_id"].astype("string").str.strip().str.upper().map(OKX_CONTRACT_VALUES)
@@ -209,7 +232,7 @@ def _check_okx_liquidations(raw: pd.DataFrame, name: str) -> None:
 def _okx_liquidations(d: pd.DataFrame) -> dict[str, pd.Series]:
     pos, order = _okx_sides(d)
     side = pos.where(pos.isin(["long", "short"]), order)
-    qty = num(d, "sz") * _okx_contract_values(d)
+    qty = _significant(num(d, "sz") * _okx_contract_values(d))  # no binary noise (QTY_DIGITS)
     return {
         "side": objects(side).where(side.notna(), None),
         "price": num(d, "bk_px"),

@@ -36,7 +36,8 @@ from liqcascade._tables import (
 from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import declared_units, funding_units_option
-from liqcascade.data._kinds import kind_of
+from liqcascade.data._kinds import kind_of, public_kind
+from liqcascade.data._layout import Layout
 from liqcascade.data._layouts import HEADER_AS_WRITTEN, LAYOUTS, SYMBOL_COLUMNS, detect
 from liqcascade.data._long_short_layouts import check_measure
 from liqcascade.data._time import (
@@ -377,6 +378,28 @@ def _check_label(what: str, label: str, name: str, row: int | None) -> None:
     raise InputError(f"{name}: {row_ref(row)}: {what} {shown} {problem}")
 
 
+def _check_venue(venue: str, layout: Layout, name: str) -> None:
+    """Refuse a ``venue`` other than the one a venue's own layout fixes.
+
+    A venue's export (Binance's bookDepth, metrics, fundingRate, liquidationSnapshot and
+    API long/short ratios; OKX's liquidation orders; Hyperliquid's daily liquidations)
+    holds that venue's sizes, contracts and times: labelled as another venue, its series
+    would be stored as that venue's. The same venue in any case is accepted (and stored
+    under the layout's label); a layout that fixes no venue (klines, CoinGlass, a generic
+    table) takes any label.
+    """
+    fixed = layout.venue
+    if fixed is None or venue.strip().lower() == fixed:
+        return
+    _check_label("venue", venue, name, None)  # a control character: that refusal first
+    raise InputError(
+        f"venue {venue}: the file is {LAYOUTS.get(layout.name, layout.name)}, whose venue is "
+        f"{fixed} (its sizes are that venue's): leave it out or give {fixed}",
+        file=name,
+        param="venue",
+    )
+
+
 def series_from_raw(
     raw: pd.DataFrame,
     headerless: bool,
@@ -415,7 +438,7 @@ def series_from_raw(
     if units is not None and layout.kind != "funding":
         raise InputError(
             f"funding_units is for funding files; the file is "
-            f"{LAYOUTS.get(layout.name, layout.name)}, which holds {layout.kind}",
+            f"{LAYOUTS.get(layout.name, layout.name)}, which holds {public_kind(layout.kind)}",
             file=name,
             param="funding_units",
         )
@@ -426,10 +449,13 @@ def series_from_raw(
         if not ok:
             raise InputError(
                 f"kind {want}: the file is {LAYOUTS.get(layout.name, layout.name)}, "
-                f"which holds {layout.kind}",
+                f"which holds {public_kind(layout.kind)}",
                 file=name,
                 param="kind",
             )
+    if venue is not None and layout.venue is not None:
+        _check_venue(venue, layout, name)
+        venue = layout.venue  # the venue's own label, as its file implies it ("OKX" -> okx)
     tcol = _time_col(raw, name, layout.time)
     time_notes: list[str] = []  # a day-first (or spacing-told) reading of day/month dates
     ts = parse_times(raw[tcol], name, tcol, time_notes)

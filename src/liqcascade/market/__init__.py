@@ -39,6 +39,7 @@ from liqcascade.market._params import (
     market_params,
 )
 from liqcascade.market._state import (
+    MARKET_BAR,
     MarketSpec,
     MarketState,
     estimated_market,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BINANCE_BOOK_SHARE",
     "EXCHANGE_OI_SHARE",
+    "MARKET_BAR",
     "MARKET_PARAMS_FILE",
     "BookUnits",
     "MarketBook",

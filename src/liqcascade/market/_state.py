@@ -85,7 +85,12 @@ BOOK_MODELS: tuple[str, ...] = ("identified", "legacy")
 #: feed's under-reporting to be all missed liquidations).
 SIZINGS: tuple[str, ...] = ("record", "open_interest")
 
-_BAR = pd.Timedelta(hours=4)
+#: The length of the market's bar: the 4-hour open-interest bar an estimated market is
+#: labelled by (its open, :attr:`MarketState.as_of`) and stands at the close of
+#: (:attr:`MarketState.close_time` = ``as_of + MARKET_BAR``).
+MARKET_BAR: pd.Timedelta = pd.Timedelta(hours=4)
+
+_BAR = MARKET_BAR
 _HOUR = pd.Timedelta(hours=1)
 
 # The market's caveats (MarketState.caveats), one ``warning: ...`` record each. With no

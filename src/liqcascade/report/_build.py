@@ -19,6 +19,7 @@ import pandas as pd
 from liqcascade._json import to_jsonable
 from liqcascade._time import bar_text
 from liqcascade._version import __version__
+from liqcascade.market import MARKET_BAR
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
 from liqcascade.report._figures import TEMPLATE, compact, finish
@@ -537,9 +538,9 @@ def _front(
     return Front(
         assets=list(ctx.assets),
         as_of=as_of.isoformat(),
-        as_of_text=bar_text(as_of, as_of + pd.Timedelta(hours=4)),  # the 4-hour OI bar
+        as_of_text=bar_text(as_of, as_of + MARKET_BAR),  # the market's open-interest bar
         prices_to=date_text(prices_to),
-        data_age_days=int((pd.Timestamp(generated) - as_of).days),
+        data_age_days=market_age_days(as_of, generated),
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
         version=__version__,
         fingerprint=data_fingerprint(ctx.assets, src),
@@ -556,7 +557,7 @@ def _front(
         caveats=_caveats(ctx, sections),
         units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
-        stale=stale_text(int((pd.Timestamp(generated) - as_of).days), ctx.requested_as_of),
+        stale=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
     )
 
 
@@ -567,13 +568,36 @@ daily refresh job keeps a live store within a day)."""
 REFRESH_COMMAND = "liqcascade report --refresh"
 
 
+def market_age_days(bar_open: Any, generated: Any) -> int:
+    """Whole days from the market's close to the report's generation.
+
+    The market is known at the close of its bar (``bar_open + MARKET_BAR``), not at the
+    open that labels it: a report generated 30 days and 2 hours after that close says
+    30 days, not the 31 the open would give.
+
+    Parameters
+    ----------
+    bar_open : datetime-like
+        The open of the market's bar (:attr:`ReportContext.last_oi_bar`), UTC.
+    generated : datetime-like
+        When the report is generated, UTC.
+
+    Returns
+    -------
+    int
+        Whole days, floored.
+    """
+    close = pd.Timestamp(bar_open) + MARKET_BAR
+    return int((pd.Timestamp(generated) - close).days)
+
+
 def stale_text(age_days: int, asked: Any = None) -> str:
     """What the front page says of a market that is not today's, or ``""``.
 
     Parameters
     ----------
     age_days : int
-        Days from the market date to the report's generation.
+        Days from the market's close to the report's generation (:func:`market_age_days`).
     asked : date-like or None
         The market date asked for (None: the data's last bar, which is then stale): an
         asked date is the reader's choice, and no refresh is offered.

@@ -57,12 +57,15 @@ class ContagionView:
     @property
     def aave(self) -> dict[str, Any]:
         """The validation row of the Aave leg (model, recorded, ratio)."""
-        return dict(self.validation["rows"][0])
+        from liqcascade.contagion import validation_row
+
+        return dict(validation_row(self.validation, "aave_liquidated") or {})
 
     def low_row(self, venue: str) -> dict[str, Any]:
         """The validation row of ``venue``'s lowest modelled price against its recorded low."""
-        rows = self.validation["rows"]
-        return next((r for r in rows if r["what"].startswith(f"{venue} lowest price")), {})
+        from liqcascade.contagion import validation_row
+
+        return validation_row(self.validation, "venue_low", venue) or {}
 
     def bybit(self) -> dict[str, Any]:
         """The validation row of Bybit's lowest modelled price against the recorded low."""
@@ -555,7 +558,9 @@ def _at_record_words(v: ContagionView) -> str:
 
     Empty without that row (:func:`liqcascade.contagion.validate_oct_2025` given the setup).
     """
-    row = next((r for r in v.validation["rows"] if "record's lowest" in r["what"]), None)
+    from liqcascade.contagion import validation_row
+
+    row = validation_row(v.validation, "aave_at_record_low")
     rec = v.recorded.get("aave_lowest_liquidation_price")
     if row is None or not is_finite(row.get("model")) or rec is None:
         return ""
