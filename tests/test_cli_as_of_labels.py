@@ -54,4 +54,6 @@ def test_liqmap_heads_its_map_with_the_bar_by_both_ends() -> None:
         "liquidation map at 2025-07-31 20:00 UTC (bar closed 2025-08-01 00:00)  price 3,698.39"
     )
     j = run_cli("liqmap", "--asset", "ETH", "--as-of", "2025-07-31", "--json").json()
-    assert j["as_of"] == "2025-07-31T20:00:00+00:00"  # the JSON as it was: the bar's label
+    # the JSON's as_of is the instant the market is known (the bar's close), as cascade's
+    assert j["as_of"] == "2025-08-01T00:00:00+00:00"
+    assert j["bar_open"] == "2025-07-31T20:00:00+00:00"

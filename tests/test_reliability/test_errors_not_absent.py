@@ -78,7 +78,6 @@ def test_the_support_study_of_eth_is_not_uncut_by_a_broken_store(tmp_path: Path)
 
 # -- the data readers of the commands --------------------------------------------------------------
 def test_the_stop_backtest_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from liqcascade.book import BETA_FUTURES
     from liqcascade.protect._backtest import _fill_model, _load_ohlcv
 
     bad = _bad_default_store(tmp_path, monkeypatch)
@@ -94,7 +93,9 @@ def test_the_stop_backtest_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(InputError, match=r"^asset: no 1h prices for NOSUCH: not in the store"):
         _load_ohlcv("NOSUCH", "1h", False)
     _, totals, beta = _fill_model(None, "NOSUCH", t0, False)
-    assert totals is None and beta == {"beta": BETA_FUTURES, "source": "default"}
+    # an asset with no calibrated beta: the shipped assets' median, said to be assumed
+    assert totals is None and beta["beta"] == pytest.approx(0.76, abs=0.005)
+    assert beta["source"].startswith("assumed: median of the shipped assets' beta")
 
 
 def test_the_support_study_bars_and_the_data_cut(

@@ -191,7 +191,7 @@ def _cascade_command(asset: str, shock: float) -> str:
     return f"liqcascade cascade --asset {asset} --shock={100 * shock:.4g}%"
 
 
-def _utc(when: Any) -> str:
+def _when_text(when: Any) -> str:
     """``2025-08-01 00:00 UTC``: an ISO time as the command prints times."""
     import pandas as pd
 
@@ -220,7 +220,7 @@ def _day_lines(res: dict[str, Any]) -> list[str]:
     lines = [
         f"the day (--day): {day['asset']}'s extreme move within {day['horizon_hours']:g} h "
         f"after the {_fraction_text(day['shock'])} first shock, the calibrated cascade's "
-        f"({cmd}; market of {_utc(day['as_of'])}, {c['n_paths']} paths): median "
+        f"({cmd}; market of {_when_text(day['as_of'])}, {c['n_paths']} paths): median "
         f"{mv(c['move_median'])} "
         f"(80 %: {mv(c['move_p10'])} … {mv(c['move_p90'])}); each held as the oracle's low "
         "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
