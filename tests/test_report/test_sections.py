@@ -222,7 +222,7 @@ def test_var_card_scores_its_own_horizon_and_says_when_it_loses(built: tuple[str
     assert (fails.group(1).split(", ") if fails else []) == failing
     assert f"{1e4 * model['pinball']:.2f} vs {1e4 * best['pinball']:.2f} bp" in ev
     # the verdict is the paired interval's, not the strict comparison of the two scores
-    m = re.search(r"difference ([+−]\d+\.\d) bp, 90 %: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", ev)
+    m = re.search(r"bp \(([+−]\d+\.\d) bp, 90 %: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", ev)
     assert m is not None, ev
     d, lo, hi = (float(x.replace("−", "-")) for x in m.groups())
     assert abs(d - 1e4 * (model["pinball"] - best["pinball"])) <= 0.051 and lo <= d <= hi
@@ -315,8 +315,8 @@ def test_critical_shock_says_its_definition_and_the_history_verdict(
             "too few falls": "too few falls to test"}[h["verdict"]]  # fmt: skip
     assert want in card["evidence"]
     assert f"{h['k']} of {h['n']} real falls" in card["evidence"]
-    assert f"History (4-hour falls 2017-08-17 → {c['as_of'][:10]})" in card["evidence"]
-    assert "pooled over deeper falls" in card["evidence"]
+    assert f"History (4-hour falls 2017-08-17 → {c['as_of'][:10]}, in sample)" in card["evidence"]
+    assert "deeper falls reach it more often" in card["evidence"]
     sec = _section_text(html, "cascade")
     assert want in sec and "pooled" in sec and "cascade --fragility" in sec
 
@@ -350,9 +350,9 @@ def test_history_text_says_the_verdict(k: int, n: int, p: float, verdict: str, w
     assert chk.verdict == verdict
     text = history_text(chk)
     assert words in text
-    assert text.startswith("History (4-hour falls 2017-08-17 → 2025-07-31): ")
+    assert text.startswith("History (4-hour falls 2017-08-17 → 2025-07-31, in sample): ")
     assert f"{k} of {n} real falls of 5.4 % or more reached −10 % within a day" in text
-    assert f"({pct(k / n)}, pooled over deeper falls" in text
+    assert f"({pct(k / n)}; deeper falls reach it more often" in text
     assert f"expects {pct(p)}" in text  # every fall at the curve's one point
 
 

@@ -197,7 +197,7 @@ def test_fragility_prints_the_report_cards_history_check() -> None:
     check = critical_history_check(falls, totals, critical=-0.054, shocks=[-0.1, -0.05],
                                    reach=[0.9, 0.4])  # fmt: skip
     said = history_text(check)
-    assert said.startswith("History (4-hour falls): 2 of 3 real falls of 5.4 % or more")
+    assert said.startswith("History (4-hour falls, in sample): 2 of 3 real falls of 5.4 % or more")
     report = {
         "critical_shock": -0.054, "total_move": -0.1, "n_paths": 360, "seed": 0,
         "shocks": [-0.01 * k for k in range(1, 11)], "history_text": said,

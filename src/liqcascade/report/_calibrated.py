@@ -274,11 +274,10 @@ def history_text(chk: Any) -> str:
             "cannot be checked"
         )
     head = (
-        f"History ({span}): {chk.k} of {chk.n} real falls of {x} or more reached −10 % within "
-        f"a day ({pct(chk.history_share)}, pooled over deeper falls, which reach it more often "
-        f"by construction); the model, after falls of the same depths, expects "
-        f"{pct(chk.model_share)} (Poisson-binomial {p_text(chk.p_value)}; in sample: the "
-        "calibration was fitted on events that include these falls)"
+        f"History ({span}, in sample): {chk.k} of {chk.n} real falls of {x} or more reached "
+        f"−10 % within a day ({pct(chk.history_share)}; deeper falls reach it more often); "
+        f"the model expects {pct(chk.model_share)} for the same depths (Poisson-binomial "
+        f"{p_text(chk.p_value)})"
     )
     if chk.verdict == "consistent":
         return head + ": consistent with the model"

@@ -892,10 +892,9 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
         f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']:,} "
         f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}"
         f"{_near_text(m, short=True) if h > 1 else ''}), "
-        f"{p_text(m['kupiec_p'], 'Kupiec p')} ({verdict}); the model {better} the best baseline, "
-        f"{_CARD_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
-        f"{1e4 * b['pinball']:.2f} bp (difference {signed(d)} bp, 90 %: {signed(lo)} … "
-        f"{signed(hi)})"
+        f"{p_text(m['kupiec_p'], 'Kupiec p')} ({verdict}); the model {better} the best baseline "
+        f"({_CARD_NAMES[best]}) on pinball loss, {1e4 * m['pinball']:.2f} vs "
+        f"{1e4 * b['pinball']:.2f} bp ({signed(d)} bp, 90 %: {signed(lo)} … {signed(hi)})"
     )
     if h != HORIZON_DAYS:
         out += f" ({HORIZON_DAYS}-day windows not in this back-test)"
