@@ -7,7 +7,6 @@ and its 600 s resilience half-life, not 30 s.
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from clihelpers import run_cli
 from liqcascade.cascade import load_liquidity
 from liqcascade.contagion._config import PRESETS_DIR, parse_config
 from liqcascade.errors import InputError
+from test_contagion.test_world_asset import _world
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "contagion"
 
@@ -42,18 +42,6 @@ def test_the_asset_key_defaults_to_eth_and_is_checked() -> None:
         base["simulation"]["asset"] = bad
         with pytest.raises(InputError, match=r"t\.toml: simulation\.asset: "):
             parse_config(base, "t.toml")
-
-
-def _world(tmp_path: Path, asset: str | None) -> Path:
-    for f in ("positions_a.csv", "positions_b.csv"):
-        shutil.copy(DATA / f, tmp_path / f)
-    text = (DATA / "two_venues.toml").read_text(encoding="utf-8")
-    if asset is not None:
-        text = text.replace("max_rounds = 200\n", f'max_rounds = 200\nasset = "{asset}"\n', 1)
-        assert f'asset = "{asset}"' in text
-    out = tmp_path / "world.toml"
-    out.write_text(text, encoding="utf-8")
-    return out
 
 
 def test_a_btc_world_runs_on_btc_s_calibration(tmp_path: Path) -> None:
