@@ -72,7 +72,7 @@ def lending_over_the_day(
         prepare_market,
         prepared_draws,
     )
-    from liqcascade.market import MarketSpec, estimated_market
+    from liqcascade.market import MarketSpec, estimated_market, market_close_time
 
     if not -1 < shock < 0:
         raise InputError(
@@ -80,10 +80,9 @@ def lending_over_the_day(
             f"(got {shock:g})",
             param="shock",
         )
-    state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-    cut = as_of is None and by is not None and utc_time(state.close_time) > utc_time(by)
-    if cut:  # the data run past the mids: the market closed by them
-        state = estimated_market(MarketSpec(asset=asset, as_of=utc_time(by)))
+    # the data run past the mids: the market closed by them (the close read, not estimated)
+    cut = as_of is None and by is not None and market_close_time(asset) > utc_time(by)
+    state = estimated_market(MarketSpec(asset=asset, as_of=utc_time(by) if cut else as_of))
     times = market_times(state)
     assert state.close_time is not None  # an estimated market closes on its last bar
     ts, sigma, resid = market_volatility(state)
