@@ -278,7 +278,11 @@ def test_contagion_preset_reads_nothing_from_the_crash_hour_on(
     _same_tree(_setup_figures(other_setup), _setup_figures(real_setup))
     assert real_setup.liquidity_as_of + pd.Timedelta(hours=1) == CRASH_HOUR
     for venue in real_setup.notes["venues"].values():  # a 4-hour bar closed by then
-        assert pd.Timestamp(venue["positions_as_of"]) + pd.Timedelta(hours=4) <= CRASH_HOUR
+        assert pd.Timestamp(venue["positions_as_of"]) <= CRASH_HOUR  # as_of: the bar's close
+        assert pd.Timestamp(venue["positions_bar_open"]) + pd.Timedelta(hours=4) == pd.Timestamp(
+            venue["positions_bar_close"]
+        )
+        assert venue["positions_bar_close"] == venue["positions_as_of"]
     cal = load_liquidity("ETH", real_setup.liquidity_as_of, False)
     assert cal.as_of is not None and pd.Timestamp(cal.as_of) <= real_setup.liquidity_as_of
     beta = hourly_beta(["2025-09-20T20:00:00Z", "2025-10-20T20:00:00Z"])
@@ -338,8 +342,10 @@ def test_contagion_preset_book_is_the_last_before_the_crash_hour(
 
     default_store(past_the_crash)
     setup = oct_2025()
-    dates = {pd.Timestamp(v["positions_as_of"]) for v in setup.notes["venues"].values()}
+    dates = {pd.Timestamp(v["positions_bar_open"]) for v in setup.notes["venues"].values()}
     assert dates == {CRASH_HOUR - pd.Timedelta(hours=5)}  # the 16:00 bar closes at 20:00
+    known = {pd.Timestamp(v["positions_as_of"]) for v in setup.notes["venues"].values()}
+    assert known == {CRASH_HOUR - pd.Timedelta(hours=1)}  # as_of: that close
 
 
 # -- stress and solvency at a date ------------------------------------------------------------

@@ -72,7 +72,12 @@ def test_cli_names_the_positions_date_and_the_beta() -> None:
     assert r.exit_code == 0, r.stderr
     d = r.json()
     inp = d["inputs"]
-    assert set(inp["positions_as_of"].values()) == {d["market"]["as_of"]}
+    # the market's times as every command's JSON has them: as_of is the bar's close
+    assert d["bar_open"] == d["market"]["as_of"] == "2025-07-31T20:00:00+00:00"
+    assert d["as_of"] == d["bar_close"] == "2025-08-01T00:00:00+00:00"
+    assert set(inp["positions_bar_open"].values()) == {d["bar_open"]}
+    assert set(inp["positions_as_of"].values()) == set(inp["positions_bar_close"].values())
+    assert set(inp["positions_as_of"].values()) == {d["as_of"]}
     lend = inp["lending"]["aave-v3-wbtc"]
     want, n = hourly_beta(["2025-09-10T20:00:00Z", "2025-10-10T20:00:00Z"])
     assert_same(lend["beta"], want, rtol=1e-12)

@@ -415,6 +415,7 @@ def _output(
 ) -> dict[str, Any]:  # fmt: skip
     """The command's JSON: the run's summary, warnings said, the shock, record and inputs."""
     from liqcascade.contagion import validate_oct_2025
+    from liqcascade.market import market_times
 
     out: dict[str, Any] = res.summary()
     _warn_static_only(setup, out.get("liquidity"))
@@ -425,6 +426,7 @@ def _output(
         out["validation"] = validate_oct_2025(res, setup=setup)
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
     if states:  # the estimated market the venues' positions and depth were sized from
+        out.update(market_times(states[0], iso=True))  # as_of: its close, as every command's
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
     out["assumptions"] = list(setup.assumptions)
@@ -546,15 +548,12 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
     }  # fmt: skip
+    times = {  # the market each venue's estimated positions stand on: as_of is its close
+        k: {n: v[k] for n, v in venues.items() if v.get(k) is not None}
+        for k in ("positions_as_of", "positions_bar_open", "positions_bar_close")
+    }
     return {
-        "positions_as_of": {
-            n: v["positions_as_of"] for n, v in venues.items() if "positions_as_of" in v
-        },
-        "positions_bar_close": {
-            n: v["positions_bar_close"]
-            for n, v in venues.items()
-            if v.get("positions_bar_close") is not None
-        },
+        **times,
         "book_beta": {n: v["book_beta"] for n, v in venues.items() if "book_beta" in v},
         "lending": lending,
     }
@@ -579,7 +578,7 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
 
     by_bar: dict[tuple[str, str | None], list[str]] = {}
     closes = inputs.get("positions_bar_close", {})
-    for name, when in inputs.get("positions_as_of", {}).items():
+    for name, when in inputs.get("positions_bar_open", {}).items():
         by_bar.setdefault((when, closes.get(name)), []).append(name)
     lines = [
         f"positions: the estimated ETH book of "

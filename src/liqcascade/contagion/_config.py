@@ -41,7 +41,7 @@ from liqcascade.contagion._lending import (
 )
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError, row_ref
-from liqcascade.market import BINANCE_BOOK_SHARE
+from liqcascade.market import BINANCE_BOOK_SHARE, market_times
 
 __all__ = [
     "ContagionSetup",
@@ -502,7 +502,10 @@ class ContagionSetup:
     max_rounds : int
         Round limit of the loop.
     notes : dict
-        Where the built values came from (per venue: share, mid, positions' date;
+        Where the built values came from (per venue: share, mid, the estimated
+        positions' market as ``positions_as_of`` (its bar's close, the instant it is
+        known), ``positions_bar_open`` and ``positions_bar_close``
+        (:func:`liqcascade.market.market_times`);
         per lending market: threshold, bonus, price, beta and its source, accounts).
     liquidity : {"static", "calibrated"}, default "static"
         The configuration's liquidity model.
@@ -1024,9 +1027,7 @@ def build_setup(
             pos = reprice(pos, v.positions.margin_rules)
             stops = st if v.positions.stops else None
             notes["venues"].setdefault(v.name, {}).update(
-                {"positions_as_of": ms.as_of.isoformat(),
-                 "positions_bar_close": None if ms.close_time is None
-                 else ms.close_time.isoformat(),
+                {**{f"positions_{k}": t for k, t in market_times(ms, iso=True).items()},
                  "share": share_f, "mid": mid,
                  "margin_rules": v.positions.margin_rules})  # fmt: skip
         venues.append(Venue(v.name, book, pos, stops, v.insurance_fund,

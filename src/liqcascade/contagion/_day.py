@@ -58,8 +58,9 @@ def lending_over_the_day(
     Returns
     -------
     dict
-        ``asset``, ``as_of`` (the market's close, ISO UTC), ``by_mid_at`` (whether ``by``
-        cut the market), ``shock``, ``horizon_hours``,
+        ``asset``, ``as_of`` (the market's close, ISO UTC), ``bar_open`` and
+        ``bar_close`` (its bar by both ends, :func:`liqcascade.market.market_times`),
+        ``by_mid_at`` (whether ``by`` cut the market), ``shock``, ``horizon_hours``,
         ``cascade`` (the :class:`~liqcascade.cascade.CalibratedCascade` move figures:
         ``move_median``, ``move_p10``, ``move_p90``, fractions of mid, and ``n_paths``),
         and ``markets``: per market, per figure of :data:`FIGURES`, the collateral price held
@@ -83,7 +84,6 @@ def lending_over_the_day(
     # the data run past the mids: the market closed by them (the close read, not estimated)
     cut = as_of is None and by is not None and market_close_time(asset) > utc_time(by)
     state = estimated_market(MarketSpec(asset=asset, as_of=utc_time(by) if cut else as_of))
-    times = market_times(state)
     assert state.close_time is not None  # an estimated market closes on its last bar
     ts, sigma, resid = market_volatility(state)
     ans = market_answer(prepare_market(state), asset=state.asset, as_of=ts, shock=shock,
@@ -98,7 +98,7 @@ def lending_over_the_day(
         markets[m.name] = out
     return {
         "asset": state.asset,
-        "as_of": times.get("as_of"),
+        **market_times(state, iso=True),
         "by_mid_at": bool(cut),
         "shock": shock,
         "horizon_hours": ans["horizon_hours"],
