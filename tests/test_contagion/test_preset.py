@@ -56,6 +56,32 @@ def test_reprice_keeps_the_liquidation_prices_and_caps_leverage() -> None:
         assert (np.abs(b.liq_price / ep - 1) >= np.abs(liq / ep - 1) - 1e-12).all()
 
 
+def test_reprice_caps_bybit_at_its_max_leverage() -> None:
+    """Bybit's copy of a position levered beyond its 100x (the package's Bybit cap,
+    ``BYBIT_MAX_LEVERAGE``) takes the 100x initial margin, which moves its liquidation
+    price away from the entry; one within the cap keeps its liquidation price."""
+    from liqcascade.margin import BYBIT_MAX_LEVERAGE, bybit_liq_price
+
+    assert BYBIT_MAX_LEVERAGE == 100.0
+    side = np.array([1, -1, 1], np.int8)
+    size = np.array([1.0, 1.0, 1.0])
+    ep = np.array([2000.0, 2000.0, 2000.0])
+    # 0.3 % from the entry: 0.3 % + 0.5 % maintenance = 0.8 % of notional, 125x; the
+    # third 2 % away: 2.5 % margin, 40x
+    liq = np.array([2000 * 0.997, 2000 * 1.003, 2000 * 0.98])
+    bankrupt = np.array([1990.0, 2010.0, 1950.0])  # beyond each liquidation price
+    pos = PositionBook(side, size, ep, ep * 0.01, liq, bankrupt)
+    by = reprice(pos, "bybit")
+    # the capped two: margin 2000 / 100 = 20, liq = EP -+ (IM - MM) / size = 2000 -+ 10
+    np.testing.assert_allclose(by.margin[:2], [20.0, 20.0], rtol=1e-12)
+    np.testing.assert_allclose(by.liq_price[:2], [1990.0, 2010.0], rtol=1e-12)
+    assert by.margin[2] == pytest.approx(40.0 + 10.0, rel=1e-12)
+    assert by.liq_price[2] == pytest.approx(1960.0, rel=1e-12)
+    ref = bybit_liq_price(side, size, ep, by.margin)
+    np.testing.assert_allclose(by.liq_price, ref.liq_price, rtol=1e-12)
+    assert (size * ep / by.margin <= BYBIT_MAX_LEVERAGE * (1 + 1e-12)).all()
+
+
 def test_a_venue_copy_of_the_estimated_book_is_not_born_at_the_edge() -> None:
     """Each venue's long notional within 0.5 % / 1 % of liquidation at the start is at most
     the estimated (Binance) book's, and a -0.3 % shock on Binance liquidates nothing on

@@ -650,7 +650,10 @@ def reprice(pos: Any, rules: str) -> Any:
 
     ``"binance"`` returns the book unchanged. ``"bybit"``: isolated, MMR 0.5 %
     (:func:`liqcascade.margin.bybit_liq_price`), initial margin
-    ``s·(EP − LP)·size + EP·size·MMR``. ``"hyperliquid"``: maintenance half the initial
+    ``s·(EP − LP)·size + EP·size·MMR``, at least the initial margin at Bybit's
+    :data:`~liqcascade.margin.BYBIT_MAX_LEVERAGE` (100x: a position levered beyond it
+    cannot exist there, its liquidation price moves away from the entry, as on
+    Hyperliquid). ``"hyperliquid"``: maintenance half the initial
     margin at ETH's 25x max leverage (:func:`liqcascade.margin.hyperliquid_liq_price`),
     margin ``size·EP·l + s·(EP − LP)·size·(1 − l·s)``, ``l = 1/50``; a position that
     would be levered beyond 25x cannot exist there: its margin is raised to the 25x
@@ -659,6 +662,7 @@ def reprice(pos: Any, rules: str) -> Any:
     """
     from liqcascade.margin import (
         BYBIT_DEFAULT_MMR,
+        BYBIT_MAX_LEVERAGE,
         bybit_liq_price,
         hyperliquid_liq_price,
         hyperliquid_max_leverage,
@@ -676,7 +680,7 @@ def reprice(pos: Any, rules: str) -> Any:
         margin = np.maximum(margin, q * ep / lev_max)
         r = hyperliquid_liq_price(pos.side, q, ep, margin, "ETH")
     else:
-        margin = np.maximum(gap + q * ep * BYBIT_DEFAULT_MMR, q * ep * BYBIT_DEFAULT_MMR)
+        margin = np.maximum(gap + q * ep * BYBIT_DEFAULT_MMR, q * ep / BYBIT_MAX_LEVERAGE)
         r = bybit_liq_price(pos.side, q, ep, margin)
     liq = np.where(pos.side == 1, np.maximum(r.liq_price, 0.0), r.liq_price)
     return PositionBook(pos.side, q, ep, margin, liq, r.bankruptcy_price,
