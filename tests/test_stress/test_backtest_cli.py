@@ -104,7 +104,7 @@ def test_json_equals_the_library_and_the_report_section(tmp_path) -> None:
     ``var_backtest(close, asset, paths)``, scored at the estimated market's close
     (``scored_at``); summary.json's ``stress.backtest`` is ``_backtest_summary`` of it.
     """
-    from liqcascade.market import MarketSpec, estimated_market, market_close_time
+    from liqcascade.market import MarketSpec, estimated_market, market_close_time, market_times
     from liqcascade.report._stress_section import (
         StressView,
         _backtest_closes,
@@ -134,6 +134,11 @@ def test_json_equals_the_library_and_the_report_section(tmp_path) -> None:
     _same_scores(out["scores"], report["scores"])
     _same_scores(out["whole"]["scores"], whole.summary()["scores"])
     assert out["market_close"] == pd.Timestamp(state.close_time).isoformat()
+    # the market's keys as liqmap, cascade, stress and solvency --json give them
+    assert out["asset"] == "ETH"
+    times = market_times(state, iso=True)
+    assert times["as_of"] == "2025-08-01T00:00:00+00:00"
+    assert {k: out[k] for k in ("as_of", "bar_open", "bar_close")} == times
     # each verdict row: the scores' model and best-baseline rows and the report's interval
     rows = {(v["horizon_days"], v["level"]): v for v in out["verdicts"]}
     assert len(rows) == 6

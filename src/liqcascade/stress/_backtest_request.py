@@ -100,12 +100,34 @@ class VarBacktestRun:
         """True when the scored back-test is the whole one and reads data after the date."""
         return self.whole is self.backtest
 
+    def market_times(self) -> dict[str, str]:
+        """The market's times as the other commands' JSON gives them, ISO UTC.
+
+        As ``liqmap``, ``cascade``, ``stress`` and ``solvency --json``
+        (:func:`liqcascade.market.market_times`): ``as_of`` and ``bar_close`` are
+        :attr:`close_time` (the instant the market is known), ``bar_open`` its 4-hour
+        open-interest bar's open
+        (:data:`liqcascade.market.MARKET_BAR` before it): read from the open interest
+        alone, the market's book is not estimated for the back-test.
+        """
+        from liqcascade.market import MARKET_BAR
+
+        close = pd.Timestamp(self.close_time)
+        return {
+            "as_of": close.isoformat(),
+            "bar_open": (close - MARKET_BAR).isoformat(),
+            "bar_close": close.isoformat(),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``liqcascade stress --scenario backtest --json``.
 
-        The keys of the report's summary.json ``backtest`` entry (the settings, ``scores``
-        of every horizon, level and method, ``scope``, ``reads_after_market_date``), then
-        ``market_close``, ``baselines``, ``verdicts`` (one row per horizon and level:
+        The keys of the report's summary.json ``backtest`` entry (``asset``, the settings,
+        ``scores`` of every horizon, level and method, ``scope``,
+        ``reads_after_market_date``), then the market's times as the other commands' JSON
+        gives them (:meth:`market_times`: ``as_of``, the instant the market is known, its
+        bar's close; ``bar_open``, ``bar_close``), ``market_close`` (the same close, kept
+        for its readers), ``baselines``, ``verdicts`` (one row per horizon and level:
         windows, exceedances, rate, the exceedances expected, ``within_sampling_error``
         (the windows whose loss lies within their VaR's 95 % Monte Carlo sampling
         interval: the exceedance count another seed could move, 0 at 1 day), Kupiec p,
@@ -119,6 +141,7 @@ class VarBacktestRun:
         out: dict[str, Any] = bt.summary()
         out.setdefault("scope", "whole back-test")
         out["reads_after_market_date"] = self.reads_after_market_date
+        out.update(self.market_times())
         out["market_close"] = self.close_time.isoformat()
         out["baselines"] = list(BASELINES)
         out["verdicts"] = [
