@@ -67,6 +67,19 @@ class ContagionView:
 
         return validation_row(self.validation, "venue_low", venue) or {}
 
+    def crash_hour_beta(self) -> float:
+        """BTC's fall over ETH's in the recorded 2025-10-10 21:00 UTC hour (open → low).
+
+        Bundled Binance hourly bars (:func:`liqcascade.contagion.crash_beta` over the
+        one crash hour; dimensionless): the β the crash itself showed, against the
+        preset's, fitted on the 30 days before it (the summary's ``btc_eth_beta``).
+        """
+        from liqcascade._crashes import OCT_2025
+        from liqcascade.contagion import crash_beta
+
+        hour = OCT_2025.hour.isoformat()
+        return float(crash_beta([hour, hour]))
+
     def bybit(self) -> dict[str, Any]:
         """The validation row of Bybit's lowest modelled price against the recorded low."""
         return self.low_row("bybit")
@@ -641,6 +654,8 @@ def summary(v: ContagionView) -> dict[str, Any]:
                                     "share_max": v.share_range()[1]},
         "aave_accounts": notes.get("n_accounts"),
         "btc_eth_beta": notes.get("beta"),
+        # the crash hour's own (not the run's): the β the preset's out-of-sample one misses
+        "btc_eth_beta_crash_hour": v.crash_hour_beta(),
         "sweep": _sweep(v).to_dict(orient="records"),
         # a tie (the same DeFi leg at several first shocks) has no one best shock: None
         "aave_best_shock": None if best is None or len(ties) > 1 else best[0],
