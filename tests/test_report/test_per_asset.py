@@ -377,6 +377,22 @@ def test_btc_stops_use_the_dollar_position_of_ten_eth(built: tuple[str, dict[str
     assert f"{btc['position_size']:g} BTC, 10×" in _section_text(html, "protect-btc")
 
 
+def test_btc_stops_verdict_is_said_in_its_section(built: tuple[str, dict[str, Any]]) -> None:
+    """The claims table is ETH's: BTC's verdict on the stops claim is in BTC's takeaways."""
+    from liqcascade.report._section import VERDICTS
+
+    html, summary = built
+    eth, btc = summary["sections"]["protect"], summary["sections"]["protect-btc"]
+    assert btc["stops_claim_verdict"] in VERDICTS and eth["stops_claim_verdict"] in VERDICTS
+    said = "judged on BTC's back-test by the rule of the claims table (ETH's): "
+    text = " ".join(_section_text(html, "protect-btc").split())
+    assert said + btc["stops_claim_verdict"] + "." in text
+    # ETH's verdict is its claim row (the front page and the claim box), not a takeaway
+    assert "judged on ETH's back-test" not in " ".join(_section_text(html, "protect").split())
+    row = [c for c in summary["claims"] if c["claim"].startswith("Volatility-scaled stops")]
+    assert [c["verdict"] for c in row] == [eth["stops_claim_verdict"]]
+
+
 def test_btc_alone_fronts_btc_clusters_and_critical_shock(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

@@ -453,6 +453,15 @@ def stops_claim(
     return text, verdict
 
 
+def _stops_claim(v: ProtectView) -> tuple[str, str]:
+    """:func:`stops_claim` on the section's back-test (which ran): its text and verdict."""
+    bt = v.backtest
+    assert bt is not None and v.crowd is not None and v.scaling is not None  # computed with it
+    m = v.means()
+    start, end = bt.meta["start"][:4], bt.meta["end"][:4]
+    return stops_claim(m["fixed"], m["vol"], m["vol-declustered"], start, end, v.crowd, v.scaling)
+
+
 def prose(v: ProtectView) -> Prose:
     """Takeaways, method and the claim."""
     r, bt = v.long, v.backtest
@@ -480,11 +489,13 @@ def prose(v: ProtectView) -> Prose:
         f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
         "distance matters far more than the crowd it avoids.",
     ]
-    assert v.crowd is not None  # computed with the back-test
-    assert v.scaling is not None
-    computed, verdict = stops_claim(
-        f, vo, d, bt.meta["start"][:4], bt.meta["end"][:4], v.crowd, v.scaling
-    )
+    computed, verdict = _stops_claim(v)
+    if v.asset != "ETH":  # the claims table is ETH's: this asset's verdict is said here
+        take.append(
+            f"The commentary's stops claim (volatility-scaled stops placed away from the "
+            f"crowd protect better), judged on {v.asset}'s back-test by the rule of the "
+            f"claims table (ETH's): {verdict}. {computed}"
+        )
     claim = Claim(
         claim="Volatility-scaled stops placed away from the crowd protect better",
         computed=computed,
@@ -661,6 +672,8 @@ def summary(v: ProtectView) -> dict[str, Any]:
         "backtest_start": bt.meta["start"],
         "backtest_end": bt.meta["end"],
         "n_trades": len(bt.trades),
+        # the stops claim's verdict on this asset (the claims table shows ETH's alone)
+        "stops_claim_verdict": _stops_claim(v)[1],
         "fill_model": {k: getattr(bt.fill, k) for k in bt.fill.__dataclass_fields__},
     }
 
