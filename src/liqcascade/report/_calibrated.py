@@ -59,6 +59,9 @@ class Calibrated:
         Share of each first fall's paths whose 24-h move reaches :data:`TOTAL_MOVE`
         (fractions; the critical shock's history check reads it:
         :func:`liqcascade.cascade.critical_history_check`).
+    n_paths : int
+        Paths behind each point of the curve (every point runs the same ones: seed 0,
+        the same draws), what ``reach``'s Monte Carlo error rests on.
     static_shocks, static_bound : array
         The static book's final move (instant, no refill) on a fine grid of first falls
         — the deepest over the position book's draws, the bound of the carry.
@@ -73,6 +76,7 @@ class Calibrated:
     p90: np.ndarray
     carry: np.ndarray
     reach: np.ndarray
+    n_paths: int
     static_shocks: np.ndarray
     static_bound: np.ndarray
     n_book_draws: int = 0
@@ -142,6 +146,7 @@ class Calibrated:
                 "move_p90": self.p90.tolist(),
                 "carry_median": self.carry.tolist(),
                 "share_reaching_total_move": self.reach.tolist(),
+                "n_paths": self.n_paths,
             },
             "n_book_draws": self.n_book_draws,
             "beats_baselines": self.beats_baselines(),
@@ -264,10 +269,16 @@ def history_text(chk: Any) -> str:
 
     ``chk`` is the :class:`~liqcascade.cascade.CriticalHistoryCheck` of the real falls at
     least as deep as the critical shock: history's share that reached −10 % within a day
-    against the model's share for the same mix of depths (exact Poisson-binomial test).
+    against the model's share for the same mix of depths (Poisson-binomial test over the
+    curve's Monte Carlo error).
     The pooled share is said as what it is, not set against the model's one half.
     """
     x, span = pct(abs(chk.critical)), history_span(chk)
+    law = (
+        "Poisson-binomial"
+        if chk.n_paths is None
+        else f"Poisson-binomial, the curve's {chk.n_paths}-path error included,"
+    )
     if chk.n == 0:
         return (
             f"History ({span}): no real 4-hour fall of {x} or more: the critical shock "
@@ -276,7 +287,7 @@ def history_text(chk: Any) -> str:
     head = (
         f"History ({span}, in sample): {chk.k} of {chk.n} real falls of {x} or more reached "
         f"−10 % within a day ({pct(chk.history_share)}; deeper falls reach it more often); "
-        f"the model expects {pct(chk.model_share)} for the same depths (Poisson-binomial "
+        f"the model expects {pct(chk.model_share)} for the same depths ({law} "
         f"{p_text(chk.p_value)})"
     )
     if chk.verdict == "consistent":
@@ -292,7 +303,7 @@ def history_text(chk: Any) -> str:
 
 
 def critical_check(
-    hourly: pd.DataFrame, critical: float, shocks: Any, reach: Any
+    hourly: pd.DataFrame, critical: float, shocks: Any, reach: Any, n_paths: int
 ) -> tuple[Any, Any]:
     """The critical shock against history: real falls at least as deep, at their depths.
 
@@ -311,6 +322,9 @@ def critical_check(
     shocks, reach : array of float
         The calibrated curve's first falls (negative fractions) and the share of each
         one's paths reaching :data:`TOTAL_MOVE`.
+    n_paths : int
+        Paths behind each point of the curve (:attr:`Calibrated.n_paths`): the
+        check's p-value carries the curve's Monte Carlo error.
 
     Returns
     -------
@@ -321,7 +335,7 @@ def critical_check(
     hc = follow_through(hourly, drop=min(critical, -0.005))
     check = critical_history_check(
         hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=shocks,
-        reach=reach, total_move=TOTAL_MOVE,
+        reach=reach, n_paths=n_paths, total_move=TOTAL_MOVE,
         span=(hourly.index[0], hourly.index[-1]) if len(hourly) else None,
     )  # fmt: skip
     return hc, check
@@ -370,7 +384,7 @@ def report_critical_shock(
     critical = crossing(shocks, np.array([r.move_median for r in runs]))
     reach = np.array([float(reached(r.moves, TOTAL_MOVE).mean()) for r in runs])
     closed = hourly[hourly.index <= close_time - pd.Timedelta(hours=1)]  # closed by then
-    _, check = critical_check(closed, critical, shocks, reach)
+    _, check = critical_check(closed, critical, shocks, reach, int(runs[0].n_paths))
     return {
         "critical_shock": critical,
         "total_move": TOTAL_MOVE,
@@ -431,6 +445,7 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         p90=np.array([r.move_p90 for r in runs]),
         carry=np.array([r.carry_median for r in runs]),
         reach=np.array([float(reached(r.moves, TOTAL_MOVE).mean()) for r in runs]),
+        n_paths=int(runs[0].n_paths),
         static_shocks=fine,
         static_bound=static_envelope(pm, books, fine),
         n_book_draws=len(books),

@@ -283,7 +283,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     hourly = ctx.hourly
     cal = calibrated_response(state, hourly, quick=ctx.quick)
     every = every_date(ctx)
-    hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach)
+    hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach, cal.n_paths)
     return CascadeView(
         state=state,
         fall5=variants[0].result,
