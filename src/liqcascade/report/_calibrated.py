@@ -231,31 +231,6 @@ def crossing(shocks: np.ndarray, y: np.ndarray) -> float:
     return float(x0 + (TOTAL_MOVE - y0) * (x1 - x0) / (y1 - y0))
 
 
-def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.ndarray]:
-    """The hourly volatility and residuals the report's calibrated runs start from.
-
-    Read from the bars closed by the market's time ``t`` (no look-ahead) by
-    :func:`liqcascade.cascade._backtest.volatility_at`, as ``liqcascade cascade``
-    reads them: ``sigma`` is the EWMA through the last close at or before ``t``.
-
-    Parameters
-    ----------
-    hourly : DataFrame
-        Hourly OHLC of the asset, indexed by bar open (UTC).
-    t : Timestamp
-        The market's time (its 4-hour bar's close).
-
-    Returns
-    -------
-    tuple
-        ``(sigma, residuals)``: fraction per hour, and the standardised residuals.
-    """
-    from liqcascade.cascade import volatility_at
-
-    sigma, resid = volatility_at(hourly, t)
-    return sigma, resid
-
-
 def history_span(chk: Any) -> str:
     """``"4-hour falls 2017-08-17 → 2025-07-31"``: the hourly bars the check read."""
     if chk.span is None:
@@ -352,7 +327,8 @@ def report_critical_shock(
     """The report's critical shock on a market: the pooled median path's crossing of −10 %.
 
     The statistic and every input of :func:`calibrated_response` (full grid): its
-    grid, path count, seed and volatility (:func:`volatility_before`), without the
+    grid, path count, seed and volatility (:func:`liqcascade.cascade.volatility_at` of
+    the hours closed by ``close_time``, as :func:`calibrated_response`), without the
     rest of the report's run. ``liqcascade cascade --fragility`` prints it as "the
     report's statistic".
 
@@ -375,10 +351,10 @@ def report_critical_shock(
         ``close_time``): ``history_check`` (its figures) and ``history_text`` (the
         report card's sentence, :func:`history_text`).
     """
-    from liqcascade.cascade import reached
+    from liqcascade.cascade import reached, volatility_at
 
     shocks = curve_shocks()
-    sigma, resid = volatility_before(hourly, close_time)
+    sigma, resid = volatility_at(hourly, close_time)
     runs = curve_runs(prepared, calibration=calibration, sigma_hourly=sigma, residuals=resid,
                       books=books, shocks=shocks)  # fmt: skip
     critical = crossing(shocks, np.array([r.move_median for r in runs]))
@@ -415,12 +391,16 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         prepared_draws,
         reached,
         static_envelope,
+        volatility_at,
     )
+    from liqcascade.market import MARKET_BAR
 
     pm = prepare_market(state)
     books = prepared_draws(state)
-    t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
-    sigma, resid = volatility_before(hourly, t)
+    t = state.close_time if state.close_time is not None else state.as_of + MARKET_BAR
+    # the hours closed by the market's time (no look-ahead): the one rule of cascade,
+    # contagion --day and the stress market (liqcascade.cascade.market_volatility)
+    sigma, resid = volatility_at(hourly, t)
     asset = str(state.asset).upper()
     cal = load_liquidity(asset, t)
     # one calibrated run per first fall, the -5 % fall among them: the headline's answer
