@@ -236,7 +236,8 @@ def _critical_history() -> Any:
 
     span = (pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2020-03-01", tz="UTC"))
     return critical_history_check([-0.06, -0.08, -0.11], [-0.12, -0.09, -0.11], critical=-0.06,
-                                  shocks=[-0.05, -0.1], reach=[0.4, 1.0], span=span)  # fmt: skip
+                                  shocks=[-0.05, -0.1], reach=[0.4, 1.0], n_paths=360,
+                                  span=span)  # fmt: skip
 
 
 def _collateral() -> Any:

@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 from floats import assert_same
 from liqcascade.cascade import critical_history_check, reached
 from liqcascade.cascade._critical_history import (
+    curve_draws,
     model_reach,
     poisson_binomial_pmf,
     poisson_binomial_pvalue,
+    predictive_pmf,
 )
 from liqcascade.errors import InputError
 from profiles import examples
@@ -111,7 +113,7 @@ def test_golden_three_falls() -> None:
     # three falls on the grid's points, all three reached −10 %: expected 1.6
     chk = critical_history_check(
         [-0.02, -0.05, -0.09], [-0.11, -0.12, -0.13], critical=-0.02,
-        shocks=[-0.02, -0.05, -0.09], reach=[0.2, 0.5, 0.9],
+        shocks=[-0.02, -0.05, -0.09], reach=[0.2, 0.5, 0.9], n_paths=None,
     )  # fmt: skip
     assert (chk.n, chk.k, chk.direction) == (3, 3, "more")
     assert_same([chk.expected, chk.model_share, chk.p_value], [1.6, 1.6 / 3, 0.13], atol=1e-12)
@@ -138,11 +140,16 @@ def test_golden_eth_falls_to_the_market_date() -> None:
     reach = [x / 360 for x in (11, 30, 67, 129, 164, 210, 244, 273, 309, 360)]
     chk = critical_history_check(
         hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=shocks, reach=reach,
-        span=(hourly.index[0], hourly.index[-1]),
+        n_paths=360, span=(hourly.index[0], hourly.index[-1]),
     )  # fmt: skip
     assert (chk.n, chk.k) == (244, 154)
     assert chk.model_share == pytest.approx(0.6389, abs=1e-4)
-    assert chk.p_value == pytest.approx(0.836, abs=1e-3)
+    # the chances taken as known: 0.836; with the curve's 360-path error: 0.82 (its
+    # Monte Carlo error ~0.001), the count's sd 7.24 -> 8.89 (exact formula)
+    assert chk.known_p_value == pytest.approx(0.836, abs=1e-3)
+    assert chk.p_value == pytest.approx(0.822, abs=5e-3)
+    assert chk.p_value_mc_se is not None and chk.p_value_mc_se < 0.005
+    assert chk.sd == pytest.approx(8.891, abs=1e-3)
     assert chk.verdict == "consistent"
     assert chk.pooled_p_value == pytest.approx(5.02e-5, rel=1e-2)  # what the old test read
     d = chk.to_dict()
@@ -155,7 +162,7 @@ def test_golden_eth_falls_to_the_market_date() -> None:
 def _check(k: int, n: int, p: float) -> object:
     totals = [-0.12] * k + [-0.07] * (n - k)
     return critical_history_check([-0.06] * n, totals, critical=-0.06, shocks=[-0.06],
-                                  reach=[p])  # fmt: skip
+                                  reach=[p], n_paths=None)  # fmt: skip
 
 
 def test_verdicts_and_their_direction() -> None:
@@ -166,10 +173,12 @@ def test_verdicts_and_their_direction() -> None:
     assert _check(3, 4, 0.5).verdict == "too few falls"  # type: ignore[attr-defined]
     # falls the model makes certain (10 % or deeper) add nothing testable ...
     few = critical_history_check([-0.06] * 4 + [-0.12] * 20, [-0.12] * 3 + [-0.07] + [-0.13] * 20,
-                                 critical=-0.06, shocks=[-0.06], reach=[0.5])  # fmt: skip
+                                 critical=-0.06, shocks=[-0.06], reach=[0.5],
+                                 n_paths=None)  # fmt: skip
     assert few.verdict == "too few falls" and few.min_p_value == pytest.approx(0.125)
     # ... but a count the model makes impossible contradicts it however few the falls
-    never = critical_history_check([-0.06], [-0.12], critical=-0.06, shocks=[-0.06], reach=[0.0])
+    never = critical_history_check([-0.06], [-0.12], critical=-0.06, shocks=[-0.06], reach=[0.0],
+                                   n_paths=None)  # fmt: skip
     assert (never.verdict, never.direction, never.p_value) == ("contradicts", "more", 0.0)
     none = _check(0, 0, 0.5)
     assert none.verdict is None and none.p_value is None  # type: ignore[attr-defined]
@@ -181,10 +190,11 @@ def test_reached_and_bad_input() -> None:
     assert reached([-0.09999999999999998, -0.0999, -0.2], -0.10).tolist() == [True, False, True]
     with pytest.raises(InputError, match="total_move must be a fall"):
         reached([0.1], 0.1)
-    with pytest.raises(InputError, match="reach must be shares"):
+    with pytest.raises(InputError, match=r"reach\[0\] must be a share in \[0, 1\]"):
         model_reach([-0.05], [-0.05], [1.5])
     with pytest.raises(InputError, match="alpha must be in"):
-        critical_history_check([], [], critical=-0.05, shocks=[-0.05], reach=[0.5], alpha=1.0)
+        critical_history_check([], [], critical=-0.05, shocks=[-0.05], reach=[0.5], n_paths=360,
+                               alpha=1.0)  # fmt: skip
 
 
 # ------------------------------------------------------------------------ property
@@ -207,8 +217,10 @@ def test_a_model_at_history_s_frequency_at_every_depth_is_never_contradicted(
         falls += [s] * n
         totals += [-0.12] * k + [s] * (n - k)
     reach = [k / n for n, k in bands]
-    a = critical_history_check(falls, totals, critical=shocks[0], shocks=shocks, reach=reach)
-    b = critical_history_check(falls, totals, critical=shocks[0], shocks=shocks, reach=reach)
+    a = critical_history_check(falls, totals, critical=shocks[0], shocks=shocks, reach=reach,
+                               n_paths=None)  # fmt: skip
+    b = critical_history_check(falls, totals, critical=shocks[0], shocks=shocks, reach=reach,
+                               n_paths=None)  # fmt: skip
     assert a == b  # deterministic
     assert a.expected == pytest.approx(a.k, abs=1e-9)
     assert a.verdict in ("consistent", "too few falls")
@@ -221,7 +233,7 @@ def test_the_check_pickles_and_writes_json() -> None:
 
     chk = critical_history_check(
         [-0.06, -0.07], [-0.12, -0.08], critical=-0.06, shocks=[-0.06, -0.07],
-        reach=[0.5, 0.6], span=(pd.Timestamp("2020-01-01", tz="UTC"),
+        reach=[0.5, 0.6], n_paths=360, span=(pd.Timestamp("2020-01-01", tz="UTC"),
                                 pd.Timestamp("2020-02-01", tz="UTC")),
     )  # fmt: skip
     back = pickle.loads(pickle.dumps(chk))
@@ -242,5 +254,214 @@ def test_a_fall_or_total_that_is_not_a_number_is_refused_naming_it(
 ) -> None:
     with pytest.raises(InputError, match=rf"^{param}\[\d\] must be finite") as e:
         critical_history_check(falls, totals, critical=-0.06, shocks=[-0.06, -0.08],
-                               reach=[0.5, 0.6])  # fmt: skip
+                               reach=[0.5, 0.6], n_paths=360)  # fmt: skip
     assert e.value.param == param
+
+
+# ------------------------------------------- the curve's Monte Carlo error (n_paths)
+
+
+def _mixture_py(falls: list[float], shocks: list[float], curves: list[list[float]]) -> list[float]:
+    """The count's law averaged over the curve's draws, each by enumeration (plain Python)."""
+    out = [0.0] * (len(falls) + 1)
+    for curve in curves:
+        pmf = _pmf_py([_reach_py(f, shocks, curve) for f in falls])
+        out = [a + b / len(curves) for a, b in zip(out, pmf, strict=True)]
+    return out
+
+
+def _compositions(n: int, bins: int) -> list[tuple[int, ...]]:
+    """Every way to put n paths into ``bins`` ordered bins."""
+    if bins == 1:
+        return [(n,)]
+    return [(i, *rest) for i in range(n + 1) for rest in _compositions(n - i, bins - 1)]
+
+
+def _exact_mixture_py(
+    falls: list[float], shocks: list[float], reach: list[float], n_paths: int
+) -> list[float]:
+    """The count's law over the curve's exact multinomial law (every draw enumerated)."""
+    gaps = [b - a for a, b in itertools.pairwise([0.0, *reach, 1.0])]
+    out = [0.0] * (len(falls) + 1)
+    for counts in _compositions(n_paths, len(gaps)):
+        w = math.factorial(n_paths)
+        for c, g in zip(counts, gaps, strict=True):
+            w = w / math.factorial(c) * g**c
+        if w == 0.0:
+            continue
+        curve = list(itertools.accumulate(c / n_paths for c in counts[:-1]))
+        pmf = _pmf_py([_reach_py(f, shocks, curve) for f in falls])
+        out = [a + w * b for a, b in zip(out, pmf, strict=True)]
+    return out
+
+
+@st.composite
+def _small_cases(draw: st.DrawFn) -> tuple[list[float], list[float], list[float], list[float], int]:
+    """Falls within a curve of 1-3 points run on 1-6 shared paths; totals either side of -10 %."""
+    n_paths = draw(st.integers(1, 6))
+    n_pts = draw(st.integers(1, 3))
+    shocks = [-0.03 - 0.02 * i for i in range(n_pts)]
+    reach = sorted(draw(st.lists(st.integers(0, n_paths), min_size=n_pts, max_size=n_pts)))
+    falls = draw(st.lists(st.floats(-0.12, shocks[0]), min_size=1, max_size=5))
+    totals = [-0.11 if draw(st.booleans()) else max(f, -0.095) for f in falls]
+    return falls, totals, shocks, [r / n_paths for r in reach], n_paths
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(_small_cases())
+def test_the_p_value_over_the_curve_s_draws_equals_its_plain_python_twin(
+    case: tuple[list[float], list[float], list[float], list[float], int],
+) -> None:
+    """The same draws of the curve: the vectorised law and p-value against enumeration."""
+    falls, totals, shocks, reach, n_paths = case
+    curves = curve_draws(reach, n_paths, draws=40, seed=3).tolist()
+    want = _mixture_py(falls, shocks, curves)
+    got = predictive_pmf(falls, shocks, reach, n_paths=n_paths, draws=40, seed=3)
+    assert_same(got, want, rtol=1e-9, atol=1e-14)
+    chk = critical_history_check(falls, totals, critical=shocks[0], shocks=shocks, reach=reach,
+                                 n_paths=n_paths, draws=40, seed=3)  # fmt: skip
+    k = sum(t <= -0.10 for t in totals)
+    assert chk.k == k
+    assert chk.p_value is not None and 0.0 <= chk.p_value <= 1.0
+    assert_same(chk.p_value, _pvalue_of_py(k, want), rtol=1e-9, atol=1e-12)
+    # the exact law (every draw of the curve enumerated) is what the draws estimate
+    exact = _exact_mixture_py(falls, shocks, reach, n_paths)
+    assert_same(sum(exact), 1.0, rtol=1e-9)
+    many = predictive_pmf(falls, shocks, reach, n_paths=n_paths, draws=20_000, seed=3)
+    assert_same(many, exact, atol=0.02)  # 20,000 draws: a few standard errors
+
+
+def _pvalue_of_py(k: int, pmf: list[float]) -> float:
+    return min(1.0, sum(x for x in pmf if x <= pmf[k] * (1 + 1e-7)))
+
+
+def test_curve_draws_are_binomial_per_point_and_move_together() -> None:
+    reach, n = [0.1, 0.4, 0.75], 50
+    d = curve_draws(reach, n, draws=40_000, seed=1)
+    assert_same(d.mean(axis=0), reach, atol=0.003)
+    var = np.array(reach) * (1 - np.array(reach)) / n  # Binomial(n, reach) / n
+    assert_same(d.var(axis=0), var, rtol=0.03)
+    # shared paths: the empirical distribution's covariance, reach_j (1 - reach_l) / n
+    assert_same(np.cov(d[:, 0], d[:, 2])[0, 1], 0.1 * 0.25 / n, rtol=0.05)
+    assert np.all(np.diff(d, axis=1) >= 0.0)  # a deeper fall never reaches less often
+
+
+def test_golden_two_falls_on_a_two_path_curve() -> None:
+    """By hand: one point, 1 of 2 paths reached -10 %; two falls at that point.
+
+    The curve's chance is 0, 1/2 or 1 with probabilities 1/4, 1/2, 1/4 (Binomial(2, 1/2)
+    / 2), both falls sharing it: P(0 reached) = 1/4 + 1/2 · 1/4 = 3/8, P(1) = 1/2 · 1/2 =
+    1/4, P(2) = 3/8. One of two reached: p = P(1) = 1/4 (the count least likely of all,
+    though the chances taken as known, one half each, gave p = 1).
+    """
+    law = predictive_pmf([-0.06, -0.06], [-0.06], [0.5], n_paths=2, draws=200_000, seed=0)
+    assert_same(law, [0.375, 0.25, 0.375], atol=0.003)
+    chk = critical_history_check([-0.06, -0.06], [-0.12, -0.07], critical=-0.06,
+                                 shocks=[-0.06], reach=[0.5], n_paths=2, draws=200_000)  # fmt: skip
+    assert chk.known_p_value == pytest.approx(1.0)
+    assert chk.p_value == pytest.approx(0.25, abs=0.003)
+    assert chk.sd == pytest.approx(math.sqrt(0.75))  # E[2p(1-p)] = 1/4, Var(2p) = 1/2
+
+
+def test_golden_against_scipy_on_a_two_point_curve() -> None:
+    """scipy's multinomial and binomial laws, summed by hand, on three falls."""
+    from scipy.stats import binom, multinomial
+
+    shocks, reach, n_paths = [-0.05, -0.08], [0.25, 0.5], 4
+    falls = [-0.05, -0.065, -0.08]  # on the first point, midway, on the second
+    law = np.zeros(4)
+    for a in range(n_paths + 1):
+        for b in range(n_paths + 1 - a):
+            w = multinomial(n_paths, [0.25, 0.25, 0.5]).pmf([a, b, n_paths - a - b])
+            p1, p2 = a / n_paths, (a + b) / n_paths
+            pmf = np.convolve(binom(1, p1).pmf([0, 1]), binom(1, (p1 + p2) / 2).pmf([0, 1]))
+            law += w * np.convolve(pmf, binom(1, p2).pmf([0, 1]))
+    got = predictive_pmf(falls, shocks, reach, n_paths=n_paths, draws=100_000, seed=0)
+    assert_same(got, law, atol=0.004)  # 0.3066, 0.3535, 0.2480, 0.0918
+    k = 3  # all three reached: p = 0.092 (the chances 1/4, 3/8, 1/2 taken as known: 0.047)
+    chk = critical_history_check(falls, [-0.11] * 3, critical=-0.05, shocks=shocks, reach=reach,
+                                 n_paths=n_paths, draws=100_000)  # fmt: skip
+    want = law[law <= law[k] * (1 + 1e-7)].sum()
+    assert want == pytest.approx(0.091796875, abs=1e-12)
+    assert chk.p_value == pytest.approx(want, abs=0.005)
+    assert chk.known_p_value == pytest.approx(0.046875, abs=1e-12)
+    # the exact variance: the mixture's own
+    j = np.arange(4)
+    assert chk.sd == pytest.approx(math.sqrt((law * (j - law @ j) ** 2).sum()), rel=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 8, 17])
+def test_more_paths_move_the_p_value_to_the_known_chances_one(k: int) -> None:
+    """20 falls across a curve; as the paths grow the curve's error vanishes."""
+    shocks, reach = [-0.05, -0.07, -0.09], [0.3, 0.5, 0.8]
+    falls = list(np.linspace(-0.05, -0.095, 20))
+    totals = [-0.11] * k + [-0.06] * (20 - k)
+
+    def chk(n: int | None) -> object:
+        return critical_history_check(falls, totals, critical=-0.05, shocks=shocks,
+                                      reach=reach, n_paths=n)  # fmt: skip
+
+    known = chk(None).p_value  # type: ignore[attr-defined]
+    gaps = [abs(chk(n).p_value - known) for n in (10, 100, 1000, 100_000)]  # type: ignore[attr-defined]
+    assert gaps[-1] < 0.005
+    assert all(b <= a + 0.005 for a, b in itertools.pairwise(gaps))
+    if k != 8:  # far from the expected count (11.1): the curve's error raises p
+        assert chk(10).p_value > 2 * known + 1e-3  # type: ignore[attr-defined]
+
+
+def test_the_check_is_deterministic_for_a_seed() -> None:
+    shocks, reach = [-0.05, -0.07, -0.09], [0.3, 0.5, 0.8]
+    falls, totals = [-0.05, -0.06, -0.08, -0.09] * 5, [-0.11, -0.06] * 10
+
+    def chk(seed: int) -> object:
+        return critical_history_check(falls, totals, critical=-0.05, shocks=shocks,
+                                      reach=reach, n_paths=60, seed=seed)  # fmt: skip
+
+    a, b, c = chk(0), chk(0), chk(1)
+    assert a == b
+    assert a.p_value != c.p_value  # type: ignore[attr-defined]
+    assert a.p_value == pytest.approx(c.p_value, abs=0.03)  # type: ignore[attr-defined]
+    assert a.to_dict()["seed"] == 0 and a.to_dict()["n_paths"] == 60  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param", "words"),
+    [
+        ({"falls": [-0.06, -0.04]}, "falls", r"falls\[1\] = -0.04 is shallower than the critical"),
+        ({"falls": [-0.06, float("nan")]}, "falls", r"falls\[1\] must be finite"),
+        ({"totals": [-0.12]}, "totals", r"falls and totals must be 1-d and the same length"),
+        ({"reach": [0.5, 1.2]}, "reach", r"reach\[1\] must be a share in \[0, 1\]"),
+        ({"reach": [0.5, -0.1]}, "reach", r"reach\[1\] must be a share in \[0, 1\]"),
+        ({"reach": [0.5, float("nan")]}, "reach", r"reach\[1\] must be a share in \[0, 1\]"),
+        ({"reach": [0.5]}, "reach", r"shocks and reach must be 1-d, non-empty and the same"),
+        ({"reach": [0.6, 0.5]}, "reach", r"reach must not fall as the first fall deepens"),
+        ({"shocks": [-0.08, -0.05]}, "shocks", r"shocks must run from the shallowest .*"
+         r"\(shocks\[1\] = -0.05 after -0.08\)"),
+        ({"shocks": [-0.05, -0.05]}, "shocks", r"shocks must run from the shallowest"),
+        ({"critical": 0.05}, "critical", r"critical must be"),
+        ({"critical": float("nan")}, "critical", r"critical must be"),
+        ({"n_paths": 0}, "n_paths", r"n_paths must be"),
+        ({"draws": 1}, "draws", r"draws must be"),
+        ({"seed": -1}, "seed", r"seed"),
+    ],
+    ids=["shallow-fall", "nan-fall", "lengths", "reach-above-1", "reach-below-0", "reach-nan",
+         "reach-length", "reach-falls-with-depth", "shocks-unsorted", "shocks-repeated",
+         "critical-a-rise", "critical-nan", "no-paths", "one-draw", "seed"],
+)  # fmt: skip
+def test_bad_input_is_refused_naming_the_argument(
+    kwargs: dict[str, object], param: str, words: str
+) -> None:
+    args: dict[str, object] = {"falls": [-0.06, -0.08], "totals": [-0.12, -0.07],
+                               "critical": -0.05, "shocks": [-0.05, -0.08],
+                               "reach": [0.5, 0.7], "n_paths": 360} | kwargs  # fmt: skip
+    with pytest.raises(InputError, match=words) as e:
+        critical_history_check(**args)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+def test_a_curve_that_dips_is_read_with_known_chances_only() -> None:
+    # the chances taken as known need no shared paths: a dipping curve is read as given
+    chk = critical_history_check([-0.06, -0.08], [-0.12, -0.07], critical=-0.05,
+                                 shocks=[-0.05, -0.08], reach=[0.6, 0.5], n_paths=None)  # fmt: skip
+    assert chk.p_value == chk.known_p_value and chk.n_paths is None and chk.curve_draws == 0
+    assert chk.to_dict()["test"].endswith("the curve's chances taken as known")

@@ -291,14 +291,25 @@ def test_critical_shock_says_its_definition_and_the_history_verdict(
     assert_same(h["model_share_same_depths"], h["expected"] / h["n"])
     # the model's share for the falls' own depths, read off the card's curve
     from liqcascade.cascade import follow_through
-    from liqcascade.cascade._critical_history import model_reach, poisson_binomial_pvalue
+    from liqcascade.cascade._critical_history import (
+        model_reach,
+        pmf_pvalue,
+        poisson_binomial_pvalue,
+        predictive_pmf,
+    )
     from liqcascade.report._cut import bars
 
     hc = follow_through(bars("ETH", "1h", c["as_of"][:10]), drop=h["critical_shock"])
     curve = c["calibrated"]["curve"]
     p = model_reach(hc.events["fall"], curve["shock"], curve["share_reaching_total_move"])
     assert_same(h["expected"], p.sum(), rtol=1e-9)
-    assert_same(h["p_value"], poisson_binomial_pvalue(h["k"], p), rtol=1e-9)
+    assert_same(h["p_value_chances_known"], poisson_binomial_pvalue(h["k"], p), rtol=1e-9)
+    # the verdict's p-value carries the curve's Monte Carlo error: its paths per point
+    assert h["n_paths"] == curve["n_paths"] > 0
+    law = predictive_pmf(hc.events["fall"], curve["shock"], curve["share_reaching_total_move"],
+                         n_paths=curve["n_paths"], seed=h["seed"],
+                         draws=h["curve_draws"])  # fmt: skip
+    assert_same(h["p_value"], pmf_pvalue(law, h["k"]), rtol=1e-9)
     assert h["history_start"][:10] == "2017-08-17" and h["history_end"][:10] == c["as_of"][:10]
     card = summary["front"]["headlines"]["critical_shock"]
     assert card["label"] == (
@@ -328,7 +339,7 @@ def _check(k: int, n: int, p: float = 0.5) -> Any:
     totals = [-0.12] * k + [-0.07] * (n - k)
     span = (pd.Timestamp("2017-08-17 04:00", tz="UTC"), pd.Timestamp("2025-07-31 23:00", tz="UTC"))
     return critical_history_check([-0.06] * n, totals, critical=-0.054, shocks=[-0.06],
-                                  reach=[p], span=span)  # fmt: skip
+                                  reach=[p], n_paths=360, span=span)  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -194,8 +194,8 @@ def test_fragility_prints_the_report_cards_history_check() -> None:
 
     # 3 real falls of 5.4 % or more, 2 reached -10 %; the model's reach at those depths
     falls, totals = [-0.06, -0.08, -0.055], [-0.12, -0.11, -0.04]
-    check = critical_history_check(falls, totals, critical=-0.054, shocks=[-0.1, -0.05],
-                                   reach=[0.9, 0.4])  # fmt: skip
+    check = critical_history_check(falls, totals, critical=-0.054, shocks=[-0.05, -0.1],
+                                   reach=[0.4, 0.9], n_paths=360)  # fmt: skip
     said = history_text(check)
     assert said.startswith("History (4-hour falls, in sample): 2 of 3 real falls of 5.4 % or more")
     report = {

@@ -59,6 +59,9 @@ class Calibrated:
         Share of each first fall's paths whose 24-h move reaches :data:`TOTAL_MOVE`
         (fractions; the critical shock's history check reads it:
         :func:`liqcascade.cascade.critical_history_check`).
+    n_paths : int
+        Paths behind each point of the curve (every point runs the same ones: seed 0,
+        the same draws), what ``reach``'s Monte Carlo error rests on.
     static_shocks, static_bound : array
         The static book's final move (instant, no refill) on a fine grid of first falls
         — the deepest over the position book's draws, the bound of the carry.
@@ -73,6 +76,7 @@ class Calibrated:
     p90: np.ndarray
     carry: np.ndarray
     reach: np.ndarray
+    n_paths: int
     static_shocks: np.ndarray
     static_bound: np.ndarray
     n_book_draws: int = 0
@@ -142,6 +146,7 @@ class Calibrated:
                 "move_p90": self.p90.tolist(),
                 "carry_median": self.carry.tolist(),
                 "share_reaching_total_move": self.reach.tolist(),
+                "n_paths": self.n_paths,
             },
             "n_book_draws": self.n_book_draws,
             "beats_baselines": self.beats_baselines(),
@@ -226,31 +231,6 @@ def crossing(shocks: np.ndarray, y: np.ndarray) -> float:
     return float(x0 + (TOTAL_MOVE - y0) * (x1 - x0) / (y1 - y0))
 
 
-def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.ndarray]:
-    """The hourly volatility and residuals the report's calibrated runs start from.
-
-    Read from the bars closed by the market's time ``t`` (no look-ahead) by
-    :func:`liqcascade.cascade._backtest.volatility_at`, as ``liqcascade cascade``
-    reads them: ``sigma`` is the EWMA through the last close at or before ``t``.
-
-    Parameters
-    ----------
-    hourly : DataFrame
-        Hourly OHLC of the asset, indexed by bar open (UTC).
-    t : Timestamp
-        The market's time (its 4-hour bar's close).
-
-    Returns
-    -------
-    tuple
-        ``(sigma, residuals)``: fraction per hour, and the standardised residuals.
-    """
-    from liqcascade.cascade import volatility_at
-
-    sigma, resid = volatility_at(hourly, t)
-    return sigma, resid
-
-
 def history_span(chk: Any) -> str:
     """``"4-hour falls 2017-08-17 → 2025-07-31"``: the hourly bars the check read."""
     if chk.span is None:
@@ -264,10 +244,16 @@ def history_text(chk: Any) -> str:
 
     ``chk`` is the :class:`~liqcascade.cascade.CriticalHistoryCheck` of the real falls at
     least as deep as the critical shock: history's share that reached −10 % within a day
-    against the model's share for the same mix of depths (exact Poisson-binomial test).
+    against the model's share for the same mix of depths (Poisson-binomial test over the
+    curve's Monte Carlo error).
     The pooled share is said as what it is, not set against the model's one half.
     """
     x, span = pct(abs(chk.critical)), history_span(chk)
+    law = (
+        "Poisson-binomial"
+        if chk.n_paths is None
+        else f"Poisson-binomial, the curve's {chk.n_paths}-path error included,"
+    )
     if chk.n == 0:
         return (
             f"History ({span}): no real 4-hour fall of {x} or more: the critical shock "
@@ -276,7 +262,7 @@ def history_text(chk: Any) -> str:
     head = (
         f"History ({span}, in sample): {chk.k} of {chk.n} real falls of {x} or more reached "
         f"−10 % within a day ({pct(chk.history_share)}; deeper falls reach it more often); "
-        f"the model expects {pct(chk.model_share)} for the same depths (Poisson-binomial "
+        f"the model expects {pct(chk.model_share)} for the same depths ({law} "
         f"{p_text(chk.p_value)})"
     )
     if chk.verdict == "consistent":
@@ -292,7 +278,7 @@ def history_text(chk: Any) -> str:
 
 
 def critical_check(
-    hourly: pd.DataFrame, critical: float, shocks: Any, reach: Any
+    hourly: pd.DataFrame, critical: float, shocks: Any, reach: Any, n_paths: int
 ) -> tuple[Any, Any]:
     """The critical shock against history: real falls at least as deep, at their depths.
 
@@ -311,6 +297,9 @@ def critical_check(
     shocks, reach : array of float
         The calibrated curve's first falls (negative fractions) and the share of each
         one's paths reaching :data:`TOTAL_MOVE`.
+    n_paths : int
+        Paths behind each point of the curve (:attr:`Calibrated.n_paths`): the
+        check's p-value carries the curve's Monte Carlo error.
 
     Returns
     -------
@@ -321,7 +310,7 @@ def critical_check(
     hc = follow_through(hourly, drop=min(critical, -0.005))
     check = critical_history_check(
         hc.events["fall"], hc.events["total"], critical=hc.drop, shocks=shocks,
-        reach=reach, total_move=TOTAL_MOVE,
+        reach=reach, n_paths=n_paths, total_move=TOTAL_MOVE,
         span=(hourly.index[0], hourly.index[-1]) if len(hourly) else None,
     )  # fmt: skip
     return hc, check
@@ -338,7 +327,8 @@ def report_critical_shock(
     """The report's critical shock on a market: the pooled median path's crossing of −10 %.
 
     The statistic and every input of :func:`calibrated_response` (full grid): its
-    grid, path count, seed and volatility (:func:`volatility_before`), without the
+    grid, path count, seed and volatility (:func:`liqcascade.cascade.volatility_at` of
+    the hours closed by ``close_time``, as :func:`calibrated_response`), without the
     rest of the report's run. ``liqcascade cascade --fragility`` prints it as "the
     report's statistic".
 
@@ -361,16 +351,16 @@ def report_critical_shock(
         ``close_time``): ``history_check`` (its figures) and ``history_text`` (the
         report card's sentence, :func:`history_text`).
     """
-    from liqcascade.cascade import reached
+    from liqcascade.cascade import reached, volatility_at
 
     shocks = curve_shocks()
-    sigma, resid = volatility_before(hourly, close_time)
+    sigma, resid = volatility_at(hourly, close_time)
     runs = curve_runs(prepared, calibration=calibration, sigma_hourly=sigma, residuals=resid,
                       books=books, shocks=shocks)  # fmt: skip
     critical = crossing(shocks, np.array([r.move_median for r in runs]))
     reach = np.array([float(reached(r.moves, TOTAL_MOVE).mean()) for r in runs])
     closed = hourly[hourly.index <= close_time - pd.Timedelta(hours=1)]  # closed by then
-    _, check = critical_check(closed, critical, shocks, reach)
+    _, check = critical_check(closed, critical, shocks, reach, int(runs[0].n_paths))
     return {
         "critical_shock": critical,
         "total_move": TOTAL_MOVE,
@@ -401,12 +391,16 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         prepared_draws,
         reached,
         static_envelope,
+        volatility_at,
     )
+    from liqcascade.market import MARKET_BAR
 
     pm = prepare_market(state)
     books = prepared_draws(state)
-    t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
-    sigma, resid = volatility_before(hourly, t)
+    t = state.close_time if state.close_time is not None else state.as_of + MARKET_BAR
+    # the hours closed by the market's time (no look-ahead): the one rule of cascade,
+    # contagion --day and the stress market (liqcascade.cascade.market_volatility)
+    sigma, resid = volatility_at(hourly, t)
     asset = str(state.asset).upper()
     cal = load_liquidity(asset, t)
     # one calibrated run per first fall, the -5 % fall among them: the headline's answer
@@ -431,6 +425,7 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         p90=np.array([r.move_p90 for r in runs]),
         carry=np.array([r.carry_median for r in runs]),
         reach=np.array([float(reached(r.moves, TOTAL_MOVE).mean()) for r in runs]),
+        n_paths=int(runs[0].n_paths),
         static_shocks=fine,
         static_bound=static_envelope(pm, books, fine),
         n_book_draws=len(books),

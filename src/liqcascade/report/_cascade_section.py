@@ -283,7 +283,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     hourly = ctx.hourly
     cal = calibrated_response(state, hourly, quick=ctx.quick)
     every = every_date(ctx)
-    hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach)
+    hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach, cal.n_paths)
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -1140,8 +1140,10 @@ def _method(v: CascadeView) -> list[str]:
         "how many of the real 4-hour falls at least as deep reached −10 % within a day, "
         "against the model's expected count for the same depths: for each fall, the share "
         "of the curve's paths that reach −10 % after a first fall that deep (linear between "
-        "the grid's first falls; 1 at −10 % or more), summed (two-sided exact "
-        "Poisson-binomial test at 5 %; too few falls when no count could reach 5 %). The "
+        "the grid's first falls; 1 at −10 % or more), summed (two-sided Poisson-binomial "
+        "test at 5 %, over the curve's own Monte Carlo error: each point is a share of "
+        "the same paths, so the count's law is mixed over the curve's multinomial sampling "
+        "law; too few falls when no count could reach 5 %). The "
         "pooled share is not set against the model's 50 % at the critical shock: deeper "
         "falls reach −10 % more often by construction. The static-book "
         "critical shock is where the static book's move (instant, no refill, "
