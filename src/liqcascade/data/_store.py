@@ -449,7 +449,7 @@ class Store:
         return self._con
 
     def _upgrade(self, kind: Kind) -> None:
-        """:func:`_upgrade` of ``kind``'s table; its failure an :class:`InputError` naming the store.
+        """:func:`_upgrade` of ``kind``'s table, a failure an :class:`InputError` on the store.
 
         The rebuild is one transaction, rolled back on failure (a full disk, a file that
         cannot be written): the store is left as it was, and the message says so. Ctrl-C
