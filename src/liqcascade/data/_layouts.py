@@ -22,7 +22,6 @@ import pandas as pd
 from liqcascade.data import _long_short_layouts as ls
 from liqcascade.data._columns import first_of, num, objects, put_num, text_cells
 from liqcascade.data._layout import Build, Layout, LayoutRule, Probe, columns, one_of
-from liqcascade.data._time import row_ref
 from liqcascade.data._validate import optional_numbers
 from liqcascade.errors import InputError
 
@@ -107,9 +106,9 @@ def _check_snapshot_sides(raw: pd.DataFrame, name: str) -> None:
     if bad.size:
         i = int(bad[0])
         raise InputError(
-            f"{row_ref(i + 1)}: side {str(raw['side'].iloc[i]).strip()!r} is not a side "
-            "(SELL, BUY, LONG or SHORT)",
+            f"side {str(raw['side'].iloc[i]).strip()!r} is not a side (SELL, BUY, LONG or SHORT)",
             file=name,
+            row=i + 1,
         )
 
 
@@ -324,9 +323,10 @@ def _refuse_text(raw: pd.DataFrame, text: dict[str, np.ndarray], name: str) -> N
     if hits:
         i, c = min(hits)
         raise InputError(
-            f"{row_ref(i + 1)}: {c}: {str(raw[c].iloc[i]).strip()!r} is not a number "
+            f"{c}: {str(raw[c].iloc[i]).strip()!r} is not a number "
             "(an empty cell is read as no value; text is refused)",
             file=name,
+            row=i + 1,
         )
 
 
@@ -434,9 +434,10 @@ def _coinglass_taker_coin(p: Probe) -> Layout:
             i = int(bad[0])
             what = "is missing" if np.isnan(px[i]) else f"{px[i]:g} is not a price > 0"
             raise InputError(
-                f"{row_ref(i + 1)}: {close} {what} (the taker volumes are coin units, "
+                f"{close} {what} (the taker volumes are coin units, "
                 "converted to USD at the bar's close)",
                 file=name,
+                row=i + 1,
             )
 
     return Layout(
