@@ -350,6 +350,14 @@ def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.Da
     return pd.concat([bids, asks]).sort_index(kind="stable").reset_index(drop=True), []
 
 
+#: Binance's API long/short files' columns as they write them (normalised names first).
+_BINANCE_LONG_SHORT_WRITTEN = (
+    ("long_short_ratio", "longShortRatio"),
+    ("long_account", "longAccount"),
+    ("short_account", "shortAccount"),
+    ("long_position", "longPosition"),
+    ("short_position", "shortPosition"),
+)
 _TAKER_COIN = ("taker_buy_volume_usd", "taker_sell_volume_usd")
 _TAKER_USD_BUY = ("aggregated_buy_volume_usd", "buy_usd")
 _TAKER_USD_SELL = ("aggregated_sell_volume_usd", "sell_usd")
@@ -624,6 +632,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         "binance-long-short",
         columns("long_short_ratio", "long_account", "short_account"),
         ls.binance_long_short,
+        written=_BINANCE_LONG_SHORT_WRITTEN,
         describe="Binance API long/short ratios as fractions (timestamp ms,"
         "longShortRatio,longAccount,shortAccount; from globalLongShortAccountRatio, "
         "topLongShortAccountRatio or topLongShortPositionRatio: the measure is given, or "
@@ -633,6 +642,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         "binance-long-short",
         columns("long_short_ratio", "long_position", "short_position"),
         ls.binance_long_short,
+        written=_BINANCE_LONG_SHORT_WRITTEN,
     ),
     LayoutRule(
         "binance-liquidationsnapshot",
@@ -662,6 +672,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
             check=_check_okx_liquidations,
         ),
         describe="OKX liquidation orders (ts,instId,side,posSide,sz,bkPx; sz in contracts)",
+        written=(("inst_id", "instId"), ("pos_side", "posSide"), ("bk_px", "bkPx")),
     ),
     LayoutRule(
         "binance-bookdepth",
@@ -697,6 +708,10 @@ REGISTRY: tuple[LayoutRule, ...] = (
         one_of("open_interest_amount", "open_interest_value"),
         Layout("ccxt-open-interest", "open_interest", _ccxt_open_interest, time="timestamp"),
         describe="ccxt fetch_open_interest_history JSON (openInterestValue...)",
+        written=(
+            ("open_interest_amount", "openInterestAmount"),
+            ("open_interest_value", "openInterestValue"),
+        ),
     ),
     LayoutRule(
         "coinalyze-oi",
@@ -709,6 +724,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         (*columns("funding_rate"), *one_of("funding_timestamp", "info")),
         Layout("ccxt-funding", "funding", _funding_rate),
         describe="ccxt fetch_funding_rate_history JSON (fundingRate...)",
+        written=(("funding_rate", "fundingRate"), ("funding_timestamp", "fundingTimestamp")),
     ),
     LayoutRule(
         "funding-table",
@@ -795,6 +811,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         _ohlcv("binance-kline-export"),
         when=_with_volume,
         describe="Binance kline export (`Open time,Open,...,Ignore`)",
+        written=(("open_time", "Open time"), ("quote_asset_volume", "Quote asset volume")),
     ),
     LayoutRule(
         "binance-klines",
@@ -956,14 +973,17 @@ def _refusing_text(layout: Layout, name: str) -> Build:
 def _closest(cols: frozenset[str], top: int = 3) -> str:
     """``"; closest: a (lacks x), b (lacks y or z)"``: the layouts sharing most columns.
 
-    A layout's share is the fraction of its column groups the file has; layouts sharing
-    none are not named (nor is anything, when no layout shares a column).
+    The columns lacking are named as the layout's files write them (``longShortRatio``,
+    ``Open time``; :meth:`LayoutRule.spelled`), not as the file's header is compared
+    (``long_short_ratio``). A layout's share is the fraction of its column groups the
+    file has; layouts sharing none are not named (nor is anything, when no layout shares
+    a column).
     """
     scored: dict[str, tuple[float, list[tuple[str, ...]], str]] = {}
     for rule in REGISTRY:
         if not rule.needs:
             continue
-        missing = rule.missing(cols)
+        missing = [tuple(rule.spelled(c) for c in g) for g in rule.missing(cols)]
         share = 1.0 - len(missing) / len(rule.needs)
         if share > 0 and share > scored.get(rule.name, (0.0, [], ""))[0]:
             scored[rule.name] = (share, missing, rule.caution)
