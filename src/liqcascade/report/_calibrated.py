@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
+from liqcascade.market import MARKET_BAR
 from liqcascade.report._figures import LONG, RECORDED, vline
 from liqcascade.report._format import dec, p_text, pct
 
@@ -405,7 +406,7 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
 
     pm = prepare_market(state)
     books = prepared_draws(state)
-    t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
+    t = state.close_time if state.close_time is not None else state.as_of + MARKET_BAR
     sigma, resid = volatility_before(hourly, t)
     asset = str(state.asset).upper()
     cal = load_liquidity(asset, t)
