@@ -279,7 +279,7 @@ def test_unrecognised_names_the_header_as_written_and_cautions_on_canonical_qty(
         read_file(p)
     msg = str(exc.value)
     assert "(columns seen: ts, instId, side, sz, bkPx; instId is compared as inst_id)" in msg
-    assert "okx-liquidation-orders (lacks pos_side)" in msg
+    assert "okx-liquidation-orders (lacks posSide)" in msg  # as OKX writes it
     assert "canonical (lacks price, qty; qty is in base units such as ETH, not a venue's" in msg
 
 
