@@ -163,3 +163,39 @@ def test_an_upgrade_that_fails_leaves_the_old_table_as_it_was(tmp_path: Path) ->
     got = con.execute("SELECT occurrence FROM liquidation_events").fetchall()
     con.close()
     assert got == [(1,)]
+
+
+def test_an_upgrade_that_fails_is_an_input_error_naming_the_store(
+    tmp_path: Path, gen, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed upgrade (a full disk, a file that cannot be written) is an ``InputError``
+    naming the store file and saying it is left as it was, never DuckDB's raw error; the
+    CLI prints one ``error:`` line, exit 2, and the store keeps its old table and row."""
+    from liqcascade.data import _store
+    from liqcascade.errors import InputError
+
+    real = _store._upgrade
+
+    def failing(con: duckdb.DuckDBPyConnection, kind: object) -> None:
+        real(_FailingDrop(con), kind)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_store, "_upgrade", failing)
+    path = tmp_path / "old.duckdb"
+    _old_store(path)
+    with pytest.raises(InputError, match="left as it was") as err:
+        Store(path).count("liquidation_events")
+    text = str(err.value)
+    assert text.startswith(f"store: {path}: ") and "No space left on device" in text
+    assert "occurrence" in text and "liquidation_events" in text
+    src = gen.write_csv(tmp_path / "snap.csv", _snapshot([SAME]))
+    res = cli("data", "ingest", str(src), "--store", str(path))
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --store: {path}: "), lines
+    con = duckdb.connect(str(path), read_only=True)
+    cols = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = "
+        "'liquidation_events'").fetchall()]  # fmt: skip
+    rows = con.execute("SELECT count(*) FROM liquidation_events").fetchall()
+    con.close()
+    assert "occurrence" not in cols and rows == [(1,)]

@@ -279,7 +279,7 @@ def test_unrecognised_names_the_header_as_written_and_cautions_on_canonical_qty(
         read_file(p)
     msg = str(exc.value)
     assert "(columns seen: ts, instId, side, sz, bkPx; instId is compared as inst_id)" in msg
-    assert "okx-liquidation-orders (lacks pos_side)" in msg
+    assert "okx-liquidation-orders (lacks posSide)" in msg  # as OKX writes it
     assert "canonical (lacks price, qty; qty is in base units such as ETH, not a venue's" in msg
 
 
@@ -298,3 +298,25 @@ def test_symbol_columns_are_normalised_names_as_contributing_says() -> None:
     written = re.findall(r"`([A-Za-z_]+)`", said.group(1))
     assert sorted(norm_column(c) for c in written) == sorted(SYMBOL_COLUMNS)
     assert "by its normalised name" in text and "`instId` is `inst_id`" in text
+
+
+@pytest.mark.parametrize(
+    ("header", "closest"),
+    [
+        ("timestamp,longShortRatio,longAccount\n1700000000000,1.2,0.55\n",
+         "binance-long-short (lacks shortAccount)"),
+        ("ts,instId,side,posSide,sz\n1700000000000,ETH-USDT-SWAP,sell,long,3\n",
+         "okx-liquidation-orders (lacks bkPx)"),
+    ],
+    ids=["binance long/short", "okx"],
+)  # fmt: skip
+def test_the_closest_layout_names_what_it_lacks_as_its_files_write_it(
+    tmp_path: Path, header: str, closest: str
+) -> None:
+    """The header is compared normalised (``short_account``), but the hint names the
+    missing column as the venue's file spells it, which the user can look for."""
+    p = tmp_path / "near.csv"
+    p.write_text(header)
+    with pytest.raises(InputError) as exc:
+        read_file(p)
+    assert closest in str(exc.value), str(exc.value)

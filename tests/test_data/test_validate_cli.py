@@ -111,7 +111,7 @@ CASES = [
         replace(3, "2024-01-01 03:00:00,101,104,99,103,13,99"),
         HEADER,
         None,
-        "data row 4 (file line 5): malformed CSV",
+        "data row 4: malformed CSV (file line 5)",
     ),
     (
         replace(0, "2024-01-01 00:00:00,abc,110,95,105,10"),

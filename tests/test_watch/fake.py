@@ -6,7 +6,10 @@ and liquidations), as the venue ``binance``, with an order book (a parametric on
 around the last closed candle's close) and faults: ``faults`` maps a method name to a
 list of faults served on its next calls: an exception instance (raised),
 ``"malformed"`` (a payload not in ccxt's shape), ``"duplicate"`` (the page's last row
-sent twice) or ``"shuffle"`` (rows out of order). ``liquidations=False``: a venue that
+sent twice: for candles and levels, one row re-sent; for liquidations, two identical
+events), ``"overlap"`` (a liquidation page served from 8 hours before ``since``, as a
+venue whose pages overlap: events seen again, not new ones) or ``"shuffle"`` (rows out
+of order). ``liquidations=False``: a venue that
 does not publish them (``has["fetchLiquidations"]`` False).
 """
 
@@ -86,6 +89,8 @@ class ReplayExchange(RecordedExchange):
         f = self._fault("liq")
         if f == "malformed":
             return [{"timestamp": "soon", "price": None}]
+        if f == "overlap":
+            since = max(0, (since or 0) - 8 * H)
         return _mangled(super().fetch_liquidations(symbol, since, limit), f)
 
     def fetch_order_book(self, symbol, limit=None):
@@ -104,7 +109,7 @@ FAULTS: dict[str, list[Any]] = {
     "oi": ["malformed", "duplicate"],
     "book": ["malformed"],
     "liq": [ccxt.RequestTimeout("binance GET /fapi/v1/forceOrders timed out"), "malformed",
-            "duplicate"],
+            "overlap"],
 }  # fmt: skip
 
 

@@ -241,7 +241,7 @@ def test_direct_bars_equal_the_resample(asset: str) -> None:
     pd.testing.assert_frame_equal(ohlc_bars(ints, "4h"), _resampled(ints, four, list(ints.columns)))
 
 
-@pytest.mark.parametrize("fault", [None, "duplicate"])
+@pytest.mark.parametrize("fault", [None, "duplicate", "overlap"])
 def test_liquidations_need_no_validation_pass(fault: str | None) -> None:
     import copy
 

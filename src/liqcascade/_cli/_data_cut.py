@@ -49,6 +49,9 @@ StoreOption = Annotated[
     Path | None, typer.Option(help="DuckDB store to read (default: the user's store).")
 ]
 
+#: The market's bar (``liqcascade.market.MARKET_BAR``, held equal by a test): the last
+#: open-interest bar's close is the market date. Not imported: ``vol`` and
+#: ``support-study`` read data only, and the market package takes a second to load.
 _OI_STEP = pd.Timedelta(hours=4)
 
 

@@ -357,17 +357,19 @@ def _skip_when(sk: dict[str, Any], oi: Any) -> str:
     For the events without open interest, the side of the open interest's span they lie
     on (``oi``: its first and last bar's close, ISO) when they are all on one side.
     """
+    from liqcascade.market import MARKET_BAR
+
     first, last = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"])
     where = (
         f"at {_hm(sk['first'])}" if first == last
         else f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
     )  # fmt: skip
     if sk["reason"] == "no open interest" and oi:
-        lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
+        lo, hi = pd.Timestamp(oi[0]) - MARKET_BAR, pd.Timestamp(oi[1]) - MARKET_BAR
         if first > hi:
             where = f"after {hi:%Y-%m-%d %H:%M}"
-        elif last < lo + _BAR:
-            where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
+        elif last < lo + MARKET_BAR:
+            where = f"before {lo + MARKET_BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
     return where
 
 
@@ -379,9 +381,6 @@ def no_events_text(trigger: float) -> str:
         f"no events in this range: no bar moved the trigger {trigger_text(trigger)} from the "
         "previous close"
     )
-
-
-_BAR = pd.Timedelta(hours=4)
 
 
 #: How a verdict of the model against a baseline reads (see ``move_verdicts``).
@@ -645,10 +644,13 @@ def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: 
 
 def _data_spans(a: str, ohlc: Any, liq: Any, market_at: Any) -> str:
     """``ETH's open interest …, recorded liquidations … and hourly prices … (UTC, bar opens)``."""
+    from liqcascade.market import MARKET_BAR
+
     span = getattr(market_at, "span", None)
     li, px = pd.DatetimeIndex(liq.index), pd.DatetimeIndex(ohlc.index)
     oi = "" if span is None else (
-        f"open interest {span[0] - _BAR:%Y-%m-%d %H:%M} → {span[1] - _BAR:%Y-%m-%d %H:%M}, "
+        f"open interest {span[0] - MARKET_BAR:%Y-%m-%d %H:%M} → "
+        f"{span[1] - MARKET_BAR:%Y-%m-%d %H:%M}, "
     )  # fmt: skip
     return (
         f"{a}'s {oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} "

@@ -264,11 +264,12 @@ def _example_position(asset: str, as_of: str | None = None) -> tuple[str, str]:
     from liqcascade._time import utc_end
     from liqcascade.data import load_series
     from liqcascade.errors import InputError
+    from liqcascade.market import MARKET_BAR
 
     try:
         oi = load_series("open_interest", asset=asset, interval="4h")
         # the hours closed by the market's close (a bare date: its end)
-        t = pd.Timestamp(oi.index[-1]) + pd.Timedelta(hours=4)
+        t = pd.Timestamp(oi.index[-1]) + MARKET_BAR
         if as_of:
             t = utc_end(as_of, "as_of") + pd.Timedelta(1, "us")
         close = load_series("ohlcv", asset=asset, interval="1h")["close"]

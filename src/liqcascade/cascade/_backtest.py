@@ -1003,6 +1003,7 @@ def background_liquidations(
     """
     t = pd.Timestamp(ts)
     idx = pd.DatetimeIndex(liquidations.index)
+    # 4 h: the recorded liquidations' bar (the last one closing by ts), not the market's
     lo = int(idx.searchsorted(t - pd.Timedelta(days=days) - pd.Timedelta(hours=4), side="left"))
     hi = int(idx.searchsorted(t - pd.Timedelta(hours=4), side="right"))
     if hi - lo < 6:

@@ -58,6 +58,8 @@ __all__ = [
     "window_records",
 ]
 
+#: The recorded liquidations' bar (CoinGlass's 4-hourly aggregates) the event window is
+#: cut into: the feed's bar, not ``market.MARKET_BAR`` (they are equal today).
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
 

@@ -36,10 +36,11 @@ import pandas as pd
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
+from liqcascade.market import MARKET_BAR
 
 __all__ = ["EventMarkets", "no_market"]
 
-_BAR = pd.Timedelta(hours=4)
+_BAR = MARKET_BAR
 _HOUR = pd.Timedelta(hours=1)
 #: Hourly history kept before the first open interest: the book's 30-day warm-up
 #: (``BookParams.seed_days``; more when a fit asks for more) and the stop model's ATR

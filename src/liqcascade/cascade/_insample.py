@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._time import utc_time
+from liqcascade.market import MARKET_BAR
 
 __all__ = [
     "book_in_sample",
@@ -29,7 +30,7 @@ __all__ = [
     "stored_book_in_sample",
 ]
 
-_BAR = pd.Timedelta(hours=4)
+_BAR = MARKET_BAR
 _DAY = pd.Timedelta(days=1)
 
 

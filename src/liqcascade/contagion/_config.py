@@ -604,7 +604,7 @@ def _market_state(
     (the book after the crash it replays). Without ``as_of`` and ``by``: the last market.
     ``by_key`` names ``mid_at`` in the error when no open-interest bar closed by ``by``.
     """
-    from liqcascade.market import MarketSpec, load_market_inputs, market_from_inputs
+    from liqcascade.market import MARKET_BAR, MarketSpec, load_market_inputs, market_from_inputs
 
     key = ("ms", as_of, by)
     if key not in cache:
@@ -612,14 +612,14 @@ def _market_state(
         when: Any = as_of
         if as_of is None and by is not None:  # the bars closed by ``by``, at most the last
             oi = pd.DatetimeIndex(inputs.open_interest.index)
-            if by < oi[0] + pd.Timedelta(hours=4):
+            if by < oi[0] + MARKET_BAR:
                 raise InputError(
                     f"{by_key} {by - pd.Timedelta(hours=1):%Y-%m-%d %H:%M} UTC: the ETH open "
                     f"interest starts {oi[0]:%Y-%m-%d %H:%M} UTC (a bundled book or positions "
                     "without as_of is the estimated market closed by mid_at's close): give a "
                     "later mid_at"
                 )
-            when = min(by, oi[-1] + pd.Timedelta(hours=4))
+            when = min(by, oi[-1] + MARKET_BAR)
         cache[key] = market_from_inputs(MarketSpec("ETH", when, depth_scale=1.0), inputs)
     return cache[key]
 

@@ -137,6 +137,10 @@ class LayoutRule:
         What a file renamed to fit this rule must also hold, said when the rule is
         named as the closest to a file no layout recognises (``"qty is in base units
         …"``: renaming a venue's contract count to ``qty`` stores wrong sizes).
+    written : tuple of (str, str)
+        ``needs`` columns the layout's files spell otherwise than their normalised
+        (``lower_snake``) name: ``(("long_short_ratio", "longShortRatio"), ...)``; what
+        the closest-layout hint names (:meth:`spelled`).
     """
 
     name: str
@@ -146,6 +150,11 @@ class LayoutRule:
     width: int | None = None
     describe: str = ""
     caution: str = ""
+    written: tuple[tuple[str, str], ...] = ()
+
+    def spelled(self, name: str) -> str:
+        """The column ``name`` (normalised) as the layout's files write it."""
+        return dict(self.written).get(name, name)
 
     def recognises(self, probe: Probe, headerless: bool) -> bool:
         """Whether the file of ``probe`` has this layout."""

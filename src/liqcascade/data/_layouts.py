@@ -22,7 +22,6 @@ import pandas as pd
 from liqcascade.data import _long_short_layouts as ls
 from liqcascade.data._columns import first_of, num, objects, put_num, text_cells
 from liqcascade.data._layout import Build, Layout, LayoutRule, Probe, columns, one_of
-from liqcascade.data._time import row_ref
 from liqcascade.data._validate import optional_numbers
 from liqcascade.errors import InputError
 
@@ -107,9 +106,9 @@ def _check_snapshot_sides(raw: pd.DataFrame, name: str) -> None:
     if bad.size:
         i = int(bad[0])
         raise InputError(
-            f"{row_ref(i + 1)}: side {str(raw['side'].iloc[i]).strip()!r} is not a side "
-            "(SELL, BUY, LONG or SHORT)",
+            f"side {str(raw['side'].iloc[i]).strip()!r} is not a side (SELL, BUY, LONG or SHORT)",
             file=name,
+            row=i + 1,
         )
 
 
@@ -324,9 +323,10 @@ def _refuse_text(raw: pd.DataFrame, text: dict[str, np.ndarray], name: str) -> N
     if hits:
         i, c = min(hits)
         raise InputError(
-            f"{row_ref(i + 1)}: {c}: {str(raw[c].iloc[i]).strip()!r} is not a number "
+            f"{c}: {str(raw[c].iloc[i]).strip()!r} is not a number "
             "(an empty cell is read as no value; text is refused)",
             file=name,
+            row=i + 1,
         )
 
 
@@ -350,6 +350,14 @@ def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.Da
     return pd.concat([bids, asks]).sort_index(kind="stable").reset_index(drop=True), []
 
 
+#: Binance's API long/short files' columns as they write them (normalised names first).
+_BINANCE_LONG_SHORT_WRITTEN = (
+    ("long_short_ratio", "longShortRatio"),
+    ("long_account", "longAccount"),
+    ("short_account", "shortAccount"),
+    ("long_position", "longPosition"),
+    ("short_position", "shortPosition"),
+)
 _TAKER_COIN = ("taker_buy_volume_usd", "taker_sell_volume_usd")
 _TAKER_USD_BUY = ("aggregated_buy_volume_usd", "buy_usd")
 _TAKER_USD_SELL = ("aggregated_sell_volume_usd", "sell_usd")
@@ -434,9 +442,10 @@ def _coinglass_taker_coin(p: Probe) -> Layout:
             i = int(bad[0])
             what = "is missing" if np.isnan(px[i]) else f"{px[i]:g} is not a price > 0"
             raise InputError(
-                f"{row_ref(i + 1)}: {close} {what} (the taker volumes are coin units, "
+                f"{close} {what} (the taker volumes are coin units, "
                 "converted to USD at the bar's close)",
                 file=name,
+                row=i + 1,
             )
 
     return Layout(
@@ -623,6 +632,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         "binance-long-short",
         columns("long_short_ratio", "long_account", "short_account"),
         ls.binance_long_short,
+        written=_BINANCE_LONG_SHORT_WRITTEN,
         describe="Binance API long/short ratios as fractions (timestamp ms,"
         "longShortRatio,longAccount,shortAccount; from globalLongShortAccountRatio, "
         "topLongShortAccountRatio or topLongShortPositionRatio: the measure is given, or "
@@ -632,6 +642,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         "binance-long-short",
         columns("long_short_ratio", "long_position", "short_position"),
         ls.binance_long_short,
+        written=_BINANCE_LONG_SHORT_WRITTEN,
     ),
     LayoutRule(
         "binance-liquidationsnapshot",
@@ -661,6 +672,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
             check=_check_okx_liquidations,
         ),
         describe="OKX liquidation orders (ts,instId,side,posSide,sz,bkPx; sz in contracts)",
+        written=(("inst_id", "instId"), ("pos_side", "posSide"), ("bk_px", "bkPx")),
     ),
     LayoutRule(
         "binance-bookdepth",
@@ -696,6 +708,10 @@ REGISTRY: tuple[LayoutRule, ...] = (
         one_of("open_interest_amount", "open_interest_value"),
         Layout("ccxt-open-interest", "open_interest", _ccxt_open_interest, time="timestamp"),
         describe="ccxt fetch_open_interest_history JSON (openInterestValue...)",
+        written=(
+            ("open_interest_amount", "openInterestAmount"),
+            ("open_interest_value", "openInterestValue"),
+        ),
     ),
     LayoutRule(
         "coinalyze-oi",
@@ -708,6 +724,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         (*columns("funding_rate"), *one_of("funding_timestamp", "info")),
         Layout("ccxt-funding", "funding", _funding_rate),
         describe="ccxt fetch_funding_rate_history JSON (fundingRate...)",
+        written=(("funding_rate", "fundingRate"), ("funding_timestamp", "fundingTimestamp")),
     ),
     LayoutRule(
         "funding-table",
@@ -794,6 +811,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
         _ohlcv("binance-kline-export"),
         when=_with_volume,
         describe="Binance kline export (`Open time,Open,...,Ignore`)",
+        written=(("open_time", "Open time"), ("quote_asset_volume", "Quote asset volume")),
     ),
     LayoutRule(
         "binance-klines",
@@ -955,14 +973,17 @@ def _refusing_text(layout: Layout, name: str) -> Build:
 def _closest(cols: frozenset[str], top: int = 3) -> str:
     """``"; closest: a (lacks x), b (lacks y or z)"``: the layouts sharing most columns.
 
-    A layout's share is the fraction of its column groups the file has; layouts sharing
-    none are not named (nor is anything, when no layout shares a column).
+    The columns lacking are named as the layout's files write them (``longShortRatio``,
+    ``Open time``; :meth:`LayoutRule.spelled`), not as the file's header is compared
+    (``long_short_ratio``). A layout's share is the fraction of its column groups the
+    file has; layouts sharing none are not named (nor is anything, when no layout shares
+    a column).
     """
     scored: dict[str, tuple[float, list[tuple[str, ...]], str]] = {}
     for rule in REGISTRY:
         if not rule.needs:
             continue
-        missing = rule.missing(cols)
+        missing = [tuple(rule.spelled(c) for c in g) for g in rule.missing(cols)]
         share = 1.0 - len(missing) / len(rule.needs)
         if share > 0 and share > scored.get(rule.name, (0.0, [], ""))[0]:
             scored[rule.name] = (share, missing, rule.caution)

@@ -19,7 +19,6 @@ import pandas as pd
 from liqcascade.data._columns import num
 from liqcascade.data._kinds import LONG_SHORT_MEASURES
 from liqcascade.data._layout import Build, Layout, Probe
-from liqcascade.data._time import row_ref
 from liqcascade.data._validate import RATIO_TOLERANCE
 from liqcascade.errors import InputError
 
@@ -235,4 +234,4 @@ def _check_fractions(raw: pd.DataFrame, name: str) -> None:
                                 f"{long_c} / {short_c} = {implied[i]:.4g}"))  # fmt: skip
     if problems:
         i, msg = min(problems, key=lambda p: p[0])
-        raise InputError(f"{name}: {row_ref(i + 1)}: {msg}")
+        raise InputError(msg, file=name, row=i + 1)

@@ -45,7 +45,6 @@ from liqcascade.data._time import (
     infer_interval,
     interval_ms,
     parse_times,
-    row_ref,
 )
 from liqcascade.data._validate import check_funding_units, validate
 from liqcascade.errors import InputError
@@ -254,7 +253,7 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
             line = int(m.group(1))
             row = line - (0 if headerless else 1)
             raise InputError(
-                f"{name}: {row_ref(row)} (file line {line}): malformed CSV: {msg}"
+                f"malformed CSV (file line {line}): {msg}", file=name, row=row
             ) from exc
         raise InputError(f"{name}: malformed CSV: {msg}") from exc
     if df.empty:
@@ -375,7 +374,7 @@ def _check_label(what: str, label: str, name: str, row: int | None) -> None:
     shown = repr(label if len(label) <= 40 else label[:40] + "…")
     if row is None:
         raise InputError(f"{what} {shown} {problem}", file=name, param=what)
-    raise InputError(f"{name}: {row_ref(row)}: {what} {shown} {problem}")
+    raise InputError(f"{what} {shown} {problem}", file=name, row=row)
 
 
 def _check_venue(venue: str, layout: Layout, name: str) -> None:
@@ -486,7 +485,7 @@ def series_from_raw(
     if keys:
         if frame[keys].isna().any().any():
             bad = int(frame.loc[frame[keys].isna().any(axis=1), "_row"].min())
-            raise InputError(f"{name}: {row_ref(bad)}: {'/'.join(k[1:] for k in keys)} is missing")
+            raise InputError(f"{'/'.join(k[1:] for k in keys)} is missing", file=name, row=bad)
         for key, g in frame.groupby(keys, sort=True):
             kt = key if isinstance(key, tuple) else (key,)
             d = dict(zip(keys, kt, strict=True))

@@ -440,13 +440,31 @@ class Store:
                 with self._reading():
                     for kind in KINDS.values():
                         self._con.execute(_ddl(kind)).fetchall()
-                        _upgrade(self._con, kind)
+                        self._upgrade(kind)
             except BaseException:
                 self.close()
                 raise
         elif _store_reads.sharing():
             return self._attach(_store_reads.add_reader(self.path, self._con))
         return self._con
+
+    def _upgrade(self, kind: Kind) -> None:
+        """:func:`_upgrade` of ``kind``'s table, a failure an :class:`InputError` on the store.
+
+        The rebuild is one transaction, rolled back on failure (a full disk, a file that
+        cannot be written): the store is left as it was, and the message says so. Ctrl-C
+        and a damaged file pass as they are (:meth:`_reading` names the latter).
+        """
+        assert self._con is not None
+        try:
+            _upgrade(self._con, kind)
+        except duckdb.Error as exc:
+            if is_interrupt(exc) or _damaged(exc):
+                raise
+            raise self._error(
+                f"cannot add the {OCCURRENCE} key to its {kind.name} table (a store written "
+                f"by an older version): {_cause(exc)}; the store is left as it was"
+            ) from exc
 
     def _attach(self, shared: _store_reads.SharedReader) -> duckdb.DuckDBPyConnection:
         """Read through the shared reader ``shared`` (its connection until it closes)."""

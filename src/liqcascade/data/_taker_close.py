@@ -29,7 +29,7 @@ from liqcascade.data._layouts import (
 from liqcascade.data._readers import _time_col, symbol_from_name
 from liqcascade.data._series import SeriesNotFound, load_series
 from liqcascade.data._source import source_parts
-from liqcascade.data._time import infer_interval, interval_ms, parse_times, row_ref
+from liqcascade.data._time import infer_interval, interval_ms, parse_times
 from liqcascade.errors import InputError
 
 __all__ = ["add_hour_closes", "bar_closes"]
@@ -202,11 +202,12 @@ def add_hour_closes(
         i = int(lacking[0])
         bar = f"{ts.iloc[i]:%Y-%m-%d %H:%M}"
         raise InputError(
-            f"{row_ref(i + 1)}: no {asset} hourly close inside the bar {bar} UTC to convert "
+            f"no {asset} hourly close inside the bar {bar} UTC to convert "
             f"its coin units at; the hourly prices, {src}, run {_span(prices)}: ingest the "
             "missing hours, or drop_missing leaves such bars out (counted in a warning)",
             file=name,
             param="drop_missing",
+            row=i + 1,
         )
     note = (
         "taker volume in coin units converted to USD at each bar's close, the close of its "

@@ -76,9 +76,11 @@ def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
         i = int(off[0])
         other = _EPOCH_UNITS[int(codes[i])]
         raise InputError(
-            f"{file}: {row_ref(i + 1)}: {name} {_show(col.iloc[i])} is epoch "
+            f"{name} {_show(col.iloc[i])} is epoch "
             f"{_UNIT_NAMES[other]} but the file's other times are epoch {_UNIT_NAMES[unit]} "
-            "(one unit per file)"
+            "(one unit per file)",
+            file=file,
+            row=i + 1,
         )
     if pd.api.types.is_integer_dtype(col) and unit != "ns" and not col.isna().any():
         us = col.to_numpy(dtype="int64") * int(_TO_US[unit])  # exact; |value| < 1e17
@@ -93,9 +95,11 @@ def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"{file}: {row_ref(i + 1)}: {name} {_show(col.iloc[i])} (epoch "
+            f"{name} {_show(col.iloc[i])} (epoch "
             f"{_UNIT_NAMES[unit]}) is {_when(us_f[i])}, outside the plausible range "
-            f"{lo:%Y-%m-%d} .. {hi:%Y-%m-%d}{_date_number_hint(vals[i])}"
+            f"{lo:%Y-%m-%d} .. {hi:%Y-%m-%d}{_date_number_hint(vals[i])}",
+            file=file,
+            row=i + 1,
         )
     if us is None:
         ints = np.where(finite, np.round(np.where(finite, us_f, 0.0)), 0).astype("int64")
@@ -154,8 +158,10 @@ def _check_range(out: pd.Series, file: str, name: str, raw: pd.Series) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{file}: {row_ref(i + 1)}: {name} {_show(raw.iloc[i])} is outside the plausible "
-            f"range {lo:%Y-%m-%d} .. {hi:%Y-%m-%d}"
+            f"{name} {_show(raw.iloc[i])} is outside the plausible "
+            f"range {lo:%Y-%m-%d} .. {hi:%Y-%m-%d}",
+            file=file,
+            row=i + 1,
         )
 
 
@@ -217,8 +223,10 @@ def parse_times(col: pd.Series, file: str, name: str, notes: list[str] | None = 
         kind = "an epoch number" if n_num < n_text else "not an epoch number"
         others = "text times" if n_num < n_text else "epoch numbers"
         raise InputError(
-            f"{file}: {row_ref(i + 1)}: {name}: {text.iloc[i]!r} is {kind} but the file's "
-            f"other times are {others} (one time format per file)"
+            f"{name}: {text.iloc[i]!r} is {kind} but the file's "
+            f"other times are {others} (one time format per file)",
+            file=file,
+            row=i + 1,
         )
     if n_num:
         return _from_epoch(pd.to_numeric(text), file, name)
@@ -261,7 +269,7 @@ def _read_text_times(text: pd.Series, file: str, name: str, notes: list[str] | N
         except (ValueError, TypeError, OverflowError) as exc:
             bad = _first_bad_time(readable)
             raise InputError(
-                f"{file}: {row_ref(bad + 1)}: {name}: not a time: {text.iloc[bad]!r}"
+                f"{name}: not a time: {text.iloc[bad]!r}", file=file, row=bad + 1
             ) from exc
 
 
@@ -309,8 +317,10 @@ def _check_dated(text: pd.Series, file: str, name: str, *, words_only: bool = Fa
             else "is not a date (it would be read as the time of the ingest)"
         )
         raise InputError(
-            f"{file}: {row_ref(i + 1)}: {name}: {text.iloc[i]!r} {what}; give each row's "
-            "date and time in one column (2024-01-02 03:00)"
+            f"{name}: {text.iloc[i]!r} {what}; give each row's "
+            "date and time in one column (2024-01-02 03:00)",
+            file=file,
+            row=i + 1,
         )
 
 
@@ -334,9 +344,11 @@ def _check_offsets(text: pd.Series, present: np.ndarray, file: str, name: str) -
     has = "has a UTC offset" if odd_aware else "has no UTC offset"
     other = "has none" if odd_aware else "has one"
     raise InputError(
-        f"{file}: {row_ref(i + 1)}: {name} {text.iloc[i]!r} {has} but {row_ref(j + 1)}'s "
+        f"{name} {text.iloc[i]!r} {has} but {row_ref(j + 1)}'s "
         f"{text.iloc[j]!r} {other}: a time without an offset is read as UTC (one time "
-        "format per file: give every time its offset, or none)"
+        "format per file: give every time its offset, or none)",
+        file=file,
+        row=i + 1,
     )
 
 
@@ -391,8 +403,10 @@ def _day_month_iso(
         first = int(np.flatnonzero(present)[0])
         i = int(np.flatnonzero(present & (hit != hit[first]))[0])
         raise InputError(
-            f"{file}: {row_ref(i + 1)}: {name}: {text.iloc[i]!r} is not written like "
-            f"{row_ref(first + 1)}'s {text.iloc[first]!r} (one time format per file)"
+            f"{name}: {text.iloc[i]!r} is not written like "
+            f"{row_ref(first + 1)}'s {text.iloc[first]!r} (one time format per file)",
+            file=file,
+            row=i + 1,
         )
     rows = np.flatnonzero(hit)
     first_f = parts[0].iloc[rows].astype("int64").to_numpy()
@@ -404,13 +418,15 @@ def _day_month_iso(
     if day_rows.size and month_rows.size:
         d, m = int(day_rows[0]), int(month_rows[0])
         if d == m:  # both fields above 12: no date at all
-            raise InputError(f"{file}: {row_ref(d + 1)}: {name}: not a time: {text.iloc[d]!r}")
+            raise InputError(f"{name}: not a time: {text.iloc[d]!r}", file=file, row=d + 1)
         late, early = (d, m) if d > m else (m, d)
         ways = {d: "day-first (DD/MM/YYYY)", m: "month-first (MM/DD/YYYY)"}
         raise InputError(
-            f"{file}: {row_ref(late + 1)}: {name} {text.iloc[late]!r} can only be "
+            f"{name} {text.iloc[late]!r} can only be "
             f"{ways[late]} but {row_ref(early + 1)}'s {text.iloc[early]!r} can only be "
-            f"{ways[early]}: one layout per column; {_ACCEPTED}"
+            f"{ways[early]}: one layout per column; {_ACCEPTED}",
+            file=file,
+            row=late + 1,
         )
     by_day = _iso_text(text.index[rows], year, second_f, first_f, rest)
     by_month = _iso_text(text.index[rows], year, first_f, second_f, rest)
@@ -427,9 +443,11 @@ def _day_month_iso(
             k = int(rows[first_f != second_f][0])
             both = "both readings give" if ok_day else "neither reading gives"
             raise InputError(
-                f"{file}: {row_ref(k + 1)}: {name} {text.iloc[k]!r}: day and month cannot "
+                f"{name} {text.iloc[k]!r}: day and month cannot "
                 f"be told apart (no field above 12 in the column, and {both} sorted, evenly "
-                f"spaced times); {_ACCEPTED}"
+                f"spaced times); {_ACCEPTED}",
+                file=file,
+                row=k + 1,
             )
         day_first = ok_day
         why = (

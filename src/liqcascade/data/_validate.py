@@ -19,6 +19,7 @@ from liqcascade.data._funding_units import (
     check_funding_units,
 )
 from liqcascade.data._kinds import KINDS
+from liqcascade.data._order_status import superseded
 from liqcascade.data._time import count_gaps, format_interval, interval_ms, row_ref
 from liqcascade.errors import InputError
 
@@ -198,7 +199,11 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     timestamps sorted (unsorted input is sorted); duplicates that agree are dropped
     with a warning, conflicting duplicates are an error. Gaps are counted, never filled.
     Rows of an event kind (``Kind.repeats``: liquidation events) that agree in every
-    column are distinct events, all kept (the store numbers them apart).
+    column are distinct events, all kept (the store numbers them apart). Such rows of
+    one key whose ``status`` differs are read by
+    :mod:`liqcascade.data._order_status`: an earlier snapshot of an order (``NEW``,
+    ``PARTIALLY_FILLED``) is left out, with a note, where the file holds the same
+    order further on; rows with different final statuses are distinct events, kept.
 
     Parameters
     ----------
@@ -329,8 +334,14 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         s.warnings.append(f"{f}: timestamps were not sorted; sorted them")
     df = df.sort_values([*keys, "_row"], kind="stable").reset_index(drop=True)
     dup = df.duplicated(keys, keep=False).to_numpy()
+    by_status = bool(dup.any()) and kind.repeats and "status" in df.columns
+    if by_status:  # rows of one key left with different statuses are distinct events
+        df = _drop_superseded(s, df, keys, dup)
+        df["_status"] = df["status"].astype("string").fillna("\x00")
+        keys = [*keys, "_status"]
+        dup = df.duplicated(keys, keep=False).to_numpy()
     if dup.any():
-        values = [c for c in df.columns if c not in (*keys, "_row")]
+        values = [c for c in df.columns if c not in (*keys, "_row", "status")]
         d = df[dup]
         full_dup = d.duplicated([*keys, *values], keep=False).to_numpy()
         key_groups = d.groupby(keys, sort=False, dropna=False)
@@ -357,6 +368,8 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
             df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
             agree = "agrees" if n_drop == 1 else "agree"
             s.warnings.append(f"{f}: dropped {count_text(n_drop, 'duplicate row')} that {agree}")
+    if by_status:
+        df = df.drop(columns="_status")
     if s.kind == "ohlcv":
         _check_bar_steps(df, f, s.interval)
     if s.kind in ("ohlcv", "open_interest"):
@@ -368,6 +381,27 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     _empty_cells(s)
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
+
+
+def _drop_superseded(
+    s: SeriesFrame, df: pd.DataFrame, keys: list[str], dup: np.ndarray
+) -> pd.DataFrame:
+    """``df`` without the earlier snapshots of a liquidation order (:func:`superseded`).
+
+    Only rows sharing a key with another (``dup``) are looked at; what is left out is
+    counted in a note of ``s``.
+    """
+    drop = np.zeros(len(df), dtype=bool)
+    drop[dup] = superseded(df[dup], keys)
+    if not drop.any():
+        return df
+    n = int(drop.sum())
+    s.notes.append(
+        f"{s.file}: left out {count_text(n, 'earlier snapshot')} of a liquidation order "
+        "(status NEW or PARTIALLY_FILLED, with the same time, side, price and size as "
+        "a row further on, or more filled, which is kept)"
+    )
+    return df[~drop].reset_index(drop=True)
 
 
 def _check_bar_steps(df: pd.DataFrame, f: str, interval: str) -> None:

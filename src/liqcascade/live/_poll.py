@@ -623,7 +623,11 @@ class VenuePoller:
         in contracts whose contract size neither gives (a contract is not one base unit
         on every venue: 0.1 ETH on OKX), are dropped and counted in the log, naming the
         market. A page not in that shape is malformed: the fetch is retried like the
-        bars'. None when nothing is new.
+        bars'. None when nothing is new. Identical records on one page are distinct
+        events, all kept; one seen again on a later page that overlaps is not counted
+        twice (:func:`_merge_pages`). Records the store holds already (a later poll starts
+        after the last stored one) are left to the store, which numbers identical
+        events as ``data ingest`` does.
 
         Parameters
         ----------
@@ -656,7 +660,9 @@ class VenuePoller:
     def _liquidations(
         self, since_ms: int, now_ms: int, limit: int, max_pages: int
     ) -> SeriesFrame | None:
-        rows: dict[tuple[int, str, float, float], None] = {}
+        # per record: how many times it occurs, the most any one page holds (see
+        # :func:`_merge_pages`)
+        rows: dict[tuple[int, str, float, float], int] = {}
         no_side = no_size = 0
         cursor = since_ms
         for _ in range(max_pages):
@@ -665,6 +671,7 @@ class VenuePoller:
                 raise Malformed(f"liquidations: expected a list, got {type(page).__name__}")
             if not page:
                 break
+            here: dict[tuple[int, str, float, float], int] = {}
             last = cursor - 1
             for r in page:
                 if (
@@ -693,7 +700,9 @@ class VenuePoller:
                     no_side += 1
                     continue
                 if since_ms <= t <= now_ms:
-                    rows[(t, side, float(r["price"]), qty)] = None
+                    key = (t, side, float(r["price"]), qty)
+                    here[key] = here.get(key, 0) + 1
+            _merge_pages(rows, here)
             if last < cursor or last >= now_ms:
                 break
             cursor = last + 1
@@ -709,7 +718,7 @@ class VenuePoller:
             )
         if not rows:
             return None
-        keys = sorted(rows)
+        keys = [k for k in sorted(rows) for _ in range(rows[k])]
         frame = pd.DataFrame(
             {
                 "ts": pd.to_datetime([k[0] for k in keys], unit="ms", utc=True).as_unit("us"),
@@ -723,7 +732,8 @@ class VenuePoller:
                          interval="events", frame=frame, file=f"{self.id} liquidations",
                          layout="ccxt-liquidations")  # fmt: skip
         # the rows are valid by construction (finite price > 0, finite size >= 0, side long
-        # or short, unique sorted keys): validate(sf) would return them as they are
+        # or short, sorted keys, identical events side by side: the store numbers them):
+        # validate(sf) would return them as they are
         return sf
 
     def _contract_size(self) -> float | None:
@@ -761,3 +771,27 @@ class VenuePoller:
                 if not self._faulty("order book", attempt, exc):
                     return None
             attempt += 1
+
+
+def _merge_pages(
+    seen: dict[tuple[int, str, float, float], int], page: dict[tuple[int, str, float, float], int]
+) -> None:
+    """Add one page's liquidation records to those of the pages before it (in place).
+
+    Within a page, identical records (time, side, price, size) are distinct events: two
+    liquidations of one size at one price in one millisecond, counted as they come, as
+    ``data ingest`` keeps a file's identical rows apart. Pages of one poll may overlap
+    (a venue that serves from before ``since``): an event seen on two pages is one
+    event, so a record's count is the most any one page holds, never their sum.
+
+    Parameters
+    ----------
+    seen : dict
+        ``(ms since epoch, side, price, size in base units)`` -> count, over the pages
+        read so far; updated.
+    page : dict
+        The same counts for one page.
+    """
+    for key, n in page.items():
+        if n > seen.get(key, 0):
+            seen[key] = n

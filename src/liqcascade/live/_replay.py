@@ -33,6 +33,7 @@ import pandas as pd
 from liqcascade._time import time_range
 from liqcascade.errors import InputError
 from liqcascade.live._watch import WatchOptions, run_watch
+from liqcascade.market import MARKET_BAR
 
 __all__ = ["RecordedData", "RecordedExchange", "ReplaySummary", "recorded_data", "run_replay"]
 
@@ -287,8 +288,8 @@ def _load(asset: str, store: Any) -> RecordedData | None:
     px, oi = one("ohlcv", "1h", own=True), one("open_interest", "4h", own=True)
     if px is None or oi is None:
         return None
-    first = max(px.index[0] + pd.Timedelta(hours=1), oi.index[0] + pd.Timedelta(hours=4))
-    last = min(px.index[-1] + pd.Timedelta(hours=1), oi.index[-1] + pd.Timedelta(hours=4))
+    first = max(px.index[0] + pd.Timedelta(hours=1), oi.index[0] + MARKET_BAR)
+    last = min(px.index[-1] + pd.Timedelta(hours=1), oi.index[-1] + MARKET_BAR)
     source = str(px.attrs.get("source", ""))
     span = _store_span(asset, store) if "+ bundled:" in source else None
     return RecordedData(px, oi, one("funding", None), one("liquidations", "4h"), source,
@@ -477,7 +478,7 @@ def run_replay(
     asset = options.asset.strip().upper()
     ex = RecordedExchange(data.prices, data.open_interest, data.funding, data.liquidations,
                           now_ms=t0, symbol=options.symbol or f"{asset}/USDT:USDT")  # fmt: skip
-    since = max(data.first - pd.Timedelta(hours=4), closes[0] - _HISTORY)
+    since = max(data.first - MARKET_BAR, closes[0] - _HISTORY)
     days = (closes[0] - since) / pd.Timedelta(days=1)
     out = ReplaySummary(source=data.range_text(), history_days=days,
                         seams=data.seams(closes[0], closes[n - 1]))  # fmt: skip

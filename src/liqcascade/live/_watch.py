@@ -91,6 +91,7 @@ from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 from liqcascade.margin import contract_symbol
+from liqcascade.market import MARKET_BAR
 
 __all__ = [
     "EXIT_NO_LIVE_DATA",
@@ -102,7 +103,7 @@ __all__ = [
     "run_watch",
 ]
 
-_BAR = pd.Timedelta(hours=4)
+_BAR = MARKET_BAR
 _HOUR = pd.Timedelta(hours=1)
 #: What the watch fetches per venue: (kind, interval).
 SERIES: tuple[tuple[str, str], ...] = (("ohlcv", "1h"), ("open_interest", "4h"), ("funding", "1h"))

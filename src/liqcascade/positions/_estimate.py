@@ -741,7 +741,9 @@ def default_inputs(asset: str = "ETH", interval: str = "4h") -> tuple[pd.DataFra
     return _bundled.derivatives("open_interest"), bundled_ohlc(asset, interval)
 
 
-#: The estimate's bar: open interest and prices are 4-hourly.
+#: The estimate's bar: open interest and prices are 4-hourly. It is the market's bar
+#: (``liqcascade.market.MARKET_BAR``, held equal by a test), written here because
+#: ``positions`` sits below ``market``.
 _BAR = pd.Timedelta(hours=4)
 
 

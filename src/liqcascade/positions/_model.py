@@ -370,6 +370,7 @@ def prepare(frames: MarketFrames, params: BookParams) -> Prepared:
     df = df[df["oi_usd"] > 0]
     if df.empty:
         raise InputError("no bar has both open interest and prices")
+    # the series' own step; one bar alone cannot show it: the bundled open interest's 4 h
     step = pd.Series(df.index).diff().median() if len(df) > 1 else pd.Timedelta(hours=4)
     n_seed = 0
     if params.seed_days > 0:

@@ -829,7 +829,8 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
     t = None
     if as_of is not None:
         t = to_utc(as_of, "as_of")
-    # the 4-hour bar opening at or before as_of is taken whole (as the estimated book does)
+    # the 4-hour bar opening at or before as_of is taken whole (as the estimated book does:
+    # the market's bar, liqcascade.market.MARKET_BAR, which positions cannot import)
     end = None if t is None else t + pd.Timedelta(hours=4) - pd.Timedelta(microseconds=1)
     start = None if t is None else t - pd.Timedelta(days=days)
     try:

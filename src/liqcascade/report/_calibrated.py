@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
+from liqcascade.market import MARKET_BAR
 from liqcascade.report._figures import LONG, RECORDED, vline
 from liqcascade.report._format import dec, p_text, pct
 

@@ -173,13 +173,14 @@ def _replay(ctx: ReportContext) -> Replay | None:
     such day is closed by the report's date.
     """
     from liqcascade.cascade import market_state
+    from liqcascade.market import MARKET_BAR
     from liqcascade.report._cut import closed_by
     from liqcascade.report._data import series
 
     liq = closed_by(series("liquidations", ctx.asset, "4h"), "4h", ctx.as_of)
     daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     oi = pd.DatetimeIndex(series("open_interest", ctx.asset, "4h").index)
-    daily = daily[daily.index >= oi[0] + pd.Timedelta(hours=4)]  # a market to estimate
+    daily = daily[daily.index >= oi[0] + MARKET_BAR]  # a market to estimate
     if daily.empty:
         return None
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]

@@ -508,6 +508,7 @@ def check_as_of(asset: str, as_of: Any) -> pd.Timestamp:
     """
     from liqcascade._time import to_utc, utc_end
     from liqcascade.errors import InputError
+    from liqcascade.market import MARKET_BAR
     from liqcascade.report._cut import closed_by
     from liqcascade.report._data import series
 
@@ -516,14 +517,14 @@ def check_as_of(asset: str, as_of: Any) -> pd.Timestamp:
     span = (
         f"the {asset.upper()} open interest, the estimated book's base, covers "
         f"{first:%Y-%m-%d %H:%M} -> {last:%Y-%m-%d %H:%M} UTC (bars closed by "
-        f"{last + pd.Timedelta(hours=4):%Y-%m-%d %H:%M})"
+        f"{last + MARKET_BAR:%Y-%m-%d %H:%M})"
     )
     end = utc_end(as_of)
     now = pd.Timestamp.now(tz="UTC")
     if to_utc(as_of) > now:
         raise InputError(f"as_of: {as_of} is in the future (now {now:%Y-%m-%d %H:%M} UTC)",
                          param="as_of")  # fmt: skip
-    if end > last + pd.Timedelta(hours=4):
+    if end > last + MARKET_BAR:
         raise InputError(
             f"as_of: {as_of} is after the data; {span}; give a date up to {last:%Y-%m-%d}",
             param="as_of",

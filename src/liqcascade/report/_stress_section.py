@@ -1192,12 +1192,13 @@ def backtest_command(asset: str, as_of: Any = None, paths: int | None = None) ->
     paths per multi-day forecast, named when not the command's default (``--quick``'s
     500).
     """
+    from liqcascade.market import MARKET_BAR
     from liqcascade.stress import BACKTEST_DEFAULTS
 
     cmd = f"liqcascade stress --scenario backtest --asset {asset}"
     if as_of is not None:
         t = pd.Timestamp(as_of)
-        close = t + pd.Timedelta(hours=4)
+        close = t + MARKET_BAR
         cmd += f" --as-of {t:%Y-%m-%d}" if close.hour == 0 else f" --as-of {close:%Y-%m-%dT%H:%M}"
     if paths is not None and paths != BACKTEST_DEFAULTS["paths"]:
         cmd += f" --paths {paths}"

@@ -315,7 +315,9 @@ class StressMarket:
         """
         close = getattr(self.state, "close_time", None)
         if close is None:  # a state built by hand: its 4-hour bar's close
-            close = self.as_of + pd.Timedelta(hours=4)
+            from liqcascade.market import MARKET_BAR
+
+            close = self.as_of + MARKET_BAR
         return pd.Timestamp(close) - pd.Timedelta(days=1)
 
     def liquidity(self) -> Any:
