@@ -394,7 +394,6 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         static_envelope,
         volatility_at,
     )
-    from liqcascade.market import MARKET_BAR
 
     pm = prepare_market(state)
     books = prepared_draws(state)
