@@ -590,21 +590,27 @@ def _cap_rules(v: ProtectView) -> str:
 
 
 def _moved_text(r: Any) -> str:
-    """What moving the stop out of the crowd bought: the slippage change, or none measurable."""
+    """What moving the stop out of the crowd did: the distance (signed) and the slippage.
+
+    A move nearer entry gives distance up; a move further from entry adds distance (as
+    ``stops recommend``'s ``distance_given_up`` row says, both directions).
+    """
     from liqcascade.protect import distance_given_up
 
     moved, raw = r.expected_slippage, r.raw_expected_slippage
+    g = distance_given_up(r)
+    if g == 0:
+        return "not moved: it sits in no modelled crowd"
+    size = pp(abs(g), signed=False)
+    way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
     if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
-        cost = abs(distance_given_up(r))
-        if cost == 0:
-            return "not moved: it sits in no modelled crowd"
         return (
-            f"moved out of the crowd, which costs {pct(cost, 2).replace(' %', ' pp')} of "
-            f"distance and gains no measurable slippage (expected {_pct(moved)} of entry either "
-            "way)"
+            f"moved out of the crowd {way}, with no measurable change in slippage (expected "
+            f"{_pct(moved)} of entry either way)"
         )
     return (
-        f"moved out of the crowd: expected slippage {_pct(moved)} of entry instead of {_pct(raw)}"
+        f"moved out of the crowd {way}: expected slippage {_pct(moved)} of entry instead of "
+        f"{_pct(raw)}"
     )
 
 
