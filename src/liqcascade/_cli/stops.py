@@ -29,11 +29,19 @@ def _render_recommend(res: dict[str, Any]) -> None:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     t = Table(show_header=False, box=None)
     d = max(2, price_decimals(res["entry"]))  # 4 significant figures at the entry, >= cents
+    asset = market.get("asset", "")
+    t.add_row(
+        "[bold]position[/]",
+        _common.esc(f"{res['side']} {res['size']:g} {asset} at {res['entry']:,.{d}f} USD, "
+                    f"{res['leverage']:g}x").replace("  ", " "),
+    )  # fmt: skip
     for k in ("stop_price", "liq_price", "raw_stop_price"):
         if k == "liq_price" and not res[k] > 0:  # the library's 0: a long that cannot be
             t.add_row(f"[bold]{k}[/]", f"none (no liquidation price at {res['leverage']:g}x)")
             continue  # liquidated (1x), not a price of 0
         t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD")
+    if res.get("stop_choice_why"):  # which of the two stops stop_price is, and why
+        t.add_row("[bold]stop_choice[/]", _common.esc(res["stop_choice_why"]))
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
     t.add_row("[bold]distance[/]", f"{percent_text(res['distance'], 2)} from entry")
     vr = res.get("vol_distance_range")
@@ -43,11 +51,7 @@ def _render_recommend(res: dict[str, Any]) -> None:
     if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
         band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
     t.add_row("[bold]vol_distance[/]", f"{percent_text(res['vol_distance'], 2)}{band}")
-    rng = res.get("expected_slippage_range")
-    over = (
-        f" (draws {percent_text(rng[0], 3)}–{percent_text(rng[1], 3)})" if rng else " (no interval)"
-    )
-    t.add_row("[bold]expected_slippage[/]", f"{percent_text(res['expected_slippage'], 3)}{over}")
+    t.add_row("[bold]expected_slippage[/]", slippage_row(res))
     for z in res["avoided_clusters"]:
         lo, hi = z["price_low"], z["price_high"]
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
@@ -63,6 +67,36 @@ def _render_recommend(res: dict[str, Any]) -> None:
         if note in warned:
             continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
+
+
+def slippage_row(res: dict[str, Any]) -> str:
+    """The expected slippage, its draws' range, and why it is so small when it is.
+
+    ``0.012 % (draws 0.010 %–0.015 %)``; a figure below 0.001 % reads "under 0.001 %"
+    (:func:`liqcascade.protect.slippage_text`) with the reason: the calibrated
+    response's latent depth (fitted at the edge of its grid) or the displayed book
+    absorbs the stop with the crowd's orders triggered with it.
+    """
+    from liqcascade.protect import slippage_text
+
+    x, rng = res["expected_slippage"], res.get("expected_slippage_range")
+    text = slippage_text(x)
+    if rng:
+        lo, hi = slippage_text(rng[0]), slippage_text(rng[1])
+        text += f" (draws {lo}–{hi})" if lo != hi else f" (every draw {lo})"
+    else:
+        text += " (no interval)"
+    if not all(slippage_text(v).startswith("under") for v in [x, *(rng or [])]):
+        return text
+    why = (
+        "the calibrated response's latent depth (fitted at the edge of its grid, docs/liquidity.md)"
+        if res.get("liquidity", "calibrated") == "calibrated"
+        else "the displayed book"
+    )
+    return (
+        f"{text}: {why} absorbs the stop with the crowd's orders triggered with it; the "
+        "back-test's fill model charges more (`stops backtest`'s avg_slippage)"
+    )
 
 
 def _chance(res: dict[str, Any], key: str) -> str:
@@ -450,12 +484,12 @@ def recommend_cmd(
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-        rec = recommend_stop(
-            side, entry, size, leverage, settings=settings, state=state, liquidity=liquidity
-        )
+        cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
+        rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
+                             liquidity=liquidity, crowd_verdict=cb.get("verdict"))  # fmt: skip
         adv(1)
         out = rec.summary()
-        out["crowd_backtest"] = crowd_backtest(state.asset, state.close_time or state.as_of)
+        out["crowd_backtest"] = cb
     out["market"] = state.fingerprint()
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
                               leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,
