@@ -364,10 +364,12 @@ def _render_backtest(res: dict[str, Any]) -> None:
             whole = max(len(str(r["policy"])) for r in rows) if c == "policy" else None
             t.add_column("stop_outs [90 %]" if c == "stop_outs" else c, min_width=whole)
         for r in rows:
-            t.add_row(*[_stop_outs(r) if c == "stop_outs" else _common._fmt(r[c]) for c in cols])
+            t.add_row(*[_cell(r, c) for c in cols])
         _common.stdout.print(t)
     _common.stdout.print(
-        f"stop_outs [90 %]: share of entries stopped, {res['stop_outs_interval']} interval",
+        f"stop_outs [90 %]: share of entries stopped, {res['stop_outs_interval']} interval; "
+        "avg_loss_on_stop, total_return, max_drawdown: % of one entry's notional, unlevered "
+        "(--leverage sets only where the stops are capped); avg_slippage: % of the trigger",
         soft_wrap=True,
     )
     line = declustering_line(res)
@@ -386,8 +388,24 @@ def _render_backtest(res: dict[str, Any]) -> None:
 
 
 def _stop_outs(row: dict[str, Any]) -> str:
-    """``0.516 [0.43, 0.60]``: the share and its interval."""
-    return f"{row['stop_outs']:.3f} [{row['stop_outs_lo']:.2f}, {row['stop_outs_hi']:.2f}]"
+    """``51.6 % [43 %, 60 %]``: the share and its interval."""
+    lo, hi = (percent_text(row[k], 0) for k in ("stop_outs_lo", "stop_outs_hi"))
+    return f"{percent_text(row['stop_outs'], 1)} [{lo}, {hi}]"
+
+
+#: The back-test table's columns that are fractions of one entry's notional (unlevered),
+#: printed in percent (the JSON keeps fractions).
+_PERCENT_COLUMNS = ("avg_loss_on_stop", "avg_slippage", "total_return", "max_drawdown")
+
+
+def _cell(row: dict[str, Any], col: str) -> str:
+    """A back-test table cell: stop-outs with their interval, fractions in %, the rest."""
+    if col == "stop_outs":
+        return _stop_outs(row)
+    if col in _PERCENT_COLUMNS:
+        x = row[col]
+        return "n/a" if x is None or not math.isfinite(x) else percent_text(x, 2)
+    return _common._fmt(row[col])
 
 
 def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
@@ -480,7 +498,7 @@ def recommend_cmd(
     _require(("--entry", entry), ("--size", size), ("--leverage", leverage), asset=asset,
              as_of=as_of)  # fmt: skip
     assert entry is not None and size is not None and leverage is not None
-    check_position(side, entry, size, leverage, liquidity)  # before the market is built
+    check_position(side, entry, size, leverage, liquidity, asset=asset)  # before the market
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))

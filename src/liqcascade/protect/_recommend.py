@@ -1307,8 +1307,13 @@ def check_position(
     size: float,
     leverage: float,
     liquidity: str = "calibrated",
+    asset: str | None = None,
 ) -> int:
     """Check the position of :func:`recommend_stop` before any market is built.
+
+    One message for every leverage out of range ("in [1, 125]", 0 and 0.5 alike);
+    with ``asset``, also the venue's maximum for the position's notional (the tier
+    table's, :func:`liquidation_price`), which needs no market.
 
     Parameters
     ----------
@@ -1322,6 +1327,9 @@ def check_position(
         Leverage at entry, in [1, 125] (below 1 the position is not levered).
     liquidity : {"calibrated", "static"}
         The slippage model.
+    asset : str, optional
+        The market's asset, whose tier table bounds the leverage (else not checked
+        here: :func:`recommend_stop` checks it with the market's asset).
 
     Returns
     -------
@@ -1335,7 +1343,9 @@ def check_position(
         entry`` past 1e15 USD (:data:`~liqcascade._limits.MAX_USD`) names both.
     """
     sd = _side(side)
-    for nm, v in (("entry", entry), ("size", size), ("leverage", leverage)):
+    if not (math.isfinite(float(leverage)) and 1 <= float(leverage) <= 125):
+        raise InputError(f"leverage must be in [1, 125] (got {leverage:g})", param="leverage")
+    for nm, v in (("entry", entry), ("size", size)):
         if not math.isfinite(float(v)):
             raise InputError(f"{nm} must be a finite number (got {v})", param=nm)
         if not float(v) > 0:
@@ -1345,10 +1355,14 @@ def check_position(
             f"size x entry must be at most {MAX_USD:.0e} USD (got {float(size) * float(entry):g})",
             param=("size", "entry"),
         )
-    if not 1 <= leverage <= 125:
-        raise InputError(f"leverage must be in [1, 125] (got {leverage:g})", param="leverage")
     if liquidity not in LIQUIDITY:
         raise InputError(_liquidity_message(liquidity), param="liquidity")
+    if asset is not None:  # the venue's maximum for this notional: the tier table only
+        try:
+            liquidation_price(sd, float(entry), float(size), float(leverage), asset.upper())
+        except InputError as exc:
+            if exc.param == "leverage":
+                raise
     return sd
 
 
