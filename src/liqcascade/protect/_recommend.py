@@ -1261,10 +1261,11 @@ def _model_figures(
         )
     if srange is not None and cal is not None:
         fitted = f"before {cal.as_of:%Y-%m-%d}" if cal.as_of is not None else "(the prior)"
+        lo, hi = slippage_text(srange[0]), slippage_text(srange[1])
+        span = f"{lo}–{hi}" if lo != hi else f"all {lo}"
         slip = (
             f"the calibrated liquidity response's central parameters (fitted on "
-            f"{cal.n_events} events {fitted}) on the estimated book; range "
-            f"{slippage_text(srange[0])}–{slippage_text(srange[1])} over its "
+            f"{cal.n_events} events {fitted}) on the estimated book; range {span} over its "
             f"{len(cal.draws)} bootstrap draws "
             "(parameter uncertainty only: the central estimated book, not its draws)"
         )
