@@ -33,6 +33,7 @@ from liqcascade._cli import (
 from liqcascade._cli._fraction_options import guard_fraction_options
 from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
+from liqcascade._cli._number_hints import guard_number_options
 from liqcascade._cli._repeated_options import refuse_repeated_options
 from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._store_reads import shared_store_reads
@@ -266,6 +267,7 @@ def _main(args: list[str]) -> int:
         _track_flags(command)
         guard_int_options(command)  # a 5000-digit --seed: our line, not typer's
         guard_fraction_options(command)  # --oi-share 20%: read as 0.2
+        guard_number_options(command)  # --entry 95k: "write 95000", not typer's line
         refuse_repeated_options(command, args)  # --pricing a --pricing b: not the last
         with shared_store_reads():  # the command's store look-ups share one connection
             rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)

@@ -70,7 +70,7 @@ def test_the_warning_says_which_level_is_missing() -> None:
     assert "every level between entry and the liquidation bound lies in a" in why
     head, why = _no_clear_level(held, (3960.0, 0.001), None, 0.0001, 3698.0, 2)
     assert head.startswith("no clear level with an expected slippage no higher than")
-    assert "3,960.00, has a higher expected slippage (0.10 % against 0.01 %)" in why
+    assert "3,960.00, has a higher expected slippage (0.100 % against 0.010 %)" in why
 
 
 @pytest.fixture(scope="module")

@@ -69,8 +69,10 @@ def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
     assert distance_given_up(away) == pytest.approx(-(2503.94 - 2480.0) / 2600, abs=1e-12)
     short = SimpleNamespace(entry=100.0, stop_price=105.0, raw_stop_price=108.0)
     assert distance_given_up(short) == pytest.approx(0.03, abs=1e-12)
-    # the report's "costs X pp of distance" is the same figure
-    assert "costs 1.85 pp of distance" in _moved_text(toward)
+    # the report's sentence is the same figure, with its direction (both signs)
+    assert "1.85 pp nearer entry (distance given up)" in _moved_text(toward)
+    assert "0.92 pp further from entry" in _moved_text(away)
+    assert "given up" not in _moved_text(away)
 
 
 def _table(vo: tuple[float, float], d: tuple[float, float]) -> pd.DataFrame:

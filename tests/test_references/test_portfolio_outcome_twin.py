@@ -7,6 +7,8 @@ docstring's rule: a stop between the liquidation price and the price (a long's a
 its liquidation price) fills at the stop when the adverse extreme reaches it; else the
 position is liquidated when the extreme reaches its liquidation price, losing its
 current equity ``margin + s·size·(P0 − entry)``; else it is marked to the final price.
+With an instant jump from ``P0`` (the shock scenario's ``gap``): a jump at or beyond
+the liquidation price liquidates; a stop the jump passes fills at the jump's price.
 And the isolated-margin bound: no position loses more than its current equity.
 """
 
@@ -58,7 +60,9 @@ def _paths(rng: np.random.Generator, n: int) -> tuple[dict, dict, dict]:
     return final, low, high
 
 
-def outcome_py(pf: Portfolio, final: dict, low: dict, high: dict) -> tuple[list, list, list]:
+def outcome_py(
+    pf: Portfolio, final: dict, low: dict, high: dict, gap: dict | None = None
+) -> tuple[list, list, list]:
     n = len(next(iter(final.values())))
     pnl, liq, stopped = [0.0] * n, [], []
     for i in range(len(pf)):
@@ -68,11 +72,14 @@ def outcome_py(pf: Portfolio, final: dict, low: dict, high: dict) -> tuple[list,
         li, st = [], []
         for j in range(n):
             x = float(low[a][j]) if s == 1 else float(high[a][j])
+            g = None if gap is None or a not in gap else float(gap[a][j])
+            jump_liq = g is not None and (g <= lp if s == 1 else g >= lp)
             active = not math.isnan(sp) and (sp > lp if s == 1 else sp < lp)
-            hit_stop = active and (x <= sp if s == 1 else x >= sp)
-            hit_liq = not hit_stop and (x <= lp if s == 1 else x >= lp)
+            hit_stop = active and not jump_liq and (x <= sp if s == 1 else x >= sp)
+            hit_liq = not hit_stop and (jump_liq or (x <= lp if s == 1 else x >= lp))
             if hit_stop:
-                pnl[j] += s * q * (sp - p0)
+                past = g is not None and (g < sp if s == 1 else g > sp)
+                pnl[j] += s * q * ((g if past else sp) - p0)
             elif hit_liq:
                 pnl[j] -= equity
             else:
@@ -100,3 +107,57 @@ def test_outcome_equals_the_twin_on_random_portfolios_and_paths(seed: int) -> No
     equity = pf.equity(P0)
     assert bool(np.all(equity > 0))
     assert bool(np.all(out.pnl >= -equity.sum() - 1e-6))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_outcome_with_an_instant_jump_equals_the_twin(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    pf = _portfolio(rng, int(rng.integers(2, 12)))
+    final, low, high = _paths(rng, 400)
+    # a jump from P0 to somewhere between the path's start and its adverse extreme (or
+    # past it: the extreme then is the jump), on one asset only (the other continuous)
+    a = "BTC" if seed % 2 else "ETH"
+    u = rng.uniform(-0.3, 0.3, 400)
+    gap = {a: P0[a] * np.exp(u)}
+    low[a] = np.minimum(low[a], gap[a])
+    high[a] = np.maximum(high[a], gap[a])
+    out = evaluate_portfolio(pf, P0, final, low, high, gap=gap)
+    pnl, liq, stopped = outcome_py(pf, final, low, high, gap)
+    assert_same(out.pnl, np.array(pnl), rtol=1e-12, atol=1e-6)
+    assert_same(out.liquidated, np.array(liq).T)
+    assert_same(out.stopped, np.array(stopped).T)
+    # a jump never helps: no path gains against the same paths read as continuous
+    cont = evaluate_portfolio(pf, P0, final, low, high)
+    assert bool(np.all(out.pnl <= cont.pnl + 1e-6))
+    assert bool(np.any(out.pnl < cont.pnl - 1e-6))  # some stop was jumped past
+
+
+def test_the_trials_gapped_stop_fills_at_the_shock_price() -> None:
+    """1 BTC long at 115,764, 10x, stop 109,009; an instant −8 % (the shock price 106,503).
+
+    The stop-market order is triggered by the jump and cannot fill above the first
+    price traded, 115,764 × 0.92: the loss is at least 9,261 USD, not the trigger's 6,755.
+    """
+    frame = pd.DataFrame({"symbol": ["BTCUSDT"], "side": ["long"], "size": [1.0],
+                          "entry_price": [115_764.0], "leverage": [10.0],
+                          "stop_price": [109_009.0]})  # fmt: skip
+    pf = Portfolio.from_frame(frame, "trial.csv")
+    p0 = {"BTC": 115_764.0}
+    shock = np.array([115_764.0 * 0.92])
+    after = np.array([102_469.0])  # the cascade's 24-h extreme, beyond the shock price
+    out = evaluate_portfolio(pf, p0, {"BTC": after}, {"BTC": after}, {"BTC": after},
+                             gap={"BTC": shock})  # fmt: skip
+    assert out.stopped[0, 0] and not out.liquidated[0, 0]
+    assert out.pnl[0] == pytest.approx(-9_261.12, abs=0.01)
+    # without the jump (the same low reached continuously) the trigger fills
+    cont = evaluate_portfolio(pf, p0, {"BTC": after}, {"BTC": after}, {"BTC": after})
+    assert cont.pnl[0] == pytest.approx(109_009.0 - 115_764.0, abs=1e-6)
+    # a −3 % jump does not pass the stop: the later continuous fall fills at the trigger
+    small = evaluate_portfolio(pf, p0, {"BTC": after}, {"BTC": after}, {"BTC": after},
+                               gap={"BTC": np.array([115_764.0 * 0.97])})  # fmt: skip
+    assert small.pnl[0] == pytest.approx(109_009.0 - 115_764.0, abs=1e-6)
+    # a jump past the liquidation price (104,661) liquidates: the equity is lost
+    deep = evaluate_portfolio(pf, p0, {"BTC": after}, {"BTC": after}, {"BTC": after},
+                              gap={"BTC": np.array([115_764.0 * 0.90])})  # fmt: skip
+    assert deep.liquidated[0, 0] and not deep.stopped[0, 0]
+    assert deep.pnl[0] == pytest.approx(-float(pf.equity(p0)[0]), abs=1e-6)

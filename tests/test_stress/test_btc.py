@@ -174,3 +174,29 @@ def test_library_seed_and_path_errors_name_the_parameter(btc: StressMarket, pf: 
     with pytest.raises(InputError) as e:
         stress_book("not a book")  # type: ignore[arg-type]
     assert e.value.param == "positions"
+
+
+def test_a_shock_past_the_stop_fills_at_the_shock_price(btc: StressMarket) -> None:
+    """Trial trader28: 1 BTC long at the mid, 10x, stop 109,009; shock −8 %.
+
+    The shock jumps from 115,764 to 106,503 before anything trades: the stop fills
+    there, a loss of at least 9,261 USD (the trigger's fill read 6,755). A −3 % shock
+    does not pass the stop: the cascade after it moves on continuously, and a stop it
+    reaches fills at its trigger.
+    """
+    import pandas as pd
+
+    from liqcascade.stress import Portfolio
+
+    mid = btc.prices["BTC"]
+    frame = pd.DataFrame({"symbol": ["BTCUSDT"], "side": ["long"], "size": [1.0],
+                          "entry_price": [mid], "leverage": [10.0],
+                          "stop_price": [109_009.0]})  # fmt: skip
+    pf = Portfolio.from_frame(frame, "trial.csv")
+    res = shock_grid(pf, btc, [-0.08, -0.03], n_paths=40)
+    deep, small = res.table["portfolio_pnl_usd"].to_numpy()
+    assert bool(res.stopped[0, 0])
+    assert deep == pytest.approx(-0.08 * mid, abs=0.01)  # the shock price, 106,503
+    assert deep <= -9_261.0
+    if bool(res.stopped[1, 0]):  # reached by the cascade after −3 %: the trigger
+        assert small == pytest.approx(109_009.0 - mid, abs=0.01)

@@ -416,7 +416,23 @@ def emit(
         The ``--json`` flag.
     render : callable, optional
         Human rendering; by default a two-column table of the scalar keys.
+
+    A result with an estimated ``market`` (its fingerprint) gets the market's age: a
+    ``note:`` line on stderr when it is older than a few days
+    (:func:`liqcascade._cli._market_line.age_note`) and stderr is a terminal (as the
+    progress bar: a log, a pipe or a test reads the same lines on every day; hidden
+    with ``-q``), and ``data_age_days`` in the JSON (the report's key) unless the
+    result has one.
     """
+    market = result.get("market")
+    if isinstance(market, dict) and market.get("close_time"):
+        from liqcascade._cli import _market_line
+
+        note = _market_line.age_note(market)
+        if note and stderr.is_terminal and STATE.verbosity >= 0:
+            stderr.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+        if as_json and "data_age_days" not in result:
+            result = {**result, "data_age_days": _market_line.age_days(market)}
     if as_json:
         from liqcascade._json import dumps
 

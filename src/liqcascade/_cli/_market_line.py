@@ -18,7 +18,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["after_market", "bar_words", "market_line", "store_note", "what_if"]
+__all__ = [
+    "after_market",
+    "age_days",
+    "age_note",
+    "bar_words",
+    "market_line",
+    "store_note",
+    "what_if",
+]
+
+#: A market older than this many days is not today's: the report's front-page rule
+#: (``liqcascade.report._build.STALE_DAYS``: a weekend and a day of slack).
+STALE_DAYS = 3
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -40,6 +52,38 @@ def market_line(market: Mapping[str, Any]) -> str:
     note = store_note(market)
     return f"market {market.get('asset', '?')} at {bar_words(market)}{at}" + (
         f"; {note}" if note else ""
+    )
+
+
+def age_days(market: Mapping[str, Any], now: Any = None) -> int | None:
+    """Whole days (floored) from the market's close to ``now`` (default: the clock), UTC.
+
+    The market is known at its bar's close (``close_time``), as the report counts its
+    ``data_age_days``; None for a market without one (a state built by hand).
+    """
+    import pandas as pd
+
+    close = _ts(market.get("close_time"))
+    if close is None:
+        return None
+    t = pd.Timestamp.now(tz="UTC") if now is None else _ts(now)
+    assert t is not None
+    return int((t - close).days)
+
+
+def age_note(market: Mapping[str, Any], now: Any = None) -> str | None:
+    """``market BTC at … : 492 days before now; not today's market …``, or None.
+
+    The age of a market older than :data:`STALE_DAYS` (:func:`age_days`), said once by
+    every command that builds one; None for a recent market or one without a close.
+    """
+    days = age_days(market, now)
+    if days is None or days <= STALE_DAYS:
+        return None
+    return (
+        f"market {market.get('asset', '?')} at {bar_words(market)}: {days:,} days before "
+        "now; not today's market (the data it reads end there: --as-of chooses another "
+        "date within them)"
     )
 
 

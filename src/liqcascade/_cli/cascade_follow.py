@@ -89,7 +89,28 @@ def follow_through_cmd(
         res = calibrated_follow_through(
             asset, start, end, shock=f, beyond=beyond, n_paths=paths, progress=step
         )
-    _common.emit(res.to_dict(), as_json, _render)
+    out = res.to_dict()
+    cut = window_cut(out, t0, t1)
+    _common.emit({**out, "window_cut": cut} if cut else out, as_json, _render)
+
+
+def window_cut(r: dict[str, Any], t0: Any, t1: Any) -> str | None:
+    """What the period lost to the data, or None: the days asked past its first or last date.
+
+    ``r``: the result's ``start`` and ``end`` (the first and last dates computed, ISO);
+    ``t0``, ``t1``: ``--start`` and ``--end`` as parsed (None when not given).
+    """
+    import pandas as pd
+
+    first, last = (pd.Timestamp(r[k]).normalize() if r.get(k) else None for k in ("start", "end"))
+    parts = []
+    if t0 is not None and first is not None and t0.normalize() < first:
+        parts.append(
+            f"--start {t0:%Y-%m-%d} asked, the first date with a market is {first:%Y-%m-%d}"
+        )
+    if t1 is not None and last is not None and t1.normalize() > last:
+        parts.append(f"--end {t1:%Y-%m-%d} asked, the last date with a market is {last:%Y-%m-%d}")
+    return "window cut to the data: " + "; ".join(parts) if parts else None
 
 
 def _pct(x: Any, nd: int = 1, *, signed: bool = True) -> str:
@@ -115,6 +136,8 @@ def _render(r: dict[str, Any]) -> None:
         f"{_pct(-r['shock'], 0, signed=False)} or more, hourly prices {hs} → {he})",
         soft_wrap=True,
     )
+    if r.get("window_cut"):
+        out.print(f"  {r['window_cut']}", soft_wrap=True, markup=False)
     m, h = r["model_total_median"], r["history_total_median"]
     pm, ph = r["model_share_beyond"], r["history_share_beyond"]
     ratio = f"{pm / ph:.2f}×" if ph else "history has none"

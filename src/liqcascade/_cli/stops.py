@@ -29,11 +29,19 @@ def _render_recommend(res: dict[str, Any]) -> None:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     t = Table(show_header=False, box=None)
     d = max(2, price_decimals(res["entry"]))  # 4 significant figures at the entry, >= cents
+    asset = market.get("asset", "")
+    t.add_row(
+        "[bold]position[/]",
+        _common.esc(f"{res['side']} {res['size']:g} {asset} at {res['entry']:,.{d}f} USD, "
+                    f"{res['leverage']:g}x").replace("  ", " "),
+    )  # fmt: skip
     for k in ("stop_price", "liq_price", "raw_stop_price"):
         if k == "liq_price" and not res[k] > 0:  # the library's 0: a long that cannot be
             t.add_row(f"[bold]{k}[/]", f"none (no liquidation price at {res['leverage']:g}x)")
             continue  # liquidated (1x), not a price of 0
         t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD")
+    if res.get("stop_choice_why"):  # which of the two stops stop_price is, and why
+        t.add_row("[bold]stop_choice[/]", _common.esc(res["stop_choice_why"]))
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
     t.add_row("[bold]distance[/]", f"{percent_text(res['distance'], 2)} from entry")
     vr = res.get("vol_distance_range")
@@ -43,11 +51,7 @@ def _render_recommend(res: dict[str, Any]) -> None:
     if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
         band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
     t.add_row("[bold]vol_distance[/]", f"{percent_text(res['vol_distance'], 2)}{band}")
-    rng = res.get("expected_slippage_range")
-    over = (
-        f" (draws {percent_text(rng[0], 3)}–{percent_text(rng[1], 3)})" if rng else " (no interval)"
-    )
-    t.add_row("[bold]expected_slippage[/]", f"{percent_text(res['expected_slippage'], 3)}{over}")
+    t.add_row("[bold]expected_slippage[/]", slippage_row(res))
     for z in res["avoided_clusters"]:
         lo, hi = z["price_low"], z["price_high"]
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
@@ -63,6 +67,36 @@ def _render_recommend(res: dict[str, Any]) -> None:
         if note in warned:
             continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
+
+
+def slippage_row(res: dict[str, Any]) -> str:
+    """The expected slippage, its draws' range, and why it is so small when it is.
+
+    ``0.012 % (draws 0.010 %–0.015 %)``; a figure below 0.001 % reads "under 0.001 %"
+    (:func:`liqcascade.protect.slippage_text`) with the reason: the calibrated
+    response's latent depth (fitted at the edge of its grid) or the displayed book
+    absorbs the stop with the crowd's orders triggered with it.
+    """
+    from liqcascade.protect import slippage_text
+
+    x, rng = res["expected_slippage"], res.get("expected_slippage_range")
+    text = slippage_text(x)
+    if rng:
+        lo, hi = slippage_text(rng[0]), slippage_text(rng[1])
+        text += f" (draws {lo}–{hi})" if lo != hi else f" (every draw {lo})"
+    else:
+        text += " (no interval)"
+    if not all(slippage_text(v).startswith("under") for v in [x, *(rng or [])]):
+        return text
+    why = (
+        "the calibrated response's latent depth (fitted at the edge of its grid, docs/liquidity.md)"
+        if res.get("liquidity", "calibrated") == "calibrated"
+        else "the displayed book"
+    )
+    return (
+        f"{text}: {why} absorbs the stop with the crowd's orders triggered with it; the "
+        "back-test's fill model charges more (`stops backtest`'s avg_slippage)"
+    )
 
 
 def _chance(res: dict[str, Any], key: str) -> str:
@@ -331,10 +365,12 @@ def _render_backtest(res: dict[str, Any]) -> None:
             whole = max(len(str(r["policy"])) for r in rows) if c == "policy" else None
             t.add_column("stop_outs [90 %]" if c == "stop_outs" else c, min_width=whole)
         for r in rows:
-            t.add_row(*[_stop_outs(r) if c == "stop_outs" else _common._fmt(r[c]) for c in cols])
+            t.add_row(*[_cell(r, c) for c in cols])
         _common.stdout.print(t)
     _common.stdout.print(
-        f"stop_outs [90 %]: share of entries stopped, {res['stop_outs_interval']} interval",
+        f"stop_outs [90 %]: share of entries stopped, {res['stop_outs_interval']} interval; "
+        "avg_loss_on_stop, total_return, max_drawdown: % of one entry's notional, unlevered "
+        "(--leverage sets only where the stops are capped); avg_slippage: % of the trigger",
         soft_wrap=True,
     )
     line = declustering_line(res)
@@ -353,8 +389,24 @@ def _render_backtest(res: dict[str, Any]) -> None:
 
 
 def _stop_outs(row: dict[str, Any]) -> str:
-    """``0.516 [0.43, 0.60]``: the share and its interval."""
-    return f"{row['stop_outs']:.3f} [{row['stop_outs_lo']:.2f}, {row['stop_outs_hi']:.2f}]"
+    """``51.6 % [43 %, 60 %]``: the share and its interval."""
+    lo, hi = (percent_text(row[k], 0) for k in ("stop_outs_lo", "stop_outs_hi"))
+    return f"{percent_text(row['stop_outs'], 1)} [{lo}, {hi}]"
+
+
+#: The back-test table's columns that are fractions of one entry's notional (unlevered),
+#: printed in percent (the JSON keeps fractions).
+_PERCENT_COLUMNS = ("avg_loss_on_stop", "avg_slippage", "total_return", "max_drawdown")
+
+
+def _cell(row: dict[str, Any], col: str) -> str:
+    """A back-test table cell: stop-outs with their interval, fractions in %, the rest."""
+    if col == "stop_outs":
+        return _stop_outs(row)
+    if col in _PERCENT_COLUMNS:
+        x = row[col]
+        return "n/a" if x is None or not math.isfinite(x) else percent_text(x, 2)
+    return _common._fmt(row[col])
 
 
 def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
@@ -447,16 +499,16 @@ def recommend_cmd(
     _require(("--entry", entry), ("--size", size), ("--leverage", leverage), asset=asset,
              as_of=as_of)  # fmt: skip
     assert entry is not None and size is not None and leverage is not None
-    check_position(side, entry, size, leverage, liquidity)  # before the market is built
+    check_position(side, entry, size, leverage, liquidity, asset=asset)  # before the market
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-        rec = recommend_stop(
-            side, entry, size, leverage, settings=settings, state=state, liquidity=liquidity
-        )
+        cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
+        rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
+                             liquidity=liquidity, crowd_verdict=cb.get("verdict"))  # fmt: skip
         adv(1)
         out = rec.summary()
-        out["crowd_backtest"] = crowd_backtest(state.asset, state.close_time or state.as_of)
+        out["crowd_backtest"] = cb
     out["market"] = state.fingerprint()
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
                               leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,

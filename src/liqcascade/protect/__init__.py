@@ -21,6 +21,9 @@ from liqcascade.protect._backtest import (
     vol_capped_text as vol_capped_text,  # the command line's warning: shared, not in __all__
 )
 from liqcascade.protect._recommend import (
+    STOP_CHOICE_RULE as STOP_CHOICE_RULE,  # the choice's words: docs and text, not in __all__
+)
+from liqcascade.protect._recommend import (
     RecommendSettings,
     StopRecommendation,
     check_position,
@@ -31,6 +34,9 @@ from liqcascade.protect._recommend import (
     round_step,
     vol_distance,
     vol_estimate,
+)
+from liqcascade.protect._recommend import (
+    slippage_text as slippage_text,  # the command line's and report's text: not in __all__
 )
 from liqcascade.protect._stop_odds import STOP_OUT_MODEL, distance_given_up, stop_out_chance
 from liqcascade.protect._transparency import (

@@ -740,14 +740,23 @@ class StopBacktest(SummaryDict):
     meta: dict[str, Any] = field(default_factory=dict)
 
     def best_on_crash(self) -> dict[str, Any]:
-        """Per side, the policy with the highest total return over trades open on 2025-10-10."""
+        """Per side, the policy with the highest total return over trades open on 2025-10-10.
+
+        Policies whose summed return equals the highest (within 1e-9 of one entry) tie:
+        ``"tie: fixed, vol, vol-declustered"``; a single policy run is no contest:
+        ``"fixed (the only policy run)"``.
+        """
         out: dict[str, Any] = {}
         c = self.crash
         if c.empty:
             return out
         for sd, g in c.groupby("side"):
-            g = g.groupby("policy")[["total_return", "n"]].sum()
-            out[str(sd)] = str(g["total_return"].idxmax())
+            tr = g.groupby("policy")["total_return"].sum()
+            top = [str(p) for p, x in tr.items() if x >= tr.max() - 1e-9]
+            if len(tr) == 1:
+                out[str(sd)] = f"{top[0]} (the only policy run)"
+            else:
+                out[str(sd)] = top[0] if len(top) == 1 else "tie: " + ", ".join(top)
         return out
 
     def caveats(self) -> list[str]:

@@ -42,14 +42,17 @@ from liqcascade.protect._stop_odds import STOP_OUT_MODEL, distance_given_up, sto
 
 __all__ = [
     "LIQUIDITY",
+    "STOP_CHOICE_RULE",
     "RecommendSettings",
     "StopRecommendation",
     "check_position",
+    "crowd_side",
     "expected_slippage",
     "liquidation_price",
     "price_tick",
     "recommend_stop",
     "round_step",
+    "slippage_text",
     "vol_distance",
     "vol_estimate",
 ]
@@ -225,6 +228,24 @@ def liquidation_price(
 #: A move out of the zones is made only when the new level's expected slippage is at
 #: most the raw stop's plus this (fraction of the trigger): equality up to float noise.
 SLIPPAGE_TOL = 1e-9
+
+#: The smallest expected slippage printed as a figure (fraction: 0.001 %); below it
+#: :func:`slippage_text` says "under 0.001 %" (0.000 % read as certainty).
+SLIPPAGE_SHOWN = 0.00001
+
+
+def slippage_text(x: float) -> str:
+    """An expected slippage (fraction) as text: ``0.012 %``, or ``under 0.001 %``.
+
+    Three decimals of a percent; a slippage below :data:`SLIPPAGE_SHOWN` is "under
+    0.001 %" (the calibrated response's latent depth absorbs most stops: the model's
+    figure is then small, not zero and not certain).
+
+    >>> slippage_text(0.00012), slippage_text(0.0), slippage_text(3e-6)
+    ('0.012 %', 'under 0.001 %', 'under 0.001 %')
+    """
+    return f"under {percent_text(SLIPPAGE_SHOWN, 3)}" if x < SLIPPAGE_SHOWN else percent_text(x, 3)
+
 
 #: An entry more than this fraction from the market's mid draws a warning: the
 #: liquidation map behind the exclusion zones reads ±20 % around the mid (its default
@@ -562,6 +583,19 @@ class StopRecommendation(SummaryDict):
         open interest) whose daily close lay within :data:`NEAR_ENTRY` (2 %) of the
         entry, a market date to run the recommendation at; None otherwise or when no
         close was that near.
+    stop_choice : str
+        Which stop ``stop_price`` is: ``"moved"`` (the volatility stop moved out of the
+        crowd) or ``"raw"`` (the volatility stop itself: in no zone, no clear level, or
+        the back-test does not support the move); :data:`STOP_CHOICE_RULE`.
+    stop_choice_why : str
+        Why, in words (the back-test's verdict when one was given).
+    moved_stop_price : float or None
+        The level out of the crowd the raw stop was kept against (USD) when the
+        back-test's verdict ruled the move out; None otherwise.
+    crowd_verdict : str or None
+        The back-test's verdict on moving stops out of the crowd that decided the
+        choice (:func:`~liqcascade.protect.declustering_verdict`'s ``verdict``); None
+        when none was given.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -597,6 +631,10 @@ class StopRecommendation(SummaryDict):
     horizon_vol: float = math.nan
     horizon_vol_range: tuple[float, float] | None = None
     near_entry_date: pd.Timestamp | None = None
+    stop_choice: str = "raw"
+    stop_choice_why: str = ""
+    moved_stop_price: float | None = None
+    crowd_verdict: str | None = None
 
     def stop_odds(self) -> dict[str, Any]:
         """The distance the move gave up and the stop-out chances, recommended and raw.
@@ -655,6 +693,10 @@ class StopRecommendation(SummaryDict):
             ),
             **self.stop_odds(),
             "near_entry_date": None if near is None else f"{near:%Y-%m-%d}",
+            "stop_choice": self.stop_choice,
+            "stop_choice_why": self.stop_choice_why,
+            "moved_stop_price": self.moved_stop_price,
+            "crowd_verdict": self.crowd_verdict,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -824,6 +866,7 @@ def recommend_stop(
     state: MarketState | None = None,
     n_levels: int = 41,
     liquidity: str = "calibrated",
+    crowd_verdict: str | None = None,
 ) -> StopRecommendation:
     """Recommend a stop for one position (see the module docstring).
 
@@ -854,6 +897,12 @@ def recommend_stop(
     liquidity : {"calibrated", "static"}
         The expected slippage's liquidity model (:func:`expected_slippage`): the
         calibrated response (default) or the static book (an upper bound).
+    crowd_verdict : str, optional
+        The stop back-test's verdict on moving stops out of the crowd at this market
+        (:func:`~liqcascade.protect.declustering_backtest`'s ``verdict``, one of
+        :data:`~liqcascade.protect.POLICY_VERDICTS`): ``"not supported"`` keeps the raw
+        stop (:data:`STOP_CHOICE_RULE`); None: no verdict, the move is kept and
+        ``stop_choice_why`` says it was not checked.
 
     Returns
     -------
@@ -908,6 +957,10 @@ def recommend_stop(
     if stop != raw and slip["slippage"] > slip_raw["slippage"] + SLIPPAGE_TOL:
         rejected = (stop, slip["slippage"])
         stop, slip, avoided, clean = raw, slip_raw, [], False
+    moved = None  # the level out of the crowd the back-test's verdict rules out
+    if stop != raw and crowd_verdict == "not supported":
+        moved = (stop, slip["slippage"], avoided)
+        stop, slip, avoided = raw, slip_raw, []
     srange = None
     if cal is not None and cal.draws:  # the calibration's parameter uncertainty
         by_draw = [
@@ -941,10 +994,8 @@ def recommend_stop(
             f"capped at {percent_text(dist, 2)} to stay {percent_text(s.max_liq_fraction, 0)} "
             f"of the way to {to}"
         )
-    parts.append(
-        f"raw stop {raw:,.{d}f} (expected slippage {percent_text(slip_raw['slippage'], 2)})"
-    )
-    warnings = [] if far is None else [far]
+    parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slippage_text(slip_raw['slippage'])})")
+    warnings = [w for w in (far or stop_far_warning(float(stop), state.mid, state.asset),) if w]
     if not clean:
         holding = [z for z in zones if _inside(raw, z)]
         clear = None if rejected else _nearest_clear(raw, sd, float(entry), bound, zones)
@@ -966,8 +1017,17 @@ def recommend_stop(
             f"{z['kind']} {z['price_low']:,.{zd}f}–{z['price_high']:,.{zd}f}" for z in avoided
         )
         parts.append(
-            f"moved to {stop:,.{d}f} out of {names} "
-            f"(expected slippage {percent_text(slip['slippage'], 2)})"
+            f"moved to {stop:,.{d}f} out of {names}, {crowd_side_text(stop, sd, avoided)} "
+            f"(expected slippage {slippage_text(slip['slippage'])})"
+        )
+    elif moved is not None:
+        m_names = "; ".join(
+            f"{z['kind']} {z['price_low']:,.{d}f}–{z['price_high']:,.{d}f}" for z in moved[2]
+        )
+        parts.append(
+            f"kept there, in {m_names}: the level out of it, {moved[0]:,.{d}f} "
+            f"({crowd_side_text(moved[0], sd, moved[2])}), is not recommended because the "
+            "back-test does not support moving stops out of the crowd"
         )
     else:
         parts.append("no modelled cluster or round-number zone at that level")
@@ -1006,7 +1066,90 @@ def recommend_stop(
         horizon_vol=dist_v / s.k,
         horizon_vol_range=None if vol.band is None else (vol.band[0] / s.k, vol.band[1] / s.k),
         near_entry_date=near,
+        **_choice(stop != raw, moved, clean, crowd_verdict, d),
     )
+
+
+#: The rule that picks ``stop_price`` between the raw (volatility) stop and the stop
+#: moved out of the crowd (:func:`recommend_stop`, docs/protect.md).
+STOP_CHOICE_RULE = (
+    "the stop moved out of the crowd is recommended unless the back-test of moving stops "
+    "out of the crowd (vol-declustered against vol, paired 90 % intervals) finds the move "
+    "measurably worse on stop-outs or summed return (verdict 'not supported'); a tie, "
+    "partial or full support keeps the move"
+)
+
+
+def _choice(
+    was_moved: bool,
+    moved: tuple[float, float, list[dict[str, Any]]] | None,
+    clean: bool,
+    verdict: str | None,
+    d: int,
+) -> dict[str, Any]:
+    """``stop_choice``, ``stop_choice_why``, ``moved_stop_price``, ``crowd_verdict``.
+
+    ``was_moved``: the recommended stop is not the raw one; ``moved``: the level out of
+    the crowd ruled out by ``verdict`` (USD, its slippage, its zones); ``clean``: the
+    walk ended clear of the zones; ``d``: price decimals.
+    """
+    out: dict[str, Any] = {"crowd_verdict": verdict, "moved_stop_price": None}
+    said = f"the back-test's verdict on moving stops out of the crowd is '{verdict}'"
+    if moved is not None:
+        why = (
+            f"raw stop recommended: {said} (measurably more stop-outs or less summed return), "
+            f"so the volatility stop stays in its crowd; the level out of it was "
+            f"{moved[0]:,.{d}f}"
+        )
+        return {**out, "stop_choice": "raw", "stop_choice_why": why,
+                "moved_stop_price": float(moved[0])}  # fmt: skip
+    if was_moved:
+        why = (
+            f"moved stop recommended: {said} (not measurably worse)"
+            if verdict is not None
+            else "moved stop recommended: no back-test verdict was given (the move is "
+            "kept unchecked; `liqcascade stops recommend` runs the back-test)"
+        )
+        return {**out, "stop_choice": "moved", "stop_choice_why": why}
+    why = (
+        "raw stop recommended: it sits in no modelled crowd"
+        if clean
+        else "raw stop recommended: no clear level to move it to (see the warning)"
+    )
+    return {**out, "stop_choice": "raw", "stop_choice_why": why}
+
+
+def crowd_side(stop: float, side: int, zones: list[dict[str, Any]]) -> str:
+    """On which side of the crowd ``stop`` lies: ``"beyond"``, ``"before"`` or ``"between"``.
+
+    ``"beyond"``: further from entry than every zone in ``zones`` (a long's below them:
+    the crowd's orders fire first, in the direction of the move); ``"before"``: nearer
+    entry than every zone (it fires before the crowd); ``"between"``: beyond some and
+    before others (prices USD; ``side`` +1 long, −1 short).
+
+    >>> crowd_side(99.0, 1, [{"price_low": 100.0, "price_high": 101.0}])
+    'beyond'
+    >>> crowd_side(99.0, -1, [{"price_low": 100.0, "price_high": 101.0}])
+    'before'
+    """
+    far = [(stop < z["price_low"]) if side > 0 else (stop > z["price_high"]) for z in zones]
+    if all(far):
+        return "beyond"
+    return "before" if not any(far) else "between"
+
+
+def crowd_side_text(stop: float, side: int, zones: list[dict[str, Any]]) -> str:
+    """:func:`crowd_side` in words, with what it means for the fill."""
+    where = crowd_side(stop, side, zones)
+    if where == "beyond":
+        flow = "selling" if side > 0 else "buying"
+        return (
+            "beyond the crowd, further from entry: the crowd's orders fire first and their "
+            f"{flow} can carry price through this stop"
+        )
+    if where == "before":
+        return "before the crowd, nearer entry: it fires before the crowd's orders"
+    return "between zones of the crowd: some fire before it, some after"
 
 
 def _no_clear_level(
@@ -1039,7 +1182,7 @@ def _no_clear_level(
         return "no clear level with an expected slippage no higher than the raw stop's", (
             f"it lies in {names}, and the level clear of every zone it would move to, "
             f"{rejected[0]:,.{d}f}, has a higher expected slippage "
-            f"({percent_text(rejected[1], 2)} against {percent_text(raw_slip, 2)})"
+            f"({slippage_text(rejected[1])} against {slippage_text(raw_slip)})"
         )
     if clear is None:
         return "no clear level for the stop", (
@@ -1118,12 +1261,13 @@ def _model_figures(
         )
     if srange is not None and cal is not None:
         fitted = f"before {cal.as_of:%Y-%m-%d}" if cal.as_of is not None else "(the prior)"
+        lo, hi = slippage_text(srange[0]), slippage_text(srange[1])
+        span = f"{lo}–{hi}" if lo != hi else f"all {lo}"
         slip = (
             f"the calibrated liquidity response's central parameters (fitted on "
-            f"{cal.n_events} events {fitted}) on the estimated book; range "
-            f"{percent_text(srange[0], 3)}–{percent_text(srange[1], 3)} over its "
+            f"{cal.n_events} events {fitted}) on the estimated book; range {span} over its "
             f"{len(cal.draws)} bootstrap draws "
-            "(parameter uncertainty only, not the book's)"
+            "(parameter uncertainty only: the central estimated book, not its draws)"
         )
     elif liquidity == "calibrated":
         slip = (
@@ -1164,8 +1308,13 @@ def check_position(
     size: float,
     leverage: float,
     liquidity: str = "calibrated",
+    asset: str | None = None,
 ) -> int:
     """Check the position of :func:`recommend_stop` before any market is built.
+
+    One message for every leverage out of range ("in [1, 125]", 0 and 0.5 alike);
+    with ``asset``, also the venue's maximum for the position's notional (the tier
+    table's, :func:`liquidation_price`), which needs no market.
 
     Parameters
     ----------
@@ -1179,6 +1328,9 @@ def check_position(
         Leverage at entry, in [1, 125] (below 1 the position is not levered).
     liquidity : {"calibrated", "static"}
         The slippage model.
+    asset : str, optional
+        The market's asset, whose tier table bounds the leverage (else not checked
+        here: :func:`recommend_stop` checks it with the market's asset).
 
     Returns
     -------
@@ -1192,7 +1344,9 @@ def check_position(
         entry`` past 1e15 USD (:data:`~liqcascade._limits.MAX_USD`) names both.
     """
     sd = _side(side)
-    for nm, v in (("entry", entry), ("size", size), ("leverage", leverage)):
+    if not (math.isfinite(float(leverage)) and 1 <= float(leverage) <= 125):
+        raise InputError(f"leverage must be in [1, 125] (got {leverage:g})", param="leverage")
+    for nm, v in (("entry", entry), ("size", size)):
         if not math.isfinite(float(v)):
             raise InputError(f"{nm} must be a finite number (got {v})", param=nm)
         if not float(v) > 0:
@@ -1202,10 +1356,14 @@ def check_position(
             f"size x entry must be at most {MAX_USD:.0e} USD (got {float(size) * float(entry):g})",
             param=("size", "entry"),
         )
-    if not 1 <= leverage <= 125:
-        raise InputError(f"leverage must be in [1, 125] (got {leverage:g})", param="leverage")
     if liquidity not in LIQUIDITY:
         raise InputError(_liquidity_message(liquidity), param="liquidity")
+    if asset is not None:  # the venue's maximum for this notional: the tier table only
+        try:
+            liquidation_price(sd, float(entry), float(size), float(leverage), asset.upper())
+        except InputError as exc:
+            if exc.param == "leverage":
+                raise
     return sd
 
 
@@ -1299,6 +1457,36 @@ def entry_far_warning(
         f"{percent_text(FAR_FROM_MID, 0)} of the mid, so "
         "the stop's clusters and expected slippage say little about a position entered "
         f"there; {near_text}"
+    )
+
+
+def stop_far_warning(stop: float, mid: float, asset: str) -> str | None:
+    """A warning when the stop (from an entry within range) lies past the map's ±20 %.
+
+    :func:`entry_far_warning` checks the entry; a stop can still lie more than
+    :data:`FAR_FROM_MID` from the mid (an entry 18 % below it, a stop 5 % further), past
+    the edge of the liquidation map the exclusion zones are read from: no cluster
+    there can be seen.
+
+    Parameters
+    ----------
+    stop, mid : float
+        The recommended stop and the market's mid, USD.
+    asset : str
+        The market's asset (named in the text).
+
+    Returns
+    -------
+    str or None
+        The warning's text, or None when the stop is within 20 % of the mid.
+    """
+    if not entry_is_far(stop, mid):
+        return None
+    return (
+        f"stop {stop:,.6g} is {percent_text(stop / mid - 1.0, 0, signed=True)} from the "
+        f"{asset} mid {mid:,.2f} (more than {percent_text(FAR_FROM_MID, 0)}): the crowd is "
+        f"mapped within {percent_text(FAR_FROM_MID, 0)} of the mid, so no cluster at the stop "
+        "can be seen and its expected slippage says little"
     )
 
 

@@ -125,27 +125,33 @@ def compute(ctx: ReportContext) -> ProtectView:
     state = ctx.market
     entry = round(state.mid, max(2, price_decimals(state.mid)))  # >= 4 significant figures
     size = position_size(a, entry)
-    long = recommend_stop(
-        "long", entry, size, LEVERAGE, state=state, n_levels=21 if ctx.quick else 61
-    )
-    short = recommend_stop(
-        "short", entry, size, LEVERAGE, state=state, n_levels=11 if ctx.quick else 31
-    )
     settings = BacktestSettings(n_random=60) if ctx.quick else BacktestSettings()
     start, end = backtest_range(ctx.quick, ctx.as_of, settings.horizon_days)
     first = _first_hour(a)  # BTC's hourly bars begin in 2021-04
     start = max(pd.Timestamp(start, tz="UTC") if isinstance(start, str) else start, first)
+
+    def both(verdict: str | None) -> tuple[Any, Any]:
+        """The long's and the short's stops, chosen by the back-test's crowd verdict."""
+        levels = {"long": 21 if ctx.quick else 61, "short": 11 if ctx.quick else 31}
+        long, short = (
+            recommend_stop(
+                side, entry, size, LEVERAGE, state=state, n_levels=n, crowd_verdict=verdict
+            )
+            for side, n in levels.items()
+        )
+        return long, short
+
     try:
         bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
     except InputError as exc:  # the back-test reads only the bars the library can load
-        return ProtectView(a, state, long, short, None, str(exc))
+        return ProtectView(a, state, *both(None), None, str(exc))
+    crowd = declustering_verdict(bt)  # it decides between the raw and the moved stop
     return ProtectView(
         a,
         state,
-        long,
-        short,
+        *both(str(crowd["verdict"])),
         bt,
-        crowd=declustering_verdict(bt),
+        crowd=crowd,
         scaling=policy_difference(bt, "vol", "fixed"),
         command=backtest_command(a, start, end, settings.n_random),
     )
@@ -601,21 +607,34 @@ def _cap_rules(v: ProtectView) -> str:
 
 
 def _moved_text(r: Any) -> str:
-    """What moving the stop out of the crowd bought: the slippage change, or none measurable."""
-    from liqcascade.protect import distance_given_up
+    """What moving the stop out of the crowd did: the distance (signed) and the slippage.
+
+    A move nearer entry gives distance up; a move further from entry adds distance (as
+    ``stops recommend``'s ``distance_given_up`` row says, both directions).
+    """
+    from liqcascade.protect import distance_given_up, slippage_text
 
     moved, raw = r.expected_slippage, r.raw_expected_slippage
-    if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
-        cost = abs(distance_given_up(r))
-        if cost == 0:
-            return "not moved: it sits in no modelled crowd"
+    g = distance_given_up(r)
+    alt = getattr(r, "moved_stop_price", None)
+    if alt is not None:  # the back-test's verdict kept the raw stop in its crowd
         return (
-            f"moved out of the crowd, which costs {pct(cost, 2).replace(' %', ' pp')} of "
-            f"distance and gains no measurable slippage (expected {_pct(moved)} of entry either "
-            "way)"
+            f"kept in the crowd at the volatility stop: the level out of it, "
+            f"{price_text(alt, r.entry)}, is not recommended: the back-test finds moving stops "
+            f"out of the crowd {part_words(str(r.crowd_verdict), 'volatility alone')}"
+        )
+    if g == 0:
+        return "not moved: it sits in no modelled crowd"
+    size = pp(abs(g), signed=False)
+    way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
+    if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
+        return (
+            f"moved out of the crowd {way}, with no measurable change in slippage (expected "
+            f"{slippage_text(moved)} of entry either way)"
         )
     return (
-        f"moved out of the crowd: expected slippage {_pct(moved)} of entry instead of {_pct(raw)}"
+        f"moved out of the crowd {way}: expected slippage {_pct(moved)} of entry instead of "
+        f"{_pct(raw)}"
     )
 
 

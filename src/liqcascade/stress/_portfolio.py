@@ -526,14 +526,22 @@ def evaluate_portfolio(
     final: dict[str, FloatArray],
     low: dict[str, FloatArray],
     high: dict[str, FloatArray],
+    gap: dict[str, FloatArray] | None = None,
 ) -> PortfolioOutcome:
     """Each position's outcome on paths given by their final price and extremes.
 
     A long is stopped when the lowest price reaches a stop above its liquidation
-    price (filled at the stop price), else liquidated when it reaches the
-    liquidation price (losing its current equity ``margin + size·(P0 − entry)``),
-    else marked to the final price. Shorts mirror. PnL is measured from the current
-    price ``P0`` (USD).
+    price, else liquidated when it reaches the liquidation price (losing its current
+    equity ``margin + size·(P0 − entry)``), else marked to the final price. Shorts
+    mirror. PnL is measured from the current price ``P0`` (USD).
+
+    The stop's fill: the first price the path reaches at or beyond the trigger. Where
+    the path moves continuously from ``P0`` that is the trigger itself. Where it jumps
+    (``gap``: the price an instant move reaches from ``P0``, before any trading, as
+    the shock scenario's shock), a stop the jump passes fills at the jump's price, not
+    at its trigger; and a jump at or beyond the liquidation price liquidates the
+    position (the venue's engine acts at the same price as the stop, and the stop can
+    no longer fill above it).
 
     Parameters
     ----------
@@ -547,6 +555,10 @@ def evaluate_portfolio(
         Each path's lowest and highest price per asset over the horizon, USD
         (:attr:`PathSet.low`, :attr:`PathSet.high`); longs' stops and liquidations
         are read against ``low``, shorts' against ``high``.
+    gap : dict of str to array of float, optional
+        Per asset, each path's first price after an instantaneous jump from ``P0``,
+        USD; an asset left out (or no ``gap``) moves continuously: stops fill at their
+        trigger.
 
     Returns
     -------
@@ -559,6 +571,7 @@ def evaluate_portfolio(
     liq = np.zeros((n, k), dtype=bool)
     stp = np.zeros((n, k), dtype=bool)
     equity = pf.equity(prices)
+    gaps = gap or {}
     for i in range(k):
         a = str(pf.asset[i])
         p0 = prices[a]
@@ -566,12 +579,21 @@ def evaluate_portfolio(
         size, lp, sp = pf.size[i], pf.liq_price[i], pf.stop_price[i]
         equity0 = equity[i]
         extreme = low[a] if s > 0 else high[a]
+        first = gaps.get(a)
         has_stop = math.isfinite(sp) and s * (sp - lp) > 0
         # reached: the extreme is at or beyond the level in the adverse direction
         st = s * (extreme - sp) <= 0 if has_stop else np.zeros(n, dtype=bool)
-        lq = (s * (extreme - lp) <= 0) & ~st
+        fill = np.full(n, sp)
+        jumped = np.zeros(n, dtype=bool)
+        if first is not None:
+            first = np.broadcast_to(np.asarray(first, np.float64), (n,))
+            jumped = s * (first - lp) <= 0  # the jump itself liquidates
+            st = st & ~jumped
+            passed = st & (s * (first - sp) < 0)  # the jump lands beyond the trigger
+            fill = np.where(passed, first, sp)
+        lq = ((s * (extreme - lp) <= 0) | jumped) & ~st
         mark = s * size * (final[a] - p0)
-        pos_pnl = np.where(st, s * size * (sp - p0), np.where(lq, -equity0, mark))
+        pos_pnl = np.where(st, s * size * (fill - p0), np.where(lq, -equity0, mark))
         pnl += pos_pnl
         liq[:, i] = lq
         stp[:, i] = st

@@ -665,7 +665,10 @@ def shock_grid(
     arr = table["shock"].to_numpy(np.float64)
     final = {a: market.prices[a] * (1 + arr) for a in market.prices}
     final[asset] = table["price_after"].to_numpy(np.float64)
-    out = evaluate_portfolio(portfolio, market.prices, final, final, final)
+    # the shock is instant: every asset's first price is the shock price (a stop it jumps
+    # past fills there); the market asset's cascade then moves on from it continuously
+    gap = {a: market.prices[a] * (1 + arr) for a in market.prices}
+    out = evaluate_portfolio(portfolio, market.prices, final, final, final, gap=gap)
     table["portfolio_pnl_usd"] = out.pnl
     liq_arr = table["market_liquidations_usd"].to_numpy(np.float64)
     return StressResult(
