@@ -1,9 +1,12 @@
 """liqcascade: liquidation-cascade risk in crypto derivatives, on real market data.
 
 The common entry points live at the top level; everything else is in the
-subpackages (``data``, ``margin``, ``positions``, ``book``, ``cascade``,
-``volatility``, ``events``, ``stress``, ``solvency``, ``contagion``, ``protect``,
-``report``), laid out as in docs/design.md.
+subpackages (``data``, ``datasets``, ``margin``, ``positions``, ``book``, ``market``,
+``cascade``, ``volatility``, ``events``, ``stress``, ``solvency``, ``contagion``,
+``collateral``, ``protect``, ``report``; errors in ``errors``), laid out as in
+docs/design.md. ``market.estimated_market`` builds the market of an asset at a date;
+``cascade.cascade_answer`` gives ``liqcascade cascade``'s headline in one call
+(docs/api.md lists the entry points).
 """
 
 # Light on purpose: the console script (``liqcascade.__main__``) imports this package
@@ -31,3 +34,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["CascadeConfig", "CascadeResult", "__version__", "simulate_cascade"]
+
+
+def __dir__() -> list[str]:
+    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "annotations"})

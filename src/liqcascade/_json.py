@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SummaryDict", "dumps", "to_jsonable"]
+__all__ = ["JsonDict", "SummaryDict", "dumps", "to_jsonable"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -112,3 +112,36 @@ class SummaryDict:
         """
         out: dict[str, Any] = to_jsonable(self.summary())
         return out
+
+
+class JsonDict(dict[str, Any]):
+    """A result returned as a plain ``dict`` (timestamps kept), with :meth:`to_dict`.
+
+    ``json.dumps(answer.to_dict())`` works, as it does for the result types'
+    ``to_dict()`` (:class:`SummaryDict`); the dict itself keeps its pandas and numpy
+    values for the callers that read them.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """The dict in plain JSON types (:func:`to_jsonable`: times ISO strings, NaN None).
+
+        Returns
+        -------
+        dict
+        """
+        out: dict[str, Any] = to_jsonable(dict(self))
+        return out
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """JSON text of :meth:`to_dict` (:func:`dumps`).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Spaces per level; default one line.
+
+        Returns
+        -------
+        str
+        """
+        return dumps(self, indent=indent)

@@ -3,10 +3,17 @@
 Kernels are written as plain Python on flat arrays and compiled with :func:`njit`.
 Setting ``LIQCASCADE_DISABLE_NUMBA=1`` runs them uncompiled (for debugging and
 coverage); the pure-Python twins used by the tests are separate functions.
+
+Kernels compile on first use and are cached on disk (``cache=True``); the first calls on
+a machine (or after an upgrade) spend tens of seconds compiling. Before the first
+compile of a process the ``liqcascade`` logger says so, once, at INFO level
+(:func:`announce_compiles`; ``logging.basicConfig(level=logging.INFO)`` shows it): a
+cache hit compiles nothing and logs nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,6 +21,43 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 NUMBA_DISABLED: bool = os.environ.get("LIQCASCADE_DISABLE_NUMBA", "") not in ("", "0")
+
+_LOG = logging.getLogger("liqcascade.numba")
+
+#: The INFO line logged before the first kernel compile of a process.
+COMPILE_MESSAGE = (
+    "compiling the numba kernels on first use (tens of seconds, once: they are cached on "
+    "disk for the next runs)"
+)
+
+_ANNOUNCER: list[Any] = []  # the one listener, once installed
+
+
+def announce_compiles() -> None:
+    """Install, once per process, the listener that logs :data:`COMPILE_MESSAGE`.
+
+    numba's ``numba:compile`` event starts only when a kernel is compiled (not when it
+    is loaded from the disk cache); the listener logs the message at INFO on the
+    ``liqcascade.numba`` logger the first time, then nothing.
+    """
+    if _ANNOUNCER:
+        return
+    from numba.core import event
+
+    class _FirstCompile(event.Listener):  # type: ignore[misc]
+        said = False
+
+        def on_start(self, ev: Any) -> None:
+            if not self.said:
+                self.said = True
+                _LOG.info(COMPILE_MESSAGE)
+
+        def on_end(self, ev: Any) -> None:
+            return None
+
+    listener = _FirstCompile()
+    event.register("numba:compile", listener)
+    _ANNOUNCER.append(listener)
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:
@@ -41,6 +85,7 @@ def njit(*args: Any, **kwargs: Any) -> Any:
         return lambda f: f
     import numba
 
+    announce_compiles()
     kwargs.setdefault("cache", True)
     if len(args) == 1 and callable(args[0]) and len(kwargs) == 1:
         return numba.njit(cache=kwargs["cache"])(args[0])

@@ -339,7 +339,7 @@ def test_exactly_one_shock(kw: dict[str, float]) -> None:
     ("kw", "msg"),
     [
         ({"shock_price": -1.0}, "shock_price must be > 0"),
-        ({"shock": -1.5}, r"shock must be a fraction > -1 \(got -1\.5\)"),
+        ({"shock": -1.5}, r"shock must be a fraction > -1 \(got -1\.5; a fraction of mid: -0\.05"),
         ({"shock_sell_usd": -5.0}, "shock_sell_usd must be a finite number >= 0"),
         ({"shock": -0.1, "insurance_fund": -1.0}, "insurance_fund"),
     ],

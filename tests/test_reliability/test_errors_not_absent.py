@@ -313,7 +313,8 @@ def test_the_calibrated_cascade_checks_its_shock_by_the_one_rule() -> None:
         with pytest.raises(InputError) as got:
             _shock_price(100.0, **kw)
         assert str(got.value) == str(want.value) and got.value.param == name
-    with pytest.raises(InputError, match=r"^shock must be a fraction > -1 \(got -1\)$"):
+    with pytest.raises(InputError, match=r"^shock must be a fraction > -1 \(got -1; a fraction "
+                       r"of mid: -0\.05 for a 5 % fall, 0\.05 for a 5 % rise\)$"):  # fmt: skip
         _shock_price(100.0, -1.0, None)
     assert _shock_price(100.0, -0.05, None) == pytest.approx(95.0)
     assert _shock_price(100.0, None, 90.0) == 90.0

@@ -914,33 +914,18 @@ def calibrated_cascade_cmd(
     insurance_fund: float,
     as_json: bool,
 ) -> None:
-    """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
-    from liqcascade.cascade import (
-        market_answer,
-        market_times,
-        market_volatility,
-        prepare_market,
-        prepared_draws,
-    )
+    """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``.
+
+    The library's :func:`liqcascade.cascade.cascade_answer` on the market, so the
+    Python call and the command give one figure.
+    """
+    from liqcascade.cascade import cascade_answer
     from liqcascade.market import MarketSpec, estimated_market
 
     with _common.progress("estimating the market state"):
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-        ts, sigma, resid = market_volatility(state)
-    warn_if_prior(state.asset, ts)
-    out = market_answer(
-        prepare_market(state),
-        asset=state.asset,
-        as_of=ts,
-        shock=shock,
-        shock_price=shock_price,
-        sigma_hourly=sigma,
-        residuals=resid,
-        insurance_fund=insurance_fund,
-        books=prepared_draws(state),
-    )
-    out.update(market_times(state))  # as_of: the bar's close, as every cascade view
-    out["market"] = state.fingerprint()
+    warn_if_prior(state.asset, state.bar_close)
+    out = cascade_answer(state, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund)
     _book_units.emit(out, as_json, _render_calibrated)
 
 

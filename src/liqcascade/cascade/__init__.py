@@ -5,7 +5,9 @@
 ``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
 ``critical_shock``), ``prepare_market`` and ``prepared_draws`` an estimated market and
 its position-book draws; ``next_wave_levels`` tells what each price level releases;
-``market_state`` assembles the estimated ETH market of a date; ``follow_through``
+``market_state`` assembles the estimated ETH market of a date; ``cascade_answer`` is
+``liqcascade cascade``'s headline (the calibrated cascade on the market of a date, with
+its interval) in one call; ``follow_through``
 measures how far real falls went on, the empirical check on the cascade's end price;
 ``calibrated_follow_through`` runs the calibrated cascade after a shock on every date of
 a period beside it (issue 18's history check), ``stored_follow_through`` reads the rows
@@ -13,7 +15,8 @@ stored with the liquidity calibration; ``critical_history_check`` tests the crit
 shock against history's falls at least as deep, at the same depths.
 
 Also public, for the command line, the report and the packages above: the back-test's
-:func:`trigger_text` and :func:`estimated_market_at`, :func:`run_prices_only_backtest`,
+:func:`trigger_text` and :func:`estimated_market_at`, :func:`market_volatility`,
+:func:`run_prices_only_backtest`,
 :func:`fit_liquidity_document`, :func:`liquidity_document`, :func:`market_times`,
 :func:`static_envelope`, :data:`DEFAULT_SHOCKS`, :data:`FINE_STEP_S`,
 :data:`MIN_COMPARISON_EVENTS`, :data:`RECORD_SETTINGS`, :func:`reached` and
@@ -24,6 +27,7 @@ Also public, for the command line, the report and the packages above: the back-t
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade.cascade._answer import cascade_answer
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
 from liqcascade.cascade._calibrated_fragility import CalibratedFragility, calibrated_fragility
 from liqcascade.cascade._clock import (
@@ -164,6 +168,7 @@ __all__ = [
     "calibrated_cascade",
     "calibrated_follow_through",
     "calibrated_fragility",
+    "cascade_answer",
     "cascade_py",
     "critical_history_check",
     "critical_shock",
@@ -196,6 +201,7 @@ __all__ += [
     "fit_liquidity_document",
     "liquidity_document",
     "market_times",
+    "market_volatility",
     "reached",
     "run_prices_only_backtest",
     "static_envelope",
@@ -336,3 +342,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(_walk, attr)
     raise AttributeError(f"module 'liqcascade.cascade' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})

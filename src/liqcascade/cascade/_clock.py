@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._calibrations import in_force
-from liqcascade._json import SummaryDict
+from liqcascade._json import JsonDict, SummaryDict
 from liqcascade._limits import (
     MAX_HORIZON_DAYS,
     check_fraction,
@@ -1109,6 +1109,44 @@ class CalibratedCascade(SummaryDict):
         }
 
 
+def check_market_asset(asset: str, prepared: PreparedMarket, *, param: str, what: str) -> None:
+    """Refuse ``asset`` given beside a market of another asset, naming both.
+
+    The market's asset is ``prepared.asset`` when it is known (a market prepared from a
+    :class:`~liqcascade.market.MarketState` by :func:`prepare_market`), then the
+    positions' symbol (:func:`liqcascade._symbols.check_same_asset`: a book of the
+    default symbol says nothing, so only the first check sees an ETH market given a BTC
+    calibration).
+
+    Parameters
+    ----------
+    asset : str
+        The asset given (any case).
+    prepared : PreparedMarket
+        The market it is used on.
+    param : str
+        The parameter that gave ``asset`` (the error's ``param``).
+    what : str
+        How the message names it (``"calibration"``, ``"asset"``).
+
+    Raises
+    ------
+    InputError
+        ``WHAT (BTC) is not the market's asset (ETH): ...``, ``param=param``.
+    """
+    given = str(asset).strip().upper()
+    own = prepared.asset
+    if own is not None and given != own.upper():
+        fix = f"load_liquidity({own.upper()!r}, as_of)" if param == "calibration" else (
+            f"{param}={own.upper()!r}")  # fmt: skip
+        raise InputError(
+            f"{what} ({given}) is not the market's asset ({own.upper()}): give {fix}, or "
+            f"prepare {given}'s market",
+            param=param,
+        )
+    check_same_asset(given, prepared.positions.symbol, param=param, what=what)
+
+
 def calibrated_cascade(
     prepared: PreparedMarket,
     *,
@@ -1146,8 +1184,9 @@ def calibrated_cascade(
     shock, shock_price : float
         Exactly one.
     calibration : Calibration
-        From :func:`load_liquidity` or a fit; of the positions' asset (another is
-        refused, but for a book of the default symbol, which says nothing).
+        From :func:`load_liquidity` or a fit; of the market's asset: another is refused
+        (:func:`check_market_asset`: the asset of a :func:`prepare_market` market, else
+        the positions' symbol, a book of the default symbol saying nothing).
     sigma_hourly : float
         Pre-shock hourly volatility (EWMA of hourly log returns), fraction (0.006, not
         0.6: a value of 0.5 or more, 50 % an hour, is refused as a percent).
@@ -1176,9 +1215,7 @@ def calibrated_cascade(
     from liqcascade.cascade._engine import check_insurance_fund
     from liqcascade.cascade._no_impact import without_forced_orders
 
-    check_same_asset(
-        calibration.asset, prepared.positions.symbol, param="calibration", what="calibration"
-    )
+    check_market_asset(calibration.asset, prepared, param="calibration", what="calibration")
     check_fraction(sigma_hourly, "sigma_hourly", most=MAX_SIGMA_HOURLY)
     if n_paths < 1:
         raise InputError(f"n_paths must be >= 1 (got {n_paths})", param="n_paths")
@@ -1343,7 +1380,7 @@ def market_answer(
     books: Sequence[PreparedMarket] = (),
     store: Any = None,
     cascade: CalibratedCascade | None = None,
-) -> dict[str, Any]:
+) -> JsonDict:
     """The market-level answer to a shock, as ``liqcascade cascade`` prints it.
 
     The calibrated cascade (:func:`calibrated_cascade` with the calibration of
@@ -1361,7 +1398,8 @@ def market_answer(
         The market at ``as_of`` (:func:`liqcascade.cascade.prepare_market`): its order
         book, central position book and stops.
     asset : str
-        Whose liquidity calibration is used (any case; reported upper-case).
+        Whose liquidity calibration is used (any case; reported upper-case): the
+        market's own, another is refused (:func:`check_market_asset`).
     as_of : pandas.Timestamp
         The market's time (UTC): the calibration in force then
         (:func:`load_liquidity`) and the score knowable then.
@@ -1393,8 +1431,10 @@ def market_answer(
 
     Returns
     -------
-    dict
-        ``liquidity``, ``asset``, ``as_of``, the :class:`CalibratedCascade` summary,
+    JsonDict
+        A ``dict`` (its ``to_dict()`` / ``to_json()`` give plain JSON: times as ISO
+        strings) of ``liquidity``, ``asset``, ``as_of`` (``as_of`` as given: the bar's
+        close for the market of a date), the :class:`CalibratedCascade` summary,
         ``book_edge_move`` with ``move_median_at_book_edge``, ``move_p10_at_book_edge``,
         ``move_p90_at_book_edge`` (a figure at the order book's last level is the
         book's edge, not a modelled move),
@@ -1403,6 +1443,7 @@ def market_answer(
     """
     from liqcascade.cascade._engine import check_shock_scale
 
+    check_market_asset(asset, prepared, param="asset", what="asset")
     check_shock_scale(shock_price, prepared.book.mid, f"the {asset.upper()} market's mid")
     cal = load_liquidity(asset, as_of, store)
     if cascade is None:
@@ -1432,7 +1473,7 @@ def market_answer(
     )
     from liqcascade.cascade._prepare import at_book_edge, book_edge
 
-    out: dict[str, Any] = {"liquidity": "calibrated", "asset": asset.upper(), "as_of": as_of}
+    out = JsonDict(liquidity="calibrated", asset=asset.upper(), as_of=as_of)
     out.update(cc.summary())
     edge = book_edge(prepared, cc.shock_price <= prepared.book.mid)
     out["book_edge_move"] = edge

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,16 @@ from liqcascade.cascade._result import CascadeResult
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
 
+_LOG = logging.getLogger("liqcascade.cascade")
+
+#: How a shock is written, the hint of every refusal or warning about its size.
+SHOCK_HINT = "a fraction of mid: -0.05 for a 5 % fall, 0.05 for a 5 % rise"
+
+#: The shocks of 1 (+100 %) or more already warned about in this process (once each).
+_WARNED_RISES: set[float] = set()
+
 __all__ = [
+    "SHOCK_HINT",
     "check_insurance_fund",
     "check_shock",
     "ensure_prepared",
@@ -56,7 +66,8 @@ def check_shock(name: str, value: float) -> float:
     ``shock_price`` (USD) must be > 0, ``shock`` (a fraction of mid: -0.05 is -5 %) > -1,
     ``shock_sell_usd`` and ``shock_buy_usd`` (market orders, USD) >= 0; each finite.
     :func:`resolve_shock` (the library) and the cascade request (the command line)
-    both apply it.
+    both apply it. A ``shock`` of -1 or less is refused with :data:`SHOCK_HINT`; one of
+    1 or more (+100 % or more) runs, with a warning once (:func:`warn_large_rise`).
 
     Parameters
     ----------
@@ -76,12 +87,40 @@ def check_shock(name: str, value: float) -> float:
     if name in ("shock_sell_usd", "shock_buy_usd"):
         ok, rule = math.isfinite(v) and v >= 0, f"a finite number >= 0 (got {v:g})"
     elif name == "shock":
-        ok, rule = math.isfinite(v) and v > -1.0, f"a fraction > -1 (got {v:g})"
+        hint = f"; {SHOCK_HINT}" if v <= -1.0 else ""
+        ok, rule = math.isfinite(v) and v > -1.0, f"a fraction > -1 (got {v:g}{hint})"
     else:
         ok, rule = math.isfinite(v) and v > 0, f"> 0 USD (got {v:g})"
     if not ok:
         raise InputError(f"{name} must be {rule}", param=name)
+    if name == "shock" and v >= 1.0:
+        warn_large_rise(v)
     return v
+
+
+def warn_large_rise(shock: float) -> None:
+    """Log, once per value and process, that a shock of 1 or more is a rise of 100 % or more.
+
+    ``shock=5`` is a +500 % rise: a legitimate (if extreme) scenario, so it runs, but far
+    more often a percent typed as a fraction. The command line refuses a bare ``5`` and
+    takes ``500%`` (its notation says which is meant); the library, which has only the
+    number, runs it and says so once, as ``warning: ...`` on the ``liqcascade.cascade``
+    logger (printed on stderr when nothing configured logging).
+
+    Parameters
+    ----------
+    shock : float
+        The fraction of mid given, 1 or more.
+    """
+    from liqcascade._prices import percent_text
+
+    if shock in _WARNED_RISES:
+        return
+    _WARNED_RISES.add(shock)
+    _LOG.warning(
+        "warning: shock %g is a %s rise (%s)", shock, percent_text(shock, 0, signed=True),
+        SHOCK_HINT,
+    )  # fmt: skip
 
 
 def check_shock_scale(shock_price: float | None, mid: float, reference: str) -> None:
@@ -256,7 +295,8 @@ def simulate_cascade(
         finite fraction > −1 (1.5 is a rise of 150 %). The command line's ``--shock``
         takes the same range; there a bare number of 1 or more must be written as a
         percent (``150%``), because ``5`` is likelier a percent typed without its sign
-        than a +500 % move: a guard on the notation, not a narrower range.
+        than a +500 % move: a guard on the notation, not a narrower range. Here a
+        shock of 1 or more runs and logs ``warning: shock 5 is a +500 % rise`` once.
     shock_sell_usd, shock_buy_usd : float, optional
         An exogenous market sell / buy of this many USD walking the book.
     insurance_fund : float, default 0.0

@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -210,6 +210,12 @@ class PreparedMarket:
         config turns partial liquidation on); ``inf`` when none were marked.
     down, up : PreparedSide
         The two directions.
+    asset : str or None
+        The market's base asset when it is known (:func:`prepare_market` sets the
+        state's ``asset``); None for a market prepared from a book and files
+        (:func:`prepare_cascade`), whose asset only the positions' symbol tells. An
+        asset given beside the market (a liquidity calibration, ``market_answer``'s
+        ``asset``) must be this one.
     """
 
     book: OrderBook
@@ -218,6 +224,7 @@ class PreparedMarket:
     partial_threshold_usd: float
     down: PreparedSide = field(repr=False)
     up: PreparedSide = field(repr=False)
+    asset: str | None = None
 
     def side(self, dirsign: float) -> PreparedSide:
         """The down (+1) or up (−1) side.
@@ -491,10 +498,12 @@ def prepare_market(state: MarketState, config: CascadeConfig | None = None) -> P
     Returns
     -------
     PreparedMarket
+        With ``asset`` the state's (an asset given beside it is checked against it).
     """
     cfg = config or CascadeConfig()
     thr = cfg.partial_threshold_usd if cfg.partial_liquidation else None
-    return prepare_cascade(state.book, state.positions, state.stops, partial_threshold_usd=thr)
+    pm = prepare_cascade(state.book, state.positions, state.stops, partial_threshold_usd=thr)
+    return replace(pm, asset=str(state.asset).upper())
 
 
 def prepared_draws(

@@ -95,3 +95,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(_run, attr)
     raise AttributeError(f"module 'liqcascade.collateral' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})

@@ -153,3 +153,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(_units, attr)
     raise AttributeError(f"module 'liqcascade.market' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})

@@ -225,11 +225,14 @@ class MarketState(SummaryDict):
     mid : float
         Hourly close at ``close_time``, USD.
     as_of : pandas.Timestamp
-        Open time (UTC) of the 4-hour open-interest bar the market stands on.
+        Open time (UTC) of the 4-hour open-interest bar the market stands on: the bar's
+        label, :attr:`bar_open` (and the fingerprint's ``as_of``). The commands' JSON and
+        the cascade answers give ``as_of`` as the bar's **close**, :attr:`bar_close`
+        (:func:`market_times`): the instant the market is known.
     asset : str
     venue : str
     close_time : pandas.Timestamp
-        When that bar closed: nothing after it was read.
+        When that bar closed: nothing after it was read (:attr:`bar_close`).
     open_interest_usd : float
         Aggregated open interest at ``close_time``, USD.
     share, depth_scale, beta : float
@@ -287,6 +290,21 @@ class MarketState(SummaryDict):
     # draws walked once per state, prepared once per partial-liquidation threshold: the
     # cascade, stress and solvency answers of one state share them
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def bar_open(self) -> pd.Timestamp:
+        """Open time (UTC) of the market's 4-hour bar: :attr:`as_of`, named by its end."""
+        return self.as_of
+
+    @property
+    def bar_close(self) -> pd.Timestamp | None:
+        """Close time (UTC) of the market's 4-hour bar: :attr:`close_time`.
+
+        The instant the market is known, and the ``as_of`` of the commands' JSON and of
+        the cascade answers (:func:`market_times`); None for a state built by hand
+        without a ``close_time``.
+        """
+        return self.close_time
 
     def draws(self, n: int | None = None) -> list[MarketState]:
         """The same market with the positions and stops of each bootstrap parameter set.

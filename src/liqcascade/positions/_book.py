@@ -815,13 +815,13 @@ class PositionBook:
         return cls(side, **kw, venue=venue, symbol=symbol)
 
     def summary(self) -> dict[str, float]:
-        """Counts and notionals (USD at entry) by side."""
+        """Counts (int) and notionals (USD at entry, float) by side, and the margin, USD."""
         lo = self.is_long
         n = self.notional()
         return {
-            "n_positions": float(len(self)),
-            "n_long": float(lo.sum()),
-            "n_short": float((~lo).sum()),
+            "n_positions": len(self),
+            "n_long": int(lo.sum()),
+            "n_short": int((~lo).sum()),
             "long_notional_usd": float(n[lo].sum()),
             "short_notional_usd": float(n[~lo].sum()),
             "margin_usd": float(self.margin.sum()),

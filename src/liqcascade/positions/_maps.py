@@ -359,6 +359,12 @@ def find_clusters(
 class LiquidationMap:
     """Forced orders of a book by price bucket around the current price.
 
+    Dollars are the book's own: for an estimated market's book
+    (:func:`liqcascade.market.estimated_market`) they are **feed-scale dollars**, the
+    recorded liquidation feed's scale the book was identified on (the Binance feed:
+    about 0.45 % of open interest), not the whole market's, as the command line says
+    under its tables; :func:`liqcascade.market.book_units` gives the scale.
+
     Parameters
     ----------
     price : float
@@ -468,7 +474,8 @@ class LiquidationMap:
         Returns
         -------
         float
-            Notional at the trigger, USD (0 when ``level`` is on the other side of ``P``).
+            Notional at the trigger, USD at the book's scale (feed-scale dollars for an
+            estimated market), 0 when ``level`` is on the other side of ``P``.
 
         Raises
         ------
@@ -580,7 +587,11 @@ class LiquidationMap:
         }
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: totals, cumulative at −5/−10/+5/+10 %, largest cluster, HHI."""
+        """Headline figures: totals, cumulative at −5/−10/+5/+10 %, largest cluster, HHI.
+
+        The ``*_usd`` figures are USD at the book's scale (feed-scale dollars for an
+        estimated market: :func:`liqcascade.market.book_units`).
+        """
         t = self.totals()
         out: dict[str, Any] = {"price": self.price, **t}
         for f in (0.05, 0.10):
@@ -684,6 +695,12 @@ def liquidation_map(
     bar_close: Any = None,
 ) -> LiquidationMap:
     """Liquidation and stop notional by price bucket around ``price``.
+
+    Dollars are the book's own: for an estimated market's book
+    (:func:`liqcascade.market.estimated_market`) they are **feed-scale dollars**, the
+    recorded liquidation feed's scale the book was identified on (the Binance feed:
+    about 0.45 % of open interest), not the whole market's, as the command line says
+    under its tables; :func:`liqcascade.market.book_units` gives the scale.
 
     Parameters
     ----------

@@ -124,3 +124,8 @@ __all__ = [
     "run_solvency_request",
     "split_accounts",
 ]
+
+
+def __dir__() -> list[str]:
+    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})

@@ -137,3 +137,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(_slsqp, attr)
     raise AttributeError(f"module 'liqcascade.volatility' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})

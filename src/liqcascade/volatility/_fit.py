@@ -337,12 +337,19 @@ class VolatilityFit:
 
     @property
     def half_life_bars(self) -> float:
-        """Bars for a variance shock to halve (inf when persistence ≥ 1)."""
+        """Bars for a variance shock to halve (inf when persistence ≥ 1).
+
+        NaN when :attr:`near_integrated`: the data do not identify it (``summary()``
+        and ``liqcascade vol`` say "not identified"); the formula's value at the point
+        estimate is ``liqcascade.volatility.half_life_bars(fit.persistence)``.
+        """
+        if self.near_integrated:
+            return math.nan
         return F._half_life(self.persistence)
 
     @property
     def half_life_days(self) -> float:
-        """Half-life in days (hourly bars / 24)."""
+        """Half-life in days (hourly bars / 24); NaN when :attr:`near_integrated`."""
         return self.half_life_bars / bars_per_day(self.interval)
 
     @cached_property
@@ -352,7 +359,15 @@ class VolatilityFit:
 
     @property
     def annualized_vol(self) -> float:
-        """Long-run volatility, annualised, percent: ``√(σ̄² · bars per year)``."""
+        """Long-run volatility, annualised, percent: ``√(σ̄² · bars per year)``.
+
+        NaN when :attr:`near_integrated` (a unit root in the variance cannot be
+        excluded, so the long-run level is not identified: ``summary()`` gives None and
+        ``liqcascade vol`` "not identified"; :attr:`sample_annualized_vol` is the
+        model-free figure), and when the persistence is 1 or more.
+        """
+        if self.near_integrated:
+            return math.nan
         return math.sqrt(self.unconditional_variance * bars_per_year(self.interval))
 
     @property
@@ -730,7 +745,8 @@ def fit_volatility(
     interval : str, default "1d"
         Bar interval: sets half-life (days) and annualisation (365 days a year).
     asset : str, optional
-        Label.
+        Label; default the asset :func:`load_close` labelled the closes with
+        (``returns.attrs["asset"]``, carried by :func:`log_returns`).
     min_obs : int, default 100
         Fewest returns accepted.
     lags : int, default 10
@@ -745,8 +761,8 @@ def fit_volatility(
     ------
     InputError
         Unknown model/dist/interval, timestamps not strictly increasing (unsorted or
-        duplicated: the first one out of order is named), or fewer than ``min_obs``
-        returns.
+        duplicated: the first one out of order is named), fewer than ``min_obs``
+        returns, or values that are obviously prices (:func:`check_not_prices`).
     """
     s = FitSettings(model=model, dist=dist, interval=interval, min_obs=min_obs, lags=lags)
     r = number_series(returns, "returns")  # an array raised AttributeError
@@ -758,8 +774,38 @@ def fit_volatility(
             f"(need >= {s.min_obs})",
             param="returns",
         )
+    check_not_prices(r)
+    if asset is None:  # the label load_close gave the closes, carried by log_returns
+        asset = getattr(returns, "attrs", {}).get("asset")
     am = arch_spec(r, s.model, s.dist)
     return fit_from_starts(r, s, start_points(am, r, s.model), asset=asset, model=am)
+
+
+def check_not_prices(returns: pd.Series) -> None:
+    """Refuse a series that is obviously prices, not returns: every value positive, median > 1.
+
+    Percent log returns change sign every few bars; a series of closes is all positive
+    and at its price's scale (a GJR fit of ETH's daily closes gave ``mu`` 1,818 and a
+    "reliable" status).
+
+    Parameters
+    ----------
+    returns : pandas.Series
+        The values to be fitted (NaN dropped).
+
+    Raises
+    ------
+    InputError
+        ``param="returns"``, with the units hint (:func:`log_returns`).
+    """
+    v = returns.to_numpy(dtype=float)
+    median = float(np.median(v))
+    if v.size and bool(np.all(v > 0)) and median > 1.0:
+        raise InputError(
+            f"returns look like prices (all {v.size:,} values positive, median {median:,.2f}): "
+            "give percent log returns, liqcascade.volatility.log_returns(close)",
+            param="returns",
+        )
 
 
 def fit_from_starts(

@@ -80,7 +80,8 @@ def log_returns(
     Returns
     -------
     pandas.Series
-        Returns in percent, named ``"return_pct"``.
+        Returns in percent, named ``"return_pct"``; ``attrs["asset"]`` is ``close``'s
+        (:func:`load_close` sets it) when it has one.
 
     Raises
     ------
@@ -111,6 +112,9 @@ def log_returns(
             f"{name} must be a positive number (got {values[bad][0]} at {where})", param=name
         )
     r = pd.Series(100.0 * np.diff(np.log(values)), index=s.index[1:], name="return_pct")
+    asset = getattr(close, "attrs", {}).get("asset")
+    if asset is not None:  # load_close's label, which fit_volatility reports
+        r.attrs["asset"] = asset
     return r
 
 
@@ -129,6 +133,15 @@ def load_close(
     the store, then the bundled data). The bounds are applied by :func:`log_returns`,
     not here, except to trim what is loaded.
 
+    **Default window: every bar of the data**, to the series' last bar (the bundled
+    prices run to 2025-12-31), not the market date. The commands (``liqcascade vol``
+    and every other) use the bars closed by the market date by default: the close of
+    the asset's last 4-hour open-interest bar, :func:`liqcascade.market.market_close_time`
+    (2025-08-01 00:00 UTC for the bundled ETH). To fit what ``liqcascade vol --asset
+    ETH`` fits, cut there: ``log_returns(load_close("ETH"), end="2025-07-31")`` (a bare
+    ``end`` date holds that whole day: the daily bar opened on it closes at the market
+    date), or ``end=market_close_time("ETH") - pd.Timedelta(days=1)`` for daily bars.
+
     Parameters
     ----------
     asset : str, default "ETH"
@@ -146,7 +159,8 @@ def load_close(
     Returns
     -------
     pandas.Series
-        Closes, USDT, on a sorted UTC index without duplicates (the last kept).
+        Closes, USDT, on a sorted UTC index (bar opens) without duplicates (the last
+        kept), labelled ``attrs["asset"]`` (upper case: :func:`fit_volatility` reports it).
 
     Raises
     ------
@@ -169,4 +183,5 @@ def load_close(
     close = close.astype(float).sort_index()
     if close.index.has_duplicates:
         close = close[~close.index.duplicated(keep="last")]
+    close.attrs["asset"] = str(asset).strip().upper()
     return close
