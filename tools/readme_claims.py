@@ -18,8 +18,8 @@ assets) runs into a scratch folder as a fresh clone sees it: ``python -m liqcasc
 from the repository's ``src``, ``LIQCASCADE_*`` unset and ``HOME`` a scratch folder (the
 bundled data, no user's store). ``--check`` prints OK, or a unified diff of the table
 and exit 1; a report that fails, a folder without a readable summary.json or a page
-without the marked table is one line ``error: ...`` and exit 2. A report of other sections or assets than the full one gives another table:
-give the full report's folder.
+without the marked table is one line ``error: ...`` and exit 2. A report of other
+sections or assets than the full one gives another table: give the full report's folder.
 """
 
 from __future__ import annotations
