@@ -105,3 +105,52 @@ def test_readme_holds_the_marked_table_with_known_verdicts() -> None:
     for row in rows:
         verdict = row.rstrip(" |").rsplit(" | ", 1)[-1]
         assert verdict in VERDICTS, row
+
+
+def _fail_report(*args: Any, **kw: Any) -> None:
+    import subprocess
+
+    raise subprocess.CalledProcessError(1, ["liqcascade", "report"])
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("no-summary", r"summary\.json: no such file"),
+        ("bad-json", r"summary\.json: cannot be read as JSON"),
+        ("claim-lacks-verdict", r"claims\[0\] lacks verdict"),
+        ("page-without-table", r"README\.md: expected one line"),
+        ("report-fails", r"liqcascade report failed \(exit 1\)"),
+    ],
+)
+def test_a_failure_is_one_error_line_and_exit_2(
+    case: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import json
+    import re
+    import subprocess
+
+    page = tmp_path / "README.md"
+    page.write_text(PAGE.replace("<!-- readme-claims -->\n", "") if case == "page-without-table"
+                    else PAGE, encoding="utf-8")  # fmt: skip
+    folder = tmp_path / "rep"
+    folder.mkdir()
+    if case == "bad-json":
+        (folder / "summary.json").write_text("{not json", encoding="utf-8")
+    elif case != "no-summary":
+        claims = [dict(c) for c in SUMMARY["claims"]]
+        if case == "claim-lacks-verdict":
+            del claims[0]["verdict"]
+        (folder / "summary.json").write_text(json.dumps({"claims": claims}), encoding="utf-8")
+    argv = ["--check", str(folder), "--readme", str(page)]
+    if case == "report-fails":
+        monkeypatch.setattr(subprocess, "run", _fail_report)
+        argv = ["--check", "--readme", str(page)]
+    assert rc.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) >= 1 and err[-1].startswith("error: ") and re.search(words, err[-1]), err
+    assert not any("Traceback" in line for line in err)
+    assert page.read_text(encoding="utf-8").count("<!-- readme-claims -->") == (
+        0 if case == "page-without-table" else 1
+    )

@@ -17,8 +17,9 @@ Without ``REPORT_DIR`` a full report (``liqcascade report``, every section, both
 assets) runs into a scratch folder as a fresh clone sees it: ``python -m liqcascade``
 from the repository's ``src``, ``LIQCASCADE_*`` unset and ``HOME`` a scratch folder (the
 bundled data, no user's store). ``--check`` prints OK, or a unified diff of the table
-and exit 1. A report of other sections or assets than the full one gives another table:
-give the full report's folder.
+and exit 1; a report that fails, a folder without a readable summary.json or a page
+without the marked table is one line ``error: ...`` and exit 2. A report of other
+sections or assets than the full one gives another table: give the full report's folder.
 """
 
 from __future__ import annotations
@@ -62,9 +63,12 @@ def render(summary: dict[str, Any]) -> list[str]:
     claims = summary.get("claims")
     if not claims:
         raise ValueError("the summary has no claims: give a full report's summary.json")
-    rows = [
-        f"| {_cell(c['claim'])} | {_cell(c['computed'])} | {_cell(c['verdict'])} |" for c in claims
-    ]
+    rows = []
+    for i, c in enumerate(claims):
+        lacks = [k for k in ("claim", "computed", "verdict") if k not in c]
+        if lacks:
+            raise ValueError(f"claims[{i}] lacks {', '.join(lacks)}: not a report's summary.json")
+        rows.append(f"| {_cell(c['claim'])} | {_cell(c['computed'])} | {_cell(c['verdict'])} |")
     return [*HEADER, *rows]
 
 
@@ -123,12 +127,44 @@ def fresh_report(out: Path, timeout: float) -> Path:
     )
     cmd = [sys.executable, "-m", "liqcascade", "report", "--out", str(out / "report")]
     print("running: liqcascade report (the full report)", file=sys.stderr)
-    subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, check=True, timeout=timeout)
+    try:
+        subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, check=True,
+                       timeout=timeout)  # fmt: skip
+    except subprocess.CalledProcessError as exc:
+        raise ValueError(f"liqcascade report failed (exit {exc.returncode}): see above") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ValueError(f"liqcascade report took over {timeout:g} s (--timeout)") from exc
     return out / "report"
 
 
+def _summary(folder: Path) -> dict[str, Any]:
+    """``folder``'s summary.json; a missing or unreadable one a :class:`ValueError`."""
+    path = folder / "summary.json"
+    try:
+        out = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ValueError(f"{path}: no such file: give a full report's folder") from exc
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot be read as JSON ({exc})") from exc
+    if not isinstance(out, dict):
+        raise ValueError(f"{path}: not a report's summary (a JSON object)")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    """The command line; exit 1 when README's table differs from the report (``--check``)."""
+    """The command line; exit 1 when README's table differs from the report (``--check``).
+
+    Exit 2 with one line ``error: ...`` when the report fails, its summary cannot be
+    read or the page holds no marked table.
+    """
+    try:
+        return _main(argv)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="print OK or the table's diff")
@@ -140,9 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     page = Path(opts.readme)
     with tempfile.TemporaryDirectory(prefix="rc") as tmp:
         folder = Path(opts.report) if opts.report else fresh_report(Path(tmp), opts.timeout)
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    text = page.read_text(encoding="utf-8")
-    lines = diff(text, summary, page.name)
+        summary = _summary(folder)
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{page}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        lines = diff(text, summary, page.name)
+    except ValueError as exc:
+        raise ValueError(f"{page.name}: {exc}") from exc
     if not lines:
         print(f"{page.name}: claims table OK ({len(summary['claims'])} rows)")
         return 0

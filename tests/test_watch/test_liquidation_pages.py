@@ -98,3 +98,41 @@ def test_the_store_numbers_a_polls_repeats_and_a_later_overlap_adds_nothing(
             assert st.ingest([s]).rows_added == added
         got = st.read("liquidation_events")
     assert len(got) == 4 and got["qty"].sum() == pytest.approx(2.0, rel=1e-12)
+
+
+class _LimitedVenue(_PagedVenue):
+    """A venue that honours ``since`` and ``limit``, oldest first, over fixed records."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        super().__init__([])
+        self.records = sorted(records, key=lambda r: r["timestamp"])
+
+    def fetch_liquidations(self, symbol: str, since: Any = None, limit: Any = None) -> list:
+        self.since.append(int(since))
+        hit = [dict(r) for r in self.records if r["timestamp"] >= int(since)]
+        return hit[: int(limit)]
+
+
+def test_a_full_page_ending_inside_a_millisecond_loses_none_of_its_events() -> None:
+    """Four records, pages of three: the first page ends with one of the two identical
+    events at ``T``; the next page starts at ``T`` again (not ``T + 1``), so both are
+    read, once each, and the last record too."""
+    recs = [_rec(-5), _rec(-3, "buy"), _rec(0), _rec(0), _rec(0, "buy", 3701.0), _rec(9)]
+    venue = _LimitedVenue(recs)
+    p = VenuePoller(venue, SYM, log=lambda m: None)
+    s = p.fetch_liquidations(T - 3_600_000, NOW, limit=3)
+    assert s is not None
+    ms = (s.frame["ts"].astype("int64") // 1000).tolist()
+    got = list(zip(ms, s.frame["side"], s.frame["price"], strict=True))
+    assert got == [(T - 5, "long", 3700.0), (T - 3, "short", 3700.0), (T, "long", 3700.0),
+                   (T, "long", 3700.0), (T, "short", 3701.0), (T + 9, "long", 3700.0)]  # fmt: skip
+    assert venue.since[:3] == [T - 3_600_000, T, T + 1]
+
+
+def test_a_full_page_all_in_one_millisecond_still_moves_on() -> None:
+    """More events in one millisecond than a page holds: the cursor advances past it
+    (no endless loop); what a page cannot hold at one millisecond is the venue's limit."""
+    venue = _LimitedVenue([_rec(0), _rec(0), _rec(0), _rec(4, "buy")])
+    s = VenuePoller(venue, SYM, log=lambda m: None).fetch_liquidations(T, NOW, limit=2)
+    assert s is not None
+    assert len(s.frame) == 3 and venue.since[:3] == [T, T + 1, T + 5]

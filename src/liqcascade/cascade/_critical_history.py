@@ -180,6 +180,7 @@ def curve_draws(reach: Any, n_paths: int, *, draws: int = CURVE_DRAWS, seed: int
     draws : int, default :data:`CURVE_DRAWS`
         Draws (>= 2).
     seed : int, default 0
+        Seed of the draws (:func:`numpy.random.default_rng`): a seed, one answer.
 
     Returns
     -------
@@ -264,6 +265,7 @@ def predictive_pmf(
     draws : int, default :data:`CURVE_DRAWS`
         Draws of the curve (Monte Carlo, seeded).
     seed : int, default 0
+        Seed of the draws (:func:`numpy.random.default_rng`): a seed, one answer.
 
     Returns
     -------

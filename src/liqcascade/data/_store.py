@@ -225,9 +225,11 @@ def _occurrences(frame: pd.DataFrame, kind: Kind) -> np.ndarray:
     """Each row's :data:`OCCURRENCE`: its number among the rows of ``frame`` with its key.
 
     1 for the first of a group in frame order (a validated frame keeps file order within
-    a group), 2 for the next. Rows with one key agree in every column (the validation
-    refuses others), so the numbers tell identical events apart, and a file ingested
-    again numbers them alike.
+    a group), 2 for the next. Rows with one key agree in every column but a liquidation
+    order's final ``status`` and what goes with it (``FILLED`` and ``EXPIRED``: two
+    orders, :mod:`liqcascade.data._order_status`; the validation refuses other
+    differences), so the numbers tell identical events apart, and a file ingested again
+    numbers them alike.
     """
     if frame.empty:
         return np.zeros(0, dtype=np.int64)

@@ -625,7 +625,9 @@ class VenuePoller:
         market. A page not in that shape is malformed: the fetch is retried like the
         bars'. None when nothing is new. Identical records on one page are distinct
         events, all kept; one seen again on a later page that overlaps is not counted
-        twice (:func:`_merge_pages`). Records the store holds already (a later poll starts
+        twice (:func:`_merge_pages`). After a full page (``limit`` records) the next
+        starts at its last record's millisecond, not after it: the events there the full
+        page could not hold are read. Records the store holds already (a later poll starts
         after the last stored one) are left to the store, which numbers identical
         events as ``data ingest`` does.
 
@@ -705,7 +707,10 @@ class VenuePoller:
             _merge_pages(rows, here)
             if last < cursor or last >= now_ms:
                 break
-            cursor = last + 1
+            # a full page may end inside a millisecond: the next starts at that millisecond
+            # again, its events there counted once (the most any page holds); a page whose
+            # every record is at ``cursor`` moves on (the cursor always advances)
+            cursor = last if len(page) >= limit and last > cursor else last + 1
         if no_side:
             lacking = count_text(no_side, "record")
             self.log(f"{self.id} liquidations: {lacking} without a side dropped")

@@ -825,13 +825,14 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
     """
     import liqcascade.data as _bundled
     from liqcascade.data import resample_ohlcv
+    from liqcascade.positions._estimate import _BAR
 
     t = None
     if as_of is not None:
         t = to_utc(as_of, "as_of")
     # the 4-hour bar opening at or before as_of is taken whole (as the estimated book does:
-    # the market's bar, liqcascade.market.MARKET_BAR, which positions cannot import)
-    end = None if t is None else t + pd.Timedelta(hours=4) - pd.Timedelta(microseconds=1)
+    # its bar, the market's, liqcascade.market.MARKET_BAR, which positions cannot import)
+    end = None if t is None else t + _BAR - pd.Timedelta(microseconds=1)
     start = None if t is None else t - pd.Timedelta(days=days)
     try:
         h = _bundled.ohlcv(asset, "1h", start=start, end=end)
