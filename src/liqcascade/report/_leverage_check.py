@@ -294,6 +294,15 @@ def gap_bias_line(check: pd.DataFrame | None, name: str, fall: float) -> str:
     (:func:`depth_past_liquidation`) exceeds the data's, "understated" when it falls
     short; the band the fall ends in is named with both shares (notional that the fall
     reaches only part way past liquidation).
+
+    Parameters
+    ----------
+    check : DataFrame or None
+        :func:`distance_check`'s table (columns ``data``, ``model``).
+    name : str
+        The scenario as the page prints it (``"−30 %"``).
+    fall : float
+        The scenario's instant move, fraction (−0.30); its sign is ignored.
     """
     if check is None:
         return ""
@@ -310,7 +319,7 @@ def gap_bias_line(check: pd.DataFrame | None, name: str, fall: float) -> str:
     )  # fmt: skip
     within = ""
     if band is not None:
-        d, m = float(check.loc[band, "data"]), float(check.loc[band, "model"])
+        d, m = (float(x) for x in check.loc[band, ["data", "model"]].to_numpy())
         more = "more" if d > m else "less"
         within = (
             f"; the data hold {more} notional {bucket_text(band)} away ({pct(d, 0)} vs "

@@ -509,6 +509,11 @@ def balances_multiple(v: SolvencyView) -> float:
 
     ``bad debt / (max(BUFFERS) × margin)``, rounded up to 0.01: a buffer of ``max(BUFFERS)``
     of balances this many times the margin covers the worst scenario's bad debt.
+
+    Parameters
+    ----------
+    v : SolvencyView
+        The section's view (its worst scenario's bad debt, USD, and the margin, USD).
     """
     w, L = v.worst, v.exchange.liabilities
     return math.ceil(w.bad_debt_usd / max(BUFFERS) / L * 100) / 100
