@@ -98,7 +98,7 @@ def crash_hour_moves() -> pd.DataFrame:
     Examples
     --------
     >>> m = crash_hour_moves()
-    >>> sorted(set(m["asset"])), bool((m["move"] < -0.10).all())
+    >>> sorted(set(m["asset"])), bool((m["move"] < -0.09).all())
     (['BTC', 'ETH'], True)
     """
     import liqcascade.data as _bundled
