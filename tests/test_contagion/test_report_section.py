@@ -119,7 +119,8 @@ def _view(aave_ratio: float, bybit: dict[str, float], binance_ratio: float = 1.0
     rows = {"binance": {"model": -0.1203, "recorded": -0.1203, "ratio": binance_ratio},
             "bybit": bybit}  # fmt: skip
     return NS(replay=replay, aave={"recorded": 43.1e6, "ratio": aave_ratio},
-              bybit=lambda: bybit, low_row=lambda venue: rows[venue])  # fmt: skip
+              bybit=lambda: bybit, low_row=lambda venue: rows[venue], hour_moves=None,
+              book_dollars="Binance-feed")  # fmt: skip
 
 
 def test_the_lows_and_the_claim_leave_a_missing_leg_out() -> None:
@@ -145,7 +146,8 @@ def test_the_lows_and_the_claim_leave_a_missing_leg_out() -> None:
         assert "Bybit's is" not in take and "(so it tests nothing)" in take
         assert take.endswith("and Bybit −2.1 % (no recorded counterpart).")  # its final move
         assert "the same days, which a common shock" in c.computed
-        assert c.front.endswith("fall outside the shocked venue.")
+        assert c.front.endswith("off the shocked venue in the 2025-10-10 replay.")
+        assert c.front.startswith("Model only, feed-scale CEX + real Aave dollars: ")
     # the Aave leg missing, Bybit's there: the front row names Bybit's alone
     c = _claim(_view(math.nan, {"recorded": -0.14, "ratio": 0.73}))  # type: ignore[arg-type]
-    assert c.front.endswith("venue; against the record, Bybit's fall 0.73.")
+    assert c.front.endswith("replay; against the record, Bybit's fall 0.73.")

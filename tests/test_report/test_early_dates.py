@@ -129,7 +129,10 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     assert "ETH 0.60 vs 0.50, 0/5/1: the assumed leverage adds nothing measurable;" in c.computed
     assert c.verdict == "not supported"
     # the verdict says it: the row ends at the count (the full text keeps the words)
-    assert c.front.endswith("beats it on 0 of 6 daily scores.")
+    assert c.front.endswith("beats it on 0 of 6 scores; levels untested.")
+    assert c.front.startswith("Given the realised range (not a forecast), ")
+    assert "Supported: nothing beyond range × OI." in c.computed
+    assert "given the realised path, not a forecast" in c.computed
     # another asset's win makes it partly supported, and the row says whose
     btc = ValidationView(
         [AssetValidation("ETH", _bt(m, 20), None, {}),
@@ -138,7 +141,14 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     c2 = validation_claim(btc, intrabar=False)
     assert c2.verdict == "partly supported" and "adds nothing" not in c2.computed
     assert "ETH 0.60 vs 0.50, 0/5/1; BTC 0.60 vs 0.50, 6/0/0;" in c2.computed
-    assert "ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; the book beats it on 6 of 12" in c2.front
+    assert "ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; beats it on 6 of 12 scores;" in c2.front
+    # the row names the part supported (BTC's scores beaten), and what is not tested (F7)
+    assert (
+        "Supported: only the book's scale given the realised path, beyond range × OI on BTC "
+        "total (Pearson), total (Spearman), longs (Pearson), longs (Spearman), shorts "
+        "(Pearson) and shorts (Spearman); elsewhere it ties or loses." in c2.computed
+    )
+    assert "nor is a forecast of how much will be liquidated" in c2.computed
 
 
 def test_the_front_row_fits_when_two_assets_beat_the_baseline_on_nothing() -> None:
@@ -153,8 +163,8 @@ def test_the_front_row_fits_when_two_assets_beat_the_baseline_on_nothing() -> No
     c = validation_claim(v, intrabar=False)
     assert c.verdict == "not supported"
     assert front_chars(c.front) <= FRONT_CHARS
-    assert c.front.endswith("ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; the book beats it on 0 of 12 "
-                            "daily scores.")  # fmt: skip
+    assert c.front.endswith("ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; beats it on 0 of 12 scores; "
+                            "levels untested.")  # fmt: skip
     assert "the assumed leverage adds nothing measurable" in c.computed
 
 

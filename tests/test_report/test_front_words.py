@@ -66,6 +66,7 @@ def _contagion(aave_ratio: float, bybit: dict[str, float]) -> SimpleNamespace:
         bybit=lambda: bybit,
         runs={-0.1: replay, -0.06: replay},
         share_range=lambda: (0.5, 0.6),
+        book_dollars="Binance-feed",
     )
 
 
@@ -76,6 +77,10 @@ def test_the_contagion_mark_says_it_is_about_the_legs_and_skips_a_missing_one() 
     h = _headline(_contagion(0.02, {"ratio": 0.73}))  # type: ignore[arg-type]
     assert h.check == "fails" and h.check_label == "a leg fails the record"
     assert "the Aave leg fails its check" in h.evidence
+    # the share adds two scales, and the card says so (reg28 F6)
+    assert h.evidence.startswith(
+        "Model only for the share, which adds Binance-feed CEX dollars to real Aave dollars; "
+    )
     assert "Bybit's modelled fall is 0.73" in h.evidence
     # a missing Bybit row: no "nan", its check left out; the Aave leg alone sets the mark
     h = _headline(_contagion(1.2, {}))  # type: ignore[arg-type]
@@ -255,7 +260,7 @@ def test_bad_debt_over_the_liabilities_says_how() -> None:
 
     assert _over_margin_words(0.327) == ""
     words = _over_margin_words(1.852)  # BTC's static bound
-    assert "liabilities are the accounts' margin" in words and "bankruptcy" in words
+    assert "bankruptcy" in words and "several times its margin" in words
 
 
 def test_the_markets_age_counts_from_its_close() -> None:

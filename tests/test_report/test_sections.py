@@ -4,6 +4,7 @@ calibrated figures first and the static book shown only as the bound of the carr
 from __future__ import annotations
 
 import json
+import math
 import re
 from html import unescape
 from typing import Any
@@ -461,12 +462,22 @@ def test_solvency_says_what_its_venue_book_is(built: tuple[str, dict]) -> None:
     # 20 % of open interest is 0.8x the identified (Binance, 25 %) book, without stops
     html, summary = built
     sec = _section_text(html, "solvency")
-    assert "A venue holding 20\u00a0% of ETH's aggregated open interest: 0.8× the " in sec
+    assert "The book behind these ratios: 0.8× the " in sec
     assert (
         "book identified from Binance's recorded liquidation feed, on its scale (not market "
         "dollars), " in sec
     )
     assert "positions without stop orders" in sec
+    # the ratio leads; the dollars are the feed's, with the factor to a 20 %-of-OI venue (F5)
+    from liqcascade.report._units import market_factor
+
+    factor = market_factor(summary["front"]["book_share_of_oi"]["ETH"])
+    assert 30 < factor < 100  # 0.25 / 0.45 %: about 56
+    assert (
+        "a venue holding 20\u00a0% of open interest in market dollars would be about "
+        f"{factor:.0f}× these amounts if its positions scaled with the feed's book" in sec
+    )
+    assert sec.index("The worst of 7 scenarios") < sec.index("The book behind these ratios")
     from liqcascade.report._format import usd
 
     liq = summary["sections"]["solvency"]["liquidated_usd"]["-10%"]
@@ -479,9 +490,18 @@ def test_solvency_says_what_its_venue_book_is(built: tuple[str, dict]) -> None:
     card = summary["front"]["headlines"]["bad_debt_worst"]
     br = summary["sections"]["solvency"]["breaks"]
     assert (
-        f"a 6 % buffer breaks in {len(br['6%'])} of 7 scenarios, 14 % in {len(br['14%'])}"
-        in (card["interval"])
+        f"a 6 % buffer of margin breaks in {len(br['6%'])} of 7 scenarios, 14 % in "
+        f"{len(br['14%'])}" in (card["interval"])
     )
+    # "liabilities" is posted margin, said on the card with the balances multiple (F4)
+    sol = summary["sections"]["solvency"]
+    w = sol["worst_scenario"]
+    k = math.ceil(sol["bad_debt_usd"][w] / 0.14 / sol["liabilities_usd"] * 100) / 100
+    assert "posted margin, not customer balances" in card["evidence"]
+    assert (
+        f"with total balances {k:.2f}× that margin (rounded up) a 14 % buffer" in (card["evidence"])
+    )
+    assert "(posted margin)" in card["label"]
 
 
 def test_cascade_and_solvency_say_how_the_leverage_mix_errs(built: tuple[str, dict]) -> None:

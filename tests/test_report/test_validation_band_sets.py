@@ -91,12 +91,14 @@ def test_the_front_row_says_a_thin_band_is_not_a_coverage_test() -> None:
     for avs in ([eth, sol], [eth, btc, sol]):
         row = _heatmap_front(avs, 12, 36)
         assert front_chars(row) <= FRONT_CHARS, row
-        assert row.endswith("beats it on 12 of 36 daily scores; SOL: band of 3 parameter "
-                            "sets, coverage untested.")  # fmt: skip
+        assert row.endswith("beats it on 12 of 36 scores; levels untested; SOL: band of 3 "
+                            "parameter sets, coverage untested.")  # fmt: skip
     # with a thin band beside another asset the pairs go to the section
     assert _heatmap_front([eth, btc, sol], 12, 36).startswith(
-        "Out of sample, against the range × OI baseline the book beats it on 12 of 36"
+        "Given the realised range (not a forecast), out of sample, the book beats it on 12 of 36"
     )
     both = _heatmap_front([eth, btc], 2, 12)  # no thin band: the pairs, as before
-    assert both.startswith("Daily correlation out of sample, book vs range × OI baseline: ETH ")
-    assert both.endswith("; the book beats it on 2 of 12 daily scores.")
+    assert both.startswith(
+        "Given the realised range (not a forecast), book vs range × OI daily correlation: ETH "
+    )
+    assert both.endswith("; beats it on 2 of 12 scores; levels untested.")

@@ -10,7 +10,8 @@ collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 ``validate_oct_2025`` compares it with what the bundled data recorded.
 
 ``liquidate_at_price`` holds a lending market at one collateral price;
-``lending_over_the_day`` holds each at the calibrated cascade's 24-hour move.
+``lending_over_the_day`` holds each at the calibrated cascade's 24-hour move;
+``crash_hour_moves`` gives every bundled venue's and asset's fall in the crash hour.
 ``run_setup`` runs a built setup under its liquidity model; ``PRESETS_DIR`` and
 ``RECORDED_SHOCK_SOURCE`` name where the presets and the recorded first shock come from;
 ``BTC_COLLATERAL`` the lending collateral whose beta is the BTC/ETH one.
@@ -35,6 +36,7 @@ from liqcascade.contagion._presets import (
     PRESETS,
     VALIDATION_KEYS,
     ValidationKey,
+    crash_hour_moves,
     load_preset,
     lowest_prices,
     oct_2025,
@@ -69,6 +71,7 @@ __all__ = [
     "VenueState",
     "build_setup",
     "crash_beta",
+    "crash_hour_moves",
     "cross_venues",
     "lending_over_the_day",
     "liquidate_at_price",

@@ -23,6 +23,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "PRESETS",
     "RECORDED_SHOCK_SOURCE",
+    "crash_hour_moves",
     "load_preset",
     "lowest_prices",
     "oct_2025",
@@ -78,6 +79,38 @@ def oct_2025(cache: dict[Any, Any] | None = None) -> ContagionSetup:
     ContagionSetup
     """
     return build_setup(load_preset("oct-2025"), "oct-2025.toml", cache)
+
+
+def crash_hour_moves() -> pd.DataFrame:
+    """Every bundled venue's and asset's fall over the 2025-10-10 crash hour.
+
+    The hourly perpetual bars of every venue the bundle holds (``perp_1h_by_venue``) at
+    the crash hour (:data:`liqcascade._crashes.OCT_2025`'s ``hour``, 21:00 UTC): what
+    the record says of where the fall started, as far as hourly bars can (a fall that
+    spread within the hour and one shock hitting every venue look the same here).
+
+    Returns
+    -------
+    DataFrame
+        One row per venue and asset (sorted by asset, then venue): ``venue``, ``asset``,
+        ``open`` and ``low`` (USD) and ``move`` (``low / open − 1``, fraction).
+
+    Examples
+    --------
+    >>> m = crash_hour_moves()
+    >>> sorted(set(m["asset"])), bool((m["move"] < -0.09).all())
+    (['BTC', 'ETH'], True)
+    """
+    import liqcascade.data as _bundled
+
+    p = _bundled.dataset("perp_1h_by_venue")
+    p = p[p.index == OCT_2025.hour]
+    out = pd.DataFrame(
+        {"venue": p["venue"].astype(str).to_numpy(), "asset": p["asset"].astype(str).to_numpy(),
+         "open": p["open"].astype(float).to_numpy(), "low": p["low"].astype(float).to_numpy()}
+    )  # fmt: skip
+    out["move"] = out["low"] / out["open"] - 1.0
+    return out.sort_values(["asset", "venue"], ignore_index=True)
 
 
 def recorded_oct_2025() -> dict[str, Any]:

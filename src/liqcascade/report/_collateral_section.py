@@ -325,7 +325,10 @@ def _takeaways(v: CollateralView) -> list[str]:
         "smallest USDe haircut that keeps the margin "
         f"the venue counts within what USDe fetches on its own book is "
         f"{pct(float(row['smallest_haircut']))} (in force: "
-        f"{pct(float(row['haircut_in_force']))}).",
+        f"{pct(float(row['haircut_in_force']))}): a scenario figure, not a measured "
+        f"requirement — it rests on the assumed {own['accounts']} accounts and on USDe's "
+        f"own-book depth model, which {VERDICT_WORDS[v.oos['verdict']]} its baseline out of "
+        "sample.",
     ]
 
 

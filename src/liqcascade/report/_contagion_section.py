@@ -43,6 +43,8 @@ class ContagionView:
     as_of: pd.Timestamp | None = None  # the market date of the positions and books
     market_wide: Any = None  # the replay's shock on every venue at once (scope "market")
     units: Any = None  # BookUnits of the venues' estimated book (its feed), None unknown
+    hour_moves: Any = None  # every bundled venue's and asset's crash-hour fall (DataFrame)
+    aave_at_btc: dict[str, Any] | None = None  # the Aave leg held at BTC's own recorded fall
 
     @property
     def book_dollars(self) -> str:
@@ -178,7 +180,12 @@ def compute(ctx: ReportContext) -> ContagionView:
     scenario, see :func:`liqcascade.report._october.after_note`).
     """
     from liqcascade.cascade import load_liquidity
-    from liqcascade.contagion import recorded_oct_2025, run_setup, validate_oct_2025
+    from liqcascade.contagion import (
+        crash_hour_moves,
+        recorded_oct_2025,
+        run_setup,
+        validate_oct_2025,
+    )
 
     setup, units = _setup_at(ctx)
     cal = load_liquidity("ETH", ctx.market.close_time or ctx.last_oi_bar)
@@ -190,7 +197,36 @@ def compute(ctx: ReportContext) -> ContagionView:
     runs = {s: run_setup(setup, shock=s, calibration=cal) for s in shocks}
     val = validate_oct_2025(runs[replay], rec, setup)
     market = run_setup(setup, shock=replay, calibration=cal, scope="market")
-    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar, market, units)
+    hour = crash_hour_moves()
+    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar, market, units, hour,
+                         _aave_at_btc(setup, hour, rec))  # fmt: skip
+
+
+def _aave_at_btc(setup: Any, hour: pd.DataFrame, rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The Aave leg held at BTC's own recorded crash-hour fall: the outcome's price.
+
+    The replay moves WBTC by a beta × the ETH venues' move; BTC's own hour is bundled
+    (Binance's perpetual, low against open). Held at the preset's WBTC price × (1 + that
+    fall), the same accounts under the same lending rules
+    (:func:`liqcascade.contagion.liquidate_at_price`): a computed alternative that uses a
+    price taken from the outcome, not a model figure. None without the bar or one Aave
+    market.
+    """
+    from liqcascade.contagion import liquidate_at_price
+
+    btc = hour[(hour["asset"] == "BTC") & (hour["venue"] == "binance")]
+    aave = [m for m in setup.lending if "aave" in m.name]
+    if btc.empty or len(aave) != 1:
+        return None
+    move = float(btc["move"].iloc[0])
+    m = aave[0]
+    at = liquidate_at_price(m, m.collateral_price * (1.0 + move))
+    recorded: Any = rec.get("aave_wbtc_collateral_liquidated_usd")
+    ratio = at["liquidated_usd"] / float(recorded) if is_finite(recorded) and recorded else None
+    return {"btc_move": move, "start_price": float(m.collateral_price), "beta": float(m.beta),
+            "liquidated_usd": float(at["liquidated_usd"]),
+            "n_accounts_liquidated": int(at["n_accounts_liquidated"]),
+            "recorded_usd": recorded, "ratio": ratio}  # fmt: skip
 
 
 def _sweep(v: ContagionView) -> pd.DataFrame:
@@ -265,13 +301,36 @@ def tables(v: ContagionView) -> list[Table]:
             for n, x in v.replay.venues.items()
         ]
     )  # fmt: skip
-    val = pd.DataFrame([_validation_row(r) for r in v.validation["rows"]])
+    val = pd.DataFrame([_validation_row(r) for r in v.validation["rows"]] + _btc_rows(v))
     show = _sweep_table(v)
     return [
         Table("Venues after the replay", venues),
         Table("Model vs recorded (2025-10-10/11)", val),
         Table("Shock sweep on Binance", show),
     ]
+
+
+def _btc_rows(v: ContagionView) -> list[dict[str, str | None]]:
+    """The Aave leg at BTC's own recorded crash-hour fall, as a row of the record's table."""
+    b = v.aave_at_btc
+    if b is None:
+        return []
+    model, rec = usd_alike(b["liquidated_usd"], b["recorded_usd"])
+    return [{
+        "what": "Aave v3 WBTC + cbBTC collateral liquidated at BTC's own recorded crash-hour "
+        "fall (the outcome's price, not the model's)",
+        "model": model, "recorded": rec,
+        "ratio": None if b["ratio"] is None else dec(b["ratio"], 2),
+        "note": f"the snapshot's accounts held at {num(_btc_price(b), 0)} USD, "
+        f"{pct(b['btc_move'], 1, signed=True)} from {num(b['start_price'], 0)} (Binance BTC "
+        "perpetual's low against open that hour); the replay moves WBTC "
+        f"{dec(b['beta'], 2)} × the ETH venues' move instead",
+    }]  # fmt: skip
+
+
+def _btc_price(b: dict[str, Any]) -> float:
+    """The WBTC price the BTC alternative holds the accounts at, USD."""
+    return float(b["start_price"]) * (1.0 + float(b["btc_move"]))
 
 
 def _sweep_table(v: ContagionView) -> pd.DataFrame:
@@ -376,7 +435,8 @@ def _headline(v: ContagionView) -> Headline:
         value=float(r.contagion_share),
         text=pct(r.contagion_share, 0),
         interval=f"no interval (model only); {_sweep_short(v)}",
-        evidence=f"Model only for the share; {_legs_words(v)}; {_cex_words(v)}",
+        evidence=f"Model only for the share, which adds {v.book_dollars} CEX dollars to real "
+        f"Aave dollars; {_legs_words(v)}; {_cex_words(v)}",
         unit="fraction",
         check=mark,
         check_label=LEG_MARKS.get(mark, ""),
@@ -438,6 +498,29 @@ def _ratio_words(ratio: Any, what: str) -> str:
     return f" ({what} {float(ratio):.2f})" if record_check(ratio) else ""
 
 
+def _hour_take(v: ContagionView) -> str:
+    """What the bundled crash hour shows: every venue and asset falling in the same hour.
+
+    ``""`` without the bars (:func:`liqcascade.contagion.crash_hour_moves`).
+    """
+    h = v.hour_moves
+    if h is None or len(h) == 0:
+        return ""
+    each = "; ".join(
+        f"{a} " + ", ".join(f"{display_name('venue', str(x.venue))} {pct(x.move, 1)}"
+                             for x in g.itertuples())
+        for a, g in h.groupby("asset", sort=True)
+    )  # fmt: skip
+    lo, hi = float(h["move"].abs().min()), float(h["move"].abs().max())
+    return (
+        f"The bundled crash hour (2025-10-10 21:00 UTC, each perpetual's low against its "
+        f"open) shows every venue and both assets falling together: {each} — "
+        f"{interval(lo, hi, lambda x: pct(x, 1))} in the same hour. Hourly bars cannot tell a "
+        "fall that started on one venue and spread from one shock that hit them all: the "
+        "replay's order (Binance first) is the scenario's choice, not something the data show."
+    )
+
+
 def _lows_take(v: ContagionView) -> str:
     """The takeaway on the venues' lows against the recorded ones.
 
@@ -494,12 +577,13 @@ def _claim(v: ContagionView) -> Claim:
             f"2025-10-10 replay happen outside the shocked venue; the record shows Bybit's low "
             f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC and cbBTC "
             f"liquidations the same days{_ratio_words(a['ratio'], 'model/recorded')}, which a "
-            "common shock would also give; CEX venue liquidations are not covered by the "
-            "bundled data."
+            f"common shock would also give{_hour_words(v)}; CEX venue liquidations are not "
+            f"covered by the bundled data. The share adds {v.book_dollars}-scale CEX dollars to "
+            "real Aave dollars."
         ),
         front=(
-            f"Model only: {share} of the 2025-10-10 replay's liquidations fall outside the "
-            f"shocked venue{_front_legs(a['ratio'], byb)}."
+            f"Model only, feed-scale CEX + real Aave dollars: {share} off the shocked venue in "
+            f"the 2025-10-10 replay{_front_legs(a['ratio'], byb)}."
         ),
         verdict="not testable with these data",
         would_test=(
@@ -507,6 +591,18 @@ def _claim(v: ContagionView) -> Claim:
             "and per-block Aave liquidations, to see whether the other venues' liquidations "
             "followed the shocked venue's or came at once."
         ),
+    )
+
+
+def _hour_words(v: ContagionView) -> str:
+    """``" (every bundled venue and both assets fell 9.5–14.3 % in the crash hour)"``."""
+    h = v.hour_moves
+    if h is None or len(h) == 0:
+        return ""
+    lo, hi = float(h["move"].abs().min()), float(h["move"].abs().max())
+    return (
+        f" (every bundled venue and asset fell {interval(lo, hi, lambda x: pct(x, 1))} in the "
+        "crash hour)"
     )
 
 
@@ -584,7 +680,25 @@ def _at_record_words(v: ContagionView) -> str:
     return (
         f" Held at the record's own lowest liquidation price ({num(rec, 0)} USD per BTC), the "
         f"same accounts and lending rules liquidate {usd(row['model'])}"
-        f"{_ratio_words(row.get('ratio'), 'ratio')}{miss}"
+        f"{_ratio_words(row.get('ratio'), 'ratio')}{miss} That price is the outcome's own, "
+        "set to the record: it shows the accounts and rules can produce the amount, it does "
+        "not validate them; and the snapshot is undated (the bundled file does not record "
+        "when it was taken), so its accounts may post-date the crash." + _btc_words(v)
+    )
+
+
+def _btc_words(v: ContagionView) -> str:
+    """The Aave leg at BTC's own recorded crash-hour fall (the outcome's price), in words."""
+    b = v.aave_at_btc
+    if b is None:
+        return ""
+    ratio = f", ratio {float(b['ratio']):.2f}" if record_check(b["ratio"]) else ""
+    return (
+        f" The replay moves WBTC {dec(b['beta'], 2)} × the ETH venues' move, though BTC's own "
+        f"crash hour is bundled: held at BTC's recorded fall that hour ({pct(b['btc_move'], 1)},"
+        f" Binance perpetual, to {num(_btc_price(b), 0)} USD), the same accounts liquidate "
+        f"{usd(b['liquidated_usd'])} ({b['n_accounts_liquidated']} accounts{ratio}) — "
+        "an alternative that takes its price from the outcome, not a model figure."
     )
 
 
@@ -593,11 +707,13 @@ def prose(v: ContagionView) -> Prose:
     r = v.replay
     rounds = "round" if r.rounds_to_spread == 1 else "rounds"
     take = [
-        f"The recorded Binance fall of the 21:00 UTC hour ({pct(v.replay_shock)}) spreads to the "
-        f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} {rounds}; "
+        f"In the model, the recorded Binance fall of the 21:00 UTC hour ({pct(v.replay_shock)}), "
+        f"imposed on Binance alone, reaches the Bybit- and Hyperliquid-like venues through "
+        f"arbitrage and their marks within {r.rounds_to_spread} {rounds}; "
         f"{pct(r.contagion_share, 0)} of modelled liquidations happen outside the shocked venue "
         f"(model only, {v.book_dollars}-scale exchange liquidations plus real-dollar Aave "
         f"liquidations; {_sensitivity_text(v)}).",
+        *([hour] if (hour := _hour_take(v)) else []),
         _lows_take(v),
         _aave_take(v),
     ]

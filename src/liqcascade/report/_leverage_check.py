@@ -10,6 +10,7 @@ way the model errs against it.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -217,4 +218,119 @@ def distance_claim(checks: dict[str, pd.DataFrame]) -> Any:
         ),
         verdict=verdict,
         front="Hyperliquid notional (Feb 2026), data vs model: " + "; ".join(short) + ".",
+    )
+
+
+def _band_edges(label: str) -> tuple[float, float] | None:
+    """A distance band's edges (fractions): ``"20-50%"`` → ``(0.2, 0.5)``; None for never.
+
+    The labels are the library's (``positions._hyperliquid.LABELS``): ``"<2%"`` starts
+    at 0, ``">50%"`` reaches to infinity, ``"none"`` (never liquidated) has no edges.
+
+    >>> _band_edges("<2%"), _band_edges("20-50%"), _band_edges(">50%"), _band_edges("none")
+    ((0.0, 0.02), (0.2, 0.5), (0.5, inf), None)
+    """
+    m = re.fullmatch(r"(?:(<)|(>)|(\d+(?:\.\d+)?)-)(\d+(?:\.\d+)?)%", label.strip())
+    if m is None:
+        return None
+    x = float(m[4]) / 100
+    if m[1]:
+        return 0.0, x
+    if m[2]:
+        return x, math.inf
+    return float(m[3]) / 100, x
+
+
+def depth_past_liquidation(check: pd.DataFrame, fall: float) -> tuple[float, float]:
+    """How far an instant ``fall`` carries the notional past its liquidation, on average.
+
+    Each distance band of :func:`distance_check` is weighted by the fall's depth past a
+    position in it (``fall − distance`` where positive), notional spread evenly within
+    the band; never-liquidated notional counts 0. A position closed at the fall's price
+    loses about that depth of its notional beyond its liquidation price, so the figure
+    is what the mix alone puts behind a gap's bad debt per dollar of positions. Both
+    sides pooled, as the comparison is (a fall reaches only the longs).
+
+    Parameters
+    ----------
+    check : DataFrame
+        :func:`distance_check`'s table (columns ``data``, ``model``).
+    fall : float
+        The fall's size, fraction (0.30 for −30 %); its sign is ignored.
+
+    Returns
+    -------
+    tuple of float
+        ``(data, model)``: fractions of notional.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"data": [0.5, 0.5], "model": [1.0, 0.0]}, index=["10-20%", "none"])
+    >>> [round(x, 4) for x in depth_past_liquidation(t, -0.30)]
+    [0.075, 0.15]
+    """
+    s = abs(float(fall))
+
+    def depth(label: str) -> float:
+        edges = _band_edges(label)
+        if edges is None:
+            return 0.0
+        a, b = edges
+        if s <= a:
+            return 0.0
+        if s >= b:
+            return s - (a + b) / 2
+        return (s - a) ** 2 / (2 * (b - a))
+
+    w = pd.Series([depth(str(b)) for b in check.index], index=check.index)
+    return float((check["data"] * w).sum()), float((check["model"] * w).sum())
+
+
+def gap_bias_line(check: pd.DataFrame | None, name: str, fall: float) -> str:
+    """Which way an instant fall's bad debt may lean, from the comparison's bands.
+
+    ``name``: the scenario as printed (``"−30 %"``). ``""`` without a table.
+    "More likely overstated" when the model's average depth past liquidation
+    (:func:`depth_past_liquidation`) exceeds the data's, "understated" when it falls
+    short; the band the fall ends in is named with both shares (notional that the fall
+    reaches only part way past liquidation).
+
+    Parameters
+    ----------
+    check : DataFrame or None
+        :func:`distance_check`'s table (columns ``data``, ``model``).
+    name : str
+        The scenario as the page prints it (``"−30 %"``).
+    fall : float
+        The scenario's instant move, fraction (−0.30); its sign is ignored.
+    """
+    if check is None:
+        return ""
+    data, model = depth_past_liquidation(check, fall)
+    if not (data > 0 or model > 0):
+        return ""
+    s = abs(float(fall))
+    way, other = ("overstated", "understated") if model > data else ("understated", "overstated")
+    times = f" ({model / data:.1f}×)" if data > 0 and model > 0 else ""
+    band = next(
+        (str(b) for b in check.index
+         if (e := _band_edges(str(b))) is not None and e[0] < s < e[1]),
+        None,
+    )  # fmt: skip
+    within = ""
+    if band is not None:
+        d, m = (float(x) for x in check.loc[band, ["data", "model"]].to_numpy())
+        more = "more" if d > m else "less"
+        within = (
+            f"; the data hold {more} notional {bucket_text(band)} away ({pct(d, 0)} vs "
+            f"{pct(m, 0)}), which the fall carries only part way past liquidation"
+        )
+    return (
+        f"Which way the worst scenario ({name}) may lean: weighting each distance band of "
+        f"that comparison by how far a {pct(s, 0)} fall carries it past liquidation (notional "
+        "spread evenly within a band; both sides pooled, as the comparison is), the model's "
+        f"notional ends {pct(model)} past its liquidation prices on average against "
+        f"{pct(data)} in the data{times}, so its bad debt per dollar of positions is more "
+        f"likely {way} than {other}{within}; bad debt in % of margin also depends on the "
+        "margin the mix carries, which no bundled record checks."
     )

@@ -24,7 +24,12 @@ _NAMES: dict[str, dict[str, str]] = {
         "vol-declustered": "Volatility-scaled, de-clustered",
     },
     "asset": {"USDE": "USDe", "WBETH": "wBETH"},
-    "venue": {"binance": "Binance", "bybit": "Bybit", "hyperliquid": "Hyperliquid"},
+    "venue": {
+        "binance": "Binance",
+        "bybit": "Bybit",
+        "hyperliquid": "Hyperliquid",
+        "lighter": "Lighter",
+    },
     "baseline": {"empirical": "Empirical", "trigger": "Trigger", "expanding": "Expanding"},
     "metric": {
         "leverage_ratio": "leverage ratio",

@@ -21,7 +21,12 @@ from liqcascade._prices import count_text, shock_name
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._figures import PALETTE
 from liqcascade.report._format import dec, interval, join_words, num, pct, usd, usd_alike
-from liqcascade.report._leverage_check import distance_check, mix_line
+from liqcascade.report._leverage_check import (
+    depth_past_liquidation,
+    distance_check,
+    gap_bias_line,
+    mix_line,
+)
 from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS, day_window_name
 from liqcascade.report._section import (
@@ -33,7 +38,13 @@ from liqcascade.report._section import (
     Table,
     assemble,
 )
-from liqcascade.report._units import BINANCE_FEED, book_feed, book_share, qualifier
+from liqcascade.report._units import (
+    BINANCE_FEED,
+    book_feed,
+    book_share,
+    market_factor,
+    qualifier,
+)
 
 BUFFERS = (0.06, 0.10, 0.14)
 
@@ -111,6 +122,7 @@ class SolvencyView:
     accounts_per_cohort: int
     book_share: float = float("nan")  # the book's notional over aggregated open interest
     leverage_mix: str = ""  # which way the book's leverage mix errs against real positions
+    mix_check: Any = None  # the Hyperliquid distance table (leverage_check.distance_check)
     feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
 
     @property
@@ -179,7 +191,8 @@ def compute(ctx: ReportContext) -> SolvencyView:
         as_of=market.close_time,
     )
     accounts = pd.DataFrame({"margin": pos.margin}, index=pos.account)
-    mix = mix_line(ctx.asset, distance_check(ctx, ctx.asset))
+    check = distance_check(ctx, ctx.asset)
+    mix = mix_line(ctx.asset, check)
     return SolvencyView(
         ctx.asset,
         as_of,
@@ -191,6 +204,7 @@ def compute(ctx: ReportContext) -> SolvencyView:
         per,
         book_share(ctx),
         mix,
+        check,
         book_feed(ctx),
     )
 
@@ -376,7 +390,8 @@ def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
     tail = f"; the same under every policy: {join_words(same)}" if same else ""
     fig.update_layout(
         title=f"{plain(v.asset)}: ADL policies side by side, scenario "
-        f"{scenario_text(v.cascade.adl_outcome.name)}: whom each policy hits{tail}",
+        f"{scenario_text(v.cascade.adl_outcome.name)}: whom each policy hits among the "
+        f"tool's synthetic accounts{tail}",
         height=height,
     )
     return fig
@@ -415,7 +430,8 @@ def tables(v: SolvencyView) -> list[Table]:
         )
     out = [
         Table(
-            f"{v.asset}: scenarios against 6 / 10 / 14 % reserve buffers (no insurance fund)",
+            f"{v.asset}: scenarios against 6 / 10 / 14 % reserve buffers of posted margin (no "
+            f"insurance fund; {v.feed[0]} dollars)",
             pd.DataFrame(rows),
         )
     ]
@@ -424,7 +440,7 @@ def tables(v: SolvencyView) -> list[Table]:
         show = pd.DataFrame(
             {
                 "policy": [display_name("adl", p) for p in adl["policy"]],
-                "accounts hit": adl["n_accounts"],
+                "synthetic accounts hit": adl["n_accounts"],
                 "notional closed": usd_alike(*adl["notional_usd"]),
                 "haircut": usd_alike(*adl["haircut_usd"]),
                 "overshoot": usd_alike(*adl["overshoot_usd"]),  # $3 beside $4,299
@@ -438,7 +454,8 @@ def tables(v: SolvencyView) -> list[Table]:
         out.append(
             Table(
                 f"{v.asset}: ADL policies side by side, scenario "
-                f"{scenario_text(v.cascade.adl_outcome.name)}",
+                f"{scenario_text(v.cascade.adl_outcome.name)} (the tool's synthetic accounts; "
+                f"{v.feed[0]} dollars)",
                 show,
             )
         )
@@ -446,34 +463,94 @@ def tables(v: SolvencyView) -> list[Table]:
 
 
 def _takeaways(v: SolvencyView) -> list[str]:
-    """The section's takeaways: the worst scenario, the buffers, the static bound, units."""
+    """The section's takeaways: the worst scenario, the buffers, the static bound, units.
+
+    The scale-free ratio leads (bad debt in % of the accounts' posted margin, with the
+    balances multiple at which the largest buffer absorbs it); the dollars follow as what
+    they are, feed-scale, with the factor to a venue of :data:`OI_SHARE` of open interest
+    in market dollars (:func:`~._units.market_factor`).
+    """
     w, g = v.worst, v.worst_gap_only()
     L = v.exchange.liabilities
     breaks = v.cascade.breaks(BUFFERS)
     b6, b14 = breaks["6%"], breaks["14%"]
     return [
-        f"A venue holding {pct(OI_SHARE, 0)} of {v.asset}'s aggregated open interest: "
-        f"{venue_scale_words(v.feed[1])} ({usd(L)} of user margin; no insurance fund): the "
-        f"worst of {len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
-        f"{usd(w.bad_debt_usd)} of bad debt, {pct(w.min_buffer)} of liabilities ("
+        f"The worst of {len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
+        f"bad debt of {pct(w.min_buffer)} of liabilities ("
         + (
-            "the cascade adds nothing: the same with gap fills only)."
+            "the cascade adds nothing: the same with gap fills only"
             if pct(g.min_buffer) == pct(w.min_buffer)
-            else f"{pct(g.min_buffer)} with gap fills only)."
-        ),
-        f"A 6 % buffer breaks in {count_text(len(b6), 'scenario')}, "
-        f"a 14 % buffer in {len(b14)}"
+            else f"{pct(g.min_buffer)} with gap fills only"
+        )
+        + f"). {LIABILITIES_WORDS}; {_balances_words(v)}.",
+        _dollars_words(v),
+        f"Model only, buffers in % of that margin: a 6 % buffer breaks in "
+        f"{count_text(len(b6), 'scenario')}, a 14 % buffer in {len(b14)}"
         + (f" ({', '.join(scenario_text(x) for x in b14)})." if b14 else "."),
         f"The static book (hit at once, nothing refills) bounds that scenario at "
         f"{usd(static_bad_debt(w))} ({pct(static_bad_debt(w) / L)} of liabilities): the "
         "figure above is the calibrated cascade's central case, not that bound.",
         qualifier(v.asset, v.book_share, v.feed[1]),
         *([v.leverage_mix] if v.leverage_mix else []),
+        *([bias] if (bias := _bias_words(v)) else []),
         *([ten] if (ten := _ten_pct_words(v)) else []),
-        f"Liabilities here are only the margin behind these positions; with total balances "
-        f"{math.ceil(w.bad_debt_usd / 0.14 / L * 100) / 100:.2f}× that margin (rounded up) a "
-        "14 % buffer absorbs the worst case.",
     ]
+
+
+LIABILITIES_WORDS = (
+    "Liabilities here are the accounts' posted margin behind these positions, not customer "
+    "balances (the base of the reserve ratios venues publish)"
+)
+"""What the section's "liabilities" are, said wherever a share of them is printed."""
+
+
+def balances_multiple(v: SolvencyView) -> float:
+    """Total balances over posted margin at which the largest buffer absorbs the worst case.
+
+    ``bad debt / (max(BUFFERS) × margin)``, rounded up to 0.01: a buffer of ``max(BUFFERS)``
+    of balances this many times the margin covers the worst scenario's bad debt.
+
+    Parameters
+    ----------
+    v : SolvencyView
+        The section's view (its worst scenario's bad debt, USD, and the margin, USD).
+    """
+    w, L = v.worst, v.exchange.liabilities
+    return math.ceil(w.bad_debt_usd / max(BUFFERS) / L * 100) / 100
+
+
+def _balances_words(v: SolvencyView) -> str:
+    """``"with total balances 1.53× that margin (rounded up) a 14 % buffer absorbs ..."``."""
+    k, top = balances_multiple(v), pct(max(BUFFERS), 0)
+    if k <= 1.0:
+        return f"a {top} buffer of that margin alone absorbs the worst case"
+    return (
+        f"with total balances {k:.2f}× that margin (rounded up) a {top} buffer absorbs the "
+        "worst case"
+    )
+
+
+def _dollars_words(v: SolvencyView) -> str:
+    """The venue's book and its dollars: feed-scale, with the factor to market dollars."""
+    w, L = v.worst, v.exchange.liabilities
+    factor = market_factor(v.book_share)
+    scale = (
+        f"; a venue holding {pct(OI_SHARE, 0)} of open interest in market dollars would be "
+        f"about {factor:.0f}× these amounts if its positions scaled with the feed's book, "
+        "which the data do not identify"
+        if math.isfinite(factor)
+        else ""
+    )
+    return (
+        f"The book behind these ratios: {venue_scale_words(v.feed[1])}, no insurance fund. "
+        f"Its dollars are therefore {v.feed[0]} dollars: {usd(w.bad_debt_usd)} of "
+        f"bad debt in the worst scenario on {usd(L)} of user margin{scale}."
+    )
+
+
+def _bias_words(v: SolvencyView) -> str:
+    """Which way the worst scenario may lean, from the Hyperliquid bands (``""`` without)."""
+    return gap_bias_line(v.mix_check, scenario_text(v.worst.name), float(v.worst.shock))
 
 
 def _over_margin_words(top: float) -> str:
@@ -486,17 +563,17 @@ def _over_margin_words(top: float) -> str:
     if not top > 1.0:
         return ""
     return (
-        "; over 100 % is possible: liabilities are the accounts' margin, and a leveraged "
-        "position closed past its bankruptcy price can lose several times its margin"
+        "; over 100 % is possible: a leveraged position closed past its bankruptcy price "
+        "can lose several times its margin"
     )
 
 
 def _breaks_words(v: SolvencyView) -> str:
-    """``"a 6 % buffer breaks in 6 of 7 scenarios, 14 % in 4"``."""
+    """``"a 6 % buffer of margin breaks in 6 of 7 scenarios, 14 % in 4"``."""
     br, n = v.cascade.breaks(BUFFERS), len(v.cascade.outcomes)
     lo, hi = f"{BUFFERS[0]:.0%}", f"{BUFFERS[-1]:.0%}"
     return (
-        f"a {pct(BUFFERS[0], 0)} buffer breaks in {len(br[lo])} of {n} scenarios, "
+        f"a {pct(BUFFERS[0], 0)} buffer of margin breaks in {len(br[lo])} of {n} scenarios, "
         f"{pct(BUFFERS[-1], 0)} in {len(br[hi])}"
     )
 
@@ -541,43 +618,70 @@ def _ten_pct_words(v: SolvencyView) -> str:
     )
 
 
-def prose(v: SolvencyView) -> Prose:
-    """Takeaways, method, the claim and the headline."""
+def _model_says(v: SolvencyView) -> str:
+    """The model's answer on the 14 % buffer of margin: would hold / would not / the edge."""
     w, g = v.worst, v.worst_gap_only()
-    L = v.exchange.liabilities
-    lo, hi = _draws_range(w, L)
-    take = _takeaways(v)
-    # the report's one rule for claims: a figure resting on the model alone is not a test
-    model_says = (
-        "would hold"
-        if max(w.min_buffer, hi) <= 0.14
-        else "would not hold"
-        if min(g.min_buffer, lo) > 0.14
-        else "is on the edge"
-    )
-    claim = Claim(
+    lo, hi = _draws_range(w, v.exchange.liabilities)
+    top = max(BUFFERS)
+    if max(w.min_buffer, hi) <= top:
+        return "would hold"
+    return "would not hold" if min(g.min_buffer, lo) > top else "is on the edge"
+
+
+ON_MARGIN = {"would hold": "holds", "would not hold": "fails", "is on the edge": "is on the edge"}
+"""The model's answer (:func:`_model_says`) as the front row words a buffer of margin."""
+
+
+def _claim(v: SolvencyView) -> Claim:
+    """The reserve-buffer claim: model only, on margin, with the balances multiple.
+
+    The report's one rule for claims: a figure resting on the model alone is not a test.
+    """
+    w, g = v.worst, v.worst_gap_only()
+    lo, hi = _draws_range(w, v.exchange.liabilities)
+    k, says = balances_multiple(v), _model_says(v)
+    bias = ""
+    if v.mix_check is not None:
+        d, m = depth_past_liquidation(v.mix_check, float(w.shock))
+        way = "overstates" if m > d else "understates"
+        bias = (
+            f" Its leverage mix, which the Hyperliquid positions do not support, more likely "
+            f"{way} the worst case than not ({pct(m)} vs {pct(d)} of notional past "
+            "liquidation on average)."
+        )
+    return Claim(
         "Reserve buffers of 6–14 % absorb a liquidation cascade",
-        f"Not testable: the model says the claim {model_says} — bad debt depends on the "
-        f"estimated book; worst scenario {scenario_text(w.name)} needs "
+        f"Not testable: the model says the claim {says} on a buffer of posted margin — bad "
+        f"debt depends on the estimated book; worst scenario {scenario_text(w.name)} needs "
         f"{pct(w.min_buffer)} of liabilities with the cascade "
         f"({_gap_words(g.min_buffer, w.min_buffer)}), "
-        f"{pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
+        f"{pct(lo)}–{pct(hi)} over the parameter draws, against 14 %. "
+        f"{LIABILITIES_WORDS}: {_balances_words(v)}.{bias}",
         "not testable with these data",
         would_test="venues' published insurance-fund draws and ADL events during past crashes.",
         front=f"Model only: the worst scenario ({scenario_text(w.name)}) needs "
-        f"{pct(w.min_buffer)} of liabilities ({pct(lo)}–{pct(hi)} over draws) against a "
-        f"14 % buffer: the claim {model_says}.",
+        f"{pct(w.min_buffer)} of posted margin ({pct(lo)}–{pct(hi)} over draws): a 14 % "
+        f"buffer {ON_MARGIN[says]} on margin"
+        + (f", holds on balances ≥ {k:.2f}× margin." if k > 1 else "."),
     )
-    head = Headline(
+
+
+def _headline(v: SolvencyView) -> Headline:
+    """The front card: bad debt in % of posted margin, worst scenario, the buffers."""
+    w, g = v.worst, v.worst_gap_only()
+    L = v.exchange.liabilities
+    lo, hi = _draws_range(w, L)
+    return Headline(
         key="bad_debt_worst",
-        label=f"Bad debt, % of liabilities, worst scenario ({scenario_text(w.name)}): "
-        "calibrated central case",
+        label=f"Bad debt, % of liabilities (posted margin), worst scenario "
+        f"({scenario_text(w.name)}): calibrated central case",
         value=float(w.min_buffer),
         text=pct(w.min_buffer),
         interval=_gap_cascade_text(g.min_buffer, w.min_buffer)
         + f"; {pct(lo)}–{pct(hi)} over parameter draws (80 %); static bound "
         f"{pct(static_bad_debt(w) / L)}; {_breaks_words(v)}",
-        evidence="Model only: no venue bad-debt record is bundled"
+        evidence="Model only: no venue bad-debt record is bundled; liabilities are the "
+        f"accounts' posted margin, not customer balances: {_balances_words(v)}"
         + _over_margin_words(max(w.min_buffer, hi, static_bad_debt(w) / L)),
         unit="fraction",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
@@ -587,18 +691,25 @@ def prose(v: SolvencyView) -> Prose:
         low=float(min(g.min_buffer, w.min_buffer, lo)),
         high=float(max(g.min_buffer, w.min_buffer, hi)),
     )
+
+
+def prose(v: SolvencyView) -> Prose:
+    """Takeaways, method, the claim and the headline."""
+    take = _takeaways(v)
     method = [
         "Bad debt: a liquidated position closed beyond its bankruptcy price draws its "
         "shortfall on the fund, which starts at 0; margin left on liquidated positions is "
         "credited after the cascade, never netted against a shortfall. "
         "A scenario survives when reserves − liabilities − bad debt ≥ 0, "
         "reserves = liabilities × (1 + buffer); liabilities = the accounts' margin.",
-        f"Each estimated cohort is split into {v.accounts_per_cohort} accounts of log-normal "
-        "size (σ = 1.5, seeded): an assumption needed to speak of ADL's spread across users.",
+        f"Each estimated cohort is split into {v.accounts_per_cohort} synthetic accounts of "
+        "log-normal size (σ = 1.5, seeded): an assumption needed to speak of ADL's spread "
+        "across users; the ADL table's accounts are these, the tool's, not a venue's.",
         "ADL takes profit only; 'optimal' solves the least notional for the minimal haircut "
         "(linear programme, HiGHS).",
-        f"Proof of liabilities over these accounts: {v.pol['pol_n_users']:,} users, depth "
-        f"{v.pol['pol_depth']}; a sample proof verifies.",
+        f"Proof of liabilities, a demonstration of the tool's machinery over its synthetic "
+        f"accounts ({v.pol['pol_n_users']:,} users, depth {v.pol['pol_depth']}; a sample "
+        "proof verifies): no venue's liabilities are verified here.",
         f"The scenarios are applied to the last estimable book ({v.as_of:%Y-%m-%d}). The "
         "cascade is the calibrated liquidity response fitted on events before that date; "
         f"its 80 % interval spans {_n_draws(v)['liquidity']} liquidity draws × "
@@ -606,7 +717,7 @@ def prose(v: SolvencyView) -> Prose:
         f"The venue's share of open interest ({pct(OI_SHARE, 0)}) is a market parameter, the "
         "same for every asset. " + _oct_note(v),
     ]
-    return Prose(take, method, [claim], [head])
+    return Prose(take, method, [_claim(v)], [_headline(v)])
 
 
 def static_bad_debt(o: Any) -> float:

@@ -82,6 +82,38 @@ def front_line(shares: dict[str, float], records: dict[str, str] | None = None) 
     )
 
 
+def market_factor(share: float) -> float:
+    """Market dollars of a venue's own book per feed dollar of the estimated book.
+
+    A venue of ``s`` of open interest holds ``s`` × open interest in market dollars and,
+    sized by :class:`~liqcascade.market.MarketSpec`'s ``share``,
+    ``share × s / BINANCE_BOOK_SHARE`` × open interest on the feed's scale: the ratio is
+    ``BINANCE_BOOK_SHARE / share`` whatever ``s`` (the inverse of
+    :attr:`~liqcascade.market.BookUnits.feed_per_market_usd`). It reads a feed-scale
+    figure as the market's only if the market's book scaled with the feed's, which the
+    data do not identify.
+
+    Parameters
+    ----------
+    share : float
+        The identified book's notional over aggregated open interest (:func:`book_share`),
+        fraction.
+
+    Returns
+    -------
+    float
+        The factor (ETH at 2025-07-31: about 56); NaN without a share.
+
+    >>> round(market_factor(0.0045), 1), market_factor(float("nan"))
+    (55.6, nan)
+    """
+    from liqcascade.market import BINANCE_BOOK_SHARE
+
+    if not (math.isfinite(share) and share > 0):
+        return math.nan
+    return BINANCE_BOOK_SHARE / share
+
+
 def qualifier(asset: str, share: float, record: str = BINANCE_FEED[1]) -> str:
     """One sentence for a section that prints book dollars (``record``: :func:`book_feed`)."""
     return (

@@ -642,7 +642,9 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
     against the range × OI baseline: "partly supported" when the book beats it on at
     least one daily score of one asset (the daily amounts follow the record, only the
     book's scale is identified, and "where" is not tested); "not supported" when it beats
-    it on none: the assumed leverage adds nothing measurable.
+    it on none: the assumed leverage adds nothing measurable. A tie supports nothing (the
+    rule across the claims); the text names the scores beaten (:func:`_parts_words`) and
+    says that every score is given the realised path, a nowcast and not a forecast.
     """
     from liqcascade.positions import MIN_INTERVAL_DAYS, count_text
 
@@ -678,11 +680,43 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
             "daily scores (90 % intervals): "
             + "; ".join(f"{av.asset} {_score_words(av)}" for av in assets)
             + ("" if wins else ": the assumed leverage adds nothing measurable")
-            + "; only the book's scale is identified; where (by price level) is not tested."
+            + "; both are given each 4-hour bar's realised low and high, so the scores test a "
+            "nowcast of the day's liquidations given the realised path, not a forecast. "
+            + _parts_words(assets)
         ),
         front=_heatmap_front(assets, wins, scored),
         verdict="partly supported" if wins else "not supported",
     )
+
+
+def _parts_words(assets: list[AssetValidation]) -> str:
+    """What part of the heatmap claim the scores support, and what they do not test.
+
+    The verdict counts the daily scores the book beats the range × OI baseline on (a tie
+    supports nothing, as across the claims); these words name them, so the row says
+    that only the book's scale given the realised path is supported, and where.
+    """
+
+    def beaten(av: AssetValidation) -> list[str]:
+        return [_score_name(k) for k, w in av.verdicts().items() if w == "beats"]
+
+    won = [f"{av.asset} {join_words(beaten(av))}" for av in assets if beaten(av)]
+    part = (
+        f"Supported: only the book's scale given the realised path, beyond range × OI on "
+        f"{'; '.join(won)}; elsewhere it ties or loses. "
+        if won
+        else "Supported: nothing beyond range × OI. "
+    )
+    return (
+        part + "Only the book's scale is identified; where (by price level) is not tested, "
+        "nor is a forecast of how much will be liquidated."
+    )
+
+
+def _score_name(key: str) -> str:
+    """``"total_spearman"`` → ``"total (Spearman)"``."""
+    side, kind = key.split("_")
+    return f"{side} ({kind.capitalize()})"
 
 
 def _heatmap_front(assets: list[AssetValidation], wins: int, scored: int) -> str:
@@ -696,12 +730,13 @@ def _heatmap_front(assets: list[AssetValidation], wins: int, scored: int) -> str
     """
     from liqcascade.report._section import FRONT_CHARS, front_chars
 
-    count = f"the book beats it on {wins} of {scored} daily scores{_thin_words(assets)}."
+    count = f"beats it on {wins} of {scored} scores; levels untested{_thin_words(assets)}."
     pairs = ", ".join(f"{av.asset} {_corr_words(av)}" for av in assets)
-    row = f"Daily correlation out of sample, book vs range × OI baseline: {pairs}; {count}"
+    given = "Given the realised range (not a forecast)"
+    row = f"{given}, book vs range × OI daily correlation: {pairs}; {count}"
     if front_chars(row) <= FRONT_CHARS:
         return row
-    return f"Out of sample, against the range × OI baseline {count}"
+    return f"{given}, out of sample, the book {count}"
 
 
 def _thin_words(assets: list[AssetValidation]) -> str:
