@@ -39,3 +39,19 @@ def test_the_sections_stop_is_the_commands(asset: str) -> None:
         assert r.moved_stop_price == (
             None if cmd.moved_stop_price is None else pytest.approx(cmd.moved_stop_price)
         )
+
+
+def test_a_kept_stop_names_the_commands_back_test() -> None:
+    from types import SimpleNamespace
+
+    from liqcascade.report._protect_section import _moved_text
+
+    kept = SimpleNamespace(
+        expected_slippage=0.00001, raw_expected_slippage=0.00001, stop_price=109_503.0,
+        raw_stop_price=109_503.0, entry=115_764.0, moved_stop_price=109_009.0,
+        crowd_verdict="not supported",
+    )  # fmt: skip
+    text = _moved_text(kept)
+    assert text.startswith("kept in the crowd at the volatility stop")
+    assert "$109,009" in text and "`liqcascade stops recommend`'s back-test" in text
+    assert text.endswith("not supported: worse beyond the noise")
