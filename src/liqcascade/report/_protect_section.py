@@ -632,7 +632,10 @@ def _moved_text(r: Any) -> str:
     """What moving the stop out of the crowd did: the distance (signed) and the slippage.
 
     A move nearer entry gives distance up; a move further from entry adds distance (as
-    ``stops recommend``'s ``distance_given_up`` row says, both directions).
+    ``stops recommend``'s ``distance_given_up`` row says, both directions). Slippages are
+    fractions of the trigger, in ``stops recommend``'s words
+    (:func:`liqcascade.protect.slippage_text`: "under 0.001 %", never "0.00 %"), and
+    called unchanged when those words are the same.
     """
     from liqcascade.protect import distance_given_up, slippage_text
 
@@ -650,15 +653,13 @@ def _moved_text(r: Any) -> str:
         return "not moved: it sits in no modelled crowd"
     size = pp(abs(g), signed=False)
     way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
-    if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
+    now, was = slippage_text(moved), slippage_text(raw)  # the command's words and precision
+    if now == was:
         return (
             f"moved out of the crowd {way}, with no measurable change in slippage (expected "
-            f"{slippage_text(moved)} of entry either way)"
+            f"{now} of the trigger either way)"
         )
-    return (
-        f"moved out of the crowd {way}: expected slippage {_pct(moved)} of entry instead of "
-        f"{_pct(raw)}"
-    )
+    return f"moved out of the crowd {way}: expected slippage {now} of the trigger instead of {was}"
 
 
 def _hit(m: dict[str, float]) -> str:
