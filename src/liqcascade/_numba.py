@@ -30,7 +30,11 @@ COMPILE_MESSAGE = (
     "disk for the next runs)"
 )
 
-_ANNOUNCER: list[Any] = []  # the one listener, once installed
+_ANNOUNCER: list[Any] = []  # the one listener once installed (None: numba has no events)
+
+#: The Python functions compiled through :func:`njit`: the kernels the message speaks of
+#: (a compile of another library's or the caller's own numba function says nothing).
+_KERNELS: set[Any] = set()
 
 
 def announce_compiles() -> None:
@@ -38,17 +42,27 @@ def announce_compiles() -> None:
 
     numba's ``numba:compile`` event starts only when a kernel is compiled (not when it
     is loaded from the disk cache); the listener logs the message at INFO on the
-    ``liqcascade.numba`` logger the first time, then nothing.
+    ``liqcascade.numba`` logger the first time one of :func:`njit`'s kernels compiles,
+    then nothing. A numba without the event API (``numba.core.event``) gets no
+    listener: the kernels compile as before, unannounced.
     """
     if _ANNOUNCER:
         return
-    from numba.core import event
+    try:
+        from numba.core import event
 
-    class _FirstCompile(event.Listener):  # type: ignore[misc]
+        base, register = event.Listener, event.register
+    except (ImportError, AttributeError):  # an older or changed numba: no announcement
+        _ANNOUNCER.append(None)
+        return
+
+    class _FirstCompile(base):  # type: ignore[misc, valid-type]
         said = False
 
         def on_start(self, ev: Any) -> None:
-            if not self.said:
+            data = getattr(ev, "data", None) or {}
+            py_func = getattr(data.get("dispatcher"), "py_func", None)
+            if not self.said and py_func in _KERNELS:
                 self.said = True
                 _LOG.info(COMPILE_MESSAGE)
 
@@ -56,7 +70,7 @@ def announce_compiles() -> None:
             return None
 
     listener = _FirstCompile()
-    event.register("numba:compile", listener)
+    register("numba:compile", listener)
     _ANNOUNCER.append(listener)
 
 
@@ -87,9 +101,18 @@ def njit(*args: Any, **kwargs: Any) -> Any:
 
     announce_compiles()
     kwargs.setdefault("cache", True)
-    if len(args) == 1 and callable(args[0]) and len(kwargs) == 1:
-        return numba.njit(cache=kwargs["cache"])(args[0])
-    return numba.njit(*args, **kwargs)
+    if args and callable(args[0]):
+        _KERNELS.add(args[0])
+        if len(args) == 1 and len(kwargs) == 1:
+            return numba.njit(cache=kwargs["cache"])(args[0])
+        return numba.njit(*args, **kwargs)
+    decorate = numba.njit(*args, **kwargs)
+
+    def kernel(f: Any) -> Any:
+        _KERNELS.add(f)
+        return decorate(f)
+
+    return kernel
 
 
 def prange(*args: Any) -> Any:

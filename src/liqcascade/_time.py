@@ -14,12 +14,14 @@ from liqcascade._typing import BoolArray
 from liqcascade.errors import InputError
 
 __all__ = [
+    "STALE_DAYS",
     "as_of_instant",
     "bar_step",
     "bar_text",
     "check_day_month",
     "check_time_order",
     "closed_mask",
+    "days_since",
     "is_bare_date",
     "resolve_as_of",
     "to_utc",
@@ -31,6 +33,35 @@ __all__ = [
 ]
 
 FrameT = TypeVar("FrameT", pd.DataFrame, pd.Series)
+
+#: A market older than this many whole days (:func:`days_since` its bar's close) is not
+#: today's: a weekend and a day of slack (the daily refresh job keeps a live store within
+#: a day). The one threshold of the report's front page and the commands' age note.
+STALE_DAYS = 3
+
+
+def days_since(close: Any, now: Any = None) -> int:
+    """Whole days (floored) from ``close`` to ``now`` (default: the clock), UTC.
+
+    The age of a market is counted from its bar's close, the instant it is known (a
+    market whose 4-hour bar closed 30 days and 2 hours ago is 30 days old).
+
+    Parameters
+    ----------
+    close, now : datetime-like
+        The market's close and the present (a naive time is UTC).
+
+    Returns
+    -------
+    int
+        Whole days, floored (negative when ``now`` is before ``close``).
+
+    >>> days_since("2025-08-01 00:00", "2025-08-31 02:00")
+    30
+    """
+    t = pd.Timestamp.now(tz="UTC") if now is None else utc_time(now)
+    return int((t - utc_time(close)).days)
+
 
 _TICK = pd.Timedelta(microseconds=1)
 #: The latest instant an as-of is read as (pandas' last nanosecond timestamp, to the µs):

@@ -167,3 +167,21 @@ def test_the_day_is_the_market_closed_by_the_venues_mids() -> None:
     assert pd.Timestamp(day["as_of"]) > pd.Timestamp("2025-05-31 12:00", tz="UTC")
     last = lending_over_the_day([_market()], -0.1, "ETH", by="2026-01-01 00:00")
     assert last["by_mid_at"] is False and last["as_of"] > day["as_of"]
+
+
+@pytest.mark.slow
+def test_the_days_moves_are_cascade_answers() -> None:
+    """One route: the day's 24-hour moves are :func:`liqcascade.cascade.cascade_answer`'s.
+
+    ``lending_over_the_day`` ran its own copy of the route (volatility, prepared market,
+    book draws, ``market_answer``); it now calls ``cascade_answer`` on the same market.
+    """
+    from liqcascade.cascade import cascade_answer
+    from liqcascade.contagion import lending_over_the_day
+
+    day = lending_over_the_day([_market()], -0.1, asset="ETH", as_of="2025-07-31")
+    ans = cascade_answer("ETH", "2025-07-31", shock=-0.1)
+    for k in (*FIGS, "n_paths"):
+        assert day["cascade"][k] == pytest.approx(ans[k], rel=1e-12), k
+    assert day["horizon_hours"] == ans["horizon_hours"]
+    assert day["as_of"] == pd.Timestamp(ans["as_of"]).isoformat()

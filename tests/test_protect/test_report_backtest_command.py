@@ -72,9 +72,9 @@ def test_report_table_equals_the_printed_command(monkeypatch: pytest.MonkeyPatch
         return None  # the recommendation is not under test (it needs an estimated market)
 
     monkeypatch.setattr(protect, "recommend_stop", no_recommendation)
-    ctx = SimpleNamespace(
-        asset="ETH", market=SimpleNamespace(mid=3698.0), quick=True, as_of="2025-07-31"
-    )
+    close = pd.Timestamp("2025-08-01", tz="UTC")  # the stop choice's back-test reads it
+    market = SimpleNamespace(mid=3698.0, close_time=close, as_of=close - pd.Timedelta(hours=4))
+    ctx = SimpleNamespace(asset="ETH", market=market, quick=True, as_of="2025-07-31")
     view = sec.compute(ctx)  # type: ignore[arg-type]
     assert view.backtest is not None, view.backtest_skipped
     assert view.command.startswith("liqcascade stops backtest --asset ETH --start ")

@@ -246,3 +246,45 @@ def test_the_liquidation_map_says_feed_scale_dollars() -> None:
 
     for obj in (LiquidationMap, liquidation_map, LiquidationMap.summary):
         assert "feed-scale dollars" in " ".join((inspect.getdoc(obj) or "").split()), obj
+
+
+def test_another_numba_compile_is_not_announced(tmp_path: Path) -> None:
+    """Only a kernel compiled through ``liqcascade._numba.njit`` logs the message.
+
+    The listener is process-wide: a caller's own numba function compiled first said
+    "compiling the numba kernels" (and used up the one message before a kernel compiled).
+    """
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+        "import numba\n"
+        "from liqcascade._numba import njit\n"
+        "ours = njit(cache=False)(lambda x: x + 1)\n"
+        "theirs = numba.njit(cache=False)(lambda x: x - 1)\n"
+        "assert theirs(1) == 0\n"
+        "print('between', flush=True)\n"
+        "deco = njit(cache=False, nogil=True)(lambda x: x * 3)\n"  # the decorator form
+        "assert deco(1) == 3 and ours(1) == 2\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("LIQCASCADE_DISABLE_NUMBA", None)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=300)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    lines = [x for x in p.stdout.splitlines() if "compiling" in x or x == "between"]
+    assert lines[0] == "between", p.stdout  # the caller's own compile said nothing
+    assert len(lines) == 2 and "compiling the numba kernels on first use" in lines[1]
+
+
+def test_a_numba_without_the_event_api_compiles_unannounced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from numba.core import event
+
+    from liqcascade import _numba
+
+    monkeypatch.setattr(_numba, "_ANNOUNCER", [])
+    monkeypatch.delattr(event, "Listener")
+    _numba.announce_compiles()  # no AttributeError: the kernels still compile
+    assert _numba._ANNOUNCER == [None]
+    _numba.announce_compiles()  # tried once
+    assert _numba._ANNOUNCER == [None]

@@ -81,7 +81,7 @@ def test_stop_move_wording() -> None:
     from liqcascade.report._protect_section import _moved_text
 
     same = SimpleNamespace(
-        expected_slippage=0.00001, raw_expected_slippage=0.00002,
+        expected_slippage=0.00001, raw_expected_slippage=0.000012,
         stop_price=109_009.0, raw_stop_price=109_503.0, entry=115_764.0,
     )  # fmt: skip
     text = _moved_text(same)
@@ -94,7 +94,14 @@ def test_stop_move_wording() -> None:
     unmoved = SimpleNamespace(**{**vars(same), "raw_stop_price": 109_009.0})
     assert _moved_text(unmoved).startswith("not moved")
     gain = SimpleNamespace(**{**vars(same), "raw_expected_slippage": 0.0012})
-    assert _moved_text(gain).endswith("0.00 % of entry instead of 0.12 %")
+    assert _moved_text(gain).endswith("0.001 % of the trigger instead of 0.120 %")
+    # the command's words: a tiny slippage is "under 0.001 %", never a certain 0.00 %
+    tiny = SimpleNamespace(**{**vars(gain), "expected_slippage": 2e-6})
+    assert _moved_text(tiny).endswith("under 0.001 % of the trigger instead of 0.120 %")
+    # 0.012 % and 0.014 % are not "either way" the same (they were at two decimals)
+    near = SimpleNamespace(**{**vars(same), "expected_slippage": 0.00012,
+                              "raw_expected_slippage": 0.00014})  # fmt: skip
+    assert _moved_text(near).endswith("0.012 % of the trigger instead of 0.014 %")
 
 
 def test_period_labels_and_correlations() -> None:

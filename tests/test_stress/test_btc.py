@@ -198,5 +198,35 @@ def test_a_shock_past_the_stop_fills_at_the_shock_price(btc: StressMarket) -> No
     assert bool(res.stopped[0, 0])
     assert deep == pytest.approx(-0.08 * mid, abs=0.01)  # the shock price, 106,503
     assert deep <= -9_261.0
+    after = res.table["price_after"].to_numpy()
     if bool(res.stopped[1, 0]):  # reached by the cascade after −3 %: the trigger
+        assert after[1] <= 109_009.0
         assert small == pytest.approx(109_009.0 - mid, abs=0.01)
+    else:  # the cascade stops short of it (BTC 2025-07-31): marked to the price after
+        assert after[1] > 109_009.0
+        assert small == pytest.approx(after[1] - mid, abs=0.01)
+
+
+def test_a_shock_up_gaps_a_short_past_its_stop_and_its_liquidation(btc: StressMarket) -> None:
+    """The mirror: a 10x short at the mid, stop 122,500 (liquidation 126,757).
+
+    +8 % jumps to 125,025, past the stop and short of the liquidation: filled there,
+    a loss of 8 % of the notional, not the trigger's 5.8 %. +12 % jumps to 129,656,
+    past the liquidation: liquidated, the margin (10 % of the notional) lost.
+    """
+    import pandas as pd
+
+    from liqcascade.stress import Portfolio
+
+    mid = btc.prices["BTC"]
+    frame = pd.DataFrame({"symbol": ["BTCUSDT"], "side": ["short"], "size": [1.0],
+                          "entry_price": [mid], "leverage": [10.0],
+                          "stop_price": [122_500.0]})  # fmt: skip
+    pf = Portfolio.from_frame(frame, "trial.csv")
+    assert 1.08 * mid < pf.liq_price[0] < 1.12 * mid
+    res = shock_grid(pf, btc, [0.08, 0.12], n_paths=40)
+    gapped, liquidated = res.table["portfolio_pnl_usd"].to_numpy()
+    assert bool(res.stopped[0, 0]) and not bool(res.liquidated[0, 0])
+    assert gapped == pytest.approx(-0.08 * mid, abs=0.01)
+    assert bool(res.liquidated[1, 0]) and not bool(res.stopped[1, 0])
+    assert liquidated == pytest.approx(-mid / 10.0, rel=1e-9)  # the isolated margin

@@ -403,6 +403,18 @@ def fail(message: str) -> NoReturn:
     raise InputError(message)
 
 
+def _as_of_given() -> bool:
+    """Whether the running command was given a market date (``--as-of``).
+
+    Read from click's context of the command (None outside one, as in a test calling
+    :func:`emit` directly: not given).
+    """
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.params.get("as_of") is not None
+
+
 def emit(
     result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None] | None = None
 ) -> None:
@@ -428,7 +440,7 @@ def emit(
     if isinstance(market, dict) and market.get("close_time"):
         from liqcascade._cli import _market_line
 
-        note = _market_line.age_note(market)
+        note = _market_line.age_note(market, asked=_as_of_given())
         if note and stderr.is_terminal and STATE.verbosity >= 0:
             stderr.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
         if as_json and "data_age_days" not in result:

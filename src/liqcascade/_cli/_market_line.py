@@ -28,10 +28,6 @@ __all__ = [
     "what_if",
 ]
 
-#: A market older than this many days is not today's: the report's front-page rule
-#: (``liqcascade.report._build.STALE_DAYS``: a weekend and a day of slack).
-STALE_DAYS = 3
-
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -61,28 +57,31 @@ def age_days(market: Mapping[str, Any], now: Any = None) -> int | None:
     The market is known at its bar's close (``close_time``), as the report counts its
     ``data_age_days``; None for a market without one (a state built by hand).
     """
-    import pandas as pd
+    from liqcascade._time import days_since
 
-    close = _ts(market.get("close_time"))
-    if close is None:
-        return None
-    t = pd.Timestamp.now(tz="UTC") if now is None else _ts(now)
-    assert t is not None
-    return int((t - close).days)
+    close = market.get("close_time")
+    return None if not close else days_since(close, now)
 
 
-def age_note(market: Mapping[str, Any], now: Any = None) -> str | None:
+def age_note(market: Mapping[str, Any], now: Any = None, *, asked: bool = False) -> str | None:
     """``market BTC at … : 492 days before now; not today's market …``, or None.
 
-    The age of a market older than :data:`STALE_DAYS` (:func:`age_days`), said once by
-    every command that builds one; None for a recent market or one without a close.
+    The age of a market older than :data:`liqcascade._time.STALE_DAYS` (the report's
+    front-page threshold; :func:`age_days`), said once by every command that builds
+    one; None for a recent market or one without a close. ``asked``: the market's date
+    was given (``--as-of``): the note says it is the date asked, as the report's front
+    page does, not that the data end there.
     """
+    from liqcascade._time import STALE_DAYS
+
     days = age_days(market, now)
     if days is None or days <= STALE_DAYS:
         return None
+    head = f"market {market.get('asset', '?')} at {bar_words(market)}: {days:,} days before now"
+    if asked:
+        return f"{head}; the market of the date asked (--as-of), not today's"
     return (
-        f"market {market.get('asset', '?')} at {bar_words(market)}: {days:,} days before "
-        "now; not today's market (the data it reads end there: --as-of chooses another "
+        f"{head}; not today's market (the data it reads end there: --as-of chooses another "
         "date within them)"
     )
 

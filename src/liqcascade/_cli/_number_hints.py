@@ -4,9 +4,10 @@ typer answers ``--entry 95k`` with "Input should be a valid number, unable to pa
 string as a number". :func:`guard_number_options` makes every float option of the
 command tree (the fraction options keep their own reader,
 :mod:`liqcascade._cli._fraction_options`) refuse a value with a thousands suffix
-(``k``, ``m``, ``b``) or thousands separators (``115,764``, ``115 764``, ``115_764``)
-with the command line's own line naming the number to write: ``error: --entry 95k is
-not a number: write 95000``. Any other value passes to typer as before.
+(``k``, ``m``, ``b``), thousands separators (``115,764``, ``115 764``, ``115_764``) or
+a decimal comma (``1,5``) with the command line's own line naming the number to
+write: ``error: --entry 95k is not a number: write 95000``. Any other value passes to
+typer as before.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ __all__ = ["guard_number_options", "number_hint"]
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 _SUFFIXED = re.compile(r"(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[kKmMbB])")
 _GROUPED = re.compile(r"[-+]?\d{1,3}(?:[,_ ]\d{3})+(?:\.\d+)?")
+#: A decimal comma (``1,5``, ``3698,25``): a comma not followed by exactly three digits
+#: cannot separate thousands.
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,(?:\d{1,2}|\d{4,})")
 
 
 def number_hint(text: str, flag: str) -> str | None:
@@ -33,6 +37,8 @@ def number_hint(text: str, flag: str) -> str | None:
     '--entry 95k is not a number: write 95000'
     >>> number_hint("115,764", "--entry")
     '--entry 115,764 is not a number: write 115764 (no thousands separators)'
+    >>> number_hint("1,5", "--leverage")
+    '--leverage 1,5 is not a number: write 1.5 (a decimal point)'
     >>> number_hint("3700", "--entry") is None
     True
     """
@@ -43,6 +49,8 @@ def number_hint(text: str, flag: str) -> str | None:
     if _GROUPED.fullmatch(t):
         plain = re.sub(r"[,_ ]", "", t)
         return f"{flag} {t} is not a number: write {plain} (no thousands separators)"
+    if _DECIMAL_COMMA.fullmatch(t):
+        return f"{flag} {t} is not a number: write {t.replace(',', '.')} (a decimal point)"
     return None
 
 

@@ -66,13 +66,7 @@ def lending_over_the_day(
         and ``markets``: per market, per figure of :data:`FIGURES`, the collateral price held
         (``P0 · (1 + beta · move)``, USD) and :func:`liquidate_at_price`'s outcome.
     """
-    from liqcascade.cascade import (
-        market_answer,
-        market_times,
-        market_volatility,
-        prepare_market,
-        prepared_draws,
-    )
+    from liqcascade.cascade import cascade_answer, market_times
     from liqcascade.market import MarketSpec, estimated_market, market_close_time
 
     if not -1 < shock < 0:
@@ -85,10 +79,7 @@ def lending_over_the_day(
     cut = as_of is None and by is not None and market_close_time(asset) > utc_time(by)
     state = estimated_market(MarketSpec(asset=asset, as_of=utc_time(by) if cut else as_of))
     assert state.close_time is not None  # an estimated market closes on its last bar
-    ts, sigma, resid = market_volatility(state)
-    ans = market_answer(prepare_market(state), asset=state.asset, as_of=ts, shock=shock,
-                        sigma_hourly=sigma, residuals=resid,
-                        books=prepared_draws(state))  # fmt: skip
+    ans = cascade_answer(state, shock=shock)  # `liqcascade cascade`'s route and figures
     markets: dict[str, Any] = {}
     for m in lending:
         out = {}

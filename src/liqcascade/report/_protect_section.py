@@ -131,7 +131,7 @@ def compute(ctx: ReportContext) -> ProtectView:
     start = max(pd.Timestamp(start, tz="UTC") if isinstance(start, str) else start, first)
 
     def both(verdict: str | None) -> tuple[Any, Any]:
-        """The long's and the short's stops, chosen by the back-test's crowd verdict."""
+        """The long's and the short's stops, chosen by the crowd verdict ``verdict``."""
         levels = {"long": 21 if ctx.quick else 61, "short": 11 if ctx.quick else 31}
         long, short = (
             recommend_stop(
@@ -141,20 +141,42 @@ def compute(ctx: ReportContext) -> ProtectView:
         )
         return long, short
 
+    chosen = both(stop_choice_verdict(a, state))  # the rule and sample of `stops recommend`
     try:
         bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
     except InputError as exc:  # the back-test reads only the bars the library can load
-        return ProtectView(a, state, *both(None), None, str(exc))
-    crowd = declustering_verdict(bt)  # it decides between the raw and the moved stop
+        return ProtectView(a, state, *chosen, None, str(exc))
+    crowd = declustering_verdict(bt)
     return ProtectView(
         a,
         state,
-        *both(str(crowd["verdict"])),
+        *chosen,
         bt,
         crowd=crowd,
         scaling=policy_difference(bt, "vol", "fixed"),
         command=backtest_command(a, start, end, settings.n_random),
     )
+
+
+def stop_choice_verdict(asset: str, state: Any) -> str | None:
+    """The verdict that picks the raw or the moved stop: ``liqcascade stops recommend``'s.
+
+    :func:`liqcascade.protect.declustering_backtest` at the market's close (its trades
+    all closed by then, default settings), as the command passes it to
+    :func:`~liqcascade.protect.recommend_stop`: the section's stop is the command's for
+    the same position and market, quick or not. The section's own back-test (its
+    range, its quick sample) is what it shows; its random entries differ (a later
+    start, fewer in a quick run), so its verdict may differ and must not pick the stop.
+    None (the move kept, unchecked, as the command does) when the back-test cannot run.
+    """
+    from liqcascade.errors import InputError
+    from liqcascade.protect import declustering_backtest
+
+    try:
+        cb = declustering_backtest(asset, state.close_time or state.as_of)
+    except InputError:
+        return None
+    return str(cb["verdict"])
 
 
 def _first_hour(asset: str) -> pd.Timestamp:
@@ -610,7 +632,10 @@ def _moved_text(r: Any) -> str:
     """What moving the stop out of the crowd did: the distance (signed) and the slippage.
 
     A move nearer entry gives distance up; a move further from entry adds distance (as
-    ``stops recommend``'s ``distance_given_up`` row says, both directions).
+    ``stops recommend``'s ``distance_given_up`` row says, both directions). Slippages are
+    fractions of the trigger, in ``stops recommend``'s words
+    (:func:`liqcascade.protect.slippage_text`: "under 0.001 %", never "0.00 %"), and
+    called unchanged when those words are the same.
     """
     from liqcascade.protect import distance_given_up, slippage_text
 
@@ -620,22 +645,21 @@ def _moved_text(r: Any) -> str:
     if alt is not None:  # the back-test's verdict kept the raw stop in its crowd
         return (
             f"kept in the crowd at the volatility stop: the level out of it, "
-            f"{price_text(alt, r.entry)}, is not recommended: the back-test finds moving stops "
-            f"out of the crowd {part_words(str(r.crowd_verdict), 'volatility alone')}"
+            f"{price_text(alt, r.entry)}, is not recommended: `liqcascade stops recommend`'s "
+            "back-test (default sample, every trade closed by the market date) finds moving "
+            f"stops out of the crowd {part_words(str(r.crowd_verdict), 'volatility alone')}"
         )
     if g == 0:
         return "not moved: it sits in no modelled crowd"
     size = pp(abs(g), signed=False)
     way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
-    if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
+    now, was = slippage_text(moved), slippage_text(raw)  # the command's words and precision
+    if now == was:
         return (
             f"moved out of the crowd {way}, with no measurable change in slippage (expected "
-            f"{slippage_text(moved)} of entry either way)"
+            f"{now} of the trigger either way)"
         )
-    return (
-        f"moved out of the crowd {way}: expected slippage {_pct(moved)} of entry instead of "
-        f"{_pct(raw)}"
-    )
+    return f"moved out of the crowd {way}: expected slippage {now} of the trigger instead of {was}"
 
 
 def _hit(m: dict[str, float]) -> str:
