@@ -13,7 +13,7 @@ import pytest
 
 from floats import assert_same
 from liqcascade.report import build_report
-from liqcascade.report._format import NBSP, pct
+from liqcascade.report._format import NBSP, dec, pct
 from liqcascade.report._solvency_section import scenario_text
 from liqcascade.stress import tail_bound
 
@@ -185,7 +185,14 @@ def test_forced_selling_evidence_quotes_the_shipped_event_backtest(
         resources.files("liqcascade.cascade").joinpath("calibrated/ETH.json").read_text()
     )
     ev = summary["front"]["headlines"]["forced_selling_5pct"]["evidence"]
-    assert f"log-correlation {doc['backtest']['liq_corr']:.2f} (goal 0.7)" in ev
+    b = doc["backtest"]
+    m = b["metrics_book_out_of_sample"]
+    # regulator reg28 F3: the events with the book out of sample lead, the pooled follow
+    head = f"book out of sample ({m['n_events']} events, goal 0.7): log-correlation "
+    assert ev.startswith("Event back-test, " + head + dec(m["liq_corr"], 2)), ev
+    pooled = f"all {b['n_events']} (book in sample for {b['n_book_in_sample']}): "
+    assert pooled + dec(b["liq_corr"], 2) in ev
+    assert ev.index(head) < ev.index(pooled)
 
 
 # ----------------------------------------------------------------- the front page's truth
@@ -242,14 +249,21 @@ def test_five_pct_card_says_the_carry_is_small_and_reads_it(built: tuple[str, di
     assert "mostly ordinary price continuation" in iv
     assert f"the cascade's own carry adds {pp(carry)}" in iv
     # the carry is a lower bound, and the card says why (review14 item 1)
-    from liqcascade.report._units import CARRY_LOWER_BOUND as why
+    from liqcascade.market import share_percent
+    from liqcascade.report._units import carry_bound_text
 
-    assert why == "a lower bound: a partial book sold into full depth"  # review24: no jargon
+    share = summary["front"]["book_share_of_oi"]["ETH"]
+    why = carry_bound_text(share)  # review24: no jargon; reg28 F11: the book's share said
+    assert why == (
+        f"a lower bound: a partial book ({share_percent(share)} of open interest) sold into "
+        "full depth"
+    )
     assert iv.endswith(why), iv
     claim = next(c for c in summary["claims"] if c["claim"].startswith("Liquidation cascades"))
     ev = claim["computed"]
     assert f"goes {pp(carry)} beyond the shock (index held; the static book, its bound, " in ev
     assert f"), {why}; the cascade section's event back-test" in ev
+    assert claim["front"].endswith(carry_bound_text(share, short=True) + ".")
 
 
 def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str, dict]) -> None:
@@ -264,16 +278,22 @@ def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str,
     b = doc["backtest"]
     card = summary["front"]["headlines"]["forced_selling_5pct"]
     ev = card["evidence"]
+    m = b["metrics_book_out_of_sample"]  # what the card leads with (reg28 F3)
     assert (
-        f"vs baselines {b['background_baseline_liq_corr']:.2f} (background) and "
-        f"{b['book_background_liq_corr']:.2f} (static book + background)"
+        f"vs baselines {dec(m['background_baseline_liq_corr'], 2)} (background) and "
+        f"{dec(m['book_background_liq_corr'], 2)} (static book + background)"
     ) in ev
     w2 = (
-        f"within 2×: {100 * b['liq_within_2x_share']:.0f} % vs "
-        f"{100 * b['background_baseline_liq_within_2x_share']:.0f} % and "
-        f"{100 * b['book_background_liq_within_2x_share']:.0f} %"
+        f"within 2×: {100 * m['liq_within_2x_share']:.0f} % vs "
+        f"{100 * m['background_baseline_liq_within_2x_share']:.0f} % and "
+        f"{100 * m['book_background_liq_within_2x_share']:.0f} %"
     )
     assert w2 in ev
+    pooled = (
+        f"{dec(b['liq_corr'], 2)} vs {dec(b['background_baseline_liq_corr'], 2)} and "
+        f"{dec(b['book_background_liq_corr'], 2)}"
+    )
+    assert pooled in ev
     fall = summary["sections"]["cascade"]["fall_5pct"]
     stops = fall["stops_sell_usd"] + fall["stops_buy_usd"]
     assert_same(summary["sections"]["cascade"]["stops_5pct_static_usd"], stops)
