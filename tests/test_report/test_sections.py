@@ -500,3 +500,50 @@ def test_cascade_and_solvency_say_how_the_leverage_mix_errs(built: tuple[str, di
         sec = _section_text(html, sid)
         assert "The book's leverage mix is its least-checked input: against real " in sec, sid
         assert "of notional within 10\u00a0% of liquidation against " in sec, sid
+
+
+def test_the_front_page_says_what_each_mark_checked_and_how_to_cite(
+    built: tuple[str, dict],
+) -> None:
+    # regulator reg28: F1 (the VaR card's check is a unit long), F2 (a check in sample),
+    # F9 (the revised CoinGlass data), F10 (revision, options, re-run command)
+    from liqcascade.report._build import REVISED_CAVEAT
+    from liqcascade.report._cite import NOT_A_CHECKOUT
+    from liqcascade.report._section import CHECK_MARKS, IN_SAMPLE_MARKS
+
+    html, summary = built
+    heads = summary["front"]["headlines"]
+    var = heads["var95_30d"]
+    assert var["check"] in CHECK_MARKS
+    assert var["check_label"] == f"{CHECK_MARKS[var['check']]}; check: unit long ETH"
+    assert "(a unit long ETH, not this portfolio; 30-day 95 %" in var["evidence"]
+    cs = heads["critical_shock"]
+    assert cs["check_in_sample"] and "in sample" in cs["evidence"]
+    if cs["check"]:
+        assert f'm-insample">{IN_SAMPLE_MARKS[cs["check"]]}</span>' in html
+    card = html.split('id="headline-critical_shock"')[1].split('<div class="card"')[0]
+    assert "passes its check" not in card and "(in sample)" in card
+    assert REVISED_CAVEAT in summary["front"]["caveats"]
+    rev = summary["revision"]
+    assert rev == NOT_A_CHECKOUT or len(rev.split(" ")[0]) == 12
+    assert summary["options"] == {
+        "mode": "quick", "assets": ["ETH"], "as_of": summary["as_of"][:10],
+        "as_of_asked": False, "sections": ["cascade", "stress", "solvency"],
+    }  # fmt: skip
+    cmd = summary["command"]
+    assert cmd.startswith("liqcascade report --out report --asset ETH --as-of 20")
+    assert cmd.endswith("--quick --section cascade --section stress --section solvency")
+    assert cmd in html and "quick run (--quick" in html
+
+
+def test_the_history_tail_share_carries_its_binomial_verdict(built: tuple[str, dict]) -> None:
+    from scipy.stats import binomtest
+
+    html, summary = built
+    h = summary["sections"]["cascade"]["history_after_5pct_falls"]
+    n, share = h["n_episodes"], h["share_reaching_calibrated_p10"]
+    k = round(share * n)
+    assert_same(h["calibrated_p10_binomial_p"], binomtest(k, n, 0.10).pvalue, rtol=1e-9)
+    sec = unescape(_section_text(html, "cascade")).replace(NBSP, " ")
+    assert f"({k} of {n}) went beyond the model's 10th-percentile path" in sec
+    assert "against the nominal 10 %" in sec
