@@ -16,6 +16,11 @@ from typing import Any
 NOT_A_CHECKOUT = "not a git checkout"
 """What :func:`code_revision` says when the package does not run from a git checkout."""
 
+GIT_TOPLEVEL = "rev-parse --show-toplevel".split()
+GIT_HEAD = "rev-parse --short=12 HEAD".split()
+GIT_DIRTY = "status --porcelain --untracked-files=no".split()
+"""The git calls: the checkout's root, HEAD's short hash, the tracked files changed."""
+
 GIT_TIMEOUT_S = 10.0
 """Seconds a git call may take before the revision is given up (never fails the report)."""
 
@@ -40,13 +45,13 @@ def code_revision(where: Path | None = None) -> str:
     git = shutil.which("git")
     if git is None:
         return NOT_A_CHECKOUT
-    top = _git(git, here, "rev-parse", "--show-toplevel")
+    top = _git(git, here, *GIT_TOPLEVEL)
     if top is None or not _is_liqcascade(Path(top)):
         return NOT_A_CHECKOUT
-    head = _git(git, here, "rev-parse", "--short=12", "HEAD")
+    head = _git(git, here, *GIT_HEAD)
     if not head:
         return NOT_A_CHECKOUT
-    dirty = _git(git, here, "status", "--porcelain", "--untracked-files=no")
+    dirty = _git(git, here, *GIT_DIRTY)
     return f"{head} modified" if dirty else head
 
 
@@ -120,10 +125,8 @@ def reproduce_command(options: dict[str, Any], out: str = "report") -> str:
         "liqcascade report",
         f"--out {out}",
         f"--asset {','.join(options['assets'])}",
-        f"--as-of {options['as_of']}",
+        f"--as-of {options['as_of']}" + (" --quick" if options["mode"] == "quick" else ""),
     ]
-    if options["mode"] == "quick":
-        parts.append("--quick")
     if options["sections"] != "all":
         parts += [f"--section {s}" for s in options["sections"]]
     return " ".join(parts)
