@@ -40,8 +40,8 @@ def test_a_check_in_sample_never_reads_passes() -> None:
         assert mark_class(_head(c)) == c and mark_class(_head(c, in_sample=True)) == "insample"
     assert mark_text(_head("passes", True)) == "consistent with history (in sample)"
     # a card's own label wins (the contagion card, the VaR card); no check, no mark
-    assert mark_text(_head("ties", label="ties its baseline; check: unit long ETH")).endswith(
-        "check: unit long ETH"
+    assert mark_text(_head("ties", label="unit long ETH ties its baseline")).startswith(
+        "unit long ETH"
     )
     assert mark_text(_head("")) == "" and mark_class(_head("", in_sample=True)) == ""
 
@@ -74,7 +74,7 @@ def test_the_liquidation_score_leads_with_the_book_out_of_sample() -> None:
     # F3: the 47 events with the book out of sample first, the pooled 88 after, named
     assert text.startswith("Event back-test, book out of sample (47 events, goal 0.7): ")
     assert "log-correlation 0.34 vs baselines −0.10 (background)" in text  # the minus sign
-    assert text.endswith("all 88 (book in sample for 41): 0.40 vs 0.04 and 0.34")
+    assert text.endswith("all 88: 0.40 vs 0.04, 0.34")
     assert liq_scored(o)["n_events"] == 47 and _goal_check(o) == "fails"
     # every event out of sample: one score, no split
     whole = _backtest(0)

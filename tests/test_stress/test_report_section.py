@@ -194,9 +194,7 @@ def test_scored_at_picks_what_was_knowable() -> None:
     assert "reads data after the market date" in _backtest_title(flagged)
     assert _whole_backtest_text(flagged) == ""
     alone = view(whole, None)
-    assert _headline_evidence(alone).startswith(
-        "Out of sample (a unit long ETH, not this portfolio"
-    )
+    assert _headline_evidence(alone).startswith("Out of sample (unit long ETH")
 
 
 def test_the_backtest_takeaway_leads_with_its_verdict() -> None:

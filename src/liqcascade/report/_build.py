@@ -334,8 +334,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "Status marks (on a front-page card)",
         "how the card's number fares in the check its evidence line states. "
         + "; ".join(f"'{m}': {what}" for m, what in MARK_MEANINGS)
-        + ". A mark followed by 'check: ...' names what was checked when it is not the "
-        "card's own number (the VaR card: a unit long position, not the sample portfolio).",
+        + ". A mark that opens with what was checked is about that, not the card's own "
+        "number (the VaR card's 'unit long ETH ties its baseline': a unit long position, "
+        "not the sample portfolio).",
     ),
     (
         "uniMMR",

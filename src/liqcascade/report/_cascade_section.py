@@ -1042,9 +1042,8 @@ def liq_baselines_text(o: dict[str, Any]) -> str:
         return f"Event back-test ({o['n_events']} events, {goal}): {score(o)}"
     return (
         f"Event back-test, book out of sample ({m['n_events']} events, {goal}): {score(m)}; "
-        f"all {o['n_events']} (book in sample for {o['n_book_in_sample']}): "
-        f"{dec(o['liq_corr'], 2)} vs {dec(o['background_baseline_liq_corr'], 2)} and "
-        f"{dec(o['book_background_liq_corr'], 2)}"
+        f"all {o['n_events']}: {dec(o['liq_corr'], 2)} vs "
+        f"{dec(o['background_baseline_liq_corr'], 2)}, {dec(o['book_background_liq_corr'], 2)}"
     )
 
 
@@ -1079,7 +1078,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
             f"{pp(carry_beyond(a))} (index held; static bound "
-            f"{pct(sb['final_move'], signed=True)}), {carry_bound_text(v.book_share)}",
+            f"{pct(sb['final_move'], signed=True)}), {carry_bound_text(v.book_share, short=True)}",
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
             check=_move_check(o),

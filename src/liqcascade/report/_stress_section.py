@@ -893,8 +893,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
         return signed_num(1e4 * x, 1)
 
     out = (
-        f"Out of sample{_card_scope(v)} (a unit long {v.asset}, not this portfolio; {h}-day "
-        f"{pct(lv, 0)}, {m['n']:,} "
+        f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']:,} "
         f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}"
         f"{_near_text(m, short=True) if h > 1 else ''}), "
         f"{p_text(m['kupiec_p'], 'Kupiec p')} ({verdict}); the model {better} the best baseline "
@@ -922,11 +921,11 @@ def _var_check_label(v: StressView) -> str:
     """The VaR card's mark, naming what was checked: a unit long, not the card's portfolio.
 
     The back-test scores the VaR of an unlevered unit long position (the portfolio's own VaR
-    is not back-tested), so the mark says so: ``"ties its baseline; check: unit long ETH"``.
+    is not back-tested), so the mark says so: ``"unit long ETH ties its baseline"``.
     ``""`` without a check.
     """
     c = _var_check(v)
-    return f"{CHECK_MARKS[c]}; check: unit long {v.asset}" if c else ""
+    return f"unit long {v.asset} {CHECK_MARKS[c]}" if c else ""
 
 
 def _var_check(v: StressView) -> str:
