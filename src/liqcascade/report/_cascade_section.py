@@ -43,9 +43,9 @@ from liqcascade.report._suspects import day_flag, suspect_bars, within
 from liqcascade.report._suspects import rows as suspect_rows
 from liqcascade.report._units import (
     BINANCE_FEED,
+    CARRY_LOWER_BOUND,
     book_feed,
     book_share,
-    carry_bound_text,
     cascade_consequence,
     feed_dollars,
     market_scale_text,
@@ -671,6 +671,7 @@ def _claims(v: CascadeView) -> list[Claim]:
     a, o = v.calibrated.answer, v.calibrated.oos or {}
     lo, hi = a["liquidated_p10"], a["liquidated_p90"]
     scale = market_scale_text(v.book_share, float(a["liquidated_median"]))
+    short = market_scale_text(v.book_share, float(a["liquidated_median"]), short=True)
     where = "above" if v.level_dir == "up" else "below"
     what = (
         "short liquidations and buy stops"
@@ -695,7 +696,7 @@ def _claims(v: CascadeView) -> list[Claim]:
             ),
             front=(
                 f"Model only: {usd(a['liquidated_median'])} in 24 h (80 %: "
-                f"{usd(lo)}–{usd(hi)}), {v.feed[0]} dollars" + (f"; {scale}." if scale else ".")
+                f"{usd(lo)}–{usd(hi)}), {v.feed[0]} dollars" + (f" ({short})." if short else ".")
             ),
             verdict="not testable with these data",
             would_test=(
@@ -1078,7 +1079,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
             f"{pp(carry_beyond(a))} (index held; static bound "
-            f"{pct(sb['final_move'], signed=True)}), {carry_bound_text(v.book_share, short=True)}",
+            f"{pct(sb['final_move'], signed=True)}), {CARRY_LOWER_BOUND}",  # share: units line
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
             check=_move_check(o),
