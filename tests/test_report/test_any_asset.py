@@ -132,8 +132,11 @@ def test_data_section_says_the_history_is_revised_and_where_series_were_read(
     d = s["sections"]["data"]
     assert "values as revised up to ~6 months later; not point-in-time" in d["revised_history"]
     html = paths["html"].read_text()
-    # said once in the data section (not once per asset) and once in the glossary
-    assert html.count("not point-in-time") == 2
+    # said once in the data section (not once per asset), once in the glossary and once
+    # in the front page's caveat line (regulator reg28 F9)
+    from liqcascade.report._build import REVISED_CAVEAT
+
+    assert html.count("not point-in-time") == 3 and REVISED_CAVEAT in s["front"]["caveats"]
     assert {r["source"] for r in d["sources"]} == {"bundled"}
     assert {r["asset"] for r in d["sources"]} == {"ETH", "BTC"}
     assert s["front"]["sources_text"] == (

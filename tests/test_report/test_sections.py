@@ -14,7 +14,7 @@ import pytest
 
 from floats import assert_same
 from liqcascade.report import build_report
-from liqcascade.report._format import NBSP, pct
+from liqcascade.report._format import NBSP, dec, pct
 from liqcascade.report._solvency_section import scenario_text
 from liqcascade.stress import tail_bound
 
@@ -186,7 +186,14 @@ def test_forced_selling_evidence_quotes_the_shipped_event_backtest(
         resources.files("liqcascade.cascade").joinpath("calibrated/ETH.json").read_text()
     )
     ev = summary["front"]["headlines"]["forced_selling_5pct"]["evidence"]
-    assert f"log-correlation {doc['backtest']['liq_corr']:.2f} (goal 0.7)" in ev
+    b = doc["backtest"]
+    m = b["metrics_book_out_of_sample"]
+    # regulator reg28 F3: the events with the book out of sample lead, the pooled follow
+    head = f"book out of sample ({m['n_events']} events, goal 0.7): log-correlation "
+    assert ev.startswith("Event back-test, " + head + dec(m["liq_corr"], 2)), ev
+    pooled = f"all {b['n_events']}: "
+    assert pooled + dec(b["liq_corr"], 2) in ev
+    assert ev.index(head) < ev.index(pooled)
 
 
 # ----------------------------------------------------------------- the front page's truth
@@ -243,14 +250,21 @@ def test_five_pct_card_says_the_carry_is_small_and_reads_it(built: tuple[str, di
     assert "mostly ordinary price continuation" in iv
     assert f"the cascade's own carry adds {pp(carry)}" in iv
     # the carry is a lower bound, and the card says why (review14 item 1)
-    from liqcascade.report._units import CARRY_LOWER_BOUND as why
+    from liqcascade.market import share_percent
+    from liqcascade.report._units import CARRY_LOWER_BOUND, carry_bound_text
 
-    assert why == "a lower bound: a partial book sold into full depth"  # review24: no jargon
-    assert iv.endswith(why), iv
+    share = summary["front"]["book_share_of_oi"]["ETH"]
+    why = carry_bound_text(share)  # review24: no jargon; reg28 F11: the book's share said
+    assert why == (
+        f"a lower bound: a partial book ({share_percent(share)} of open interest) sold into "
+        "full depth"
+    )
+    assert iv.endswith(CARRY_LOWER_BOUND), iv  # the card: its share is on the units line
     claim = next(c for c in summary["claims"] if c["claim"].startswith("Liquidation cascades"))
     ev = claim["computed"]
     assert f"goes {pp(carry)} beyond the shock (index held; the static book, its bound, " in ev
     assert f"), {why}; the cascade section's event back-test" in ev
+    assert claim["front"].endswith(carry_bound_text(share, short=True) + ".")
 
 
 def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str, dict]) -> None:
@@ -265,16 +279,22 @@ def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str,
     b = doc["backtest"]
     card = summary["front"]["headlines"]["forced_selling_5pct"]
     ev = card["evidence"]
+    m = b["metrics_book_out_of_sample"]  # what the card leads with (reg28 F3)
     assert (
-        f"vs baselines {b['background_baseline_liq_corr']:.2f} (background) and "
-        f"{b['book_background_liq_corr']:.2f} (static book + background)"
+        f"vs baselines {dec(m['background_baseline_liq_corr'], 2)} (background) and "
+        f"{dec(m['book_background_liq_corr'], 2)} (static book + background)"
     ) in ev
     w2 = (
-        f"within 2×: {100 * b['liq_within_2x_share']:.0f} % vs "
-        f"{100 * b['background_baseline_liq_within_2x_share']:.0f} % and "
-        f"{100 * b['book_background_liq_within_2x_share']:.0f} %"
+        f"within 2×: {100 * m['liq_within_2x_share']:.0f} % vs "
+        f"{100 * m['background_baseline_liq_within_2x_share']:.0f} % and "
+        f"{100 * m['book_background_liq_within_2x_share']:.0f} %"
     )
     assert w2 in ev
+    pooled = (
+        f"{dec(b['liq_corr'], 2)} vs {dec(b['background_baseline_liq_corr'], 2)}, "
+        f"{dec(b['book_background_liq_corr'], 2)}"
+    )
+    assert pooled in ev
     fall = summary["sections"]["cascade"]["fall_5pct"]
     stops = fall["stops_sell_usd"] + fall["stops_buy_usd"]
     assert_same(summary["sections"]["cascade"]["stops_5pct_static_usd"], stops)
@@ -511,3 +531,50 @@ def test_cascade_and_solvency_say_how_the_leverage_mix_errs(built: tuple[str, di
         sec = _section_text(html, sid)
         assert "The book's leverage mix is its least-checked input: against real " in sec, sid
         assert "of notional within 10\u00a0% of liquidation against " in sec, sid
+
+
+def test_the_front_page_says_what_each_mark_checked_and_how_to_cite(
+    built: tuple[str, dict],
+) -> None:
+    # regulator reg28: F1 (the VaR card's check is a unit long), F2 (a check in sample),
+    # F9 (the revised CoinGlass data), F10 (revision, options, re-run command)
+    from liqcascade.report._build import REVISED_CAVEAT
+    from liqcascade.report._cite import NOT_A_CHECKOUT
+    from liqcascade.report._section import CHECK_MARKS, IN_SAMPLE_MARKS
+
+    html, summary = built
+    heads = summary["front"]["headlines"]
+    var = heads["var95_30d"]
+    assert var["check"] in CHECK_MARKS
+    assert var["check_label"] == f"unit long ETH {CHECK_MARKS[var['check']]}"
+    assert "(unit long ETH, 30-day 95 %" in var["evidence"]
+    cs = heads["critical_shock"]
+    assert cs["check_in_sample"] and "in sample" in cs["evidence"]
+    if cs["check"]:
+        assert f'm-insample">{IN_SAMPLE_MARKS[cs["check"]]}</span>' in html
+    card = html.split('id="headline-critical_shock"')[1].split('<div class="card"')[0]
+    assert "passes its check" not in card and "(in sample)" in card
+    assert REVISED_CAVEAT in summary["front"]["caveats"]
+    rev = summary["revision"]
+    assert rev == NOT_A_CHECKOUT or len(rev.split(" ")[0]) == 12
+    assert summary["options"] == {
+        "mode": "quick", "assets": ["ETH"], "as_of": summary["as_of"][:10],
+        "as_of_asked": False, "sections": ["cascade", "stress", "solvency"],
+    }  # fmt: skip
+    cmd = summary["command"]
+    assert cmd.startswith("liqcascade report --out report --asset ETH --as-of 20")
+    assert cmd.endswith("--quick --section cascade --section stress --section solvency")
+    assert cmd in html and "quick run (--quick" in html
+
+
+def test_the_history_tail_share_carries_its_binomial_verdict(built: tuple[str, dict]) -> None:
+    from scipy.stats import binomtest
+
+    html, summary = built
+    h = summary["sections"]["cascade"]["history_after_5pct_falls"]
+    n, share = h["n_episodes"], h["share_reaching_calibrated_p10"]
+    k = round(share * n)
+    assert_same(h["calibrated_p10_binomial_p"], binomtest(k, n, 0.10).pvalue, rtol=1e-9)
+    sec = unescape(_section_text(html, "cascade")).replace(NBSP, " ")
+    assert f"({k} of {n}) went beyond the model's 10th-percentile path" in sec
+    assert "against the nominal 10 %" in sec

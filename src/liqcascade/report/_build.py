@@ -20,6 +20,7 @@ from liqcascade._json import to_jsonable
 from liqcascade._time import bar_text
 from liqcascade._version import __version__
 from liqcascade.market import MARKET_BAR
+from liqcascade.report._cite import code_revision, reproduce_command, run_options
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
 from liqcascade.report._figures import TEMPLATE, compact, finish
@@ -27,13 +28,15 @@ from liqcascade.report._format import date_text, prose_html, script_json, table_
 from liqcascade.report._names import display_name
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
-    CHECK_MARKS,
+    MARK_MEANINGS,
     VERDICTS,
     Claim,
     Headline,
     ReportContext,
     Section,
     check_as_of,
+    mark_class,
+    mark_text,
 )
 
 if TYPE_CHECKING:
@@ -328,6 +331,14 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "24-h move); its liquidations are the static bound.",
     ),
     (
+        "Status marks (on a front-page card)",
+        "how the card's number fares in the check its evidence line states. "
+        + "; ".join(f"'{m}': {what}" for m, what in MARK_MEANINGS)
+        + ". A mark that opens with what was checked is about that, not the card's own "
+        "number (the VaR card's 'unit long ETH ties its baseline': a unit long position, "
+        "not the sample portfolio).",
+    ),
+    (
         "uniMMR",
         "Binance's unified maintenance margin ratio: an account's collateral, each asset "
         "valued at its collateral ratio, over the maintenance margin of all its positions; "
@@ -487,6 +498,9 @@ class Front:
     units: str = ""
     book_share_of_oi: dict[str, float] = field(default_factory=dict)
     stale: str = ""
+    revision: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
     first_cards: int = FIRST_CARDS
     asset_cards: int = ASSET_CARDS
 
@@ -516,7 +530,11 @@ def _eth_only(ctx: ReportContext, sections: list[Section]) -> list[str]:
 
 
 def _front(
-    ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
+    ctx: ReportContext,
+    sections: list[Section],
+    generated: datetime,
+    skipped: list[str],
+    ran: list[str] | None = None,
 ) -> Front:
     from liqcascade.report._data import file_sources, read_sources, series
     from liqcascade.report._units import front_line
@@ -535,6 +553,13 @@ def _front(
     ]
     cs = next((h for h in heads if h.key == "_".join(filter(None, ("critical_shock", own)))), None)
     shares = _book_shares(ctx)
+    opts = run_options(
+        ctx.assets,
+        ctx.as_of,
+        quick=ctx.quick,
+        sections=_asked_sections(ran, skipped),
+        as_of_asked=ctx.requested_as_of is not None,
+    )
     return Front(
         assets=list(ctx.assets),
         as_of=as_of.isoformat(),
@@ -554,11 +579,40 @@ def _front(
         eth_only=_eth_only(ctx, sections),
         sources=src + file_sources(s.id for s in sections),
         sources_text=_sources_text(src),
-        caveats=_caveats(ctx, sections),
+        caveats=_caveats(ctx, sections) + _revised_caveat(src),
         units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
         stale=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
+        revision=code_revision(),
+        options=opts,
+        command=reproduce_command(opts),
     )
+
+
+REVISED_CAVEAT = (
+    "Every out-of-sample score reads CoinGlass data collected ~6 months after each bar "
+    "and revised since: pseudo out of sample, not point-in-time."
+)
+"""The front page's caveat on the bundled CoinGlass history (the data section's
+:data:`~liqcascade.report._data_section.REVISED`, in one short line)."""
+
+
+def _revised_caveat(src: list[dict[str, str]]) -> list[str]:
+    """:data:`REVISED_CAVEAT` when a series was read from the bundled files, else none."""
+    return [REVISED_CAVEAT] if any(r.get("source") == "bundled" for r in src) else []
+
+
+def _asked_sections(ran: list[str] | None, skipped: list[str]) -> list[str] | None:
+    """The registered sections the run asked for, or None when it ran every one.
+
+    ``ran``: the spec ids of the sections run (None: unknown, taken as every one); an
+    ETH-only section not run for lack of ETH (``skipped``) counts as asked.
+    """
+    if ran is None:
+        return None
+    ids = set(ran) | set(skipped)
+    asked = [sp.id for sp in SECTIONS if sp.id in ids]
+    return None if len(asked) == len(SECTIONS) else asked
 
 
 STALE_DAYS = 3
@@ -715,6 +769,9 @@ def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
     return {
         "generated": front.generated,
         "version": front.version,
+        "revision": front.revision,
+        "options": front.options,
+        "command": front.command,
         "as_of": front.as_of,
         "fingerprint": front.fingerprint,
         "front": {k: v for k, v in f.items() if k != "claims"},
@@ -1023,12 +1080,19 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    front = _front(ctx, [d.section for d in done], datetime.now(UTC), skipped or [])
+    front = _front(
+        ctx,
+        [d.section for d in done],
+        datetime.now(UTC),
+        skipped or [],
+        ran=[d.job.spec.id for d in done],
+    )
     html = _template().render(
         front=front,
         claims_source=CLAIMS_SOURCE,
         verdicts=VERDICTS,
-        check_marks=CHECK_MARKS,
+        mark_text=mark_text,
+        mark_class=mark_class,
         sections=[d.view for d in done],
         nav=nav_groups(done),
         glossary=GLOSSARY,

@@ -24,7 +24,7 @@ from liqcascade.report._calibrated import (
     history_text,
 )
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_m
+from liqcascade.report._format import dec, interval, p_text, pct, pp, signed_num, usd, usd_m
 from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._names import display_name
 from liqcascade.report._section import (
@@ -48,6 +48,7 @@ from liqcascade.report._units import (
     book_share,
     cascade_consequence,
     feed_dollars,
+    market_scale_text,
 )
 
 LEVEL = 4000.0
@@ -670,6 +671,8 @@ def _claims(v: CascadeView) -> list[Claim]:
         return []
     a, o = v.calibrated.answer, v.calibrated.oos or {}
     lo, hi = a["liquidated_p10"], a["liquidated_p90"]
+    scale = market_scale_text(v.book_share, float(a["liquidated_median"]))
+    short = market_scale_text(v.book_share, float(a["liquidated_median"]), short=True)
     where = "above" if v.level_dir == "up" else "below"
     what = (
         "short liquidations and buy stops"
@@ -689,23 +692,12 @@ def _claims(v: CascadeView) -> list[Claim]:
                 f"liquidates {usd(a['static_upper_bound']['liquidated_usd'])}; stop orders, "
                 "not counted, add "
                 f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)} on the central one."
-                + (
-                    f" The liquidation forecast's event back-test: log-correlation "
-                    f"{o['liq_corr']:.2f} against a {LIQ_CORR_GOAL:.1f} goal."
-                    if o and o.get("liq_corr") is not None
-                    else ""
-                )
+                + (f" Against market dollars: {scale}." if scale else "")
+                + _claim_liq_score(o)
             ),
             front=(
-                f"Model only: {usd(a['liquidated_median'])} liquidated in 24 h (80 %: "
-                f"{usd(lo)}–{usd(hi)}), {v.feed[0]} dollars"
-                + (
-                    f"; its event back-test's log-correlation {o['liq_corr']:.2f}, goal "
-                    f"{LIQ_CORR_GOAL:.1f}"
-                    if o and o.get("liq_corr") is not None
-                    else ""
-                )
-                + "."
+                f"Model only: {usd(a['liquidated_median'])} in 24 h (80 %: "
+                f"{usd(lo)}–{usd(hi)}), {v.feed[0]} dollars" + (f" ({short})." if short else ".")
             ),
             verdict="not testable with these data",
             would_test=(
@@ -735,6 +727,25 @@ def _claims(v: CascadeView) -> list[Claim]:
     ]
 
 
+def _claim_liq_score(o: dict[str, Any]) -> str:
+    """The liquidation forecast's event back-test in the claim's sentence, out of sample first.
+
+    The score with the book out of sample leads when some events' book is in sample
+    (:func:`liq_scored`), the pooled one follows; ``""`` without a stored score.
+    """
+    if not o or o.get("liq_corr") is None:
+        return ""
+    m = liq_scored(o)
+    head = f" The liquidation forecast's event back-test: log-correlation {dec(m['liq_corr'], 2)}"
+    goal = f" against a {LIQ_CORR_GOAL:.1f} goal"
+    if m is o:
+        return head + goal + "."
+    return (
+        head + f" on the {m['n_events']} events with the book out of sample "
+        f"({dec(o['liq_corr'], 2)} on all {o['n_events']})" + goal + "."
+    )
+
+
 def _base(key: str) -> str:
     """An event back-test baseline's name as the page prints it (``Empirical``)."""
     return display_name("baseline", key)
@@ -742,8 +753,6 @@ def _base(key: str) -> str:
 
 def _p_text(p: float) -> str:
     """``p < 0.001`` or ``p = 0.002``: the shared p-value formatter in a sentence."""
-    from liqcascade.report._format import p_text
-
     return p_text(p)
 
 
@@ -972,32 +981,71 @@ def carry_beyond(a: dict[str, Any]) -> float:
     return float(a["carry_median"]) - FALL
 
 
+LIQ_SCORE_KEYS = (
+    "liq_corr",
+    "background_baseline_liq_corr",
+    "book_background_liq_corr",
+    "liq_within_2x_share",
+    "background_baseline_liq_within_2x_share",
+    "book_background_liq_within_2x_share",
+)
+"""The liquidation score and its baselines' (``liquidation_diagnostics`` of a back-test)."""
+
+
+def liq_scored(o: dict[str, Any]) -> dict[str, Any]:
+    """The liquidation score a card leads with: the events with the book out of sample.
+
+    The back-test's ``metrics_book_out_of_sample`` when some events' book is in sample
+    and those metrics hold every :data:`LIQ_SCORE_KEYS`; else ``o`` (pooled, or every
+    event out of sample already); ``{}`` without a back-test.
+    """
+    m = o.get("metrics_book_out_of_sample") if o else None
+    if (
+        o
+        and o.get("n_book_in_sample")
+        and isinstance(m, dict)
+        and m.get("n_events")
+        and all(m.get(k) is not None for k in LIQ_SCORE_KEYS)
+    ):
+        return m
+    return o or {}
+
+
 def liq_baselines_text(o: dict[str, Any]) -> str:
     """The event back-test's liquidation score against this quantity's own baselines.
 
     The model's log-correlation and within-2× share beside the background baseline's
     (liquidations of an ordinary day) and the static book + background's (the book
     walked instantly plus that background): ``liquidation_diagnostics`` of the stored
-    back-test (:data:`liqcascade.cascade._scores.DIAGNOSTIC_KEYS`). Empty without them.
+    back-test (:data:`liqcascade.cascade._scores.DIAGNOSTIC_KEYS`). When some events'
+    book is in sample, the events with the book out of sample lead (:func:`liq_scored`)
+    and the pooled score follows, named as such. Empty without them.
     """
-    keys = (
-        "liq_corr",
-        "background_baseline_liq_corr",
-        "book_background_liq_corr",
-        "liq_within_2x_share",
-        "background_baseline_liq_within_2x_share",
-        "book_background_liq_within_2x_share",
-    )
-    if not o or any(o.get(k) is None for k in keys):
+    if not o or any(o.get(k) is None for k in LIQ_SCORE_KEYS):
         return ""
+    m = liq_scored(o)
+
+    def score(x: dict[str, Any], within: bool = True) -> str:
+        out = (
+            f"log-correlation {dec(x['liq_corr'], 2)} vs baselines "
+            f"{dec(x['background_baseline_liq_corr'], 2)} (background) and "
+            f"{dec(x['book_background_liq_corr'], 2)} (static book + background)"
+        )
+        if within:
+            out += (
+                f"; within 2×: {pct(x['liq_within_2x_share'], 0)} vs "
+                f"{pct(x['background_baseline_liq_within_2x_share'], 0)} and "
+                f"{pct(x['book_background_liq_within_2x_share'], 0)}"
+            )
+        return out
+
+    goal = f"goal {LIQ_CORR_GOAL:.1f}"
+    if m is o:
+        return f"Event back-test ({o['n_events']} events, {goal}): {score(o)}"
     return (
-        f"Event back-test ({o['n_events']} events): log-correlation {o['liq_corr']:.2f} (goal "
-        f"{LIQ_CORR_GOAL:.1f}) vs baselines {o['background_baseline_liq_corr']:.2f} "
-        "(background) and "
-        f"{o['book_background_liq_corr']:.2f} (static book + background); within 2×: "
-        f"{pct(o['liq_within_2x_share'], 0)} vs "
-        f"{pct(o['background_baseline_liq_within_2x_share'], 0)} and "
-        f"{pct(o['book_background_liq_within_2x_share'], 0)}"
+        f"Event back-test, book out of sample ({m['n_events']} events, {goal}): {score(m)}; "
+        f"all {o['n_events']}: {dec(o['liq_corr'], 2)} vs "
+        f"{dec(o['background_baseline_liq_corr'], 2)}, {dec(o['book_background_liq_corr'], 2)}"
     )
 
 
@@ -1032,7 +1080,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
             f"{pp(carry_beyond(a))} (index held; static bound "
-            f"{pct(sb['final_move'], signed=True)}), {CARRY_LOWER_BOUND}",
+            f"{pct(sb['final_move'], signed=True)}), {CARRY_LOWER_BOUND}",  # share: units line
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
             check=_move_check(o),
@@ -1047,6 +1095,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             evidence=history_text(hc) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
             check={"contradicts": "fails", "consistent": "passes"}.get(str(hc.verdict), ""),
+            check_in_sample=True,  # its falls are among the calibration's events
         ),
         Headline(
             key="forced_selling_5pct",
@@ -1080,8 +1129,12 @@ def _move_check(o: dict[str, Any]) -> str:
 
 
 def _goal_check(o: dict[str, Any]) -> str | None:
-    """The liquidation forecast's log-correlation against :data:`LIQ_CORR_GOAL`."""
-    r = o.get("liq_corr") if o else None
+    """The liquidation forecast's log-correlation against :data:`LIQ_CORR_GOAL`.
+
+    The score the card leads with (:func:`liq_scored`: the events with the book out of
+    sample when some are in sample).
+    """
+    r = liq_scored(o).get("liq_corr") if o else None
     if r is None or not math.isfinite(float(r)):
         return None
     return "passes" if float(r) >= LIQ_CORR_GOAL else "fails"
@@ -1200,7 +1253,7 @@ def prose(v: CascadeView) -> Prose:
         f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}) and "
         f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
         "calibrated on "
-        f"{cal['n_events']} real events before that date.",
+        f"{cal['n_events']} real events before that date." + targets_missed(v),
         _oos_text(c, asset=v.asset) + ".",
         f"The critical shock — the smallest first fall whose median path reaches −10 % — is "
         f"{pct(c.critical, signed=True)} ({interval(lo, hi, lambda x: pct(x, signed=True))}: "
@@ -1232,6 +1285,7 @@ def history_summary(v: CascadeView) -> dict[str, Any]:
 
     ``calibrated_move_median`` / ``calibrated_move_p10``: the calibrated 5 % fall's;
     ``share_reaching_calibrated_median`` / ``_p10``: history's falls that went as far;
+    ``calibrated_p10_binomial_p``: that share against the nominal 10 % (:func:`tail_test`);
     ``static_bound_move`` and ``share_reaching_static_bound_move``: the central static
     book's move (the bound on the cascade's own carry, not a forecast).
     """
@@ -1243,6 +1297,7 @@ def history_summary(v: CascadeView) -> dict[str, Any]:
         "calibrated_move_p10": float(a["move_p10"]),
         "share_reaching_calibrated_median": h.share_total_beyond(float(a["move_median"])),
         "share_reaching_calibrated_p10": h.share_total_beyond(float(a["move_p10"])),
+        "calibrated_p10_binomial_p": tail_test(v)[2] if h.n else None,
         "static_bound_move": r5.move,
         "share_reaching_static_bound_move": h.share_total_beyond(r5.move),
     }
@@ -1257,14 +1312,93 @@ def history_sentence(v: CascadeView) -> str:
     if h.n == 0:
         return "History holds no real 4-hour fall of 5 % to compare with."
     med = float(h.events["total"].median())
+    k, n, p = tail_test(v)
     return (
         f"History: after {h.n} real 4-hour falls of 5 %, the median lowest price within a day "
         f"was {pct(med, signed=True)} against the calibrated model's "
         f"{pct(a['move_median'], signed=True)} on this market; "
-        f"{pct(h.share_total_beyond(a['move_p10']))} went beyond the model's 10th-percentile "
-        f"path ({pct(a['move_p10'], signed=True)}), and {pct(h.share_total_beyond(r5.move))} "
-        "as far as the central static book's bound."
+        f"{pct(k / n)} ({k} of {n}) went beyond the model's 10th-percentile "
+        f"path ({pct(a['move_p10'], signed=True)}): {tail_verdict(k, n, p)}; "
+        f"{pct(h.share_total_beyond(r5.move))} went as far as the central static book's bound."
     )
+
+
+def targets_missed(v: CascadeView) -> str:
+    """The model's misses against history, for the section's first bullet (``""``: none).
+
+    The every-date checks that are missed (the median within 2 points, the chance of
+    −27 % within 2×; :func:`every_date_checks`) and a lower tail that history exceeds
+    (:func:`tail_test` below 0.05, more than the nominal share), each with its caveat.
+    """
+    parts = []
+    m = v.every_date
+    if m is not None and m.n_dates:
+        med, chance = every_date_checks(m)
+        if not m.median_within_2pp:
+            parts.append(f"the median total fall after a 5 % fall ({med})")
+        if not m.beyond_within_2x:
+            parts.append(
+                f"the chance of reaching {pct(DEEP, 0, signed=True)}, "
+                f"{pct(m.model_share_beyond, 2)} against history's "
+                f"{pct(m.history_share_beyond, 2)} ({chance})"
+            )
+    k, n, p = tail_test(v)
+    if n and math.isfinite(p) and p < 0.05 and k / n > TAIL_NOMINAL:
+        parts.append(
+            f"the lower tail: {pct(k / n)} of real falls ({k} of {n}) went beyond the "
+            f"model's 10th-percentile path ({p_text(p, 'binomial p')}; {TAIL_CAVEAT})"
+        )
+    return f" Missed against history: {'; '.join(parts)}." if parts else ""
+
+
+TAIL_NOMINAL = 0.10
+"""The share of real falls expected beyond the model's 10th-percentile path."""
+
+TAIL_CAVEAT = (
+    "history's falls are 5 % or more, not exactly 5 %, so some excess beyond the model's "
+    "exactly-5 % paths is expected"
+)
+"""Why the lower-tail test is not like for like (said beside its verdict)."""
+
+
+def tail_test(v: CascadeView) -> tuple[int, int, float]:
+    """History's falls beyond the model's 10th-percentile path: ``(k, n, p)``.
+
+    ``k`` of ``n`` real 4-hour falls of 5 % whose lowest price within 24 h went beyond
+    the calibrated model's 10th-percentile path; ``p`` the two-sided exact binomial
+    test of ``k`` against :data:`TAIL_NOMINAL` (NaN without falls).
+    """
+    from scipy.stats import binomtest
+
+    h, a = v.history, v.calibrated.answer
+    n = int(h.n)
+    if n == 0:
+        return 0, 0, math.nan
+    k = int((h.events["total"] <= float(a["move_p10"])).sum())
+    return k, n, float(binomtest(k, n, TAIL_NOMINAL).pvalue)
+
+
+def tail_verdict(k: int, n: int, p: float, level: float = 0.05) -> str:
+    """The lower-tail test's verdict in words, with its caveat (:data:`TAIL_CAVEAT`).
+
+    Parameters
+    ----------
+    k, n : int
+        Falls beyond the model's 10th-percentile path, of all falls.
+    p : float
+        Two-sided binomial p-value against :data:`TAIL_NOMINAL`.
+    level : float, default 0.05
+        The test's size (fraction).
+    """
+    said = f"{p_text(p, 'binomial p')} against the nominal {pct(TAIL_NOMINAL, 0)}"
+    if not math.isfinite(p) or p >= level:
+        return f"consistent with the nominal share ({said})"
+    if k / n > TAIL_NOMINAL:
+        return (
+            f"more than the nominal share ({said}): the model's lower tail is too thin "
+            f"against history, though {TAIL_CAVEAT}"
+        )
+    return f"fewer than the nominal share ({said}): the model's lower tail is too heavy"
 
 
 def every_date_sentence(v: CascadeView) -> str:

@@ -122,6 +122,10 @@ class Headline:
         What the mark says when :data:`CHECK_MARKS`' words would misread the card (a
         card whose number is model only, its mark about a check beside it: the
         contagion card's "a leg fails the record"); ``""``: those words.
+    check_in_sample : bool, default False
+        The check reads the data the model was fitted on (no out-of-sample score): the
+        mark is :data:`IN_SAMPLE_MARKS`' words, never "passes its check"
+        (:func:`mark_text`).
     """
 
     key: str
@@ -139,6 +143,7 @@ class Headline:
     scope: str = ""
     check: str = ""
     check_label: str = ""
+    check_in_sample: bool = False
 
 
 CHECK_MARKS: dict[str, str] = {
@@ -146,7 +151,60 @@ CHECK_MARKS: dict[str, str] = {
     "ties": "ties its baseline",
     "fails": "fails its check",
 }
-"""The card's status mark (:attr:`Headline.check`) as the page prints it."""
+"""The card's status mark (:attr:`Headline.check`) as the page prints it: a check out of
+sample (a back-test against its baselines, a record the model was not fitted on)."""
+
+IN_SAMPLE_MARKS: dict[str, str] = {
+    "passes": "consistent with history (in sample)",
+    "ties": "ties its baseline (in sample)",
+    "fails": "fails its check (in sample)",
+}
+"""The status mark of a card whose check is in sample (:attr:`Headline.check_in_sample`):
+history the model was fitted on agrees with it, which validates nothing out of sample, so
+it never reads "passes its check"."""
+
+MARK_MEANINGS: tuple[tuple[str, str], ...] = (
+    (
+        CHECK_MARKS["passes"],
+        "the number's check, out of sample, is met: it beats every "
+        "baseline it is scored on, or falls within its goal or the record",
+    ),
+    (
+        CHECK_MARKS["ties"],
+        "out of sample, it does no better (and no worse) than the "
+        "strongest simple baseline: the paired interval holds zero",
+    ),
+    (
+        CHECK_MARKS["fails"],
+        "out of sample, it loses to a baseline, misses its goal or "
+        "the record, or fails a coverage test (Kupiec)",
+    ),
+    (
+        IN_SAMPLE_MARKS["passes"],
+        "the only check reads history the model was fitted on, "
+        "and agrees with it; there is no out-of-sample score and no baseline, so it "
+        "validates nothing",
+    ),
+)
+"""What each status mark means, for the glossary (one rule per mark)."""
+
+
+def mark_text(h: Headline) -> str:
+    """The status mark a card prints: its own label, or the rule's words for its check.
+
+    :attr:`Headline.check_label` when set; else :data:`IN_SAMPLE_MARKS` for a check in
+    sample, :data:`CHECK_MARKS` for one out of sample; ``""`` without a check.
+    """
+    if not h.check:
+        return ""
+    if h.check_label:
+        return h.check_label
+    return (IN_SAMPLE_MARKS if h.check_in_sample else CHECK_MARKS)[h.check]
+
+
+def mark_class(h: Headline) -> str:
+    """The mark's colour class: ``"insample"`` (neutral) for a check in sample, else the check."""
+    return "insample" if h.check and h.check_in_sample else h.check
 
 
 def check_mark(*outcomes: str | None) -> str:

@@ -38,6 +38,7 @@ from liqcascade.report._october import (
     replay_window_name,
 )
 from liqcascade.report._section import (
+    CHECK_MARKS,
     VERDICT_CHECK,
     Claim,
     Headline,
@@ -48,7 +49,7 @@ from liqcascade.report._section import (
     assemble,
     check_mark,
 )
-from liqcascade.report._units import CARRY_LOWER_BOUND
+from liqcascade.report._units import book_share, carry_bound_text
 from liqcascade.stress import (
     METHOD_NAMES,
     PINBALL_RESAMPLES,
@@ -89,6 +90,7 @@ class StressView:
     backtest_whole: Any = None  # the whole VaR back-test when it reads data after the market date
     leverage: tuple[float, float, str, float] | None = None  # γ, p, verdict, skew: _leverage
     report_assets: tuple[str, ...] = ("ETH", "BTC")  # the run's assets: whose sections ran
+    book_share: float = math.nan  # the book's notional over open interest (feed scale)
 
     @property
     def backtest_reads_after(self) -> bool:
@@ -309,7 +311,8 @@ def compute(ctx: ReportContext) -> StressView:
     sides = tuple(market.draw_sides())
     return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text, whole,
                       leverage=_leverage(fits.get(market.asset)),
-                      report_assets=tuple(ctx.assets))  # fmt: skip
+                      report_assets=tuple(ctx.assets),
+                      book_share=book_share(ctx))  # fmt: skip
 
 
 def _leverage(fit: Any) -> tuple[float, float, str, float] | None:
@@ -839,6 +842,7 @@ def _headlines(v: StressView) -> list[Headline]:
             evidence=_headline_evidence(v, VAR_LEVEL),
             unit="usd",
             check=_var_check(v),
+            check_label=_var_check_label(v),
             low=lo,
             high=hi,
             scope="" if v.own_portfolio else "ETH+BTC",
@@ -911,6 +915,17 @@ def _card_scored(v: StressView, level: float = VAR_LEVEL) -> tuple[Any, int, flo
     h = _card_horizon(bt)
     lv = level if level in bt.settings["levels"] else max(bt.settings["levels"])
     return bt, h, lv, bt.best_baseline(h, lv)
+
+
+def _var_check_label(v: StressView) -> str:
+    """The VaR card's mark, naming what was checked: a unit long, not the card's portfolio.
+
+    The back-test scores the VaR of an unlevered unit long position (the portfolio's own VaR
+    is not back-tested), so the mark says so: ``"unit long ETH ties its baseline"``.
+    ``""`` without a check.
+    """
+    c = _var_check(v)
+    return f"unit long {v.asset} {CHECK_MARKS[c]}" if c else ""
 
 
 def _var_check(v: StressView) -> str:
@@ -1105,14 +1120,14 @@ def prose(v: StressView) -> Prose:
         computed=(
             f"Model only: after a 5 % fall the calibrated cascade's own carry goes "
             f"{pp(_carry_beyond(v, -0.05))} beyond the shock (index held; the static book, "
-            f"its bound, {pp(_static_beyond(v, -0.05))}), {CARRY_LOWER_BOUND}; "
+            f"its bound, {pp(_static_beyond(v, -0.05))}), {carry_bound_text(v.book_share)}; "
             "the cascade section's event back-test and history check test the 24-h move "
             "after real falls."
         ),
         front=(
             f"Model only: after a 5 % fall the cascade's own carry adds "
-            f"{pp(_carry_beyond(v, -0.05))} beyond the shock (static-book bound "
-            f"{pp(_static_beyond(v, -0.05))}); the cascade section tests the 24-h move."
+            f"{pp(_carry_beyond(v, -0.05))} beyond the shock, "
+            f"{carry_bound_text(v.book_share, short=True)}."
         ),
         verdict="not testable with these data",
         would_test=(

@@ -154,3 +154,53 @@ def feed_dollars(share: float, feed: str = BINANCE_FEED[0]) -> str:
         f"{feed} dollars ({share_words} of open interest): the market-wide amount is "
         "not identified by the data"
     )
+
+
+def market_scale_text(share: float, book_usd: float, short: bool = False) -> str:
+    """What a book-dollar amount says against a claim in market dollars: the scale's span.
+
+    The book is ``share`` of open interest, so the market-wide amount is not identified:
+    had the market's liquidations scaled with open interest, it would be ``1 / share``
+    times the book's (``"the book is 0.45 % of open interest: scaled to all of it, ~223×
+    ($4.57 bn); not identified either"``). ``""`` without a finite positive share.
+
+    Parameters
+    ----------
+    share : float
+        The book's notional over aggregated open interest (fraction, :func:`book_share`).
+    book_usd : float
+        The amount in book (feed) dollars, USD.
+    short : bool, default False
+        The front page's words: ``"0.45 % of OI: scaled to all OI, ~223× ($4.57 bn);
+        neither is identified"``.
+    """
+    from liqcascade.report._format import usd
+
+    if not math.isfinite(share) or share <= 0:
+        return ""
+    k = 1.0 / share
+    part = share_text(share).removeprefix("about ")
+    if short:
+        return (
+            f"{part} of OI: scaled to all OI, ~{k:,.0f}× ({usd(book_usd * k)}); "
+            "neither is identified"
+        )
+    return (
+        f"the book is {part} of open interest: scaled to all of it, ~{k:,.0f}× "
+        f"({usd(book_usd * k)}); not identified either"
+    )
+
+
+def carry_bound_text(share: float, short: bool = False) -> str:
+    """:data:`CARRY_LOWER_BOUND` with the book's share of open interest (``share``, fraction).
+
+    ``"a lower bound: a partial book (0.45 % of open interest) sold into full depth"``
+    (``short``: ``"a lower bound (a book of 0.45 % of OI sold into full depth)"``); the
+    constant's words without a finite positive share.
+    """
+    if not math.isfinite(share) or share <= 0:
+        return CARRY_LOWER_BOUND
+    part = share_text(share).removeprefix("about ")
+    if short:
+        return f"a lower bound (a book of {part} of OI sold into full depth)"
+    return f"a lower bound: a partial book ({part} of open interest) sold into full depth"
