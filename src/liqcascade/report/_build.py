@@ -17,7 +17,7 @@ import jinja2
 import pandas as pd
 
 from liqcascade._json import to_jsonable
-from liqcascade._time import bar_text
+from liqcascade._time import STALE_DAYS, bar_text, days_since
 from liqcascade._version import __version__
 from liqcascade.market import MARKET_BAR
 from liqcascade.report._cite import code_revision, reproduce_command, run_options
@@ -615,10 +615,6 @@ def _asked_sections(ran: list[str] | None, skipped: list[str]) -> list[str] | No
     return None if len(asked) == len(SECTIONS) else asked
 
 
-STALE_DAYS = 3
-"""A market older than this many days is not today's (a weekend and a day of slack: the
-daily refresh job keeps a live store within a day)."""
-
 REFRESH_COMMAND = "liqcascade report --refresh"
 
 
@@ -641,8 +637,7 @@ def market_age_days(bar_open: Any, generated: Any) -> int:
     int
         Whole days, floored.
     """
-    close = pd.Timestamp(bar_open) + MARKET_BAR
-    return int((pd.Timestamp(generated) - close).days)
+    return days_since(pd.Timestamp(bar_open) + MARKET_BAR, generated)
 
 
 def stale_text(age_days: int, asked: Any = None) -> str:
