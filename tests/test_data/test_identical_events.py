@@ -18,26 +18,13 @@ from hypothesis import strategies as st
 
 from liqcascade.data import Store, read_file
 from profiles import examples
-
-T0 = pd.Timestamp("2024-01-02 03:00:00", tz="UTC").value // 10**6
+from snapshots import T0, liquidation_snapshot
 
 
 def _snapshot(rows: list[tuple[int, str, float, float]]) -> pd.DataFrame:
     """A Binance liquidationSnapshot of ``(ms after T0, order side, price, qty)`` rows."""
-    return pd.DataFrame(
-        {
-            "time": [T0 + r[0] for r in rows],
-            "side": [r[1] for r in rows],
-            "order_type": "LIMIT",
-            "time_in_force": "IOC",
-            "original_quantity": [r[3] for r in rows],
-            "price": [r[2] for r in rows],
-            "average_price": [r[2] for r in rows],
-            "order_status": "FILLED",
-            "last_fill_quantity": [r[3] for r in rows],
-            "accumulated_fill_quantity": [r[3] for r in rows],
-        }
-    )
+    ms, side, price, qty = zip(*rows, strict=True)
+    return liquidation_snapshot(ms, side, qty, price=price, average_price=price)
 
 
 SAME = (0, "SELL", 2250.0, 0.5)

@@ -18,25 +18,14 @@ import pytest
 from liqcascade.data import Store, read_file
 from liqcascade.data._order_status import FINAL, status_rank, superseded
 from liqcascade.errors import InputError
-
-T0 = pd.Timestamp("2024-01-02 03:00:00", tz="UTC").value // 10**6
+from snapshots import liquidation_snapshot
 
 
 def _snapshot(rows: list[tuple[int, str, float, str, float]]) -> pd.DataFrame:
     """A liquidationSnapshot of ``(ms after T0, order side, qty, status, filled)`` rows."""
-    return pd.DataFrame(
-        {
-            "time": [T0 + r[0] for r in rows],
-            "side": [r[1] for r in rows],
-            "order_type": "LIMIT",
-            "time_in_force": "IOC",
-            "original_quantity": [r[2] for r in rows],
-            "price": 2250.0,
-            "average_price": 2251.0,
-            "order_status": [r[3] for r in rows],
-            "last_fill_quantity": [r[4] for r in rows],
-            "accumulated_fill_quantity": [r[4] for r in rows],
-        }
+    ms, side, qty, status, filled = zip(*rows, strict=True)
+    return liquidation_snapshot(
+        ms, side, qty, price=2250.0, average_price=2251.0, status=status, filled=filled
     )
 
 

@@ -98,15 +98,34 @@ def _curve(shocks: Any, reach: Any) -> tuple[FloatArray, FloatArray]:
     if x.ndim != 1 or x.shape != y.shape or x.size == 0:
         raise InputError("shocks and reach must be 1-d, non-empty and the same length",
                          param="reach")  # fmt: skip
-    bad = np.flatnonzero(~(np.diff(x) < 0.0))
+    _check_steps(
+        x,
+        ~(np.diff(x) < 0.0),
+        "shocks",
+        "shocks must run from the shallowest first fall to the deepest, each deeper "
+        "than the one before",
+    )
+    return x, y
+
+
+def _check_steps(v: FloatArray, bad_step: Any, name: str, rule: str) -> None:
+    """Raise :class:`InputError` (``param`` ``name``) at the first bad step of ``v``.
+
+    Parameters
+    ----------
+    v : numpy.ndarray of float
+        The checked 1-d values.
+    bad_step : numpy.ndarray of bool, length ``len(v) - 1``
+        True where ``v[i + 1]`` does not follow ``v[i]`` as ``rule`` says.
+    name : str
+        The argument's name, in the message and as the error's ``param``.
+    rule : str
+        What the values must do; the message ends with the first offending pair.
+    """
+    bad = np.flatnonzero(bad_step)
     if bad.size:
         i = int(bad[0]) + 1
-        raise InputError(
-            f"shocks must run from the shallowest first fall to the deepest, each deeper "
-            f"than the one before (shocks[{i}] = {x[i]:g} after {x[i - 1]:g})",
-            param="shocks",
-        )
-    return x, y
+        raise InputError(f"{rule} ({name}[{i}] = {v[i]:g} after {v[i - 1]:g})", param=name)
 
 
 def _weights(f: FloatArray, x: FloatArray, total_move: float) -> tuple[FloatArray, FloatArray]:
@@ -197,14 +216,12 @@ def curve_draws(reach: Any, n_paths: int, *, draws: int = CURVE_DRAWS, seed: int
     n_paths = check_whole(n_paths, "n_paths")
     draws = check_whole(draws, "draws", least=2)
     seed = check_seed(seed)
-    bad = np.flatnonzero(np.diff(y) < -1e-12)
-    if bad.size:
-        i = int(bad[0]) + 1
-        raise InputError(
-            f"reach must not fall as the first fall deepens: the curve's points share "
-            f"their paths (reach[{i}] = {y[i]:g} after {y[i - 1]:g})",
-            param="reach",
-        )
+    _check_steps(
+        y,
+        np.diff(y) < -1e-12,
+        "reach",
+        "reach must not fall as the first fall deepens: the curve's points share their paths",
+    )
     gaps = np.clip(np.diff(np.concatenate([[0.0], y, [1.0]])), 0.0, None)
     counts = np.random.default_rng(seed).multinomial(n_paths, gaps / gaps.sum(), size=draws)
     out: FloatArray = np.cumsum(counts[:, :-1], axis=1) / float(n_paths)

@@ -1442,7 +1442,6 @@ def entry_far_warning(
     """
     if not entry_is_far(entry, mid):
         return None
-    off = entry / mid - 1.0
     near_text = (
         f"no daily {asset} close in the market's data came within "
         f"{percent_text(NEAR_ENTRY, 0)} of it"
@@ -1452,11 +1451,27 @@ def entry_far_warning(
         f"{near:%Y-%m-%d})"
     )
     return (
-        f"entry {entry:,.6g} is {percent_text(off, 0, signed=True)} from the {asset} mid "
-        f"{mid:,.2f} (more than {percent_text(FAR_FROM_MID, 0)}): the crowd is mapped within "
-        f"{percent_text(FAR_FROM_MID, 0)} of the mid, so "
-        "the stop's clusters and expected slippage say little about a position entered "
-        f"there; {near_text}"
+        f"{_far_text('entry', entry, mid, asset)}the stop's clusters and expected slippage "
+        f"say little about a position entered there; {near_text}"
+    )
+
+
+def _far_text(what: str, price: float, mid: float, asset: str) -> str:
+    """The far-from-mid warnings' opening, up to ``..., so `` (the ending is the caller's).
+
+    Parameters
+    ----------
+    what : str
+        The price's name (``"entry"``, ``"stop"``).
+    price, mid : float
+        The price and the market's mid, USD.
+    asset : str
+        The market's asset.
+    """
+    return (
+        f"{what} {price:,.6g} is {percent_text(price / mid - 1.0, 0, signed=True)} from the "
+        f"{asset} mid {mid:,.2f} (more than {percent_text(FAR_FROM_MID, 0)}): the crowd is "
+        f"mapped within {percent_text(FAR_FROM_MID, 0)} of the mid, so "
     )
 
 
@@ -1483,10 +1498,8 @@ def stop_far_warning(stop: float, mid: float, asset: str) -> str | None:
     if not entry_is_far(stop, mid):
         return None
     return (
-        f"stop {stop:,.6g} is {percent_text(stop / mid - 1.0, 0, signed=True)} from the "
-        f"{asset} mid {mid:,.2f} (more than {percent_text(FAR_FROM_MID, 0)}): the crowd is "
-        f"mapped within {percent_text(FAR_FROM_MID, 0)} of the mid, so no cluster at the stop "
-        "can be seen and its expected slippage says little"
+        f"{_far_text('stop', stop, mid, asset)}no cluster at the stop can be seen and its "
+        "expected slippage says little"
     )
 
 
