@@ -117,6 +117,20 @@ def test_a_rise_of_100_percent_or_more_runs_and_says_so_once(
     assert not [m for m in caplog.messages if "shock 0.05" in m]
 
 
+def test_a_rise_typed_as_a_percent_at_the_command_line_is_not_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from liqcascade._cli._common import parse_shock
+
+    book, pos = _tiny()
+    with caplog.at_level(logging.WARNING, logger="liqcascade.cascade"):
+        assert parse_shock("625%") == pytest.approx(6.25, rel=1e-12)  # "%" says the rise
+        simulate_cascade(book, pos, shock=parse_shock("625%"))
+        simulate_cascade(book, pos, shock=6.5)  # the library's bare number: still said
+    assert not [m for m in caplog.messages if "shock 6.25" in m]
+    assert [m for m in caplog.messages if "shock 6.5 is a +650 % rise" in m]
+
+
 # -- 3. the volatility fit ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def eth_close():  # type: ignore[no-untyped-def]
@@ -201,6 +215,14 @@ def test_market_volatility_and_cascade_answer_are_public() -> None:
     assert callable(market_volatility)
 
 
+def _run_with_numba(code: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python with numba on and its cache in ``cache``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NUMBA_CACHE_DIR": str(cache)}
+    env.pop("LIQCASCADE_DISABLE_NUMBA", None)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+
+
 # -- 6. the first compile says so ---------------------------------------------------------------
 def test_the_first_compile_logs_one_info_line(tmp_path: Path) -> None:
     code = (
@@ -210,10 +232,7 @@ def test_the_first_compile_logs_one_info_line(tmp_path: Path) -> None:
         "g = njit(cache=False)(lambda x: x * 2)\n"
         "assert f(1) == 2 and g(2) == 4\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NUMBA_CACHE_DIR": str(tmp_path)}
-    env.pop("LIQCASCADE_DISABLE_NUMBA", None)
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       timeout=300)  # fmt: skip
+    p = _run_with_numba(code, tmp_path)
     assert p.returncode == 0, p.stderr
     lines = [x for x in p.stderr.splitlines() if "compiling the numba kernels" in x]
     assert lines == ["INFO:liqcascade.numba:compiling the numba kernels on first use (tens of "
@@ -265,10 +284,7 @@ def test_another_numba_compile_is_not_announced(tmp_path: Path) -> None:
         "deco = njit(cache=False, nogil=True)(lambda x: x * 3)\n"  # the decorator form
         "assert deco(1) == 3 and ours(1) == 2\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NUMBA_CACHE_DIR": str(tmp_path)}
-    env.pop("LIQCASCADE_DISABLE_NUMBA", None)
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       timeout=300)  # fmt: skip
+    p = _run_with_numba(code, tmp_path)
     assert p.returncode == 0, p.stderr
     lines = [x for x in p.stdout.splitlines() if "compiling" in x or x == "between"]
     assert lines[0] == "between", p.stdout  # the caller's own compile said nothing

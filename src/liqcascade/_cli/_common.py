@@ -790,4 +790,8 @@ def parse_shock(
         fail(f"{option} must be above -100 % (got {t})")
     if nonzero and v == 0:
         fail(f"{option} must be non-zero (a fraction of mid: -0.05 = a 5 % fall)")
+    if v >= 1:  # only a percent gets here: "150%" says the rise, the library's warning doesn't
+        from liqcascade.cascade import check_shock
+
+        check_shock("shock", v, warn=False)
     return v

@@ -49,7 +49,7 @@ from liqcascade.cascade._critical_history import (
     critical_history_check,
     reached,
 )
-from liqcascade.cascade._engine import simulate_cascade
+from liqcascade.cascade._engine import check_shock, simulate_cascade
 from liqcascade.cascade._follow_through import calibrated_follow_through, stored_follow_through
 from liqcascade.cascade._fragility import (
     CriticalShock,
@@ -170,6 +170,7 @@ __all__ = [
     "calibrated_fragility",
     "cascade_answer",
     "cascade_py",
+    "check_shock",
     "critical_history_check",
     "critical_shock",
     "detect_events",

@@ -60,7 +60,7 @@ def ensure_prepared(
     return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
 
 
-def check_shock(name: str, value: float) -> float:
+def check_shock(name: str, value: float, *, warn: bool = True) -> float:
     """The one rule on a shock's value; returns it as a float.
 
     ``shock_price`` (USD) must be > 0, ``shock`` (a fraction of mid: -0.05 is -5 %) > -1,
@@ -75,6 +75,10 @@ def check_shock(name: str, value: float) -> float:
         The way the shock is given.
     value : float
         Its value (USD, or a fraction of mid for ``shock``).
+    warn : bool, default True
+        False when the caller's notation already states the rise (the command line's
+        ``150%``): the value then counts as said, and no check of it in this process
+        logs :func:`warn_large_rise`'s warning.
 
     Raises
     ------
@@ -94,7 +98,10 @@ def check_shock(name: str, value: float) -> float:
     if not ok:
         raise InputError(f"{name} must be {rule}", param=name)
     if name == "shock" and v >= 1.0:
-        warn_large_rise(v)
+        if warn:
+            warn_large_rise(v)
+        else:
+            _WARNED_RISES.add(v)
     return v
 
 
