@@ -89,7 +89,7 @@ def test_human_output() -> None:
          "size * entry_price / leverage = 200.00 USD, the margin given is 20x"),
         (("--leverage", "0"), "--leverage must be > 0 (got 0)"),
         (("--leverage", "126"),
-         "--leverage 126 is above the binance maximum 125x for a notional of 2,000 USD (ETHUSDT)"),
+         "--leverage 126 is above the Binance maximum 125x for a notional of 2,000 USD (ETHUSDT)"),
         (("--margin", "-1"), "--margin must be >= 0 (got -1)"),
         (("--margin", "100", "--venue", "okx"),
          "--venue must be one of binance, bybit, hyperliquid (got 'okx')"),

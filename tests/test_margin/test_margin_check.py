@@ -15,7 +15,7 @@ def test_margin_above_the_maximum_leverage(margin: float, lev: str) -> None:
         liq_price("binance", "long", 1.0, 2000.0, margin, check_margin=True)
     assert e.value.param == "margin"
     assert str(e.value) == (
-        f"margin {margin:g} USD is {lev} leverage, above the binance maximum 125x for a "
+        f"margin {margin:g} USD is {lev} leverage, above the Binance maximum 125x for a "
         "notional of 2,000 USD (ETHUSDT); give at least 16.00 USD"
     )
     # without the check (position books) the prices are still computed
@@ -33,5 +33,5 @@ def test_cli_names_the_margin_flag() -> None:
     r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
                 "--margin", "4", "--json")  # fmt: skip
     assert r.exit_code == 2 and r.stdout == ""
-    assert r.stderr.startswith("error: --margin 4 USD is 500x leverage, above the binance")
+    assert r.stderr.startswith("error: --margin 4 USD is 500x leverage, above the Binance")
     assert r.stderr.count("\n") == 1

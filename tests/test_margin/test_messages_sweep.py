@@ -16,7 +16,7 @@ LIQ = ("margin", "liq-price", "--side", "long", "--entry", "2000")
     [
         (("--size", "1e9", "--leverage", "2"),
          "error: --size 1e+09: the notional of 2,000,000,000,000 USD exceeds the last "
-         "bracket of the binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such "
+         "bracket of the Binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such "
          "position can be opened"),
         # past 1e15 USD no tier table is read (1e300 was written out in 301 digits)
         (("--size", "1e12", "--leverage", "2"),

@@ -96,7 +96,7 @@ def test_margin_and_leverage_follow_the_one_rule() -> None:
     with pytest.raises(InputError, match="the margin given is zero"):
         liq_price("binance", 1, 1.0, 2000.0, 0.0, leverage=20)
     # the leverage stated is still the venue's to allow, margin or not
-    with pytest.raises(InputError, match="leverage 126 is above the binance maximum 125x"):
+    with pytest.raises(InputError, match="leverage 126 is above the Binance maximum 125x"):
         liq_price("binance", 1, 1.0, 2000.0, 2000 / 126, leverage=126)
 
 
@@ -116,10 +116,10 @@ def test_registry_lists_every_venue_once() -> None:
 
 
 def test_leverage_above_the_venue_maximum_is_refused() -> None:
-    with pytest.raises(InputError, match="leverage 126 is above the binance maximum 125x") as e:
+    with pytest.raises(InputError, match="leverage 126 is above the Binance maximum 125x") as e:
         liq_price("binance", 1, 1.0, 2000.0, leverage=126)
     assert e.value.param == "leverage"
-    with pytest.raises(InputError, match=r"leverage\[1\] 26 is above the hyperliquid maximum 25x"):
+    with pytest.raises(InputError, match=r"leverage\[1\] 26 is above the Hyperliquid maximum 25x"):
         liq_price("hyperliquid", 1, 1.0, 2000.0, leverage=[25, 26])
     with pytest.raises(InputError, match="tiers applies to venue binance only") as e:
         liq_price("bybit", 1, 1.0, 2000.0, 100.0, tiers="ETHUSDT")

@@ -83,14 +83,14 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
         ("side,size,entry_price,leverage\nlong,1,2000,10\nshort,1,2000,0\n",
          "data row 2: leverage must be > 0 (got 0)"),
         ("side,size,entry_price,leverage\nlong,1,2000,150\n",
-         "data row 1: leverage 150 is above the binance maximum 125x for a notional of 2,000 USD "
+         "data row 1: leverage 150 is above the Binance maximum 125x for a notional of 2,000 USD "
          "(ETHUSDT)"),
         ("side,size,entry_price,leverage\nlong,100,2000,101\n",
-         "data row 1: leverage 101 is above the binance maximum 100x for a notional of 200,000 USD "
+         "data row 1: leverage 101 is above the Binance maximum 100x for a notional of 200,000 USD "
          "(ETHUSDT)"),
         ("side,size,entry_price,leverage\nlong,1000000,2000,1\n",
          "data row 1: leverage 1: the notional of 2,000,000,000 USD exceeds the last bracket of "
-         "the binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such position can be "
+         "the Binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such position can be "
          "opened"),
         ("side,size,entry_price,margin\nlong,1,2000,100\nup,1,2000,100\n",
          "data row 2: side must be long or short (buy/sell) (got 'up')"),

@@ -40,12 +40,12 @@ def test_asset_column_names_the_contract_and_one_asset_per_file(tmp_path: Path) 
     big = tmp_path / "big.csv"
     big.write_text("asset,side,size,entry_price,leverage\nBTC,long,173.6,76000,41\n")
     assert_refused(run_cli("liqmap", "--positions", str(big), "--price", "76000"),
-                   "big.csv: data row 1: leverage 41 is above the hyperliquid maximum "
+                   "big.csv: data row 1: leverage 41 is above the Hyperliquid maximum "
                    "40x")  # fmt: skip
     cex = tmp_path / "cex.csv"
     cex.write_text("asset,venue,side,size,entry_price,leverage\nBTC,binance,long,173.6,76000,29\n")
     assert_refused(run_cli("liqmap", "--positions", str(cex), "--price", "76000"),
-                   "cex.csv: data row 1: leverage 29 is above the binance maximum 20x",
+                   "cex.csv: data row 1: leverage 29 is above the Binance maximum 20x",
                    "(BTCUSDT)")  # fmt: skip
     mixed = tmp_path / "mixed.csv"
     mixed.write_text(rows + "ETH,long,10,2300,10\n")

@@ -58,6 +58,9 @@ class VenueRules:
     mmr_range : (float, float, bool)
         The ``mmr`` override's bounds ``(low, high, low_open)``: ``low < mmr < high``
         when ``low_open``, else ``low <= mmr < high``.
+    title : str
+        The venue's name as prose writes it (``"Binance"``); empty: ``name`` capitalised.
+        See :attr:`display_name`.
     """
 
     name: str
@@ -66,6 +69,12 @@ class VenueRules:
     max_leverage: LeverageCap
     uses_tiers: bool = False
     mmr_range: tuple[float, float, bool] = (0.0, 1.0, False)
+    title: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The venue's name in messages' prose (``Binance``), as the report writes it."""
+        return self.title or self.name.capitalize()
 
 
 VENUE_RULES: dict[str, VenueRules] = {}
@@ -329,7 +338,7 @@ def leverage_refusal(
     if top[i] <= 0:
         return i, f"{lev[i]:g}: {_beyond_table(rules, symbol, tiers, float(n[i]))}"
     return i, (
-        f"{lev[i]:g} is above the {rules.name} maximum {top[i]:g}x for a notional of "
+        f"{lev[i]:g} is above the {rules.display_name} maximum {top[i]:g}x for a notional of "
         f"{n[i]:,.0f} USD ({symbol})"
     )
 
@@ -370,7 +379,7 @@ def _beyond_table(rules: VenueRules, symbol: str, tiers: Any, notional: float) -
     """
     table = _table(symbol, tiers)
     return (
-        f"the notional of {notional:,.0f} USD exceeds the last bracket of the {rules.name} "
+        f"the notional of {notional:,.0f} USD exceeds the last bracket of the {rules.display_name} "
         f"tier table ({table.symbol or symbol}: up to {float(table.notional_cap[-1]):,.0f} USD); "
         "no such position can be opened"
     )
@@ -543,8 +552,8 @@ def _check_margin(
         elif implied[i] > top[i]:
             need = notional[i] / top[i] if top[i] > 0 else float("inf")
             msg = (
-                f"{head} is {_lev_text(float(implied[i]))} leverage, above the {rules.name} "
-                "maximum "
+                f"{head} is {_lev_text(float(implied[i]))} leverage, above the "
+                f"{rules.display_name} maximum "
                 f"{top[i]:g}x for a notional of {notional[i]:,.0f} USD ({symbol}); give at "
                 f"least {need:,.2f} USD"
             )
