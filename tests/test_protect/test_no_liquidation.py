@@ -57,3 +57,5 @@ def test_cli_prints_none_for_a_1x_long() -> None:
     row = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("liq_price"))
     assert row.split(None, 1)[1].strip() == "none (no liquidation price at 1x)"
     assert "0.00 USD" not in row and "inside liquidation at 0.00" not in r.stdout
+    pos = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("position"))
+    assert pos.split(None, 1)[1].strip() == "long 10 ETH at 3,700.00 USD, 1x"  # single spaces

@@ -30,11 +30,11 @@ def _render_recommend(res: dict[str, Any]) -> None:
     t = Table(show_header=False, box=None)
     d = max(2, price_decimals(res["entry"]))  # 4 significant figures at the entry, >= cents
     asset = market.get("asset", "")
+    held = " ".join(w for w in (res["side"], f"{res['size']:g}", asset) if w)  # no asset: none
     t.add_row(
         "[bold]position[/]",
-        _common.esc(f"{res['side']} {res['size']:g} {asset} at {res['entry']:,.{d}f} USD, "
-                    f"{res['leverage']:g}x").replace("  ", " "),
-    )  # fmt: skip
+        _common.esc(f"{held} at {res['entry']:,.{d}f} USD, {res['leverage']:g}x"),
+    )
     for k in ("stop_price", "liq_price", "raw_stop_price"):
         if k == "liq_price" and not res[k] > 0:  # the library's 0: a long that cannot be
             t.add_row(f"[bold]{k}[/]", f"none (no liquidation price at {res['leverage']:g}x)")
