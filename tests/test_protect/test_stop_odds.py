@@ -62,8 +62,10 @@ def test_stop_out_chance_matches_simulated_brownian_paths() -> None:
 def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
     from liqcascade.report._protect_section import _moved_text
 
+    zone = {"kind": "cluster", "price_low": 2500.0, "price_high": 2540.0}
     toward = SimpleNamespace(entry=2600.0, stop_price=2552.13, raw_stop_price=2503.94,
-                             expected_slippage=0.0, raw_expected_slippage=0.0)  # fmt: skip
+                             expected_slippage=0.0, raw_expected_slippage=0.0, side="long",
+                             avoided_clusters=[zone])  # fmt: skip
     assert distance_given_up(toward) == pytest.approx((2552.13 - 2503.94) / 2600, abs=1e-12)
     away = SimpleNamespace(**{**vars(toward), "stop_price": 2480.0})
     assert distance_given_up(away) == pytest.approx(-(2503.94 - 2480.0) / 2600, abs=1e-12)
@@ -73,6 +75,16 @@ def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
     assert "1.85 pp nearer entry (distance given up)" in _moved_text(toward)
     assert "0.92 pp further from entry" in _moved_text(away)
     assert "given up" not in _moved_text(away)
+    # and on which side of the crowd the stop now sits, in the rationale's words
+    assert _moved_text(toward).startswith(
+        "moved out of the crowd 1.85 pp nearer entry (distance given up), before the crowd, "
+        "nearer entry: it fires before the crowd's orders; with no measurable change"
+    )
+    assert _moved_text(away).startswith(
+        "moved out of the crowd 0.92 pp further from entry, beyond the crowd, further from "
+        "entry: the crowd's orders fire first and their selling can carry price through this "
+        "stop; with no measurable change"
+    )
 
 
 def _table(vo: tuple[float, float], d: tuple[float, float]) -> pd.DataFrame:

@@ -632,12 +632,14 @@ def _moved_text(r: Any) -> str:
     """What moving the stop out of the crowd did: the distance (signed) and the slippage.
 
     A move nearer entry gives distance up; a move further from entry adds distance (as
-    ``stops recommend``'s ``distance_given_up`` row says, both directions). Slippages are
+    ``stops recommend``'s ``distance_given_up`` row says, both directions); on which side
+    of the crowd the stop now sits is said in the rationale's words
+    (:func:`liqcascade.protect.crowd_side_text`). Slippages are
     fractions of the trigger, in ``stops recommend``'s words
     (:func:`liqcascade.protect.slippage_text`: "under 0.001 %", never "0.00 %"), and
     called unchanged when those words are the same.
     """
-    from liqcascade.protect import distance_given_up, slippage_text
+    from liqcascade.protect import crowd_side_text, distance_given_up, slippage_text
 
     moved, raw = r.expected_slippage, r.raw_expected_slippage
     g = distance_given_up(r)
@@ -653,13 +655,16 @@ def _moved_text(r: Any) -> str:
         return "not moved: it sits in no modelled crowd"
     size = pp(abs(g), signed=False)
     way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
+    sd = 1 if r.side == "long" else -1
+    where = crowd_side_text(r.stop_price, sd, r.avoided_clusters) if r.avoided_clusters else ""
+    head, tail = f"moved out of the crowd {way}", f", {where};" if where else ""
     now, was = slippage_text(moved), slippage_text(raw)  # the command's words and precision
     if now == was:
         return (
-            f"moved out of the crowd {way}, with no measurable change in slippage (expected "
-            f"{now} of the trigger either way)"
+            f"{head}{tail or ','} with no measurable change in slippage (expected {now} of "
+            "the trigger either way)"
         )
-    return f"moved out of the crowd {way}: expected slippage {now} of the trigger instead of {was}"
+    return f"{head}{tail or ':'} expected slippage {now} of the trigger instead of {was}"
 
 
 def _hit(m: dict[str, float]) -> str:
