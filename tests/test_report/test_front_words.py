@@ -276,3 +276,13 @@ def test_the_markets_age_counts_from_its_close() -> None:
     assert market_age_days(bar, bar + MARKET_BAR + pd.Timedelta(days=STALE_DAYS + 1)) == (
         STALE_DAYS + 1
     )
+
+
+def test_the_book_score_card_says_it_is_given_the_realised_range() -> None:
+    from liqcascade.report._section import BookScore
+
+    text = BookScore(model=0.81, baseline=0.82, period="2025-03 to 2025-07", verdict="ties").text()
+    assert text == (
+        "Book out of sample (2025-03 to 2025-07), given the realised range: daily correlation "
+        "0.81, ties with the range baseline's 0.82"
+    )

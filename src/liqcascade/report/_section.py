@@ -415,6 +415,9 @@ class BookScore:
     def text(self) -> str:
         """One line for a headline card: the verdict of the difference's 90 % interval.
 
+        "Given the realised range", as the liquidation-map claim row says: the book is
+        scored with each day's realised price range, not forecast.
+
         ``verdict`` ("beats" / "ties" / "loses", from the block bootstrap over days of
         :func:`liqcascade.positions.range_baseline_verdicts`) decides the word; without
         it the strict comparison does, and says so.
@@ -425,7 +428,8 @@ class BookScore:
         else:
             word = {"beats": "beats", "ties": "ties with", "loses": "loses to"}[self.verdict]
         return (
-            f"Book out of sample ({self.period}): daily correlation {self.model:.2f}, "
+            f"Book out of sample ({self.period}), given the realised range: daily correlation "
+            f"{self.model:.2f}, "
             f"{word} the {self.baseline_name}'s {self.baseline:.2f}"
         )
 
