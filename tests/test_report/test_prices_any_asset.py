@@ -82,7 +82,8 @@ def test_stop_move_wording() -> None:
 
     same = SimpleNamespace(
         expected_slippage=0.00001, raw_expected_slippage=0.000012,
-        stop_price=109_009.0, raw_stop_price=109_503.0, entry=115_764.0,
+        stop_price=109_009.0, raw_stop_price=109_503.0, entry=115_764.0, side="long",
+        avoided_clusters=[],  # no zone given: the crowd's side is not said
     )  # fmt: skip
     text = _moved_text(same)
     assert "instead of" not in text
