@@ -166,13 +166,14 @@ def recorded_oct_2025() -> dict[str, Any]:
     out["cex_eth_liquidated_usd"] = (
         float(ls[["long_usd", "short_usd"]].sum().sum()) if len(ls) else None
     )
-    p = _bundled.dataset("perp_1h_by_venue")
-    p = p[(p.index == OCT_2025.hour) & (p["asset"] == "ETH")]
-    out["crash_hour"] = {
-        v: ({"open": float(p.loc[p.venue == v, "open"].iloc[0]),
-             "low": float(p.loc[p.venue == v, "low"].iloc[0])} if (p.venue == v).any() else None)
-        for v in ("binance", "bybit", "hyperliquid")
+    m = crash_hour_moves()
+    eth = m[m["asset"] == "ETH"].drop_duplicates("venue")
+    bars = {
+        str(v): {"open": float(o), "low": float(lo)}
+        for v, o, lo in zip(eth["venue"], eth["open"].to_numpy(float), eth["low"].to_numpy(float),
+                            strict=True)
     }  # fmt: skip
+    out["crash_hour"] = {v: bars.get(v) for v in ("binance", "bybit", "hyperliquid")}
     return out
 
 
