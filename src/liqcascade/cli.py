@@ -194,10 +194,11 @@ def _option_flags(command: Any) -> dict[str, str]:
 
 
 def _track_flags(command: Any) -> None:
-    """Make every command record its options' flags in ``_common.STATE`` when it runs.
+    """Make every command record its options' flags and values in ``_common.STATE`` when it runs.
 
     So an :class:`InputError` naming a library parameter (``param="as_of"``) prints
-    with the flag of the command that ran (``--as-of``). A Ctrl-C inside the command
+    with the flag of the command that ran (``--as-of``), and the market's age note says
+    a date the command was given. A Ctrl-C inside the command
     leaves it as :class:`_Interrupted`, which :func:`main` prints as one line.
     """
     callback = getattr(command, "callback", None)
@@ -207,7 +208,7 @@ def _track_flags(command: Any) -> None:
 
         @functools.wraps(callback)
         def run(*args: Any, **kwargs: Any) -> Any:
-            _common.STATE.flags = flags
+            _common.STATE.flags, _common.STATE.params = flags, kwargs
             _RUNNING["started"] = _RUNNING["started"] or not group
             _RUNNING["command"] = True
             try:
@@ -238,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         ``diff``'s alert, 4 no live data); 4 a venue that did not answer
         (:class:`~liqcascade.errors.VenueUnreachable`, one line); 130 aborted or
         interrupted; 1 an unexpected internal error (one line; the traceback with ``-v``
-        or ``LIQCASCADE_DEBUG``).
+        or ``LIQCASCADE_DEBUG``). A command's notes (``note: …`` on stderr: the market's
+        age, :func:`liqcascade._cli._common.note_at_end`) print after its output, on
+        exit 0 only.
 
     Notes
     -----
@@ -260,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: list[str]) -> int:
     """:func:`main` on ``args``, under its Ctrl-C handler."""
-    _common.STATE.flags, _common.STATE.aliases = {}, {}
+    _common.STATE.flags, _common.STATE.aliases, _common.STATE.params = {}, {}, {}
+    _common.STATE.notes = []
     _RUNNING["started"] = _RUNNING["command"] = False
     try:
         command = typer.main.get_command(build_app(_modules_for(args)))
@@ -276,6 +280,7 @@ def _main(args: list[str]) -> int:
             return _interrupted(None if _RUNNING["started"] else BEFORE_START)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command
             return rv
+        _common.end_notes()  # a success: its notes (the market's age), after its output
     except _Interrupted as exc:
         return _interrupted(exc.line)
     except VenueUnreachable as exc:  # not the input's fault: it may work later

@@ -119,7 +119,8 @@ def test_cli_prints_the_warning_and_keeps_exit_0() -> None:
                 "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("warning: no clear level for the stop")
+    assert len(err) == 2 and err[0].startswith("warning: no clear level for the stop")
+    assert err[1].startswith("note: not today's market: ETH")  # the bundled market's age
     out = r.json()
     assert out["stop_price"] == pytest.approx(out["raw_stop_price"], rel=1e-12)
     assert out["avoided_clusters"] == [] and len(out["warnings"]) == 1

@@ -186,8 +186,10 @@ def test_market_age_note() -> None:
     now = "2026-12-06T19:00:00+00:00"
     assert age_days(m, now) == 492  # the report's count for the trial's wall clock
     note = age_note(m, now)
-    assert note is not None and "492 days before now; not today's market" in note
-    assert note.startswith("market BTC at 2025-07-31 20:00 UTC (bar closed 2025-08-01 00:00)")
+    assert note is not None and "492" not in note  # the count is the JSON's, not the words'
+    assert note.startswith(
+        "not today's market: BTC at 2025-07-31 20:00 UTC (bar closed 2025-08-01 00:00)"
+    )
     assert age_note(m, "2025-08-03T00:00:00+00:00") is None  # two days: today's enough
     assert age_days({"asset": "BTC"}, now) is None
 
@@ -195,7 +197,7 @@ def test_market_age_note() -> None:
 def test_emit_gives_the_markets_age(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``data_age_days`` in every market command's JSON; the note at a terminal, not in a log."""
+    """``data_age_days`` in every market command's JSON; the note once the command ends."""
     import io
     import json
 
@@ -203,6 +205,7 @@ def test_emit_gives_the_markets_age(
 
     from liqcascade._cli import _common
 
+    monkeypatch.setattr(_common, "STATE", _common._State())
     market = {"asset": "BTC", "as_of": "2025-07-31T20:00:00+00:00",
               "close_time": "2025-08-01T00:00:00+00:00"}  # fmt: skip
     _common.emit({"x": 1, "market": market}, True)
@@ -210,11 +213,8 @@ def test_emit_gives_the_markets_age(
     assert d["data_age_days"] >= 492 and d["x"] == 1  # the trial's wall clock, or later
     _common.emit({"x": 1, "market": market, "data_age_days": 7}, True)
     assert json.loads(capsys.readouterr().out)["data_age_days"] == 7  # kept when given
-    _common.emit({"x": 1, "market": market}, True)
-    assert capsys.readouterr().err == ""  # not a terminal: no note
-    term = io.StringIO()
-    monkeypatch.setattr(_common, "stderr", Console(file=term, force_terminal=True, width=400))
-    _common.emit({"x": 1, "market": market}, True)
-    capsys.readouterr()
-    assert term.getvalue().startswith("note: market BTC at 2025-07-31 20:00 UTC")
-    assert "days before now; not today's market" in term.getvalue()
+    log = io.StringIO()
+    monkeypatch.setattr(_common, "stderr", Console(file=log, force_terminal=False, width=400))
+    _common.end_notes()
+    assert log.getvalue().startswith("note: not today's market: BTC at 2025-07-31 20:00 UTC")
+    assert log.getvalue().count("\n") == 1  # once, though two results carried the market

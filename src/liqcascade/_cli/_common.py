@@ -254,6 +254,10 @@ class _State:
     flags: dict[str, str] = field(default_factory=dict)
     # library parameter name -> flag, where they differ (set by the command)
     aliases: dict[str, str] = field(default_factory=dict)
+    # the running command's values: Python parameter name -> value (set by cli.main)
+    params: dict[str, Any] = field(default_factory=dict)
+    # the notes said once the command has run to its end (note_at_end)
+    notes: list[str] = field(default_factory=list)
 
 
 STATE = _State()
@@ -403,16 +407,38 @@ def fail(message: str) -> NoReturn:
     raise InputError(message)
 
 
-def _as_of_given() -> bool:
-    """Whether the running command was given a market date (``--as-of``).
+def _as_of_asked() -> str | None:
+    """The market date the running command was given (``--as-of``, as typed), or None.
 
-    Read from click's context of the command (None outside one, as in a test calling
-    :func:`emit` directly: not given).
+    Read from the running command's values (``STATE.params``, set as it starts; none
+    outside a command, as in a test calling :func:`emit` directly: not given).
     """
-    import click
+    asked = STATE.params.get("as_of")
+    return None if asked is None else str(asked)
 
-    ctx = click.get_current_context(silent=True)
-    return ctx is not None and ctx.params.get("as_of") is not None
+
+def note_at_end(text: str) -> None:
+    """Say ``note: text`` on stderr once the command has run to its end.
+
+    The line is printed by :func:`end_notes` (called by :func:`liqcascade.cli.main`
+    when the command returned), after the command's output, whether or not stderr is
+    a terminal; never after an ``error:`` line (a run that fails prints that line
+    alone), never twice in one command, and not with ``-q``. ``text`` is plain text.
+    """
+    if text not in STATE.notes:
+        STATE.notes.append(text)
+
+
+def end_notes() -> None:
+    """Print the notes :func:`note_at_end` kept (``note: …``, one line each), and forget them.
+
+    Nothing with ``-q`` (``--quiet``: no progress bars or notes; warnings still print).
+    """
+    notes, STATE.notes = STATE.notes, []
+    if STATE.verbosity < 0:
+        return
+    for text in notes:
+        stderr.print(f"note: {text}", highlight=False, markup=False, soft_wrap=True)
 
 
 def emit(
@@ -431,18 +457,18 @@ def emit(
 
     A result with an estimated ``market`` (its fingerprint) gets the market's age: a
     ``note:`` line on stderr when it is older than a few days
-    (:func:`liqcascade._cli._market_line.age_note`) and stderr is a terminal (as the
-    progress bar: a log, a pipe or a test reads the same lines on every day; hidden
-    with ``-q``), and ``data_age_days`` in the JSON (the report's key) unless the
-    result has one.
+    (:func:`liqcascade._cli._market_line.age_note`, worded without a day count; printed
+    after the output, in a log or a pipe as at a terminal, once per command, not after
+    an error, hidden with ``-q``: :func:`note_at_end`), and ``data_age_days`` (whole
+    days) in the JSON (the report's key) unless the result has one.
     """
     market = result.get("market")
     if isinstance(market, dict) and market.get("close_time"):
         from liqcascade._cli import _market_line
 
-        note = _market_line.age_note(market, asked=_as_of_given())
-        if note and stderr.is_terminal and STATE.verbosity >= 0:
-            stderr.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+        note = _market_line.age_note(market, asked=_as_of_asked())
+        if note:
+            note_at_end(note)
         if as_json and "data_age_days" not in result:
             result = {**result, "data_age_days": _market_line.age_days(market)}
     if as_json:

@@ -5,8 +5,10 @@ The commands' JSON carries the market's fingerprint under ``market``
 ``solvency`` and ``stops recommend`` print it as one line
 ("market ETH at 2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00), mid 3,414.49")
 and label a recorded scenario dated after the market ("2025-10-10 — recorded after the
-market date: a what-if"). The market's caveats (``MarketState.caveats``) are not
-printed here: the market layer logs each once as ``warning: ...`` on stderr.
+market date: a what-if"). A market older than a few days is said once per command, as
+``note: not today's market: …`` on stderr (:func:`age_note`). The market's caveats
+(``MarketState.caveats``) are not printed here: the market layer logs each once as
+``warning: ...`` on stderr.
 """
 
 from __future__ import annotations
@@ -63,26 +65,37 @@ def age_days(market: Mapping[str, Any], now: Any = None) -> int | None:
     return None if not close else days_since(close, now)
 
 
-def age_note(market: Mapping[str, Any], now: Any = None, *, asked: bool = False) -> str | None:
-    """``market BTC at … : 492 days before now; not today's market …``, or None.
+def age_note(market: Mapping[str, Any], now: Any = None, *, asked: str | None = None) -> str | None:
+    """``not today's market: BTC at … (bar closed …); the data end there …``, or None.
 
-    The age of a market older than :data:`liqcascade._time.STALE_DAYS` (the report's
-    front-page threshold; :func:`age_days`), said once by every command that builds
-    one; None for a recent market or one without a close. ``asked``: the market's date
-    was given (``--as-of``): the note says it is the date asked, as the report's front
-    page does, not that the data end there.
+    What every command that builds a market says once (``note: …`` on stderr) when the
+    market is older than :data:`liqcascade._time.STALE_DAYS` (the report's front-page
+    threshold; :func:`age_days`); None for a recent market or one without a close. The
+    words hold no day count, so that a log or a page quoting them reads the same every
+    day (the count is the JSON's ``data_age_days``).
+
+    Parameters
+    ----------
+    market : mapping
+        A market fingerprint (``asset``, ``as_of`` its bar's label, ``close_time``).
+    now : datetime-like, optional
+        The present (default: the clock), UTC.
+    asked : str, optional
+        The market date the command was given (``--as-of``, as typed): the note says
+        it is the date asked, as the report's front page does, not that the data end
+        there.
     """
     from liqcascade._time import STALE_DAYS
 
     days = age_days(market, now)
     if days is None or days <= STALE_DAYS:
         return None
-    head = f"market {market.get('asset', '?')} at {bar_words(market)}: {days:,} days before now"
-    if asked:
-        return f"{head}; the market of the date asked (--as-of), not today's"
+    which = f"{market.get('asset', '?')} at {bar_words(market)}"
+    if asked is not None:
+        return f"the market of the date asked (--as-of {asked}): {which}"
     return (
-        f"{head}; not today's market (the data it reads end there: --as-of chooses another "
-        "date within them)"
+        f"not today's market: {which}; the data end there (--as-of chooses another date "
+        "within them)"
     )
 
 
