@@ -56,3 +56,62 @@ def test_the_type_checking_block_names_the_lazy_table(name: str) -> None:
     assert not missing, f"liqcascade.{name}: lazy names a type checker does not see: {missing}"
     differ = sorted(k for k in lazy if static[k] != lazy[k])
     assert not differ, f"liqcascade.{name}: TYPE_CHECKING and _LAZY disagree on {differ}"
+
+
+# ---- dir(): one rule (liqcascade._exports.package_dir) for every package -----------------
+
+#: dir() of the top-level package and of ``liqcascade.book`` in a fresh interpreter, as
+#: each package's own ``def __dir__`` gave them before the one rule replaced the copies.
+PINNED = {
+    "liqcascade": [
+        "CascadeConfig", "CascadeResult", "__all__", "__builtins__", "__cached__", "__dir__",
+        "__doc__", "__file__", "__getattr__", "__loader__", "__name__", "__package__",
+        "__path__", "__spec__", "__version__", "_version", "simulate_cascade",
+    ],
+    "liqcascade.book": [
+        "BETA_FUTURES", "OrderBook", "SNAPSHOT_DISTANCES", "_LAZY", "__all__",
+        "__annotations__", "__builtins__", "__cached__", "__dir__", "__doc__", "__file__",
+        "__getattr__", "__loader__", "__name__", "__package__", "__path__", "__spec__",
+        "_calibrate", "_orderbook", "assumed_beta", "beta_for", "book_from_snapshot",
+        "book_from_totals", "book_totals_at", "calibrated_book", "depth_beta",
+        "depth_calibration", "fit_beta", "snapshot_at",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_dir_of_a_fresh_package_is_pinned(name: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(liqcascade.__file__).parents[1])
+    code = f"import importlib, json; print(json.dumps(dir(importlib.import_module({name!r}))))"
+    env = {**os.environ, "PYTHONPATH": src}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    # __annotations__ is there or not by the Python version (3.14 defers annotations)
+    assert [n for n in got if n != "__annotations__"] == [
+        n for n in PINNED[name] if n != "__annotations__"
+    ]
+
+
+@pytest.mark.parametrize("name", ["", *PACKAGES], ids=lambda n: n or "liqcascade")
+def test_every_package_lists_its_namespace_and_all_by_the_one_rule(name: str) -> None:
+    from liqcascade import _exports
+
+    pkg = importlib.import_module(f"liqcascade.{name}" if name else "liqcascade")
+    assert pkg.__dir__.__qualname__ == "package_dir.<locals>.__dir__"
+    # the rule each package's own copy had, less the helper's module the packages import
+    want = sorted({*vars(pkg), *pkg.__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+    assert dir(pkg) == [n for n in want if n != "_exports"]
+    assert set(pkg.__all__) <= set(dir(pkg)) and "_exports" in vars(pkg)
+    assert _exports.HIDDEN == {"TYPE_CHECKING", "Any", "annotations", "_exports"}
+
+
+def test_no_package_keeps_its_own_dir() -> None:
+    src = Path(liqcascade.__file__).parent
+    own = [str(f.relative_to(src)) for f in src.rglob("*.py") if "def __dir__" in f.read_text()]
+    assert own == ["_exports.py"]

@@ -10,10 +10,12 @@ docs/design.md. ``market.estimated_market`` builds the market of an asset at a d
 """
 
 # Light on purpose: the console script (``liqcascade.__main__``) imports this package
-# before it can install its Ctrl-C rule, so this imports nothing but the version (not
-# even ``typing``: annotations stay strings, ``TYPE_CHECKING`` is mypy's constant).
+# before it can install its Ctrl-C rule, so this imports nothing but the version and the
+# packages' ``__dir__`` rule (``_exports``), which import nothing (not even ``typing``:
+# annotations stay strings, ``TYPE_CHECKING`` is mypy's constant).
 from __future__ import annotations
 
+from liqcascade import _exports
 from liqcascade._version import __version__
 
 TYPE_CHECKING = False
@@ -36,6 +38,5 @@ def __getattr__(name: str) -> Any:
 __all__ = ["CascadeConfig", "CascadeResult", "__version__", "simulate_cascade"]
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

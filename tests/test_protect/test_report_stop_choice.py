@@ -49,9 +49,18 @@ def test_a_kept_stop_names_the_commands_back_test() -> None:
     kept = SimpleNamespace(
         expected_slippage=0.00001, raw_expected_slippage=0.00001, stop_price=109_503.0,
         raw_stop_price=109_503.0, entry=115_764.0, moved_stop_price=109_009.0,
-        crowd_verdict="not supported",
+        crowd_verdict="not supported", side="long", moved_crowd_side="beyond",
     )  # fmt: skip
     text = _moved_text(kept)
     assert text.startswith("kept in the crowd at the volatility stop")
     assert "$109,009" in text and "`liqcascade stops recommend`'s back-test" in text
     assert text.endswith("not supported: worse beyond the noise")
+    # on which side of the crowd the level out of it lies, in the command's words
+    assert (
+        "$109,009 (beyond the crowd, further from entry: the crowd's orders fire first "
+        "and their selling can carry price through this stop), is not recommended" in text
+    )
+    short = SimpleNamespace(**{**vars(kept), "side": "short", "moved_crowd_side": "before"})
+    assert "(before the crowd, nearer entry: it fires before the crowd's orders)" in _moved_text(
+        short
+    )

@@ -85,6 +85,9 @@ def test_recommend_stop_keeps_the_raw_stop_when_the_move_is_not_supported() -> N
     assert f"{side} the crowd" in free.rationale
     s = ruled.summary()
     assert s["stop_choice"] == "raw" and s["crowd_verdict"] == "not supported"
+    # the kept stop's record carries the side of the crowd its rationale names
+    assert s["moved_crowd_side"] == side and f"({side} the crowd" in ruled.rationale
+    assert tie.moved_crowd_side is None and free.summary()["moved_crowd_side"] is None
 
 
 def test_slippage_text_never_reads_as_certainty() -> None:

@@ -46,8 +46,12 @@ def test_matches_plain_python_reference_on_real_data() -> None:
     for _ in range(20):
         i, j = sorted(rng.integers(0, len(close), 2))
         s, e = close.index[i], close.index[j]
-        got = log_returns(close, s, e.strftime("%Y-%m-%d"))
         ref = log_returns_py(list(close.index), list(close.to_numpy()), s, e)
+        if not ref:  # one close in the range gives no return: refused, not an empty series
+            with pytest.raises(InputError, match="too few closes in the range: 1"):
+                log_returns(close, s, e.strftime("%Y-%m-%d"))
+            continue
+        got = log_returns(close, s, e.strftime("%Y-%m-%d"))
         assert len(got) == len(ref)
         if ref:
             assert list(got.index) == [t for t, _ in ref]
@@ -69,6 +73,45 @@ def test_bad_close_is_an_input_error() -> None:
     idx = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
     with pytest.raises(InputError, match="positive"):
         log_returns(pd.Series([1.0, 2.0, 0.0, 3.0], index=idx))
+
+
+def test_too_few_closes_are_refused_naming_what_is_short() -> None:
+    idx = pd.date_range("2024-01-01", periods=3, freq="D", tz="UTC")
+    close = pd.Series([100.0, 101.0, 99.0], index=idx)
+    for n in (0, 1):  # no return from 0 or 1 close: an error, not an empty series
+        with pytest.raises(InputError) as e:
+            log_returns(close.iloc[:n], name="closes")
+        assert e.value.param == "closes"
+        word = "close" if n == 1 else "closes"
+        assert str(e.value) == f"closes is too short: {n} {word}, and a log return needs 2"
+    with pytest.raises(InputError) as e:
+        log_returns(close, "2024-01-03")  # one close from the start on
+    assert e.value.params == ("start",)
+    assert str(e.value) == (
+        "start: too few closes in the range: 1 (a log return needs 2; close runs "
+        "2024-01-01 to 2024-01-03)"
+    )
+    with pytest.raises(InputError) as e:
+        log_returns(close, "2025-01-01", "2025-02-01")
+    assert e.value.for_flags({"start": "--start", "end": "--end"}).startswith(
+        "--start/--end: too few closes in the range: 0 (a log return needs 2; close runs"
+    )
+    hourly = pd.Series([1.0], index=pd.DatetimeIndex(["2024-01-01 05:00"], tz="UTC"))
+    with pytest.raises(InputError, match=r"close runs 2024-01-01 05:00 to 2024-01-01 05:00\)"):
+        log_returns(hourly, end="2024-01-02")
+    # two closes are enough: one return
+    assert len(log_returns(close, "2024-01-02")) == 1
+
+
+def test_callers_that_count_returns_keep_their_own_words(eth_close: pd.Series) -> None:
+    from liqcascade.volatility import Period, leverage_by_period, volatility_study
+
+    with pytest.raises(InputError) as e:  # the study's minimum, not log_returns' 2
+        volatility_study(eth_close, start="2024-01-01", end="2024-01-01", asset="ETH")
+    assert "too few observations: 0 returns of ETH 1d in the range (need >= 100)" in str(e.value)
+    day = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = leverage_by_period(eth_close, periods=[Period("one day", day, day)]).to_list()
+    assert [(r["verdict"], r["n_obs"]) for r in rows] == [("too few observations", 0)]
 
 
 def test_scaling_constants() -> None:

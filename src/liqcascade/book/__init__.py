@@ -13,6 +13,7 @@ snapshots).
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.book._calibrate import (
     BETA_FUTURES,
     book_from_totals,
@@ -83,6 +84,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.book' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

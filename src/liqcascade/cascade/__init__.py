@@ -27,6 +27,7 @@ Also public, for the command line, the report and the packages above: the back-t
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.cascade._answer import cascade_answer
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
 from liqcascade.cascade._calibrated_fragility import CalibratedFragility, calibrated_fragility
@@ -345,6 +346,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.cascade' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

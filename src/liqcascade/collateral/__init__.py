@@ -12,6 +12,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.collateral._book import OwnBookFit, calibrate_own_book, own_book_out_of_sample
 from liqcascade.collateral._config import ETH_BARS, Scenario, build_setup, load_config
 from liqcascade.collateral._haircut import smallest_haircut
@@ -97,6 +98,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.collateral' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

@@ -19,6 +19,7 @@ collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.contagion._arbitrage import ArbFlow, Link, cross_venues
 from liqcascade.contagion._config import (
     BTC_COLLATERAL,
@@ -116,6 +117,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.contagion' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

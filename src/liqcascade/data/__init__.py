@@ -17,6 +17,7 @@ Examples
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade._symbols import base_asset, contract_symbol, split_symbol
 from liqcascade.data._fetch import FETCH_KINDS, FetchResult, fetch_series
 from liqcascade.data._frame import SeriesFrame, bars_per_day, resample_ohlcv
@@ -154,6 +155,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.data' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

@@ -20,6 +20,7 @@ True
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.events._detect import SupportDetection, detect_support
 from liqcascade.events._params import (
     BARS_PER_DAY,
@@ -108,6 +109,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.events' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

@@ -22,6 +22,7 @@ Examples
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.market._book_backtest import book_backtest
 from liqcascade.market._inputs import (
     MarketInputs,
@@ -155,6 +156,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.market' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

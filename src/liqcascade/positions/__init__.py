@@ -11,6 +11,7 @@ Hyperliquid checks
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
 from liqcascade.positions._maps import (
     Cluster,
@@ -262,6 +263,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.positions' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

@@ -39,6 +39,9 @@ from liqcascade.protect._recommend import (
     crowd_side_text as crowd_side_text,  # the rationale's and report's words: not in __all__
 )
 from liqcascade.protect._recommend import (
+    crowd_side_words as crowd_side_words,  # the same words from a side: not in __all__
+)
+from liqcascade.protect._recommend import (
     slippage_text as slippage_text,  # the command line's and report's text: not in __all__
 )
 from liqcascade.protect._stop_odds import STOP_OUT_MODEL, distance_given_up, stop_out_chance

@@ -919,19 +919,20 @@ def _sigma_daily(
     from liqcascade.volatility import arch_spec, fit_volatility, log_returns
 
     d = daily[(daily.index >= VOL_FIT_START) & (daily.index <= end)]
-    r = log_returns(d["close"])
-    if len(r) < MIN_VOL_RETURNS:
+    n_returns = max(len(d) - 1, 0)  # n closes give n − 1 returns (log_returns)
+    if n_returns < MIN_VOL_RETURNS:
         first = daily.index[0] if len(daily) else None
         have = f"; {asset}'s daily bars start {first:%Y-%m-%d}" if first is not None else ""
         raise InputError(
             f"end: the vol policy's GJR-GARCH fit needs >= {MIN_VOL_RETURNS} daily returns "
-            f"from {VOL_FIT_START:%Y-%m-%d} to end (got {len(r)}{have}); end the window "
+            f"from {VOL_FIT_START:%Y-%m-%d} to end (got {n_returns}{have}); end the window "
             f"after {VOL_FIT_START + pd.Timedelta(days=MIN_VOL_RETURNS + 1):%Y-%m-%d} or "
             "run the fixed policy alone",
             param="end",
         )
     if refit not in ("yearly", "whole"):
         raise InputError(f"vol_refit must be yearly or whole (got {refit!r})", param="vol_refit")
+    r = log_returns(d["close"])
     span: dict[str, Any] = {
         "start": r.index[0].isoformat(),
         "end": r.index[-1].isoformat(),

@@ -596,6 +596,11 @@ class StopRecommendation(SummaryDict):
         The back-test's verdict on moving stops out of the crowd that decided the
         choice (:func:`~liqcascade.protect.declustering_verdict`'s ``verdict``); None
         when none was given.
+    moved_crowd_side : str or None
+        On which side of the crowd ``moved_stop_price`` lies (:func:`crowd_side`:
+        ``"beyond"``, ``"before"`` or ``"between"`` the zones the raw stop is kept in;
+        the rationale's words: :func:`crowd_side_words`); None with no
+        ``moved_stop_price``.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -635,6 +640,7 @@ class StopRecommendation(SummaryDict):
     stop_choice_why: str = ""
     moved_stop_price: float | None = None
     crowd_verdict: str | None = None
+    moved_crowd_side: str | None = None
 
     def stop_odds(self) -> dict[str, Any]:
         """The distance the move gave up and the stop-out chances, recommended and raw.
@@ -697,6 +703,7 @@ class StopRecommendation(SummaryDict):
             "stop_choice_why": self.stop_choice_why,
             "moved_stop_price": self.moved_stop_price,
             "crowd_verdict": self.crowd_verdict,
+            "moved_crowd_side": self.moved_crowd_side,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -961,6 +968,7 @@ def recommend_stop(
     if stop != raw and crowd_verdict == "not supported":
         moved = (stop, slip["slippage"], avoided)
         stop, slip, avoided = raw, slip_raw, []
+    moved_side = None if moved is None else crowd_side(moved[0], sd, moved[2])
     srange = None
     if cal is not None and cal.draws:  # the calibration's parameter uncertainty
         by_draw = [
@@ -1066,6 +1074,7 @@ def recommend_stop(
         horizon_vol=dist_v / s.k,
         horizon_vol_range=None if vol.band is None else (vol.band[0] / s.k, vol.band[1] / s.k),
         near_entry_date=near,
+        moved_crowd_side=moved_side,
         **_choice(stop != raw, moved, clean, crowd_verdict, d),
     )
 
@@ -1140,7 +1149,19 @@ def crowd_side(stop: float, side: int, zones: list[dict[str, Any]]) -> str:
 
 def crowd_side_text(stop: float, side: int, zones: list[dict[str, Any]]) -> str:
     """:func:`crowd_side` in words, with what it means for the fill."""
-    where = crowd_side(stop, side, zones)
+    return crowd_side_words(crowd_side(stop, side, zones), side)
+
+
+def crowd_side_words(where: str, side: int) -> str:
+    """A :func:`crowd_side` answer in words, with what it means for the fill.
+
+    Parameters
+    ----------
+    where : {"beyond", "before", "between"}
+        The side (:func:`crowd_side`; ``StopRecommendation.moved_crowd_side``).
+    side : int
+        +1 long (sell stops), −1 short (buy stops).
+    """
     if where == "beyond":
         flow = "selling" if side > 0 else "buying"
         return (

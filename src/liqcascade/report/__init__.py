@@ -7,6 +7,7 @@ Also public for the command line: :func:`report_options`, :func:`report_critical
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.report._build import SECTION_MODULES, build_report
 from liqcascade.report._diff import ReportDiff, diff_reports, load_summary
 from liqcascade.report._registry import SECTIONS, SectionSpec
@@ -104,6 +105,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.report' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

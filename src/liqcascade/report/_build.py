@@ -411,7 +411,45 @@ def data_fingerprint(
     from liqcascade.report._data import read_sources
 
     rows = read_sources(assets) if read is None else read
-    h = hashlib.sha256(_bundled_digest().encode())
+    return _digest(_bundled_digest(), rows)
+
+
+def asset_fingerprints(
+    assets: tuple[str, ...] | list[str] = DEFAULT_ASSETS,
+    read: list[dict[str, str]] | None = None,
+) -> dict[str, str]:
+    """Each asset's data fingerprint: :func:`data_fingerprint` of that asset alone.
+
+    The bundled data files and the asset's own rows of ``read`` (its series and its
+    calibration files), so an asset's fingerprint does not depend on which other
+    assets the report covers: ETH's in an ETH+BTC report is the fingerprint of an
+    ETH-only report on the same data.
+
+    Parameters
+    ----------
+    assets : sequence of str
+        The report's assets.
+    read : list of dict, optional
+        :func:`liqcascade.report._data.read_sources` of ``assets``, if already computed.
+
+    Returns
+    -------
+    dict
+        Asset -> 12 hex digits, in the order of ``assets``.
+    """
+    from liqcascade.report._data import read_sources
+
+    rows = read_sources(assets) if read is None else read
+    bundled = _bundled_digest()
+    return {
+        a: _digest(bundled, [r for r in rows if str(r["asset"]).upper() == a.upper()])
+        for a in assets
+    }
+
+
+def _digest(bundled: str, rows: list[dict[str, str]]) -> str:
+    """SHA-256 (first 12 hex digits) of the bundle's digest and ``rows`` (in order)."""
+    h = hashlib.sha256(bundled.encode())
     for r in rows:
         h.update(f"|{r['asset']}|{r['series']}|{r['sha256']}".encode())
     return h.hexdigest()[:12]
@@ -503,6 +541,7 @@ class Front:
     command: str = ""
     first_cards: int = FIRST_CARDS
     asset_cards: int = ASSET_CARDS
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
@@ -569,6 +608,7 @@ def _front(
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
         version=__version__,
         fingerprint=data_fingerprint(ctx.assets, src),
+        fingerprints=asset_fingerprints(ctx.assets, src),
         headlines=heads,
         claims=claims_linked(sections),
         clusters_near_price=clusters,
@@ -769,6 +809,7 @@ def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
         "command": front.command,
         "as_of": front.as_of,
         "fingerprint": front.fingerprint,
+        "fingerprints": front.fingerprints,
         "front": {k: v for k, v in f.items() if k != "claims"},
         "sections": {d.section.id: to_jsonable(d.section.summary) for d in done},
         "claims": [  # the front page's row (front) and the section's full text (computed)

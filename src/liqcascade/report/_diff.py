@@ -1,8 +1,9 @@
 """What changed between two reports: ``liqcascade diff OLD NEW``.
 
 Reads the ``summary.json`` of two report folders and lists what moved — the critical
-shock, the liquidation clusters near the price, every headline number — and which alert
-thresholds the moves crossed.
+shock, the liquidation clusters near the price, every headline number — which alert
+thresholds the moves crossed, and, per asset both reports fingerprint, whether that
+asset's data are the same (``front.fingerprints``).
 
 A headline is the same number in both reports when its section, asset and metric are
 (:func:`headline_identity`): never by its label, which may hold a figure ("ES $15,563"),
@@ -211,6 +212,12 @@ def _check_front(f: Path, front: dict[str, Any]) -> None:
             for name in ("label", "unit"):
                 if name in h and not isinstance(h[name], str):
                     raise bad(f"headlines.{k}.{name}", "text", h[name])
+    prints = front.get("fingerprints")
+    if prints is not None and not (
+        isinstance(prints, dict)
+        and all(isinstance(a, str) and isinstance(fp, str) for a, fp in prints.items())
+    ):
+        raise bad("fingerprints", "an object of asset: fingerprint text", prints)
     clusters = front.get("clusters_near_price")
     if clusters is not None:
         if not isinstance(clusters, list):
@@ -294,6 +301,11 @@ class ReportDiff:
         new match.
     alerts : list of str
         One line per alert threshold crossed.
+    data : list of dict
+        Per asset both reports fingerprint (``front.fingerprints``; a report written
+        before it has none): ``asset``, ``old`` and ``new`` fingerprints and ``same``,
+        whether the asset's data (bundled files, series, calibrations) are the same in
+        both reports, in the new report's order.
     """
 
     old_as_of: str
@@ -307,6 +319,7 @@ class ReportDiff:
     clusters_new: list[dict[str, Any]] = field(default_factory=list)
     clusters_gone: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    data: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def fired(self) -> bool:
@@ -328,6 +341,7 @@ class ReportDiff:
             "clusters_gone": self.clusters_gone,
             "alerts": self.alerts,
             "fired": self.fired,
+            "data_fingerprints": self.data,
         }
 
     def lines(self) -> list[str]:
@@ -336,6 +350,7 @@ class ReportDiff:
             f"market as of {date_text(self.old_as_of, time=True)} → "
             f"{date_text(self.new_as_of, time=True)}"
         ]
+        out += [_data_text(d) for d in self.data]
         added = set(self.added)
         out += [c.text() for c in self.changes if c.key not in added]
         out += [f"new: {c.label}: {c.value_text(c.new)} (not in the old report)"
@@ -576,6 +591,23 @@ def _sign_warnings(alerts: Sequence[Alert], heads: dict[str, Any]) -> list[str]:
     return out
 
 
+def _fingerprints(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assets both reports fingerprint, each with both fingerprints (the new order)."""
+    fo, fn = (s["front"].get("fingerprints") or {} for s in (old, new))
+    return [
+        {"asset": a, "old": fo[a], "new": fp, "same": fo[a] == fp}
+        for a, fp in fn.items()
+        if a in fo
+    ]
+
+
+def _data_text(d: dict[str, Any]) -> str:
+    """One asset's data line: the same fingerprint in both reports, or two."""
+    if d["same"]:
+        return f"{d['asset']} data: the same (fingerprint {d['new']})"
+    return f"{d['asset']} data: changed (fingerprint {d['old']} → {d['new']})"
+
+
 def diff_reports(
     old: dict[str, Any], new: dict[str, Any], alerts: Sequence[Alert] = ()
 ) -> ReportDiff:
@@ -597,6 +629,7 @@ def diff_reports(
     ho, hn = old["front"].get("headlines", {}), new["front"].get("headlines", {})
     out = ReportDiff(str(old["front"].get("as_of")), str(new["front"].get("as_of")))
     out.old_assets, out.new_assets = report_assets(old), report_assets(new)
+    out.data = _fingerprints(old, new)
     alerts = _own_keys(alerts, ho | hn, set(out.old_assets) | set(out.new_assets))
     by_key = _alerts_by_key(alerts, ho | hn)
     if out.old_assets and out.new_assets and set(out.old_assets) != set(out.new_assets):

@@ -634,28 +634,38 @@ def _moved_text(r: Any) -> str:
     A move nearer entry gives distance up; a move further from entry adds distance (as
     ``stops recommend``'s ``distance_given_up`` row says, both directions); on which side
     of the crowd the stop now sits is said in the rationale's words
-    (:func:`liqcascade.protect.crowd_side_text`). Slippages are
+    (:func:`liqcascade.protect.crowd_side_text`); a raw stop kept in its crowd (the
+    back-test's verdict) names the level out of it with the rationale's words for its
+    side of the crowd (``moved_crowd_side``). Slippages are
     fractions of the trigger, in ``stops recommend``'s words
     (:func:`liqcascade.protect.slippage_text`: "under 0.001 %", never "0.00 %"), and
     called unchanged when those words are the same.
     """
-    from liqcascade.protect import crowd_side_text, distance_given_up, slippage_text
+    from liqcascade.protect import (
+        crowd_side_text,
+        crowd_side_words,
+        distance_given_up,
+        slippage_text,
+    )
 
     moved, raw = r.expected_slippage, r.raw_expected_slippage
     g = distance_given_up(r)
     alt = getattr(r, "moved_stop_price", None)
+    sd = 1 if r.side == "long" else -1
     if alt is not None:  # the back-test's verdict kept the raw stop in its crowd
+        side = getattr(r, "moved_crowd_side", None)
+        where = "" if side is None else f" ({crowd_side_words(side, sd)})"
         return (
             f"kept in the crowd at the volatility stop: the level out of it, "
-            f"{price_text(alt, r.entry)}, is not recommended: `liqcascade stops recommend`'s "
-            "back-test (default sample, every trade closed by the market date) finds moving "
-            f"stops out of the crowd {part_words(str(r.crowd_verdict), 'volatility alone')}"
+            f"{price_text(alt, r.entry)}{where}, is not recommended: `liqcascade stops "
+            "recommend`'s back-test (default sample, every trade closed by the market date) "
+            f"finds moving stops out of the crowd "
+            f"{part_words(str(r.crowd_verdict), 'volatility alone')}"
         )
     if g == 0:
         return "not moved: it sits in no modelled crowd"
     size = pp(abs(g), signed=False)
     way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
-    sd = 1 if r.side == "long" else -1
     where = crowd_side_text(r.stop_price, sd, r.avoided_clusters) if r.avoided_clusters else ""
     head, tail = f"moved out of the crowd {way}", f", {where};" if where else ""
     now, was = slippage_text(moved), slippage_text(raw)  # the command's words and precision

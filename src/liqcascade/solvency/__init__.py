@@ -13,6 +13,8 @@
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
+
 if TYPE_CHECKING:
     from liqcascade.solvency._adl import (
         ADL_POLICIES,
@@ -126,6 +128,5 @@ __all__ = [
 ]
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

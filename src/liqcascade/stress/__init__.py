@@ -13,6 +13,7 @@ request; ``same_loss`` compares two losses; ``SAMPLE_POSITIONS`` is the sample p
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.stress._market import StressBook, stress_book
 from liqcascade.stress._model import METHODS, AssetModel, JointModel, fit_joint_model
 from liqcascade.stress._portfolio import (
@@ -166,6 +167,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.stress' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

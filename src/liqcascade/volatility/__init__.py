@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from liqcascade import _exports
 from liqcascade.volatility._compare import compare_models
 from liqcascade.volatility._diagnostics import (
     ClusteringTest,
@@ -139,6 +140,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'liqcascade.volatility' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    # the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
-    return sorted({*globals(), *__all__} - {"TYPE_CHECKING", "Any", "annotations"})
+# the lazy exports (PEP 562) too, which dir() and tab completion otherwise miss
+__dir__ = _exports.package_dir(globals())

@@ -16,7 +16,7 @@ from liqcascade._json import SummaryDict
 from liqcascade._tables import number_series, records_frame
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
-from liqcascade.volatility._returns import log_returns
+from liqcascade.volatility._returns import returns_in_range
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,8 @@ def leverage_by_period(
     rows: list[PeriodLeverage] = []
     nan = math.nan
     for p in plist:
-        r = log_returns(close, p.start, p.end.strftime("%Y-%m-%d"))
+        # a period with fewer than two closes is a "too few observations" row, not an error
+        r = returns_in_range(close, p.start, p.end.strftime("%Y-%m-%d"))
         for m in ms:
             base: dict[str, Any] = {
                 "label": p.label,

@@ -80,8 +80,8 @@ def log_returns(
     Returns
     -------
     pandas.Series
-        Returns in percent, named ``"return_pct"``; ``attrs["asset"]`` is ``close``'s
-        (:func:`load_close` sets it) when it has one.
+        Returns in percent (at least one), named ``"return_pct"``; ``attrs["asset"]`` is
+        ``close``'s (:func:`load_close` sets it) when it has one.
 
     Raises
     ------
@@ -89,10 +89,30 @@ def log_returns(
         If ``close`` is not a Series of numbers (nor a frame with a ``close`` column),
         its timestamps are not strictly increasing (unsorted or duplicated: the first
         one out of order is named, :func:`liqcascade._time.check_time_order`), a close
-        is not a positive finite number, or ``start`` is after ``end``.
+        is not a positive finite number, ``start`` is after ``end``, or fewer than two
+        closes lie in the range, which give no return (``param`` the bounds given, else
+        ``name``: the message names how many closes there are and the span ``close``
+        covers).
     """
-    s = number_series(close, name, column="close")
-    check_time_order(s.index, name)  # sorted here, duplicates made returns of one time
+    return returns_in_range(close, start, end, name=name, short_ok=False)
+
+
+def returns_in_range(
+    close: pd.Series,
+    start: Any = None,
+    end: Any = None,
+    *,
+    name: str = "close",
+    short_ok: bool = True,
+) -> pd.Series:
+    """:func:`log_returns`; with ``short_ok`` an empty series for fewer than two closes.
+
+    For the volatility package's callers that count the returns themselves against a
+    larger minimum, with their own message or verdict (``too few observations``).
+    Parameters as :func:`log_returns`'s.
+    """
+    full = number_series(close, name, column="close")
+    check_time_order(full.index, name)  # sorted here, duplicates made returns of one time
     # the library's one rule (utc_end): a day holds that whole day, a time is an instant;
     # None (NaT) is no bound
     lo, hi = to_utc(start, "start"), utc_end(end, "end")
@@ -100,6 +120,7 @@ def log_returns(
         raise InputError(
             f"start ({lo:%Y-%m-%d}) is after end ({hi:%Y-%m-%d})", param=("start", "end")
         )
+    s = full
     if pd.notna(lo):
         s = s[s.index >= lo]
     if pd.notna(hi):
@@ -111,11 +132,30 @@ def log_returns(
         raise InputError(
             f"{name} must be a positive number (got {values[bad][0]} at {where})", param=name
         )
+    if len(values) < 2 and not short_ok:
+        raise _too_short(full, len(values), name, pd.notna(lo), pd.notna(hi))
     r = pd.Series(100.0 * np.diff(np.log(values)), index=s.index[1:], name="return_pct")
     asset = getattr(close, "attrs", {}).get("asset")
     if asset is not None:  # load_close's label, which fit_volatility reports
         r.attrs["asset"] = asset
     return r
+
+
+def _too_short(full: pd.Series, n: int, name: str, lo: bool, hi: bool) -> InputError:
+    """The refusal of fewer than two closes: how many, in what, and the span ``full`` covers."""
+    closes = f"{n} close{'' if n == 1 else 's'}"
+    if not (lo or hi):
+        return InputError(f"{name} is too short: {closes}, and a log return needs 2", param=name)
+    if len(full):
+        t0, t1 = (pd.Timestamp(t) for t in (full.index[0], full.index[-1]))
+        fmt = "%Y-%m-%d" if (t0.floor("1D") == t0 and t1.floor("1D") == t1) else "%Y-%m-%d %H:%M"
+        span = f"{name} runs {t0.strftime(fmt)} to {t1.strftime(fmt)}"
+    else:
+        span = f"{name} is empty"
+    bounds = tuple(p for p, given in (("start", lo), ("end", hi)) if given)
+    return InputError(
+        f"too few closes in the range: {n} (a log return needs 2; {span})", param=bounds
+    )
 
 
 def load_close(

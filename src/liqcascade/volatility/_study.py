@@ -12,7 +12,7 @@ from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import FitSettings, VolatilityFit, fit_volatility
 from liqcascade.volatility._periods import LeverageByPeriod, default_periods, leverage_by_period
-from liqcascade.volatility._returns import log_returns
+from liqcascade.volatility._returns import returns_in_range
 
 
 @dataclass
@@ -114,7 +114,7 @@ def volatility_study(
     close = number_series(close, "close")  # a naive index is UTC; text refused
     settings = FitSettings(model=model, dist=dist, interval=interval)
     label = None if asset is None else asset.upper()
-    returns = log_returns(close, start, end)
+    returns = returns_in_range(close, start, end)  # counted below, against min_obs
     if len(returns) < settings.min_obs:
         # no range asked: the series itself is too short (not start/end's doing)
         whole = start is None and end is None
