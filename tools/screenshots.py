@@ -6,8 +6,11 @@ the page embeds (each line ``![...](img/NAME.png)``: ``front`` is the front page
 other NAME the section of that id, ``cascade-btc`` BTC's block of a per-asset section)
 from a folder ``liqcascade report`` wrote, and writes beside them ``MANIFEST.json``: the
 report's git revision, date, options and fingerprint, and, per image, the figures of
-summary.json that the image shows (the front page's cards, each section's headline
-numbers: :data:`PICKS`), with each PNG's size and SHA-256.
+summary.json that the image shows (the front page's cards; each section's claims and
+headline numbers, :data:`PICKS`), with each PNG's size and SHA-256. It also runs
+``liqcascade report --quick`` once (or reads ``--quick-report DIR``) and lists per image
+the figures a quick run does not reproduce (``full_only``): the test suite, which builds
+a quick report, compares the others (tests/test_report/test_screenshots.py).
 
 Usage (the maintainers retake the images after a change that moves a figure they show,
 CONTRIBUTING.md)::
@@ -19,10 +22,10 @@ CONTRIBUTING.md)::
 ``--check`` takes no picture (pixels differ between machines: fonts, Chromium's version):
 it compares the figures MANIFEST.json recorded with the ones REPORT_DIR's summary.json
 holds now, and the manifest's list and hashes with the page's images and the files. It
-prints OK, or one line per difference (``volatility.png: sections.volatility.raw_daily.
-arch_lm_stat: 97.3 in the images, 92.1 in the report``) and exits 1. A folder without a
-readable report or manifest, a page without images, or no Chromium is one line
-``error: ...`` and exit 2.
+prints OK, or one line per difference (``volatility.png: sections.volatility.clustering.
+daily.arch_lm_stat: 97.3 in the images, 92.1 in the report``) and exits 1. A folder
+without a readable report or manifest, a page without images, a ``--quick`` report to
+take pictures of, or no Chromium is one line ``error: ...`` and exit 2.
 
 The pictures are deterministic on one machine: a fixed window (1440 × 900, device scale
 1), reduced motion with every CSS transition and animation off, the network off, plotly's
