@@ -601,7 +601,7 @@ def quick_report(summary: dict[str, Any], out: Path) -> Path:
     opts = summary.get("options") or {}
     cmd = [sys.executable, "-m", "liqcascade", "report", "--quick", "--out", str(out)]
     cmd += ["--asset", ",".join(opts.get("assets") or ["ETH", "BTC"])]
-    if opts.get("as_of"):
+    if opts.get("as_of_asked") and opts.get("as_of"):  # else the default, as the full one ran
         cmd += ["--as-of", str(opts["as_of"])]
     env = dict(os.environ, NO_COLOR="1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
