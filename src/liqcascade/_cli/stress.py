@@ -412,8 +412,22 @@ def stress_cmd(
             as_of=as_of, advance=advance,
         )  # fmt: skip
     out = run.to_dict()
+    if scenario == "montecarlo":  # no out-of-sample score of its own: the command that has it
+        out["backtest_command"] = _backtest_command(str(portfolio), run.result.asset, as_of)
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+def _backtest_command(portfolio: str, asset: str, as_of: str | None) -> str:
+    """The command that back-tests the portfolio's VaR at the same market and date."""
+    import shlex
+
+    cmd = f"liqcascade stress --portfolio {shlex.quote(portfolio)} --scenario backtest"
+    if asset != "ETH":
+        cmd += f" --asset {shlex.quote(asset)}"
+    if as_of is not None:
+        cmd += f" --as-of {shlex.quote(as_of)}"
+    return cmd
 
 
 #: The options ``--scenario backtest`` would ignore, and the scenarios they apply with.

@@ -98,6 +98,14 @@ class VarBacktestRun:
         ``backtest`` itself when too few windows had closed by then).
     close_time : pandas.Timestamp
         The close of the estimated market at the date asked (UTC).
+    portfolio_file : str, default ""
+        A portfolio's back-test: the portfolio as given (a file, or the sample's words);
+        empty for a unit long's.
+    n_positions : int, default 0
+        The portfolio's positions (0 for a unit long).
+    market_asset : str, default ""
+        A portfolio's back-test: the market whose date scores it (``asset`` of the
+        request); empty for a unit long's.
     """
 
     backtest: VarBacktest

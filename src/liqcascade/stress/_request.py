@@ -63,15 +63,12 @@ class StressRun:
     """The result of :func:`run_stress_request`: the scenario result and the market.
 
     ``portfolio_file`` is the portfolio file as given (the JSON's ``portfolio_file``:
-    outputs name the file they read, never "the sample portfolio"). ``backtest_command``:
-    the command that back-tests this portfolio's VaR (the Monte Carlo's JSON gives it:
-    the Monte Carlo computes no out-of-sample score of its own).
+    outputs name the file they read, never "the sample portfolio").
     """
 
     result: Any
     market: Any
     portfolio_file: str = ""
-    backtest_command: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade stress --json``.
@@ -87,8 +84,6 @@ class StressRun:
         out["market"] = self.market.state.fingerprint()
         out["portfolio_file"] = self.portfolio_file
         out["n_positions"] = len(self.result.portfolio)
-        if self.result.scenario == "montecarlo" and self.backtest_command:
-            out["backtest_command"] = self.backtest_command
         # the Binance tier table each asset's liquidation prices used (ETHUSDT's for a
         # contract whose table the package does not ship)
         out["portfolio_tiers"] = dict(getattr(self.result.portfolio, "tiers", {}) or {})
@@ -288,16 +283,4 @@ def run_stress_request(
             backend=backend, scheduler=scheduler, advance=advance,
         )  # fmt: skip
     name = f"{SAMPLE} (the report's sample portfolio at the market date)" if sample else str(p)
-    return StressRun(res, market, name, _backtest_command(str(portfolio), asset, as_of))
-
-
-def _backtest_command(portfolio: str, asset: str, as_of: Any) -> str:
-    """The command that back-tests the portfolio's VaR at the same market and date."""
-    import shlex
-
-    cmd = f"liqcascade stress --portfolio {shlex.quote(portfolio)} --scenario backtest"
-    if asset != "ETH":
-        cmd += f" --asset {shlex.quote(asset)}"
-    if as_of is not None:
-        cmd += f" --as-of {shlex.quote(str(as_of))}"
-    return cmd
+    return StressRun(res, market, name)
