@@ -23,8 +23,6 @@ RTOL = 1e-9
 @pytest.mark.parametrize(
     ("option", "where"),
     [
-        (("--portfolio", "sample"), "shock, replay or montecarlo (the back-test is of a unit "
-                                    "long in --asset)"),
         (("--shocks", "-5%"), "shock"),
         (("--window", "2022-06-13"), "replay"),
         (("--no-cascade",), "shock or replay"),

@@ -52,6 +52,9 @@ def _render(result: dict[str, Any]) -> None:
             soft_wrap=True,
         )
         _render_distribution(result)
+        if result.get("backtest_command"):  # the Monte Carlo scores nothing out of sample
+            out.print(f"back-test this portfolio's VaR: {result['backtest_command']}",
+                      soft_wrap=True, markup=False)  # fmt: skip
     rows = result.get("shocks", [])
     for row in rows:
         out.print(_shock_line(row), soft_wrap=True, markup=False)
@@ -261,7 +264,8 @@ _Portfolio = Annotated[
         help="Portfolio file (CSV/Parquet): symbol, side, size, entry_price, margin or "
         "leverage [, stop_price]; or 'sample': the report's sample portfolio at the market "
         "date (ETH+BTC for ETH and BTC; its dollar notionals in the asset otherwise). "
-        "Required, except with --scenario backtest (a unit long in --asset).",
+        "Required, except with --scenario backtest (without it: a unit long in --asset; "
+        "with it: this portfolio's VaR).",
     ),
 ]
 _Asset = Annotated[
@@ -276,8 +280,9 @@ _Scenario = Annotated[
     str,
     typer.Option(
         "--scenario",
-        help="shock | replay | montecarlo | backtest (the report's VaR back-test of the stress "
-        "model: a unit long in --asset, no portfolio; --paths, --seed, --model, --dist apply).",
+        help="shock | replay | montecarlo | backtest (the out-of-sample VaR back-test of the "
+        "stress model: the report's, of a unit long in --asset; with --portfolio, of that "
+        "portfolio's linear P&L; --paths, --seed, --model, --dist apply).",
     ),
 ]
 _Shocks = Annotated[
@@ -380,18 +385,20 @@ def stress_cmd(
     The report's VaR card: --portfolio sample --paths 20000 --seed 20251010 (--asset,
     --as-of as the report's). --scenario backtest: the report's VaR back-test of the
     stress model (a unit long, out of sample: exceedances, Kupiec p, pinball loss against
-    the best baseline per horizon and level), scored at the market date as the report's.
+    the best baseline per horizon and level), scored at the market date as the report's;
+    with --portfolio, the same back-test of that portfolio's VaR (its positions' linear
+    P&L at constant size, USD; the Monte Carlo's joint model).
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """
     from liqcascade.stress import MONTE_CARLO_DEFAULTS, run_stress_request
 
-    if scenario == "backtest":  # a unit long: no portfolio, no Monte Carlo of one
-        ignored = {"portfolio": portfolio, "shocks": shocks, "window": window,
-                   "no_cascade": no_cascade, "horizon_days": horizon_days, "method": method,
-                   "backend": backend, "scheduler": scheduler}  # fmt: skip
+    if scenario == "backtest":  # a unit long, or the portfolio's linear P&L
+        ignored = {"shocks": shocks, "window": window, "no_cascade": no_cascade,
+                   "horizon_days": horizon_days, "method": method, "backend": backend,
+                   "scheduler": scheduler}  # fmt: skip
         _backtest_cmd(asset=asset, as_of=as_of, paths=paths, seed=seed, model=model, dist=dist,
-                      as_json=as_json, ignored=ignored)  # fmt: skip
+                      as_json=as_json, ignored=ignored, portfolio=portfolio)  # fmt: skip
         return
 
     grid = _parse_shocks(shocks) if shocks is not None else None
@@ -405,13 +412,26 @@ def stress_cmd(
             as_of=as_of, advance=advance,
         )  # fmt: skip
     out = run.to_dict()
+    if scenario == "montecarlo":  # no out-of-sample score of its own: the command that has it
+        out["backtest_command"] = _backtest_command(str(portfolio), run.result.asset, as_of)
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
 
+def _backtest_command(portfolio: str, asset: str, as_of: str | None) -> str:
+    """The command that back-tests the portfolio's VaR at the same market and date."""
+    import shlex
+
+    cmd = f"liqcascade stress --portfolio {shlex.quote(portfolio)} --scenario backtest"
+    if asset != "ETH":
+        cmd += f" --asset {shlex.quote(asset)}"
+    if as_of is not None:
+        cmd += f" --as-of {shlex.quote(as_of)}"
+    return cmd
+
+
 #: The options ``--scenario backtest`` would ignore, and the scenarios they apply with.
 _NOT_BACKTEST: dict[str, str] = {
-    "portfolio": "shock, replay or montecarlo (the back-test is of a unit long in --asset)",
     "shocks": "shock", "window": "replay", "no_cascade": "shock or replay",
     "horizon_days": "montecarlo", "method": "montecarlo", "backend": "montecarlo",
     "scheduler": "montecarlo",
@@ -428,11 +448,13 @@ def _backtest_cmd(
     dist: str | None,
     as_json: bool,
     ignored: dict[str, Any],
+    portfolio: Path | None = None,
 ) -> None:
     """``stress --scenario backtest``: refuse what it would ignore, one call, print.
 
     ``ignored``: the options of the other scenarios as given (:data:`_NOT_BACKTEST`'s
-    keys), each refused unless left at None or False.
+    keys), each refused unless left at None or False. A portfolio's back-test shows the
+    fraction of its month-end fits done.
     """
     from liqcascade.stress import run_var_backtest_request
 
@@ -440,10 +462,12 @@ def _backtest_cmd(
         if ignored[name] not in (None, False):
             flag = "--" + name.replace("_", "-")
             _common.fail(f"{flag} applies only with --scenario {where}: it would be ignored here")
-    with _common.progress("VaR back-test (monthly refits)", total=None):
+    what = "VaR back-test (monthly refits)"
+    with _common.progress(what, total=None if portfolio is None else 1.0) as advance:
         run = run_var_backtest_request(
-            asset, as_of=as_of, paths=paths, seed=seed, model=model, dist=dist
-        )
+            asset, as_of=as_of, paths=paths, seed=seed, model=model, dist=dist,
+            portfolio=portfolio, advance=None if portfolio is None else advance,
+        )  # fmt: skip
     _common.emit(run.to_dict(), as_json, _render_backtest)
 
 
@@ -461,20 +485,25 @@ def _render_backtest(result: dict[str, Any]) -> None:
         if result["scope"] != "whole back-test"
         else "every window (all closed by the market close)"
     )
+    usd = result.get("loss_units") == "USD"  # a portfolio's: USD, not fractions
+    what = _portfolio_words(result) if usd else "of a unit long"
     out.print(
-        f"[bold]stress[/] {esc(result['asset'])} VaR back-test of a unit long, out of sample "
+        f"[bold]stress[/] {esc(result['asset'])} VaR back-test {what}, out of sample "
         f"({model} FHS, {count_text(result['paths'], 'path', grouped=True)} per multi-day "
         f"forecast, seed {result['seed']}; month-end refits {result['first_fit'][:10]} to "
         f"{result['last_day'][:10]}): {scope}, {result['market_close'][:16].replace('T', ' ')} UTC",
     )  # wrapped at the terminal's width, as the table and its legend
     t = Table(title="each horizon and level: the model against its best baseline")
+    unit = "USD" if usd else "bp"
     for c in ("horizon", "level", "windows", "exceeded", "Kupiec p", "coverage",
-              "pinball bp", "vs best (90 %, bp)"):  # fmt: skip
+              f"pinball {unit}", f"vs best (90 %, {unit})"):  # fmt: skip
         t.add_column(c, justify="left" if c == "coverage" else "right")
     for r in result["verdicts"]:
-        t.add_row(*_backtest_cells(r))
+        t.add_row(*_backtest_cells(r, 1.0 if usd else 1e4))
     out.print(t)
-    out.print(BACKTEST_LEGEND, markup=False)
+    out.print(BACKTEST_LEGEND.replace("pinball bp", f"pinball {unit}"), markup=False)
+    if usd:
+        out.print(result["not_in_pnl"], markup=False)
     whole = result.get("whole")
     if whole:
         out.print(
@@ -500,8 +529,21 @@ BACKTEST_LEGEND = (
 _SHORT = {"hs": "HS", "hs_1y": "HS 1y", "ewma": "EWMA"}
 
 
-def _backtest_cells(r: dict[str, Any]) -> list[str]:
-    """One horizon and level of the back-test, as table cells (n/a where no window)."""
+def _portfolio_words(result: dict[str, Any]) -> str:
+    """``of the portfolio FILE (N positions; net 5 ETH, 1 BTC)``: what a portfolio's back-tests."""
+    n = count_text(result["n_positions"], "position")
+    net = ", ".join(f"{v:+,.6g} {a}" for a, v in result["net_sizes"].items())
+    return _common.esc(
+        f"of the portfolio {result['portfolio_file']} ({n}; net {net}; linear P&L, USD)"
+    )
+
+
+def _backtest_cells(r: dict[str, Any], scale: float = 1e4) -> list[str]:
+    """One horizon and level of the back-test, as table cells (n/a where no window).
+
+    ``scale``: 1e4 for a unit long's pinball losses (fractions, printed in bp), 1 for a
+    portfolio's (USD).
+    """
     from liqcascade._pvalue import pvalue_text
 
     rate = "n/a" if r["rate"] is None else percent_text(r["rate"], 2)
@@ -511,9 +553,9 @@ def _backtest_cells(r: dict[str, Any]) -> list[str]:
     verdict = r["pinball_verdict"] or "n/a"
     if r["pinball"] is not None:
         best = _SHORT.get(r["best_baseline"], r["best_baseline"])
-        pin = f"{1e4 * r['pinball']:.2f} / {1e4 * r['best_baseline_pinball']:.2f} {best}"
+        pin = f"{scale * r['pinball']:,.2f} / {scale * r['best_baseline_pinball']:,.2f} {best}"
         lo, hi = r["pinball_difference_interval"]
-        verdict = f"{verdict} ({1e4 * lo:+.1f} … {1e4 * hi:+.1f})"
+        verdict = f"{verdict} ({scale * lo:+,.1f} … {scale * hi:+,.1f})"
     return [
         f"{r['horizon_days']} d", percent_text(r["level"], 0), f"{r['windows']:,}",
         f"{r['exceedances']} ({rate})", pvalue_text(r["kupiec_p"]), r["coverage"], pin, verdict,

@@ -9,11 +9,20 @@ estimated market: the windows closed by then, or the whole back-test, labelled, 
 few had closed). :class:`VarBacktestRun` ``.to_dict()`` gives the JSON of the command:
 the ``backtest`` entry of the report's summary.json plus one verdict row per horizon and
 level.
+
+With a portfolio (a file, or ``"sample"``: the report's sample portfolio at the market
+date) it back-tests that portfolio's VaR instead
+(:func:`liqcascade.stress._portfolio_backtest.portfolio_var_backtest`: the Monte Carlo's
+joint model, the linear P&L of the positions held at constant size, USD), on the daily
+closes of every asset held (recorded daily bars, else the hours resampled, as the Monte
+Carlo's), with the same settings and the same scoring at the market's date.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -89,11 +98,22 @@ class VarBacktestRun:
         ``backtest`` itself when too few windows had closed by then).
     close_time : pandas.Timestamp
         The close of the estimated market at the date asked (UTC).
+    portfolio_file : str, default ""
+        A portfolio's back-test: the portfolio as given (a file, or the sample's words);
+        empty for a unit long's.
+    n_positions : int, default 0
+        The portfolio's positions (0 for a unit long).
+    market_asset : str, default ""
+        A portfolio's back-test: the market whose date scores it (``asset`` of the
+        request); empty for a unit long's.
     """
 
     backtest: VarBacktest
     whole: VarBacktest | None
     close_time: pd.Timestamp
+    portfolio_file: str = ""
+    n_positions: int = 0
+    market_asset: str = ""
 
     @property
     def reads_after_market_date(self) -> bool:
@@ -136,6 +156,12 @@ class VarBacktestRun:
         too few / too many, not testable under one exceedance expected), the model's pinball
         loss and its best baseline's, the difference and its 90 % interval, fractions of the
         position's value) and ``whole`` (the whole back-test's summary beside, or None).
+
+        A portfolio's back-test adds ``portfolio_file`` (as given), ``n_positions`` and
+        ``market_asset`` (the market whose date scores it); its ``asset`` is the assets
+        held (``"ETH+BTC"``), its losses, VaRs and pinball losses are USD (settings
+        ``loss_units``), and its settings say what its P&L leaves out (``not_in_pnl``)
+        and hold each asset's net size (``net_sizes``, base units).
         """
         bt = self.backtest
         out: dict[str, Any] = bt.summary()
@@ -144,6 +170,10 @@ class VarBacktestRun:
         out.update(self.market_times())
         out["market_close"] = self.close_time.isoformat()
         out["baselines"] = list(BASELINES)
+        if self.portfolio_file:
+            out["portfolio_file"] = self.portfolio_file
+            out["n_positions"] = self.n_positions
+            out["market_asset"] = self.market_asset
         out["verdicts"] = [
             _verdict_row(bt, h, lv) for h in bt.settings["horizons"] for lv in bt.settings["levels"]
         ]
@@ -160,13 +190,16 @@ def run_var_backtest_request(
     seed: int | None = None,
     model: str | None = None,
     dist: str | None = None,
+    portfolio: str | Path | None = None,
+    advance: Callable[[float], None] | None = None,
 ) -> VarBacktestRun:
     """The stress model's VaR back-test of ``asset``, scored as the report's card scores it.
 
     Parameters
     ----------
     asset : str, default "ETH"
-        Any asset with daily closes and open interest (store or bundle).
+        Any asset with daily closes and open interest (store or bundle): a unit long in
+        it is back-tested, or, with ``portfolio``, the market whose date scores it.
     as_of : datetime-like, optional
         The market's date (UTC; a bare date: that day's close; default the last bar of
         the open interest, as the report's): the windows closed by the estimated
@@ -179,6 +212,13 @@ def run_var_backtest_request(
         Variance model (default "gjr").
     dist : {"t", "normal", "skewt"}, optional
         Residual distribution (default "t").
+    portfolio : str or Path, optional
+        A portfolio file (:func:`liqcascade.stress.read_portfolio`), or ``"sample"`` (no
+        such file): the report's sample portfolio at the market's prices
+        (:func:`liqcascade.stress.sample_portfolio_for`). Its VaR is back-tested instead
+        of a unit long's (:func:`~liqcascade.stress._portfolio_backtest.portfolio_var_backtest`).
+    advance : callable, optional
+        Progress of a portfolio's back-test: the fraction of the month-end fits done.
 
     Returns
     -------
@@ -188,7 +228,9 @@ def run_var_backtest_request(
     ------
     InputError
         A bad asset, date, path count, seed, model or distribution (``param=`` names
-        it), or too few daily closes (``param="close"``).
+        it), or too few daily closes (``param="close"``); a portfolio file that does
+        not exist (``param="portfolio"``), a bad row, or a row on an asset without
+        daily or hourly prices (the message names the file and the row).
     """
     from liqcascade.market import bars_until, market_close_time
 
@@ -198,6 +240,8 @@ def run_var_backtest_request(
     given = {"paths": paths, "seed": seed, "model": model, "dist": dist}
     s: dict[str, Any] = {k: BACKTEST_DEFAULTS[k] if v is None else v for k, v in given.items()}
     close_time = market_close_time(a, as_of)  # the date is checked before the long run
+    if portfolio is not None:
+        return _portfolio_run(portfolio, a, close_time, s, advance)
     close = bars_until(a, "1d")["close"]  # every daily close: the report's back-test
     # paths, seed, model and dist are checked by var_backtest before its first fit
     whole = var_backtest(
@@ -206,3 +250,60 @@ def run_var_backtest_request(
     )  # fmt: skip
     bt, beside = whole.knowable_at(close_time)
     return VarBacktestRun(bt, beside, close_time)
+
+
+def _read(portfolio: str | Path, asset: str, close_time: pd.Timestamp) -> tuple[Any, str]:
+    """The portfolio and its name as the outputs give it (a file, or the sample)."""
+    from liqcascade.market import bars_until, price_at
+    from liqcascade.stress._portfolio import read_portfolio, sample_portfolio_for
+    from liqcascade.stress._request import SAMPLE, _sample_hint
+
+    p = Path(portfolio)
+    if str(portfolio) == SAMPLE and not p.is_file():
+        prices = {x: price_at(x, close_time, prices=bars_until(x, "1h"))
+                  for x in dict.fromkeys(("ETH", "BTC", asset))}  # fmt: skip
+        name = f"{SAMPLE} (the report's sample portfolio at the market date)"
+        return sample_portfolio_for(prices, asset), name
+    if not p.is_file():
+        raise InputError(f"portfolio: {p}: no such file{_sample_hint(p)}", param="portfolio")
+    return read_portfolio(p), str(p)
+
+
+def _daily_closes(pf: Any, asset: str) -> pd.Series:
+    """``asset``'s daily closes (USD): recorded daily bars, else its hours resampled.
+
+    The Monte Carlo's daily bars (``StressMarket.daily``); an asset with neither is
+    refused naming the portfolio's first row on it.
+    """
+    from liqcascade.data import SeriesNotFound
+    from liqcascade.market import bars_until, ohlc_bars
+    from liqcascade.stress._request import _row_without_prices
+
+    try:
+        return bars_until(asset, "1d")["close"]
+    except SeriesNotFound:
+        pass
+    try:
+        return ohlc_bars(bars_until(asset, "1h"), "1D")["close"]
+    except SeriesNotFound:
+        raise _row_without_prices(pf, asset, "daily or hourly") from None
+
+
+def _portfolio_run(
+    portfolio: str | Path,
+    asset: str,
+    close_time: pd.Timestamp,
+    s: dict[str, Any],
+    advance: Callable[[float], None] | None,
+) -> VarBacktestRun:
+    """:func:`run_var_backtest_request` of a portfolio (settings ``s`` filled)."""
+    from liqcascade.stress._portfolio_backtest import portfolio_var_backtest
+
+    pf, name = _read(portfolio, asset, close_time)
+    closes = {a: _daily_closes(pf, a) for a in pf.assets}
+    whole = portfolio_var_backtest(
+        pf, closes, paths=s["paths"], seed=s["seed"], model=str(s["model"]).lower(),
+        dist=str(s["dist"]).lower(), advance=advance,
+    )  # fmt: skip
+    bt, beside = whole.knowable_at(close_time)
+    return VarBacktestRun(bt, beside, close_time, name, len(pf), asset)

@@ -189,15 +189,39 @@ def asset_model(fit: Any, p0: float, drift: str = "fitted") -> AssetModel:
     ``drift="zero"`` sets the paths' mean to 0 (``mu_fitted`` keeps the fitted one).
     """
     res = fit.result
-    par = res.params
-    dist_names = list(res.model.distribution.parameter_names())
     fc = res.forecast(horizon=1, reindex=False)
     s2 = float(fc.variance.to_numpy()[-1, 0])
+    return result_model(res, str(fit.asset or ""), fit.model, p0, s2, drift)
+
+
+def result_model(
+    res: Any, asset: str, model: str, p0: float, sigma2_0: float, drift: str = "fitted"
+) -> AssetModel:
+    """An :class:`AssetModel` from ``arch``'s fitted result and a start variance.
+
+    Parameters
+    ----------
+    res : arch.univariate.base.ARCHModelResult
+        The fit of the asset's daily percent log returns.
+    asset : str
+        Label.
+    model : {"garch", "gjr", "egarch"}
+        The variance model ``res`` fitted.
+    p0 : float
+        Start price, USD (1: paths in multiples of the start).
+    sigma2_0 : float
+        The variance of the first step, percent² (capped at :data:`SIGMA2_CAP`).
+    drift : {"zero", "fitted"}, default "fitted"
+        The paths' daily mean: 0, or the fitted constant (``mu_fitted`` keeps it either way).
+    """
+    par = res.params
+    dist_names = list(res.model.distribution.parameter_names())
     mu = float(par.get("mu", 0.0))
+    s2 = float(sigma2_0)
     return AssetModel(
-        asset=str(fit.asset or ""),
+        asset=asset,
         p0=float(p0),
-        model=fit.model,
+        model=model,
         mu=mu if drift == "fitted" else 0.0,
         omega=float(par["omega"]),
         alpha=float(par["alpha[1]"]),
@@ -282,6 +306,30 @@ def fit_joint_model(
             f = fit_volatility(r, model, dist, interval="1d", asset=a)
         fitted.append(asset_model(f, prices[a], drift))
         resid.append(f.std_resid.rename(a))
+    return join_models(fitted, resid, method=method, drift=drift)
+
+
+def join_models(
+    models: list[AssetModel], resid: list[pd.Series], *, method: str = "fhs", drift: str = "zero"
+) -> JointModel:
+    """The :class:`JointModel` of fitted assets: their residuals on common days joined.
+
+    Parameters
+    ----------
+    models : list of AssetModel
+        One per asset, in the paths' order.
+    resid : list of pandas.Series
+        Each asset's standardised residuals (dimensionless), indexed by day (UTC); the
+        days all of them hold, without a NaN, are the FHS pool and give the correlation.
+    method : {"fhs", "garch"}, default "fhs"
+    drift : {"zero", "fitted"}, default "zero"
+
+    Raises
+    ------
+    InputError
+        Fewer than 100 common days.
+    """
+    assets = [m.asset for m in models]
     frame = pd.concat(resid, axis=1, join="inner").dropna()
     if len(frame) < 100:
         raise InputError(f"too few common days of returns for {', '.join(assets)}: {len(frame)}")
@@ -289,7 +337,7 @@ def fit_joint_model(
     corr = np.atleast_2d(np.corrcoef(pool, rowvar=False)) if len(assets) > 1 else np.ones((1, 1))
     return JointModel(
         assets=tuple(assets),
-        models=tuple(fitted),
+        models=tuple(models),
         method=method,
         corr=corr,
         resid=pool,

@@ -133,11 +133,11 @@ def _only_with(given: bool, name: str, applies: bool, other: str, value: str) ->
         )
 
 
-def _row_without_prices(pf: Any, asset: str) -> InputError:
-    """The refusal of portfolio ``pf``'s first row on ``asset``, which has no hourly prices."""
+def _row_without_prices(pf: Any, asset: str, bars: str = "hourly") -> InputError:
+    """The refusal of portfolio ``pf``'s first row on ``asset``, which has no ``bars`` prices."""
     row = 1 + next(i for i, a in enumerate(pf.asset) if str(a) == asset)
     return InputError(
-        f"{pf.source}: {row_ref(row)}: no hourly prices of {asset} in the bundle or the store; "
+        f"{pf.source}: {row_ref(row)}: no {bars} prices of {asset} in the bundle or the store; "
         "ingest them with `liqcascade data ingest` or remove the row"
     )
 

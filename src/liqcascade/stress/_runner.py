@@ -36,7 +36,7 @@ from liqcascade.stress._kernels import mc_kernel
 from liqcascade.stress._market import StressBook
 from liqcascade.stress._model import SIGMA2_CAP, JointModel
 
-__all__ = ["BACKENDS", "CHUNK_PATHS", "PathSet", "PathSpec", "run_chunk", "run_paths"]
+__all__ = ["BACKENDS", "CHUNK_PATHS", "PathSet", "PathSpec", "run_chunk", "run_paths", "simulate"]
 
 BACKENDS: tuple[str, ...] = ("local", "dask")
 
@@ -105,7 +105,31 @@ class PathSet:
 
 def run_chunk(spec: PathSpec, seed_seq: np.random.SeedSequence, n: int) -> FloatArray:
     """Simulate ``n`` paths of every asset; returns (n, 5·assets) (see ``mc_kernel``)."""
-    rng = np.random.default_rng(seed_seq)
+    return simulate(spec, np.random.default_rng(seed_seq), n)
+
+
+def simulate(spec: PathSpec, rng: np.random.Generator, n: int) -> FloatArray:
+    """``n`` paths of every asset drawn from ``rng``: (n, 5·assets) (see ``mc_kernel``).
+
+    A chunk's body (:func:`run_chunk` seeds ``rng`` from its chunk's seed); the portfolio
+    VaR back-test draws every window of a horizon from one stream of its own.
+
+    Parameters
+    ----------
+    spec : PathSpec
+        The joint model, the books and the horizon (days).
+    rng : numpy.random.Generator
+        The innovations' random source (advanced by the draw).
+    n : int
+        Number of paths.
+
+    Returns
+    -------
+    2-D array of float
+        Per asset, in ``spec.model.assets`` order, five columns: the final price, the
+        lowest and highest price (USD, or multiples of the start when ``p0`` is 1) and
+        the book's liquidated long and short notional (USD).
+    """
     zs = spec.model.innovations(rng, n, spec.horizon)
     cols = []
     for m, book, z in zip(spec.model.models, spec.books, zs, strict=True):

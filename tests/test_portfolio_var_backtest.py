@@ -1,0 +1,270 @@
+"""The back-test of a portfolio's VaR (``liqcascade stress --scenario backtest --portfolio``).
+
+The stress Monte Carlo printed a portfolio's VaR with a sampling interval only; the
+unit-long back-test scored a unit long in one asset. The portfolio back-test scores the
+Monte Carlo's joint model on the portfolio's own linear P&L: its P&L against a plain-Python
+reference, a one-unit-long portfolio against the unit-long back-test (golden), the scaling
+of every figure with the sizes (hypothesis), and the command line's refusals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clihelpers import run_cli
+from floats import assert_same
+from liqcascade.stress import Portfolio, var_backtest
+from liqcascade.stress._portfolio_backtest import (
+    NOT_IN_PNL,
+    net_sizes,
+    portfolio_pnl,
+    portfolio_var_backtest,
+)
+from profiles import examples
+
+#: VaRs of a one-unit-long portfolio against the unit-long back-test's times the start
+#: price: the same fits, residuals and draws (1-day: the residual's quantile mapped to the
+#: loss), so equal to rounding.
+GOLDEN_RTOL = 1e-9
+
+
+def _portfolio(rows: list[tuple[str, str, float]]) -> Portfolio:
+    """A portfolio of (symbol, side, size) at 1x (entry prices play no part in the P&L)."""
+    df = pd.DataFrame(
+        {
+            "symbol": [r[0] for r in rows],
+            "side": [r[1] for r in rows],
+            "size": [r[2] for r in rows],
+            "entry_price": [100.0] * len(rows),
+            "leverage": [1.0] * len(rows),
+        }
+    )
+    return Portfolio.from_frame(df, source="<test>")
+
+
+def _pnl_py(
+    rows: list[tuple[str, str, float]], p0: dict[str, float], p1: dict[str, float]
+) -> float:
+    """Plain-Python P&L of positions held at constant size: a loop over the rows."""
+    tot = 0.0
+    for sym, side, size in rows:
+        a = sym.removesuffix("USDT")
+        tot += (1.0 if side == "long" else -1.0) * size * (p1[a] - p0[a])
+    return tot
+
+
+# ---- the P&L against its plain-Python reference ----
+
+_row = st.tuples(
+    st.sampled_from(["ETH", "ETHUSDT", "BTC", "BTCUSDT", "SOLUSDT"]),
+    st.sampled_from(["long", "short"]),
+    st.floats(0.001, 1e4),
+)
+_price = st.floats(0.01, 2e5)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(rows=st.lists(_row, min_size=1, max_size=8), p=st.lists(_price, min_size=6, max_size=6))
+def test_pnl_matches_a_plain_python_loop(
+    rows: list[tuple[str, str, float]], p: list[float]
+) -> None:
+    pf = _portfolio(rows)
+    p0 = {"ETH": p[0], "BTC": p[1], "SOL": p[2]}
+    p1 = {"ETH": p[3], "BTC": p[4], "SOL": p[5]}
+    got = portfolio_pnl(net_sizes(pf), p0, p1)
+    want = _pnl_py(rows, p0, p1)
+    scale = sum(r[2] * (p0[r[0][:3]] + p1[r[0][:3]]) for r in rows)  # the gross USD moved
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-12 * scale)
+
+
+# ---- the back-test on real closes (short: 2019-01 to 2020-09) ----
+
+
+@pytest.fixture(scope="module")
+def closes() -> dict[str, pd.Series]:
+    from liqcascade import datasets
+
+    out = {}
+    for a in ("ETH", "BTC"):
+        c = datasets.load_ohlcv(a, "1d")["close"]
+        out[a] = c[(c.index >= "2019-01-01") & (c.index <= "2020-09-30")]
+    return out
+
+
+_SMALL = {"horizons": (1, 5), "min_days": 300, "paths": 200}
+
+
+@pytest.fixture(scope="module")
+def two_assets(closes: dict[str, pd.Series]) -> tuple[list[tuple[str, str, float]], object]:
+    rows = [("ETHUSDT", "long", 10.0), ("BTCUSDT", "long", 1.0), ("ETH", "short", 5.0)]
+    return rows, portfolio_var_backtest(_portfolio(rows), closes, **_SMALL)
+
+
+def test_realised_loss_is_the_plain_python_pnl_of_each_window(
+    two_assets: tuple[list[tuple[str, str, float]], object], closes: dict[str, pd.Series]
+) -> None:
+    rows, bt = two_assets
+    fc = bt.forecasts[bt.forecasts["method"] == "model"]
+    assert len(fc) > 200 and set(fc["horizon"]) == {1, 5}
+    for _, r in fc.sample(40, random_state=0).iterrows():
+        p0 = {a: float(closes[a][r["start"]]) for a in ("ETH", "BTC")}
+        p1 = {a: float(closes[a][r["end"]]) for a in ("ETH", "BTC")}
+        assert r["loss"] == pytest.approx(-_pnl_py(rows, p0, p1), rel=1e-9, abs=1e-6)
+    assert (fc["fit_date"] <= fc["start"]).all()  # fitted before each window
+    assert bt.settings["net_sizes"] == {"ETH": 5.0, "BTC": 1.0}
+    assert bt.settings["loss_units"] == "USD" and bt.settings["not_in_pnl"] == NOT_IN_PNL
+
+
+def test_every_window_before_a_cut_is_unchanged_by_the_data_after_it(
+    two_assets: tuple[list[tuple[str, str, float]], object], closes: dict[str, pd.Series]
+) -> None:
+    """No look-ahead: truncating the closes leaves the windows that end before the cut."""
+    rows, bt = two_assets
+    cut = pd.Timestamp("2020-06-20", tz="UTC")
+    short = portfolio_var_backtest(
+        _portfolio(rows), {a: c[c.index <= cut] for a, c in closes.items()}, **_SMALL
+    )
+    fc = bt.forecasts
+    a = fc[fc["end"] <= cut].reset_index(drop=True)
+    b = short.forecasts.iloc[: len(a)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+def test_one_unit_long_reproduces_the_unit_long_back_test(closes: dict[str, pd.Series]) -> None:
+    """Golden: 1 ETH long is the unit-long back-test times each window's start price."""
+    eth = closes["ETH"]
+    unit = var_backtest(eth, asset="ETH", **_SMALL)
+    pf = portfolio_var_backtest(_portfolio([("ETHUSDT", "long", 1.0)]), {"ETH": eth}, **_SMALL)
+    a, b = unit.forecasts, pf.forecasts
+    assert len(a) == len(b) > 0
+    assert (a[["horizon", "start", "end", "fit_date", "method"]] == b[
+        ["horizon", "start", "end", "fit_date", "method"]]).all().all()  # fmt: skip
+    p0 = eth.reindex(pd.DatetimeIndex(b["start"])).to_numpy()
+    assert_same(b["loss"] / p0, a["loss"], rtol=1e-9, atol=1e-12)
+    for col in ("var_95", "var_99", "var_95_lo", "var_95_hi", "var_99_lo", "var_99_hi"):
+        assert_same(b[col] / p0, a[col], rtol=GOLDEN_RTOL, atol=1e-12)
+    for col in ("n", "exceedances", "within_sampling_error"):
+        assert (unit.scores[col] == pf.scores[col]).all(), col
+    assert_same(pf.scores["kupiec_p"], unit.scores["kupiec_p"], rtol=1e-9)
+    for h in (1, 5):  # the model's verdict against its best baseline is the same one
+        assert unit.best_baseline(h, 0.99) == pf.best_baseline(h, 0.99)
+
+
+# ---- scaling (hypothesis) ----
+
+
+@settings(
+    max_examples=examples(6),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(k=st.floats(0.01, 100.0))
+def test_scaling_every_size_by_k_scales_var_and_pnl_by_k(
+    k: float, two_assets: tuple[list[tuple[str, str, float]], object], closes: dict[str, pd.Series]
+) -> None:
+    rows, bt = two_assets
+    scaled = [(s, side, k * size) for s, side, size in rows]
+    kb = portfolio_var_backtest(_portfolio(scaled), closes, **_SMALL)
+    for col in ("loss", "var_95", "var_99"):
+        assert_same(kb.forecasts[col], k * bt.forecasts[col], rtol=1e-9, atol=1e-9 * k)
+    for col in ("n", "exceedances"):
+        assert (kb.scores[col] == bt.scores[col]).all(), col
+    assert_same(kb.scores["kupiec_p"], bt.scores["kupiec_p"], rtol=1e-9)
+    assert_same(kb.scores["pinball"], k * bt.scores["pinball"], rtol=1e-9, atol=1e-9 * k)
+
+
+def test_a_hedged_portfolio_has_no_p_and_l_and_no_var(closes: dict[str, pd.Series]) -> None:
+    """Long and short the same size of one asset: every loss and VaR is 0, no exceedance."""
+    pf = _portfolio([("ETH", "long", 2.0), ("ETHUSDT", "short", 2.0)])
+    bt = portfolio_var_backtest(pf, {"ETH": closes["ETH"]}, horizons=(1,), min_days=300, paths=50)
+    fc = bt.forecasts
+    assert (fc[["loss", "var_95", "var_99"]].abs().to_numpy() < 1e-9).all()
+    assert int(bt.scores["exceedances"].sum()) == 0
+
+
+def test_a_missing_asset_and_short_history_are_refused(closes: dict[str, pd.Series]) -> None:
+    from liqcascade.errors import InputError
+
+    pf = _portfolio([("ETH", "long", 1.0), ("BTC", "long", 1.0)])
+    with pytest.raises(InputError, match="no daily closes of BTC") as e:
+        portfolio_var_backtest(pf, {"ETH": closes["ETH"]}, **_SMALL)
+    assert e.value.param == "closes"
+    with pytest.raises(InputError, match="common daily returns of ETH, BTC"):
+        portfolio_var_backtest(pf, {a: c.iloc[:200] for a, c in closes.items()}, **_SMALL)
+    with pytest.raises(InputError, match="paths must be > 0"):
+        portfolio_var_backtest(pf, closes, horizons=(1,), paths=0)
+
+
+# ---- the command line ----
+
+
+@pytest.fixture
+def xyz_file(tmp_path: Path) -> Path:
+    p = tmp_path / "xyz.csv"
+    p.write_text(
+        "symbol,side,size,entry_price,leverage\nETHUSDT,long,1,3000,2\nXYZUSDT,long,3,10,2\n"
+    )
+    return p
+
+
+def test_an_unknown_symbol_with_no_market_is_one_error_line(xyz_file: Path) -> None:
+    r = run_cli("stress", "--scenario", "backtest", "--portfolio", str(xyz_file))
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [
+        f"error: {xyz_file}: data row 2: no daily or hourly prices of XYZ in the bundle or the "
+        "store; ingest them with `liqcascade data ingest` or remove the row"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--portfolio", "nope.csv"], "error: --portfolio: nope.csv: no such file"),
+        (["--portfolio", "sampel"], "error: --portfolio: sampel: no such file (did you mean "
+                                    "'sample', the bundled sample portfolio?)"),
+        (["--portfolio", "sample", "--shocks", "-5%"],
+         "error: --shocks applies only with --scenario shock: it would be ignored here"),
+        (["--portfolio", "sample", "--horizon-days", "3"],
+         "error: --horizon-days applies only with --scenario montecarlo: it would be ignored "
+         "here"),
+        (["--portfolio", "sample", "--paths", "0"], "error: --paths must be > 0 (got 0)"),
+    ],
+)  # fmt: skip
+def test_bad_portfolio_back_tests_exit_2_with_one_line(args: list[str], line: str) -> None:
+    r = run_cli("stress", "--scenario", "backtest", *args)
+    assert (r.exit_code, r.stdout) == (2, ""), r.stderr
+    assert r.stderr.splitlines() == [line]
+
+
+def test_the_monte_carlo_points_at_the_back_test_and_claims_no_score() -> None:
+    args = ["stress", "--portfolio", "tests/data/stress/portfolio.csv", "--paths", "200"]
+    cmd = "liqcascade stress --portfolio tests/data/stress/portfolio.csv --scenario backtest"
+    out = json.loads(run_cli(*args, "--json").stdout)
+    assert out["backtest_command"] == cmd
+    assert not {"verdicts", "kupiec_p", "pinball"} & set(out)
+    text = run_cli(*args, env={"COLUMNS": "200"}).stdout
+    assert f"back-test this portfolio's VaR: {cmd}" in text.splitlines()
+
+
+@pytest.mark.slow
+def test_the_command_back_tests_the_portfolio_in_usd() -> None:
+    """The whole back-test of a file (76 month-end fits of ETH and BTC: about a minute)."""
+    f = "tests/data/stress/portfolio.csv"
+    r = run_cli("stress", "--scenario", "backtest", "--portfolio", f, "--paths", "100", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["portfolio_file"], out["n_positions"], out["asset"]) == (f, 3, "ETH+BTC")
+    assert out["market_asset"] == "ETH" and out["loss_units"] == "USD"
+    assert out["net_sizes"] == {"ETH": 5.0, "BTC": 1.0} and out["not_in_pnl"] == NOT_IN_PNL
+    rows = {(v["horizon_days"], v["level"]): v for v in out["verdicts"]}
+    assert set(rows) == {(h, x) for h in (1, 10, 30) for x in (0.95, 0.99)}
+    one = rows[(1, 0.99)]
+    assert one["windows"] > 2000 and 0 < one["exceedances"] < 0.03 * one["windows"]
+    assert one["best_baseline"] in ("hs", "hs_1y", "ewma") and math.isfinite(one["pinball"])
