@@ -28,7 +28,13 @@ from liqcascade.events._params import (
     SHORT_HORIZONS,
     SupportParams,
 )
-from liqcascade.events._stats import block_bootstrap_ci, newey_west_mean, overlap_adjusted_mean
+from liqcascade.events._stats import (
+    block_bootstrap_ci,
+    cluster_bootstrap_rate,
+    event_clusters,
+    newey_west_mean,
+    overlap_adjusted_mean,
+)
 
 #: Default sensitivity grid (pivot bars, zone tolerance, band, bars away), 108 points.
 SENSITIVITY_GRID: dict[str, tuple[Any, ...]] = {
@@ -500,6 +506,48 @@ def _horizon_stats(
     return pd.DataFrame(rows).set_index("horizon")
 
 
+def win_rate_interval(
+    close: FloatArray,
+    events: IntArray,
+    bars_day: int,
+    rng: np.random.Generator,
+    n_boot: int = 1000,
+) -> tuple[float, float]:
+    """95 % interval of the 1–10 day win rate from a bootstrap over clusters of tests.
+
+    Test days less than 10 days apart have overlapping 1–10 day windows; chained, they
+    form clusters (:func:`~liqcascade.events._stats.event_clusters`), and whole clusters
+    are resampled (:func:`~liqcascade.events._stats.cluster_bootstrap_rate`).
+
+    Parameters
+    ----------
+    close : float array
+        Closes (USD), one per bar.
+    events : int array
+        Distinct test bars, ascending.
+    bars_day : int
+        Bars per day (1 for daily bars).
+    rng : numpy Generator
+        Seeded source of the resamples.
+    n_boot : int, default=1000
+        Resamples.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        Fractions; NaN with fewer than two clusters.
+    """
+    ev = np.asarray(events, dtype=np.int64)
+    hits = (
+        np.column_stack([forward_log_returns(close, ev, h * bars_day) for h in SHORT_HORIZONS])
+        if len(ev)
+        else np.empty((0, len(SHORT_HORIZONS)))
+    )
+    hits = np.where(np.isfinite(hits), (hits > 0).astype(np.float64), np.nan)
+    gap = max(SHORT_HORIZONS) * bars_day
+    return cluster_bootstrap_rate(hits, event_clusters(ev, gap), rng, n_boot)
+
+
 def sensitivity_grid(
     ohlcv: pd.DataFrame,
     base: SupportParams,
@@ -571,15 +619,68 @@ def _signed_pct(x: Any) -> str:
     return fmt_or_na(x, lambda v: percent_text(v, 2, signed=True))
 
 
+def win_rate_part(wr: float, base_wr: float, lo: float, hi: float) -> str:
+    """The 1–10 day part of the claim: ``"holds"``, ``"fails"`` or ``"cannot tell"``.
+
+    It holds when the win rate lies in the claimed 55–60 % and its interval lies above
+    the every-day rate (a positive drift that an ordinary day does not have); it fails
+    when the interval misses the claimed band altogether; otherwise (the interval holds
+    the every-day rate, or there is none) the data cannot tell.
+
+    Parameters
+    ----------
+    wr, base_wr : float
+        The 1–10 day win rate after tests and on every day (fractions).
+    lo, hi : float
+        The win rate's 95 % interval (fractions; NaN: no interval).
+
+    Returns
+    -------
+    str
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "cannot tell"
+    if CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1] and lo > base_wr:
+        return "holds"
+    if hi < CLAIM_WIN_RATE[0] or lo > CLAIM_WIN_RATE[1]:
+        return "fails"
+    return "cannot tell"
+
+
+def _win_band(lo: float, hi: float) -> str:
+    """``95 % 44.0 %–62.6 %``: the win rate's interval as the notes write it."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "no interval: too few clusters of tests"
+    return f"95 % {percent_text(lo)}–{percent_text(hi)}"
+
+
+def _win_words(part: str, base_wr: float, lo: float, hi: float) -> str:
+    """What the win rate's interval says about the claim's 1–10 day part, for the notes."""
+    if part == "holds":
+        return "its interval lies above the every-day rate"
+    if part == "fails":
+        return "its interval misses the claimed 55–60 %"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "cannot tell"
+    if lo <= base_wr <= hi:
+        return "cannot tell, the interval holds the every-day rate"
+    return "cannot tell, the interval neither places it in the claimed band nor excludes it"
+
+
 def assess_claim(
-    horizons: pd.DataFrame, n_tests: int, sens: pd.DataFrame | None = None
+    horizons: pd.DataFrame,
+    n_tests: int,
+    sens: pd.DataFrame | None = None,
+    win_interval: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Verdict on the claim from the per-horizon table and the sensitivity grid.
 
     Rules: the 1–10 day part holds when the mean win rate at 1–10 days lies in
-    [0.55, 0.60]; the 20+ day part holds when the mean log return is negative with
-    p < 0.05 (the overlap-adjusted test, ``p_value_adj``) at a majority of the 20, 30,
-    40, 60 day horizons. Both →
+    [0.55, 0.60] and its 95 % interval (``win_interval``, a bootstrap over clusters of
+    tests: :func:`win_rate_interval`) lies above the every-day rate
+    (:func:`win_rate_part`; without an interval it cannot hold); the 20+ day part holds
+    when the mean log return is negative with p < 0.05 (the overlap-adjusted test,
+    ``p_value_adj``) at a majority of the 20, 30, 40, 60 day horizons. Both →
     "supported"; one → "partly supported"; neither → "not supported"; "contradicted"
     when, in addition, a 20+ day mean is significantly *positive*. Fewer than
     :data:`MIN_TEST_DAYS` test days at a short horizon (none found, or a short range):
@@ -594,6 +695,8 @@ def assess_claim(
         Support tests found at the chosen parameters.
     sens : DataFrame, optional
         :attr:`SupportStudy.sensitivity`; without it the notes say the grid was not run.
+    win_interval : (float, float), optional
+        95 % interval of the 1–10 day win rate (fractions).
 
     Returns
     -------
@@ -610,7 +713,10 @@ def assess_claim(
     sig_pos = int(((lg["mean"] > 0) & (lg["p_value_adj"] < 0.05)).sum())
     sig_short = int((sh["p_value_adj"] < 0.05).sum())
     nw_neg = int(((lg["mean"] < 0) & (lg["p_value"] < 0.05)).sum())
-    win_ok = CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1]
+    in_band = CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1]
+    w_lo, w_hi = win_interval if win_interval is not None else (math.nan, math.nan)
+    win_part = win_rate_part(wr, base_wr, w_lo, w_hi)
+    win_ok = win_part == "holds"
     neg_ok = sig_neg > len(lg) / 2
     test_days = int(sh["n"].min()) if len(sh) else 0
     if test_days < MIN_TEST_DAYS:
@@ -656,10 +762,11 @@ def assess_claim(
     notes = (
         f"{_count(n_tests, 'test')} at these parameters (the claim: {CLAIM_N_TESTS}); "
         f"{count_note}. 1–10 day win rate "
-        f"{fmt_or_na(wr, percent_text)} (claim 55–60 %) against "
+        f"{fmt_or_na(wr, percent_text)} ({_win_band(w_lo, w_hi)}, a bootstrap over "
+        "clusters of tests; claim 55–60 %) against "
         f"{fmt_or_na(base_wr, percent_text)} on every "
         "day and "
-        f"{rnd}; "
+        f"{rnd}: {_win_words(win_part, base_wr, w_lo, w_hi)}; "
         f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
         f"{len(lg)}, significantly positive at {sig_pos} (overlap-adjusted test; plain "
@@ -684,6 +791,8 @@ def assess_claim(
         "claim": CLAIM_TEXT,
         "computed_n_tests": n_tests,
         "computed_win_rate_1_10": wr,
+        "win_rate_1_10_interval": [w_lo, w_hi],
+        "win_rate_1_10_part": win_part,
         "baseline_win_rate_1_10": base_wr,
         "random_level_win_rate_1_10": rnd_wr,
         "n_tests_range_over_grid": [lo, hi],
@@ -691,7 +800,7 @@ def assess_claim(
         "long_horizons_significantly_negative": sig_neg,
         "long_horizons_significantly_positive": sig_pos,
         "long_horizons_significantly_negative_plain_nw": nw_neg,
-        "win_rate_in_claimed_range": bool(win_ok),
+        "win_rate_in_claimed_range": bool(in_band),
         "verdict": verdict,
         "notes": notes,
     }
@@ -771,7 +880,7 @@ def support_study(
     ohlcv = det.ohlcv  # checked, on a UTC index
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)
-    boot_ss, rand_ss = ss.spawn(2)
+    boot_ss, rand_ss, win_ss = ss.spawn(3)  # the first two as before a third was added
     rrng = np.random.default_rng(rand_ss)
     zone_bars = (
         det.ohlcv.index.get_indexer(pd.DatetimeIndex(det.zones["confirmed_ts"])).astype(np.int64)
@@ -800,7 +909,9 @@ def support_study(
     else:
         sens = sensitivity_grid(ohlcv, params, interval, grid, on_step)
     result = SupportStudy(det, interval, table, sens, seed, n_random, n_boot)
-    result.claim = assess_claim(table, det.n_tests, sens)
+    win_rng = np.random.default_rng(win_ss)
+    win_ci = win_rate_interval(close, det.event_bars, bpd, win_rng, n_boot)
+    result.claim = assess_claim(table, det.n_tests, sens, win_ci)
     result.claim["claim_asset"] = CLAIM_ASSET
     result.claim["data_asset"] = None if asset is None else str(asset).strip().upper()
     if len(sens):
@@ -826,21 +937,32 @@ def support_study(
             np.random.default_rng(boot_ss),
             n_boot,
         )
-        c2 = assess_claim(t2, d2.n_tests)
+        c2 = assess_claim(
+            t2,
+            d2.n_tests,
+            win_interval=win_rate_interval(close, d2.event_bars, bpd, win_rng, n_boot),
+        )
         result.claim["closest_to_claimed_count"] = {
             "params": p2.to_dict(),
             "n_tests": d2.n_tests,
             "win_rate_1_10": c2["computed_win_rate_1_10"],
+            "win_rate_1_10_interval": c2["win_rate_1_10_interval"],
+            "win_rate_1_10_part": c2["win_rate_1_10_part"],
+            "baseline_win_rate_1_10": c2["baseline_win_rate_1_10"],
             "mean_20_plus": float(t2.loc[list(LONG_HORIZONS), "mean"].mean()),
             "long_horizons_significantly_negative": c2["long_horizons_significantly_negative"],
             "verdict_at_these_params": c2["verdict"],
         }
         cc = result.claim["closest_to_claimed_count"]
+        ci = cc["win_rate_1_10_interval"]
         result.claim["notes"] += (
             f" At the grid point closest to the claimed count "
             f"({_count(cc['n_tests'], 'test')}: pivot {p2.pivot}, zone_tol {p2.zone_tol}, "
             f"band {p2.band}, min_away {p2.min_away}) the 1–10 day win rate is "
-            f"{fmt_or_na(cc['win_rate_1_10'], percent_text)}, the 20+ day mean "
+            f"{fmt_or_na(cc['win_rate_1_10'], percent_text)} ({_win_band(*ci)}; every day "
+            f"{fmt_or_na(cc['baseline_win_rate_1_10'], percent_text)}: "
+            f"{_win_words(cc['win_rate_1_10_part'], cc['baseline_win_rate_1_10'], *ci)}), "
+            "the 20+ day mean "
             f"{_signed_pct(cc['mean_20_plus'])}, significantly negative at "
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."

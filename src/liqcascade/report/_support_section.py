@@ -25,7 +25,7 @@ from liqcascade.events import (
     params_for_asset,
     support_study,
 )
-from liqcascade.report._format import dec, pct, pvalue
+from liqcascade.report._format import dec, estimate, pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 SPAN_YEARS = 3
@@ -167,9 +167,10 @@ def prose(v: SupportView) -> Prose:
         f"the section's rule{'' if v.asset == 'ETH' else ' (tolerances scaled to its range)'}, "
         f"but the count is a choice: {lo} to {hi} over {len(study.sensitivity)} reasonable "
         "settings.",
-        f"After a test the 1–10 day win rate is {pct(study.win_rate_1_10)}, against "
+        f"After a test the 1–10 day win rate is {_win_rate_text(c)}, against "
         f"{pct(c['baseline_win_rate_1_10'])} on any day and "
-        f"{pct(c['random_level_win_rate_1_10'])} at random levels; "
+        f"{pct(c['random_level_win_rate_1_10'])} at random levels"
+        f"{_win_part_text(c)}; "
         + (
             "no short horizon is significant."
             if sig_short == 0
@@ -184,7 +185,7 @@ def prose(v: SupportView) -> Prose:
         computed=(
             f"{det.n_tests} tests {v.first:%Y-%m-%d} → {v.last:%Y-%m-%d} at default settings "
             f"({lo}–{hi} over the grid); 1–10 d win "
-            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
+            f"rate {_win_rate_text(c)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
             f"20+ d mean {pct(study.mean_20_plus, 2, signed=True)}, significantly negative at "
             f"{sig_neg} of {len(LONG_HORIZONS)} horizons."
             + _closest_text(c.get("closest_to_claimed_count") or {})
@@ -212,6 +213,9 @@ def prose(v: SupportView) -> Prose:
         "is ≈ 5 %.",
         f"Random pseudo-levels (Osler 2000): {study.n_random} draws per real zone, tested by "
         "the same rule.",
+        "The 1–10 d win rate's 95 % interval resamples clusters of tests (tests less than "
+        "10 days apart stay together); the claim's win-rate part holds only when the rate "
+        "lies in 55–60 % and the interval lies above the any-day rate.",
     ]
     if v.asset != "ETH":
         take.append(
@@ -234,9 +238,33 @@ def _closest_text(cc: dict[str, Any]) -> str:
     return (
         f" At the grid point closest to the claimed count ({cc['n_tests']} tests: pivot "
         f"{p['pivot']}, zone {_pct_short(p['zone_tol'])}, band {_pct_short(p['band'])}, "
-        f"{p['min_away']} d away) the 1–10 d win rate is {pct(cc['win_rate_1_10'])}: "
+        f"{p['min_away']} d away) the 1–10 d win rate is {_win_rate_text(cc)}"
+        f"{_win_part_text(cc)}: "
         f"{cc['verdict_at_these_params']} there."
     )
+
+
+def _win_rate_text(c: dict[str, Any]) -> str:
+    """``53.7 % (95 % 44.0 %–62.6 %)``: the 1–10 day win rate and its cluster-bootstrap interval."""
+    wr = c.get("computed_win_rate_1_10", c.get("win_rate_1_10"))
+    lo, hi = c.get("win_rate_1_10_interval") or (None, None)
+    return estimate(wr, lo, hi, pct, "95 %") if lo is not None else pct(wr)
+
+
+def _win_part_text(c: dict[str, Any]) -> str:
+    """What the win rate's interval says about the claim's 1–10 day part (``""``: nothing)."""
+    part = c.get("win_rate_1_10_part")
+    if part == "holds":
+        return " (its interval lies above the any-day rate)"
+    if part == "fails":
+        return " (its interval misses the claimed 55–60 %)"
+    if part != "cannot tell":
+        return ""
+    lo, hi = c.get("win_rate_1_10_interval") or (None, None)
+    base = c.get("baseline_win_rate_1_10")
+    if lo is not None and base is not None and lo <= base <= hi:
+        return " (cannot tell: the interval holds the any-day rate)"
+    return " (cannot tell from its interval)"
 
 
 def _distinct_days(v: SupportView) -> str:
@@ -291,6 +319,8 @@ def summary(v: SupportView) -> dict[str, Any]:
         "n_broken": int((~det.tests["held"]).sum()),
         "params": det.params.to_dict(),
         "win_rate_1_10": study.win_rate_1_10,
+        "win_rate_1_10_interval": c.get("win_rate_1_10_interval"),
+        "win_rate_1_10_part": c.get("win_rate_1_10_part"),
         "baseline_win_rate_1_10": c["baseline_win_rate_1_10"],
         "random_level_win_rate_1_10": c["random_level_win_rate_1_10"],
         "mean_20_plus": study.mean_20_plus,
