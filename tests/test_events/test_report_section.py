@@ -29,8 +29,9 @@ def test_support_section(tmp_path: Path) -> None:
         "71 tests 2022-01-01 → 2025-07-31 at default settings (33–199 over the grid); 1–10 d "
         "win rate 53.7 % (95 % "
     )
-    assert "At the grid point closest to the claimed count (162 tests: pivot 3, zone 1 %, " in (
-        claim["computed"]
+    assert (
+        "At the grid point closest to the claimed count (162 tests: pivot 3, zone 1 %, "
+        in (claim["computed"])
     )
     assert claim["computed"].endswith(
         "(cannot tell: the interval holds the any-day rate): "

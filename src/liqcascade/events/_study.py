@@ -15,6 +15,7 @@ from scipy import stats
 
 from liqcascade._limits import check_seed
 from liqcascade._prices import fmt_or_na, percent_text
+from liqcascade._pvalue import pvalue_text
 from liqcascade._tables import check_frame
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.data import resample_ohlcv as resample_ohlcv  # re-exported: events.resample_ohlcv
@@ -28,6 +29,7 @@ from liqcascade.events._params import (
     SHORT_HORIZONS,
     SupportParams,
 )
+from liqcascade.events._placebo import placebo_mean_test
 from liqcascade.events._stats import (
     block_bootstrap_ci,
     cluster_bootstrap_rate,
@@ -245,7 +247,10 @@ class SupportStudy:
         Bar interval (``1d``, ``4h``, ``1h``).
     horizons : DataFrame
         Indexed by horizon (days): ``bars``, ``n``, ``mean``, ``median``, ``win_rate``,
-        ``t_stat``, ``p_value`` (Newey–West, lag = horizon bars − 1), ``ci_low``,
+        ``t_stat``, ``p_value`` (Newey–West, lag = horizon bars − 1), ``t_stat_adj``,
+        ``p_value_adj``, ``df_adj`` (the overlap-adjusted test), ``p_value_placebo``,
+        ``placebo_centre``, ``placebo_low``, ``placebo_high`` (the placebo test, which the
+        verdict uses: :func:`~liqcascade.events._placebo.placebo_mean_test`), ``ci_low``,
         ``ci_high`` (95 % block bootstrap of the mean), ``baseline_mean``,
         ``baseline_win_rate`` (every bar), ``t_vs_baseline``, ``p_vs_baseline``,
         ``random_level_mean``, ``random_level_win_rate`` (mean over draws),
@@ -323,6 +328,10 @@ class SupportStudy:
             "t_stat_adj",
             "p_value_adj",
             "df_adj",
+            "p_value_placebo",
+            "placebo_centre",
+            "placebo_low",
+            "placebo_high",
             "ci_low",
             "ci_high",
             "ci_low_adj",
@@ -457,6 +466,7 @@ def _horizon_stats(
         lag = max(0, hb - 1)
         nw = newey_west_mean(r, lag)
         adj = overlap_adjusted_mean(r, rb, hb)
+        plc = placebo_mean_test(close, rb, hb)
         base = allf[np.isfinite(allf)]
         bmean = _mean(base)
         vs = overlap_adjusted_mean(r - bmean, rb, hb)
@@ -486,6 +496,10 @@ def _horizon_stats(
                 "t_stat_adj": adj.t_stat,
                 "p_value_adj": adj.p_value,
                 "df_adj": adj.df,
+                "p_value_placebo": plc.p_value,
+                "placebo_centre": plc.drift,
+                "placebo_low": plc.low,
+                "placebo_high": plc.high,
                 "ci_low": lo,
                 "ci_high": hi,
                 "ci_low_adj": adj.mean - q * adj.se,
@@ -577,8 +591,7 @@ def sensitivity_grid(
         ``n_zones``, ``win_rate_1_10`` (mean win rate at 1, 2, 3, 5, 10 days),
         ``mean_20_plus`` (mean log return averaged over 20, 30, 40, 60 days),
         ``sig_neg_20_plus`` (how many of those four horizons are significantly negative
-        by the overlap-adjusted test; NaN above 400 events, where it is skipped for
-        time).
+        by the placebo test; NaN above 400 events, where it is skipped for time).
     """
     grid = dict(grid or SENSITIVITY_GRID)
     bpd = bars_per_day(interval)
@@ -596,8 +609,8 @@ def sensitivity_grid(
             for h in LONG_HORIZONS:
                 r = fwd[h][ev]
                 ok = np.isfinite(r)
-                a = overlap_adjusted_mean(r[ok], ev[ok], h * bpd)
-                sig += float(a.mean < 0 and a.p_value < 0.05)
+                a = placebo_mean_test(close, ev[ok], h * bpd)
+                sig += float(_significantly_negative(a.mean, a.drift, a.p_value))
         rows.append(
             {
                 **dict(zip(names, combo, strict=True)),
@@ -612,6 +625,16 @@ def sensitivity_grid(
         if on_step is not None:
             on_step(1)
     return pd.DataFrame(rows)
+
+
+def _significantly_negative(mean: float, centre: float, p: float) -> bool:
+    """Negative, below the placebo's centre (the bars' drift) and two-sided p < 0.05."""
+    return bool(mean < 0 and mean < centre and p < 0.05)
+
+
+def _significantly_positive(mean: float, centre: float, p: float) -> bool:
+    """Positive, above the placebo's centre and two-sided p < 0.05."""
+    return bool(mean > 0 and mean > centre and p < 0.05)
 
 
 def _signed_pct(x: Any) -> str:
@@ -679,8 +702,9 @@ def assess_claim(
     [0.55, 0.60] and its 95 % interval (``win_interval``, a bootstrap over clusters of
     tests: :func:`win_rate_interval`) lies above the every-day rate
     (:func:`win_rate_part`; without an interval it cannot hold); the 20+ day part holds
-    when the mean log return is negative with p < 0.05 (the overlap-adjusted test,
-    ``p_value_adj``) at a majority of the 20, 30, 40, 60 day horizons. Both →
+    when the mean log return is negative, below the bars' drift, with a two-sided
+    p < 0.05 (the placebo test, ``p_value_placebo``: 2.5 % one-sided with the sign check)
+    at a majority of the 20, 30, 40, 60 day horizons. Both →
     "supported"; one → "partly supported"; neither → "not supported"; "contradicted"
     when, in addition, a 20+ day mean is significantly *positive*. Fewer than
     :data:`MIN_TEST_DAYS` test days at a short horizon (none found, or a short range):
@@ -689,8 +713,9 @@ def assess_claim(
     Parameters
     ----------
     horizons : DataFrame
-        :attr:`SupportStudy.horizons` (indexed by horizon, days), with the
-        overlap-adjusted ``p_value_adj`` and ``t_stat_adj`` columns.
+        :attr:`SupportStudy.horizons` (indexed by horizon, days), with the placebo
+        test's ``p_value_placebo``, ``placebo_centre``, ``placebo_low`` and
+        ``placebo_high`` and the overlap-adjusted ``p_value_adj`` columns.
     n_tests : int
         Support tests found at the chosen parameters.
     sens : DataFrame, optional
@@ -709,9 +734,11 @@ def assess_claim(
     wr = float(sh["win_rate"].mean())
     base_wr = float(sh["baseline_win_rate"].mean())
     rnd_wr = float(sh["random_level_win_rate"].mean())
-    sig_neg = int(((lg["mean"] < 0) & (lg["p_value_adj"] < 0.05)).sum())
-    sig_pos = int(((lg["mean"] > 0) & (lg["p_value_adj"] < 0.05)).sum())
-    sig_short = int((sh["p_value_adj"] < 0.05).sum())
+    cols = ("mean", "placebo_centre", "p_value_placebo")
+    sig_neg = sum(_significantly_negative(*r) for r in lg[list(cols)].itertuples(index=False))
+    sig_pos = sum(_significantly_positive(*r) for r in lg[list(cols)].itertuples(index=False))
+    sig_short = int((sh["p_value_placebo"] < 0.05).sum())
+    adj_neg = int(((lg["mean"] < 0) & (lg["p_value_adj"] < 0.05)).sum())
     nw_neg = int(((lg["mean"] < 0) & (lg["p_value"] < 0.05)).sum())
     in_band = CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1]
     w_lo, w_hi = win_interval if win_interval is not None else (math.nan, math.nan)
@@ -751,8 +778,15 @@ def assess_claim(
         lo = hi = n_tests
         count_note = "sensitivity grid not run"
     means = ", ".join(
-        f"{h} d {_signed_pct(r['mean'])} (t {fmt_or_na(r['t_stat_adj'], '+.2f')})"
+        f"{h} d {_signed_pct(r['mean'])} (p {pvalue_text(r['p_value_placebo'])})"
         for h, r in lg.iterrows()
+    )
+    chance = (
+        f"; by chance alone a {lg.index[-1]}-day mean over these test days lands between "
+        f"{_signed_pct(lg['placebo_low'].iloc[-1])} and "
+        f"{_signed_pct(lg['placebo_high'].iloc[-1])} (95 % of placebos)"
+        if len(lg) and math.isfinite(lg["placebo_low"].iloc[-1])
+        else ""
     )
     rnd = (
         f"{percent_text(rnd_wr)} at random pseudo-levels"
@@ -769,8 +803,12 @@ def assess_claim(
         f"{rnd}: {_win_words(win_part, base_wr, w_lo, w_hi)}; "
         f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
-        f"{len(lg)}, significantly positive at {sig_pos} (overlap-adjusted test; plain "
-        f"Newey–West, which over-rejects at long horizons, finds {nw_neg} negative)."
+        f"{len(lg)}, significantly positive at {sig_pos} (placebo test: the test days moved "
+        "over the real returns; significant = two-sided p < 0.05 with the sign, a 2.5 % "
+        "one-sided test"
+        f"{chance}; the overlap-adjusted t, which rejects too seldom on real returns, finds "
+        f"{adj_neg} negative, plain Newey–West, which over-rejects at long horizons, "
+        f"{nw_neg})."
     )
     if n_tests == 0:  # nothing to average: no nan figures, a plain statement
         notes = (
@@ -799,6 +837,7 @@ def assess_claim(
         "claim_count_within_grid": bool(lo <= CLAIM_N_TESTS <= hi),
         "long_horizons_significantly_negative": sig_neg,
         "long_horizons_significantly_positive": sig_pos,
+        "long_horizons_significantly_negative_adjusted": adj_neg,
         "long_horizons_significantly_negative_plain_nw": nw_neg,
         "win_rate_in_claimed_range": bool(in_band),
         "verdict": verdict,

@@ -160,7 +160,7 @@ def prose(v: SupportView) -> Prose:
     det, h, c = study.detection, study.horizons, study.claim
     lo, hi = c["n_tests_range_over_grid"]
     sh, lg = h.loc[list(SHORT_HORIZONS)], h.loc[list(LONG_HORIZONS)]
-    sig_short = int((sh["p_value_adj"] < 0.05).sum())
+    sig_short = int((sh["p_value_placebo"] < 0.05).sum())
     sig_neg = c["long_horizons_significantly_negative"]
     take = [
         f"{v.asset} tested support {det.n_tests} times{_distinct_days(v)} in {_years(v)} at "
@@ -208,9 +208,10 @@ def prose(v: SupportView) -> Prose:
         "bar's close; tests of several zones on one day share that day's returns.",
         _command(v),
         _tolerance_note(v),
-        "Newey–West t uses lag = horizon − 1; with ~70 events it over-rejects, so significance "
-        "is judged with an overlap-adjusted, bias-corrected test whose size on random walks "
-        "is ≈ 5 %.",
+        "Significance is judged with a placebo test: the test days moved over the real "
+        "returns (every rotation of the bars' daily returns), two-sided p < 0.05 with the "
+        "claimed sign (2.5 % one-sided); on these returns plain Newey–West over-rejects and "
+        "the overlap-adjusted t rejects too seldom.",
         f"Random pseudo-levels (Osler 2000): {study.n_random} draws per real zone, tested by "
         "the same rule.",
         "The 1–10 d win rate's 95 % interval resamples clusters of tests (tests less than "
@@ -337,6 +338,9 @@ def summary(v: SupportView) -> dict[str, Any]:
                     "win_rate",
                     "t_stat",
                     "p_value_adj",
+                    "p_value_placebo",
+                    "placebo_low",
+                    "placebo_high",
                     "baseline_mean",
                     "random_level_win_rate",
                 )
