@@ -125,8 +125,11 @@ def tables(v: SupportView) -> list[Table]:
             "n": h["n"].to_numpy(),
             "mean": [pct(x, 2, signed=True) for x in h["mean"]],
             "win rate": [pct(x) for x in h["win_rate"]],
-            "t (Newey–West)": [dec(x, 2) for x in h["t_stat"]],
+            # each p beside the statistic it belongs to: the adjusted t and its p; the
+            # placebo p (the verdict's) is the event mean's rank among the rotations
+            "t (overlap-adjusted)": [dec(x, 2) for x in h["t_stat_adj"]],
             "p (overlap-adjusted)": [pvalue(p) for p in h["p_value_adj"]],
+            "p (placebo, the verdict's)": [pvalue(p) for p in h["p_value_placebo"]],
             "95 % interval (bootstrap)": [
                 f"{pct(lo, 1, signed=True)} to {pct(hi, 1, signed=True)}"
                 for lo, hi in zip(h["ci_low"], h["ci_high"], strict=True)
