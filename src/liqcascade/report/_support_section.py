@@ -297,13 +297,15 @@ def _tolerance_note(v: SupportView) -> str:
     if v.asset == "ETH":
         return (
             f"Tolerances are the library's defaults, set from ETH's median daily high–low "
-            f"range ({pct(REFERENCE_RANGE, 1)}); over these bars it is {pct(v.daily_range, 1)}."
+            f"range over 2022-01-01 → 2025-12-31 ({pct(REFERENCE_RANGE, 1)}); over these bars "
+            f"it is {pct(v.daily_range, 2)}. The scan uses no later bar, but these ranges "
+            "are taken over whole windows, bars after each test included."
         )
     return (
         f"Tolerances for {v.asset}: the defaults (set from ETH's {pct(REFERENCE_RANGE, 1)} "
         f"median daily high–low range) × {v.scale:.2f}, {v.asset}'s own median range over "
-        f"these bars ({pct(v.daily_range, 1)}) over ETH's, rounded to 0.1 %; the "
-        "sensitivity grid is the same for every asset."
+        f"these bars ({pct(v.daily_range, 2)}, bars after each test included) over ETH's, "
+        "rounded to 0.1 %; the sensitivity grid is the same for every asset."
     )
 
 
