@@ -39,7 +39,7 @@ def test_observed_mean_is_the_studys(eth: pd.DataFrame, events: np.ndarray) -> N
         # the centre: h × the bars' mean one-day log return
         assert t.drift == pytest.approx(h * np.log(close[-1] / close[0]) / (len(close) - 1))
         assert t.low < t.drift < t.high and 0 < t.p_value <= 1
-        assert t.n_rotations == len(close) - 1  # every rotation of 1,306 returns
+        assert t.n_rotations == len(close) - 1  # every rotation of the 1,307 daily returns
 
 
 def test_size_is_exact_by_construction(eth: pd.DataFrame, events: np.ndarray) -> None:

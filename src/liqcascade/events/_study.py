@@ -670,11 +670,11 @@ def win_rate_part(wr: float, base_wr: float, lo: float, hi: float) -> str:
     return "cannot tell"
 
 
-def _win_band(lo: float, hi: float) -> str:
-    """``95 % 44.0 %–62.6 %``: the win rate's interval as the notes write it."""
+def _win_band(lo: float, hi: float, how: str = "") -> str:
+    """``95 % 44.0 %–62.6 %`` (then ``how``): the win rate's interval as the notes write it."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "no interval: too few clusters of tests"
-    return f"95 % {percent_text(lo)}–{percent_text(hi)}"
+    return f"95 % {percent_text(lo)}–{percent_text(hi)}{how}"
 
 
 def _win_words(part: str, base_wr: float, lo: float, hi: float) -> str:
@@ -796,8 +796,9 @@ def assess_claim(
     notes = (
         f"{_count(n_tests, 'test')} at these parameters (the claim: {CLAIM_N_TESTS}); "
         f"{count_note}. 1–10 day win rate "
-        f"{fmt_or_na(wr, percent_text)} ({_win_band(w_lo, w_hi)}, a bootstrap over "
-        "clusters of tests; claim 55–60 %) against "
+        f"{fmt_or_na(wr, percent_text)} "
+        f"({_win_band(w_lo, w_hi, ', a bootstrap over clusters of tests')}; claim 55–60 %) "
+        "against "
         f"{fmt_or_na(base_wr, percent_text)} on every "
         "day and "
         f"{rnd}: {_win_words(win_part, base_wr, w_lo, w_hi)}; "
