@@ -170,10 +170,9 @@ def prose(v: SupportView) -> Prose:
         f"the section's rule{'' if v.asset == 'ETH' else ' (tolerances scaled to its range)'}, "
         f"but the count is a choice: {lo} to {hi} over {len(study.sensitivity)} reasonable "
         "settings.",
-        f"After a test the 1–10 day win rate is {_win_rate_text(c)}, against "
+        f"After a test the 1–10 day win rate is {_win_rate_text(c, part=True)}, against "
         f"{pct(c['baseline_win_rate_1_10'])} on any day and "
-        f"{pct(c['random_level_win_rate_1_10'])} at random levels"
-        f"{_win_part_text(c)}; "
+        f"{pct(c['random_level_win_rate_1_10'])} at random levels; "
         + (
             "no short horizon is significant."
             if sig_short == 0
@@ -242,33 +241,40 @@ def _closest_text(cc: dict[str, Any]) -> str:
     return (
         f" At the grid point closest to the claimed count ({cc['n_tests']} tests: pivot "
         f"{p['pivot']}, zone {_pct_short(p['zone_tol'])}, band {_pct_short(p['band'])}, "
-        f"{p['min_away']} d away) the 1–10 d win rate is {_win_rate_text(cc)}"
-        f"{_win_part_text(cc)}: "
+        f"{p['min_away']} d away) the 1–10 d win rate is {_win_rate_text(cc, part=True)}: "
         f"{cc['verdict_at_these_params']} there."
     )
 
 
-def _win_rate_text(c: dict[str, Any]) -> str:
-    """``53.7 % (95 % 44.0 %–62.6 %)``: the 1–10 day win rate and its cluster-bootstrap interval."""
+def _win_rate_text(c: dict[str, Any], part: bool = False) -> str:
+    """``53.7 % (95 % 44.0 %–62.6 %)``: the 1–10 day win rate and its interval.
+
+    With ``part``, what the interval says about the claim's 1–10 day part follows the
+    interval inside the brackets (``…, which holds the any-day rate: cannot tell``).
+    """
     wr = c.get("computed_win_rate_1_10", c.get("win_rate_1_10"))
     lo, hi = c.get("win_rate_1_10_interval") or (None, None)
-    return estimate(wr, lo, hi, pct, "95 %") if lo is not None else pct(wr)
+    if lo is None:
+        return pct(wr)
+    text = estimate(wr, lo, hi, pct, "95 %")
+    words = _win_part_text(c) if part else ""
+    return f"{text[:-1]}{words})" if words else text
 
 
 def _win_part_text(c: dict[str, Any]) -> str:
     """What the win rate's interval says about the claim's 1–10 day part (``""``: nothing)."""
     part = c.get("win_rate_1_10_part")
     if part == "holds":
-        return " (its interval lies above the any-day rate)"
+        return ", above the any-day rate"
     if part == "fails":
-        return " (its interval misses the claimed 55–60 %)"
+        return ", outside the claimed 55–60 %"
     if part != "cannot tell":
         return ""
     lo, hi = c.get("win_rate_1_10_interval") or (None, None)
     base = c.get("baseline_win_rate_1_10")
     if lo is not None and base is not None and lo <= base <= hi:
-        return " (cannot tell: the interval holds the any-day rate)"
-    return " (cannot tell from its interval)"
+        return ", which holds the any-day rate: cannot tell"
+    return ": cannot tell"
 
 
 def _distinct_days(v: SupportView) -> str:
