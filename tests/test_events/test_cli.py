@@ -296,9 +296,10 @@ def test_table_shows_the_t_the_notes_quote(monkeypatch: pytest.MonkeyPatch) -> N
     lines = r.stdout.splitlines()
     head = next(ln for ln in lines if "t NW" in ln)
     cols = [c.strip() for c in head.strip("┃").split("┃")]
-    assert cols[4:7] == ["t NW", "t adj", "p adj"]
+    assert cols[4:8] == ["t NW", "t adj", "p adj", "p placebo"]
     row20 = next(ln for ln in lines if ln.startswith("│   20 "))
     cells = [c.strip() for c in row20.strip("│").split("│")]
-    assert f"20 d {cells[2]} (t {cells[5]})" in r.stdout  # the notes' t is the table's t adj
+    # the notes quote the placebo p, the verdict's, as the table prints it
+    assert f"20 d {cells[2]} (p {cells[7]})" in r.stdout
     assert cells[4] != cells[5]  # here the plain NW t differs (+0.12 against +0.10)
     assert any(ln.startswith("t NW: plain Newey–West t") for ln in lines)

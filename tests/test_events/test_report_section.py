@@ -25,11 +25,22 @@ def test_support_section(tmp_path: Path) -> None:
     # the study at the claim's own count is printed beside the default's, with its verdict
     cc = s["closest_to_claimed_count"]
     assert cc["n_tests"] == 162 and abs(cc["win_rate_1_10"] - 0.5532) < 5e-4
-    assert claim["computed"].endswith(
-        "At the grid point closest to the claimed count (162 tests: pivot 3, zone 1 %, band "
-        f"2 %, 1 d away) the 1–10 d win rate is 55.3 %: {cc['verdict_at_these_params']} there."
+    assert claim["computed"].startswith(
+        "71 tests 2022-01-01 → 2025-07-31 at default settings (33–199 over the grid); 1–10 d "
+        "win rate 53.7 % (95 % "
     )
-    assert cc["verdict_at_these_params"] == "partly supported"
+    assert (
+        "At the grid point closest to the claimed count (162 tests: pivot 3, zone 1 %, "
+        in (claim["computed"])
+    )
+    assert claim["computed"].endswith(
+        f"which holds the any-day rate: cannot tell): {cc['verdict_at_these_params']} there."
+    )
+    # quick mode resamples 300 times: the interval's ends are the full run's ± a point
+    assert "the 1–10 d win rate is 55.3 % (95 % 4" in claim["computed"]
+    # 55.3 % lies in the claimed band, but its interval holds any day's 51.1 %
+    assert cc["win_rate_1_10_part"] == "cannot tell"
+    assert cc["verdict_at_these_params"] == "not supported"
     html = Path(out["html"]).read_text()
     assert "Support tests" in html
     # the sensitivity grid's tolerances read in percent, as the prose's (0.005 was a fraction)

@@ -21,7 +21,8 @@ def test_one_test_is_not_scored() -> None:
     assert c["notes"].startswith("Too few test days to score the claim: the 1–10 day win ")
     assert f"rest on 1 test day, at least {MIN_TEST_DAYS} are needed" in c["notes"]
     assert "1 test at these parameters" in c["notes"]
-    assert "60 d n/a (t n/a)" in c["notes"] and "20 d +20.41 % (t n/a)" in c["notes"]
+    # one test day: its 20-day return is placed among the rotations; 60 days run past the end
+    assert "60 d n/a (p n/a)" in c["notes"] and "20 d +20.41 % (p " in c["notes"]
     assert "nan" not in c["notes"]
 
 

@@ -52,6 +52,7 @@ def _render(r: dict[str, Any]) -> None:
         "t NW",
         "t adj",
         "p adj",
+        "p placebo",
         "all-days mean",
         "all-days win",
         "random-lvl win",
@@ -72,6 +73,7 @@ def _render(r: dict[str, Any]) -> None:
             f(v["t_stat"], fmt="+.2f"),
             f(v.get("t_stat_adj"), fmt="+.2f"),
             pvalue_text(v["p_value_adj"]).replace("n/a", "–"),  # the report's p-value rule
+            pvalue_text(v.get("p_value_placebo")).replace("n/a", "–"),
             f(v["baseline_mean"]),
             f(v["baseline_win_rate"], 1, signed=False),
             f(v["random_level_win_rate"], 1, signed=False),
@@ -82,10 +84,12 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
 
 
-#: Which t is which: the notes quote the overlap-adjusted one ("20 d +0.99 % (t +0.32)").
+#: Which test is which: the notes quote the placebo p ("20 d +0.94 % (p 0.63)"), the
+#: verdict's.
 T_LEGEND = (
     "t NW: plain Newey–West t (over-rejects at long horizons); t adj and p adj: the "
-    "overlap-adjusted test, whose t the notes quote"
+    "overlap-adjusted test (rejects too seldom on real returns); p placebo: the test days "
+    "moved over the real returns, two-sided, the p the notes quote and the verdict uses"
 )
 
 

@@ -32,6 +32,7 @@ from liqcascade.events._params import (
     median_daily_range,
     params_for_asset,
 )
+from liqcascade.events._placebo import PlaceboTest, placebo_mean_test
 from liqcascade.events._stats import (
     AdjustedMeanTest,
     MeanTest,
@@ -65,6 +66,7 @@ __all__ = [
     "SHORT_HORIZONS",
     "AdjustedMeanTest",
     "MeanTest",
+    "PlaceboTest",
     "SupportDetection",
     "SupportParams",
     "SupportStudy",
@@ -75,6 +77,7 @@ __all__ = [
     "newey_west_mean",
     "overlap_adjusted_mean",
     "params_for_asset",
+    "placebo_mean_test",
     "random_level_draws",
     "resample_ohlcv",
     "sensitivity_grid",

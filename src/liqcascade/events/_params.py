@@ -38,8 +38,8 @@ class SupportParams:
     zone_tol : float, default=0.015
         A newly confirmed swing low within this fraction of an active zone's price is
         merged into that zone (the nearest one) instead of opening a new zone. 1.5 %
-        is a third of ETH's median daily high–low range over 2022–2025 (4.5 % of the
-        close): lows closer than that are the same level for a trader.
+        is a third of ETH's median daily high–low range over 2022-01-01 → 2025-12-31
+        (:data:`REFERENCE_RANGE`): lows closer than that are the same level for a trader.
     band : float, default=0.01
         A bar tests a zone when its low comes within this fraction above the zone
         (``low <= zone·(1 + band)``), or trades through it. 1 %, under a quarter of the
@@ -96,8 +96,10 @@ class SupportParams:
 
 
 REFERENCE_RANGE: float = 0.045
-"""ETH's median daily high–low range over 2022–2025 (fraction of the close): the range the
-default tolerances of :class:`SupportParams` were set from."""
+"""ETH's median daily high–low range over 2022-01-01 → 2025-12-31 (fraction of the close:
+4.47 %, rounded; 4.41 % to the market date 2025-07-31): the range the default tolerances
+of :class:`SupportParams` were set from. It is taken over the whole window, bars after
+every test in it included, so the tolerances are not free of look-ahead (the scan is)."""
 
 #: The tolerances :func:`params_for_asset` scales (fractions of price).
 SCALED_TOLERANCES: tuple[str, ...] = ("zone_tol", "band", "break_tol")
@@ -137,7 +139,8 @@ def params_for_asset(
     :data:`REFERENCE_RANGE`). Another asset's ``zone_tol``, ``band`` and ``break_tol``
     are multiplied by its median daily high–low range over ``bars``
     (:func:`median_daily_range`) divided by ETH's 4.5 %, rounded to 0.1 %, so a level
-    means the same share of a typical day's move on each asset.
+    means the same share of a typical day's move on each asset. The median is over every
+    bar given, those after each test included: the scale uses the whole window.
 
     Parameters
     ----------

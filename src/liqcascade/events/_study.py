@@ -15,6 +15,7 @@ from scipy import stats
 
 from liqcascade._limits import check_seed
 from liqcascade._prices import fmt_or_na, percent_text
+from liqcascade._pvalue import pvalue_text
 from liqcascade._tables import check_frame
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.data import resample_ohlcv as resample_ohlcv  # re-exported: events.resample_ohlcv
@@ -28,7 +29,14 @@ from liqcascade.events._params import (
     SHORT_HORIZONS,
     SupportParams,
 )
-from liqcascade.events._stats import block_bootstrap_ci, newey_west_mean, overlap_adjusted_mean
+from liqcascade.events._placebo import placebo_mean_test
+from liqcascade.events._stats import (
+    block_bootstrap_ci,
+    cluster_bootstrap_rate,
+    event_clusters,
+    newey_west_mean,
+    overlap_adjusted_mean,
+)
 
 #: Default sensitivity grid (pivot bars, zone tolerance, band, bars away), 108 points.
 SENSITIVITY_GRID: dict[str, tuple[Any, ...]] = {
@@ -239,7 +247,10 @@ class SupportStudy:
         Bar interval (``1d``, ``4h``, ``1h``).
     horizons : DataFrame
         Indexed by horizon (days): ``bars``, ``n``, ``mean``, ``median``, ``win_rate``,
-        ``t_stat``, ``p_value`` (Newey–West, lag = horizon bars − 1), ``ci_low``,
+        ``t_stat``, ``p_value`` (Newey–West, lag = horizon bars − 1), ``t_stat_adj``,
+        ``p_value_adj``, ``df_adj`` (the overlap-adjusted test), ``p_value_placebo``,
+        ``placebo_centre``, ``placebo_low``, ``placebo_high`` (the placebo test, which the
+        verdict uses: :func:`~liqcascade.events._placebo.placebo_mean_test`), ``ci_low``,
         ``ci_high`` (95 % block bootstrap of the mean), ``baseline_mean``,
         ``baseline_win_rate`` (every bar), ``t_vs_baseline``, ``p_vs_baseline``,
         ``random_level_mean``, ``random_level_win_rate`` (mean over draws),
@@ -317,6 +328,10 @@ class SupportStudy:
             "t_stat_adj",
             "p_value_adj",
             "df_adj",
+            "p_value_placebo",
+            "placebo_centre",
+            "placebo_low",
+            "placebo_high",
             "ci_low",
             "ci_high",
             "ci_low_adj",
@@ -451,6 +466,7 @@ def _horizon_stats(
         lag = max(0, hb - 1)
         nw = newey_west_mean(r, lag)
         adj = overlap_adjusted_mean(r, rb, hb)
+        plc = placebo_mean_test(close, rb, hb)
         base = allf[np.isfinite(allf)]
         bmean = _mean(base)
         vs = overlap_adjusted_mean(r - bmean, rb, hb)
@@ -480,6 +496,10 @@ def _horizon_stats(
                 "t_stat_adj": adj.t_stat,
                 "p_value_adj": adj.p_value,
                 "df_adj": adj.df,
+                "p_value_placebo": plc.p_value,
+                "placebo_centre": plc.drift,
+                "placebo_low": plc.low,
+                "placebo_high": plc.high,
                 "ci_low": lo,
                 "ci_high": hi,
                 "ci_low_adj": adj.mean - q * adj.se,
@@ -498,6 +518,48 @@ def _horizon_stats(
             }
         )
     return pd.DataFrame(rows).set_index("horizon")
+
+
+def win_rate_interval(
+    close: FloatArray,
+    events: IntArray,
+    bars_day: int,
+    rng: np.random.Generator,
+    n_boot: int = 1000,
+) -> tuple[float, float]:
+    """95 % interval of the 1–10 day win rate from a bootstrap over clusters of tests.
+
+    Test days less than 10 days apart have overlapping 1–10 day windows; chained, they
+    form clusters (:func:`~liqcascade.events._stats.event_clusters`), and whole clusters
+    are resampled (:func:`~liqcascade.events._stats.cluster_bootstrap_rate`).
+
+    Parameters
+    ----------
+    close : float array
+        Closes (USD), one per bar.
+    events : int array
+        Distinct test bars, ascending.
+    bars_day : int
+        Bars per day (1 for daily bars).
+    rng : numpy Generator
+        Seeded source of the resamples.
+    n_boot : int, default=1000
+        Resamples.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        Fractions; NaN with fewer than two clusters.
+    """
+    ev = np.asarray(events, dtype=np.int64)
+    hits = (
+        np.column_stack([forward_log_returns(close, ev, h * bars_day) for h in SHORT_HORIZONS])
+        if len(ev)
+        else np.empty((0, len(SHORT_HORIZONS)))
+    )
+    hits = np.where(np.isfinite(hits), (hits > 0).astype(np.float64), np.nan)
+    gap = max(SHORT_HORIZONS) * bars_day
+    return cluster_bootstrap_rate(hits, event_clusters(ev, gap), rng, n_boot)
 
 
 def sensitivity_grid(
@@ -529,8 +591,7 @@ def sensitivity_grid(
         ``n_zones``, ``win_rate_1_10`` (mean win rate at 1, 2, 3, 5, 10 days),
         ``mean_20_plus`` (mean log return averaged over 20, 30, 40, 60 days),
         ``sig_neg_20_plus`` (how many of those four horizons are significantly negative
-        by the overlap-adjusted test; NaN above 400 events, where it is skipped for
-        time).
+        by the placebo test; NaN above 400 events, where it is skipped for time).
     """
     grid = dict(grid or SENSITIVITY_GRID)
     bpd = bars_per_day(interval)
@@ -548,8 +609,8 @@ def sensitivity_grid(
             for h in LONG_HORIZONS:
                 r = fwd[h][ev]
                 ok = np.isfinite(r)
-                a = overlap_adjusted_mean(r[ok], ev[ok], h * bpd)
-                sig += float(a.mean < 0 and a.p_value < 0.05)
+                a = placebo_mean_test(close, ev[ok], h * bpd)
+                sig += float(_significantly_negative(a.mean, a.drift, a.p_value))
         rows.append(
             {
                 **dict(zip(names, combo, strict=True)),
@@ -566,20 +627,84 @@ def sensitivity_grid(
     return pd.DataFrame(rows)
 
 
+def _significantly_negative(mean: float, centre: float, p: float) -> bool:
+    """Negative, below the placebo's centre (the bars' drift) and two-sided p < 0.05."""
+    return bool(mean < 0 and mean < centre and p < 0.05)
+
+
+def _significantly_positive(mean: float, centre: float, p: float) -> bool:
+    """Positive, above the placebo's centre and two-sided p < 0.05."""
+    return bool(mean > 0 and mean > centre and p < 0.05)
+
+
 def _signed_pct(x: Any) -> str:
     """A mean return as the notes write it: ``+0.27 %``, ``n/a`` when missing."""
     return fmt_or_na(x, lambda v: percent_text(v, 2, signed=True))
 
 
+def win_rate_part(wr: float, base_wr: float, lo: float, hi: float) -> str:
+    """The 1–10 day part of the claim: ``"holds"``, ``"fails"`` or ``"cannot tell"``.
+
+    It holds when the win rate lies in the claimed 55–60 % and its interval lies above
+    the every-day rate (a positive drift that an ordinary day does not have); it fails
+    when the interval misses the claimed band altogether; otherwise (the interval holds
+    the every-day rate, or there is none) the data cannot tell.
+
+    Parameters
+    ----------
+    wr, base_wr : float
+        The 1–10 day win rate after tests and on every day (fractions).
+    lo, hi : float
+        The win rate's 95 % interval (fractions; NaN: no interval).
+
+    Returns
+    -------
+    str
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "cannot tell"
+    if CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1] and lo > base_wr:
+        return "holds"
+    if hi < CLAIM_WIN_RATE[0] or lo > CLAIM_WIN_RATE[1]:
+        return "fails"
+    return "cannot tell"
+
+
+def _win_band(lo: float, hi: float, how: str = "") -> str:
+    """``95 % 44.0 %–62.6 %`` (then ``how``): the win rate's interval as the notes write it."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "no interval: too few clusters of tests"
+    return f"95 % {percent_text(lo)}–{percent_text(hi)}{how}"
+
+
+def _win_words(part: str, base_wr: float, lo: float, hi: float) -> str:
+    """What the win rate's interval says about the claim's 1–10 day part, for the notes."""
+    if part == "holds":
+        return "its interval lies above the every-day rate"
+    if part == "fails":
+        return "its interval misses the claimed 55–60 %"
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "cannot tell"
+    if lo <= base_wr <= hi:
+        return "cannot tell, the interval holds the every-day rate"
+    return "cannot tell, the interval neither places it in the claimed band nor excludes it"
+
+
 def assess_claim(
-    horizons: pd.DataFrame, n_tests: int, sens: pd.DataFrame | None = None
+    horizons: pd.DataFrame,
+    n_tests: int,
+    sens: pd.DataFrame | None = None,
+    win_interval: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Verdict on the claim from the per-horizon table and the sensitivity grid.
 
     Rules: the 1–10 day part holds when the mean win rate at 1–10 days lies in
-    [0.55, 0.60]; the 20+ day part holds when the mean log return is negative with
-    p < 0.05 (the overlap-adjusted test, ``p_value_adj``) at a majority of the 20, 30,
-    40, 60 day horizons. Both →
+    [0.55, 0.60] and its 95 % interval (``win_interval``, a bootstrap over clusters of
+    tests: :func:`win_rate_interval`) lies above the every-day rate
+    (:func:`win_rate_part`; without an interval it cannot hold); the 20+ day part holds
+    when the mean log return is negative, below the bars' drift, with a two-sided
+    p < 0.05 (the placebo test, ``p_value_placebo``: 2.5 % one-sided with the sign check)
+    at a majority of the 20, 30, 40, 60 day horizons. Both →
     "supported"; one → "partly supported"; neither → "not supported"; "contradicted"
     when, in addition, a 20+ day mean is significantly *positive*. Fewer than
     :data:`MIN_TEST_DAYS` test days at a short horizon (none found, or a short range):
@@ -588,12 +713,15 @@ def assess_claim(
     Parameters
     ----------
     horizons : DataFrame
-        :attr:`SupportStudy.horizons` (indexed by horizon, days), with the
-        overlap-adjusted ``p_value_adj`` and ``t_stat_adj`` columns.
+        :attr:`SupportStudy.horizons` (indexed by horizon, days), with the placebo
+        test's ``p_value_placebo``, ``placebo_centre``, ``placebo_low`` and
+        ``placebo_high`` and the overlap-adjusted ``p_value_adj`` columns.
     n_tests : int
         Support tests found at the chosen parameters.
     sens : DataFrame, optional
         :attr:`SupportStudy.sensitivity`; without it the notes say the grid was not run.
+    win_interval : (float, float), optional
+        95 % interval of the 1–10 day win rate (fractions).
 
     Returns
     -------
@@ -606,11 +734,16 @@ def assess_claim(
     wr = float(sh["win_rate"].mean())
     base_wr = float(sh["baseline_win_rate"].mean())
     rnd_wr = float(sh["random_level_win_rate"].mean())
-    sig_neg = int(((lg["mean"] < 0) & (lg["p_value_adj"] < 0.05)).sum())
-    sig_pos = int(((lg["mean"] > 0) & (lg["p_value_adj"] < 0.05)).sum())
-    sig_short = int((sh["p_value_adj"] < 0.05).sum())
+    cols = ("mean", "placebo_centre", "p_value_placebo")
+    sig_neg = sum(_significantly_negative(*r) for r in lg[list(cols)].itertuples(index=False))
+    sig_pos = sum(_significantly_positive(*r) for r in lg[list(cols)].itertuples(index=False))
+    sig_short = int((sh["p_value_placebo"] < 0.05).sum())
+    adj_neg = int(((lg["mean"] < 0) & (lg["p_value_adj"] < 0.05)).sum())
     nw_neg = int(((lg["mean"] < 0) & (lg["p_value"] < 0.05)).sum())
-    win_ok = CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1]
+    in_band = CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1]
+    w_lo, w_hi = win_interval if win_interval is not None else (math.nan, math.nan)
+    win_part = win_rate_part(wr, base_wr, w_lo, w_hi)
+    win_ok = win_part == "holds"
     neg_ok = sig_neg > len(lg) / 2
     test_days = int(sh["n"].min()) if len(sh) else 0
     if test_days < MIN_TEST_DAYS:
@@ -645,8 +778,15 @@ def assess_claim(
         lo = hi = n_tests
         count_note = "sensitivity grid not run"
     means = ", ".join(
-        f"{h} d {_signed_pct(r['mean'])} (t {fmt_or_na(r['t_stat_adj'], '+.2f')})"
+        f"{h} d {_signed_pct(r['mean'])} (p {pvalue_text(r['p_value_placebo'])})"
         for h, r in lg.iterrows()
+    )
+    chance = (
+        f"; by chance alone a {lg.index[-1]}-day mean over these test days lands between "
+        f"{_signed_pct(lg['placebo_low'].iloc[-1])} and "
+        f"{_signed_pct(lg['placebo_high'].iloc[-1])} (95 % of placebos)"
+        if len(lg) and math.isfinite(lg["placebo_low"].iloc[-1])
+        else ""
     )
     rnd = (
         f"{percent_text(rnd_wr)} at random pseudo-levels"
@@ -656,14 +796,20 @@ def assess_claim(
     notes = (
         f"{_count(n_tests, 'test')} at these parameters (the claim: {CLAIM_N_TESTS}); "
         f"{count_note}. 1–10 day win rate "
-        f"{fmt_or_na(wr, percent_text)} (claim 55–60 %) against "
+        f"{fmt_or_na(wr, percent_text)} "
+        f"({_win_band(w_lo, w_hi, ', a bootstrap over clusters of tests')}; claim 55–60 %) "
+        "against "
         f"{fmt_or_na(base_wr, percent_text)} on every "
         "day and "
-        f"{rnd}; "
+        f"{rnd}: {_win_words(win_part, base_wr, w_lo, w_hi)}; "
         f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
-        f"{len(lg)}, significantly positive at {sig_pos} (overlap-adjusted test; plain "
-        f"Newey–West, which over-rejects at long horizons, finds {nw_neg} negative)."
+        f"{len(lg)}, significantly positive at {sig_pos} (placebo test: the test days moved "
+        "over the real returns; significant = two-sided p < 0.05 with the sign, a 2.5 % "
+        "one-sided test"
+        f"{chance}; the overlap-adjusted t, which rejects too seldom on real returns, finds "
+        f"{adj_neg} negative, plain Newey–West, which over-rejects at long horizons, "
+        f"{nw_neg})."
     )
     if n_tests == 0:  # nothing to average: no nan figures, a plain statement
         notes = (
@@ -684,14 +830,17 @@ def assess_claim(
         "claim": CLAIM_TEXT,
         "computed_n_tests": n_tests,
         "computed_win_rate_1_10": wr,
+        "win_rate_1_10_interval": [w_lo, w_hi],
+        "win_rate_1_10_part": win_part,
         "baseline_win_rate_1_10": base_wr,
         "random_level_win_rate_1_10": rnd_wr,
         "n_tests_range_over_grid": [lo, hi],
         "claim_count_within_grid": bool(lo <= CLAIM_N_TESTS <= hi),
         "long_horizons_significantly_negative": sig_neg,
         "long_horizons_significantly_positive": sig_pos,
+        "long_horizons_significantly_negative_adjusted": adj_neg,
         "long_horizons_significantly_negative_plain_nw": nw_neg,
-        "win_rate_in_claimed_range": bool(win_ok),
+        "win_rate_in_claimed_range": bool(in_band),
         "verdict": verdict,
         "notes": notes,
     }
@@ -771,7 +920,7 @@ def support_study(
     ohlcv = det.ohlcv  # checked, on a UTC index
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)
-    boot_ss, rand_ss = ss.spawn(2)
+    boot_ss, rand_ss, win_ss = ss.spawn(3)  # the first two as before a third was added
     rrng = np.random.default_rng(rand_ss)
     zone_bars = (
         det.ohlcv.index.get_indexer(pd.DatetimeIndex(det.zones["confirmed_ts"])).astype(np.int64)
@@ -800,7 +949,9 @@ def support_study(
     else:
         sens = sensitivity_grid(ohlcv, params, interval, grid, on_step)
     result = SupportStudy(det, interval, table, sens, seed, n_random, n_boot)
-    result.claim = assess_claim(table, det.n_tests, sens)
+    win_rng = np.random.default_rng(win_ss)
+    win_ci = win_rate_interval(close, det.event_bars, bpd, win_rng, n_boot)
+    result.claim = assess_claim(table, det.n_tests, sens, win_ci)
     result.claim["claim_asset"] = CLAIM_ASSET
     result.claim["data_asset"] = None if asset is None else str(asset).strip().upper()
     if len(sens):
@@ -826,21 +977,32 @@ def support_study(
             np.random.default_rng(boot_ss),
             n_boot,
         )
-        c2 = assess_claim(t2, d2.n_tests)
+        c2 = assess_claim(
+            t2,
+            d2.n_tests,
+            win_interval=win_rate_interval(close, d2.event_bars, bpd, win_rng, n_boot),
+        )
         result.claim["closest_to_claimed_count"] = {
             "params": p2.to_dict(),
             "n_tests": d2.n_tests,
             "win_rate_1_10": c2["computed_win_rate_1_10"],
+            "win_rate_1_10_interval": c2["win_rate_1_10_interval"],
+            "win_rate_1_10_part": c2["win_rate_1_10_part"],
+            "baseline_win_rate_1_10": c2["baseline_win_rate_1_10"],
             "mean_20_plus": float(t2.loc[list(LONG_HORIZONS), "mean"].mean()),
             "long_horizons_significantly_negative": c2["long_horizons_significantly_negative"],
             "verdict_at_these_params": c2["verdict"],
         }
         cc = result.claim["closest_to_claimed_count"]
+        ci = cc["win_rate_1_10_interval"]
         result.claim["notes"] += (
             f" At the grid point closest to the claimed count "
             f"({_count(cc['n_tests'], 'test')}: pivot {p2.pivot}, zone_tol {p2.zone_tol}, "
             f"band {p2.band}, min_away {p2.min_away}) the 1–10 day win rate is "
-            f"{fmt_or_na(cc['win_rate_1_10'], percent_text)}, the 20+ day mean "
+            f"{fmt_or_na(cc['win_rate_1_10'], percent_text)} ({_win_band(*ci)}; every day "
+            f"{fmt_or_na(cc['baseline_win_rate_1_10'], percent_text)}: "
+            f"{_win_words(cc['win_rate_1_10_part'], cc['baseline_win_rate_1_10'], *ci)}), "
+            "the 20+ day mean "
             f"{_signed_pct(cc['mean_20_plus'])}, significantly negative at "
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."

@@ -25,7 +25,7 @@ from liqcascade.events import (
     params_for_asset,
     support_study,
 )
-from liqcascade.report._format import dec, pct, pvalue
+from liqcascade.report._format import dec, estimate, pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 SPAN_YEARS = 3
@@ -125,8 +125,11 @@ def tables(v: SupportView) -> list[Table]:
             "n": h["n"].to_numpy(),
             "mean": [pct(x, 2, signed=True) for x in h["mean"]],
             "win rate": [pct(x) for x in h["win_rate"]],
-            "t (Newey–West)": [dec(x, 2) for x in h["t_stat"]],
+            # each p beside the statistic it belongs to: the adjusted t and its p; the
+            # placebo p (the verdict's) is the event mean's rank among the rotations
+            "t (overlap-adjusted)": [dec(x, 2) for x in h["t_stat_adj"]],
             "p (overlap-adjusted)": [pvalue(p) for p in h["p_value_adj"]],
+            "p (placebo, the verdict's)": [pvalue(p) for p in h["p_value_placebo"]],
             "95 % interval (bootstrap)": [
                 f"{pct(lo, 1, signed=True)} to {pct(hi, 1, signed=True)}"
                 for lo, hi in zip(h["ci_low"], h["ci_high"], strict=True)
@@ -160,14 +163,14 @@ def prose(v: SupportView) -> Prose:
     det, h, c = study.detection, study.horizons, study.claim
     lo, hi = c["n_tests_range_over_grid"]
     sh, lg = h.loc[list(SHORT_HORIZONS)], h.loc[list(LONG_HORIZONS)]
-    sig_short = int((sh["p_value_adj"] < 0.05).sum())
+    sig_short = int((sh["p_value_placebo"] < 0.05).sum())
     sig_neg = c["long_horizons_significantly_negative"]
     take = [
         f"{v.asset} tested support {det.n_tests} times{_distinct_days(v)} in {_years(v)} at "
         f"the section's rule{'' if v.asset == 'ETH' else ' (tolerances scaled to its range)'}, "
         f"but the count is a choice: {lo} to {hi} over {len(study.sensitivity)} reasonable "
         "settings.",
-        f"After a test the 1–10 day win rate is {pct(study.win_rate_1_10)}, against "
+        f"After a test the 1–10 day win rate is {_win_rate_text(c, part=True)}, against "
         f"{pct(c['baseline_win_rate_1_10'])} on any day and "
         f"{pct(c['random_level_win_rate_1_10'])} at random levels; "
         + (
@@ -184,7 +187,7 @@ def prose(v: SupportView) -> Prose:
         computed=(
             f"{det.n_tests} tests {v.first:%Y-%m-%d} → {v.last:%Y-%m-%d} at default settings "
             f"({lo}–{hi} over the grid); 1–10 d win "
-            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
+            f"rate {_win_rate_text(c)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
             f"20+ d mean {pct(study.mean_20_plus, 2, signed=True)}, significantly negative at "
             f"{sig_neg} of {len(LONG_HORIZONS)} horizons."
             + _closest_text(c.get("closest_to_claimed_count") or {})
@@ -207,11 +210,15 @@ def prose(v: SupportView) -> Prose:
         "bar's close; tests of several zones on one day share that day's returns.",
         _command(v),
         _tolerance_note(v),
-        "Newey–West t uses lag = horizon − 1; with ~70 events it over-rejects, so significance "
-        "is judged with an overlap-adjusted, bias-corrected test whose size on random walks "
-        "is ≈ 5 %.",
+        "Significance is judged with a placebo test: the test days moved over the real "
+        "returns (every rotation of the bars' daily returns), two-sided p < 0.05 with the "
+        "claimed sign (2.5 % one-sided); on these returns plain Newey–West over-rejects and "
+        "the overlap-adjusted t rejects too seldom.",
         f"Random pseudo-levels (Osler 2000): {study.n_random} draws per real zone, tested by "
         "the same rule.",
+        "The 1–10 d win rate's 95 % interval resamples clusters of tests (tests less than "
+        "10 days apart stay together); the claim's win-rate part holds only when the rate "
+        "lies in 55–60 % and the interval lies above the any-day rate.",
     ]
     if v.asset != "ETH":
         take.append(
@@ -234,9 +241,40 @@ def _closest_text(cc: dict[str, Any]) -> str:
     return (
         f" At the grid point closest to the claimed count ({cc['n_tests']} tests: pivot "
         f"{p['pivot']}, zone {_pct_short(p['zone_tol'])}, band {_pct_short(p['band'])}, "
-        f"{p['min_away']} d away) the 1–10 d win rate is {pct(cc['win_rate_1_10'])}: "
+        f"{p['min_away']} d away) the 1–10 d win rate is {_win_rate_text(cc, part=True)}: "
         f"{cc['verdict_at_these_params']} there."
     )
+
+
+def _win_rate_text(c: dict[str, Any], part: bool = False) -> str:
+    """``53.7 % (95 % 44.0 %–62.6 %)``: the 1–10 day win rate and its interval.
+
+    With ``part``, what the interval says about the claim's 1–10 day part follows the
+    interval inside the brackets (``…, which holds the any-day rate: cannot tell``).
+    """
+    wr = c.get("computed_win_rate_1_10", c.get("win_rate_1_10"))
+    lo, hi = c.get("win_rate_1_10_interval") or (None, None)
+    if lo is None:
+        return pct(wr)
+    text = estimate(wr, lo, hi, pct, "95 %")
+    words = _win_part_text(c) if part else ""
+    return f"{text[:-1]}{words})" if words else text
+
+
+def _win_part_text(c: dict[str, Any]) -> str:
+    """What the win rate's interval says about the claim's 1–10 day part (``""``: nothing)."""
+    part = c.get("win_rate_1_10_part")
+    if part == "holds":
+        return ", above the any-day rate"
+    if part == "fails":
+        return ", outside the claimed 55–60 %"
+    if part != "cannot tell":
+        return ""
+    lo, hi = c.get("win_rate_1_10_interval") or (None, None)
+    base = c.get("baseline_win_rate_1_10")
+    if lo is not None and base is not None and lo <= base <= hi:
+        return ", which holds the any-day rate: cannot tell"
+    return ": cannot tell"
 
 
 def _distinct_days(v: SupportView) -> str:
@@ -265,13 +303,15 @@ def _tolerance_note(v: SupportView) -> str:
     if v.asset == "ETH":
         return (
             f"Tolerances are the library's defaults, set from ETH's median daily high–low "
-            f"range ({pct(REFERENCE_RANGE, 1)}); over these bars it is {pct(v.daily_range, 1)}."
+            f"range over 2022-01-01 → 2025-12-31 ({pct(REFERENCE_RANGE, 1)}); over these bars "
+            f"it is {pct(v.daily_range, 2)}. The scan uses no later bar, but these ranges "
+            "are taken over whole windows, bars after each test included."
         )
     return (
         f"Tolerances for {v.asset}: the defaults (set from ETH's {pct(REFERENCE_RANGE, 1)} "
         f"median daily high–low range) × {v.scale:.2f}, {v.asset}'s own median range over "
-        f"these bars ({pct(v.daily_range, 1)}) over ETH's, rounded to 0.1 %; the "
-        "sensitivity grid is the same for every asset."
+        f"these bars ({pct(v.daily_range, 2)}, bars after each test included) over ETH's, "
+        "rounded to 0.1 %; the sensitivity grid is the same for every asset."
     )
 
 
@@ -291,6 +331,8 @@ def summary(v: SupportView) -> dict[str, Any]:
         "n_broken": int((~det.tests["held"]).sum()),
         "params": det.params.to_dict(),
         "win_rate_1_10": study.win_rate_1_10,
+        "win_rate_1_10_interval": c.get("win_rate_1_10_interval"),
+        "win_rate_1_10_part": c.get("win_rate_1_10_part"),
         "baseline_win_rate_1_10": c["baseline_win_rate_1_10"],
         "random_level_win_rate_1_10": c["random_level_win_rate_1_10"],
         "mean_20_plus": study.mean_20_plus,
@@ -307,6 +349,9 @@ def summary(v: SupportView) -> dict[str, Any]:
                     "win_rate",
                     "t_stat",
                     "p_value_adj",
+                    "p_value_placebo",
+                    "placebo_low",
+                    "placebo_high",
                     "baseline_mean",
                     "random_level_win_rate",
                 )
