@@ -147,3 +147,21 @@ def sol_stores(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path
 
     return get
 
+
+@pytest.fixture(scope="session")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The default report (ETH and BTC, every section; ``quick``), built once per run.
+
+    Read by tests/test_report/test_report.py (the page end to end, in Chromium) and
+    test_accessibility.py (the page as a screen reader and a keyboard meet it), and by the
+    section tests that read one section of it (volatility, support, stress, solvency,
+    protect and transparency, liqmap): each built a report of its own section, with the
+    same section summary. A test that changes the files copies them first. Built once for
+    all xdist workers (``sharedbuild.shared_build``).
+    """
+    from liqcascade.report import build_report
+    from sharedbuild import shared_build
+
+    return shared_build(
+        tmp_path_factory, "report-default-quick", lambda out: build_report(out, quick=True)
+    )
