@@ -57,15 +57,19 @@ browser:
 		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "warning: chromium and chromedriver not installed; the browser test will be skipped" >&2; fi
 
+# --dist worksteal: each worker starts on one contiguous half of the tests, and an idle one
+# takes half of what the other has left, from its end. With the default `load` the tests
+# went out in ever smaller chunks, and each chunk boundary that split a module made both
+# workers build that module's fixtures (fitted models, replayed watch sessions).
 test: $(STAMP) browser lint typecheck
-	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider
 
 # numba's cache of its own: .venv's numba writes the same src/**/__pycache__/*.py311.nb*
 # names, and two numba versions swapping them under each other failed report tests at
 # random. An absolute path: tests run commands in other folders (a relative one made a
 # .venv-floor/ in tests/data/book, which a test of that folder's README then refused).
 test-floor: $(FLOOR_STAMP) browser
-	NUMBA_CACHE_DIR=$(CURDIR)/$(FLOOR_VENV)/numba-cache $(FLOOR_VENV)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider
+	NUMBA_CACHE_DIR=$(CURDIR)/$(FLOOR_VENV)/numba-cache $(FLOOR_VENV)/bin/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from liqcascade._blas import pin_blas
@@ -122,3 +123,45 @@ def _no_plain_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     from liqcascade._cli import _common
 
     monkeypatch.setattr(_common, "PLAIN_EVERY_S", math.inf)
+
+
+@pytest.fixture(scope="session")
+def sol_stores(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The relabelled SOL store with BTC's calibrations, by file name, built once per worker.
+
+    ``sol_stores("sol.duckdb")`` is ``copy_calibrations(relabelled_store(folder /
+    "sol.duckdb"))`` (``newasset.py``): BTC's bundled series and shipped fits as SOLUSDT's.
+    The any-asset tests of several packages read the same store (under the file name their
+    output quotes); they only read it, so one build per name serves them all. A test that
+    writes into a store copies this one or makes its own.
+    """
+    from newasset import copy_calibrations, relabelled_store
+
+    made: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in made:
+            folder = tmp_path_factory.mktemp("sol")
+            made[name] = copy_calibrations(relabelled_store(folder / name))
+        return made[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The default report (ETH and BTC, every section; ``quick``), built once per run.
+
+    Read by tests/test_report/test_report.py (the page end to end, in Chromium) and
+    test_accessibility.py (the page as a screen reader and a keyboard meet it), and by the
+    section tests that read one section of it (volatility, support, stress, solvency,
+    protect and transparency, liqmap): each built a report of its own section, with the
+    same section summary. A test that changes the files copies them first. Built once for
+    all xdist workers (``sharedbuild.shared_build``).
+    """
+    from liqcascade.report import build_report
+    from sharedbuild import shared_build
+
+    return shared_build(
+        tmp_path_factory, "report-default-quick", lambda out: build_report(out, quick=True)
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,19 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-def test_section_summary(tmp_path: Path) -> None:
-    build_report(tmp_path, modules=("liqcascade.report._contagion_section",), quick=True)
-    s = json.loads((tmp_path / "summary.json").read_text())
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    """The contagion section's report (quick), built once for the tests that read it.
+
+    Its summary and its page; the tests only read them.
+    """
+    out = tmp_path_factory.mktemp("contagion")
+    build_report(out, modules=("liqcascade.report._contagion_section",), quick=True)
+    return json.loads((out / "summary.json").read_text()), (out / "report.html").read_text()
+
+
+def test_section_summary(built: tuple[dict, str]) -> None:
+    s, html = built
     c = s["contagion"] if "contagion" in s else s["sections"]["contagion"]
     assert c["replay_shock"] == pytest.approx(3400.0 / 3864.76 - 1)
     assert c["aave_recorded_usd"] == pytest.approx(43.1e6, rel=0.01)
@@ -37,7 +46,6 @@ def test_section_summary(tmp_path: Path) -> None:
     aave = [r for r in s["front"]["sources"] if r["series"] == "Aave v3 reserve parameters"]
     assert len(aave) == 1 and len(aave[0]["sha256"]) == 64
     assert not any(r["series"] == "USDe 1m bars" for r in s["front"]["sources"])  # not run
-    html = (tmp_path / "report.html").read_text()
     assert len(html) > 10_000
     # legends name the venues as the tables do
     assert '"name":"Binance"' in html and '"name":"binance"' not in html
@@ -47,9 +55,8 @@ def test_section_summary(tmp_path: Path) -> None:
     assert "Units: the venues' liquidations are Binance-feed dollars, on the scale of" in text
 
 
-def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) -> None:
-    build_report(tmp_path, modules=("liqcascade.report._contagion_section",), quick=True)
-    s = json.loads((tmp_path / "summary.json").read_text())
+def test_headline_has_no_interval_and_the_claim_is_model_only(built: tuple[dict, str]) -> None:
+    s = built[0]
     c = s["sections"]["contagion"]
     h = s["front"]["headlines"]["contagion_share"]
     # the sweep over first shocks is a sensitivity: never in the interval fields
@@ -77,10 +84,9 @@ def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) ->
     assert c["venue_low_moves"]["binance"] <= final + 1e-12
 
 
-def test_the_replay_read_market_wide(tmp_path: Path) -> None:
+def test_the_replay_read_market_wide(built: tuple[dict, str]) -> None:
     """The replay's shock on every venue at once, beside the venue-only replay."""
-    build_report(tmp_path, modules=("liqcascade.report._contagion_section",), quick=True)
-    s = json.loads((tmp_path / "summary.json").read_text())
+    s, html = built
     c = s["sections"]["contagion"]
     m = c["market_wide"]
     assert m["scope"] == "market"
@@ -89,7 +95,6 @@ def test_the_replay_read_market_wide(tmp_path: Path) -> None:
     assert m["aave_ratio"] == pytest.approx(m["defi_liquidated_usd"] / c["aave_recorded_usd"])
     for move in m["venue_final_moves"].values():
         assert move <= c["replay_shock"] + 1e-9
-    html = (tmp_path / "report.html").read_text()
     assert "Read as a market-wide fall" in html
 
 

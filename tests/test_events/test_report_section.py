@@ -1,15 +1,13 @@
-"""The support section of the report, built alone in quick mode."""
+"""The support section of the default quick report (the suite's shared build)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from liqcascade.report import build_report
 
-
-def test_support_section(tmp_path: Path) -> None:
-    out = build_report(tmp_path, modules=("liqcascade.report._support_section",), quick=True)
+def test_support_section(report: dict[str, Path]) -> None:
+    out = report  # the default quick report (conftest): its ETH support section
     summary = json.loads(Path(out["summary"]).read_text())
     s = summary["sections"]["support"]
     # the study reads the daily bars up to the market date (2025-07-31) only
@@ -19,7 +17,7 @@ def test_support_section(tmp_path: Path) -> None:
     assert s["long_horizons_significantly_negative"] == 0
     assert s["n_tests_range_over_grid"] == [33, 199]
     assert s["horizons"]["10"]["n"] == 63
-    (claim,) = summary["claims"]
+    (claim,) = [c for c in summary["claims"] if c["section"] == "support"]
     assert "162" in claim["claim"] and claim["verdict"] == "not supported"
     assert "71 tests" in claim["computed"]
     # the study at the claim's own count is printed beside the default's, with its verdict

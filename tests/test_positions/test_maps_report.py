@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from liqcascade.report import ReportContext, build_report
+from liqcascade.report import ReportContext
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("liqmap_report")
-    paths = build_report(out, modules=("liqcascade.report._liqmap_section",), quick=True)
-    return json.loads(Path(paths["summary"]).read_text())
+def summary(report: dict[str, Path]) -> dict:
+    """The default quick report's summary (conftest's shared build): its liqmap section."""
+    return json.loads(report["summary"].read_text())
 
 
 def test_summary_figures_consistent(summary: dict) -> None:

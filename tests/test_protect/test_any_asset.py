@@ -5,6 +5,7 @@ in the vol policy's fit, the fit's need named)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,13 @@ from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.protect import BacktestSettings, backtest_stops, transparency_metrics
-from newasset import copy_calibrations, relabelled_store
 
 SCALE = 500.0
 
 
 @pytest.fixture(scope="module")
-def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb"))
+def sol_store(sol_stores: Callable[[str], Path]) -> Path:
+    return sol_stores("sol.duckdb")  # built once per worker (conftest), read only
 
 
 def test_backtest_reads_the_store_for_an_unbundled_asset(sol_store: Path) -> None:

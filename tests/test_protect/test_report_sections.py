@@ -1,26 +1,16 @@
-"""The protect and transparency report sections (quick mode) write their summaries."""
+"""The protect and transparency sections of the default quick report write their summaries."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from liqcascade.report import build_report
 
-
-def test_protect_and_transparency_sections(tmp_path: Path) -> None:
-    build_report(
-        tmp_path,
-        modules=(
-            "liqcascade.report._protect_section",
-            "liqcascade.report._transparency_section",
-        ),
-        quick=True,
-    )
-    s = json.loads((tmp_path / "summary.json").read_text())
+def test_protect_and_transparency_sections(report: dict[str, Path]) -> None:
+    s = json.loads(report["summary"].read_text())  # the default quick report (conftest)
     blob = json.dumps(s)
     assert "recommendation_long" in blob and "early_warning" in blob
-    html = (tmp_path / "report.html").read_text()
+    html = report["html"].read_text()
     assert "Placing stops that don" in html
     # each recommendation's warnings beside it (the ETH short keeps its raw stop: said)
     rec = html[html.index("ETH: stop recommendation at the market date") :]

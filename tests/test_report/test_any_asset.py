@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from liqcascade.cli import main
-from newasset import copy_calibrations, relabelled_store
+from newasset import copy_calibrations
 
 
 @pytest.fixture(scope="module")
-def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "store.duckdb"))
+def sol_store(sol_stores: Callable[[str], Path]) -> Path:
+    return sol_stores("store.duckdb")  # built once per worker (conftest), read only
 
 
 def test_sol_report_from_the_store(

@@ -9,6 +9,7 @@ names every series and both calibration files with where each came from.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")
-def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("fp") / "store.duckdb"))
+def sol_store(sol_stores: Callable[[str], Path]) -> Path:
+    return sol_stores("store.duckdb")  # built once per worker (conftest), read only
 
 
 def test_bundled_btc_and_the_sol_store_differ(

@@ -11,6 +11,7 @@ import base64
 import json
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,14 +26,14 @@ from liqcascade.report import build_report
 RTOL = 1e-6
 
 PER_ASSET = ("volatility", "support", "stress", "solvency", "protect", "transparency")
-"""Every section the module's report builds, for ETH and BTC."""
+"""The sections this module checks for ETH and BTC (the default report runs each for both)."""
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("per_asset")
-    paths = build_report(out, sections=PER_ASSET, quick=True, asset="ETH,BTC", workers=1)
-    return paths["html"].read_text(), json.loads(paths["summary"].read_text())
+def built(report: dict[str, Path]) -> tuple[str, dict[str, Any]]:
+    """The default quick report (conftest's shared build): ETH's and BTC's sections of
+    each kind in PER_ASSET, the page and the summary."""
+    return report["html"].read_text(), json.loads(report["summary"].read_text())
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,10 @@ def test_both_assets_have_stress_and_transparency_sections(
 ) -> None:
     html, summary = built
     secs = summary["sections"]
-    assert set(secs) == {x for sid in PER_ASSET for x in (sid, f"{sid}-btc")}
+    # every section of the default report: the per-asset ones twice, the ETH-only ones once
+    both = (*PER_ASSET, "liqmap", "cascade")
+    eth_only = {"data", "validation", "contagion", "collateral"}
+    assert set(secs) == {x for sid in both for x in (sid, f"{sid}-btc")} | eth_only
     for sid in secs:
         assert f'id="{sid}"' in html, sid
     # ETH keeps its keys; BTC's are the same keys with its own asset and price

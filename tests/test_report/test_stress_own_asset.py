@@ -8,6 +8,7 @@ sizes in the asset at its own price then, the same sides and leverages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +17,11 @@ import pytest
 from floats import assert_same
 from liqcascade.data import load_series
 from liqcascade.report._stress_section import SAMPLE, compute, prose, sample_portfolio, summary
-from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")
-def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "store.duckdb"))
+def sol_store(sol_stores: Callable[[str], Path]) -> Path:
+    return sol_stores("store.duckdb")  # built once per worker (conftest), read only
 
 
 def _close_at(asset: str, t: pd.Timestamp, store: object) -> float:

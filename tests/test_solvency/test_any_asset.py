@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,8 @@ from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")
-def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb"))
+def sol_store(sol_stores: Callable[[str], Path]) -> Path:
+    return sol_stores("sol.duckdb")  # built once per worker (conftest), read only
 
 
 def test_solvency_runs_on_sols_own_market_and_its_own_october_fall(sol_store: Path) -> None:

@@ -6,15 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from liqcascade.report import build_report
-
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("rep")
-    build_report(out, modules=("liqcascade.report._solvency_section",), quick=True)
-    s = json.loads((Path(out) / "summary.json").read_text())
-    return s
+def summary(report: dict[str, Path]) -> dict:
+    """The default quick report's summary (conftest's shared build): its solvency section."""
+    return json.loads(report["summary"].read_text())
 
 
 def _section(s: dict) -> dict:

@@ -10,6 +10,7 @@ BTC's order, the 2025-10-10 replay from SOL's own hourly bars.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -19,14 +20,13 @@ from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
-from newasset import copy_calibrations, relabelled_store
 
 SCALE = 500.0
 
 
 @pytest.fixture(scope="module")
-def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb"))
+def sol_store(sol_stores: Callable[[str], Path]) -> Path:
+    return sol_stores("sol.duckdb")  # built once per worker (conftest), read only
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,8 @@ from pathlib import Path
 from liqcascade.report import build_report
 
 
-def test_stress_section_quick(tmp_path: Path) -> None:
-    build_report(tmp_path, modules=("liqcascade.report._stress_section",), quick=True)
-    summary = json.loads((tmp_path / "summary.json").read_text())
+def test_stress_section_quick(report: dict[str, Path]) -> None:
+    summary = json.loads(report["summary"].read_text())  # the default quick report (conftest)
     s = summary["stress"] if "stress" in summary else summary["sections"]["stress"]
     assert s["paths"] == 2000 and s["horizon_days"] == 30
     mc = s["montecarlo"]
@@ -21,7 +20,7 @@ def test_stress_section_quick(tmp_path: Path) -> None:
     r = s["replays"]["2024-08-05"]
     assert r["recorded_move"] < -0.1 and r["source"] == "eth_30m"
     assert r["min_price_with_cascade"] <= r["min_price_recorded_path"]
-    assert (tmp_path / "report.html").stat().st_size > 10_000
+    assert report["html"].stat().st_size > 10_000
 
 
 def _view(

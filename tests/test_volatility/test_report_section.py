@@ -3,13 +3,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from liqcascade.report import build_report
-
 VERDICTS = {"supported", "partly supported", "not supported", "contradicted"}
 
 
-def test_volatility_section_quick(tmp_path: Path) -> None:
-    out = build_report(tmp_path, modules=("liqcascade.report._volatility_section",), quick=True)
+def test_volatility_section_quick(report: dict[str, Path]) -> None:
+    out = report  # the default quick report (conftest): its ETH volatility section
     s = json.loads(out["summary"].read_text())
     v = s["sections"]["volatility"]
     # clustering: overwhelming in raw squared returns, gone after the fit
