@@ -38,6 +38,7 @@ from liqcascade.data._market_date import (
     MarketDate,
     load_market_date,
     market_date,
+    series_text,
 )
 from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, IntervalMismatch, read_file
@@ -101,6 +102,7 @@ __all__ = [
     "market_date",
     "read_file",
     "resample_ohlcv",
+    "series_text",
     "source_parts",
     "split_symbol",
     "suspect_liquidation_bars",

@@ -28,6 +28,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "MARKET_SERIES",
     "MarketDate",
+    "ingest_warnings",
     "load_market_date",
     "market_date",
     "series_end",
@@ -228,3 +229,67 @@ def load_market_date(asset: str, store: str | Path | bool | None = None) -> Mark
     except SeriesNotFound:
         others["book_totals"] = None
     return market_date(a, oi, others)
+
+
+#: The stored kinds behind the series of :data:`MARKET_SERIES` (book totals are stored
+#: as the ``depth`` kind, venue ``all-venues``).
+_KIND_SERIES = {"open_interest": "open_interest", "depth": "book_totals", "ohlcv": "prices",
+                "funding": "funding"}  # fmt: skip
+
+
+def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
+    """What an ingest of ``series`` leaves ahead of its asset's market date, one line each.
+
+    For each asset of the ingested series the market reads (open interest, order-book
+    totals, hourly prices, funding): when one of them now reaches past the market date
+    (:func:`load_market_date`) because another series holds it back, a line naming the
+    lagging series and how far they must reach. A store whose open interest has no bar
+    every series reaches says so (the market's message).
+
+    Parameters
+    ----------
+    series : list of SeriesFrame
+        The series just ingested (their ``kind`` and ``symbol``).
+    store : str or Path
+        The store they were ingested into.
+
+    Returns
+    -------
+    list of str
+        ``"ETH: the open interest now reaches 2025-08-02 00:00 UTC, but the market date
+        stays at 2025-08-01 00:00 until the order-book totals and the funding reach
+        2025-08-02 00:00 (commands given no date use 2025-08-01 00:00)"``.
+    """
+    from liqcascade._symbols import base_asset
+    from liqcascade.data._series import SeriesNotFound
+
+    ingested: dict[str, set[str]] = {}
+    for s in series:
+        key = _KIND_SERIES.get(str(s.kind))
+        asset = base_asset(str(s.symbol)) or str(s.symbol).upper()
+        if key is not None and asset:
+            ingested.setdefault(asset, set()).add(key)
+    out = []
+    for asset, keys in ingested.items():
+        try:
+            when = load_market_date(asset, store)
+        except SeriesNotFound:  # no open interest: no market to date
+            continue
+        except InputError as exc:
+            out.append(f"{asset}: {exc}")
+            continue
+        ahead = [
+            k for k in MARKET_SERIES if k in keys and when.ends.get(k, when.close) > when.close
+        ]
+        if not ahead or not when.held_back_by:
+            continue
+        reach = min(when.open_interest_end, max(when.ends[k] for k in ahead))
+        verb = "reaches" if len(ahead) == 1 else "reach"
+        names = " and ".join(f"the {MARKET_SERIES[k]}" for k in ahead)
+        lagging = series_text(when.held_back_by).rsplit(" ", 1)[0]
+        out.append(
+            f"{asset}: {names} now {verb} {max(when.ends[k] for k in ahead):%Y-%m-%d %H:%M} UTC, "
+            f"but the market date stays at {when.close:%Y-%m-%d %H:%M} until {lagging} reach "
+            f"{reach:%Y-%m-%d %H:%M} (commands given no date use {when.close:%Y-%m-%d %H:%M})"
+        )
+    return out
