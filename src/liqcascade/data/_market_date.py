@@ -275,8 +275,8 @@ def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
             when = load_market_date(asset, store)
         except SeriesNotFound:  # no open interest: no market to date
             continue
-        except InputError as exc:
-            out.append(f"{asset}: {exc}")
+        except InputError as exc:  # no bar has every series: the market's own words
+            out.append(str(exc))
             continue
         ahead = [
             k for k in MARKET_SERIES if k in keys and when.ends.get(k, when.close) > when.close
