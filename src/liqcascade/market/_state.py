@@ -943,6 +943,12 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     oi = inputs.open_interest[inputs.open_interest.index <= label]
     hourly = closed_by(inputs.prices, close, _HOUR)
     if hourly.empty:
+        if spec.as_of is None:  # the default date: no as_of was given, the asset's data
+            raise InputError(
+                f"asset {inputs.asset}: no prices before its market date "
+                f"({close:%Y-%m-%d %H:%M} UTC)",
+                param="asset",
+            )
         raise InputError(
             f"as_of {label:%Y-%m-%d}: no {inputs.asset} prices before it", param="as_of"
         )
