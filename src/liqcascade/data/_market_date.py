@@ -204,7 +204,19 @@ def load_market_date(asset: str, store: str | Path | bool | None = None) -> Mark
 
     The same series :func:`liqcascade.market.load_market_inputs` reads: the 4-hourly open
     interest, the futures order-book totals, the hourly prices and the 4-hourly funding,
-    each through :func:`liqcascade.data.load_series` (``store``: as there).
+    each through :func:`liqcascade.data.load_series`.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (any case).
+    store : str, Path, bool, optional
+        As in :func:`liqcascade.data.load_series` (``None``: the default store if it
+        exists, ``False``: the bundled data only).
+
+    Returns
+    -------
+    MarketDate
 
     Raises
     ------

@@ -589,11 +589,12 @@ def market_date_notes(assets: str | tuple[str, ...]) -> list[str]:
 
 
 def _market_dates(assets: str | tuple[str, ...]) -> dict[str, Any]:
-    """Each asset's :class:`liqcascade.data.MarketDate`, in the store the report reads."""
-    from liqcascade.data import load_market_date
+    """Each asset's :class:`liqcascade.data.MarketDate`, on the series the report reads."""
+    from liqcascade.data import market_date
+    from liqcascade.report._data import market_frames
 
     names = (assets,) if isinstance(assets, str) else assets
-    return {a.upper(): load_market_date(a.upper(), _store()) for a in names}
+    return {a.upper(): market_date(a.upper(), *market_frames(a)) for a in names}
 
 
 def _date_text(close: pd.Timestamp) -> str:
