@@ -1,7 +1,9 @@
 """``vol`` and ``support-study`` cut their bars at ``--as-of``, by default the market date.
 
-The market date is the close of the asset's last open-interest bar (2025-07-31 20:00 UTC
-for the bundled ETH), the date every market command and the report default to.
+The market date is the close of the asset's last open-interest bar that every series of
+the market reaches (2025-07-31 20:00 UTC for the bundled ETH;
+``tests/test_market/test_market_date.py``), the date every market command and the report
+default to.
 """
 
 from __future__ import annotations

@@ -14,11 +14,13 @@ from liqcascade.market import MARKET_BAR
 
 def test_the_copies_below_market_equal_it() -> None:
     from liqcascade._cli import _data_cut
+    from liqcascade.data import _market_date
     from liqcascade.positions import _estimate
 
     assert MARKET_BAR == pd.Timedelta(hours=4)
     assert _estimate._BAR == MARKET_BAR
     assert _data_cut._OI_STEP == MARKET_BAR
+    assert _market_date._BAR == MARKET_BAR
 
 
 def test_the_modules_above_market_use_it() -> None:

@@ -1,8 +1,9 @@
 """Where ``vol`` and ``support-study`` cut their bars: ``--as-of``, else the market date.
 
 Every market command defaults to the market of the asset's last 4-hourly open-interest
-bar (the last bar the estimated position book has; 2025-07-31 20:00 UTC for the bundled
-ETH and BTC) and takes ``--as-of`` as "the bars closed by then"
+bar that every series of the market reaches (order-book totals, hourly prices, funding:
+:func:`liqcascade.data.load_market_date`; 2025-07-31 20:00 UTC for the bundled ETH and
+BTC) and takes ``--as-of`` as "the bars closed by then"
 (:func:`liqcascade._time.as_of_instant`: a bare date is the close of that day's last
 bar). The price-only studies follow the same rule, so their figures are those of the
 report's market date: a daily bar enters when it has closed by the cut.
@@ -38,7 +39,8 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         help="Use the bars closed by then (UTC; a date: its end). Default: the market "
-        "date of every command (the asset's last open-interest bar).",
+        "date of every command (the latest bar every series of the market reaches, the "
+        "store's or the bundle's).",
     ),
 ]
 
@@ -94,7 +96,10 @@ class DataCut:
 def data_cut(
     asset: str, as_of: str | None, store: Path | None = None, data_file: Path | None = None
 ) -> DataCut:
-    """``--as-of``'s instant, or by default the close of ``asset``'s last open-interest bar.
+    """``--as-of``'s instant, or by default the close of ``asset``'s market bar.
+
+    The market bar: the last open-interest bar every series of the market reaches
+    (:func:`liqcascade.data.load_market_date`), the bar every market command defaults to.
 
     A user's ``--data`` file is not cut by default (only by an explicit ``--as-of``); an
     asset with no open interest (no market date: nobody holds the series) is not cut
@@ -109,20 +114,21 @@ def data_cut(
         return DataCut(t, "--as-of", f"bars closed by {t:%Y-%m-%d %H:%M} UTC (--as-of {as_of})")
     if data_file is not None:
         return DataCut(None, "none", f"every bar of {data_file.name} (--as-of to cut it)")
-    from liqcascade.data import SeriesNotFound, load_series
+    from liqcascade.data import SeriesNotFound, load_market_date
 
     try:
-        oi = load_series("open_interest", asset=asset, interval="4h", store=store)
+        when = load_market_date(asset, store)
     except SeriesNotFound:
         return DataCut(None, "none", f"every bar: no open interest for {asset.upper()}, so no "
                        "market date (--as-of to cut)")  # fmt: skip
-    t = pd.Timestamp(oi.index[-1]) + _OI_STEP
+    t = when.close
+    held = when.note()
     return DataCut(
         t,
         "market date",
         f"bars closed by {t:%Y-%m-%d %H:%M} UTC: the market date of every command (the last "
-        f"{asset.upper()} open-interest bar, {pd.Timestamp(oi.index[-1]):%Y-%m-%d %H:%M}); "
-        "--as-of to change",
+        f"{asset.upper()} open-interest bar every series of the market reaches, "
+        f"{when.label:%Y-%m-%d %H:%M}{'; ' + held if held else ''}); --as-of to change",
     )
 
 

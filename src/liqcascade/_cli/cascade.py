@@ -196,7 +196,11 @@ _Asset = Annotated[
 ]
 _AsOf = Annotated[
     str | None,
-    typer.Option("--as-of", help="Date of the estimated state (UTC; default the last bar)."),
+    typer.Option(
+        "--as-of",
+        help="Date of the estimated state (UTC; default: the latest bar every series of "
+        "the market reaches, the store's or the bundle's).",
+    ),
 ]
 _Fragility = Annotated[
     bool,

@@ -344,8 +344,8 @@ _AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Date/time of the estimated book (UTC); default: last bundled bar (2025-07-31 "
-        "20:00). Not with --positions.",
+        help="Date/time of the estimated book (UTC); default: the latest bar every series "
+        "of the market reaches (the store's or the bundle's). Not with --positions.",
     ),
 ]
 _Price = Annotated[

@@ -35,7 +35,8 @@ _AsOfOpt = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Market date, up to the last open-interest bar (default: that bar); with the "
+        help="Market date (default: the latest bar every series of every asset's market "
+        "reaches, the store's or the bundle's); with the "
         "validation section, from the first month the book has a fit for (2025-03-01 for "
         "the shipped ETH and BTC calibrations).",
     ),

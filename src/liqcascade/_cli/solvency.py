@@ -308,7 +308,8 @@ _AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Estimated market: date (UTC; default the last bar). With --positions only "
+        help="Estimated market: date (UTC; default: the latest bar every series of the "
+        "market reaches, the store's or the bundle's). With --positions only "
         "with --liquidity calibrated (its calibration).",
     ),
 ]

@@ -470,7 +470,10 @@ def recommend_cmd(
     ] = "ETH",
     as_of: Annotated[
         str | None,
-        typer.Option(help="Date of the market state (UTC; default the last bundled, 2025-07-31)."),
+        typer.Option(
+            help="Date of the market state (UTC; default: the latest bar every series of "
+            "the market reaches, the store's or the bundle's)."
+        ),
     ] = None,
     horizon_days: Annotated[int, typer.Option(help="Holding horizon, days (1–365).")] = 5,
     k: Annotated[float, typer.Option(help="Distance in horizon-volatility units.")] = 1.0,

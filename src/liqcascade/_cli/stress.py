@@ -352,7 +352,11 @@ _Scheduler = Annotated[
 ]
 _AsOf = Annotated[
     str | None,
-    typer.Option("--as-of", help="Date of the estimated market (default 2025-07-31)."),
+    typer.Option(
+        "--as-of",
+        help="Date of the estimated market (UTC; default: the latest bar every series of "
+        "the market reaches, the store's or the bundle's).",
+    ),
 ]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 

@@ -34,6 +34,13 @@ from liqcascade.data._kinds import (
     PUBLIC_KINDS,
     Kind,
 )
+from liqcascade.data._market_date import (
+    MARKET_SERIES,
+    MarketDate,
+    load_market_date,
+    market_date,
+    series_text,
+)
 from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, IntervalMismatch, read_file
 from liqcascade.data._series import SeriesNotFound, bundled_name, load_series, long_short_wide
@@ -68,12 +75,14 @@ __all__ = [
     "KINDS",
     "LAYOUTS",
     "LONG_SHORT_MEASURES",
+    "MARKET_SERIES",
     "PUBLIC_KINDS",
     "FetchResult",
     "IngestInterrupted",
     "IngestResult",
     "IntervalMismatch",
     "Kind",
+    "MarketDate",
     "SeriesFrame",
     "SeriesNotFound",
     "SourcePart",
@@ -87,11 +96,14 @@ __all__ = [
     "fetch_series",
     "infer_interval",
     "load_book_totals",
+    "load_market_date",
     "load_series",
     "long_short_series",
     "long_short_wide",
+    "market_date",
     "read_file",
     "resample_ohlcv",
+    "series_text",
     "source_parts",
     "split_symbol",
     "suspect_liquidation_bars",

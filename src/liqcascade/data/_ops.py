@@ -19,6 +19,7 @@ from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import funding_units_option
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of, public_kind
 from liqcascade.data._layouts import NoTakerClose
+from liqcascade.data._market_date import ingest_warnings
 from liqcascade.data._readers import read_raw, series_from_raw
 from liqcascade.data._series import check_reference_levels, competing_series
 from liqcascade.data._store import (
@@ -151,6 +152,8 @@ def ingest_files(
         result = st.ingest(series, on_progress=on_progress)
         if result.rows_added:  # what readers take when an asset's kind has two series
             result.warnings += competing_series(st.list_series(gaps=False), series)
+    if result.rows_added:  # a series now ahead of the others the market needs
+        result.warnings += ingest_warnings(series, st.path)
     result.files = len(files)
     result.series = [s.summary() for s in series]
     # a file's own note (its layout's conversion) is carried by each series it splits into

@@ -54,6 +54,7 @@ from liqcascade.book import (
     book_totals_at,
     snapshot_at,
 )
+from liqcascade.data import MarketDate, market_date
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol, tiers_caveat
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -112,7 +113,9 @@ class MarketSpec:
         prices and order-book totals are in the store.
     as_of : date, datetime, Timestamp or str, optional
         The date (UTC). A bare date is the close of that day's last bar; default the
-        last bar of the open interest (bundled: 2025-07-31 20:00, closing 24:00).
+        last open-interest bar that every series the market needs reaches (order-book
+        totals, hourly prices, funding: :func:`default_date`; bundled: 2025-07-31 20:00,
+        closing 24:00).
     venue : str, default "binance"
         Venue the positions are attributed to (the estimate is calibrated to
         Binance's recorded liquidations).
@@ -264,6 +267,12 @@ class MarketState(SummaryDict):
         on whose scale its dollars are (:func:`~liqcascade.market.book_units`):
         ``"binance"`` for the package's calibrations, a store's label for a store's own
         (``""`` when that calibration did not write it).
+    held_back_by : dict or None
+        When the market was built without a date and series it needs end before the
+        open interest's last bar, those (:meth:`liqcascade.data.MarketDate.to_dict`:
+        ``series``, their end ``ends``, ``open_interest_ends`` and the ``note`` logged once
+        as ``note: ...`` on the ``liqcascade.market`` logger); ``None`` otherwise. In the
+        commands' JSON as ``market.held_back_by``.
     """
 
     book: OrderBook
@@ -286,6 +295,7 @@ class MarketState(SummaryDict):
     whole_positions: PositionBook | None = None
     caveats: tuple[str, ...] = ()
     liquidation_feed: str = DEFAULT_FEED
+    held_back_by: dict[str, Any] | None = None
     _redraw: Any = field(default=None, repr=False)
     # draws walked once per state, prepared once per partial-liquidation threshold: the
     # cascade, stress and solvency answers of one state share them
@@ -506,6 +516,7 @@ class MarketState(SummaryDict):
             "sources": dict(self.sources),
             "caveats": list(self.caveats),
             "liquidation_feed": self.liquidation_feed,
+            "held_back_by": self.held_back_by,
         }
 
     def _position_factor(self) -> float:
@@ -756,6 +767,34 @@ def log_caveats(state: MarketState) -> None:
             _LOG.warning("warning: %s", line)
 
 
+def default_date(inputs: MarketInputs) -> MarketDate:
+    """The market date of ``inputs`` when none is given (:func:`liqcascade.data.market_date`).
+
+    The last open-interest bar closed by the end of the order-book totals, the hourly
+    prices and the funding (those the data hold): the market of a store whose open
+    interest runs a day ahead of its order-book totals stands a day back, not refused.
+
+    Raises
+    ------
+    InputError
+        ``param="asset"``: no open-interest bar has every series.
+    """
+    others = {"book_totals": inputs.book_totals, "prices": inputs.prices, "funding": inputs.funding}
+    return market_date(inputs.asset, inputs.open_interest, others)
+
+
+def _note_date(when: MarketDate) -> None:
+    """Log ``when``'s note (a series holds the market back) once, as ``note: ...``."""
+    note = when.note()
+    if note is None or _QUIET.get():
+        return
+    ctx = _CAVEAT_CONTEXT.get()
+    line = f"{ctx}: {note}" if ctx else note
+    if line not in _LOGGED:
+        _LOGGED.add(line)
+        _LOG.warning("note: %s", line)
+
+
 def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
     """The open-interest bar of ``spec.as_of`` (the message names the series)."""
     return resolve_as_of(
@@ -773,15 +812,17 @@ def market_close_time(asset: str = "ETH", as_of: Any = None, *, store: Any = Non
     :attr:`MarketState.close_time` of ``estimated_market(MarketSpec(asset, as_of))``:
     the close of the last 4-hour open-interest bar by ``as_of`` (one date rule,
     :func:`liqcascade._time.resolve_as_of`), read from the open interest alone (what
-    was knowable at that market's date, for a back-test scored there).
+    was knowable at that market's date, for a back-test scored there). Without
+    ``as_of``, the market's default date (:func:`default_date`: the last bar every
+    series the market needs reaches).
 
     Parameters
     ----------
     asset : str, default "ETH"
         Base asset (bundled or in the store).
     as_of : datetime-like, optional
-        UTC; a bare date is the close of that day's last bar; default the last bar of
-        the open interest.
+        UTC; a bare date is the close of that day's last bar; default the market's
+        default date (:func:`default_date`).
     store : str, Path, bool, optional
         As in :func:`load_market_inputs`.
 
@@ -799,9 +840,12 @@ def market_close_time(asset: str = "ETH", as_of: Any = None, *, store: Any = Non
     from liqcascade.market._inputs import _series
 
     a = str(asset).upper()
-    oi = _series("open_interest", a, "4h", store)
+    oi = _series("open_interest", a, "4h", store) if as_of is not None else None
     if oi is None:  # load_market_inputs says what is missing and how to add it
-        oi = load_market_inputs(a, store=store).open_interest
+        inputs = load_market_inputs(a, store=store)
+        if as_of is None:  # the default date: every series the market needs reaches it
+            return default_date(inputs).close
+        oi = inputs.open_interest
     return _resolve(MarketSpec(asset=a, as_of=as_of), oi) + _BAR
 
 
@@ -888,11 +932,23 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     InputError
         If the inputs do not cover the date (the message names the option).
     """
-    label = _resolve(spec, inputs.open_interest)
+    held_back_by = None
+    if spec.as_of is None:  # the last bar every series the market needs reaches
+        when = default_date(inputs)
+        label, held_back_by = when.label, when.to_dict()
+        _note_date(when)
+    else:
+        label = _resolve(spec, inputs.open_interest)
     close = label + _BAR
     oi = inputs.open_interest[inputs.open_interest.index <= label]
     hourly = closed_by(inputs.prices, close, _HOUR)
     if hourly.empty:
+        if spec.as_of is None:  # the default date: no as_of was given, the asset's data
+            raise InputError(
+                f"asset {inputs.asset}: no prices before its market date "
+                f"({close:%Y-%m-%d %H:%M} UTC)",
+                param="asset",
+            )
         raise InputError(
             f"as_of {label:%Y-%m-%d}: no {inputs.asset} prices before it", param="as_of"
         )
@@ -986,6 +1042,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         whole_positions=whole,
         caveats=tuple(caveats),
         liquidation_feed=feed,
+        held_back_by=held_back_by,
         _redraw=redraw if fit is not None else None,
     )
     log_caveats(state)

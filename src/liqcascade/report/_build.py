@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -619,7 +620,7 @@ def _front(
         eth_only=_eth_only(ctx, sections),
         sources=src + file_sources(s.id for s in sections),
         sources_text=_sources_text(src),
-        caveats=_caveats(ctx, sections) + _revised_caveat(src),
+        caveats=[f"{n}." for n in ctx.date_notes] + _caveats(ctx, sections) + _revised_caveat(src),
         units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
         stale=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
@@ -971,9 +972,11 @@ def run_report(
     assets = options.assets
     with shared_store_reads():  # one store connection for every look-up (released to fork)
         ctx = ReportContext(quick=quick, asset=assets[0], as_of=options.as_of, assets=assets)
-        if options.as_of is None:  # the first asset's last bar, for every asset
+        if options.as_of is None:  # the latest bar every asset's market reaches
             for a in assets:
                 check_as_of(a, ctx.as_of)
+            for note in ctx.date_notes:
+                logging.getLogger("liqcascade.report").warning("note: %s", note)
         jobs, skipped = plan(list(options.specs), assets)
         n = workers_default() if workers is None else workers
         done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)

@@ -30,6 +30,7 @@ __all__ = [
     "calibration_sources",
     "file_sources",
     "frame_digest",
+    "market_frames",
     "missing",
     "read_sources",
     "series",
@@ -167,6 +168,20 @@ def _frames(asset: str) -> list[tuple[str, pd.DataFrame]]:
         if df is not None:
             out.append((what, df))
     return out
+
+
+def market_frames(asset: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame | None]]:
+    """The series that set ``asset``'s market date, as the report reads them (once).
+
+    ``(open interest, {"book_totals", "prices", "funding"})`` for
+    :func:`liqcascade.data.market_date`: the same reads as :func:`sources` lists.
+    """
+    a, stamp = asset.upper(), _stamp()
+    return _load("open_interest", a, "4h", stamp), {
+        "book_totals": _optional("book totals", a, stamp),
+        "prices": _load("ohlcv", a, "1h", stamp),
+        "funding": _optional("funding 4h", a, stamp),
+    }
 
 
 def sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:

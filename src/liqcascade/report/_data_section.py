@@ -55,7 +55,7 @@ def _range(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def compute(ctx: ReportContext) -> DataView:
-    """Load the bundled series of the report's asset, cut at the report's date.
+    """Load the series of the report's asset (store first, else bundled), cut at its date.
 
     The provenance table lists each bundled file of the run (its assets' own, and the
     shared ones: :func:`_run_files`) with its whole range (what the bundle holds); every
@@ -70,8 +70,9 @@ def compute(ctx: ReportContext) -> DataView:
             ["name", "interval", "range", "rows", "source", "caveats"]
         ]
     )
-    # ETH's bundled OI-weighted funding, as before; another asset's own (store first)
-    funding = datasets.load_funding() if a == "ETH" else series("funding", a, "4h")
+    # the funding the market read (store first, else the bundled OI-weighted series), as
+    # the sources line says: the bundle's ETH series in its place showed data not read
+    funding = series("funding", a, "4h")
     return DataView(
         suspects=suspect_bars(ctx.assets, ctx.as_of),
         asset=a,

@@ -542,20 +542,66 @@ def score_outcome(backtest: Callable[[], Any], asset: str) -> IdentifiedScore | 
     return f"the identified book's daily correlation over {span} is not defined (a flat series)"
 
 
-def market_date(asset: str) -> str:
-    """The report's default date: the day (``YYYY-MM-DD``, UTC) of ``asset``'s last OI bar.
+def market_date(assets: str | tuple[str, ...]) -> str:
+    """The report's default date: the latest market close every asset reaches.
 
-    The last bundled open-interest bar is the last bar the position book can be
-    estimated on.
+    Each asset's market reaches the last open-interest bar that its order-book totals,
+    hourly prices and funding reach too (:func:`liqcascade.data.load_market_date`); the
+    report compares its assets at one date, the earliest of theirs. Given as a day
+    (``YYYY-MM-DD``, the close of that day's last bar) when the close is a midnight,
+    else as the close itself (``YYYY-MM-DD HH:MM``, UTC).
 
-    A report of several assets takes the first asset's; an asset whose open interest
-    ends earlier is estimated at its own last bar before that day
-    (:attr:`ReportContext.last_oi_bar`), and every asset's data are cut at the same day.
+    Parameters
+    ----------
+    assets : str or tuple of str
+        The report's assets (any case).
     """
-    from liqcascade.report._data import series
+    return _date_text(min(d.close for d in _market_dates(assets).values()))
 
-    idx = series("open_interest", asset, "4h").index
-    return f"{pd.Timestamp(idx[-1]):%Y-%m-%d}"
+
+def market_date_notes(assets: str | tuple[str, ...]) -> list[str]:
+    """What holds the report's default date back, one line each (empty when nothing).
+
+    An asset's own series that end before its open interest (the market's note,
+    :meth:`liqcascade.data.MarketDate.note`), and the asset that ends first when the
+    others reach further: ``"the report's market date is 2025-08-01 00:00 UTC, the
+    latest every asset reaches: BTC's open interest ends there (ETH's market reaches
+    2025-08-02 00:00)"``.
+    """
+    from liqcascade.data import series_text
+
+    dates = _market_dates(assets)
+    close = min(d.close for d in dates.values())
+    out = [n for d in dates.values() if d.close == close and (n := d.note()) is not None]
+    later = {a: d for a, d in dates.items() if d.close > close}
+    if later:
+        first = next(a for a, d in dates.items() if d.close == close)
+        held = dates[first].held_back_by
+        what = series_text(held) if held else "the open interest ends"  # its own last bar
+        reach = ", ".join(
+            f"{a}'s market reaches {d.close:%Y-%m-%d %H:%M}" for a, d in later.items()
+        )
+        out.append(
+            f"the report's market date is {close:%Y-%m-%d %H:%M} UTC, the latest every asset "
+            f"reaches: {first}'s {what.removeprefix('the ')} there ({reach})"
+        )
+    return out
+
+
+def _market_dates(assets: str | tuple[str, ...]) -> dict[str, Any]:
+    """Each asset's :class:`liqcascade.data.MarketDate`, on the series the report reads."""
+    from liqcascade.data import market_date
+    from liqcascade.report._data import market_frames
+
+    names = (assets,) if isinstance(assets, str) else assets
+    return {a.upper(): market_date(a.upper(), *market_frames(a)) for a in names}
+
+
+def _date_text(close: pd.Timestamp) -> str:
+    """A market close as the report's date: a day for a midnight, else the instant."""
+    if close == close.normalize():
+        return f"{close - pd.Timedelta(days=1):%Y-%m-%d}"
+    return f"{close:%Y-%m-%d %H:%M}"
 
 
 def check_as_of(asset: str, as_of: Any) -> pd.Timestamp:
@@ -615,8 +661,8 @@ class ReportContext:
     asset : str, default "ETH"
         The asset of the estimated market.
     as_of : date, timestamp or str, optional
-        The report's date. Default: the market date, the day of the first asset's last
-        open-interest bar (:func:`market_date`). Every section reads data closed by it;
+        The report's date. Default: the market date, the latest close every asset's
+        market reaches (:func:`market_date`). Every section reads data closed by it;
         only back-tests that score the months after their calibration read further, and
         say their period. The requested value (``None`` for the default) is kept in
         :attr:`requested_as_of`.
@@ -639,8 +685,8 @@ class ReportContext:
         self.quick = quick
         self.asset = asset.upper()
         self.requested_as_of = as_of
-        self.as_of: Any = market_date(self.asset) if as_of is None else as_of
         self.assets = tuple(a.upper() for a in assets) if assets else (self.asset,)
+        self.as_of: Any = market_date(self.assets) if as_of is None else as_of
         self._memo: dict[str, Any] = {}
         self._shared: dict[str, Any] = {} if shared is None else shared
 
@@ -666,6 +712,13 @@ class ReportContext:
             self._shared[key] = other
         ctx: ReportContext = self._shared[key]
         return ctx
+
+    @cached_property
+    def date_notes(self) -> tuple[str, ...]:
+        """What holds the default date back (:func:`market_date_notes`); none for a date given."""
+        if self.requested_as_of is not None:
+            return ()
+        return tuple(market_date_notes(self.assets))
 
     @cached_property
     def market(self) -> MarketState:

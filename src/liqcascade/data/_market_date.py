@@ -1,0 +1,307 @@
+"""The market date: the latest bar close that every series of an asset's market reaches.
+
+The estimated market of an asset (:mod:`liqcascade.market`) stands at the close of a
+4-hour open-interest bar and reads, up to that close, the order-book totals (its depth:
+a date after their last bar is refused), the hourly prices (its mid and bars) and the
+funding (the position book's side signal, read as neutral where it is missing). Its
+default date is therefore not the open interest's last bar alone but the last
+open-interest bar that closed by the earliest of those series' ends: a store whose open
+interest is one day ahead of its order-book totals has its market one day back, and
+:attr:`MarketDate.held_back_by` names the series that holds it there.
+
+Series the market reads but does without (the taker volumes, the long/short ratios, the
+live depth snapshots) may lag: they hold nothing back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from liqcascade._time import bar_step, utc_index
+from liqcascade.errors import InputError
+
+__all__ = [
+    "MARKET_SERIES",
+    "MarketDate",
+    "ingest_warnings",
+    "load_market_date",
+    "market_date",
+    "series_end",
+    "series_text",
+]
+
+#: The series the estimated market needs up to its date (key -> how messages name it),
+#: in the order a tie names them. The open interest first: its bars are the market's.
+MARKET_SERIES: dict[str, str] = {
+    "open_interest": "open interest",
+    "book_totals": "order-book totals",
+    "prices": "hourly prices",
+    "funding": "funding",
+}
+
+#: The market's bar (``liqcascade.market.MARKET_BAR``, held equal by a test).
+_BAR = pd.Timedelta(hours=4)
+
+
+def series_end(frame: pd.DataFrame | pd.Series, default_step: pd.Timedelta = _BAR) -> pd.Timestamp:
+    """The close of the last bar of ``frame`` (labelled by bar open), UTC.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or pandas.Series
+        Bars indexed by their open time (a naive index is UTC), sorted, not empty.
+    default_step : pandas.Timedelta, default 4 hours
+        The bar length when ``frame`` has a single bar (else its most common step,
+        :func:`liqcascade._time.bar_step`).
+    """
+    idx = utc_index(frame.index)
+    step = bar_step(idx) if len(idx) > 1 else default_step
+    if pd.isna(step):
+        step = default_step
+    return pd.Timestamp(idx[-1]) + step
+
+
+@dataclass(frozen=True)
+class MarketDate:
+    """An asset's default market date and the series that set it.
+
+    Attributes
+    ----------
+    asset : str
+        Base asset.
+    label : pandas.Timestamp
+        Open time (UTC) of the open-interest bar the market stands on.
+    ends : dict
+        Series key (:data:`MARKET_SERIES`) -> the close of its last bar, UTC; only the
+        series the data hold.
+    held_back_by : tuple of str
+        The keys of the series whose end holds the market before the open interest's
+        last bar (those that end earliest, in :data:`MARKET_SERIES` order); empty when
+        the market stands on that bar.
+    """
+
+    asset: str
+    label: pd.Timestamp
+    ends: dict[str, pd.Timestamp] = field(default_factory=dict)
+    held_back_by: tuple[str, ...] = ()
+
+    @property
+    def close(self) -> pd.Timestamp:
+        """The close of the market's bar (UTC): the instant the market is known."""
+        return self.label + _BAR
+
+    @property
+    def open_interest_end(self) -> pd.Timestamp:
+        """The close of the open interest's last bar (UTC)."""
+        return self.ends["open_interest"]
+
+    def note(self) -> str | None:
+        """One line saying which series holds the market back, or None.
+
+        ``"ETH's market date is 2025-08-01 00:00 UTC: the order-book totals end there
+        (open interest reaches 2025-08-02 00:00)"``.
+        """
+        if not self.held_back_by:
+            return None
+        end = self.ends[self.held_back_by[0]]
+        there = "there" if end == self.close else f"{end:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.asset}'s market date is {self.close:%Y-%m-%d %H:%M} UTC: "
+            f"{series_text(self.held_back_by)} {there} (open interest reaches "
+            f"{self.open_interest_end:%Y-%m-%d %H:%M})"
+        )
+
+    def to_dict(self) -> dict[str, Any] | None:
+        """``{"series": [names], "ends", "open_interest_ends", "note"}`` (ISO times), or None.
+
+        The commands' ``market.held_back_by``: ``None`` when nothing holds the market
+        back.
+        """
+        if not self.held_back_by:
+            return None
+        return {
+            "series": [MARKET_SERIES[k] for k in self.held_back_by],
+            "ends": self.ends[self.held_back_by[0]].isoformat(),
+            "open_interest_ends": self.open_interest_end.isoformat(),
+            "note": self.note(),
+        }
+
+
+def market_date(
+    asset: str,
+    open_interest: pd.DataFrame,
+    others: Mapping[str, pd.DataFrame | None],
+) -> MarketDate:
+    """The last open-interest bar that closed by the end of every series the market needs.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (named by the messages).
+    open_interest : pandas.DataFrame
+        The asset's 4-hourly open interest, indexed by bar open (UTC), not empty.
+    others : mapping
+        The other series of :data:`MARKET_SERIES` (``book_totals``, ``prices``,
+        ``funding``) -> their bars, or None (or empty) when the data hold none: a series
+        nobody holds holds nothing back (the market says what it lacks).
+
+    Returns
+    -------
+    MarketDate
+
+    Raises
+    ------
+    InputError
+        ``param="asset"``: a series ends before the open interest's first bar closes (no
+        bar of the market has every series).
+    """
+    a = asset.upper()
+    oi_idx = utc_index(open_interest.index)
+    ends = {"open_interest": pd.Timestamp(oi_idx[-1]) + _BAR}
+    for key in MARKET_SERIES:
+        frame = others.get(key)
+        if key != "open_interest" and frame is not None and len(frame):
+            ends[key] = series_end(frame, _BAR)
+    limit = min(ends.values())
+    n = int((oi_idx + _BAR <= limit).sum())  # sorted bars: those closed by the limit
+    first = tuple(k for k in MARKET_SERIES if ends.get(k) == limit)
+    if n == 0:
+        raise InputError(
+            f"asset {a}: {series_text(first)} {limit:%Y-%m-%d %H:%M} UTC, before the first "
+            f"open-interest bar closes ({oi_idx[0] + _BAR:%Y-%m-%d %H:%M}): no bar has every "
+            "series the market needs; ingest data that reach it into the store "
+            "(`liqcascade data ingest`)",
+            param="asset",
+        )
+    label = pd.Timestamp(oi_idx[n - 1])
+    held = () if label + _BAR >= ends["open_interest"] else first
+    return MarketDate(a, label, ends, held)
+
+
+def series_text(keys: tuple[str, ...]) -> str:
+    """The series of ``keys`` (:data:`MARKET_SERIES`) as a subject with its verb.
+
+    ``"the order-book totals end"``, ``"the funding ends"``, ``"the order-book totals
+    and the funding end"``.
+
+    Parameters
+    ----------
+    keys : tuple of str
+        Keys of :data:`MARKET_SERIES`, at least one.
+    """
+    names = [f"the {MARKET_SERIES[k]}" for k in keys]
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{text} {'ends' if keys == ('funding',) else 'end'}"
+
+
+def load_market_date(asset: str, store: str | Path | bool | None = None) -> MarketDate:
+    """:func:`market_date` of ``asset`` on the series the market reads (store, then bundled).
+
+    The same series :func:`liqcascade.market.load_market_inputs` reads: the 4-hourly open
+    interest, the futures order-book totals, the hourly prices and the 4-hourly funding,
+    each through :func:`liqcascade.data.load_series`.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (any case).
+    store : str, Path, bool, optional
+        As in :func:`liqcascade.data.load_series` (``None``: the default store if it
+        exists, ``False``: the bundled data only).
+
+    Returns
+    -------
+    MarketDate
+
+    Raises
+    ------
+    SeriesNotFound
+        No open interest for ``asset``.
+    InputError
+        As :func:`market_date`; a store that cannot be read.
+    """
+    from liqcascade.data._inputs import load_book_totals
+    from liqcascade.data._series import SeriesNotFound, load_series
+
+    a = asset.upper()
+    oi = load_series("open_interest", asset=a, interval="4h", store=store)
+    others: dict[str, pd.DataFrame | None] = {}
+    for key, kind, interval in (("prices", "ohlcv", "1h"), ("funding", "funding", "4h")):
+        try:
+            others[key] = load_series(kind, asset=a, interval=interval, store=store)
+        except SeriesNotFound:
+            others[key] = None
+    try:
+        others["book_totals"] = load_book_totals(a, "futures", store=store)
+    except SeriesNotFound:
+        others["book_totals"] = None
+    return market_date(a, oi, others)
+
+
+#: The stored kinds behind the series of :data:`MARKET_SERIES` (book totals are stored
+#: as the ``depth`` kind, venue ``all-venues``).
+_KIND_SERIES = {"open_interest": "open_interest", "depth": "book_totals", "ohlcv": "prices",
+                "funding": "funding"}  # fmt: skip
+
+
+def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
+    """What an ingest of ``series`` leaves ahead of its asset's market date, one line each.
+
+    For each asset of the ingested series the market reads (open interest, order-book
+    totals, hourly prices, funding): when one of them now reaches past the market date
+    (:func:`load_market_date`) because another series holds it back, a line naming the
+    lagging series and how far they must reach. A store whose open interest has no bar
+    every series reaches says so (the market's message).
+
+    Parameters
+    ----------
+    series : list of SeriesFrame
+        The series just ingested (their ``kind`` and ``symbol``).
+    store : str or Path
+        The store they were ingested into.
+
+    Returns
+    -------
+    list of str
+        ``"ETH: the open interest now reaches 2025-08-02 00:00 UTC, but the market date
+        stays at 2025-08-01 00:00 until the order-book totals and the funding reach
+        2025-08-02 00:00 (commands given no date use 2025-08-01 00:00)"``.
+    """
+    from liqcascade._symbols import base_asset
+    from liqcascade.data._series import SeriesNotFound
+
+    ingested: dict[str, set[str]] = {}
+    for s in series:
+        key = _KIND_SERIES.get(str(s.kind))
+        asset = base_asset(str(s.symbol)) or str(s.symbol).upper()
+        if key is not None and asset:
+            ingested.setdefault(asset, set()).add(key)
+    out = []
+    for asset, keys in ingested.items():
+        try:
+            when = load_market_date(asset, store)
+        except SeriesNotFound:  # no open interest: no market to date
+            continue
+        except InputError as exc:  # no bar has every series: the market's own words
+            out.append(str(exc))
+            continue
+        ahead = [
+            k for k in MARKET_SERIES if k in keys and when.ends.get(k, when.close) > when.close
+        ]
+        if not ahead or not when.held_back_by:
+            continue
+        reach = min(when.open_interest_end, max(when.ends[k] for k in ahead))
+        verb = "reaches" if len(ahead) == 1 else "reach"
+        names = " and ".join(f"the {MARKET_SERIES[k]}" for k in ahead)
+        lagging = series_text(when.held_back_by).rsplit(" ", 1)[0]
+        out.append(
+            f"{asset}: {names} now {verb} {max(when.ends[k] for k in ahead):%Y-%m-%d %H:%M} UTC, "
+            f"but the market date stays at {when.close:%Y-%m-%d %H:%M} until {lagging} reach "
+            f"{reach:%Y-%m-%d %H:%M} (commands given no date use {when.close:%Y-%m-%d %H:%M})"
+        )
+    return out
