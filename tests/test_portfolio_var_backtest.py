@@ -329,3 +329,23 @@ def test_the_command_back_tests_the_portfolio_in_usd() -> None:
     one = rows[(1, 0.99)]
     assert one["windows"] > 2000 and 0 < one["exceedances"] < 0.03 * one["windows"]
     assert one["best_baseline"] in ("hs", "hs_1y", "ewma") and math.isfinite(one["pinball"])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"drift": "up"}, {"horizons": (0, 5)}, {"paths": 1.5}, {"paths": 0},
+     {"levels": (0.95, 1.0)}, {"paths": 10**15}],
+)  # fmt: skip
+def test_both_back_tests_refuse_bad_settings_with_one_rule(
+    bad: dict[str, object], closes: dict[str, pd.Series]
+) -> None:
+    """The unit long and a one-asset portfolio: the same refusal, naming the same parameter."""
+    from liqcascade.errors import InputError
+
+    kw = {**_SMALL, **bad}
+    with pytest.raises(InputError) as unit:
+        var_backtest(closes["ETH"], **kw)  # type: ignore[arg-type]
+    with pytest.raises(InputError) as pf:
+        portfolio_var_backtest(_portfolio([("ETH", "long", 1.0)]), closes, **kw)  # type: ignore[arg-type]
+    assert str(pf.value) == str(unit.value) and pf.value.param == unit.value.param
+    assert unit.value.param == next(iter(bad))
