@@ -180,13 +180,32 @@ def test_scaling_every_size_by_k_scales_var_and_pnl_by_k(
     assert_same(kb.scores["pinball"], k * bt.scores["pinball"], rtol=1e-9, atol=1e-9 * k)
 
 
-def test_a_hedged_portfolio_has_no_p_and_l_and_no_var(closes: dict[str, pd.Series]) -> None:
-    """Long and short the same size of one asset: every loss and VaR is 0, no exceedance."""
+def test_a_hedged_portfolio_is_refused_naming_its_file(closes: dict[str, pd.Series]) -> None:
+    """Long and short the same size of one asset: no P&L to back-test.
+
+    Every loss and VaR was 0, so no window exceeded its VaR and Kupiec's test failed
+    the model for too few exceedances: a verdict on a portfolio with no risk.
+    """
+    from liqcascade.errors import InputError
+
     pf = _portfolio([("ETH", "long", 2.0), ("ETHUSDT", "short", 2.0)])
-    bt = portfolio_var_backtest(pf, {"ETH": closes["ETH"]}, horizons=(1,), min_days=300, paths=50)
-    fc = bt.forecasts
-    assert (fc[["loss", "var_95", "var_99"]].abs().to_numpy() < 1e-9).all()
-    assert int(bt.scores["exceedances"].sum()) == 0
+    with pytest.raises(InputError, match="<test>: its positions net to zero in every asset") as e:
+        portfolio_var_backtest(pf, {"ETH": closes["ETH"]}, horizons=(1,), min_days=300, paths=50)
+    assert e.value.param == "portfolio"
+
+
+def test_a_portfolio_hedged_in_one_asset_scores_the_other(closes: dict[str, pd.Series]) -> None:
+    """Net zero in ETH, long BTC: the P&L and every VaR are BTC's alone."""
+    hedged = [("ETH", "long", 2.0), ("ETHUSDT", "short", 2.0), ("BTC", "long", 1.0)]
+    kw = {"horizons": (1,), "min_days": 300, "paths": 50}
+    a = portfolio_var_backtest(_portfolio(hedged), closes, **kw)
+    b = portfolio_var_backtest(_portfolio([("BTC", "long", 1.0)]), closes, **kw)
+    assert len(a.forecasts) == len(b.forecasts) > 0
+    assert_same(a.forecasts["loss"], b.forecasts["loss"], rtol=1e-9, atol=1e-9)
+    # the baselines see BTC alone (EWMA: the one-asset closed form, not the Sobol points)
+    for m in ("hs", "hs_1y", "ewma"):
+        fa, fb = (x.forecasts[x.forecasts["method"] == m] for x in (a, b))
+        assert_same(fa["var_99"], fb["var_99"], rtol=1e-9, atol=1e-9)
 
 
 def test_a_missing_asset_and_short_history_are_refused(closes: dict[str, pd.Series]) -> None:
@@ -200,6 +219,23 @@ def test_a_missing_asset_and_short_history_are_refused(closes: dict[str, pd.Seri
         portfolio_var_backtest(pf, {a: c.iloc[:200] for a, c in closes.items()}, **_SMALL)
     with pytest.raises(InputError, match="paths must be > 0"):
         portfolio_var_backtest(pf, closes, horizons=(1,), paths=0)
+
+
+def test_the_progress_reaches_the_whole(closes: dict[str, pd.Series]) -> None:
+    """The fits left with no window to forecast are counted done: the bar ends at 1."""
+    got: list[float] = []
+    bt = portfolio_var_backtest(
+        _portfolio([("ETH", "long", 1.0)]), {"ETH": closes["ETH"]}, horizons=(1,),
+        min_days=300, paths=50, advance=got.append,
+    )  # fmt: skip
+    cut = {a: c[c.index <= "2020-09-15"] for a, c in closes.items()}  # ends mid-month
+    got2: list[float] = []
+    portfolio_var_backtest(
+        _portfolio([("ETH", "long", 1.0)]), {"ETH": cut["ETH"]}, horizons=(1,),
+        min_days=300, paths=50, advance=got2.append,
+    )  # fmt: skip
+    assert bt.settings["fits"] >= 1 and all(x > 0 for x in got + got2)
+    assert sum(got) == pytest.approx(1.0, abs=1e-9) and sum(got2) == pytest.approx(1.0, abs=1e-9)
 
 
 # ---- the command line ----
@@ -243,6 +279,18 @@ def test_bad_portfolio_back_tests_exit_2_with_one_line(args: list[str], line: st
     assert r.stderr.splitlines() == [line]
 
 
+def test_a_hedged_file_is_one_error_line_naming_it(tmp_path: Path) -> None:
+    p = tmp_path / "hedged.csv"
+    p.write_text(
+        "symbol,side,size,entry_price,leverage\nETHUSDT,long,2,3000,2\nETHUSDT,short,2,3000,2\n"
+    )
+    r = run_cli("stress", "--scenario", "backtest", "--portfolio", str(p))
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [
+        f"error: --portfolio: {p}: its positions net to zero in every asset: no P&L to back-test"
+    ]
+
+
 def test_the_monte_carlo_points_at_the_back_test_and_claims_no_score() -> None:
     args = ["stress", "--portfolio", "tests/data/stress/portfolio.csv", "--paths", "200"]
     cmd = "liqcascade stress --portfolio tests/data/stress/portfolio.csv --scenario backtest"
@@ -251,6 +299,19 @@ def test_the_monte_carlo_points_at_the_back_test_and_claims_no_score() -> None:
     assert not {"verdicts", "kupiec_p", "pinball"} & set(out)
     text = run_cli(*args, env={"COLUMNS": "200"}).stdout
     assert f"back-test this portfolio's VaR: {cmd}" in text.splitlines()
+
+
+def test_the_back_test_command_carries_the_monte_carlos_model() -> None:
+    """A Monte Carlo of EGARCH-normal points at the back-test of EGARCH-normal, not GJR-t."""
+    f = "tests/data/stress/portfolio.csv"
+    args = ["stress", "--portfolio", f, "--paths", "200", "--model", "egarch", "--dist",
+            "normal", "--as-of", "2025-07-30", "--json"]  # fmt: skip
+    r = run_cli(*args)
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["backtest_command"] == (
+        f"liqcascade stress --portfolio {f} --scenario backtest --as-of 2025-07-30 "
+        "--model egarch --dist normal"
+    )
 
 
 @pytest.mark.slow
@@ -268,3 +329,23 @@ def test_the_command_back_tests_the_portfolio_in_usd() -> None:
     one = rows[(1, 0.99)]
     assert one["windows"] > 2000 and 0 < one["exceedances"] < 0.03 * one["windows"]
     assert one["best_baseline"] in ("hs", "hs_1y", "ewma") and math.isfinite(one["pinball"])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"drift": "up"}, {"horizons": (0, 5)}, {"paths": 1.5}, {"paths": 0},
+     {"levels": (0.95, 1.0)}, {"paths": 10**15}],
+)  # fmt: skip
+def test_both_back_tests_refuse_bad_settings_with_one_rule(
+    bad: dict[str, object], closes: dict[str, pd.Series]
+) -> None:
+    """The unit long and a one-asset portfolio: the same refusal, naming the same parameter."""
+    from liqcascade.errors import InputError
+
+    kw = {**_SMALL, **bad}
+    with pytest.raises(InputError) as unit:
+        var_backtest(closes["ETH"], **kw)  # type: ignore[arg-type]
+    with pytest.raises(InputError) as pf:
+        portfolio_var_backtest(_portfolio([("ETH", "long", 1.0)]), closes, **kw)  # type: ignore[arg-type]
+    assert str(pf.value) == str(unit.value) and pf.value.param == unit.value.param
+    assert unit.value.param == next(iter(bad))

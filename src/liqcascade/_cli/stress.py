@@ -417,20 +417,34 @@ def stress_cmd(
         )  # fmt: skip
     out = run.to_dict()
     if scenario == "montecarlo":  # no out-of-sample score of its own: the command that has it
-        out["backtest_command"] = _backtest_command(str(portfolio), run.result.asset, as_of)
+        out["backtest_command"] = _backtest_command(
+            str(portfolio), run.result.asset, as_of, model=model, dist=dist
+        )
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
 
-def _backtest_command(portfolio: str, asset: str, as_of: str | None) -> str:
-    """The command that back-tests the portfolio's VaR at the same market and date."""
+def _backtest_command(
+    portfolio: str,
+    asset: str,
+    as_of: str | None,
+    *,
+    model: str | None = None,
+    dist: str | None = None,
+) -> str:
+    """The command that back-tests the portfolio's VaR at the same market and date.
+
+    The variance model and residual distribution given to the Monte Carlo (``--model``,
+    ``--dist``) are carried: the back-test then scores the model whose VaR was printed.
+    """
     import shlex
 
     cmd = f"liqcascade stress --portfolio {shlex.quote(portfolio)} --scenario backtest"
-    if asset != "ETH":
-        cmd += f" --asset {shlex.quote(asset)}"
-    if as_of is not None:
-        cmd += f" --as-of {shlex.quote(as_of)}"
+    given = {"--asset": None if asset == "ETH" else asset, "--as-of": as_of,
+             "--model": model, "--dist": dist}  # fmt: skip
+    for flag, value in given.items():
+        if value is not None:
+            cmd += f" {flag} {shlex.quote(str(value))}"
     return cmd
 
 

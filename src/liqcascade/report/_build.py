@@ -368,24 +368,44 @@ def _template() -> jinja2.Template:
 
 @lru_cache(maxsize=1)
 def _bundled_digest() -> str:
-    """SHA-256 (hex) of every file under the bundle's ``_files`` folder (name and bytes)."""
-    h = hashlib.sha256()
+    """SHA-256 (hex) of every file under the bundle's ``_files`` folder (:func:`tree_digest`)."""
     for pkg in ("liqcascade.data.bundled", "liqcascade.datasets", "liqcascade.data"):
         try:
             root = files(pkg) / "_files"
         except ModuleNotFoundError:
             continue
-        if not root.is_dir():
-            continue
-        stack = [root]
-        while stack:
-            for f in sorted(stack.pop().iterdir(), key=lambda p: p.name, reverse=True):
-                if f.is_dir():
-                    stack.append(f)
-                elif f.is_file():
-                    h.update(f.name.encode())
-                    h.update(f.read_bytes())
-        break
+        if root.is_dir():
+            return tree_digest(root)
+    return hashlib.sha256().hexdigest()
+
+
+#: The bundle's text files, whose line endings a checkout may change (git's ``autocrlf``).
+_TEXT_SUFFIXES = (".csv", ".json", ".txt", ".toml")
+
+
+def tree_digest(root: Any) -> str:
+    """SHA-256 (hex) of the files under ``root``: each one's name and bytes, in a fixed order.
+
+    A folder's entries in name order, depth first; a text file's (:data:`_TEXT_SUFFIXES`)
+    CRLF line endings read as LF, so a Windows checkout of the same data hashes the same.
+
+    Parameters
+    ----------
+    root : pathlib.Path or importlib.resources.abc.Traversable
+        The folder.
+    """
+    h = hashlib.sha256()
+    stack = [root]
+    while stack:
+        for f in sorted(stack.pop().iterdir(), key=lambda p: p.name, reverse=True):
+            if f.is_dir():
+                stack.append(f)
+            elif f.is_file():
+                data = f.read_bytes()
+                if f.name.lower().endswith(_TEXT_SUFFIXES):
+                    data = data.replace(b"\r\n", b"\n")
+                h.update(f.name.encode())
+                h.update(data)
     return h.hexdigest()
 
 

@@ -761,6 +761,45 @@ def _model_var(
     return [(float(np.quantile(loss, lv)), *quantile_interval(loss, lv)) for lv in levels]
 
 
+def _check_settings(
+    horizons: Sequence[int], levels: Sequence[float], drift: str, paths: Any, n_assets: int = 1
+) -> tuple[list[int], list[float]]:
+    """A back-test's horizons (days; sorted, unique) and levels, checked with its drift and paths.
+
+    Parameters
+    ----------
+    horizons : sequence of int
+        Window lengths, days (each >= 1).
+    levels : sequence of float
+        VaR confidences, fractions in (0.5, 1).
+    drift : {"zero", "fitted"}
+    paths : int
+        Monte Carlo paths per multi-day forecast (a whole number > 0).
+    n_assets : int, default 1
+        Assets drawn on each path: ``paths`` is checked against the memory the longest
+        horizon needs for all of them (numpy's MemoryError, after the fits, otherwise).
+
+    Raises
+    ------
+    InputError
+        The first bad one, ``param`` naming it (1.5 paths ran 1 path).
+    """
+    if drift not in DRIFTS:
+        raise InputError(f"drift must be one of {', '.join(DRIFTS)} (got {drift!r})", param="drift")
+    hs = sorted({int(h) for h in horizons})
+    if not hs or hs[0] < 1:
+        raise InputError(f"horizons must be >= 1 day (got {list(horizons)})", param="horizons")
+    if isinstance(paths, bool) or not isinstance(paths, numbers.Integral):
+        raise InputError(f"paths must be a whole number > 0 (got {paths!r})", param="paths")
+    if paths <= 0:
+        raise InputError(f"paths must be > 0 (got {paths})", param="paths")
+    check_count("paths", int(paths), (_PATH_DAY_BYTES * hs[-1] + _PATH_BYTES) * n_assets)
+    lv = [float(x) for x in levels]
+    if not lv or not all(0.5 < x < 1 for x in lv):
+        raise InputError(f"levels must lie in (0.5, 1) (got {list(levels)})", param="levels")
+    return hs, lv
+
+
 def _ewma_var(r: FloatArray) -> FloatArray:
     """EWMA variance of the next day after each return (percent², RiskMetrics)."""
     out = np.empty(r.size)
@@ -824,20 +863,8 @@ def var_backtest(
     from liqcascade.volatility import check_dist, check_model
 
     model, dist = check_model(model), check_dist(dist)
-    if drift not in DRIFTS:
-        raise InputError(f"drift must be one of {', '.join(DRIFTS)} (got {drift!r})", param="drift")
-    hs = sorted({int(h) for h in horizons})
-    if not hs or hs[0] < 1:
-        raise InputError(f"horizons must be >= 1 day (got {list(horizons)})", param="horizons")
-    if isinstance(paths, bool) or not isinstance(paths, numbers.Integral):  # 1.5 ran 1 path
-        raise InputError(f"paths must be a whole number > 0 (got {paths!r})", param="paths")
-    if paths <= 0:
-        raise InputError(f"paths must be > 0 (got {paths})", param="paths")
-    check_count("paths", int(paths), _PATH_DAY_BYTES * hs[-1] + _PATH_BYTES)
+    hs, lv = _check_settings(horizons, levels, drift, paths)
     seed = check_seed(seed)
-    lv = [float(x) for x in levels]
-    if not lv or not all(0.5 < x < 1 for x in lv):
-        raise InputError(f"levels must lie in (0.5, 1) (got {list(levels)})", param="levels")
     close = number_series(close, "close")  # text was cast to numbers; a naive index is UTC
     c = pd.Series(close, dtype=np.float64).dropna()
     c = c[c > 0].sort_index()
