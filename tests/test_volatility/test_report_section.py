@@ -75,7 +75,38 @@ def test_holm_counts_only_the_periods_a_fit_tested() -> None:
     )  # fmt: skip
     v = SimpleNamespace(daily_periods=SimpleNamespace(to_frame=lambda: frame))
     v.tested = lambda: VolatilityView.tested(v)  # type: ignore[arg-type]
+    v.holm_survivors = lambda alpha=0.05: VolatilityView.holm_survivors(v, alpha)  # type: ignore[arg-type]
     assert len(VolatilityView.tested(v)) == 3  # type: ignore[arg-type]
     # a p-value the count decides: 0.05 / 3 = 0.0167 > 0.015 > 0.0125 = 0.05 / 4 (or / 5)
     frame.loc[0, "pvalue"] = 0.015
     assert VolatilityView.periods_significant_after_correction(v)  # type: ignore[arg-type]
+
+
+def test_holm_steps_down_and_the_text_gives_the_margin() -> None:
+    """Holm keeps rows while the k-th smallest p is below 0.05 / (m − k); the text says so."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import VolatilityView, _holm_text
+
+    frame = pd.DataFrame(
+        {
+            "label": ["2022", "2024", "2021", "2023"],
+            "model": ["gjr", "egarch", "gjr", "gjr"],
+            "verdict": ["significant", "significant", "not significant", "not significant"],
+            "pvalue": [0.016, 0.0022, 0.5, 0.9],
+        }
+    )  # fmt: skip
+    v = SimpleNamespace(daily_periods=SimpleNamespace(to_frame=lambda: frame))
+    v.tested = lambda: VolatilityView.tested(v)  # type: ignore[arg-type]
+    v.holm_survivors = lambda alpha=0.05: VolatilityView.holm_survivors(v, alpha)  # type: ignore[arg-type]
+    # 0.0022 < 0.05/4 = 0.0125 kept; 0.016 against 0.05/3 = 0.0167 kept too
+    assert list(VolatilityView.holm_survivors(v)["label"]) == ["2024", "2022"]  # type: ignore[arg-type]
+    text = _holm_text(v)  # type: ignore[arg-type]
+    assert "EGARCH 2024 and GJR 2022 once the 4 periods" in text
+    assert "p = 0.0022 against 0.05/4 = 0.0125" in text
+    frame.loc[1, "pvalue"] = 0.013  # misses 0.0125: nothing survives, and the margin is given
+    text = _holm_text(v)  # type: ignore[arg-type]
+    assert "none once the 4 periods tested are counted" in text
+    assert "smallest p = 0.0130 against 0.05/4 = 0.0125" in text

@@ -72,10 +72,24 @@ class VolatilityView:
         the number of periods tested (:meth:`tested`). One year in eight at p < 0.05 is
         what chance alone gives, not evidence.
         """
-        tested = self.tested()
-        sig = tested[tested["verdict"].isin(["significant", "inverted"])]
+        return bool(len(self.holm_survivors(alpha)))
+
+    def holm_survivors(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The tested daily periods whose effect survives Holm's step-down procedure.
+
+        The p-values in increasing order, the k-th (from 0) compared with
+        ``alpha / (m − k)``; the rows up to the first that misses its cut-off are kept
+        (only rows with a significant or inverted verdict).
+        """
+        tested = self.tested().sort_values("pvalue", kind="stable")
         m = len(tested)
-        return bool(len(sig)) and float(sig["pvalue"].min()) < alpha / m
+        keep = []
+        for k, (i, row) in enumerate(tested.iterrows()):
+            if float(row["pvalue"]) >= alpha / (m - k):
+                break
+            keep.append(i)
+        out = tested.loc[keep]
+        return out[out["verdict"].isin(["significant", "inverted"])]
 
     def tested(self) -> pd.DataFrame:
         """The daily periods whose fit gives a test of γ: a reliable fit with a p-value.
@@ -281,12 +295,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         f"{p_text(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
         f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
         f"{_years(v, 'inverted')}"
-        + (
-            "."
-            if v.periods_significant_after_correction()
-            or not (years["verdict"].isin(["significant", "inverted"])).any()
-            else f" — none once the {len(v.tested())} periods tested are counted (Holm)."
-        )
+        + ("." if not (years["verdict"].isin(["significant", "inverted"])).any() else _holm_text(v))
     )
     hf = v.hourly_fit
     hl = hf.leverage if hf is not None else None
@@ -299,6 +308,25 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip
     return clus, lev
+
+
+def _holm_text(v: VolatilityView) -> str:
+    """What survives once the periods tested are counted, with Holm's margin.
+
+    The first cut-off is ``0.05 / m``: the sentence gives the smallest p-value beside it,
+    since one observation more or less can move a p-value across it.
+    """
+    tested = v.tested()
+    m = len(tested)
+    if not m:
+        return "."
+    smallest = float(tested["pvalue"].astype(float).min())
+    margin = f"p = {smallest:.4f} against 0.05/{m} = {0.05 / m:.4f}"
+    kept = v.holm_survivors()
+    if not len(kept):
+        return f" — none once the {m} periods tested are counted (Holm: smallest {margin})."
+    names = join_words([f"{str(r['model']).upper()} {r['label']}" for _, r in kept.iterrows()])
+    return f" — {names} once the {m} periods tested are counted (Holm: {margin})."
 
 
 def _leverage_front(v: VolatilityView) -> str:

@@ -56,6 +56,7 @@ from liqcascade.volatility._periods import (
     PeriodLeverage,
     default_periods,
     leverage_by_period,
+    period_returns,
 )
 from liqcascade.volatility._realized import realized_volatility
 from liqcascade.volatility._returns import (
@@ -106,6 +107,7 @@ __all__ = [
     "log_returns",
     "negative_share",
     "next_variance",
+    "period_returns",
     "persistence",
     "realized_volatility",
     "simulate_paths",

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._tables import number_series, records_frame
+from liqcascade._time import utc_time
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
 from liqcascade.volatility._returns import log_returns
@@ -226,6 +227,28 @@ class LeverageByPeriod(SummaryDict):
         ).replace("<table", f"<table title='{html.escape('leverage')}'")
 
 
+def period_returns(returns: pd.Series, period: Period) -> pd.Series:
+    """The returns stamped inside ``period`` (its first day 00:00 to its last day's end).
+
+    Parameters
+    ----------
+    returns : pandas.Series
+        Percent log returns of the whole series (:func:`log_returns`), each stamped at
+        the later of its two closes.
+    period : Period
+        The days wanted, both included.
+
+    Returns
+    -------
+    pandas.Series
+        The slice of ``returns``: a return is windowed by its own stamp, never rebuilt
+        from the closes inside the period (which would drop the period's first return).
+    """
+    idx = pd.DatetimeIndex(returns.index)
+    start, end = utc_time(period.start), utc_time(period.end).normalize() + pd.Timedelta(days=1)
+    return returns[(idx >= start) & (idx < end)]
+
+
 def leverage_by_period(
     close: pd.Series,
     *,
@@ -241,8 +264,10 @@ def leverage_by_period(
     Parameters
     ----------
     close : pandas.Series
-        Closes (USDT), UTC DatetimeIndex; each period's returns are built from the
-        closes inside it (:func:`log_returns`).
+        Closes (USDT), UTC DatetimeIndex. The returns are built once on the whole series
+        (:func:`log_returns`), then each period holds the returns stamped inside it: a
+        calendar year keeps its 1 January return (the close of 31 December to the close
+        of 1 January), so a full year has 365 or 366 daily returns.
     models : tuple of {"gjr", "egarch"}, default ("gjr",)
         Asymmetric models (``garch`` is replaced by ``gjr``: it has no asymmetry term).
     dist : {"normal", "t", "skewt"}, default "t"
@@ -262,8 +287,9 @@ def leverage_by_period(
     plist = default_periods(pd.DatetimeIndex(close.index)) if periods is None else periods
     rows: list[PeriodLeverage] = []
     nan = math.nan
+    whole = log_returns(close)
     for p in plist:
-        r = log_returns(close, p.start, p.end.strftime("%Y-%m-%d"))
+        r = period_returns(whole, p)
         for m in ms:
             base: dict[str, Any] = {
                 "label": p.label,
