@@ -107,3 +107,13 @@ def test_data_file_of_other_bars_says_which_interval_to_give(cli, tmp_path, args
     r = cli("vol", "--data", str(f), *args)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == f"error: {f}: {said}: this file has 1h bars: give --interval 1h"
+
+
+def test_a_fit_on_the_stationarity_bound_prints_no_interval(cli) -> None:
+    """ETH's daily GJR-t to the market date sits on arch's bound: said, no ± interval."""
+    r = cli("vol", "--asset", "ETH")
+    assert r.exit_code == 0, r.stderr
+    assert "persistence at the stationarity bound (integrated)" in r.stdout
+    assert "persistence 1.0000 ±" not in r.stdout and "reaches 1" not in r.stdout
+    d = cli("vol", "--asset", "ETH", "--json").json()
+    assert d["persistence_at_bound"] is True and d["persistence_se"] is None

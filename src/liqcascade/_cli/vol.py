@@ -42,17 +42,14 @@ def _render(r: dict[str, Any]) -> None:
 
     se = r["persistence_se"]
     persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
+    if r.get("persistence_at_bound"):
+        persistence = "persistence at the stationarity bound (integrated)"
     if r["near_integrated"]:
         out.print(
             f"{persistence} · half-life and long-run vol not identified "
             f"(sample: {r['sample_annualized_vol']:.1f} % a year)"
         )
-        ci = "" if se is None else f" ({r['persistence'] - 1.96 * se:.3f} to "
-        ci += "" if se is None else f"{r['persistence'] + 1.96 * se:.3f})"
-        out.print(
-            f"[yellow]the persistence's 95 % interval{ci} reaches 1: the data "
-            "do not pin down the long-run level or the half-life[/]"
-        )
+        out.print(f"[yellow]{_unidentified(r)}[/]")
     else:
         out.print(
             f"{persistence} · half-life {f(r['half_life_days'], '.1f')} days · "
@@ -82,6 +79,22 @@ def _render(r: dict[str, Any]) -> None:
                 p["verdict"],
             )
         out.print(pt)
+
+
+def _unidentified(r: dict[str, Any]) -> str:
+    """Why the long-run level and the half-life are not identified (bound or interval)."""
+    if r.get("persistence_at_bound"):
+        return (
+            "the fit sits on arch's stationarity bound (the constraint, not an estimate: "
+            "no interval): the data do not pin down the long-run level or the half-life"
+        )
+    se = r["persistence_se"]
+    ci = "" if se is None else f" ({r['persistence'] - 1.96 * se:.3f} to "
+    ci += "" if se is None else f"{r['persistence'] + 1.96 * se:.3f})"
+    return (
+        f"the persistence's 95 % interval{ci} reaches 1: the data "
+        "do not pin down the long-run level or the half-life"
+    )
 
 
 def _interval(lo: Any, hi: Any) -> Text:

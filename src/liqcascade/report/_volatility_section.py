@@ -356,6 +356,12 @@ def _years(v: VolatilityView, verdict: str) -> str:
 def _persistence_note(fit: Any) -> str:
     """What the daily GJR-t's persistence says about its long-run level."""
     p = float(fit.persistence)
+    if fit.at_stationarity_bound:
+        return (
+            "GJR-t persistence on the full daily sample: at the stationarity bound "
+            "(integrated; the fit sits on arch's constraint α + β + γ/2 ≤ 1, so there is "
+            "no interval around it): the long-run level and the half-life are not identified."
+        )
     if fit.near_integrated:
         return (
             f"GJR-t persistence on the full daily sample {p:.3f} ± {fit.persistence_se:.3f}: "

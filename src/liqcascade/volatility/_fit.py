@@ -30,6 +30,9 @@ from liqcascade.volatility._slsqp import fit_arch
 MIN_OBS = 100
 """Fewest returns a fit accepts: below this the GARCH likelihood is too flat to trust."""
 
+BOUND_SLACK = 1e-6
+"""Slack of ``arch``'s stationarity constraint below which a fit is at the bound."""
+
 _ARCH_SPEC: dict[str, dict[str, Any]] = {
     "garch": {"vol": "GARCH", "p": 1, "o": 0, "q": 1},
     "gjr": {"vol": "GARCH", "p": 1, "o": 1, "q": 1},
@@ -322,6 +325,24 @@ class VolatilityFit:
         return math.sqrt(var) if math.isfinite(var) and var >= 0.0 else math.nan
 
     @property
+    def at_stationarity_bound(self) -> bool:
+        """True when the estimate sits on ``arch``'s stationarity constraint.
+
+        ``arch`` fits GARCH and GJR under ``α + β + γ/2 ≤ 1`` and EGARCH under ``β < 1``;
+        when the constraint's slack is below :data:`BOUND_SLACK` the optimum is the
+        bound, not an interior estimate: the persistence is a constraint there (the
+        data's likelihood may peak beyond it), and a symmetric interval around it (``±
+        1.96`` :attr:`persistence_se`) would run past a value the fit cannot take.
+        """
+        p = self.params
+        if self.model == "egarch":
+            slack = 1.0 - float(p["beta[1]"])
+        else:
+            gamma = float(p["gamma[1]"]) if "gamma[1]" in p else 0.0
+            slack = 1.0 - (float(p["alpha[1]"]) + float(p["beta[1]"]) + 0.5 * gamma)
+        return bool(slack < BOUND_SLACK)
+
+    @property
     def near_integrated(self) -> bool:
         """True when a unit root in the variance cannot be excluded.
 
@@ -541,6 +562,7 @@ class VolatilityFit:
     def to_dict(self) -> dict[str, Any]:
         """The headline numbers (the keys of ``liqcascade vol --json``)."""
         lev = self.leverage
+        bound = self.at_stationarity_bound
         return {
             "asset": self.asset,
             "interval": self.interval,
@@ -563,7 +585,9 @@ class VolatilityFit:
             "leverage_ci": [lev.ci_low, lev.ci_high] if lev else None,
             "leverage_verdict": self.leverage_verdict,
             "persistence": self.persistence,
-            "persistence_se": _finite(self.persistence_se),
+            # at the bound the persistence is the constraint: no symmetric interval
+            "persistence_se": None if bound else _finite(self.persistence_se),
+            "persistence_at_bound": bound,
             "near_integrated": self.near_integrated,
             # not identified when a unit root cannot be excluded (near_integrated)
             "half_life_days": None if self.near_integrated else _finite(self.half_life_days),
