@@ -117,3 +117,21 @@ def test_a_fit_on_the_stationarity_bound_prints_no_interval(cli) -> None:
     assert "persistence 1.0000 ±" not in r.stdout and "reaches 1" not in r.stdout
     d = cli("vol", "--asset", "ETH", "--json").json()
     assert d["persistence_at_bound"] is True and d["persistence_se"] is None
+    # the out-of-sample block: the rule's window, both proxies, a DM p per model
+    o = d["oos"]
+    assert o["available"] and (o["start"], o["end"]) == ("2023-08-01", "2025-07-31")
+    assert o["refits"] == 9 and o["dm_lag"] == 6
+    assert [s["proxy"] for s in o["scores"]] == [
+        "squared return",
+        "realised variance (hourly bars)",
+    ]
+    for s in o["scores"]:
+        assert set(s["dm_pvalue"]) == set(s["verdict"]) == {"garch", "gjr", "egarch"}
+        assert s["best_baseline"] in {"ewma", "trailing_30d"}
+    assert "out of sample: 1-day-ahead variance 2023-08-01 → 2025-07-31" in r.stdout
+    assert "EWMA 0.94" in r.stdout and "DM p" in r.stdout
+
+
+def test_no_out_of_sample_score_on_a_short_range_says_why(cli) -> None:
+    d = cli("vol", "--start", "2024-01-01", "--json").json()
+    assert d["oos"]["available"] is False and "need >= 500" in d["oos"]["reason"]

@@ -34,6 +34,13 @@ def test_volatility_section_quick(tmp_path: Path) -> None:
     assert f"{lev['gamma']:.3f}" in lc["computed"]
     html = out["html"].read_text()
     assert "News impact curve" in html and "Leverage effect by period" in html
+    # the out-of-sample score: each model's mark against the better baseline, and AIC's
+    # choice named as in sample beside QLIKE's
+    o = v["oos"]
+    assert o["available"] and o["end"] == "2025-07-31" and len(o["scores"]) == 2
+    assert "variance forecasts out of sample" in html
+    assert "Best model by AIC (in sample)" in html and "lowest QLIKE out of sample" in html
+    assert html.count("ties its baseline") + html.count("fails its check") >= 3
 
 
 def test_the_years_named_are_each_models_own() -> None:

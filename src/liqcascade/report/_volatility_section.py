@@ -19,6 +19,7 @@ from liqcascade._plotly_text import plain
 from liqcascade.report._format import dec, join_words, p_text, pvalue
 from liqcascade.report._names import display_name
 from liqcascade.report._section import (
+    CHECK_MARKS,
     Claim,
     Prose,
     ReportContext,
@@ -44,6 +45,7 @@ class VolatilityView:
     aic: pd.DataFrame
     quick: bool
     bars_from: str  # the asset's bars and where they were read (``"Binance spot ETH"``)
+    oos: Any = None  # VolatilityOOS, or why there is none (str)
 
     def yearly(self, model: str = "gjr") -> pd.DataFrame:
         """Calendar-year rows of the daily leverage-by-period table."""
@@ -128,6 +130,8 @@ def compute(ctx: ReportContext) -> VolatilityView:
         fit_volatility,
         leverage_by_period,
         log_returns,
+        realized_volatility,
+        volatility_oos,
     )
 
     a = ctx.asset
@@ -162,6 +166,10 @@ def compute(ctx: ReportContext) -> VolatilityView:
         ),
         quick=ctx.quick,
         bars_from=bars_of(a, {"daily": daily, "hourly": hourly}),
+        # the three models out of sample, the squared return and hourly RV as proxies
+        oos=volatility_oos(
+            r_d, dist="t", realized_var=realized_volatility(close_h, annualize=False) ** 2
+        ),
     )
 
 
@@ -268,11 +276,71 @@ def tables(v: VolatilityView) -> list[Table]:
         delta_bic=[dec(x, 1) for x in v.aic["delta_bic"]],
         persistence=_dec3(v.aic["persistence"]),
     ).rename(columns={"dist": "errors", "delta_aic": "Δ AIC", "delta_bic": "Δ BIC"})  # fmt: skip
-    return [
+    out = [
         Table(f"{v.asset} volatility-clustering tests (null: no clustering)", pd.DataFrame(rows)),
         Table(f"{v.asset} leverage effect by period (Student-t errors)", lev),
-        Table(f"{v.asset} model comparison, daily (lower AIC/BIC is better)", aic),
+        Table(f"{v.asset} model comparison, daily, in sample (lower AIC/BIC is better)", aic),
     ]
+    if not isinstance(v.oos, str) and v.oos is not None:
+        out.append(
+            Table(
+                f"{v.asset} variance forecasts out of sample, 1 day ahead, {v.oos.start} → "
+                f"{v.oos.end}, refitted each quarter (mean QLIKE, lower is better)",
+                _oos_table(v.oos),
+            )
+        )
+    return out
+
+
+_OOS_NAMES = {
+    "garch": "GARCH-t", "gjr": "GJR-t", "egarch": "EGARCH-t",
+    "ewma": "EWMA λ 0.94 (baseline)", "trailing_30d": "trailing 30-day (baseline)",
+}  # fmt: skip
+"""The forecasts as the out-of-sample table and sentence name them."""
+
+_OOS_MARKS = {"beats": "passes", "ties": "ties", "loses": "fails"}
+"""A model's DM verdict against the best baseline → the report's status mark."""
+
+
+def _oos_table(o: Any) -> pd.DataFrame:
+    """One row per forecast: QLIKE per proxy, DM p against the best baseline, the mark."""
+    cols: dict[str, list[str]] = {"forecast": [_OOS_NAMES[c] for c in o.scores[0].qlike]}
+    for sc in o.scores:
+        short = "squared return" if sc.proxy == "squared return" else "realised variance"
+        cols[f"QLIKE, {short} (n {sc.n})"] = [f"{q:.4f}" for q in sc.qlike.values()]
+        cols[f"DM p vs {_OOS_NAMES[sc.best_baseline].split(' (')[0]} ({short})"] = [
+            pvalue(sc.dm_pvalue[c]) if c in sc.dm_pvalue else "–" for c in sc.qlike
+        ]
+        cols[f"mark ({short})"] = [
+            CHECK_MARKS[_OOS_MARKS[sc.verdict[c]]] if c in sc.verdict else "–" for c in sc.qlike
+        ]
+    return pd.DataFrame(cols)
+
+
+def _oos_text(v: VolatilityView) -> str:
+    """One sentence: each model's mark out of sample, and AIC's winner beside QLIKE's."""
+    best = v.aic.iloc[0]
+    aic = f"{str(best['model']).upper()}-{best['dist']}"
+    if isinstance(v.oos, str) or v.oos is None:
+        why = v.oos or "not computed"
+        return f"Best model by AIC (in sample): {aic}; no out-of-sample score ({why})."
+    sc = v.oos.scores[-1]  # realised variance when there are hourly bars: the better proxy
+    base = _OOS_NAMES[sc.best_baseline].split(" (")[0]
+    said = {"beats": "beats", "ties": "ties", "loses": "loses to"}
+    marks = [
+        f"{_OOS_NAMES[m]} {CHECK_MARKS[_OOS_MARKS[sc.verdict[m]]]} ({said[sc.verdict[m]]} "
+        f"{base}, p {pvalue(sc.dm_pvalue[m])})"
+        for m in sc.verdict
+    ]
+    top = min(sc.verdict, key=lambda m: sc.qlike[m])
+    same = _OOS_NAMES[top].lower() == aic.lower()
+    return (
+        f"Out of sample ({v.oos.start} → {v.oos.end}, 1-day-ahead variance, each model "
+        f"refitted every quarter on the days before, QLIKE against the {sc.proxy} over "
+        f"{sc.n} days, Diebold–Mariano against the better baseline, {base}): "
+        f"{join_words(marks)}. Best model by AIC (in sample): {aic}; lowest QLIKE out of "
+        f"sample: {_OOS_NAMES[top]}" + (" too." if same else ", not the AIC's choice.")
+    )
 
 
 def _texts(v: VolatilityView) -> tuple[str, str]:
@@ -388,7 +456,6 @@ def prose(v: VolatilityView) -> Prose:
     corr = float(np.corrcoef(np.log(both.iloc[:, 0]), np.log(both.iloc[:, 1]))[0, 1])
     yg = v.yearly()
     asym = 1 + lg.gamma / float(v.gjr.params["alpha[1]"])
-    best = v.aic.iloc[0]
     take = [
         (
             "Large moves cluster, overwhelmingly: "
@@ -400,9 +467,9 @@ def prose(v: VolatilityView) -> Prose:
         f"{asym:.2f}× as much as an equal rise (GJR, {v.gjr.leverage_verdict}), and the yearly "
         "estimate is negative in "
         f"{int((yg['gamma'] < 0).sum())} of {len(yg)} years.",
-        f"Best model by AIC: {str(best['model']).upper()}-{best['dist']}. GJR-t's volatility "
-        "(the fit the stress sections use) tracks realised volatility from hourly bars (log "
-        f"correlation {corr:.2f}).",
+        _oos_text(v),
+        "GJR-t's volatility (the fit the stress sections use) tracks realised volatility from "
+        f"hourly bars in sample (log correlation {corr:.2f}, full-sample parameters).",
     ]
     verdict = v.verdict()
     claims = [
@@ -421,6 +488,11 @@ def prose(v: VolatilityView) -> Prose:
         _persistence_note(v.gjr),
         "Realised volatility: √Σ(hourly log return)² per UTC day × √365; days with fewer than "
         "20 hourly bars are left out.",
+        "Out of sample: the two years of daily returns to the as-of date; GARCH-t, GJR-t and "
+        "EGARCH-t refitted on every earlier return at the window's start and each quarter's, "
+        "parameters fixed in between; QLIKE = proxy/h + ln h (Patton 2011) against the squared "
+        "return and the hourly realised variance; baselines EWMA (λ 0.94) and the trailing "
+        "30-day mean square; Diebold–Mariano (Newey–West) against the better baseline, 5 %.",
     ]
     if v.quick:
         method.append("Quick run: hourly fits, EGARCH by period and other error laws skipped.")
@@ -453,6 +525,11 @@ def summary(v: VolatilityView) -> dict[str, Any]:
         "periods_hourly": [] if v.hourly_periods is None else v.hourly_periods.to_dict("records"),
         "aic_table": v.aic.drop(columns=["error"], errors="ignore").to_dict(orient="records"),
         "best_model_aic": f"{v.aic.iloc[0]['model']}-{v.aic.iloc[0]['dist']}",
+        "oos": (
+            v.oos.to_dict()
+            if v.oos is not None and not isinstance(v.oos, str)
+            else {"available": False, "reason": v.oos}
+        ),
         "realized_vs_model_log_corr": float(
             np.corrcoef(np.log(both.iloc[:, 0]), np.log(both.iloc[:, 1]))[0, 1]
         ),

@@ -50,6 +50,15 @@ from liqcascade.volatility._leverage import (
     LeverageEstimate,
     leverage_verdict,
 )
+from liqcascade.volatility._oos import (
+    OOS_MODELS,
+    ProxyScore,
+    VolatilityOOS,
+    ewma_variance,
+    qlike,
+    trailing_variance,
+    volatility_oos,
+)
 from liqcascade.volatility._periods import (
     LeverageByPeriod,
     Period,
@@ -79,13 +88,16 @@ __all__ = [
     "LEVERAGE_SIGN",
     "MIN_OBS",
     "MODELS",
+    "OOS_MODELS",
     "ClusteringTest",
     "FitSettings",
     "LeverageByPeriod",
     "LeverageEstimate",
     "Period",
     "PeriodLeverage",
+    "ProxyScore",
     "VolatilityFit",
+    "VolatilityOOS",
     "VolatilityPaths",
     "VolatilityStudy",
     "arch_spec",
@@ -97,6 +109,7 @@ __all__ = [
     "clustering_test",
     "compare_models",
     "default_periods",
+    "ewma_variance",
     "expected_abs",
     "fit_volatility",
     "half_life_bars",
@@ -109,9 +122,12 @@ __all__ = [
     "next_variance",
     "period_returns",
     "persistence",
+    "qlike",
     "realized_volatility",
     "simulate_paths",
+    "trailing_variance",
     "unconditional_variance",
+    "volatility_oos",
     "volatility_study",
 ]
 
