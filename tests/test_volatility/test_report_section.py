@@ -117,3 +117,46 @@ def test_holm_steps_down_and_the_text_gives_the_margin() -> None:
     text = _holm_text(v)  # type: ignore[arg-type]
     assert "none once the 4 periods tested are counted" in text
     assert "smallest p = 0.0130 against 0.05/4 = 0.0125" in text
+
+
+def test_pronounced_needs_size_as_well_as_significance() -> None:
+    """The claim's rule: significant and >= 2× is pronounced; a modest hourly effect is not."""
+    from types import SimpleNamespace
+
+    from liqcascade.report._volatility_section import (
+        PRONOUNCED_RATIO,
+        VolatilityView,
+        _effect_words,
+        _leverage_front,
+        pronounced,
+    )
+
+    def fit(verdict: str, ratio: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            leverage_verdict=verdict, asymmetry=(ratio, ratio - 0.1, ratio + 0.1)
+        )
+
+    assert PRONOUNCED_RATIO == 2.0
+    assert pronounced(fit("significant", 2.4)) and not pronounced(fit("significant", 1.35))
+    assert not pronounced(fit("not significant", 3.0))
+
+    def view(daily: SimpleNamespace, egarch: str, hourly: SimpleNamespace | None) -> str:
+        v = SimpleNamespace(gjr=daily, egarch=SimpleNamespace(leverage_verdict=egarch),
+                            hourly_fit=hourly)  # fmt: skip
+        return VolatilityView.verdict(v)  # type: ignore[arg-type]
+
+    # ETH's case: none daily (1.07×), modest hourly (1.35×): not supported
+    eth = (fit("not significant", 1.07), "not significant", fit("significant", 1.35))
+    assert view(*eth) == "not supported"
+    assert view(fit("not significant", 1.07), "not significant", fit("significant", 2.5)) == (
+        "partly supported"
+    )
+    assert view(fit("significant", 2.5), "significant", None) == "supported"
+    assert view(fit("significant", 2.5), "not significant", None) == "partly supported"
+    assert view(fit("inverted", 0.5), "inverted", None) == "contradicted"
+    # the words a non-specialist reads
+    v = SimpleNamespace(gjr=eth[0], hourly_fit=eth[2], span=lambda: "2017-08-18 → 2025-07-31")
+    assert _effect_words(v) == "A modest effect on hourly data, none on daily"  # type: ignore[arg-type]
+    front = _leverage_front(v)  # type: ignore[arg-type]
+    assert front.startswith("A modest effect on hourly data, none on daily: ")
+    assert "1.35×" in front and "1.07×" in front and "2×" in front and len(front) <= 170

@@ -60,6 +60,13 @@ def _render(r: dict[str, Any]) -> None:
         f"leverage effect ({r['leverage_model']} gamma[1] = {f(r['leverage_gamma'], '.4f')}, "
         f"{p_said(r['leverage_pvalue'])}): [bold]{r['leverage_verdict']}[/]"
     )
+    if r.get("asymmetry_ratio") is not None:
+        lo, hi = r["asymmetry_ci"]
+        ci = "" if lo is None else f" (95 % {lo:.2f} to {hi:.2f})"
+        out.print(
+            f"a fall raises next-bar variance {r['asymmetry_ratio']:.2f}×{ci} as much as an "
+            "equal rise (GJR (α + γ)/α)"
+        )
     out.print(
         f"ARCH-LM p-value: returns {pvalue_text(r['arch_lm_pvalue_raw'])}, "
         f"standardised residuals {pvalue_text(r['arch_lm_pvalue_std'])} · "

@@ -428,6 +428,44 @@ class VolatilityFit:
             float(self.pvalues["gamma[1]"]),
         )
 
+    @cached_property
+    def asymmetry(self) -> tuple[float, float, float]:
+        """GJR: how much more a fall raises next-bar variance than an equal rise.
+
+        ``(α + γ) / α`` — the news impact of a negative shock over that of a positive one
+        of the same size (1: no asymmetry; 2: twice as much) — with its 95 % interval by
+        the delta method on ``arch``'s robust covariance (gradient ``−γ/α²`` in ``α``,
+        ``1/α`` in ``γ``). NaN for GARCH and EGARCH (whose asymmetry is not a ratio of
+        two coefficients), and the interval NaN where the covariance is unavailable.
+
+        Returns
+        -------
+        (ratio, ci_low, ci_high)
+            Dimensionless.
+        """
+        nan = math.nan
+        if self.model != "gjr":
+            return nan, nan, nan
+        a, g = float(self.params["alpha[1]"]), float(self.params["gamma[1]"])
+        if not a > 0.0:
+            return nan, nan, nan
+        ratio = (a + g) / a
+        names = list(self.params.index)
+        grad = np.zeros(len(names))
+        grad[names.index("alpha[1]")] = -g / (a * a)
+        grad[names.index("gamma[1]")] = 1.0 / a
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cov = np.asarray(self.result.param_cov, dtype=float)
+        except (ValueError, np.linalg.LinAlgError):
+            return ratio, nan, nan
+        var = float(grad @ cov @ grad)
+        if not (math.isfinite(var) and var >= 0.0):
+            return ratio, nan, nan
+        se = math.sqrt(var)
+        return ratio, ratio - 1.96 * se, ratio + 1.96 * se
+
     @property
     def leverage_verdict(self) -> str | None:
         """The leverage verdict a reader may trust.
@@ -584,6 +622,11 @@ class VolatilityFit:
             "leverage_pvalue": lev.pvalue if lev else None,
             "leverage_ci": [lev.ci_low, lev.ci_high] if lev else None,
             "leverage_verdict": self.leverage_verdict,
+            # GJR: a fall's variance impact over an equal rise's, (α + γ) / α, 95 % interval
+            "asymmetry_ratio": _finite(self.asymmetry[0]),
+            "asymmetry_ci": [_finite(x) for x in self.asymmetry[1:]]
+            if math.isfinite(self.asymmetry[0])
+            else None,
             "persistence": self.persistence,
             # at the bound the persistence is the constraint: no symmetric interval
             "persistence_se": None if bound else _finite(self.persistence_se),

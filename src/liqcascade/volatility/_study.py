@@ -57,6 +57,10 @@ class VolatilityStudy:
                 leverage_ci=[lev.ci_low, lev.ci_high],
                 leverage_verdict=self.leverage_fit.leverage_verdict,
             )
+            beside = self.leverage_fit.to_dict()
+            out.update(
+                asymmetry_ratio=beside["asymmetry_ratio"], asymmetry_ci=beside["asymmetry_ci"]
+            )
         elif not fit.reliable:
             out["leverage_verdict"] = fit.status
         out["periods"] = [] if self.periods is None else self.periods.to_list()
