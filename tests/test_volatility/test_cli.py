@@ -35,7 +35,17 @@ def test_by_period_and_garch_leverage(cli) -> None:
         assert {"start", "end", "n_obs", "gamma", "pvalue", "ci_low", "ci_high", "verdict"} <= set(
             p
         )
-    assert d["periods"][0]["start"] == "2021-01-01"
+    # the first close of the range only anchors: 2021's returns start on 2 January, so the
+    # row is a part-year and its start is the first return's day
+    assert d["periods"][0]["start"] == "2021-01-02" and d["periods"][0]["partial"] is True
+    assert d["periods"][1]["partial"] is False  # 2022: every day of the year
+
+
+def test_a_clipped_span_is_printed_as_a_part_with_its_real_days(cli) -> None:
+    r = cli("vol", "--by-period", "--start", "2024-01-01", "--as-of", "2025-01-15")
+    assert r.exit_code == 0, r.stderr
+    assert "2022–2025 (part)" in r.stdout and "2025 (part)" in r.stdout
+    assert "2022–2025 holds 2024-01-02 → 2025-01-15" in r.stdout
 
 
 def test_human_output(cli) -> None:

@@ -146,3 +146,21 @@ def test_a_year_window_holds_its_1_january_return(eth_close: pd.Series) -> None:
     df = leverage_by_period(eth_close, models=("gjr",), periods=[p]).to_frame()
     assert df["n_obs"].tolist() == [366]
     assert df["start"].tolist() == ["2024-01-01"]
+
+
+def test_part_periods_are_flagged_and_shown_with_their_days(eth_close: pd.Series) -> None:
+    """2017 (from 08-18) and 2025 (to 07-31) are part-years; printers say so."""
+    from liqcascade.volatility import is_partial, period_text
+
+    df = leverage_by_period(eth_close.loc[:"2025-07-31"], models=("gjr",)).to_frame()
+    by = df.set_index("label")
+    assert by.loc["2017", "start"] == "2017-08-18"  # the first return, not the anchor close
+    assert bool(by.loc["2017", "partial"]) and bool(by.loc["2025", "partial"])
+    assert bool(by.loc["2017–2021", "partial"]) and bool(by.loc["2022–2025", "partial"])
+    assert not by.loc[[str(y) for y in range(2018, 2025)], "partial"].any()
+    row = by.loc["2025"].to_dict() | {"label": "2025"}
+    assert period_text(row) == "2025 (2025-01-01 → 2025-07-31)"
+    assert period_text(by.loc["2024"].to_dict() | {"label": "2024"}) == "2024"
+    assert is_partial("2024", "2024-01-01", "2024-12-31") is False
+    assert is_partial("2022–2025", "2024-01-02", "2025-01-15") is True
+    assert is_partial("short", "2024-01-05", "2024-02-01") is False  # not a calendar label

@@ -160,3 +160,26 @@ def test_pronounced_needs_size_as_well_as_significance() -> None:
     front = _leverage_front(v)  # type: ignore[arg-type]
     assert front.startswith("A modest effect on hourly data, none on daily: ")
     assert "1.35×" in front and "1.07×" in front and "2×" in front and len(front) <= 170
+
+
+def test_part_years_are_counted_apart_from_full_years() -> None:
+    """ "negative in 4 of 9 years" counted 2017 (136 returns) and 2025 (211) as years."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import _negative_years
+
+    years = pd.DataFrame(
+        {
+            "label": ["2017", "2018", "2019", "2025"],
+            "start": ["2017-08-18", "2018-01-01", "2019-01-01", "2025-01-01"],
+            "end": ["2017-12-31", "2018-12-31", "2019-12-31", "2025-07-31"],
+            "gamma": [0.4, 0.001, -0.008, -0.56],
+        }
+    )
+    v = SimpleNamespace(yearly=lambda model="gjr": years)
+    assert _negative_years(v) == (  # type: ignore[arg-type]
+        "negative in 1 of 2 full calendar years and in 1 of 2 part-years "
+        "(2017 08-18 → 12-31, 2025 01-01 → 07-31)"
+    )

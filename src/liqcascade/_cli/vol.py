@@ -80,7 +80,7 @@ def _render(r: dict[str, Any]) -> None:
             pt.add_column(c)
         for p in r["periods"]:
             pt.add_row(
-                p["label"],
+                p["label"] + (" (part)" if p.get("partial") else ""),
                 str(p["n_obs"]),
                 f(p["gamma"], ".4f"),
                 _interval(p["ci_low"], p["ci_high"]),
@@ -88,6 +88,7 @@ def _render(r: dict[str, Any]) -> None:
                 p["verdict"],
             )
         out.print(pt)
+        _render_parts(r["periods"])
 
 
 _OOS_NAMES = {"garch": "GARCH", "gjr": "GJR", "egarch": "EGARCH", "ewma": "EWMA 0.94",
@@ -147,6 +148,18 @@ def _unidentified(r: dict[str, Any]) -> str:
         f"the persistence's 95 % interval{ci} reaches 1: the data "
         "do not pin down the long-run level or the half-life"
     )
+
+
+def _render_parts(periods: list[dict[str, Any]]) -> None:
+    """The days each part-period's returns cover (clipped by the data or the range)."""
+    parts = list(dict.fromkeys(
+        f"{p['label']} holds {p['start']} → {p['end']}" for p in periods if p.get("partial")
+    ))  # fmt: skip
+    if parts:
+        _common.stdout.print(
+            f"part: {'; '.join(parts)} (the data or the range asked cover only these days)",
+            markup=False,
+        )
 
 
 def _interval(lo: Any, hi: Any) -> Text:

@@ -277,22 +277,40 @@ def figures(v: VolatilityView) -> list[go.Figure]:
 
 
 def _period_labels(df: pd.DataFrame) -> list[str]:
-    """Each period's label, with the first bar's date when the data start inside the span.
+    """Each period's label, a part-period with the days its returns cover.
 
-    ``2017–2021`` on hourly bars that begin 2021-04-04 reads ``2017–2021 (bars from
-    2021-04-04; same as 2021)``: the span's fit is then the 2021 row's.
+    ``2017–2021`` on hourly bars that begin 2021-04-04 reads ``2017–2021 (2021-04-04 →
+    2021-12-31)``; a full year is its label (:func:`liqcascade.volatility.period_text`).
     """
-    out = []
-    spans = list(zip(df["label"], df["start"], df["end"], strict=True))
-    for label, start, end in spans:
-        first_year = str(label).split("–")[0]
-        if "–" not in str(label) or str(start)[:4] == first_year:
-            out.append(str(label))
-            continue
-        same = [x for x, s, e in spans if (s, e) == (start, end) and "–" not in str(x)]
-        tail = f"; same as {same[0]}" if same else ""
-        out.append(f"{label} (bars from {str(start)[:10]}{tail})")
-    return out
+    from liqcascade.volatility import is_partial, period_text
+
+    return [
+        period_text({"label": lb, "start": s, "end": e, "partial": is_partial(lb, s, e)})
+        for lb, s, e in zip(df["label"], df["start"], df["end"], strict=True)
+    ]
+
+
+def _negative_years(v: VolatilityView) -> str:
+    """The yearly signs, full years apart from part-years ("negative in 3 of 7 full …")."""
+    from liqcascade.volatility import is_partial
+
+    yg = v.yearly()
+    part = np.array(
+        [
+            is_partial(lb, s, e)
+            for lb, s, e in zip(yg["label"], yg["start"], yg["end"], strict=True)
+        ],
+        dtype=bool,
+    )
+    neg = (yg["gamma"] < 0).to_numpy()
+    text = f"negative in {int((neg & ~part).sum())} of {int((~part).sum())} full calendar years"
+    if part.any():
+        names = ", ".join(
+            f"{lb} {str(s)[5:10]} → {str(e)[5:10]}"
+            for lb, s, e in zip(yg["label"][part], yg["start"][part], yg["end"][part], strict=True)
+        )
+        text += f" and in {int((neg & part).sum())} of {int(part.sum())} part-years ({names})"
+    return text
 
 
 def _dec3(xs: Any) -> list[str]:
@@ -513,7 +531,6 @@ def prose(v: VolatilityView) -> Prose:
     clus, lev = _texts(v)
     both = v.realised()
     corr = float(np.corrcoef(np.log(both.iloc[:, 0]), np.log(both.iloc[:, 1]))[0, 1])
-    yg = v.yearly()
     take = [
         (
             "Large moves cluster, overwhelmingly: "
@@ -522,8 +539,7 @@ def prose(v: VolatilityView) -> Prose:
         )
         + clus,
         f"Leverage effect: {_effect_words(v).lower()}. {_size_text(v)[0].upper()}"
-        f"{_size_text(v)[1:]} The yearly estimate is negative in "
-        f"{int((yg['gamma'] < 0).sum())} of {len(yg)} years.",
+        f"{_size_text(v)[1:]} The yearly estimate is {_negative_years(v)}.",
         _oos_text(v),
         "GJR-t's volatility (the fit the stress sections use) tracks realised volatility from "
         f"hourly bars in sample (log correlation {corr:.2f}, full-sample parameters).",

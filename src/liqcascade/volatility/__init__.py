@@ -64,8 +64,10 @@ from liqcascade.volatility._periods import (
     Period,
     PeriodLeverage,
     default_periods,
+    is_partial,
     leverage_by_period,
     period_returns,
+    period_text,
 )
 from liqcascade.volatility._realized import realized_volatility
 from liqcascade.volatility._returns import (
@@ -113,6 +115,7 @@ __all__ = [
     "expected_abs",
     "fit_volatility",
     "half_life_bars",
+    "is_partial",
     "leverage_by_period",
     "leverage_verdict",
     "ljung_box",
@@ -121,6 +124,7 @@ __all__ = [
     "negative_share",
     "next_variance",
     "period_returns",
+    "period_text",
     "persistence",
     "qlike",
     "realized_volatility",
