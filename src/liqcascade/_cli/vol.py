@@ -75,20 +75,26 @@ def _render(r: dict[str, Any]) -> None:
     if r.get("oos") is not None:
         _render_oos(r["oos"])
     if r["periods"]:
-        pt = Table(title="leverage effect by period", box=None)
-        for c in ("period", "n", "gamma", "95 % interval", "p-value", "verdict"):
-            pt.add_column(c)
-        for p in r["periods"]:
-            pt.add_row(
-                p["label"] + (" (part)" if p.get("partial") else ""),
-                str(p["n_obs"]),
-                f(p["gamma"], ".4f"),
-                _interval(p["ci_low"], p["ci_high"]),
-                pvalue_text(p["pvalue"]),
-                p["verdict"],
-            )
-        out.print(pt)
-        _render_parts(r["periods"])
+        _render_periods(r["periods"])
+
+
+def _render_periods(periods: list[dict[str, Any]]) -> None:
+    """The leverage effect by period, then the days of its part-periods."""
+    f = fmt_or_na
+    pt = Table(title="leverage effect by period", box=None)
+    for c in ("period", "n", "gamma", "95 % interval", "p-value", "verdict"):
+        pt.add_column(c)
+    for p in periods:
+        pt.add_row(
+            p["label"] + (" (part)" if p.get("partial") else ""),
+            str(p["n_obs"]),
+            f(p["gamma"], ".4f"),
+            _interval(p["ci_low"], p["ci_high"]),
+            pvalue_text(p["pvalue"]),
+            p["verdict"],
+        )
+    _common.stdout.print(pt)
+    _render_parts(periods)
 
 
 _OOS_NAMES = {"garch": "GARCH", "gjr": "GJR", "egarch": "EGARCH", "ewma": "EWMA 0.94",
