@@ -116,10 +116,12 @@ def test_period_labels_and_correlations() -> None:
             "end": ["2021-12-31", "2025-07-31", "2021-12-31", "2022-12-31"],
         }
     )
+    # a part-period (clipped by the data) is shown with the days its returns cover
     assert _period_labels(df) == [
-        "2017–2021 (bars from 2021-04-04; same as 2021)", "2022–2025", "2021", "2022",
+        "2017–2021 (2021-04-04 → 2021-12-31)", "2022–2025 (2022-01-01 → 2025-07-31)",
+        "2021 (2021-04-04 → 2021-12-31)", "2022",
     ]  # fmt: skip
-    daily = df.assign(start=["2017-08-17", "2022-01-01", "2021-01-01", "2022-01-01"])
+    daily = df.assign(start=["2017-01-01", "2022-01-01", "2021-01-01", "2022-01-01"])
     assert _period_labels(daily)[0] == "2017–2021"
     # a value that rounds to zero carries no sign (never "−0.00"); NaN is the dash
     assert [_rho(x) for x in (-0.1, 0.267, 0.0, -0.001, float("nan"))] == [

@@ -35,7 +35,17 @@ def test_by_period_and_garch_leverage(cli) -> None:
         assert {"start", "end", "n_obs", "gamma", "pvalue", "ci_low", "ci_high", "verdict"} <= set(
             p
         )
-    assert d["periods"][0]["start"] == "2021-01-01"
+    # the first close of the range only anchors: 2021's returns start on 2 January, so the
+    # row is a part-year and its start is the first return's day
+    assert d["periods"][0]["start"] == "2021-01-02" and d["periods"][0]["partial"] is True
+    assert d["periods"][1]["partial"] is False  # 2022: every day of the year
+
+
+def test_a_clipped_span_is_printed_as_a_part_with_its_real_days(cli) -> None:
+    r = cli("vol", "--by-period", "--start", "2024-01-01", "--as-of", "2025-01-15")
+    assert r.exit_code == 0, r.stderr
+    assert "2022–2025 (part)" in r.stdout and "2025 (part)" in r.stdout
+    assert "2022–2025 holds 2024-01-02 → 2025-01-15" in r.stdout
 
 
 def test_human_output(cli) -> None:
@@ -107,3 +117,31 @@ def test_data_file_of_other_bars_says_which_interval_to_give(cli, tmp_path, args
     r = cli("vol", "--data", str(f), *args)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == f"error: {f}: {said}: this file has 1h bars: give --interval 1h"
+
+
+def test_a_fit_on_the_stationarity_bound_prints_no_interval(cli) -> None:
+    """ETH's daily GJR-t to the market date sits on arch's bound: said, no ± interval."""
+    r = cli("vol", "--asset", "ETH")
+    assert r.exit_code == 0, r.stderr
+    assert "persistence at the stationarity bound (integrated)" in r.stdout
+    assert "persistence 1.0000 ±" not in r.stdout and "reaches 1" not in r.stdout
+    d = cli("vol", "--asset", "ETH", "--json").json()
+    assert d["persistence_at_bound"] is True and d["persistence_se"] is None
+    # the out-of-sample block: the rule's window, both proxies, a DM p per model
+    o = d["oos"]
+    assert o["available"] and (o["start"], o["end"]) == ("2023-08-01", "2025-07-31")
+    assert o["refits"] == 9 and o["dm_lag"] == 6
+    assert [s["proxy"] for s in o["scores"]] == [
+        "squared return",
+        "realised variance (hourly bars)",
+    ]
+    for s in o["scores"]:
+        assert set(s["dm_pvalue"]) == set(s["verdict"]) == {"garch", "gjr", "egarch"}
+        assert s["best_baseline"] in {"ewma", "trailing_30d"}
+    assert "out of sample: 1-day-ahead variance 2023-08-01 → 2025-07-31" in r.stdout
+    assert "EWMA 0.94" in r.stdout and "DM p" in r.stdout
+
+
+def test_no_out_of_sample_score_on_a_short_range_says_why(cli) -> None:
+    d = cli("vol", "--start", "2024-01-01", "--json").json()
+    assert d["oos"]["available"] is False and "need >= 500" in d["oos"]["reason"]

@@ -228,3 +228,41 @@ def test_a_simulated_persistent_but_stationary_garch_is_identified() -> None:
         idx = pd.date_range("2000-01-01", periods=len(path), freq="D", tz="UTC")
         fit = fit_volatility(pd.Series(path.to_numpy(), index=idx), "garch", "normal")
         assert fit.near_integrated is expected, (beta, fit.persistence, fit.persistence_se)
+
+
+def test_a_fit_on_the_stationarity_bound_says_so_and_gives_no_interval(eth_close) -> None:  # type: ignore[no-untyped-def]
+    """ETH's daily GJR-t to the market date sits on arch's α + β + γ/2 ≤ 1 (slack ~0)."""
+    from liqcascade.volatility import fit_volatility, log_returns
+
+    f = fit_volatility(log_returns(eth_close, end="2025-07-31"), "gjr", "t")
+    p = f.params
+    slack = 1 - (p["alpha[1]"] + p["beta[1]"] + 0.5 * p["gamma[1]"])
+    assert abs(slack) < 1e-6  # arch's constraint binds
+    assert f.at_stationarity_bound and f.near_integrated
+    d = f.to_dict()
+    assert d["persistence_at_bound"] is True and d["persistence_se"] is None
+    # an interior fit is not at the bound and keeps its interval
+    g = fit_volatility(log_returns(eth_close, "2022-01-01", "2025-12-31"), "egarch", "t")
+    assert not g.at_stationarity_bound
+    assert g.to_dict()["persistence_se"] == pytest.approx(g.persistence_se, rel=1e-12)
+
+
+def test_the_asymmetry_ratio_and_its_delta_method_interval(eth_close) -> None:  # type: ignore[no-untyped-def]
+    """GJR's (α + γ)/α, its 95 % interval from arch's robust covariance; NaN for EGARCH."""
+    from liqcascade.volatility import fit_volatility, log_returns
+
+    f = fit_volatility(log_returns(eth_close, "2022-01-01", "2025-12-31"), "gjr", "t")
+    a, g = f.params["alpha[1]"], f.params["gamma[1]"]
+    ratio, lo, hi = f.asymmetry
+    assert ratio == pytest.approx((a + g) / a, rel=1e-12)
+    cov = np.asarray(f.result.param_cov)
+    i, j = list(f.params.index).index("alpha[1]"), list(f.params.index).index("gamma[1]")
+    grad = np.array([-g / a**2, 1 / a])
+    se = math.sqrt(grad @ cov[np.ix_([i, j], [i, j])] @ grad)
+    assert (lo, hi) == pytest.approx((ratio - 1.96 * se, ratio + 1.96 * se), rel=1e-9)
+    d = f.to_dict()
+    assert d["asymmetry_ratio"] == pytest.approx(ratio) and d["asymmetry_ci"] == pytest.approx(
+        [lo, hi]
+    )
+    e = fit_volatility(log_returns(eth_close, "2022-01-01", "2025-12-31"), "egarch", "t")
+    assert all(math.isnan(x) for x in e.asymmetry) and e.to_dict()["asymmetry_ci"] is None

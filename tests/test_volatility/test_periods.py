@@ -45,10 +45,10 @@ def test_leverage_verdict_on_bundled_eth_daily_each_period(eth_close: pd.Series)
             assert row.gamma < 0 and row.ci_high < 0
         else:
             assert row.pvalue >= 0.05
-    # full calendar years have 364-365 returns (the first close anchors the first return)
+    # a full calendar year holds one return per day, its 1 January return included
     by = df.set_index("label")
-    assert by.loc["2021", "n_obs"] == 364 and by.loc["2020", "n_obs"] == 365
-    assert by.loc["2017–2021", "n_obs"] + by.loc["2022–2025", "n_obs"] == 3058 - 1
+    assert by.loc["2021", "n_obs"] == 365 and by.loc["2020", "n_obs"] == 366
+    assert by.loc["2017–2021", "n_obs"] + by.loc["2022–2025", "n_obs"] == 3058
     # views
     assert eth_daily_periods.summary().sum() == 11
     assert len(eth_daily_periods.plot().data) == 1
@@ -128,3 +128,39 @@ def test_the_na_labels_are_readable_on_white() -> None:
     for t in labels:
         ratio = 1.05 / (luminance(t.textfont.color) + 0.05)
         assert ratio >= 4.5, (t.name, t.textfont.color, ratio)
+
+
+def test_a_year_window_holds_its_1_january_return(eth_close: pd.Series) -> None:
+    """The return of 1 January (close of 31 Dec → close of 1 Jan) belongs to that year."""
+    from liqcascade.volatility import log_returns, period_returns
+
+    whole = log_returns(eth_close)
+    for year, days in ((2020, 366), (2023, 365), (2024, 366)):
+        p = Period(str(year), pd.Timestamp(f"{year}-01-01", tz="UTC"),
+                   pd.Timestamp(f"{year}-12-31", tz="UTC"))  # fmt: skip
+        r = period_returns(whole, p)
+        assert len(r) == days
+        assert r.index[0] == pd.Timestamp(f"{year}-01-01", tz="UTC")
+        # the window is the whole series' returns sliced, not returns rebuilt inside it
+        pd.testing.assert_series_equal(r, whole.loc[f"{year}-01-01" : f"{year}-12-31"])
+    df = leverage_by_period(eth_close, models=("gjr",), periods=[p]).to_frame()
+    assert df["n_obs"].tolist() == [366]
+    assert df["start"].tolist() == ["2024-01-01"]
+
+
+def test_part_periods_are_flagged_and_shown_with_their_days(eth_close: pd.Series) -> None:
+    """2017 (from 08-18) and 2025 (to 07-31) are part-years; printers say so."""
+    from liqcascade.volatility import is_partial, period_text
+
+    df = leverage_by_period(eth_close.loc[:"2025-07-31"], models=("gjr",)).to_frame()
+    by = df.set_index("label")
+    assert by.loc["2017", "start"] == "2017-08-18"  # the first return, not the anchor close
+    assert bool(by.loc["2017", "partial"]) and bool(by.loc["2025", "partial"])
+    assert bool(by.loc["2017–2021", "partial"]) and bool(by.loc["2022–2025", "partial"])
+    assert not by.loc[[str(y) for y in range(2018, 2025)], "partial"].any()
+    row = by.loc["2025"].to_dict() | {"label": "2025"}
+    assert period_text(row) == "2025 (2025-01-01 → 2025-07-31)"
+    assert period_text(by.loc["2024"].to_dict() | {"label": "2024"}) == "2024"
+    assert is_partial("2024", "2024-01-01", "2024-12-31") is False
+    assert is_partial("2022–2025", "2024-01-02", "2025-01-15") is True
+    assert is_partial("short", "2024-01-05", "2024-02-01") is False  # not a calendar label

@@ -32,6 +32,13 @@ def test_volatility_section_quick(report: dict[str, Path]) -> None:
     assert f"{lev['gamma']:.3f}" in lc["computed"]
     html = out["html"].read_text()
     assert "News impact curve" in html and "Leverage effect by period" in html
+    # the out-of-sample score: each model's mark against the better baseline, and AIC's
+    # choice named as in sample beside QLIKE's
+    o = v["oos"]
+    assert o["available"] and o["end"] == "2025-07-31" and len(o["scores"]) == 2
+    assert "variance forecasts out of sample" in html
+    assert "Best model by AIC (in sample)" in html and "lowest QLIKE out of sample" in html
+    assert html.count("ties its baseline") + html.count("fails its check") >= 3
 
 
 def test_the_years_named_are_each_models_own() -> None:
@@ -73,7 +80,104 @@ def test_holm_counts_only_the_periods_a_fit_tested() -> None:
     )  # fmt: skip
     v = SimpleNamespace(daily_periods=SimpleNamespace(to_frame=lambda: frame))
     v.tested = lambda: VolatilityView.tested(v)  # type: ignore[arg-type]
+    v.holm_survivors = lambda alpha=0.05: VolatilityView.holm_survivors(v, alpha)  # type: ignore[arg-type]
     assert len(VolatilityView.tested(v)) == 3  # type: ignore[arg-type]
     # a p-value the count decides: 0.05 / 3 = 0.0167 > 0.015 > 0.0125 = 0.05 / 4 (or / 5)
     frame.loc[0, "pvalue"] = 0.015
     assert VolatilityView.periods_significant_after_correction(v)  # type: ignore[arg-type]
+
+
+def test_holm_steps_down_and_the_text_gives_the_margin() -> None:
+    """Holm keeps rows while the k-th smallest p is below 0.05 / (m − k); the text says so."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import VolatilityView, _holm_text
+
+    frame = pd.DataFrame(
+        {
+            "label": ["2022", "2024", "2021", "2023"],
+            "model": ["gjr", "egarch", "gjr", "gjr"],
+            "verdict": ["significant", "significant", "not significant", "not significant"],
+            "pvalue": [0.016, 0.0022, 0.5, 0.9],
+        }
+    )  # fmt: skip
+    v = SimpleNamespace(daily_periods=SimpleNamespace(to_frame=lambda: frame))
+    v.tested = lambda: VolatilityView.tested(v)  # type: ignore[arg-type]
+    v.holm_survivors = lambda alpha=0.05: VolatilityView.holm_survivors(v, alpha)  # type: ignore[arg-type]
+    # 0.0022 < 0.05/4 = 0.0125 kept; 0.016 against 0.05/3 = 0.0167 kept too
+    assert list(VolatilityView.holm_survivors(v)["label"]) == ["2024", "2022"]  # type: ignore[arg-type]
+    text = _holm_text(v)  # type: ignore[arg-type]
+    assert "EGARCH 2024 and GJR 2022 once the 4 periods" in text
+    assert "p = 0.0022 against 0.05/4 = 0.0125" in text
+    frame.loc[1, "pvalue"] = 0.013  # misses 0.0125: nothing survives, and the margin is given
+    text = _holm_text(v)  # type: ignore[arg-type]
+    assert "none once the 4 periods tested are counted" in text
+    assert "smallest p = 0.0130 against 0.05/4 = 0.0125" in text
+
+
+def test_pronounced_needs_size_as_well_as_significance() -> None:
+    """The claim's rule: significant and >= 2× is pronounced; a modest hourly effect is not."""
+    from types import SimpleNamespace
+
+    from liqcascade.report._volatility_section import (
+        PRONOUNCED_RATIO,
+        VolatilityView,
+        _effect_words,
+        _leverage_front,
+        pronounced,
+    )
+
+    def fit(verdict: str, ratio: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            leverage_verdict=verdict, asymmetry=(ratio, ratio - 0.1, ratio + 0.1)
+        )
+
+    assert PRONOUNCED_RATIO == 2.0
+    assert pronounced(fit("significant", 2.4)) and not pronounced(fit("significant", 1.35))
+    assert not pronounced(fit("not significant", 3.0))
+
+    def view(daily: SimpleNamespace, egarch: str, hourly: SimpleNamespace | None) -> str:
+        v = SimpleNamespace(gjr=daily, egarch=SimpleNamespace(leverage_verdict=egarch),
+                            hourly_fit=hourly)  # fmt: skip
+        return VolatilityView.verdict(v)  # type: ignore[arg-type]
+
+    # ETH's case: none daily (1.07×), modest hourly (1.35×): not supported
+    eth = (fit("not significant", 1.07), "not significant", fit("significant", 1.35))
+    assert view(*eth) == "not supported"
+    assert view(fit("not significant", 1.07), "not significant", fit("significant", 2.5)) == (
+        "partly supported"
+    )
+    assert view(fit("significant", 2.5), "significant", None) == "supported"
+    assert view(fit("significant", 2.5), "not significant", None) == "partly supported"
+    assert view(fit("inverted", 0.5), "inverted", None) == "contradicted"
+    # the words a non-specialist reads
+    v = SimpleNamespace(gjr=eth[0], hourly_fit=eth[2], span=lambda: "2017-08-18 → 2025-07-31")
+    assert _effect_words(v) == "A modest effect on hourly data, none on daily"  # type: ignore[arg-type]
+    front = _leverage_front(v)  # type: ignore[arg-type]
+    assert front.startswith("A modest effect on hourly data, none on daily: ")
+    assert "1.35×" in front and "1.07×" in front and "2×" in front and len(front) <= 170
+
+
+def test_part_years_are_counted_apart_from_full_years() -> None:
+    """ "negative in 4 of 9 years" counted 2017 (136 returns) and 2025 (211) as years."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import _negative_years
+
+    years = pd.DataFrame(
+        {
+            "label": ["2017", "2018", "2019", "2025"],
+            "start": ["2017-08-18", "2018-01-01", "2019-01-01", "2025-01-01"],
+            "end": ["2017-12-31", "2018-12-31", "2019-12-31", "2025-07-31"],
+            "gamma": [0.4, 0.001, -0.008, -0.56],
+        }
+    )
+    v = SimpleNamespace(yearly=lambda model="gjr": years)
+    assert _negative_years(v) == (  # type: ignore[arg-type]
+        "negative in 1 of 2 full calendar years and in 1 of 2 part-years "
+        "(2017 08-18 → 12-31, 2025 01-01 → 07-31)"
+    )

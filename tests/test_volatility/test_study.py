@@ -29,7 +29,8 @@ def test_study_by_period_uses_only_the_range(eth_close: pd.Series) -> None:
     assert st.periods is not None and st.leverage_fit is None
     rows = st.to_dict()["periods"]
     assert [p["label"] for p in rows] == ["2021", "2022"]  # spans clipped to a year: that year
-    assert rows[0]["start"] == "2021-01-01" and rows[-1]["end"] <= "2022-12-31"
+    # the first close of the range anchors: the first return (and row) starts 2021-01-02
+    assert rows[0]["start"] == "2021-01-02" and rows[-1]["end"] <= "2022-12-31"
 
 
 def test_study_errors_name_the_parameters(eth_close: pd.Series) -> None:

@@ -42,17 +42,14 @@ def _render(r: dict[str, Any]) -> None:
 
     se = r["persistence_se"]
     persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
+    if r.get("persistence_at_bound"):
+        persistence = "persistence at the stationarity bound (integrated)"
     if r["near_integrated"]:
         out.print(
             f"{persistence} · half-life and long-run vol not identified "
             f"(sample: {r['sample_annualized_vol']:.1f} % a year)"
         )
-        ci = "" if se is None else f" ({r['persistence'] - 1.96 * se:.3f} to "
-        ci += "" if se is None else f"{r['persistence'] + 1.96 * se:.3f})"
-        out.print(
-            f"[yellow]the persistence's 95 % interval{ci} reaches 1: the data "
-            "do not pin down the long-run level or the half-life[/]"
-        )
+        out.print(f"[yellow]{_unidentified(r)}[/]")
     else:
         out.print(
             f"{persistence} · half-life {f(r['half_life_days'], '.1f')} days · "
@@ -63,25 +60,112 @@ def _render(r: dict[str, Any]) -> None:
         f"leverage effect ({r['leverage_model']} gamma[1] = {f(r['leverage_gamma'], '.4f')}, "
         f"{p_said(r['leverage_pvalue'])}): [bold]{r['leverage_verdict']}[/]"
     )
+    if r.get("asymmetry_ratio") is not None:
+        lo, hi = r["asymmetry_ci"]
+        ci = "" if lo is None else f" (95 % {lo:.2f} to {hi:.2f})"
+        out.print(
+            f"a fall raises next-bar variance {r['asymmetry_ratio']:.2f}×{ci} as much as an "
+            "equal rise (GJR (α + γ)/α)"
+        )
     out.print(
         f"ARCH-LM p-value: returns {pvalue_text(r['arch_lm_pvalue_raw'])}, "
         f"standardised residuals {pvalue_text(r['arch_lm_pvalue_std'])} · "
         f"AIC {r['aic']:.1f} · BIC {r['bic']:.1f}"
     )
+    if r.get("oos") is not None:
+        _render_oos(r["oos"])
     if r["periods"]:
-        pt = Table(title="leverage effect by period", box=None)
-        for c in ("period", "n", "gamma", "95 % interval", "p-value", "verdict"):
-            pt.add_column(c)
-        for p in r["periods"]:
-            pt.add_row(
-                p["label"],
-                str(p["n_obs"]),
-                f(p["gamma"], ".4f"),
-                _interval(p["ci_low"], p["ci_high"]),
-                pvalue_text(p["pvalue"]),
-                p["verdict"],
-            )
-        out.print(pt)
+        _render_periods(r["periods"])
+
+
+def _render_periods(periods: list[dict[str, Any]]) -> None:
+    """The leverage effect by period, then the days of its part-periods."""
+    f = fmt_or_na
+    pt = Table(title="leverage effect by period", box=None)
+    for c in ("period", "n", "gamma", "95 % interval", "p-value", "verdict"):
+        pt.add_column(c)
+    for p in periods:
+        pt.add_row(
+            p["label"] + (" (part)" if p.get("partial") else ""),
+            str(p["n_obs"]),
+            f(p["gamma"], ".4f"),
+            _interval(p["ci_low"], p["ci_high"]),
+            pvalue_text(p["pvalue"]),
+            p["verdict"],
+        )
+    _common.stdout.print(pt)
+    _render_parts(periods)
+
+
+_OOS_NAMES = {"garch": "GARCH", "gjr": "GJR", "egarch": "EGARCH", "ewma": "EWMA 0.94",
+              "trailing_30d": "trailing 30d"}  # fmt: skip
+_PROXY_SHORT = {"squared return": "r²", "realised variance (hourly bars)": "RV"}
+
+
+def _render_oos(o: dict[str, Any]) -> None:
+    """The out-of-sample table: QLIKE per forecast and proxy, DM p against the best baseline."""
+    out = _common.stdout
+    if not o.get("available"):
+        out.print(f"out of sample: none ({o['reason']})", markup=False)
+        return
+    scores = o["scores"]
+    t = Table(
+        title=f"out of sample: 1-day-ahead variance {o['start']} → {o['end']}, models refitted "
+        f"quarterly on the returns before ({o['dist']} errors); mean QLIKE, lower is better",
+        box=None,
+    )
+    t.add_column("forecast")
+    for sc in scores:
+        t.add_column(f"QLIKE {_PROXY_SHORT.get(sc['proxy'], sc['proxy'])}", justify="right")
+        t.add_column("DM p", justify="right")
+    for name in scores[0]["qlike"]:
+        cells = [_OOS_NAMES.get(name, name)]
+        for sc in scores:
+            cells.append(f"{sc['qlike'][name]:.4f}")
+            if name in sc["verdict"]:
+                cells.append(f"{pvalue_text(sc['dm_pvalue'][name])} {sc['verdict'][name]}")
+            else:
+                cells.append("best baseline" if name == sc["best_baseline"] else "")
+        t.add_row(*cells)
+    out.print(t)
+    said = "; ".join(
+        f"{_PROXY_SHORT.get(sc['proxy'], sc['proxy'])}: {sc['proxy']}, {sc['n']} days"
+        for sc in scores
+    )
+    best = {_OOS_NAMES[sc["best_baseline"]] for sc in scores}
+    out.print(
+        f"{said}. DM p: Diebold–Mariano (Newey–West lag {o['dm_lag']}) against the better "
+        f"baseline ({' / '.join(sorted(best))}): beats or loses at p < 0.05, else ties",
+        markup=False,
+    )
+
+
+def _unidentified(r: dict[str, Any]) -> str:
+    """Why the long-run level and the half-life are not identified (bound or interval)."""
+    if r.get("persistence_at_bound"):
+        return (
+            "the fit sits on arch's stationarity bound (the constraint, not an estimate: "
+            "no interval): the data do not pin down the long-run level or the half-life"
+        )
+    se = r["persistence_se"]
+    ci = "" if se is None else f" ({r['persistence'] - 1.96 * se:.3f} to "
+    ci += "" if se is None else f"{r['persistence'] + 1.96 * se:.3f})"
+    return (
+        f"the persistence's 95 % interval{ci} reaches 1: the data "
+        "do not pin down the long-run level or the half-life"
+    )
+
+
+def _render_parts(periods: list[dict[str, Any]]) -> None:
+    """The days each part-period's returns cover (clipped by the data or the range)."""
+    parts = list(dict.fromkeys(
+        f"{p['label']} holds {p['start']} → {p['end']}" for p in periods if p.get("partial")
+    ))  # fmt: skip
+    if parts:
+        _common.stdout.print(
+            f"part: {'; '.join(parts)} (the data or the range asked cover only these days)",
+            markup=False,
+        )
 
 
 def _interval(lo: Any, hi: Any) -> Text:
@@ -124,6 +208,29 @@ def _load_close(ctx: typer.Context, asset: str, interval: str, **kwargs: Any) ->
             f"{exc.file}: {default}--interval {exc.declared}: this file has {exc.seen} "
             f"bars: give --interval {exc.seen}"
         )
+
+
+def _realized_var(
+    asset: str, interval: str, data: Path | None, store: Path | None, cut: Any
+) -> pd.Series | None:
+    """Daily realised variance (percent²) from the asset's hourly bars closed by the cut.
+
+    The out-of-sample score's second proxy: daily bars only, and not from a ``--data``
+    file (which holds one interval); None where the asset has no hourly bars.
+    """
+    if interval != "1d" or data is not None:
+        return None
+    from liqcascade import volatility as vol
+    from liqcascade.errors import InputError
+
+    try:
+        hourly = vol.load_close(asset, "1h", store=store)
+    except (InputError, ValueError, OSError):
+        return None
+    if cut.instant is not None:
+        opens = pd.DatetimeIndex(hourly.index)
+        hourly = hourly[opens <= cut.instant - pd.Timedelta(hours=1)]
+    return vol.realized_volatility(hourly, annualize=False) ** 2 if len(hourly) > 1 else None
 
 
 def register(app: typer.Typer) -> None:
@@ -176,9 +283,10 @@ def register(app: typer.Typer) -> None:
             raw, pd.Timedelta(days=1) / vol.bars_per_day(interval), asset=asset, as_of=as_of,
             what=f"the {asset.upper()} {interval} closes", store=store, data_file=data,
         )  # fmt: skip
+        rv = _realized_var(asset, interval, data, store, cut)
         with beyond_the_cut(raw, close, cut), _common.progress(f"fitting {model} ({dist})") as adv:
             study = vol.volatility_study(close, model=model, dist=dist, interval=interval,
-                                         start=start, end=end, asset=asset,
+                                         start=start, end=end, asset=asset, realized_var=rv,
                                          by_period=by_period, on_progress=adv)  # fmt: skip
         for w in study.warnings:
             _common.warn(w)

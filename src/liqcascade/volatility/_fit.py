@@ -30,6 +30,9 @@ from liqcascade.volatility._slsqp import fit_arch
 MIN_OBS = 100
 """Fewest returns a fit accepts: below this the GARCH likelihood is too flat to trust."""
 
+BOUND_SLACK = 1e-6
+"""Slack of ``arch``'s stationarity constraint below which a fit is at the bound."""
+
 _ARCH_SPEC: dict[str, dict[str, Any]] = {
     "garch": {"vol": "GARCH", "p": 1, "o": 0, "q": 1},
     "gjr": {"vol": "GARCH", "p": 1, "o": 1, "q": 1},
@@ -322,6 +325,24 @@ class VolatilityFit:
         return math.sqrt(var) if math.isfinite(var) and var >= 0.0 else math.nan
 
     @property
+    def at_stationarity_bound(self) -> bool:
+        """True when the estimate sits on ``arch``'s stationarity constraint.
+
+        ``arch`` fits GARCH and GJR under ``α + β + γ/2 ≤ 1`` and EGARCH under ``β < 1``;
+        when the constraint's slack is below :data:`BOUND_SLACK` the optimum is the
+        bound, not an interior estimate: the persistence is a constraint there (the
+        data's likelihood may peak beyond it), and a symmetric interval around it (``±
+        1.96`` :attr:`persistence_se`) would run past a value the fit cannot take.
+        """
+        p = self.params
+        if self.model == "egarch":
+            slack = 1.0 - float(p["beta[1]"])
+        else:
+            gamma = float(p["gamma[1]"]) if "gamma[1]" in p else 0.0
+            slack = 1.0 - (float(p["alpha[1]"]) + float(p["beta[1]"]) + 0.5 * gamma)
+        return bool(slack < BOUND_SLACK)
+
+    @property
     def near_integrated(self) -> bool:
         """True when a unit root in the variance cannot be excluded.
 
@@ -406,6 +427,44 @@ class VolatilityFit:
             float(self.std_err["gamma[1]"]),
             float(self.pvalues["gamma[1]"]),
         )
+
+    @cached_property
+    def asymmetry(self) -> tuple[float, float, float]:
+        """GJR: how much more a fall raises next-bar variance than an equal rise.
+
+        ``(α + γ) / α`` — the news impact of a negative shock over that of a positive one
+        of the same size (1: no asymmetry; 2: twice as much) — with its 95 % interval by
+        the delta method on ``arch``'s robust covariance (gradient ``−γ/α²`` in ``α``,
+        ``1/α`` in ``γ``). NaN for GARCH and EGARCH (whose asymmetry is not a ratio of
+        two coefficients), and the interval NaN where the covariance is unavailable.
+
+        Returns
+        -------
+        (ratio, ci_low, ci_high)
+            Dimensionless.
+        """
+        nan = math.nan
+        if self.model != "gjr":
+            return nan, nan, nan
+        a, g = float(self.params["alpha[1]"]), float(self.params["gamma[1]"])
+        if not a > 0.0:
+            return nan, nan, nan
+        ratio = (a + g) / a
+        names = list(self.params.index)
+        grad = np.zeros(len(names))
+        grad[names.index("alpha[1]")] = -g / (a * a)
+        grad[names.index("gamma[1]")] = 1.0 / a
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cov = np.asarray(self.result.param_cov, dtype=float)
+        except (ValueError, np.linalg.LinAlgError):
+            return ratio, nan, nan
+        var = float(grad @ cov @ grad)
+        if not (math.isfinite(var) and var >= 0.0):
+            return ratio, nan, nan
+        se = math.sqrt(var)
+        return ratio, ratio - 1.96 * se, ratio + 1.96 * se
 
     @property
     def leverage_verdict(self) -> str | None:
@@ -541,6 +600,7 @@ class VolatilityFit:
     def to_dict(self) -> dict[str, Any]:
         """The headline numbers (the keys of ``liqcascade vol --json``)."""
         lev = self.leverage
+        bound = self.at_stationarity_bound
         return {
             "asset": self.asset,
             "interval": self.interval,
@@ -562,8 +622,15 @@ class VolatilityFit:
             "leverage_pvalue": lev.pvalue if lev else None,
             "leverage_ci": [lev.ci_low, lev.ci_high] if lev else None,
             "leverage_verdict": self.leverage_verdict,
+            # GJR: a fall's variance impact over an equal rise's, (α + γ) / α, 95 % interval
+            "asymmetry_ratio": _finite(self.asymmetry[0]),
+            "asymmetry_ci": [_finite(x) for x in self.asymmetry[1:]]
+            if math.isfinite(self.asymmetry[0])
+            else None,
             "persistence": self.persistence,
-            "persistence_se": _finite(self.persistence_se),
+            # at the bound the persistence is the constraint: no symmetric interval
+            "persistence_se": None if bound else _finite(self.persistence_se),
+            "persistence_at_bound": bound,
             "near_integrated": self.near_integrated,
             # not identified when a unit root cannot be excluded (near_integrated)
             "half_life_days": None if self.near_integrated else _finite(self.half_life_days),

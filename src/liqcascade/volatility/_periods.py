@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._tables import number_series, records_frame
+from liqcascade._time import utc_time
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
 from liqcascade.volatility._returns import returns_in_range
@@ -94,6 +95,11 @@ class PeriodLeverage:
         As above.
     converged : bool
         Whether the optimiser converged.
+    partial : bool, default False
+        The returns do not cover the period's calendar span (the data, or the range
+        asked, start after its 1 January or end before its 31 December): ``start`` and
+        ``end`` are then the first and last return's days, and printers show them
+        (:func:`period_text`: ``"2025 (2025-01-01 → 2025-07-31)"``).
     """
 
     label: str
@@ -109,10 +115,54 @@ class PeriodLeverage:
     ci_high: float
     verdict: str
     converged: bool
+    partial: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields."""
         return asdict(self)
+
+
+def _span_years(label: str) -> tuple[int, int] | None:
+    """``"2022–2025"`` → (2022, 2025), ``"2024"`` → (2024, 2024); None for another label."""
+    parts = str(label).split("–")
+    if not all(x.isdigit() and len(x) == 4 for x in parts) or len(parts) > 2:
+        return None
+    return int(parts[0]), int(parts[-1])
+
+
+def is_partial(label: str, start: str, end: str) -> bool:
+    """Whether a calendar-year label's returns (``start`` → ``end``, days) miss part of it.
+
+    Parameters
+    ----------
+    label : str
+        ``"2024"`` or ``"2022–2025"``; any other label is never partial.
+    start, end : str
+        First and last return's days, ``YYYY-MM-DD``.
+    """
+    years = _span_years(label)
+    if years is None:
+        return False
+    return str(start)[:10] > f"{years[0]}-01-01" or str(end)[:10] < f"{years[1]}-12-31"
+
+
+def period_text(row: Any) -> str:
+    """A period's label as printers show it: a part-period with its real days.
+
+    ``"2024"`` for a full year; ``"2025 (2025-01-01 → 2025-07-31)"`` for a part-year;
+    ``"2022–2025 (2024-01-02 → 2025-01-15)"`` for a span that the data or the range
+    asked clip.
+
+    Parameters
+    ----------
+    row : mapping
+        ``label``, ``start``, ``end`` and ``partial`` (a :class:`PeriodLeverage`'s
+        :meth:`~PeriodLeverage.to_dict`, or a row of :meth:`LeverageByPeriod.to_frame`).
+    """
+    label = str(row["label"])
+    if not bool(row.get("partial", False)):
+        return label
+    return f"{label} ({str(row['start'])[:10]} → {str(row['end'])[:10]})"
 
 
 #: The columns of :meth:`LeverageByPeriod.to_frame` and their dtypes (no period: the same),
@@ -226,6 +276,28 @@ class LeverageByPeriod(SummaryDict):
         ).replace("<table", f"<table title='{html.escape('leverage')}'")
 
 
+def period_returns(returns: pd.Series, period: Period) -> pd.Series:
+    """The returns stamped inside ``period`` (its first day 00:00 to its last day's end).
+
+    Parameters
+    ----------
+    returns : pandas.Series
+        Percent log returns of the whole series (:func:`log_returns`), each stamped at
+        the later of its two closes.
+    period : Period
+        The days wanted, both included.
+
+    Returns
+    -------
+    pandas.Series
+        The slice of ``returns``: a return is windowed by its own stamp, never rebuilt
+        from the closes inside the period (which would drop the period's first return).
+    """
+    idx = pd.DatetimeIndex(returns.index)
+    start, end = utc_time(period.start), utc_time(period.end).normalize() + pd.Timedelta(days=1)
+    return returns[(idx >= start) & (idx < end)]
+
+
 def leverage_by_period(
     close: pd.Series,
     *,
@@ -241,8 +313,10 @@ def leverage_by_period(
     Parameters
     ----------
     close : pandas.Series
-        Closes (USDT), UTC DatetimeIndex; each period's returns are built from the
-        closes inside it (:func:`log_returns`).
+        Closes (USDT), UTC DatetimeIndex. The returns are built once on the whole series
+        (:func:`log_returns`), then each period holds the returns stamped inside it: a
+        calendar year keeps its 1 January return (the close of 31 December to the close
+        of 1 January), so a full year has 365 or 366 daily returns.
     models : tuple of {"gjr", "egarch"}, default ("gjr",)
         Asymmetric models (``garch`` is replaced by ``gjr``: it has no asymmetry term).
     dist : {"normal", "t", "skewt"}, default "t"
@@ -262,17 +336,21 @@ def leverage_by_period(
     plist = default_periods(pd.DatetimeIndex(close.index)) if periods is None else periods
     rows: list[PeriodLeverage] = []
     nan = math.nan
+    whole = returns_in_range(close)  # fewer than two closes: "too few observations" rows
     for p in plist:
-        # a period with fewer than two closes is a "too few observations" row, not an error
-        r = returns_in_range(close, p.start, p.end.strftime("%Y-%m-%d"))
+        r = period_returns(whole, p)
+        # the days the returns cover (the first close of the data only anchors)
+        start, end = (r.index[0], r.index[-1]) if len(r) else (p.start, p.end)
+        days = (start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d"))
         for m in ms:
             base: dict[str, Any] = {
                 "label": p.label,
-                "start": p.start.strftime("%Y-%m-%d"),
-                "end": p.end.strftime("%Y-%m-%d"),
+                "start": days[0],
+                "end": days[1],
                 "model": m,
                 "dist": dist,
                 "n_obs": len(r),
+                "partial": is_partial(p.label, *days) or not len(r),
             }
             if len(r) < min_obs:
                 rows.append(

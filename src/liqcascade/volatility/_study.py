@@ -11,6 +11,7 @@ import pandas as pd
 from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import FitSettings, VolatilityFit, fit_volatility
+from liqcascade.volatility._oos import VolatilityOOS, volatility_oos
 from liqcascade.volatility._periods import LeverageByPeriod, default_periods, leverage_by_period
 from liqcascade.volatility._returns import returns_in_range
 
@@ -31,6 +32,8 @@ class VolatilityStudy:
         Where the closes came from (``close.attrs["source"]``, default ``"bundled"``).
     warnings : list of str
         Reasons not to trust the fit (no convergence, a degenerate optimum).
+    oos : VolatilityOOS or str or None
+        The out-of-sample score of the three models (daily bars), or why there is none.
     """
 
     fit: VolatilityFit
@@ -38,6 +41,7 @@ class VolatilityStudy:
     periods: LeverageByPeriod | None
     source: str
     warnings: list[str] = field(default_factory=list)
+    oos: VolatilityOOS | str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The keys of ``liqcascade vol --json``: the fit's, the leverage effect, periods."""
@@ -53,10 +57,19 @@ class VolatilityStudy:
                 leverage_ci=[lev.ci_low, lev.ci_high],
                 leverage_verdict=self.leverage_fit.leverage_verdict,
             )
+            beside = self.leverage_fit.to_dict()
+            out.update(
+                asymmetry_ratio=beside["asymmetry_ratio"], asymmetry_ci=beside["asymmetry_ci"]
+            )
         elif not fit.reliable:
             out["leverage_verdict"] = fit.status
         out["periods"] = [] if self.periods is None else self.periods.to_list()
         out["data_source"] = self.source
+        if isinstance(self.oos, VolatilityOOS):
+            out["oos"] = self.oos.to_dict()
+        else:
+            reason = self.oos or "scored on daily bars only (interval 1d)"
+            out["oos"] = {"available": False, "reason": reason}
         return out
 
 
@@ -77,6 +90,7 @@ def volatility_study(
     end: Any = None,
     asset: str | None = None,
     by_period: bool = False,
+    realized_var: pd.Series | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> VolatilityStudy:
     """Fit ``model`` to the percent log returns of ``close`` in ``[start, end]``.
@@ -97,6 +111,9 @@ def volatility_study(
         Label (upper-cased).
     by_period : bool, default False
         Also fit the leverage effect per period (:func:`default_periods`).
+    realized_var : pandas.Series, optional
+        Daily realised variance (percent²) from intraday bars: the out-of-sample
+        score's second proxy. The score (:func:`volatility_oos`) runs on daily bars.
     on_progress : callable, optional
         Called with 0 once the inputs are checked, then with 1 after each fit.
 
@@ -151,5 +168,10 @@ def volatility_study(
         warnings.append(
             "the fit is at a degenerate point (singular Hessian): do not trust its tests"
         )
+    oos = None
+    if interval == "1d":
+        oos = volatility_oos(
+            returns, dist=settings.dist, realized_var=realized_var, on_progress=step
+        )
     source = str(close.attrs.get("source", "bundled"))
-    return VolatilityStudy(fit, lev_fit, periods, source, warnings)
+    return VolatilityStudy(fit, lev_fit, periods, source, warnings, oos)
