@@ -177,7 +177,7 @@ class StoreBusy(InputError):
     pid : int, optional
         The holder's process id, when DuckDB's message names it.
     waited_s : float, default 0.0
-        How long the store was waited for (seconds).
+        The wait that ran out (seconds, ``$LIQCASCADE_STORE_WAIT_S`` or the caller's).
     """
 
     def __init__(

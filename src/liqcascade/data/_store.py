@@ -467,7 +467,7 @@ class Store:
         """The error of a store another process held past the wait (``SOURCE: PATH: …``)."""
         who = "another process" if holder.pid is None else f"another process ({holder.who})"
         what = (
-            f"cannot open: {who} {holder.doing}; {holder.rule()}; waited {waited_s:.0f} s "
+            f"cannot open: {who} {holder.doing}; {holder.rule()}; waited {round(waited_s, 1):g} s "
             "(LIQCASCADE_STORE_WAIT_S): try again when that process is done"
         )
         err = self._error(what)

@@ -140,7 +140,8 @@ def connect_waiting(
     wait_s : float, optional
         Seconds to wait at most (default :func:`store_wait_s`).
     busy : callable
-        ``busy(holder, waited_s)``: the error raised when the wait is over.
+        ``busy(holder, wait_s)``: the error raised when the wait is over (``wait_s``
+        as set, not as measured).
     clock, sleep : callable, optional
         Seconds now (monotonic) and a sleep, for tests.
 
@@ -169,7 +170,7 @@ def connect_waiting(
             holder = holder_of(exc, read_only)
             left = limit - (clock() - start)
             if left <= 0:
-                raise busy(holder, clock() - start) from exc
+                raise busy(holder, limit) from exc  # the wait as set: what to change
             if not said:
                 said = True
                 _LOG.warning(
