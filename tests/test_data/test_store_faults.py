@@ -2,7 +2,8 @@
 cut-short store file, a store another process holds, Ctrl-C before the transaction.
 
 The contract (as in test_store_failures.py): exit 2 and one line naming the store (5 for a
-store another process holds), or 130 for Ctrl-C; the stored rows as they were, read back; never "internal error".
+store another process holds), or 130 for Ctrl-C; the stored rows as they were, read
+back; never "internal error".
 """
 
 from __future__ import annotations
