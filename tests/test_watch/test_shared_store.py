@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -120,3 +121,30 @@ def test_a_store_busy_at_the_write_is_written_at_the_next_interval(
     # the last hour closed by the third interval's clock is stored
     last_close = pd.Timestamp(hourly["last"]).tz_localize(None) + pd.Timedelta(hours=1)
     assert last_close == pd.Timestamp(ex.now_ms, unit="ms").floor("h")
+
+
+def test_refresh_raises_store_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``refresh`` (``report --refresh``: one fetch, no next interval) does not leave a
+    busy store's rows for later: it raises StoreBusy (exit 5), not 0 rows added."""
+    from liqcascade.errors import StoreBusy
+    from liqcascade.live import refresh
+
+    monkeypatch.setenv("LIQCASCADE_STORE_WAIT_S", "0.1")
+    store = tmp_path / "live.duckdb"
+    # an empty store that another process reads (the nightly report): the write waits
+    duckdb.connect(str(store)).close()
+    reader = _HOLDER.replace("duckdb.connect(sys.argv[1])", "duckdb.connect(sys.argv[1], True)")
+    p = subprocess.Popen(
+        [sys.executable, "-c", reader, str(store)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == "held"
+        ex = ReplayExchange(START)
+        with pytest.raises(StoreBusy) as e:
+            refresh(exchanges=[ex], store=store, since=SINCE, clock=lambda: ex.now_ms,
+                    log=lambda s: None)  # fmt: skip
+    finally:
+        p.kill()
+        p.wait(timeout=30)
+    assert e.value.pid == p.pid and e.value.param == "store"
+    assert "has it open to read" in str(e.value)  # the session's reads went on beside it

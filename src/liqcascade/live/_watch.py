@@ -486,6 +486,10 @@ class Watcher:
         #: The session's reads of the store (read-only: beside other processes' readers),
         #: closed between intervals (:meth:`release_store`).
         self._reads = Store(options.store, read_only=True)
+        #: An interval's write that finds the store busy past the wait is left for the
+        #: next interval (:func:`run_watch`'s session) instead of raising
+        #: :class:`~liqcascade.errors.StoreBusy` (:func:`refresh`: one fetch, no next).
+        self.defer_busy_writes = False
         #: Rows this session added to the store.
         self.rows_stored = 0
         self._last: dict[tuple[str, str], int] = {}
@@ -525,7 +529,10 @@ class Watcher:
         if not self.store.exists:
             _check_creatable(self.store, self.opts.store is not None)
             return
-        ls = self._reads.list_series()
+        try:
+            ls = self._reads.list_series()
+        finally:
+            self._reads.close()
         for _, r in ls.iterrows():
             if r["symbol"] != self.symbol:
                 continue
@@ -641,9 +648,11 @@ class Watcher:
         ``after``: per series, whether all its rows follow the last stored one. The
         session's readers are closed first (DuckDB opens one file either to write or
         read-only in one process), the writer after. A store another process holds for
-        longer than the wait (``$LIQCASCADE_STORE_WAIT_S``) is not written this
-        interval: one log line, None; the rows are fetched and stored at the next
-        interval (the last stored bars are not moved on).
+        longer than the wait (``$LIQCASCADE_STORE_WAIT_S``) raises
+        :class:`~liqcascade.errors.StoreBusy`; with :attr:`defer_busy_writes` (a
+        session) it is not written this interval instead: one log line, None; the rows
+        are fetched and stored at the next interval (the last stored bars are not moved
+        on).
         """
         self.release_store()
         try:
@@ -652,6 +661,8 @@ class Watcher:
             except duckdb.ConstraintException:
                 return self.store.ingest(new, count_total=False)
         except StoreBusy as exc:
+            if not self.defer_busy_writes:
+                raise
             self.log(f"{exc}; this interval's rows are stored at the next one")
             return None
         finally:
@@ -720,7 +731,10 @@ class Watcher:
         from liqcascade.market import load_market_inputs
 
         if self._inputs is None:
-            self._inputs = load_market_inputs(self.asset, store=self._reads)  # type: ignore[arg-type]
+            try:
+                self._inputs = load_market_inputs(self.asset, store=self._reads)  # type: ignore[arg-type]
+            finally:
+                self._reads.close()  # held only for the reads (a shared reader: left)
             self._depth_floor = None
         return self._inputs
 
@@ -1531,6 +1545,7 @@ def run_watch(
     write: str | None = None
     try:
         w = Watcher(options, clock=clock, sleep=sleep, log=log, replay=replay)
+        w.defer_busy_writes = True  # a busy store's rows go in at the next interval
         while options.max_iterations is None or done < options.max_iterations:
             t0 = time.monotonic()
             line = w.tick()
@@ -1601,6 +1616,11 @@ def refresh(
     -------
     int
         Rows added to the store.
+
+    Raises
+    ------
+    StoreBusy
+        Another process kept the store for longer than ``$LIQCASCADE_STORE_WAIT_S``.
     """
     # it only fetches: no critical shock is computed, so no liquidity calibration is needed
     opts = WatchOptions(asset=asset, exchanges=exchanges, store=store, since=since,
