@@ -1535,6 +1535,10 @@ def run_watch(
     ------
     InputError
         A bad option (before any network call), or a store that cannot be written.
+    StoreBusy
+        Another process kept the store past ``$LIQCASCADE_STORE_WAIT_S`` when the
+        session had to read it; an interval's write that finds it so is not an error
+        (logged; its rows are stored at the next interval).
     """
     from liqcascade.data import IngestInterrupted, is_interrupt
 
