@@ -13,8 +13,9 @@ The answers cannot go stale while the connection is open: DuckDB lets no other p
 write a file a process holds open (read-only too), and a writing
 :class:`~liqcascade.data.Store` of this process closes the shared reader of its file
 before it opens its own (:func:`release_store_reads`; DuckDB refuses one file opened
-read-only and read-write in one process anyway). So a concurrent ingest is blocked at
-most until the command ends, as it is by any open store; a long-lived command that
+read-only and read-write in one process anyway). So a concurrent ingest waits at most
+until the command ends (:mod:`liqcascade.data._store_wait`: up to
+``$LIQCASCADE_STORE_WAIT_S``), as it does for any open store; a long-lived command that
 should let writers in (``watch`` between intervals) releases the readers when it
 waits, and the next look-up opens the file again and asks afresh.
 

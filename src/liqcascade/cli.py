@@ -4,7 +4,9 @@ Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
 3 a check that says no (a proof ``pol verify`` refuses, an alert ``diff`` fires); 4 no
 live data (``watch`` ran to ``--max-iterations`` and no venue answered in any interval;
 ``data fetch`` could not reach its venue: network errors or rate limits past the
-retries, one line ``error: …``);
+retries, one line ``error: …``); 5 the store was busy (another process held it open
+for longer than ``$LIQCASCADE_STORE_WAIT_S``, default 30 s: one line ``error: …``; try
+again later);
 130 aborted or interrupted
 (Ctrl-C, SIGINT: one line ``error: interrupted…`` on stderr, whatever the command and
 whenever it comes; see :func:`main`); 1 an unexpected internal error, and nothing else.
@@ -27,6 +29,7 @@ from liqcascade._cli import (
     BEFORE_START,
     EXIT_INTERRUPTED,
     EXIT_NO_LIVE_DATA,
+    EXIT_STORE_BUSY,
     _common,
     write_stderr_line,
 )
@@ -38,7 +41,7 @@ from liqcascade._cli._repeated_options import refuse_repeated_options
 from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._store_reads import shared_store_reads
 from liqcascade._version import __version__
-from liqcascade.errors import InputError, VenueUnreachable
+from liqcascade.errors import InputError, StoreBusy, VenueUnreachable
 
 # typer >= 0.20 vendors its own copy of click: catch both.
 _CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
@@ -237,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         The exit code: 0 success (or help printed); 2 bad input or usage (one line
         ``error: …`` on stderr); a command's own code (3 a proof that does not verify or
         ``diff``'s alert, 4 no live data); 4 a venue that did not answer
-        (:class:`~liqcascade.errors.VenueUnreachable`, one line); 130 aborted or
+        (:class:`~liqcascade.errors.VenueUnreachable`, one line); 5 a store another
+        process held past the wait (:class:`~liqcascade.errors.StoreBusy`, one line);
+        130 aborted or
         interrupted; 1 an unexpected internal error (one line; the traceback with ``-v``
         or ``LIQCASCADE_DEBUG``). A command's notes (``note: …`` on stderr: the market's
         age, :func:`liqcascade._cli._common.note_at_end`) print after its output, on
@@ -286,6 +291,9 @@ def _main(args: list[str]) -> int:
     except VenueUnreachable as exc:  # not the input's fault: it may work later
         _common.error(_common.error_line(exc))
         return EXIT_NO_LIVE_DATA
+    except StoreBusy as exc:  # not the input's fault either: another process held the store
+        _common.error(_common.error_line(exc))
+        return EXIT_STORE_BUSY
     except InputError as exc:
         _common.error(_common.error_line(exc))
         return 2

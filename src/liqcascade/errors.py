@@ -161,3 +161,35 @@ class VenueUnreachable(InputError):
     message, file, row, param
         As :class:`InputError`.
     """
+
+
+class StoreBusy(InputError):
+    """Another process held the store open (DuckDB's lock) for longer than the wait.
+
+    Not the input's fault (the same command may succeed once that process is done), so
+    the command line exits 5, not 2, and a pipeline can retry on that code. An
+    :class:`InputError` still, for callers that treat any refused store alike.
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`InputError`.
+    pid : int, optional
+        The holder's process id, when DuckDB's message names it.
+    waited_s : float, default 0.0
+        The wait that ran out (seconds, ``$LIQCASCADE_STORE_WAIT_S`` or the caller's).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        param: str | Sequence[str] | None = None,
+        pid: int | None = None,
+        waited_s: float = 0.0,
+    ) -> None:
+        super().__init__(message, file=file, row=row, param=param)
+        self.pid = pid
+        self.waited_s = waited_s

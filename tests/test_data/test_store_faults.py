@@ -1,8 +1,9 @@
 """Faults on the store with real bundled files: a file-size limit at COMMIT, a damaged or
 cut-short store file, a store another process holds, Ctrl-C before the transaction.
 
-The contract (as in test_store_failures.py): exit 2 and one line naming the store, or
-130 for Ctrl-C; the stored rows as they were, read back; never "internal error".
+The contract (as in test_store_failures.py): exit 2 and one line naming the store (5 for a
+store another process holds), or 130 for Ctrl-C; the stored rows as they were, read
+back; never "internal error".
 """
 
 from __future__ import annotations
@@ -154,10 +155,14 @@ time.sleep(60)
 """
 
 
-def test_a_store_another_process_holds_names_it(tmp_path: Path) -> None:
+def test_a_store_another_process_holds_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """DuckDB lets one process write a store and none read it meanwhile: the second gets
     one line naming the store and the holder (was DuckDB's raw 'IO Error: Could not set
-    lock on file ... See also https://duckdb.org/...')."""
+    lock on file ... See also https://duckdb.org/...'), exit 5 (store busy, was 2) once
+    the wait is over (none here)."""
+    monkeypatch.setenv("LIQCASCADE_STORE_WAIT_S", "0")
     store = _seeded(tmp_path / "s.duckdb")
     before = _rows(store)
     holder = subprocess.Popen(
@@ -165,16 +170,24 @@ def test_a_store_another_process_holds_names_it(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        for args in (
-            ("data", "ingest", str(BUNDLED / "btc_oi_4h.parquet")),
-            ("data", "list"),
+        for args, rule in (
+            (
+                ("data", "ingest", str(BUNDLED / "btc_oi_4h.parquet")),
+                "has it open; a store is written by one process at a time, and by none "
+                "while another has it open",
+            ),
+            (  # only a writer keeps a reader out: DuckDB's refusal tells what it does
+                ("data", "list"),
+                "has it open to write; a store is opened by no other process while one "
+                "has it open to write",
+            ),
         ):
             r = run_cli(*args, "--store", str(store))
-            assert r.exit_code == 2 and r.stdout == "", r.stderr
+            assert r.exit_code == 5 and r.stdout == "", r.stderr
             assert r.stderr.strip() == (
                 f"error: --store: {store}: cannot open: another process (PID {holder.pid}) "
-                "has it open; a store is written by one process at a time, and read by none "
-                "while one writes: try again when that process is done"
+                f"{rule}; waited 0 s (LIQCASCADE_STORE_WAIT_S): try again when that "
+                "process is done"
             )
     finally:
         holder.kill()

@@ -70,8 +70,8 @@ def test_long_session_holds_a_bounded_depth_and_the_same_lines(
     again = bounded.market_at(label)
     fresh, ex_f = _session(tmp_path, "fresh")
     ex_f.now_ms = ex_b.now_ms
-    fresh.store.close()
-    fresh.store = bounded.store
+    fresh.close()
+    fresh.store, fresh._reads = bounded.store, bounded._reads  # its writer and its reads
     ref = fresh.market_at(label)
     assert again["depth_source"] == ref["depth_source"]
     assert again["depth_source"].startswith("live ")

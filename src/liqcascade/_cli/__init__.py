@@ -13,6 +13,9 @@ EXIT_INTERRUPTED = 130
 #: answered (:data:`liqcascade.live.EXIT_NO_LIVE_DATA`), or ``data fetch`` could not
 #: reach its venue (:class:`~liqcascade.errors.VenueUnreachable`).
 EXIT_NO_LIVE_DATA = 4
+#: The exit code of a store another process held for longer than the wait
+#: (:class:`~liqcascade.errors.StoreBusy`, ``$LIQCASCADE_STORE_WAIT_S``): try again later.
+EXIT_STORE_BUSY = 5
 #: The line (after ``error: ``) of a Ctrl-C that came before the command's own code started.
 BEFORE_START = "interrupted before the command started: nothing was done"
 #: The line of output that could not be written: the reader of stdout went away

@@ -194,8 +194,11 @@ def register(app: typer.Typer) -> None:
         on stderr), also after Ctrl-C.
 
         Exit 0 at --max-iterations (or a replay's end); 4 when no venue answered in any
-        interval (no live data); 2 on bad options; 130 on Ctrl-C, at any time, with one
-        line saying how many intervals ran and how many rows were stored.
+        interval (no live data); 2 on bad options; 5 when another process kept the
+        store past $LIQCASCADE_STORE_WAIT_S (default 30 s) as the watch had to read it
+        (an interval's write that finds it held is stored at the next interval); 130 on
+        Ctrl-C, at any time, with one line saying how many intervals ran and how many
+        rows were stored.
 
         Example: liqcascade watch --asset ETH --interval 60 --alert "critical_shock>-0.03"
         """

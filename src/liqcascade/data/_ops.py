@@ -79,7 +79,9 @@ def ingest_files(
     """Read market files and add them to the store in one transaction.
 
     Every file is read and validated before the store is opened: a bad file leaves
-    the store untouched (and uncreated).
+    the store untouched (and uncreated). A store another process holds is waited for
+    first (:meth:`Store.wait_writable`), so a busy store fails before the reading,
+    and again when the rows go in.
 
     Parameters
     ----------
@@ -113,6 +115,8 @@ def ingest_files(
     ------
     IngestInterrupted
         Ctrl-C, saying whether anything was stored (see :meth:`Store.ingest`).
+    StoreBusy
+        Another process held the store for longer than ``$LIQCASCADE_STORE_WAIT_S``.
     """
     if kind is not None:
         _kind(kind)
@@ -122,11 +126,16 @@ def ingest_files(
             raise InputError(f"{name} must not be empty (leave it out for the file's own)",
                              param=name)  # fmt: skip
     ingest_chunk_rows()  # a bad $LIQCASCADE_INGEST_CHUNK is refused before any file is read
-    series = []
     for f in files:
         p = Path(f)
         if not p.is_file():
             raise InputError("not a file" if p.exists() else "no such file", file=str(p))
+    # a store another process holds: waited for (or StoreBusy) before the files are
+    # read, not after; nothing is held while they are
+    Store(store).wait_writable()
+    series = []
+    for f in files:
+        p = Path(f)
         try:
             series.extend(_read(p, store, kind=kind, venue=venue, symbol=symbol,
                                 interval=interval, drop_missing=drop_missing,

@@ -32,9 +32,10 @@ from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import check_series_funding_units
 from liqcascade.data._kinds import KINDS, OCCURRENCE, Kind, public_kind
+from liqcascade.data._store_wait import Holder, connect_waiting
 from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, StoreBusy
 
 __all__ = [
     "IngestInterrupted",
@@ -359,6 +360,12 @@ class Store:
         store creates none).
     read_only : bool, default False
         Open without writing; a missing file then reads as an empty store.
+    wait_s : float, optional
+        Seconds to wait, retrying, when another process holds the file (DuckDB lets
+        one process open it to write and then none other; several read-only, and then
+        none to write); default ``$LIQCASCADE_STORE_WAIT_S``, else 30
+        (:mod:`liqcascade.data._store_wait`). Past it,
+        :class:`~liqcascade.errors.StoreBusy`.
 
     Notes
     -----
@@ -379,9 +386,14 @@ class Store:
     ...     s.list_series()
     """
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False,
+        wait_s: float | None = None,
+    ) -> None:  # fmt: skip
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.read_only = read_only
+        #: seconds to wait for a store another process holds (None: $LIQCASCADE_STORE_WAIT_S)
+        self.wait_s = wait_s
         #: what chose ``path``, for errors: the ``store`` parameter, or the default's source
         self._named_by = "store" if path is not None else default_store_source()
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -432,7 +444,8 @@ class Store:
             except OSError as exc:
                 raise self._error(f"cannot create folder: {exc}") from exc
         try:
-            self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+            self._con = connect_waiting(self.path, self.read_only, wait_s=self.wait_s,
+                                        busy=self._busy)  # fmt: skip
         except duckdb.IOException as exc:
             raise self._error(f"cannot open: {_open_cause(exc)}") from exc
         except duckdb.Error as exc:
@@ -449,6 +462,38 @@ class Store:
         elif _store_reads.sharing():
             return self._attach(_store_reads.add_reader(self.path, self._con))
         return self._con
+
+    def _busy(self, holder: Holder, waited_s: float) -> StoreBusy:
+        """The error of a store another process held past the wait (``SOURCE: PATH: …``)."""
+        who = "another process" if holder.pid is None else f"another process ({holder.who})"
+        what = (
+            f"cannot open: {who} {holder.doing}; {holder.rule()}; waited {round(waited_s, 1):g} s "
+            "(LIQCASCADE_STORE_WAIT_S): try again when that process is done"
+        )
+        err = self._error(what)
+        return StoreBusy(str(err), param=err.params, pid=holder.pid, waited_s=waited_s)
+
+    def wait_writable(self) -> None:
+        """Wait until no other process holds the store, as a write would (then let go).
+
+        For a caller about to do long work before it writes (an ingest validating its
+        files): it waits or fails (:class:`~liqcascade.errors.StoreBusy`) before that
+        work, and holds nothing during it. A store that does not exist, or that cannot
+        be opened for another reason, passes (the write then says why).
+
+        Raises
+        ------
+        StoreBusy
+            Another process held it for longer than the wait (``wait_s``).
+        """
+        if self.read_only or self._con is not None or not self.path.is_file():
+            return
+        _store_reads.release_store_reads(self.path)  # this process's own reader
+        try:
+            con = connect_waiting(self.path, False, wait_s=self.wait_s, busy=self._busy)
+        except duckdb.Error:
+            return
+        con.close()
 
     def _upgrade(self, kind: Kind) -> None:
         """:func:`_upgrade` of ``kind``'s table, a failure an :class:`InputError` on the store.
@@ -1291,10 +1336,10 @@ def _cause(exc: BaseException) -> str:
 
 
 def _open_cause(exc: BaseException) -> str:
-    """Why DuckDB could not open the store: another process holding it, or the cause.
+    """Why DuckDB could not open the store, in words.
 
-    DuckDB lets one process open a store to write, and then no other process open it
-    at all (to read or write); its message names that process's id.
+    A lock another process holds does not come here: it is waited for, then
+    :class:`~liqcascade.errors.StoreBusy` (:meth:`Store._busy`).
     """
     text = _first_line(exc)
     if "database file with version number" in text:  # written by a newer DuckDB
@@ -1302,14 +1347,7 @@ def _open_cause(exc: BaseException) -> str:
             f"{_cause(exc)} (the store was written by a newer DuckDB than the "
             f"{duckdb.__version__} installed here: upgrade duckdb, or give another store)"
         )
-    if "Could not set lock" not in text:
-        return _cause(exc)
-    m = re.search(r"\(PID (\d+)\)", text)
-    who = f"another process (PID {m.group(1)})" if m else "another process"
-    return (
-        f"{who} has it open; a store is written by one process at a time, and read by "
-        "none while one writes: try again when that process is done"
-    )
+    return _cause(exc)
 
 
 def _first_line(exc: BaseException) -> str:

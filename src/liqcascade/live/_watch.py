@@ -86,8 +86,8 @@ from liqcascade._limits import real_number
 from liqcascade._shown import shown
 from liqcascade._store_reads import release_store_reads
 from liqcascade._time import to_utc
-from liqcascade.data import SeriesFrame, Store, default_store_source, interval_ms
-from liqcascade.errors import InputError
+from liqcascade.data import IngestResult, SeriesFrame, Store, default_store_source, interval_ms
+from liqcascade.errors import InputError, StoreBusy
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 from liqcascade.margin import contract_symbol
@@ -479,8 +479,17 @@ class Watcher:
         self.pollers = [
             VenuePoller(ex, self.symbol, log=self.log, sleep=self.sleep) for ex in options.venues
         ]
-        # None: the default store (its errors then name what chose it, not --store)
+        # None: the default store (its errors then name what chose it, not --store).
+        #: The store to write: opened at an interval's write and closed after it
+        #: (:meth:`poll`), so no lock is held between intervals.
         self.store = Store(options.store)
+        #: The session's reads of the store (read-only: beside other processes' readers),
+        #: closed between intervals (:meth:`release_store`).
+        self._reads = Store(options.store, read_only=True)
+        #: An interval's write that finds the store busy past the wait is left for the
+        #: next interval (:func:`run_watch`'s session) instead of raising
+        #: :class:`~liqcascade.errors.StoreBusy` (:func:`refresh`: one fetch, no next).
+        self.defer_busy_writes = False
         #: Rows this session added to the store.
         self.rows_stored = 0
         self._last: dict[tuple[str, str], int] = {}
@@ -520,7 +529,10 @@ class Watcher:
         if not self.store.exists:
             _check_creatable(self.store, self.opts.store is not None)
             return
-        ls = self.store.list_series()
+        try:
+            ls = self._reads.list_series()
+        finally:
+            self._reads.close()
         for _, r in ls.iterrows():
             if r["symbol"] != self.symbol:
                 continue
@@ -617,10 +629,9 @@ class Watcher:
         # the key, nothing is written, and the store checks every series instead
         after = [first > self._stored.get((s.venue, s.kind, s.interval), first - 1)
                  for s, (first, _) in zip(new, span, strict=True)]  # fmt: skip
-        try:
-            res = self.store.ingest(new, count_total=False, after_last=after)  # all or nothing
-        except duckdb.ConstraintException:
-            res = self.store.ingest(new, count_total=False)
+        res = self._write(new, after)
+        if res is None:  # the store was busy: the rows are fetched again next interval
+            return 0, depth
         self.rows_stored += res.rows_added
         for s, (_, last) in zip(new, span, strict=True):
             key = (s.venue, s.kind)
@@ -630,6 +641,43 @@ class Watcher:
         if res.rows_added:
             self._append_inputs(new)
         return res.rows_added, depth
+
+    def _write(self, new: list[SeriesFrame], after: list[bool]) -> IngestResult | None:
+        """Store ``new`` in one transaction, the store open to write only meanwhile.
+
+        ``after``: per series, whether all its rows follow the last stored one. The
+        session's readers are closed first (DuckDB opens one file either to write or
+        read-only in one process), the writer after. A store another process holds for
+        longer than the wait (``$LIQCASCADE_STORE_WAIT_S``) raises
+        :class:`~liqcascade.errors.StoreBusy`; with :attr:`defer_busy_writes` (a
+        session) it is not written this interval instead: one log line, None; the rows
+        are fetched and stored at the next interval (the last stored bars are not moved
+        on).
+        """
+        self.release_store()
+        try:
+            try:
+                return self.store.ingest(new, count_total=False, after_last=after)  # all or nothing
+            except duckdb.ConstraintException:
+                return self.store.ingest(new, count_total=False)
+        except StoreBusy as exc:
+            if not self.defer_busy_writes:
+                raise
+            self.log(f"{exc}; this interval's rows are stored at the next one")
+            return None
+        finally:
+            self.store.close()
+
+    def release_store(self) -> None:
+        """Close the session's writer and readers of the store; the next use reopens them.
+
+        Between intervals (and during the idle-time work) the session holds nothing, so
+        other processes may read the store or write it (DuckDB: one process open to
+        write and none beside it, or several read-only).
+        """
+        self.store.close()
+        self._reads.close()
+        release_store_reads()
 
     def _append_inputs(self, new: list[SeriesFrame]) -> None:
         """Add the rows just stored to the market's inputs in memory (no reload).
@@ -683,7 +731,10 @@ class Watcher:
         from liqcascade.market import load_market_inputs
 
         if self._inputs is None:
-            self._inputs = load_market_inputs(self.asset, store=self.store)  # type: ignore[arg-type]
+            try:
+                self._inputs = load_market_inputs(self.asset, store=self._reads)  # type: ignore[arg-type]
+            finally:
+                self._reads.close()  # held only for the reads (a shared reader: left)
             self._depth_floor = None
         return self._inputs
 
@@ -1138,8 +1189,9 @@ class Watcher:
         return self._market.get("label") if self._market else None
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the store (its writer and readers)."""
         self.store.close()
+        self._reads.close()
 
 
 #: How old the price (the close of its hourly bar) and the market (the close of its
@@ -1483,6 +1535,10 @@ def run_watch(
     ------
     InputError
         A bad option (before any network call), or a store that cannot be written.
+    StoreBusy
+        Another process kept the store past ``$LIQCASCADE_STORE_WAIT_S`` when the
+        session had to read it; an interval's write that finds it so is not an error
+        (logged; its rows are stored at the next interval).
     """
     from liqcascade.data import IngestInterrupted, is_interrupt
 
@@ -1493,9 +1549,13 @@ def run_watch(
     write: str | None = None
     try:
         w = Watcher(options, clock=clock, sleep=sleep, log=log, replay=replay)
+        w.defer_busy_writes = True  # a busy store's rows go in at the next interval
         while options.max_iterations is None or done < options.max_iterations:
             t0 = time.monotonic()
             line = w.tick()
+            # the store is let go as soon as the interval's reads and write are done: the
+            # idle-time work and the pause below hold nothing (docs/watch.md)
+            w.release_store()
             emit(line)
             if options.on_alert:
                 for a in line["alerts"]:
@@ -1508,9 +1568,9 @@ def run_watch(
             # up to a second before the next interval (the rest goes on after it)
             step = options.interval_s
             w.catch_up(deadline=t0 + step - min(1.0, step / 10))
-            # no store held open while waiting: another process may ingest, and the
-            # next interval's look-ups ask the store afresh (liqcascade._store_reads)
-            release_store_reads()
+            # no store held open while waiting: another process may read or ingest, and
+            # the next interval's look-ups ask the store afresh (liqcascade._store_reads)
+            w.release_store()
             pause(max(0.0, step - (time.monotonic() - t0)))
     except IngestInterrupted as exc:
         interrupted, write = True, str(exc)
@@ -1560,6 +1620,11 @@ def refresh(
     -------
     int
         Rows added to the store.
+
+    Raises
+    ------
+    StoreBusy
+        Another process kept the store for longer than ``$LIQCASCADE_STORE_WAIT_S``.
     """
     # it only fetches: no critical shock is computed, so no liquidity calibration is needed
     opts = WatchOptions(asset=asset, exchanges=exchanges, store=store, since=since,
