@@ -33,7 +33,7 @@ os.environ["COLUMNS"] = "80"
 for _k in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "LINES"):
     os.environ.pop(_k, None)
 for _k in ("LIQCASCADE_INGEST_CHUNK", "LIQCASCADE_MEMORY_LIMIT", "LIQCASCADE_POL_THREADS",
-           "LIQCASCADE_POL_HASH", "LIQCASCADE_DEBUG"):  # fmt: skip
+           "LIQCASCADE_POL_HASH", "LIQCASCADE_DEBUG", "LIQCASCADE_STORE_WAIT_S"):  # fmt: skip
     os.environ.pop(_k, None)
 
 import pytest  # noqa: E402

@@ -109,8 +109,11 @@ def test_holm_steps_down_and_the_text_gives_the_margin() -> None:
     # 0.0022 < 0.05/4 = 0.0125 kept; 0.016 against 0.05/3 = 0.0167 kept too
     assert list(VolatilityView.holm_survivors(v)["label"]) == ["2024", "2022"]  # type: ignore[arg-type]
     text = _holm_text(v)  # type: ignore[arg-type]
-    assert "EGARCH 2024 and GJR 2022 once the 4 periods" in text
+    assert "EGARCH 2024 and GJR 2022 still significant once the 4 periods" in text
     assert "p = 0.0022 against 0.05/4 = 0.0125" in text
+    frame.loc[0, "pvalue"] = 0.03  # 0.03 > 0.05/3: one survivor, said alone
+    assert "EGARCH 2024 alone still significant once the 4 periods" in _holm_text(v)  # type: ignore[arg-type]
+    frame.loc[0, "pvalue"] = 0.016
     frame.loc[1, "pvalue"] = 0.013  # misses 0.0125: nothing survives, and the margin is given
     text = _holm_text(v)  # type: ignore[arg-type]
     assert "none once the 4 periods tested are counted" in text

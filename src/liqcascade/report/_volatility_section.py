@@ -475,7 +475,11 @@ def _holm_text(v: VolatilityView) -> str:
     if not len(kept):
         return f" — none once the {m} periods tested are counted (Holm: smallest {margin})."
     names = join_words([f"{str(r['model']).upper()} {r['label']}" for _, r in kept.iterrows()])
-    return f" — {names} once the {m} periods tested are counted (Holm: {margin})."
+    alone = "alone " if len(kept) == 1 else ""
+    return (
+        f" — {names} {alone}still significant once the {m} periods tested are counted"
+        f" (Holm: {margin})."
+    )
 
 
 def _leverage_front(v: VolatilityView) -> str:
