@@ -6,7 +6,8 @@ the night's outputs on ``as_of`` saw stops four hours behind. The rule
 (docs/cascade.md "Times in the JSON, plainly", :func:`liqcascade.market.market_times`):
 the top-level ``as_of`` is the bar's close, the instant the market is known, with
 ``bar_open`` and ``bar_close``; the ``market`` block's ``as_of`` is the bar's open, its
-label.
+label. Beside them, ``data_age_days`` and ``stale`` (finding R5): whether the market is
+older than :data:`liqcascade._time.STALE_DAYS`, what a pipeline checks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from clihelpers import run_cli
+from liqcascade._time import STALE_DAYS
 
 #: Each market command with options that keep it fast (a static book, few paths).
 COMMANDS = {
@@ -39,6 +41,9 @@ def test_as_of_is_the_bar_close_with_both_ends_and_the_age(args: tuple[str, ...]
     market = out["market"]
     assert pd.Timestamp(market["as_of"]) == bar_open  # the market's label: its open
     assert pd.Timestamp(market["close_time"]) == bar_close
+    days = out["data_age_days"]
+    assert isinstance(days, int) and days > STALE_DAYS  # the bundled market, 2025-08-01
+    assert out["stale"] is True
 
 
 def test_collateral_has_no_estimated_market_and_so_no_market_times() -> None:
@@ -46,4 +51,4 @@ def test_collateral_has_no_estimated_market_and_so_no_market_times() -> None:
     r = run_cli("collateral", "--preset", "oct-2025", "--json")
     assert r.exit_code == 0, r.stderr
     out = r.json()
-    assert not {"as_of", "bar_open", "bar_close", "market", "data_age_days"} & set(out)
+    assert not {"as_of", "bar_open", "bar_close", "market", "data_age_days", "stale"} & set(out)

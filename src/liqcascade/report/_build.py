@@ -518,7 +518,7 @@ class Front:
     as_of: str
     as_of_text: str  # "bar 2025-07-31 20:00–2025-08-01 00:00 UTC": both ends
     prices_to: str
-    data_age_days: int
+    data_age_days: int  # with ``stale`` (past STALE_DAYS), what a pipeline checks
     generated: str
     version: str
     fingerprint: str
@@ -535,7 +535,8 @@ class Front:
     caveats: list[str] = field(default_factory=list)
     units: str = ""
     book_share_of_oi: dict[str, float] = field(default_factory=dict)
-    stale: str = ""
+    stale: bool = False
+    stale_text: str = ""
     revision: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     command: str = ""
@@ -622,7 +623,8 @@ def _front(
         caveats=_caveats(ctx, sections) + _revised_caveat(src),
         units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
-        stale=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
+        stale=market_age_days(as_of, generated) > STALE_DAYS,
+        stale_text=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
         revision=code_revision(),
         options=opts,
         command=reproduce_command(opts),
