@@ -575,6 +575,7 @@ def _front(
     generated: datetime,
     skipped: list[str],
     ran: list[str] | None = None,
+    refreshed: bool = False,
 ) -> Front:
     from liqcascade.report._data import file_sources, read_sources, series
     from liqcascade.report._units import front_line
@@ -624,7 +625,7 @@ def _front(
         units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
         stale=market_age_days(as_of, generated) > STALE_DAYS,
-        stale_text=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
+        stale_text=stale_text(market_age_days(as_of, generated), ctx.requested_as_of, refreshed),
         revision=code_revision(),
         options=opts,
         command=reproduce_command(opts),
@@ -682,7 +683,7 @@ def market_age_days(bar_open: Any, generated: Any) -> int:
     return days_since(pd.Timestamp(bar_open) + MARKET_BAR, generated)
 
 
-def stale_text(age_days: int, asked: Any = None) -> str:
+def stale_text(age_days: int, asked: Any = None, refreshed: bool = False) -> str:
     """What the front page says of a market that is not today's, or ``""``.
 
     Parameters
@@ -692,11 +693,16 @@ def stale_text(age_days: int, asked: Any = None) -> str:
     asked : date-like or None
         The market date asked for (None: the data's last bar, which is then stale): an
         asked date is the reader's choice, and no refresh is offered.
+    refreshed : bool, default False
+        The run fetched from the venues first (``report --refresh``) and the market is
+        still not today's: the refresh found nothing newer, and is not offered again.
     """
     if age_days <= STALE_DAYS:
         return ""
     if asked is not None:
         return "This is the market of the date asked, not today's."
+    if refreshed:
+        return "Not today's market: the refresh found nothing newer than this bar."
     return f"Not today's market: for today's, run {REFRESH_COMMAND} (network)."
 
 
@@ -961,11 +967,14 @@ def run_report(
     on_section: Callable[[str, float], None] | None = None,
     workers: int | None = None,
     single_file: bool = False,
+    refreshed: bool = False,
 ) -> dict[str, Path]:
     """Run the sections of checked ``options`` and write the report (:func:`build_report`).
 
     The options' checks are not made again; the default date (``as_of`` None), known
-    only now, is checked here, before any section.
+    only now, is checked here, before any section. ``refreshed``: the venues were
+    fetched from first (``report --refresh``), so a market still not today's says the
+    refresh found nothing newer (:func:`stale_text`).
     """
     from liqcascade._store_reads import shared_store_reads
     from liqcascade.report._run import plan, run_all, workers_default
@@ -979,7 +988,9 @@ def run_report(
         jobs, skipped = plan(list(options.specs), assets)
         n = workers_default() if workers is None else workers
         done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
-        return write_report(out_dir, ctx, done, skipped, single_file=single_file)
+        return write_report(
+            out_dir, ctx, done, skipped, single_file=single_file, refreshed=refreshed
+        )
 
 
 def build_report(
@@ -1109,12 +1120,14 @@ def write_report(
     skipped: list[str] | None = None,
     *,
     single_file: bool = False,
+    refreshed: bool = False,
 ) -> dict[str, Path]:
     """Render finished sections into ``out_dir`` (report.html, summary.json, plotly.js).
 
     With ``single_file`` the plotly.js bundle (1.5 MB) goes inside report.html, which
     then shows its figures alone (forwarded by mail, opened from a download folder);
     no plotly.js file is written and the returned dict has no ``"plotly"`` key.
+    ``refreshed``: the run fetched from the venues first (:func:`stale_text`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1124,6 +1137,7 @@ def write_report(
         datetime.now(UTC),
         skipped or [],
         ran=[d.job.spec.id for d in done],
+        refreshed=refreshed,
     )
     html = _template().render(
         front=front,
