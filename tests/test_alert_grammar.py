@@ -60,7 +60,8 @@ def _report(tmp: Path, name: str, shock: float, forced: float) -> str:
         "critical_shock": {"label": "Critical shock", "value": shock, "unit": "fraction"},
         "forced_selling_5pct": {"label": "Forced", "value": forced, "unit": "usd"},
     }
-    front = {"assets": ["ETH"], "as_of": "2025-07-31T20:00:00+00:00", "headlines": heads}
+    day = "2025-07-30" if name == "old" else "2025-07-31"  # a day apart: not the same market
+    front = {"assets": ["ETH"], "as_of": f"{day}T20:00:00+00:00", "headlines": heads}
     (tmp / name).mkdir()
     (tmp / name / "summary.json").write_text(json.dumps({"front": front}))
     return str(tmp / name)
@@ -107,15 +108,15 @@ def test_diff_warns_on_a_level_that_cannot_change(tmp_path: Path) -> None:
         assert "warning" not in run_cli("diff", old, new, "--alert", rule).stderr, rule
 
 
-def _front(shock: float) -> dict[str, object]:
+def _front(shock: float, day: str = "2025-07-31") -> dict[str, object]:
     heads = {"critical_shock_btc": {"value": shock, "unit": "fraction", "asset": "BTC"}}
-    return {"front": {"as_of": "2025-07-31", "headlines": heads}}
+    return {"front": {"as_of": day, "headlines": heads}}
 
 
 def test_diff_warns_on_the_critical_shock_written_unsigned() -> None:
     """The critical shock is a signed fall (−5.4 %, as its card prints it): a rule on its
     size alone (6 %) is always true, and is said so."""
-    old, new = _front(-0.066), _front(-0.054)
+    old, new = _front(-0.066, "2025-07-30"), _front(-0.054)
     d = diff_reports(old, new, [parse_alert("critical_shock_btc<6%")])
     assert d.fired  # run as written: -0.054 < 0.06, as is every critical shock
     assert d.warnings == [

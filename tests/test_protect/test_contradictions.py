@@ -158,7 +158,7 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
     assert vband in d["model_figures"]["distance"]
     assert d["distance"] <= d["vol_distance"] + 1e-12  # the stop: the point, capped
     assert d["model_figures"]["avoided_clusters"].startswith("model figure, no interval: ")
-    cal = load_liquidity("ETH", d["as_of"])
+    cal = load_liquidity("ETH", d["bar_open"])  # the market's bar
     assert d["expected_slippage_draws"] == len(cal.draws) > 0
     lo, hi = d["expected_slippage_range"]
     assert lo <= d["expected_slippage"] + 1e-12 and d["expected_slippage"] <= hi + 1e-12

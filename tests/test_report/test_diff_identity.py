@@ -86,7 +86,7 @@ def test_cli_names_the_asset_of_every_new_gone_and_cluster_line(tmp_path: Path) 
     r = run_cli("diff", *folders)
     assert r.exit_code == 0, r.stderr
     out = r.stdout
-    assert f"ETH+BTC: {VAR} (ES $14,000): $13,155 → $12,144" in out
+    assert f"ETH+BTC: {VAR} (ES $15,563 → $14,000): $13,155 → $12,144" in out  # both ES
     assert "gone: ETH: Forced (ETH $1): was $20.0 M (not in the new report)" in out
     assert "gone cluster: ETH $3,837" in out and "new cluster: BTC $118,000" in out
     assert "– →" not in out

@@ -31,9 +31,10 @@ def test_library_warns_when_the_new_report_is_older() -> None:
     assert w.startswith("the new report (2025-07-30 20:00 UTC) is older than the old one")
     assert "(2025-07-31 20:00 UTC)" in w and "wrong order" in w
     assert not d.fired  # a warning, not an alert
-    # in order, or the same date: no warning
+    # in order: no warning; the same date: not the reversed-order warning
     assert diff_reports(JUL30, JUL31).warnings == []
-    assert diff_reports(JUL31, JUL31).warnings == []
+    (same,) = diff_reports(JUL31, JUL31).warnings  # not reversed: the same market
+    assert same.startswith("both reports are of the same market (2025-07-31 20:00 UTC)")
 
 
 def test_zones_compared_as_utc() -> None:

@@ -24,6 +24,11 @@ def test_an_old_market_says_it_is_not_todays_and_how_to_get_todays() -> None:
     )
     # a date the reader asked for is their choice: no refresh is offered
     assert stale_text(491, "2025-06-30") == "This is the market of the date asked, not today's."
+    # after report --refresh (ops29 R7): not the advice to run the command just run
+    assert stale_text(491, refreshed=True) == (
+        "Not today's market: the refresh found nothing newer than this bar."
+    )
+    assert stale_text(STALE_DAYS, refreshed=True) == ""
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,8 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     line = html.split('id="headline-bad_debt_worst_btc"')[1].split("</p>")[0]
     assert 'href="#solvency-btc"' in line and "BTC: Bad debt, % of liabilities" in line
     # the market is 491 days old: the front page says so and how to get today's
-    assert front["stale"].startswith("Not today's market: for today's, run liqcascade report")
+    assert front["stale_text"].startswith("Not today's market: for today's, run liqcascade report")
+    assert front["stale"] is True and front["data_age_days"] > 3  # what a pipeline checks
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
     # every text is written out: no f-string field left as it was typed (review23: "{_pct(")

@@ -10,8 +10,8 @@ the command line as ``liqcascade.cli.main`` prints after.
 #: The exit code of Ctrl-C (SIGINT), as shells give it: 128 + 2.
 EXIT_INTERRUPTED = 130
 #: The exit code of no live data: ``watch`` ran to ``--max-iterations`` and no venue
-#: answered (:data:`liqcascade.live.EXIT_NO_LIVE_DATA`), or ``data fetch`` could not
-#: reach its venue (:class:`~liqcascade.errors.VenueUnreachable`).
+#: answered (:data:`liqcascade.live.EXIT_NO_LIVE_DATA`), or ``data fetch`` or ``report
+#: --refresh`` could not reach its venue (:class:`~liqcascade.errors.VenueUnreachable`).
 EXIT_NO_LIVE_DATA = 4
 #: The exit code of a store another process held for longer than the wait
 #: (:class:`~liqcascade.errors.StoreBusy`, ``$LIQCASCADE_STORE_WAIT_S``): try again later.

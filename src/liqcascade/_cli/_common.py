@@ -460,7 +460,9 @@ def emit(
     (:func:`liqcascade._cli._market_line.age_note`, worded without a day count; printed
     after the output, in a log or a pipe as at a terminal, once per command, not after
     an error, hidden with ``-q``: :func:`note_at_end`), and ``data_age_days`` (whole
-    days) in the JSON (the report's key) unless the result has one.
+    days) in the JSON (the report's key) unless the result has one, with ``stale``
+    beside it: true past :data:`liqcascade._time.STALE_DAYS` days
+    (:func:`liqcascade._cli._market_line.is_stale`), what a pipeline checks.
     """
     market = result.get("market")
     if isinstance(market, dict) and market.get("close_time"):
@@ -469,8 +471,10 @@ def emit(
         note = _market_line.age_note(market, asked=_as_of_asked())
         if note:
             note_at_end(note)
-        if as_json and "data_age_days" not in result:
-            result = {**result, "data_age_days": _market_line.age_days(market)}
+        if as_json:  # the age, and whether it is past the stale threshold, side by side
+            days = result.get("data_age_days", _market_line.age_days(market))
+            stale = result.get("stale", _market_line.is_stale(days))
+            result = {**result, "data_age_days": days, "stale": stale}
     if as_json:
         from liqcascade._json import dumps
 

@@ -25,6 +25,7 @@ __all__ = [
     "age_days",
     "age_note",
     "bar_words",
+    "is_stale",
     "market_line",
     "store_note",
     "what_if",
@@ -65,6 +66,17 @@ def age_days(market: Mapping[str, Any], now: Any = None) -> int | None:
     return None if not close else days_since(close, now)
 
 
+def is_stale(days: int | None) -> bool:
+    """Whether a market ``days`` old (:func:`age_days`) is not today's: the JSON's ``stale``.
+
+    True past :data:`liqcascade._time.STALE_DAYS` whole days (the report's front-page
+    threshold and the age note's); False for a recent market or one without an age.
+    """
+    from liqcascade._time import STALE_DAYS
+
+    return days is not None and days > STALE_DAYS
+
+
 def age_note(market: Mapping[str, Any], now: Any = None, *, asked: str | None = None) -> str | None:
     """``not today's market: BTC at … (bar closed …); the data end there …``, or None.
 
@@ -85,10 +97,8 @@ def age_note(market: Mapping[str, Any], now: Any = None, *, asked: str | None = 
         it is the date asked, as the report's front page does, not that the data end
         there.
     """
-    from liqcascade._time import STALE_DAYS
-
     days = age_days(market, now)
-    if days is None or days <= STALE_DAYS:
+    if not is_stale(days):
         return None
     which = f"{market.get('asset', '?')} at {bar_words(market)}"
     if asked is not None:

@@ -86,23 +86,43 @@ def register(app: typer.Typer) -> None:
         parse_date(as_of, "--as-of")  # a readable date, or exit 2
         options = report_options(asset, as_of, section or None)  # checked once, here
         if refresh:
-            from liqcascade.live import refresh as fetch_up_to_now
-
-            for a in options.assets:
-                info(f"refresh {a}: {fetch_up_to_now(a, [exchange], log=info):,} rows added")
+            _refresh(options.assets, exchange, out)  # exit 4, nothing written, if no venue
         if STATE.verbosity < 0:
-            paths = run_report(out, options, quick=quick, single_file=single_file)
+            paths = run_report(
+                out, options, quick=quick, single_file=single_file, refreshed=refresh
+            )
         else:
             with _status() as done:
-                paths = run_report(
-                    out, options, quick=quick, on_section=done, single_file=single_file
-                )
+                paths = run_report(out, options, quick=quick, on_section=done,
+                                   single_file=single_file, refreshed=refresh)  # fmt: skip
         html, summary = paths["html"].resolve(), paths["summary"].resolve()
         if as_json:
             emit({"report": str(html), "summary": str(summary)}, True)
         else:
             info(f"summary: {summary}")
             line(f"report written to {html}")
+
+
+def _refresh(assets: tuple[str, ...], exchange: str, out: Path) -> None:
+    """``--refresh``: fetch every series of ``assets`` up to now into the store, first.
+
+    A refresh that reached no venue (no network) ends the command (exit 4, the command
+    line's "no live data", one ``error:`` line) before the report is built, so that the
+    folder keeps its last report rather than a stale one presented as the night's; a
+    refresh the venues answered with nothing newer goes on (its report's front page
+    says the refresh found nothing newer).
+    """
+    from liqcascade.errors import VenueUnreachable
+    from liqcascade.live import refresh as fetch_up_to_now
+
+    for a in assets:
+        try:
+            added = fetch_up_to_now(a, [exchange], log=info)
+        except VenueUnreachable as exc:
+            raise VenueUnreachable(
+                f"{exc}; no report was written (the folder {out} is as it was)", param="refresh"
+            ) from exc
+        info(f"refresh {a}: {added:,} rows added")
 
 
 @contextmanager

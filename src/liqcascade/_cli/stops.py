@@ -496,7 +496,7 @@ def recommend_cmd(
     Example: liqcascade stops recommend --asset ETH --side long --entry 3700 --size 10 --leverage 10
     Example: liqcascade stops recommend --asset BTC --entry 115000 --size 0.3 --leverage 10 --json
     """
-    from liqcascade.market import MarketSpec, estimated_market
+    from liqcascade.market import MarketSpec, estimated_market, market_times
     from liqcascade.protect import RecommendSettings, check_position, recommend_stop
 
     _require(("--entry", entry), ("--size", size), ("--leverage", leverage), asset=asset,
@@ -512,6 +512,7 @@ def recommend_cmd(
         adv(1)
         out = rec.summary()
         out["crowd_backtest"] = cb
+    out.update(market_times(state, iso=True))  # as_of: the bar's close, as every command's
     out["market"] = state.fingerprint()
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
                               leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,

@@ -87,7 +87,7 @@ from liqcascade._shown import shown
 from liqcascade._store_reads import release_store_reads
 from liqcascade._time import to_utc
 from liqcascade.data import IngestResult, SeriesFrame, Store, default_store_source, interval_ms
-from liqcascade.errors import InputError, StoreBusy
+from liqcascade.errors import InputError, StoreBusy, VenueUnreachable
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 from liqcascade.margin import contract_symbol
@@ -1619,12 +1619,16 @@ def refresh(
     Returns
     -------
     int
-        Rows added to the store.
+        Rows added to the store (0 when the venues answered with nothing newer).
 
     Raises
     ------
     StoreBusy
         Another process kept the store for longer than ``$LIQCASCADE_STORE_WAIT_S``.
+    liqcascade.errors.VenueUnreachable
+        When no venue answered any request (no network, every venue down or rate
+        limited past its retries): nothing was fetched, so the store holds no newer
+        data than before, and a caller must not present its data as refreshed.
     """
     # it only fetches: no critical shock is computed, so no liquidity calibration is needed
     opts = WatchOptions(asset=asset, exchanges=exchanges, store=store, since=since,
@@ -1632,6 +1636,11 @@ def refresh(
     w = Watcher(opts, clock=clock, log=log)
     try:
         added, _ = w.poll(int(w.clock()))
+        answered, venues = w.venues_answered, [p.id for p in w.pollers]
     finally:
         w.close()
+    if not answered:
+        raise VenueUnreachable(
+            f"no venue answered the refresh of {asset} ({', '.join(venues)}): nothing was fetched"
+        )
     return added

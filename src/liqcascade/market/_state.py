@@ -857,8 +857,9 @@ def market_times(state: Any, *, iso: bool = False) -> dict[str, Any]:
     2025-07-31`` is the bar closed by 2025-08-01 00:00 UTC, and nothing after that
     close is read); ``bar_open`` and ``bar_close`` name the bar by both ends (its open
     is its label, :attr:`MarketState.as_of`, the fingerprint's ``as_of``). ``liqmap``,
-    ``cascade`` (every view), ``stress`` and ``solvency`` give these three at the top
-    of their JSON, so one ``--as-of`` reads the same there.
+    ``cascade`` (every view), ``stress``, ``solvency``, ``contagion`` and ``stops
+    recommend`` give these three at the top of their JSON, so one ``--as-of`` reads the
+    same there.
 
     Parameters
     ----------

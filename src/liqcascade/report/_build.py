@@ -539,7 +539,7 @@ class Front:
     as_of: str
     as_of_text: str  # "bar 2025-07-31 20:00–2025-08-01 00:00 UTC": both ends
     prices_to: str
-    data_age_days: int
+    data_age_days: int  # with ``stale`` (past STALE_DAYS), what a pipeline checks
     generated: str
     version: str
     fingerprint: str
@@ -556,7 +556,8 @@ class Front:
     caveats: list[str] = field(default_factory=list)
     units: str = ""
     book_share_of_oi: dict[str, float] = field(default_factory=dict)
-    stale: str = ""
+    stale: bool = False
+    stale_text: str = ""
     revision: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     command: str = ""
@@ -595,6 +596,7 @@ def _front(
     generated: datetime,
     skipped: list[str],
     ran: list[str] | None = None,
+    refreshed: bool = False,
 ) -> Front:
     from liqcascade.report._data import file_sources, read_sources, series
     from liqcascade.report._units import front_line
@@ -643,7 +645,8 @@ def _front(
         caveats=[f"{n}." for n in ctx.date_notes] + _caveats(ctx, sections) + _revised_caveat(src),
         units=front_line(shares, _book_records(ctx, shares)) if shares else "",
         book_share_of_oi=shares,
-        stale=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
+        stale=market_age_days(as_of, generated) > STALE_DAYS,
+        stale_text=stale_text(market_age_days(as_of, generated), ctx.requested_as_of, refreshed),
         revision=code_revision(),
         options=opts,
         command=reproduce_command(opts),
@@ -701,7 +704,7 @@ def market_age_days(bar_open: Any, generated: Any) -> int:
     return days_since(pd.Timestamp(bar_open) + MARKET_BAR, generated)
 
 
-def stale_text(age_days: int, asked: Any = None) -> str:
+def stale_text(age_days: int, asked: Any = None, refreshed: bool = False) -> str:
     """What the front page says of a market that is not today's, or ``""``.
 
     Parameters
@@ -711,11 +714,16 @@ def stale_text(age_days: int, asked: Any = None) -> str:
     asked : date-like or None
         The market date asked for (None: the data's last bar, which is then stale): an
         asked date is the reader's choice, and no refresh is offered.
+    refreshed : bool, default False
+        The run fetched from the venues first (``report --refresh``) and the market is
+        still not today's: the refresh found nothing newer, and is not offered again.
     """
     if age_days <= STALE_DAYS:
         return ""
     if asked is not None:
         return "This is the market of the date asked, not today's."
+    if refreshed:
+        return "Not today's market: the refresh found nothing newer than this bar."
     return f"Not today's market: for today's, run {REFRESH_COMMAND} (network)."
 
 
@@ -980,11 +988,14 @@ def run_report(
     on_section: Callable[[str, float], None] | None = None,
     workers: int | None = None,
     single_file: bool = False,
+    refreshed: bool = False,
 ) -> dict[str, Path]:
     """Run the sections of checked ``options`` and write the report (:func:`build_report`).
 
     The options' checks are not made again; the default date (``as_of`` None), known
-    only now, is checked here, before any section.
+    only now, is checked here, before any section. ``refreshed``: the venues were
+    fetched from first (``report --refresh``), so a market still not today's says the
+    refresh found nothing newer (:func:`stale_text`).
     """
     from liqcascade._store_reads import shared_store_reads
     from liqcascade.report._run import plan, run_all, workers_default
@@ -1000,7 +1011,9 @@ def run_report(
         jobs, skipped = plan(list(options.specs), assets)
         n = workers_default() if workers is None else workers
         done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
-        return write_report(out_dir, ctx, done, skipped, single_file=single_file)
+        return write_report(
+            out_dir, ctx, done, skipped, single_file=single_file, refreshed=refreshed
+        )
 
 
 def build_report(
@@ -1130,12 +1143,14 @@ def write_report(
     skipped: list[str] | None = None,
     *,
     single_file: bool = False,
+    refreshed: bool = False,
 ) -> dict[str, Path]:
     """Render finished sections into ``out_dir`` (report.html, summary.json, plotly.js).
 
     With ``single_file`` the plotly.js bundle (1.5 MB) goes inside report.html, which
     then shows its figures alone (forwarded by mail, opened from a download folder);
     no plotly.js file is written and the returned dict has no ``"plotly"`` key.
+    ``refreshed``: the run fetched from the venues first (:func:`stale_text`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1145,6 +1160,7 @@ def write_report(
         datetime.now(UTC),
         skipped or [],
         ran=[d.job.spec.id for d in done],
+        refreshed=refreshed,
     )
     html = _template().render(
         front=front,

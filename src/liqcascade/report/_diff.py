@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -36,8 +37,10 @@ __all__ = [
     "diff_reports",
     "headline_identity",
     "load_summary",
+    "merged_label",
     "parse_alert",
     "report_assets",
+    "run_warnings",
 ]
 
 CLUSTER_MATCH = 0.005
@@ -291,7 +294,11 @@ class ReportDiff:
     warnings : list of str
         What makes the comparison weaker: the reports cover different assets or may be
         in the wrong order, or a level alert cannot change (a never-negative headline,
-        :data:`NEVER_NEGATIVE`, against a negative value).
+        :data:`NEVER_NEGATIVE`, against a negative value); and what makes a move
+        something else than the market's (:func:`run_warnings`): the same market date
+        in both, a different mode (full, quick: and then which alerts fired across
+        it), version or code revision, or a series read from another source or with
+        other data.
     added : list of str
         Keys of the headlines (in ``changes``) only the new report has.
     clusters_new, clusters_gone : list of dict
@@ -608,6 +615,169 @@ def _data_text(d: dict[str, Any]) -> str:
     return f"{d['asset']} data: changed (fingerprint {d['old']} → {d['new']})"
 
 
+_FIGURE = re.compile(r"[$€]?\d[\d,]*(?:\.\d+)?")
+
+
+def merged_label(old: str | None, new: str) -> str:
+    """``new``, with each figure that differs from ``old``'s written ``old → new``.
+
+    A headline's label may hold a figure of its own (the VaR's ``(ES $15,288)``): in a
+    line comparing the old and new value, the label then shows both reports' figure,
+    never the new one alone. Labels that differ in more than their figures (reworded)
+    are the new one, as it is.
+
+    >>> merged_label("VaR (ES $15,288)", "VaR (ES $15,292)")
+    'VaR (ES $15,288 → $15,292)'
+    """
+    if not old or old == new or _FIGURE.sub("#", old) != _FIGURE.sub("#", new):
+        return new
+    olds = iter(_FIGURE.findall(old))
+
+    def both(m: re.Match[str]) -> str:
+        was = next(olds)
+        return m.group(0) if was == m.group(0) else f"{was} → {m.group(0)}"
+
+    return _FIGURE.sub(both, new)
+
+
+def _field(s: dict[str, Any], key: str) -> Any:
+    """A run field of a summary (``options``, ``version``, ``revision``): top level, else front."""
+    v = s.get(key)
+    return v if v is not None else s["front"].get(key)
+
+
+def _same_date(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """A warning when both reports are of the same market bar (``front.as_of``), else None.
+
+    Reports of different assets are not the same market whatever their dates (their
+    own warning says so).
+    """
+    a, b = str(old["front"].get("as_of")), str(new["front"].get("as_of"))
+    ao, an = set(report_assets(old)), set(report_assets(new))
+    if not (_is_date(a) and _is_date(b)) or (ao and an and ao != an):
+        return None
+    import pandas as pd
+
+    ta, tb = (pd.Timestamp(t) for t in (a, b))
+    ta, tb = (t if t.tzinfo is None else t.tz_convert(None) for t in (ta, tb))
+    if ta != tb:
+        return None
+    return (
+        f"both reports are of the same market ({date_text(b, time=True)}): no newer data "
+        "came between them (an ingest or refresh that added nothing?); a move below is not "
+        "the market's"
+    )
+
+
+def _mode(s: dict[str, Any]) -> str | None:
+    opts = _field(s, "options")
+    mode = opts.get("mode") if isinstance(opts, dict) else None
+    return mode if isinstance(mode, str) else None
+
+
+def _run_differs(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Warnings when the reports were run in another mode, or by another version or code."""
+    out = []
+    mo, mn = _mode(old), _mode(new)
+    if mo and mn and mo != mn:
+        out.append(
+            f"the reports differ in mode ({mo} → {mn}): a quick run draws fewer Monte Carlo "
+            "paths on coarser grids, so a simulated figure (VaR, ES, price quantiles, the "
+            "critical shock) moves with the mode alone"
+        )
+    code = [
+        f"{what} {o} → {n}"
+        for what in ("version", "revision")
+        for o, n in [(_field(old, what), _field(new, what))]
+        if isinstance(o, str) and isinstance(n, str) and o != n
+    ]
+    if code:
+        out.append(
+            f"the reports were made by different code ({'; '.join(code)}): a move may be "
+            "the code's, not the market's"
+        )
+    return out
+
+
+def _grows(series: str, source: str) -> bool:
+    """A series whose data grow with the market date (a store's rows; not a calibration)."""
+    return source.startswith("store") and not series.endswith("calibration")
+
+
+def _source_changes(old: dict[str, Any], new: dict[str, Any], same_date: bool) -> str | None:
+    """One warning naming each series read from another source, or with other data.
+
+    A series both reports list (``front.sources``: asset, series, source, sha256)
+    whose source differs (bundled → store, another store or calibration file), or
+    whose data differ (``sha256``) where that is not the market date moving on: a
+    store series under the same market date (revised or replaced rows), a calibration
+    or a bundled file at any date.
+    """
+
+    def rows(s: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+        src = s["front"].get("sources")
+        return {
+            (str(r.get("asset")), str(r.get("series"))): r
+            for r in (src if isinstance(src, list) else [])
+            if isinstance(r, dict)
+        }
+
+    ro, rn = rows(old), rows(new)
+    out = []
+    for key, n in rn.items():
+        o = ro.get(key)
+        if o is None:
+            continue
+        name = " ".join(key)
+        so, sn = str(o.get("source")), str(n.get("source"))
+        ho, hn = o.get("sha256"), n.get("sha256")
+        if so != sn:
+            out.append(f"{name} ({so} → {sn})")
+        elif ho and hn and ho != hn and (same_date or not _grows(key[1], sn)):
+            out.append(f"{name} (other data: sha256 {str(ho)[:12]} → {str(hn)[:12]})")
+    if not out:
+        return None
+    return (
+        f"the reports read different data sources: {'; '.join(out)}: a move may be the "
+        "data's, not the market's"
+    )
+
+
+def run_warnings(old: dict[str, Any], new: dict[str, Any], fired: Sequence[str] = ()) -> list[str]:
+    """What makes the moves between two reports something else than the market's.
+
+    Parameters
+    ----------
+    old, new : dict
+        Parsed ``summary.json`` files (:func:`load_summary`).
+    fired : sequence of str
+        The keys of the alerts that fired: named once more when the modes differ, so
+        that a pager can tell a move of the mode (Monte Carlo paths) from the market's.
+
+    Returns
+    -------
+    list of str
+        One line each: the same market date in both reports; a different mode
+        (``options.mode``), version or code revision; series read from another
+        source or with other data (``front.sources``). A summary without a field (one
+        written before it existed) gives no warning on it.
+    """
+    same = _same_date(old, new)
+    out = [same] if same else []
+    out += _run_differs(old, new)
+    src = _source_changes(old, new, same is not None)
+    out += [src] if src else []
+    mo, mn = _mode(old), _mode(new)
+    keys = list(dict.fromkeys(fired))
+    if keys and mo and mn and mo != mn:
+        out.append(
+            f"alert{'s' if len(keys) > 1 else ''} {', '.join(keys)} fired across the mode "
+            f"change ({mo} → {mn}): the move may be the mode's (Monte Carlo paths), not the "
+            "market's"
+        )
+    return out
+
+
 def diff_reports(
     old: dict[str, Any], new: dict[str, Any], alerts: Sequence[Alert] = ()
 ) -> ReportDiff:
@@ -646,7 +816,8 @@ def diff_reports(
     for key in [k for k in hn if matched[k]] + [k for k in hn if not matched[k]]:
         h_new, old_key = hn[key], matched[key]
         h_old = ho[old_key] if old_key else {}
-        ch = Change(key, h_new.get("label", key), h_old.get("value"), h_new.get("value"),
+        label = merged_label(h_old.get("label"), h_new.get("label", key))
+        ch = Change(key, label, h_old.get("value"), h_new.get("value"),
                     h_new.get("unit", "number"))  # fmt: skip
         watch = by_key.get(key) or (by_key.get(old_key) if old_key else None)
         if old_key and watch is not None and _crossed(ch, watch):
@@ -672,4 +843,5 @@ def diff_reports(
             if float(c.get("notional_usd", 0.0)) >= ca.threshold:
                 out.alerts.append(f"clusters: new {c['asset']} cluster at {usd(c['price'])}, "
                                   f"{usd(c.get('notional_usd'))}")  # fmt: skip
+    out.warnings += run_warnings(old, new, [a.split(":", 1)[0] for a in out.alerts])
     return out
