@@ -111,7 +111,8 @@ def test_callers_that_count_returns_keep_their_own_words(eth_close: pd.Series) -
     assert "too few observations: 0 returns of ETH 1d in the range (need >= 100)" in str(e.value)
     day = pd.Timestamp("2024-01-01", tz="UTC")
     rows = leverage_by_period(eth_close, periods=[Period("one day", day, day)]).to_list()
-    assert [(r["verdict"], r["n_obs"]) for r in rows] == [("too few observations", 0)]
+    # the day's own return (31 Dec -> 1 Jan, from the whole series) is in it: one return
+    assert [(r["verdict"], r["n_obs"]) for r in rows] == [("too few observations", 1)]
 
 
 def test_scaling_constants() -> None:
