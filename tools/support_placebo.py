@@ -11,7 +11,9 @@ follow, so a test at nominal 5 % should reject in about 5 % of them. Three tests
 - the overlap-adjusted t (:func:`liqcascade.events.overlap_adjusted_mean`), exact for a
   constant-variance random walk, which on these returns rejects too seldom;
 - the placebo test (:func:`liqcascade.events.placebo_mean_test`) the verdict uses,
-  whose size is 5 % by construction up to the rotations' granularity.
+  whose size in these rotated worlds is 5 % by construction up to the rotations'
+  granularity (the worlds move the test days off the volatile stretches they were found
+  in: on the real days it rejects more often, see its module).
 
 Run from the repository root (about half a minute on ETH)::
 

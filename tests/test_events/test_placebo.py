@@ -103,3 +103,54 @@ def test_the_tool_reproduces_the_referees_placebo(eth: pd.DataFrame, events: np.
     assert r[60]["adjusted"] <= 0.02
     assert r[60]["newey_west"] >= 0.10
     assert all(0.01 <= v["placebo"] <= 0.10 for v in r.values())
+
+
+def test_a_tiny_example_by_hand() -> None:
+    # six one-day log returns on a circle, test days 0 and 1, a 2-day horizon: rotation s
+    # moves each test day back s days, so the 2-day returns read are those from days
+    # -s and 1-s (mod 6)
+    d = [0.01, -0.02, 0.03, 0.005, -0.01, 0.02]
+    close = 100 * np.exp(np.concatenate([[0.0], np.cumsum(d)]))
+    means = [(d[-s % 6] + d[(1 - s) % 6] + d[(1 - s) % 6] + d[(2 - s) % 6]) / 2 for s in range(6)]
+    assert means[0] == pytest.approx((0.01 - 0.02 - 0.02 + 0.03) / 2, abs=1e-15)  # 0
+    drift = 2 * sum(d) / 6  # 0.011667: the centre
+    dev = [abs(m - drift) for m in means]
+    assert max(dev) == pytest.approx(dev[0], abs=1e-15)  # the real days lie farthest out
+    t = placebo_mean_test(close, [0, 1], 2)
+    assert t.n == 2 and t.n_rotations == 6
+    assert t.mean == pytest.approx(0.0, abs=1e-12) and t.drift == pytest.approx(drift, abs=1e-12)
+    assert t.p_value == pytest.approx(1 / 6, abs=1e-12)  # only rotation 0 is as far out
+    # one day further apart the days read the 2-day returns from -s and 2-s
+    t2 = placebo_mean_test(close, [0, 2], 2)
+    means2 = [(d[-s % 6] + d[(1 - s) % 6] + d[(2 - s) % 6] + d[(3 - s) % 6]) / 2 for s in range(6)]
+    dev2 = np.abs(np.array(means2) - drift)
+    assert t2.mean == pytest.approx(means2[0], abs=1e-12)
+    assert dev2[0] == pytest.approx(dev2.min(), abs=1e-15)  # nearest the centre (tied)
+    assert t2.p_value == pytest.approx(1.0)  # every rotation as far out: nothing to see
+
+
+def test_test_days_placed_by_volatility_make_it_reject_too_often() -> None:
+    # the null the rotation is exact under: the test days are placed without regard to
+    # the returns, their volatility included. Days chosen after large moves sit where
+    # volatility is high; rotated, they land on ordinary days, so the placebo range is too
+    # narrow for them. GARCH(1,1) returns with no drift: the days after a move beyond two
+    # standard deviations reject about twice as often as random days
+    rng = np.random.default_rng(4)
+    worlds, n, h = 1000, 1500, 20
+    r = np.empty((worlds, n))
+    s2 = np.ones(worlds)
+    for t in range(n):
+        r[:, t] = np.sqrt(s2) * rng.standard_normal(worlds)
+        s2 = 0.02 + 0.1 * r[:, t] ** 2 + 0.88 * s2
+    rejected = {"after large moves": 0, "random": 0}
+    for d in r * 0.02:
+        close = 100 * np.exp(np.concatenate([[0.0], np.cumsum(d)]))
+        big = np.flatnonzero(np.abs(d) > 2 * d.std()) + 1
+        days = big[np.concatenate([[True], np.diff(big) >= 5])][:80]
+        other = np.sort(rng.choice(n - h, len(days), replace=False))
+        for key, ev in (("after large moves", days), ("random", other)):
+            rejected[key] += placebo_mean_test(close, ev, h, 500).p_value < 0.05
+    rate = {k: v / worlds for k, v in rejected.items()}
+    # 1,000 worlds: a standard error of 0.7 points at 5 %
+    assert 0.03 <= rate["random"] <= 0.07
+    assert rate["after large moves"] >= 0.08

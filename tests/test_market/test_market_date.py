@@ -95,7 +95,9 @@ def test_liqmap_runs_at_the_held_back_date_and_says_why(ahead: Path) -> None:
         "note: ETH's market date is 2025-08-01 00:00 UTC: the order-book totals and the "
         "funding end there (open interest reaches 2025-08-02 00:00)"
     ]
-    assert "--as-of" not in r.stderr
+    # no line asks for --as-of but the market's age note (the bundle's bar is old)
+    asks = [ln for ln in r.stderr.splitlines() if "--as-of" in ln]
+    assert all(ln.startswith("note: not today's market: ETH") for ln in asks), asks
 
 
 def test_an_as_of_past_the_totals_is_still_refused_naming_it(ahead: Path) -> None:
@@ -130,3 +132,15 @@ def test_ingest_warns_when_open_interest_runs_ahead(tmp_path: Path) -> None:
         "2025-08-02 00:00 (commands given no date use 2025-08-01 00:00)"
     ]
     assert warned[0].removeprefix("warning: ") in json.loads(r.stdout)["warnings"]
+
+
+def test_an_as_of_past_the_funding_runs(tmp_path: Path) -> None:
+    """docs/data.md: the funding holds the default date back, not a date given."""
+    store = ahead_store(tmp_path / "s.duckdb", totals=True)  # the bundle's funding lags
+    when = load_market_date("ETH", store)
+    assert when.held_back_by == ("funding",) and when.close == BUNDLE_CLOSE
+    r = run_cli("liqmap", "--as-of", "2025-08-01", "--json", env={"LIQCASCADE_STORE": str(store)})
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["as_of"] == "2025-08-02T00:00:00+00:00"  # a day past the funding's last bar
+    assert d["market"]["held_back_by"] is None  # a date given: nothing is held back

@@ -67,3 +67,36 @@ def test_the_data_section_plots_the_funding_the_market_read(
     assert src["funding 4h"].startswith("store")
     assert data["funding_4h"]["last"].startswith("2025-08-01T20:00")  # the store's last bar
     assert data["funding_4h"]["rows"] == data["open_interest_4h"]["rows"] + 54
+
+
+def test_the_note_names_the_series_that_hold_an_asset_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BTC held back by two series, the last of them ending mid-bar: said as the market does."""
+    import pandas as pd
+
+    from liqcascade.data import MarketDate
+    from liqcascade.report import _section
+
+    t = pd.Timestamp
+    btc = MarketDate(
+        "BTC",
+        t("2025-07-31 16:00", tz="UTC"),
+        {
+            "open_interest": t("2025-08-01 00:00", tz="UTC"),
+            "prices": t("2025-07-31 22:00", tz="UTC"),
+            "funding": t("2025-07-31 22:00", tz="UTC"),
+        },
+        ("prices", "funding"),
+    )
+    eth = MarketDate(
+        "ETH", t("2025-07-31 20:00", tz="UTC"), {"open_interest": btc.ends["open_interest"]}
+    )
+    monkeypatch.setattr(_section, "_market_dates", lambda assets: {"ETH": eth, "BTC": btc})
+    assert market_date(("ETH", "BTC")) == "2025-07-31 20:00"  # the close, not a midnight
+    notes = market_date_notes(("ETH", "BTC"))
+    assert notes[-1] == (
+        "the report's market date is 2025-07-31 20:00 UTC, the latest every asset reaches: "
+        "BTC's hourly prices and funding end 2025-07-31 22:00 (ETH's market reaches "
+        "2025-08-01 00:00)"
+    )

@@ -577,13 +577,16 @@ def market_date_notes(assets: str | tuple[str, ...]) -> list[str]:
     if later:
         first = next(a for a, d in dates.items() if d.close == close)
         held = dates[first].held_back_by
-        what = series_text(held) if held else "the open interest ends"  # its own last bar
+        # "BTC's order-book totals and funding end": no "the" after the possessive
+        what = series_text(held).replace("the ", "") if held else "open interest ends"
+        end = dates[first].ends[held[0]] if held else close  # a bar of its own ends there
+        there = "there" if end == close else f"{end:%Y-%m-%d %H:%M}"
         reach = ", ".join(
             f"{a}'s market reaches {d.close:%Y-%m-%d %H:%M}" for a, d in later.items()
         )
         out.append(
             f"the report's market date is {close:%Y-%m-%d %H:%M} UTC, the latest every asset "
-            f"reaches: {first}'s {what.removeprefix('the ')} there ({reach})"
+            f"reaches: {first}'s {what} {there} ({reach})"
         )
     return out
 
