@@ -62,6 +62,10 @@ class SeriesFrame:
         them (a venue's API through ccxt: funding as a fraction per interval; a squeeze at
         a venue's cap is real, however far it looks from a calm market's rates). False
         for a series a caller built.
+    columns_as_written : dict of str to str
+        Canonical column -> the file's own header for it, for the columns read as they
+        are under another name (CoinGlass's ``close`` is ``oi_usd``): validation's
+        messages name the column the user can find in the file. Empty when none.
     """
 
     kind: str
@@ -77,6 +81,7 @@ class SeriesFrame:
     gaps: int = 0
     largest_gap: pd.Timedelta | None = None
     units_known: bool = False
+    columns_as_written: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:

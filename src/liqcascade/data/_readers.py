@@ -34,7 +34,7 @@ from liqcascade._tables import (
     read_decimal_commas,
     sniff_separator,
 )
-from liqcascade.data._columns import first_of
+from liqcascade.data._columns import first_of, num
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import declared_units, funding_units_option
 from liqcascade.data._kinds import kind_of, public_kind
@@ -461,6 +461,31 @@ def _check_venue(venue: str, layout: Layout, name: str) -> None:
     )
 
 
+def _columns_as_written(raw: pd.DataFrame, values: dict[str, Any]) -> dict[str, str]:
+    """Canonical column -> the file's header, for the numbers a layout reads as they are.
+
+    A built column keeps the name of the raw column it came from (:func:`num`); it is
+    the file's column *as is* when its values are that column's numbers, unchanged
+    (CoinGlass's ``close`` as ``oi_usd``). A column computed from it (a rate in percent
+    divided by 100, a product) keeps the canonical name: a value the message quotes is
+    then the canonical one.
+    """
+    written = raw.attrs.get(HEADER_AS_WRITTEN, {})
+    out: dict[str, str] = {}
+    for canon, v in values.items():
+        src = getattr(v, "name", None)
+        if not isinstance(src, str) or src not in raw.columns or src == canon:
+            continue
+        if not pd.api.types.is_float_dtype(getattr(v, "dtype", None)):
+            continue
+        same = np.array_equal(
+            np.asarray(v, dtype=np.float64), num(raw, src).to_numpy(), equal_nan=True
+        )
+        if same:
+            out[canon] = str(written.get(src, src))
+    return out
+
+
 def series_from_raw(
     raw: pd.DataFrame,
     headerless: bool,
@@ -523,6 +548,7 @@ def series_from_raw(
     if len(ts) and ts.isna().all():  # nothing to infer an interval from, nothing to store
         raise InputError(f"{name}: the time column {tcol!r} is empty: no row has a time")
     values = layout.build(raw)
+    as_written = _columns_as_written(raw, values)
     # the file's column a funding rate came from (the values keep the raw column's name)
     rate_col = str(getattr(values.get("rate"), "name", None) or "rate")
     frame = pd.DataFrame({"ts": ts, **values})
@@ -646,6 +672,7 @@ def series_from_raw(
             warnings=[*warnings, *([judged] if judged else [])],
             notes=[*notes, *declared],
             units_known=True,  # judged above, declared, or fixed by the source
+            columns_as_written=as_written,
         )
         try:
             out.append(validate(sf, drop_missing=drop_missing))
