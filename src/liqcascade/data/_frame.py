@@ -16,7 +16,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from liqcascade._time import utc_indexed
 from liqcascade.data._kinds import public_kind
-from liqcascade.data._time import interval_ms
+from liqcascade.data._time import gap_fields, interval_ms
 from liqcascade.errors import InputError
 
 __all__ = ["DROPPED_ROWS_SHOWN", "SeriesFrame", "bars_per_day", "resample_ohlcv"]
@@ -102,7 +102,7 @@ class SeriesFrame:
             "first": ts.min() if self.rows else None,
             "last": ts.max() if self.rows else None,
             "gaps": self.gaps,
-            "largest_gap": str(self.largest_gap) if self.largest_gap is not None else None,
+            **gap_fields(self.largest_gap),  # ISO 8601 text and seconds
             "rows_dropped": len(self.dropped_rows),
             "dropped_rows_first": self.dropped_rows[:DROPPED_ROWS_SHOWN],
         }
