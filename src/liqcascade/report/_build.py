@@ -20,7 +20,7 @@ from liqcascade._json import to_jsonable
 from liqcascade._time import STALE_DAYS, bar_text, days_since
 from liqcascade._version import __version__
 from liqcascade.market import MARKET_BAR
-from liqcascade.report._cite import code_revision, reproduce_command, run_options
+from liqcascade.report._cite import code_revision, reproduce_command, run_options, store_named
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
 from liqcascade.report._figures import TEMPLATE, compact, finish
@@ -574,6 +574,7 @@ def _front(
     generated: datetime,
     skipped: list[str],
     ran: list[str] | None = None,
+    out: str = "report",
 ) -> Front:
     from liqcascade.report._data import file_sources, read_sources, series
     from liqcascade.report._units import front_line
@@ -625,7 +626,7 @@ def _front(
         stale=stale_text(market_age_days(as_of, generated), ctx.requested_as_of),
         revision=code_revision(),
         options=opts,
-        command=reproduce_command(opts),
+        command=reproduce_command(opts, out, store_named(src)),  # --out and store as given
     )
 
 
@@ -1122,6 +1123,7 @@ def write_report(
         datetime.now(UTC),
         skipped or [],
         ran=[d.job.spec.id for d in done],
+        out=str(out_dir),
     )
     html = _template().render(
         front=front,
