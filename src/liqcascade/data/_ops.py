@@ -215,10 +215,9 @@ def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
         path, df = st.path, st.list_series()
     # the longest step as ISO 8601 text and seconds, not pandas' "1 days 10:00:00"
     gaps = [gap_fields(None if x is None or x != x else pd.Timedelta(x)) for x in df.largest_gap]
-    return path, df.assign(
-        largest_gap=[g["largest_gap"] for g in gaps],
-        largest_gap_s=[g["largest_gap_s"] for g in gaps],
-    )
+    keys = ("largest_gap", "largest_gap_s")
+    column = {k: pd.Series([g[k] for g in gaps], index=df.index, dtype=object) for k in keys}
+    return path, df.assign(**column)
 
 
 def export_series(

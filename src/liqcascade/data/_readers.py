@@ -473,10 +473,10 @@ def _columns_as_written(raw: pd.DataFrame, values: dict[str, Any]) -> dict[str, 
     written = raw.attrs.get(HEADER_AS_WRITTEN, {})
     out: dict[str, str] = {}
     for canon, v in values.items():
-        src = getattr(v, "name", None)
-        if not isinstance(src, str) or src not in raw.columns or src == canon:
+        if not isinstance(v, pd.Series) or not pd.api.types.is_float_dtype(v.dtype):
             continue
-        if not pd.api.types.is_float_dtype(getattr(v, "dtype", None)):
+        src = v.name
+        if not isinstance(src, str) or src not in raw.columns or src == canon:
             continue
         same = np.array_equal(
             np.asarray(v, dtype=np.float64), num(raw, src).to_numpy(), equal_nan=True
