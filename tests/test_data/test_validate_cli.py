@@ -168,7 +168,9 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(p), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {p}: data row 1: long_usd must be >= 0 (got -5)"
+    # the file's own column, not the canonical long_usd it is read as
+    msg = f"error: {p}: data row 1: aggregated_long_liquidation_usd must be >= 0 (got -5)"
+    assert r.stderr.strip() == msg
     depth = csv(
         tmp_path,
         ["2024-01-01 00:00:08,-1,100,230000", "2024-01-01 00:00:08,1,-3,5"],
@@ -177,7 +179,7 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(depth), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {depth}: data row 2: depth_base must be >= 0 (got -3)"
+    assert r.stderr.strip() == f"error: {depth}: data row 2: depth must be >= 0 (got -3)"
     with Store(seeded, read_only=True) as s:
         assert s.count() == 46
 
