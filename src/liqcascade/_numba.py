@@ -5,10 +5,19 @@ Setting ``LIQCASCADE_DISABLE_NUMBA=1`` runs them uncompiled (for debugging and
 coverage); the pure-Python twins used by the tests are separate functions.
 
 Kernels compile on first use and are cached on disk (``cache=True``); the first calls on
-a machine (or after an upgrade) spend tens of seconds compiling. Before the first
-compile of a process the ``liqcascade`` logger says so, once, at INFO level
-(:func:`announce_compiles`; ``logging.basicConfig(level=logging.INFO)`` shows it): a
-cache hit compiles nothing and logs nothing.
+a machine (or after an upgrade) spend tens of seconds compiling (one to two minutes on a
+slow or busy machine). Before the first compile of a process the ``liqcascade`` logger
+says so, once, at INFO level (:func:`announce_compiles`;
+``logging.basicConfig(level=logging.INFO)`` shows it): a cache hit compiles nothing and
+logs nothing.
+
+Where the cache lives is numba's rule: ``$NUMBA_CACHE_DIR`` when set; else the
+``__pycache__`` folder beside each kernel's module (``*.nbi``, ``*.nbc`` files), when it
+is writable; else numba's user-wide folder (``~/.cache/numba`` on Linux). A read-only
+install run by a user without a writable home has none of them: numba then refuses to
+cache (a ``RuntimeError`` at import), and :func:`njit` compiles the kernel uncached
+instead, saying once, at WARNING, that every process compiles again
+(:data:`NO_CACHE_MESSAGE`): set ``NUMBA_CACHE_DIR`` to a writable folder.
 """
 
 from __future__ import annotations
@@ -29,6 +38,14 @@ COMPILE_MESSAGE = (
     "compiling the numba kernels on first use (tens of seconds, once: they are cached on "
     "disk for the next runs)"
 )
+
+#: The WARNING logged, once, when numba has no writable folder for its cache.
+NO_CACHE_MESSAGE = (
+    "numba has no writable folder for its compile cache (the package's __pycache__, "
+    "the user's ~/.cache/numba): the kernels compile again in every process (a minute "
+    "or two); set NUMBA_CACHE_DIR to a writable folder to keep them"
+)
+_NO_CACHE_SAID: list[bool] = []
 
 _ANNOUNCER: list[Any] = []  # the one listener once installed (None: numba has no events)
 
@@ -97,22 +114,38 @@ def njit(*args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and callable(args[0]) and not kwargs:
             return args[0]
         return lambda f: f
-    import numba
-
     announce_compiles()
     kwargs.setdefault("cache", True)
     if args and callable(args[0]):
         _KERNELS.add(args[0])
-        if len(args) == 1 and len(kwargs) == 1:
-            return numba.njit(cache=kwargs["cache"])(args[0])
-        return numba.njit(*args, **kwargs)
-    decorate = numba.njit(*args, **kwargs)
+        return _jit(args[0], args[1:], kwargs)
 
     def kernel(f: Any) -> Any:
         _KERNELS.add(f)
-        return decorate(f)
+        return _jit(f, args, kwargs)
 
     return kernel
+
+
+def _jit(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``numba.njit(*args, **kwargs)(f)``; uncached when numba has no folder for its cache.
+
+    numba picks its cache folder when a function is decorated and raises
+    ``RuntimeError("cannot cache function ...: no locator available ...")`` when none is
+    writable (module docstring): the kernel is then compiled without a cache, and
+    :data:`NO_CACHE_MESSAGE` logged once per process.
+    """
+    import numba
+
+    try:
+        return numba.njit(*args, **kwargs)(f)
+    except RuntimeError as exc:
+        if not kwargs.get("cache") or "cannot cache function" not in str(exc):
+            raise
+    if not _NO_CACHE_SAID:
+        _NO_CACHE_SAID.append(True)
+        _LOG.warning(NO_CACHE_MESSAGE)
+    return numba.njit(*args, **{**kwargs, "cache": False})(f)
 
 
 def prange(*args: Any) -> Any:

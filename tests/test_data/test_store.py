@@ -111,6 +111,7 @@ def test_env_store_and_list(cli, tmp_path: Path) -> None:
         "rows": 60,
         "gaps": 0,
         "largest_gap": None,
+        "largest_gap_s": None,
     }
     r = cli("data", "list", env=env)
     assert r.exit_code == 0 and "coinglass" in r.stdout

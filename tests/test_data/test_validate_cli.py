@@ -168,7 +168,9 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(p), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {p}: data row 1: long_usd must be >= 0 (got -5)"
+    # the file's own column, not the canonical long_usd it is read as
+    msg = f"error: {p}: data row 1: aggregated_long_liquidation_usd must be >= 0 (got -5)"
+    assert r.stderr.strip() == msg
     depth = csv(
         tmp_path,
         ["2024-01-01 00:00:08,-1,100,230000", "2024-01-01 00:00:08,1,-3,5"],
@@ -177,7 +179,7 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(depth), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {depth}: data row 2: depth_base must be >= 0 (got -3)"
+    assert r.stderr.strip() == f"error: {depth}: data row 2: depth must be >= 0 (got -3)"
     with Store(seeded, read_only=True) as s:
         assert s.count() == 46
 
@@ -211,10 +213,15 @@ def test_gaps_reported_not_filled(tmp_path, cli, store_path):
     p = str(csv(tmp_path, rows))
     r = cli("data", "ingest", p, "--symbol", "TESTUSDT", "--store", str(store_path), "--json")
     s = r.json()["series"][0]
-    assert (s["gaps"], s["largest_gap"], s["rows"]) == (1, "0 days 03:00:00", 4)
+    # the longest step as ISO 8601 text and seconds (was pandas' "0 days 03:00:00")
+    assert (s["gaps"], s["largest_gap"], s["rows"]) == (1, "PT3H", 4)
+    assert s["largest_gap_s"] == pytest.approx(10_800.0, abs=1e-9)
     r = cli("data", "list", "--store", str(store_path), "--json")
     (row,) = r.json()["series"]
     assert (row["rows"], row["gaps"], row["interval"]) == (4, 1, "1h")
+    assert (row["largest_gap"], row["largest_gap_s"]) == ("PT3H", pytest.approx(10_800.0))
+    r = cli("data", "list", "--store", str(store_path))
+    assert r.stdout.strip().endswith("4 rows 1 gap (largest 3 h)")
 
 
 def test_unknown_kind_and_missing_file(tmp_path, cli, store_path):
@@ -239,3 +246,36 @@ def test_real_entry_point_one_line_no_traceback(tmp_path, seeded):
     assert r.returncode == 2
     assert r.stderr.strip() == f"error: {bad}: data row 4: volume must be >= 0 (got -13)"
     assert r.stdout == ""
+
+
+def test_durations_as_iso_8601_and_for_people() -> None:
+    from liqcascade.data._time import duration_iso, duration_text, gap_fields
+
+    td = pd.Timedelta
+    cases = [
+        (td(days=1, hours=10), "P1DT10H", "1 d 10 h"),
+        (td(hours=4), "PT4H", "4 h"),
+        (td(days=2, minutes=15), "P2DT15M", "2 d 15 min"),
+        (td(days=3), "P3D", "3 d"),
+        (td(seconds=90), "PT1M30S", "1 min 30 s"),
+        (td(0), "PT0S", "0 s"),
+    ]
+    for d, iso, text in cases:
+        assert (duration_iso(d), duration_text(d)) == (iso, text)
+        assert pd.Timedelta(iso) == d  # pandas reads it back
+    assert gap_fields(None) == {"largest_gap": None, "largest_gap_s": None}
+    assert gap_fields(td(days=1, hours=10))["largest_gap_s"] == pytest.approx(122_400.0)
+
+
+def test_the_reports_stored_series_table_says_the_largest_step_plainly(
+    tmp_path, store_path, monkeypatch
+) -> None:
+    from liqcascade.report._data_section import stored_series
+
+    rows = [r for i, r in enumerate(ROWS) if i not in (2, 3)]
+    with Store(store_path) as s:
+        s.ingest(read_file(csv(tmp_path, rows), symbol="ETHUSDT", venue="binance"))
+    monkeypatch.setenv("LIQCASCADE_STORE", str(store_path))
+    table = stored_series(["ETH"])
+    assert table is not None
+    assert table["largest step"].tolist() == ["3 h"]  # was pandas' "0 days 03:00:00"

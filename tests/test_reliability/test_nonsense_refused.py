@@ -175,7 +175,8 @@ def test_ingest_liquidation_text_is_refused_then_dropped(tmp_path: Path, bad: st
     f = _write(tmp_path / "coinglass_ETH_4h_liquidations.csv", _liquidations(bad))
     store = tmp_path / "s.duckdb"
     line = assert_refused(run_cli("data", "ingest", str(f), "--store", str(store)),
-                          "data row 4", "short_usd is missing or not a finite number",
+                          "data row 4",  # the file's column, read as short_usd
+                          "aggregated_short_liquidation_usd is missing or not a finite number",
                           "--drop-missing")  # fmt: skip
     assert f.name in line
     r = run_cli("data", "ingest", str(f), "--store", str(store), "--drop-missing", "--json")
@@ -197,7 +198,7 @@ def test_ingest_funding_rate_as_percent_is_refused(tmp_path: Path) -> None:
                    for h, r in ((0, 0.0001), (8, 5.0), (16, 0.0002)))  # fmt: skip
     f = _write(tmp_path / "funding_ETHUSDT_binance.csv", "Symbol,Date,Funding Rate\n" + rows)
     r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
-    line = assert_refused(r, "data row 2", "rate 5", "percents")
+    line = assert_refused(r, "data row 2", "Funding Rate 5", "percents")  # the file's header
     assert f"±{MAX_FUNDING_RATE:g}" in line
 
 
@@ -218,7 +219,8 @@ def test_ingest_oi_ohlc_close_below_low_is_refused(tmp_path: Path) -> None:
         rows.append(f"x,{t},2.04e10,2.06e10,2.03e10,{close}\n")
     f = _write(tmp_path / "coinglass_ETH_4h_open_interest_all_venues_usd.csv", head + "".join(rows))
     r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
-    assert_refused(r, "data row 3", "oi_low_usd", "above min(oi_open_usd, oi_usd) = 0")
+    # the file's columns (low, open, close), not oi_low_usd, oi_open_usd, oi_usd
+    assert_refused(r, "data row 3", "low 2.03e+10", "above min(open, close) = 0")
 
 
 # -- 8. support-study ------------------------------------------------------------------------------

@@ -172,3 +172,22 @@ def test_the_rerun_command_carries_every_option() -> None:
     assert _asked_sections(every, []) is None
     assert _asked_sections(every[:-1], every[-1:]) is None
     assert _asked_sections(["stress", "cascade"], []) == ["cascade", "stress"]
+
+
+def test_the_rerun_command_names_the_out_folder_and_the_store_given(monkeypatch) -> None:
+    """Was ``--out report`` whatever folder was given, and no word of the store read (ops29)."""
+    from liqcascade.report._cite import reproduce_command, run_options, store_named
+
+    opts = run_options(("ETH",), "2025-08-01", quick=True)
+    cmd = reproduce_command(opts, "run1/reportE", "/tmp/ops 29/store.duckdb")
+    assert cmd == (
+        "LIQCASCADE_STORE='/tmp/ops 29/store.duckdb' liqcascade report --out run1/reportE "
+        "--asset ETH --as-of 2025-08-01 --quick"
+    )
+    from_store = [{"asset": "ETH", "series": "funding 4h", "source": "store (store.duckdb)"}]
+    bundled = [{"asset": "ETH", "series": "ohlcv 1h", "source": "bundled (eth_1h.parquet)"}]
+    monkeypatch.setenv("LIQCASCADE_STORE", "/tmp/ops29/store.duckdb")
+    assert store_named(bundled + from_store) == "/tmp/ops29/store.duckdb"
+    assert store_named(bundled) is None  # the store held nothing the report read
+    monkeypatch.delenv("LIQCASCADE_STORE")
+    assert store_named(from_store) is None  # the default store: no option named it

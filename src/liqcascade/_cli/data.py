@@ -12,7 +12,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._prices import count_text
-from liqcascade.data import LAYOUTS, PUBLIC_KINDS, IngestInterrupted, _ops
+from liqcascade.data import LAYOUTS, PUBLIC_KINDS, IngestInterrupted, _ops, duration_text
 
 data_app = typer.Typer(
     help=(
@@ -104,6 +104,8 @@ def _render_list(r: dict[str, Any]) -> None:
     _common.stdout.print("kind venue symbol interval first -> last rows gaps", style="dim")
     for s in r["series"]:
         gaps = "" if s["gaps"] is None else f" {count_text(s['gaps'], 'gap', grouped=True)}"
+        if s["gaps"] and s.get("largest_gap_s") is not None:
+            gaps += f" (largest {duration_text(pd.Timedelta(seconds=s['largest_gap_s']))})"
         _common.stdout.print(
             f"{s['kind']} {s['venue']} {s['symbol']} {s['interval']} "
             f"{_short(s['first'])} -> {_short(s['last'])} "

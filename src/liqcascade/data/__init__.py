@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from liqcascade.data._store import default_store_source as default_store_source
     from liqcascade.data._store import is_interrupt as is_interrupt
     from liqcascade.data._time import count_gaps as count_gaps
+    from liqcascade.data._time import duration_text as duration_text
     from liqcascade.data._time import format_interval as format_interval
     from liqcascade.data._time import interval_ms as interval_ms
 
@@ -130,6 +131,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "bundled_book_totals": ("_defaults", "bundled_book_totals"),
     "bundled_price_range": ("_defaults", "bundled_price_range"),
     "count_gaps": ("_time", "count_gaps"),
+    "duration_text": ("_time", "duration_text"),
     "dataset": ("_defaults", "dataset"),
     "dataset_index": ("_defaults", "dataset_index"),
     "default_store_source": ("_store", "default_store_source"),

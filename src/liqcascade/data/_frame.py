@@ -16,7 +16,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from liqcascade._time import utc_indexed
 from liqcascade.data._kinds import public_kind
-from liqcascade.data._time import interval_ms
+from liqcascade.data._time import gap_fields, interval_ms
 from liqcascade.errors import InputError
 
 __all__ = ["DROPPED_ROWS_SHOWN", "SeriesFrame", "bars_per_day", "resample_ohlcv"]
@@ -62,6 +62,10 @@ class SeriesFrame:
         them (a venue's API through ccxt: funding as a fraction per interval; a squeeze at
         a venue's cap is real, however far it looks from a calm market's rates). False
         for a series a caller built.
+    columns_as_written : dict of str to str
+        Canonical column -> the file's own header for it, for the columns read as they
+        are under another name (CoinGlass's ``close`` is ``oi_usd``): validation's
+        messages name the column the user can find in the file. Empty when none.
     """
 
     kind: str
@@ -77,6 +81,7 @@ class SeriesFrame:
     gaps: int = 0
     largest_gap: pd.Timedelta | None = None
     units_known: bool = False
+    columns_as_written: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -97,7 +102,7 @@ class SeriesFrame:
             "first": ts.min() if self.rows else None,
             "last": ts.max() if self.rows else None,
             "gaps": self.gaps,
-            "largest_gap": str(self.largest_gap) if self.largest_gap is not None else None,
+            **gap_fields(self.largest_gap),  # ISO 8601 text and seconds
             "rows_dropped": len(self.dropped_rows),
             "dropped_rows_first": self.dropped_rows[:DROPPED_ROWS_SHOWN],
         }

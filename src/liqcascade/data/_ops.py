@@ -32,7 +32,7 @@ from liqcascade.data._store import (
     is_interrupt,
 )
 from liqcascade.data._taker_close import add_hour_closes
-from liqcascade.data._time import format_interval, interval_ms
+from liqcascade.data._time import format_interval, gap_fields, interval_ms
 from liqcascade.data._validate import MissingValueError
 from liqcascade.errors import InputError
 
@@ -213,6 +213,9 @@ def _read(
 def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
     """The series in the store (kind, venue, symbol, interval, first, last, rows, gaps).
 
+    ``largest_gap`` is the longest step as an ISO 8601 duration (``P1DT10H``) and
+    ``largest_gap_s`` the same in seconds (None for a series without a gap counted).
+
     A store someone named and missing is an :class:`InputError`, whether ``store`` or
     ``$LIQCASCADE_STORE`` named it (the same path, the same answer); only the built-in
     default (``~/.liqcascade/store.duckdb``, nothing ingested yet) may be absent: then
@@ -221,7 +224,12 @@ def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
     named = store is not None or bool(os.environ.get("LIQCASCADE_STORE"))
     store_path(store, must_exist=named)
     with Store(store, read_only=True) as st:
-        return st.path, st.list_series()
+        path, df = st.path, st.list_series()
+    # the longest step as ISO 8601 text and seconds, not pandas' "1 days 10:00:00"
+    gaps = [gap_fields(None if x is None or x != x else pd.Timedelta(x)) for x in df.largest_gap]
+    keys = ("largest_gap", "largest_gap_s")
+    column = {k: pd.Series([g[k] for g in gaps], index=df.index, dtype=object) for k in keys}
+    return path, df.assign(**column)
 
 
 def export_series(

@@ -9,6 +9,7 @@ and symbol), labels them and validates them.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -33,7 +34,7 @@ from liqcascade._tables import (
     read_decimal_commas,
     sniff_separator,
 )
-from liqcascade.data._columns import first_of
+from liqcascade.data._columns import first_of, num
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import declared_units, funding_units_option
 from liqcascade.data._kinds import kind_of, public_kind
@@ -258,7 +259,68 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: malformed CSV: {msg}") from exc
     if df.empty:
         raise InputError(f"{name}: no data rows")
+    _check_short_lines(data, sep, name, headerless=headerless)
     return read_decimal_commas(df, sep), headerless
+
+
+def _field_counts(data: bytes, sep: str) -> list[tuple[int, int]]:
+    """(file line, number of fields) of each non-blank line of a CSV, in order.
+
+    Without a quote character in the file a field is what lies between separators (one
+    count per line, fast on large files); with one the lines are parsed by :mod:`csv`,
+    so a separator or a line break inside a quoted field is not counted.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    if '"' not in text:
+        return [
+            (i, line.count(sep) + 1)
+            for i, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    out: list[tuple[int, int]] = []
+    start = 1
+    for fields in reader:
+        if any(f.strip() for f in fields):
+            out.append((start, len(fields)))
+        start = reader.line_num + 1
+    return out
+
+
+def _check_short_lines(data: bytes, sep: str, name: str, *, headerless: bool) -> None:
+    """Refuse a CSV line with fewer fields than the header (the first line when headerless).
+
+    pandas refuses a line with *more* fields and reads one with fewer as if the missing
+    fields were empty: a file cut off mid-line (an interrupted download: the last line
+    short, no final newline) then stores the cut number (volume ``87`` for
+    ``8732.8219``). No layout has optional trailing fields, so any short line is refused,
+    like a long one: ``data row N: malformed CSV (file line M): expected 7 fields, saw 6``.
+
+    Parameters
+    ----------
+    data : bytes
+        The CSV's bytes (decompressed).
+    sep : str
+        Its field separator.
+    name : str
+        The file, for the message.
+    headerless : bool
+        Whether the first line is a data row.
+    """
+    counts = _field_counts(data, sep)
+    if not counts:  # pragma: no cover - pandas refused an empty file before
+        return
+    width = counts[0][1]
+    for row, (line, n) in enumerate(counts[0 if headerless else 1 :], start=1):
+        if n < width:
+            cut = " (the last line, without a final newline: a file cut off?)"
+            last = row == len(counts) - (0 if headerless else 1)
+            hint = cut if last and not data.rstrip(b" \t").endswith((b"\n", b"\r")) else ""
+            raise InputError(
+                f"malformed CSV (file line {line}): expected {width} fields, saw {n}{hint}",
+                file=name,
+                row=row,
+            )
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -399,6 +461,31 @@ def _check_venue(venue: str, layout: Layout, name: str) -> None:
     )
 
 
+def _columns_as_written(raw: pd.DataFrame, values: dict[str, Any]) -> dict[str, str]:
+    """Canonical column -> the file's header, for the numbers a layout reads as they are.
+
+    A built column keeps the name of the raw column it came from (:func:`num`); it is
+    the file's column *as is* when its values are that column's numbers, unchanged
+    (CoinGlass's ``close`` as ``oi_usd``). A column computed from it (a rate in percent
+    divided by 100, a product) keeps the canonical name: a value the message quotes is
+    then the canonical one.
+    """
+    written = raw.attrs.get(HEADER_AS_WRITTEN, {})
+    out: dict[str, str] = {}
+    for canon, v in values.items():
+        if not isinstance(v, pd.Series) or not pd.api.types.is_float_dtype(v.dtype):
+            continue
+        src = v.name
+        if not isinstance(src, str) or src not in raw.columns or src == canon:
+            continue
+        same = np.array_equal(
+            np.asarray(v, dtype=np.float64), num(raw, src).to_numpy(), equal_nan=True
+        )
+        if same:
+            out[canon] = str(written.get(src, src))
+    return out
+
+
 def series_from_raw(
     raw: pd.DataFrame,
     headerless: bool,
@@ -461,6 +548,7 @@ def series_from_raw(
     if len(ts) and ts.isna().all():  # nothing to infer an interval from, nothing to store
         raise InputError(f"{name}: the time column {tcol!r} is empty: no row has a time")
     values = layout.build(raw)
+    as_written = _columns_as_written(raw, values)
     # the file's column a funding rate came from (the values keep the raw column's name)
     rate_col = str(getattr(values.get("rate"), "name", None) or "rate")
     frame = pd.DataFrame({"ts": ts, **values})
@@ -584,6 +672,7 @@ def series_from_raw(
             warnings=[*warnings, *([judged] if judged else [])],
             notes=[*notes, *declared],
             units_known=True,  # judged above, declared, or fixed by the source
+            columns_as_written=as_written,
         )
         try:
             out.append(validate(sf, drop_missing=drop_missing))

@@ -12,7 +12,10 @@ from liqcascade.errors import InputError, row_ref
 
 __all__ = [
     "count_gaps",
+    "duration_iso",
+    "duration_text",
     "format_interval",
+    "gap_fields",
     "infer_interval",
     "interval_ms",
     "parse_times",
@@ -568,6 +571,67 @@ def infer_interval(ts: pd.Series | pd.DatetimeIndex) -> str:
 def _ms(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     idx = pd.DatetimeIndex(ts)
     return np.asarray(idx.as_unit("ms").asi8, dtype=np.int64)
+
+
+def _parts(td: pd.Timedelta) -> list[tuple[int, str]]:
+    """Whole days, hours, minutes and seconds of ``td`` (>= 0; sub-second: rounded)."""
+    left = max(0, round(td.total_seconds()))
+    out = []
+    for size, unit in ((86_400, "D"), (3_600, "H"), (60, "M"), (1, "S")):
+        n, left = divmod(left, size)
+        out.append((n, unit))
+    return out
+
+
+def duration_iso(td: pd.Timedelta) -> str:
+    """An ISO 8601 duration, zero parts left out: ``P1DT10H``, ``PT4H``, ``PT0S``.
+
+    Parameters
+    ----------
+    td : pandas.Timedelta
+        A duration >= 0 (whole seconds; a fraction is rounded).
+
+    Returns
+    -------
+    str
+        ``P[nD][T[nH][nM][nS]]``; days are 24 h (no months or years, which vary).
+    """
+    (d, _), *time = _parts(td)
+    clock = "".join(f"{n}{u}" for n, u in time if n)
+    text = "P" + (f"{d}D" if d else "") + (f"T{clock}" if clock else "")
+    return "PT0S" if text == "P" else text
+
+
+def duration_text(td: pd.Timedelta) -> str:
+    """A duration for people, zero parts left out: ``1 d 10 h``, ``4 h``, ``2 d 15 min``.
+
+    Parameters
+    ----------
+    td : pandas.Timedelta
+        A duration >= 0 (whole seconds; a fraction is rounded).
+    """
+    names = {"D": "d", "H": "h", "M": "min", "S": "s"}
+    text = " ".join(f"{n} {names[u]}" for n, u in _parts(td) if n)
+    return text or "0 s"
+
+
+def gap_fields(largest: pd.Timedelta | None) -> dict[str, str | float | None]:
+    """A series' longest step as JSON fields: ``largest_gap`` (ISO 8601), ``largest_gap_s``.
+
+    Parameters
+    ----------
+    largest : pandas.Timedelta or None
+        The longest step of the series (:func:`count_gaps`), or None (no gap counted).
+
+    Returns
+    -------
+    dict
+        ``{"largest_gap": "P1DT10H", "largest_gap_s": 122400.0}`` (seconds); None values
+        for None.
+    """
+    if largest is None or pd.isna(largest):
+        return {"largest_gap": None, "largest_gap_s": None}
+    return {"largest_gap": duration_iso(largest), "largest_gap_s": largest.total_seconds()}
 
 
 def count_gaps(ts: pd.Series | pd.DatetimeIndex, interval: str) -> tuple[int, pd.Timedelta | None]:

@@ -6,6 +6,7 @@ Rows are named ``data row N``: the N-th row after the header, counted from 1 (se
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,27 @@ __all__ = [
     "optional_numbers",
     "validate",
 ]
+
+
+def as_written(message: str, columns: dict[str, str]) -> str:
+    """``message`` with each canonical column name of ``columns`` as the file writes it.
+
+    Parameters
+    ----------
+    message : str
+        A validation message naming canonical columns (``no value in oi_usd``).
+    columns : dict of str to str
+        Canonical name -> the file's header (:attr:`SeriesFrame.columns_as_written`).
+
+    Returns
+    -------
+    str
+        The message naming the file's columns (``no value in close``); whole words only.
+    """
+    if not columns:
+        return message
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, columns)) + r")(?![\w])")
+    return pattern.sub(lambda m: columns[m.group(1)], message)
 
 
 class MissingValueError(InputError):
@@ -322,10 +344,10 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         first_other = min(problems, key=lambda p: p[0]) if problems else None
         if first_absent is not None and (first_other is None or first_absent[0] <= first_other[0]):
             r, msg = first_absent
-            raise MissingValueError(msg, file=f, row=r)
+            raise MissingValueError(as_written(msg, s.columns_as_written), file=f, row=r)
         assert first_other is not None
         r, msg = first_other
-        raise InputError(msg, file=f, row=r)
+        raise InputError(as_written(msg, s.columns_as_written), file=f, row=r)
 
     # Sort, then duplicates on the key.
     keys = list(kind.keys)

@@ -11,6 +11,11 @@ the series is skipped for this interval (the next interval starts again from the
 last stored bar, so nothing is lost). Only the venue's faults are retried (ccxt's
 errors, the network's, a malformed page, a page the reader refuses); any other error
 is a bug in liqcascade and raises.
+
+A bar counts as closed :data:`SETTLE_MS` after its end, or at once when the venue
+already sends the bar after it; the clock is the venue's (``fetch_time``) when it is
+behind the local one (:meth:`VenuePoller.venue_now`). The store keeps the first copy of
+a bar, so a candle stored while still forming would stay.
 """
 
 from __future__ import annotations
@@ -29,9 +34,21 @@ from liqcascade.data import SeriesFrame, fetch_series, interval_ms, make_exchang
 from liqcascade.errors import InputError
 
 __all__ = [
-    "BudgetSpent", "ClosedBars", "Malformed", "NotFast", "VenuePoller", "depth_snapshot",
-    "fast_series", "order_book_depth",
+    "MAX_CLOCK_SKEW_MS", "SETTLE_MS", "BudgetSpent", "ClosedBars", "Malformed", "NotFast",
+    "VenuePoller", "depth_snapshot", "fast_series", "order_book_depth",
 ]  # fmt: skip
+
+#: How long after its end a bar counts as closed when the venue sends no later bar, ms.
+#: A local clock a few seconds ahead of the venue's would otherwise take the candle still
+#: forming for the closed one; the store keeps the first copy of a bar (the watch never
+#: replaces one), so that candle would stay. Venues that send the forming candle (Binance)
+#: send the next one as soon as a bar closes: a bar with a later one on the page is closed
+#: at once. Skew beyond this is caught by the venue's clock where it has one
+#: (:meth:`VenuePoller.venue_now`).
+SETTLE_MS = 10_000
+#: The venue's clock is used only within this of the local one, ms (an answer further off
+#: is not a clock to trust: the local one is used, and the difference logged).
+MAX_CLOCK_SKEW_MS = 3_600_000
 
 
 class Malformed(ValueError):
@@ -63,17 +80,26 @@ class ClosedBars:
     exchange : ccxt.Exchange
     now_ms : int
         The instant (ms since epoch): a bar labelled ``t`` is closed when
-        ``t + interval <= now_ms``; funding rows at ``t <= now_ms``.
+        ``t + interval + settle_ms <= now_ms``, or when ``t + interval <= now_ms`` and the
+        page holds a later bar (the venue has started the next one); funding rows at
+        ``t <= now_ms``.
     log : callable, optional
         Receives one line per venue fault before it propagates (default: none).
+    settle_ms : int, default SETTLE_MS
+        Margin after a bar's end, ms, before the venue's newest bar counts as closed.
     """
 
     def __init__(
-        self, exchange: Any, now_ms: int, log: Callable[[str], None] | None = None
+        self,
+        exchange: Any,
+        now_ms: int,
+        log: Callable[[str], None] | None = None,
+        settle_ms: int = SETTLE_MS,
     ) -> None:
         self._ex = exchange
         self.id = getattr(exchange, "id", "unknown")
         self.now_ms = now_ms
+        self.settle_ms = settle_ms
         self._log = log
         self._faults = _venue_faults()
 
@@ -94,11 +120,13 @@ class ClosedBars:
         """Closed rows of ``page``, unique and sorted; Malformed for a row not in ccxt's shape.
 
         ``candles``: rows are ``[t, o, h, l, c, v]`` lists (``fetch_ohlcv``), else records
-        (dicts with a ``timestamp``).
+        (dicts with a ``timestamp``). A bar (``step > 0``) is closed once it ended
+        :attr:`settle_ms` ago, or once it ended and the page holds a later bar; a row of
+        ``step`` 0 (funding) once ``t <= now_ms``.
         """
         if not isinstance(page, list):
             raise Malformed(f"{what}: expected a list of rows, got {type(page).__name__}")
-        rows: dict[int, Any] = {}
+        seen: list[tuple[int, Any]] = []
         for r in page:
             if candles and isinstance(r, list | tuple):
                 if len(r) < 6 or not all(_num(v) for v in r[:6]):
@@ -112,7 +140,14 @@ class ClosedBars:
                 raise Malformed(f"{what}: bad row {r!r:.80}")
             if t < 0:
                 raise Malformed(f"{what}: timestamp before 1970 {r!r:.80}")
-            if t + step <= self.now_ms:
+            seen.append((t, r))
+        newest = max((t for t, _ in seen), default=0)
+        rows: dict[int, Any] = {}
+        for t, r in seen:
+            closed = t + step <= self.now_ms
+            if closed and step and t == newest:  # no later bar: the venue's clock may lag
+                closed = t + step + self.settle_ms <= self.now_ms
+            if closed:
                 rows[t] = r  # a repeated timestamp: the last copy wins
         return [rows[t] for t in sorted(rows)]
 
@@ -125,7 +160,7 @@ class ClosedBars:
         symbol : str
             Unified symbol (``"ETH/USDT:USDT"``).
         timeframe : str, default "1h"
-            ccxt timeframe; a candle labelled ``t`` is kept once ``t + timeframe <= now_ms``.
+            ccxt timeframe; a candle labelled ``t`` is kept once it closed (see the class).
         since : int, optional
             First bar time, ms since epoch (ccxt's ``since``).
         limit : int, optional
@@ -155,7 +190,7 @@ class ClosedBars:
         symbol : str
             Unified symbol.
         timeframe : str, default "1h"
-            ccxt timeframe; a row at ``t`` is kept once ``t + timeframe <= now_ms``.
+            ccxt timeframe; a row at ``t`` is kept once its bar closed (see the class).
         since : int, optional
             First time, ms since epoch.
         limit : int, optional
@@ -484,12 +519,56 @@ class VenuePoller:
         self._spent = False
         #: Requests of this interval the venue answered (a page, possibly empty, or a book).
         self.answered = 0
+        #: (local now, the instant bars are judged at) of the last :meth:`venue_now`, ms.
+        self._clock: tuple[int, int] | None = None
 
     def start_interval(self) -> None:
         """A new interval: the retry budget is whole again and the venue is tried again."""
         self._paused = 0.0
         self._spent = False
         self.answered = 0
+        self._clock = None
+
+    def venue_now(self, now_ms: int) -> int:
+        """The instant bars are judged closed at: the venue's clock when it is behind ``now_ms``.
+
+        Read once per ``now_ms`` (an interval's fetches share it) with ccxt's
+        ``fetch_time`` (one light request) when the exchange has it
+        (``has["fetchTime"]``); a fault, an answer that is not a time or one more than
+        :data:`MAX_CLOCK_SKEW_MS` away leaves the local clock (logged, not retried). A
+        venue ahead of the local clock changes nothing (the earlier instant is the safe
+        one: a bar is stored late, never early).
+
+        Parameters
+        ----------
+        now_ms : int
+            The local clock, ms since epoch.
+
+        Returns
+        -------
+        int
+            ``min(now_ms, venue clock)``, ms since epoch.
+        """
+        if self._clock is not None and self._clock[0] == now_ms:
+            return self._clock[1]
+        at = now_ms
+        has = getattr(self.exchange, "has", None) or {}
+        if has.get("fetchTime") and callable(getattr(self.exchange, "fetch_time", None)):
+            try:
+                t = self.exchange.fetch_time()
+            except self._faults as exc:
+                first = str(exc).splitlines()[0][:160] if str(exc) else ""
+                self.log(f"{self.id} time: {type(exc).__name__}: {first}; bars are judged "
+                         "closed by the local clock this interval")  # fmt: skip
+            else:
+                if _num(t) and abs(int(t) - now_ms) <= MAX_CLOCK_SKEW_MS:
+                    at = min(now_ms, int(t))
+                else:
+                    self.log(f"{self.id} time: {t!r:.40} is not a clock within "
+                             f"{MAX_CLOCK_SKEW_MS // 60_000} min of the local one; bars are "
+                             "judged closed by the local clock this interval")  # fmt: skip
+        self._clock = (now_ms, at)
+        return at
 
     @property
     def skipped(self) -> bool:
@@ -564,6 +643,7 @@ class VenuePoller:
         what = f"{kind} {interval}"
         if self._spent:
             return None
+        now_ms = self.venue_now(now_ms)
         attempt = 0
         try:
             fast = fast_series(

@@ -21,7 +21,7 @@ from liqcascade._json import to_jsonable
 from liqcascade._time import STALE_DAYS, bar_text, days_since
 from liqcascade._version import __version__
 from liqcascade.market import MARKET_BAR
-from liqcascade.report._cite import code_revision, reproduce_command, run_options
+from liqcascade.report._cite import code_revision, reproduce_command, run_options, store_named
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
 from liqcascade.report._figures import TEMPLATE, compact, finish
@@ -597,6 +597,7 @@ def _front(
     skipped: list[str],
     ran: list[str] | None = None,
     refreshed: bool = False,
+    out: str = "report",
 ) -> Front:
     from liqcascade.report._data import file_sources, read_sources, series
     from liqcascade.report._units import front_line
@@ -649,7 +650,7 @@ def _front(
         stale_text=stale_text(market_age_days(as_of, generated), ctx.requested_as_of, refreshed),
         revision=code_revision(),
         options=opts,
-        command=reproduce_command(opts),
+        command=reproduce_command(opts, out, store_named(src)),  # --out and store as given
     )
 
 
@@ -1161,6 +1162,7 @@ def write_report(
         skipped or [],
         ran=[d.job.spec.id for d in done],
         refreshed=refreshed,
+        out=str(out_dir),
     )
     html = _template().render(
         front=front,

@@ -8,6 +8,8 @@ command line that re-runs the whole report (:func:`reproduce_command`).
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -111,25 +113,67 @@ def run_options(
     }
 
 
-def reproduce_command(options: dict[str, Any], out: str = "report") -> str:
+def reproduce_command(
+    options: dict[str, Any], out: str = "report", store: str | None = None
+) -> str:
     """One command line that re-runs the whole report of ``options`` (:func:`run_options`).
 
     ``liqcascade report --out report --asset ETH,BTC --as-of 2025-07-31`` (``--quick``
     and each ``--section`` when the run had them). The date is always given, so that
     the same figures come back once the data reach further.
 
+    Parameters
+    ----------
+    options : dict
+        The run's options (:func:`run_options`).
+    out : str, default "report"
+        The output folder the run was given (``--out``), as given.
+    store : str, optional
+        The store the run read series or calibrations from, as ``$LIQCASCADE_STORE``
+        named it (the report has no ``--store``): the command starts
+        ``LIQCASCADE_STORE=PATH``, so that it reads the same data. None: no store named.
+
+    Returns
+    -------
+    str
+        The command, paths quoted for a POSIX shell where they need it.
+
     >>> reproduce_command(run_options(("ETH", "BTC"), "2025-07-31", quick=True))
     'liqcascade report --out report --asset ETH,BTC --as-of 2025-07-31 --quick'
+    >>> reproduce_command(run_options(("ETH",), "2025-08-01", quick=False), "run 1/r", "s.duckdb")
+    "LIQCASCADE_STORE=s.duckdb liqcascade report --out 'run 1/r' --asset ETH --as-of 2025-08-01"
     """
     parts = [
         "liqcascade report",
-        f"--out {out}",
+        f"--out {shlex.quote(str(out))}",
         f"--asset {','.join(options['assets'])}",
         f"--as-of {options['as_of']}" + (" --quick" if options["mode"] == "quick" else ""),
     ]
     if options["sections"] != "all":
         parts += [f"--section {s}" for s in options["sections"]]
-    return " ".join(parts)
+    command = " ".join(parts)
+    return command if store is None else f"LIQCASCADE_STORE={shlex.quote(store)} {command}"
+
+
+def store_named(sources: list[dict[str, str]]) -> str | None:
+    """``$LIQCASCADE_STORE`` when it is set and the report read anything from the store.
+
+    Parameters
+    ----------
+    sources : list of dict
+        The report's sources (:func:`liqcascade.report._data.read_sources`): a ``source``
+        read from the store starts with ``store``.
+
+    Returns
+    -------
+    str or None
+        The variable's value as set; None when it is unset (the default store, named by
+        no option) or no source came from the store.
+    """
+    named = os.environ.get("LIQCASCADE_STORE")
+    if not named or not any(str(r.get("source", "")).startswith("store") for r in sources):
+        return None
+    return named
 
 
 def _day(as_of: Any) -> str:

@@ -118,7 +118,7 @@ def stored_series(assets: tuple[str, ...] | list[str]) -> pd.DataFrame | None:
     (:meth:`liqcascade.data.Store.list_series`: a gap is a step longer than 1.5 of the
     series' intervals, reported and never filled; live depth events have none).
     """
-    from liqcascade.data import Store, base_asset
+    from liqcascade.data import Store, base_asset, duration_text
     from liqcascade.report._data import store_path
 
     p = store_path()
@@ -136,7 +136,10 @@ def stored_series(assets: tuple[str, ...] | list[str]) -> pd.DataFrame | None:
             "last": [date_text(x) for x in ls["last"]],
             "rows": [f"{int(x):,}" for x in ls["rows"]],
             "gaps": ["–" if g is None or g != g else f"{int(g):,}" for g in ls["gaps"]],
-            "largest step": ["–" if x is None or x != x else str(x) for x in ls["largest_gap"]],
+            "largest step": [
+                "–" if x is None or x != x else duration_text(pd.Timedelta(x))
+                for x in ls["largest_gap"]
+            ],
         }
     )
 
