@@ -25,11 +25,11 @@ def test_t_beside_its_own_p(view: SupportView) -> None:
     # the referee saw "t (Newey–West)" −0.40 beside the adjusted p 0.86 at 60 days
     assert "t (Newey–West)" not in cols
     i = cols.index("t (overlap-adjusted)")
-    assert cols[i + 1 : i + 3] == ["p (overlap-adjusted)", "p (placebo, the verdict's)"]
+    assert cols[i + 1 : i + 3] == ["p (overlap-adjusted)", "p (placebo)"]
     row = t[t["days"] == 60].iloc[0]
     assert row["t (overlap-adjusted)"] == dec(h.loc[60, "t_stat_adj"], 2)
     assert row["p (overlap-adjusted)"] == pvalue(h.loc[60, "p_value_adj"])
-    assert row["p (placebo, the verdict's)"] == pvalue(h.loc[60, "p_value_placebo"])
+    assert row["p (placebo)"] == pvalue(h.loc[60, "p_value_placebo"])
     # the t printed is the adjusted one (−0.18 at 60 days), not Newey–West's (−0.40)
     assert h.loc[60, "t_stat_adj"] == pytest.approx(-0.178, abs=0.005)
     assert row["t (overlap-adjusted)"] != dec(h.loc[60, "t_stat"], 2)

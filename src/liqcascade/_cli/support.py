@@ -84,12 +84,13 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
 
 
-#: Which test is which: the notes quote the placebo p ("20 d +0.94 % (p 0.63)"), the
-#: verdict's.
+#: Which test is which: the notes quote the placebo p ("20 d +0.94 % (p 0.63)"); the
+#: verdict needs it and the adjusted p both below 0.05.
 T_LEGEND = (
     "t NW: plain Newey–West t (over-rejects at long horizons); t adj and p adj: the "
     "overlap-adjusted test (rejects too seldom on real returns); p placebo: the test days "
-    "moved over the real returns, two-sided, the p the notes quote and the verdict uses"
+    "moved over the real returns, two-sided, the p the notes quote (rejects too often after "
+    "large moves); significant = both p adj and p placebo < 0.05"
 )
 
 

@@ -54,6 +54,7 @@ from liqcascade.events._study import (
 if TYPE_CHECKING:
     from liqcascade.events._load import load_bars as load_bars
     from liqcascade.events._study import bars_per_day as bars_per_day
+    from liqcascade.events._study import significant as significant
     from liqcascade.events._study import study_steps as study_steps
 
 __all__ = [
@@ -93,6 +94,7 @@ __all__ += ["load_bars"]
 _LAZY: dict[str, tuple[str, str]] = {
     "bars_per_day": ("_study", "bars_per_day"),
     "load_bars": ("_load", "load_bars"),
+    "significant": ("_study", "significant"),
     "study_steps": ("_study", "study_steps"),
 }
 

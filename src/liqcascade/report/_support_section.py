@@ -23,6 +23,7 @@ from liqcascade.events import (
     SHORT_HORIZONS,
     SupportParams,
     params_for_asset,
+    significant,
     support_study,
 )
 from liqcascade.report._format import dec, estimate, pct, pvalue
@@ -126,10 +127,10 @@ def tables(v: SupportView) -> list[Table]:
             "mean": [pct(x, 2, signed=True) for x in h["mean"]],
             "win rate": [pct(x) for x in h["win_rate"]],
             # each p beside the statistic it belongs to: the adjusted t and its p; the
-            # placebo p (the verdict's) is the event mean's rank among the rotations
+            # placebo p is the event mean's rank among the rotations; the verdict needs both
             "t (overlap-adjusted)": [dec(x, 2) for x in h["t_stat_adj"]],
             "p (overlap-adjusted)": [pvalue(p) for p in h["p_value_adj"]],
-            "p (placebo, the verdict's)": [pvalue(p) for p in h["p_value_placebo"]],
+            "p (placebo)": [pvalue(p) for p in h["p_value_placebo"]],
             "95 % interval (bootstrap)": [
                 f"{pct(lo, 1, signed=True)} to {pct(hi, 1, signed=True)}"
                 for lo, hi in zip(h["ci_low"], h["ci_high"], strict=True)
@@ -163,7 +164,7 @@ def prose(v: SupportView) -> Prose:
     det, h, c = study.detection, study.horizons, study.claim
     lo, hi = c["n_tests_range_over_grid"]
     sh, lg = h.loc[list(SHORT_HORIZONS)], h.loc[list(LONG_HORIZONS)]
-    sig_short = int((sh["p_value_placebo"] < 0.05).sum())
+    sig_short = int(significant(sh["p_value_placebo"], sh["p_value_adj"]).sum())
     sig_neg = c["long_horizons_significantly_negative"]
     take = [
         f"{v.asset} tested support {det.n_tests} times{_distinct_days(v)} in {_years(v)} at "
