@@ -42,11 +42,12 @@ def _small_store(folder: Path) -> Path:
 
 def _figures(summary: Path) -> dict[str, Any]:
     """summary.json without what differs from run to run (the time it was made, also on the
-    front page, and timings): two runs can straddle a minute."""
+    front page, and timings: two runs can straddle a minute) and the command that re-runs
+    it (it names each run's own ``--out`` and the store that fed it)."""
     doc = json.loads(summary.read_text())
-    out = {k: v for k, v in doc.items() if k not in ("generated", "timings")}
+    out = {k: v for k, v in doc.items() if k not in ("generated", "timings", "command")}
     if isinstance(out.get("front"), dict):
-        out["front"] = {k: v for k, v in out["front"].items() if k != "generated"}
+        out["front"] = {k: v for k, v in out["front"].items() if k not in ("generated", "command")}
     return out
 
 

@@ -31,7 +31,8 @@ from liqcascade.report._section import (
 PRONOUNCED_RATIO = 2.0
 """The asymmetry a "pronounced" leverage effect needs: a fall raises next-bar variance at
 least twice as much as an equal rise (GJR ``(α + γ)/α``). Fixed from the equity-index
-literature, where the ratio is several times larger (docs/volatility.md), not from ETH's."""
+literature, where the ratio is several times larger (the volatility page of the docs), not
+from ETH's."""
 
 
 def pronounced(fit: Any) -> bool:
@@ -112,7 +113,7 @@ class VolatilityView:
     def verdict(self) -> str:
         """Verdict on "the asset shows a pronounced leverage effect": sign and size.
 
-        "Pronounced" is :data:`PRONOUNCED_RATIO` (docs/volatility.md, fixed before any
+        "Pronounced" is :data:`PRONOUNCED_RATIO` (the volatility docs page, fixed before any
         fit was looked at): a fall raises next-bar variance at least twice as much as an
         equal rise, GJR's ``(α + γ)/α``, with the effect significant (:func:`pronounced`).
         Supported: pronounced on the daily fit and EGARCH's daily γ significant too;
