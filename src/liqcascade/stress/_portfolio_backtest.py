@@ -59,10 +59,10 @@ from liqcascade.stress._runner import PathSpec, simulate
 from liqcascade.stress._var_backtest import (
     EWMA_LAMBDA,
     VarBacktest,
+    _backtest_result,
     _check_settings,
     _col,
     _fit,
-    _score_table,
 )
 
 __all__ = ["EWMA_POINTS", "NOT_IN_PNL", "net_sizes", "portfolio_pnl", "portfolio_var_backtest"]
@@ -279,27 +279,12 @@ def portfolio_var_backtest(
             advance(1.0 / len(fit_pos))
     if advance is not None and n_fits < len(fit_pos):  # the fits left with nothing to forecast
         advance((len(fit_pos) - n_fits) / len(fit_pos))
-    fc = pd.DataFrame(rows)
-    return VarBacktest(
-        asset=label or "+".join(assets),
-        model=f"{model}-{dist}",
-        forecasts=fc,
-        scores=_score_table(fc, hs, lv),
-        settings={
-            "horizons": hs,
-            "levels": lv,
-            "drift": drift,
-            "min_days": int(min_days),
-            "paths": int(paths),
-            "seed": int(seed),
-            "first_fit": dates[fit_pos[0]].isoformat(),
-            "last_day": dates[-1].isoformat(),
-            "fits": n_fits,
-            "loss_units": "USD",
-            "net_sizes": dict(net),
-            "not_in_pnl": NOT_IN_PNL,
-        },
-    )
+    return _backtest_result(
+        label or "+".join(assets), f"{model}-{dist}", pd.DataFrame(rows), hs, lv,
+        drift=drift, min_days=min_days, paths=paths, seed=seed,
+        first_fit=dates[fit_pos[0]], last_day=dates[-1], fits=n_fits,
+        loss_units="USD", net_sizes=dict(net), not_in_pnl=NOT_IN_PNL,
+    )  # fmt: skip
 
 
 def _sobol_normals(k: int) -> FloatArray:

@@ -940,10 +940,47 @@ def var_backtest(
                     rows.append({**common, "method": name, **cols})
                 s += h
             next_start[h] = s
-    fc = pd.DataFrame(rows)
+    return _backtest_result(
+        asset, f"{model}-{dist}", pd.DataFrame(rows), hs, lv,
+        drift=drift, min_days=min_days, paths=paths, seed=seed,
+        first_fit=dates[fit_pos[0]], last_day=dates[-1], fits=n_fits,
+    )  # fmt: skip
+
+
+def _backtest_result(
+    asset: str,
+    model: str,
+    fc: pd.DataFrame,
+    hs: Sequence[int],
+    lv: Sequence[float],
+    *,
+    drift: str,
+    min_days: int,
+    paths: int,
+    seed: int,
+    first_fit: pd.Timestamp,
+    last_day: pd.Timestamp,
+    fits: int,
+    **extra: Any,
+) -> VarBacktest:
+    """A :class:`VarBacktest` of the forecasts ``fc``: scored, with its settings.
+
+    Parameters
+    ----------
+    asset, model : str
+        What was back-tested (``"ETH"``, ``"ETH+BTC"``) and the model (``"gjr-t"``).
+    fc : pandas.DataFrame
+        One row per window and method.
+    hs, lv : sequence
+        Horizons (days) and VaR levels.
+    drift, min_days, paths, seed, first_fit, last_day, fits
+        The run's settings (days, paths, the first fit's and last return's days).
+    **extra
+        More settings (the portfolio back-test's units, sizes and what its P&L leaves out).
+    """
     return VarBacktest(
         asset=asset,
-        model=f"{model}-{dist}",
+        model=model,
         forecasts=fc,
         scores=_score_table(fc, hs, lv),
         settings={
@@ -953,9 +990,10 @@ def var_backtest(
             "min_days": int(min_days),
             "paths": int(paths),
             "seed": int(seed),
-            "first_fit": dates[fit_pos[0]].isoformat(),
-            "last_day": dates[-1].isoformat(),
-            "fits": n_fits,
+            "first_fit": first_fit.isoformat(),
+            "last_day": last_day.isoformat(),
+            "fits": fits,
+            **extra,
         },
     )
 
