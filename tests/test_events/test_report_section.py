@@ -32,7 +32,8 @@ def test_support_section(report: dict[str, Path]) -> None:
         in (claim["computed"])
     )
     assert claim["computed"].endswith(
-        f"which holds the any-day rate: cannot tell): {cc['verdict_at_these_params']} there."
+        "; cannot tell, the interval holds the every-day rate): "
+        f"{cc['verdict_at_these_params']} there."
     )
     # quick mode resamples 300 times: the interval's ends are the full run's ± a point
     assert "the 1–10 d win rate is 55.3 % (95 % 4" in claim["computed"]

@@ -42,6 +42,7 @@ from liqcascade.events._stats import (
 )
 from liqcascade.events._study import (
     CLAIM_TEXT,
+    NO_WIN_INTERVAL,
     SENSITIVITY_GRID,
     SupportStudy,
     assess_claim,
@@ -49,6 +50,7 @@ from liqcascade.events._study import (
     resample_ohlcv,
     sensitivity_grid,
     support_study,
+    win_rate_words,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +64,7 @@ __all__ = [
     "CLAIM_TEXT",
     "HORIZONS_DAYS",
     "LONG_HORIZONS",
+    "NO_WIN_INTERVAL",
     "REFERENCE_RANGE",
     "SENSITIVITY_GRID",
     "SHORT_HORIZONS",
@@ -83,6 +86,7 @@ __all__ = [
     "resample_ohlcv",
     "sensitivity_grid",
     "support_study",
+    "win_rate_words",
 ]
 
 __all__ += ["load_bars"]

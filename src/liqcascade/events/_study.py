@@ -698,19 +698,46 @@ def win_rate_part(wr: float, base_wr: float, lo: float, hi: float) -> str:
     return "cannot tell"
 
 
+NO_WIN_INTERVAL = "no interval: too few clusters of tests"
+"""What the notes and the report print in place of the 1–10 day win rate's 95 % interval
+when there is none (:func:`win_rate_interval`: too few clusters of tests to resample)."""
+
+
 def _win_band(lo: float, hi: float, how: str = "") -> str:
     """``95 % 44.0 %–62.6 %`` (then ``how``): the win rate's interval as the notes write it."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "no interval: too few clusters of tests"
+        return NO_WIN_INTERVAL
     return f"95 % {percent_text(lo)}–{percent_text(hi)}{how}"
 
 
-def _win_words(part: str, base_wr: float, lo: float, hi: float) -> str:
-    """What the win rate's interval says about the claim's 1–10 day part, for the notes."""
+def win_rate_words(part: str, base_wr: float, lo: float, hi: float) -> str:
+    """What the 1–10 day win rate's interval says about the claim's 1–10 day part.
+
+    The one wording of it, for the notes (``support-study``) and the report: ``"the
+    interval lies above the every-day rate"`` (the part holds), ``"the interval misses
+    the claimed 55–60 %"`` (it fails), else ``"cannot tell"`` and why (``", the interval
+    holds the every-day rate"``; nothing more without an interval).
+
+    Parameters
+    ----------
+    part : {"holds", "fails", "cannot tell"}
+        :func:`win_rate_part`'s reading of the interval.
+    base_wr : float
+        The 1–10 day win rate on every day (fraction).
+    lo, hi : float
+        The win rate's 95 % interval (fractions; NaN: no interval).
+
+    Returns
+    -------
+    str
+
+    >>> win_rate_words("cannot tell", 0.511, 0.475, 0.642)
+    'cannot tell, the interval holds the every-day rate'
+    """
     if part == "holds":
-        return "its interval lies above the every-day rate"
+        return "the interval lies above the every-day rate"
     if part == "fails":
-        return "its interval misses the claimed 55–60 %"
+        return "the interval misses the claimed 55–60 %"
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "cannot tell"
     if lo <= base_wr <= hi:
@@ -830,7 +857,7 @@ def assess_claim(
         "against "
         f"{fmt_or_na(base_wr, percent_text)} on every "
         "day and "
-        f"{rnd}: {_win_words(win_part, base_wr, w_lo, w_hi)}; "
+        f"{rnd}: {win_rate_words(win_part, base_wr, w_lo, w_hi)}; "
         f"{sig_short} of {len(sh)} short horizons are significant (both p < 0.05). "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
         f"{len(lg)}, significantly positive at {sig_pos} (significant = two-sided p < 0.05 "
@@ -1030,7 +1057,7 @@ def support_study(
             f"band {p2.band}, min_away {p2.min_away}) the 1–10 day win rate is "
             f"{fmt_or_na(cc['win_rate_1_10'], percent_text)} ({_win_band(*ci)}; every day "
             f"{fmt_or_na(cc['baseline_win_rate_1_10'], percent_text)}: "
-            f"{_win_words(cc['win_rate_1_10_part'], cc['baseline_win_rate_1_10'], *ci)}), "
+            f"{win_rate_words(cc['win_rate_1_10_part'], cc['baseline_win_rate_1_10'], *ci)}), "
             "the 20+ day mean "
             f"{_signed_pct(cc['mean_20_plus'])}, significantly negative at "
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "

@@ -16,15 +16,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
+from liqcascade._prices import is_finite
 from liqcascade.events import (
     CLAIM_TEXT,
     LONG_HORIZONS,
+    NO_WIN_INTERVAL,
     REFERENCE_RANGE,
     SHORT_HORIZONS,
     SupportParams,
     params_for_asset,
     significant,
     support_study,
+    win_rate_words,
 )
 from liqcascade.report._format import dec, estimate, pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
@@ -172,7 +175,7 @@ def prose(v: SupportView) -> Prose:
         f"but the count is a choice: {lo} to {hi} over {len(study.sensitivity)} reasonable "
         "settings.",
         f"After a test the 1–10 day win rate is {_win_rate_text(c, part=True)}, against "
-        f"{pct(c['baseline_win_rate_1_10'])} on any day and "
+        f"{pct(c['baseline_win_rate_1_10'])} on every day and "
         f"{pct(c['random_level_win_rate_1_10'])} at random levels; "
         + (
             "no short horizon is significant."
@@ -188,7 +191,7 @@ def prose(v: SupportView) -> Prose:
         computed=(
             f"{det.n_tests} tests {v.first:%Y-%m-%d} → {v.last:%Y-%m-%d} at default settings "
             f"({lo}–{hi} over the grid); 1–10 d win "
-            f"rate {_win_rate_text(c)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
+            f"rate {_win_rate_text(c)} vs {pct(c['baseline_win_rate_1_10'])} every day; "
             f"20+ d mean {pct(study.mean_20_plus, 2, signed=True)}, significantly negative at "
             f"{sig_neg} of {len(LONG_HORIZONS)} horizons."
             + _closest_text(c.get("closest_to_claimed_count") or {})
@@ -196,7 +199,7 @@ def prose(v: SupportView) -> Prose:
         front=(
             f"{det.n_tests} tests {v.first:%Y-%m-%d} → {v.last:%Y-%m-%d} by default ({lo}–{hi} "
             "over the grid); 1–10 d win "
-            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} any "
+            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} every "
             f"day; 20+ d significantly negative at {sig_neg} of {len(LONG_HORIZONS)} "
             "horizons."
         ),
@@ -219,7 +222,7 @@ def prose(v: SupportView) -> Prose:
         "the same rule.",
         "The 1–10 d win rate's 95 % interval resamples clusters of tests (tests less than "
         "10 days apart stay together); the claim's win-rate part holds only when the rate "
-        "lies in 55–60 % and the interval lies above the any-day rate.",
+        "lies in 55–60 % and the interval lies above the every-day rate.",
     ]
     if v.asset != "ETH":
         take.append(
@@ -250,32 +253,24 @@ def _closest_text(cc: dict[str, Any]) -> str:
 def _win_rate_text(c: dict[str, Any], part: bool = False) -> str:
     """``53.7 % (95 % 44.0 %–62.6 %)``: the 1–10 day win rate and its interval.
 
-    With ``part``, what the interval says about the claim's 1–10 day part follows the
-    interval inside the brackets (``…, which holds the any-day rate: cannot tell``).
+    With ``part``, what the interval says about the claim's 1–10 day part follows it
+    inside the brackets, in the notes' words (:func:`liqcascade.events.win_rate_words`:
+    ``…; cannot tell, the interval holds the every-day rate``). Without an interval (too
+    few clusters of tests): ``53.7 % (no interval: too few clusters of tests)``.
     """
     wr = c.get("computed_win_rate_1_10", c.get("win_rate_1_10"))
-    lo, hi = c.get("win_rate_1_10_interval") or (None, None)
-    if lo is None:
+    if "win_rate_1_10_interval" not in c:  # a study run without one
         return pct(wr)
+    # NaN, or null in a summary read back: no interval
+    lo, hi = (x if is_finite(x) else None for x in c["win_rate_1_10_interval"] or (None, None))
+    if lo is None or hi is None:
+        return f"{pct(wr)} ({NO_WIN_INTERVAL})"
     text = estimate(wr, lo, hi, pct, "95 %")
-    words = _win_part_text(c) if part else ""
-    return f"{text[:-1]}{words})" if words else text
-
-
-def _win_part_text(c: dict[str, Any]) -> str:
-    """What the win rate's interval says about the claim's 1–10 day part (``""``: nothing)."""
-    part = c.get("win_rate_1_10_part")
-    if part == "holds":
-        return ", above the any-day rate"
-    if part == "fails":
-        return ", outside the claimed 55–60 %"
-    if part != "cannot tell":
-        return ""
-    lo, hi = c.get("win_rate_1_10_interval") or (None, None)
     base = c.get("baseline_win_rate_1_10")
-    if lo is not None and base is not None and lo <= base <= hi:
-        return ", which holds the any-day rate: cannot tell"
-    return ": cannot tell"
+    if not part or c.get("win_rate_1_10_part") is None or base is None:
+        return text
+    words = win_rate_words(c["win_rate_1_10_part"], base, lo, hi)
+    return f"{text[:-1]}; {words})"
 
 
 def _distinct_days(v: SupportView) -> str:
