@@ -184,3 +184,33 @@ def test_part_years_are_counted_apart_from_full_years() -> None:
         "negative in 1 of 2 full calendar years and in 1 of 2 part-years "
         "(2017 08-18 → 12-31, 2025 01-01 → 07-31)"
     )
+
+
+def test_the_oos_sentence_says_each_mark_once() -> None:
+    """ "ties its baseline (ties EWMA λ 0.94, p 0.99)" said the verdict twice: now once,
+    the brackets naming the baseline and the Diebold–Mariano p only."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import _oos_text
+
+    sc = SimpleNamespace(
+        proxy="realised variance (hourly bars)", n=731, best_baseline="ewma",
+        verdict={"garch": "ties", "gjr": "beats", "egarch": "loses"},
+        dm_pvalue={"garch": 0.99, "gjr": 0.012, "egarch": 0.03},
+        qlike={"garch": 3.54, "gjr": 3.53, "egarch": 3.56, "ewma": 3.538,
+               "trailing_30d": 3.59},
+    )  # fmt: skip
+    v = SimpleNamespace(
+        aic=pd.DataFrame({"model": ["egarch"], "dist": ["t"]}),
+        oos=SimpleNamespace(start="2023-08-01", end="2025-07-31", scores=[sc]),
+    )
+    text = _oos_text(v)  # type: ignore[arg-type]
+    assert (
+        "GARCH-t ties its baseline (EWMA λ 0.94, DM p 0.99), GJR-t passes its check (EWMA "
+        "λ 0.94, DM p 0.012) and EGARCH-t fails its check (EWMA λ 0.94, DM p 0.030)."
+    ) in text
+    # no mark is followed by a bracket that repeats it
+    for said in ("(ties", "(beats", "(loses", "(passes", "(fails"):
+        assert said not in text

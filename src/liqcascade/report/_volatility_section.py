@@ -408,10 +408,10 @@ def _oos_text(v: VolatilityView) -> str:
         return f"Best model by AIC (in sample): {aic}; no out-of-sample score ({why})."
     sc = v.oos.scores[-1]  # realised variance when there are hourly bars: the better proxy
     base = _OOS_NAMES[sc.best_baseline].split(" (")[0]
-    said = {"beats": "beats", "ties": "ties", "loses": "loses to"}
+    # the mark says the verdict once; the brackets name the baseline and the DM p only
     marks = [
-        f"{_OOS_NAMES[m]} {CHECK_MARKS[_OOS_MARKS[sc.verdict[m]]]} ({said[sc.verdict[m]]} "
-        f"{base}, p {pvalue(sc.dm_pvalue[m])})"
+        f"{_OOS_NAMES[m]} {CHECK_MARKS[_OOS_MARKS[sc.verdict[m]]]} ({base}, DM p "
+        f"{pvalue(sc.dm_pvalue[m])})"
         for m in sc.verdict
     ]
     top = min(sc.verdict, key=lambda m: sc.qlike[m])
