@@ -31,11 +31,16 @@ def _render(r: dict[str, Any]) -> None:
     )
     if r.get("data_cut"):
         out.print(f"data: {r['data_cut']['note']}", soft_wrap=True, markup=False)
+    # at the stationarity bound the Wald p-values of α, β, γ are not standard: said so
+    from liqcascade.volatility import bound_note
+
+    at_bound = bool(r.get("persistence_at_bound"))
     t = Table(title="parameters (returns in %)", box=None)
-    for c in ("param", "estimate", "std_err", "p-value"):
-        t.add_column(c, justify="right" if c != "param" else "left")
+    for c in ("param", "estimate", "std_err", "p-value", *([""] if at_bound else [])):
+        t.add_column(c, justify="right" if c not in ("param", "") else "left")
     for k, v in r["params"].items():
-        t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", pvalue_text(r["pvalues"][k]))
+        note = [bound_note(k, at_bound)] if at_bound else []
+        t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", pvalue_text(r["pvalues"][k]), *note)
     out.print(t)
 
     f = fmt_or_na
@@ -58,7 +63,8 @@ def _render(r: dict[str, Any]) -> None:
         )
     out.print(
         f"leverage effect ({r['leverage_model']} gamma[1] = {f(r['leverage_gamma'], '.4f')}, "
-        f"{p_said(r['leverage_pvalue'])}): [bold]{r['leverage_verdict']}[/]"
+        f"{p_said(r['leverage_pvalue'])}{_after(bound_note('gamma[1]', at_bound))}): "
+        f"[bold]{r['leverage_verdict']}[/]"
     )
     if r.get("asymmetry_ratio") is not None:
         lo, hi = r["asymmetry_ci"]
@@ -76,6 +82,11 @@ def _render(r: dict[str, Any]) -> None:
         _render_oos(r["oos"])
     if r["periods"]:
         _render_periods(r["periods"])
+
+
+def _after(note: str) -> str:
+    """``", note"`` after a figure, ``""`` without one."""
+    return f", {note}" if note else ""
 
 
 def _render_periods(periods: list[dict[str, Any]]) -> None:

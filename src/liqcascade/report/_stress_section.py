@@ -89,6 +89,7 @@ class StressView:
     portfolio_text: str = SAMPLE_TEXT  # which sample portfolio, in words
     backtest_whole: Any = None  # the whole VaR back-test when it reads data after the market date
     leverage: tuple[float, float, str, float] | None = None  # γ, p, verdict, skew: _leverage
+    leverage_at_bound: bool = False  # the fit sits on the stationarity bound: p not standard
     report_assets: tuple[str, ...] = ("ETH", "BTC")  # the run's assets: whose sections ran
     book_share: float = math.nan  # the book's notional over open interest (feed scale)
 
@@ -309,8 +310,10 @@ def compute(ctx: ReportContext) -> StressView:
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
     eg = None
     sides = tuple(market.draw_sides())
+    fit = fits.get(market.asset)
     return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text, whole,
-                      leverage=_leverage(fits.get(market.asset)),
+                      leverage=_leverage(fit),
+                      leverage_at_bound=fit is not None and fit.at_stationarity_bound,
                       report_assets=tuple(ctx.assets),
                       book_share=book_share(ctx))  # fmt: skip
 
@@ -1108,7 +1111,7 @@ def prose(v: StressView) -> Prose:
         f"{v.asset}'s 5–95 % range after {HORIZON_DAYS} days is "
         f"{interval(q['p05'], q['p95'], usd)}, "
         f"median {usd(q['p50'])} ({pct(q['p50'] / v.price - 1, 1, signed=True)} on today's "
-        f"{usd(v.price)}) with zero drift. " + median_words(v.leverage),
+        f"{usd(v.price)}) with zero drift. " + median_words(v.leverage, v.leverage_at_bound),
         _shock_takeaway(v),
         _whole_book_takeaway(v),
         own_book_text(v.asset, None if v.backtest is None else v.backtest.settings["horizons"]),
@@ -1158,11 +1161,13 @@ def prose(v: StressView) -> Prose:
     return Prose(take, method, [claim], _headlines(v))
 
 
-def median_words(leverage: tuple[float, float, str, float] | None) -> str:
+def median_words(leverage: tuple[float, float, str, float] | None, at_bound: bool = False) -> str:
     """Why the zero-drift 30-day median is not today's price, from the paths' fit.
 
     ``leverage`` is the daily GJR-t fit's γ, its p-value, its verdict and the skewness
-    of its standardised residuals (:func:`_leverage`). The paths resample those
+    of its standardised residuals (:func:`_leverage`); ``at_bound``: the fit sits on the
+    stationarity bound, where the p-value is not standard (said beside it, by
+    :func:`liqcascade.volatility.bound_note`). The paths resample those
     residuals (FHS) with zero drift; the median price is today's price × e^(the median
     30-day log return), so it moves only with the skew of that sum. A significant
     γ > 0 (falls raise volatility more) skews it left and lifts the median; otherwise
@@ -1173,8 +1178,11 @@ def median_words(leverage: tuple[float, float, str, float] | None) -> str:
     """
     if leverage is None:
         return "The median moves with the skew of the resampled residuals, not with a drift."
+    from liqcascade.volatility import bound_note
+
     gamma, p, verdict, skew = leverage
-    fitted = f"GJR γ = {dec(gamma, 3)}, {p_text(p)}"
+    note = bound_note("gamma[1]", at_bound)
+    fitted = f"GJR γ = {dec(gamma, 3)}, {p_text(p)}" + (f", {note}" if note else "")
     if verdict == "significant":
         return (
             f"The daily fit's leverage term ({fitted}) makes falls more volatile, which skews "

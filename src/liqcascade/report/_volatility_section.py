@@ -425,6 +425,18 @@ def _oos_text(v: VolatilityView) -> str:
     )
 
 
+def _gamma_p(fit: Any) -> str:
+    """``p = 0.03``: a fit's leverage γ p-value, marked where the fit sits on the bound.
+
+    At the stationarity bound the Wald p-value is not standard (``p = 0.03, at the bound:
+    not standard``; :func:`liqcascade.volatility.bound_note`).
+    """
+    from liqcascade.volatility import bound_note
+
+    note = bound_note("gamma[1]", fit.at_stationarity_bound)
+    return p_text(fit.leverage.pvalue) + (f", {note}" if note else "")
+
+
 def _texts(v: VolatilityView) -> tuple[str, str]:
     raw, std = v.gjr.diagnostics_raw, v.gjr.diagnostics_std
     lg = v.gjr.leverage
@@ -442,7 +454,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     lev = (
         f"Daily GJR γ ({v.span()}) = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to "
         f"{dec(lg.ci_high, 3)}, "
-        f"{p_text(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
+        f"{_gamma_p(v.gjr)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
         f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
         f"{_years(v, 'inverted')}"
         + ("." if not (years["verdict"].isin(["significant", "inverted"])).any() else _holm_text(v))
@@ -453,7 +465,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         said = hf.leverage_verdict
         lev += (
             f" Hourly GJR γ ({hours}) = {dec(hl.gamma, 4)} (95 % {dec(hl.ci_low, 4)} to "
-            f"{dec(hl.ci_high, 4)}, {p_text(hl.pvalue)}): {said}"
+            f"{dec(hl.ci_high, 4)}, {_gamma_p(hf)}): {said}"
             + (" — the hourly fit alone carries the effect." if said == "significant"
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip

@@ -28,10 +28,12 @@ from liqcascade.volatility._diagnostics import (
     ljung_box,
 )
 from liqcascade.volatility._fit import (
+    BOUND_PARAMS,
     MIN_OBS,
     FitSettings,
     VolatilityFit,
     arch_spec,
+    bound_note,
     check_dist,
     check_model,
     fit_volatility,
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
     from liqcascade.volatility._slsqp import fit_arch as fit_arch
 
 __all__ = [
+    "BOUND_PARAMS",
     "DISTS",
     "LEVERAGE_SIGN",
     "MIN_OBS",
@@ -106,6 +109,7 @@ __all__ = [
     "arch_spec",
     "bars_per_day",
     "bars_per_year",
+    "bound_note",
     "check_dist",
     "check_model",
     "clustering_frame",

@@ -33,6 +33,38 @@ MIN_OBS = 100
 BOUND_SLACK = 1e-6
 """Slack of ``arch``'s stationarity constraint below which a fit is at the bound."""
 
+BOUND_PARAMS: tuple[str, ...] = ("alpha[1]", "gamma[1]", "beta[1]")
+"""The variance recursion's parameters, whose Wald p-values are not standard when the fit
+sits on the stationarity bound (:attr:`VolatilityFit.at_stationarity_bound`)."""
+
+
+def bound_note(param: str, at_bound: bool) -> str:
+    """``"at the bound: not standard"`` beside a Wald p-value the bound makes non-standard.
+
+    At the stationarity bound the estimate is a constraint, not an interior optimum, and
+    the Wald p-values of α, β and γ (:data:`BOUND_PARAMS`) do not have their usual
+    distribution (the parameter lies on the edge of the space it is tested in): where
+    they are printed, these words follow them (``p = 0.03, at the bound: not standard``).
+
+    Parameters
+    ----------
+    param : str
+        The parameter's name in ``arch`` (``"gamma[1]"``).
+    at_bound : bool
+        Whether the fit sits on the bound (:attr:`VolatilityFit.at_stationarity_bound`,
+        ``persistence_at_bound`` in ``vol --json``).
+
+    Returns
+    -------
+    str
+        The words, ``""`` for another parameter or a fit off the bound.
+
+    >>> bound_note("gamma[1]", True), bound_note("nu", True), bound_note("gamma[1]", False)
+    ('at the bound: not standard', '', '')
+    """
+    return "at the bound: not standard" if at_bound and param in BOUND_PARAMS else ""
+
+
 _ARCH_SPEC: dict[str, dict[str, Any]] = {
     "garch": {"vol": "GARCH", "p": 1, "o": 0, "q": 1},
     "gjr": {"vol": "GARCH", "p": 1, "o": 1, "q": 1},
