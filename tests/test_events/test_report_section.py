@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pages import section_html
+
 
 def test_support_section(report: dict[str, Path]) -> None:
     out = report  # the default quick report (conftest): its ETH support section
@@ -40,10 +42,15 @@ def test_support_section(report: dict[str, Path]) -> None:
     # 55.3 % lies in the claimed band, but its interval holds any day's 51.1 %
     assert cc["win_rate_1_10_part"] == "cannot tell"
     assert cc["verdict_at_these_params"] == "not supported"
+    # each asset's section on its own: BTC's cannot stand in for ETH's (the page has both)
     html = Path(out["html"]).read_text()
-    assert "Support tests" in html
-    # the sensitivity grid's tolerances read in percent, as the prose's (0.005 was a fraction)
-    grid = html[html.index("sensitivity of the count") :]
-    grid = grid[: grid.index("</table>")]
-    assert "<th>zone tolerance</th>" in grid and "<td>0.5\u00a0%</td>" in grid
-    assert "0.005" not in grid and "0.015" not in grid
+    for sid, asset in (("support", "ETH"), ("support-btc", "BTC")):
+        sec = section_html(html, sid)
+        assert "Support tests" in sec
+        # the sensitivity grid's tolerances read in percent, as the prose's (0.005 was a
+        # fraction)
+        assert f"{asset}: sensitivity of the count" in sec, sid
+        grid = sec[sec.index(f"{asset}: sensitivity of the count") :]
+        grid = grid[: grid.index("</table>")]
+        assert "<th>zone tolerance</th>" in grid and "<td>0.5\u00a0%</td>" in grid, sid
+        assert "0.005" not in grid and "0.015" not in grid, sid
