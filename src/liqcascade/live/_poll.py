@@ -35,7 +35,7 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "MAX_CLOCK_SKEW_MS", "SETTLE_MS", "BudgetSpent", "ClosedBars", "Malformed", "NotFast",
-    "VenuePoller", "depth_snapshot", "fast_series", "order_book_depth",
+    "VenueNote", "VenuePoller", "depth_snapshot", "fast_series", "order_book_depth",
 ]  # fmt: skip
 
 #: How long after its end a bar counts as closed when the venue sends no later bar, ms.
@@ -53,6 +53,18 @@ MAX_CLOCK_SKEW_MS = 3_600_000
 
 class Malformed(ValueError):
     """A venue's answer is not in ccxt's documented shape."""
+
+
+class VenueNote(str):
+    """A log line about one venue: a fault, a retry, a record dropped, its clock.
+
+    What the watch's ``log`` receives is a plain ``str`` otherwise (the store busy at a
+    write, an ``on_alert`` hook that failed): the command line gathers an interval's
+    venue notes into one summary line and prints every other line on its own, so that
+    a busy store is never hidden among the venue's faults.
+    """
+
+    __slots__ = ()
 
 
 def _venue_faults() -> tuple[type[BaseException], ...]:
@@ -509,7 +521,7 @@ class VenuePoller:
         self.exchange = make_exchange(exchange) if isinstance(exchange, str) else exchange
         self.id = str(getattr(self.exchange, "id", exchange))
         self.symbol = symbol
-        self.log = log
+        self._log_to = log
         self._sleep = sleep if sleep is not None else time.sleep
         self.max_retries = max_retries
         self.backoff = backoff_seconds
@@ -521,6 +533,10 @@ class VenuePoller:
         self.answered = 0
         #: (local now, the instant bars are judged at) of the last :meth:`venue_now`, ms.
         self._clock: tuple[int, int] | None = None
+
+    def log(self, line: str) -> None:
+        """Pass ``line`` on to the ``log`` given, marked as this venue's (:class:`VenueNote`)."""
+        self._log_to(VenueNote(line))
 
     def start_interval(self) -> None:
         """A new interval: the retry budget is whole again and the venue is tried again."""
