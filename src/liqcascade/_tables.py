@@ -576,4 +576,3 @@ def check_short_lines(data: bytes, sep: str, name: str, *, headerless: bool) -> 
                 file=name,
                 row=row,
             )
-

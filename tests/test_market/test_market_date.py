@@ -260,22 +260,12 @@ def test_the_ingest_warning_names_the_series_ingested(tmp_path: Path) -> None:
     # the same rows as one venue's depth, and prices that are not the hourly ones: the
     # market reads neither as what holds it, so nothing is said of them
     daily = load_series("ohlcv", asset="ETH", interval="1d", store=False).iloc[-30:]
+    venue_depth = book_totals_series(totals, symbol="ETHUSDT", venue="binance", file="x")
+    hours = load_series("ohlcv", asset="ETH", interval="1h", store=False).iloc[-48:]
     others = [
-        _ingested(
-            "depth",
-            "binance",
-            "8h",
-            book_totals_series(totals, symbol="ETHUSDT", venue="binance", file="x").frame.set_index(
-                "ts"
-            ),
-        ),  # fmt: skip
+        _ingested("depth", "binance", "8h", venue_depth.frame.set_index("ts")),
         _ingested("ohlcv", "binance", "1d", daily),
-        _ingested(
-            "ohlcv",
-            "binance",
-            "1h",
-            load_series("ohlcv", asset="ETH", interval="1h", store=False).iloc[-48:],
-        ),  # fmt: skip
+        _ingested("ohlcv", "binance", "1h", hours),
     ]
     assert ingest_warnings(others[:2], store) == []
     # hourly prices the store already held past the date: named as what moved
