@@ -1,13 +1,14 @@
 """The market date: the latest bar close that every series of an asset's market reaches.
 
 The estimated market of an asset (:mod:`liqcascade.market`) stands at the close of a
-4-hour open-interest bar and reads, up to that close, the order-book totals (its depth:
-a date after their last bar is refused), the hourly prices (its mid and bars) and the
-funding (the position book's side signal, read as neutral where it is missing). Its
-default date is therefore not the open interest's last bar alone but the last
-open-interest bar that closed by the earliest of those series' ends: a store whose open
-interest is one day ahead of its order-book totals has its market one day back, and
-:attr:`MarketDate.held_back_by` names the series that holds it there.
+4-hour open-interest bar and reads, up to that close, the order-book totals (its depth),
+the hourly prices (its mid and bars) and the funding (the position book's side signal).
+One rule for every date: each of them must reach that close. The default date is
+therefore not the open interest's last bar alone but the last open-interest bar that
+closed by the earliest of those series' ends: a store whose open interest is one day
+ahead of its order-book totals has its market one day back, and
+:attr:`MarketDate.held_back_by` names the series that holds it there. A date given past
+one of their ends is refused naming it (:func:`market_date` with ``as_of``).
 
 Series the market reads but does without (the taker volumes, the long/short ratios, the
 live depth snapshots) may lag: they hold nothing back.
