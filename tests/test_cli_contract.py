@@ -186,6 +186,7 @@ def test_watch_faults_of_an_interval_print_as_one_line() -> None:
 
     from liqcascade._cli import _common
     from liqcascade._cli.watch import _Faults
+    from liqcascade.live import VenueNote
 
     buf = io.StringIO()
     old = _common.stderr._file
@@ -193,13 +194,48 @@ def test_watch_faults_of_an_interval_print_as_one_line() -> None:
     try:
         f = _Faults()
         for i in range(56):
-            f.add(f"binance ohlcv: NetworkError {i}; retrying")
+            f.add(VenueNote(f"binance ohlcv: NetworkError {i}; retrying"))
         f.flush()
         f.flush()  # nothing new: nothing printed
     finally:
         _common.stderr._file = old
     lines = buf.getvalue().strip().splitlines()
     assert len(lines) == 1 and "56 venue faults" in lines[0] and "NetworkError 0" in lines[0]
+
+
+def test_watch_store_busy_line_is_its_own_line_not_a_venue_fault(tmp_path: Path) -> None:
+    """store30 item 7: the busy store's line was the 'first' of the venue-fault summary, or
+    hidden among its 'N venue faults' (it is the watcher's, not a venue's)."""
+    import io
+
+    import pandas as pd
+
+    from liqcascade._cli import _common
+    from liqcascade._cli.watch import _Faults
+    from liqcascade.live import VenuePoller
+    from test_watch.fake import SYM, OfflineExchange
+
+    now = int(pd.Timestamp("2025-07-20 03:30", tz="UTC").value // 1_000_000)
+    busy = (f"store: {tmp_path / 's.duckdb'}: cannot open: another process (PID 7) has it "
+            "open; ...; this interval's rows are stored at the next one")  # fmt: skip
+    buf = io.StringIO()
+    old = _common.stderr._file
+    _common.stderr.file = buf
+    try:
+        f = _Faults()
+        p = VenuePoller(OfflineExchange(now), SYM, log=f.add, sleep=lambda s: None)
+        p.start_interval()
+        p.fetch("ohlcv", "1h", now - 48 * 3_600_000, now)  # the venue's faults, gathered
+        f.add(busy)  # the watcher's write (live._watch.Watcher._write logs it so)
+        f.flush()
+    finally:
+        _common.stderr._file = old
+    lines = buf.getvalue().strip().splitlines()
+    assert len(lines) == 2, lines
+    # at once, on its own (its leading `store` is `--store` once the CLI ran a command)
+    assert lines[0] in (f"warning: {busy}", f"warning: --{busy}")
+    assert "venue faults this interval, first: binance ohlcv" in lines[1]
+    assert "cannot open" not in lines[1]
 
 
 # ------------------------------------------------------------------ E22 option names

@@ -69,7 +69,8 @@ def test_the_bar_cut_prints_a_zoned_frame_s_times_in_utc() -> None:
     late = DataCut(pd.Timestamp("2025-03-01 05:00", tz="UTC"), "--as-of", "")
     with pytest.raises(InputError) as e:
         closed_bars(frame, pd.Timedelta(hours=1), late, "the bars")
-    assert "the bars ends 2025-03-01 02:00 UTC (its last bar closed 2025-03-01 03:00)" in str(
+    # the end is the last bar's close, as the market date's note quotes it (store30)
+    assert "the bars end 2025-03-01 03:00 UTC (the close of its last bar, 2025-03-01 02:00)" in str(
         e.value
     )
     cut = DataCut(pd.Timestamp("2025-03-01 02:00", tz="UTC"), "--as-of", "")

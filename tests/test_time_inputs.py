@@ -217,7 +217,9 @@ def test_a_sub_microsecond_as_of_reads_as_its_microsecond() -> None:
 @pytest.mark.parametrize("text", ["9999-12-31", "2300-01-01T00:00Z"])
 def test_an_as_of_beyond_2262_is_after_the_data_not_an_internal_error(text: str) -> None:
     # 9999-12-31's close (10000-01-01) is beyond Python's datetime: formatting it crashed
-    with pytest.raises(InputError, match=rf"^as_of {text}: the series ends 2025-07-31 20:00"):
+    # the end is the last bar's close (its open in the parentheses), as the note quotes it
+    end = r"the series ends 2025-08-01 00:00 UTC \(the close of its last bar, 2025-07-31 20:00"
+    with pytest.raises(InputError, match=rf"^as_of {text}: {end}"):
         resolve_as_of(text, IDX4)
     assert as_of_instant(text) <= pd.Timestamp.max.tz_localize("UTC")
 
@@ -225,7 +227,7 @@ def test_an_as_of_beyond_2262_is_after_the_data_not_an_internal_error(text: str)
 def test_support_study_as_of_9999_is_refused_in_one_line(tmp_path: Path) -> None:
     r = run_cli("support-study", "--as-of", "9999-12-31",
                 env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")})  # fmt: skip
-    assert_refused(r, "--as-of: the ETH 1d bars ends", "give an earlier date")
+    assert_refused(r, "--as-of: the ETH 1d bars end", "give an earlier date")
 
 
 # -- an end given as a day holds that whole day, on every route ---------------------------------

@@ -219,3 +219,42 @@ def test_a_bug_while_reading_parquet_is_not_called_a_bad_file(
         read_raw(f)
     with pytest.raises(AttributeError, match="a bug of ours"):
         read_user_table(f)
+
+
+# -- short lines: refused as data ingest refuses them (store30 item 6) --------------------
+@pytest.mark.parametrize(
+    ("text", "row", "line", "hint"),
+    [
+        # the last line cut off mid-way (an interrupted copy): leverage 10 read as missing
+        (PORTFOLIO.replace("0.1,60000,5,b\n", "0.1,600"), 2, 3, True),
+        # a middle line short of its trailing field
+        (PORTFOLIO.replace("3000,10,a", "3000,10"), 1, 2, False),
+    ],
+    ids=["cut-off-last-line", "middle-line"],
+)
+def test_a_short_line_of_a_user_table_is_refused_naming_file_and_row(
+    tmp_path: Path, text: str, row: int, line: int, hint: bool
+) -> None:
+    p = tmp_path / "portfolio.csv"
+    p.write_text(text)
+    saw = text.splitlines()[line - 1].count(",") + 1
+    want = f"{p}: data row {row}: malformed CSV (file line {line}): expected 6 fields, saw {saw}"
+    with pytest.raises(InputError) as exc:
+        read_user_table(p)
+    assert str(exc.value).startswith(want)
+    assert str(exc.value).endswith("a file cut off?)") is hint
+    # the portfolio reader and the data reader say the same of the same bytes
+    with pytest.raises(InputError, match=re.escape(want)):
+        read_portfolio(p)
+    with pytest.raises(InputError) as data_exc:
+        read_raw(p)
+    assert str(data_exc.value) == str(exc.value)
+    r = run_cli("stress", "--portfolio", str(p), "--json")
+    assert r.exit_code == 2 and r.stderr.strip().splitlines() == [f"error: {exc.value}"]
+
+
+def test_a_quoted_separator_or_a_trailing_empty_field_is_not_short(tmp_path: Path) -> None:
+    p = tmp_path / "portfolio.csv"
+    p.write_text(PORTFOLIO.replace(",a\n", ',"a, b"\n').replace(",b\n", ",\n"))
+    df = read_user_table(p)
+    assert list(df["name"].fillna("")) == ["a, b", ""]

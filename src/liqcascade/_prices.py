@@ -33,6 +33,7 @@ __all__ = [
     "price_text",
     "quantity_text",
     "shock_name",
+    "verb_text",
 ]
 
 PRICE_DIGITS: int = 4
@@ -183,6 +184,34 @@ def count_text(n: int, unit: str, *, grouped: bool = False) -> str:
     """
     shown = f"{n:,}" if grouped else f"{n}"
     return f"{shown} {unit}{'' if n == 1 else 's'}"
+
+
+def verb_text(subject: str, verb: str) -> str:
+    """``verb`` (its plural form, ``"end"``) agreeing with ``subject`` in the present tense.
+
+    >>> verb_text("the ETH open interest", "end"), verb_text("the order-book totals", "end")
+    ('ends', 'end')
+
+    A subject is plural when its last word is (ends in ``s``: "totals", "prices", "bars";
+    "series" is singular) or when it joins two names with "and".
+
+    Parameters
+    ----------
+    subject : str
+        What the verb is about, as the message names it.
+    verb : str
+        The plural form (``"end"``, ``"start"``, ``"reach"``).
+
+    Returns
+    -------
+    str
+    """
+    words = subject.split()
+    last = words[-1] if words else ""
+    plural = "and" in words or (last.endswith("s") and last != "series")
+    if plural:
+        return verb
+    return f"{verb}es" if verb.endswith(("s", "sh", "ch", "x")) else f"{verb}s"
 
 
 def names_text(unit: str, names: Iterable[object]) -> str:

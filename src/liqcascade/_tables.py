@@ -12,6 +12,7 @@ UTF-8, and CSV with ``;``, tab or ``|`` between its fields (read as such, as
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "check_frame",
     "check_not_workbook",
     "check_parse_memory",
+    "check_short_lines",
     "decode_utf8",
     "norm_column",
     "read_decimal_commas",
@@ -511,4 +513,66 @@ def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
     sep = sniff_separator(head.splitlines()[0])
     # default NA parsing: empty cells and NaN/NA/null/None read as missing
     df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=skipinitialspace)
+    check_short_lines(data, sep, str(p), headerless=False)
     return read_decimal_commas(df, sep)
+
+
+def _field_counts(data: bytes, sep: str) -> list[tuple[int, int]]:
+    """(file line, number of fields) of each non-blank line of a CSV, in order.
+
+    Without a quote character in the file a field is what lies between separators (one
+    count per line, fast on large files); with one the lines are parsed by :mod:`csv`,
+    so a separator or a line break inside a quoted field is not counted.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    if '"' not in text:
+        return [
+            (i, line.count(sep) + 1)
+            for i, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    out: list[tuple[int, int]] = []
+    start = 1
+    for fields in reader:
+        if any(f.strip() for f in fields):
+            out.append((start, len(fields)))
+        start = reader.line_num + 1
+    return out
+
+
+def check_short_lines(data: bytes, sep: str, name: str, *, headerless: bool) -> None:
+    """Refuse a CSV line with fewer fields than the header (the first line when headerless).
+
+    pandas refuses a line with *more* fields and reads one with fewer as if the missing
+    fields were empty: a file cut off mid-line (an interrupted download: the last line
+    short, no final newline) then stores the cut number (volume ``87`` for
+    ``8732.8219``). No market layout nor user table (positions, stops, portfolio, book)
+    has optional trailing fields, so any short line is refused, like a long one:
+    ``data row N: malformed CSV (file line M): expected 7 fields, saw 6``.
+
+    Parameters
+    ----------
+    data : bytes
+        The CSV's bytes (decompressed).
+    sep : str
+        Its field separator.
+    name : str
+        The file, for the message.
+    headerless : bool
+        Whether the first line is a data row.
+    """
+    counts = _field_counts(data, sep)
+    if not counts:  # pragma: no cover - pandas refused an empty file before
+        return
+    width = counts[0][1]
+    for row, (line, n) in enumerate(counts[0 if headerless else 1 :], start=1):
+        if n < width:
+            cut = " (the last line, without a final newline: a file cut off?)"
+            last = row == len(counts) - (0 if headerless else 1)
+            hint = cut if last and not data.rstrip(b" \t").endswith((b"\n", b"\r")) else ""
+            raise InputError(
+                f"malformed CSV (file line {line}): expected {width} fields, saw {n}{hint}",
+                file=name,
+                row=row,
+            )

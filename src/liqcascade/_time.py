@@ -10,11 +10,13 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import verb_text
 from liqcascade._typing import BoolArray
 from liqcascade.errors import InputError
 
 __all__ = [
     "STALE_DAYS",
+    "after_the_end",
     "as_of_instant",
     "bar_step",
     "bar_text",
@@ -22,8 +24,10 @@ __all__ = [
     "check_time_order",
     "closed_mask",
     "days_since",
+    "ends_text",
     "is_bare_date",
     "resolve_as_of",
+    "starts_text",
     "to_utc",
     "utc_end",
     "utc_index",
@@ -526,22 +530,108 @@ def resolve_as_of(
     # (23:59:59.999999) counts as the next midnight
     n = int(idx.searchsorted(instant - step + _TICK, side="right"))
     what = series or "the series"
-    why = f"; {purpose}" if purpose else ""
     if n == 0:
         raise InputError(
-            f"{option} {_given(value)}: {what} starts {idx[0]:%Y-%m-%d %H:%M} UTC (its first "
-            f"bar closes {idx[0] + step:%Y-%m-%d %H:%M}{why})",
-            param=param,
+            f"{option} {_given(value)}: {starts_text(what, idx[0], step, purpose)}", param=param
         )
-    last_close = idx[-1] + step
-    if instant > last_close + _TICK:
-        raise InputError(
-            f"{option} {_given(value)}: {what} ends {idx[-1]:%Y-%m-%d %H:%M} UTC (its last bar "
-            f"closed {last_close:%Y-%m-%d %H:%M}{why}): give an earlier date, or ingest "
-            "data that reach it into the store",
-            param=param,
-        )
+    if instant > idx[-1] + step + _TICK:
+        raise after_the_end(value, what, idx[-1], step, option=option, purpose=purpose)
     return pd.Timestamp(idx[n - 1])
+
+
+def after_the_end(
+    value: Any,
+    what: str,
+    last_open: pd.Timestamp,
+    step: pd.Timedelta,
+    *,
+    option: str = "as_of",
+    purpose: str | None = None,
+) -> InputError:
+    """The refusal of an as-of after a series' end (:func:`resolve_as_of`'s words).
+
+    ``"as_of 2025-09-01: the ETH open interest ends 2025-08-01 00:00 UTC (the close of
+    its last bar, 2025-07-31 20:00; the estimated market needs it): give an earlier
+    date, or ingest data that reach it into the store"``.
+
+    Parameters
+    ----------
+    value : date, datetime, pandas.Timestamp, str
+        The as-of as given (echoed verbatim).
+    what : str
+        The series ("the ETH open interest"); the verb agrees with it.
+    last_open : pandas.Timestamp
+        The series' last bar's label (open time, UTC).
+    step : pandas.Timedelta
+        Its bar length.
+    option : str, default "as_of"
+        The parameter's name (the message's and the error's ``param``).
+    purpose : str, optional
+        Why the series is needed.
+
+    Returns
+    -------
+    InputError
+        To raise.
+    """
+    return InputError(
+        f"{option} {_given(value)}: {ends_text(what, last_open, step, purpose)}: give an "
+        "earlier date, or ingest data that reach it into the store",
+        param=_param(option),
+    )
+
+
+def ends_text(
+    what: str, last_open: pd.Timestamp, step: pd.Timedelta, purpose: str | None = None
+) -> str:
+    """Where a series ends, by its last bar's **close** (the market date note's convention).
+
+    ``"the ETH open interest ends 2025-08-01 00:00 UTC (the close of its last bar,
+    2025-07-31 20:00; the estimated market needs it)"``; the verb agrees with ``what``
+    ("the order-book totals end").
+
+    Parameters
+    ----------
+    what : str
+        The series, as the message names it ("the ETH open interest").
+    last_open : pandas.Timestamp
+        Its last bar's label (open time, UTC).
+    step : pandas.Timedelta
+        The bar length: the last bar closes at ``last_open + step``.
+    purpose : str, optional
+        Why it is needed, added in the parentheses.
+    """
+    why = f"; {purpose}" if purpose else ""
+    return (
+        f"{what} {verb_text(what, 'end')} {last_open + step:%Y-%m-%d %H:%M} UTC (the close of its "
+        f"last bar, {last_open:%Y-%m-%d %H:%M}{why})"
+    )
+
+
+def starts_text(
+    what: str, first_open: pd.Timestamp, step: pd.Timedelta, purpose: str | None = None
+) -> str:
+    """Where a series starts, by its first bar's open, and when that bar closes.
+
+    ``"the ETH open interest starts 2024-11-22 20:00 UTC (its first bar closes
+    2024-11-23 00:00; the estimated market needs it)"``; the verb agrees with ``what``.
+
+    Parameters
+    ----------
+    what : str
+        The series, as the message names it.
+    first_open : pandas.Timestamp
+        Its first bar's label (open time, UTC).
+    step : pandas.Timedelta
+        The bar length.
+    purpose : str, optional
+        Why it is needed, added in the parentheses.
+    """
+    why = f"; {purpose}" if purpose else ""
+    return (
+        f"{what} {verb_text(what, 'start')} {first_open:%Y-%m-%d %H:%M} UTC (its first bar closes "
+        f"{first_open + step:%Y-%m-%d %H:%M}{why})"
+    )
 
 
 def _given(value: Any) -> str:

@@ -436,3 +436,32 @@ def test_small_appends_store_the_same_rows_as_the_frame_path(
     for k in kinds:
         assert len(out["values"][k]) > 0
         pd.testing.assert_frame_equal(out["values"][k], out["frame"][k])  # read back: exact
+
+
+def test_list_counts_gaps_as_integers_beside_the_watch_snapshots(cli, store_path: Path) -> None:
+    """store30 item 7: a store with the watch's depth snapshots (events, no gap count)
+    listed its bar series' gaps as "0.0 gaps" and the snapshots' as "nan gaps" (the
+    column held ints and None: pandas made it float). A count is an integer; a series of
+    events prints no gap count at all (JSON ``null``)."""
+    from liqcascade.data import SeriesFrame
+
+    assert cli("data", "ingest", str(HOURLY), "--venue", "binance", "--store",
+               str(store_path)).exit_code == 0  # fmt: skip
+    ts = pd.Timestamp("2024-01-02 00:00:30", tz="UTC").as_unit("us")
+    snap = pd.DataFrame({"ts": [ts, ts], "side": ["bid", "ask"], "distance": [0.01, 0.01],
+                         "notional_usd": [1.5e7, 1.4e7], "depth_base": [6500.0, 6000.0],
+                         "_row": [1, 2]})  # fmt: skip
+    with Store(store_path) as s:  # as the watch stores a poll's book
+        s.ingest([SeriesFrame(kind="depth", venue="binance", symbol="ETHUSDT",
+                              interval="events", frame=snap, file="binance order book",
+                              layout="ccxt-order-book")])  # fmt: skip
+    r = cli("data", "list", "--store", str(store_path), "--json")
+    gaps = {s["kind"]: s["gaps"] for s in r.json()["series"]}
+    assert gaps == {"ohlcv": 1, "depth": None}
+    assert type(gaps["ohlcv"]) is int
+    r = cli("data", "list", "--store", str(store_path))
+    assert r.exit_code == 0, r.stderr
+    rows = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.startswith(("ohlcv", "depth"))}
+    assert rows["ohlcv"].endswith("46 rows 1 gap (largest 1 d 4 h)")
+    assert rows["depth"].endswith("2 rows")  # no count for events: not "nan gaps"
+    assert "nan gap" not in r.stdout and ".0 gap" not in r.stdout

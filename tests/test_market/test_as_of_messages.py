@@ -31,14 +31,14 @@ def test_the_commands_print_the_date_as_typed(cmd: list[str]) -> None:
     assert r.exit_code == 2
     (line,) = r.stderr.strip().splitlines()
     assert line.startswith(
-        f"error: --as-of 2026-01-15T06:30: the {asset} open interest ends 2025-07-31 20:00 UTC"
+        f"error: --as-of 2026-01-15T06:30: the {asset} open interest ends 2025-08-01 00:00 UTC"
     )
     assert "no data there" not in line  # prices run further: only the open interest ends
 
 
 def test_resolve_as_of_names_the_series_given() -> None:
     idx = pd.date_range("2025-07-01", periods=12, freq="4h", tz="UTC")
-    with pytest.raises(InputError, match=r"^as_of 2025-06-30: the SOL totals starts 2025-07-01"):
+    with pytest.raises(InputError, match=r"^as_of 2025-06-30: the SOL totals start 2025-07-01"):
         resolve_as_of("2025-06-30", idx, series="the SOL totals")
     ts = pd.Timestamp("2025-08-01 12:00", tz="UTC")
     with pytest.raises(

@@ -16,7 +16,15 @@ import pytest
 
 from aheadstore import DAY, ahead_frame, ahead_store
 from clihelpers import run_cli, run_cli_subprocess
-from liqcascade.data import load_market_date, load_series, market_date
+from liqcascade.data import (
+    book_totals_series,
+    load_book_totals,
+    load_market_date,
+    load_series,
+    market_date,
+)
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._market_date import ingest_warnings
 from liqcascade.errors import InputError
 
 #: The bundled ETH and BTC open interest's last bar closes here (as do their totals, funding).
@@ -105,9 +113,13 @@ def test_an_as_of_past_the_totals_is_still_refused_naming_it(ahead: Path) -> Non
                 env={"LIQCASCADE_STORE": str(ahead)})  # fmt: skip
     assert r.exit_code == 2
     lines = r.stderr.strip().splitlines()
-    # the day's close, as the market resolves it (--as-of 2025-08-01: bars closed by 08-02)
-    assert len(lines) == 1 and lines[0].startswith("error: --as-of 2025-08-02T00:00:00+00:00: ")
-    assert "the order-book totals ends 2025-07-31 16:00 UTC" in lines[0]
+    # the date as typed (was the market's resolved close, 2025-08-02T00:00:00+00:00), and
+    # the series' end as the note quotes it: its last bar's close (store30 item 3)
+    assert len(lines) == 1 and lines[0].startswith("error: --as-of 2025-08-01: ")
+    assert (
+        "the ETH order-book totals end 2025-08-01 00:00 UTC (the close of its last bar, "
+        "2025-07-31 16:00; the estimated market needs it)" in lines[0]
+    )
 
 
 def test_ingest_warns_when_open_interest_runs_ahead(tmp_path: Path) -> None:
@@ -134,13 +146,129 @@ def test_ingest_warns_when_open_interest_runs_ahead(tmp_path: Path) -> None:
     assert warned[0].removeprefix("warning: ") in json.loads(r.stdout)["warnings"]
 
 
-def test_an_as_of_past_the_funding_runs(tmp_path: Path) -> None:
-    """docs/data.md: the funding holds the default date back, not a date given."""
+def test_an_as_of_past_the_funding_is_refused_naming_it(tmp_path: Path) -> None:
+    """One rule (store30 item 1): the funding must reach the market date, given or not.
+
+    The default date waits for the lagging funding (above); a date given past it was run
+    with the missing funding read as neutral, a market no default date would give.
+    """
     store = ahead_store(tmp_path / "s.duckdb", totals=True)  # the bundle's funding lags
     when = load_market_date("ETH", store)
     assert when.held_back_by == ("funding",) and when.close == BUNDLE_CLOSE
     r = run_cli("liqmap", "--as-of", "2025-08-01", "--json", env={"LIQCASCADE_STORE": str(store)})
+    assert r.exit_code == 2, r.stdout
+    (line,) = r.stderr.strip().splitlines()
+    assert line == (
+        "error: --as-of 2025-08-01: the ETH funding ends 2025-08-01 00:00 UTC (the close of "
+        "its last bar, 2025-07-31 20:00; the estimated market needs it): give an earlier "
+        "date, or ingest data that reach it into the store"
+    )
+    # the date the default stands at still runs, given explicitly
+    r = run_cli("liqmap", "--as-of", "2025-07-31", "--json", env={"LIQCASCADE_STORE": str(store)})
     assert r.exit_code == 0, r.stderr
-    d = r.json()
-    assert d["as_of"] == "2025-08-02T00:00:00+00:00"  # a day past the funding's last bar
-    assert d["market"]["held_back_by"] is None  # a date given: nothing is held back
+    assert r.json()["as_of"] == "2025-08-01T00:00:00+00:00"
+
+
+def _inputs_cut(**ends: str) -> object:
+    """The bundled ETH inputs, each series named cut after its date (inclusive, UTC)."""
+    import dataclasses
+
+    from liqcascade.market import load_market_inputs
+
+    inputs = load_market_inputs("ETH", store=False)
+    cut = {k: getattr(inputs, k).loc[: pd.Timestamp(v, tz="UTC")] for k, v in ends.items()}
+    return dataclasses.replace(inputs, **cut)
+
+
+def test_an_as_of_past_the_hourly_prices_is_refused_like_the_others() -> None:
+    """store30 item 2: the market stood on the last hourly close before the date given."""
+    from liqcascade.market import MarketSpec, market_from_inputs
+
+    inputs = _inputs_cut(prices="2025-07-30 23:00")  # the last hour closes 07-31 00:00
+    with pytest.raises(InputError) as exc:
+        market_from_inputs(MarketSpec("ETH", "2025-07-31", store=False), inputs)  # type: ignore[arg-type]
+    assert exc.value.params == ("as_of",)
+    assert str(exc.value) == (
+        "as_of 2025-07-31: the ETH hourly prices end 2025-07-31 00:00 UTC (the close of its "
+        "last bar, 2025-07-30 23:00; the estimated market needs it): give an earlier date, "
+        "or ingest data that reach it into the store"
+    )
+    # a date they reach runs; the default date waits for them, as for the other series
+    m = market_from_inputs(MarketSpec("ETH", "2025-07-30", store=False), inputs)  # type: ignore[arg-type]
+    assert m.close_time == pd.Timestamp("2025-07-31 00:00", tz="UTC")
+    m = market_from_inputs(MarketSpec("ETH", store=False), inputs)  # type: ignore[arg-type]
+    assert m.close_time == pd.Timestamp("2025-07-31 00:00", tz="UTC")
+    assert m.held_back_by is not None and m.held_back_by["series"] == ["hourly prices"]
+
+
+def test_no_funding_at_all_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """store30 item 1: a store without funding was never held back (read as neutral)."""
+    import newasset
+
+    kept = tuple(k for k in newasset.NEW_ASSET_SERIES if k[0] != "funding")
+    monkeypatch.setattr(newasset, "NEW_ASSET_SERIES", kept)
+    store = newasset.relabelled_store(tmp_path / "sol.duckdb", long_short=False)
+    want = (
+        "error: --asset: no funding for SOL: not in the store and not bundled; the estimated "
+        "market needs it: ingest it into the store: `liqcascade data ingest FILE`"
+    )
+    dated = ("liqmap", "--asset", "SOL", "--as-of", "2025-07-01")
+    for args in (("liqmap", "--asset", "SOL"), dated):
+        r = run_cli(*args, "--json", env={"LIQCASCADE_STORE": str(store)})
+        assert r.exit_code == 2, r.stdout
+        assert r.stderr.strip().splitlines() == [want]
+    # the price-only studies read no funding: their cut stands where the others reach
+    assert load_market_date("SOL", store).close == BUNDLE_CLOSE
+
+
+def test_market_date_refuses_a_required_series_nobody_holds() -> None:
+    oi = _bars("2025-07-30 00:00", 12, "4h")
+    prices = _bars("2025-07-29 00:00", 72, "1h")
+    others = {"book_totals": _bars("2025-07-29 00:00", 9, "8h"), "prices": prices, "funding": None}
+    assert market_date("ETH", oi, others).held_back_by == ()  # not required: nothing held
+    with pytest.raises(InputError, match=r"^asset: no funding for ETH: not in the store") as exc:
+        market_date("ETH", oi, others, required=("funding",))
+    assert exc.value.params == ("asset",)
+
+
+def _ingested(kind: str, venue: str, interval: str, frame: pd.DataFrame) -> SeriesFrame:
+    out = frame.rename_axis("ts").reset_index()
+    out["ts"] = pd.DatetimeIndex(out["ts"]).tz_convert("UTC").as_unit("us")
+    return SeriesFrame(kind, venue, "ETHUSDT", interval, out, file="x")
+
+
+def test_the_ingest_warning_names_the_series_ingested(tmp_path: Path) -> None:
+    """store30 item 4: the series this ingest moved, each by its own name, verbs agreeing.
+
+    Was: any ``depth`` series counted as the order-book totals and any ``ohlcv`` as the
+    hourly prices, by the store's end rather than the rows ingested (daily bars warned
+    "the hourly prices now reaches 2026-04-01"), and "the order-book totals now reaches
+    ... until the funding reach".
+    """
+    store = ahead_store(tmp_path / "s.duckdb", totals=True)  # OI and totals a day ahead
+    totals = ahead_frame(load_book_totals("ETH", "futures", store=False), 1, 3)
+    got = ingest_warnings(
+        [book_totals_series(totals, symbol="ETHUSDT", venue="all-venues", file="x")], store
+    )
+    assert got == [
+        "ETH: the order-book totals now reach 2025-08-02 00:00 UTC, but the market date stays "
+        "at 2025-08-01 00:00 until the funding reaches 2025-08-02 00:00 (commands given no "
+        "date use 2025-08-01 00:00)"
+    ]
+    # the same rows as one venue's depth, and prices that are not the hourly ones: the
+    # market reads neither as what holds it, so nothing is said of them
+    daily = load_series("ohlcv", asset="ETH", interval="1d", store=False).iloc[-30:]
+    venue_depth = book_totals_series(totals, symbol="ETHUSDT", venue="binance", file="x")
+    hours = load_series("ohlcv", asset="ETH", interval="1h", store=False).iloc[-48:]
+    others = [
+        _ingested("depth", "binance", "8h", venue_depth.frame.set_index("ts")),
+        _ingested("ohlcv", "binance", "1d", daily),
+        _ingested("ohlcv", "binance", "1h", hours),
+    ]
+    assert ingest_warnings(others[:2], store) == []
+    # hourly prices the store already held past the date: named as what moved
+    (line,) = ingest_warnings(others[2:], store)
+    assert line.startswith("ETH: the hourly prices now reach 2026-04-01 00:00 UTC, but")
+    assert "until the funding reaches" in line

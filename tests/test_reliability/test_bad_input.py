@@ -82,7 +82,7 @@ OPTIONS = {
     "liqmap-as-of-after-the-data": (
         lambda t: ["liqmap", "--as-of", "2026-01-15"],
         (
-            "--as-of 2026-01-15: the ETH open interest ends 2025-07-31 20:00 UTC",
+            "--as-of 2026-01-15: the ETH open interest ends 2025-08-01 00:00 UTC",
             "the estimated market needs it",
         ),
     ),

@@ -54,7 +54,9 @@ def test_shared_checks_carry_the_parameter(tmp_path: Path, monkeypatch) -> None:
     assert e.value.param is None
 
     idx = pd.date_range("2025-07-01", periods=48, freq="1h", tz="UTC")
-    with pytest.raises(InputError, match=r"^as_of 2030-01-01: the series ends 2025-07-02") as e:
+    with pytest.raises(
+        InputError, match=r"^as_of 2030-01-01: the series ends 2025-07-03 00:00"
+    ) as e:
         resolve_as_of("2030-01-01", idx)
     assert e.value.param == "as_of" and "--" not in str(e.value)
     assert "no data there" not in str(e.value)
@@ -240,7 +242,7 @@ def test_pol_commands_print_the_flag(tmp_path: Path) -> None:
 def test_market_and_solvency_commands_print_the_flag() -> None:
     assert_refused(
         run_cli("liqmap", "--as-of", "2030-01-01"),
-        "error: --as-of 2030-01-01: the ETH open interest ends 2025-07-31 20:00 UTC",
+        "error: --as-of 2030-01-01: the ETH open interest ends 2025-08-01 00:00 UTC",
         "the estimated market needs it): give an earlier date, or ingest data that reach it "
         "into the store",
     )

@@ -17,7 +17,7 @@ import pytest
 
 from liqcascade.live import WatchOptions, _poll, refresh, run_watch
 from liqcascade.live._poll import SETTLE_MS, ClosedBars, VenuePoller
-from test_watch.fake import SYM, ReplayExchange
+from test_watch.fake import SYM, OfflineExchange, ReplayExchange
 
 H = 3_600_000
 BAR = int(pd.Timestamp("2025-07-20 00:00", tz="UTC").value // 1_000_000)
@@ -172,3 +172,56 @@ def test_the_venue_clock_is_read_once_per_instant_and_only_when_behind() -> None
     assert len(log) == 2
     assert "not a clock within 60 min" in log[0] and "NetworkError" in log[1]
     assert all("judged closed by the local clock" in line for line in log)
+
+
+class _Flaky(ReplayExchange):
+    """The replay venue with a clock 30 s behind, offline while ``down`` (every request
+    fails as :class:`OfflineExchange`'s do, its clock too), as a network that drops and
+    comes back."""
+
+    def __init__(self, now_ms: int) -> None:
+        super().__init__(now_ms)
+        self.has["fetchTime"] = True
+        self.down = True
+
+    def _fault(self, method: str) -> Any:
+        if self.down:
+            self.calls.append(method)
+            return OfflineExchange._fault(self, method)  # type: ignore[arg-type]
+        return super()._fault(method)
+
+    def fetch_time(self) -> Any:
+        self._fault("time")
+        return self.now_ms - 30_000
+
+
+def test_an_unreachable_venue_is_not_asked_its_clock_at_every_poll() -> None:
+    """store30 item 5: offline, each interval began with one more failing request (the
+    clock) before the fetches that fail anyway. The clock is not asked while the
+    venue's last request failed; the first answer brings it back."""
+    now = BAR + 3 * H
+    ex = _Flaky(now)
+    p = VenuePoller(ex, SYM, log=lambda s: None, sleep=lambda s: None)
+    for _ in range(3):  # three offline intervals
+        p.start_interval()
+        assert p.fetch("ohlcv", "1h", BAR - 6 * H, ex.now_ms) is None
+        ex.now_ms += H
+    assert ex.calls.count("time") == 1  # the first interval's only (was one per interval)
+    assert ex.calls.count("ohlcv") > 3  # the fetches were tried, and retried, each time
+    ex.down = False  # back: this interval's fetch is the request that finds it
+    p.start_interval()
+    assert p.venue_now(ex.now_ms) == ex.now_ms  # no lag measured yet: the local clock
+    assert p.fetch("ohlcv", "1h", BAR - 6 * H, ex.now_ms) is not None
+    assert ex.calls.count("time") == 1
+    ex.now_ms += H
+    p.start_interval()  # answered last: the clock is asked again, its lag kept
+    assert p.venue_now(ex.now_ms) == ex.now_ms - 30_000
+    assert ex.calls.count("time") == 2
+    ex.down = True  # down again: asked once (it failed), then the last lag stands in
+    ex.now_ms += H
+    p.start_interval()
+    assert p.fetch("ohlcv", "1h", BAR - 6 * H, ex.now_ms) is None
+    assert ex.calls.count("time") == 3
+    p.start_interval()
+    assert p.venue_now(ex.now_ms + H) == ex.now_ms + H - 30_000
+    assert ex.calls.count("time") == 3

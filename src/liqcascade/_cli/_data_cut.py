@@ -138,7 +138,7 @@ def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
     Fails (exit 2 naming ``--as-of``) when no bar has closed by an explicit ``--as-of``
     or when it is after the last bar's close (the rule of every command).
     """
-    from liqcascade._time import utc_index
+    from liqcascade._time import ends_text, starts_text, utc_index
 
     if cut.instant is None or len(frame) == 0:
         return frame
@@ -146,11 +146,11 @@ def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
     kept = frame[idx + step <= cut.instant]
     last_close = idx[-1] + step
     if cut.source == "--as-of" and cut.instant > last_close + pd.Timedelta(microseconds=1):
-        _common.fail(f"--as-of: {what} ends {idx[-1]:%Y-%m-%d %H:%M} UTC (its last bar closed "
-                     f"{last_close:%Y-%m-%d %H:%M}): give an earlier date, or ingest data "
-                     "that reach it into the store (`liqcascade data ingest`)")  # fmt: skip
+        _common.fail(f"--as-of: {ends_text(what, idx[-1], step)}: give an earlier date, "
+                     "or ingest data that reach it into the store "
+                     "(`liqcascade data ingest`)")  # fmt: skip
     if len(kept) == 0 and cut.source == "--as-of":
-        _common.fail(f"--as-of: {what} starts {idx[0]:%Y-%m-%d %H:%M} UTC: no bar closed by "
+        _common.fail(f"--as-of: {starts_text(what, idx[0], step)}: no bar closed by "
                      f"{cut.instant:%Y-%m-%d %H:%M}")  # fmt: skip
     return kept
 

@@ -343,14 +343,22 @@ def _stopped_text(res: Any) -> str:
 
 
 class _Faults:
-    """The venue faults of one interval, printed as one summary line (all with -v)."""
+    """The venue faults of one interval, printed as one summary line (all with -v).
+
+    Only the venues' own lines (:class:`liqcascade.live.VenueNote`) are gathered; any
+    other (the store busy at a write, an ``--on-alert`` hook that failed) is printed at
+    once on its own line, never counted among the venue faults.
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
 
     def add(self, line: str) -> None:
+        from liqcascade.live import VenueNote
+
+        venue = isinstance(line, VenueNote)
         line = _common.leading_flag(line)  # the library's `on_alert exited 3`: --on-alert
-        if _common.STATE.verbosity >= 1:
+        if _common.STATE.verbosity >= 1 or not venue:
             _common.warn(line)
         else:
             self.lines.append(line)

@@ -1,13 +1,14 @@
 """The market date: the latest bar close that every series of an asset's market reaches.
 
 The estimated market of an asset (:mod:`liqcascade.market`) stands at the close of a
-4-hour open-interest bar and reads, up to that close, the order-book totals (its depth:
-a date after their last bar is refused), the hourly prices (its mid and bars) and the
-funding (the position book's side signal, read as neutral where it is missing). Its
-default date is therefore not the open interest's last bar alone but the last
-open-interest bar that closed by the earliest of those series' ends: a store whose open
-interest is one day ahead of its order-book totals has its market one day back, and
-:attr:`MarketDate.held_back_by` names the series that holds it there.
+4-hour open-interest bar and reads, up to that close, the order-book totals (its depth),
+the hourly prices (its mid and bars) and the funding (the position book's side signal).
+One rule for every date: each of them must reach that close. The default date is
+therefore not the open interest's last bar alone but the last open-interest bar that
+closed by the earliest of those series' ends: a store whose open interest is one day
+ahead of its order-book totals has its market one day back, and
+:attr:`MarketDate.held_back_by` names the series that holds it there. A date given past
+one of their ends is refused naming it (:func:`market_date` with ``as_of``).
 
 Series the market reads but does without (the taker volumes, the long/short ratios, the
 live depth snapshots) may lag: they hold nothing back.
@@ -22,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._prices import verb_text
 from liqcascade._time import bar_step, utc_index
 from liqcascade.errors import InputError
 
@@ -32,6 +34,7 @@ __all__ = [
     "load_market_date",
     "market_date",
     "series_end",
+    "series_names",
     "series_text",
 ]
 
@@ -136,8 +139,18 @@ def market_date(
     asset: str,
     open_interest: pd.DataFrame,
     others: Mapping[str, pd.DataFrame | None],
+    *,
+    as_of: Any = None,
+    required: tuple[str, ...] = (),
 ) -> MarketDate:
     """The last open-interest bar that closed by the end of every series the market needs.
+
+    One rule for both dates: every series the data hold must reach the market bar's
+    close. Without ``as_of`` the bar is the last one they all reach (a lagging series
+    holds it back, :attr:`MarketDate.held_back_by`); with ``as_of`` it is the bar of that
+    date (:func:`liqcascade._time.resolve_as_of` on the open interest), refused when a
+    series ends before that bar closes. A series in ``required`` that the data do not
+    hold at all is refused either way.
 
     Parameters
     ----------
@@ -148,7 +161,13 @@ def market_date(
     others : mapping
         The other series of :data:`MARKET_SERIES` (``book_totals``, ``prices``,
         ``funding``) -> their bars, or None (or empty) when the data hold none: a series
-        nobody holds holds nothing back (the market says what it lacks).
+        nobody holds holds nothing back, unless ``required``.
+    as_of : date, datetime, pandas.Timestamp or str, optional
+        A date given (UTC; a bare date is the close of that day's last bar); None: the
+        default date.
+    required : tuple of str, default ()
+        Keys of :data:`MARKET_SERIES` the caller cannot do without (the estimated
+        market: ``("book_totals", "prices", "funding")``).
 
     Returns
     -------
@@ -158,15 +177,39 @@ def market_date(
     ------
     InputError
         ``param="asset"``: a series ends before the open interest's first bar closes (no
-        bar of the market has every series).
+        bar of the market has every series), or a ``required`` series is not in the data.
+        ``param="as_of"``: ``as_of`` before the open interest's first bar closes, or
+        after the end of a series (the message names the series and its end).
     """
+    from liqcascade._time import after_the_end, resolve_as_of
+
     a = asset.upper()
+    lacking = [k for k in required if others.get(k) is None or not len(others[k])]  # type: ignore[arg-type]
+    if lacking:
+        names = " and no ".join(MARKET_SERIES[k] for k in lacking)
+        them = "it" if len(lacking) == 1 else "them"
+        raise InputError(
+            f"asset: no {names} for {a}: not in the store and not bundled; the estimated "
+            f"market needs {them}: ingest {them} into the store: `liqcascade data ingest FILE`",
+            param="asset",
+        )
     oi_idx = utc_index(open_interest.index)
     ends = {"open_interest": pd.Timestamp(oi_idx[-1]) + _BAR}
     for key in MARKET_SERIES:
         frame = others.get(key)
         if key != "open_interest" and frame is not None and len(frame):
             ends[key] = series_end(frame, _BAR)
+    if as_of is not None:
+        why = "the estimated market needs it"
+        label = resolve_as_of(as_of, oi_idx, _BAR, series=f"the {a} open interest", purpose=why)
+        for key, end in ends.items():
+            if label + _BAR > end:  # this series has no bar closed by the market's close
+                frame = others[key]
+                assert frame is not None  # an end is only taken of a series held
+                last = pd.Timestamp(utc_index(frame.index)[-1])
+                what = f"the {a} {MARKET_SERIES[key]}"
+                raise after_the_end(as_of, what, last, end - last, purpose=why)
+        return MarketDate(a, pd.Timestamp(label), ends, ())
     limit = min(ends.values())
     n = int((oi_idx + _BAR <= limit).sum())  # sorted bars: those closed by the limit
     first = tuple(k for k in MARKET_SERIES if ends.get(k) == limit)
@@ -194,9 +237,21 @@ def series_text(keys: tuple[str, ...]) -> str:
     keys : tuple of str
         Keys of :data:`MARKET_SERIES`, at least one.
     """
+    return f"{series_names(keys)} {verb_text(series_names(keys), 'end')}"
+
+
+def series_names(keys: tuple[str, ...] | list[str]) -> str:
+    """The series of ``keys`` (:data:`MARKET_SERIES`), joined as one subject.
+
+    ``"the open interest"``, ``"the order-book totals and the funding"``.
+
+    Parameters
+    ----------
+    keys : tuple of str
+        Keys of :data:`MARKET_SERIES`, at least one.
+    """
     names = [f"the {MARKET_SERIES[k]}" for k in keys]
-    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{text} {'ends' if keys == ('funding',) else 'end'}"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def load_market_date(asset: str, store: str | Path | bool | None = None) -> MarketDate:
@@ -243,10 +298,24 @@ def load_market_date(asset: str, store: str | Path | bool | None = None) -> Mark
     return market_date(a, oi, others)
 
 
-#: The stored kinds behind the series of :data:`MARKET_SERIES` (book totals are stored
-#: as the ``depth`` kind, venue ``all-venues``).
-_KIND_SERIES = {"open_interest": "open_interest", "depth": "book_totals", "ohlcv": "prices",
-                "funding": "funding"}  # fmt: skip
+def _market_key(s: Any) -> str | None:
+    """The key of :data:`MARKET_SERIES` an ingested series is, or None (not one of them).
+
+    By kind, venue and interval, as the market reads them: the futures order-book totals
+    are the ``depth`` bars of the all-venue futures book (a venue's ``bookDepth`` or the
+    watch's snapshots are depth too, but not those totals); the hourly prices are the
+    ``1h`` bars (daily bars or 5-minute ones are not).
+    """
+    from liqcascade.data._inputs import BOOK_VENUES
+
+    kind, venue, interval = str(s.kind), str(s.venue).lower(), str(s.interval)
+    if kind in ("open_interest", "funding"):
+        return kind
+    if kind == "ohlcv" and interval == "1h":
+        return "prices"
+    if kind == "depth" and interval != "events" and venue in BOOK_VENUES["futures"]:
+        return "book_totals"
+    return None
 
 
 def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
@@ -261,7 +330,8 @@ def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
     Parameters
     ----------
     series : list of SeriesFrame
-        The series just ingested (their ``kind`` and ``symbol``).
+        The series just ingested (their ``kind``, ``venue``, ``interval``, ``symbol``
+        and rows).
     store : str or Path
         The store they were ingested into.
 
@@ -275,14 +345,17 @@ def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
     from liqcascade._symbols import base_asset
     from liqcascade.data._series import SeriesNotFound
 
-    ingested: dict[str, set[str]] = {}
+    ingested: dict[str, dict[str, pd.Timestamp]] = {}  # asset -> key -> the rows' end
     for s in series:
-        key = _KIND_SERIES.get(str(s.kind))
+        key = _market_key(s)
         asset = base_asset(str(s.symbol)) or str(s.symbol).upper()
-        if key is not None and asset:
-            ingested.setdefault(asset, set()).add(key)
+        if key is None or not asset or not len(s.frame):
+            continue
+        end = series_end(s.frame.set_index("ts"), _BAR)
+        ends = ingested.setdefault(asset, {})
+        ends[key] = max(end, ends.get(key, end))
     out = []
-    for asset, keys in ingested.items():
+    for asset, reached in ingested.items():
         try:
             when = load_market_date(asset, store)
         except SeriesNotFound:  # no open interest: no market to date
@@ -290,18 +363,18 @@ def ingest_warnings(series: list[Any], store: str | Path) -> list[str]:
         except InputError as exc:  # no bar has every series: the market's own words
             out.append(str(exc))
             continue
-        ahead = [
-            k for k in MARKET_SERIES if k in keys and when.ends.get(k, when.close) > when.close
-        ]
+        # the series this ingest took past the market date (not one it did not touch)
+        ahead = tuple(k for k in MARKET_SERIES if reached.get(k, when.close) > when.close)
         if not ahead or not when.held_back_by:
             continue
-        reach = min(when.open_interest_end, max(when.ends[k] for k in ahead))
-        verb = "reaches" if len(ahead) == 1 else "reach"
-        names = " and ".join(f"the {MARKET_SERIES[k]}" for k in ahead)
-        lagging = series_text(when.held_back_by).rsplit(" ", 1)[0]
+        moved = series_names(ahead)
+        now = max(when.ends[k] for k in ahead)
+        reach = min(when.open_interest_end, now)
+        lagging = series_names(when.held_back_by)
         out.append(
-            f"{asset}: {names} now {verb} {max(when.ends[k] for k in ahead):%Y-%m-%d %H:%M} UTC, "
-            f"but the market date stays at {when.close:%Y-%m-%d %H:%M} until {lagging} reach "
-            f"{reach:%Y-%m-%d %H:%M} (commands given no date use {when.close:%Y-%m-%d %H:%M})"
+            f"{asset}: {moved} now {verb_text(moved, 'reach')} {now:%Y-%m-%d %H:%M} UTC, but "
+            f"the market date stays at {when.close:%Y-%m-%d %H:%M} until {lagging} "
+            f"{verb_text(lagging, 'reach')} {reach:%Y-%m-%d %H:%M} (commands given no date "
+            f"use {when.close:%Y-%m-%d %H:%M})"
         )
     return out

@@ -979,8 +979,9 @@ class Store:
     def list_series(self, *, gaps: bool = True) -> pd.DataFrame:
         """One row per stored series: kind, venue, symbol, interval, first, last, rows, gaps.
 
-        ``gaps`` counts steps longer than 1.5 intervals (``None`` for irregular events);
-        ``largest_gap`` is the longest step.
+        ``gaps`` counts steps longer than 1.5 intervals, an ``int`` (``None`` for
+        irregular events, and for every series with ``gaps=False``; the column's dtype is
+        ``object``); ``largest_gap`` is the longest step.
 
         Parameters
         ----------
@@ -1000,6 +1001,8 @@ class Store:
         with self._reading():
             rows = self._list_rows(con, gaps)
         out = pd.DataFrame(rows, columns=[*cols, "largest_gap"])
+        # counts stay integers beside an events series' None (pandas would make 0.0, NaN)
+        out["gaps"] = pd.Series([r["gaps"] for r in rows], index=out.index, dtype=object)
         if shared is not None:
             shared.answers[("listing", gaps)] = out.copy()
         return out

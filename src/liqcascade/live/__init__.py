@@ -4,7 +4,7 @@
 """
 
 from liqcascade.live._alerts import ALERT_METRICS, AlertRule, evaluate, parse_rule, rule_warnings
-from liqcascade.live._poll import ClosedBars, Malformed, VenuePoller, order_book_depth
+from liqcascade.live._poll import ClosedBars, Malformed, VenueNote, VenuePoller, order_book_depth
 from liqcascade.live._replay import (
     RecordedData,
     RecordedExchange,
@@ -31,6 +31,7 @@ __all__ = [
     "RecordedData",
     "RecordedExchange",
     "ReplaySummary",
+    "VenueNote",
     "VenuePoller",
     "WatchOptions",
     "WatchSummary",

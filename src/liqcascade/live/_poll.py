@@ -35,7 +35,7 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "MAX_CLOCK_SKEW_MS", "SETTLE_MS", "BudgetSpent", "ClosedBars", "Malformed", "NotFast",
-    "VenuePoller", "depth_snapshot", "fast_series", "order_book_depth",
+    "VenueNote", "VenuePoller", "depth_snapshot", "fast_series", "order_book_depth",
 ]  # fmt: skip
 
 #: How long after its end a bar counts as closed when the venue sends no later bar, ms.
@@ -53,6 +53,18 @@ MAX_CLOCK_SKEW_MS = 3_600_000
 
 class Malformed(ValueError):
     """A venue's answer is not in ccxt's documented shape."""
+
+
+class VenueNote(str):
+    """A log line about one venue: a fault, a retry, a record dropped, its clock.
+
+    What the watch's ``log`` receives is a plain ``str`` otherwise (the store busy at a
+    write, an ``on_alert`` hook that failed): the command line gathers an interval's
+    venue notes into one summary line and prints every other line on its own, so that
+    a busy store is never hidden among the venue's faults.
+    """
+
+    __slots__ = ()
 
 
 def _venue_faults() -> tuple[type[BaseException], ...]:
@@ -509,7 +521,7 @@ class VenuePoller:
         self.exchange = make_exchange(exchange) if isinstance(exchange, str) else exchange
         self.id = str(getattr(self.exchange, "id", exchange))
         self.symbol = symbol
-        self.log = log
+        self._log_to = log
         self._sleep = sleep if sleep is not None else time.sleep
         self.max_retries = max_retries
         self.backoff = backoff_seconds
@@ -521,6 +533,20 @@ class VenuePoller:
         self.answered = 0
         #: (local now, the instant bars are judged at) of the last :meth:`venue_now`, ms.
         self._clock: tuple[int, int] | None = None
+        #: Whether the venue's last request failed (kept across intervals: an unreachable
+        #: venue is not asked its clock, one more failing request, at each poll).
+        self._failed_last = False
+        #: How far the venue's clock was last seen behind the local one, ms (>= 0).
+        self._lag_ms = 0
+
+    def _answered(self) -> None:
+        """The venue answered a request (a page, possibly empty, or a book)."""
+        self.answered += 1
+        self._failed_last = False
+
+    def log(self, line: str) -> None:
+        """Pass ``line`` on to the ``log`` given, marked as this venue's (:class:`VenueNote`)."""
+        self._log_to(VenueNote(line))
 
     def start_interval(self) -> None:
         """A new interval: the retry budget is whole again and the venue is tried again."""
@@ -537,7 +563,10 @@ class VenuePoller:
         (``has["fetchTime"]``); a fault, an answer that is not a time or one more than
         :data:`MAX_CLOCK_SKEW_MS` away leaves the local clock (logged, not retried). A
         venue ahead of the local clock changes nothing (the earlier instant is the safe
-        one: a bar is stored late, never early).
+        one: a bar is stored late, never early). When the venue's last request failed
+        (the previous interval's, offline), its clock is not asked: the local clock
+        less the lag last measured is used, and the interval's first fetch is the one
+        request that finds whether the venue is back.
 
         Parameters
         ----------
@@ -553,16 +582,21 @@ class VenuePoller:
             return self._clock[1]
         at = now_ms
         has = getattr(self.exchange, "has", None) or {}
-        if has.get("fetchTime") and callable(getattr(self.exchange, "fetch_time", None)):
+        if self._failed_last:  # unreachable at its last request: no clock asked
+            at = now_ms - self._lag_ms
+        elif has.get("fetchTime") and callable(getattr(self.exchange, "fetch_time", None)):
             try:
                 t = self.exchange.fetch_time()
             except self._faults as exc:
+                self._failed_last = True
                 first = str(exc).splitlines()[0][:160] if str(exc) else ""
                 self.log(f"{self.id} time: {type(exc).__name__}: {first}; bars are judged "
                          "closed by the local clock this interval")  # fmt: skip
             else:
+                self._failed_last = False
                 if _num(t) and abs(int(t) - now_ms) <= MAX_CLOCK_SKEW_MS:
                     at = min(now_ms, int(t))
+                    self._lag_ms = now_ms - at
                 else:
                     self.log(f"{self.id} time: {t!r:.40} is not a clock within "
                              f"{MAX_CLOCK_SKEW_MS // 60_000} min of the local one; bars are "
@@ -597,6 +631,7 @@ class VenuePoller:
 
     def _faulty(self, what: str, attempt: int, exc: BaseException) -> bool:
         """Report a fault; True when the fetch should be tried again (after a pause)."""
+        self._failed_last = True
         first = str(exc).splitlines()[0][:160] if str(exc) else ""
         msg = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
         if attempt >= self.max_retries:
@@ -612,6 +647,7 @@ class VenuePoller:
         return True
 
     def _log_spent(self, what: str, msg: str) -> None:
+        self._failed_last = True
         self.log(
             f"{self.id} {what}: {msg}; retry budget of {self.retry_budget_s:g} s spent: "
             f"{self.id} skipped until the next interval"
@@ -650,7 +686,7 @@ class VenuePoller:
                 ClosedBars(self.exchange, now_ms, self.log), self.symbol, kind, interval,
                 since_ms, now_ms,
             )  # fmt: skip
-            self.answered += 1
+            self._answered()
             return fast
         except NotFast:
             pass
@@ -671,7 +707,7 @@ class VenuePoller:
                 return None
             except InputError as exc:
                 if f"no {kind} data for" in str(exc):
-                    self.answered += 1
+                    self._answered()
                     return None  # nothing new yet
                 if not self._faulty(what, attempt, exc):
                     return None
@@ -679,7 +715,7 @@ class VenuePoller:
                 if not self._faulty(what, attempt, exc):
                     return None
             else:
-                self.answered += 1
+                self._answered()
                 return res.series
             attempt += 1
 
@@ -732,7 +768,7 @@ class VenuePoller:
         while True:
             try:
                 out = self._liquidations(since_ms, now_ms, limit, max_pages)
-                self.answered += 1
+                self._answered()
                 return out
             except self._faults as exc:
                 if not self._faulty("liquidations", attempt, exc):
@@ -850,7 +886,7 @@ class VenuePoller:
             try:
                 book = self.exchange.fetch_order_book(self.symbol)
                 _book_sides(book)
-                self.answered += 1
+                self._answered()
                 return book  # type: ignore[no-any-return]
             except self._faults as exc:
                 if not self._faulty("order book", attempt, exc):

@@ -602,8 +602,8 @@ class Watcher:
             if not p.publishes_liquidations:
                 if p.id not in self._no_liquidations:
                     self._no_liquidations.add(p.id)
-                    self.log(f"{p.id} does not publish liquidations through ccxt "
-                             "(fetch_liquidations); going on without them")  # fmt: skip
+                    p.log(f"{p.id} does not publish liquidations through ccxt "
+                          "(fetch_liquidations); going on without them")  # fmt: skip
                 continue
             last = self._last.get((p.id, "liquidation_events"))
             s = p.fetch_liquidations(since_default if last is None else last + 1, now_ms)

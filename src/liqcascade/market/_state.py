@@ -767,20 +767,39 @@ def log_caveats(state: MarketState) -> None:
             _LOG.warning("warning: %s", line)
 
 
-def default_date(inputs: MarketInputs) -> MarketDate:
-    """The market date of ``inputs`` when none is given (:func:`liqcascade.data.market_date`).
+#: The series the estimated market cannot do without (keys of
+#: :data:`liqcascade.data.MARKET_SERIES`, besides the open interest): its depth, its mid
+#: and bars, and its position book's long/short signal.
+MARKET_NEEDS = ("book_totals", "prices", "funding")
 
-    The last open-interest bar closed by the end of the order-book totals, the hourly
-    prices and the funding (those the data hold): the market of a store whose open
-    interest runs a day ahead of its order-book totals stands a day back, not refused.
+
+def default_date(inputs: MarketInputs, as_of: Any = None) -> MarketDate:
+    """The market date of ``inputs`` (:func:`liqcascade.data.market_date`).
+
+    Without ``as_of``, the last open-interest bar closed by the end of the order-book
+    totals, the hourly prices and the funding: the market of a store whose open interest
+    runs a day ahead of its order-book totals stands a day back, not refused. With
+    ``as_of``, that date's bar, refused when one of them ends before it closes. Each of
+    :data:`MARKET_NEEDS` must be in the data (the funding may be missing from a store of
+    an asset the package does not bundle: refused, naming it).
+
+    Parameters
+    ----------
+    inputs : MarketInputs
+        The asset's loaded series.
+    as_of : datetime-like, optional
+        The date given (UTC); None: the default date.
 
     Raises
     ------
     InputError
-        ``param="asset"``: no open-interest bar has every series.
+        ``param="asset"``: no open-interest bar has every series, or a needed series is
+        missing; ``param="as_of"``: ``as_of`` outside a series.
     """
     others = {"book_totals": inputs.book_totals, "prices": inputs.prices, "funding": inputs.funding}
-    return market_date(inputs.asset, inputs.open_interest, others)
+    return market_date(
+        inputs.asset, inputs.open_interest, others, as_of=as_of, required=MARKET_NEEDS
+    )
 
 
 def _note_date(when: MarketDate) -> None:
@@ -933,13 +952,11 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     InputError
         If the inputs do not cover the date (the message names the option).
     """
-    held_back_by = None
-    if spec.as_of is None:  # the last bar every series the market needs reaches
-        when = default_date(inputs)
-        label, held_back_by = when.label, when.to_dict()
-        _note_date(when)
-    else:
-        label = _resolve(spec, inputs.open_interest)
+    # the last bar every series the market needs reaches, or the bar of the date given
+    # (refused past a series' end): one rule, data.market_date
+    when = default_date(inputs, spec.as_of)
+    label, held_back_by = when.label, when.to_dict()
+    _note_date(when)
     close = label + _BAR
     oi = inputs.open_interest[inputs.open_interest.index <= label]
     hourly = closed_by(inputs.prices, close, _HOUR)
