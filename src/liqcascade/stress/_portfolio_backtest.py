@@ -131,21 +131,6 @@ def _closes(closes: Mapping[str, Any], assets: Sequence[str]) -> pd.DataFrame:
     return pd.concat(cols, axis=1, join="inner").dropna()
 
 
-def _ewma_cov(r: FloatArray) -> FloatArray:
-    """EWMA covariance of the next day after each day's returns (percent², RiskMetrics).
-
-    ``r``: (days, assets). Starts from the mean cross-product of the first 30 days, as
-    the unit-long back-test's EWMA variance.
-    """
-    out = np.empty((r.shape[0], r.shape[1], r.shape[1]))
-    head = r[: min(30, r.shape[0])]
-    s = head.T @ head / head.shape[0]
-    for i in range(r.shape[0]):
-        s = EWMA_LAMBDA * s + (1.0 - EWMA_LAMBDA) * np.outer(r[i], r[i])
-        out[i] = s
-    return out
-
-
 def _sqrt_psd(cov: FloatArray) -> FloatArray:
     """A matrix ``L`` with ``L Lᵀ = cov`` (eigenvalues below 0 clipped)."""
     w, v = np.linalg.eigh(cov)
@@ -234,7 +219,7 @@ def portfolio_var_backtest(
         in every asset (``param="portfolio"``: no P&L, every VaR 0, and Kupiec's test
         would call its zero exceedances too few).
     """
-    from liqcascade.volatility import check_dist, check_model
+    from liqcascade.volatility import check_dist, check_model, ewma_covariance
 
     model, dist = check_model(model), check_dist(dist)
     net = net_sizes(portfolio)
@@ -263,7 +248,7 @@ def portfolio_var_backtest(
     pos = np.searchsorted(dates.to_numpy(), month_ends.to_numpy())
     fit_pos = [int(i) for i in pos if i >= min_days - 1]
     rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
-    cov = _ewma_cov(r_all.to_numpy(np.float64))
+    cov = ewma_covariance(r_all.to_numpy(np.float64), EWMA_LAMBDA, after=True)  # the next day's
     z = _sobol_normals(len(assets)) if len(assets) > 1 else np.zeros((1, 1))
     run = _Run(assets, n_vec, px, dates, hs, lv, model, dist, drift, int(paths), rngs, cov, z)
     run.next_start = dict.fromkeys(hs, fit_pos[0])  # the last day before each next window

@@ -800,16 +800,6 @@ def _check_settings(
     return hs, lv
 
 
-def _ewma_var(r: FloatArray) -> FloatArray:
-    """EWMA variance of the next day after each return (percent², RiskMetrics)."""
-    out = np.empty(r.size)
-    s2 = float(np.mean(r[: min(30, r.size)] ** 2))
-    for i, x in enumerate(r):
-        s2 = EWMA_LAMBDA * s2 + (1.0 - EWMA_LAMBDA) * x * x
-        out[i] = s2
-    return out
-
-
 def var_backtest(
     close: pd.Series,
     *,
@@ -860,7 +850,7 @@ def var_backtest(
         number > 0, or more paths than the memory holds for the longest horizon (numpy's
         MemoryError, after the fits) (``param`` names each).
     """
-    from liqcascade.volatility import check_dist, check_model
+    from liqcascade.volatility import check_dist, check_model, ewma_covariance
 
     model, dist = check_model(model), check_dist(dist)
     hs, lv = _check_settings(horizons, levels, drift, paths)
@@ -884,7 +874,7 @@ def var_backtest(
     # ``SeedSequence(seed).spawn``): a horizon's forecasts do not depend on which
     # other horizons run
     rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
-    ewma = _ewma_var(r)
+    ewma = ewma_covariance(r, EWMA_LAMBDA, after=True)[:, 0, 0]  # the next day's, percent²
     z_lv = [float(stats.norm.ppf(x)) for x in lv]  # the EWMA VaR's normal quantiles
     from liqcascade.volatility import arch_spec
 
