@@ -349,3 +349,23 @@ def test_both_back_tests_refuse_bad_settings_with_one_rule(
         portfolio_var_backtest(_portfolio([("ETH", "long", 1.0)]), closes, **kw)  # type: ignore[arg-type]
     assert str(pf.value) == str(unit.value) and pf.value.param == unit.value.param
     assert unit.value.param == next(iter(bad))
+
+
+@pytest.mark.parametrize(
+    ("net", "words"),
+    [
+        ({"ETH": 1e6, "BTC": -2.5}, "net +1,000,000 ETH, -2.5 BTC"),
+        ({"ETH": 5.0, "BTC": 1.0}, "net +5 ETH, +1 BTC"),
+        ({"ETH": 0.0, "SOL": 12_345.0}, "net 0 ETH, +12,300 SOL"),
+        ({"ETH": 0.0123}, "net +0.0123 ETH"),
+    ],
+)  # fmt: skip
+def test_net_sizes_read_as_coins_never_in_scientific_notation(
+    net: dict[str, float], words: str
+) -> None:
+    """``+1e+06`` was the net size of a million coins: now the project's quantity text."""
+    from liqcascade._cli.stress import _portfolio_words
+
+    text = _portfolio_words({"n_positions": 2, "net_sizes": net, "portfolio_file": "p.csv"})
+    assert text == f"of the portfolio p.csv (2 positions; {words}; linear P&L, USD)"
+    assert "e+" not in text and "e-" not in text

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
-from liqcascade._prices import count_text, percent_label, percent_text
+from liqcascade._prices import count_text, percent_label, percent_text, quantity_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -548,9 +548,13 @@ _SHORT = {"hs": "HS", "hs_1y": "HS 1y", "ewma": "EWMA"}
 
 
 def _portfolio_words(result: dict[str, Any]) -> str:
-    """``of the portfolio FILE (N positions; net 5 ETH, 1 BTC)``: what a portfolio's back-tests."""
+    """``of the portfolio FILE (N positions; net +5 ETH, +1 BTC; ...)``: what is back-tested.
+
+    Net sizes read as the project writes coins (:func:`liqcascade._prices.quantity_text`,
+    signed): ``+1,000,000 ETH``, never ``+1e+06``.
+    """
     n = count_text(result["n_positions"], "position")
-    net = ", ".join(f"{v:+,.6g} {a}" for a, v in result["net_sizes"].items())
+    net = ", ".join(f"{quantity_text(v, signed=True)} {a}" for a, v in result["net_sizes"].items())
     return _common.esc(
         f"of the portfolio {result['portfolio_file']} ({n}; net {net}; linear P&L, USD)"
     )
