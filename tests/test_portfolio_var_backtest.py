@@ -369,3 +369,21 @@ def test_net_sizes_read_as_coins_never_in_scientific_notation(
     text = _portfolio_words({"n_positions": 2, "net_sizes": net, "portfolio_file": "p.csv"})
     assert text == f"of the portfolio p.csv (2 positions; {words}; linear P&L, USD)"
     assert "e+" not in text and "e-" not in text
+
+
+def test_after_garch_draws_the_pointer_says_the_back_test_scores_fhs() -> None:
+    """``--method garch``: the back-test named scores FHS, and the output says so."""
+    from liqcascade._cli.stress import BACKTEST_FHS_ONLY
+
+    f = "tests/data/stress/portfolio.csv"
+    args = ["stress", "--portfolio", f, "--paths", "200", "--method", "garch"]
+    r = run_cli(*args, "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["backtest_command"] == f"liqcascade stress --portfolio {f} --scenario backtest"
+    assert out["backtest_note"] == BACKTEST_FHS_ONLY and "--method fhs" in BACKTEST_FHS_ONLY
+    lines = run_cli(*args, env={"COLUMNS": "200"}).stdout.splitlines()
+    at = lines.index(f"back-test this portfolio's VaR: {out['backtest_command']}")
+    assert lines[at + 1] == BACKTEST_FHS_ONLY
+    fhs = run_cli("stress", "--portfolio", f, "--paths", "200", "--method", "fhs", "--json")
+    assert "backtest_note" not in fhs.json()  # the default method: the pointer is true as is

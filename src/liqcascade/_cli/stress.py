@@ -55,6 +55,8 @@ def _render(result: dict[str, Any]) -> None:
         if result.get("backtest_command"):  # the Monte Carlo scores nothing out of sample
             out.print(f"back-test this portfolio's VaR: {result['backtest_command']}",
                       soft_wrap=True, markup=False)  # fmt: skip
+        if result.get("backtest_note"):
+            out.print(result["backtest_note"], soft_wrap=True, markup=False)
     rows = result.get("shocks", [])
     for row in rows:
         out.print(_shock_line(row), soft_wrap=True, markup=False)
@@ -420,8 +422,18 @@ def stress_cmd(
         out["backtest_command"] = _backtest_command(
             str(portfolio), run.result.asset, as_of, model=model, dist=dist
         )
+        if method not in (None, "fhs"):  # the back-test scores FHS: say it, not imply it
+            out["backtest_note"] = BACKTEST_FHS_ONLY
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+#: Under the back-test's command after a ``--method garch`` Monte Carlo (JSON
+#: ``backtest_note``): the back-test scores filtered historical simulation only.
+BACKTEST_FHS_ONLY = (
+    "that back-test scores the same variance model with filtered historical simulation "
+    "(--method fhs, the default): the model draws of --method garch have no back-test"
+)
 
 
 def _backtest_command(
@@ -435,7 +447,9 @@ def _backtest_command(
     """The command that back-tests the portfolio's VaR at the same market and date.
 
     The variance model and residual distribution given to the Monte Carlo (``--model``,
-    ``--dist``) are carried: the back-test then scores the model whose VaR was printed.
+    ``--dist``) are carried: the back-test then scores the model whose VaR was printed,
+    drawn by filtered historical simulation, the Monte Carlo's default ``--method fhs``
+    (after ``--method garch`` the output says so: :data:`BACKTEST_FHS_ONLY`).
     """
     import shlex
 
