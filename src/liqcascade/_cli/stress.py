@@ -536,6 +536,8 @@ def _render_backtest(result: dict[str, Any]) -> None:
     out.print(BACKTEST_LEGEND.replace("pinball bp", f"pinball {unit}"), markup=False)
     if usd:
         out.print(result["not_in_pnl"], markup=False)
+    for note in result.get("notes") or ():  # what was left out of the data
+        out.print(f"note: {note}", markup=False)
     whole = result.get("whole")
     if whole:
         out.print(
