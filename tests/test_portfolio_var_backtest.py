@@ -491,3 +491,19 @@ def test_the_notes_are_the_json_and_text_lines(capsys: pytest.CaptureFixture[str
         "note: XYZ: 1 day left out",
         "note: 1 return across a missing day left out",
     ]
+
+
+def test_the_days_rule_marks_each_return_across_a_gap() -> None:
+    """Closes 01-01 … 01-10 without 01-05: the return closing 01-06 spans two days."""
+    from liqcascade.stress._var_backtest import _Days
+
+    d = _Days.of(pd.date_range("2024-01-01", periods=10, freq="D", tz="UTC").delete(4))
+    assert d.one.tolist() == [True, True, True, False, True, True, True, True]
+    assert d.kept_at.tolist() == [0, 1, 2, 2, 3, 4, 5, 6]  # the EWMA / variance read there
+    assert d.whole(0, 2) and not d.whole(1, 2) and not d.whole(2, 1) and d.whole(3, 2)
+    assert d.whole_spans(5, 2).tolist() == [True, False, False, True]
+    # a gap in every 30-day span: no window has a historical sample, none is scored
+    every = pd.date_range("2020-01-01", periods=400, freq="D", tz="UTC")
+    sparse = _Days.of(every.delete(list(range(10, 400, 20))))
+    assert not any(sparse.scored(s, 30) for s in range(60, 340))
+    assert sparse.scored(60, 1)  # a 1-day window between the gaps still is

@@ -346,7 +346,7 @@ class _Run:
         for h in self.hs:
             s = self.next_start[h]
             while s < stop and s + h <= n_days - 1:
-                if not self.days.whole(s, h):  # a return across a missing day: not scored
+                if not self.days.scored(s, h):  # a return across a missing day: not scored
                     s += h
                     continue
                 s2 = np.array([float(cv[self.days.kept_at[s + 1]] ** 2) for cv in cond])

@@ -849,6 +849,14 @@ class _Days:
         """Per past ``h``-return span ending by ``s`` (historical simulation): no gap in it."""
         return np.asarray(self.gaps[h : s + 1] == self.gaps[: s + 1 - h])
 
+    def scored(self, s: int, h: int) -> bool:
+        """Whether the window after return ``s``, ``h`` returns long, is scored.
+
+        It spans no gap, and the last year holds a past ``h``-return span without one
+        (the historical baselines' sample: none when a gap falls in every span).
+        """
+        return self.whole(s, h) and bool(self.whole_spans(s, h)[-(365 - h + 1) :].any())
+
     def notes(self, dates: pd.DatetimeIndex) -> list[str]:
         """What was left out, in words (none when no return spans a gap)."""
         if self.one.all():
@@ -965,7 +973,7 @@ def var_backtest(
         for h in hs:
             s = next_start[h]
             while s < stop and s + h <= r.size - 1:
-                if not days.whole(s, h):  # a return across a missing day: not scored
+                if not days.scored(s, h):  # a return across a missing day: not scored
                     s += h
                     continue
                 loss = 1.0 - math.exp(logp[s + h] - logp[s])
