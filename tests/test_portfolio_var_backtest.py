@@ -349,3 +349,161 @@ def test_both_back_tests_refuse_bad_settings_with_one_rule(
         portfolio_var_backtest(_portfolio([("ETH", "long", 1.0)]), closes, **kw)  # type: ignore[arg-type]
     assert str(pf.value) == str(unit.value) and pf.value.param == unit.value.param
     assert unit.value.param == next(iter(bad))
+
+
+@pytest.mark.parametrize(
+    ("net", "words"),
+    [
+        ({"ETH": 1e6, "BTC": -2.5}, "net +1,000,000 ETH, -2.5 BTC"),
+        ({"ETH": 5.0, "BTC": 1.0}, "net +5 ETH, +1 BTC"),
+        ({"ETH": 0.0, "SOL": 12_345.0}, "net 0 ETH, +12,300 SOL"),
+        ({"ETH": 0.0123}, "net +0.0123 ETH"),
+    ],
+)  # fmt: skip
+def test_net_sizes_read_as_coins_never_in_scientific_notation(
+    net: dict[str, float], words: str
+) -> None:
+    """``+1e+06`` was the net size of a million coins: now the project's quantity text."""
+    from liqcascade._cli.stress import _portfolio_words
+
+    text = _portfolio_words({"n_positions": 2, "net_sizes": net, "portfolio_file": "p.csv"})
+    assert text == f"of the portfolio p.csv (2 positions; {words}; linear P&L, USD)"
+    assert "e+" not in text and "e-" not in text
+
+
+def test_after_garch_draws_the_pointer_says_the_back_test_scores_fhs() -> None:
+    """``--method garch``: the back-test named scores FHS, and the output says so."""
+    from liqcascade._cli.stress import BACKTEST_FHS_ONLY
+
+    f = "tests/data/stress/portfolio.csv"
+    args = ["stress", "--portfolio", f, "--paths", "200", "--method", "garch"]
+    r = run_cli(*args, "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["backtest_command"] == f"liqcascade stress --portfolio {f} --scenario backtest"
+    assert out["backtest_note"] == BACKTEST_FHS_ONLY and "--method fhs" in BACKTEST_FHS_ONLY
+    lines = run_cli(*args, env={"COLUMNS": "200"}).stdout.splitlines()
+    at = lines.index(f"back-test this portfolio's VaR: {out['backtest_command']}")
+    assert lines[at + 1] == BACKTEST_FHS_ONLY
+    fhs = run_cli("stress", "--portfolio", f, "--paths", "200", "--method", "fhs", "--json")
+    assert "backtest_note" not in fhs.json()  # the default method: the pointer is true as is
+
+
+# ---- what is left out of the data: a partial day, a return across a missing day ----
+
+
+@pytest.fixture
+def hours() -> pd.DataFrame:
+    """Five days of hourly closes: whole, one hour missing inside, no 23:00 bar, whole,
+    and a partial last day (the data end at 13:00's close)."""
+    idx = pd.date_range("2025-03-01", "2025-03-05 12:00", freq="h", tz="UTC")
+    drop = [pd.Timestamp("2025-03-02 07:00", tz="UTC"), pd.Timestamp("2025-03-03 23:00", tz="UTC")]
+    idx = idx.drop(drop)
+    close = pd.Series(range(1, len(idx) + 1), index=idx, dtype=float)  # each hour its own close
+    return pd.DataFrame({"open": close, "high": close, "low": close, "close": close})
+
+
+def test_a_day_whose_hours_stop_before_its_end_is_left_out_and_said(hours: pd.DataFrame) -> None:
+    from liqcascade.stress._backtest_request import _whole_day_closes
+
+    close, notes = _whole_day_closes(hours, "XYZ")
+    days = [f"{d:%Y-%m-%d}" for d in close.index]
+    assert days == ["2025-03-01", "2025-03-02", "2025-03-04"]  # 03-03 and the last day cut
+    # each day kept closes at its 23:00 bar's close: the day's
+    for d in close.index:
+        assert close[d] == hours["close"][d + pd.Timedelta(hours=23)]
+    assert notes == [
+        "XYZ: 2 days left out whose hourly bars stop before the day's end UTC (no close of "
+        "the day): 2025-03-03 (bars to 23:00), 2025-03-05 (bars to 13:00)"
+    ]
+    whole, none = _whole_day_closes(hours[hours.index < "2025-03-03"], "XYZ")
+    assert none == [] and len(whole) == 2  # nothing cut: nothing said
+
+
+def test_a_return_across_a_missing_day_is_left_out_by_both_back_tests(
+    closes: dict[str, pd.Series],
+) -> None:
+    """Not one day's return: no window holds it, and both back-tests say so alike.
+
+    Before, the two-day move from 2020-03-11 to 2020-03-13 was scored as a 1-day window.
+    """
+    eth = closes["ETH"].drop(pd.Timestamp("2020-03-12", tz="UTC"))
+    kw = {"horizons": (1, 5), "min_days": 300, "paths": 100}
+    unit = var_backtest(eth, asset="ETH", **kw)
+    pf = portfolio_var_backtest(_portfolio([("ETHUSDT", "long", 1.0)]), {"ETH": eth}, **kw)
+    note = (
+        "1 return across a missing day left out (a move of more than one day: in no fit, "
+        "baseline or scored window): those closing 2020-03-13"
+    )
+    for bt in (unit, pf):
+        fc = bt.forecasts
+        span = pd.to_timedelta(fc["end"] - fc["start"])
+        assert (span == pd.to_timedelta(fc["horizon"], unit="D")).all()  # one day per return
+        assert bt.settings["notes"] == [note]
+    a, b = unit.forecasts, pf.forecasts  # still one unit long = the unit-long back-test
+    assert len(a) == len(b) > 0
+    p0 = eth.reindex(pd.DatetimeIndex(b["start"])).to_numpy()
+    for col in ("loss", "var_99"):
+        assert_same(b[col] / p0, a[col], rtol=GOLDEN_RTOL, atol=1e-12)
+    # the windows before the gap are those of the closes without it (no look-ahead)
+    whole = var_backtest(closes["ETH"], asset="ETH", **kw)
+    cut = pd.Timestamp("2020-03-11", tz="UTC")
+    old = whole.forecasts[whole.forecasts["end"] <= cut].reset_index(drop=True)
+    new = a[a["end"] <= cut].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, new, check_exact=False, rtol=1e-12)
+    assert "notes" not in whole.settings  # no gap, nothing said
+
+
+def _bt(**notes: list[str]) -> object:
+    """An empty portfolio back-test (no windows), its settings with ``notes`` if given."""
+    from liqcascade.stress._var_backtest import _backtest_result
+
+    fc = pd.DataFrame(columns=["horizon", "start", "end", "fit_date", "loss", "method",
+                               "var_95", "var_99"])  # fmt: skip
+    day = pd.Timestamp("2025-01-31", tz="UTC")
+    return _backtest_result(
+        "XYZ", "gjr-t", fc, [1], [0.95, 0.99], drift="zero", min_days=730, paths=100, seed=0,
+        first_fit=day, last_day=day, fits=0, loss_units="USD", net_sizes={"XYZ": 3.0},
+        not_in_pnl=NOT_IN_PNL, **notes,
+    )  # fmt: skip
+
+
+def test_the_notes_are_the_json_and_text_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from liqcascade._cli import _common
+    from liqcascade._cli.stress import _render_backtest
+    from liqcascade.stress._backtest_request import VarBacktestRun
+
+    day = pd.Timestamp("2025-01-31", tz="UTC")
+    bt = _bt(notes=["1 return across a missing day left out"])
+    out = VarBacktestRun(bt, None, day, "p.csv", 1, "ETH", ("XYZ: 1 day left out",)).to_dict()
+    assert out["notes"] == ["XYZ: 1 day left out", "1 return across a missing day left out"]
+    bare = VarBacktestRun(_bt(), None, day, "p.csv", 1, "ETH").to_dict()
+    assert bare["notes"] == []  # a portfolio's: the key is always there
+    old, width = _common.stdout._file, _common.stdout._width
+    try:
+        _common.stdout.file = None  # type: ignore[assignment]
+        _common.stdout.width = 400
+        _render_backtest(json.loads(json.dumps(out, default=str)))
+    finally:
+        _common.stdout._file, _common.stdout._width = old, width
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2:] == [
+        "note: XYZ: 1 day left out",
+        "note: 1 return across a missing day left out",
+    ]
+
+
+def test_the_days_rule_marks_each_return_across_a_gap() -> None:
+    """Closes 01-01 … 01-10 without 01-05: the return closing 01-06 spans two days."""
+    from liqcascade.stress._var_backtest import _Days
+
+    d = _Days.of(pd.date_range("2024-01-01", periods=10, freq="D", tz="UTC").delete(4))
+    assert d.one.tolist() == [True, True, True, False, True, True, True, True]
+    assert d.kept_at.tolist() == [0, 1, 2, 2, 3, 4, 5, 6]  # the EWMA / variance read there
+    assert d.whole(0, 2) and not d.whole(1, 2) and not d.whole(2, 1) and d.whole(3, 2)
+    assert d.whole_spans(5, 2).tolist() == [True, False, False, True]
+    # a gap in every 30-day span: no window has a historical sample, none is scored
+    every = pd.date_range("2020-01-01", periods=400, freq="D", tz="UTC")
+    sparse = _Days.of(every.delete(list(range(10, 400, 20))))
+    assert not any(sparse.scored(s, 30) for s in range(60, 340))
+    assert sparse.scored(60, 1)  # a 1-day window between the gaps still is

@@ -325,21 +325,26 @@ def percent_text(x: Any, digits: int = 1, *, signed: bool = False) -> str:
     return f"{text} %"
 
 
-def quantity_text(x: Any) -> str:
+def quantity_text(x: Any, *, signed: bool = False) -> str:
     """A quantity of coins with separators, up to 3 significant figures: ``161,000``, ``0.32``.
 
     >>> quantity_text(161000.0), quantity_text(10.0), quantity_text(0.3196)
     ('161,000', '10', '0.32')
+    >>> quantity_text(1e6, signed=True), quantity_text(-5.0, signed=True)
+    ('+1,000,000', '-5')
 
     Parameters
     ----------
     x : float
         A quantity, base units (coins).
+    signed : bool, default False
+        ``+`` on positive quantities (a net size: long); a negative one has its ``-``
+        either way.
 
     Returns
     -------
     str
-        A dash for a missing value.
+        A dash for a missing value; never scientific notation.
     """
     if not is_finite(x):
         return _DASH
@@ -347,7 +352,8 @@ def quantity_text(x: Any) -> str:
     if v == 0:
         return "0"
     r = float(f"{v:.3g}")
+    plus = "+" if signed and r > 0 else ""
     if abs(r) >= 1000 or r == int(r):
-        return f"{r:,.0f}"
+        return f"{plus}{r:,.0f}"
     decimals = min(10, max(0, 2 - math.floor(math.log10(abs(r)))))
-    return f"{r:,.{decimals}f}".rstrip("0").rstrip(".")
+    return plus + f"{r:,.{decimals}f}".rstrip("0").rstrip(".")

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
-from liqcascade._prices import count_text, percent_label, percent_text
+from liqcascade._prices import count_text, percent_label, percent_text, quantity_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -55,6 +55,8 @@ def _render(result: dict[str, Any]) -> None:
         if result.get("backtest_command"):  # the Monte Carlo scores nothing out of sample
             out.print(f"back-test this portfolio's VaR: {result['backtest_command']}",
                       soft_wrap=True, markup=False)  # fmt: skip
+        if result.get("backtest_note"):
+            out.print(result["backtest_note"], soft_wrap=True, markup=False)
     rows = result.get("shocks", [])
     for row in rows:
         out.print(_shock_line(row), soft_wrap=True, markup=False)
@@ -420,8 +422,18 @@ def stress_cmd(
         out["backtest_command"] = _backtest_command(
             str(portfolio), run.result.asset, as_of, model=model, dist=dist
         )
+        if method not in (None, "fhs"):  # the back-test scores FHS: say it, not imply it
+            out["backtest_note"] = BACKTEST_FHS_ONLY
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+#: Under the back-test's command after a ``--method garch`` Monte Carlo (JSON
+#: ``backtest_note``): the back-test scores filtered historical simulation only.
+BACKTEST_FHS_ONLY = (
+    "that back-test scores the same variance model with filtered historical simulation "
+    "(--method fhs, the default): the model draws of --method garch have no back-test"
+)
 
 
 def _backtest_command(
@@ -435,7 +447,9 @@ def _backtest_command(
     """The command that back-tests the portfolio's VaR at the same market and date.
 
     The variance model and residual distribution given to the Monte Carlo (``--model``,
-    ``--dist``) are carried: the back-test then scores the model whose VaR was printed.
+    ``--dist``) are carried: the back-test then scores the model whose VaR was printed,
+    drawn by filtered historical simulation, the Monte Carlo's default ``--method fhs``
+    (after ``--method garch`` the output says so: :data:`BACKTEST_FHS_ONLY`).
     """
     import shlex
 
@@ -522,6 +536,8 @@ def _render_backtest(result: dict[str, Any]) -> None:
     out.print(BACKTEST_LEGEND.replace("pinball bp", f"pinball {unit}"), markup=False)
     if usd:
         out.print(result["not_in_pnl"], markup=False)
+    for note in result.get("notes") or ():  # what was left out of the data
+        out.print(f"note: {note}", markup=False)
     whole = result.get("whole")
     if whole:
         out.print(
@@ -548,9 +564,13 @@ _SHORT = {"hs": "HS", "hs_1y": "HS 1y", "ewma": "EWMA"}
 
 
 def _portfolio_words(result: dict[str, Any]) -> str:
-    """``of the portfolio FILE (N positions; net 5 ETH, 1 BTC)``: what a portfolio's back-tests."""
+    """``of the portfolio FILE (N positions; net +5 ETH, +1 BTC; ...)``: what is back-tested.
+
+    Net sizes read as the project writes coins (:func:`liqcascade._prices.quantity_text`,
+    signed): ``+1,000,000 ETH``, never ``+1e+06``.
+    """
     n = count_text(result["n_positions"], "position")
-    net = ", ".join(f"{v:+,.6g} {a}" for a, v in result["net_sizes"].items())
+    net = ", ".join(f"{quantity_text(v, signed=True)} {a}" for a, v in result["net_sizes"].items())
     return _common.esc(
         f"of the portfolio {result['portfolio_file']} ({n}; net {net}; linear P&L, USD)"
     )

@@ -141,6 +141,21 @@ def ewma_sigma(ohlc: pd.DataFrame, halflife_hours: float = EWMA_HALFLIFE_HOURS) 
 
     Returns a series aligned with ``ohlc``: the value at bar ``i`` uses the closes up
     to bar ``i − 1`` (the previous close), fraction per hour.
+
+    Not the RiskMetrics recursion of :func:`liqcascade.volatility.ewma_covariance` (the
+    daily baselines' one): a different estimator, kept on its own. Its weights halve
+    every ``halflife_hours`` bars and are normalised over the returns seen so far
+    (pandas' ``ewm(adjust=True)``: no seed from the first 30 returns), it is NaN until
+    48 returns are in, it runs on fractions per hourly bar (not percent per day; a
+    missing hour is not filled: the weights count bars); the event back-test, the
+    follow-through study and :func:`hourly_volatility` read it as it is.
+
+    Parameters
+    ----------
+    ohlc : pandas.DataFrame
+        Hourly bars with a ``close`` column (USD), in time order.
+    halflife_hours : float, default :data:`EWMA_HALFLIFE_HOURS`
+        Half-life of the weights, bars (hours).
     """
     r = np.log(ohlc["close"]).diff()
     var = (r**2).ewm(halflife=halflife_hours, min_periods=48).mean()

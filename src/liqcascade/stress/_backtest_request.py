@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade.errors import InputError
@@ -106,6 +107,10 @@ class VarBacktestRun:
     market_asset : str, default ""
         A portfolio's back-test: the market whose date scores it (``asset`` of the
         request); empty for a unit long's.
+    notes : tuple of str, default ()
+        What was left out of the closes before the back-test read them (an asset's days
+        whose hourly bars stop before the day's end); the back-test's own notes (returns
+        across a missing day, ``settings["notes"]``) follow them in :meth:`to_dict`.
     """
 
     backtest: VarBacktest
@@ -114,6 +119,7 @@ class VarBacktestRun:
     portfolio_file: str = ""
     n_positions: int = 0
     market_asset: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def reads_after_market_date(self) -> bool:
@@ -162,9 +168,18 @@ class VarBacktestRun:
         held (``"ETH+BTC"``), its losses, VaRs and pinball losses are USD (settings
         ``loss_units``), and its settings say what its P&L leaves out (``not_in_pnl``)
         and hold each asset's net size (``net_sizes``, base units).
+
+        ``notes`` (a list of lines) says what was left out of the data: days resampled
+        from hours whose bars stop before the day's end (:attr:`notes`), then returns
+        across a missing day (the back-test's ``settings["notes"]``). A portfolio's
+        back-test always has the key (an empty list when nothing was left out); a unit
+        long's only when something was.
         """
         bt = self.backtest
         out: dict[str, Any] = bt.summary()
+        notes = [*self.notes, *bt.settings.get("notes", ())]
+        if notes or self.portfolio_file:
+            out["notes"] = notes
         out.setdefault("scope", "whole back-test")
         out["reads_after_market_date"] = self.reads_after_market_date
         out.update(self.market_times())
@@ -269,24 +284,79 @@ def _read(portfolio: str | Path, asset: str, close_time: pd.Timestamp) -> tuple[
     return read_portfolio(p), str(p)
 
 
-def _daily_closes(pf: Any, asset: str) -> pd.Series:
-    """``asset``'s daily closes (USD): recorded daily bars, else its hours resampled.
+def _daily_closes(pf: Any, asset: str) -> tuple[pd.Series, list[str]]:
+    """``asset``'s daily closes (USD): recorded daily bars, else its whole hours' days.
 
-    The Monte Carlo's daily bars (``StressMarket.daily``); an asset with neither is
-    refused naming the portfolio's first row on it.
+    The Monte Carlo's daily bars (``StressMarket.daily``), but a day resampled from
+    hours whose bars stop before its end is left out (:func:`_whole_day_closes`); the
+    notes say which. An asset with neither is refused naming the portfolio's first row
+    on it.
     """
     from liqcascade.data import SeriesNotFound
-    from liqcascade.market import bars_until, ohlc_bars
+    from liqcascade.market import bars_until
     from liqcascade.stress._request import _row_without_prices
 
     try:
-        return bars_until(asset, "1d")["close"]
+        return bars_until(asset, "1d")["close"], []
     except SeriesNotFound:
         pass
     try:
-        return ohlc_bars(bars_until(asset, "1h"), "1D")["close"]
+        hourly = bars_until(asset, "1h")
     except SeriesNotFound:
         raise _row_without_prices(pf, asset, "daily or hourly") from None
+    return _whole_day_closes(hourly, asset)
+
+
+#: An hourly bar's length: a day's hours reach its end when its last bar closes at midnight.
+_HOUR = pd.Timedelta(hours=1)
+
+
+def _whole_day_closes(hourly: pd.DataFrame, asset: str = "") -> tuple[pd.Series, list[str]]:
+    """Daily closes of hourly bars, each the close at the day's end (USD), and notes.
+
+    A day whose hourly bars stop before its end (the data end inside it: a partial last
+    day; or the hours before midnight are missing) has no close of the day: its last
+    close is an earlier hour's, and a return to or from it would be scored as a day's.
+    It is left out (the back-test then reads the return across it as a missing day's,
+    :class:`~liqcascade.stress._var_backtest._Days`). A day with an hour missing before
+    its last keeps its close, which is the day's.
+
+    Parameters
+    ----------
+    hourly : pandas.DataFrame
+        Hourly bars with a ``close`` column (USD), indexed by their UTC open.
+    asset : str, optional
+        The asset, as the note names it.
+
+    Returns
+    -------
+    close : pandas.Series
+        Daily closes (USD) indexed by the day (UTC midnight), the whole days only.
+    notes : list of str
+        One line naming the days left out, or none.
+    """
+    from liqcascade._prices import count_text
+    from liqcascade._time import utc_indexed
+    from liqcascade.market import ohlc_bars
+
+    bars = utc_indexed(hourly)
+    bars = bars[bars["close"].notna()]
+    daily = ohlc_bars(bars, "1D")["close"]
+    opens = pd.DatetimeIndex(bars.index)
+    last = pd.Series(opens + _HOUR, index=opens).groupby(opens.floor("D")).max()  # bars' end
+    ends, day = pd.DatetimeIndex(last.to_numpy()), pd.DatetimeIndex(last.index)
+    short = np.asarray(ends < day + pd.Timedelta(days=1), dtype=bool)
+    cut = day[short]
+    if cut.empty:
+        return daily, []
+    days = ", ".join(f"{d:%Y-%m-%d} (bars to {e:%H:%M})"
+                     for d, e in zip(cut, ends[short], strict=True))  # fmt: skip
+    who = f"{asset}: " if asset else ""
+    note = (
+        f"{who}{count_text(len(cut), 'day')} left out whose hourly bars stop before the "
+        f"day's end UTC (no close of the day): {days}"
+    )
+    return daily[~daily.index.isin(cut)], [note]
 
 
 def _portfolio_run(
@@ -300,10 +370,12 @@ def _portfolio_run(
     from liqcascade.stress._portfolio_backtest import portfolio_var_backtest
 
     pf, name = _read(portfolio, asset, close_time)
-    closes = {a: _daily_closes(pf, a) for a in pf.assets}
+    got = {a: _daily_closes(pf, a) for a in pf.assets}
+    closes = {a: c for a, (c, _) in got.items()}
     whole = portfolio_var_backtest(
         pf, closes, paths=s["paths"], seed=s["seed"], model=str(s["model"]).lower(),
         dist=str(s["dist"]).lower(), advance=advance,
     )  # fmt: skip
     bt, beside = whole.knowable_at(close_time)
-    return VarBacktestRun(bt, beside, close_time, name, len(pf), asset)
+    notes = tuple(n for _, ns in got.values() for n in ns)
+    return VarBacktestRun(bt, beside, close_time, name, len(pf), asset, notes)

@@ -14,6 +14,10 @@ no impact, zero drift by default), each asset's variance at the start filtered w
 month-end parameters through its returns before the window. The 1-day forecast is the
 bootstrap's quantile exactly: the portfolio's loss on every day of the residual pool.
 
+The days are those all the assets hold; a return across a day one of them lacks is left
+out as the unit-long back-test leaves it (no fit, baseline or scored window reads it;
+``settings["notes"]`` names the days).
+
 What is scored: the **linear P&L of the portfolio held at constant size**, USD:
 ``Σ side·size·(C(end) − C(start))`` over its positions, ``C`` the assets' daily closes.
 Forecast and realised P&L leave out the same things: the liquidation of the portfolio's
@@ -62,6 +66,7 @@ from liqcascade.stress._var_backtest import (
     _backtest_result,
     _check_settings,
     _col,
+    _Days,
     _fit,
 )
 
@@ -129,21 +134,6 @@ def _closes(closes: Mapping[str, Any], assets: Sequence[str]) -> pd.DataFrame:
         s = pd.Series(number_series(closes[a], "closes"), dtype=np.float64).dropna()
         cols[a] = s[s > 0].sort_index()
     return pd.concat(cols, axis=1, join="inner").dropna()
-
-
-def _ewma_cov(r: FloatArray) -> FloatArray:
-    """EWMA covariance of the next day after each day's returns (percent², RiskMetrics).
-
-    ``r``: (days, assets). Starts from the mean cross-product of the first 30 days, as
-    the unit-long back-test's EWMA variance.
-    """
-    out = np.empty((r.shape[0], r.shape[1], r.shape[1]))
-    head = r[: min(30, r.shape[0])]
-    s = head.T @ head / head.shape[0]
-    for i in range(r.shape[0]):
-        s = EWMA_LAMBDA * s + (1.0 - EWMA_LAMBDA) * np.outer(r[i], r[i])
-        out[i] = s
-    return out
 
 
 def _sqrt_psd(cov: FloatArray) -> FloatArray:
@@ -234,7 +224,7 @@ def portfolio_var_backtest(
         in every asset (``param="portfolio"``: no P&L, every VaR 0, and Kupiec's test
         would call its zero exceedances too few).
     """
-    from liqcascade.volatility import check_dist, check_model
+    from liqcascade.volatility import check_dist, check_model, ewma_covariance
 
     model, dist = check_model(model), check_dist(dist)
     net = net_sizes(portfolio)
@@ -257,15 +247,18 @@ def portfolio_var_backtest(
             param="closes",
         )
     dates = pd.DatetimeIndex(r_all.index)
+    days = _Days.of(pd.DatetimeIndex(c.index))  # a return across a missing day: left out
     px = c.loc[dates].to_numpy(np.float64)  # close on each return's day, (days, assets)
     n_vec = np.array([net[a] for a in assets])
     month_ends = pd.Series(dates, index=dates).resample("ME").last().dropna()
     pos = np.searchsorted(dates.to_numpy(), month_ends.to_numpy())
     fit_pos = [int(i) for i in pos if i >= min_days - 1]
     rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
-    cov = _ewma_cov(r_all.to_numpy(np.float64))
+    r1 = days.kept(r_all.to_numpy(np.float64))
+    cov = ewma_covariance(r1, EWMA_LAMBDA, after=True)[days.kept_at]  # the next day's
     z = _sobol_normals(len(assets)) if len(assets) > 1 else np.zeros((1, 1))
-    run = _Run(assets, n_vec, px, dates, hs, lv, model, dist, drift, int(paths), rngs, cov, z)
+    run = _Run(assets, n_vec, px, days, dates, hs, lv, model, dist, drift, int(paths), rngs, cov,
+               z)  # fmt: skip
     run.next_start = dict.fromkeys(hs, fit_pos[0])  # the last day before each next window
     rows: list[dict[str, Any]] = []
     n_fits = 0
@@ -284,6 +277,7 @@ def portfolio_var_backtest(
         drift=drift, min_days=min_days, paths=paths, seed=seed,
         first_fit=dates[fit_pos[0]], last_day=dates[-1], fits=n_fits,
         loss_units="USD", net_sizes=dict(net), not_in_pnl=NOT_IN_PNL,
+        **({"notes": days.notes(dates)} if not days.one.all() else {}),
     )  # fmt: skip
 
 
@@ -303,6 +297,7 @@ class _Run:
         assets: list[str],
         n_vec: FloatArray,
         px: FloatArray,
+        days: _Days,
         dates: pd.DatetimeIndex,
         hs: list[int],
         lv: list[float],
@@ -315,6 +310,7 @@ class _Run:
         z: FloatArray,
     ) -> None:
         self.assets, self.n_vec, self.px, self.dates = assets, n_vec, px, dates
+        self.days = days  # which returns span one day (those across a gap are left out)
         self.hs, self.lv, self.model, self.dist, self.drift = hs, lv, model, dist, drift
         self.paths, self.rngs, self.cov, self.z = paths, rngs, cov, z
         self.starts: dict[str, FloatArray | None] = dict.fromkeys(assets)
@@ -328,13 +324,16 @@ class _Run:
         last = min(n_days - 1, stop + max(self.hs))
         fits, resid, cond = [], [], []
         for j, a in enumerate(self.assets):
-            res = _fit(r_all.iloc[: i + 1, j], self.model, self.dist, self.starts[a])
+            res = _fit(
+                self.days.kept(r_all.iloc[: i + 1, j]), self.model, self.dist, self.starts[a]
+            )
             self.starts[a] = np.asarray(res.params, dtype=np.float64)
             fits.append(res)
             resid.append(pd.Series(res.std_resid, dtype=np.float64))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fixed = arch_spec(r_all.iloc[: last + 1, j], self.model, self.dist).fix(res.params)
+                kept = self.days.kept(r_all.iloc[: last + 1, j])
+                fixed = arch_spec(kept, self.model, self.dist).fix(res.params)
             cond.append(np.asarray(fixed.conditional_volatility, dtype=np.float64))
         models = [
             result_model(res, a, self.model, 1.0, 1.0, self.drift)
@@ -347,7 +346,10 @@ class _Run:
         for h in self.hs:
             s = self.next_start[h]
             while s < stop and s + h <= n_days - 1:
-                s2 = np.array([float(cv[s + 1] ** 2) for cv in cond])
+                if not self.days.scored(s, h):  # a return across a missing day: not scored
+                    s += h
+                    continue
+                s2 = np.array([float(cv[self.days.kept_at[s + 1]] ** 2) for cv in cond])
                 w = self.n_vec * self.px[s]  # USD exposure per asset at the window's start
                 if h == 1:
                     mvar = _exact_var(w, mus, s2, pool_x, self.lv)
@@ -366,8 +368,10 @@ class _Run:
         px, lv, dates = self.px, self.lv, self.dates
         loss = float(-(self.n_vec @ (px[s + h] - px[s])))
         ratio = px[h : s + 1] / px[: s + 1 - h]  # every past h-day price ratio
+        ok = self.days.whole_spans(s, h)  # those across a missing day left out
         past = -((ratio - 1.0) @ w)
-        recent = past[-(365 - h + 1) :]
+        recent = past[-(365 - h + 1) :][ok[-(365 - h + 1) :]]
+        past = past[ok]
         base = {
             "hs": [float(v) for v in np.quantile(past, lv)],
             "hs_1y": [float(v) for v in np.quantile(recent, lv)],

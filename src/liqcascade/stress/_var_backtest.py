@@ -22,6 +22,10 @@ Baselines, on the same data before each window:
 - ``ewma``: RiskMetrics, a normal VaR with the EWMA (lambda 0.94) daily variance
   scaled by ``h`` and zero mean.
 
+A return across a missing day (the closes skip a day) is not one day's: it is left out
+of the fits, the EWMA and the historical losses, and no window holding it is scored
+(``settings["notes"]`` names the days; :class:`_Days`).
+
 Scores (:func:`score`): exceedances against the nominal rate, Kupiec's
 unconditional-coverage likelihood ratio, Christoffersen's independence ratio
 (both chi-square with one degree of freedom), and the mean quantile (pinball)
@@ -51,6 +55,7 @@ from scipy import stats
 
 from liqcascade._json import SummaryDict
 from liqcascade._limits import check_count, check_level, check_seed, real_array
+from liqcascade._prices import count_text
 from liqcascade._tables import number_series
 from liqcascade._time import closed_mask, is_bare_date, to_utc, utc_index
 from liqcascade._typing import FloatArray
@@ -800,14 +805,68 @@ def _check_settings(
     return hs, lv
 
 
-def _ewma_var(r: FloatArray) -> FloatArray:
-    """EWMA variance of the next day after each return (percent², RiskMetrics)."""
-    out = np.empty(r.size)
-    s2 = float(np.mean(r[: min(30, r.size)] ** 2))
-    for i, x in enumerate(r):
-        s2 = EWMA_LAMBDA * s2 + (1.0 - EWMA_LAMBDA) * x * x
-        out[i] = s2
-    return out
+@dataclass(frozen=True, eq=False)
+class _Days:
+    """Which daily returns span one day, for both VaR back-tests.
+
+    A return across a missing day (the closes skip a day: no bar, or a day left out) is
+    the move of two days or more. Both back-tests leave it out rather than score it as
+    one day: it enters no fit, no EWMA update and no historical-simulation ratio, and no
+    window that holds it is scored (the windows keep their places; one that spans a gap
+    is skipped). With no gap every figure is the one of the plain series.
+
+    Attributes
+    ----------
+    one : ndarray of bool
+        Per return (in time order): True when it spans one day.
+    gaps : ndarray of int
+        Per return: the returns across a gap up to it (cumulative).
+    kept_at : ndarray of int
+        Per return: the position, among the one-day returns, of the last one at or
+        before it (0 when there is none yet).
+    """
+
+    one: np.ndarray
+    gaps: np.ndarray
+    kept_at: np.ndarray
+
+    @classmethod
+    def of(cls, closes: pd.DatetimeIndex) -> _Days:
+        """The returns between consecutive ``closes`` (their days, sorted)."""
+        one = np.asarray((closes[1:] - closes[:-1]) <= _DAY, dtype=bool)
+        kept_at = np.maximum(np.cumsum(one) - 1, 0)
+        return cls(one, np.cumsum(~one), kept_at)
+
+    def kept(self, x: Any) -> Any:
+        """The one-day returns of ``x``, the first ``len(x)`` returns (Series or frame)."""
+        return x[self.one[: len(x)]]
+
+    def whole(self, s: int, h: int) -> bool:
+        """Whether the window after return ``s``, ``h`` returns long, spans no gap."""
+        return bool(self.gaps[s + h] == self.gaps[s])
+
+    def whole_spans(self, s: int, h: int) -> np.ndarray:
+        """Per past ``h``-return span ending by ``s`` (historical simulation): no gap in it."""
+        return np.asarray(self.gaps[h : s + 1] == self.gaps[: s + 1 - h])
+
+    def scored(self, s: int, h: int) -> bool:
+        """Whether the window after return ``s``, ``h`` returns long, is scored.
+
+        It spans no gap, and the last year holds a past ``h``-return span without one
+        (the historical baselines' sample: none when a gap falls in every span).
+        """
+        return self.whole(s, h) and bool(self.whole_spans(s, h)[-(365 - h + 1) :].any())
+
+    def notes(self, dates: pd.DatetimeIndex) -> list[str]:
+        """What was left out, in words (none when no return spans a gap)."""
+        if self.one.all():
+            return []
+        days = [f"{d:%Y-%m-%d}" for d in dates[~self.one]]
+        shown = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+        return [
+            f"{count_text(len(days), 'return')} across a missing day left out (a move of more "
+            f"than one day: in no fit, baseline or scored window): those closing {shown}"
+        ]
 
 
 def var_backtest(
@@ -860,7 +919,7 @@ def var_backtest(
         number > 0, or more paths than the memory holds for the longest horizon (numpy's
         MemoryError, after the fits) (``param`` names each).
     """
-    from liqcascade.volatility import check_dist, check_model
+    from liqcascade.volatility import check_dist, check_model, ewma_covariance
 
     model, dist = check_model(model), check_dist(dist)
     hs, lv = _check_settings(horizons, levels, drift, paths)
@@ -875,6 +934,7 @@ def var_backtest(
             param="close",
         )
     dates = r_all.index
+    days = _Days.of(pd.DatetimeIndex(c.index))
     r = np.asarray(r_all, dtype=np.float64)
     logp = np.log(c.loc[dates].to_numpy(np.float64))  # log close on each return's day
     month_ends = pd.Series(dates, index=dates).resample("ME").last().dropna()
@@ -884,7 +944,7 @@ def var_backtest(
     # ``SeedSequence(seed).spawn``): a horizon's forecasts do not depend on which
     # other horizons run
     rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
-    ewma = _ewma_var(r)
+    ewma = ewma_covariance(r[days.one], EWMA_LAMBDA, after=True)[:, 0, 0]  # next day's, %²
     z_lv = [float(stats.norm.ppf(x)) for x in lv]  # the EWMA VaR's normal quantiles
     from liqcascade.volatility import arch_spec
 
@@ -898,7 +958,7 @@ def var_backtest(
             # horizons): this fit and every later one would forecast nothing
             break
         n_fits += 1
-        res = _fit(r_all.iloc[: i + 1], model, dist, start_vals)
+        res = _fit(days.kept(r_all.iloc[: i + 1]), model, dist, start_vals)
         start_vals = np.asarray(res.params, dtype=np.float64)
         pool = np.asarray(res.std_resid, dtype=np.float64)
         pool = pool[np.isfinite(pool)]
@@ -908,17 +968,22 @@ def var_backtest(
         last = min(r.size - 1, stop + max(hs))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fixed = arch_spec(r_all.iloc[: last + 1], model, dist).fix(res.params)
+            fixed = arch_spec(days.kept(r_all.iloc[: last + 1]), model, dist).fix(res.params)
         cond = np.asarray(fixed.conditional_volatility, dtype=np.float64)
         for h in hs:
             s = next_start[h]
             while s < stop and s + h <= r.size - 1:
+                if not days.scored(s, h):  # a return across a missing day: not scored
+                    s += h
+                    continue
                 loss = 1.0 - math.exp(logp[s + h] - logp[s])
                 past = 1.0 - np.exp(logp[h : s + 1] - logp[: s + 1 - h])
-                recent = past[-(365 - h + 1) :]
-                sig2 = float(cond[s + 1] ** 2)
+                ok = days.whole_spans(s, h)
+                recent = past[-(365 - h + 1) :][ok[-(365 - h + 1) :]]
+                past = past[ok]
+                sig2 = float(cond[days.kept_at[s + 1]] ** 2)
                 mvar = _model_var(res, pool, model, sig2, h, lv, drift, paths, rngs[h], pool_q)
-                e_sd = math.sqrt(ewma[s] * h)
+                e_sd = math.sqrt(ewma[days.kept_at[s]] * h)
                 base = {
                     "hs": [float(v) for v in np.quantile(past, lv)],
                     "hs_1y": [float(v) for v in np.quantile(recent, lv)],
@@ -944,6 +1009,7 @@ def var_backtest(
         asset, f"{model}-{dist}", pd.DataFrame(rows), hs, lv,
         drift=drift, min_days=min_days, paths=paths, seed=seed,
         first_fit=dates[fit_pos[0]], last_day=dates[-1], fits=n_fits,
+        **({"notes": days.notes(pd.DatetimeIndex(dates))} if not days.one.all() else {}),
     )  # fmt: skip
 
 

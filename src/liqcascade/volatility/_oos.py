@@ -84,11 +84,60 @@ def qlike(proxy: FloatArray, h: FloatArray) -> FloatArray:
     return np.asarray(p / v + np.log(v))
 
 
+def ewma_covariance(
+    returns: FloatArray, lam: float = EWMA_LAMBDA, *, after: bool = False
+) -> FloatArray:
+    """EWMA (RiskMetrics) covariance of each day's returns: the one recursion of the package.
+
+    ``H_0 = (1/m) Σ r_j r_jᵀ`` over the first ``m = min(30, n)`` returns (forgotten after
+    a few hundred steps: ``0.94^500 < 1e-13``), ``H_t = λ H_{t−1} + (1 − λ) r_{t−1} r_{t−1}ᵀ``.
+    :func:`ewma_variance` (one asset) and the stress back-tests' EWMA baselines (the
+    unit long's variance, a portfolio's covariance) all read it.
+
+    Parameters
+    ----------
+    returns : array of float, shape (n,) or (n, k)
+        Percent log returns, in time order (columns: assets).
+    lam : float, default 0.94
+        Decay, in (0, 1).
+    after : bool, default False
+        False: the forecast of each return, made the day before (``H_t``, ``t = 0 … n−1``);
+        True: the forecast made after each return, of the next day (``H_{t+1}``).
+
+    Returns
+    -------
+    ndarray of float, shape (n, k, k)
+        Percent², one matrix per return (``k = 1`` for a 1-D ``returns``).
+    """
+    r = np.asarray(returns, dtype=np.float64)
+    r = r[:, None] if r.ndim == 1 else r
+    n, k = r.shape
+    out = np.empty((n + 1, k, k))
+    if n == 0:
+        return out[:0]
+    head = r[: min(TRAILING_DAYS, n)]
+    out[0] = head.T @ head / head.shape[0]
+    # H_{t+1} = λ H_t + (1 − λ) r_t r_tᵀ, one matrix entry at a time on Python floats
+    # (the same IEEE products and sums as numpy's, a fraction of its per-step cost)
+    prods = (r[:, :, None] * r[:, None, :]).reshape(n, k * k)
+    flat = out.reshape(n + 1, k * k)
+    w = 1.0 - lam
+    for j in range(k * k):
+        h = float(flat[0, j])
+        col = []
+        for x in prods[:, j].tolist():
+            h = lam * h + w * x
+            col.append(h)
+        flat[1:, j] = col
+    return out[1:] if after else out[:-1]
+
+
 def ewma_variance(returns: FloatArray, lam: float = EWMA_LAMBDA) -> FloatArray:
     """EWMA (RiskMetrics) variance forecast of each return, made the bar before.
 
     ``h_0 = mean(r_0², …, r_29²)`` (the first 30 returns; forgotten after a few hundred
-    steps: ``0.94^500 < 1e-13``), ``h_t = λ h_{t−1} + (1 − λ) r²_{t−1}``.
+    steps: ``0.94^500 < 1e-13``), ``h_t = λ h_{t−1} + (1 − λ) r²_{t−1}``: one asset's
+    :func:`ewma_covariance`.
 
     Parameters
     ----------
@@ -102,15 +151,8 @@ def ewma_variance(returns: FloatArray, lam: float = EWMA_LAMBDA) -> FloatArray:
     ndarray of float
         ``h_t`` (percent²), one per return.
     """
-    r = np.asarray(returns, dtype=np.float64)
-    out = np.empty(r.size)
-    if r.size == 0:
-        return out
-    s2 = float(np.mean(r[: min(TRAILING_DAYS, r.size)] ** 2))
-    for i in range(r.size):
-        out[i] = s2
-        s2 = lam * s2 + (1.0 - lam) * r[i] * r[i]
-    return out
+    r = np.asarray(returns, dtype=np.float64).ravel()
+    return np.asarray(ewma_covariance(r, lam)[:, 0, 0], dtype=np.float64)
 
 
 def trailing_variance(returns: FloatArray, window: int = TRAILING_DAYS) -> FloatArray:
