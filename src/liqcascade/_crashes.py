@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["OCT_2025", "Crash"]
+from liqcascade._prices import percent_text
+
+__all__ = ["CRASH_READINGS_DOC", "OCT_2025", "Crash", "crash_line"]
+
+#: Where the user docs compare the commands' readings of one named crash.
+CRASH_READINGS_DOC = 'docs/stress.md, "One crash, four readings"'
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,46 @@ OCT_2025 = Crash(
     hour=pd.Timestamp("2025-10-10T21:00:00Z"),
 )
 """The tariff crash of 2025-10-10: ETH fell in the 21:00 UTC hour (two UTC days recorded)."""
+
+
+def crash_line(venue: str, bars: str, window: str, move: float, applied: str,
+               crash: Crash = OCT_2025) -> str:  # fmt: skip
+    """One line saying what a command's named crash is: whose bars, which window, what move.
+
+    Four commands run a "2025-10-10" (``solvency``'s scenario, ``contagion --preset
+    oct-2025``, ``stress --scenario replay``, ``collateral --preset oct-2025``) and each
+    reads the crash otherwise; each prints this line so that none is taken for another's.
+
+    Parameters
+    ----------
+    venue : str
+        Whose prices (``"Binance"``, ``"Bybit"``).
+    bars : str
+        The bars read (``"hourly"``, ``"15-minute"``).
+    window : str
+        The UTC window read (``"2025-10-10 21:00-22:00 UTC"``).
+    move : float
+        The ETH move the command applies, fraction (-0.12 is -12 %).
+    applied : str
+        What the move is and how it is applied (``"the hour's low over its open, as the
+        first shock"``).
+    crash : Crash, default OCT_2025
+        The named crash.
+
+    Returns
+    -------
+    str
+        ``crash 2025-10-10 here: Binance hourly bars, 2025-10-10 21:00-22:00 UTC, ETH -12.0 %
+        (the hour's low over its open, as the first shock); other commands read this
+        crash otherwise (docs/stress.md, "One crash, four readings")``.
+
+    Examples
+    --------
+    >>> crash_line("Bybit", "15-minute", "2025-10-10 to 10-12", -0.142, "open to close")[:60]
+    'crash 2025-10-10 here: Bybit 15-minute bars, 2025-10-10 to 1'
+    """
+    return (
+        f"crash {crash.name} here: {venue} {bars} bars, {window}, ETH "
+        f"{percent_text(move, 1, signed=True)} ({applied}); other commands read this crash "
+        f"otherwise ({CRASH_READINGS_DOC})"
+    )

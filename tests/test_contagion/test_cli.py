@@ -118,6 +118,19 @@ def test_preset_oct_2025_subprocess() -> None:
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert set(out["venues"]) == {"binance", "bybit", "hyperliquid"}
+    # which 2025-10-10 this is; the share on one scale (the venues' feed dollars in
+    # market dollars beside the real Aave dollars): 50.7 % against the mixed 53.6 %
+    assert out["crash"].startswith("crash 2025-10-10 here: Binance hourly bars, 2025-10-10 "
+                                   "21:00-22:00 UTC, ETH -12.0 %")  # fmt: skip
+    sc = out["scales"]
+    assert sc["mixed"] is True and sc["feed_venues"] == ["binance", "bybit", "hyperliquid"]
+    k = sc["venues"]["binance"]["feed_per_market_usd"]
+    assert k == pytest.approx(0.0179, abs=5e-5)
+    cex = {n: v["liquidated_usd"] / k for n, v in out["venues"].items()}
+    d = out["defi"]["liquidated_usd"]
+    want = (sum(cex.values()) - cex["binance"] + d) / (sum(cex.values()) + d)
+    assert sc["contagion_share_market_dollars"] == pytest.approx(want, rel=1e-9)
+    assert sc["contagion_share_market_dollars"] < out["contagion_share"]
     rows = {row["what"]: row for row in out["validation"]["rows"]}
     aave = rows["Aave v3 WBTC + cbBTC collateral liquidated, USD (2025-10-10/11)"]
     # recorded on 2025-10-10/11 in the bundled Aave data: 83 events, $43.1M, of both tokens

@@ -106,10 +106,13 @@ def test_the_cli_refuses_an_uncalibrated_asset_naming_the_file(tmp_path: Path) -
 def test_the_mixed_share_names_the_feed_of_the_venues_book() -> None:
     from liqcascade._cli.contagion import _mixed_units
 
-    lending = {"defi": {"markets": {"aave": {}}}}
+    feed = {"venues": {"a": {"dollars": "feed", "feed_per_market_usd": 0.0179}},
+            "feed_venues": ["a"], "contagion_share_market_dollars": 0.507}  # fmt: skip
+    lending = {"defi": {"markets": {"aave": {}}}, "scales": {**feed, "mixed": True}}
     said = _mixed_units({**lending, "units": {"book_dollars": "Binance-feed"}})
     assert said == (
-        " (of Binance-feed-scale exchange liquidations plus real-dollar lending liquidations)"
+        " (of Binance-feed-scale exchange liquidations plus real-dollar lending liquidations; "
+        "on market dollars (feed ÷ 0.0179) 50.7 %)"
     )
     assert "(of okx-feed-scale exchange" in _mixed_units(
         {**lending, "units": {"book_dollars": "okx-feed"}}
@@ -117,5 +120,7 @@ def test_the_mixed_share_names_the_feed_of_the_venues_book() -> None:
     assert _mixed_units({**lending, "units": {"book_dollars": "feed"}}).startswith(
         " (of feed-scale exchange"
     )  # a store's calibration that names no feed
-    assert _mixed_units(lending) == ""  # files: the user's dollars, nothing mixed
-    assert _mixed_units({"defi": {"markets": {}}, "units": {"book_dollars": "Binance-feed"}}) == ""
+    # files: the user's dollars, nothing mixed; an estimated book alone: one scale
+    assert _mixed_units({"defi": {"markets": {"aave": {}}}}) == ""
+    alone = {"defi": {"markets": {}}, "scales": {**feed, "mixed": False}}
+    assert _mixed_units({**alone, "units": {"book_dollars": "Binance-feed"}}) == ""

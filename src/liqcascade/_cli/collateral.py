@@ -42,6 +42,8 @@ def _render(res: dict[str, Any]) -> None:
         f"${res['shortfall_usd']:,.0f}; depeg start {_when(ds)} ETH's low "
         f"({res['eth_low']:,.2f} at {res['eth_low_at'][11:16]})."
     )
+    if "crash" in res:  # which reading of the 2025-10-10 crash this run is
+        _common.stdout.print(res["crash"], markup=False, soft_wrap=True)
     for line in _book_lines(res):
         _common.stdout.print(line, markup=False)
     _common.stdout.print(res["note"], markup=False)

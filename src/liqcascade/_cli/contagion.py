@@ -73,18 +73,61 @@ def _central_note(central: float, iv: dict[str, Any], key: str) -> str:
 
 
 def _mixed_units(res: dict[str, Any]) -> str:
-    """What the contagion share adds up when the venues' book is the estimated one.
+    """What the contagion share adds up when it mixes the estimated book's and real dollars.
 
     The estimated book's liquidations are in its liquidation feed's dollars (the units'
     ``book_dollars``: ``Binance-feed`` for the bundled calibrations, a store's feed by its
-    label), the lending markets' in real dollars (their accounts): the share mixes the two
-    scales, and says whose feed the first is.
+    label); a positions file's venue and the lending markets are in real dollars. When
+    the share adds both it says so, and gives the share with the feed's dollars converted
+    to market dollars (``scales``, :func:`_scales`).
     """
-    units = res.get("units")
-    if not units or not (res.get("defi") or {}).get("markets"):
+    scales = res.get("scales") or {}
+    if not scales.get("mixed"):
         return ""
-    feed = units.get("book_dollars") or "feed"
-    return f" (of {feed}-scale exchange liquidations plus real-dollar lending liquidations)"
+    feed = (res.get("units") or {}).get("book_dollars") or "feed"
+    venues = scales["venues"]
+    real = [n for n, d in venues.items() if d["dollars"] == "real"]
+    where = "exchange liquidations"
+    if real:
+        where = "liquidations on " + ", ".join(scales["feed_venues"])
+    reals = [f"liquidations on {', '.join(real)}"] if real else []
+    if (res.get("defi") or {}).get("markets"):
+        reals.append("lending liquidations")
+    text = f" (of {feed}-scale {where} plus real-dollar {' and '.join(reals)}"
+    on_market = scales.get("contagion_share_market_dollars")
+    if on_market is not None:
+        ks = {d["feed_per_market_usd"] for d in venues.values() if d["dollars"] == "feed"}
+        by = f" (feed ÷ {ks.pop():.3g})" if len(ks) == 1 else ""
+        text += f"; on market dollars{by} {percent_text(on_market)}"
+    return text + ")"
+
+
+def _scales(setup: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """Which dollars each venue's figures are in, and the share on market dollars.
+
+    ``venues``: per venue ``dollars`` (``feed``: the estimated book's; ``real``: a
+    positions file's) and ``feed_per_market_usd`` (the feed's dollars per market dollar,
+    None for real dollars); ``feed_venues``; ``mixed`` (the share adds feed and real
+    dollars: a file's venue or a lending market beside an estimated one); and
+    ``contagion_share_market_dollars`` (the share with the feed's dollars divided by
+    their factor; None when nothing is in feed dollars or the factor is unknown).
+    """
+    import math
+
+    k = setup.feed_per_market_usd
+    venues = {n: {"dollars": "feed" if n in k else "real", "feed_per_market_usd": k.get(n)}
+              for n in out["venues"]}  # fmt: skip
+    feed = [n for n in venues if n in k]
+    real = len(feed) < len(venues) or bool(out["defi"].get("markets"))
+    share = None
+    if feed:
+        from liqcascade.contagion import ContagionResult
+
+        assert isinstance(out.get("_result"), ContagionResult)
+        x = out["_result"].share_on_market_dollars(k)
+        share = x if math.isfinite(x) else None
+    return {"venues": venues, "feed_venues": feed, "mixed": bool(feed) and real,
+            "contagion_share_market_dollars": share}  # fmt: skip
 
 
 def _clock_lines(res: dict[str, Any]) -> list[str]:
@@ -267,14 +310,19 @@ def _render(res: dict[str, Any]) -> None:
         _common.stdout.print(line, soft_wrap=True, markup=False)
     if "first_shock" in res:
         _common.stdout.print(_shock_line(res["first_shock"]), soft_wrap=True, markup=False)
+    if "crash" in res:
+        _common.stdout.print(res["crash"], soft_wrap=True, markup=False)
     market = res.get("scope") == "market"
     start = "every venue (market-wide shock)" if market else esc(res["shock_venue"])
     t = Table(title=f"Cascade from {start} ({res['rounds']} rounds)")
-    for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
+    for c in ("venue", "initial", "final", "liquidated USD", "rounds", "fund at start USD",
+              "fund at end USD", "bad debt USD"):  # fmt: skip
         t.add_column(c, justify="right" if c != "venue" else "left")
     for n, v in res["venues"].items():
         t.add_row(esc(n), f"{v['initial_price']:,.2f}", f"{v['final_price']:,.2f}",
-                  f"{v['liquidated_usd']:,.0f}", str(v["rounds"]))  # fmt: skip
+                  f"{v['liquidated_usd']:,.0f}", str(v["rounds"]),
+                  f"{v['insurance_fund_usd']:,.0f}", f"{v['insurance_fund_end_usd']:,.0f}",
+                  f"{v['bad_debt_usd']:,.0f}")  # fmt: skip
     _common.stdout.print(t)
     if res.get("liquidity") == "calibrated":
         iv, ub = res["interval"], res["static_upper_bound"]
@@ -418,12 +466,17 @@ def _output(
     from liqcascade.market import market_times
 
     out: dict[str, Any] = res.summary()
+    for v in setup.venues:  # the fund each venue started with, beside its end and bad debt
+        out["venues"][v.name]["insurance_fund_usd"] = float(v.insurance_fund)
+    out["scales"] = _scales(setup, {**out, "_result": res})
     _warn_static_only(setup, out.get("liquidity"))
     _warn_oracles(out["defi"]["markets"])
     out["first_shock"] = {**_first_shock(setup, preset, fraction, config, out["shock_venue"]),
                           "scope": out["scope"]}  # fmt: skip
     if preset == "oct-2025":
         out["validation"] = validate_oct_2025(res, setup=setup)
+        if fraction is None:  # the recorded hour: say which reading of the crash this is
+            out["crash"] = _crash_text(out["first_shock"]["fraction"], out["shock_venue"])
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
     if states:  # the estimated market the venues' positions and depth were sized from
         out.update(market_times(states[0], iso=True))  # as_of: its close, as every command's
@@ -515,6 +568,18 @@ def _warn_oracles(markets: dict[str, Any]) -> None:
                 f"{name}: the collateral price reached zero (beta x the sources' fall >= 100 %) "
                 "and was held at 1e-12 USD: every account with debt was liquidatable"
             )
+
+
+def _crash_text(move: float, venue: str) -> str:
+    """The preset's reading of 2025-10-10 (:func:`liqcascade._crashes.crash_line`)."""
+    import pandas as pd
+
+    from liqcascade._crashes import OCT_2025, crash_line
+
+    end = OCT_2025.hour + pd.Timedelta(hours=1)
+    return crash_line("Binance", "hourly", f"{OCT_2025.hour:%Y-%m-%d %H:%M}-{end:%H:%M} UTC",
+                      move, f"the hour's low over its open, the first shock on {venue}; the "
+                      "other venues and lending follow through the model")  # fmt: skip
 
 
 def _first_shock(

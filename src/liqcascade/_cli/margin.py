@@ -87,7 +87,11 @@ def liq_price_cmd(
     entry: Annotated[float, typer.Option("--entry", help="Entry price, USD.")],
     margin: Annotated[
         float | None,
-        typer.Option("--margin", help="Isolated margin (or cross wallet balance), USD."),
+        typer.Option(
+            "--margin",
+            help="Isolated margin (or cross wallet balance, given without --leverage: a "
+            "cross account's leverage setting does not move its liquidation price), USD.",
+        ),
     ] = None,
     leverage: Annotated[
         float | None, typer.Option("--leverage", help="Leverage at entry (margin = notional/L).")

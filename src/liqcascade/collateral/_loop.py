@@ -633,6 +633,7 @@ class CollateralResult(SummaryDict):
             "pricing": self.pricing,
             "start": self.ts[0].isoformat(),
             "end": self.ts[-1].isoformat(),
+            "eth_start": float(self.eth[0]),
             "eth_low": float(self.eth[k]),
             "eth_low_at": self.ts[k].isoformat(),
             "assets": per,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025, crash_line
 from liqcascade.collateral._book import OwnBookFit, own_book_out_of_sample
 from liqcascade.collateral._config import build_setup, scenario_of
 from liqcascade.collateral._loop import (
@@ -99,6 +100,10 @@ def run_collateral(
     res = simulate_collateral(setup, path, pricing or sc.pricing)
     out = res.summary()
     out["scenario"] = sc.name
+    out["eth_bars"] = sc.eth_bars
+    crash = crash_text(sc.start, sc.end, sc.eth_bars, out["eth_start"], out["eth_low"])
+    if crash is not None:
+        out["crash"] = crash
     fits: dict[str, OwnBookFit] = setup.notes.get("fits", {})
     out["books"] = book_checks(fits, asset_bars, sc.end)
     out["depth_sensitivity"] = depth_sensitivity(setup, path, res.pricing, fits)
@@ -108,6 +113,39 @@ def run_collateral(
         note += NAV_NOTE + " "
     out["note"] = note + scenario_note(sc.start, sc.end)
     return res, out
+
+
+#: Whose bars each bundled ETH path is (:data:`~liqcascade.collateral.ETH_BARS`' keys).
+_BARS_WORDS = {"binance-30m": ("Binance", "30-minute"), "bybit-15m": ("Bybit", "15-minute")}
+
+
+def crash_text(
+    start: pd.Timestamp, end: pd.Timestamp, eth_bars: str, eth_start: float, eth_low: float
+) -> str | None:
+    """The run's reading of the 2025-10-10 crash, when its clock covers the crash hour.
+
+    Parameters
+    ----------
+    start, end : pandas.Timestamp
+        The scenario's clock ``[start, end)``, UTC.
+    eth_bars : str
+        The bundled ETH path's key (``"binance-30m"``).
+    eth_start, eth_low : float
+        ETH's price at the clock's first minute (the accounts' entry) and its lowest, USD.
+
+    Returns
+    -------
+    str or None
+        :func:`liqcascade._crashes.crash_line`'s line; None for a clock that misses the
+        crash hour (another day is no reading of the crash).
+    """
+    if not (start <= OCT_2025.hour < end) or not eth_start > 0:
+        return None
+    venue, bars = _BARS_WORDS.get(eth_bars, (eth_bars, "bundled"))
+    return crash_line(venue, bars, f"{start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M} UTC",
+                      eth_low / eth_start - 1.0, f"the path's low over its first minute, "
+                      f"{eth_start:,.2f} -> {eth_low:,.2f}, the accounts entered at the "
+                      "first minute")  # fmt: skip
 
 
 def scenario_note(start: pd.Timestamp, end: pd.Timestamp) -> str:

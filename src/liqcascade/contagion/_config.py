@@ -41,7 +41,7 @@ from liqcascade.contagion._lending import (
 )
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError, row_ref
-from liqcascade.market import BINANCE_BOOK_SHARE, market_times
+from liqcascade.market import BINANCE_BOOK_SHARE, book_units, market_times
 
 __all__ = [
     "ContagionSetup",
@@ -535,6 +535,27 @@ class ContagionSetup:
     scope: str = "venue"
     asset: str = "ETH"
     assumptions: tuple[dict[str, str], ...] = ()
+
+    @property
+    def feed_per_market_usd(self) -> dict[str, float]:
+        """Each venue whose positions are the estimated book: its feed dollars per market dollar.
+
+        The estimated book's liquidations are in its liquidation feed's dollars
+        (:attr:`liqcascade.market.BookUnits.feed_per_market_usd` of the market it was
+        read from: ETH at 2025-07-31 about 0.018); a venue of a positions file, and every
+        lending market, is in real dollars and is not named. NaN when the market has no
+        open interest to set the scale.
+
+        Returns
+        -------
+        dict of str to float
+            Venue name -> book (feed) dollars per market dollar (fraction).
+        """
+        return {
+            n: float(v["feed_per_market_usd"])
+            for n, v in self.notes.get("venues", {}).items()
+            if v.get("feed_per_market_usd") is not None
+        }
 
 
 def oracle_assumption(m: LendingMarket) -> dict[str, str]:
@@ -1030,9 +1051,11 @@ def build_setup(
             pos, st = _rebase(ms, mid, share_f / BINANCE_BOOK_SHARE)
             pos = reprice(pos, v.positions.margin_rules)
             stops = st if v.positions.stops else None
+            units = book_units(ms)
             notes["venues"].setdefault(v.name, {}).update(
                 {**{f"positions_{k}": t for k, t in market_times(ms, iso=True).items()},
                  "share": share_f, "mid": mid,
+                 "feed_per_market_usd": math.nan if units is None else units.feed_per_market_usd,
                  "margin_rules": v.positions.margin_rules})  # fmt: skip
         venues.append(Venue(v.name, book, pos, stops, v.insurance_fund,
                             CascadeConfig(refill_fraction=v.refill_fraction,

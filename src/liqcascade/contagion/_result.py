@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -190,6 +192,39 @@ class ContagionResult(SummaryDict):
             return 0.0
         return (total - self.venues[self.shock_venue].liquidated_usd) / total
 
+    def share_on_market_dollars(self, feed_per_market_usd: Mapping[str, float]) -> float:
+        """:attr:`contagion_share` with every venue's liquidations in market dollars.
+
+        A venue whose positions are the estimated book counts its liquidations in its
+        liquidation feed's dollars (Binance-feed dollars: a fraction of the market's);
+        a positions file's venue and the lending markets count real dollars. Dividing
+        the first by their feed dollars per market dollar puts every term on one scale.
+
+        Parameters
+        ----------
+        feed_per_market_usd : mapping of str to float
+            Venue name -> its book (feed) dollars per market dollar (fraction,
+            :attr:`ContagionSetup.feed_per_market_usd`); venues not named are in real
+            dollars already.
+
+        Returns
+        -------
+        float
+            Fraction of all liquidations (market dollars) outside the shocked venue; NaN
+            when a named venue's factor is not a positive number; 0 when nothing was
+            liquidated.
+        """
+        usd = {}
+        for n, v in self.venues.items():
+            k = feed_per_market_usd.get(n)
+            if k is not None and not (math.isfinite(k) and k > 0):
+                return math.nan
+            usd[n] = v.liquidated_usd / k if k is not None else v.liquidated_usd
+        total = sum(usd.values()) + self.defi_liquidated_usd
+        if total <= 0:
+            return 0.0
+        return (total - usd[self.shock_venue]) / total
+
     def static_bound(self) -> dict[str, Any] | None:
         """Whether the static books' figures bound the calibrated run's, and why not.
 
@@ -249,6 +284,7 @@ class ContagionResult(SummaryDict):
                     "rounds": v.rounds,
                     "n_liquidated": v.n_liquidated,
                     "bad_debt_usd": v.bad_debt_usd,
+                    "insurance_fund_end_usd": v.insurance_fund_end,
                     "book_exhausted": v.book_exhausted,
                     "arb_net_base": v.arb_net_base,
                     **(

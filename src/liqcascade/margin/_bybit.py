@@ -13,6 +13,42 @@ from liqcascade.margin._result import LiqResult
 #: Maintenance rate of Bybit's first risk-limit tier for ETHUSDT and BTCUSDT (fraction).
 BYBIT_DEFAULT_MMR: float = 0.005
 
+#: Position value (USD) up to which Bybit's first risk limit (the default rate above)
+#: applies, as recalled for 2024 (Bybit's margin-parameters page; the venue revises it).
+#: A contract not listed is read with ETHUSDT's.
+BYBIT_FIRST_RISK_LIMIT_USD: dict[str, float] = {"ETHUSDT": 1_000_000.0, "BTCUSDT": 2_000_000.0}
+
+
+def bybit_risk_limit_caveat(symbol: str, notional: Any) -> str | None:
+    """The caveat of a position priced at the first risk limit's rate though above its value.
+
+    Parameters
+    ----------
+    symbol : str
+        Contract (``ETHUSDT``); any spelling :func:`liqcascade._symbols.split_symbol` reads.
+    notional : float or array
+        Position value at entry, USD.
+
+    Returns
+    -------
+    str or None
+        One line naming the largest position's value and the limit, or None when every
+        position is within Bybit's first risk limit.
+    """
+    from liqcascade._symbols import contract_symbol, split_symbol
+
+    contract = contract_symbol(split_symbol(str(symbol))[0] or "ETH")
+    limit = BYBIT_FIRST_RISK_LIMIT_USD.get(contract, BYBIT_FIRST_RISK_LIMIT_USD["ETHUSDT"])
+    top = float(np.max(np.asarray(notional, dtype=np.float64), initial=0.0))
+    if top <= limit:
+        return None
+    return (
+        f"a position of {top:,.0f} USD is above Bybit's first risk limit ({limit:,.0f} USD "
+        f"for {contract}, as recalled) and is priced at that limit's maintenance rate "
+        f"{100 * BYBIT_DEFAULT_MMR:g} %; its own risk limit's rate is higher and its "
+        "liquidation price nearer the entry: give that rate as the maintenance-rate override"
+    )
+
 
 def bybit_liq_price(
     side: Any, size: Any, entry_price: Any, margin: Any, mmr: float = BYBIT_DEFAULT_MMR

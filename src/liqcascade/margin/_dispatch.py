@@ -19,7 +19,7 @@ import numpy as np
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin._binance import binance_liq_price
-from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
+from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price, bybit_risk_limit_caveat
 from liqcascade.margin._hyperliquid import hyperliquid_liq_price, hyperliquid_max_leverage
 from liqcascade.margin._inputs import (
     margin_disagreement,
@@ -145,7 +145,9 @@ def _binance_cap(symbol: str, notional: FloatArray, tiers: Any, mmr: float | Non
 
 def _bybit(side: Any, size: Any, ep: Any, margin: Any, *, symbol: str, tiers: Any,
            mmr: float | None) -> LiqResult:  # fmt: skip
-    return bybit_liq_price(side, size, ep, margin, BYBIT_DEFAULT_MMR if mmr is None else mmr)
+    out = bybit_liq_price(side, size, ep, margin, BYBIT_DEFAULT_MMR if mmr is None else mmr)
+    caveat = bybit_risk_limit_caveat(symbol, out.notional) if mmr is None else None
+    return replace(out, caveats=(caveat,)) if caveat else out
 
 
 def _bybit_cap(symbol: str, notional: FloatArray, tiers: Any, mmr: float | None) -> FloatArray:
@@ -437,7 +439,8 @@ def liq_price(
         Isolated margin, USD. At least one of ``margin`` and ``leverage``; given both,
         the margin is used when it is within 1 % of ``size * entry_price / leverage``
         (:func:`~liqcascade.margin.margin_disagreement`, the positions files' and stress
-        portfolios' rule), else they are refused.
+        portfolios' rule), else they are refused. A cross account's wallet balance is
+        given alone: its leverage setting does not enter the liquidation price.
     leverage : float or array, optional
         Leverage at entry; margin ``= size * entry_price / leverage``. It must not
         exceed the venue's maximum for the notional (:func:`max_leverage_for`), nor
@@ -523,7 +526,16 @@ def _check_agreement(size: Any, entry_price: Any, margin: Any, leverage: Any) ->
     off = margin_disagreement(q * ep, m, lev)
     if off is not None:
         where = "" if m.size == 1 else f"position [{off[0]}]: "
-        raise InputError(where + off[1], param=("margin", "leverage"))
+        raise InputError(where + off[1] + _CROSS_WORDS, param=("margin", "leverage"))
+
+
+#: Why a cross wallet and a leverage are not taken together: the leverage setting of a
+#: cross account does not enter its liquidation price, and one margin number cannot tell
+#: a wallet from an isolated margin.
+_CROSS_WORDS = (
+    "; for a cross account the margin is the wallet balance and the leverage setting does "
+    "not enter the liquidation price (it only sets the initial margin): give the wallet alone"
+)
 
 
 def _lev_text(x: float) -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 from liqcascade._limits import MAX_USD, real_array
 from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol, split_symbol
-from liqcascade._tables import check_columns
+from liqcascade._tables import check_columns, norm_column
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError, row_ref
 
@@ -42,6 +42,13 @@ TIER_COLUMNS: tuple[str, ...] = (
 
 #: Relative tolerance of the cum continuity check (USD per USD of floor notional).
 _CUM_RTOL = 1e-6
+
+#: Binance's own bracket field names (``GET /fapi/v1/leverageBracket``, after
+#: :func:`liqcascade._tables.norm_column`) read as the tier columns they mean.
+_BINANCE_NAMES: dict[str, str] = {
+    "initial_leverage": "max_leverage",
+    "maint_margin_ratio": "mmr",
+}
 
 
 def notional_array(notional: Any, name: str = "notional", *, nan_only: bool = False) -> FloatArray:
@@ -270,8 +277,39 @@ def _validate(t: TierTable, where: str) -> None:
             )
 
 
+def _check_initial_margin(arrays: dict[str, FloatArray], source: str) -> None:
+    """Refuse a row whose maintenance rate is at or above its initial margin ``1/max_leverage``.
+
+    Such a row liquidates a position at its maximum leverage the moment it opens; in a
+    file it is almost always a rate typed in percent (0.4 for 0.4 %).
+
+    Parameters
+    ----------
+    arrays : dict of str to array of float
+        The tier columns (``max_leverage``, ``mmr``: fractions), as read.
+    source : str
+        The file (or package table), first in the message.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the 1-based row and the likely percent-for-fraction mistake.
+    """
+    lev, mmr = arrays["max_leverage"], arrays["mmr"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bad = np.flatnonzero((lev >= 1) & (mmr > 0) & (mmr < 1) & (mmr * lev >= 1))
+    if bad.size:
+        k = int(bad[0])
+        raise InputError(
+            f"{source}: {row_ref(k + 1)}: mmr {mmr[k]:g} is at or above the initial margin rate "
+            f"1/max_leverage = {1 / lev[k]:g} of {lev[k]:g}x (a position at that leverage "
+            f"would be liquidated on opening): rates are fractions, is it a percent? "
+            f"(for {mmr[k]:g} % give {mmr[k] / 100:g})"
+        )
+
+
 def _table_from_frame(df: pd.DataFrame, symbol: str, source: str) -> TierTable:
-    df = df.rename(columns=lambda c: str(c).strip().lower())
+    df = df.rename(columns=lambda c: _BINANCE_NAMES.get(norm_column(c), norm_column(c)))
     check_columns(df.columns, TIER_COLUMNS, source)
     arrays: dict[str, FloatArray] = {}
     for c in TIER_COLUMNS:
@@ -283,6 +321,7 @@ def _table_from_frame(df: pd.DataFrame, symbol: str, source: str) -> TierTable:
                 f"({df[c].iloc[bad[0]]!r})"
             )
         arrays[c] = col.to_numpy(dtype=np.float64)
+    _check_initial_margin(arrays, source)
     return TierTable(**arrays, symbol=symbol, source=source)
 
 
@@ -402,7 +441,10 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
         ``"ETH-PERP"``; an asset alone is its contract, ``"ETH"`` is ``"ETHUSDT"``), or
         a file with columns ``notional_floor, notional_cap,
         max_leverage, mmr, cum`` (notional in USD, rates as fractions; ``#`` comment
-        lines allowed in CSV).
+        lines allowed in CSV). Headers are read as :func:`liqcascade._tables.norm_column`
+        reads positions files (``notionalFloor`` is ``notional_floor``), and Binance's
+        own bracket fields ``initialLeverage`` and ``maintMarginRatio`` are
+        ``max_leverage`` and ``mmr``.
 
     Returns
     -------
@@ -412,8 +454,9 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     ------
     InputError
         Unknown symbol, unreadable file, missing columns, or a table whose tiers are
-        not contiguous or whose ``cum`` breaks maintenance-margin continuity (naming
-        the file and the 1-based row).
+        not contiguous, whose ``cum`` breaks maintenance-margin continuity, or whose
+        ``mmr`` is at or above the row's initial margin ``1/max_leverage`` (a percent
+        typed as a fraction), naming the file and the 1-based row.
     """
     if isinstance(symbol_or_path, TierTable):
         return symbol_or_path

@@ -574,12 +574,12 @@ def _claim(v: ContagionView) -> Claim:
         claim="A cascade on one exchange spreads to other venues and into DeFi lending.",
         computed=(
             f"Not testable: the model says {share} of liquidations in the "
-            f"2025-10-10 replay happen outside the shocked venue; the record shows Bybit's low "
+            f"2025-10-10 replay happen outside the shocked venue ({v.book_dollars}-scale CEX "
+            f"dollars plus real Aave dollars{_market_words(v)}); the record shows Bybit's low "
             f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC and cbBTC "
             f"liquidations the same days{_ratio_words(a['ratio'], 'model/recorded')}, which a "
             f"common shock would also give{_hour_words(v)}; CEX venue liquidations are not "
-            f"covered by the bundled data. The share adds {v.book_dollars}-scale CEX dollars to "
-            "real Aave dollars."
+            "covered by the bundled data."
         ),
         front=(
             f"Model only, feed-scale CEX + real Aave dollars: {share} off the shocked venue in "
@@ -592,6 +592,21 @@ def _claim(v: ContagionView) -> Claim:
             "followed the shocked venue's or came at once."
         ),
     )
+
+
+def _market_words(v: ContagionView) -> str:
+    """``"; 51 % with the CEX dollars in market dollars"``: the replay's share on one scale.
+
+    The venues' liquidations divided by their feed dollars per market dollar
+    (:meth:`liqcascade.contagion.ContagionResult.share_on_market_dollars`); empty for a
+    view without a setup or a scale.
+    """
+    setup = getattr(v, "setup", None)
+    k = getattr(setup, "feed_per_market_usd", None)
+    if not k:
+        return ""
+    x = v.replay.share_on_market_dollars(k)
+    return f"; {pct(x, 0)} with the CEX dollars in market dollars" if math.isfinite(x) else ""
 
 
 def _hour_words(v: ContagionView) -> str:
