@@ -232,20 +232,22 @@ def _render_distribution(result: dict[str, Any]) -> None:
     t.add_row("[bold]expected P&L[/]", pnl)
     m = result["market_liquidations_usd"]
     t.add_row(
-        f"[bold]{_common.esc(result['price_asset'])} market liquidations[/]",
-        f"p50 {m['p50'] / 1e6:,.1f}M  p95 {m['p95'] / 1e6:,.1f}M  p99 {m['p99'] / 1e6:,.1f}M USD",
+        "[bold]market liquidations[/]",
+        f"p50 {m['p50'] / 1e6:,.1f}M  p95 {m['p95'] / 1e6:,.1f}M  p99 {m['p99'] / 1e6:,.1f}M USD "
+        f"({_common.esc(result['price_asset'])}'s book)",
     )
     main = result["price_asset"]
     for a in result.get("price_quantiles_by_asset") or {main: result["price_quantiles"]}:
         q = (result.get("price_quantiles_by_asset") or {}).get(a) or result["price_quantiles"]
+        own = (
+            ""
+            if a == main
+            else f"; its market's liquidations: not modelled here (--asset {_common.esc(a)})"
+        )
         t.add_row(
             f"[bold]{_common.esc(a)} price[/]",
-            f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f})",
+            f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f}){own}",
         )
-        if a != main:
-            t.add_row(f"[bold]{_common.esc(a)} market liquidations[/]",
-                      f"not modelled in this run (only the {_common.esc(main)} book is); "
-                      f"--asset {_common.esc(a)} gives them")  # fmt: skip
     _common.stdout.print(t)
     p = Table(title="probability of liquidation or stop")
     p.add_column("position")

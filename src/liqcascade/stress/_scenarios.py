@@ -736,10 +736,11 @@ def _pnl_split(
     table["pnl_continuation_usd"] = table["portfolio_pnl_usd"].to_numpy(np.float64) - pnl_carry
     after = table["price_after"].to_numpy(np.float64)
     others = sorted(a for a in gap if a != asset)
-    table["prices_used"] = [
-        {asset: float(after[i]), **{a: float(gap[a][i]) for a in others}} for i in range(len(table))
-    ]
-    table["held_at_shock"] = [list(others)] * len(table)
+    used = [{asset: float(after[i]), **{a: float(gap[a][i]) for a in others}}
+            for i in range(len(table))]  # fmt: skip
+    table["prices_used"] = pd.Series(used, index=table.index, dtype=object)
+    held = [list(others)] * len(table)
+    table["held_at_shock"] = pd.Series(held, index=table.index, dtype=object)
     table["at_book_edge"] = table["book_exhausted_share"].to_numpy(np.float64) >= BOOK_EDGE_SHARE
 
 
