@@ -216,7 +216,14 @@ def _print_table(t: Any) -> None:
     """Print a table; with no screen to fit (a pipe, a file) at its own width, unwrapped."""
     out = _common.stdout
     if out._width_unknown():
-        out.print(t, width=max(out.measure(t).maximum, out.width))
+        wide = out.options.update_width(10_000)  # measured unclipped: its natural width
+        natural = max(out.measure(t, options=wide).maximum, out.width)
+        old = out._width  # rich clips a print's width to the console's: widen it for this one
+        out.width = natural
+        try:
+            out.print(t, width=natural)
+        finally:
+            out._width = old
     else:
         out.print(t)
 
