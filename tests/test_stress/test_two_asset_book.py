@@ -143,6 +143,10 @@ def test_the_shock_pnl_splits_into_shock_carry_and_continuation() -> None:
     assert _shock_table(_book(), edge=0.9).iloc[0]["at_book_edge"]
 
 
+SPLIT_KEYS = ("pnl_at_shock_usd", "pnl_cascade_carry_usd", "pnl_continuation_usd",
+              "held_at_shock", "at_book_edge")  # fmt: skip
+
+
 def _shock_result(edge: float = 0.0) -> dict[str, Any]:
     t = _shock_table(_book(), edge)
     row = {**t.iloc[0].to_dict(), "asset": "ETH", "price_after_p10": 800.0,
@@ -152,8 +156,7 @@ def _shock_result(edge: float = 0.0) -> dict[str, Any]:
     scen = {"scenario": "shock -10%", "pnl_usd": row["portfolio_pnl_usd"],
             "market_liquidations_usd": 1e6, "whole_book": False, "price_after": 850.0,
             "prices_after": {"ETH": 850.0, "BTC": 9000.0}, "liquidated": [], "stopped": [],
-            **{k: row[k] for k in ("pnl_at_shock_usd", "pnl_cascade_carry_usd",
-                                   "pnl_continuation_usd", "held_at_shock", "at_book_edge")}}  # fmt: skip
+            **{k: row[k] for k in SPLIT_KEYS}}  # fmt: skip
     return {"label": "-10%", "scenario": "shock", "asset": "ETH", "deterministic": True,
             "paths": 1, "shocks": [row], "scenarios": [scen]}  # fmt: skip
 
@@ -261,3 +264,24 @@ def test_a_piped_table_is_printed_at_its_own_width(monkeypatch: pytest.MonkeyPat
     lines = buf.getvalue().splitlines()
     assert len(lines) == 5, lines  # top, header, rule, one row, bottom: no wrapped line
     assert "83 (3.84 %)" in lines[3] and max(map(len, lines)) > 80
+
+
+def test_a_shock_scenario_carries_its_split_into_the_json() -> None:
+    import json
+
+    pf = _book()
+    t = _shock_table(pf)
+    final = {"ETH": np.array([850.0]), "BTC": np.array([9000.0])}
+    r = _result(pf, list(t["portfolio_pnl_usd"]), [[False, False]], scenario="shock",
+                final=final, table=t)  # fmt: skip
+    s = json.loads(json.dumps(r.summary()["scenarios"][0]))
+    assert s["pnl_at_shock_usd"] == pytest.approx(-2000.0, rel=1e-9)
+    assert s["held_at_shock"] == ["BTC"] and s["at_book_edge"] is False
+    assert s["prices_after"] == {"ETH": 850.0, "BTC": 9000.0}
+
+
+def test_the_portfolio_line_counts_venues_only_when_one_is_not_binance() -> None:
+    both = {"portfolio_venues": {"a": "binance", "b": "bybit", "c": "spot", "d": "bybit"}}
+    words = cli._venue_words(both)
+    assert "venues: binance 1, bybit 2, spot 1" in words and "never liquidated" in words
+    assert cli._venue_words({"portfolio_venues": {"a": "binance"}}) == ""
