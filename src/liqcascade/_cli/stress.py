@@ -27,7 +27,7 @@ def _render(result: dict[str, Any]) -> None:
         warned = set(market.get("caveats") or ())  # logged as the market's warnings already
         tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or () if c not in warned)
         n = count_text(result["n_positions"], "position")
-        out.print(f"portfolio: {result['portfolio_file']} ({n}){tiers}",
+        out.print(f"portfolio: {result['portfolio_file']} ({n}){_venue_words(result)}{tiers}",
                   soft_wrap=True, markup=False)  # fmt: skip
     label = percent_label(str(result["label"]))  # the JSON's "-30%,-20%": spaced here
     if result["scenario"] == "replay":
@@ -53,6 +53,7 @@ def _render(result: dict[str, Any]) -> None:
         )
         _render_distribution(result)
         if result.get("backtest_command"):  # the Monte Carlo scores nothing out of sample
+            out.print(BACKTEST_SCORES, soft_wrap=True, markup=False)
             out.print(f"back-test this portfolio's VaR: {result['backtest_command']}",
                       soft_wrap=True, markup=False)  # fmt: skip
         if result.get("backtest_note"):
@@ -63,7 +64,43 @@ def _render(result: dict[str, Any]) -> None:
     if any(_at_book_edge(r) for r in rows):
         out.print(BOOK_EDGE_LINE, soft_wrap=True)
     if rows:
+        out.print(_split_line(rows[0]), soft_wrap=True, markup=False)
         out.print(_liquidations_what(rows), soft_wrap=True, markup=False)
+
+
+def _venue_words(result: dict[str, Any]) -> str:
+    """``; venues: binance 2, bybit 2, spot 1 (...)`` when a row is not Binance's, else ""."""
+    venues = list((result.get("portfolio_venues") or {}).values())
+    if not venues or set(venues) == {"binance"}:
+        return ""
+    counts = ", ".join(f"{v} {venues.count(v)}" for v in dict.fromkeys(venues))
+    spot = " (spot: no margin, never liquidated)" if "spot" in venues else ""
+    return f"; venues: {counts}{spot}, each row liquidated on its venue's margin rules"
+
+
+#: What the portfolio back-test scores: not the Monte Carlo's figure (printed under it).
+BACKTEST_SCORES = (
+    "the back-test scores the portfolio's net linear P&L at constant size (each asset's "
+    "net size times its move: no liquidation, stop or leverage), not these figures"
+)
+
+
+def _split_line(r: dict[str, Any]) -> str:
+    """How a shock's P&L is split, and which assets are held at the shock price."""
+    held = ", ".join(r.get("held_at_shock") or ())
+    line = (
+        "P&L split: at shock = every asset at its shock price; carry = what the "
+        f"{r['asset']} book's forced orders add (the cascade's own carry, index held at the "
+        f"shock); continuation = the {r['asset']} index's ordinary move to its 24-h extreme, "
+        "not the cascade"
+    )
+    if held:
+        line += (
+            f"; {held} held at the shock price for the 24 h (no continuation or cascade "
+            f"modelled for {held} in this run: --asset {held.split(', ')[0]} gives its own), "
+            f"so --asset changes the P&L"
+        )
+    return line
 
 
 def _liquidations_what(rows: list[dict[str, Any]]) -> str:
@@ -102,21 +139,95 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     """One row per deterministic scenario: P&L, market liquidations, positions hit."""
     from rich.table import Table
 
+    scen = result["scenarios"]
+    shock = bool(scen) and "pnl_at_shock_usd" in scen[0]
+    replay = bool(scen) and "recorded_move" in scen[0]
+    main = result["asset"]
+    assets = [main, *(a for a in (scen[0].get("prices_after") or {}) if a != main)]
     t = Table(title="per scenario (P&L: positive = a gain)")
-    for c in ("scenario", "P&L USD", "market liquidations", f"{_common.esc(result['asset'])} after",
-              "liquidated", "stopped"):  # fmt: skip
-        t.add_column(c, justify="left" if c in ("scenario", "liquidated", "stopped") else "right")
+    cols = ["scenario", *(["window (UTC)"] if replay else []), "P&L USD",
+            *(["at shock", "carry", "continuation"] if shock else []), "market liquidations",
+            *(f"{_common.esc(a)} {_after_head(a, scen[0], replay)}" for a in assets),
+            "liquidated", "stopped"]  # fmt: skip
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("scenario", "window (UTC)", "liquidated",
+                                               "stopped") else "right")  # fmt: skip
     shocks = result.get("shocks") or []
-    if len(shocks) != len(result["scenarios"]):  # a replay: no shock rows to read
-        shocks = [{}] * len(result["scenarios"])
-    for r, sh in zip(result["scenarios"], shocks, strict=True):
-        whole = " (whole side)" if r["whole_book"] else ""
-        edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
-        t.add_row(_common.esc(percent_label(r["scenario"])), f"{r['pnl_usd']:+,.0f}",
-                  f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}",
-                  f"{r['price_after']:,.0f}{edge}", _names(r["liquidated"]),
-                  _names(r["stopped"]))  # fmt: skip
-    _common.stdout.print(t)
+    if len(shocks) != len(scen):  # a replay: no shock rows to read
+        shocks = [{}] * len(scen)
+    for r, sh in zip(scen, shocks, strict=True):
+        t.add_row(*_scenario_cells(r, sh, result["asset"], assets, shock, replay))
+    _print_table(t)
+    if replay:
+        out = _common.stdout
+        out.print(REPLAY_COLUMNS_LINE, soft_wrap=True, markup=False)
+
+
+#: What a replay table's columns are (printed under it).
+REPLAY_COLUMNS_LINE = (
+    "move / after: each asset's recorded move over the window (last close / first open) "
+    "and its price after, the close at the window's end (not its low), rebased to the "
+    "start prices"
+)
+
+
+def _scenario_cells(
+    r: dict[str, Any],
+    sh: dict[str, Any],
+    main: str,
+    assets: list[str],
+    shock: bool,
+    replay: bool,
+) -> list[str]:
+    """One scenario's cells: P&L (split for a shock), liquidations, each asset's price."""
+    whole = " (whole side)" if r["whole_book"] else ""
+    edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
+    bound = " (bound)" if edge else ""
+    cells = [_common.esc(percent_label(r["scenario"]))]
+    if replay:
+        span = (r.get("window_span") or {}).get(main) or ["", ""]
+        cells.append(f"{span[0][:16].replace('T', ' ')} → {span[1][:16].replace('T', ' ')}")
+    cells.append(f"{r['pnl_usd']:+,.0f}{bound}")
+    if shock:
+        cells += [f"{r[k]:+,.0f}" for k in ("pnl_at_shock_usd", "pnl_cascade_carry_usd",
+                                            "pnl_continuation_usd")]  # fmt: skip
+    cells.append(f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}")
+    prices = r.get("prices_after") or {main: r["price_after"]}
+    held = set(r.get("held_at_shock") or ())
+    for a in assets:
+        p = f"{prices[a]:,.0f}"
+        if replay:
+            mv = (r.get("recorded_move") or {}).get(a)
+            p = f"{percent_text(mv, 1, signed=True) if mv is not None else 'n/a'} / {p}"
+        elif a not in held:
+            p += edge
+        cells.append(p)
+    return [*cells, _names(r["liquidated"]), _names(r["stopped"])]
+
+
+def _after_head(asset: str, first: dict[str, Any], replay: bool) -> str:
+    """An asset's price column's header: what price the P&L marks it at."""
+    if replay:
+        return "move / after"
+    if "pnl_at_shock_usd" not in first:
+        return "after"
+    return "at shock" if asset in (first.get("held_at_shock") or ()) else "24 h extreme"
+
+
+def _print_table(t: Any) -> None:
+    """Print a table; with no screen to fit (a pipe, a file) at its own width, unwrapped."""
+    out = _common.stdout
+    if out._width_unknown():
+        wide = out.options.update_width(10_000)  # measured unclipped: its natural width
+        natural = max(out.measure(t, options=wide).maximum, out.width)
+        old = out._width  # rich clips a print's width to the console's: widen it for this one
+        out.width = natural
+        try:
+            out.print(t, width=natural)
+        finally:
+            out._width = old
+    else:
+        out.print(t)
 
 
 def _render_distribution(result: dict[str, Any]) -> None:
@@ -131,13 +242,21 @@ def _render_distribution(result: dict[str, Any]) -> None:
     m = result["market_liquidations_usd"]
     t.add_row(
         "[bold]market liquidations[/]",
-        f"p50 {m['p50'] / 1e6:,.1f}M  p95 {m['p95'] / 1e6:,.1f}M  p99 {m['p99'] / 1e6:,.1f}M USD",
+        f"p50 {m['p50'] / 1e6:,.1f}M  p95 {m['p95'] / 1e6:,.1f}M  p99 {m['p99'] / 1e6:,.1f}M USD "
+        f"({_common.esc(result['price_asset'])}'s book)",
     )
-    q = result["price_quantiles"]
-    t.add_row(
-        f"[bold]{_common.esc(result['price_asset'])} price[/]",
-        f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f})",
-    )
+    main = result["price_asset"]
+    for a in result.get("price_quantiles_by_asset") or {main: result["price_quantiles"]}:
+        q = (result.get("price_quantiles_by_asset") or {}).get(a) or result["price_quantiles"]
+        own = (
+            ""
+            if a == main
+            else f"; its market's liquidations: not modelled here (--asset {_common.esc(a)})"
+        )
+        t.add_row(
+            f"[bold]{_common.esc(a)} price[/]",
+            f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f}){own}",
+        )
     _common.stdout.print(t)
     p = Table(title="probability of liquidation or stop")
     p.add_column("position")
@@ -230,7 +349,22 @@ def _shock_line(r: dict[str, Any]) -> str:
         f"{carry}; {static} "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
         f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
-        f"P&L {r['portfolio_pnl_usd']:+,.0f} USD"
+        f"P&L {r['portfolio_pnl_usd']:+,.0f} USD{' (at the bound)' if edge else ''}"
+        f"{_split_words(r)}"
+    )
+
+
+def _split_words(r: dict[str, Any]) -> str:
+    """`` = A at the shock prices + B carry + C continuation; BTC at 104,188`` (a shock's)."""
+    if "pnl_at_shock_usd" not in r:
+        return ""
+    held = r.get("held_at_shock") or ()
+    used = r.get("prices_used") or {}
+    others = "".join(f"; {a} held at its shock price {used[a]:,.0f}" for a in held if a in used)
+    return (
+        f" = {r['pnl_at_shock_usd']:+,.0f} at the shock prices "
+        f"{r['pnl_cascade_carry_usd']:+,.0f} cascade's own carry "
+        f"{r['pnl_continuation_usd']:+,.0f} continuation{others}"
     )
 
 
@@ -299,7 +433,7 @@ _Window = Annotated[
     typer.Option(
         "--window",
         help="Replay window (with --scenario replay): 2022-06-13, 2022-11-08, 2024-08-05, "
-        "2025-10-10 (the default) or START/END.",
+        "2025-10-10 (the default), START/END, or all (every named window, one table).",
     ),
 ]
 _Paths = Annotated[
@@ -410,6 +544,9 @@ def stress_cmd(
     grid = _parse_shocks(shocks) if shocks is not None else None
     n = MONTE_CARLO_DEFAULTS["paths"] if paths is None else paths
     total = n if scenario == "montecarlo" and n > 0 else None
+    if scenario == "replay" and window == "all":
+        _replay_all(portfolio, asset, not no_cascade, as_of, as_json)
+        return
     with _common.progress("paths", total=total) as advance:
         run = run_stress_request(
             portfolio, asset=asset, scenario=scenario, shocks=grid, window=window,
@@ -434,6 +571,32 @@ BACKTEST_FHS_ONLY = (
     "that back-test scores the same variance model with filtered historical simulation "
     "(--method fhs, the default): the model draws of --method garch have no back-test"
 )
+
+
+def _replay_all(
+    portfolio: Path | None, asset: str, cascade: bool, as_of: str | None, as_json: bool
+) -> None:
+    """``--window all``: every bundled crash window replayed, one table (one JSON object).
+
+    The first window's JSON with every window's ``scenarios`` row; ``windows`` names them.
+    """
+    from liqcascade.stress import WINDOWS, run_stress_request
+
+    out: dict[str, Any] = {}
+    for name in WINDOWS:
+        with _common.progress(f"replay {name}", total=None):
+            run = run_stress_request(portfolio, asset=asset, scenario="replay", window=name,
+                                     cascade=cascade, as_of=as_of)  # fmt: skip
+        one = run.to_dict()
+        if not out:
+            out = {**one, "label": "all windows", "scenarios": [], "windows": [],
+                   "details_by_window": {}}  # fmt: skip
+        out["scenarios"] += one["scenarios"]
+        out["windows"].append(name)
+        out["details_by_window"][name] = one["details"]
+    out["paths"] = len(out["scenarios"])
+    _check_prior(out)
+    _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
 
 def _backtest_command(
@@ -532,7 +695,7 @@ def _render_backtest(result: dict[str, Any]) -> None:
         t.add_column(c, justify="left" if c == "coverage" else "right")
     for r in result["verdicts"]:
         t.add_row(*_backtest_cells(r, 1.0 if usd else 1e4))
-    out.print(t)
+    _print_table(t)
     out.print(BACKTEST_LEGEND.replace("pinball bp", f"pinball {unit}"), markup=False)
     if usd:
         out.print(result["not_in_pnl"], markup=False)

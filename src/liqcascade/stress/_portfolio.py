@@ -43,8 +43,12 @@ ASSETS: dict[str, str] = {a: contract_symbol(a) for a in ("ETH", "BTC")}
 #: without one, naming it).
 REQUIRED_COLUMNS = ("symbol", "side", "size", "entry_price")
 #: The columns a portfolio file may add: a margin or a leverage (one of the two is
-#: required), a stop and a label.
-OPTIONAL_COLUMNS = ("margin", "leverage", "stop_price", "name")
+#: required), a stop, a label, the venue whose margin rules apply and the kind
+#: (``perp`` or ``spot``).
+OPTIONAL_COLUMNS = ("margin", "leverage", "stop_price", "name", "venue", "kind")
+
+#: The ``venue`` of a spot holding (also ``kind=spot``): no margin, no liquidation.
+SPOT = "spot"
 #: The columns a portfolio file's rows are read from (:meth:`Portfolio.from_frame`: names
 #: stripped and lower-cased), the two lists above; any other is named in one ``note:``.
 PORTFOLIO_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
@@ -54,18 +58,65 @@ _BASE = re.compile(r"[A-Z0-9]{2,15}")
 
 
 #: The quotes of a symbol the portfolio reads as a USDT perpetual's (``""``: a bare asset;
-#: ``PERP``: ``ETH-PERP``; ``USD``: ``ETHUSD``, read as the asset's contract too).
-_USDT_QUOTES = ("USDT", "USD", "PERP", "")
+#: ``PERP``: ``ETH-PERP``). ``ETHUSD`` (an inverse, coin-margined contract) is refused.
+_USDT_QUOTES = ("USDT", "PERP", "")
 
 
 def _asset(symbol: str) -> str | None:
     """The base asset of a USDT-margined perpetual's symbol (None: not one).
 
     :func:`liqcascade._symbols.split_symbol` reads the symbol; it is a USDT perpetual's
-    when its quote is one of :data:`_USDT_QUOTES` and its base a plausible asset name.
+    when its quote is one of :data:`_USDT_QUOTES` and its base a plausible asset name,
+    and it is not ccxt's spot form (``ETH/USDT``, without ``:USDT``).
     """
+    text = str(symbol).strip()
+    if "/" in text and ":" not in text:  # ccxt: ETH/USDT spot, ETH/USDT:USDT the perpetual
+        return None
     base, quote = split_symbol(symbol)
     return base if quote in _USDT_QUOTES and _BASE.fullmatch(base) else None
+
+
+def _symbol_hint(symbol: Any) -> str:
+    """Why a refused symbol is not a USDT perpetual's, and what to write instead."""
+    text = str(symbol).strip()
+    base, quote = split_symbol(text)
+    if "/" in text and ":" not in text:
+        return (
+            f"{text!r} is ccxt's spot symbol: write {base}/USDT:USDT or {base}USDT for the "
+            "USDT perpetual, or mark a spot holding with venue=spot"
+        )
+    if quote == "USD":
+        return (
+            f"{text!r} names an inverse (coin-margined) perpetual, sized in USD contracts "
+            f"with its P&L in {base}, which the portfolio does not model: write {base}USDT "
+            "for the USDT perpetual"
+        )
+    return f"{text!r} is not a USDT perpetual's (ETH, ETHUSDT, SOL/USDT:USDT ...)"
+
+
+def _venue(r: Any, cols: dict[str, Any], row: str) -> tuple[str, bool]:
+    """A row's venue (lower case; default ``binance``) and whether it is a spot holding.
+
+    ``venue=spot`` or ``kind=spot`` is a spot holding; any other venue must be one of
+    :data:`liqcascade.margin.VENUES` (their margin rules price its liquidation).
+    """
+    from liqcascade.margin import VENUES
+
+    venue = "binance"
+    if "venue" in cols and not _blank(r[cols["venue"]]):
+        venue = str(r[cols["venue"]]).strip().lower()
+    kind = "perp"
+    if "kind" in cols and not _blank(r[cols["kind"]]):
+        kind = str(r[cols["kind"]]).strip().lower()
+    if kind not in ("perp", SPOT):
+        raise InputError(f"{row}: kind must be perp or spot (got {r[cols['kind']]!r})")
+    spot = venue == SPOT or kind == SPOT
+    if not spot and venue not in VENUES:
+        raise InputError(
+            f"{row}: venue {venue!r} has no margin rules in the package (venues: "
+            f"{', '.join(VENUES)}, or spot for a spot holding)"
+        )
+    return venue, spot
 
 
 def _blank(value: Any) -> bool:
@@ -108,7 +159,15 @@ class Portfolio:
     source : str
         File name (or ``"<sample>"``), used in messages.
     tiers : dict
-        Asset -> the tier table its liquidation prices used (:func:`tier_table`).
+        Asset -> the Binance tier table its Binance rows' liquidation prices used
+        (:func:`tier_table`).
+    venue : list of str, optional
+        Per position, the venue whose margin rules gave its liquidation price
+        (``binance``, ``bybit``, ``hyperliquid``) or ``spot``; empty: all Binance.
+    spot : array of bool, optional
+        Per position, a spot holding: no margin, never liquidated (its margin is its
+        value at entry, its liquidation price 0), left out of the margin at risk and of
+        the liquidation probabilities. None: no spot holding.
     """
 
     asset: np.ndarray
@@ -121,6 +180,31 @@ class Portfolio:
     names: list[str]
     source: str = "<portfolio>"
     tiers: dict[str, str] = field(default_factory=dict)
+    venue: list[str] = field(default_factory=list)
+    spot: np.ndarray | None = None
+
+    @property
+    def is_spot(self) -> np.ndarray:
+        """Per position, whether it is a spot holding (bool array; all False by default)."""
+        if self.spot is None:
+            return np.zeros(len(self), dtype=bool)
+        return np.asarray(self.spot, dtype=bool)
+
+    @property
+    def venues(self) -> list[str]:
+        """Per position, its venue (``binance`` unless the file gave another, ``spot``)."""
+        return list(self.venue) if len(self.venue) == len(self) else ["binance"] * len(self)
+
+    def margin_equity(self, prices: dict[str, float]) -> float:
+        """The margined (non-spot) positions' equity at ``prices``, USD: the margin at risk.
+
+        Parameters
+        ----------
+        prices : dict of str to float
+            Price per asset, USD.
+        """
+        eq = self.equity(prices)
+        return math.fsum(eq[~self.is_spot].tolist())
 
     def __post_init__(self) -> None:
         """Refuse arrays the path evaluation would turn into NaN P&L (``param`` = field).
@@ -236,6 +320,7 @@ class Portfolio:
                 "leverage": self.size * self.entry_price / self.margin,
                 "liq_price": self.liq_price,
                 "stop_price": self.stop_price,
+                "venue": self.venues,
             }
         )
 
@@ -274,18 +359,21 @@ class Portfolio:
         if len(df) == 0:
             raise InputError(f"{source}: no positions")
         assets, sides, sizes, eps, margins, stops, names = [], [], [], [], [], [], []
+        venues: list[str] = []
+        spots: list[bool] = []
         for i, (_, r) in enumerate(df.iterrows()):
             row = f"{source}: {row_ref(i + 1)}"
+            venue, spot = _venue(r, cols, row)
             a = _asset(r[cols["symbol"]])
             if a is None:
-                raise InputError(
-                    f"{row}: symbol {r[cols['symbol']]!r} is not a USDT perpetual's "
-                    "(ETH, ETHUSDT, SOL/USDT:USDT ...)"
-                )
+                raise InputError(f"{row}: symbol {_symbol_hint(r[cols['symbol']])}")
             sd = str(r[cols["side"]]).strip()
             side = side_sign(sd) or {"1": 1, "-1": -1}.get(sd)
             if side is None:
                 raise InputError(f"{row}: side must be {SIDE_RULE} (got {r[cols['side']]!r})")
+            if spot and side < 0:
+                raise InputError(f"{row}: a spot holding must be long (a spot short "
+                                 "borrows the asset: not modelled; use a perpetual)")  # fmt: skip
 
             def num(col: str, r: Any = r, row: str = row) -> float:
                 v = r[cols[col]]
@@ -300,8 +388,13 @@ class Portfolio:
                 raise InputError(f"{row}: size must be > 0 (got {size})")
             if not (math.isfinite(ep) and ep > 0):
                 raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
-            m = num("margin") if has_m else math.nan
+            m = num("margin") if has_m and not (spot and _blank(r[cols["margin"]])) else math.nan
             lev = num("leverage") if has_l and not _blank(r[cols["leverage"]]) else math.nan
+            if spot and not (math.isnan(lev) or lev == 1):
+                raise InputError(f"{row}: a spot holding has no leverage (got {lev:g}; give 1 "
+                                 "or leave it blank)")  # fmt: skip
+            if spot and math.isnan(m):
+                m = size * ep  # fully paid: its value at entry
             if not (math.isnan(lev) or (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE)):
                 raise InputError(f"{row}: leverage must be in [1, {MAX_LEVERAGE:g}] (got {lev})")
             if not math.isnan(lev) and math.isnan(m):
@@ -330,6 +423,8 @@ class Portfolio:
             names.append(
                 label or f"{i + 1}:{contract_symbol(a)} {'long' if side > 0 else 'short'} {size:g}"
             )
+            venues.append(SPOT if spot else venue)
+            spots.append(spot)
             assets.append(a)
             sides.append(side)
             sizes.append(size)
@@ -339,15 +434,16 @@ class Portfolio:
         asset = np.array(assets)
         side_a = np.array(sides, dtype=np.int8)
         size_a, ep_a, m_a = np.array(sizes), np.array(eps), np.array(margins)
-        liq = np.empty(size_a.size)
+        liq = np.zeros(size_a.size)  # a spot holding's: 0, never reached
         tiers = {}
+        venue_a, spot_a = np.array(venues), np.array(spots, dtype=bool)
         for a in sorted(set(assets)):
-            mk = asset == a
             tiers[a] = tier_table(a)
-            res = liq_price(
-                "binance", side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=tiers[a]
-            )
-            liq[mk] = res.liq_price
+            for v in sorted(set(venue_a[asset == a]) - {SPOT}):
+                mk = (asset == a) & (venue_a == v)
+                symbol = tiers[a] if v == "binance" else contract_symbol(a)
+                res = liq_price(v, side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=symbol)
+                liq[mk] = res.liq_price
         stop_a = np.array(stops)
         with np.errstate(invalid="ignore"):  # NaN stops / liquidations are not checked
             past = np.flatnonzero(side_a * (stop_a - liq) <= 0)
@@ -362,7 +458,8 @@ class Portfolio:
                 "or lower the leverage"
             )
         _check_unique_names(names, source)
-        return cls(asset, side_a, size_a, ep_a, m_a, liq, stop_a, names, source, tiers)
+        return cls(asset, side_a, size_a, ep_a, m_a, liq, stop_a, names, source, tiers, venues,
+                   spot_a if spot_a.any() else None)  # fmt: skip
 
 
 def _check_unique_names(names: list[str], source: str) -> None:

@@ -91,6 +91,8 @@ class StressRun:
         out["portfolio_caveats"] = [
             c for c in map(tiers_caveat, sorted(out["portfolio_tiers"])) if c is not None
         ]
+        venues = getattr(self.result.portfolio, "venues", None)
+        out["portfolio_venues"] = dict(zip(self.result.portfolio.names, venues or [], strict=False))
         eth = self.result.asset == "ETH"
         if self.result.scenario == "shock" and self.result.table is not None:
             rows = self.result.table.to_dict(orient="records")

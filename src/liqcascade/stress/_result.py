@@ -41,7 +41,7 @@ DISTRIBUTION_KEYS: tuple[str, ...] = (
     "var_95", "var_99", "es_95", "es_99", "expected_loss", "expected_pnl",
     "var_95_interval", "var_99_interval", "es_95_interval", "es_99_interval",
     "p_liquidation", "market_liquidations_usd", "market_liquidations_whole_book",
-    "price_quantiles", "min_paths",
+    "price_quantiles", "price_quantiles_by_asset", "min_paths",
 )  # fmt: skip
 
 #: The VaR / ES figures of a Monte Carlo, in the summary's order.
@@ -322,6 +322,15 @@ def tail_bound(summary: Mapping[str, Any], level: float) -> TailBound | None:
     return "worst_loss"
 
 
+def _plain(v: Any) -> Any:
+    """A table cell as JSON takes it: numpy scalars as Python's, lists and dicts as they are."""
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
 def _q(x: FloatArray, qs: dict[str, float]) -> dict[str, float]:
     return {k: float(np.quantile(x, v)) for k, v in qs.items()}
 
@@ -488,9 +497,18 @@ class StressResult(SummaryDict):
         return self._intervals[key]
 
     def p_liquidation(self) -> dict[str, float]:
-        """Probability each position is liquidated or stopped over the horizon."""
+        """Probability each position is liquidated or stopped over the horizon.
+
+        A spot holding is never liquidated: it is listed only when it has a stop.
+        """
         hit = self.liquidated | self.stopped
-        return {n: float(hit[:, i].mean()) for i, n in enumerate(self.portfolio.names)}
+        pf = self.portfolio
+        spot = pf.is_spot
+        return {
+            n: float(hit[:, i].mean())
+            for i, n in enumerate(pf.names)
+            if not spot[i] or math.isfinite(pf.stop_price[i])
+        }
 
     @property
     def deterministic(self) -> bool:
@@ -510,8 +528,13 @@ class StressResult(SummaryDict):
         Keys: ``scenario`` (label), ``pnl_usd`` (portfolio P&L, USD; positive = a
         gain), ``loss_usd`` (= -pnl), ``market_liquidations_usd``, ``whole_book``
         (the figure is a whole side of the book), ``price_after`` (the market
-        asset's price at the end, USD), ``liquidated`` and ``stopped`` (the names
-        of the positions liquidated / stopped in that scenario).
+        asset's price at the end, USD), ``prices_after`` (every asset's price the P&L
+        marks, USD), ``liquidated`` and ``stopped`` (the names of the positions
+        liquidated / stopped in that scenario). A shock adds its P&L split
+        (``pnl_at_shock_usd``, ``pnl_cascade_carry_usd``, ``pnl_continuation_usd``),
+        ``held_at_shock`` and ``at_book_edge``; a replay ``recorded_move`` and
+        ``recorded_low_move`` (per asset, fractions of the first open), ``window_span``
+        (per asset, its bars' first open and last close, UTC) and ``price_after_is``.
         """
         main = self._main()
         labels = [self.label] * self.n_paths
@@ -531,9 +554,31 @@ class StressResult(SummaryDict):
                     "price_after": float(self.final_price[main][i]),
                     "liquidated": [n for j, n in enumerate(names) if self.liquidated[i, j]],
                     "stopped": [n for j, n in enumerate(names) if self.stopped[i, j]],
+                    "prices_after": {a: float(p[i]) for a, p in self.final_price.items()},
+                    **self._scenario_extra(i),
                 }
             )
         return out
+
+    #: A shock row's keys copied into its scenario (:meth:`per_scenario`).
+    _SHOCK_KEYS = ("pnl_at_shock_usd", "pnl_cascade_carry_usd", "pnl_continuation_usd",
+                   "held_at_shock", "at_book_edge")  # fmt: skip
+
+    def _scenario_extra(self, i: int) -> dict[str, Any]:
+        """A shock's P&L split, or a replay's recorded moves and span (:meth:`per_scenario`)."""
+        if self.scenario == "shock" and self.table is not None:
+            row = self.table.iloc[i]
+            return {k: _plain(row[k]) for k in self._SHOCK_KEYS if k in self.table}
+        if self.scenario == "replay":
+            d = self.details
+            assets = list(self.final_price)
+            return {
+                "recorded_move": {a: d.get(f"{a}_recorded_move") for a in assets},
+                "recorded_low_move": {a: d.get(f"{a}_recorded_low_move") for a in assets},
+                "window_span": {a: d.get(f"{a}_span") for a in assets},
+                "price_after_is": d.get("price_after_is"),
+            }
+        return {}
 
     def summary(self) -> dict[str, Any]:
         """The CLI's JSON keys (USD; probabilities as fractions).
@@ -557,12 +602,19 @@ class StressResult(SummaryDict):
 
     @property
     def whole_margin(self) -> float:
-        """The portfolio's equity at the start prices, USD: the most it can lose.
+        """The margined positions' equity at the start prices, USD: the margin at risk.
 
         Every position liquidated loses its whole isolated margin (plus its unrealised
-        P&L at the start): a VaR or ES equal to it is a bound, not an estimate.
+        P&L at the start): a VaR or ES equal to it is a bound, not an estimate. Spot
+        holdings have no margin and are left out (:attr:`spot_value`).
         """
-        return math.fsum(self.portfolio.equity(self.prices).tolist())
+        return self.portfolio.margin_equity(self.prices)
+
+    @property
+    def spot_value(self) -> float:
+        """The spot holdings' value at the start prices, USD (0 without one)."""
+        eq = self.portfolio.equity(self.prices)
+        return math.fsum(eq[self.portfolio.is_spot].tolist())
 
     def tail_bound(self, level: float) -> TailBound | None:
         """Whether the tail at ``level`` is the whole margin, the paths' worst loss or neither.
@@ -609,6 +661,7 @@ class StressResult(SummaryDict):
             **{f"{k}_interval": tail[f"{k}_interval"] for k in _TAIL_KEYS},
             "min_paths": tail["min_paths"],
             "whole_margin_usd": self.whole_margin,
+            "spot_value_usd": self.spot_value,
             "p_liquidation": self.p_liquidation(),
             "market_liquidations_usd": _q(
                 self.market_liq_usd, {"p50": 0.5, "p95": 0.95, "p99": 0.99}
@@ -616,6 +669,11 @@ class StressResult(SummaryDict):
             "market_liquidations_whole_book": self.whole_book_flags(),
             "price_quantiles": _q(self.final_price[main], {"p05": 0.05, "p50": 0.5, "p95": 0.95}),
             "price_asset": main,
+            # every asset's (a portfolio's other assets move on their own paths)
+            "price_quantiles_by_asset": {
+                a: _q(p, {"p05": 0.05, "p50": 0.5, "p95": 0.95})
+                for a, p in self.final_price.items()
+            },
             "start_prices": dict(self.prices),
             "details": self.details,
         }

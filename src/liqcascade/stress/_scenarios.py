@@ -581,8 +581,12 @@ def shock_grid(
     counted along each path (positions whose liquidation price the path's extreme
     crosses, USD at that price: ``calibrated_cascade(..., impact=False)``). The static
     columns do not depend on ``cascade`` (the deepest run over the draws either way).
-    The other asset moves by the shock alone. VaR/ES treat the shocks as equally likely
-    scenarios (read the table).
+    The other assets move by the shock alone and are held at the shock price (no
+    continuation or cascade of theirs is modelled: a run with ``market`` on that asset
+    gives it); each row says so (``held_at_shock``, ``prices_used``) and splits its P&L
+    (``pnl_at_shock_usd``, ``pnl_cascade_carry_usd``, ``pnl_continuation_usd``: see
+    :func:`_pnl_split`). VaR/ES treat the shocks as equally likely scenarios (read the
+    table).
 
     Parameters
     ----------
@@ -670,6 +674,7 @@ def shock_grid(
     gap = {a: market.prices[a] * (1 + arr) for a in market.prices}
     out = evaluate_portfolio(portfolio, market.prices, final, final, final, gap=gap)
     table["portfolio_pnl_usd"] = out.pnl
+    _pnl_split(table, portfolio, market, gap, cascade)
     liq_arr = table["market_liquidations_usd"].to_numpy(np.float64)
     return StressResult(
         scenario="shock",
@@ -694,6 +699,49 @@ def shock_grid(
         exhausted=table["whole_book_liquidated"].to_numpy(bool),
         asset=asset,
     )
+
+
+def _pnl_split(
+    table: pd.DataFrame,
+    portfolio: Portfolio,
+    market: StressMarket,
+    gap: dict[str, FloatArray],
+    cascade: bool,
+) -> None:
+    """Add each shock's P&L split and the prices it used to ``table`` (in place).
+
+    ``pnl_at_shock_usd``: every asset marked at its shock price (no cascade, no
+    continuation); ``pnl_cascade_carry_usd``: what the market asset's cascade adds with
+    its index held at the shock (marked at ``carry_price_after``; 0 without the
+    cascade); ``pnl_continuation_usd``: the rest of ``portfolio_pnl_usd``, the index's
+    ordinary 24-h continuation to its extreme. ``prices_used``: per asset, the price
+    the P&L marks (the market asset's 24-h extreme, the others' shock price: their
+    ``held_at_shock``); ``at_book_edge``: the extreme sits at the modelled order book's
+    edge (:data:`liqcascade.cascade.BOOK_EDGE_SHARE`), so the P&L is taken at a bound.
+    """
+    from liqcascade.cascade import BOOK_EDGE_SHARE
+
+    asset = market.asset
+    at_shock = evaluate_portfolio(portfolio, market.prices, gap, gap, gap, gap=gap).pnl
+    carry = table["carry_price_after"].to_numpy(np.float64)
+    if cascade and np.isfinite(carry).all():
+        at_carry = {**gap, asset: carry}
+        pnl_carry = evaluate_portfolio(
+            portfolio, market.prices, at_carry, at_carry, at_carry, gap=gap
+        ).pnl
+    else:
+        pnl_carry = at_shock
+    table["pnl_at_shock_usd"] = at_shock
+    table["pnl_cascade_carry_usd"] = pnl_carry - at_shock
+    table["pnl_continuation_usd"] = table["portfolio_pnl_usd"].to_numpy(np.float64) - pnl_carry
+    after = table["price_after"].to_numpy(np.float64)
+    others = sorted(a for a in gap if a != asset)
+    used = [{asset: float(after[i]), **{a: float(gap[a][i]) for a in others}}
+            for i in range(len(table))]  # fmt: skip
+    table["prices_used"] = pd.Series(used, index=table.index, dtype=object)
+    held = [list(others)] * len(table)
+    table["held_at_shock"] = pd.Series(held, index=table.index, dtype=object)
+    table["at_book_edge"] = table["book_exhausted_share"].to_numpy(np.float64) >= BOOK_EDGE_SHARE
 
 
 def _replay_response(
@@ -836,6 +884,11 @@ def replay(
         details[f"{a}_source"] = source
         details[f"{a}_bars"] = len(bars)
         details[f"{a}_recorded_move"] = float(bars["close"].iloc[-1] / bars["open"].iloc[0] - 1)
+        details[f"{a}_recorded_low_move"] = float(bars["low"].min() / bars["open"].iloc[0] - 1)
+        idx = pd.DatetimeIndex(bars.index)
+        step = idx.to_series().diff().median()
+        details[f"{a}_span"] = [idx[0].isoformat(), (idx[-1] + step).isoformat()]
+        details[f"{a}_price_after"] = float(final[a][0])
         details[f"{a}_min_price"] = float(low[a][0])
         if a == main:
             label = label_a
@@ -852,6 +905,8 @@ def replay(
                 columns=["low", "high", "close", "liq_long_usd", "liq_short_usd"],
             )
             table["recorded_close"] = cl_r
+    # "after": every asset's last bar's close (the window's end), not its low
+    details["price_after_is"] = "close at the window's end"
     # an absolute (not rebased) replay starts from each window's first open
     prices = dict(market.prices) if rebase else {**market.prices, **starts}
     out = evaluate_portfolio(portfolio, prices, final, low, high)
