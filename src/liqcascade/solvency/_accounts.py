@@ -71,9 +71,10 @@ def shared_accounts_text(shared: dict[int, list[int]], file: str | None) -> str:
         f"{where}{n} account{'s' if n > 1 else ''} hold{'' if n > 1 else 's'} several "
         f"positions, {'; '.join(items)}{more}: each position is priced as an isolated "
         "one, on its own margin (cross or unified margin is not netted), so a hedged "
-        "account's losing leg is liquidated and its shortfall counted: the liquidations "
-        "and bad debt are an upper bound for such accounts; ADL haircuts no account to "
-        "pay its own shortfall"
+        "account's losing leg is liquidated and its shortfall counted: for such accounts "
+        "the bad debt is an upper bound (pooled margin absorbs more of an account's own "
+        "losses) and the liquidations differ from a netted account's; ADL haircuts no "
+        "account to pay its own shortfall"
     )
 
 
