@@ -280,3 +280,29 @@ def test_isolated_rows_of_one_account_keep_their_figures(tmp_path: Path) -> None
     assert o.bad_debt_usd == pytest.approx(20.0)  # P1 70: (90 − 70) × 1
     assert o.adl["binance"].haircut_usd == pytest.approx(20.0)
     assert np.isclose(o.fund_draw_usd, 0.0)
+
+
+def test_market_dollars_in_market_dollars_out() -> None:
+    args = ("--insurance-fund", "5e6", "--fund-scale", "market", "--scenario",
+            "-0.2", "--engine", "path", "--oi-share", "0.05")  # fmt: skip
+    d = _json(*args)
+    fs, s = d["fund_scale"], d["scenarios"][0]
+    k = fs["feed_per_market_usd"]
+    assert fs["binance_share_of_oi"] == pytest.approx(0.25)
+    # the factor is the book's share of open interest over Binance's assumed 25 %
+    assert k == pytest.approx(d["units"]["book_share_of_oi"] / 0.25, rel=1e-9)
+    assert "Binance's, taken as 25 %" in d["units"]["text"]
+    t = run_cli("solvency", *args)
+    assert t.exit_code == 0, t.stderr
+    text = " ".join(t.stdout.replace("│", " ").replace("┃", " ").split())
+    assert "market)" in text  # the headers' "(USD, market)", wrapped by the table
+    assert "USD, feed scale" not in text
+    row = next(x for x in t.stdout.splitlines() if x.strip().startswith("│") and "-20 %" in x)
+    cells = [c.strip() for c in row.strip().strip("│").split("│")]
+    # liquidated, shortfall, fund draw: the book's figures ÷ k (market dollars)
+    for cell, key in zip(cells[2:5], ("liquidated_usd", "shortfall_usd", "fund_draw_usd"),
+                         strict=True):  # fmt: skip
+        assert float(cell.replace(",", "")) == pytest.approx(s[key] / k, abs=1.0), key
+    assert float(cells[4].replace(",", "")) == pytest.approx(
+        min(5e6, s["shortfall_usd"] / k), abs=1
+    )
