@@ -27,10 +27,11 @@ def test_text_says_what_stays_uncovered() -> None:
     out = run_cli("solvency", "--scenario=x=-0.5", "--json").json()
     a = out["adl"]["binance"]
     line = next(x for x in r.stdout.splitlines() if x.startswith("ADL on x:"))
-    assert f"the bad debt {a['deficit_usd']:,.0f} USD" in line
-    assert f"the haircut, {a['covered_usd']:,.0f} USD, is all it can give" in line
-    assert f"{a['uncovered_usd']:,.0f} USD stays uncovered" in line
-    assert "7,907,637 USD stays uncovered" in line  # the sweep's figure
+    # the estimated book's dollars say their scale (exch30 §2)
+    assert f"the bad debt {a['deficit_usd']:,.0f} USD (feed scale)" in line
+    assert f"the haircut, {a['covered_usd']:,.0f} USD (feed scale), is all it can give" in line
+    assert f"{a['uncovered_usd']:,.0f} USD (feed scale) stays uncovered" in line
+    assert "7,907,637 USD (feed scale) stays uncovered" in line  # the sweep's figure
 
 
 def test_no_note_when_adl_closes_the_bad_debt() -> None:

@@ -49,5 +49,6 @@ def test_request_liq_fee_is_the_shared_rule() -> None:
 
     with pytest.raises(InputError) as e:
         run_solvency_request(0.0, liq_fee=2.0)
-    assert str(e.value) == "liq_fee must be a fraction in [0, 1) (got 2; for 2 % give 0.02)"
+    # the shared fraction rule, bounded at 5 % for an exchange's fee (exch30 §3)
+    assert str(e.value) == "liq_fee must be a fraction in [0, 0.05) (got 2; for 2 % give 0.02)"
     assert e.value.param == "liq_fee"

@@ -173,13 +173,15 @@ def test_adl_table_is_the_worst_scenarios_and_says_so(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ one liq_fee range
 @pytest.mark.parametrize(
-    "command", [["solvency"], ["cascade", "--shock", "-0.05", "--liquidity", "static"]]
+    ("command", "bound"),
+    [(["solvency"], "0.05"), (["cascade", "--shock", "-0.05", "--liquidity", "static"], "1")],
 )
-def test_liq_fee_of_one_is_refused_alike(command: list[str]) -> None:
+def test_liq_fee_of_one_is_refused_alike(command: list[str], bound: str) -> None:
+    # one wording; solvency's exchange fee is bounded at 5 % (exch30 §3: 0.5 read as 50 %)
     r = run_cli(*command, "--liq-fee", "1")
     assert r.exit_code == 2
     assert r.stderr.strip() == (
-        "error: --liq-fee must be a fraction in [0, 1) (got 1; for 1 % give 0.01)"
+        f"error: --liq-fee must be a fraction in [0, {bound}) (got 1; for 1 % give 0.01)"
     )
 
 
@@ -188,13 +190,15 @@ def test_liq_fee_rule_of_the_library_entry_points() -> None:
     from liqcascade.solvency import run_solvency_request
     from test_solvency.test_exchange import _book
 
-    for call, name in (
-        (lambda: CascadeConfig(liquidation_fee=1.0), "liquidation_fee"),
-        (lambda: Exchange(_book(), insurance_fund=0.0, liquidation_fee=1.0), "liquidation_fee"),
-        (lambda: run_cascade_request(shock=-0.05, liq_fee=1.0), "liq_fee"),
-        (lambda: run_solvency_request(0.0, liq_fee=1.0), "liq_fee"),
-    ):
-        with pytest.raises(InputError, match=rf"^{name} must be a fraction in \[0, 1\)") as e:
+    for call, name, bound in (
+        (lambda: CascadeConfig(liquidation_fee=1.0), "liquidation_fee", "1"),
+        (lambda: Exchange(_book(), insurance_fund=0.0, liquidation_fee=1.0), "liquidation_fee",
+         "1"),
+        (lambda: run_cascade_request(shock=-0.05, liq_fee=1.0), "liq_fee", "1"),
+        # the command's request bounds an exchange's fee at 5 % (exch30 §3)
+        (lambda: run_solvency_request(0.0, liq_fee=1.0), "liq_fee", r"0\.05"),
+    ):  # fmt: skip
+        with pytest.raises(InputError, match=rf"^{name} must be a fraction in \[0, {bound}\)") as e:
             call()
         assert e.value.param == name
     assert CascadeConfig(liquidation_fee=0.999).liquidation_fee == pytest.approx(0.999)

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from liqcascade._cli import _book_units, _common, _market_line
+from liqcascade._cli import _solvency_text as _text
 from liqcascade._cli._fraction_options import FRACTION, fraction_value
-from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
+from liqcascade._cli._outside import outside_note
 from liqcascade._prices import percent_label, percent_text, shock_name
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
@@ -65,10 +66,13 @@ FUND_SCALE_NOTE = (
     "compared with them on the book's scale"
 )
 
-#: The same, when they were given in market dollars (``--fund-scale market``).
+#: The same, when they were given in market dollars (``--fund-scale market``): the
+#: factor and the assumption it rests on (the feed's venue's share of open interest).
 FUND_MARKET_NOTE = (
     "--insurance-fund and --liabilities were given in market dollars (--fund-scale market) "
-    "and compared with the bad debt on the book's scale, × {k:.3g}"
+    "and compared with the bad debt on the book's scale, × {k:.3g} (the book's share of "
+    "open interest over Binance's, taken as {b}: a smaller Binance share makes the factor "
+    "larger); the table's dollars are market dollars again, ÷ {k:.3g}"
 )
 
 
@@ -77,7 +81,8 @@ def _fund_scale_note(scale: dict[str, Any]) -> Callable[[BookUnits], str]:
 
     def note(units: BookUnits) -> str:
         if scale.get("scale") == "market":
-            return FUND_MARKET_NOTE.format(k=scale["feed_per_market_usd"])
+            b = percent_text(scale.get("binance_share_of_oi", 0.25), 0)
+            return FUND_MARKET_NOTE.format(k=scale["feed_per_market_usd"], b=b)
         return FUND_SCALE_NOTE.format(feed=units.book_dollars)
 
     return note
@@ -128,10 +133,13 @@ def _liquidated_line(result: dict[str, Any]) -> str | None:
         if result.get("engine") == "path"
         else "the shock and its cascade"
     )
+    market = (result.get("fund_scale") or {}).get("scale") == "market"
     return (
         f"liquidated: this venue's book ({run / whole:.2g}× the estimated book, no stops) "
-        f"closed by {how}, on the book's scale"
-    )
+        f"closed by {how}, "
+        + ("in market dollars (its figure on the book's scale ÷ the factor)" if market
+           else "on the book's scale")
+    )  # fmt: skip
 
 
 #: What the text and JSON say when ``--insurance-fund`` is not given.
@@ -160,64 +168,73 @@ def _fund_line(result: dict[str, Any]) -> None:
 #: The footnote of a bad debt marked outside its range (a scenario name's ``*`` is
 #: another footnote: the recorded episode came after the market date).
 _OUTSIDE_NOTE = outside_note(
-    "the bad debt is the central parameters' run",
+    "the liquidated and bad debt figures are the central parameters' run",
     "the interval the 10–90 % of the same figure over the draws",
-    marked="on a bad debt",
+    marked="on a figure",
 )
 
 
-def _render(result: dict[str, Any]) -> None:
+def _table(result: dict[str, Any], scale: _text.Scale) -> tuple[Any, bool]:
+    """The scenarios' table (dollars in ``scale``'s) and whether a figure is outside its range."""
     from rich.table import Table
 
     market = result.get("market") or {}
-    _fund_line(result)
     cal = result.get("liquidity") == "calibrated"
-    title = "Exchange stress: can the buffer absorb it?"
+    title = "Exchange stress: can the fund and the buffer absorb it?"
     nb = max((s.get("interval", {}).get("n_book_draws", 1) for s in result["scenarios"]), default=1)
     over = " × position-book draws" if nb > 1 else ""
     t = Table(
         title=title + (f" (calibrated liquidity; 80 % over liquidity draws{over})" if cal else "")
     )
-    cols = ["scenario", "price reached" if cal else "final price", "liquidated (USD)",
-            "fund before ADL (USD)", "bad debt (USD)", "min buffer", "reserve ratio",
-            "survives"]  # fmt: skip
-    for c in cols + (["static bad debt (bound)"] if cal else []):
+    u = scale.unit
+    cols = ["scenario", "price reached" if cal else "final price", f"liquidated ({u})",
+            f"shortfall ({u})", f"fund draw ({u})", f"fund before ADL ({u})",
+            f"bad debt ({u})", "min buffer", "reserve ratio", "fund covers",
+            "buffer covers"]  # fmt: skip
+    for c in cols + ([f"static bad debt (bound, {u})"] if cal else []):
         t.add_column(c, justify="right")
-    outside = False  # a central bad debt printed outside its own 80 % range
+    outside = False  # a central figure printed outside its own 80 % range
     for s in result["scenarios"]:
-        bad = f"{s['bad_debt_usd']:,.0f}"
-        if "interval" in s:
-            iv = s["interval"]
-            lo, hi = iv["bad_debt_p10_usd"], iv["bad_debt_p90_usd"]
-            bad = mark_outside(f"{bad} ({lo:,.0f} … {hi:,.0f})", s["bad_debt_usd"], lo, hi)
-            outside = outside or OUTSIDE in bad
+        money, out = _text.money_cells(scale, s)
+        outside = outside or out
         later = _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(
             str(s["name"]), market
         )
         name = _common.esc(percent_label(f"{s['name']} *" if later else s["name"]))
-        row = [name, f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
-               f"{s['fund_before_adl_usd']:,.0f}", bad, percent_text(s["min_buffer"], 2),
+        row = [name, f"{s['final_price']:,.2f}", *money, percent_text(s["min_buffer"], 2),
                f"{s['reserve_ratio_end']:.4f}",
-               "yes" if s["survives"] else "[red]no[/]"]  # fmt: skip
+               "yes" if s["fund_covers"] else "[red]no[/]",
+               "yes" if s["buffer_covers"] else "[red]no[/]"]  # fmt: skip
         if cal:
-            row.append(f"{s['static_upper_bound']['bad_debt_usd']:,.0f}")
+            row.append(scale.usd(s["static_upper_bound"]["bad_debt_usd"]))
         t.add_row(*row)
+    return t, outside
+
+
+def _render(result: dict[str, Any]) -> None:
+    market = result.get("market") or {}
+    _fund_line(result)
+    scale = _text.scale_of(result)
+    t, outside = _table(result, scale)
     _common.stdout.print(t)
-    liq = _liquidated_line(result)
-    if liq:
-        _common.stdout.print(liq, soft_wrap=True, markup=False)
-    if outside:
-        _common.stdout.print(_OUTSIDE_NOTE, soft_wrap=True, markup=False)
+    lines = [_liquidated_line(result), _text.covers_note(result), _text.book_caveat(result),
+             _OUTSIDE_NOTE if outside else None]  # fmt: skip
+    for line in lines:
+        if line:
+            _common.stdout.print(line, soft_wrap=True, markup=False)
     for s in result["scenarios"]:
         if _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(s["name"], market):
             _common.stdout.print(
                 f"* {_market_line.what_if(str(s['name']), market)}", soft_wrap=True, markup=False
             )
-    _print_adl(result)
+    start = _text.adl_start_line(result)
+    if start:
+        _common.stdout.print(start, soft_wrap=True, markup=False)
+    _print_adl(result, scale)
 
 
-def _print_adl(result: dict[str, Any]) -> None:
-    """The ADL policies' table, or the line saying ADL is never needed."""
+def _print_adl(result: dict[str, Any], scale: _text.Scale) -> None:
+    """The ADL policies' table (dollars in ``scale``'s), or the line saying ADL is never needed."""
     from rich.table import Table
 
     if result["adl"]:
@@ -226,30 +243,31 @@ def _print_adl(result: dict[str, Any]) -> None:
             title=f"ADL policies on {_common.esc(result['adl_scenario'])}"
             + (f" ({why})" if why else "")
         )
-        for c in ("policy", "accounts", "notional (USD)", "haircut (USD)",
-                  "fund after ADL (USD)", "gini", "bottom-quartile share"):  # fmt: skip
+        u = scale.unit
+        for c in ("policy", "accounts", f"notional ({u})", f"haircut ({u})",
+                  f"fund after ADL ({u})", "gini", "bottom-quartile share"):  # fmt: skip
             a.add_column(c, justify="right")
         for p, r in result["adl"].items():
             a.add_row(
                 p,
                 str(r["n_accounts"]),
-                f"{r['notional_usd']:,.0f}",
-                f"{r['haircut_usd']:,.0f}",
-                f"{r['fund_end_usd']:,.0f}",
+                scale.usd(r["notional_usd"]),
+                scale.usd(r["haircut_usd"]),
+                scale.usd(r["fund_end_usd"]),
                 "" if r["gini"] != r["gini"] else f"{r['gini']:.3f}",
                 ""
                 if r["bottom_quartile_share"] != r["bottom_quartile_share"]
                 else percent_text(r["bottom_quartile_share"], 2),
             )
         _common.stdout.print(a)
-        note = _uncovered_note(result)
+        note = _uncovered_note(result, scale)
         if note:
             _common.stdout.print(note, soft_wrap=True)
     else:
         _common.stdout.print("No bad debt in any scenario: ADL is never needed.")
 
 
-def _uncovered_note(result: dict[str, Any]) -> str | None:
+def _uncovered_note(result: dict[str, Any], scale: _text.Scale) -> str | None:
     """What the ADL table's haircut is when it cannot close the bad debt; None when it can.
 
     Every policy covers ``min(bad debt, winners' capacity)``: once the bad debt exceeds
@@ -263,12 +281,13 @@ def _uncovered_note(result: dict[str, Any]) -> str | None:
     r = max(rows, key=lambda x: float(x.get("uncovered_usd", 0.0)))
     deficit = float(r.get("deficit_usd", r["haircut_usd"] + left))
     covered = float(r.get("covered_usd", deficit - left))
+    u = scale.words
     return (
-        f"ADL on {result['adl_scenario']}: the bad debt {deficit:,.0f} USD is more than the "
-        f"winning side can give; the haircut, {covered:,.0f} USD, is all it can give (its "
-        "profit, closed at the loss's bankruptcy price: what ADL recovers; every policy takes "
-        f"all of it, so they agree), and {left:,.0f} USD stays uncovered (bad debt no ADL "
-        "policy closes)"
+        f"ADL on {result['adl_scenario']}: the bad debt {scale.usd(deficit)} {u} is more than "
+        f"the winning side can give; the haircut, {scale.usd(covered)} {u}, is all it can give "
+        "(its profit, closed at the loss's bankruptcy price: what ADL recovers; every policy "
+        f"takes all of it, so they agree), and {scale.usd(left)} {u} stays uncovered (bad "
+        "debt no ADL policy closes)"
     )
 
 
@@ -293,7 +312,14 @@ _FundScale = Annotated[
 ]
 _Positions = Annotated[
     Path | None,
-    typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
+    typer.Option(
+        "--positions",
+        help="Positions file (CSV/Parquet) of the exchange's users, one isolated position a "
+        "row (an account holding several is warned about: not netted). Rows with leverage "
+        "are priced on the bundled tier snapshot of their symbol (ETHUSDT, BTCUSDT); for "
+        "your own tiers give each row's liq_price and bankruptcy_price (e.g. from margin "
+        "liq-price --tiers).",
+    ),
 ]
 _Asset = Annotated[
     str | None,
@@ -340,7 +366,8 @@ _LiqFee = Annotated[
     float,
     typer.Option(
         "--liq-fee",
-        help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%); charged on "
+        help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%), below 5 % "
+        "(0.5 is refused: for 0.5 % give 0.005); charged on "
         "every liquidation, bankrupt ones too, so the fund it gives is an upper bound (real "
         "venues take the fee out of the margin surplus only).",
     ),
@@ -444,8 +471,8 @@ def solvency(
         for k, v in locals().items()
         if k not in ("as_json", "scenario", "run_solvency_request", "fund_given")
     }
-    with _common.progress("stressing the exchange"):
-        run = run_solvency_request(**kw)
+    with _common.progress("stressing the exchange: engine runs") as advance:
+        run = run_solvency_request(**kw, on_run=lambda: advance(1))
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
     _check_prior(out, as_of)

@@ -39,7 +39,7 @@ size-weighted bankruptcy price of the positions that left the deficit, per polic
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -53,7 +53,9 @@ from liqcascade._prices import percent_text, shock_name
 from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
+from liqcascade.solvency._accounts import warn_shared_accounts
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
+from liqcascade.solvency._adl_start import adl_start
 
 __all__ = [
     "DEFAULT_BUFFERS",
@@ -448,6 +450,11 @@ class ScenarioOutcome:
     static_upper_bound : dict, optional
         Calibrated only: the static book's ``final_price``, ``liquidated_usd``,
         ``n_liquidated``, ``bad_debt_usd``, ``book_exhausted``.
+    shortfall_usd : float
+        Σ shortfall of the liquidations that closed beyond their bankruptcy price, net
+        of each one's fee, USD: what the fund is asked for (NaN: not known).
+    fund_start_usd : float
+        The insurance fund at the start, USD (NaN: not known).
     """
 
     name: str
@@ -466,6 +473,23 @@ class ScenarioOutcome:
     liquidity: str = "static"
     interval: dict[str, float] | None = None
     static_upper_bound: dict[str, Any] | None = None
+    shortfall_usd: float = math.nan
+    fund_start_usd: float = math.nan
+
+    @property
+    def fund_draw_usd(self) -> float:
+        """What the fund paid of the shortfalls: ``min(shortfall, fund at the start)``, USD."""
+        return max(0.0, min(self.shortfall_usd, self.fund_start_usd))
+
+    @property
+    def fund_covers(self) -> bool:
+        """The insurance fund alone covers the shortfalls: no bad debt, no ADL needed."""
+        return not self.bad_debt_usd > 0
+
+    @property
+    def buffer_covers(self) -> bool:
+        """The reserve buffer covers the bad debt (``R − L − B >= 0``): :attr:`survives`."""
+        return self.survives
 
     def fund_after_adl(self, policy: str | None) -> float:
         """The fund once ``policy``'s ADL has run: :attr:`fund_end_usd` + its overshoot, USD.
@@ -509,7 +533,12 @@ class ScenarioOutcome:
             fund after each policy's ADL is that policy's: :meth:`fund_after_adl`).
             ``adl_notional_usd`` is per policy, ``{policy: USD}`` over the policies
             evaluated (:meth:`adl_notional`; empty without bad debt), whatever their
-            order.
+            order. ``shortfall_usd`` (what the liquidations asked of the fund),
+            ``fund_draw_usd`` (what it paid: ``min(shortfall, fund at the start)``) and
+            ``surplus_usd`` (surpluses and fees credited after the event:
+            ``fund_end_usd − fund at the start + fund_draw_usd``); ``fund_covers`` (no
+            bad debt: the fund alone pays) and ``buffer_covers`` (the reserve buffer
+            absorbs the bad debt; ``survives`` is its older name, kept).
         """
         return {
             "name": self.name,
@@ -521,8 +550,13 @@ class ScenarioOutcome:
             "fund_end_usd": self.fund_end_usd,
             "fund_before_adl_usd": self.fund_end_usd,
             "adl_notional_usd": {p: self.adl_notional(p) for p in self.adl},
+            "shortfall_usd": self.shortfall_usd,
+            "fund_draw_usd": self.fund_draw_usd,
+            "surplus_usd": self.fund_end_usd - self.fund_start_usd + self.fund_draw_usd,
             "reserve_ratio_end": self.reserve_ratio_end,
             "min_buffer": self.min_buffer,
+            "fund_covers": self.fund_covers,
+            "buffer_covers": self.buffer_covers,
             "survives": self.survives,
             "book_exhausted": self.book_exhausted,
             "liquidity": self.liquidity,
@@ -607,6 +641,13 @@ class SolvencyResult:
         Calibrated liquidity only: its ``asset``, ``as_of``, ``n_events``, ``n_draws``,
         ``latent_depth`` (dimensionless multiple of the displayed depth) and
         ``resilience_half_life_s`` (seconds).
+    adl_start : dict or None
+        The fall at which the fund is exhausted and ADL starts
+        (:func:`~liqcascade.solvency._adl_start.adl_start`; None: not sought, or no
+        fall among the scenarios).
+    shared_accounts : dict of int to list of int
+        Accounts holding several positions → their rows (1-based), priced position by
+        position (:func:`~liqcascade.solvency._accounts.shared_accounts`).
     """
 
     exchange: Exchange
@@ -616,6 +657,8 @@ class SolvencyResult:
     notes: list[str] = field(default_factory=list)
     liquidity: str = "static"
     calibration: dict[str, Any] | None = None
+    adl_start: dict[str, Any] | None = None
+    shared_accounts: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def worst(self) -> ScenarioOutcome:
@@ -705,6 +748,8 @@ class SolvencyResult:
                 }
                 for p, r in w.adl.items()
             },
+            "adl_start": self.adl_start,
+            "shared_accounts": {str(a): rows for a, rows in self.shared_accounts.items()},
             "notes": self.notes,
         }
 
@@ -777,6 +822,7 @@ class _Run(NamedTuple):
     mask: np.ndarray
     fill: np.ndarray
     book_exhausted: bool
+    shortfall: float = 0.0
 
 
 def _path_outcome(pos: PositionBook, p0: float, shock: float, fund0: float, fee: float) -> _Run:
@@ -792,12 +838,12 @@ def _path_outcome(pos: PositionBook, p0: float, shock: float, fund0: float, fee:
     c = contrib[trig]
     c = c + fee * notional  # the fee is part of each position's result, as in the cascade
     gains = float(c[c > 0].sum())
-    shortfall = float(-c[c < 0].sum())
+    shortfall = float((-c[c < 0]).sum())  # 0.0, never -0.0, when none
     # shortfalls draw on the opening fund only; gains are credited after (issue 17)
     bad = max(0.0, shortfall - fund0)
     fund = max(0.0, fund0 - shortfall) + gains
     fill = np.full(len(pos), p1)
-    return _Run(p1, fund, bad, int(trig.sum()), float(notional.sum()), trig, fill, False)
+    return _Run(p1, fund, bad, int(trig.sum()), float(notional.sum()), trig, fill, False, shortfall)
 
 
 def _cascade_outcome(
@@ -827,6 +873,7 @@ def _cascade_outcome(
         mask,
         fill,
         bool(res.book_exhausted),
+        float(res.shortfall_usd),
     )
 
 
@@ -859,6 +906,8 @@ def run_solvency(
     position_draws: Sequence[PositionBook] = (),
     positions_file: str | None = None,
     start_reference: str | None = None,
+    find_adl_start: bool = False,
+    on_run: Callable[[], None] | None = None,
 ) -> SolvencyResult:
     """Stress an exchange over scenarios: fund, bad debt, reserve buffer, ADL per policy.
 
@@ -909,6 +958,16 @@ def run_solvency(
         :func:`start_price`'s (``exchange.mid``, else the order book's mid, else the
         size-weighted entry price) and a position already beyond its liquidation price
         there is refused, naming the file's row when ``positions_file`` is given.
+    find_adl_start : bool, default False
+        Also find the fall at which the fund is exhausted and ADL starts
+        (:func:`~liqcascade.solvency._adl_start.adl_start`: a bisection over the shock
+        on the same engine, a few more runs; ``SolvencyResult.adl_start``).
+    on_run : callable, optional
+        Called after each engine run (a scenario, a bisection step): a progress hook.
+
+    Accounts holding several positions are priced position by position (isolated
+    margin, no netting): a ``warning:`` names them (and the file's rows), and ADL
+    never haircuts an account to pay its own shortfall.
 
     Returns
     -------
@@ -954,6 +1013,7 @@ def run_solvency(
     # a position already beyond its liquidation price at p0: refused, as stress does
     p0, source = start_price(pos, order_book, exchange.mid)
     check_start(pos, p0, source, file=positions_file, reference=start_reference)
+    shared = warn_shared_accounts(pos, positions_file)
     calibrated = engine == "cascade" and liquidity == "calibrated"
     pm = cal = None
     if calibrated:
@@ -965,6 +1025,7 @@ def run_solvency(
     L = exchange.liabilities
     R = exchange.reserves
     outcomes: list[ScenarioOutcome] = []
+    tick = on_run if on_run is not None else (lambda: None)
     for sc in scenarios:
         interval = upper = None
         if calibrated:
@@ -979,11 +1040,13 @@ def run_solvency(
             run = _path_outcome(
                 pos, p0, sc.shock, exchange.insurance_fund, exchange.liquidation_fee
             )
-        fp, fund, bad, n_liq, liq_usd, mask, fill, exhausted = run
+        tick()
+        fp, fund, bad, n_liq, liq_usd, mask, fill, exhausted, short = run
         down = sc.shock < 0
         adl: dict[str, AdlResult] = {}
         if bad > 0:
-            alive = ~mask
+            # an account never pays its own shortfall: ADL haircuts other accounts only
+            alive = ~mask & ~np.isin(pos.account, pos.account[mask])
             pb = _loss_bankruptcy_price(pos, mask, fill, down, fp)
             for pol in policies:
                 adl[pol] = allocate_adl(
@@ -1019,6 +1082,8 @@ def run_solvency(
                 else "path",
                 interval=interval,
                 static_upper_bound=upper,
+                shortfall_usd=short,
+                fund_start_usd=exchange.insurance_fund,
             )
         )
     notes = []
@@ -1029,6 +1094,30 @@ def run_solvency(
             "absorb, and every position the price reached, closed at the price reached "
             "(the venue's backstop), losses and bad debt included"
         )
+    if shared:
+        notes.append(
+            f"{len(shared)} account(s) hold several positions: priced position by position "
+            "(isolated margin, not netted); ADL haircuts no account for its own shortfall"
+        )
+    start = None
+    if find_adl_start:
+
+        def evaluate(shock: float) -> tuple[float, float, float]:
+            fund0, fee = exchange.insurance_fund, exchange.liquidation_fee
+            if pm is not None and cal is not None:  # the calibrated engine
+                from liqcascade.solvency._liquidity import calibrated_exchange_run
+
+                c = calibrated_exchange_run(pm, shock, cal, fund0, fee, books=books)
+                tick()
+                return c.bad_debt, c.bad_debt_p10, c.bad_debt_p90
+            if engine == "cascade":
+                b = _cascade_outcome(pos, order_book, shock, fund0, fee).bad_debt
+            else:
+                b = _path_outcome(pos, p0, shock, fund0, fee).bad_debt
+            tick()
+            return b, b, b
+
+        start = adl_start(evaluate, [(o.shock, _bad_debts(o)) for o in outcomes])
     liq = ("calibrated" if calibrated else "static") if engine == "cascade" else "path"
     cal_d = None
     if cal is not None:
@@ -1046,8 +1135,16 @@ def run_solvency(
             "resilience_half_life_s": cal.params.resilience_half_life_s,
         }
     return SolvencyResult(
-        exchange, outcomes, tuple(policies), engine, notes, liquidity=liq, calibration=cal_d
-    )
+        exchange, outcomes, tuple(policies), engine, notes, liquidity=liq, calibration=cal_d,
+        adl_start=start, shared_accounts=shared,
+    )  # fmt: skip
+
+
+def _bad_debts(o: ScenarioOutcome) -> tuple[float, float, float]:
+    """A scenario's bad debt, its p10 and p90 (the central figure thrice without a range)."""
+    iv = o.interval or {}
+    b = o.bad_debt_usd
+    return b, iv.get("bad_debt_p10_usd", b), iv.get("bad_debt_p90_usd", b)
 
 
 def _run_asset(pos: PositionBook, asset: str | None) -> str:
@@ -1086,7 +1183,7 @@ def _calibrated_outcome(
     others = [_cascade_outcome(b.positions, b, shock, fund0, fee) for b in books]
     run = _Run(
         c.final_price, c.fund, c.bad_debt, c.n_liquidated, c.liquidated_usd, c.mask, c.fill,
-        c.book_exhausted,
+        c.book_exhausted, c.shortfall,
     )  # fmt: skip
     interval = {
         "bad_debt_p10_usd": c.bad_debt_p10,

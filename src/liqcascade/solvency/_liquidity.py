@@ -43,7 +43,8 @@ class CalibratedRun:
     losses are booked and ADL marks); ``mask``/``fill`` per position of the book (the
     positions the central run liquidated, and their approximate fill: the trade
     price of the first clock step whose mark reached the liquidation price).
-    ``p10``/``p90`` are over the parameter draws (fall: p10 the deeper price):
+    ``p10``/``p90`` are over the parameter draws, ordered by value (the price's p10 is
+    its lower: a fall's deeper price, a rise's milder):
     ``n_draws`` liquidity draws times ``n_book_draws`` position-book draws (1: the
     central book only).
     """
@@ -64,6 +65,7 @@ class CalibratedRun:
     final_price_p90: float
     n_draws: int
     n_book_draws: int = 1
+    shortfall: float = 0.0
 
 
 def _one(
@@ -158,9 +160,11 @@ def calibrated_exchange_run(
         bad_debt_p90=float(q(bad, 0.90)),
         liquidated_p10=float(q(liq, 0.10)),
         liquidated_p90=float(q(liq, 0.90)),
-        # for a fall the deeper price is the lower one; for a rise the higher
-        final_price_p10=lo_px if d > 0 else hi_px,
-        final_price_p90=hi_px if d > 0 else lo_px,
+        # ordered by value, as every quantile: p10 <= p90 (a fall's p10 is its deeper
+        # price, a rise's p90)
+        final_price_p10=lo_px,
+        final_price_p90=hi_px,
         n_draws=len(draws),
         n_book_draws=len(runs),
+        shortfall=float(r[13]),
     )

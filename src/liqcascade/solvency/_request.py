@@ -10,7 +10,7 @@ checks them once (errors name the parameter, ``param=``), builds the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,8 @@ from liqcascade.errors import InputError
 from liqcascade.market import EXCHANGE_OI_SHARE, market_times
 
 __all__ = [
-    "ACCOUNTS_PER_COHORT", "ENGINES", "FUND_SCALES", "LIQUIDITY_CHOICES", "SolvencyRun",
+    "ACCOUNTS_PER_COHORT", "ENGINES", "FUND_SCALES", "LIQUIDITY_CHOICES", "MAX_LIQ_FEE",
+    "SolvencyRun",
     "run_solvency_request",
 ]  # fmt: skip
 
@@ -35,6 +36,9 @@ LIQUIDITY_CHOICES: tuple[str, ...] = ("auto", "calibrated", "static")
 FUND_SCALES: tuple[str, ...] = ("feed", "market")
 #: Accounts each estimated position is split into (the spread of auto-deleveraging).
 ACCOUNTS_PER_COHORT = 50
+#: The largest liquidation fee taken, fraction of notional, excluded (5 %: venues charge
+#: well under 2 %; a fee from 5 % on is a percent typed as a fraction, 0.5 for 0.5 %).
+MAX_LIQ_FEE = 0.05
 #: The smallest account the split keeps, USD of notional at entry (``split_accounts``'
 #: ``min_notional`` default).
 DUST_USD = 10.0
@@ -101,10 +105,13 @@ def _fund_scale(
         ``scale`` (``"feed"``, ``"market"``, or ``"file"`` on a positions file),
         ``insurance_fund_usd`` and ``liabilities_usd`` on the book's scale (USD; None
         when not given), on the estimated market ``feed_per_market_usd`` (fraction; None
-        without open interest) and, for ``market``, the amounts as given
+        without open interest) and ``binance_share_of_oi`` (the share of open interest
+        the book's venue is taken to hold,
+        :data:`~liqcascade.market.BINANCE_BOOK_SHARE`: the factor is the book's share
+        of open interest over it) and, for ``market``, the amounts as given
         (``insurance_fund_market_usd``, ``liabilities_market_usd``).
     """
-    from liqcascade.market import book_units
+    from liqcascade.market import BINANCE_BOOK_SHARE, book_units
 
     units = None if state is None else book_units(state)
     k = math.nan if units is None else units.feed_per_market_usd
@@ -116,6 +123,9 @@ def _fund_scale(
     }
     if state is not None:
         out["feed_per_market_usd"] = k if known else None
+        # the assumption the factor rests on: the book is calibrated to Binance's feed,
+        # taken to hold this share of open interest (k = book share of OI / it)
+        out["binance_share_of_oi"] = BINANCE_BOOK_SHARE
     if scale == "feed":
         return out
     if not known:
@@ -398,6 +408,7 @@ def run_solvency_request(
     book_model: str | None = None,
     liquidity: str = "auto",
     fund_scale: str = "feed",
+    on_run: Callable[[], None] | None = None,
 ) -> SolvencyRun:
     """Insurance-fund, reserve-buffer and ADL stress of one exchange.
 
@@ -423,9 +434,12 @@ def run_solvency_request(
     mid : float, optional
         Price before the shock of the path engine (USD); refused where the cascade
         engine starts at its order book's mid (the estimated market, ``book``).
-    reserve_buffer, liq_fee, liabilities, whole_positions
+    reserve_buffer, liabilities, whole_positions
         As in :class:`~liqcascade.solvency.Exchange` and
         :func:`~liqcascade.solvency.run_solvency`.
+    liq_fee : float
+        Liquidation fee to the fund, fraction of notional in [0, :data:`MAX_LIQ_FEE`)
+        (a fee from 5 % on is refused: a percent typed as a fraction).
     scenarios : sequence of StressScenario, optional
         Default :func:`~liqcascade.solvency.default_scenarios`.
     adl_policy : str
@@ -446,6 +460,9 @@ def run_solvency_request(
         The dollars ``insurance_fund`` and ``liabilities`` are given in
         (:func:`_fund_scale`): the book's own (feed) or market dollars, converted to the
         book's scale; market only on the estimated market.
+    on_run : callable, optional
+        Called after each engine run (:func:`~liqcascade.solvency.run_solvency`'s
+        progress hook).
 
     Returns
     -------
@@ -465,7 +482,9 @@ def run_solvency_request(
         )
     if engine not in ENGINES:
         raise InputError(f"engine must be auto, cascade or path (got {engine!r})", param="engine")
-    check_fraction(liq_fee, "liq_fee")  # [0, 1): cascade's rule too
+    # [0, 5 %): a fee schedule's 0.5 (meaning 0.5 %) read as 50 % turned a failing
+    # scenario into one the fund covers; the hint says how to give it
+    check_fraction(liq_fee, "liq_fee", most=MAX_LIQ_FEE)
     if mid is not None and not mid > 0:
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
     estimated = {"accounts_per_cohort": accounts_per_cohort, "book_model": book_model}
@@ -518,6 +537,8 @@ def run_solvency_request(
         position_draws=[] if state is None else [d.positions for d in state.draws()],
         positions_file=None if positions is None else str(positions),
         start_reference=None if pre_shock is None else _before(pre_shock),
+        find_adl_start=True,
+        on_run=on_run,
     )
     return SolvencyRun(res, state, pre_shock, dust, scaled)
 

@@ -1,0 +1,135 @@
+"""The text of ``liqcascade solvency``: its dollars' scale, the table's cells, its notes.
+
+The dollar columns are in the dollars the user reads: a positions file's own (``USD``),
+the estimated book's feed scale (``USD, feed scale``), or, when the fund was given in
+market dollars (``--fund-scale market``), market dollars (``USD, market``: the book's
+figures over ``feed_per_market_usd``, the book's share of open interest over the share
+its feed's venue is taken to hold, :data:`liqcascade.market.BINANCE_BOOK_SHARE`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liqcascade._cli._outside import OUTSIDE, mark_outside
+from liqcascade._prices import percent_text
+
+__all__ = [
+    "BOOK_CAVEATS", "SURPLUS_NOTE", "Scale", "adl_start_line", "book_caveat", "covers_note",
+    "money_cells", "scale_of",
+]  # fmt: skip
+
+#: Under the table, once: why the fund can show money beside bad debt.
+SURPLUS_NOTE = (
+    "fund covers: the insurance fund pays every shortfall (no bad debt, no ADL); buffer "
+    "covers: the {buffer} reserve buffer absorbs the bad debt. Shortfalls draw on the fund "
+    "at the start only; surpluses and fees are credited after the cascade, so the fund can "
+    "show money beside bad debt. liquidated is notional at the fill price: a deeper fall "
+    "can close the same positions for fewer dollars"
+)
+
+
+class Scale:
+    """The dollars of the dollar columns: their header's unit and the factor from the book's.
+
+    Parameters
+    ----------
+    result : dict
+        ``solvency``'s JSON object (its ``fund_scale`` and ``market``).
+    """
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        fs = result.get("fund_scale") or {}
+        k = fs.get("feed_per_market_usd")
+        self.market = fs.get("scale") == "market" and bool(k)
+        self.per = 1.0 / float(k) if self.market and k else 1.0
+        estimated = bool(result.get("market"))
+        self.unit = "USD, market" if self.market else ("USD, feed scale" if estimated else "USD")
+        #: The unit in a sentence: ``USD``, ``USD (feed scale)``, ``USD (market)``.
+        self.words = "USD" + (f" ({self.unit[5:]})" if self.unit != "USD" else "")
+
+    def usd(self, x: float) -> str:
+        """An amount on the book's scale, in the columns' dollars: ``1,234``."""
+        return f"{x * self.per:,.0f}"
+
+
+def scale_of(result: dict[str, Any]) -> Scale:
+    """:class:`Scale` of a ``solvency`` JSON object."""
+    return Scale(result)
+
+
+def _ranged(s: Scale, value: float, lo: float | None, hi: float | None) -> str:
+    """``VALUE (LO … HI)`` in the columns' dollars, marked when outside its range."""
+    if lo is None or hi is None:
+        return s.usd(value)
+    return mark_outside(
+        f"{s.usd(value)} ({s.usd(lo)} … {s.usd(hi)})", value * s.per, lo * s.per, hi * s.per
+    )
+
+
+def money_cells(s: Scale, sc: dict[str, Any]) -> tuple[list[str], bool]:
+    """A scenario's dollar cells: liquidated, shortfall, fund draw, fund left, bad debt.
+
+    Liquidated and bad debt carry their 80 % interval where the run has one. Returns
+    the cells and whether a figure is marked outside its range.
+    """
+    iv = sc.get("interval") or {}
+    liq = _ranged(s, sc["liquidated_usd"], iv.get("liquidated_p10_usd"),
+                  iv.get("liquidated_p90_usd"))  # fmt: skip
+    bad = _ranged(s, sc["bad_debt_usd"], iv.get("bad_debt_p10_usd"), iv.get("bad_debt_p90_usd"))
+    cells = [liq, s.usd(sc["shortfall_usd"]), s.usd(sc["fund_draw_usd"]),
+             s.usd(sc["fund_before_adl_usd"]), bad]  # fmt: skip
+    return cells, OUTSIDE in liq or OUTSIDE in bad
+
+
+def covers_note(result: dict[str, Any]) -> str:
+    """:data:`SURPLUS_NOTE` with the run's buffer."""
+    return SURPLUS_NOTE.format(buffer=percent_text(result["reserve_buffer"], 0))
+
+
+def adl_start_line(result: dict[str, Any]) -> str | None:
+    """Where ADL starts: the fall that exhausts the fund (None: not sought, no fall run).
+
+    ``ADL starts (the fund is exhausted) at a fall of −17.2 % (80 % over draws: −16.1 %
+    … −18.4 %; bisection to 0.5 %, 5 more engine runs)``; past the deepest fall run:
+    ``no ADL down to −30 %``.
+    """
+    a = result.get("adl_start")
+    if not a:
+        return None
+    runs = f"{a['n_runs']} more engine run{'s' if a['n_runs'] != 1 else ''}"
+    if a["shock"] is None:
+        return (
+            f"ADL start: the fund covers every fall run, down to "
+            f"{percent_text(a['deepest'], 0, signed=True)} (no deeper fall sought)"
+        )
+    lo, hi = a["interval"]
+    span = ""
+    if result.get("liquidity") == "calibrated":
+        deep = "beyond the deepest fall run" if hi is None else percent_text(hi, 1, signed=True)
+        mild = percent_text(lo, 1, signed=True) if lo is not None else "?"
+        span = f"; 80 % over draws: {mild} … {deep}"
+    return (
+        f"ADL starts (the fund is exhausted, bad debt begins) at a fall of about "
+        f"{percent_text(a['shock'], 1, signed=True)} (falls only; bisection over the shock "
+        f"to {percent_text(a['tolerance'], 1)}, {runs}{span})"
+    )
+
+
+#: The README's caveat on an asset's estimated book, said under that asset's table
+#: (README, the headline table's BTC bad-debt row and "Against real Hyperliquid
+#: positions"; the report's validation section gives the shares).
+BOOK_CAVEATS: dict[str, str] = {
+    "BTC": (
+        "caveat: BTC's estimated book is far more fragile near the price than real "
+        "Hyperliquid positions (README: 56 % of notional within 10 % of liquidation against "
+        "9 %; the report's validation section), so its liquidations and bad debt here are "
+        "likely overstated"
+    ),
+}
+
+
+def book_caveat(result: dict[str, Any]) -> str | None:
+    """:data:`BOOK_CAVEATS`' line for the estimated market's asset (None: a file, or none)."""
+    market = result.get("market") or {}
+    return BOOK_CAVEATS.get(str(market.get("asset", "")).upper()) if market else None
