@@ -73,13 +73,25 @@ def test_far_entry_warns_beyond_the_maps_range() -> None:
 
 
 def test_cli_entry_unit_error_and_far_warning() -> None:
-    r = run_cli("stops", "recommend", "--entry", "37000", "--size", "1", "--leverage", "10")
+    r = run_cli(
+        "stops",
+        "recommend",
+        "--side",
+        "long",
+        "--entry",
+        "37000",
+        "--size",
+        "1",
+        "--leverage",
+        "10",
+    )
     assert r.exit_code == 2
     assert r.stderr.strip() == (
         "error: --entry 37,000 is 10x the ETH market's mid 3,698.39: more than 10x away "
         "from it is a unit error (prices are USD per coin)"
     )
-    f = run_cli("stops", "recommend", "--entry", "2000", "--size", "10", "--leverage", "20",
+    f = run_cli("stops", "recommend", "--side", "long",
+                "--entry", "2000", "--size", "10", "--leverage", "20",
                 "--json")  # fmt: skip
     assert f.exit_code == 0, f.stderr
     err = [x for x in f.stderr.strip().splitlines() if not x.startswith("note: not today's market")]
