@@ -55,8 +55,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
     band = (
         f" (p05–p95 {percent_text(vr[0], 2)}–{percent_text(vr[1], 2)})" if vr else " (no interval)"
     )
-    if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
-        band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
+    if res.get("vol_distance_range_capped"):  # a long's: 100 % below the mid is zero
+        band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below the mid)"
     t.add_row("[bold]vol_distance[/]", f"{percent_text(res['vol_distance'], 2)}{band}")
     t.add_row("[bold]expected_slippage[/]", slippage_row(res))
     for z in res["avoided_clusters"]:

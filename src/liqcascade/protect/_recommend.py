@@ -1398,10 +1398,10 @@ def _long_band(
 ) -> tuple[tuple[float, float] | None, bool]:
     """The volatility distance's interval as it applies to ``side``, and whether capped.
 
-    A long's stop cannot lie 100 % or more below entry (at or below a price of zero):
+    A long's stop cannot lie 100 % or more below the mid (at or below a price of zero):
     a point distance that far is refused (naming ``k`` and ``horizon_days``); an
     interval reaching it is capped at 100 % (and flagged). A short's stop can lie any
-    distance above entry (its liquidation bounds it).
+    distance above the mid (its liquidation bounds it).
     """
     if side < 0 or vol.band is None:
         return vol.band, False
@@ -1410,7 +1410,7 @@ def _long_band(
         raise InputError(
             f"k {s.k:g} × the {s.horizon_days}-day volatility {percent_text(sigma, 2)} = "
             f"{percent_text(dist_v, 2)} puts "
-            f"a long's stop 100 % or more below entry (at or below zero): give a k of at most "
+            f"a long's stop 100 % or more below the mid (at or below zero): give a k of at most "
             f"{math.floor(100 / sigma) / 100:.2f}, or a shorter horizon_days",
             param=("k", "horizon_days"),
         )
@@ -1424,7 +1424,7 @@ def _band_text(band: tuple[float, float], capped: bool) -> str:
     """``6.42 %–9.84 %``; a capped upper end reads ``100.00 % (capped: ...)``."""
     text = f"{percent_text(band[0], 2)}–{percent_text(band[1], 2)}"
     if capped:
-        text += " (upper end capped: a long's stop cannot lie 100 % or more below entry)"
+        text += " (upper end capped: a long's stop cannot lie 100 % or more below the mid)"
     return text
 
 
