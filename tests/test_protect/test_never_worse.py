@@ -82,7 +82,10 @@ def state() -> MarketState:
 def test_50x_long_keeps_its_raw_stop_with_a_warning(state: MarketState, liquidity: str) -> None:
     r = recommend_stop("long", 3700.0, 10.0, 50.0, state=state, n_levels=2, liquidity=liquidity)
     assert r.stop_price == pytest.approx(r.raw_stop_price, rel=1e-12)
-    assert r.stop_price == pytest.approx(3652.45, abs=0.01)
+    # 80 % of the way from the mid 3,698.39 to liquidation, on the 0.01 tick
+    assert r.stop_price == pytest.approx(
+        state.mid - 0.8 * (state.mid - r.liq_price), abs=0.0100001
+    ) and r.stop_price == pytest.approx(3652.13, abs=0.005)
     assert r.expected_slippage <= r.raw_expected_slippage + TOL
     assert r.avoided_clusters == []  # nothing was avoided: the stop did not move
     assert len(r.warnings) == 1

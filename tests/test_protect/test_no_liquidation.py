@@ -45,7 +45,9 @@ def test_max_liq_fraction_1_on_a_1x_long_keeps_the_profile_above_zero(
     s = RecommendSettings(max_liq_fraction=1.0)
     r = recommend_stop("long", 3700.0, 10.0, 1.0, state=state, n_levels=4, settings=s)
     assert r.stop_price > 0
-    assert list(r.levels["price"]) == pytest.approx([2775.0, 1850.0, 925.0])  # not 0
+    # from the mid down to (not at) a price of zero
+    m = state.mid
+    assert list(r.levels["price"]) == pytest.approx([0.75 * m, 0.5 * m, 0.25 * m], rel=1e-12)
     # a leveraged long's profile still reaches its liquidation price
     o = recommend_stop("long", 3700.0, 10.0, 10.0, state=state, n_levels=4, settings=s)
     assert len(o.levels) == 4 and o.levels["price"].iloc[-1] == pytest.approx(o.liq_price)

@@ -245,7 +245,7 @@ def test_a_far_entry_gets_its_stop_from_the_mid_without_a_far_warning() -> None:
     assert j["near_entry_date"] is None
     assert j["liq_price"] < j["stop_price"] < j["mid"]
     assert j["distance"] == pytest.approx(abs(j["mid"] - j["stop_price"]) / j["mid"], rel=1e-12)
-    assert j["distance"] <= j["vol_distance"] + 1e-12
+    assert j["distance"] <= 0.8 * (j["mid"] - j["liq_price"]) / j["mid"] + 1e-12
     assert j["stop_price"] > 2600.0  # above entry: the long is in profit at the mid
 
 

@@ -43,14 +43,7 @@ def _render_recommend(res: dict[str, Any]) -> None:
     if res.get("stop_choice_why"):  # which of the two stops stop_price is, and why
         t.add_row("[bold]stop_choice[/]", _common.esc(res["stop_choice_why"]))
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
-    mid = res.get("mid")
-    t.add_row(
-        "[bold]distance[/]",
-        f"{percent_text(res['distance'], 2)} from the mid {mid:,.{d}f} (today's price; "
-        f"{percent_text(res['distance_from_entry'], 2, signed=True)} from entry)"
-        if mid and "distance_from_entry" in res
-        else f"{percent_text(res['distance'], 2)} from the mid",
-    )
+    t.add_row("[bold]distance[/]", distance_text(res, d))
     vr = res.get("vol_distance_range")
     band = (
         f" (p05–p95 {percent_text(vr[0], 2)}–{percent_text(vr[1], 2)})" if vr else " (no interval)"
@@ -65,15 +58,7 @@ def _render_recommend(res: dict[str, Any]) -> None:
     for key, text in stop_odds_rows(res):
         t.add_row(f"[bold]{key}[/]", _common.esc(text))
     if res.get("before_crowd_price") is not None:  # the safe-side alternative, with its odds
-        hd = res.get("horizon_days", 5)
-        t.add_row(
-            "[bold]before_crowd[/]",
-            _common.esc(
-                f"{res['before_crowd_price']:,.{d}f} USD, stop-out chance "
-                f"{_chance(res, 'before_crowd_stop_out_chance')} within "
-                f"{count_text(hd, 'day')} (the level just before the crowd, nearer the price)"
-            ),
-        )
+        t.add_row("[bold]before_crowd[/]", _common.esc(before_crowd_text(res, d)))
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"], markup=False)
     line = crowd_verdict_line(res)
@@ -84,6 +69,27 @@ def _render_recommend(res: dict[str, Any]) -> None:
         if note in warned:
             continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
+
+
+def distance_text(res: dict[str, Any], d: int) -> str:
+    """``7.54 % from the mid 3,698.39 (today's price; -7.58 % from entry)`` (``d``: decimals)."""
+    mid = res.get("mid")
+    if not mid or "distance_from_entry" not in res:
+        return f"{percent_text(res['distance'], 2)} from the mid"
+    return (
+        f"{percent_text(res['distance'], 2)} from the mid {mid:,.{d}f} (today's price; "
+        f"{percent_text(res['distance_from_entry'], 2, signed=True)} from entry)"
+    )
+
+
+def before_crowd_text(res: dict[str, Any], d: int) -> str:
+    """The level just before the crowd and its stop-out chance (``d``: price decimals)."""
+    days = count_text(res.get("horizon_days", 5), "day")
+    return (
+        f"{res['before_crowd_price']:,.{d}f} USD, stop-out chance "
+        f"{_chance(res, 'before_crowd_stop_out_chance')} within {days} (the level just "
+        "before the crowd, nearer the price)"
+    )
 
 
 def slippage_row(res: dict[str, Any]) -> str:
