@@ -1,8 +1,9 @@
 """Stop recommendation: a volatility-scaled distance moved out of the crowd.
 
-A stop is placed ``k · σ_H`` from entry, where ``σ_H`` is the volatility over the
-holding horizon (GJR-GARCH(1,1)-t forecast on daily log returns, summed over the
-horizon's days; or Wilder's ATR × √H). It is then moved out of every exclusion zone:
+A stop is placed ``k · σ_H`` from the market's mid (today's price, not the position's
+entry), on the contract's tick, where ``σ_H`` is the volatility over the holding
+horizon (GJR-GARCH(1,1)-t forecast on daily log returns, summed over the horizon's
+days; or Wilder's ATR × √H). It is then moved out of every exclusion zone:
 the modelled liquidation/stop clusters of the liquidation map at ``as_of`` (widened by
 ``band`` on each side) and the crowded zone just beyond round numbers. It always stays
 inside the liquidation price (at most ``max_liq_fraction`` of the way there). The
@@ -88,7 +89,7 @@ class RecommendSettings:
         Width of the crowded zone just beyond a round number (stops just below it for
         sells), fraction.
     max_liq_fraction : float, default 0.8
-        The stop never lies more than this fraction of the way from entry to the
+        The stop never lies more than this fraction of the way from the mid to the
         liquidation price (for a long without one, at 1x: to a price of zero), in
         (0, 1].
     vol_days : int, default 1000
@@ -679,7 +680,7 @@ class StopRecommendation(SummaryDict):
         Whether ``vol_distance_range``'s upper end was capped at 1.0 (a long only).
     warnings : list of str
         What weakens the recommendation (``warning:`` lines at the command line): no
-        level between entry and the bound clear of the zones without a higher expected
+        level between the mid and the bound clear of the zones without a higher expected
         slippage (the raw stop is kept, in its zone: a lower leverage leaves more
         room); an entry more than :data:`FAR_FROM_MID` (20 %) from the mid (naming
         ``near_entry_date``).
@@ -860,7 +861,7 @@ class StopRecommendation(SummaryDict):
 def _zones(
     state: MarketState, side: int, entry: float, liq: float, s: RecommendSettings
 ) -> list[dict[str, Any]]:
-    """Exclusion zones between entry and the liquidation price (USD bounds)."""
+    """Exclusion zones between ``entry`` (the mid) and the bound ``liq`` (USD)."""
     lo_px, hi_px = (liq, entry) if side > 0 else (entry, liq)
     zones: list[dict[str, Any]] = []
     lm = liquidation_map(state.positions, state.stops, state.mid, as_of=state.as_of)
@@ -1135,7 +1136,7 @@ def recommend_stop(
             for d in cal.draws
         ]
         srange = (float(min(by_draw)), float(max(by_draw)))
-    # profile of slippage by level between entry and the bound; a long's above a price of
+    # profile of slippage by level between the mid and the bound; a long's above a price of
     # zero (no liquidation and max_liq_fraction 1: the bound is 0, where no stop can sit)
     grid = np.linspace(mid, bound, n_levels + 1)[1:]
     grid = grid[grid > 0]
@@ -1305,9 +1306,9 @@ def _choice(
 def crowd_side(stop: float, side: int, zones: list[dict[str, Any]]) -> str:
     """On which side of the crowd ``stop`` lies: ``"beyond"``, ``"before"`` or ``"between"``.
 
-    ``"beyond"``: further from entry than every zone in ``zones`` (a long's below them:
+    ``"beyond"``: further from the price than every zone in ``zones`` (a long's below them:
     the crowd's orders fire first, in the direction of the move); ``"before"``: nearer
-    entry than every zone (it fires before the crowd); ``"between"``: beyond some and
+    the price than every zone (it fires before the crowd); ``"between"``: beyond some and
     before others (prices USD; ``side`` +1 long, −1 short).
 
     >>> crowd_side(99.0, 1, [{"price_low": 100.0, "price_high": 101.0}])
