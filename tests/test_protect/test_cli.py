@@ -106,7 +106,7 @@ _POSITION = ("--side", "long", "--entry", "3700", "--size", "1", "--leverage", "
          "--vol-source must be garch or atr (got 'ewma')"),
         (("recommend", "--side", "long", "--entry", "3700", "--size", "1", "--leverage", "200"),
          "--leverage must be in [1, 125] (got 200)"),
-        (("recommend", *_POSITION, "--side", "up"),
+        (("recommend", "--side", "up", *_POSITION[2:]),
          "--side must be long or short (buy/sell) (got 'up')"),
         (("recommend", *_POSITION, "--liquidity", "deep"),
          "--liquidity must be calibrated or static (got 'deep')"),
