@@ -46,5 +46,5 @@ def test_the_stops_example_is_at_the_assets_own_price(tmp_path: Path) -> None:
     assert abs(float(dated.split("--entry ")[-1].split()[0]) / eth - 1) < 0.01
     unknown = _error("stops", "recommend", "--asset", "XRP", store=none)
     # no data: placeholders, not ETH's 3700 and 10 (a SOL user copied them)
-    assert unknown.endswith("(e.g. --entry PRICE --size SIZE --leverage 10)")
+    assert unknown.endswith("(e.g. --side long --entry PRICE --size SIZE --leverage 10)")
     assert "3700" not in unknown

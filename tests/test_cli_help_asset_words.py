@@ -35,7 +35,7 @@ def test_stops_recommend_names_the_asset() -> None:
     text = _help("stops", "recommend")
     assert "base units of --asset" in text and "(ETH)" not in text
     assert "recommend --asset ETH --side long --entry 3700" in text
-    assert "recommend --asset BTC --entry 115000" in text
+    assert "recommend --asset BTC --side long --entry 115000" in text
 
 
 def test_liqmap_calibrate_says_its_default_asset() -> None:

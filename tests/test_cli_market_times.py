@@ -23,7 +23,7 @@ COMMANDS = {
     "cascade": ("cascade", "--shock", "-5%", "--liquidity", "static"),
     "solvency": ("solvency", "--scenario=x=-0.5", "--liquidity", "static"),
     "contagion": ("contagion", "--preset", "oct-2025", "--liquidity", "static"),
-    "stops recommend": ("stops", "recommend", "--entry", "3500", "--size", "10",
+    "stops recommend": ("stops", "recommend", "--side", "long", "--entry", "3500", "--size", "10",
                         "--leverage", "10", "--vol-source", "atr", "--liquidity", "static"),
     "liqmap": ("liqmap",),
     "stress": ("stress", "--portfolio", "sample", "--scenario", "shock", "--shocks", "-5%"),

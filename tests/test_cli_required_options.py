@@ -15,12 +15,20 @@ def _one_error(r, *needles: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_stops_recommend_names_every_missing_option_at_once() -> None:
-    line = _one_error(run_cli("stops", "recommend"), "--entry", "--size", "--leverage")
-    assert line.startswith("error: missing required options: --entry, --size, --leverage")
-    line = _one_error(run_cli("stops", "recommend", "--entry", "3700"), "--size", "--leverage")
-    assert "--entry" not in line.split("(")[0]
-    line = _one_error(run_cli("stops", "recommend", "--entry", "3700", "--size", "1"))
+    line = _one_error(run_cli("stops", "recommend"), "--side", "--entry", "--size", "--leverage")
+    assert line.startswith("error: missing required options: --side, --entry, --size, --leverage")
+    line = _one_error(
+        run_cli("stops", "recommend", "--side", "long", "--entry", "3700"), "--size", "--leverage"
+    )
+    assert "--entry" not in line.split("(")[0] and "--side" not in line.split("(")[0]
+    line = _one_error(
+        run_cli("stops", "recommend", "--side", "long", "--entry", "3700", "--size", "1")
+    )
     assert line.startswith("error: missing required option: --leverage")
+    # no silent default side: a short forgotten would get a long's stop
+    line = _one_error(run_cli("stops", "recommend", "--entry", "3700", "--size", "1",
+                              "--leverage", "10"))  # fmt: skip
+    assert line.startswith("error: missing required option: --side")
 
 
 def test_solvency_runs_with_no_option_and_says_the_fund_it_assumed() -> None:

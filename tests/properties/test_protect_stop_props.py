@@ -1,12 +1,13 @@
 """Invariants of the stop recommendation over random positions (hypothesis, real ETH state).
 
 Checked against ``protect/_recommend.py``'s documented geometry: the raw stop lies
-``min(k·σ_H, max_liq_fraction · |entry − liq| / entry)`` from entry; de-clustering moves
-it to a zone edge that stays strictly between entry and that bound. So the stop always
-lies between entry and the liquidation price, never more than ``max_liq_fraction`` of
-the way. In leverage: the liquidation price and the raw stop only come closer to entry
-as leverage grows. The *final* stop is not monotone in leverage by design (a zone can
-push a tighter raw stop outward, toward its bound), so only its bound is asserted.
+``min(k·σ_H, max_liq_fraction · |mid − liq| / mid)`` from the mid (on the tick);
+de-clustering moves it to a zone edge that stays strictly between the mid and that
+bound. So the stop always lies between the mid and the liquidation price, never more
+than ``max_liq_fraction`` of the way. In leverage: the liquidation price comes closer to
+entry and the raw stop closer to the mid as leverage grows. The *final* stop is not
+monotone in leverage by design (a zone can push a tighter raw stop outward, toward its
+bound), so only its bound is asserted.
 The ATR volatility source keeps each example fast; the geometry does not depend on it.
 """
 
@@ -46,7 +47,7 @@ def _valid(sd: int, entry: float, size: float, lev: float, mid: float) -> bool:
     lev_b=st.floats(1.2, 100.0),
     k=st.floats(0.2, 4.0),
 )
-def test_stop_between_entry_and_liquidation_and_raw_stop_monotone_in_leverage(
+def test_stop_between_mid_and_liquidation_and_raw_stop_monotone_in_leverage(
     state: MarketState, side: str, rel_entry: float, size: float, lev_a: float, lev_b: float,
     k: float,
 ) -> None:  # fmt: skip
@@ -63,21 +64,22 @@ def test_stop_between_entry_and_liquidation_and_raw_stop_monotone_in_leverage(
         )
         for lev in (lo, hi)
     ]
+    mid, tick = state.mid, 0.01  # the stop is laid off from the mid, on ETHUSDT's tick
     for r in recs:
-        liq_d = abs(entry - r.liq_price) / entry if r.liq_price > 0 else 1.0
+        liq_d = abs(mid - r.liq_price) / mid if r.liq_price > 0 else 1.0
         cap = s.max_liq_fraction * liq_d
-        # the raw stop: the volatility distance, capped short of liquidation
-        want = entry * (1 - sd * min(dist_v, cap))
-        assert r.raw_stop_price == pytest.approx(want, rel=1e-12)
-        # the stop: strictly between entry and the liquidation price ...
-        assert sd * (entry - r.stop_price) > 0
+        # the raw stop: the volatility distance from the mid, capped short of liquidation
+        want = mid * (1 - sd * min(dist_v, cap))
+        assert r.raw_stop_price == pytest.approx(want, abs=tick * (1 + 1e-6))
+        # the stop: strictly between the mid and the liquidation price ...
+        assert sd * (mid - r.stop_price) > 0
         assert sd * (r.stop_price - r.liq_price) > 0
         # ... and never beyond max_liq_fraction of the way
-        assert abs(entry - r.stop_price) <= cap * entry * (1 + 1e-9)
-        assert r.distance == pytest.approx(abs(entry - r.stop_price) / entry, rel=1e-12)
+        assert abs(mid - r.stop_price) <= cap * mid * (1 + 1e-9)
+        assert r.distance == pytest.approx(abs(mid - r.stop_price) / mid, rel=1e-12)
     a, b = recs
-    # higher leverage: liquidation and the raw stop closer to entry (never further)
+    # higher leverage: liquidation closer to entry, the raw stop closer to the mid
     assert abs(entry - b.liq_price) <= abs(entry - a.liq_price) * (1 + 1e-12)
-    assert abs(entry - b.raw_stop_price) <= abs(entry - a.raw_stop_price) * (1 + 1e-12)
+    assert abs(mid - b.raw_stop_price) <= abs(mid - a.raw_stop_price) + tick * (1 + 1e-6)
     if b.liq_price > 0 and a.liq_price > 0:  # an isolated position's loss is its margin
         assert abs(entry - b.liq_price) < abs(entry - a.liq_price)

@@ -75,6 +75,17 @@ def test_library_names_size_and_files_keep_the_leverage_rule() -> None:
 
 
 def test_stops_recommend_names_size() -> None:
-    r = run_cli("stops", "recommend", "--entry", "3700", "--size", "1e9", "--leverage", "10")
+    r = run_cli(
+        "stops",
+        "recommend",
+        "--side",
+        "long",
+        "--entry",
+        "3700",
+        "--size",
+        "1e9",
+        "--leverage",
+        "10",
+    )
     assert r.exit_code == 2
     assert r.stderr.startswith("error: --size 1e+09: the notional of 3,700,000,000,000 USD")

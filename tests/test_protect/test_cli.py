@@ -73,12 +73,13 @@ def test_backtest_unknown_asset_exit_2() -> None:
         (("recommend", "--side", "long", "--entry", "3700", "--size", "1"), "--leverage"),
         (("recommend", "--side", "up", "--entry", "3700", "--size", "1", "--leverage", "5"),
          "--side"),
-        (("recommend", "--entry", "-5", "--size", "1", "--leverage", "5"), "--entry"),
-        (("recommend", "--entry", "3700", "--size", "1", "--leverage", "5",
+        (("recommend", "--side", "long", "--entry", "-5", "--size", "1", "--leverage", "5"),
+         "--entry"),
+        (("recommend", "--side", "long", "--entry", "3700", "--size", "1", "--leverage", "5",
           "--as-of", "2019-01-01"), "--as-of"),
-        (("recommend", "--entry", "3700", "--size", "1", "--leverage", "5",
+        (("recommend", "--side", "long", "--entry", "3700", "--size", "1", "--leverage", "5",
           "--as-of", "notadate"), "--as-of"),
-        (("recommend", "--entry", "3700", "--size", "1", "--leverage", "5",
+        (("recommend", "--side", "long", "--entry", "3700", "--size", "1", "--leverage", "5",
           "--liquidity", "deep"), "--liquidity"),
         (("backtest", "--policy", "tight"), "--policy"),
         (("backtest", "--side", "up"), "--side"),
@@ -93,7 +94,7 @@ def test_bad_options_exit_2(args: tuple[str, ...], needle: str) -> None:
     assert "Traceback" not in r.stderr
 
 
-_POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
+_POSITION = ("--side", "long", "--entry", "3700", "--size", "1", "--leverage", "5")
 
 
 @pytest.mark.parametrize(
@@ -103,13 +104,13 @@ _POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
          "--horizon-days must be an integer in [1, 365] (got 0)"),
         (("recommend", *_POSITION, "--vol-source", "ewma"),
          "--vol-source must be garch or atr (got 'ewma')"),
-        (("recommend", "--entry", "3700", "--size", "1", "--leverage", "200"),
+        (("recommend", "--side", "long", "--entry", "3700", "--size", "1", "--leverage", "200"),
          "--leverage must be in [1, 125] (got 200)"),
-        (("recommend", *_POSITION, "--side", "up"),
+        (("recommend", "--side", "up", *_POSITION[2:]),
          "--side must be long or short (buy/sell) (got 'up')"),
         (("recommend", *_POSITION, "--liquidity", "deep"),
          "--liquidity must be calibrated or static (got 'deep')"),
-        (("recommend", "--entry", "-5", "--size", "1", "--leverage", "5"),
+        (("recommend", "--side", "long", "--entry", "-5", "--size", "1", "--leverage", "5"),
          "--entry must be > 0 (got -5)"),
         (("backtest", "--horizon-days", "0"), "--horizon-days must be in [1, 365] (got 0)"),
         (("backtest", "--leverage", "200"), "--leverage must be in [1, 125] (got 200.0)"),

@@ -72,16 +72,31 @@ def test_far_entry_warns_beyond_the_maps_range() -> None:
     assert entry_far_warning(3700.0, 3698.39, "ETH") is None
 
 
-def test_cli_entry_unit_error_and_far_warning() -> None:
-    r = run_cli("stops", "recommend", "--entry", "37000", "--size", "1", "--leverage", "10")
+def test_cli_entry_unit_error_and_no_far_warning() -> None:
+    r = run_cli(
+        "stops",
+        "recommend",
+        "--side",
+        "long",
+        "--entry",
+        "37000",
+        "--size",
+        "1",
+        "--leverage",
+        "10",
+    )
     assert r.exit_code == 2
     assert r.stderr.strip() == (
         "error: --entry 37,000 is 10x the ETH market's mid 3,698.39: more than 10x away "
         "from it is a unit error (prices are USD per coin)"
     )
-    f = run_cli("stops", "recommend", "--entry", "2000", "--size", "10", "--leverage", "20",
+    f = run_cli("stops", "recommend", "--side", "long",
+                "--entry", "2000", "--size", "10", "--leverage", "20",
                 "--json")  # fmt: skip
     assert f.exit_code == 0, f.stderr
+    # 46 % below the mid is no warning: the stop is laid off from the mid, on the map
     err = [x for x in f.stderr.strip().splitlines() if not x.startswith("note: not today's market")]
-    assert len(err) == 1 and err[0].startswith("warning: entry 2,000 is -46 % from the ETH mid")
-    assert f.json()["warnings"] == [err[0].removeprefix("warning: ")]
+    assert not [x for x in err if x.startswith("warning: entry ")]
+    j = f.json()
+    assert not [w for w in j["warnings"] if w.startswith("entry ")]
+    assert j["liq_price"] < 2000.0 < j["stop_price"] < j["mid"]

@@ -25,7 +25,7 @@ def _distance_pct(message: str) -> float:
     with 2 threads, 842.97 % with one; docs/design.md, "Thread counts and
     reproducibility"), so the tests read the figure and compare it within 1e-3.
     """
-    m = re.search(r"= (\d+\.\d\d) % puts a long's stop 100 % or more below entry", message)
+    m = re.search(r"= (\d+\.\d\d) % puts a long's stop 100 % or more below the mid", message)
     assert m is not None, message
     return float(m.group(1))
 
@@ -60,7 +60,9 @@ def test_interval_past_zero_is_capped_and_flagged(state: MarketState) -> None:
     lo, hi = r.vol_distance_range
     assert hi == 1.0 and lo < r.vol_distance < hi and r.vol_distance_range_capped
     assert r.summary()["vol_distance_range_capped"] is True
-    assert "(upper end capped: a long's stop cannot lie 100 % or more below entry)" in (r.rationale)
+    assert "(upper end capped: a long's stop cannot lie 100 % or more below the mid)" in (
+        r.rationale
+    )
     assert "upper end capped" in r.model_figures["distance"]
     # a short's stop may lie any distance above entry: its interval is the model's
     sh = recommend_stop("short", 3700.0, 10.0, 1.0, state=state, n_levels=3, settings=s)

@@ -64,10 +64,10 @@ def test_the_warning_says_which_level_is_missing() -> None:
     head, why = _no_clear_level(held, None, 3771.89, 0.0, 3698.0, 2)
     assert head == "no level clear of the zones within the walk's reach"
     assert "no clear level" not in head + why
-    assert "3,771.89 (2.00 % from entry), is out of that walk's reach" in why
+    assert "3,771.89 (2.00 % from the mid), is out of that walk's reach" in why
     head, why = _no_clear_level(held, None, None, 0.0, 3698.0, 2)
     assert head == "no clear level for the stop"  # none exists: the words are true
-    assert "every level between entry and the liquidation bound lies in a" in why
+    assert "every level between the mid and the liquidation bound lies in a" in why
     head, why = _no_clear_level(held, (3960.0, 0.001), None, 0.0001, 3698.0, 2)
     assert head.startswith("no clear level with an expected slippage no higher than")
     assert "3,960.00, has a higher expected slippage (0.100 % against 0.010 %)" in why
@@ -82,13 +82,16 @@ def state() -> MarketState:
 def test_50x_long_keeps_its_raw_stop_with_a_warning(state: MarketState, liquidity: str) -> None:
     r = recommend_stop("long", 3700.0, 10.0, 50.0, state=state, n_levels=2, liquidity=liquidity)
     assert r.stop_price == pytest.approx(r.raw_stop_price, rel=1e-12)
-    assert r.stop_price == pytest.approx(3652.45, abs=0.01)
+    # 80 % of the way from the mid 3,698.39 to liquidation, on the 0.01 tick
+    assert r.stop_price == pytest.approx(
+        state.mid - 0.8 * (state.mid - r.liq_price), abs=0.0100001
+    ) and r.stop_price == pytest.approx(3652.13, abs=0.005)
     assert r.expected_slippage <= r.raw_expected_slippage + TOL
     assert r.avoided_clusters == []  # nothing was avoided: the stop did not move
     assert len(r.warnings) == 1
     w = r.warnings[0]
     assert w.startswith("no clear level for the stop: it lies in cluster ")
-    assert "every level between entry and the liquidation bound lies in a" in w
+    assert "every level between the mid and the liquidation bound lies in a" in w
     assert "lower leverage" in w
     assert "kept there: it lies in" in r.rationale
     assert r.summary()["warnings"] == r.warnings
@@ -115,7 +118,8 @@ def test_recommended_never_worse_than_raw(
 
 
 def test_cli_prints_the_warning_and_keeps_exit_0() -> None:
-    r = run_cli("stops", "recommend", "--entry", "3700", "--size", "10", "--leverage", "50",
+    r = run_cli("stops", "recommend", "--side", "long",
+                "--entry", "3700", "--size", "10", "--leverage", "50",
                 "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     err = r.stderr.strip().splitlines()

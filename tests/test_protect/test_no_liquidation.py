@@ -23,7 +23,8 @@ def state() -> MarketState:
 def test_a_1x_long_says_it_has_no_liquidation_price(state: MarketState) -> None:
     r = recommend_stop("long", 3700.0, 10.0, 1.0, state=state, n_levels=3)
     assert r.liq_price == 0.0  # the library's value for "cannot be liquidated"
-    assert r.rationale.endswith("Stop below entry, no liquidation price at 1x.")
+    assert r.rationale.endswith("no liquidation price at 1x.")
+    assert f"Stop below the mid {state.mid:,.2f} (" in r.rationale
     assert "inside liquidation" not in r.rationale
     # a leveraged long, and a 1x short (liquidated at about twice the entry), still name it
     for side, lev in (("long", 10.0), ("short", 1.0)):
@@ -34,7 +35,7 @@ def test_a_1x_long_says_it_has_no_liquidation_price(state: MarketState) -> None:
 def test_a_1x_long_capped_by_the_way_to_zero(state: MarketState) -> None:
     r = recommend_stop("long", 3700.0, 10.0, 1.0, state=state, n_levels=3,
                        settings=RecommendSettings(k=11.0))  # fmt: skip
-    assert r.distance == pytest.approx(0.8, abs=1e-9)
+    assert r.distance == pytest.approx(0.8, abs=1e-5)  # on the 0.01 tick, toward the price
     assert "capped at 80.00 % to stay 80 % of the way to a price of zero;" in r.rationale
 
 
@@ -44,7 +45,9 @@ def test_max_liq_fraction_1_on_a_1x_long_keeps_the_profile_above_zero(
     s = RecommendSettings(max_liq_fraction=1.0)
     r = recommend_stop("long", 3700.0, 10.0, 1.0, state=state, n_levels=4, settings=s)
     assert r.stop_price > 0
-    assert list(r.levels["price"]) == pytest.approx([2775.0, 1850.0, 925.0])  # not 0
+    # from the mid down to (not at) a price of zero
+    m = state.mid
+    assert list(r.levels["price"]) == pytest.approx([0.75 * m, 0.5 * m, 0.25 * m], rel=1e-12)
     # a leveraged long's profile still reaches its liquidation price
     o = recommend_stop("long", 3700.0, 10.0, 10.0, state=state, n_levels=4, settings=s)
     assert len(o.levels) == 4 and o.levels["price"].iloc[-1] == pytest.approx(o.liq_price)

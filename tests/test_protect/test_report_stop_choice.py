@@ -57,10 +57,11 @@ def test_a_kept_stop_names_the_commands_back_test() -> None:
     assert text.endswith("not supported: worse beyond the noise")
     # on which side of the crowd the level out of it lies, in the command's words
     assert (
-        "$109,009 (beyond the crowd, further from entry: the crowd's orders fire first "
+        "$109,009 (beyond the crowd, further from the price: the crowd's orders fire first "
         "and their selling can carry price through this stop), is not recommended" in text
     )
     short = SimpleNamespace(**{**vars(kept), "side": "short", "moved_crowd_side": "before"})
-    assert "(before the crowd, nearer entry: it fires before the crowd's orders)" in _moved_text(
-        short
+    assert (
+        "(before the crowd, nearer the price: it fires before the crowd's orders)"
+        in _moved_text(short)
     )

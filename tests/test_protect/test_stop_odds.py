@@ -9,6 +9,7 @@ entry's warning names a date the close was near it, as a runnable command.
 from __future__ import annotations
 
 import math
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -71,6 +72,9 @@ def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
     assert distance_given_up(away) == pytest.approx(-(2503.94 - 2480.0) / 2600, abs=1e-12)
     short = SimpleNamespace(entry=100.0, stop_price=105.0, raw_stop_price=108.0)
     assert distance_given_up(short) == pytest.approx(0.03, abs=1e-12)
+    # with a mid (a StopRecommendation's), the distance is today's, not entry's
+    now = SimpleNamespace(mid=120.0, entry=100.0, stop_price=105.0, raw_stop_price=108.0)
+    assert distance_given_up(now) == pytest.approx(-3.0 / 120.0, abs=1e-12)
     # the report's sentence is the same figure, with its direction (both signs)
     assert "1.85 pp nearer entry (distance given up)" in _moved_text(toward)
     assert "0.92 pp further from entry" in _moved_text(away)
@@ -78,11 +82,11 @@ def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
     # and on which side of the crowd the stop now sits, in the rationale's words
     assert _moved_text(toward).startswith(
         "moved out of the crowd 1.85 pp nearer entry (distance given up), before the crowd, "
-        "nearer entry: it fires before the crowd's orders; with no measurable change"
+        "nearer the price: it fires before the crowd's orders; with no measurable change"
     )
     assert _moved_text(away).startswith(
         "moved out of the crowd 0.92 pp further from entry, beyond the crowd, further from "
-        "entry: the crowd's orders fire first and their selling can carry price through this "
+        "the price: the crowd's orders fire first and their selling can carry price through this "
         "stop; with no measurable change"
     )
 
@@ -175,16 +179,19 @@ def trial() -> dict:
 
 def test_recommend_says_what_the_move_costs(trial: dict) -> None:
     j = trial
-    # the move out of two clusters: 3.69 % -> 1.84 % from entry (the trial's figures)
-    assert j["distance"] == pytest.approx(0.0184, abs=5e-5)
+    # the move out of the clusters, measured from the mid (today's price), not from entry
+    mid = j["mid"]
+    assert j["distance"] == pytest.approx(abs(mid - j["stop_price"]) / mid, rel=1e-12)
+    assert j["distance_from_entry"] == pytest.approx(j["stop_price"] / 2600.0 - 1, rel=1e-12)
     assert j["distance_given_up"] == pytest.approx(
-        (j["stop_price"] - j["raw_stop_price"]) / j["entry"], abs=1e-12
+        (j["stop_price"] - j["raw_stop_price"]) / mid, abs=1e-12
     )
+    assert j["distance_given_up"] > 0.01  # moved toward the price: distance given up
     sigma = j["vol_distance"]  # k = 1: the horizon volatility itself
     assert j["horizon_vol"] == pytest.approx(sigma, rel=1e-12) and j["horizon_days"] == 5
     for key, price in (("stop_out_chance", j["stop_price"]),
                        ("raw_stop_out_chance", j["raw_stop_price"])):  # fmt: skip
-        assert j[key] == pytest.approx(stop_out_chance(2600.0, price, sigma), abs=1e-12)
+        assert j[key] == pytest.approx(stop_out_chance(mid, price, sigma), abs=1e-12)
         lo, hi = j[f"{key}_range"]
         assert lo <= j[key] <= hi
     assert j["stop_out_chance"] > j["raw_stop_out_chance"] + 0.1  # the nearer stop: hit more
@@ -216,39 +223,30 @@ def test_recommend_text_prints_the_cost_and_the_verdict() -> None:
     r = run_cli("stops", "recommend", *POSITION, "--as-of", "2025-07-03")
     assert r.exit_code == 0, r.stderr
     out = " ".join(r.stdout.split())  # the table wraps at the terminal's width
-    assert "distance_given_up 1.85 pp of distance from entry given up (3.69 % at the raw" in out
-    assert "stop_out_chance 83 % (p05–p95" in out and "raw stop 66 %" in out
+    assert re.search(
+        r"distance_given_up \d+\.\d\d pp of distance from the mid given up \(\d+\.\d\d % "
+        r"at the raw",
+        out,
+    ), out
+    assert re.search(r"stop_out_chance \d+ % \(p05–p95 .*; raw stop \d+ %", out), out
     assert "back-test of moving stops out of the crowd (vol-declustered against vol):" in out
     assert "`liqcascade stops backtest --asset ETH --end 2025-06-28`" in out
     assert "stop_out_chance: model figure" in out and "normal increments" in out
 
 
-def test_far_entry_names_a_date_near_it_as_a_command() -> None:
-    from liqcascade.data import load_series
-
+def test_a_far_entry_gets_its_stop_from_the_mid_without_a_far_warning() -> None:
+    # the stop is laid off from today's price: an entry 30 % below the mid no longer
+    # puts the stop past the liquidation map, so no far-entry warning and no date
     r = run_cli("stops", "recommend", *POSITION, "--json")  # the 2025-07-31 market, mid 3,698
     assert r.exit_code == 0, r.stderr
-    warn = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: entry 2,600")]
-    assert len(warn) == 1
-    cmd = ("`liqcascade stops recommend --side long --entry 2600 --size 10 --leverage 20 "
-           "--as-of 2025-07-08`")  # fmt: skip
-    assert warn[0].endswith(f"within 2 % of it on 2025-07-08, a market near the entry ({cmd})")
-    assert r.json()["near_entry_date"] == "2025-07-08"
-    assert warn[0].removeprefix("warning: ") in r.json()["warnings"]  # the JSON says the same
-    # 2025-07-08 is the last bundled daily close within 2 % of 2,600 up to the last
-    # open-interest day (the market's span), computed here from the bundled closes
-    close = load_series("ohlcv", asset="ETH", interval="1d", store=False)["close"]
-    oi_last = pd.Timestamp(load_series("open_interest", asset="ETH", interval="4h",
-                                       store=False).index[-1]).floor("1D")  # fmt: skip
-    span = close[pd.DatetimeIndex(close.index) <= oi_last]
-    near = span[(span / 2600 - 1).abs() <= 0.02]
-    assert pd.Timestamp(near.index[-1]) == pd.Timestamp("2025-07-08", tz="UTC")
-    # the hint runs: at that date the entry is within 20 % of the mid (no far warning)
-    h = run_cli(*cmd.strip("`").split()[1:], "--json")
-    assert h.exit_code == 0, h.stderr
-    assert abs(2600 / h.json()["mid"] - 1) <= 0.02 + 0.01  # the day's last bar vs its close
-    assert not [w for w in h.json()["warnings"] if w.startswith("entry ")]
-    assert h.json()["near_entry_date"] is None
+    j = r.json()
+    assert not [ln for ln in r.stderr.splitlines() if ln.startswith("warning: entry ")]
+    assert not [w for w in j["warnings"] if w.startswith("entry ")]
+    assert j["near_entry_date"] is None
+    assert j["liq_price"] < j["stop_price"] < j["mid"]
+    assert j["distance"] == pytest.approx(abs(j["mid"] - j["stop_price"]) / j["mid"], rel=1e-12)
+    assert j["distance"] <= 0.8 * (j["mid"] - j["liq_price"]) / j["mid"] + 1e-12
+    assert j["stop_price"] > 2600.0  # above entry: the long is in profit at the mid
 
 
 def test_far_entry_hint_repeats_every_digit_of_the_options() -> None:

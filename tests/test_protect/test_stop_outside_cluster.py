@@ -48,14 +48,26 @@ def test_declutter_leaves_the_stop_outside_every_zone() -> None:
 
 
 def test_cli_prints_fractions_as_percent() -> None:
-    r = run_cli("stops", "recommend", "--entry", "3700", "--size", "10", "--leverage", "10")
+    r = run_cli(
+        "stops",
+        "recommend",
+        "--side",
+        "long",
+        "--entry",
+        "3700",
+        "--size",
+        "10",
+        "--leverage",
+        "10",
+    )
     assert r.exit_code == 0, r.stderr
     lines = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.strip()}
-    assert lines["distance"].rstrip().endswith("% from entry")
+    assert "% from the mid 3,698.39 (today's price;" in lines["distance"]
     assert "%" in lines["expected_slippage"]
-    out = run_cli("stops", "recommend", "--entry", "3700", "--size", "10", "--leverage", "10",
+    out = run_cli("stops", "recommend", "--side", "long",
+                "--entry", "3700", "--size", "10", "--leverage", "10",
                   "--json").json()  # fmt: skip
-    assert f"{percent_text(out['distance'], 2)} from entry" in lines["distance"]
+    assert f"{percent_text(out['distance'], 2)} from the mid" in lines["distance"]
     # the table and the rationale write a percent as the package does: "7.58 %"
     assert not re.search(r"\d%", r.stdout), r.stdout
     for z in out["avoided_clusters"]:  # strictly outside, also as printed

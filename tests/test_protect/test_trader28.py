@@ -140,11 +140,13 @@ def test_number_hints() -> None:
 def test_number_hints_on_the_command_line() -> None:
     from clihelpers import run_cli
 
-    r = run_cli("stops", "recommend", "--asset", "BTC", "--entry", "95k", "--size", "1",
+    r = run_cli("stops", "recommend", "--side", "long",
+                "--asset", "BTC", "--entry", "95k", "--size", "1",
                 "--leverage", "10")  # fmt: skip
     assert r.exit_code == 2
     assert r.stderr.strip() == "error: --entry 95k is not a number: write 95000"
-    r = run_cli("stops", "recommend", "--asset", "BTC", "--entry", "115764", "--size", "1",
+    r = run_cli("stops", "recommend", "--side", "long",
+                "--asset", "BTC", "--entry", "115764", "--size", "1",
                 "--leverage", "0")  # fmt: skip
     assert r.exit_code == 2
     assert r.stderr.strip() == "error: --leverage must be in [1, 125] (got 0)"

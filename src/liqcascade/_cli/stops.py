@@ -43,13 +43,13 @@ def _render_recommend(res: dict[str, Any]) -> None:
     if res.get("stop_choice_why"):  # which of the two stops stop_price is, and why
         t.add_row("[bold]stop_choice[/]", _common.esc(res["stop_choice_why"]))
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
-    t.add_row("[bold]distance[/]", f"{percent_text(res['distance'], 2)} from entry")
+    t.add_row("[bold]distance[/]", distance_text(res, d))
     vr = res.get("vol_distance_range")
     band = (
         f" (p05–p95 {percent_text(vr[0], 2)}–{percent_text(vr[1], 2)})" if vr else " (no interval)"
     )
-    if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
-        band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
+    if res.get("vol_distance_range_capped"):  # a long's: 100 % below the mid is zero
+        band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below the mid)"
     t.add_row("[bold]vol_distance[/]", f"{percent_text(res['vol_distance'], 2)}{band}")
     t.add_row("[bold]expected_slippage[/]", slippage_row(res))
     for z in res["avoided_clusters"]:
@@ -57,6 +57,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
     for key, text in stop_odds_rows(res):
         t.add_row(f"[bold]{key}[/]", _common.esc(text))
+    if res.get("before_crowd_price") is not None:  # the safe-side alternative, with its odds
+        t.add_row("[bold]before_crowd[/]", _common.esc(before_crowd_text(res, d)))
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"], markup=False)
     line = crowd_verdict_line(res)
@@ -67,6 +69,27 @@ def _render_recommend(res: dict[str, Any]) -> None:
         if note in warned:
             continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
+
+
+def distance_text(res: dict[str, Any], d: int) -> str:
+    """``7.54 % from the mid 3,698.39 (today's price; -7.58 % from entry)`` (``d``: decimals)."""
+    mid = res.get("mid")
+    if not mid or "distance_from_entry" not in res:
+        return f"{percent_text(res['distance'], 2)} from the mid"
+    return (
+        f"{percent_text(res['distance'], 2)} from the mid {mid:,.{d}f} (today's price; "
+        f"{percent_text(res['distance_from_entry'], 2, signed=True)} from entry)"
+    )
+
+
+def before_crowd_text(res: dict[str, Any], d: int) -> str:
+    """The level just before the crowd and its stop-out chance (``d``: price decimals)."""
+    days = count_text(res.get("horizon_days", 5), "day")
+    return (
+        f"{res['before_crowd_price']:,.{d}f} USD, stop-out chance "
+        f"{_chance(res, 'before_crowd_stop_out_chance')} within {days} (the level just "
+        "before the crowd, nearer the price)"
+    )
 
 
 def slippage_row(res: dict[str, Any]) -> str:
@@ -111,9 +134,9 @@ def _chance(res: dict[str, Any], key: str) -> str:
 def stop_odds_rows(res: dict[str, Any]) -> list[tuple[str, str]]:
     """The rows of what the move out of the clusters costs: distance given up, stop-outs.
 
-    ``distance_given_up`` (pp of entry; the raw and recommended distances) and the
-    chance of a stop-out within the horizon at the recommended and the raw stop (the
-    model is named under ``model_figures``' ``stop_out_chance``).
+    ``distance_given_up`` (pp of the mid; the raw and recommended distances) and the
+    chance of a stop-out within the horizon, from the mid, at the recommended and the
+    raw stop (the model is named under ``model_figures``' ``stop_out_chance``).
     """
     g = res.get("distance_given_up")
     if g is None:
@@ -121,9 +144,9 @@ def stop_odds_rows(res: dict[str, Any]) -> list[tuple[str, str]]:
     raw_d = res["distance"] + g
     moved = f"{percent_text(raw_d, 2)} at the raw stop → {percent_text(res['distance'], 2)}"
     if g > 0:
-        given = f"{100 * g:.2f} pp of distance from entry given up ({moved})"
+        given = f"{100 * g:.2f} pp of distance from the mid given up ({moved})"
     elif g < 0:
-        given = f"none: {100 * -g:.2f} pp further from entry ({moved})"
+        given = f"none: {100 * -g:.2f} pp further from the mid ({moved})"
     else:
         given = "none (the stop was not moved)"
     hd = res.get("horizon_days", 5)
@@ -276,7 +299,7 @@ def _require(*options: tuple[str, Any], asset: str = "ETH", as_of: str | None = 
         entry, size = _example_position(asset, as_of)
         _common.fail(
             f"missing required option{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-            f"(e.g. --entry {entry} --size {size} --leverage 10)"
+            f"(e.g. --side long --entry {entry} --size {size} --leverage 10)"
         )
 
 
@@ -454,9 +477,11 @@ def _default_fixed_pct(leverage: float) -> float:
 
 
 @stops_app.command("recommend")
-@required_options("entry", "size", "leverage")  # checked by _require, all named at once
+@required_options("side", "entry", "size", "leverage")  # checked by _require, named at once
 def recommend_cmd(
-    side: Annotated[str, typer.Option(help="Position side: long or short (buy/sell).")] = "long",
+    side: Annotated[
+        str | None, typer.Option(help="Position side: long or short (buy/sell); no default.")
+    ] = None,
     entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
     size: Annotated[
         float | None, typer.Option(help="Position size, base units of --asset.")
@@ -494,14 +519,14 @@ def recommend_cmd(
     --as-of (positions, modelled stops, calibrated order book).
 
     Example: liqcascade stops recommend --asset ETH --side long --entry 3700 --size 10 --leverage 10
-    Example: liqcascade stops recommend --asset BTC --entry 115000 --size 0.3 --leverage 10 --json
+    Example: liqcascade stops recommend --asset BTC --side long --entry 115000 --size 1 --leverage 5
     """
     from liqcascade.market import MarketSpec, estimated_market, market_times
     from liqcascade.protect import RecommendSettings, check_position, recommend_stop
 
-    _require(("--entry", entry), ("--size", size), ("--leverage", leverage), asset=asset,
-             as_of=as_of)  # fmt: skip
-    assert entry is not None and size is not None and leverage is not None
+    _require(("--side", side), ("--entry", entry), ("--size", size), ("--leverage", leverage),
+             asset=asset, as_of=as_of)  # fmt: skip
+    assert side is not None and entry is not None and size is not None and leverage is not None
     check_position(side, entry, size, leverage, liquidity, asset=asset)  # before the market
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:

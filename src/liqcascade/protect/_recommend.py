@@ -1,8 +1,9 @@
 """Stop recommendation: a volatility-scaled distance moved out of the crowd.
 
-A stop is placed ``k · σ_H`` from entry, where ``σ_H`` is the volatility over the
-holding horizon (GJR-GARCH(1,1)-t forecast on daily log returns, summed over the
-horizon's days; or Wilder's ATR × √H). It is then moved out of every exclusion zone:
+A stop is placed ``k · σ_H`` from the market's mid (today's price, not the position's
+entry), on the contract's tick, where ``σ_H`` is the volatility over the holding
+horizon (GJR-GARCH(1,1)-t forecast on daily log returns, summed over the horizon's
+days; or Wilder's ATR × √H). It is then moved out of every exclusion zone:
 the modelled liquidation/stop clusters of the liquidation map at ``as_of`` (widened by
 ``band`` on each side) and the crowded zone just beyond round numbers. It always stays
 inside the liquidation price (at most ``max_liq_fraction`` of the way there). The
@@ -88,7 +89,7 @@ class RecommendSettings:
         Width of the crowded zone just beyond a round number (stops just below it for
         sells), fraction.
     max_liq_fraction : float, default 0.8
-        The stop never lies more than this fraction of the way from entry to the
+        The stop never lies more than this fraction of the way from the mid to the
         liquidation price (for a long without one, at 1x: to a price of zero), in
         (0, 1].
     vol_days : int, default 1000
@@ -187,11 +188,124 @@ def price_tick(price: float) -> float:
     return float(10.0 ** (math.floor(math.log10(price)) - 5))
 
 
-def _beyond(edge: float, direction: int) -> float:
-    """The first tick strictly beyond ``edge`` (``direction`` +1: above, -1: below)."""
-    tick = price_tick(edge)
-    n = math.floor(edge / tick + 1e-9) + 1 if direction > 0 else math.ceil(edge / tick - 1e-9) - 1
+#: Price ticks of the contracts with a packaged tier table (Binance and Bybit USDT
+#: perpetuals quote both on the same tick), USD.
+CONTRACT_TICKS: dict[str, float] = {"BTC": 0.1, "ETH": 0.01}
+
+
+def contract_tick(asset: str, price: float) -> float:
+    """The price tick a stop on ``asset``'s USDT perpetual is quoted in, USD.
+
+    :data:`CONTRACT_TICKS` for BTC (0.10) and ETH (0.01), Binance's and Bybit's
+    ``BTCUSDT``/``ETHUSDT``; another asset falls back to :func:`price_tick` at ``price``
+    (1/100,000 of its power of ten).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"BTC"``, ``"ETH"``, ...).
+    price : float
+        Price, USD, > 0 (the fallback's scale).
+
+    Returns
+    -------
+    float
+        The tick, USD.
+
+    >>> contract_tick("BTC", 115764.08), contract_tick("ETH", 3698.39)
+    (0.1, 0.01)
+    """
+    return CONTRACT_TICKS.get(asset.upper(), 0.0) or price_tick(price)
+
+
+def _on_tick(n: float, tick: float) -> float:
+    """``n`` ticks as a price, rounded to the tick's decimals (no float tail)."""
     return round(n * tick, max(0, -math.floor(math.log10(tick))))
+
+
+def _beyond(edge: float, direction: int, tick: float | None = None) -> float:
+    """The first tick strictly beyond ``edge`` (``direction`` +1: above, -1: below).
+
+    ``tick`` default: :func:`price_tick` at ``edge``.
+    """
+    tick = tick or price_tick(edge)
+    n = math.floor(edge / tick + 1e-9) + 1 if direction > 0 else math.ceil(edge / tick - 1e-9) - 1
+    return _on_tick(n, tick)
+
+
+def stop_on_tick(
+    price: float, side: int, tick: float, bound: float, zones: list[dict[str, Any]] | None = None
+) -> float:
+    """A stop price on the tick, rounded toward safety (:data:`TICK_RULE`).
+
+    Parameters
+    ----------
+    price : float
+        The stop before rounding, USD.
+    side : int
+        +1 long (a sell stop below the price), −1 short (a buy stop above).
+    tick : float
+        The contract's tick, USD (:func:`contract_tick`).
+    bound : float
+        The furthest a stop may lie (its liquidation cap), USD.
+    zones : list of dict, optional
+        Crowd zones (``price_low``, ``price_high``, USD).
+
+    Returns
+    -------
+    float
+        The price on the tick, USD.
+
+    >>> stop_on_tick(111618.44, 1, 0.1, 100000.0), stop_on_tick(4088.687, -1, 0.01, 4150.0)
+    (111618.4, 4088.69)
+    """
+    lo = _on_tick(math.floor(price / tick + 1e-9), tick)
+    hi = _on_tick(math.ceil(price / tick - 1e-9), tick)
+    away, toward = (lo, hi) if side > 0 else (hi, lo)
+    past = (away <= bound) if side > 0 else (away >= bound)
+    zs = zones or []
+    crowded = any(_inside(away, z) for z in zs) and not any(_inside(price, z) for z in zs)
+    return toward if past or crowded else away
+
+
+#: How a printed stop is put on the contract's tick (docs/protect.md).
+TICK_RULE = (
+    "every stop price lies on the contract's tick (BTCUSDT 0.10, ETHUSDT 0.01 USD), "
+    "rounded away from the price (a long's down, a short's up) unless that puts it at or "
+    "past its liquidation cap or into a crowd zone it was clear of; then toward the price"
+)
+
+
+def check_stop_side(side: int, stop: float, mid: float, asset: str = "") -> None:
+    """Refuse a stop already through the market: it would fire at once.
+
+    A long's sell stop at or above the mid (a short's buy stop at or below it) is
+    triggered the moment it is placed (Binance rejects it: "Order would immediately
+    trigger"); it has no stop-out chance to state.
+
+    Parameters
+    ----------
+    side : int
+        +1 long, −1 short.
+    stop, mid : float
+        The stop and the market's mid, USD.
+    asset : str, optional
+        Named in the message.
+
+    Raises
+    ------
+    InputError
+        ``param="entry"`` (the position the stop was placed for).
+    """
+    if side * (mid - stop) > 0:
+        return
+    where = "at or above" if side > 0 else "at or below"
+    kind = "a long's sell stop" if side > 0 else "a short's buy stop"
+    raise InputError(
+        f"stop {stop:,.2f} is {where} the {asset + ' ' if asset else ''}mid {mid:,.2f}: "
+        f"{kind} there is already triggered (it fires the moment it is placed)",
+        param="entry",
+    )
 
 
 def liquidation_price(
@@ -511,7 +625,8 @@ class StopRecommendation(SummaryDict):
     liquidity : str
         ``"calibrated"`` or ``"static"``: the model of the expected slippage.
     distance : float
-        ``|entry − stop| / entry``, fraction.
+        ``|mid − stop| / mid``, fraction: the stop's distance from today's price (the
+        summary adds ``distance_from_entry``, ``stop / entry − 1``, signed).
     expected_slippage : float
         Expected slippage of the recommended stop, fraction of the trigger.
     avoided_clusters : list of dict
@@ -545,7 +660,7 @@ class StopRecommendation(SummaryDict):
     raw_expected_slippage : float
         Expected slippage of the raw stop, fraction of its trigger.
     vol_distance : float
-        ``k`` × the horizon volatility, fraction of entry (before the liquidation cap).
+        ``k`` × the horizon volatility, fraction of the mid (before the liquidation cap).
     as_of : pandas.Timestamp
         Time of the market state (UTC).
     mid : float
@@ -565,7 +680,7 @@ class StopRecommendation(SummaryDict):
         Whether ``vol_distance_range``'s upper end was capped at 1.0 (a long only).
     warnings : list of str
         What weakens the recommendation (``warning:`` lines at the command line): no
-        level between entry and the bound clear of the zones without a higher expected
+        level between the mid and the bound clear of the zones without a higher expected
         slippage (the raw stop is kept, in its zone: a lower leverage leaves more
         room); an entry more than :data:`FAR_FROM_MID` (20 %) from the mid (naming
         ``near_entry_date``).
@@ -579,10 +694,8 @@ class StopRecommendation(SummaryDict):
         p05–p95 of ``horizon_vol`` over the GJR-GARCH parameter draws (None as for
         ``vol_distance_range``).
     near_entry_date : pandas.Timestamp or None
-        With an entry far from the mid: the last day of the market's data (within its
-        open interest) whose daily close lay within :data:`NEAR_ENTRY` (2 %) of the
-        entry, a market date to run the recommendation at; None otherwise or when no
-        close was that near.
+        None from :func:`recommend_stop` (the stop is laid off from the mid, so an entry
+        far from it does not move the stop past the map); kept for the JSON's readers.
     stop_choice : str
         Which stop ``stop_price`` is: ``"moved"`` (the volatility stop moved out of the
         crowd) or ``"raw"`` (the volatility stop itself: in no zone, no clear level, or
@@ -601,6 +714,10 @@ class StopRecommendation(SummaryDict):
         ``"beyond"``, ``"before"`` or ``"between"`` the zones the raw stop is kept in;
         the rationale's words: :func:`crowd_side_words`); None with no
         ``moved_stop_price``.
+    before_crowd_price : float or None
+        With a ``moved_stop_price`` that is not before the crowd: the level just before
+        the zones holding the raw stop (nearer the price, one tick past their near
+        edge, USD), a second alternative with its own stop-out chance; None otherwise.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -641,23 +758,28 @@ class StopRecommendation(SummaryDict):
     moved_stop_price: float | None = None
     crowd_verdict: str | None = None
     moved_crowd_side: str | None = None
+    before_crowd_price: float | None = None
 
     def stop_odds(self) -> dict[str, Any]:
-        """The distance the move gave up and the stop-out chances, recommended and raw.
+        """The distance the move gave up and the stop-out chances, from the mid.
 
-        Fractions: ``distance_given_up`` (of entry; :func:`distance_given_up`),
-        ``stop_out_chance`` and ``raw_stop_out_chance`` (within ``horizon_days``;
-        :func:`stop_out_chance` at ``horizon_vol``, None when it is not known), each
-        with its ``_range`` at the ends of ``horizon_vol_range`` (None without one).
+        Fractions: ``distance_given_up`` (of the mid; :func:`distance_given_up`),
+        ``stop_out_chance`` and ``raw_stop_out_chance`` (a touch within
+        ``horizon_days`` starting from the mid; :func:`stop_out_chance` at
+        ``horizon_vol``, None when it is not known), each with its ``_range`` at the
+        ends of ``horizon_vol_range`` (None without one); with a
+        ``before_crowd_price``, ``before_crowd_stop_out_chance`` and its range too.
         """
         out: dict[str, Any] = {"distance_given_up": distance_given_up(self)}
         known = math.isfinite(self.horizon_vol)
-        for key, price in (("stop_out_chance", self.stop_price),
-                           ("raw_stop_out_chance", self.raw_stop_price)):  # fmt: skip
-            out[key] = stop_out_chance(self.entry, price, self.horizon_vol) if known else None
+        odds = [("stop_out_chance", self.stop_price), ("raw_stop_out_chance", self.raw_stop_price)]
+        if self.before_crowd_price is not None:
+            odds.append(("before_crowd_stop_out_chance", self.before_crowd_price))
+        for key, price in odds:
+            out[key] = stop_out_chance(self.mid, price, self.horizon_vol) if known else None
             vr = self.horizon_vol_range
             out[f"{key}_range"] = (
-                None if vr is None else [stop_out_chance(self.entry, price, v) for v in vr]
+                None if vr is None else [stop_out_chance(self.mid, price, v) for v in vr]
             )
         return out
 
@@ -667,6 +789,7 @@ class StopRecommendation(SummaryDict):
         return {
             "stop_price": self.stop_price,
             "distance": self.distance,
+            "distance_from_entry": self.stop_price / self.entry - 1.0,
             "expected_slippage": self.expected_slippage,
             "avoided_clusters": self.avoided_clusters,
             "rationale": self.rationale,
@@ -704,6 +827,7 @@ class StopRecommendation(SummaryDict):
             "moved_stop_price": self.moved_stop_price,
             "crowd_verdict": self.crowd_verdict,
             "moved_crowd_side": self.moved_crowd_side,
+            "before_crowd_price": self.before_crowd_price,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -737,7 +861,7 @@ class StopRecommendation(SummaryDict):
 def _zones(
     state: MarketState, side: int, entry: float, liq: float, s: RecommendSettings
 ) -> list[dict[str, Any]]:
-    """Exclusion zones between entry and the liquidation price (USD bounds)."""
+    """Exclusion zones between ``entry`` (the mid) and the bound ``liq`` (USD)."""
     lo_px, hi_px = (liq, entry) if side > 0 else (entry, liq)
     zones: list[dict[str, Any]] = []
     lm = liquidation_map(state.positions, state.stops, state.mid, as_of=state.as_of)
@@ -779,14 +903,20 @@ def _inside(price: float, zone: dict[str, Any]) -> bool:
 
 
 def _declutter(
-    stop: float, side: int, entry: float, bound: float, zones: list[dict[str, Any]]
+    stop: float,
+    side: int,
+    entry: float,
+    bound: float,
+    zones: list[dict[str, Any]],
+    tick: float | None = None,
 ) -> tuple[float, list[dict[str, Any]], bool]:
     """Move ``stop`` out of every zone (nearest edge that keeps it between entry and bound).
 
-    The new stop is the first price tick (:func:`price_tick`) strictly beyond the
-    zone's edge: outside the zone, never on it. A walk that does not end clear of
-    every zone (stuck against entry or the bound, or going back and forth between
-    overlapping zones) leaves the starting stop where it was.
+    ``entry`` is the near end of the walk (:func:`recommend_stop` passes the mid). The
+    new stop is the first price tick (``tick``, default :func:`price_tick`) strictly
+    beyond the zone's edge: outside the zone, never on it. A walk that does not end
+    clear of every zone (stuck against entry or the bound, or going back and forth
+    between overlapping zones) leaves the starting stop where it was.
 
     Returns
     -------
@@ -803,7 +933,7 @@ def _declutter(
         if hit not in avoided:
             avoided.append(hit)
         cands = []
-        for c in (_beyond(hit["price_low"], -1), _beyond(hit["price_high"], +1)):
+        for c in (_beyond(hit["price_low"], -1, tick), _beyond(hit["price_high"], +1, tick)):
             ok = (bound < c < entry) if side > 0 else (entry < c < bound)
             if ok:
                 cands.append(c)
@@ -816,7 +946,12 @@ def _declutter(
 
 
 def _nearest_clear(
-    stop: float, side: int, entry: float, bound: float, zones: list[dict[str, Any]]
+    stop: float,
+    side: int,
+    entry: float,
+    bound: float,
+    zones: list[dict[str, Any]],
+    tick: float | None = None,
 ) -> float | None:
     """The level clear of every zone nearest ``stop``, strictly between entry and bound.
 
@@ -829,13 +964,34 @@ def _nearest_clear(
     cands = [
         c
         for z in zones
-        for c in (_beyond(z["price_low"], -1), _beyond(z["price_high"], +1))
+        for c in (_beyond(z["price_low"], -1, tick), _beyond(z["price_high"], +1, tick))
         if ((bound < c < entry) if side > 0 else (entry < c < bound))
         and not any(_inside(c, w) for w in zones)
     ]
     if not cands:
         return None
     return min(cands, key=lambda c: (abs(c - stop), abs(c - entry)))
+
+
+def _before_crowd(
+    stop: float, side: int, mid: float, zones: list[dict[str, Any]], tick: float
+) -> float | None:
+    """The level just before the crowd holding ``stop``: nearer the price, on the tick.
+
+    From ``stop`` the walk goes only toward the mid, one tick past the near edge of each
+    zone that holds it (a long's: above the zone's top), until the level is clear of
+    every zone. None when it reaches the mid (no level before the crowd).
+    """
+    level = stop
+    for _ in range(len(zones) + 1):
+        hit = [z for z in zones if _inside(level, z)]
+        if not hit:
+            return level
+        edge = max(z["price_high"] for z in hit) if side > 0 else min(z["price_low"] for z in hit)
+        level = _beyond(edge, side, tick)
+        if (level >= mid) if side > 0 else (level <= mid):
+            return None
+    return None
 
 
 def _check_state_date(as_of: Any, state: MarketState) -> None:
@@ -943,19 +1099,19 @@ def recommend_stop(
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
-    near = date_near_price(state.asset, entry) if entry_is_far(entry, state.mid) else None
-    far = entry_far_warning(entry, state.mid, state.asset, near)
+    mid = float(state.mid)  # the stop is laid off from today's price, not from entry
     no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
-    liq_d = 1.0 if no_liq else abs(entry - liq) / entry  # no liquidation: the way to zero
+    liq_d = 1.0 if no_liq else abs(mid - liq) / mid  # no liquidation: the way to zero
     vol = vol_estimate(state.asset, state.close_time, s)
     dist_v, how = vol.distance, vol.how
     vband, vband_capped = _long_band(sd, dist_v, vol, s)
     max_d = s.max_liq_fraction * liq_d
     dist = min(dist_v, max_d)
-    raw = entry * (1 - dist) if sd > 0 else entry * (1 + dist)
-    bound = entry * (1 - max_d) if sd > 0 else entry * (1 + max_d)
-    zones = _zones(state, sd, float(entry), bound, s)
-    stop, avoided, clean = _declutter(raw, sd, float(entry), bound, zones)
+    tick = contract_tick(state.asset, mid)
+    bound = mid * (1 - max_d) if sd > 0 else mid * (1 + max_d)
+    zones = _zones(state, sd, mid, bound, s)
+    raw = stop_on_tick(mid * (1 - dist) if sd > 0 else mid * (1 + dist), sd, tick, bound, zones)
+    stop, avoided, clean = _declutter(raw, sd, mid, bound, zones, tick)
     slip_raw = expected_slippage(state, raw, sd, float(size), **kw)
     slip = slip_raw if stop == raw else expected_slippage(state, stop, sd, float(size), **kw)
     # never worse than the raw stop by the recommender's own criteria: a move is kept only
@@ -969,6 +1125,10 @@ def recommend_stop(
         moved = (stop, slip["slippage"], avoided)
         stop, slip, avoided = raw, slip_raw, []
     moved_side = None if moved is None else crowd_side(moved[0], sd, moved[2])
+    before = None  # the level just before the crowd, when the only other one lies past it
+    if moved is not None and moved_side != "before":
+        before = _before_crowd(raw, sd, mid, zones, tick)
+    check_stop_side(sd, float(stop), mid, state.asset)
     srange = None
     if cal is not None and cal.draws:  # the calibration's parameter uncertainty
         by_draw = [
@@ -976,9 +1136,9 @@ def recommend_stop(
             for d in cal.draws
         ]
         srange = (float(min(by_draw)), float(max(by_draw)))
-    # profile of slippage by level between entry and the bound; a long's above a price of
+    # profile of slippage by level between the mid and the bound; a long's above a price of
     # zero (no liquidation and max_liq_fraction 1: the bound is 0, where no stop can sit)
-    grid = np.linspace(entry, bound, n_levels + 1)[1:]
+    grid = np.linspace(mid, bound, n_levels + 1)[1:]
     grid = grid[grid > 0]
     prof = [expected_slippage(state, float(p), sd, float(size), **kw) for p in grid]
     levels = pd.DataFrame(
@@ -991,8 +1151,8 @@ def recommend_stop(
     word = "below" if sd > 0 else "above"
     from liqcascade._prices import price_decimals
 
-    dz = price_decimals(entry)  # 4 significant figures at the entry (zones: whole from $1,000)
-    d = max(2, dz)  # prices: at least cents
+    dz = price_decimals(mid)  # 4 significant figures at the mid (zones: whole from $1,000)
+    d = max(2, dz, -math.floor(math.log10(tick)))  # prices: at least cents, and the tick
     band = "" if vband is None else f"; p05–p95 {_band_text(vband, vband_capped)}"
     parts = [f"Volatility distance {percent_text(dist_v, 2)} ({how}, k = {s.k:g}{band})"]
     liq_words = f"no liquidation price at {leverage:g}x"
@@ -1003,16 +1163,16 @@ def recommend_stop(
             f"of the way to {to}"
         )
     parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slippage_text(slip_raw['slippage'])})")
-    warnings = [w for w in (far or stop_far_warning(float(stop), state.mid, state.asset),) if w]
+    warnings = [w for w in (stop_far_warning(float(stop), mid, state.asset),) if w]
     if not clean:
         holding = [z for z in zones if _inside(raw, z)]
-        clear = None if rejected else _nearest_clear(raw, sd, float(entry), bound, zones)
-        head, why = _no_clear_level(holding, rejected, clear, slip_raw["slippage"], float(entry), d)
+        clear = None if rejected else _nearest_clear(raw, sd, mid, bound, zones, tick)
+        head, why = _no_clear_level(holding, rejected, clear, slip_raw["slippage"], mid, d)
         parts.append(f"kept there: {why}")
         warnings.append(
             f"{head}: {why}; the stop stays at the raw stop "
             f"{raw:,.{d}f}. A lower leverage puts the liquidation price further away and "
-            "leaves more room between entry and the bound"
+            "leaves more room between the mid and the bound"
         )
     elif avoided:
         # the zones at the zones' precision, unless rounding puts the stop inside one
@@ -1037,14 +1197,20 @@ def recommend_stop(
             f"({crowd_side_text(moved[0], sd, moved[2])}), is not recommended because the "
             "back-test does not support moving stops out of the crowd"
         )
+        if before is not None:
+            parts.append(f"the level just before the crowd, nearer the price, is {before:,.{d}f}")
     else:
         parts.append("no modelled cluster or round-number zone at that level")
     liq_clause = liq_words if no_liq else f"inside liquidation at {liq:,.{d}f}"
-    rationale = "; ".join(parts) + f". Stop {word} entry, {liq_clause}."
+    vs_entry = "at" if stop == entry else ("above" if stop > entry else "below")
+    rationale = "; ".join(parts) + (
+        f". Stop {word} the mid {mid:,.{d}f} ({percent_text(abs(mid - stop) / mid, 2)} "
+        f"away), {vs_entry} entry {entry:,.{d}f}, {liq_clause}."
+    )
     notes = _model_figures(s, state, cal, srange, liquidity, vol, vband, vband_capped)
     return StopRecommendation(
         stop_price=float(stop),
-        distance=abs(entry - stop) / entry,
+        distance=abs(mid - stop) / mid,
         expected_slippage=float(slip["slippage"]),
         avoided_clusters=[
             {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in z.items()}
@@ -1073,9 +1239,9 @@ def recommend_stop(
         horizon_days=s.horizon_days,
         horizon_vol=dist_v / s.k,
         horizon_vol_range=None if vol.band is None else (vol.band[0] / s.k, vol.band[1] / s.k),
-        near_entry_date=near,
         moved_crowd_side=moved_side,
-        **_choice(stop != raw, moved, clean, crowd_verdict, d),
+        before_crowd_price=before,
+        **_choice(stop != raw, moved, clean, crowd_verdict, d, before),
     )
 
 
@@ -1095,12 +1261,14 @@ def _choice(
     clean: bool,
     verdict: str | None,
     d: int,
+    before: float | None = None,
 ) -> dict[str, Any]:
     """``stop_choice``, ``stop_choice_why``, ``moved_stop_price``, ``crowd_verdict``.
 
     ``was_moved``: the recommended stop is not the raw one; ``moved``: the level out of
     the crowd ruled out by ``verdict`` (USD, its slippage, its zones); ``clean``: the
-    walk ended clear of the zones; ``d``: price decimals.
+    walk ended clear of the zones; ``d``: price decimals; ``before``: the level just
+    before the crowd (USD), offered beside the level out of it.
     """
     out: dict[str, Any] = {"crowd_verdict": verdict, "moved_stop_price": None}
     said = f"the back-test's verdict on moving stops out of the crowd is '{verdict}'"
@@ -1110,6 +1278,13 @@ def _choice(
             f"so the volatility stop stays in its crowd; the level out of it was "
             f"{moved[0]:,.{d}f}"
         )
+        if before is not None:
+            why += (
+                f"; the level just before the crowd, {before:,.{d}f}, is the other "
+                "alternative: out of the crowd on the safe side, but nearer the price (a "
+                "higher stop-out chance), and the back-test's walk, which that verdict "
+                "judges, moves stops before the crowd too, so it is not recommended either"
+            )
         return {**out, "stop_choice": "raw", "stop_choice_why": why,
                 "moved_stop_price": float(moved[0])}  # fmt: skip
     if was_moved:
@@ -1131,9 +1306,9 @@ def _choice(
 def crowd_side(stop: float, side: int, zones: list[dict[str, Any]]) -> str:
     """On which side of the crowd ``stop`` lies: ``"beyond"``, ``"before"`` or ``"between"``.
 
-    ``"beyond"``: further from entry than every zone in ``zones`` (a long's below them:
+    ``"beyond"``: further from the price than every zone in ``zones`` (a long's below them:
     the crowd's orders fire first, in the direction of the move); ``"before"``: nearer
-    entry than every zone (it fires before the crowd); ``"between"``: beyond some and
+    the price than every zone (it fires before the crowd); ``"between"``: beyond some and
     before others (prices USD; ``side`` +1 long, −1 short).
 
     >>> crowd_side(99.0, 1, [{"price_low": 100.0, "price_high": 101.0}])
@@ -1165,11 +1340,11 @@ def crowd_side_words(where: str, side: int) -> str:
     if where == "beyond":
         flow = "selling" if side > 0 else "buying"
         return (
-            "beyond the crowd, further from entry: the crowd's orders fire first and their "
+            "beyond the crowd, further from the price: the crowd's orders fire first and their "
             f"{flow} can carry price through this stop"
         )
     if where == "before":
-        return "before the crowd, nearer entry: it fires before the crowd's orders"
+        return "before the crowd, nearer the price: it fires before the crowd's orders"
     return "between zones of the crowd: some fire before it, some after"
 
 
@@ -1187,8 +1362,8 @@ def _no_clear_level(
     slippage (fraction), when that is higher than ``raw_slip``. Else ``clear``: the
     level clear of every zone nearest the raw stop (USD), which the walk out of the
     zones (to the nearest zone edge at each step) did not reach, or None when every
-    level between entry and the bound lies in a zone. ``entry`` in USD; ``d``: price
-    decimals.
+    level between the mid and the bound lies in a zone. ``entry``: the mid the walk
+    starts from (USD); ``d``: price decimals.
 
     Returns
     -------
@@ -1207,14 +1382,14 @@ def _no_clear_level(
         )
     if clear is None:
         return "no clear level for the stop", (
-            f"it lies in {names}, and every level between entry and the liquidation bound "
+            f"it lies in {names}, and every level between the mid and the liquidation bound "
             "lies in a cluster or round-number zone"
         )
     return "no level clear of the zones within the walk's reach", (
         f"it lies in {names}, and the walk out of it, to the nearest zone edge at each step, "
-        "ends in another zone or against entry or the bound; the nearest level clear of "
+        "ends in another zone or against the mid or the bound; the nearest level clear of "
         f"every zone, {clear:,.{d}f} ({percent_text(abs(entry - clear) / entry, 2)} from "
-        "entry), is "
+        "the mid), is "
         "out of that walk's reach, and the stop is not moved there"
     )
 
@@ -1224,10 +1399,10 @@ def _long_band(
 ) -> tuple[tuple[float, float] | None, bool]:
     """The volatility distance's interval as it applies to ``side``, and whether capped.
 
-    A long's stop cannot lie 100 % or more below entry (at or below a price of zero):
+    A long's stop cannot lie 100 % or more below the mid (at or below a price of zero):
     a point distance that far is refused (naming ``k`` and ``horizon_days``); an
     interval reaching it is capped at 100 % (and flagged). A short's stop can lie any
-    distance above entry (its liquidation bounds it).
+    distance above the mid (its liquidation bounds it).
     """
     if side < 0 or vol.band is None:
         return vol.band, False
@@ -1236,7 +1411,7 @@ def _long_band(
         raise InputError(
             f"k {s.k:g} × the {s.horizon_days}-day volatility {percent_text(sigma, 2)} = "
             f"{percent_text(dist_v, 2)} puts "
-            f"a long's stop 100 % or more below entry (at or below zero): give a k of at most "
+            f"a long's stop 100 % or more below the mid (at or below zero): give a k of at most "
             f"{math.floor(100 / sigma) / 100:.2f}, or a shorter horizon_days",
             param=("k", "horizon_days"),
         )
@@ -1250,7 +1425,7 @@ def _band_text(band: tuple[float, float], capped: bool) -> str:
     """``6.42 %–9.84 %``; a capped upper end reads ``100.00 % (capped: ...)``."""
     text = f"{percent_text(band[0], 2)}–{percent_text(band[1], 2)}"
     if capped:
-        text += " (upper end capped: a long's stop cannot lie 100 % or more below entry)"
+        text += " (upper end capped: a long's stop cannot lie 100 % or more below the mid)"
     return text
 
 

@@ -1,14 +1,14 @@
 """What a stop's distance buys: the distance a move gives up, the chance of a stop-out.
 
 A stop moved out of a crowd (:func:`liqcascade.protect.recommend_stop`) usually moves
-toward entry: it gives up distance, and a nearer stop is hit more often. Both are said
+toward the price: it gives up distance, and a nearer stop is hit more often. Both are said
 beside the move, in one computation the command line and the report share.
 
 The stop-out chance is a model figure under a stated assumption (:data:`STOP_OUT_MODEL`):
 the log price is a driftless Brownian motion whose standard deviation over the horizon
 is the recommendation's horizon volatility (the GJR-GARCH(1,1)-t forecast it prints,
-or the ATR's), so the chance that it touches a barrier ``b = |ln(stop/entry)|`` away
-within the horizon is, by the reflection principle, ``2·Φ(−b/σ) = erfc(b/(σ√2))``.
+or the ATR's), so the chance that it touches a barrier ``b = |ln(stop/mid)|`` away
+from today's mid within the horizon is, by the reflection principle, ``2·Φ(−b/σ) = erfc(b/(σ√2))``.
 Normal increments and no drift: the GARCH's fat tails (Student-t) and volatility
 clustering within the horizon are not in it.
 """
@@ -27,30 +27,31 @@ __all__ = ["STOP_OUT_MODEL", "distance_given_up", "stop_out_chance"]
 STOP_OUT_MODEL = (
     "driftless Brownian motion of the log price with normal increments (not the GARCH's "
     "Student-t tails), its horizon standard deviation the volatility forecast above; "
-    "reflection principle: chance = 2·Φ(−|ln(stop/entry)|/σ)"
+    "reflection principle: chance = 2·Φ(−|ln(stop/mid)|/σ), from today's mid, not from entry"
 )
 
 
 def distance_given_up(r: Any) -> float:
-    """The distance from entry a stop's move gave up, fraction of entry.
+    """The distance from the mid a stop's move gave up, fraction of the mid.
 
-    ``(|entry − raw| − |entry − stop|) / entry``: positive when the recommended stop
-    ``r.stop_price`` sits nearer entry than the raw (volatility) stop ``r.raw_stop_price``,
-    negative when it sits further, 0 when it was not moved (prices USD, any object with
-    ``entry``, ``stop_price`` and ``raw_stop_price``). Both stops lie on the same side of
-    entry, so its size is ``|stop − raw| / entry``.
+    ``(|mid − raw| − |mid − stop|) / mid``: positive when the recommended stop
+    ``r.stop_price`` sits nearer today's price than the raw (volatility) stop
+    ``r.raw_stop_price``, negative when it sits further, 0 when it was not moved (prices
+    USD, any object with ``mid``, ``stop_price`` and ``raw_stop_price``). Both stops lie
+    on the same side of the mid, so its size is ``|stop − raw| / mid``.
 
     Parameters
     ----------
-    r : StopRecommendation or any object with ``entry``, ``stop_price``, ``raw_stop_price``
-        The recommendation (prices USD).
+    r : StopRecommendation or any object with ``mid``, ``stop_price``, ``raw_stop_price``
+        The recommendation (prices USD); an object without ``mid`` is measured from its
+        ``entry``.
 
     >>> from types import SimpleNamespace as S
-    >>> round(distance_given_up(S(entry=2600.0, stop_price=2552.13, raw_stop_price=2503.94)), 6)
+    >>> round(distance_given_up(S(mid=2600.0, stop_price=2552.13, raw_stop_price=2503.94)), 6)
     0.018535
     """
-    e = float(r.entry)
-    return (abs(e - float(r.raw_stop_price)) - abs(e - float(r.stop_price))) / e
+    m = float(getattr(r, "mid", None) or r.entry)  # an object without a mid: its entry
+    return (abs(m - float(r.raw_stop_price)) - abs(m - float(r.stop_price))) / m
 
 
 def stop_out_chance(entry: float, stop: float, sigma: float) -> float:
@@ -59,7 +60,9 @@ def stop_out_chance(entry: float, stop: float, sigma: float) -> float:
     Parameters
     ----------
     entry, stop : float
-        Entry and stop prices, USD (> 0).
+        The price the horizon starts from and the stop, USD (> 0). The touch starts
+        from today's price: :class:`~liqcascade.protect.StopRecommendation` passes the
+        market's mid, not the position's entry.
     sigma : float
         Standard deviation of the log price over the horizon, fraction (0.0856 for
         8.56 %; >= 0).
