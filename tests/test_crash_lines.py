@@ -55,3 +55,32 @@ def test_docs_table_lists_the_four_readings(command: str) -> None:
     assert head in text
     section = text.split(head, 1)[1].split("\n## ", 1)[0]
     assert f"| `{command}" in section
+
+
+def test_the_stress_replay_and_solvency_rows_say_which_reading_they_are() -> None:
+    from liqcascade._cli.solvency import _crash_line as solvency_line
+    from liqcascade._cli.stress import _replay_crash_line
+
+    span = {"ETH": ["2025-10-10T00:00:00+00:00", "2025-10-12T00:00:00+00:00"]}
+    moves = {"ETH": -0.1418, "BTC": -0.09}
+    replay = {"scenarios": [{"scenario": "2022-06-13", "recorded_move": {"ETH": -0.3}},
+                            {"scenario": "2025-10-10", "recorded_move": moves,
+                             "window_span": span}]}  # fmt: skip
+    line = _replay_crash_line(replay)
+    assert line is not None
+    assert line.startswith("crash 2025-10-10 here: Bybit 15-minute bars, 2025-10-10 00:00 -> ")
+    assert "2025-10-12 00:00 UTC, ETH -14.2 % (last close over first open" in line
+    # another window, or a replay without ETH, names no crash
+    assert _replay_crash_line({"scenarios": replay["scenarios"][:1]}) is None
+    no_eth = {"scenario": "2025-10-10", "recorded_move": {"BTC": -0.09}}
+    assert _replay_crash_line({"scenarios": [no_eth]}) is None
+
+    rows = [{"name": "-5 %", "shock": -0.05}, {"name": "2025-10-10", "shock": -0.16237}]
+    btc = solvency_line({"scenarios": rows, "market": {"asset": "BTC"}})
+    assert btc is not None
+    assert "Binance hourly bars, 2025-10-10 00:00 -> 2025-10-11 00:00 UTC" in btc
+    assert "BTC -16.2 % (the day's lowest low over its first open" in btc
+    assert "ETH" not in btc.split(";")[0]
+    assert solvency_line({"scenarios": rows[:1], "market": {"asset": "ETH"}}) is None
+    own = solvency_line({"scenarios": rows, "market": {}})  # a positions file: no market
+    assert own is not None and "the book's asset -16.2 %" in own

@@ -62,7 +62,7 @@ OCT_2025 = Crash(
 
 
 def crash_line(venue: str, bars: str, window: str, move: float, applied: str,
-               crash: Crash = OCT_2025) -> str:  # fmt: skip
+               crash: Crash = OCT_2025, asset: str = "ETH") -> str:  # fmt: skip
     """One line saying what a command's named crash is: whose bars, which window, what move.
 
     Four commands run a "2025-10-10" (``solvency``'s scenario, ``contagion --preset
@@ -78,12 +78,14 @@ def crash_line(venue: str, bars: str, window: str, move: float, applied: str,
     window : str
         The UTC window read (``"2025-10-10 21:00-22:00 UTC"``).
     move : float
-        The ETH move the command applies, fraction (-0.12 is -12 %).
+        The move of ``asset`` the command applies, fraction (-0.12 is -12 %).
     applied : str
         What the move is and how it is applied (``"the hour's low over its open, as the
         first shock"``).
     crash : Crash, default OCT_2025
         The named crash.
+    asset : str, default "ETH"
+        Whose move ``move`` is (``solvency`` applies the book's asset's own fall).
 
     Returns
     -------
@@ -98,7 +100,7 @@ def crash_line(venue: str, bars: str, window: str, move: float, applied: str,
     'crash 2025-10-10 here: Bybit 15-minute bars, 2025-10-10 to 1'
     """
     return (
-        f"crash {crash.name} here: {venue} {bars} bars, {window}, ETH "
+        f"crash {crash.name} here: {venue} {bars} bars, {window}, {asset} "
         f"{percent_text(move, 1, signed=True)} ({applied}); other commands read this crash "
         f"otherwise ({CRASH_READINGS_DOC})"
     )

@@ -227,10 +227,30 @@ def _render(result: dict[str, Any]) -> None:
             _common.stdout.print(
                 f"* {_market_line.what_if(str(s['name']), market)}", soft_wrap=True, markup=False
             )
+    crash = _crash_line(result)
+    if crash:
+        _common.stdout.print(crash, soft_wrap=True, markup=False)
     start = _text.adl_start_line(result)
     if start:
         _common.stdout.print(start, soft_wrap=True, markup=False)
     _print_adl(result, scale)
+
+
+def _crash_line(result: dict[str, Any]) -> str | None:
+    """What this run's 2025-10-10 row is (:func:`liqcascade._crashes.crash_line`), or None.
+
+    The row is the book's asset's own fall that day on Binance's hourly bars: the day's
+    lowest low over its first open, applied at once to the market date's book.
+    """
+    from liqcascade._crashes import OCT_2025, crash_line
+
+    asset = (result.get("market") or {}).get("asset") or "the book's asset"
+    for s in result["scenarios"]:
+        if str(s["name"]) == OCT_2025.name:
+            window = f"{OCT_2025.day:%Y-%m-%d} 00:00 -> {OCT_2025.last_day:%Y-%m-%d} 00:00 UTC"
+            applied = "the day's lowest low over its first open, at once on the book at the date"
+            return crash_line("Binance", "hourly", window, s["shock"], applied, asset=asset)
+    return None
 
 
 def _print_adl(result: dict[str, Any], scale: _text.Scale) -> None:

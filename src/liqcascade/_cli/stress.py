@@ -161,6 +161,27 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     if replay:
         out = _common.stdout
         out.print(REPLAY_COLUMNS_LINE, soft_wrap=True, markup=False)
+        if result.get("crash"):
+            out.print(result["crash"], soft_wrap=True, markup=False)
+
+
+def _replay_crash_line(result: dict[str, Any]) -> str | None:
+    """What this replay's 2025-10-10 is (:func:`liqcascade._crashes.crash_line`), or None.
+
+    The replay reads ETH's Bybit 15-minute bars over the window and replays the recorded
+    path rebased to the start prices; the other commands read the crash otherwise.
+    """
+    from liqcascade._crashes import OCT_2025, crash_line
+
+    for r in result.get("scenarios") or ():
+        move = (r.get("recorded_move") or {}).get("ETH")
+        if r.get("scenario") != OCT_2025.name or move is None:
+            continue
+        span = (r.get("window_span") or {}).get("ETH") or ["", ""]
+        window = f"{span[0][:16].replace('T', ' ')} -> {span[1][:16].replace('T', ' ')} UTC"
+        applied = "last close over first open; the recorded path, rebased to the start prices"
+        return crash_line("Bybit", "15-minute", window, move, applied)
+    return None
 
 
 #: What a replay table's columns are (printed under it).
@@ -561,6 +582,8 @@ def stress_cmd(
         )
         if method not in (None, "fhs"):  # the back-test scores FHS: say it, not imply it
             out["backtest_note"] = BACKTEST_FHS_ONLY
+    if out.get("scenario") == "replay" and (crash := _replay_crash_line(out)):
+        out["crash"] = crash
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
@@ -595,6 +618,8 @@ def _replay_all(
         out["windows"].append(name)
         out["details_by_window"][name] = one["details"]
     out["paths"] = len(out["scenarios"])
+    if out.get("scenario") == "replay" and (crash := _replay_crash_line(out)):
+        out["crash"] = crash
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 
