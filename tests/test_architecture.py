@@ -10,6 +10,7 @@ import of another package's private module (``liqcascade.P._x`` from outside ``P
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -46,8 +47,15 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.cache
+def _module_paths() -> tuple[tuple[str, Path], ...]:
+    """The package's modules, found once per test process (the source does not change
+    while the tests run)."""
+    return tuple((_module_name(p), p) for p in PKG.rglob("*.py"))
+
+
 def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for p in PKG.rglob("*.py")}
+    return dict(_module_paths())
 
 
 def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
@@ -86,9 +94,17 @@ def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     return {m for m in out if m in known and m != name and m not in ancestors}
 
 
-def _graph() -> dict[str, set[str]]:
+@functools.cache
+def _frozen_graph() -> tuple[tuple[str, frozenset[str]], ...]:
+    """The import graph, parsed once per test process: every test reads the same
+    unchanged source, so one parse serves them all."""
     known = _modules()
-    return {n: _imports(n, p, known) for n, p in known.items()}
+    return tuple((n, frozenset(_imports(n, p, known))) for n, p in known.items())
+
+
+def _graph() -> dict[str, set[str]]:
+    """A fresh, mutable copy of the package's import graph (module → modules it imports)."""
+    return {n: set(deps) for n, deps in _frozen_graph()}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:

@@ -4,8 +4,12 @@ flags moves at the book's edge, and scopes its out-of-sample score (review findi
 
 from __future__ import annotations
 
-import pandas as pd
+import functools
 
+import pandas as pd
+import pytest
+
+import fragilitymemo
 from clihelpers import run_cli
 from floats import assert_same
 
@@ -108,7 +112,18 @@ def test_moves_at_the_book_edge_are_flagged() -> None:
     assert "40.00 %" not in move_row
 
 
-def test_fragility_names_the_bar_flags_the_edge_and_reads_its_interval() -> None:
+def test_fragility_names_the_bar_flags_the_edge_and_reads_its_interval(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's own ``calibrated_fragility`` call, run once per run of the suite
+    for its inputs (test_fragility_interval.py runs it on the same ones: :mod:`fragilitymemo`)."""
+    import liqcascade.cascade
+
+    monkeypatch.setattr(
+        liqcascade.cascade,
+        "calibrated_fragility",
+        functools.partial(fragilitymemo.calibrated_fragility, tmp_path_factory),
+    )
     r = run_cli("cascade", "--asset", "ETH", "--as-of", "2024-11-25", "--fragility", "--json")
     assert r.exit_code == 0, r.stderr
     out = r.json()

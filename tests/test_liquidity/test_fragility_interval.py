@@ -13,7 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from liqcascade.cascade import calibrated_fragility, load_liquidity, prepare_market, prepared_draws
+import fragilitymemo
+from liqcascade.cascade import load_liquidity, prepare_market, prepared_draws
 from liqcascade.cascade._calibrated_fragility import DEFAULT_SHOCKS, _draw_quantiles
 
 
@@ -39,7 +40,12 @@ def test_draw_quantiles_are_draws_and_ordered() -> None:
 
 
 @pytest.mark.parametrize("as_of", ["2024-11-25", "2025-03-31", "2025-07-31"])
-def test_critical_shock_inside_its_interval_on_the_real_market(as_of: str) -> None:
+def test_critical_shock_inside_its_interval_on_the_real_market(
+    as_of: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The library's ``calibrated_fragility`` on the real market, run once per run of the
+    suite for these inputs (``cascade --fragility`` at 2024-11-25 runs it on the same ones:
+    :mod:`fragilitymemo`)."""
     from liqcascade.cascade import market_volatility
     from liqcascade.market import MarketSpec, estimated_market
 
@@ -47,9 +53,10 @@ def test_critical_shock_inside_its_interval_on_the_real_market(as_of: str) -> No
     ts, sigma, resid = market_volatility(st)
     books = prepared_draws(st)
     cal = load_liquidity("ETH", ts, False)
-    cf = calibrated_fragility(
-        prepare_market(st), calibration=cal, sigma_hourly=sigma, residuals=resid, books=books
-    )
+    cf = fragilitymemo.calibrated_fragility(
+        tmp_path_factory, prepare_market(st), calibration=cal, sigma_hourly=sigma,
+        residuals=resid, books=books,
+    )  # fmt: skip
     assert cf.critical_by_draw.size == len(cal.draws) * max(1, len(books))
     cs, lo, hi = cf.critical_shock, cf.critical_shock_p10, cf.critical_shock_p90
     assert math.isfinite(cs) and math.isfinite(lo) and math.isfinite(hi)
