@@ -144,7 +144,7 @@ def test_stress_shocks_lead_with_calibrated_figures_and_bound_the_carry(
     sec = _section_text(html, "stress")
     heads = [
         "ETH extreme within 24 h (80 %)",
-        "market liquidations, 24 h (80 %)",
+        "liquidations (USD, Binance feed), 24 h (80 %)",
         "cascade's own carry (index held)",
         "static book (bounds the carry)",
     ]
