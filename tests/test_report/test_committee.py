@@ -21,9 +21,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-TEMPLATE = (
-    Path(__file__).resolve().parents[2] / "src/liqcascade/report/templates/report.html.j2"
-)
+TEMPLATE = Path(__file__).resolve().parents[2] / "src/liqcascade/report/templates/report.html.j2"
 
 PT_PER_PX = 0.75
 """Points per CSS pixel of a page printed at its own size (72 / 96)."""
@@ -106,7 +104,7 @@ def test_the_front_carries_the_history_check_and_its_labels(report: dict[str, Pa
     assert var["check_label"] == f"back-test of unit long ETH: {CHECK_MARKS[var['check']]}"
     card = page.split('id="headline-var95_30d"')[1].split('<div class="iv">')[0]
     assert var["portfolio"] in card and var["check_label"] in card
-    assert "bad_debt_worst_btc" in heads and 'class="card" id="headline-bad_debt_worst_btc"' in page
+    assert 'class="card" id="headline-bad_debt_worst_btc"' in page  # a card, not a line
     assert "more likely" in heads["bad_debt_worst_btc"]["evidence"]
     assert s["front"]["interval_key"] and s["front"]["interval_key"] in page
     assert "not measured" in heads["contagion_share"]["interval"]
@@ -277,4 +275,4 @@ def test_menu_tables_and_card_links_on_narrow_screens(
     assert state["cued"] == state["wide"], state
     if width < 700:
         assert state["wide"] > 0, state  # the provenance table, the VaR back-test
-    assert len(set(state["names"])) == len(state["names"]) >= 10, state["names"]
+    assert len(set(state["names"])) == len(state["names"]) >= 9, state["names"]

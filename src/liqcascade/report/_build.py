@@ -62,8 +62,8 @@ FRONT_HEADLINES: tuple[str, ...] = (
 ASSET_HEADLINES: tuple[str, ...] = (
     "move_5pct",
     "critical_shock",
-    "forced_selling_5pct",
     "bad_debt_worst",
+    "forced_selling_5pct",
 )
 """Headline numbers of every further asset (keys suffixed ``_btc``): the first
 :data:`ASSET_CARDS` as cards, the rest as one line each under them."""
@@ -71,11 +71,12 @@ ASSET_HEADLINES: tuple[str, ...] = (
 FIRST_CARDS = 6
 """Cards of the first asset's block (two rows of three)."""
 
-ASSET_CARDS = 4
-"""Cards of a further asset's block (one row of four, the same weight as the first
-asset's cards: BTC's bad debt is a card, not a line); a fifth would start a row of its
-own and push the cards below the first screen (1440 × 900), so any further headline is
-one line under the cards."""
+ASSET_CARDS = 3
+"""Cards of a further asset's block (one row of three: the 5 % fall, the critical shock
+and the worst scenario's bad debt, its largest risk figure, with the same weight as the
+first asset's cards): a fourth card would start a row of its own (four in a row are too
+narrow: their text ran 80 px below it) and push the cards below the first screen
+(1440 × 900), so the further headline (forced liquidations) is one line under them."""
 
 DEFAULT_ASSETS: tuple[str, ...] = ("ETH", "BTC")
 """Assets of the report by default (bundled, with shipped calibrations); any asset of the

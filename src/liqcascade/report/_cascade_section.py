@@ -1095,8 +1095,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             label="Critical shock: smallest first fall that takes the median 24-h path to −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / "
-            f"90th-percentile paths): ordinary 24-h volatility, not a cascade's tipping "
-            f"point; static book {_static_critical_text(c)} "
+            f"90th-percentile paths): ordinary volatility, not a tipping point; static book "
+            f"{_static_critical_text(c)} "
             f"({_static_name(c, critical=True)}; it bounds only the cascade's own carry)"
             + _depth_pull_text(v),
             evidence=history_text(hc) + _why_checks_differ(v),
@@ -1367,13 +1367,13 @@ DEPTH_PULL = "providers pull 20 % of depth each round"
 def _depth_pull_text(v: CascadeView) -> str:
     """The static book's critical shock under depth withdrawal, for the card.
 
-    ``"; −1.6 % if providers pull 20 % of depth each round"`` (the section's liquidity
+    ``"; −1.6 % if depth is pulled 20 % a round"`` (the section's liquidity
     table); ``""`` when that run is missing or reaches no −10 %.
     """
     x = next((x.critical.shock for x in v.variants if x.label == DEPTH_PULL), math.nan)
     if not math.isfinite(x):
         return ""
-    return f"; {pct(x, signed=True)} if {DEPTH_PULL}"
+    return f"; {pct(x, signed=True)} if depth is pulled 20 % a round"
 
 
 def history_warning(v: CascadeView) -> str:

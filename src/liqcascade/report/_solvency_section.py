@@ -669,17 +669,17 @@ def _claim(v: SolvencyView) -> Claim:
 def _mix_words(v: SolvencyView) -> str:
     """The bad-debt card's direction caveat: which way the unsupported leverage mix errs.
 
-    ``"; its leverage mix (not supported by the data) more likely overstates it (17.4 %
-    vs 5.2 % of notional past liquidation)"``, the claim's words in short; ``""``
+    ``"; more likely overstated (unsupported leverage mix: 17.4 % vs 5.2 % of notional
+    past liquidation)"``, the claim's words in short; ``""``
     without the Hyperliquid positions' check.
     """
     if v.mix_check is None:
         return ""
     d, m = depth_past_liquidation(v.mix_check, float(v.worst.shock))
-    way = "overstates" if m > d else "understates"
+    way = "overstated" if m > d else "understated"
     return (
-        f"; its leverage mix (not supported by the data) more likely {way} it "
-        f"({pct(m)} vs {pct(d)} of notional past liquidation)"
+        f"; more likely {way} (unsupported leverage mix: {pct(m)} vs {pct(d)} of notional "
+        "past liquidation)"
     )
 
 
