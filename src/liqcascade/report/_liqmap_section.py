@@ -353,10 +353,11 @@ def clipped_top(fig: Any) -> None:
         top = float(t.zmax)
         if not (np.isfinite(z).any() and np.nanmax(z) > top > 0):
             continue
-        step = float(10 ** np.floor(np.log10(top / 2)))  # two to ten ticks below the top
+        unit = float(10 ** np.floor(np.log10(top)))
+        step = next(unit * k for k in (0.1, 0.2, 0.5, 1.0) if top / (unit * k) <= 6)
         ticks = [x for x in np.arange(0.0, top, step) if x < top - 0.6 * step]
         t.colorbar.tickvals = [*ticks, top]
-        t.colorbar.ticktext = [num(x, 3) for x in ticks] + [f"{num(top, 2)}+"]
+        t.colorbar.ticktext = [num(x, 3) for x in ticks] + [f"{num(top, 3)}+"]
 
 
 def tables(v: LiqmapView) -> list[Table]:
