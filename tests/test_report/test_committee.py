@@ -219,6 +219,9 @@ def test_the_printed_report_keeps_legends_and_its_size(
             ".find(x => x.querySelector('.js-plotly-plot'));"
             "document.querySelector('main').replaceChildren(document.querySelector('.front'), s);"
         )
+        cfg = getattr(driver.command_executor, "_client_config", None)
+        if cfg is not None:  # printing charts takes minutes on a loaded machine, not 120 s
+            cfg.timeout = 900
         pdf = base64.b64decode(
             driver.execute_cdp_cmd(
                 "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
