@@ -96,7 +96,7 @@ def test_both_assets_have_stress_and_transparency_sections(
     assert "BTC extreme within 24 h (80 %)" in sec and "BTC hourly bars" in sec
     assert "BTC: Do leverage and stop density warn" in _section_text(html, "transparency-btc")
     for fid, word in (
-        ("fig-stress-btc-0", "BTC market liquidations"),
+        ("fig-stress-btc-0", "BTC book liquidations"),
         ("fig-stress-btc-1", "BTC after 30 days"),
         ("fig-transparency-btc-0", "BTC: transparency metrics"),
         ("fig-transparency-0", "ETH: transparency metrics"),

@@ -40,14 +40,15 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     assert [h["key"] for h in btc] == [
         "move_5pct_btc",
         "critical_shock_btc",
-        "forced_selling_5pct_btc",
         "bad_debt_worst_btc",  # review14 item 3: BTC's venue risk is on the front page
+        "forced_selling_5pct_btc",
     ]
     # three cards per further asset (a fourth would not fit 1440 x 900 nor one A4 page):
-    # the bad debt is a line under them, linked to its section
-    assert 'class="card" id="headline-forced_selling_5pct_btc"' in html
-    line = html.split('id="headline-bad_debt_worst_btc"')[1].split("</p>")[0]
-    assert 'href="#solvency-btc"' in line and "BTC: Bad debt, % of liabilities" in line
+    # the bad debt, BTC's largest risk figure, is a card (report30 §6); forced
+    # liquidations a line under them, linked to its section
+    assert 'class="card" id="headline-bad_debt_worst_btc"' in html
+    line = html.split('id="headline-forced_selling_5pct_btc"')[1].split("</p>")[0]
+    assert 'href="#cascade-btc"' in line and "BTC: Forced liquidations" in line
     # the market is 491 days old: the front page says so and how to get today's
     assert front["stale_text"].startswith("Not today's market: for today's, run liqcascade report")
     assert front["stale"] is True and front["data_age_days"] > 3  # what a pipeline checks

@@ -83,12 +83,11 @@ def test_saturated_results_are_labelled_bounds(built: tuple[str, dict]) -> None:
     assert_same(var["value"], mc["var_95"])
     assert var["label"].startswith("30-day 95 % VaR, ETH+BTC sample (ES ")
     # an ETH-only report names no BTC section (test_single_asset_words: the words where
-    # both ran); the reader's own book over a weekend
+    # both ran); the reader's own book over a weekend is the section's (report30 §10: "3
+    # days" in a 30-day card's range read as the VaR's horizon); the card names its portfolio
     assert "same in the ETH and BTC sections" not in var["interval"]
-    assert (
-        "your own book, 3 days: liqcascade stress --portfolio FILE --horizon-days 3"
-        in (var["interval"])
-    )
+    assert "--horizon-days 3" not in var["interval"]
+    assert var["portfolio"] == "10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×"
     if flat:
         assert "the whole margin: a bound, not an estimate" in html
         assert "at 99 % the whole margin is lost" in var["interval"]
@@ -144,7 +143,7 @@ def test_stress_shocks_lead_with_calibrated_figures_and_bound_the_carry(
     sec = _section_text(html, "stress")
     heads = [
         "ETH extreme within 24 h (80 %)",
-        "market liquidations, 24 h (80 %)",
+        "liquidations (USD, Binance feed), 24 h (80 %)",
         "cascade's own carry (index held)",
         "static book (bounds the carry)",
     ]
@@ -546,7 +545,7 @@ def test_the_front_page_says_what_each_mark_checked_and_how_to_cite(
     heads = summary["front"]["headlines"]
     var = heads["var95_30d"]
     assert var["check"] in CHECK_MARKS
-    assert var["check_label"] == f"unit long ETH {CHECK_MARKS[var['check']]}"
+    assert var["check_label"] == f"back-test of unit long ETH: {CHECK_MARKS[var['check']]}"
     assert "(unit long ETH, 30-day 95 %" in var["evidence"]
     cs = heads["critical_shock"]
     assert cs["check_in_sample"] and "in sample" in cs["evidence"]

@@ -66,7 +66,11 @@ def _view(
 
 
 def test_the_section_says_when_the_book_truly_runs_out() -> None:
-    from liqcascade.report._stress_section import _shock_table, _whole_book_takeaway
+    from liqcascade.report._stress_section import (
+        LIQ_COLUMN,
+        _shock_table,
+        _whole_book_takeaway,
+    )
 
     none = _view([False], False, {"p50": False, "p95": False, "p99": False})
     text = _whole_book_takeaway(none)  # type: ignore[arg-type]
@@ -78,7 +82,7 @@ def test_the_section_says_when_the_book_truly_runs_out() -> None:
         "The book truly runs out in: shock −30 %, replay 2025-10-10, Monte Carlo p99"
     )
     t = _shock_table(some)  # type: ignore[arg-type]
-    liq = t["market liquidations, 24 h (80 %)"].tolist()
+    liq = t[LIQ_COLUMN + ", 24 h (80 %)"].tolist()
     assert "it ran out" not in liq[0] and "(a whole side of the book: it ran out)" in liq[1]
     ext = t["ETH extreme within 24 h (80 %)"].tolist()
     assert "order book ran out" not in ext[0] and ext[1].endswith("(order book ran out: a bound)")

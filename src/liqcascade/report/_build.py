@@ -29,6 +29,7 @@ from liqcascade.report._format import date_text, prose_html, script_json, table_
 from liqcascade.report._names import display_name
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
+    INTERVAL_KINDS,
     MARK_MEANINGS,
     VERDICTS,
     Claim,
@@ -61,8 +62,8 @@ FRONT_HEADLINES: tuple[str, ...] = (
 ASSET_HEADLINES: tuple[str, ...] = (
     "move_5pct",
     "critical_shock",
-    "forced_selling_5pct",
     "bad_debt_worst",
+    "forced_selling_5pct",
 )
 """Headline numbers of every further asset (keys suffixed ``_btc``): the first
 :data:`ASSET_CARDS` as cards, the rest as one line each under them."""
@@ -71,9 +72,11 @@ FIRST_CARDS = 6
 """Cards of the first asset's block (two rows of three)."""
 
 ASSET_CARDS = 3
-"""Cards of a further asset's block (one row of three): a fourth card would start a row
-of its own and push the cards below the first screen (1440 × 900) and the front page
-onto a second A4 page, so the further headlines are one line each under the cards."""
+"""Cards of a further asset's block (one row of three: the 5 % fall, the critical shock
+and the worst scenario's bad debt, its largest risk figure, with the same weight as the
+first asset's cards): a fourth card would start a row of its own (four in a row are too
+narrow: their text ran 80 px below it) and push the cards below the first screen
+(1440 × 900), so the further headline (forced liquidations) is one line under them."""
 
 DEFAULT_ASSETS: tuple[str, ...] = ("ETH", "BTC")
 """Assets of the report by default (bundled, with shipped calibrations); any asset of the
@@ -336,8 +339,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "how the card's number fares in the check its evidence line states. "
         + "; ".join(f"'{m}': {what}" for m, what in MARK_MEANINGS)
         + ". A mark that opens with what was checked is about that, not the card's own "
-        "number (the VaR card's 'unit long ETH ties its baseline': a unit long position, "
-        "not the sample portfolio).",
+        "number (the VaR card's 'back-test of unit long ETH: ties its baseline': a unit "
+        "long position, not the sample portfolio). A second mark on a card (the 5 %-fall "
+        "card's 'lower tail too thin vs history: p 0.036') is a further check it fails.",
+    ),
+    (
+        "Interval kinds (on a front-page card)",
+        "what a card's range spans; the kinds differ in what they cover, so their widths "
+        "do not compare: "
+        + "; ".join(f"'{k}': {what}" for k, what in INTERVAL_KINDS.items())
+        + ".",
     ),
     (
         "uniMMR",
@@ -564,6 +575,24 @@ class Front:
     first_cards: int = FIRST_CARDS
     asset_cards: int = ASSET_CARDS
     fingerprints: dict[str, str] = field(default_factory=dict)
+    interval_key: str = ""
+
+
+def interval_key(heads: list[Headline]) -> str:
+    """The front page's key to its cards' interval kinds, the kinds shown only.
+
+    ``"Ranges: 80 % forecast = …; 95 % sampling = …: they cover different things, so
+    their widths do not compare."``; ``""`` without a card interval of a known kind.
+    """
+    kinds = list(dict.fromkeys(h.interval_kind for h in heads if h.interval_kind))
+    said = [f"{k} = {INTERVAL_KINDS[k]}" for k in kinds if k in INTERVAL_KINDS]
+    if not said:
+        return ""
+    return (
+        "Ranges on the cards: "
+        + "; ".join(said)
+        + ": they cover different things, so their widths do not compare."
+    )
 
 
 def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
@@ -634,6 +663,7 @@ def _front(
         fingerprint=data_fingerprint(ctx.assets, src),
         fingerprints=asset_fingerprints(ctx.assets, src),
         headlines=heads,
+        interval_key=interval_key(heads),
         claims=claims_linked(sections),
         clusters_near_price=clusters,
         critical_shock=None if cs is None else cs.value,
@@ -829,7 +859,11 @@ def _specs(sections: tuple[str, ...] | None, modules: tuple[str, ...] | None) ->
 
 def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
     f = asdict(front)
-    f["headlines"] = {h["key"]: h for h in f["headlines"]}
+    # the mark as the card shows it, always (its own label or the rule's words)
+    f["headlines"] = {
+        h["key"]: h | {"check_label": mark_text(x)}
+        for h, x in zip(f["headlines"], front.headlines, strict=True)
+    }
     f.pop("groups")
     return {
         "generated": front.generated,

@@ -48,6 +48,7 @@ from liqcascade.report._units import (
     book_share,
     cascade_consequence,
     feed_dollars,
+    feed_unit,
     market_scale_text,
 )
 
@@ -261,7 +262,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     assumptions = [
         ("static venue-sized book (reference)", pm, CascadeConfig()),
         ("market makers re-quote 50 % each round", pm, CascadeConfig(refill_fraction=0.5)),
-        ("providers pull 20 % of depth each round", pm, CascadeConfig(withdrawal_fraction=0.2)),
+        (DEPTH_PULL, pm, CascadeConfig(withdrawal_fraction=0.2)),
         ("triggers on a mark 50/50 with the index", pm, CascadeConfig(mark_price_weight=0.5)),
         ("all-venue book (perfect arbitrage)", full, CascadeConfig()),
     ]
@@ -401,7 +402,7 @@ def _next_wave_figure(v: CascadeView) -> go.Figure:
         title="What each round-number band releases (USD M at trigger), from "
         f"{price_text(v.state.mid)}",
     )
-    fig.update_yaxes(title_text="released at trigger (USD M)")
+    fig.update_yaxes(title_text=f"released at trigger ({feed_unit(v.feed[0])})")
     fig.update_xaxes(title_text="price band (USD)")
     return fig
 
@@ -436,7 +437,7 @@ def _replay_figure(r: Replay) -> go.Figure:
         barmode="group",
         height=380,
     )
-    fig.update_yaxes(title_text="liquidated per 4 h (USD M)", secondary_y=False)
+    fig.update_yaxes(title_text=f"liquidated per 4 h ({feed_unit()})", secondary_y=False)
     fig.update_yaxes(title_text="price (USD)", secondary_y=True, showgrid=False)
     return fig
 
@@ -465,7 +466,8 @@ def figures(v: CascadeView) -> list[go.Figure]:
         title=f"The static book (no refill, no time): a 5 % fall on the "
         f"{plain(v.asset)} market, round by round"
     )
-    for i, unit in enumerate(("price (USD)", "USD M", "cumulative (USD M)"), start=1):
+    feed = feed_unit(v.feed[0])
+    for i, unit in enumerate(("price (USD)", feed, f"cumulative ({feed})"), start=1):
         f5.update_yaxes(title_text=unit, row=1, col=i)  # the panels' titles name the rest
     fc = fragility_figure(v.calibrated, v.asset)
     fr = v.fragility.frame
@@ -570,9 +572,11 @@ def tables(v: CascadeView) -> list[Table]:
                 price_range(a, b, v.state.mid, sep=" → ")
                 for a, b in zip(nw["level"], nw["next_level"], strict=True)
             ],
-            "liquidations (USD M)": [usd_m(x) for x in nw["liquidations_usd"]],
-            "stops (USD M)": [usd_m(x) for x in nw["stops_usd"]],
-            "cumulative from price (USD M)": [usd_m(x) for x in nw["cumulative_usd"]],
+            f"liquidations ({feed_unit(v.feed[0])})": [usd_m(x) for x in nw["liquidations_usd"]],
+            f"stops ({feed_unit(v.feed[0])})": [usd_m(x) for x in nw["stops_usd"]],
+            f"cumulative from price ({feed_unit(v.feed[0])})": [
+                usd_m(x) for x in nw["cumulative_usd"]
+            ],
         }
     )
     return [
@@ -1080,22 +1084,26 @@ def _headlines(v: CascadeView) -> list[Headline]:
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
             f"{pp(carry_beyond(a))} (index held; static bound "
-            f"{pct(sb['final_move'], signed=True)}), {CARRY_LOWER_BOUND}",  # share: units line
+            f"{pct(sb['final_move'], signed=True)} on that carry, not a worst case), "
+            f"{CARRY_LOWER_BOUND}",  # share: units line
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
-            check=_move_check(o),
+            check=_move_check(o), warning=history_warning(v), interval_kind="80 % forecast",
         ),
         Headline(  # signed, as its value, the section's table and `cascade --fragility`
             key="critical_shock",
             label="Critical shock: smallest first fall that takes the median 24-h path to −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / "
-            f"90th-percentile paths); static book {_static_critical_text(c)} "
-            f"({_static_name(c, critical=True)}; it bounds only the cascade's own carry)",
+            f"90th-percentile paths): ordinary volatility, not a tipping point; static book "
+            f"{_static_critical_text(c)} "
+            f"({_static_name(c, critical=True)}; it bounds only the cascade's own carry)"
+            + _depth_pull_text(v),
             evidence=history_text(hc) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
             check={"contradicts": "fails", "consistent": "passes"}.get(str(hc.verdict), ""),
             check_in_sample=True,  # its falls are among the calibration's events
+            interval_kind="p10–p90 paths",
         ),
         Headline(
             key="forced_selling_5pct",
@@ -1106,6 +1114,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f"{usd(stops)} (central static book)",
             evidence=base + (". " if base else "") + score, unit="usd",
             low=float(a["liquidated_p10"]), high=float(a["liquidated_p90"]), bound=ex,
+            interval_kind="80 % forecast", dollar_scale="feed",
             check=check_mark(_goal_check(o), VERDICT_CHECK.get(str(getattr(
                 v.book_score, "verdict", None)))),
         ),
@@ -1349,6 +1358,43 @@ def targets_missed(v: CascadeView) -> str:
             f"model's 10th-percentile path ({p_text(p, 'binomial p')}; {TAIL_CAVEAT})"
         )
     return f" Missed against history: {'; '.join(parts)}." if parts else ""
+
+
+DEPTH_PULL = "providers pull 20 % of depth each round"
+"""The liquidity assumption (:class:`Variant` label) the critical-shock card names."""
+
+
+def _depth_pull_text(v: CascadeView) -> str:
+    """The static book's critical shock under depth withdrawal, for the card.
+
+    ``"; −1.6 % if depth is pulled 20 % a round"`` (the section's liquidity
+    table); ``""`` when that run is missing or reaches no −10 %.
+    """
+    x = next((x.critical.shock for x in v.variants if x.label == DEPTH_PULL), math.nan)
+    if not math.isfinite(x):
+        return ""
+    return f"; {pct(x, signed=True)} if depth is pulled 20 % a round"
+
+
+def history_warning(v: CascadeView) -> str:
+    """The 5 %-fall card's second mark: its interval's misses against long history.
+
+    A lower tail that history exceeds (:func:`tail_test` below 0.05, more than the
+    nominal share) and a chance of reaching −27 % not within 2× of history's
+    (:func:`targets_missed`'s checks), in a few words (``"lower tail too thin vs
+    history: p 0.036"``); ``""`` when neither is missed.
+    """
+    from liqcascade._pvalue import pvalue_text
+
+    parts = []
+    k, n, p = tail_test(v)
+    if n and math.isfinite(p) and p < 0.05 and k / n > TAIL_NOMINAL:
+        parts.append(f"lower tail too thin vs history: p {pvalue_text(p)}")
+    m = v.every_date
+    if m is not None and m.n_dates and not m.beyond_within_2x and m.history_share_beyond > 0:
+        ratio = m.model_share_beyond / m.history_share_beyond
+        parts.append(f"{pct(DEEP, 0, signed=True)} at {ratio:.2f}× history")
+    return "; ".join(parts)
 
 
 TAIL_NOMINAL = 0.10

@@ -434,7 +434,8 @@ def _headline(v: ContagionView) -> Headline:
         label="Share of liquidations outside the shocked venue (2025-10-10 replay)",
         value=float(r.contagion_share),
         text=pct(r.contagion_share, 0),
-        interval=f"no interval (model only); {_sweep_short(v)}",
+        interval="no interval (model only): assumption-driven, not measured (the assumed "
+        f"venue shares and mark rule set it); {_sweep_short(v)}",
         evidence=f"Model only for the share, which adds {v.book_dollars} CEX dollars to real "
         f"Aave dollars; {_legs_words(v)}; {_cex_words(v)}",
         unit="fraction",

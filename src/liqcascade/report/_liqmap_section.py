@@ -16,7 +16,7 @@ import pandas as pd
 
 from liqcascade._prices import price_range, price_text
 from liqcascade.report._figures import vline
-from liqcascade.report._format import pct, usd, usd_sig
+from liqcascade.report._format import num, pct, usd, usd_sig
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -26,7 +26,13 @@ from liqcascade.report._section import (
     assemble,
     with_caveats,
 )
-from liqcascade.report._units import BINANCE_FEED, book_feed, book_share, qualifier
+from liqcascade.report._units import (
+    BINANCE_FEED,
+    book_feed,
+    book_share,
+    feed_titles,
+    qualifier,
+)
 
 LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
@@ -323,13 +329,35 @@ def figures(v: LiqmapView) -> list[Any]:
     vline(fig, v.price, f"{v.asset} now {price_text(v.price)}", annotation_position=below)
     if level:
         vline(fig, LEVEL_USD, "$4,000", color="#CC79A7", annotation_position=above)
+    feed_titles(fig, v.feed[0])
     if v.heatmap is None:
         return [fig]
     hm = v.heatmap.plot()
     hm.update_layout(
         title=f"Liquidation heatmap, last {v.heatmap_days} days (book re-estimated daily)"
     )
-    return [fig, hm]
+    clipped_top(hm)
+    return [fig, feed_titles(hm, v.feed[0])]
+
+
+def clipped_top(fig: Any) -> None:
+    """A heatmap whose colour scale stops below its largest cell says so: ``"6.5+"``.
+
+    The library clips the scale at the cells' 99th percentile (a few cells would wash
+    the rest out); the colour bar's top tick then reads that value with a ``+``.
+    """
+    for t in fig.data:
+        if t.type != "heatmap" or t.zmax is None:
+            continue
+        z = np.asarray(t.z, dtype=float)
+        top = float(t.zmax)
+        if not (np.isfinite(z).any() and np.nanmax(z) > top > 0):
+            continue
+        unit = float(10 ** np.floor(np.log10(top)))
+        step = next(unit * k for k in (0.1, 0.2, 0.5, 1.0) if top / (unit * k) <= 6)
+        ticks = [x for x in np.arange(0.0, top, step) if x < top - 0.6 * step]
+        t.colorbar.tickvals = [*ticks, top]
+        t.colorbar.ticktext = [num(x, 3) for x in ticks] + [f"{num(top, 3)}+"]
 
 
 def tables(v: LiqmapView) -> list[Table]:

@@ -126,6 +126,21 @@ class Headline:
         The check reads the data the model was fitted on (no out-of-sample score): the
         mark is :data:`IN_SAMPLE_MARKS`' words, never "passes its check"
         (:func:`mark_text`).
+    warning : str, default ""
+        A further check the number fails, in a few words, printed as a second mark on the
+        card (the 5 %-fall card's interval against long history: "lower tail too thin vs
+        history: p 0.036"); ``""``: none failed.
+    interval_kind : str, default ""
+        What ``low``–``high`` span, in a few words (:data:`INTERVAL_KINDS`: "80 %
+        forecast", "p10–p90 paths", "95 % sampling", "80 % parameter draws"); ``""``
+        without an interval.
+    dollar_scale : {"", "feed", "real"}, default ""
+        For a number in dollars: ``"feed"``, the book's dollars on the scale of a recorded
+        liquidation feed (a fraction of the market, ``front.book_share_of_oi``);
+        ``"real"``, dollars of a real position or portfolio; ``""`` for no dollars.
+    portfolio : str, default ""
+        The positions a portfolio's number is about ("10 ETH long 20×, …"), from the
+        section's portfolio; ``""`` for a number about the market.
     """
 
     key: str
@@ -144,6 +159,20 @@ class Headline:
     check: str = ""
     check_label: str = ""
     check_in_sample: bool = False
+    warning: str = ""
+    interval_kind: str = ""
+    dollar_scale: str = ""
+    portfolio: str = ""
+
+
+INTERVAL_KINDS: dict[str, str] = {
+    "80 % forecast": "the model's 80 % predictive band: 10th to 90th percentile of its paths",
+    "p10–p90 paths": "the number read off the 10th- and 90th-percentile paths",
+    "95 % sampling": "95 % band of sampling error only (Monte Carlo), not of the model",
+    "80 % parameter draws": "10th to 90th percentile over the book's parameter draws",
+}
+"""Kinds of a card's interval (:attr:`Headline.interval_kind`), each with its meaning
+for the front page's key: they differ in what they cover, so their widths do not compare."""
 
 
 CHECK_MARKS: dict[str, str] = {

@@ -666,6 +666,23 @@ def _claim(v: SolvencyView) -> Claim:
     )
 
 
+def _mix_words(v: SolvencyView) -> str:
+    """The bad-debt card's direction caveat: which way the unsupported leverage mix errs.
+
+    ``"; more likely overstated (unsupported leverage mix: 17.4 % vs 5.2 % of notional
+    past liquidation)"``, the claim's words in short; ``""``
+    without the Hyperliquid positions' check.
+    """
+    if v.mix_check is None:
+        return ""
+    d, m = depth_past_liquidation(v.mix_check, float(v.worst.shock))
+    way = "overstated" if m > d else "understated"
+    return (
+        f"; more likely {way} (unsupported leverage mix: {pct(m)} vs {pct(d)} of notional "
+        "past liquidation)"
+    )
+
+
 def _headline(v: SolvencyView) -> Headline:
     """The front card: bad debt in % of posted margin, worst scenario, the buffers."""
     w, g = v.worst, v.worst_gap_only()
@@ -682,8 +699,10 @@ def _headline(v: SolvencyView) -> Headline:
         f"{pct(static_bad_debt(w) / L)}; {_breaks_words(v)}",
         evidence="Model only: no venue bad-debt record is bundled; liabilities are the "
         f"accounts' posted margin, not customer balances: {_balances_words(v)}"
-        + _over_margin_words(max(w.min_buffer, hi, static_bad_debt(w) / L)),
+        + _over_margin_words(max(w.min_buffer, hi, static_bad_debt(w) / L))
+        + _mix_words(v),
         unit="fraction",
+        interval_kind="80 % parameter draws",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
         # no netting within a step) and closes no better than the shocked price: the gap
         # fills are the lower end, the cascade the upper; where the clock closes

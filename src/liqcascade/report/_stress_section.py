@@ -49,7 +49,7 @@ from liqcascade.report._section import (
     assemble,
     check_mark,
 )
-from liqcascade.report._units import book_share, carry_bound_text
+from liqcascade.report._units import book_share, carry_bound_text, feed_unit
 from liqcascade.stress import (
     METHOD_NAMES,
     PINBALL_RESAMPLES,
@@ -58,10 +58,14 @@ from liqcascade.stress import (
 )
 
 HORIZON_DAYS = 30
+LIQ_COLUMN = f"liquidations ({feed_unit(unit='USD')})"
+"""The tables' column of the book's liquidations: Binance-feed dollars, not the market's."""
 SAMPLE = SAMPLE_POSITIONS
 """The sample portfolio (asset, side, size in base units, leverage): 10 ETH long 20×,
 1 BTC long 10×, 5 ETH short 5× (:func:`liqcascade.stress.sample_portfolio`)."""
-SAMPLE_TEXT = "10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×"
+SAMPLE_TEXT = ", ".join(f"{size:g} {a} {side} {lev:g}×" for a, side, size, lev in SAMPLE)
+"""The sample portfolio in words, from :data:`SAMPLE`: "10 ETH long 20×, 1 BTC long 10×,
+5 ETH short 5×"."""
 SHOCKS: tuple[float, ...] = (-0.02, -0.05, -0.1, -0.2, 0.05, 0.1)
 """The instant shocks of the section (fractions)."""
 SHOCK_PATHS = 200
@@ -334,8 +338,8 @@ def figures(v: StressView) -> list[go.Figure]:
     """Loss and liquidation distributions (binned), the 30-day price distribution."""
     fig = v.mc.plot()
     fig.update_layout(
-        title=f"Sample portfolio, {HORIZON_DAYS} days: loss and {plain(v.asset)} market "
-        "liquidations"
+        title=f"Sample portfolio, {HORIZON_DAYS} days: loss and {plain(v.asset)} book "
+        f"liquidations ({feed_unit(unit='USD')})"
     )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
         ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)  # apart, not on top
@@ -343,12 +347,12 @@ def figures(v: StressView) -> list[go.Figure]:
         if tr.name == "liquidations" and tr.x is not None:
             tr.x = np.asarray(tr.x, dtype=float) / 1e6
     for ann in fig.layout.annotations:
-        if str(ann.text).startswith("Market liquidations"):
-            ann.text = "Market liquidations (USD M)"
+        if str(ann.text).startswith("Market liquidations"):  # the book's: feed dollars
+            ann.text = f"Liquidations ({feed_unit()})"
     # each axis names its unit (the library's titles said only the paths shown)
     loss_t, liq_t = (str(a.title.text or "") for a in (fig.layout.xaxis, fig.layout.xaxis2))
     fig.update_xaxes(title_text=f"loss (USD; {loss_t})", row=1, col=1)
-    fig.update_xaxes(title_text=f"liquidations (USD M; {liq_t})", row=1, col=2)
+    fig.update_xaxes(title_text=f"liquidations ({feed_unit()}; {liq_t})", row=1, col=2)
     fig.update_yaxes(title_text="paths (count)", row=1, col=1)
     fig2 = go.Figure()
     a = plain(v.asset)  # in a hover template: its %{...} and tags shown as typed
@@ -463,7 +467,7 @@ def _shock_table(v: StressView) -> pd.DataFrame:
         {
             "shock": [pct(x, 0, signed=True) for x in sh["shock"]],
             f"{v.asset} extreme within 24 h (80 %)": ext,
-            "market liquidations, 24 h (80 %)": liq,
+            LIQ_COLUMN + ", 24 h (80 %)": liq,
             "cascade's own carry (index held)": _price_iv(sh, "carry_price_after"),
             "static book (bounds the carry)": [usd(x) for x in sh["static_price_after"]],
             "portfolio PnL": [usd(x, signed=True) for x in sh["portfolio_pnl_usd"]],
@@ -492,7 +496,7 @@ def tables(v: StressView) -> list[Table]:
                 "expected loss": usd(s["expected_loss"]),
                 f"{v.asset} 5 % quantile": usd(s["price_quantiles"]["p05"]),
                 f"{v.asset} 95 % quantile": usd(s["price_quantiles"]["p95"]),
-                "market liquidations, both sides, median": _mc_liq_text(
+                LIQ_COLUMN + ", both sides, median": _mc_liq_text(
                     s["market_liquidations_usd"]["p50"], flags["Monte Carlo p50"]
                 ),
                 "p99": _mc_liq_text(s["market_liquidations_usd"]["p99"], flags["Monte Carlo p99"]),
@@ -523,7 +527,7 @@ def tables(v: StressView) -> list[Table]:
                     3,
                     signed=True,
                 ),
-                "market liquidations, recorded path": _liq_text(
+                LIQ_COLUMN + ", recorded path": _liq_text(
                     off.market_liq_usd[0], flags[f"replay {w} (recorded path)"]
                 ),
                 "calibrated response": _liq_text(on.market_liq_usd[0], flags[f"replay {w}"]),
@@ -840,8 +844,7 @@ def _headlines(v: StressView) -> list[Headline]:
             value=float(s["var_95"]),
             text=usd(s["var_95"]),
             interval=f"{interval(lo, hi, usd)} (95 %, sampling error only); {_var99_text(s)}"
-            + _same_sample_text(v)
-            + f"; your own book, 3 days: {OWN_BOOK_COMMAND}",
+            + _same_sample_text(v),
             evidence=_headline_evidence(v, VAR_LEVEL),
             unit="usd",
             check=_var_check(v),
@@ -849,6 +852,9 @@ def _headlines(v: StressView) -> list[Headline]:
             low=lo,
             high=hi,
             scope="" if v.own_portfolio else "ETH+BTC",
+            interval_kind="95 % sampling",
+            dollar_scale="real",
+            portfolio=portfolio_words(v.portfolio),
         ),
         Headline(
             key="eth_p05_30d" if v.asset == "ETH" else "price_p05_30d",
@@ -860,8 +866,32 @@ def _headlines(v: StressView) -> list[Headline]:
             unit="usd",
             low=plo,
             high=phi,
+            interval_kind="95 % sampling",
+            dollar_scale="real",
         ),
     ]
+
+
+def portfolio_words(pf: Any) -> str:
+    """A portfolio's positions in a few words, from the portfolio itself.
+
+    Parameters
+    ----------
+    pf : liqcascade.stress.Portfolio
+        Its positions: asset, side (+1 long, −1 short), size in base units, entry price
+        and margin in USD; the leverage is notional over margin.
+
+    Returns
+    -------
+    str
+        ``"10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×"``.
+    """
+    return ", ".join(
+        f"{float(z):,.4g} {a} {'long' if int(sd) > 0 else 'short'} {float(z) * e / m:.3g}×"
+        for a, sd, z, e, m in zip(
+            pf.asset, pf.side, pf.size, pf.entry_price, pf.margin, strict=True
+        )
+    )
 
 
 def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
@@ -924,11 +954,12 @@ def _var_check_label(v: StressView) -> str:
     """The VaR card's mark, naming what was checked: a unit long, not the card's portfolio.
 
     The back-test scores the VaR of an unlevered unit long position (the portfolio's own VaR
-    is not back-tested), so the mark says so: ``"unit long ETH ties its baseline"``.
+    is not back-tested), so the mark says whose back-test it is: ``"back-test of unit long
+    ETH: ties its baseline"``.
     ``""`` without a check.
     """
     c = _var_check(v)
-    return f"unit long {v.asset} {CHECK_MARKS[c]}" if c else ""
+    return f"back-test of unit long {v.asset}: {CHECK_MARKS[c]}" if c else ""
 
 
 def _var_check(v: StressView) -> str:

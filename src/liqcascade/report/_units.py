@@ -13,6 +13,7 @@ prints book dollars.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 
@@ -58,6 +59,47 @@ def book_feed(ctx: Any) -> tuple[str, str]:
 
 #: The feed of the package's calibrations, as :func:`book_feed` gives it.
 BINANCE_FEED = ("Binance-feed", "Binance's recorded liquidation feed")
+
+
+def feed_unit(feed: str = BINANCE_FEED[0], unit: str = "USD M") -> str:
+    """A chart's or column's unit for the book's dollars: ``"USD M, Binance feed"``.
+
+    Parameters
+    ----------
+    feed : str, default ``"Binance-feed"``
+        Whose recorded feed the dollars are scaled to (:func:`book_feed`'s first item).
+    unit : str, default ``"USD M"``
+        The unit the figures are in (millions of dollars).
+    """
+    return f"{unit}, {feed.removesuffix('-feed')} feed"
+
+
+_USD_M = re.compile(r"\b(?:USD M|M USD)\b(?!, )")
+
+
+def feed_titles(fig: Any, feed: str = BINANCE_FEED[0]) -> Any:
+    """Name the feed in every ``USD M`` of a figure's axis, colour-bar and panel titles.
+
+    ``"notional per bucket (M USD)"`` reads ``"notional per bucket (USD M, Binance
+    feed)"``: the book's dollars are on the scale of a recorded feed (a fraction of the
+    market's), and on paper the front page's units line is pages away. Returns ``fig``.
+    """
+    sub = feed_unit(feed)
+
+    def fix(text: Any) -> Any:
+        return _USD_M.sub(sub, text) if isinstance(text, str) else text
+
+    lay = fig.layout
+    for k in lay.to_plotly_json():
+        if re.fullmatch(r"[xy]axis\d*", k) and lay[k].title is not None:
+            lay[k].title.text = fix(lay[k].title.text)
+    for a in lay.annotations or ():
+        a.text = fix(a.text)
+    for t in fig.data:
+        bar = getattr(t, "colorbar", None)
+        if bar is not None and bar.title is not None and bar.title.text:
+            bar.title.text = fix(bar.title.text)
+    return fig
 
 
 def share_text(share: float) -> str:
