@@ -287,3 +287,19 @@ def test_menu_tables_and_card_links_on_narrow_screens(
     if width < 700:
         assert state["wide"] > 0, state  # the provenance table, the VaR back-test
     assert len(set(state["names"])) == len(state["names"]) >= 9, state["names"]
+
+
+@pytest.mark.parametrize("top", [6.5, 9.99, 1.0, 0.065, 13.7, 250.0])
+def test_a_clipped_heatmap_scale_ends_on_its_top_with_a_plus(top: float) -> None:
+    """Any clip value gets ticks and a "top+" label (6.5 once found no tick step: 6.5 > 6)."""
+    import plotly.graph_objects as go
+
+    from liqcascade.report._liqmap_section import clipped_top
+
+    z = np.array([[0.0, top / 3], [top / 2, top * 4]])  # the largest cell above the clip
+    fig = go.Figure(go.Heatmap(z=z, zmax=top))
+    clipped_top(fig)
+    cb = fig.data[0].colorbar
+    assert cb.tickvals[-1] == top and cb.ticktext[-1].endswith("+")
+    assert 2 <= len(cb.tickvals) <= 8  # a readable number of ticks, below the top
+    assert all(a < b for a, b in zip(cb.tickvals, cb.tickvals[1:], strict=False))

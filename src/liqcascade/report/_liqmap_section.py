@@ -354,7 +354,7 @@ def clipped_top(fig: Any) -> None:
         if not (np.isfinite(z).any() and np.nanmax(z) > top > 0):
             continue
         unit = float(10 ** np.floor(np.log10(top)))
-        step = next(unit * k for k in (0.1, 0.2, 0.5, 1.0) if top / (unit * k) <= 6)
+        step = next(unit * k for k in (0.1, 0.2, 0.5, 1.0, 2.0) if top / (unit * k) <= 6)
         ticks = [x for x in np.arange(0.0, top, step) if x < top - 0.6 * step]
         t.colorbar.tickvals = [*ticks, top]
         t.colorbar.ticktext = [num(x, 3) for x in ticks] + [f"{num(top, 3)}+"]
