@@ -1,7 +1,8 @@
 """The report reads nothing after its date.
 
-Each section is built twice at the same date, in two fresh processes: once on the
-bundled data, once on the bundled data with every row after the date removed (at the
+Each section is built twice at the same date, in fresh processes: once on the bundled
+data (both dates in one process), once (a process per date) on the bundled data with
+every row after the date removed (at the
 lowest reader, ``liqcascade.data.bundled._read``, so a read inside the library is cut
 too). A section that reads a single row after the date can see the difference; its
 summary then differs and the test fails.
@@ -49,9 +50,10 @@ on the cut data (their forecasts read no later price: tests/test_stress)."""
 _SCRIPT = r"""
 import json, sys
 import pandas as pd
-as_of, cut, out = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+dates, cut, out = sys.argv[1].split(","), sys.argv[2] == "1", sys.argv[3]
 sections = sys.argv[4].split(",")
 if cut:
+    (as_of,) = dates  # one cut per process: the cut depends on the date
     from liqcascade._time import utc_end
     from liqcascade.report._section import market_date
     import liqcascade.data.bundled as b
@@ -67,22 +69,25 @@ if cut:
     b._read = _cut_read
 from liqcascade.report._registry import get_section
 from liqcascade.report._section import ReportContext
-ctx = ReportContext(quick=True, asset="ETH", as_of=None if as_of == "default" else as_of)
-res = {{"as_of": str(ctx.as_of)}}
-for sid in sections:
-    res[sid] = get_section(sid).load()(ctx).summary
+res = {{}}
+for as_of in dates:
+    ctx = ReportContext(quick=True, asset="ETH", as_of=None if as_of == "default" else as_of)
+    res[as_of] = {{"as_of": str(ctx.as_of)}}
+    for sid in sections:
+        res[as_of][sid] = get_section(sid).load()(ctx).summary
 with open(out, "w") as fh:
     json.dump(res, fh, default=str)
 """
 
 
-def _run(as_of: str, cut: bool, tmp: Path) -> dict[str, Any]:
+def _run(dates: tuple[str, ...], cut: bool, tmp: Path) -> dict[str, Any]:
+    """Each date's summaries, built in one fresh process (``cut``: one date only)."""
     out = tmp / f"{'cut' if cut else 'full'}.json"
     script = _SCRIPT.format(crash=CRASH_DAYS)
     src = str(Path(__file__).resolve().parents[2] / "src")  # any working folder
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
     env["LIQCASCADE_STORE"] = str(tmp / "no-store.duckdb")  # bundled data only
-    args = [sys.executable, "-c", script, as_of, "1" if cut else "0", str(out)]
+    args = [sys.executable, "-c", script, ",".join(dates), "1" if cut else "0", str(out)]
     subprocess.run([*args, ",".join(SECTIONS)], check=True, env=env, timeout=900)
     result: dict[str, Any] = json.loads(out.read_text())
     return result
@@ -113,14 +118,28 @@ def _compare(a: Any, b: Any, where: str) -> None:
         assert a == b, f"{where}: {a!r} (all data) != {b!r} (cut at the date)"
 
 
+DATES = ("2025-03-31", "default")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("as_of", ["2025-03-31", "default"])
-def test_no_section_reads_after_the_report_date(as_of: str, tmp_path: Path) -> None:
-    full, cut = _run(as_of, False, tmp_path), _run(as_of, True, tmp_path)
+def test_no_section_reads_after_the_report_date(tmp_path: Path) -> None:
+    # both dates' uncut builds run in one process (three report processes, not four):
+    # they are only the reference, so a cache that leaked one date into the other could
+    # only make the reference differ from a cut build (a failure), never hide a late
+    # read; the cut builds stay one per fresh process. One test, not one per date, so
+    # that pytest-xdist cannot split the dates over two workers and build twice.
+    fulls = _run(DATES, False, tmp_path)
+    for as_of in DATES:
+        full, cut = fulls[as_of], _run((as_of,), True, tmp_path)[as_of]
+        _check(as_of, full, cut)
+
+
+def _check(as_of: str, full: dict[str, Any], cut: dict[str, Any]) -> None:
+    """One date's uncut and cut summaries agree, section by section."""
     # the default date is the market date: the day of the last open-interest bar
     assert full["as_of"] == cut["as_of"] == ("2025-07-31" if as_of == "default" else as_of)
     for sid in SECTIONS:
-        _compare(_drop(full[sid], sid), _drop(cut[sid], sid), sid)
+        _compare(_drop(full[sid], sid), _drop(cut[sid], sid), f"{as_of}: {sid}")
 
 
 def test_the_default_date_is_the_last_open_interest_day() -> None:
