@@ -249,6 +249,8 @@ def test_watch_store_busy_line_is_its_own_line_not_a_venue_fault(tmp_path: Path)
             (
                 "stops",
                 "recommend",
+                "--side",
+                "long",
                 "--k",
                 "0",
                 "--entry",

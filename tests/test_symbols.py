@@ -46,7 +46,9 @@ def test_asset_symbol_asset_round_trip(asset: str) -> None:
 @pytest.mark.parametrize("spelling", ETH_SPELLINGS)
 def test_symbol_asset_symbol_round_trip(spelling: str) -> None:
     assert base_asset(spelling) == hyperliquid_asset(spelling) == "ETH"
-    assert portfolio_asset(spelling) == "ETH"
+    # a portfolio file holds USDT perpetuals: ccxt's spot symbol is refused there (its
+    # perpetual is ETH/USDT:USDT; a spot holding is a row marked venue=spot)
+    assert portfolio_asset(spelling) == (None if spelling == "ETH/USDT" else "ETH")
     assert contract_symbol(base_asset(spelling)) == "ETHUSDT"
 
 

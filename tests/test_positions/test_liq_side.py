@@ -18,6 +18,8 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "book"
 def _with_row(tmp_path: Path, row: str) -> Path:
     lines = (DATA / "positions.csv").read_text().splitlines()
     f = tmp_path / "pos.csv"
+    # every field given, empty ones too: a short line is refused as a cut file
+    row += "," * (lines[0].count(",") - row.count(","))
     f.write_text("\n".join([lines[0], *lines[1:3], row]) + "\n")
     return f
 

@@ -132,10 +132,10 @@ def test_backtest_stop_outs_interval_and_one_event_label() -> None:
          "--n-random is 0: the random entry set would hold no entry (give 1 or more, or "
          "--entries support)"),
         (("backtest", "--horizon-days", "10000"), "--horizon-days must be in [1, 365] (got 10000)"),
-        (("recommend", "--entry", "3700", "--size", "10", "--leverage", "10",
+        (("recommend", "--side", "long", "--entry", "3700", "--size", "10", "--leverage", "10",
           "--horizon-days", "10000"),
          "--horizon-days must be an integer in [1, 365] (got 10000)"),
-        (("recommend", "--entry", "3700", "--size", "10", "--leverage", "0.5"),
+        (("recommend", "--side", "long", "--entry", "3700", "--size", "10", "--leverage", "0.5"),
          "--leverage must be in [1, 125] (got 0.5)"),
     ],
 )  # fmt: skip

@@ -545,7 +545,13 @@ class VenuePoller:
         self._failed_last = False
 
     def log(self, line: str) -> None:
-        """Pass ``line`` on to the ``log`` given, marked as this venue's (:class:`VenueNote`)."""
+        """Pass ``line`` on to the ``log`` given, marked as this venue's (:class:`VenueNote`).
+
+        Parameters
+        ----------
+        line : str
+            One line of text about this venue (a fault, a retry, a skipped bar).
+        """
         self._log_to(VenueNote(line))
 
     def start_interval(self) -> None:

@@ -255,6 +255,13 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "carry). The 24-h move adds price's ordinary continuation on top.",
     ),
     (
+        "Interval kinds (on a front-page card)",
+        "what a card's range spans; the kinds differ in what they cover, so their widths "
+        "do not compare: "
+        + "; ".join(f"'{k}': {what}" for k, what in INTERVAL_KINDS.items())
+        + ".",
+    ),
+    (
         "Kupiec test",
         "checks that a VaR is exceeded as often as it should be (1 % of days for a 99 % "
         "VaR); a p-value below 0.05 fails it.",
@@ -342,13 +349,6 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "number (the VaR card's 'back-test of unit long ETH: ties its baseline': a unit "
         "long position, not the sample portfolio). A second mark on a card (the 5 %-fall "
         "card's 'lower tail too thin vs history: p 0.036') is a further check it fails.",
-    ),
-    (
-        "Interval kinds (on a front-page card)",
-        "what a card's range spans; the kinds differ in what they cover, so their widths "
-        "do not compare: "
-        + "; ".join(f"'{k}': {what}" for k, what in INTERVAL_KINDS.items())
-        + ".",
     ),
     (
         "uniMMR",

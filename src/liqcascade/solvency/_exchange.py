@@ -49,7 +49,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import check_fraction, check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
-from liqcascade._prices import percent_text, shock_name
+from liqcascade._prices import count_text, percent_text, shock_name
 from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
@@ -1096,8 +1096,9 @@ def run_solvency(
         )
     if shared:
         notes.append(
-            f"{len(shared)} account(s) hold several positions: priced position by position "
-            "(isolated margin, not netted); ADL haircuts no account for its own shortfall"
+            f"{count_text(len(shared), 'account')} holding several positions: priced position "
+            "by position (isolated margin, not netted); ADL haircuts no account for its own "
+            "shortfall"
         )
     start = None
     if find_adl_start:
