@@ -61,7 +61,6 @@ from liqcascade.stress._model import SIGMA2_CAP, AssetModel, join_models, result
 from liqcascade.stress._result import quantile_interval
 from liqcascade.stress._runner import PathSpec, simulate
 from liqcascade.stress._var_backtest import (
-    EWMA_LAMBDA,
     VarBacktest,
     _backtest_result,
     _check_settings,
@@ -255,7 +254,7 @@ def portfolio_var_backtest(
     fit_pos = [int(i) for i in pos if i >= min_days - 1]
     rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
     r1 = days.kept(r_all.to_numpy(np.float64))
-    cov = ewma_covariance(r1, EWMA_LAMBDA, after=True)[days.kept_at]  # the next day's
+    cov = ewma_covariance(r1, after=True)[days.kept_at]  # the next day's
     z = _sobol_normals(len(assets)) if len(assets) > 1 else np.zeros((1, 1))
     run = _Run(assets, n_vec, px, days, dates, hs, lv, model, dist, drift, int(paths), rngs, cov,
                z)  # fmt: skip

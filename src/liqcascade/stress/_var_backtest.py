@@ -96,9 +96,6 @@ METHOD_NAMES: dict[str, str] = {
 #: Drift of the model's paths: ``"zero"`` (risk convention) or the ``"fitted"`` mean.
 DRIFTS: tuple[str, ...] = ("zero", "fitted")
 
-#: RiskMetrics' daily decay.
-EWMA_LAMBDA: float = 0.94
-
 #: Bytes per Monte Carlo path and day of a multi-day forecast at its peak (the residual
 #: indices, int64, and the drawn residuals, float64), and per path whatever the horizon
 #: (the kernel's five float64 outcomes, the loss and its quantile copy): ``paths`` is
@@ -944,7 +941,7 @@ def var_backtest(
     # ``SeedSequence(seed).spawn``): a horizon's forecasts do not depend on which
     # other horizons run
     rngs = {h: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(h,))) for h in hs}
-    ewma = ewma_covariance(r[days.one], EWMA_LAMBDA, after=True)[:, 0, 0]  # next day's, %²
+    ewma = ewma_covariance(r[days.one], after=True)[:, 0, 0]  # next day's, %²
     z_lv = [float(stats.norm.ppf(x)) for x in lv]  # the EWMA VaR's normal quantiles
     from liqcascade.volatility import arch_spec
 
