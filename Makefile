@@ -61,7 +61,11 @@ browser:
 # takes half of what the other has left, from its end. With the default `load` the tests
 # went out in ever smaller chunks, and each chunk boundary that split a module made both
 # workers build that module's fixtures (fitted models, replayed watch sessions).
-test: $(STAMP) browser lint typecheck
+# The checks before pytest run side by side (`-j3`, output kept per target by `-O`): the
+# browser's install waits on the network, mypy (about 75 CPU s with an empty cache) on one
+# core, ruff takes a second; one after the other they added their times.
+test: $(STAMP)
+	@$(MAKE) --no-print-directory -j3 -O browser lint typecheck
 	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider
 
 # numba's cache of its own: .venv's numba writes the same src/**/__pycache__/*.py311.nb*
