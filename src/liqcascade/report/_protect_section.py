@@ -338,9 +338,9 @@ def warnings_text(r: Any) -> str:
     with a capital, ends it with a full stop and writes a percentage as the page does
     (``1.99 %``, not ``1.99%``).
 
-    >>> class R: warnings = ["no clear level for the stop: it lies 1.99% from entry"]
+    >>> class R: warnings = ["no clear level for the stop: it lies 1.99% from the mid"]
     >>> warnings_text(R()), warnings_text(type("S", (), {"warnings": []})())
-    ('No clear level for the stop: it lies 1.99 % from entry.', '—')
+    ('No clear level for the stop: it lies 1.99 % from the mid.', '—')
     """
     said = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".") for w in r.warnings]
     text = _PERCENT.sub(r"\1 %", " ".join(said))
