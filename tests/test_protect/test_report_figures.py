@@ -1,4 +1,4 @@
-"""The stop figure of the report: from entry to the liquidation price (review14 item 18)."""
+"""The stop figure of the report: from the mid to the liquidation price (review14 item 18)."""
 
 from __future__ import annotations
 
@@ -33,12 +33,12 @@ def test_stop_figure_runs_to_the_liquidation_price_with_its_lines_in_the_legend(
         "liquidation $3,342",
         "raw stop $3,413",
         "recommended stop $3,420",
-        "entry $3,698",
+        "mid (entry) $3,698",
     ]
     assert not fig.layout.annotations  # no label on a line
     # the slippage axis is not cut at the profile's own peak (0.08 %): at least 0.5 %
     assert tuple(fig.layout.yaxis.range) == (0, 0.5)
-    assert "at most 0.08 % of the stop price anywhere from entry to the cap" in (
+    assert "at most 0.08 % of the stop price anywhere from the mid to the cap" in (
         fig.layout.title.text
     )
     shaded = [s for s in fig.layout.shapes if s.type == "rect"]

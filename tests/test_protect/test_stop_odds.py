@@ -76,16 +76,16 @@ def test_distance_given_up_is_signed_and_the_reports_cost() -> None:
     now = SimpleNamespace(mid=120.0, entry=100.0, stop_price=105.0, raw_stop_price=108.0)
     assert distance_given_up(now) == pytest.approx(-3.0 / 120.0, abs=1e-12)
     # the report's sentence is the same figure, with its direction (both signs)
-    assert "1.85 pp nearer entry (distance given up)" in _moved_text(toward)
-    assert "0.92 pp further from entry" in _moved_text(away)
+    assert "1.85 pp nearer the mid (distance given up)" in _moved_text(toward)
+    assert "0.92 pp further from the mid" in _moved_text(away)
     assert "given up" not in _moved_text(away)
     # and on which side of the crowd the stop now sits, in the rationale's words
     assert _moved_text(toward).startswith(
-        "moved out of the crowd 1.85 pp nearer entry (distance given up), before the crowd, "
+        "moved out of the crowd 1.85 pp nearer the mid (distance given up), before the crowd, "
         "nearer the price: it fires before the crowd's orders; with no measurable change"
     )
     assert _moved_text(away).startswith(
-        "moved out of the crowd 0.92 pp further from entry, beyond the crowd, further from "
+        "moved out of the crowd 0.92 pp further from the mid, beyond the crowd, further from "
         "the price: the crowd's orders fire first and their selling can carry price through this "
         "stop; with no measurable change"
     )

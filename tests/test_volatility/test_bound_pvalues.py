@@ -89,3 +89,78 @@ def test_stress_median_words_mark_the_p_at_the_bound() -> None:
         lev, at_bound=True
     )
     assert "(GJR γ = −0.006, p = 0.76) is not" in median_words(lev)
+
+
+def _period(label: str, pvalue: float, verdict: str, at_bound: bool | None) -> dict[str, Any]:
+    """A ``vol --json`` ``periods`` row (``at_bound`` None: a row without the field)."""
+    row = {
+        "label": label, "start": f"{label}-01-01", "end": f"{label}-12-31", "model": "gjr",
+        "dist": "t", "n_obs": 365, "gamma": 0.4485, "std_err": 0.2, "pvalue": pvalue,
+        "ci_low": 0.049, "ci_high": 0.848, "verdict": verdict, "converged": True,
+        "partial": False,
+    }  # fmt: skip
+    if at_bound is not None:
+        row["persistence_at_bound"] = at_bound
+    return row
+
+
+def _period_lines(periods: list[dict[str, Any]]) -> dict[str, str]:
+    from liqcascade._cli import _common
+    from liqcascade._cli.vol import _render_periods
+
+    width = _common.stdout.width
+    _common.stdout.width = 160  # one line per row, whatever the terminal the tests run in
+    try:
+        with _common.stdout.capture() as cap:
+            _render_periods(periods)
+    finally:
+        _common.stdout.width = width
+    return {ln.split()[0]: ln for ln in cap.get().splitlines() if ln.strip()}
+
+
+def test_vol_by_period_marks_the_rows_whose_fit_sits_at_the_bound() -> None:
+    rows = _period_lines(
+        [_period("2017", 0.35, "not significant", True), _period("2022", 0.028, "significant",
+         False), _period("2023", 0.54, "not significant", None)]
+    )  # fmt: skip
+    assert rows["2017"].endswith("not significant  at the bound: not standard"), rows["2017"]
+    for label in ("2022", "2023"):  # off the bound, or a row from before the field
+        assert "at the bound" not in rows[label], rows[label]
+    # the p-values and verdicts are unchanged, in their own columns
+    assert rows["2017"].split()[5:8] == ["0.35", "not", "significant"]
+    assert rows["2022"].split()[5:7] == ["0.028", "significant"]
+
+
+def test_vol_by_period_adds_no_column_when_no_fit_sits_at_the_bound() -> None:
+    plain = _period_lines([_period("2022", 0.028, "significant", False)])
+    assert plain["2022"].rstrip().endswith("0.028    significant")
+    assert plain["period"].split() == ["period", "n", "gamma", "95", "%", "interval",
+                                       "p-value", "verdict"]  # fmt: skip
+
+
+def test_each_period_row_carries_its_own_fits_bound_flag(eth_close: Any) -> None:
+    """The row's flag is the period's own fit's ``at_stationarity_bound``, not the whole fit's.
+
+    ETH's 2017 part-year (136 daily returns) fits on the bound, 2022 inside it.
+    """
+    from liqcascade.volatility import (
+        Period,
+        default_periods,
+        fit_volatility,
+        leverage_by_period,
+        log_returns,
+        period_returns,
+    )
+
+    periods = [p for p in default_periods(eth_close.index) if p.label in ("2017", "2022")]
+    rows = {r.label: r for r in leverage_by_period(eth_close, periods=periods).rows}
+    whole = log_returns(eth_close)
+    for p in periods:
+        assert isinstance(p, Period)
+        fit = fit_volatility(period_returns(whole, p), "gjr", "t")
+        assert rows[p.label].persistence_at_bound == fit.at_stationarity_bound
+    assert rows["2017"].persistence_at_bound and not rows["2022"].persistence_at_bound
+    assert rows["2017"].to_dict()["persistence_at_bound"] is True
+    # a period with too few returns has no fit, so no bound
+    few = leverage_by_period(eth_close, periods=periods[:1], min_obs=1000).rows[0]
+    assert few.verdict == "too few observations" and few.persistence_at_bound is False

@@ -90,12 +90,22 @@ def _after(note: str) -> str:
 
 
 def _render_periods(periods: list[dict[str, Any]]) -> None:
-    """The leverage effect by period, then the days of its part-periods."""
+    """The leverage effect by period, then the days of its part-periods.
+
+    A period whose fit sits on the stationarity bound has its γ p-value marked "at the
+    bound: not standard" (:func:`liqcascade.volatility.bound_note`), in a last column
+    shown only when some period needs it, as the parameters table does.
+    """
+    from liqcascade.volatility import bound_note
+
     f = fmt_or_na
+    notes = [bound_note("gamma[1]", bool(p.get("persistence_at_bound"))) for p in periods]
     pt = Table(title="leverage effect by period", box=None)
     for c in ("period", "n", "gamma", "95 % interval", "p-value", "verdict"):
         pt.add_column(c)
-    for p in periods:
+    if any(notes):
+        pt.add_column("")
+    for p, note in zip(periods, notes, strict=True):
         pt.add_row(
             p["label"] + (" (part)" if p.get("partial") else ""),
             str(p["n_obs"]),
@@ -103,6 +113,7 @@ def _render_periods(periods: list[dict[str, Any]]) -> None:
             _interval(p["ci_low"], p["ci_high"]),
             pvalue_text(p["pvalue"]),
             p["verdict"],
+            *([note] if any(notes) else []),
         )
     _common.stdout.print(pt)
     _render_parts(periods)

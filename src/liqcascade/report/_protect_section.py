@@ -201,18 +201,20 @@ def figures(v: ProtectView) -> list[Any]:
 
 SLIPPAGE_AXIS_MIN = 0.5
 """Least top of the stop figure's slippage axis, percent of the stop price. A stop sits
-several percent from entry (7.5 % for ETH's 10× long); an axis cut at the profile's own
+several percent from the mid (7.5 % for ETH's 10× long); an axis cut at the profile's own
 peak (0.08 %) made a negligible slippage look like a cliff."""
 
 
 def _stop_figure(v: ProtectView) -> Any:
-    """The long's expected slippage from entry to the liquidation price, its stops marked.
+    """The long's expected slippage from the mid to the liquidation price, its stops marked.
 
-    The profile runs from entry to the cap (the farthest a stop may sit, a set share of
-    the way to the liquidation price); the axis runs on to the liquidation price, the
-    span beyond the cap shaded. Entry, the raw and recommended stops and the liquidation
-    price are lines named in the legend with their prices (labels on the lines overlapped:
-    the two stops sit 7 px apart).
+    The profile runs from the mid (where the stop is laid off from, as ``stops
+    recommend`` does) to the cap (the farthest a stop may sit, a set share of the way
+    from the mid to the liquidation price); the axis runs on to the liquidation price,
+    the span beyond the cap shaded. The mid (the sample position's entry: the report
+    enters at the mid), the raw and recommended stops and the liquidation price are
+    lines named in the legend with their prices (labels on the lines overlapped: the two
+    stops sit 7 px apart).
     """
     import plotly.graph_objects as go
 
@@ -234,7 +236,7 @@ def _stop_figure(v: ProtectView) -> Any:
         (r.liq_price, "liquidation", "#D55E00", "solid"),
         (r.raw_stop_price, "raw stop", "#999999", "dot"),
         (r.stop_price, "recommended stop", "#009E73", "dash"),
-        (r.entry, "entry", "#1d2733", "longdash"),
+        (r.entry, "mid (entry)", "#1d2733", "longdash"),
     )
     for x, name, colour, dash in marks:
         if not (x > 0):
@@ -249,7 +251,7 @@ def _stop_figure(v: ProtectView) -> Any:
     fig.update_layout(
         title=f"{plain(v.asset)}: where a {LEVERAGE:.0f}× long's stop goes, "
         f"{v.state.as_of:%Y-%m-%d}: expected slippage by stop level, {peak} of the stop price "
-        "anywhere from entry to the cap (cascade engine)",
+        "anywhere from the mid to the cap (cascade engine)",
         xaxis={"title": {"text": "stop price (USD)"}, "range": [lo - pad, hi + pad]},
         yaxis={"title": {"text": "expected slippage (% of the stop price)"}, "range": [0, top]},
         height=380,
@@ -303,7 +305,7 @@ def tables(v: ProtectView) -> list[Table]:
              "raw slippage (% of the stop price)": _pct(r.raw_expected_slippage),
              "volatility distance": _vol_band(r),
              "stop": price_text(r.stop_price, r.entry),
-             "distance (% of entry)": _pct(r.distance),
+             "distance (% of the mid)": _pct(r.distance),
              "slippage (% of the stop price)": _pct(r.expected_slippage),
              "avoided": "; ".join(
                  f"{z['kind']} {price_range(z['price_low'], z['price_high'], r.entry)}"
@@ -336,9 +338,9 @@ def warnings_text(r: Any) -> str:
     with a capital, ends it with a full stop and writes a percentage as the page does
     (``1.99 %``, not ``1.99%``).
 
-    >>> class R: warnings = ["no clear level for the stop: it lies 1.99% from entry"]
+    >>> class R: warnings = ["no clear level for the stop: it lies 1.99% from the mid"]
     >>> warnings_text(R()), warnings_text(type("S", (), {"warnings": []})())
-    ('No clear level for the stop: it lies 1.99 % from entry.', '—')
+    ('No clear level for the stop: it lies 1.99 % from the mid.', '—')
     """
     said = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".") for w in r.warnings]
     text = _PERCENT.sub(r"\1 %", " ".join(said))
@@ -496,7 +498,7 @@ def prose(v: ProtectView) -> Prose:
     first = (
         f"At {v.state.as_of:%Y-%m-%d} ({v.asset} {price_text(v.state.mid)}), a "
         f"{LEVERAGE:.0f}× long of {quantity_text(v.long.size)} {v.asset} gets a stop at "
-        f"{price_text(r.stop_price, r.entry)} ({_pct(r.distance)} below entry; liquidation at "
+        f"{price_text(r.stop_price, r.entry)} ({_pct(r.distance)} below the mid; liquidation at "
         f"{price_text(r.liq_price, r.entry)}), {_moved_text(r)}. {what_sets_the_stop(r, v.asset)}"
     )
     if bt is None:
@@ -514,8 +516,8 @@ def prose(v: ProtectView) -> Prose:
         f"against {_pct(f['avg_loss_on_stop'])} when hit.",
         _trade_off(f, vo, bt),
         f"De-clustering changed the slippage on a stop by "
-        f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
-        "distance matters far more than the crowd it avoids.",
+        f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of the stop price: "
+        "the stop's distance matters far more than the crowd it avoids.",
     ]
     computed, verdict = _stops_claim(v)
     if v.asset != "ETH":  # the claims table is ETH's: this asset's verdict is said here
@@ -561,16 +563,17 @@ def prose(v: ProtectView) -> Prose:
 def max_fitting_leverage(r: Any, asset: str, fraction: float) -> int | None:
     """The highest whole leverage at which the volatility stop fits inside the cap.
 
-    The cap is ``fraction`` of the way from entry to the position's liquidation price
-    (:func:`liqcascade.protect.liquidation_price`, the asset's margin tiers), at the
-    recommendation's entry and size. None when it fits at no leverage from 1× up.
+    The cap is ``fraction`` of the way from the mid to the position's liquidation price
+    (:func:`liqcascade.protect.liquidation_price`, the asset's margin tiers, at the
+    recommendation's entry and size), as :func:`liqcascade.protect.recommend_stop` lays
+    it off. None when it fits at no leverage from 1× up.
     """
     from liqcascade.protect import liquidation_price
 
     side = 1 if r.side == "long" else -1
     for lev in range(int(r.leverage), 0, -1):
         liq = liquidation_price(side, r.entry, r.size, float(lev), asset)
-        room = 1.0 if not (liq > 0 and math.isfinite(liq)) else abs(r.entry - liq) / r.entry
+        room = 1.0 if not (liq > 0 and math.isfinite(liq)) else abs(r.mid - liq) / r.mid
         if r.vol_distance <= fraction * room:
             return lev
     return None
@@ -581,7 +584,7 @@ def what_sets_the_stop(r: Any, asset: str) -> str:
     from liqcascade.protect import RecommendSettings
 
     frac = RecommendSettings().max_liq_fraction
-    cap = frac * abs(r.entry - r.liq_price) / r.entry if r.liq_price > 0 else frac
+    cap = frac * abs(r.mid - r.liq_price) / r.mid if r.liq_price > 0 else frac  # from the mid
     if r.vol_distance <= cap:
         return (
             f"Volatility sets it: the volatility distance, {_pct(r.vol_distance)}, fits inside "
@@ -631,8 +634,9 @@ def _cap_rules(v: ProtectView) -> str:
 def _moved_text(r: Any) -> str:
     """What moving the stop out of the crowd did: the distance (signed) and the slippage.
 
-    A move nearer entry gives distance up; a move further from entry adds distance (as
-    ``stops recommend``'s ``distance_given_up`` row says, both directions); on which side
+    A move nearer the mid gives distance up; a move further from the mid adds distance
+    (as ``stops recommend``'s ``distance_given_up`` row says, both directions: the
+    distances are laid off from the mid); on which side
     of the crowd the stop now sits is said in the rationale's words
     (:func:`liqcascade.protect.crowd_side_text`); a raw stop kept in its crowd (the
     back-test's verdict) names the level out of it with the rationale's words for its
@@ -665,7 +669,7 @@ def _moved_text(r: Any) -> str:
     if g == 0:
         return "not moved: it sits in no modelled crowd"
     size = pp(abs(g), signed=False)
-    way = f"{size} nearer entry (distance given up)" if g > 0 else f"{size} further from entry"
+    way = f"{size} nearer the mid (distance given up)" if g > 0 else f"{size} further from the mid"
     where = crowd_side_text(r.stop_price, sd, r.avoided_clusters) if r.avoided_clusters else ""
     head, tail = f"moved out of the crowd {way}", f", {where};" if where else ""
     now, was = slippage_text(moved), slippage_text(raw)  # the command's words and precision

@@ -53,7 +53,12 @@ from liqcascade._prices import count_text, percent_text, shock_name
 from liqcascade._symbols import MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
-from liqcascade.solvency._accounts import warn_shared_accounts
+from liqcascade.solvency._accounts import (
+    SharedExposure,
+    shared_exposure,
+    shared_in_run,
+    warn_shared_accounts,
+)
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
 from liqcascade.solvency._adl_start import adl_start
 
@@ -648,6 +653,11 @@ class SolvencyResult:
     shared_accounts : dict of int to list of int
         Accounts holding several positions → their rows (1-based), priced position by
         position (:func:`~liqcascade.solvency._accounts.shared_accounts`).
+    shared_exposure : SharedExposure or None
+        Their notional at the price before the shock, its share of the book, the part
+        that is a long against a short in one account, and per scenario what their
+        positions make of the liquidations and the shortfall
+        (:func:`~liqcascade.solvency._accounts.shared_exposure`); None when none.
     """
 
     exchange: Exchange
@@ -659,6 +669,7 @@ class SolvencyResult:
     calibration: dict[str, Any] | None = None
     adl_start: dict[str, Any] | None = None
     shared_accounts: dict[int, list[int]] = field(default_factory=dict)
+    shared_exposure: SharedExposure | None = None
 
     @property
     def worst(self) -> ScenarioOutcome:
@@ -750,6 +761,9 @@ class SolvencyResult:
             },
             "adl_start": self.adl_start,
             "shared_accounts": {str(a): rows for a, rows in self.shared_accounts.items()},
+            "shared_accounts_exposure": (
+                None if self.shared_exposure is None else self.shared_exposure.to_dict()
+            ),
             "notes": self.notes,
         }
 
@@ -1013,7 +1027,8 @@ def run_solvency(
     # a position already beyond its liquidation price at p0: refused, as stress does
     p0, source = start_price(pos, order_book, exchange.mid)
     check_start(pos, p0, source, file=positions_file, reference=start_reference)
-    shared = warn_shared_accounts(pos, positions_file)
+    shared = warn_shared_accounts(pos, positions_file, p0)
+    exposure = shared_exposure(pos, p0) if shared else None
     calibrated = engine == "cascade" and liquidity == "calibrated"
     pm = cal = None
     if calibrated:
@@ -1043,6 +1058,9 @@ def run_solvency(
         tick()
         fp, fund, bad, n_liq, liq_usd, mask, fill, exhausted, short = run
         down = sc.shock < 0
+        if exposure is not None:  # what netting the shared accounts could change
+            fee = exchange.liquidation_fee
+            exposure.scenarios[sc.name] = shared_in_run(pos, mask, fill, down, fee)
         adl: dict[str, AdlResult] = {}
         if bad > 0:
             # an account never pays its own shortfall: ADL haircuts other accounts only
@@ -1094,12 +1112,8 @@ def run_solvency(
             "absorb, and every position the price reached, closed at the price reached "
             "(the venue's backstop), losses and bad debt included"
         )
-    if shared:
-        notes.append(
-            f"{count_text(len(shared), 'account')} holding several positions: priced position "
-            "by position (isolated margin, not netted); ADL haircuts no account for its own "
-            "shortfall"
-        )
+    if exposure is not None:
+        notes.append(_shared_note(exposure, outcomes))
     start = None
     if find_adl_start:
 
@@ -1137,8 +1151,31 @@ def run_solvency(
         }
     return SolvencyResult(
         exchange, outcomes, tuple(policies), engine, notes, liquidity=liq, calibration=cal_d,
-        adl_start=start, shared_accounts=shared,
+        adl_start=start, shared_accounts=shared, shared_exposure=exposure,
     )  # fmt: skip
+
+
+def _shared_note(exposure: SharedExposure, outcomes: list[ScenarioOutcome]) -> str:
+    """The result's note on the accounts holding several positions, with their weight.
+
+    Their share of the book's notional, and of the worst scenario's liquidations and
+    shortfall (what netting the accounts could change).
+    """
+    head = (
+        f"{count_text(exposure.n_accounts, 'account')} holding several positions: priced "
+        "position by position (isolated margin, not netted); ADL haircuts no account for "
+        f"its own shortfall; {exposure.text()}"
+    )
+    worst = max(outcomes, key=lambda o: o.bad_debt_usd, default=None)
+    if worst is None:
+        return head
+    mine = exposure.scenarios[worst.name]
+    return (
+        f"{head}; in scenario {worst.name} (the largest bad debt) their positions make "
+        f"{mine['liquidated_usd']:,.0f} of the {worst.liquidated_usd:,.0f} USD liquidated "
+        f"and {mine['shortfall_usd']:,.0f} of the {worst.shortfall_usd:,.0f} USD shortfall, "
+        "which netting the accounts could change"
+    )
 
 
 def _bad_debts(o: ScenarioOutcome) -> tuple[float, float, float]:

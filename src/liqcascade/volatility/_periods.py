@@ -100,6 +100,12 @@ class PeriodLeverage:
         asked, start after its 1 January or end before its 31 December): ``start`` and
         ``end`` are then the first and last return's days, and printers show them
         (:func:`period_text`: ``"2025 (2025-01-01 → 2025-07-31)"``).
+    persistence_at_bound : bool, default False
+        The period's fit sits on ``arch``'s stationarity bound
+        (:attr:`VolatilityFit.at_stationarity_bound`, as ``persistence_at_bound`` of the
+        whole fit): ``pvalue`` (a Wald p-value of ``gamma[1]``) is then not standard, and
+        printers say so beside it (:func:`bound_note`: "at the bound: not standard").
+        False where no fit was made (too few observations, failed).
     """
 
     label: str
@@ -116,6 +122,7 @@ class PeriodLeverage:
     verdict: str
     converged: bool
     partial: bool = False
+    persistence_at_bound: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields."""
@@ -370,7 +377,7 @@ def leverage_by_period(
                             **base, gamma=lev.gamma, std_err=lev.std_err, pvalue=lev.pvalue,
                             ci_low=lev.ci_low, ci_high=lev.ci_high,
                             verdict=lev.verdict if ok else f.status,
-                            converged=f.converged,
+                            converged=f.converged, persistence_at_bound=f.at_stationarity_bound,
                         )
                     )  # fmt: skip
                 except (InputError, ValueError, np.linalg.LinAlgError) as exc:
