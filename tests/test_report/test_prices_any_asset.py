@@ -87,11 +87,11 @@ def test_stop_move_wording() -> None:
     )  # fmt: skip
     text = _moved_text(same)
     assert "instead of" not in text
-    # 109,009 lies further from entry 115,764 than the raw 109,503: distance added, not lost
-    assert "0.43 pp further from entry, with no measurable change in slippage" in text
+    # 109,009 lies further from the mid 115,764 than the raw 109,503: distance added, not lost
+    assert "0.43 pp further from the mid, with no measurable change in slippage" in text
     assert "given up" not in text and "costs" not in text
     nearer = SimpleNamespace(**{**vars(same), "raw_stop_price": 108_515.0})
-    assert "0.43 pp nearer entry (distance given up)" in _moved_text(nearer)
+    assert "0.43 pp nearer the mid (distance given up)" in _moved_text(nearer)
     unmoved = SimpleNamespace(**{**vars(same), "raw_stop_price": 109_009.0})
     assert _moved_text(unmoved).startswith("not moved")
     gain = SimpleNamespace(**{**vars(same), "raw_expected_slippage": 0.0012})
