@@ -673,7 +673,7 @@ class StopRecommendation(SummaryDict):
     vol_distance_range : (float, float) or None
         p05–p95 of ``vol_distance`` over draws of the GJR-GARCH parameters, fractions;
         None for ATR or when the draws fail. A long's upper end is capped at 1.0 (a stop
-        100 % below entry is at zero): ``vol_distance_range_capped``.
+        100 % below the mid is at zero): ``vol_distance_range_capped``.
     vol_distance_draws : int
         Number of parameter draws behind ``vol_distance_range`` (0 without it).
     vol_distance_range_capped : bool
