@@ -42,9 +42,14 @@ class _Browser:
         return _reset(self.driver)
 
     def close(self) -> None:
+        """Quit the browser (one that died already is only forgotten)."""
+        from selenium.common.exceptions import WebDriverException
+
         if self.driver is not None:
             try:
                 self.driver.quit()
+            except WebDriverException:
+                pass
             finally:
                 self.driver = None
 
