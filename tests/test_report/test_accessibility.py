@@ -444,7 +444,7 @@ _FOCUSED = (
 
 
 @pytest.mark.browser
-def test_keyboard_and_chart_names_in_chromium(report: dict[str, Path], tmp_path: Path) -> None:
+def test_keyboard_and_chart_names_in_chromium(report: dict[str, Path], chromium: Any) -> None:
     """The first Tab shows the skip link with a focus ring; plotly keeps each chart's name,
     its SVG is hidden from a screen reader, its toolbar reachable; at 390 px each table
     that scrolls sideways takes focus, named by its section and caption (axe-core's
@@ -452,25 +452,20 @@ def test_keyboard_and_chart_names_in_chromium(report: dict[str, Path], tmp_path:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    from test_report.test_report import _chrome_driver
-
-    driver = _chrome_driver(tmp_path)
-    try:
-        driver.get(report["html"].resolve().as_uri())
-        driver.set_script_timeout(120)
-        wide = driver.execute_async_script(_KEYBOARD_PROBE)
-        ActionChains(driver).send_keys(Keys.TAB).perform()
-        skip = driver.execute_script(_FOCUSED)
-        ActionChains(driver).send_keys(Keys.ENTER).perform()
-        hash_after = driver.execute_script("return location.hash;")
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
-        )
-        driver.get(report["html"].resolve().as_uri())
-        phone = driver.execute_async_script(_KEYBOARD_PROBE)
-    finally:
-        driver.quit()
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.get(report["html"].resolve().as_uri())
+    driver.set_script_timeout(120)
+    wide = driver.execute_async_script(_KEYBOARD_PROBE)
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    skip = driver.execute_script(_FOCUSED)
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    hash_after = driver.execute_script("return location.hash;")
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    driver.get(report["html"].resolve().as_uri())
+    phone = driver.execute_async_script(_KEYBOARD_PROBE)
     assert "skip" in skip[0] and skip[1] == "#front", skip
     assert 0 <= skip[2] < skip[3] <= 900, skip  # on screen when focused
     assert skip[4] != "none" and float(skip[5].rstrip("px")) >= 2, skip

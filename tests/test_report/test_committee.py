@@ -196,41 +196,36 @@ return {legends: legends.length,
 
 @pytest.mark.browser
 def test_the_printed_report_keeps_legends_and_its_size(
-    report: dict[str, Path], tmp_path: Path
+    report: dict[str, Path], chromium: Any
 ) -> None:
     """report30 §2, §3: printed from a 1280-px window, the front page and a section with
     charts print at the page's own scale (0.75 pt/px: the front page's 7 pt), not shrunk
     to 2/3 to fit 1110-px charts, and every chart keeps its legend."""
-    from test_report.test_report import _chrome_driver
-
-    driver = _chrome_driver(tmp_path)
-    try:
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.get(report["html"].resolve().as_uri())
+    driver.set_script_timeout(120)
+    driver.execute_async_script(_READY)
+    # the front page and the first section with charts (drawn for the window): the
+    # whole report takes tens of minutes to print on a loaded machine
+    driver.execute_script(
+        "const s = Array.from(document.querySelectorAll('section.report-section'))"
+        ".find(x => x.querySelector('.js-plotly-plot'));"
+        "document.querySelector('main').replaceChildren(document.querySelector('.front'), s);"
+    )
+    cfg = getattr(driver.command_executor, "_client_config", None)
+    if cfg is not None:  # printing charts takes minutes on a loaded machine, not 120 s
+        cfg.timeout = 900
+    pdf = base64.b64decode(
         driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-        )
-        driver.get(report["html"].resolve().as_uri())
-        driver.set_script_timeout(120)
-        driver.execute_async_script(_READY)
-        # the front page and the first section with charts (drawn for the window): the
-        # whole report takes tens of minutes to print on a loaded machine
-        driver.execute_script(
-            "const s = Array.from(document.querySelectorAll('section.report-section'))"
-            ".find(x => x.querySelector('.js-plotly-plot'));"
-            "document.querySelector('main').replaceChildren(document.querySelector('.front'), s);"
-        )
-        cfg = getattr(driver.command_executor, "_client_config", None)
-        if cfg is not None:  # printing charts takes minutes on a loaded machine, not 120 s
-            cfg.timeout = 900
-        pdf = base64.b64decode(
-            driver.execute_cdp_cmd(
-                "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
-            )["data"]
-        )
-        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-        printed = driver.execute_script(_PRINTED)
-    finally:
-        driver.quit()
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )["data"]
+    )
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    printed = driver.execute_script(_PRINTED)
     assert printed["legends"] > 0 and printed["shown"] == printed["legends"], printed
     assert _pdf_scale(pdf) == pytest.approx(PT_PER_PX, abs=0.02), _pdf_scale(pdf)
 
@@ -263,24 +258,19 @@ const t0 = Date.now();
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280])
 def test_menu_tables_and_card_links_on_narrow_screens(
-    report: dict[str, Path], tmp_path: Path, width: int
+    report: dict[str, Path], chromium: Any, width: int
 ) -> None:
     """report30 §12, §14: at 1280 px the menu's last link read "Gl…", on a phone the menu
     was cut and a wide table hid its columns with no cue; the BTC cards' links had the
     ETH cards' names."""
-    from test_report.test_report import _chrome_driver
-
-    driver = _chrome_driver(tmp_path)
-    try:
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 700},
-        )
-        driver.get(report["html"].resolve().as_uri())
-        driver.set_script_timeout(120)
-        state = driver.execute_async_script(_NARROW)
-    finally:
-        driver.quit()
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 700},
+    )
+    driver.get(report["html"].resolve().as_uri())
+    driver.set_script_timeout(120)
+    state = driver.execute_async_script(_NARROW)
     assert state["vw"] == width
     assert not state["navCut"] and state["navRight"] <= width, state
     assert state["cued"] == state["wide"], state

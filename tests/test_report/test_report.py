@@ -246,37 +246,34 @@ def _pdf_pages(pdf: bytes) -> int:
 
 
 @pytest.mark.browser
-def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: Path) -> None:
-    driver = _chrome_driver(tmp_path)
-    try:
-        driver.get(report["html"].resolve().as_uri())
-        driver.set_script_timeout(120)
-        state = driver.execute_async_script(_PROBE)
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "report.png"))
-        logs = driver.get_log("browser")
-        # the front page alone, as printed (sections start on a new page of their own)
-        driver.execute_script(
-            "const f = document.querySelector('.front');"
-            "document.querySelector('main').replaceChildren(f);"
-            "document.querySelector('footer').remove();"
-        )
-        pdf = base64.b64decode(
-            driver.execute_cdp_cmd(
-                "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
-            )["data"]
-        )
-        # margin: every claim row padded to the cap (a full report, another date's figures)
-        padded = driver.execute_script(_PAD_ROWS, FRONT_CHARS)
-        pdf_padded = base64.b64decode(
-            driver.execute_cdp_cmd(
-                "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
-            )["data"]
-        )
-        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-        printed_pt = driver.execute_script(_PRINT_SIZES)
-    finally:
-        driver.quit()
+def test_report_in_headless_chromium_offline(report: dict[str, Path], chromium: Any) -> None:
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.get(report["html"].resolve().as_uri())
+    driver.set_script_timeout(120)
+    state = driver.execute_async_script(_PROBE)
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "report.png"))
+    logs = driver.get_log("browser")
+    # the front page alone, as printed (sections start on a new page of their own)
+    driver.execute_script(
+        "const f = document.querySelector('.front');"
+        "document.querySelector('main').replaceChildren(f);"
+        "document.querySelector('footer').remove();"
+    )
+    pdf = base64.b64decode(
+        driver.execute_cdp_cmd(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )["data"]
+    )
+    # margin: every claim row padded to the cap (a full report, another date's figures)
+    padded = driver.execute_script(_PAD_ROWS, FRONT_CHARS)
+    pdf_padded = base64.b64decode(
+        driver.execute_cdp_cmd(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )["data"]
+    )
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    printed_pt = driver.execute_script(_PRINT_SIZES)
     # review22: no printed text of the front page under 7 pt (it printed at 5.5 pt)
     # to 0.01 pt: the browser keeps a size in fractions of a pixel (7 pt reads 6.9999975)
     assert printed_pt and min(printed_pt.values()) >= 7 - 0.01, printed_pt
@@ -360,21 +357,18 @@ const t0 = Date.now();
 
 
 @pytest.mark.browser
-def test_report_on_a_phone(report: dict[str, Path], tmp_path: Path) -> None:
+def test_report_on_a_phone(report: dict[str, Path], chromium: Any) -> None:
     """At 390 px (review14 item 9): the cards were three columns of 85 px, the claims ran past
     the card (page 481 px wide), legends covered plots, side-by-side panels overlapped and
     chart labels a few per cent apart covered each other."""
-    driver = _chrome_driver(tmp_path)
-    try:
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
-        )
-        driver.get(report["html"].resolve().as_uri())
-        driver.set_script_timeout(120)
-        state = driver.execute_async_script(_PHONE_PROBE)
-    finally:
-        driver.quit()
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    driver.get(report["html"].resolve().as_uri())
+    driver.set_script_timeout(120)
+    state = driver.execute_async_script(_PHONE_PROBE)
     assert state["vw"] == 390 and state["pageWidth"] <= 390, state
     assert state["noteHidden"]  # plotly.js loaded: no note about it
     assert state["cards"] and min(state["cards"]) > 300, state["cards"]  # one column
@@ -386,20 +380,19 @@ def test_report_on_a_phone(report: dict[str, Path], tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_report_without_plotly_js_says_so_on_top(report: dict[str, Path], tmp_path: Path) -> None:
+def test_report_without_plotly_js_says_so_on_top(
+    report: dict[str, Path], tmp_path: Path, chromium: Any
+) -> None:
     """report.html forwarded alone: one note on the front page says what is missing."""
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copy(report["html"], alone / "report.html")
-    driver = _chrome_driver(tmp_path)
-    try:
-        driver.get((alone / "report.html").resolve().as_uri())
-        note = driver.execute_script(
-            "const n = document.getElementById('nojs-front');"
-            "return [n.hidden, n.textContent, n.closest('.front') !== null];"
-        )
-    finally:
-        driver.quit()
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.get((alone / "report.html").resolve().as_uri())
+    note = driver.execute_script(
+        "const n = document.getElementById('nojs-front');"
+        "return [n.hidden, n.textContent, n.closest('.front') !== null];"
+    )
     assert note[0] is False and note[2], note
     assert "forward the whole folder" in note[1] and "plotly-cartesian" in note[1]
     assert "liqcascade report --single-file" in note[1]

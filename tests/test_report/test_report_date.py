@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aheadstore import ahead_store
-from clihelpers import run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 from liqcascade.report._section import market_date, market_date_notes
 
 
@@ -53,9 +53,12 @@ def test_report_eth_btc_runs_at_the_common_date(eth_ahead: Path, tmp_path: Path)
 def test_the_data_section_plots_the_funding_the_market_read(
     eth_ahead: Path, tmp_path: Path
 ) -> None:
-    """ops29 R9: the section drew the bundled ETH funding under a line naming the store's."""
+    """ops29 R9: the section drew the bundled ETH funding under a line naming the store's.
+
+    In-process (no interpreter to start): the command in a process of its own on the same
+    store is test_report_eth_btc_runs_at_the_common_date's."""
     out = tmp_path / "r"
-    r = run_cli_subprocess(
+    r = run_cli(
         "report", "--asset", "ETH", "--section", "data", "--out", str(out),
         env={"LIQCASCADE_STORE": str(eth_ahead)},
     )  # fmt: skip

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,19 +46,16 @@ def test_single_file_holds_plotly_and_writes_nothing_beside(single: dict[str, Pa
 
 
 @pytest.mark.browser
-def test_single_file_renders_its_figures_alone(single: dict[str, Path], tmp_path: Path) -> None:
-    from test_report.test_report import _chrome_driver
-
+def test_single_file_renders_its_figures_alone(
+    single: dict[str, Path], tmp_path: Path, chromium: Any
+) -> None:
     alone = tmp_path / "alone"  # forwarded by mail: report.html and nothing else
     alone.mkdir()
     shutil.copy(single["html"], alone / "report.html")
-    driver = _chrome_driver(tmp_path)
-    try:
-        driver.get((alone / "report.html").resolve().as_uri())
-        driver.set_script_timeout(90)
-        state = driver.execute_async_script(_RENDERED)
-    finally:
-        driver.quit()
+    driver = chromium  # the worker's browser, as just started (conftest.chromium)
+    driver.get((alone / "report.html").resolve().as_uri())
+    driver.set_script_timeout(90)
+    state = driver.execute_async_script(_RENDERED)
     assert state["plotly"] and not state["note"], state
     assert state["figures"] >= 1 and state["plots"] >= state["figures"], state
 
