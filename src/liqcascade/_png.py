@@ -8,11 +8,10 @@ figure in it (the first render also waits for plotly.js; each later one takes a 
 of a second). Under CPU load a fresh tab's wait can end on the blank tab's own late load
 event, before the page's scripts ran; the render then fails with ``ReferenceError:
 kaleido_scopes is not defined`` (seen once in the test suite on a loaded machine). The
-failure is immediate (kaleido's 90-s render timeout is not what fails) and lasts for
-that browser's page.
+failure is immediate (kaleido's 90-s render timeout is not what fails).
 
-:func:`render_pngs` (and :func:`write_pngs`, :func:`render_png`, :func:`write_png` for
-one figure) therefore:
+:func:`render_pngs` and :func:`write_pngs` (and :func:`render_png`, :func:`write_png`,
+their one-figure cases) therefore:
 
 - render every figure of one call in one browser session, with kaleido directly and
   without MathJax: kaleido's default page otherwise requests MathJax from a CDN in its
@@ -130,7 +129,7 @@ def render_pngs(figs: Sequence[Any], *, width: int, height: int, attempts: int =
     kopts = _kaleido_options()
     tries = max(1, int(attempts))
     done: list[bytes] = []
-    failed = 0  # failed renders of the figure at hand (done[len(done)] to be)
+    failed = 0  # failed renders of the next figure to render, figs[len(done)]
 
     async def session() -> None:
         async with kaleido.Kaleido(n=1, **kopts) as browser:
@@ -140,7 +139,6 @@ def render_pngs(figs: Sequence[Any], *, width: int, height: int, attempts: int =
                     raise PngExportError(f"kaleido returned {len(data)} bytes that are not a PNG")
                 done.append(data)
 
-    last: BaseException | None = None
     while len(done) < len(specs):
         if failed:
             time.sleep(0.5 * failed)
@@ -153,14 +151,13 @@ def render_pngs(figs: Sequence[Any], *, width: int, height: int, attempts: int =
                 "(plotly_get_chrome) or set BROWSER_PATH, e.g. /usr/bin/chromium"
             ) from None
         except Exception as exc:  # a misfired browser or render: a fresh browser
-            last = exc
             if len(done) == len(specs):  # every figure rendered; the browser's exit failed
                 break
             failed = 1 if len(done) > before else failed + 1
             if failed >= tries:
                 raise PngExportError(
                     f"PNG export failed {tries} times with kaleido {_kaleido_version()} "
-                    f"(last: {type(last).__name__}: {last}); plotly's image export needs "
+                    f"(last: {type(exc).__name__}: {exc}); plotly's image export needs "
                     "kaleido and a Chrome/Chromium (set BROWSER_PATH, e.g. /usr/bin/chromium)"
                 ) from None
     return done
