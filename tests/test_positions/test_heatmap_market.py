@@ -128,7 +128,7 @@ def test_liqmap_out_draws_btcs_heatmap(tmp_path: Path, monkeypatch: pytest.Monke
     assert r.exit_code == 0, r.stderr
     files = r.json()["files"]
     assert len(fake.browsers) == 1 and len(fake.renders) == 2  # both PNGs, one browser
-    assert {"liqmap_png", "heatmap_png"} <= set(files)
+    assert list(files) == ["liqmap_html", "liqmap_png", "heatmap_html", "heatmap_png"]
     assert (tmp_path / "heatmap.html").stat().st_size > 10_000 and "heatmap_html" in files
     html = (tmp_path / "heatmap.html").read_text()
     assert "Liquidation + stop heatmap" in html

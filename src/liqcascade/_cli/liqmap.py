@@ -323,7 +323,8 @@ def _write_figures(
         files.update({f"{p.stem}_png": str(p) for p in pngs})
     except PngExportError as exc:  # kaleido/Chrome missing or failing: keep the HTML
         _common.warn(f"{exc}; wrote HTML only")
-    return files
+    order = [f"{name}_{kind}" for name in figs for kind in ("html", "png")]  # each figure's two
+    return {k: files[k] for k in order if k in files}
 
 
 _Positions = Annotated[
