@@ -1,38 +1,44 @@
-"""PNG export of a plotly figure: kaleido, offline, retried once the browser misfires.
+"""PNG export of plotly figures: kaleido, offline, one browser for several figures.
 
-plotly's ``write_image`` renders through kaleido 1.x, which starts a headless Chrome for
-each call, opens a page that loads plotly.js and kaleido's own script
-(``kaleido_scopes.js``), waits for the page's load event and then calls
-``kaleido_scopes.plotly(...)`` in the page. Under CPU load the tab's wait can end on
-the blank tab's own late load event, before the page's scripts ran; the call then fails
-with ``ReferenceError: kaleido_scopes is not defined`` (seen once in the test suite on a
-loaded machine). Nothing is shared between calls (each has its own browser and event
-loop), and kaleido's 90-s render timeout is not what fails: the failure is immediate.
+plotly's ``write_image`` renders through kaleido 1.x, whose one-shot calls
+(``calc_fig_sync``) start a headless Chrome for each figure: several seconds each on an
+idle machine, far more under load. A ``kaleido.Kaleido`` session opens a page that loads
+plotly.js and kaleido's own script (``kaleido_scopes.js``) once and renders figure after
+figure in it (the first render also waits for plotly.js; each later one takes a fraction
+of a second). Under CPU load a fresh tab's wait can end on the blank tab's own late load
+event, before the page's scripts ran; the render then fails with ``ReferenceError:
+kaleido_scopes is not defined`` (seen once in the test suite on a loaded machine). The
+failure is immediate (kaleido's 90-s render timeout is not what fails).
 
-:func:`write_png` therefore:
+:func:`render_pngs` and :func:`write_pngs` (and :func:`render_png`, :func:`write_png`,
+their one-figure cases) therefore:
 
-- renders with kaleido directly, without MathJax: kaleido's default page otherwise
-  requests MathJax from a CDN in its ``<head>`` (a network request, blocking the
-  scripts after it, for figures that use no LaTeX); plotly.js is the copy inside the
-  plotly package, so the page reads local files only;
-- retries a failed render in a fresh browser (``attempts`` in all, with a short pause),
-  except when no Chrome is found, which no retry mends;
-- writes the file atomically (a temporary file, then a rename), so a failed export
-  leaves no partial PNG;
-- raises :class:`PngExportError` (a ``RuntimeError`` whose message starts "PNG export
+- render every figure of one call in one browser session, with kaleido directly and
+  without MathJax: kaleido's default page otherwise requests MathJax from a CDN in its
+  ``<head>`` (a network request, blocking the scripts after it, for figures that use no
+  LaTeX); plotly.js is the copy inside the plotly package, so the page reads local
+  files only;
+- retry a failed render in a fresh browser (``attempts`` renders of each figure in all,
+  with a short pause; the figures after it are rendered in that new browser), except
+  when no Chrome is found, which no retry mends;
+- write the files atomically, all of them or none (temporary files, then renames), so
+  a failed export leaves no partial PNG;
+- raise :class:`PngExportError` (a ``RuntimeError`` whose message starts "PNG export
   failed") naming the attempts, kaleido's version and the last error when every attempt
-  failed.
+  at a figure failed.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from liqcascade._paths import write_atomic
+from liqcascade._paths import write_all_atomic
 
-__all__ = ["PngExportError", "render_png", "write_png"]
+__all__ = ["PngExportError", "render_png", "render_pngs", "write_png", "write_pngs"]
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 """The eight bytes every PNG file starts with."""
@@ -49,6 +55,112 @@ def _kaleido_version() -> str:
         return version("kaleido")
     except PackageNotFoundError:  # not installed: the import below says so
         return "not installed"
+
+
+def _kaleido_options() -> dict[str, Any]:
+    """``kaleido.Kaleido``'s options: no MathJax; the plotly.js the user chose, if any."""
+    kopts: dict[str, Any] = {"mathjax": False}
+    try:  # a plotly.js the user chose for plotly's own export (pio.defaults.plotlyjs)
+        import plotly.io as pio
+
+        if getattr(pio.defaults, "plotlyjs", None):
+            kopts["plotlyjs"] = pio.defaults.plotlyjs
+    except ImportError:  # pragma: no cover - plotly is a dependency
+        pass
+    return kopts
+
+
+def _in_own_loop(make: Any) -> Any:
+    """``asyncio.run(make())`` in a thread of its own, whatever loop the caller runs.
+
+    A caller inside an event loop (a notebook) cannot ``asyncio.run``; kaleido's own
+    sync calls run their loop in a thread the same way.
+    """
+    import asyncio
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="liqcascade-png")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def render_pngs(figs: Sequence[Any], *, width: int, height: int, attempts: int = 3) -> list[bytes]:
+    """Render several figures to PNG bytes in one browser, retrying a failed render.
+
+    Parameters
+    ----------
+    figs : sequence of plotly.graph_objects.Figure or dict
+        The figures, rendered in this order.
+    width, height : int
+        Image size of each, pixels.
+    attempts : int, default 3
+        Renders of each figure tried in all: after a failure the browser is closed and
+        a fresh one renders that figure and the ones after it, 0.5 s, then 1 s, ...
+        later.
+
+    Returns
+    -------
+    list of bytes
+        Each figure's PNG file bytes, in the order of ``figs``.
+
+    Raises
+    ------
+    PngExportError
+        When kaleido is not installed, no Chrome is found, or every attempt at one
+        figure failed.
+    """
+    try:
+        import kaleido
+        from kaleido.errors import ChromeNotFoundError
+    except ImportError as exc:
+        raise PngExportError(f"PNG export failed: it needs the kaleido package ({exc})") from None
+    specs = [fig if isinstance(fig, dict) else fig.to_dict() for fig in figs]
+    opts = {"format": "png", "width": int(width), "height": int(height), "scale": 1}
+    kopts = _kaleido_options()
+    tries = max(1, int(attempts))
+    done: list[bytes] = []
+    failed = 0  # failed renders of the next figure to render, figs[len(done)]
+
+    async def session() -> None:
+        async with kaleido.Kaleido(n=1, **kopts) as browser:
+            while len(done) < len(specs):
+                data = bytes(await browser.calc_fig(specs[len(done)], opts=dict(opts)))
+                if not data.startswith(PNG_MAGIC):
+                    raise PngExportError(f"kaleido returned {len(data)} bytes that are not a PNG")
+                done.append(data)
+
+    while len(done) < len(specs):
+        if failed:
+            time.sleep(0.5 * failed)
+        before = len(done)
+        try:
+            _in_own_loop(session)
+        except ChromeNotFoundError:
+            raise PngExportError(
+                "PNG export failed: kaleido found no Chrome/Chromium; install one "
+                "(plotly_get_chrome) or set BROWSER_PATH, e.g. /usr/bin/chromium"
+            ) from None
+        except Exception as exc:  # a misfired browser or render: a fresh browser
+            if len(done) == len(specs):  # every figure rendered; the browser's exit failed
+                break
+            failed = 1 if len(done) > before else failed + 1
+            if failed >= tries:
+                raise PngExportError(
+                    f"PNG export failed {tries} times with kaleido {_kaleido_version()} "
+                    f"(last: {type(exc).__name__}: {exc}); plotly's image export needs "
+                    "kaleido and a Chrome/Chromium (set BROWSER_PATH, e.g. /usr/bin/chromium)"
+                ) from None
+    return done
 
 
 def render_png(fig: Any, *, width: int, height: int, attempts: int = 3) -> bytes:
@@ -73,48 +185,41 @@ def render_png(fig: Any, *, width: int, height: int, attempts: int = 3) -> bytes
     PngExportError
         When kaleido is not installed, no Chrome is found, or every attempt failed.
     """
-    try:
-        import kaleido
-        from kaleido.errors import ChromeNotFoundError
-    except ImportError as exc:
-        raise PngExportError(f"PNG export failed: it needs the kaleido package ({exc})") from None
-    spec = fig if isinstance(fig, dict) else fig.to_dict()
-    opts = {"format": "png", "width": int(width), "height": int(height), "scale": 1}
-    kopts: dict[str, Any] = {"mathjax": False}
-    try:  # a plotly.js the user chose for plotly's own export (pio.defaults.plotlyjs)
-        import plotly.io as pio
+    return render_pngs([fig], width=width, height=height, attempts=attempts)[0]
 
-        if getattr(pio.defaults, "plotlyjs", None):
-            kopts["plotlyjs"] = pio.defaults.plotlyjs
-    except ImportError:  # pragma: no cover - plotly is a dependency
-        pass
-    last: BaseException | None = None
-    for k in range(max(1, int(attempts))):
-        if k:
-            time.sleep(0.5 * k)
-        try:
-            out = kaleido.calc_fig_sync(spec, opts=opts, kopts=kopts)
-        except ChromeNotFoundError:
-            raise PngExportError(
-                "PNG export failed: kaleido found no Chrome/Chromium; install one "
-                "(plotly_get_chrome) or set BROWSER_PATH, e.g. /usr/bin/chromium"
-            ) from None
-        except Exception as exc:  # a misfired browser start: try a fresh one
-            last = exc
-            continue
-        data = bytes(out)
-        if data.startswith(PNG_MAGIC):
-            return data
-        last = PngExportError(f"kaleido returned {len(data)} bytes that are not a PNG")
-    raise PngExportError(
-        f"PNG export failed {max(1, int(attempts))} times with kaleido {_kaleido_version()} "
-        f"(last: {type(last).__name__}: {last}); plotly's image export needs kaleido and a "
-        "Chrome/Chromium (set BROWSER_PATH, e.g. /usr/bin/chromium)"
-    )
+
+def write_pngs(
+    figs: Mapping[Path, Any] | Mapping[str, Any],
+    *,
+    width: int,
+    height: int,
+    attempts: int = 3,
+) -> list[Path]:
+    """Write each figure as a PNG file, all rendered in one browser, all written or none.
+
+    Parameters
+    ----------
+    figs : mapping of str or Path to plotly.graph_objects.Figure or dict
+        Each file to write (its folder must exist) and its figure.
+    width, height : int
+        Image size of each, pixels.
+    attempts : int, default 3
+        Renders of each figure tried before :class:`PngExportError` is raised (see
+        :func:`render_pngs`); nothing is written then.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``figs``.
+    """
+    paths = [Path(p) for p in figs]
+    data = render_pngs(list(figs.values()), width=width, height=height, attempts=attempts)
+    write_all_atomic(dict(zip(paths, data, strict=True)))
+    return paths
 
 
 def write_png(fig: Any, path: str | Path, *, width: int, height: int, attempts: int = 3) -> Path:
-    """Write ``fig`` as a PNG file at ``path`` (atomically; see :func:`render_png`).
+    """Write ``fig`` as a PNG file at ``path`` (atomically; see :func:`render_pngs`).
 
     Parameters
     ----------
@@ -132,4 +237,4 @@ def write_png(fig: Any, path: str | Path, *, width: int, height: int, attempts: 
     Path
         ``path``.
     """
-    return write_atomic(path, render_png(fig, width=width, height=height, attempts=attempts))
+    return write_pngs({Path(path): fig}, width=width, height=height, attempts=attempts)[0]

@@ -43,14 +43,28 @@ def add_book_totals(store: Path, folder: Path, symbol: str = "SOLUSDT") -> None:
 
 @pytest.fixture(scope="module")
 def sol(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A SOL store, and ``liqmap calibrate --asset SOL`` run once on it (one month)."""
-    folder = tmp_path_factory.mktemp("sol")
-    store = relabelled_store(folder / "sol.duckdb", book_totals=False)
-    add_book_totals(store, folder)
-    env = {"LIQCASCADE_STORE": str(store)}
-    cal = run_cli("liqmap", "calibrate", "--asset", "SOL", "--month", "2025-03",
-                  "--bootstrap", "2", "--json", env=env)  # fmt: skip
-    return {"store": store, "env": env, "calibrate": cal}
+    """A SOL store, and ``liqmap calibrate --asset SOL`` run once on it (one month).
+
+    Built once per run of the suite for every xdist worker (:func:`sharedbuild.shared_build`:
+    the calibration is a minute of CPU): the store, the calibration the command wrote
+    beside it and the command's result. The tests only read them (read-only opens).
+    """
+    from sharedbuild import shared_build
+
+    def build(folder: Path) -> dict[str, Path]:
+        store = relabelled_store(folder / "sol.duckdb", book_totals=False)
+        add_book_totals(store, folder)
+        env = {"LIQCASCADE_STORE": str(store)}
+        cal = run_cli("liqmap", "calibrate", "--asset", "SOL", "--month", "2025-03",
+                      "--bootstrap", "2", "--json", env=env)  # fmt: skip
+        result = folder / "calibrate.json"
+        result.write_text(json.dumps([cal.exit_code, cal.stdout, cal.stderr]))
+        return {"store": store, "calibrate": result}
+
+    built = shared_build(tmp_path_factory, "market-any-asset-sol-calibrated", build)
+    store = built["store"]
+    cal = CliResult(*json.loads(built["calibrate"].read_text()))
+    return {"store": store, "env": {"LIQCASCADE_STORE": str(store)}, "calibrate": cal}
 
 
 def _json(r: CliResult) -> dict[str, Any]:

@@ -111,13 +111,24 @@ def test_bad_requests_name_their_parameter() -> None:
     assert e.value.param == "snapshots"
 
 
-def test_liqmap_out_draws_btcs_heatmap(tmp_path: Path) -> None:
+def test_liqmap_out_draws_btcs_heatmap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heatmap's HTML of BTC's book. Its PNGs go through a stand-in browser
+    (:class:`fakekaleido.FakeKaleido`): this test never read them (a real export failure
+    was a warning, exit 0), and ``test_maps_cli.test_out_writes_html_and_png`` renders
+    the same two figures of ETH's book in Chrome."""
+    import kaleido
+
+    from fakekaleido import FakeKaleido
+
+    monkeypatch.setattr(kaleido, "Kaleido", fake := FakeKaleido())
     r = run_cli(
         "liqmap", "--asset", "BTC", "--as-of", "2025-05-01", "--heatmap-days", "2",
         "--out", str(tmp_path), "--json",
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     files = r.json()["files"]
+    assert len(fake.browsers) == 1 and len(fake.renders) == 2  # both PNGs, one browser
+    assert list(files) == ["liqmap_html", "liqmap_png", "heatmap_html", "heatmap_png"]
     assert (tmp_path / "heatmap.html").stat().st_size > 10_000 and "heatmap_html" in files
     html = (tmp_path / "heatmap.html").read_text()
     assert "Liquidation + stop heatmap" in html

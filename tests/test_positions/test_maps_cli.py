@@ -276,14 +276,27 @@ def test_bad_file_in_a_subprocess_no_traceback(files: Path) -> None:
     assert "bad_nan.csv" in r.stderr and "data row 2" in r.stderr
 
 
-def test_a_positions_files_map_has_no_units_note(cli, files: Path, tmp_path: Path) -> None:
-    """A file's dollars are the user's: no feed named on its figure (as in its JSON)."""
+def test_a_positions_files_map_has_no_units_note(
+    cli, files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's dollars are the user's: no feed named on its figure (as in its JSON).
+
+    The HTML is what is read; the PNG goes through a stand-in browser
+    (:class:`fakekaleido.FakeKaleido`): this test never read it (a real export failure
+    was a warning, exit 0), and :func:`test_out_writes_html_and_png` renders a map in
+    Chrome."""
+    import kaleido
+
+    from fakekaleido import FakeKaleido
+
+    monkeypatch.setattr(kaleido, "Kaleido", fake := FakeKaleido())
     r = cli("liqmap", "--positions", str(files / "positions.csv"), "--price", "2000",
             "--out", str(tmp_path), "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "units" not in r.json()
     html = (tmp_path / "liqmap.html").read_text()
     assert "feed dollars" not in html and '"meta":' not in html
+    assert len(fake.renders) == 1 and "liqmap_png" in r.json()["files"]  # the map only
 
 
 def test_note_figure_puts_the_units_under_the_plot_and_in_the_metadata() -> None:

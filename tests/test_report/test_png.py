@@ -1,4 +1,5 @@
-"""PNG export: a real render, a misfired browser retried, a clear error when it still fails."""
+"""PNG export: real renders in one browser, a misfired browser retried, a clear error when it
+still fails, several figures written all or none."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from fakekaleido import FakeKaleido
 from liqcascade import _png
-from liqcascade._png import PNG_MAGIC, PngExportError, write_png
+from liqcascade._png import PNG_MAGIC, PngExportError, render_pngs, write_png, write_pngs
 
 
 def _fig() -> go.Figure:
@@ -32,61 +34,83 @@ def _size(data: bytes) -> tuple[int, int]:
 NO_CHROME = "kaleido found no Chrome"
 
 
-def test_write_png_renders_a_real_figure(tmp_path: Path) -> None:
+def test_write_pngs_renders_real_figures_in_one_call(tmp_path: Path) -> None:
+    """Two figures rendered by Chrome in one browser: each file a whole PNG of the size
+    asked (:func:`write_png` is ``write_pngs`` of one figure)."""
+    fig2 = _fig().update_layout(title="second")
     try:
-        out = write_png(_fig(), tmp_path / "f.png", width=640, height=360)
+        paths = write_pngs(
+            {tmp_path / "a.png": _fig(), tmp_path / "b.png": fig2}, width=640, height=360
+        )
     except PngExportError as e:
         if NO_CHROME not in str(e):
             raise
         pytest.skip(str(e))
-    assert _size(out.read_bytes()) == (640, 360)
-    assert [p.name for p in tmp_path.iterdir()] == ["f.png"]  # no temporary file left
+    assert paths == [tmp_path / "a.png", tmp_path / "b.png"]
+    assert [_size(p.read_bytes()) for p in paths] == [(640, 360)] * 2
+    assert paths[0].read_bytes() != paths[1].read_bytes()  # each its own figure
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png"]  # no temporary file
 
 
-class _Flaky:
-    """kaleido.calc_fig_sync failing ``fails`` times as the loaded machine did, then real."""
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pauses between browsers skipped."""
+    monkeypatch.setattr(_png.time, "sleep", lambda s: None)
 
-    def __init__(self, fails: int) -> None:
-        self.fails = fails
-        self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, spec: Any, *, opts: Any, kopts: Any, **kw: Any) -> bytes:
-        self.calls.append(dict(kopts))
-        if len(self.calls) <= self.fails:
-            raise RuntimeError(
-                "{'exceptionDetails': {'text': 'Uncaught', 'exception': {'description': "
-                "'ReferenceError: kaleido_scopes is not defined'}}}"
-            )
-        return PNG_MAGIC + b"\x00\x00\x00\rIHDR" + struct.pack(">II", opts["width"], 9)
+def _fake(monkeypatch: pytest.MonkeyPatch, **kw: Any) -> FakeKaleido:
+    import kaleido
+
+    fake = FakeKaleido(**kw)
+    monkeypatch.setattr(kaleido, "Kaleido", fake)
+    return fake
 
 
 def test_a_misfired_render_is_retried_in_a_fresh_browser(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_pause: None
 ) -> None:
-    import kaleido
-
-    flaky = _Flaky(fails=2)
-    monkeypatch.setattr(kaleido, "calc_fig_sync", flaky)
-    monkeypatch.setattr(_png.time, "sleep", lambda s: None)
+    fake = _fake(monkeypatch, fails={0, 1})
     out = write_png(_fig(), tmp_path / "f.png", width=321, height=9)
     assert _size(out.read_bytes()) == (321, 9)
-    assert len(flaky.calls) == 3
-    assert all(k["mathjax"] is False for k in flaky.calls)  # no CDN request from the page
+    assert [b for b, _ in fake.renders] == [0, 1, 2]  # each attempt in a browser of its own
+    assert all(k["mathjax"] is False for k in fake.browsers)  # no CDN request from the page
+
+
+def test_several_figures_share_one_browser_and_a_misfire_moves_to_a_fresh_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_pause: None
+) -> None:
+    fake = _fake(monkeypatch)
+    figs = {tmp_path / f"{t}.png": _fig().update_layout(title=t) for t in "abc"}
+    write_pngs(figs, width=300, height=200)
+    assert fake.renders == [(0, "a"), (0, "b"), (0, "c")]  # one browser for all three
+    # the second figure's first render misfires: it and the third go to a fresh browser
+    fake = _fake(monkeypatch, fails={1})
+    data = render_pngs(list(figs.values()), width=300, height=200)
+    assert fake.renders == [(0, "a"), (0, "b"), (1, "b"), (1, "c")]
+    assert [_size(d) for d in data] == [(300, 200)] * 3
+    assert [d[24:] for d in data] == [b"a", b"b", b"c"]  # each figure's own bytes, in order
+    # each figure has its own attempts: a misfire of "a" and two of "c" are all retried
+    fake = _fake(monkeypatch, fails={0, 3, 4})
+    data = render_pngs(list(figs.values()), width=300, height=200)
+    assert [t for _, t in fake.renders] == ["a", "a", "b", "c", "c", "c"]
+    assert len(fake.browsers) == 4 and [d[24:] for d in data] == [b"a", b"b", b"c"]
 
 
 def test_every_attempt_failing_raises_a_clear_error_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_pause: None
 ) -> None:
-    import kaleido
-
-    flaky = _Flaky(fails=10)
-    monkeypatch.setattr(kaleido, "calc_fig_sync", flaky)
-    monkeypatch.setattr(_png.time, "sleep", lambda s: None)
+    fake = _fake(monkeypatch, fails=set(range(10)))
     with pytest.raises(PngExportError, match=r"PNG export failed 3 times with kaleido \d") as err:
         write_png(_fig(), tmp_path / "f.png", width=100, height=100)
     assert "kaleido_scopes is not defined" in str(err.value)
     assert "BROWSER_PATH" in str(err.value) and isinstance(err.value, RuntimeError)
-    assert len(flaky.calls) == 3 and not list(tmp_path.iterdir())
+    assert len(fake.renders) == 3 and not list(tmp_path.iterdir())
+    # of several figures, one failing every attempt writes none of them (all or none)
+    fake = _fake(monkeypatch, fails={1, 2, 3})
+    figs = {tmp_path / f"{t}.png": _fig().update_layout(title=t) for t in "ab"}
+    with pytest.raises(PngExportError, match="PNG export failed 3 times"):
+        write_pngs(figs, width=100, height=100)
+    assert [t for _, t in fake.renders] == ["a", "b", "b", "b"] and not list(tmp_path.iterdir())
 
 
 def test_no_chrome_is_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,25 +119,23 @@ def test_no_chrome_is_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
     calls = []
 
-    def missing(*a: Any, **k: Any) -> bytes:
+    def missing(*a: Any, **k: Any) -> Any:
         calls.append(1)
         raise ChromeNotFoundError("no chrome")
 
-    monkeypatch.setattr(kaleido, "calc_fig_sync", missing)
+    monkeypatch.setattr(kaleido, "Kaleido", missing)
     with pytest.raises(PngExportError, match="PNG export failed: kaleido found no Chrome"):
         write_png(_fig(), tmp_path / "f.png", width=100, height=100)
     assert calls == [1] and not list(tmp_path.iterdir())
 
 
 def test_bytes_that_are_not_a_png_are_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_pause: None
 ) -> None:
-    import kaleido
-
-    monkeypatch.setattr(kaleido, "calc_fig_sync", lambda *a, **k: b"<svg/>")
-    monkeypatch.setattr(_png.time, "sleep", lambda s: None)
+    fake = _fake(monkeypatch, data=b"<svg/>")
     with pytest.raises(PngExportError, match="not a PNG"):
         write_png(_fig(), tmp_path / "f.png", width=100, height=100, attempts=2)
+    assert len(fake.renders) == 2 and not list(tmp_path.iterdir())
 
 
 def test_the_kaleido_version_reads_not_installed_only_when_it_is_not(

@@ -280,11 +280,15 @@ def _write_figures(
 ) -> dict[str, str]:
     """The map (and the heatmap of the estimated book) as HTML and PNG in ``out``.
 
+    The PNGs are rendered in one browser (:func:`liqcascade._png.write_pngs`) and
+    written all or none: when the export fails the HTML files are kept and a warning
+    says so.
+
     Each figure of the estimated book says its units under the plot and in its metadata
     (:func:`_book_units.note_figure`: the feed's dollars, the book's share of open
     interest at the market bar, the bar by both ends).
     """
-    from liqcascade._png import PngExportError, write_png
+    from liqcascade._png import PngExportError, write_pngs
     from liqcascade.market import market_heatmap, market_times
 
     out.mkdir(parents=True, exist_ok=True)
@@ -313,13 +317,14 @@ def _write_figures(
         html_path = out / f"{name}.html"
         fig.write_html(html_path, include_plotlyjs=True)
         files[f"{name}_html"] = str(html_path)
-        png = out / f"{name}.png"
-        try:
-            write_png(fig, png, width=1200, height=600)
-            files[f"{name}_png"] = str(png)
-        except PngExportError as exc:  # kaleido/Chrome missing or failing: keep the HTML
-            _common.warn(f"{exc}; wrote HTML only")
-    return files
+    pngs = {out / f"{name}.png": fig for name, fig in figs.items()}
+    try:  # every PNG rendered in one browser, and written all or none
+        write_pngs(pngs, width=1200, height=600)
+        files.update({f"{p.stem}_png": str(p) for p in pngs})
+    except PngExportError as exc:  # kaleido/Chrome missing or failing: keep the HTML
+        _common.warn(f"{exc}; wrote HTML only")
+    order = [f"{name}_{kind}" for name in figs for kind in ("html", "png")]  # each figure's two
+    return {k: files[k] for k in order if k in files}
 
 
 _Positions = Annotated[
