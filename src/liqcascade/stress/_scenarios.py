@@ -364,10 +364,11 @@ class StressMarket:
 
         close = pd.Timestamp(getattr(self.state, "close_time", None) or self.as_of + MARKET_BAR)
         st = estimated_market(MarketSpec(asset=asset, as_of=close))
-        if pd.Timestamp(st.close_time) != close:  # its open interest stops before this bar
+        its = st.as_of + MARKET_BAR if st.close_time is None else pd.Timestamp(st.close_time)
+        if its != close:  # its open interest stops before this bar
             raise InputError(
                 f"asset {asset}: no market at {close:%Y-%m-%d %H:%M} UTC (its market "
-                f"stands at {pd.Timestamp(st.close_time):%Y-%m-%d %H:%M})",
+                f"stands at {its:%Y-%m-%d %H:%M})",
                 param="asset",
             )
         return stress_market(state=st, assets=(asset,))
