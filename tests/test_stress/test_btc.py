@@ -111,8 +111,11 @@ def test_btc_shock_grid_cascades_btc(btc: StressMarket, pf: Any) -> None:
     whole_long, whole_short = btc.side_notional()
     assert (t["market_liquidations_usd"] > 0).all()
     assert (t["static_liquidations_usd"] <= (whole_long + whole_short) * (1 + 1e-9)).all()
-    # ETH (another asset) moves by the shock alone
-    assert_same(res.final_price["ETH"], btc.prices["ETH"] * (1 + t["shock"].to_numpy()), rtol=1e-12)
+    # ETH (another asset with a market) is marked at its own market's 24-h extreme
+    own = np.array([r["ETH"]["price_after"] for r in t["by_asset"]])
+    assert_same(res.final_price["ETH"], own, rtol=1e-12)
+    shocked = btc.prices["ETH"] * (1 + t["shock"].to_numpy())
+    assert (np.abs(own / shocked - 1) > 1e-4).all() and list(t["held_at_shock"]) == [[]] * 3
 
 
 def test_btc_replay_cascades_btc_on_its_hourly_bars(btc: StressMarket, pf: Any) -> None:

@@ -6,7 +6,6 @@ size times the price move. Tolerances: 1e-9 relative on USD figures.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -118,16 +117,26 @@ def test_spot_is_left_out_of_the_liquidation_table_and_the_whole_margin() -> Non
 # --- F4 + F7: the shock's split and every asset's price -------------------------------
 
 
-def _shock_table(pf: Portfolio, edge: float = 0.0) -> pd.DataFrame:
-    """A -10 % shock: ETH's 24-h extreme 850, its carry 880; BTC held at 9,000."""
+def _shock_table(pf: Portfolio, edge: float = 0.0, btc: bool = False) -> pd.DataFrame:
+    """A -10 % shock: ETH's 24-h extreme 850, its carry 880; BTC held at 9,000.
+
+    ``btc``: BTC has a market too, its 24-h extreme 8,500 and its carry 8,800.
+    """
     from liqcascade.stress._portfolio import evaluate_portfolio
 
     gap = {"ETH": np.array([900.0]), "BTC": np.array([9000.0])}
-    final = {"ETH": np.array([850.0]), "BTC": gap["BTC"]}
-    t = pd.DataFrame({"shock": [-0.1], "price_after": [850.0], "carry_price_after": [880.0],
-                      "book_exhausted_share": [edge]})  # fmt: skip
-    t["portfolio_pnl_usd"] = evaluate_portfolio(pf, P0, final, final, final, gap=gap).pnl
-    _pnl_split(t, pf, SimpleNamespace(asset="ETH", prices=P0), gap, True)  # type: ignore[arg-type]
+    eth = {"shock": -0.1, "asset": "ETH", "price_after": 850.0, "carry_price_after": 880.0,
+           "book_exhausted_share": edge}  # fmt: skip
+    runs = {"ETH": [eth]}
+    if btc:
+        runs["BTC"] = [{**eth, "asset": "BTC", "price_after": 8500.0,
+                        "carry_price_after": 8800.0, "book_exhausted_share": 0.0}]  # fmt: skip
+    final = {**gap, **{a: np.array([r[0]["price_after"]]) for a, r in runs.items()}}
+    carry = {a: np.array([r[0]["carry_price_after"]]) for a, r in runs.items()}
+    t = pd.DataFrame([eth])
+    out = evaluate_portfolio(pf, P0, final, final, final, gap=gap)
+    t["portfolio_pnl_usd"] = out.pnl
+    _pnl_split(t, pf, P0, gap, out, carry, runs)
     return t
 
 
@@ -141,21 +150,47 @@ def test_the_shock_pnl_splits_into_shock_carry_and_continuation() -> None:
     assert t["prices_used"] == {"ETH": 850.0, "BTC": 9000.0}
     assert t["held_at_shock"] == ["BTC"] and not t["at_book_edge"]
     assert _shock_table(_book(), edge=0.9).iloc[0]["at_book_edge"]
+    # per asset: ETH's split is the whole carry and continuation, BTC's its shock move
+    eth, btc = t["by_asset"]["ETH"], t["by_asset"]["BTC"]
+    assert (eth["pnl_at_shock_usd"], eth["pnl_cascade_carry_usd"], eth["pnl_continuation_usd"]) \
+        == pytest.approx((-1000.0, -200.0, -300.0), rel=1e-9)  # fmt: skip
+    assert btc["held_at_shock"] and btc["pnl_usd"] == pytest.approx(-1000.0, rel=1e-9)
+    assert btc["pnl_continuation_usd"] == 0.0 and "carry_price_after" not in btc
+
+
+def test_an_asset_with_a_market_is_marked_at_its_own_extreme_and_split() -> None:
+    t = _shock_table(_book(), btc=True).iloc[0]
+    # ETH 10 x (850 - 1000) + BTC 1 x (8,500 - 10,000) = -3,000
+    assert t["portfolio_pnl_usd"] == pytest.approx(-3000.0, rel=1e-9)
+    assert t["pnl_cascade_carry_usd"] == pytest.approx(-400.0, rel=1e-9)  # -200 ETH, -200 BTC
+    assert t["pnl_continuation_usd"] == pytest.approx(-600.0, rel=1e-9)  # -300 ETH, -300 BTC
+    assert t["prices_used"] == {"ETH": 850.0, "BTC": 8500.0} and t["held_at_shock"] == []
+    btc = t["by_asset"]["BTC"]
+    assert not btc["held_at_shock"] and btc["carry_price_after"] == 8800.0
+    assert (btc["pnl_at_shock_usd"], btc["pnl_cascade_carry_usd"], btc["pnl_continuation_usd"]) \
+        == pytest.approx((-1000.0, -200.0, -300.0), rel=1e-9)  # fmt: skip
+    parts = sum(b["pnl_usd"] for b in t["by_asset"].values())
+    assert parts == pytest.approx(t["portfolio_pnl_usd"], rel=1e-12)
 
 
 SPLIT_KEYS = ("pnl_at_shock_usd", "pnl_cascade_carry_usd", "pnl_continuation_usd",
               "held_at_shock", "at_book_edge")  # fmt: skip
 
 
-def _shock_result(edge: float = 0.0) -> dict[str, Any]:
-    t = _shock_table(_book(), edge)
-    row = {**t.iloc[0].to_dict(), "asset": "ETH", "price_after_p10": 800.0,
-           "price_after_p90": 890.0, "carry_price_after_p10": 880.0,
-           "carry_price_after_p90": 880.0, "static_price_after": 870.0,
-           "market_liquidations_usd": 1e6, "whole_book_liquidated": False}  # fmt: skip
+#: A cascade row's other columns (the text reads them), beside ``_shock_table``'s.
+_REST = {"price_after_p10": 800.0, "price_after_p90": 890.0, "carry_price_after_p10": 880.0,
+         "carry_price_after_p90": 880.0, "static_price_after": 870.0,
+         "market_liquidations_usd": 1e6, "whole_book_liquidated": False}  # fmt: skip
+
+
+def _shock_result(edge: float = 0.0, btc: bool = False) -> dict[str, Any]:
+    t = _shock_table(_book(), edge, btc)
+    row = {**t.iloc[0].to_dict(), **_REST}
+    if btc:  # BTC's own cascade: its columns at ten times ETH's prices
+        row["by_asset"]["BTC"].update({k: 10 * v for k, v in _REST.items()})
     scen = {"scenario": "shock -10%", "pnl_usd": row["portfolio_pnl_usd"],
             "market_liquidations_usd": 1e6, "whole_book": False, "price_after": 850.0,
-            "prices_after": {"ETH": 850.0, "BTC": 9000.0}, "liquidated": [], "stopped": [],
+            "prices_after": dict(row["prices_used"]), "liquidated": [], "stopped": [],
             **{k: row[k] for k in SPLIT_KEYS}}  # fmt: skip
     return {"label": "-10%", "scenario": "shock", "asset": "ETH", "deterministic": True,
             "paths": 1, "shocks": [row], "scenarios": [scen]}  # fmt: skip
@@ -177,14 +212,31 @@ def test_the_shock_text_gives_the_split_and_the_other_asset_price(
 ) -> None:
     out = _text(_shock_result(), capsys)
     assert "P&L -2,500 USD = -2,000 at the shock prices -200 cascade's own carry -300 " \
-        "continuation; BTC held at its shock price 9,000" in out  # fmt: skip
+        "continuation (by asset: ETH -1,500 = -1,000 -200 -300; BTC -1,000 = -1,000 +0 +0); " \
+        "BTC held at its shock price 9,000" in out  # fmt: skip
     head = next(line for line in out.splitlines() if line.startswith("┃ scenario"))
     for col in ("at shock", "carry", "continuation", "ETH 24 h extreme", "BTC at shock"):
         assert col in head, head
     row = next(line for line in out.splitlines() if "shock -10 %" in line and "│" in line)
     cells = [c.strip() for c in row.split("│")[1:-1]]
     assert cells[1:5] == ["-2,500", "-2,000", "-200", "-300"] and cells[6:8] == ["850", "9,000"]
-    assert "BTC held at the shock price for the 24 h" in out and "--asset BTC" in out
+    assert "BTC: no market here, held at the shock price for the 24 h" in out
+
+
+def test_the_shock_text_gives_each_market_its_own_cascade(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = _text(_shock_result(btc=True), capsys)
+    assert "; BTC 24 h extreme 8,500 (10–90 %: 8,000–8,900); its carry 8,800 (10–90 %: " \
+        "8,800–8,800); static book 8,700; BTC liquidations within 24 h 10.0M USD; P&L -3,000 " \
+        "USD" in out  # fmt: skip
+    assert "(by asset: ETH -1,500 = -1,000 -200 -300; BTC -1,500 = -1,000 -200 -300)" in out
+    assert "held at its shock price" not in out and "no market here" not in out
+    assert "ETH, BTC each run their own market's cascade" in out
+    head = next(line for line in out.splitlines() if line.startswith("┃ scenario"))
+    assert "BTC 24 h extreme" in head and "BTC at shock" not in head
+    row = next(line for line in out.splitlines() if "shock -10 %" in line and "│" in line)
+    assert [c.strip() for c in row.split("│")[1:-1]][6:8] == ["850", "8,500"]
 
 
 def test_a_pnl_at_the_book_edge_is_marked(capsys: pytest.CaptureFixture[str]) -> None:

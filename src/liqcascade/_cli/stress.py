@@ -61,7 +61,7 @@ def _render(result: dict[str, Any]) -> None:
     rows = result.get("shocks", [])
     for row in rows:
         out.print(_shock_line(row), soft_wrap=True, markup=False)
-    if any(_at_book_edge(r) for r in rows):
+    if any(_pnl_at_bound(r) for r in rows):
         out.print(BOOK_EDGE_LINE, soft_wrap=True)
     if rows:
         out.print(_split_line(rows[0]), soft_wrap=True, markup=False)
@@ -86,19 +86,24 @@ BACKTEST_SCORES = (
 
 
 def _split_line(r: dict[str, Any]) -> str:
-    """How a shock's P&L is split, and which assets are held at the shock price."""
-    held = ", ".join(r.get("held_at_shock") or ())
+    """How a shock's P&L is split; which assets cascade and which are held at the shock price."""
+    held = list(r.get("held_at_shock") or ())
+    own = [a for a, b in (r.get("by_asset") or {}).items() if not b.get("held_at_shock")]
     line = (
-        "P&L split: at shock = every asset at its shock price; carry = what the "
-        f"{r['asset']} book's forced orders add (the cascade's own carry, index held at the "
-        f"shock); continuation = the {r['asset']} index's ordinary move to its 24-h extreme, "
-        "not the cascade"
+        "P&L split: at shock = every asset at its shock price; carry = what each asset's "
+        "book's forced orders add (the cascade's own carry, index held at the shock); "
+        "continuation = each index's ordinary move to its 24-h extreme, not the cascade"
     )
-    if held:
+    if len(own) > 1:
         line += (
-            f"; {held} held at the shock price for the 24 h (no continuation or cascade "
-            f"modelled for {held} in this run: --asset {held.split(', ')[0]} gives its own), "
-            f"so --asset changes the P&L"
+            f"; {', '.join(own)} each run their own market's cascade under the shock, so "
+            "--asset changes no P&L (only which market's columns lead)"
+        )
+    if held:
+        names = ", ".join(held)
+        line += (
+            f"; {names}: no market here, held at the shock price for the 24 h (no "
+            "continuation or cascade modelled)"
         )
     return line
 
@@ -155,12 +160,21 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     shocks = result.get("shocks") or []
     if len(shocks) != len(scen):  # a replay: no shock rows to read
         shocks = [{}] * len(scen)
+    marked = replay and bool(result.get("windows"))  # one window: its head line says it
     for r, sh in zip(scen, shocks, strict=True):
-        t.add_row(*_scenario_cells(r, sh, result["asset"], assets, shock, replay))
+        cells = _scenario_cells(r, sh, result["asset"], assets, shock, replay)
+        if marked and r.get("after_market_date"):
+            cells[0] += " *"
+        t.add_row(*cells)
     _print_table(t)
     if replay:
         out = _common.stdout
         out.print(REPLAY_COLUMNS_LINE, soft_wrap=True, markup=False)
+        market = result.get("market") or {}
+        for r in scen if marked else ():
+            if r.get("after_market_date"):
+                line = _market_line.what_if(str(r["scenario"]), market)
+                out.print(f"* {line}", soft_wrap=True, markup=False)
         if result.get("crash"):
             out.print(result["crash"], soft_wrap=True, markup=False)
 
@@ -202,8 +216,7 @@ def _scenario_cells(
 ) -> list[str]:
     """One scenario's cells: P&L (split for a shock), liquidations, each asset's price."""
     whole = " (whole side)" if r["whole_book"] else ""
-    edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
-    bound = " (bound)" if edge else ""
+    bound = " (bound)" if _pnl_at_bound(sh) else ""
     cells = [_common.esc(percent_label(r["scenario"]))]
     if replay:
         span = (r.get("window_span") or {}).get(main) or ["", ""]
@@ -221,7 +234,8 @@ def _scenario_cells(
             mv = (r.get("recorded_move") or {}).get(a)
             p = f"{percent_text(mv, 1, signed=True) if mv is not None else 'n/a'} / {p}"
         elif a not in held:
-            p += edge
+            own = sh if a == main else (sh.get("by_asset") or {}).get(a, {})
+            p += BOOK_EDGE_MARK if _at_book_edge(own) else ""
         cells.append(p)
     return [*cells, _names(r["liquidated"]), _names(r["stopped"])]
 
@@ -342,6 +356,12 @@ def _at_book_edge(r: dict[str, Any]) -> bool:
     return float(r.get("book_exhausted_share") or 0.0) >= BOOK_EDGE_SHARE
 
 
+def _pnl_at_bound(r: dict[str, Any]) -> bool:
+    """Whether a shock's P&L marks an asset at the order book's edge (any asset's cascade)."""
+    others = (b for b in (r.get("by_asset") or {}).values() if not b.get("held_at_shock"))
+    return _at_book_edge(r) or any(_at_book_edge(b) for b in others)
+
+
 def _shock_line(r: dict[str, Any]) -> str:
     """One shock: the 24-h extreme, the cascade's own carry, the static book that bounds it.
 
@@ -364,28 +384,58 @@ def _shock_line(r: dict[str, Any]) -> str:
         if no_carry
         else (f"cascade's own carry {rng('carry_price_after')}", "static book (bounds the carry)")
     )
+    others = "".join(
+        f"; {_asset_words(a, b)}"
+        for a, b in (r.get("by_asset") or {}).items()
+        if a != r["asset"] and not b.get("held_at_shock")
+    )
+    bound = " (at the bound)" if _pnl_at_bound(r) else ""
     return (
         f"  shock {percent_text(r['shock'], 0, signed=True)}: {r['asset']} 24 h extreme "
         f"{rng('price_after')}{edge}; "
         f"{carry}; {static} "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
-        f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
-        f"P&L {r['portfolio_pnl_usd']:+,.0f} USD{' (at the bound)' if edge else ''}"
+        f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}{others}; "
+        f"P&L {r['portfolio_pnl_usd']:+,.0f} USD{bound}"
         f"{_split_words(r)}"
     )
 
 
+def _asset_words(asset: str, b: dict[str, Any]) -> str:
+    """Another asset's own cascade in a shock line: its 24-h extreme, carry, liquidations."""
+
+    def rng(key: str) -> str:
+        return f"{b[key]:,.0f} (10–90 %: {b[key + '_p10']:,.0f}–{b[key + '_p90']:,.0f})"
+
+    c = b.get("carry_price_after")
+    no_carry = c is None or not math.isfinite(c)
+    carry = "no cascade" if no_carry else f"its carry {rng('carry_price_after')}"
+    whole = " (the whole book of the side)" if b.get("whole_book_liquidated") else ""
+    return (
+        f"{asset} 24 h extreme {rng('price_after')}{BOOK_EDGE_MARK if _at_book_edge(b) else ''}; "
+        f"{carry}; static book {b['static_price_after']:,.0f}; {asset} liquidations within "
+        f"24 h {b['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}"
+    )
+
+
 def _split_words(r: dict[str, Any]) -> str:
-    """`` = A at the shock prices + B carry + C continuation; BTC at 104,188`` (a shock's)."""
+    """`` = A at the shock prices + B carry + C continuation (by asset: ...)`` (a shock's)."""
     if "pnl_at_shock_usd" not in r:
         return ""
     held = r.get("held_at_shock") or ()
     used = r.get("prices_used") or {}
     others = "".join(f"; {a} held at its shock price {used[a]:,.0f}" for a in held if a in used)
+    by = r.get("by_asset") or {}
+    each = "; ".join(
+        f"{a} {b['pnl_usd']:+,.0f} = {b['pnl_at_shock_usd']:+,.0f} "
+        f"{b['pnl_cascade_carry_usd']:+,.0f} {b['pnl_continuation_usd']:+,.0f}"
+        for a, b in by.items()
+    )
     return (
         f" = {r['pnl_at_shock_usd']:+,.0f} at the shock prices "
         f"{r['pnl_cascade_carry_usd']:+,.0f} cascade's own carry "
-        f"{r['pnl_continuation_usd']:+,.0f} continuation{others}"
+        f"{r['pnl_continuation_usd']:+,.0f} continuation"
+        f"{f' (by asset: {each})' if len(by) > 1 else ''}{others}"
     )
 
 
@@ -582,10 +632,25 @@ def stress_cmd(
         )
         if method not in (None, "fhs"):  # the back-test scores FHS: say it, not imply it
             out["backtest_note"] = BACKTEST_FHS_ONLY
-    if out.get("scenario") == "replay" and (crash := _replay_crash_line(out)):
-        out["crash"] = crash
+    _replay_extras(out)
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+def _replay_extras(out: dict[str, Any]) -> None:
+    """A replay's JSON: its ``crash`` line, and each row's ``after_market_date`` flag.
+
+    ``after_market_date``: the window was recorded after the market date, so the row is
+    a what-if (:func:`liqcascade._cli._market_line.after_market`, the rule of the head
+    line's "recorded after the market date").
+    """
+    if out.get("scenario") != "replay":
+        return
+    if crash := _replay_crash_line(out):
+        out["crash"] = crash
+    market = out.get("market") or {}
+    for r in out.get("scenarios") or ():
+        r["after_market_date"] = _market_line.after_market(str(r["scenario"]), market)
 
 
 #: Under the back-test's command after a ``--method garch`` Monte Carlo (JSON
@@ -618,8 +683,7 @@ def _replay_all(
         out["windows"].append(name)
         out["details_by_window"][name] = one["details"]
     out["paths"] = len(out["scenarios"])
-    if out.get("scenario") == "replay" and (crash := _replay_crash_line(out)):
-        out["crash"] = crash
+    _replay_extras(out)
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
 

@@ -610,11 +610,15 @@ class PortfolioOutcome:
     pnl : array (paths,)
         Portfolio PnL from the current prices to the horizon, USD.
     liquidated, stopped : bool arrays (paths, positions)
+    pnl_by_asset : dict of str to array (paths,)
+        The PnL of each asset's positions (USD); they add up to ``pnl`` (a position's
+        outcome reads its own asset's prices only).
     """
 
     pnl: FloatArray
     liquidated: np.ndarray
     stopped: np.ndarray
+    pnl_by_asset: dict[str, FloatArray] = field(default_factory=dict)
 
 
 def evaluate_portfolio(
@@ -660,7 +664,7 @@ def evaluate_portfolio(
     Returns
     -------
     PortfolioOutcome
-        Per-path PnL (USD) and per-position liquidated / stopped flags.
+        Per-path PnL (USD), per asset too, and per-position liquidated / stopped flags.
     """
     n = next(iter(final.values())).size
     k = len(pf)
@@ -669,6 +673,7 @@ def evaluate_portfolio(
     stp = np.zeros((n, k), dtype=bool)
     equity = pf.equity(prices)
     gaps = gap or {}
+    by_asset: dict[str, FloatArray] = {}
     for i in range(k):
         a = str(pf.asset[i])
         p0 = prices[a]
@@ -692,6 +697,7 @@ def evaluate_portfolio(
         mark = s * size * (final[a] - p0)
         pos_pnl = np.where(st, s * size * (fill - p0), np.where(lq, -equity0, mark))
         pnl += pos_pnl
+        by_asset[a] = by_asset.get(a, 0.0) + pos_pnl
         liq[:, i] = lq
         stp[:, i] = st
-    return PortfolioOutcome(pnl=pnl, liquidated=liq, stopped=stp)
+    return PortfolioOutcome(pnl=pnl, liquidated=liq, stopped=stp, pnl_by_asset=by_asset)

@@ -10,7 +10,9 @@ upper bound it is: of the cascade's own carry (``carry_price_after``), not of th
 24-hour move. The Monte Carlo counts history's cascades once: its paths move by
 the fitted model's residuals (which already hold history's cascades) and the book's
 liquidations are counted along each path; no second cascade is added (docs/stress.md).
-Portfolio legs on the other asset follow that asset's path without a modelled cascade.
+In a shock every portfolio asset with a market runs its own cascade
+(:meth:`StressMarket.asset_market`); in a replay and the Monte Carlo the portfolio legs
+on another asset follow that asset's path without a modelled cascade.
 
 Keys are asset-neutral (``price_after``, ``min_price_p05``; ``asset`` names the
 market); :class:`liqcascade.stress._request.StressRun` adds the 0.2 names
@@ -45,6 +47,7 @@ from liqcascade._tables import check_numeric
 from liqcascade._time import time_range, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
+from liqcascade.stress._days import whole_day_closes
 from liqcascade.stress._kernels import replay_kernel
 from liqcascade.stress._market import StressBook, stress_book
 from liqcascade.stress._model import fit_joint_model
@@ -300,6 +303,8 @@ class StressMarket:
     calibration: Any = None
     hourly: dict[str, pd.DataFrame] = field(default_factory=dict)
     daily: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the other assets' markets at this close, built once (a shock grid's rows share them)
+    _others: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def asset(self) -> str:
@@ -319,6 +324,54 @@ class StressMarket:
 
             close = self.as_of + MARKET_BAR
         return pd.Timestamp(close) - pd.Timedelta(days=1)
+
+    def asset_market(self, asset: str) -> StressMarket:
+        """The stress market of ``asset`` at this market's close: its own book and cascade.
+
+        ``asset``'s estimated market (:func:`liqcascade.market.estimated_market`, the
+        default :class:`~liqcascade.market.MarketSpec` at this market's close: its own
+        position book, depth, liquidity calibration, hourly volatility and residuals), as
+        :func:`stress_market` builds it. Built once per :class:`StressMarket` and kept
+        (a refusal too); ``self`` for the market's own asset.
+
+        Parameters
+        ----------
+        asset : str
+            A base asset (``"BTC"``).
+
+        Raises
+        ------
+        InputError
+            ``asset`` has no market at this close (no open interest, book totals or
+            calibrations of it; or its market stands at another bar).
+        """
+        a = str(asset).strip().upper()
+        if a == self.asset:
+            return self
+        if a not in self._others:
+            try:
+                self._others[a] = self._build_market(a)
+            except InputError as exc:
+                self._others[a] = exc
+        got = self._others[a]
+        if isinstance(got, InputError):
+            raise got
+        return got  # type: ignore[no-any-return]
+
+    def _build_market(self, asset: str) -> StressMarket:
+        """:meth:`asset_market`'s build: ``asset``'s estimated market at this close."""
+        from liqcascade.market import MARKET_BAR, MarketSpec, estimated_market
+
+        close = pd.Timestamp(getattr(self.state, "close_time", None) or self.as_of + MARKET_BAR)
+        st = estimated_market(MarketSpec(asset=asset, as_of=close))
+        its = st.as_of + MARKET_BAR if st.close_time is None else pd.Timestamp(st.close_time)
+        if its != close:  # its open interest stops before this bar
+            raise InputError(
+                f"asset {asset}: no market at {close:%Y-%m-%d %H:%M} UTC (its market "
+                f"stands at {its:%Y-%m-%d %H:%M})",
+                param="asset",
+            )
+        return stress_market(state=st, assets=(asset,))
 
     def liquidity(self) -> Any:
         """The liquidity calibration of the market's asset fitted before its close."""
@@ -498,10 +551,13 @@ def stress_market(
 
 
 def _daily(asset: str, hourly: pd.DataFrame) -> pd.DataFrame:
-    """``asset``'s daily OHLCV: the recorded daily bars, else its hours resampled (UTC days).
+    """``asset``'s daily OHLCV: the recorded daily bars, else its whole hours' days (UTC).
 
     "Else" is only where nobody holds daily bars of ``asset``
-    (:class:`~liqcascade.data.SeriesNotFound`): a store that cannot be read raises.
+    (:class:`~liqcascade.data.SeriesNotFound`): a store that cannot be read raises. A
+    day resampled from hours that stop before its end (a partial last day: its close
+    is an earlier hour's) is left out, as the portfolio back-test leaves it out (one
+    rule: :func:`liqcascade.stress._days.whole_day_closes`).
     """
     from liqcascade.data import SeriesNotFound
     from liqcascade.market import bars_until, ohlc_bars
@@ -509,7 +565,9 @@ def _daily(asset: str, hourly: pd.DataFrame) -> pd.DataFrame:
     try:
         return bars_until(asset, "1d")
     except SeriesNotFound:
-        return ohlc_bars(hourly, "1D")
+        closes, _notes = whole_day_closes(hourly, asset)
+        days = ohlc_bars(hourly, "1D")
+        return days[days.index.isin(closes.index)]
 
 
 def _check_pf(portfolio: Portfolio, market: StressMarket) -> None:
@@ -552,7 +610,7 @@ def shock_grid(
     cascade: bool = True,
     n_paths: int = 200,
 ) -> StressResult:
-    """Instantaneous shocks: each moves every asset by the fraction; the market's asset cascades.
+    """Instantaneous shocks: each moves every asset by the fraction; each asset's market cascades.
 
     The cascade is the calibrated liquidity response
     (:func:`liqcascade.cascade.calibrated_cascade`: the index starts at the shock and
@@ -581,9 +639,15 @@ def shock_grid(
     counted along each path (positions whose liquidation price the path's extreme
     crosses, USD at that price: ``calibrated_cascade(..., impact=False)``). The static
     columns do not depend on ``cascade`` (the deepest run over the draws either way).
-    The other assets move by the shock alone and are held at the shock price (no
-    continuation or cascade of theirs is modelled: a run with ``market`` on that asset
-    gives it); each row says so (``held_at_shock``, ``prices_used``) and splits its P&L
+    Every other asset of the portfolio that has a market at the same close
+    (:meth:`StressMarket.asset_market`: ETH and BTC bundled, any asset with a market in
+    the store) runs its own calibrated cascade under the same shock, on its own book,
+    calibration and volatility, and is marked at its own 24-h extreme: the portfolio's
+    P&L is the same whichever asset ``market`` is (that asset's columns lead the row;
+    ``by_asset`` holds every asset's). The other markets are built once per call (the
+    rows share them; the :class:`StressMarket` keeps them). A portfolio asset without a
+    market moves by the shock alone and is held at the shock price (``held_at_shock``;
+    ``details["no_market"]`` says why). Each row splits its P&L, per asset too
     (``pnl_at_shock_usd``, ``pnl_cascade_carry_usd``, ``pnl_continuation_usd``: see
     :func:`_pnl_split`). VaR/ES treat the shocks as equally likely scenarios (read the
     table).
@@ -610,72 +674,39 @@ def shock_grid(
     StressResult
         One "path" per shock; ``table`` holds the per-shock rows.
     """
-    from liqcascade.cascade import calibrated_cascade, prepare_market, prepared_draws, static_bound
-
     _check_pf(portfolio, market)
     fr = _check_shocks(shocks)
     n_paths = check_whole(n_paths, "n_paths")
-    prep = prepare_market(market.state)
-    books = prepared_draws(market.state)
     asset = market.asset
-    mid = market.prices[asset]
-    cal = market.liquidity()
-    whole_long, whole_short = market.side_notional()
-    rows: list[dict[str, Any]] = []
-    for s in fr:
-        st = static_bound(prep, books, shock=s)  # the deepest over the draws, with or without
-        row: dict[str, Any] = {
-            "shock": s,
-            "asset": asset,
-            "static_price_after": float(st.final_price),
-            "static_liquidations_usd": float(st.liquidated_usd),
-            "static_book_exhausted": bool(st.book_exhausted),
-        }
-        cc = calibrated_cascade(
-            prep,
-            shock=s,
-            calibration=cal,
-            sigma_hourly=market.sigma_hourly,
-            residuals=market.residuals,
-            n_paths=n_paths,
-            books=books,
-            impact=cascade,
-        )
-        far_long, far_short = market.farthest_liquidation()
-        p_ext = mid * (1.0 + cc.move_median)
-        whole = p_ext <= far_long if s < 0 else p_ext >= far_short
-        # no cascade, no carry: NaN (JSON null), not the shock price it would read as
-        nan = float("nan")
-        c50, c10, c90 = (
-            (mid * (1.0 + c) for c in (cc.carry_median, cc.carry_p10, cc.carry_p90))
-            if cascade
-            else (nan, nan, nan)
-        )
-        row.update(
-            price_after=mid * (1.0 + cc.move_median),
-            price_after_p10=mid * (1.0 + cc.move_p10),
-            price_after_p90=mid * (1.0 + cc.move_p90),
-            carry_price_after=c50,
-            carry_price_after_p10=c10,
-            carry_price_after_p90=c90,
-            market_liquidations_usd=cc.liquidated_median,
-            market_liquidations_p10_usd=cc.liquidated_p10,
-            market_liquidations_p90_usd=cc.liquidated_p90,
-            book_exhausted_share=cc.book_exhausted_share,
-            whole_book_liquidated=bool(whole),
-        )
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    markets: dict[str, StressMarket] = {asset: market}
+    no_market: dict[str, str] = {}  # a portfolio asset without a market: why
+    for a in sorted(set(portfolio.assets) - {asset}):
+        try:
+            markets[a] = market.asset_market(a)
+        except InputError as exc:
+            no_market[a] = str(exc)
+    runs = {a: _cascade_rows(m, fr, cascade, n_paths) for a, m in markets.items()}
+    table = pd.DataFrame(runs[asset])
     arr = table["shock"].to_numpy(np.float64)
-    final = {a: market.prices[a] * (1 + arr) for a in market.prices}
-    final[asset] = table["price_after"].to_numpy(np.float64)
+    priced = [asset, *sorted(set(portfolio.assets) - {asset})]
     # the shock is instant: every asset's first price is the shock price (a stop it jumps
-    # past fills there); the market asset's cascade then moves on from it continuously
-    gap = {a: market.prices[a] * (1 + arr) for a in market.prices}
+    # past fills there); each asset's cascade then moves on from it continuously
+    gap = {a: market.prices[a] * (1 + arr) for a in priced}
+    final = dict(gap)
+    carry: dict[str, FloatArray] = {}
+    for a, rows in runs.items():
+        scale = market.prices[a] / markets[a].prices[a]  # 1: both are the close's hourly close
+        for r in rows:
+            for k in _PRICE_KEYS:
+                r[k] *= scale
+        final[a] = np.array([r["price_after"] for r in rows])
+        c = np.array([r["carry_price_after"] for r in rows])
+        if cascade and np.isfinite(c).all():
+            carry[a] = c
     out = evaluate_portfolio(portfolio, market.prices, final, final, final, gap=gap)
     table["portfolio_pnl_usd"] = out.pnl
-    _pnl_split(table, portfolio, market, gap, cascade)
-    liq_arr = table["market_liquidations_usd"].to_numpy(np.float64)
+    _pnl_split(table, portfolio, market.prices, gap, out, carry, runs)
+    whole_long, whole_short = market.side_notional()
     return StressResult(
         scenario="shock",
         label=",".join(shock_name(s) for s in fr),
@@ -683,7 +714,7 @@ def shock_grid(
         pnl=out.pnl,
         liquidated=out.liquidated,
         stopped=out.stopped,
-        market_liq_usd=liq_arr,
+        market_liq_usd=table["market_liquidations_usd"].to_numpy(np.float64),
         final_price=final,
         portfolio=portfolio,
         prices=dict(market.prices),
@@ -694,6 +725,8 @@ def shock_grid(
             "liquidity": "calibrated" if cascade else "none",
             "book_long_usd": whole_long,
             "book_short_usd": whole_short,
+            "cascaded_assets": list(markets),
+            "no_market": no_market,
         },
         table=table,
         exhausted=table["whole_book_liquidated"].to_numpy(bool),
@@ -701,47 +734,151 @@ def shock_grid(
     )
 
 
+#: A shock row's prices (USD), rescaled to the P&L's start prices (:func:`shock_grid`).
+_PRICE_KEYS = ("static_price_after", "price_after", "price_after_p10", "price_after_p90",
+               "carry_price_after", "carry_price_after_p10", "carry_price_after_p90")  # fmt: skip
+
+
+def _cascade_rows(
+    market: StressMarket, fr: list[float], cascade: bool, n_paths: int
+) -> list[dict[str, Any]]:
+    """One market's shock rows: its calibrated cascade and static bound per shock (USD).
+
+    The columns :func:`shock_grid` documents (``price_after*``, ``carry_price_after*``,
+    ``static_*``, ``market_liquidations_*``, ``book_exhausted_share``,
+    ``whole_book_liquidated``) of ``market``'s asset, at its own start price.
+    """
+    from liqcascade.cascade import calibrated_cascade, prepare_market, prepared_draws, static_bound
+
+    prep = prepare_market(market.state)
+    books = prepared_draws(market.state)
+    asset = market.asset
+    mid = market.prices[asset]
+    cal = market.liquidity()
+    far_long, far_short = market.farthest_liquidation()
+    rows: list[dict[str, Any]] = []
+    for s in fr:
+        st = static_bound(prep, books, shock=s)  # the deepest over the draws, with or without
+        cc = calibrated_cascade(
+            prep,
+            shock=s,
+            calibration=cal,
+            sigma_hourly=market.sigma_hourly,
+            residuals=market.residuals,
+            n_paths=n_paths,
+            books=books,
+            impact=cascade,
+        )
+        p_ext = mid * (1.0 + cc.move_median)
+        whole = p_ext <= far_long if s < 0 else p_ext >= far_short
+        # no cascade, no carry: NaN (JSON null), not the shock price it would read as
+        nan = float("nan")
+        c50, c10, c90 = (
+            (mid * (1.0 + c) for c in (cc.carry_median, cc.carry_p10, cc.carry_p90))
+            if cascade
+            else (nan, nan, nan)
+        )
+        rows.append(
+            {
+                "shock": s,
+                "asset": asset,
+                "static_price_after": float(st.final_price),
+                "static_liquidations_usd": float(st.liquidated_usd),
+                "static_book_exhausted": bool(st.book_exhausted),
+                "price_after": p_ext,
+                "price_after_p10": mid * (1.0 + cc.move_p10),
+                "price_after_p90": mid * (1.0 + cc.move_p90),
+                "carry_price_after": c50,
+                "carry_price_after_p10": c10,
+                "carry_price_after_p90": c90,
+                "market_liquidations_usd": cc.liquidated_median,
+                "market_liquidations_p10_usd": cc.liquidated_p10,
+                "market_liquidations_p90_usd": cc.liquidated_p90,
+                "book_exhausted_share": cc.book_exhausted_share,
+                "whole_book_liquidated": bool(whole),
+            }
+        )
+    return rows
+
+
 def _pnl_split(
     table: pd.DataFrame,
     portfolio: Portfolio,
-    market: StressMarket,
+    prices: dict[str, float],
     gap: dict[str, FloatArray],
-    cascade: bool,
+    out: Any,
+    carry: dict[str, FloatArray],
+    runs: dict[str, list[dict[str, Any]]],
 ) -> None:
-    """Add each shock's P&L split and the prices it used to ``table`` (in place).
+    """Add each shock's P&L split, per asset too, and the prices it used to ``table``.
 
-    ``pnl_at_shock_usd``: every asset marked at its shock price (no cascade, no
-    continuation); ``pnl_cascade_carry_usd``: what the market asset's cascade adds with
-    its index held at the shock (marked at ``carry_price_after``; 0 without the
-    cascade); ``pnl_continuation_usd``: the rest of ``portfolio_pnl_usd``, the index's
-    ordinary 24-h continuation to its extreme. ``prices_used``: per asset, the price
-    the P&L marks (the market asset's 24-h extreme, the others' shock price: their
-    ``held_at_shock``); ``at_book_edge``: the extreme sits at the modelled order book's
-    edge (:data:`liqcascade.cascade.BOOK_EDGE_SHARE`), so the P&L is taken at a bound.
+    In place. ``pnl_at_shock_usd``: every asset marked at its shock price (no cascade,
+    no continuation); ``pnl_cascade_carry_usd``: what each asset's cascade adds with its
+    index held at the shock (marked at its ``carry_price_after``; 0 without the cascade);
+    ``pnl_continuation_usd``: the rest of ``portfolio_pnl_usd``, each index's ordinary
+    24-h continuation to its extreme. ``prices_used``: per asset, the price the P&L
+    marks (an asset with a market: its own 24-h extreme; one without, in
+    ``held_at_shock``: its shock price); ``at_book_edge``: the market asset's extreme
+    sits at the modelled order book's edge (:data:`liqcascade.cascade.BOOK_EDGE_SHARE`),
+    so the P&L is taken at a bound. ``by_asset``: per asset held (and the market's), its
+    own split (``pnl_usd`` = ``pnl_at_shock_usd`` + ``pnl_cascade_carry_usd`` +
+    ``pnl_continuation_usd``), ``price_used``, ``held_at_shock`` and, for an asset with
+    a market, its cascade's row (:func:`_cascade_rows`'s columns and ``at_book_edge``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The shock rows, with ``portfolio_pnl_usd`` (USD) and the market asset's columns.
+    portfolio : Portfolio
+    prices : dict
+        Start prices per asset, USD.
+    gap : dict
+        Per asset priced, each shock's price (USD).
+    out : PortfolioOutcome
+        The portfolio at each asset's 24-h extreme (``gap`` for one without a market).
+    carry : dict
+        Per asset with a cascade, each shock's ``carry_price_after`` (USD).
+    runs : dict
+        Per asset with a market, its rows (:func:`_cascade_rows`, USD at ``prices``).
     """
     from liqcascade.cascade import BOOK_EDGE_SHARE
 
-    asset = market.asset
-    at_shock = evaluate_portfolio(portfolio, market.prices, gap, gap, gap, gap=gap).pnl
-    carry = table["carry_price_after"].to_numpy(np.float64)
-    if cascade and np.isfinite(carry).all():
-        at_carry = {**gap, asset: carry}
-        pnl_carry = evaluate_portfolio(
-            portfolio, market.prices, at_carry, at_carry, at_carry, gap=gap
-        ).pnl
-    else:
-        pnl_carry = at_shock
-    table["pnl_at_shock_usd"] = at_shock
-    table["pnl_cascade_carry_usd"] = pnl_carry - at_shock
-    table["pnl_continuation_usd"] = table["portfolio_pnl_usd"].to_numpy(np.float64) - pnl_carry
-    after = table["price_after"].to_numpy(np.float64)
-    others = sorted(a for a in gap if a != asset)
-    used = [{asset: float(after[i]), **{a: float(gap[a][i]) for a in others}}
-            for i in range(len(table))]  # fmt: skip
+    at_shock = evaluate_portfolio(portfolio, prices, gap, gap, gap, gap=gap)
+    at_carry_prices = {**gap, **carry}
+    at_carry = evaluate_portfolio(
+        portfolio, prices, at_carry_prices, at_carry_prices, at_carry_prices, gap=gap
+    )
+    table["pnl_at_shock_usd"] = at_shock.pnl
+    table["pnl_cascade_carry_usd"] = at_carry.pnl - at_shock.pnl
+    table["pnl_continuation_usd"] = table["portfolio_pnl_usd"].to_numpy(np.float64) - at_carry.pnl
+    n = len(table)
+    zero = np.zeros(n)
+    held = sorted(a for a in gap if a not in runs)
+    used: list[dict[str, float]] = [{} for _ in range(n)]
+    by_asset: list[dict[str, Any]] = [{} for _ in range(n)]
+    for a in gap:
+        full, shock_a = out.pnl_by_asset.get(a, zero), at_shock.pnl_by_asset.get(a, zero)
+        carry_a = at_carry.pnl_by_asset.get(a, zero)
+        for i in range(n):
+            p = float(runs[a][i]["price_after"]) if a in runs else float(gap[a][i])
+            used[i][a] = p
+            own = {k: v for k, v in runs[a][i].items() if k not in ("shock", "asset")} \
+                if a in runs else {}  # fmt: skip
+            if own:
+                own["at_book_edge"] = bool(own["book_exhausted_share"] >= BOOK_EDGE_SHARE)
+            by_asset[i][a] = {
+                "held_at_shock": a not in runs,
+                "price_used": p,
+                "pnl_usd": float(full[i]),
+                "pnl_at_shock_usd": float(shock_a[i]),
+                "pnl_cascade_carry_usd": float(carry_a[i] - shock_a[i]),
+                "pnl_continuation_usd": float(full[i] - carry_a[i]),
+                **own,
+            }
     table["prices_used"] = pd.Series(used, index=table.index, dtype=object)
-    held = [list(others)] * len(table)
-    table["held_at_shock"] = pd.Series(held, index=table.index, dtype=object)
+    table["held_at_shock"] = pd.Series([list(held)] * n, index=table.index, dtype=object)
     table["at_book_edge"] = table["book_exhausted_share"].to_numpy(np.float64) >= BOOK_EDGE_SHARE
+    table["by_asset"] = pd.Series(by_asset, index=table.index, dtype=object)
 
 
 def _replay_response(

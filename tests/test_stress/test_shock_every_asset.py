@@ -1,0 +1,97 @@
+"""A shock cascades every asset of the portfolio that has a market, whatever ``--asset`` is.
+
+The sample portfolio holds ETH and BTC perpetuals; both have a bundled market. The shock
+P&L of the same book must then not depend on which market leads the run, and each
+asset must be marked at its own market's 24-h extreme. Tolerances: 1e-9 relative on USD
+figures (the same engines on the same markets and seeds: equal up to float order).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.stress import StressMarket, sample_portfolio, shock_grid
+from liqcascade.stress._scenarios import StressMarket as _Market
+
+GRID = [-0.1, 0.05]
+PATHS = 40
+SPLIT = ("portfolio_pnl_usd", "pnl_at_shock_usd", "pnl_cascade_carry_usd", "pnl_continuation_usd")
+
+
+@pytest.fixture(scope="module")
+def both(market: StressMarket, btc_market: StressMarket) -> tuple[Any, Any]:
+    pf = sample_portfolio(market.prices)
+    return shock_grid(pf, market, GRID, n_paths=PATHS), shock_grid(
+        pf, btc_market, GRID, n_paths=PATHS
+    )
+
+
+def test_the_same_book_has_the_same_shock_pnl_under_either_asset(both: tuple[Any, Any]) -> None:
+    eth, btc = (r.table for r in both)
+    for k in SPLIT:
+        np.testing.assert_allclose(eth[k].to_numpy(), btc[k].to_numpy(), rtol=1e-9, atol=1e-6)
+    for i in range(len(GRID)):
+        for a in ("ETH", "BTC"):
+            x, y = eth["by_asset"][i][a], btc["by_asset"][i][a]
+            for k in ("pnl_usd", "pnl_at_shock_usd", "pnl_cascade_carry_usd", "price_used"):
+                assert x[k] == pytest.approx(y[k], rel=1e-9, abs=1e-6), (a, k)
+    assert list(eth["held_at_shock"]) == [[], []] and list(btc["held_at_shock"]) == [[], []]
+    np.testing.assert_allclose(both[0].pnl, both[1].pnl, rtol=1e-9, atol=1e-6)
+
+
+def test_each_asset_is_marked_at_its_own_market_extreme(both: tuple[Any, Any]) -> None:
+    eth, btc = (r.table for r in both)
+    for i in range(len(GRID)):
+        # BTC in the ETH-led run: the BTC-led run's own 24-h extreme, not the shock price
+        assert eth["prices_used"][i]["BTC"] == pytest.approx(btc["price_after"][i], rel=1e-9)
+        assert btc["prices_used"][i]["ETH"] == pytest.approx(eth["price_after"][i], rel=1e-9)
+        shock_btc = both[0].prices["BTC"] * (1 + GRID[i])
+        assert abs(eth["prices_used"][i]["BTC"] / shock_btc - 1) > 1e-4  # it moved on
+        for k in ("carry_price_after", "static_price_after", "market_liquidations_usd"):
+            assert eth["by_asset"][i]["BTC"][k] == pytest.approx(btc[k][i], rel=1e-9)
+    assert both[0].details["cascaded_assets"] == ["ETH", "BTC"]
+    assert both[0].final_price["BTC"] == pytest.approx(btc["price_after"].to_numpy(), rel=1e-9)
+
+
+def test_the_other_market_is_built_once_per_run(
+    market: StressMarket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    real = _Market._build_market
+
+    def counting(self: StressMarket, asset: str) -> StressMarket:
+        built.append(asset)
+        return real(self, asset)
+
+    monkeypatch.setattr(_Market, "_build_market", counting)
+    fresh = _Market(as_of=market.as_of, prices=market.prices, book=market.book,
+                    state=market.state, sigma_hourly=market.sigma_hourly,
+                    residuals=market.residuals)  # fmt: skip
+    shock_grid(sample_portfolio(market.prices), fresh, [-0.05, 0.02], n_paths=10)
+    assert built == ["BTC"]  # one build for two shock rows
+    assert fresh.asset_market("BTC") is fresh.asset_market("btc") and built == ["BTC"]
+    assert fresh.asset_market("ETH") is fresh
+
+
+def test_an_asset_without_a_market_is_held_at_the_shock_price(
+    market: StressMarket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def none(self: StressMarket, asset: str) -> StressMarket:
+        raise InputError(f"asset {asset}: no open interest in the store", param="asset")
+
+    monkeypatch.setattr(_Market, "_build_market", none)
+    fresh = _Market(as_of=market.as_of, prices=market.prices, book=market.book,
+                    state=market.state, sigma_hourly=market.sigma_hourly,
+                    residuals=market.residuals)  # fmt: skip
+    r = shock_grid(sample_portfolio(market.prices), fresh, [-0.1], n_paths=20)
+    row = r.table.iloc[0]
+    assert row["held_at_shock"] == ["BTC"]
+    assert row["prices_used"]["BTC"] == pytest.approx(market.prices["BTC"] * 0.9, rel=1e-12)
+    assert row["by_asset"]["BTC"]["held_at_shock"] is True
+    assert row["by_asset"]["BTC"]["pnl_continuation_usd"] == 0.0
+    assert "no open interest" in r.details["no_market"]["BTC"]
+    assert r.details["cascaded_assets"] == ["ETH"]
