@@ -4,8 +4,9 @@ The documentation tests (tests/test_doc_snippets.py, tests/test_readme_blocks.py
 each snippet and each ``liqcascade`` command of the pages as a user does, in a new
 interpreter: ``python -c CODE`` or ``python -m liqcascade ...``. About 2.3 s of the
 3.4 s of CPU of ``liqcascade margin liq-price`` was numpy, pandas, pyarrow, scipy,
-numba, typer and rich importing (and numba loading its registries for the first
-kernel), the same modules every time, before the first line of the command ran.
+numba, typer and rich importing, and numba loading its registries for the first
+kernel (arch and statsmodels another second where a fit runs): the same modules every
+time, before the first line of the command ran.
 
 :func:`run` runs the same command in a process forked from a *warm* server: a Python
 started once per test module that has imported those third-party modules
@@ -23,13 +24,14 @@ starts, as it would in a new interpreter.
 
 What could differ from a new interpreter is only what the preloaded modules read from
 the environment while they import (numba's ``NUMBA_*``, BLAS's thread counts, typer's
-``FORCE_COLOR``, the locale): a run whose environment differs from the server's in any
-variable other than :data:`FREE` (variables those modules do not read) is run by
-:func:`subprocess.run` instead, as is any command other than ``python -c`` / ``python -m`` with this
-interpreter, and everything off Linux. The subprocess path itself stays covered by the
-CLI tests that start ``python -m liqcascade`` (tests/test_cli_startup.py,
-tests/test_cli_closed_pipe.py, tests/test_cli_usage_sigint_ignored.py) and by
-``tools/readme_blocks.py --check`` run as a command.
+``FORCE_COLOR``, arch's ``ARCH_DISABLE_NUMBA``, the locale): a run whose environment
+differs from the server's in any variable other than :data:`FREE` (variables those
+modules do not read) is run by :func:`subprocess.run` instead, as is any command other
+than ``python -c`` / ``python -m`` with this interpreter, and everything off Linux. The
+subprocess path itself stays covered by the CLI tests that start ``python -m liqcascade``
+(tests/test_cli_startup.py, tests/test_cli_closed_pipe.py,
+tests/test_cli_usage_sigint_ignored.py) and by ``tools/readme_blocks.py --check`` run as
+a command.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ PRELOADED = (
     "scipy.special",
     "scipy.stats",
     "numba",
+    "arch",
+    "statsmodels.stats.diagnostic",
     "typer",
     "rich.console",
     "rich.table",
