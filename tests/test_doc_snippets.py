@@ -9,6 +9,11 @@ page run in order in the same folder, so a later block may use what an earlier o
 wrote. A block that is not meant to run is fenced ```` ```python no-run ```` (or
 ``text``). The snippets once held ``...`` placeholders and files that do not exist
 (``stress.run_batch([..., ...])``, ``fit.plot(realized=...)``, ``ETHUSDT-1h-2025-01.zip``).
+
+Each block's process is forked from a warm interpreter that has imported numpy, pandas,
+pyarrow, scipy, numba, typer and rich once (:mod:`warmpython`): still a process of its
+own per block, with a fresh ``__main__``, its own environment and folder, importing
+``liqcascade`` for itself; about 2 s of CPU less per block than a cold ``python -c``.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import warmpython
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -65,6 +73,13 @@ def _aborted_at_exit(r: subprocess.CompletedProcess[str]) -> bool:
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _warm_interpreter() -> Iterator[None]:
+    """The warm interpreter of these tests, ended with the module (its CPU then counted)."""
+    yield
+    warmpython.stop()
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if snippets(p)], ids=lambda p: p.name)
 def test_snippets_run_as_written(page: Path, tmp_path: Path) -> None:
     (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
@@ -76,7 +91,7 @@ def test_snippets_run_as_written(page: Path, tmp_path: Path) -> None:
         "MPLBACKEND": "Agg",
     }
     for line, code in snippets(page):
-        r = subprocess.run(
+        r = warmpython.run(
             [sys.executable, "-c", code + f"\nprint({DONE!r}, flush=True)\n"],
             cwd=tmp_path,
             env=env,

@@ -5,6 +5,12 @@ the Monte Carlo); it is run before a release (CONTRIBUTING.md), not here. Here: 
 parsing, the markers, the excerpt and wrap rules, sessions, the rewrite, that every
 block is either re-runnable or marked ``skip``, and the fast, deterministic blocks
 (margin maths, files of ``tests/data``, a scratch store) against the commands.
+
+Each command runs in a process of its own forked from a warm interpreter that has
+imported numpy, pandas, pyarrow, scipy, numba, typer and rich once (:mod:`warmpython`,
+put in ``readme_blocks.RUN_COMMAND`` for this module): about 2 s of CPU less per command
+than a cold ``python -m liqcascade``; ``tools/readme_blocks.py --check`` itself starts
+each with :func:`subprocess.run`.
 """
 
 from __future__ import annotations
@@ -12,11 +18,15 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import warmpython
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("readme_blocks", ROOT / "tools" / "readme_blocks.py")
@@ -24,6 +34,17 @@ assert _spec is not None and _spec.loader is not None
 rb = importlib.util.module_from_spec(_spec)
 sys.modules["readme_blocks"] = rb  # dataclasses look their module up
 _spec.loader.exec_module(rb)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_commands() -> Iterator[None]:
+    """The commands of this module's checks started warm; the tool's own runner after."""
+    assert rb.RUN_COMMAND is subprocess.run  # what the tool uses when run as a command
+    rb.RUN_COMMAND = warmpython.run
+    yield
+    rb.RUN_COMMAND = subprocess.run
+    warmpython.stop()
+
 
 PAGE = """\
 Intro.

@@ -82,6 +82,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,10 @@ DEFAULT_OUT = {"report": "report"}
 ABBREVIATION = re.compile(r"(?<!\S)\w+…\w+(?!\S)")
 #: How the scratch ``HOME`` is printed.
 HOME_SHOWN = "/home/me"
+#: How a command is started: :func:`subprocess.run`. The test suite puts its warm-start
+#: equivalent here (tests/warmpython.py: a fresh process per command, forked from an
+#: interpreter that has imported numpy, pandas and scipy once).
+RUN_COMMAND: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
 
 
 @dataclass(frozen=True)
@@ -474,7 +479,7 @@ def run_step(
     cwd = ROOT / marker.cwd if marker.cwd else ROOT
     if not cwd.is_dir():
         raise FileNotFoundError(f"cwd={marker.cwd}: no such folder in the repository")
-    r = subprocess.run(
+    r = RUN_COMMAND(
         [sys.executable, "-m", "liqcascade", *argv[1:]] if argv[0] == "liqcascade" else argv,
         cwd=cwd,
         env=env,
