@@ -482,10 +482,10 @@ class LiquidityResponse:
 #: test suite's two workers) it waits for a descheduled worker thread while the others
 #: spin, up to tens of milliseconds of wall and several of CPU per launch. The callers
 #: run many small batches (one per pair of draws: ``calibrated_cascade``'s 2 to 30
-#: paths, an event back-test's 10 to 20): ``cascade --fragility`` on ETH 2024-11-25 took
-#: 25 s of CPU on a busy 2-core machine, and the shipped fit of one month 48 s, against
-#: 25 s on one thread. The paths are independent (one row of the output each), so the
-#: figures do not depend on the thread count.
+#: paths, an event back-test's 10 to 20). On a busy 2-core machine ``calibrated_fragility``
+#: of ETH 2024-11-25 took 24.6 s of CPU against 1.9 s with small batches on one thread,
+#: and the refit of the shipped 2025-07 month 47.6 s against 25.2 s. The paths are
+#: independent (one row of the output each), so the figures do not depend on the count.
 PARALLEL_MIN_PATHS: int = 256
 
 
