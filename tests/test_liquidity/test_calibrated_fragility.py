@@ -84,3 +84,33 @@ def test_calibrated_fragility_on_the_real_market() -> None:
         calibrated_fragility(
             pm, calibration=load_liquidity("ETH"), sigma_hourly=sigma, total_move=0
         )
+
+
+@pytest.mark.parametrize("total_move", [-0.10, 0.06])
+def test_each_draws_crossing_is_the_whole_grids(total_move: float) -> None:
+    """Each draw's run stops at the first shock (by size) whose median reaches the move:
+    its critical shock equals the one read off the whole grid, run shock by shock here
+    (a grid given out of order: the crossing reads it by size)."""
+    from dataclasses import replace
+
+    from liqcascade.cascade import calibrated_cascade, market_volatility
+    from liqcascade.market import MarketSpec, estimated_market
+
+    st = estimated_market(MarketSpec("ETH", "2025-07-31"))
+    ts, sigma, resid = market_volatility(st)
+    pm = prepare_market(st)
+    cal = load_liquidity("ETH", ts)
+    grid = np.sign(total_move) * np.array([0.08, 0.02, 0.12, 0.05, 0.03])
+    cf = calibrated_fragility(pm, calibration=cal, sigma_hourly=sigma, residuals=resid,
+                              shocks=grid, n_paths=60, total_move=total_move, seed=5)  # fmt: skip
+    want = []
+    for g, d in enumerate(cal.draws, start=1):
+        one = replace(cal, params=d, draws=(d,))
+        med = [
+            np.median(calibrated_cascade(pm, shock=float(s), calibration=one, sigma_hourly=sigma,
+                                         residuals=resid, n_paths=20, seed=5 + g).moves)
+            for s in grid
+        ]  # fmt: skip
+        want.append(_critical(grid, np.asarray(med), total_move))
+    assert np.isfinite(want).sum() >= 2  # crossings inside the grid, not only NaN
+    np.testing.assert_allclose(cf.critical_by_draw, want, rtol=1e-12, equal_nan=True)

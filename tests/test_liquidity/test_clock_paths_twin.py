@@ -204,3 +204,42 @@ def test_a_book_taken_to_its_last_level_leaves_no_room() -> None:
         assert got[0, 5] == want[0, 5] == 1.0  # the book ran out
         assert_same(got[0, :2], [p1, p1])  # extreme and final price: the index
         assert_same(want, got, rtol=1e-12)
+
+
+def test_a_small_batch_runs_on_one_thread_with_the_same_rows() -> None:
+    """Below ``PARALLEL_MIN_PATHS`` a batch runs on one numba thread (the launch costs more
+    than it saves); a larger one on numba's threads. Each row is its own path, so a row
+    is the same in a batch of either kind, and the caller's thread count is restored."""
+    import numba
+
+    from liqcascade.cascade import _clock
+
+    rng = np.random.default_rng(11)
+    book, pos, stops = _market(rng, n_pos=30, n_stop=10, n_lvl=40)
+    pm = prepare_cascade(book, pos, stops)
+    params = _random_params(rng)
+    n_steps = 12
+    dt = np.concatenate([[0.0], rng.uniform(1, 600, n_steps - 1)])
+    sigma = np.concatenate([[0.0], rng.uniform(0.001, 0.02, n_steps - 1)])
+    n = _clock.PARALLEL_MIN_PATHS
+    z = rng.standard_normal((n + 7, n_steps))
+    p1 = book.mid * 0.96
+    seen: list[int] = []
+    kernel = _clock.clock_paths_kernel
+
+    def spy(*args: object) -> object:
+        seen.append(numba.get_num_threads())
+        return kernel(*args)
+
+    before = numba.get_num_threads()
+    _clock.clock_paths_kernel = spy
+    try:
+        big = _paths(pm, params, p1, sigma, z, dt, True, 0.0)  # parallel
+        small = _paths(pm, params, p1, sigma, z[n - 5 :], dt, True, 0.0)  # one thread
+    finally:
+        _clock.clock_paths_kernel = kernel
+    one = before if _clock.NUMBA_DISABLED else 1  # uncompiled: no threads to set
+    assert seen == [before, one] and numba.get_num_threads() == before
+    assert_same(small, big[n - 5 :], rtol=1e-12)  # the same rows
+    want = _twin_paths(pm, params, p1, sigma, z[:3], dt, True, 0.0)
+    assert_same(big[:3, [0, 1, 3]], want[:, [0, 1, 3]], rtol=1e-12)

@@ -12,13 +12,9 @@ that interval's line carries the previous bar's, labelled as such.
 from __future__ import annotations
 
 import inspect
-import json
 import math
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -35,7 +31,6 @@ from liqcascade.live import Watcher, WatchOptions, run_watch
 
 from .fake import H, ReplayExchange
 
-ROOT = Path(__file__).resolve().parents[2]
 START = int(pd.Timestamp("2025-07-20 00:30", tz="UTC").value // 1_000_000)
 SINCE = "2025-07-01"
 #: Rules that fire on any line whose figures are there: one per critical shock.
@@ -244,21 +239,24 @@ def test_cli_liquidity_option_is_checked() -> None:
 @pytest.mark.slow
 def test_critical_shock_equals_cascade_fragility_on_the_same_store(tmp_path: Path) -> None:
     """With every book draw (the watch's default 10): ``cascade --fragility --json`` on
-    the same store and bar prints the watch's figure as ``critical_shock.curve_crossing``."""
+    the same store and bar prints the watch's figure as ``critical_shock.curve_crossing``.
+
+    The command runs in-process (the store chosen by ``$LIQCASCADE_STORE``, as a user's
+    shell would): its ``--fragility --json`` in a child process of its own is
+    tests/test_cascade/test_cli.py::test_estimated_fragility_subprocess."""
+    from clihelpers import run_cli
+
     store = tmp_path / "store.duckdb"
     ex = ReplayExchange(START)
     w = Watcher(WatchOptions(exchanges=[ex], store=store, since=SINCE), **_quiet(ex))
     ln = w.tick()
     w.close()
     assert ln["n_draws"] == 10 and ln["critical_shock_current"]
-    env = {**os.environ, "LIQCASCADE_STORE": str(store), "PYTHONPATH": str(ROOT / "src")}
     at = (pd.Timestamp(ln["market_as_of"]) + pd.Timedelta(hours=4)).isoformat()
-    r = subprocess.run(
-        [sys.executable, "-m", "liqcascade.cli", "cascade", "--fragility", "--as-of", at,
-         "--json"], env=env, capture_output=True, text=True, timeout=1200,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
+    r = run_cli("cascade", "--fragility", "--as-of", at, "--json",
+                env={"LIQCASCADE_STORE": str(store)})  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
     assert out["liquidity"] == "calibrated" and out["calibration"]["n_book_draws"] == 10
     # the watch labels its market by the bar's open; the cascade's as_of is its close
     assert pd.Timestamp(out["bar_open"]) == pd.Timestamp(ln["market_as_of"])

@@ -184,7 +184,9 @@ def calibrated_fragility(
         The extreme move the critical shock must start, fraction (default −10 %).
     n_paths : int
         Paths per shock (spread over the draws); per draw for the critical shock's
-        interval, ``max(20, n_paths // 4)``.
+        interval, ``max(20, n_paths // 4)`` (each draw runs the shocks in order of size
+        up to the first whose median reaches ``total_move``: the larger ones change
+        nothing in its crossing).
     seed : int
     books : sequence of PreparedMarket, optional
         The position book's parameter draws
@@ -239,14 +241,22 @@ def calibrated_fragility(
     crossing = _critical(grid, curve["move_median"].to_numpy(), total_move)
     draws = calibration.draws or (calibration.params,)
     per = max(20, n_paths // 4)
+    sgn = -1.0 if total_move < 0 else 1.0
+    order = np.argsort(sgn * grid)  # the order in which _critical reads the grid
     by_draw = []
     g = 0
     for d in draws:
         one = replace(calibration, params=d, draws=(d,))
         for book in tuple(books) or (prepared,):
             g += 1  # each pair its own index paths (the same ones across the shock grid)
-            med = [float(np.median(run(float(s), book, one, per, sd=seed + g).moves)) for s in grid]
-            by_draw.append(_critical(grid, np.asarray(med), total_move))
+            # _critical reads the medians by size up to the first that reaches the move:
+            # the larger shocks after it change nothing, so they are not run (NaN)
+            med = np.full(grid.size, np.nan)
+            for i in order:
+                med[i] = float(np.median(run(float(grid[i]), book, one, per, sd=seed + g).moves))
+                if sgn * med[i] >= sgn * total_move:
+                    break
+            by_draw.append(_critical(grid, med, total_move))
     arr = np.asarray(by_draw, dtype=np.float64)
     point, p10, p90 = _draw_quantiles(arr, grid, total_move)
     return CalibratedFragility(
