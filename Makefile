@@ -64,9 +64,13 @@ browser:
 # The checks before pytest run side by side (`-j3`, output kept per target by `-O`): the
 # browser's install waits on the network, mypy (about 75 CPU s with an empty cache) on one
 # core, ruff takes a second; one after the other they added their times.
+# pytest runs with bytecode caching on even where the environment turns it off
+# (PYTHONDONTWRITEBYTECODE=1 in some images): the suite starts hundreds of interpreters
+# that each import liqcascade, and without src/**/__pycache__/*.pyc every one compiles
+# the package's source again (about 0.4 CPU s each).
 test: $(STAMP)
 	@$(MAKE) --no-print-directory -j3 -O browser lint typecheck
-	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider
 
 # numba's cache of its own: .venv's numba writes the same src/**/__pycache__/*.py311.nb*
 # names, and two numba versions swapping them under each other failed report tests at
