@@ -24,10 +24,12 @@ from liqcascade._numba import NUMBA_DISABLED, read_only
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "liqcascade"
 
-#: (caller, callee): literal arguments kept on purpose. ``_profile_derivs_nb``'s
-#: ``with_derivs`` flag is a literal so that its ``False`` compile drops the gradient and
-#: Hessian sums from the likelihood loop (the calibration's hot path).
-KEPT = {("_profile_one_nb", "_profile_derivs_nb")}
+#: (caller, callee): literal arguments kept. ``_profile_derivs_nb``'s ``with_derivs`` is a
+#: literal on purpose: its ``False`` compile drops the gradient and Hessian sums from the
+#: likelihood loop (the calibration's hot path). ``_close_step``'s ``jl = 0`` is merged
+#: with an int64 (``np.searchsorted``) before the loop that calls ``_close_ranges``, so
+#: numba types that call int64 at once (one compile per cold report, measured).
+KEPT = {("_profile_one_nb", "_profile_derivs_nb"), ("_close_step", "_close_ranges")}
 
 
 @functools.cache

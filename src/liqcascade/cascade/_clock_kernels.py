@@ -566,7 +566,7 @@ def _close_step(  # pragma: no cover - compiled
     g = 0.0
     s = 0.0
     j = stop_from
-    jl = np.int64(0)  # level holding the units taken so far (int64: _close_ranges's type)
+    jl = 0  # level holding the units taken so far
     if qc.shape[0] > 1:
         jl = int(np.searchsorted(qc, c, side="right")) - 1
         if jl < 0:
