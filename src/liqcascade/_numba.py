@@ -148,6 +148,31 @@ def _jit(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return numba.njit(*args, **{**kwargs, "cache": False})(f)
 
 
+def read_only(*arrays: Any) -> tuple[Any, ...]:
+    """Read-only views of ``arrays`` (no copy), for a kernel's inputs it only reads.
+
+    numba compiles a kernel once per argument type, and a read-only array (pandas hands
+    them out under copy-on-write) is a type apart from a writable one: a caller that
+    passes its inputs through this gets one compile whatever the arrays' origins.
+
+    Parameters
+    ----------
+    *arrays : ndarray
+        The inputs; unchanged, and still writable through their own names.
+
+    Returns
+    -------
+    tuple of ndarray
+        One view each, ``flags.writeable`` False, same data, dtype, shape and strides.
+    """
+    views = []
+    for a in arrays:
+        v = a.view()
+        v.flags.writeable = False
+        views.append(v)
+    return tuple(views)
+
+
 def prange(*args: Any) -> Any:
     """``numba.prange`` (``range`` when numba is disabled).
 

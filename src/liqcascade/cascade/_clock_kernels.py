@@ -1178,7 +1178,7 @@ def clock_kernel(  # pragma: no cover - compiled
     # columns: mn, ml, al, released (whole), released (chunks), first, end (exact floats)
     co_w = np.empty((n_steps, 7))
     trace = clock_span(
-        st, co_w, index_x, dt, False, np.nan, mid_x, lvl_x, lvl_abs, lvl_key, qc, nc,
+        st, co_w, index_x, dt, np.bool_(False), np.nan, mid_x, lvl_x, lvl_abs, lvl_key, qc, nc,
         pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr, pos_size,
         pos_bkr_x, pos_large, blk_max, blk_min, srt, block, stop_key, cum_stop, dirsign,
         pars, record,
@@ -1286,7 +1286,7 @@ def clock_paths_kernel(  # pragma: no cover - compiled
             dirsign,
             f0,
             pars,
-            False,
+            np.bool_(False),  # not a literal: clock_kernel's one compile serves all
         )
         out[p, 0] = dirsign * r[0]
         out[p, 1] = dirsign * r[1]

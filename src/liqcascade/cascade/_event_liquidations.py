@@ -113,7 +113,7 @@ def book_paths_nb(
         d = sent.copy()
         s = safe.copy()
         ll, ls, _, _ = grid_advance_nb(
-            a, b, c, d, s, False, open_[p], low[p], high[p], target, long_share, weights,
+            a, b, c, d, s, np.bool_(False), open_[p], low[p], high[p], target, long_share, weights,
             safe_share, j0, log_p0, h, keep, centre, none, none,
         )  # fmt: skip
         out_l[p] = ll

@@ -491,7 +491,7 @@ def fragility_kernel(  # pragma: no cover - compiled
                 mark_w,
                 fee,
                 max_rounds,
-                False,
+                np.bool_(False),  # not a literal: the callee's one compile serves all
             )
         else:
             r = cascade_kernel(
@@ -517,7 +517,7 @@ def fragility_kernel(  # pragma: no cover - compiled
                 chunks,
                 fee,
                 max_rounds,
-                False,
+                np.bool_(False),  # not a literal: the callee's one compile serves all
             )
         out[i, 0] = dirsign * r[1]
         out[i, 1] = r[3]
@@ -691,7 +691,8 @@ def _round_pnl(  # pragma: no cover - compiled
     c0 = cum_size[a0]
     kf = 1.0 + dirsign * fee
     lin = dirsign + fee
-    t = 0  # level holding the unit just after the current point
+    t = np.int64(0)  # level holding the unit just after the current point (int64: one
+    # compile of _units_w, not a second for a literal 0)
     tw = 0  # level holding the unit just before the block's end
     a = a0
     w_a = 0.0
@@ -967,8 +968,10 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
     unfilled = 0.0
     n_liq = 0
     n_stop = 0
-    pos_ptr = 0
-    stop_ptr = 0
+    # int64, not the literal 0: typing the loop would compile _pos_units and _round_pnl
+    # once more for a literal first pass (the same code; the final types are int64)
+    pos_ptr = np.int64(0)
+    stop_ptr = np.int64(0)
     k = 0
     while True:
         if max_rounds > 0 and k >= max_rounds:
@@ -993,7 +996,7 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         filled = 0.0
         notional = 0.0
         last = -1
-        m = 0
+        m = np.int64(0)  # not a literal (see pos_ptr)
         lc[0] = 0.0
         while need > 0.0 and ib < n_lvl:
             last = ib
@@ -1055,7 +1058,8 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
             if set_pos > pos_ptr:
                 g2, s2, v2 = _round_pnl(
                     pos_ptr, set_pos, cum_size, cum_bkr, pos_size, pos_bkr_x, blk_max, blk_min,
-                    blk_sb, blk_ps, blk_pb, block, zero1, zero1, zero1, 0, price_abs, dirsign, fee,
+                    blk_sb, blk_ps, blk_pb, block, zero1, zero1, zero1, np.int64(0), price_abs,
+                    dirsign, fee,
                 )  # fmt: skip
                 g_r += g2
                 s_r += s2

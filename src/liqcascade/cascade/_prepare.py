@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from liqcascade._numba import read_only
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.book import OrderBook
 from liqcascade.cascade._clock_kernels import SUPER, sorted_blocks_kernel
@@ -345,6 +346,7 @@ def _sorted_rows(
     scratch = _scratch(5 * (m + 1))
     rows = scratch[: 4 * (m + 1)].reshape(m + 1, 4)
     codes = scratch[4 * (m + 1) :].view(np.uint64)
+    trigger, size, bkr = read_only(trigger, size, bkr)  # one compile (see read_only)
     compact_rows_kernel(side, want, trigger, size, bkr, float(sign), nb, rows, codes)
     codes = codes[:m]
     codes.sort()
@@ -459,7 +461,10 @@ def prepare_cascade(
         stops = StopBook.empty()
     if not isinstance(stops, StopBook):
         raise InputError(f"stops must be a StopBook (got {type(stops).__name__})", param="stops")
-    n_long, n_short, bad = side_counts_kernel(positions.side, positions.size, positions.liq_price)
+    # read-only views: one compile of the kernel whatever the arrays' origins (read_only)
+    n_long, n_short, bad = side_counts_kernel(
+        positions.side, *read_only(positions.size, positions.liq_price)
+    )
     if bad >= 0:
         raise InputError(f"positions: row {bad + 1}: liq_price is NaN")
     thr = np.inf if partial_threshold_usd is None else float(partial_threshold_usd)
@@ -468,7 +473,7 @@ def prepare_cascade(
             f"partial_threshold_usd must be >= 0 USD (got {partial_threshold_usd})",
             param="partial_threshold_usd",
         )
-    n_buy, n_sell, _ = side_counts_kernel(stops.side, stops.size, stops.trigger)
+    n_buy, n_sell, _ = side_counts_kernel(stops.side, *read_only(stops.size, stops.trigger))
     args = (book, positions, stops, thr)
     if min(n_long + n_sell, n_short + n_buy) >= _THREADED_FROM:
         # the kernels and numpy's sort release the GIL: one side per thread

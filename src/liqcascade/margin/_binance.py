@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from liqcascade._numba import read_only
 from liqcascade.margin._inputs import _bankruptcy, position_arrays
 from liqcascade.margin._kernels import binance_liq_kernel, empty_outputs
 from liqcascade.margin._result import LiqResult
@@ -67,7 +68,9 @@ def binance_liq_price(
     if mmr is not None:
         table = table.with_mmr(mmr)
     liq, tier, status = empty_outputs(s.shape[0])
-    binance_liq_kernel(s, q, ep, m, table.notional_floor, table.mmr, table.cum, liq, tier, status)
+    # read-only views of the inputs: one compile whatever their origins (read_only)
+    ins = read_only(q, ep, m, table.notional_floor, table.mmr, table.cum)
+    binance_liq_kernel(s, *ins, liq, tier, status)
     entry = table.tier_index(q * ep)  # the entry notional's tier (the position screen's)
     return LiqResult(
         liq_price=liq,

@@ -38,6 +38,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
+from liqcascade._numba import read_only
 from liqcascade._paths import read_json
 from liqcascade._prices import count_text, names_text
 from liqcascade._tables import check_numeric
@@ -653,12 +654,17 @@ def run_prepared(
     ll, _, sl, _ = _ratios(params.leverages, params.position_notional_usd, params.tiers)
     share = np.clip(params.base_long_share + params.split_strength * signal, 0.0, 1.0)
     walk = estimate_walk_nb if use_numba else estimate_walk_py
+    # read-only views whether pandas copied a column or not: one compile (read_only)
+    cols = ("oi_base", "low", "high", "close", "entry")
+    oi, low, high, close, entry = read_only(
+        *(np.ascontiguousarray(df[c].to_numpy(dtype=np.float64)) for c in cols)
+    )
     out = walk(
-        np.ascontiguousarray(df["oi_base"].to_numpy(dtype=np.float64)),
-        np.ascontiguousarray(df["low"].to_numpy(dtype=np.float64)),
-        np.ascontiguousarray(df["high"].to_numpy(dtype=np.float64)),
-        np.ascontiguousarray(df["close"].to_numpy(dtype=np.float64)),
-        np.ascontiguousarray(df["entry"].to_numpy(dtype=np.float64)),
+        oi,
+        low,
+        high,
+        close,
+        entry,
         np.ascontiguousarray(share, dtype=np.float64),
         np.asarray(params.leverage_weights, dtype=np.float64),
         ll,

@@ -243,7 +243,7 @@ def grid_walk_nb(
     safe = np.zeros(4)
     none = np.zeros((open_.shape[0], 0))
     liq_l, liq_s, open_l, open_s = grid_advance_nb(
-        lsz, ssz, lent, sent, safe, True, open_, low, high, target, long_share, weights,
+        lsz, ssz, lent, sent, safe, np.bool_(True), open_, low, high, target, long_share, weights,
         safe_share, j0, log_p0, h, 1.0 - turnover, open_, none, none,
     )  # fmt: skip
     return liq_l, liq_s, open_l, open_s, lsz, ssz, lent, sent, safe

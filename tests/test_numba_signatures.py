@@ -1,0 +1,121 @@
+"""One compile per kernel: kernels call kernels with typed arguments, not literals.
+
+numba compiles a kernel once per tuple of argument types, and inside a kernel a bare
+``0`` or ``False`` is typed ``Literal[int](0)`` / ``Literal[bool](False)``, a type apart
+from the ``int64`` / ``bool`` a Python caller passes. A kernel that passes a literal to
+another kernel (or a variable first assigned one: numba types the first pass of a loop
+with the literal) makes numba compile the callee again, up to four times for
+``_units_w``, and each compile of the big clock kernels costs seconds on a fresh
+install and on every clean CI run. These tests keep that from coming back, and check
+:func:`liqcascade._numba.read_only`, which does the same for read-only arrays.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqcascade._numba import NUMBA_DISABLED, read_only
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "liqcascade"
+
+#: (caller, callee): literal arguments kept. ``_profile_derivs_nb``'s ``with_derivs`` is a
+#: literal on purpose: its ``False`` compile drops the gradient and Hessian sums from the
+#: likelihood loop (the calibration's hot path). ``_close_step``'s ``jl = 0`` is merged
+#: with an int64 (``np.searchsorted``) before the loop that calls ``_close_ranges``, so
+#: numba types that call int64 at once (one compile per cold report, measured).
+KEPT = {("_profile_one_nb", "_profile_derivs_nb"), ("_close_step", "_close_ranges")}
+
+
+@functools.cache
+def _kernel_defs() -> tuple[dict[str, ast.FunctionDef], set[str]]:
+    """Every ``@njit`` function of the package by name, and the ``inline="always"`` ones."""
+    kernels: dict[str, ast.FunctionDef] = {}
+    inline: set[str] = set()
+    for path in sorted(SRC.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "@njit" not in text:  # no kernel here: not worth parsing
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for dec in node.decorator_list:
+                call = dec if isinstance(dec, ast.Call) else None
+                name = call.func if call is not None else dec
+                if isinstance(name, ast.Name) and name.id == "njit":
+                    kernels[node.name] = node
+                    if call is not None and any(k.arg == "inline" for k in call.keywords):
+                        inline.add(node.name)  # inlined into the caller: no compile of its own
+    return kernels, inline
+
+
+def _literal_arguments() -> list[str]:
+    """Kernel-to-kernel calls that pass an int or bool literal, or a variable whose
+    first assignment (in source order) is one."""
+    kernels, inline = _kernel_defs()
+    found = []
+    for caller, fn in kernels.items():
+        first: dict[str, ast.expr] = {}
+        assigns = [n for n in ast.walk(fn) if isinstance(n, ast.Assign)]
+        for node in sorted(assigns, key=lambda n: (n.lineno, n.col_offset)):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    first.setdefault(target.id, node.value)
+        for call in ast.walk(fn):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+                continue
+            callee = call.func.id
+            if callee not in kernels or callee in inline or (caller, callee) in KEPT:
+                continue
+            for i, arg in enumerate(call.args):
+                value = first.get(arg.id) if isinstance(arg, ast.Name) else arg
+                if isinstance(value, ast.Constant) and type(value.value) in (int, bool):
+                    found.append(f"{caller} -> {callee}, argument {i}: {ast.unparse(arg)}")
+    return found
+
+
+def test_the_scan_sees_the_kernels() -> None:
+    """The scan finds the package's kernels and would flag a literal argument."""
+    kernels, inline = _kernel_defs()
+    assert {"clock_span", "clock_kernel", "cascade_fast_kernel", "_units_w"} <= set(kernels)
+    assert "clock_span" not in inline
+    assert "latent_weight" in inline
+    assert ("_profile_one_nb", "_profile_derivs_nb") in KEPT
+
+
+def test_no_kernel_passes_a_literal_to_a_kernel() -> None:
+    """Each kernel gets one compile for the types its Python callers pass (int64, bool)."""
+    assert _literal_arguments() == []
+
+
+def test_read_only_is_a_view() -> None:
+    """Same data, dtype, shape and strides, no copy; the caller's array stays writable."""
+    a = np.arange(6.0)
+    b = np.arange(12.0).reshape(3, 4)[:, 1]  # strided
+    (va, vb) = read_only(a, b)
+    assert np.shares_memory(va, a) and np.shares_memory(vb, b)
+    assert not va.flags.writeable and not vb.flags.writeable
+    assert a.flags.writeable and b.flags.writeable
+    assert va.strides == a.strides and vb.strides == b.strides
+    np.testing.assert_array_equal(vb, [1.0, 5.0, 9.0])
+    a[0] = 7.0
+    assert va[0] == 7.0  # a view, not a copy
+    with pytest.raises(ValueError):
+        va[1] = 0.0
+
+
+@pytest.mark.skipif(NUMBA_DISABLED, reason="numba's types need numba")
+def test_read_only_gives_one_numba_type() -> None:
+    """A writable array and a pandas read-only one are one numba type once passed through."""
+    import numba
+
+    own = np.linspace(1.0, 2.0, 5)
+    frozen = pd.Series(own.copy()).to_numpy()
+    frozen.flags.writeable = False  # as pandas' copy-on-write hands some arrays out
+    assert numba.typeof(own) != numba.typeof(frozen)
+    assert numba.typeof(read_only(own)[0]) == numba.typeof(read_only(frozen)[0])
