@@ -212,6 +212,7 @@ def test_a_small_batch_runs_on_one_thread_with_the_same_rows() -> None:
     is the same in a batch of either kind, and the caller's thread count is restored."""
     import numba
 
+    from liqcascade._numba import NUMBA_DISABLED
     from liqcascade.cascade import _clock
 
     rng = np.random.default_rng(11)
@@ -238,7 +239,7 @@ def test_a_small_batch_runs_on_one_thread_with_the_same_rows() -> None:
         small = _paths(pm, params, p1, sigma, z[n - 5 :], dt, True, 0.0)  # one thread
     finally:
         _clock.clock_paths_kernel = kernel
-    one = before if _clock.NUMBA_DISABLED else 1  # uncompiled: no threads to set
+    one = before if NUMBA_DISABLED else 1  # uncompiled: no threads to set
     assert seen == [before, one] and numba.get_num_threads() == before
     assert_same(small, big[n - 5 :], rtol=1e-12)  # the same rows
     want = _twin_paths(pm, params, p1, sigma, z[:3], dt, True, 0.0)

@@ -13,8 +13,8 @@ mechanism are :class:`LiquidityParams`; the calibrated values ship per asset in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -30,7 +30,7 @@ from liqcascade._limits import (
     check_real,
     check_seed,
 )
-from liqcascade._numba import NUMBA_DISABLED
+from liqcascade._numba import numba_threads
 from liqcascade._prices import names_text
 from liqcascade._symbols import check_same_asset
 from liqcascade._time import utc_time
@@ -462,7 +462,8 @@ class LiquidityResponse:
         """
         d = self.side.dirsign
         zs = np.ascontiguousarray(z, dtype=np.float64)
-        with _threads_for(zs.shape[0]):
+        small = zs.shape[0] < PARALLEL_MIN_PATHS
+        with numba_threads(1) if small else nullcontext():
             return clock_paths_kernel(
                 *self.args(),
                 d * float(shock_price),
@@ -487,29 +488,6 @@ class LiquidityResponse:
 #: and the refit of the shipped 2025-07 month 47.6 s against 25.2 s. The paths are
 #: independent (one row of the output each), so the figures do not depend on the count.
 PARALLEL_MIN_PATHS: int = 256
-
-
-@contextmanager
-def _threads_for(n_paths: int) -> Iterator[None]:
-    """Numba on one thread while a batch of ``n_paths`` paths runs, if it is small.
-
-    :data:`PARALLEL_MIN_PATHS` or more: numba's thread count as it is. The count is
-    numba's per-thread setting, restored after.
-    """
-    if n_paths >= PARALLEL_MIN_PATHS or NUMBA_DISABLED:
-        yield
-        return
-    import numba
-
-    before = numba.get_num_threads()
-    if before == 1:
-        yield
-        return
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
 
 
 @dataclass(frozen=True)

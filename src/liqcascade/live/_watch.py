@@ -71,8 +71,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -83,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import real_number
+from liqcascade._numba import numba_threads
 from liqcascade._shown import shown
 from liqcascade._store_reads import release_store_reads
 from liqcascade._time import to_utc
@@ -406,7 +406,7 @@ class CalibratedShock:
         if self.done:
             return True
         s = float(self.grid[len(self.median)])
-        with _one_thread():
+        with numba_threads(1):  # a grid of tiny cascades: one thread, no launch waits
             cc = calibrated_cascade(
                 self.prepared, shock=s, calibration=self.calibration,
                 sigma_hourly=self.sigma_hourly, residuals=self.residuals,
@@ -860,7 +860,7 @@ class Watcher:
         ms = model_stops_detailed(book, bars, as_of=label)
         assert ms.positions is not None
         pm = prepare_cascade(ob, ms.positions, ms.stops)
-        with _one_thread():
+        with numba_threads(1):  # a grid of tiny cascades: one thread, no launch waits
             cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
         b.shocks[k], b.prepared[k], b.labels[k] = float(cs.shock), pm, label
         return book
@@ -1290,26 +1290,6 @@ def _ts_ms(col: pd.Series) -> np.ndarray:
     if per_ms is None:
         return np.asarray(pd.DatetimeIndex(col).as_unit("ms").asi8)
     return np.asarray(arr.asi8) // per_ms
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run numba's parallel kernels on this thread alone (restored after).
-
-    The critical shock's grid is a few hundred small cascades (under a millisecond on
-    one core). Spread over the threads of a machine whose cores are busy with other
-    jobs, each parallel launch waits for a descheduled worker, up to a scheduler slice:
-    tens of milliseconds a shock. One thread gives the same numbers (the cascades are
-    independent) without the wait.
-    """
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
 
 
 def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, float]:

@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from liqcascade._numba import restore_threads, set_threads
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import Claim, Headline, ReportContext, Section
 
@@ -176,25 +177,6 @@ def run_job(job: Job, ctx: ReportContext, render: Callable[[Section], dict[str, 
     return Done(job, s, view, time.perf_counter() - t0, time.process_time() - c0)
 
 
-def _one_thread() -> int | None:
-    """Run numba on one thread; return the previous count (None without numba)."""
-    try:
-        import numba
-
-        prev = int(numba.get_num_threads())
-        numba.set_num_threads(1)
-        return prev
-    except (ImportError, ValueError):  # numba absent or disabled
-        return None
-
-
-def _restore_threads(n: int | None) -> None:
-    if n is not None:
-        import numba
-
-        numba.set_num_threads(n)
-
-
 def _take(queue: list[Job]) -> Job | None:
     """The next job of the shared queue, or None when it is empty."""
     if _NEXT is None:
@@ -323,7 +305,7 @@ def _thaw(frozen: int) -> bool:
 def _worker_lane(queue: list[Job], render: Callable[[Section], dict[str, Any]]) -> list[Done]:
     """The second lane, in a forked process: takes jobs from the shared queue."""
     ctx: ReportContext = _CTX
-    _one_thread()
+    set_threads(1)
     out = []
     while (j := _take(queue)) is not None:
         d = run_job(j, ctx, render)
@@ -405,7 +387,7 @@ def run_all(
                 1, mp_context=fork, initializer=_exit_with_parent, initargs=(os.getpid(),)
             )
             fut = pool.submit(_worker_lane, queue, render)
-        prev = _one_thread()  # after the fork
+        prev = set_threads(1)  # after the fork
         for j in pinned + ([] if fut is not None else queue):
             done.append(run_job(j, ctx, render))
             if on_section is not None:
@@ -426,7 +408,7 @@ def run_all(
         _empty(queue)
         raise
     finally:
-        _restore_threads(prev)
+        restore_threads(prev)
         _NEXT = _CTX = None
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
-from liqcascade._numba import NUMBA_DISABLED
+from liqcascade._numba import NUMBA_DISABLED, numba_threads
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import mc_kernel
@@ -230,15 +230,8 @@ def _run_group(
     """Dask task: the chunks ``items`` in order, numba limited to ``threads`` (0: as is)."""
     if threads <= 0 or NUMBA_DISABLED:
         return np.vstack([run_chunk(spec, seq, n) for seq, n in items])
-    import numba
-
-    old = numba.get_num_threads()  # per calling thread: other tasks are unaffected
-    cap = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    numba.set_num_threads(max(1, min(threads, cap)))
-    try:
+    with numba_threads(threads):  # per calling thread: other tasks are unaffected
         return np.vstack([run_chunk(spec, seq, n) for seq, n in items])
-    finally:
-        numba.set_num_threads(old)
 
 
 def _cluster_threads(client: Any) -> tuple[int, int]:
