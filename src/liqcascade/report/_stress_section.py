@@ -108,8 +108,11 @@ class StressView:
 
     @property
     def own_portfolio(self) -> bool:
-        """True when the sample portfolio is in the section's asset (not ETH/BTC's sample)."""
-        return self.asset not in ("ETH", "BTC")
+        """True when the sample portfolio is in the section's asset (not ETH/BTC's sample).
+
+        Another asset's section, and BTC's in a report without ETH (:func:`own_sample`).
+        """
+        return own_sample(self.asset, self.report_assets)
 
     @property
     def asset(self) -> str:
@@ -247,23 +250,42 @@ def _sizing_prices(close: Any) -> tuple[dict[str, float], str]:
     return out, when
 
 
+def own_sample(asset: str, report_assets: tuple[str, ...]) -> bool:
+    """Whether ``asset``'s section stresses a sample portfolio in ``asset`` alone.
+
+    The ETH+BTC sample (:data:`SAMPLE`, two thirds ETH) stays wherever the report has an
+    ETH section; a report without ETH (``report --asset BTC``) and any other asset get
+    the sample's three positions in their own asset (:func:`sample_portfolio`).
+
+    Parameters
+    ----------
+    asset : str
+        The section's asset.
+    report_assets : tuple of str
+        Every asset of the report.
+    """
+    return asset.upper() not in ("ETH", "BTC") or "ETH" not in report_assets
+
+
 def sample_portfolio(
-    prices: dict[str, float], asset: str, when: str = "at the market date"
+    prices: dict[str, float], asset: str, when: str = "at the market date", own: bool = False
 ) -> tuple[Any, str]:
     """The section's sample portfolio at ``prices`` (USD at the market's close) and its name.
 
     ETH and BTC: :data:`SAMPLE` as it is (:func:`liqcascade.stress.sample_portfolio`).
-    Any other asset: the same three positions in ``asset``, notional-matched: each
-    position's USD notional is the sample's at the market date (10 ETH, 1 BTC, 5 ETH at
-    their prices then), its size that notional over ``asset``'s price, with the same
-    sides and leverages; so a single-asset report stresses positions in its own asset.
-    ``when`` says when ``prices``' ETH and BTC closes are from (words of the text).
+    Any other asset, or BTC with ``own`` (:func:`own_sample`): the same three positions in
+    ``asset``, notional-matched: each position's USD notional is the sample's at the
+    market date (10 ETH, 1 BTC, 5 ETH at their prices then), its size that notional over
+    ``asset``'s price, with the same sides and leverages; so a single-asset report
+    stresses positions in its own asset. ``when`` says when ``prices``' ETH and BTC
+    closes are from (words of the text).
     """
     from liqcascade.stress import sample_portfolio_for
 
     a = asset.upper()
-    pf = sample_portfolio_for(prices, a)  # the library's: `stress --portfolio sample`
-    if a in ("ETH", "BTC"):
+    # the library's: `stress --portfolio sample`
+    pf = sample_portfolio_for(prices, a, single_asset=own)
+    if a in ("ETH", "BTC") and not own:
         return pf, SAMPLE_TEXT
     p = prices[a]
     words = ", ".join(
@@ -281,10 +303,10 @@ def compute(ctx: ReportContext) -> StressView:
     from liqcascade import stress
     from liqcascade.errors import InputError
 
-    own = ctx.market.asset not in ("ETH", "BTC")  # another asset stresses itself only
+    own = own_sample(ctx.market.asset, tuple(ctx.assets))  # stresses its own asset only
     market = stress.stress_market(state=ctx.market, assets=(ctx.market.asset,) if own else None)
     sizing, when = _sizing_prices(market.state.close_time) if own else ({}, "")
-    pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when)
+    pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when, own)
     held = {market.asset, *pf.assets}
     fits = _fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily)
     mc = stress.monte_carlo(

@@ -1,0 +1,72 @@
+"""A BTC-only desk's findings (trial btc31): what a report or command of BTC alone says.
+
+F1: a BTC-only report stressed the ETH+BTC sample (two thirds ETH) under a BTC card;
+F2: its data section named BTC's figures ``eth_*``; F4: ``contagion``/``collateral``
+refused ``--asset`` with click's bare error; F5: ``liqmap backtest`` scored a suspect
+bar silently; F8: the map's titles did not name the asset.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from liqcascade.report._build import GLOSSARY, glossary
+from liqcascade.report._stress_section import (
+    SAMPLE_TEXT,
+    StressView,
+    own_sample,
+    portfolio_words,
+    sample_portfolio,
+)
+
+PRICES = {"ETH": 3_800.0, "BTC": 115_764.08}
+
+
+def _view(asset: str, assets: tuple[str, ...]) -> StressView:
+    market = SimpleNamespace(asset=asset, prices={asset: PRICES.get(asset, 150.0)})
+    return StressView(market, None, None, {}, None, report_assets=assets)
+
+
+@pytest.mark.parametrize(
+    ("asset", "assets", "own"),
+    [
+        ("BTC", ("BTC",), True),  # the desk's report: BTC alone
+        ("BTC", ("ETH", "BTC"), False),  # the default report keeps the ETH+BTC sample
+        ("ETH", ("ETH", "BTC"), False),
+        ("ETH", ("ETH",), False),
+        ("SOL", ("SOL",), True),
+    ],
+)
+def test_a_report_without_eth_stresses_its_own_asset(
+    asset: str, assets: tuple[str, ...], own: bool
+) -> None:
+    assert own_sample(asset, assets) is own
+    assert _view(asset, assets).own_portfolio is own
+
+
+def test_the_btc_only_sample_holds_btc_alone_at_the_sample_s_notionals() -> None:
+    pf, text = sample_portfolio(PRICES, "BTC", own=True)
+    assert set(pf.assets) == {"BTC"}
+    # a long 20×, a long 10×, a short 5×: the sample's sides and leverages
+    sides = [int(s) for s in pf.side]
+    levs = [float(z) * e / m for z, e, m in zip(pf.size, pf.entry_price, pf.margin, strict=True)]
+    assert sides == [1, 1, -1]
+    assert levs == pytest.approx([20.0, 10.0, 5.0], rel=1e-9)
+    # each leg's USD notional is the mixed sample's (10 ETH, 1 BTC, 5 ETH), to 1e-9
+    notional = [float(z) * e for z, e in zip(pf.size, pf.entry_price, strict=True)]
+    assert notional == pytest.approx([38_000.0, 115_764.08, 19_000.0], rel=1e-9)
+    assert text.startswith("in BTC — ") and "ETH long" not in text
+    assert "ETH" not in portfolio_words(pf)
+    # the default (ETH+BTC) report's sample is unchanged
+    pf2, text2 = sample_portfolio(PRICES, "BTC")
+    assert text2 == SAMPLE_TEXT and set(pf2.assets) == {"ETH", "BTC"}
+
+
+def test_the_glossary_example_names_the_report_s_asset() -> None:
+    key = "Status marks (on a front-page card)"
+    assert glossary(("ETH", "BTC")) is GLOSSARY
+    btc = dict(glossary(("BTC",)))[key]
+    assert "unit long BTC" in btc and "unit long ETH" not in btc
+    assert "unit long ETH" in dict(GLOSSARY)[key]
