@@ -70,3 +70,29 @@ def test_the_glossary_example_names_the_report_s_asset() -> None:
     btc = dict(glossary(("BTC",)))[key]
     assert "unit long BTC" in btc and "unit long ETH" not in btc
     assert "unit long ETH" in dict(GLOSSARY)[key]
+
+
+def _data_view(asset: str) -> object:
+    import pandas as pd
+
+    from liqcascade.report._data_section import DataView
+
+    idx = pd.date_range("2025-07-29", periods=3, freq="1D", tz="UTC")
+    daily = pd.DataFrame({"close": [117_000.0, 119_954.42, 115_764.08]}, index=idx)
+    liq = pd.DataFrame({"long_usd": [1.0, 2.0, 3.0], "short_usd": [0.5, 0.5, 0.5]}, index=idx)
+    empty = pd.DataFrame(index=idx)
+    suspects = pd.DataFrame(columns=["asset", "ts", "side", "usd", "move", "intensity_x"])
+    return DataView(asset, daily, {"first": "x", "last": "y", "rows": 3}, empty, liq, empty,
+                    pd.DataFrame(), suspects)  # fmt: skip
+
+
+def test_the_data_section_names_its_prices_by_its_asset() -> None:
+    from liqcascade.report._data_section import summary
+
+    btc = summary(_data_view("BTC"))  # type: ignore[arg-type]
+    assert not [k for k in btc if k.startswith("eth_")]
+    assert btc["btc_last_close"] == pytest.approx(115_764.08, rel=1e-12)
+    assert btc["btc_all_time_high_close"] == pytest.approx(119_954.42, rel=1e-12)
+    assert btc["btc_1d"]["rows"] == 3 and btc["btc_1h"]["rows"] == 3
+    eth = summary(_data_view("ETH"))  # type: ignore[arg-type]
+    assert {"eth_1d", "eth_1h", "eth_all_time_high_close", "eth_last_close"} <= set(eth)
