@@ -9,6 +9,7 @@ bar silently; F8: the map's titles did not name the asset.
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -96,3 +97,34 @@ def test_the_data_section_names_its_prices_by_its_asset() -> None:
     assert btc["btc_1d"]["rows"] == 3 and btc["btc_1h"]["rows"] == 3
     eth = summary(_data_view("ETH"))  # type: ignore[arg-type]
     assert {"eth_1d", "eth_1h", "eth_all_time_high_close", "eth_last_close"} <= set(eth)
+
+
+@pytest.mark.parametrize(
+    ("args", "doc"),
+    [
+        (("contagion", "--asset", "BTC", "--preset", "oct-2025"), "docs/contagion.md"),
+        (("collateral", "--asset", "btc"), "docs/collateral.md"),
+    ],
+)
+def test_eth_scenarios_refuse_another_asset_before_loading(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], doc: str
+) -> None:
+    from liqcascade import contagion, datasets
+
+    def loaded(*a: object, **k: object) -> None:
+        raise AssertionError("data loaded before --asset was refused")
+
+    monkeypatch.setattr(datasets, "load", loaded)
+    monkeypatch.setattr(contagion, "run_preset", loaded)
+    r = cli(*args)
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --asset {args[2]}: {args[0]} ")
+    assert "ETH scenario" in lines[0] and "without --asset" in lines[0] and doc in lines[0]
+    assert "Traceback" not in r.stderr and "No such option" not in r.stderr
+
+
+def test_eth_scenarios_help_says_eth_only(cli: Any) -> None:
+    for cmd in ("contagion", "collateral"):
+        r = cli(cmd, "--help")
+        assert r.exit_code == 0 and "--asset" in r.stdout and "ETH only" in r.stdout
