@@ -128,3 +128,80 @@ def test_eth_scenarios_help_says_eth_only(cli: Any) -> None:
     for cmd in ("contagion", "collateral"):
         r = cli(cmd, "--help")
         assert r.exit_code == 0 and "--asset" in r.stdout and "ETH only" in r.stdout
+
+
+def test_stops_recommend_names_a_missing_option_before_importing_the_market(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    # the market and protect packages (scipy, the estimated market: seconds, minutes under
+    # load) are not needed to say an option is missing: unimportable here, the error comes
+    for name in ("liqcascade.market", "liqcascade.protect"):
+        monkeypatch.setitem(sys.modules, name, None)
+    r = cli("stops", "recommend", "--asset", "BTC", "--side", "long", "--entry", "115764",
+            "--leverage", "10")  # fmt: skip
+    assert r.exit_code == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: missing required option: --size")
+    assert "--entry 116000 --size 1 " in lines[0]  # BTC's example, from BTC's own closes
+
+
+@pytest.fixture
+def stages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The progress stages open right now (``_common.progress``, wrapped): a stack."""
+    from contextlib import contextmanager
+
+    from liqcascade._cli import _common
+
+    real = _common.progress
+    open_: list[str] = []
+
+    @contextmanager
+    def watched(description: str, total: float | None = None) -> Any:
+        open_.append(description)
+        try:
+            with real(description, total) as adv:
+                yield adv
+        finally:
+            open_.pop()
+
+    monkeypatch.setattr(_common, "progress", watched)
+    return open_
+
+
+def test_cascade_backtest_advances_a_progress_line_per_event(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, stages: list[str]
+) -> None:
+    from liqcascade import cascade
+    from liqcascade.errors import InputError
+
+    seen: dict[str, Any] = {}
+
+    def scored(*a: object, **kw: Any) -> None:
+        seen["advance"], seen["stages"] = kw.get("advance"), list(stages)
+        raise InputError("stopped by the test")
+
+    monkeypatch.setattr(cascade, "run_backtest", scored)
+    r = cli("cascade", "backtest", "--asset", "BTC", "--start", "2025-06-01", "--end",
+            "2025-06-30")  # fmt: skip
+    assert r.exit_code == 2 and "stopped by the test" in r.stderr
+    assert callable(seen["advance"]) and seen["stages"] == ["predicting the events"]
+
+
+def test_cascade_shock_runs_its_paths_inside_a_progress_stage(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, stages: list[str]
+) -> None:
+    from liqcascade import cascade
+    from liqcascade.errors import InputError
+
+    seen: list[list[str]] = []
+
+    def answer(*a: object, **kw: Any) -> None:
+        seen.append(list(stages))
+        raise InputError("stopped by the test")
+
+    monkeypatch.setattr(cascade, "cascade_answer", answer)
+    r = cli("cascade", "--asset", "BTC", "--shock", "-0.05")
+    assert r.exit_code == 2 and "stopped by the test" in r.stderr
+    assert seen == [["running the cascade on its paths"]]
