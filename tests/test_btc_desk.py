@@ -205,3 +205,23 @@ def test_cascade_shock_runs_its_paths_inside_a_progress_stage(
     r = cli("cascade", "--asset", "BTC", "--shock", "-0.05")
     assert r.exit_code == 2 and "stopped by the test" in r.stderr
     assert seen == [["running the cascade on its paths"]]
+
+
+def test_liqmap_backtest_names_the_suspect_bar_it_scores(cli: Any) -> None:
+    args = ("liqmap", "backtest", "--asset", "BTC", "--start", "2025-06-01", "--end",
+            "2025-06-30")  # fmt: skip
+    r = cli(*args)
+    assert r.exit_code == 0, r.stderr
+    notes = [ln for ln in r.stderr.splitlines() if ln.startswith("note: 1 suspect")]
+    assert len(notes) == 1
+    # the data section's bar (2025-06-12 20:00, BTC longs, 205.9 M USD on a 1.05 % move)
+    assert "longs 2025-06-12 20:00 UTC: 205,886,844 USD on a 1.05 % move, 122×" in notes[0]
+    d = cli(*args, "--json").json()
+    (bar,) = d["suspect_liquidation_bars"]
+    assert bar["ts"].startswith("2025-06-12T20:00") and bar["side"] == "long"
+    assert bar["usd"] == pytest.approx(205_886_844.26, rel=1e-9)
+    assert bar["intensity_x"] == pytest.approx(122.2, abs=0.05)
+    assert d["notes"] == [notes[0].removeprefix("note: ")]
+    # a window without one: no note
+    q = cli("liqmap", "backtest", "--asset", "BTC", "--start", "2025-07-01", "--end", "2025-07-10")
+    assert q.exit_code == 0 and "suspect" not in q.stderr
