@@ -225,3 +225,32 @@ def test_liqmap_backtest_names_the_suspect_bar_it_scores(cli: Any) -> None:
     # a window without one: no note
     q = cli("liqmap", "backtest", "--asset", "BTC", "--start", "2025-07-01", "--end", "2025-07-10")
     assert q.exit_code == 0 and "suspect" not in q.stderr
+
+
+def test_the_map_and_heatmap_titles_name_their_asset() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from liqcascade.positions import (
+        SELL,
+        PositionBook,
+        StopBook,
+        heatmap_from_books,
+        liquidation_map,
+    )
+
+    side = np.array([1, -1, 1], np.int8)
+    size = np.array([1.0, 2.0, 0.5])
+    liq = np.array([104_000.0, 127_000.0, 98_000.0])
+    entry = np.where(side == 1, liq * 1.1, liq / 1.1)
+    book = PositionBook(side, size, entry, size * 100.0, liq, liq * (1 - 0.01 * side))
+    stops = StopBook(np.array([SELL], np.int8), np.array([110_000.0]), np.array([1.0]))
+    m = liquidation_map(book, stops, price=115_764.08, as_of="2025-07-31 20:00",
+                        bar_close="2025-08-01 00:00")  # fmt: skip
+    title = m.plot(asset="BTC").layout.title.text
+    assert title.startswith("BTC liquidation map, bar 2025-07-31 20:00–2025-08-01 00:00 UTC")
+    assert m.plot().layout.title.text.startswith("Liquidation map, bar ")  # no asset: as before
+    t0 = pd.Timestamp("2025-07-30", tz="UTC")
+    hm = heatmap_from_books([(t0, book, stops, 115_764.08)], bucket=0.005, range_=0.2)
+    assert hm.plot(asset="BTC").layout.title.text.startswith("BTC liquidation + stop heatmap")
+    assert hm.plot().layout.title.text.startswith("Liquidation + stop heatmap")
