@@ -254,3 +254,15 @@ def test_the_map_and_heatmap_titles_name_their_asset() -> None:
     hm = heatmap_from_books([(t0, book, stops, 115_764.08)], bucket=0.005, range_=0.2)
     assert hm.plot(asset="BTC").layout.title.text.startswith("BTC liquidation + stop heatmap")
     assert hm.plot().layout.title.text.startswith("Liquidation + stop heatmap")
+
+
+def test_the_btc_only_card_s_command_does_not_claim_the_mixed_sample() -> None:
+    from liqcascade.report._stress_section import _method
+
+    def line(asset: str, own: bool) -> str:
+        return next(t for t in _method(asset, own=own) if t.startswith("The VaR card leads"))
+
+    assert "--asset BTC --portfolio FILE " in line("BTC", True)
+    assert "three BTC positions" in line("BTC", True)
+    assert "--asset BTC --portfolio sample " in line("BTC", False)  # the ETH+BTC report's
+    assert "--asset SOL --portfolio sample " in line("SOL", True)  # the library's own sample

@@ -1305,6 +1305,26 @@ def _legs_and_replays(asset: str, own: bool) -> tuple[str, str]:
     return legs, replays
 
 
+def _pf_arg(asset: str, own: bool) -> str:
+    """``stress --portfolio``'s argument that holds the section's sample portfolio.
+
+    ``sample`` (the library's :func:`~liqcascade.stress.sample_portfolio_for`) except for
+    ETH's or BTC's own sample (:func:`own_sample`), which that name does not hold: a file.
+    """
+    return "FILE" if own and asset in ("ETH", "BTC") else "sample"
+
+
+def _own_file_words(asset: str, own: bool) -> str:
+    """What ``FILE`` is when :func:`_pf_arg` gives it, else nothing."""
+    if _pf_arg(asset, own) == "sample":
+        return ""
+    return (
+        f", FILE holding the section's three {asset} positions (summary.json's "
+        "portfolio.positions: their sizes, entry prices and leverages); --portfolio sample "
+        "is the ETH+BTC sample"
+    )
+
+
 def _method(
     asset: str,
     mu_fitted: float = float("nan"),
@@ -1338,10 +1358,13 @@ def _method(
         "rallies. The library keeps it on request (monte_carlo(..., drift='fitted')).",
         "The VaR card leads with the 95 % level on every asset (the level the 30-day "
         "back-test can test) and gives the 99 % beside it. It is reproduced by liqcascade "
-        f"stress --asset {asset} --portfolio sample --paths {n_paths} --seed 20251010"
+        f"stress --asset {asset} --portfolio {_pf_arg(asset, own)} --paths {n_paths} "
+        "--seed 20251010"
         + (f" --as-of {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else "")
         + f" (the report's sample portfolio at the market date, on this report's {n_paths:,} "
-        "paths), which prints the same VaR, ES and the VaR's 95 % interval.",
+        "paths), which prints the same VaR, ES and the VaR's 95 % interval"
+        + _own_file_words(asset, own)
+        + ".",
         "VaR and ES intervals: for VaR the distribution-free 95 % interval of the quantile "
         "from the Monte Carlo order statistics (binomial ranks); for ES a 95 % bootstrap "
         "over the paths (200 resamples). Sampling error only, not model error: the "
