@@ -553,10 +553,11 @@ def backtest_cmd(
     _check_window(a, ohlc, liq, market_at, start, end)
     kw: dict[str, Any] = {"asset": a, "start": start, "end": end, "trigger": f, "n_paths": paths}
     cal_at = lambda ts: load_liquidity(a, ts, st)  # noqa: E731
-    if prices_only:
-        res = run_prices_only_backtest(ohlc, cal_at, **kw)
-    else:
-        res = run_backtest(ohlc, liq, market_at, cal_at, **kw)
+    with _common.progress("predicting the events") as advance:  # a line per ~10 s: "N done"
+        if prices_only:
+            res = run_prices_only_backtest(ohlc, cal_at, **kw, advance=advance)
+        else:
+            res = run_backtest(ohlc, liq, market_at, cal_at, **kw, advance=advance)
     d = {**res.to_dict(), "sources": _sources(ohlc, liq)}
     if res.n_events == 0:
         _none_scored(a, d, ohlc, liq, market_at, as_json)
@@ -919,13 +920,16 @@ def calibrated_cascade_cmd(
     The library's :func:`liqcascade.cascade.cascade_answer` on the market, so the
     Python call and the command give one figure.
     """
-    from liqcascade.cascade import cascade_answer
-    from liqcascade.market import MarketSpec, estimated_market
+    with _common.progress("estimating the market state"):  # its imports too (seconds)
+        from liqcascade.cascade import cascade_answer
+        from liqcascade.market import MarketSpec, estimated_market
 
-    with _common.progress("estimating the market state"):
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
     warn_if_prior(state.asset, state.bar_close)
-    out = cascade_answer(state, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund)
+    with _common.progress("running the cascade on its paths"):
+        out = cascade_answer(
+            state, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
+        )
     _book_units.emit(out, as_json, _render_calibrated)
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+from liqcascade._cli._eth_scenario import EthAsset, refuse_other_asset
 
 
 def _render(res: dict[str, Any]) -> None:
@@ -119,6 +120,13 @@ def _book_lines(res: dict[str, Any]) -> list[str]:
     return out
 
 
+INSTEAD = (
+    "run it without --asset for ETH's, or describe your venues and collateral in a "
+    "--config file (docs/collateral.md)"
+)
+"""What ``collateral --asset BTC`` says to run instead (:func:`refuse_other_asset`)."""
+
+
 def collateral_cmd(
     preset: Annotated[
         str | None, typer.Option("--preset", help="Bundled preset: oct-2025 (2025-10-10).")
@@ -136,11 +144,13 @@ def collateral_cmd(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    asset: EthAsset = "ETH",
 ) -> None:
     """Collateral that depegs on its own book liquidates unified-margin accounts.
 
     Example: liqcascade collateral --preset oct-2025 --pricing redemption --json
     """
+    refuse_other_asset(asset, "collateral", INSTEAD)  # before any data is loaded
     from liqcascade import datasets
     from liqcascade.collateral import (
         ETH_BARS,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _book_units, _common
+from liqcascade._cli._eth_scenario import EthAsset, refuse_other_asset
 from liqcascade._prices import count_text, percent_text
 from liqcascade._time import bar_text
 
@@ -401,6 +402,13 @@ _Day = Annotated[
 ]
 
 
+INSTEAD = (
+    "run it without --asset for ETH's, or write a --config with the asset set "
+    '(asset = "BTC": its liquidity calibration and book beta) and your venues (docs/contagion.md)'
+)
+"""What ``contagion --asset BTC`` says to run instead (:func:`refuse_other_asset`)."""
+
+
 def contagion_cmd(
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML configuration (docs/contagion.md).")
@@ -428,11 +436,13 @@ def contagion_cmd(
     scope: _Scope = None,
     day: _Day = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    asset: EthAsset = "ETH",
 ) -> None:
     """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
 
     Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
     """
+    refuse_other_asset(asset, "contagion", INSTEAD)  # before any venue or data is loaded
     from liqcascade.contagion import run_preset, run_setup
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it

@@ -293,14 +293,14 @@ def _write_figures(
 
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
-    figs = {"liqmap": lmap.plot()}
+    figs = {"liqmap": lmap.plot(asset=asset.upper())}  # the title names the asset
     estimated = state is not None
     if estimated and state.book_model != "identified" and days > 0:
         _common.info("the heatmap is drawn for the identified book only: --out writes the map")
     elif estimated and t_book is not None and days > 0:
         with _common.progress("heatmap", total=None):  # the market's book at each day
             hm = market_heatmap(t_book - pd.Timedelta(days=days), t_book, asset=asset.upper())
-        figs["heatmap"] = hm.plot()
+        figs["heatmap"] = hm.plot(asset=asset.upper())
     elif not estimated:
         _common.info("an explicit book has no history: --out writes the map only, no heatmap")
     market = state.fingerprint() if estimated else None

@@ -488,7 +488,67 @@ def register(liqmap_app: typer.Typer) -> None:
                 _common.error(str(exc))
                 raise typer.Exit(1) from None
             result["files"] = {k: str(v) for k, v in paths.items()}
+        _suspect_note(result, store)
         _common.emit(result, as_json, _render_backtest)
+
+
+def suspect_bars_in(
+    asset: str, start: Any, end: Any, store: Path | None = None
+) -> list[dict[str, Any]]:
+    """The asset's suspect liquidation bars opened in ``[start, end]``, most extreme first.
+
+    :func:`liqcascade.data.suspect_liquidation_bars` (the report's data section's check)
+    on the asset's whole 4-hour liquidations, hourly prices resampled to 4 hours and open
+    interest, so it flags the bars the report flags; then the ones inside the window.
+    Each: ``ts`` (ISO), ``side``, ``usd`` (USD), ``move`` (fraction), ``intensity_x``.
+    ``[]`` when a series is missing (nothing to check).
+    """
+    import pandas as pd
+
+    from liqcascade.data import load_series, resample_ohlcv, suspect_liquidation_bars
+    from liqcascade.errors import InputError
+
+    try:
+        liq = load_series("liquidations", asset=asset, interval="4h", store=store)
+        h = load_series("ohlcv", asset=asset, interval="1h", store=store)
+        oi = load_series("open_interest", asset=asset, interval="4h", store=store)
+    except InputError:
+        return []
+    f = suspect_liquidation_bars(liq, resample_ohlcv(h, "4h")[["open", "high", "low"]], oi)
+    ts = pd.DatetimeIndex(f["ts"])
+    f = f[(ts >= pd.Timestamp(start)) & (ts <= pd.Timestamp(end))]
+    return [
+        {"ts": pd.Timestamp(r["ts"]).isoformat(), "side": str(r["side"]), "usd": float(r["usd"]),
+         "move": float(r["move"]), "intensity_x": float(r["intensity_x"])}
+        for r in f.to_dict("records")
+    ]  # fmt: skip
+
+
+def _suspect_note(result: dict[str, Any], store: Path | None) -> None:
+    """Name the suspect liquidation bars the scores read: a ``note:`` line and the JSON's.
+
+    The back-test scores every recorded bar; one its own move cannot explain (BTC's
+    205.9 M USD of longs on a 1.05 % move, 2025-06-12 20:00) weighs on the correlations.
+    Adds ``suspect_liquidation_bars`` and ``notes`` to ``result``; the scores stay as
+    they are.
+    """
+    bars = suspect_bars_in(str(result["asset"]), result["start"], result["end"], store)
+    result["suspect_liquidation_bars"] = bars
+    if not bars or not result.get("metrics"):
+        return
+    each = "; ".join(
+        f"{b['side']}s {b['ts'][:16].replace('T', ' ')} UTC: {b['usd']:,.0f} USD on a "
+        f"{percent_text(b['move'], 2)} move, {b['intensity_x']:,.0f}× the median intensity"
+        for b in bars
+    )
+    n = len(bars)
+    text = (
+        f"{n} suspect recorded liquidation bar{'s' if n > 1 else ''} in the scored window "
+        f"(far more than {'their' if n > 1 else 'its'} own move explains; the report's data "
+        f"section flags {'them' if n > 1 else 'it'}), kept in every score above: {each}"
+    )
+    result["notes"] = [*result.get("notes", []), text]
+    _common.note_at_end(text)
 
 
 def _check_modes(

@@ -321,12 +321,11 @@ def _example_position(asset: str, as_of: str | None = None) -> tuple[str, str]:
     from liqcascade._time import utc_end
     from liqcascade.data import load_series
     from liqcascade.errors import InputError
-    from liqcascade.market import MARKET_BAR
 
-    try:
+    try:  # the series alone: no import of the market package (a usage error comes fast)
         oi = load_series("open_interest", asset=asset, interval="4h")
-        # the hours closed by the market's close (a bare date: its end)
-        t = pd.Timestamp(oi.index[-1]) + MARKET_BAR
+        # the hours closed by the market's close, its 4-hour bar's (a bare date: its end)
+        t = pd.Timestamp(oi.index[-1]) + pd.Timedelta("4h")
         if as_of:
             t = utc_end(as_of, "as_of") + pd.Timedelta(1, "us")
         close = load_series("ohlcv", asset=asset, interval="1h")["close"]
@@ -521,11 +520,11 @@ def recommend_cmd(
     Example: liqcascade stops recommend --asset ETH --side long --entry 3700 --size 10 --leverage 10
     Example: liqcascade stops recommend --asset BTC --side long --entry 115000 --size 1 --leverage 5
     """
+    _require(("--side", side), ("--entry", entry), ("--size", size), ("--leverage", leverage),
+             asset=asset, as_of=as_of)  # fmt: skip  # before the market's imports
     from liqcascade.market import MarketSpec, estimated_market, market_times
     from liqcascade.protect import RecommendSettings, check_position, recommend_stop
 
-    _require(("--side", side), ("--entry", entry), ("--size", size), ("--leverage", leverage),
-             asset=asset, as_of=as_of)  # fmt: skip
     assert side is not None and entry is not None and size is not None and leverage is not None
     check_position(side, entry, size, leverage, liquidity, asset=asset)  # before the market
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)

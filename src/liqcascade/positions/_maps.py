@@ -355,6 +355,11 @@ def find_clusters(
     return out
 
 
+def _titled(asset: str, text: str) -> str:
+    """A chart title naming its asset first ("BTC liquidation map, …"), else capitalised."""
+    return f"{asset} {text}" if asset else text[:1].upper() + text[1:]
+
+
 @dataclass(frozen=True, eq=False)
 class LiquidationMap:
     """Forced orders of a book by price bucket around the current price.
@@ -607,8 +612,15 @@ class LiquidationMap:
         out.update({f"concentration_{k}": v for k, v in self.concentration.to_dict().items()})
         return out
 
-    def plot(self) -> Any:
-        """Bars by kind per bucket, cumulative lines on a second axis (plotly Figure)."""
+    def plot(self, asset: str = "") -> Any:
+        """Bars by kind per bucket, cumulative lines on a second axis (plotly Figure).
+
+        Parameters
+        ----------
+        asset : str, default ""
+            The map's asset, named first in the title ("BTC liquidation map, …"), so two
+            assets' charts tell apart; ``""``: the title names none.
+        """
         import plotly.graph_objects as go
 
         x = self.centres
@@ -649,7 +661,7 @@ class LiquidationMap:
         if self.as_of is not None and self.bar_close is not None:  # not the bar's open alone
             when = f", {bar_text(self.as_of, self.bar_close)}"
         fig.update_layout(
-            title=f"Liquidation map{when}, price {self.price:,.2f}",
+            title=_titled(asset, f"liquidation map{when}, price {self.price:,.2f}"),
             barmode="stack",
             xaxis_title="price (USD)",
             yaxis={"title": "notional per bucket (M USD)"},
@@ -889,7 +901,7 @@ class LiquidationHeatmap(SummaryDict):
             out["peak_usd"] = float(tot[t, b])
         return out
 
-    def plot(self, max_cells: int = 400_000) -> Any:
+    def plot(self, max_cells: int = 400_000, asset: str = "") -> Any:
         """Price × time heatmap of forced-order notional with the price line (plotly).
 
         Parameters
@@ -897,6 +909,8 @@ class LiquidationHeatmap(SummaryDict):
         max_cells : int, default 400_000
             Cap on drawn cells: every k-th snapshot is kept so that times × buckets stays
             under it.
+        asset : str, default ""
+            The heatmap's asset, named first in the title; ``""``: the title names none.
 
         Returns
         -------
@@ -931,7 +945,7 @@ class LiquidationHeatmap(SummaryDict):
             )
         )
         fig.update_layout(
-            title="Liquidation + stop heatmap (estimated book, USD at trigger)",
+            title=_titled(asset, "liquidation + stop heatmap (estimated book, USD at trigger)"),
             yaxis_title="price (USD)",
             height=520,
             margin={"t": 50, "l": 60, "r": 20, "b": 40},

@@ -365,6 +365,23 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 )
 
 
+def glossary(assets: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """:data:`GLOSSARY` for a report of ``assets``: its example card names their asset.
+
+    The status marks' example (the VaR card's "back-test of unit long ETH") names ETH; a
+    report without ETH (``report --asset BTC``) names its first asset, as its card does.
+
+    Parameters
+    ----------
+    assets : tuple of str
+        The report's assets.
+    """
+    if not assets or "ETH" in assets:
+        return GLOSSARY
+    own = f"unit long {assets[0]}"
+    return tuple((term, text.replace("unit long ETH", own)) for term, text in GLOSSARY)
+
+
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
     text = (files("liqcascade.report") / "templates" / "report.html.j2").read_text()
@@ -1206,7 +1223,7 @@ def write_report(
         mark_class=mark_class,
         sections=[d.view for d in done],
         nav=nav_groups(done),
-        glossary=GLOSSARY,
+        glossary=glossary(tuple(ctx.assets)),
         plotly_js=PLOTLY_JS,
         plotly_inline=plotly_source() if single_file else None,
         figure_template=script_json(json.dumps(page_template(), separators=(",", ":"))),

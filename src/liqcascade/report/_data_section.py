@@ -466,15 +466,20 @@ def _suspects_text(s: pd.DataFrame) -> str:
 
 
 def summary(v: DataView) -> dict[str, Any]:
-    """Every number of the section for summary.json."""
+    """Every number of the section for summary.json.
+
+    The price keys are named by the section's asset: ``eth_1d``, ``eth_last_close`` in
+    ETH's section, ``btc_1d``, ``btc_last_close`` in BTC's (``data-btc``).
+    """
     lo, sh = v.totals
     top = v.top_bars()
+    a = v.asset.lower()
     return {
         "sources": [] if v.sources is None else v.sources.to_dict(orient="records"),
         "store_series": [] if v.stored is None else v.stored.to_dict(orient="records"),
         "revised_history": REVISED,
-        "eth_1d": _range(v.daily),
-        "eth_1h": v.hourly_range,
+        f"{a}_1d": _range(v.daily),
+        f"{a}_1h": v.hourly_range,
         "open_interest_4h": _range(v.oi),
         "liquidations_4h": _range(v.liq),
         "funding_4h": _range(v.funding),
@@ -482,8 +487,8 @@ def summary(v: DataView) -> dict[str, Any]:
         "recorded_short_liquidations_usd": sh,
         "largest_liquidation_bar": top.index[0].isoformat(),
         "largest_liquidation_bar_usd": float(top["total"].iloc[0]),
-        "eth_all_time_high_close": float(v.daily["close"].max()),
-        "eth_last_close": float(v.daily["close"].iloc[-1]),
+        f"{a}_all_time_high_close": float(v.daily["close"].max()),
+        f"{a}_last_close": float(v.daily["close"].iloc[-1]),
         "suspect_liquidation_bars": [
             {
                 "asset": str(r["asset"]),

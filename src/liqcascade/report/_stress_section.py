@@ -108,8 +108,11 @@ class StressView:
 
     @property
     def own_portfolio(self) -> bool:
-        """True when the sample portfolio is in the section's asset (not ETH/BTC's sample)."""
-        return self.asset not in ("ETH", "BTC")
+        """True when the sample portfolio is in the section's asset (not ETH/BTC's sample).
+
+        Another asset's section, and BTC's in a report without ETH (:func:`own_sample`).
+        """
+        return own_sample(self.asset, self.report_assets)
 
     @property
     def asset(self) -> str:
@@ -247,23 +250,42 @@ def _sizing_prices(close: Any) -> tuple[dict[str, float], str]:
     return out, when
 
 
+def own_sample(asset: str, report_assets: tuple[str, ...]) -> bool:
+    """Whether ``asset``'s section stresses a sample portfolio in ``asset`` alone.
+
+    The ETH+BTC sample (:data:`SAMPLE`, two thirds ETH) stays wherever the report has an
+    ETH section; a report without ETH (``report --asset BTC``) and any other asset get
+    the sample's three positions in their own asset (:func:`sample_portfolio`).
+
+    Parameters
+    ----------
+    asset : str
+        The section's asset.
+    report_assets : tuple of str
+        Every asset of the report.
+    """
+    return asset.upper() not in ("ETH", "BTC") or "ETH" not in report_assets
+
+
 def sample_portfolio(
-    prices: dict[str, float], asset: str, when: str = "at the market date"
+    prices: dict[str, float], asset: str, when: str = "at the market date", own: bool = False
 ) -> tuple[Any, str]:
     """The section's sample portfolio at ``prices`` (USD at the market's close) and its name.
 
     ETH and BTC: :data:`SAMPLE` as it is (:func:`liqcascade.stress.sample_portfolio`).
-    Any other asset: the same three positions in ``asset``, notional-matched: each
-    position's USD notional is the sample's at the market date (10 ETH, 1 BTC, 5 ETH at
-    their prices then), its size that notional over ``asset``'s price, with the same
-    sides and leverages; so a single-asset report stresses positions in its own asset.
-    ``when`` says when ``prices``' ETH and BTC closes are from (words of the text).
+    Any other asset, or BTC with ``own`` (:func:`own_sample`): the same three positions in
+    ``asset``, notional-matched: each position's USD notional is the sample's at the
+    market date (10 ETH, 1 BTC, 5 ETH at their prices then), its size that notional over
+    ``asset``'s price, with the same sides and leverages; so a single-asset report
+    stresses positions in its own asset. ``when`` says when ``prices``' ETH and BTC
+    closes are from (words of the text).
     """
     from liqcascade.stress import sample_portfolio_for
 
     a = asset.upper()
-    pf = sample_portfolio_for(prices, a)  # the library's: `stress --portfolio sample`
-    if a in ("ETH", "BTC"):
+    # the library's: `stress --portfolio sample`
+    pf = sample_portfolio_for(prices, a, single_asset=own)
+    if a in ("ETH", "BTC") and not own:
         return pf, SAMPLE_TEXT
     p = prices[a]
     words = ", ".join(
@@ -281,10 +303,10 @@ def compute(ctx: ReportContext) -> StressView:
     from liqcascade import stress
     from liqcascade.errors import InputError
 
-    own = ctx.market.asset not in ("ETH", "BTC")  # another asset stresses itself only
+    own = own_sample(ctx.market.asset, tuple(ctx.assets))  # stresses its own asset only
     market = stress.stress_market(state=ctx.market, assets=(ctx.market.asset,) if own else None)
     sizing, when = _sizing_prices(market.state.close_time) if own else ({}, "")
-    pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when)
+    pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when, own)
     held = {market.asset, *pf.assets}
     fits = _fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily)
     mc = stress.monte_carlo(
@@ -1283,6 +1305,26 @@ def _legs_and_replays(asset: str, own: bool) -> tuple[str, str]:
     return legs, replays
 
 
+def _pf_arg(asset: str, own: bool) -> str:
+    """``stress --portfolio``'s argument that holds the section's sample portfolio.
+
+    ``sample`` (the library's :func:`~liqcascade.stress.sample_portfolio_for`) except for
+    ETH's or BTC's own sample (:func:`own_sample`), which that name does not hold: a file.
+    """
+    return "FILE" if own and asset in ("ETH", "BTC") else "sample"
+
+
+def _own_file_words(asset: str, own: bool) -> str:
+    """What ``FILE`` is when :func:`_pf_arg` gives it, else nothing."""
+    if _pf_arg(asset, own) == "sample":
+        return ""
+    return (
+        f", FILE holding the section's three {asset} positions (summary.json's "
+        "portfolio.positions: their sizes, entry prices and leverages); --portfolio sample "
+        "is the ETH+BTC sample"
+    )
+
+
 def _method(
     asset: str,
     mu_fitted: float = float("nan"),
@@ -1316,10 +1358,13 @@ def _method(
         "rallies. The library keeps it on request (monte_carlo(..., drift='fitted')).",
         "The VaR card leads with the 95 % level on every asset (the level the 30-day "
         "back-test can test) and gives the 99 % beside it. It is reproduced by liqcascade "
-        f"stress --asset {asset} --portfolio sample --paths {n_paths} --seed 20251010"
+        f"stress --asset {asset} --portfolio {_pf_arg(asset, own)} --paths {n_paths} "
+        "--seed 20251010"
         + (f" --as-of {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else "")
         + f" (the report's sample portfolio at the market date, on this report's {n_paths:,} "
-        "paths), which prints the same VaR, ES and the VaR's 95 % interval.",
+        "paths), which prints the same VaR, ES and the VaR's 95 % interval"
+        + _own_file_words(asset, own)
+        + ".",
         "VaR and ES intervals: for VaR the distribution-free 95 % interval of the quantile "
         "from the Monte Carlo order statistics (binomial ranks); for ES a 95 % bootstrap "
         "over the paths (200 resamples). Sampling error only, not model error: the "

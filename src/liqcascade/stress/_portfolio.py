@@ -559,13 +559,16 @@ SAMPLE_POSITIONS: tuple[tuple[str, str, float, float], ...] = (
 )
 
 
-def sample_portfolio_for(prices: dict[str, float], asset: str) -> Portfolio:
+def sample_portfolio_for(
+    prices: dict[str, float], asset: str, *, single_asset: bool = False
+) -> Portfolio:
     """The report's sample portfolio for a market of ``asset``, at ``prices`` (USD).
 
     ETH and BTC: :func:`sample_portfolio` (the ETH+BTC sample, the same for both). Any
-    other asset: the same three positions in ``asset``, notional-matched: each
-    position's USD notional is the sample's at ``prices`` (10 ETH, 1 BTC, 5 ETH), its
-    size that notional over ``asset``'s price, with the same sides and leverages.
+    other asset, or ETH and BTC with ``single_asset``: the same three positions in
+    ``asset``, notional-matched: each position's USD notional is the sample's at
+    ``prices`` (10 ETH, 1 BTC, 5 ETH), its size that notional over ``asset``'s price,
+    with the same sides and leverages.
 
     Parameters
     ----------
@@ -573,6 +576,8 @@ def sample_portfolio_for(prices: dict[str, float], asset: str) -> Portfolio:
         USD prices of ETH, BTC and ``asset`` at the market's date.
     asset : str
         The market's asset.
+    single_asset : bool, default False
+        Every position in ``asset`` even for ETH or BTC (a report of BTC alone).
 
     Raises
     ------
@@ -584,7 +589,7 @@ def sample_portfolio_for(prices: dict[str, float], asset: str) -> Portfolio:
     missing = sorted(x for x in need if x not in prices)
     if missing:
         raise InputError(f"prices: no price of {', '.join(missing)}", param="prices")
-    if a in ("ETH", "BTC"):
+    if a in ("ETH", "BTC") and not single_asset:
         return sample_portfolio(prices)
     p = float(prices[a])
     rows = [
