@@ -61,7 +61,8 @@ browser:
 # takes half of what the other has left, from its end. With the default `load` the tests
 # went out in ever smaller chunks, and each chunk boundary that split a module made both
 # workers build that module's fixtures (fitted models, replayed watch sessions).
-# The checks before pytest run side by side (`-j3`, output kept per target by `-O`): the
+# The checks before pytest run side by side (`-j3`, output kept per target by `-O` where
+# make has it: GNU make 4; macOS's 3.81 runs them side by side unsynchronised): the
 # browser's install waits on the network, mypy (about 75 CPU s with an empty cache) on one
 # core, ruff takes a second; one after the other they added their times.
 # pytest runs with bytecode caching on even where the environment turns it off
@@ -69,7 +70,7 @@ browser:
 # that each import liqcascade, and without src/**/__pycache__/*.pyc every one compiles
 # the package's source again (about 0.4 CPU s each).
 test: $(STAMP)
-	@$(MAKE) --no-print-directory -j3 -O browser lint typecheck
+	@$(MAKE) --no-print-directory -j3 $(if $(filter output-sync,$(.FEATURES)),-O) browser lint typecheck
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider
 
 # numba's cache of its own: .venv's numba writes the same src/**/__pycache__/*.py311.nb*

@@ -10,8 +10,8 @@ wrote. A block that is not meant to run is fenced ```` ```python no-run ```` (or
 ``text``). The snippets once held ``...`` placeholders and files that do not exist
 (``stress.run_batch([..., ...])``, ``fit.plot(realized=...)``, ``ETHUSDT-1h-2025-01.zip``).
 
-Each block's process is forked from a warm interpreter that has imported numpy, pandas,
-pyarrow, scipy, numba, typer and rich once (:mod:`warmpython`): still a process of its
+Each block's process is forked from a warm interpreter that has imported the numeric
+stack once (:data:`warmpython.PRELOADED`, and its known leniencies): still a process of its
 own per block, with a fresh ``__main__``, its own environment and folder, importing
 ``liqcascade`` for itself; about 2 s of CPU less per block than a cold ``python -c``.
 """

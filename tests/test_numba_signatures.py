@@ -32,13 +32,12 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "liqcascade"
 KEPT = {("_profile_one_nb", "_profile_derivs_nb"), ("_close_step", "_close_ranges")}
 
 
-@functools.cache
-def _kernel_defs() -> tuple[dict[str, ast.FunctionDef], set[str]]:
-    """Every ``@njit`` function of the package by name, and the ``inline="always"`` ones."""
+def _defs_of(texts: tuple[str, ...]) -> tuple[dict[str, ast.FunctionDef], set[str]]:
+    """Every ``@njit`` function of ``texts`` (module sources) by name, and the
+    ``inline="always"`` ones."""
     kernels: dict[str, ast.FunctionDef] = {}
     inline: set[str] = set()
-    for path in sorted(SRC.rglob("*.py")):
-        text = path.read_text(encoding="utf-8")
+    for text in texts:
         if "@njit" not in text:  # no kernel here: not worth parsing
             continue
         for node in ast.walk(ast.parse(text)):
@@ -54,10 +53,26 @@ def _kernel_defs() -> tuple[dict[str, ast.FunctionDef], set[str]]:
     return kernels, inline
 
 
-def _literal_arguments() -> list[str]:
-    """Kernel-to-kernel calls that pass an int or bool literal, or a variable whose
-    first assignment (in source order) is one."""
-    kernels, inline = _kernel_defs()
+@functools.cache
+def _kernel_defs() -> tuple[dict[str, ast.FunctionDef], set[str]]:
+    """The package's kernels (:func:`_defs_of` over every module of src/liqcascade)."""
+    return _defs_of(tuple(p.read_text(encoding="utf-8") for p in sorted(SRC.rglob("*.py"))))
+
+
+def _is_literal(value: ast.expr | None) -> bool:
+    """An int or bool constant, also negated (``-1``)."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    return isinstance(value, ast.Constant) and type(value.value) in (int, bool)
+
+
+def _literal_arguments(
+    defs: tuple[dict[str, ast.FunctionDef], set[str]] | None = None,
+) -> list[str]:
+    """Kernel-to-kernel calls that pass an int or bool literal (also negated, also by
+    keyword), or a variable whose first assignment (in source order) is one; in the
+    package, or in ``defs`` (:func:`_defs_of`)."""
+    kernels, inline = defs if defs is not None else _kernel_defs()
     found = []
     for caller, fn in kernels.items():
         first: dict[str, ast.expr] = {}
@@ -72,9 +87,11 @@ def _literal_arguments() -> list[str]:
             callee = call.func.id
             if callee not in kernels or callee in inline or (caller, callee) in KEPT:
                 continue
-            for i, arg in enumerate(call.args):
+            named = [(str(i), a) for i, a in enumerate(call.args)]
+            named += [(str(k.arg), k.value) for k in call.keywords]
+            for i, arg in named:
                 value = first.get(arg.id) if isinstance(arg, ast.Name) else arg
-                if isinstance(value, ast.Constant) and type(value.value) in (int, bool):
+                if _is_literal(value):
                     found.append(f"{caller} -> {callee}, argument {i}: {ast.unparse(arg)}")
     return found
 
@@ -86,6 +103,40 @@ def test_the_scan_sees_the_kernels() -> None:
     assert "clock_span" not in inline
     assert "latent_weight" in inline
     assert ("_profile_one_nb", "_profile_derivs_nb") in KEPT
+
+
+def test_the_scan_flags_each_kind_of_literal_argument() -> None:
+    """A made-up module: positional, negated, keyword and first-assigned literals are
+    flagged; typed ones (``np.int64(0)``), inlined callees and plain Python callers not."""
+    source = """
+@njit(cache=True)
+def callee(a, b, flag):
+    return a
+
+@njit(cache=True, inline="always")
+def inlined(a):
+    return a
+
+@njit(cache=True)
+def caller(x):
+    k = 0
+    callee(x, 0, flag=np.bool_(False))
+    callee(x, -1, np.bool_(True))
+    callee(x, np.int64(0), flag=False)
+    callee(x, k, np.bool_(True))
+    inlined(0)
+    return x
+
+def python_caller(x):
+    return callee(x, 0, False)
+"""
+    got = _literal_arguments(_defs_of((source,)))
+    assert got == [
+        "caller -> callee, argument 1: 0",
+        "caller -> callee, argument 1: -1",
+        "caller -> callee, argument flag: False",
+        "caller -> callee, argument 1: k",
+    ]
 
 
 def test_no_kernel_passes_a_literal_to_a_kernel() -> None:

@@ -7,7 +7,7 @@ block is either re-runnable or marked ``skip``, and the fast, deterministic bloc
 (margin maths, files of ``tests/data``, a scratch store) against the commands.
 
 Each command runs in a process of its own forked from a warm interpreter that has
-imported numpy, pandas, pyarrow, scipy, numba, typer and rich once (:mod:`warmpython`,
+imported the numeric stack once (:data:`warmpython.PRELOADED`,
 put in ``readme_blocks.RUN_COMMAND`` for this module): about 2 s of CPU less per command
 than a cold ``python -m liqcascade``; ``tools/readme_blocks.py --check`` itself starts
 each with :func:`subprocess.run`.

@@ -18,9 +18,16 @@ module, and it imports ``liqcascade`` and everything else for itself; it ends as
 interpreter does (non-daemon threads joined, ``atexit`` handlers run, streams flushed)
 with the exit code ``python`` would give (1 on an uncaught exception, its traceback on
 stderr; a ``SystemExit``'s code). No two runs share anything but the modules the server
-imported before any run, so a snippet that forgets an import still fails, and a command
-still reads its environment (``COLUMNS``, ``HOME``, ``LIQCASCADE_STORE``) when it
-starts, as it would in a new interpreter.
+imported before any run, so a snippet that forgets ``import liqcascade`` or a top-level
+``import numpy`` still fails, and a command still reads its environment (``COLUMNS``,
+``HOME``, ``LIQCASCADE_STORE``) when it starts, as it would in a new interpreter.
+
+Known leniencies of a warm run, none of them used by a page today: a *submodule* the
+preloads imported is already an attribute of its package (``import pyarrow as pa;
+pa.parquet`` works warm and fails cold, likewise ``rich.table``); the child ends with
+``os._exit`` after the interpreter's own exit steps, so a crash in a late finaliser goes
+unseen; a warning the preloads printed once is not printed again. A page's snippet
+should import what it uses explicitly (``import pyarrow.parquet as pq``).
 
 What could differ from a new interpreter is only what the preloaded modules read from
 the environment while they import (numba's ``NUMBA_*``, BLAS's thread counts, typer's

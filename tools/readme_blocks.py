@@ -108,7 +108,7 @@ ABBREVIATION = re.compile(r"(?<!\S)\w+…\w+(?!\S)")
 HOME_SHOWN = "/home/me"
 #: How a command is started: :func:`subprocess.run`. The test suite puts its warm-start
 #: equivalent here (tests/warmpython.py: a fresh process per command, forked from an
-#: interpreter that has imported numpy, pandas and scipy once).
+#: interpreter that has imported the numeric stack once: its ``PRELOADED``).
 RUN_COMMAND: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
 
 

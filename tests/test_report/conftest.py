@@ -19,6 +19,20 @@ import pytest
 WINDOW = {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
 
+def _dead_browser_errors() -> tuple[type[BaseException], ...]:
+    """What selenium raises at a browser that died: its own error, or, when chromedriver
+    itself is gone, the connection's (urllib3's, or the socket's OSError)."""
+    try:
+        from selenium.common.exceptions import WebDriverException
+        from urllib3.exceptions import HTTPError
+    except ImportError:  # no selenium: the fixture skips before it needs them
+        return (OSError,)
+    return (WebDriverException, HTTPError, OSError)
+
+
+_DEAD = _dead_browser_errors()
+
+
 class _Browser:
     """The worker's browser, started on first use and again if it died."""
 
@@ -29,12 +43,10 @@ class _Browser:
     def fresh(self) -> Any:
         """The browser, as a newly started one is."""
         pytest.importorskip("selenium")
-        from selenium.common.exceptions import WebDriverException
-
         if self.driver is not None:
             try:
                 return _reset(self.driver)
-            except WebDriverException:  # it died (a test's timeout): start another
+            except _DEAD:  # it died (a test's timeout), or its chromedriver: start another
                 self.close()
         from test_report.test_report import _chrome_driver
 
@@ -43,12 +55,10 @@ class _Browser:
 
     def close(self) -> None:
         """Quit the browser (one that died already is only forgotten)."""
-        from selenium.common.exceptions import WebDriverException
-
         if self.driver is not None:
             try:
                 self.driver.quit()
-            except WebDriverException:
+            except _DEAD:
                 pass
             finally:
                 self.driver = None

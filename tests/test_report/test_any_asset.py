@@ -206,7 +206,7 @@ def test_a_store_assets_report_gets_the_data_section_with_its_gaps(
     assert hourly["first"] < hourly["last"] and int(hourly["rows"].replace(",", "")) > 1000
     assert all(r["gaps"] == "–" or r["gaps"].replace(",", "").isdigit() for r in stored.values())
     assert {r["source"] for r in d["sources"]} == {"store (store.duckdb)"}
-    assert "suspect_liquidation_bars" in d and 10 < d["eth_last_close"] < 1_000  # SOL's scale
+    assert "suspect_liquidation_bars" in d and 10 < d["sol_last_close"] < 1_000  # SOL's
     html = paths["html"].read_text()
     assert "range, rows and gaps (a step longer than 1.5 bars" in html
     # the figures and the largest-bars table name the store's series, not the bundle's

@@ -304,7 +304,7 @@ class StressMarket:
     hourly: dict[str, pd.DataFrame] = field(default_factory=dict)
     daily: dict[str, pd.DataFrame] = field(default_factory=dict)
     # the other assets' markets at this close, built once (a shock grid's rows share them)
-    _others: dict[str, Any] = field(default_factory=dict, repr=False)
+    _others: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def asset(self) -> str:
