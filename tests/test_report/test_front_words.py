@@ -106,8 +106,14 @@ def _rec(leverage: float, vol: float) -> SimpleNamespace:
 
     entry, size = 3698.0, 10.0
     liq = liquidation_price(1, entry, size, leverage, "ETH")
-    return SimpleNamespace(
-        side="long", entry=entry, size=size, leverage=leverage, vol_distance=vol, liq_price=liq
+    return SimpleNamespace(  # the report enters at the mid, from which the cap is laid off
+        side="long",
+        entry=entry,
+        mid=entry,
+        size=size,
+        leverage=leverage,
+        vol_distance=vol,
+        liq_price=liq,
     )
 
 
