@@ -34,10 +34,18 @@ class FakeKaleido:
         The renders (0-based, counted over every browser) that raise :data:`MISFIRE`.
     data : bytes, optional
         What every render returns instead of a PNG's start (a test of bad output).
+    exit_fails : bool, default False
+        Every browser's exit (``__aexit__`` without an error inside) raises, as a browser
+        that will not close does.
     """
 
-    def __init__(self, fails: set[int] | None = None, data: bytes | None = None) -> None:
+    def __init__(
+        self, fails: set[int] | None = None, data: bytes | None = None, exit_fails: bool = False
+    ) -> None:
         self.fails = set(fails or ())
+        self.exit_fails = exit_fails
+        self.closed = 0
+        """Browsers whose session was left (``__aexit__``), with or without an error."""
         self.data = data
         self.browsers: list[dict[str, Any]] = []
         """Each browser's options, in the order they were opened."""
@@ -59,7 +67,9 @@ class _Browser:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        return None
+        self.owner.closed += 1
+        if self.owner.exit_fails and exc[0] is None:
+            raise RuntimeError("the browser did not close")
 
     async def calc_fig(self, spec: Any, opts: dict[str, Any], **kw: Any) -> bytes:
         owner = self.owner

@@ -74,6 +74,7 @@ def test_a_misfired_render_is_retried_in_a_fresh_browser(
     assert _size(out.read_bytes()) == (321, 9)
     assert [b for b, _ in fake.renders] == [0, 1, 2]  # each attempt in a browser of its own
     assert all(k["mathjax"] is False for k in fake.browsers)  # no CDN request from the page
+    assert fake.closed == len(fake.browsers) == 3  # every misfired browser was left, too
 
 
 def test_several_figures_share_one_browser_and_a_misfire_moves_to_a_fresh_one(
@@ -94,6 +95,18 @@ def test_several_figures_share_one_browser_and_a_misfire_moves_to_a_fresh_one(
     data = render_pngs(list(figs.values()), width=300, height=200)
     assert [t for _, t in fake.renders] == ["a", "a", "b", "c", "c", "c"]
     assert len(fake.browsers) == 4 and [d[24:] for d in data] == [b"a", b"b", b"c"]
+    assert fake.closed == 4
+
+
+def test_a_browser_that_will_not_close_after_every_render_keeps_the_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_pause: None
+) -> None:
+    # every figure rendered, then the session's exit failed: no second browser, no error
+    fake = _fake(monkeypatch, exit_fails=True)
+    figs = {tmp_path / f"{t}.png": _fig().update_layout(title=t) for t in "ab"}
+    write_pngs(figs, width=120, height=80)
+    assert fake.renders == [(0, "a"), (0, "b")] and fake.closed == 1
+    assert [_size(p.read_bytes()) for p in figs] == [(120, 80)] * 2
 
 
 def test_every_attempt_failing_raises_a_clear_error_and_writes_nothing(
