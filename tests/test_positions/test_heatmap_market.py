@@ -131,7 +131,7 @@ def test_liqmap_out_draws_btcs_heatmap(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(files) == ["liqmap_html", "liqmap_png", "heatmap_html", "heatmap_png"]
     assert (tmp_path / "heatmap.html").stat().st_size > 10_000 and "heatmap_html" in files
     html = (tmp_path / "heatmap.html").read_text()
-    assert "Liquidation + stop heatmap" in html
+    assert "BTC liquidation + stop heatmap" in html  # the asset named in the title
 
 
 def test_liqmap_bad_bucket_names_the_flag() -> None:
