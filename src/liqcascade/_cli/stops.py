@@ -323,9 +323,10 @@ def _example_position(asset: str, as_of: str | None = None) -> tuple[str, str]:
     from liqcascade.errors import InputError
 
     try:  # the series alone: no import of the market package (a usage error comes fast)
-        oi = load_series("open_interest", asset=asset, interval="4h")
-        # the hours closed by the market's close, its 4-hour bar's (a bare date: its end)
-        t = pd.Timestamp(oi.index[-1]) + pd.Timedelta("4h")
+        bar = "4h"  # the market's bar (market.MARKET_BAR), read off the series itself
+        oi = load_series("open_interest", asset=asset, interval=bar)
+        # the hours closed by the last bar's close (a bare date: its end)
+        t = pd.Timestamp(oi.index[-1]) + pd.Timedelta(bar)
         if as_of:
             t = utc_end(as_of, "as_of") + pd.Timedelta(1, "us")
         close = load_series("ohlcv", asset=asset, interval="1h")["close"]
