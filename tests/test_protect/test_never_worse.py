@@ -65,6 +65,9 @@ def test_the_warning_says_which_level_is_missing() -> None:
     assert head == "no level clear of the zones within the walk's reach"
     assert "no clear level" not in head + why
     assert "3,771.89 (2.00 % from the mid), is out of that walk's reach" in why
+    # the distance is from the mid the walk starts at, the parameter's name says so
+    _, why = _no_clear_level(held, None, 3771.89, 0.0, mid=3698.0, d=2)
+    assert "(2.00 % from the mid)" in why
     head, why = _no_clear_level(held, None, None, 0.0, 3698.0, 2)
     assert head == "no clear level for the stop"  # none exists: the words are true
     assert "every level between the mid and the liquidation bound lies in a" in why

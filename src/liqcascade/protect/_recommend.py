@@ -1353,7 +1353,7 @@ def _no_clear_level(
     rejected: tuple[float, float] | None,
     clear: float | None,
     raw_slip: float,
-    entry: float,
+    mid: float,
     d: int,
 ) -> tuple[str, str]:
     """Why the raw stop is kept: the warning's head, and the zones holding it and what else.
@@ -1362,8 +1362,9 @@ def _no_clear_level(
     slippage (fraction), when that is higher than ``raw_slip``. Else ``clear``: the
     level clear of every zone nearest the raw stop (USD), which the walk out of the
     zones (to the nearest zone edge at each step) did not reach, or None when every
-    level between the mid and the bound lies in a zone. ``entry``: the mid the walk
-    starts from (USD); ``d``: price decimals.
+    level between the mid and the bound lies in a zone. ``mid``: the mid the walk
+    starts from and the warning measures the distance to ``clear`` from (USD; the
+    caller passes the market's mid, not the position's entry); ``d``: price decimals.
 
     Returns
     -------
@@ -1388,7 +1389,7 @@ def _no_clear_level(
     return "no level clear of the zones within the walk's reach", (
         f"it lies in {names}, and the walk out of it, to the nearest zone edge at each step, "
         "ends in another zone or against the mid or the bound; the nearest level clear of "
-        f"every zone, {clear:,.{d}f} ({percent_text(abs(entry - clear) / entry, 2)} from "
+        f"every zone, {clear:,.{d}f} ({percent_text(abs(mid - clear) / mid, 2)} from "
         "the mid), is "
         "out of that walk's reach, and the stop is not moved there"
     )
