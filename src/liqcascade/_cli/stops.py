@@ -523,12 +523,15 @@ def recommend_cmd(
     """
     _require(("--side", side), ("--entry", entry), ("--size", size), ("--leverage", leverage),
              asset=asset, as_of=as_of)  # fmt: skip  # before the market's imports
-    from liqcascade.market import MarketSpec, estimated_market, market_times
-    from liqcascade.protect import RecommendSettings, check_position, recommend_stop
+    from liqcascade.protect import RecommendSettings, check_position  # light: values first
 
     assert side is not None and entry is not None and size is not None and leverage is not None
-    check_position(side, entry, size, leverage, liquidity, asset=asset)  # before the market
+    check_position(side, entry, size, leverage, liquidity)  # before any heavy import
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
+    check_position(side, entry, size, leverage, liquidity, asset=asset)  # the tier table's
+    from liqcascade.market import MarketSpec, estimated_market, market_times
+    from liqcascade.protect import recommend_stop
+
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
         cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop

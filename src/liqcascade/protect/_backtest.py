@@ -47,6 +47,7 @@ from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
+from liqcascade.protect._position import MAX_K
 
 __all__ = [
     "MAX_HORIZON_DAYS",
@@ -66,12 +67,6 @@ __all__ = [
 ]
 
 POLICIES: tuple[str, ...] = ("fixed", "vol", "vol-declustered")
-#: Largest volatility multiple ``k`` (:class:`BacktestSettings`, and
-#: :class:`~liqcascade.protect.RecommendSettings`' horizon volatilities): a distance of
-#: 1000 sigmas is past the liquidation cap of any asset (ETH's 5-day sigma is about 8 %);
-#: the recommendation's rationale printed 1e300 as a 300-digit percentage, and the
-#: back-test ran every ``vol`` stop at its cap without a word.
-MAX_K: float = 1000.0
 #: The "crash" entry set's first and last entry bars (UTC open times, inclusive): every
 #: hour of the five days before the 2025-10-10 crash, up to its last calm hour.
 CRASH_ENTRIES = (OCT_2025.day - pd.Timedelta(days=5), OCT_2025.last_calm_bar)
