@@ -693,11 +693,16 @@ def _hit(m: dict[str, float]) -> str:
 
 
 def _size_note(v: ProtectView) -> str:
+    """The sample position's size, and the back-test's per entry (or why it did not run)."""
     if v.asset == "ETH":
+        trades = (
+            f"the stop policies' back-test did not run: {v.backtest_skipped or 'no reason given'}"
+            if v.backtest is None  # an ETH report cut before the stops' data, say
+            else f"the back-test trades {usd(v.backtest.settings.notional_usd)} per entry"
+        )
         return (
             f"The sample position is {ETH_SIZE:g} ETH at {LEVERAGE:.0f}× "
-            f"({usd(v.long.size * v.long.entry)} notional); the back-test trades "
-            f"{usd(v.backtest.settings.notional_usd)} per entry."
+            f"({usd(v.long.size * v.long.entry)} notional); {trades}."
         )
     trades = (
         ""
