@@ -325,14 +325,37 @@ def _stat(x: float) -> str:
 
 
 def _lev_table(df: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """One interval's rows of the leverage-by-period table, with each row's bound note.
+
+    The last column (no header, as in ``liqcascade vol --by-period``) holds
+    :func:`liqcascade.volatility.bound_note`'s "at the bound: not standard" beside the
+    γ p-value of a period whose fit sits on the stationarity bound
+    (``persistence_at_bound``), else ``""``; :func:`_lev_tables` drops it when empty.
+    """
+    from liqcascade.volatility import bound_note
+
+    at_bound = df["persistence_at_bound"] if "persistence_at_bound" in df else [False] * len(df)
     return pd.DataFrame(
         {"period": _period_labels(df), "interval": interval,
          "model": [display_name("model", m) for m in df["model"]], "n": df["n_obs"],
          # γ and its interval to 3 decimals (their standard errors are 0.005 or more)
          "γ": _dec3(df["gamma"]), "95 % low": _dec3(df["ci_low"]),
          "95 % high": _dec3(df["ci_high"]),
-         "p-value": [pvalue(p) for p in df["pvalue"]], "verdict": df["verdict"]}
+         "p-value": [pvalue(p) for p in df["pvalue"]], "verdict": df["verdict"],
+         "": [bound_note("gamma[1]", bool(b)) for b in at_bound]}
     )  # fmt: skip
+
+
+def _lev_tables(daily: pd.DataFrame, hourly: pd.DataFrame | None) -> pd.DataFrame:
+    """The daily and (when fitted) hourly leverage-by-period rows in one table.
+
+    The bound-note column is kept only when some period needs it, as the command line
+    shows it (:func:`_lev_table`).
+    """
+    lev = _lev_table(daily, "1 d")
+    if hourly is not None:
+        lev = pd.concat([lev, _lev_table(hourly, "1 h")], ignore_index=True)
+    return lev if lev[""].astype(bool).any() else lev.drop(columns=[""])
 
 
 def tables(v: VolatilityView) -> list[Table]:
@@ -346,9 +369,7 @@ def tables(v: VolatilityView) -> list[Table]:
              "Ljung–Box Q (squared)": _stat(t.ljung_box_stat),
              "Ljung–Box p": pvalue(t.ljung_box_pvalue)}
         )  # fmt: skip
-    lev = _lev_table(v.daily_periods.to_frame(), "1 d")
-    if v.hourly_periods is not None:
-        lev = pd.concat([lev, _lev_table(v.hourly_periods, "1 h")], ignore_index=True)
+    lev = _lev_tables(v.daily_periods.to_frame(), v.hourly_periods)
     aic = v.aic[["model", "dist", "n_params", "loglik", "aic", "bic", "delta_aic", "delta_bic",
                  "persistence"]].assign(
         model=[display_name("model", m) for m in v.aic["model"]],
