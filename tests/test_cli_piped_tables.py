@@ -102,3 +102,34 @@ def test_a_percent_stays_with_its_number_at_any_width(
     _common.stdout.print(t)
     text = out.getvalue()
     assert "21.38 %" in text and "-19.82 %" in text and "10–90 %" in text, text
+
+
+def _fragility_table() -> Table:
+    """``cascade --fragility``'s shape: more columns than 80 hold, intervals in cells."""
+    t = Table("shock", "price reached", "move", "10–90 % move", "liquidated (USD)",
+              "10–90 % liquidated (USD)", "bad debt (USD)", "10–90 % bad debt (USD)")  # fmt: skip
+    t.add_row("-10 %", "3,328.55", "-14.02 %", "-21.47 % … -10.56 %", "161,210,004",
+              "98,118,022 … 240,771,511", "1,520,338", "402,113 … 3,993,001")  # fmt: skip
+    return t
+
+
+def test_a_piped_table_keeps_its_rows_whole(out: io.StringIO) -> None:
+    """btc31 F6: in a log, an interval printed over two lines ("-21.47 % …" / "-10.56 %")."""
+    _common.stdout.print(_fragility_table())
+    lines = out.getvalue().splitlines()
+    row = [ln for ln in lines if "-10 %" in ln]
+    assert len(row) == 1, lines
+    for cell in ("-21.47 % … -10.56 %", "98,118,022 … 240,771,511", "402,113 … 3,993,001"):
+        assert cell in row[0], lines
+    assert len(lines) == 5 and max(map(len, lines)) > 80  # wider than rich's fallback
+
+
+def test_a_terminal_of_known_width_still_folds(
+    monkeypatch: pytest.MonkeyPatch, out: io.StringIO
+) -> None:
+    """A terminal's layout is the reader's: its cells fold to its width, as before."""
+    monkeypatch.setattr(_common.stdout, "_width", 80)  # a terminal of 80 columns
+    _common.stdout.print(_fragility_table())
+    lines = out.getvalue().splitlines()
+    assert not any("-21.47 % … -10.56 %" in ln for ln in lines)  # folded within 80
+    assert any("161,210,004" in ln for ln in lines)  # numbers whole (keep_numbers_whole)

@@ -151,7 +151,8 @@ class _Console(Console):
         stream with no terminal on any standard stream and no ``COLUMNS``), no word of a
         table is cut (:func:`keep_numbers_whole`'s ``words``): rich's fallback of 80
         columns cut header and cell words (``scenar`` over ``io``, ``hyperliqu`` over
-        ``id``), which no reader's screen asked for; the table is wider instead.
+        ``id``), which no reader's screen asked for; the table is wider instead, as wide
+        as its rows (:meth:`_natural_width`): no cell folds over two lines either.
         """
         tables = sys.modules.get("rich.table")
         if tables is not None:
@@ -161,7 +162,21 @@ class _Console(Console):
                     if words is None:
                         words = "width" not in kwargs and self._width_unknown()
                     keep_numbers_whole(obj, kwargs.get("width") or self.width, words=words)
+                    natural = self._natural_width(obj) if words else 0
+                    if natural > self.width:  # no reader's width: whole rows, not 80 columns
+                        obj.width = natural
         super().print(*objects, **kwargs)
+
+    def _natural_width(self, table: Any) -> int:
+        """``table``'s width laid out with no width limit (columns).
+
+        With no width to keep (:meth:`_width_unknown`) rich laid tables out in 80
+        columns and folded a cell over two lines (``-21.47 % …`` over ``-10.56 %``, the
+        interval columns of ``cascade --fragility`` and ``solvency``): a log or a file
+        wants whole rows, so such a table prints at this width instead (lines are not
+        wrapped: the consoles soft-wrap).
+        """
+        return int(self.measure(table, options=self.options.update_width(_NATURAL_LIMIT)).maximum)
 
     def _width_unknown(self) -> bool:
         """Whether no width is set (``COLUMNS``, a width given) and no terminal gives one.
@@ -214,6 +229,9 @@ class _Console(Console):
         )
         return text if self.is_terminal else _TRAILING_SPACES.sub("\n", text)
 
+
+#: The width a table is measured in when no width limits it (columns): any table fits.
+_NATURAL_LIMIT = 100_000
 
 #: Spaces at the end of a line (before its newline).
 _TRAILING_SPACES = re.compile(r" +\n")
