@@ -940,8 +940,13 @@ def replay(
 ) -> StressResult:
     """Replay a recorded crash window on today's portfolio and estimated book.
 
-    The recorded bars are rebased to the start prices (``price · P0 / first open``)
-    unless ``rebase=False``. With ``cascade=True`` the market's estimated book responds
+    The recorded bars are rebased to the start prices (``price · P0 / first open``,
+    the first open of the window's bars: for BTC's hourly 2025-10-10 window the open
+    :func:`liqcascade.solvency.october_2025_shock` reads too) unless ``rebase=False``.
+    With ``cascade=True`` the market asset's price after
+    (``details["<asset>_price_after"]``) and lowest price (``_min_price``) include the
+    calibrated response's displacement: they are not the rebased recorded ones.
+    With ``cascade=True`` the market's estimated book responds
     through the calibrated liquidity response on the bars' clock (the recorded lows
     are the down side's index, the highs the up side's; depth refills with the
     calibrated resilience, arbitrage spreads the displacement: the one engine of
