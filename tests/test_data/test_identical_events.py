@@ -186,3 +186,54 @@ def test_an_upgrade_that_fails_is_an_input_error_naming_the_store(
     rows = con.execute("SELECT count(*) FROM liquidation_events").fetchall()
     con.close()
     assert "occurrence" not in cols and rows == [(1,)]
+
+
+def test_opening_to_write_makes_the_tables_the_per_kind_ddl_makes(tmp_path: Path) -> None:
+    """The one catalogue look-up of ``Store._ensure_tables`` creates what a ``CREATE TABLE IF
+    NOT EXISTS`` per kind made before it (the same tables, columns, types, keys), on a new
+    store and on one that lacks a single table, and leaves an existing table's rows."""
+    from liqcascade.data._kinds import KINDS
+    from liqcascade.data._store import _ddl
+
+    def layout(path: Path) -> list[tuple[object, ...]]:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return (
+                con.execute(
+                    "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+                    "ORDER BY table_name, column_index"
+                ).fetchall()
+                + con.execute(
+                    "SELECT table_name, constraint_type, constraint_column_names "
+                    "FROM duckdb_constraints() ORDER BY ALL"
+                ).fetchall()
+            )
+        finally:
+            con.close()
+
+    ref = tmp_path / "ref.duckdb"
+    con = duckdb.connect(str(ref))
+    for kind in KINDS.values():
+        con.execute(_ddl(kind)).fetchall()
+    con.close()
+    made = tmp_path / "made.duckdb"
+    with Store(made) as s:
+        s._connect(create=True)
+    assert layout(made) == layout(ref)
+    # a store lacking one table (and holding a row in another) gets that table only
+    part = tmp_path / "part.duckdb"
+    kinds = list(KINDS.values())
+    con = duckdb.connect(str(part))
+    for kind in kinds[1:]:
+        con.execute(_ddl(kind)).fetchall()
+    con.execute("CREATE TABLE keep_me (x INTEGER)").fetchall()
+    con.execute("INSERT INTO keep_me VALUES (7)").fetchall()
+    con.close()
+    with Store(part) as s:
+        s._connect(create=True)
+    con = duckdb.connect(str(part), read_only=True)
+    try:
+        assert con.execute("SELECT x FROM keep_me").fetchall() == [(7,)]
+    finally:
+        con.close()
+    assert [r for r in layout(part) if r[0] != "keep_me"] == layout(ref)
