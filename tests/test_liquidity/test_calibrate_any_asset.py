@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import CliResult, run_cli
 from floats import assert_same, same_value
 from liqcascade.cascade import calibrated_follow_through, stored_follow_through
 from liqcascade.cascade._calibrate import (
@@ -29,7 +29,7 @@ from liqcascade.cascade._clock import backtest_score, load_liquidity
 from liqcascade.cascade._follow_through import RECORD_SETTINGS
 from liqcascade.data import load_series
 from liqcascade.errors import InputError
-from newasset import copy_calibrations, relabelled_store
+from newasset import relabelled_store
 
 
 def _shipped(asset: str) -> dict:
@@ -212,17 +212,15 @@ def test_backtest_without_calibration_says_how(sol_store: Path) -> None:
     assert "liqcascade cascade calibrate --asset SOL" in r.stderr
 
 
-def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> None:
+def test_sol_calibrate_backtest_and_answer(sol_liquidity_fit: tuple[Path, CliResult]) -> None:
     """The whole path for an asset the package does not bundle."""
+    # the store and ``cascade calibrate --asset SOL --start 2024-12 --end 2025-01`` run on
+    # it (tests/test_liquidity/conftest.py, shared with test_scored_period.py). The events'
+    # markets need SOL's position book: SOL's series are BTC's, so BTC's shipped book
+    # calibration, copied into the store, is the one SOL's own data give (liqmap calibrate
+    # fits it in minutes; tests/test_market/test_any_asset.py runs that path)
+    sol_store, r = sol_liquidity_fit
     env = {"LIQCASCADE_STORE": str(sol_store)}
-    # the events' markets need SOL's position book: SOL's series are BTC's, so BTC's
-    # shipped book calibration is the one SOL's own data give (liqmap calibrate fits it
-    # in minutes; tests/test_market/test_any_asset.py runs that path)
-    copy_calibrations(sol_store, kinds=("book",))
-    r = run_cli(
-        "cascade", "calibrate", "--asset", "SOL", "--start", "2024-12", "--end", "2025-01",
-        "--json", env=env,
-    )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     out = r.json()
     path = sol_store.with_name("sol.calibrations") / "liquidity" / "SOL.json"

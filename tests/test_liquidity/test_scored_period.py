@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import CliResult, run_cli
 from floats import assert_same, same_value
 from liqcascade.cascade._backtest import _metrics
 from liqcascade.cascade._clock import MIN_SCORE_EVENTS, backtest_score
@@ -33,7 +33,6 @@ from liqcascade.cascade._scores import (
     move_scores,
     per_event_record,
 )
-from newasset import copy_calibrations, relabelled_store
 
 
 def _events(n: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -116,14 +115,14 @@ def test_a_record_without_diagnostic_columns_scores_none_of_them() -> None:
 
 
 @pytest.fixture(scope="module")
-def sol_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """SOL (BTC's data relabelled) calibrated from 2024-12 to 2025-01 with its back-test."""
-    store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
-    copy_calibrations(store, kinds=("book",))
-    r = run_cli(
-        "cascade", "calibrate", "--asset", "SOL", "--start", "2024-12", "--end", "2025-01",
-        "--no-follow-through", "--json", env={"LIQCASCADE_STORE": str(store)},
-    )  # fmt: skip
+def sol_fit(sol_liquidity_fit: tuple[Path, CliResult]) -> tuple[Path, dict]:
+    """SOL (BTC's data relabelled) calibrated from 2024-12 to 2025-01 with its back-test.
+
+    The run test_calibrate_any_asset.py checks too (tests/test_liquidity/conftest.py):
+    with the follow-through, which is stored after the fits and the back-test and
+    changes neither (this file ran ``--no-follow-through`` on a store of its own).
+    """
+    store, r = sol_liquidity_fit
     assert r.exit_code == 0, r.stderr
     assert "event back-test 2024-12-01 → 2025-01-31 (the fitted months)" in r.stderr
     return store, r.json()
