@@ -4,6 +4,7 @@ declared (``funding_units``)."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from collections import Counter
@@ -150,6 +151,7 @@ def test_a_short_file_of_a_real_squeeze_is_read(tmp_path: Path) -> None:
 
 
 # -- short windows, the long ones the median missed, both directions ---------------------
+@functools.cache
 def _rates_tool() -> Any:
     """tools/funding_units_rates.py, whose windows and verdicts docs/data.md's table gives."""
     path = Path(__file__).resolve().parents[2] / "tools" / "funding_units_rates.py"
@@ -160,6 +162,13 @@ def _rates_tool() -> Any:
     return tool
 
 
+@functools.cache
+def _bundled_funding() -> dict[str, pd.DataFrame]:
+    """The tool's ``bundled_series()``, read once for the window sizes below (they only
+    slice it: ``windows`` returns ``iloc`` views, ``verdict`` judges a copy)."""
+    return _rates_tool().bundled_series()
+
+
 @pytest.mark.parametrize("days", [1, 3, 7, 30, 90])
 def test_no_bundled_window_is_refused_and_percent_is_caught(days: int) -> None:
     """Every bundled ETH and BTC funding window (one every 80 rows here; every one in
@@ -168,7 +177,7 @@ def test_no_bundled_window_is_refused_and_percent_is_caught(days: int) -> None:
     about almost always, refused always over 90 days; divided by 100 (fractions read as
     percent) it is refused over 30 days or more in most windows."""
     tool = _rates_tool()
-    windows = [w for g in tool.bundled_series().values() for w in tool.windows(g, days, 80)]
+    windows = [w for g in _bundled_funding().values() for w in tool.windows(g, days, 80)]
     assert len(windows) > 800
     real = Counter(tool.verdict(w, 1.0) for w in windows)
     assert real["refused (percent)"] == real["refused (too small)"] == 0, real

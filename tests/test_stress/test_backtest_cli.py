@@ -95,13 +95,21 @@ def _same_scores(got: list[dict], want: list[dict]) -> None:
 
 
 @pytest.mark.slow
-def test_json_equals_the_library_and_the_report_section(tmp_path) -> None:
+def test_json_equals_the_library_and_the_report_section(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The command's JSON is the report's back-test at the default date, the same figures.
 
     The report's call (``_stress_section.compute``): every daily close through its loader,
     ``var_backtest(close, asset, paths)``, scored at the estimated market's close
     (``scored_at``); summary.json's ``stress.backtest`` is ``_backtest_summary`` of it.
+
+    ``var_backtest`` (seeded, pure) is memoised on the exact bytes of its arguments
+    (``fragilitymemo.memoised``) for the command's two runs (JSON and text) and the
+    report's call here: computed once when the command hands it byte-identical closes
+    and settings, computed again (and compared) when it hands it anything else.
     """
+    import fragilitymemo
     from liqcascade.market import MarketSpec, estimated_market, market_close_time, market_times
     from liqcascade.report._stress_section import (
         StressView,
@@ -111,8 +119,13 @@ def test_json_equals_the_library_and_the_report_section(tmp_path) -> None:
         pinball_interval,
         scored_at,
     )
-    from liqcascade.stress import var_backtest
+    from liqcascade.stress import _backtest_request
+    from liqcascade.stress import var_backtest as compute
 
+    def var_backtest(*args: object, **kw: object) -> object:
+        return fragilitymemo.memoised(tmp_path_factory, compute, *args, **kw)
+
+    monkeypatch.setattr(_backtest_request, "var_backtest", var_backtest)
     r = run_cli("stress", "--scenario", "backtest", "--paths", "300", "--json")
     assert r.exit_code == 0, r.stderr
     out = r.json()

@@ -44,7 +44,8 @@ _HISTORY = pd.Timedelta(days=45)
 
 
 def _ms(idx: Any) -> list[int]:
-    return [int(t.value // 1_000_000) for t in pd.DatetimeIndex(idx).as_unit("ns")]
+    """UTC times as ints of ms since epoch (floored), read from the index's int64 ns at once."""
+    return (pd.DatetimeIndex(idx).as_unit("ns").asi8 // 1_000_000).tolist()
 
 
 class RecordedExchange:
@@ -87,11 +88,13 @@ class RecordedExchange:
         self.now_ms = now_ms
         self.has = {"fetchLiquidations": liquidations is not None, "fetchOrderBook": False}
         cols = ("open", "high", "low", "close", "volume")
-        self.px = list(zip(_ms(prices.index), *(prices[c] for c in cols), strict=True))
+        self.px = list(zip(_ms(prices.index), *(prices[c].tolist() for c in cols), strict=True))
         self.px_ts = [r[0] for r in self.px]
-        self.oi = list(zip(_ms(open_interest.index), open_interest["oi_usd"], strict=True))
+        self.oi = list(zip(_ms(open_interest.index), open_interest["oi_usd"].tolist(), strict=True))
         self.fr = (
-            [] if funding is None else list(zip(_ms(funding.index), funding["rate"], strict=True))
+            []
+            if funding is None
+            else list(zip(_ms(funding.index), funding["rate"].tolist(), strict=True))
         )
         self.liq = [] if liquidations is None else self._liquidations(liquidations)
         self.liq_ts = [r["timestamp"] for r in self.liq]
