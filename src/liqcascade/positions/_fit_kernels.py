@@ -237,8 +237,11 @@ def _profile_grad_nb(
     a: float, b: float, mu: FloatArray, ly: FloatArray, wp: FloatArray, sref: float,
     fref: float, lm: FloatArray,
 ) -> tuple[float, float, float, float, float]:  # fmt: skip
-    """Half the gradient and Hessian of ``F`` at ``(a, b)``, from the logs ``lm`` that
-    :func:`_profile_f_nb` wrote at the same point (no log taken here)."""
+    """Half the gradient and Hessian of ``F`` at ``(a, b)``, from stored logs.
+
+    ``lm``: the logs that :func:`_profile_f_nb` wrote at the same point (no log is
+    taken here).
+    """
     ea = math.exp(a) * sref
     eb = math.exp(b) * fref
     ga = 0.0

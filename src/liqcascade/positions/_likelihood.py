@@ -276,8 +276,7 @@ def _to_params(x: Sequence[float], base: BookParams, keys: Sequence[str]) -> Boo
 
 
 def _key(x: Sequence[float], base: BookParams, keys: Sequence[str]) -> tuple[float, ...]:
-    """The memo key of ``x``: the shape parameters of ``_to_params(x, base, keys)``,
-    rounded to 10 decimals.
+    """The memo key of ``x``: the shape parameters of ``_to_params``, to 10 decimals.
 
     The same values without building the parameter set (the search asks for a key
     several times per evaluation); a point whose parameters would not be valid (a
