@@ -96,14 +96,23 @@ def grid_mu_nb(
         tot_l = 0.0
         tot_s = 0.0
         if i > 0 and keep < 1.0:
-            for g in range(l_lo, l_hi + 1):
-                if lsz[g] > 0.0:
-                    lsz[g] *= keep
-                    tot_l += lsz[g]
-            for g in range(s_lo, s_hi + 1):
-                if ssz[g] > 0.0:
-                    ssz[g] *= keep
-                    tot_s += ssz[g]
+            # both sides in one loop (two independent sums that the processor
+            # overlaps), each in its own bin order; no test for empty bins (sizes are
+            # >= 0: an empty bin stays 0 and adds 0 to its side's sum)
+            n_both = max(min(l_hi - l_lo, s_hi - s_lo) + 1, 0)
+            for k in range(n_both):
+                v = lsz[l_lo + k] * keep
+                lsz[l_lo + k] = v
+                tot_l += v
+                v = ssz[s_lo + k] * keep
+                ssz[s_lo + k] = v
+                tot_s += v
+            for g in range(l_lo + n_both, l_hi + 1):
+                lsz[g] *= keep
+                tot_l += lsz[g]
+            for g in range(s_lo + n_both, s_hi + 1):
+                ssz[g] *= keep
+                tot_s += ssz[g]
             safe[0] *= keep
             safe[1] *= keep
         else:
