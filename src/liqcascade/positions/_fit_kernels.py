@@ -96,14 +96,23 @@ def grid_mu_nb(
         tot_l = 0.0
         tot_s = 0.0
         if i > 0 and keep < 1.0:
-            for g in range(l_lo, l_hi + 1):
-                if lsz[g] > 0.0:
-                    lsz[g] *= keep
-                    tot_l += lsz[g]
-            for g in range(s_lo, s_hi + 1):
-                if ssz[g] > 0.0:
-                    ssz[g] *= keep
-                    tot_s += ssz[g]
+            # both sides in one loop (two independent sums that the processor
+            # overlaps), each in its own bin order; no test for empty bins (sizes are
+            # >= 0: an empty bin stays 0 and adds 0 to its side's sum)
+            n_both = max(min(l_hi - l_lo, s_hi - s_lo) + 1, 0)
+            for k in range(n_both):
+                v = lsz[l_lo + k] * keep
+                lsz[l_lo + k] = v
+                tot_l += v
+                v = ssz[s_lo + k] * keep
+                ssz[s_lo + k] = v
+                tot_s += v
+            for g in range(l_lo + n_both, l_hi + 1):
+                lsz[g] *= keep
+                tot_l += lsz[g]
+            for g in range(s_lo + n_both, s_hi + 1):
+                ssz[g] *= keep
+                tot_s += ssz[g]
             safe[0] *= keep
             safe[1] *= keep
         else:
@@ -197,14 +206,53 @@ def grid_mu_py(
 
 # ----------------------------------------------------------------- the observation profile
 @njit
-def _profile_derivs_nb(
+def _profile_f_nb(
     a: float, b: float, mu: FloatArray, ly: FloatArray, wp: FloatArray, sref: float,
-    fref: float, with_derivs: bool,
-) -> tuple[float, float, float, float, float, float]:  # fmt: skip
-    """``F`` and (when asked) half its gradient and Hessian at ``(a, b)``."""
+    fref: float, lm: FloatArray,
+) -> float:  # fmt: skip
+    """``F`` at ``(a, b)``; writes ``log m_i`` of every weighted term into ``lm``.
+
+    A term whose book part ``exp(a) * sref * mu_i`` is 0 (a bar without book
+    liquidations: a third of them) has ``m_i = exp(b) * fref``, whose log is taken
+    once per pass: the same value, without one log per such term.
+    """
     ea = math.exp(a) * sref
     eb = math.exp(b) * fref
+    m0 = 0.0 + eb
+    if m0 < 1e-300:
+        m0 = 1e-300
+    lm0 = math.log(m0)
     f = 0.0
+    for i in range(mu.shape[0]):
+        w = wp[i]
+        if w == 0.0:
+            continue
+        am = ea * mu[i]
+        if am == 0.0:
+            lmi = lm0
+        else:
+            m = am + eb
+            if m < 1e-300:
+                m = 1e-300
+            lmi = math.log(m)
+        lm[i] = lmi
+        r = ly[i] - lmi
+        f += w * r * r
+    return f
+
+
+@njit
+def _profile_grad_nb(
+    a: float, b: float, mu: FloatArray, ly: FloatArray, wp: FloatArray, sref: float,
+    fref: float, lm: FloatArray,
+) -> tuple[float, float, float, float, float]:  # fmt: skip
+    """Half the gradient and Hessian of ``F`` at ``(a, b)``, from stored logs.
+
+    ``lm``: the logs that :func:`_profile_f_nb` wrote at the same point (no log is
+    taken here).
+    """
+    ea = math.exp(a) * sref
+    eb = math.exp(b) * fref
     ga = 0.0
     gb = 0.0
     haa = 0.0
@@ -218,18 +266,16 @@ def _profile_derivs_nb(
         m = am + eb
         if m < 1e-300:
             m = 1e-300
-        r = ly[i] - math.log(m)
-        f += w * r * r
-        if with_derivs:
-            p = am / m
-            q = eb / m
-            rpq = r * p * q
-            ga -= w * r * p
-            gb -= w * r * q
-            haa += w * (p * p - rpq)
-            hab += w * (p * q + rpq)
-            hbb += w * (q * q - rpq)
-    return f, ga, gb, haa, hab, hbb
+        r = ly[i] - lm[i]
+        p = am / m
+        q = eb / m
+        rpq = r * p * q
+        ga -= w * r * p
+        gb -= w * r * q
+        haa += w * (p * p - rpq)
+        hab += w * (p * q + rpq)
+        hbb += w * (q * q - rpq)
+    return ga, gb, haa, hab, hbb
 
 
 @njit
@@ -244,10 +290,15 @@ def _clip_nb(x: float) -> float:
 @njit
 def _profile_one_nb(
     a: float, b: float, mu: FloatArray, ly: FloatArray, wp: FloatArray, sref: float,
-    fref: float,
+    fref: float, lm: FloatArray,
 ) -> tuple[float, float, float]:  # fmt: skip
-    """Damped Newton from ``(a, b)``; returns ``(a, b, F)`` at its end."""
-    f, ga, gb, haa, hab, hbb = _profile_derivs_nb(a, b, mu, ly, wp, sref, fref, True)
+    """Damped Newton from ``(a, b)``; returns ``(a, b, F)`` at its end.
+
+    ``lm``: scratch of ``mu``'s length (the logs of the last pass). A trial step
+    costs one pass for ``F``; the derivatives at a step taken reuse that pass's logs.
+    """
+    f = _profile_f_nb(a, b, mu, ly, wp, sref, fref, lm)
+    ga, gb, haa, hab, hbb = _profile_grad_nb(a, b, mu, ly, wp, sref, fref, lm)
     lam = 0.0
     for _ in range(_MAX_ITER):
         scl = max(abs(haa), abs(hbb), 1e-300)
@@ -265,10 +316,10 @@ def _profile_one_nb(
                 if na == a and nb == b:
                     done = True
                     break
-                fn = _profile_derivs_nb(na, nb, mu, ly, wp, sref, fref, False)[0]
+                fn = _profile_f_nb(na, nb, mu, ly, wp, sref, fref, lm)
                 if fn < f:
                     step = abs(na - a) + abs(nb - b)
-                    a, b = na, nb
+                    a, b, f = na, nb, fn
                     moved = True
                     if step <= 1e-13 * (1.0 + abs(a) + abs(b)):
                         done = True
@@ -278,7 +329,8 @@ def _profile_one_nb(
                 done = True
                 break
         if moved:
-            f, ga, gb, haa, hab, hbb = _profile_derivs_nb(a, b, mu, ly, wp, sref, fref, True)
+            # lm holds the logs at (a, b): the accepted trial was the last pass
+            ga, gb, haa, hab, hbb = _profile_grad_nb(a, b, mu, ly, wp, sref, fref, lm)
             lam = 0.0 if lam <= 1e-6 else lam * 0.1
         if done or not moved:
             break
@@ -313,13 +365,14 @@ def profile_ab_nb(
     """
     n_s = len(PROFILE_STARTS)
     ends = np.empty((n_s + len(PROFILE_PROBES), 3))
+    lm = np.empty(mu.shape[0])
     for k in range(n_s):
         a0, b0 = PROFILE_STARTS[k]
-        ends[k, 0], ends[k, 1], ends[k, 2] = _profile_one_nb(a0, b0, mu, ly, wp, sref, fref)
+        ends[k, 0], ends[k, 1], ends[k, 2] = _profile_one_nb(a0, b0, mu, ly, wp, sref, fref, lm)
     for k in range(len(PROFILE_PROBES)):
         a0, b0 = PROFILE_PROBES[k]
         ends[n_s + k, 0], ends[n_s + k, 1], ends[n_s + k, 2] = _profile_one_nb(
-            a0, b0, mu, ly, wp, sref, fref
+            a0, b0, mu, ly, wp, sref, fref, lm
         )
     best = 0
     for k in range(1, ends.shape[0]):

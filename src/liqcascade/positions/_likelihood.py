@@ -275,6 +275,25 @@ def _to_params(x: Sequence[float], base: BookParams, keys: Sequence[str]) -> Boo
     return base.with_(**vals)
 
 
+def _key(x: Sequence[float], base: BookParams, keys: Sequence[str]) -> tuple[float, ...]:
+    """The memo key of ``x``: the shape parameters of ``_to_params``, to 10 decimals.
+
+    The same values without building the parameter set (the search asks for a key
+    several times per evaluation); a point whose parameters would not be valid (a
+    NaN) gets :func:`_to_params`'s error.
+    """
+    out = []
+    for k, v in zip(keys, x, strict=True):
+        if k == "dist_median" or k == "dist_sigma":
+            v = math.exp(v)
+        lo, hi = _BOUNDS[k]
+        c = float(min(max(v, lo), hi))
+        if c != c:
+            _to_params(x, base, keys)
+        out.append(round(c, 10))
+    return tuple(out)
+
+
 def _to_x(p: BookParams, keys: Sequence[str]) -> list[float]:
     out = []
     for k in keys:
@@ -583,8 +602,7 @@ def book_objective(
     if engine == "reference" or ex is not None:
 
         def evaluate(x: Sequence[float]) -> tuple[float, dict[str, float]]:
-            p = _to_params(x, base, keys)
-            k = tuple(round(float(getattr(p, kk)), 10) for kk in keys)
+            k = _key(x, base, keys)
             if k not in cache:
                 cache[k] = reference(x)
             return cache[k]
@@ -610,8 +628,7 @@ def book_objective(
     exact_cache: dict[tuple[float, ...], tuple[float, dict[str, float]]] = {}
 
     def key(x: Sequence[float]) -> tuple[float, ...]:
-        p = _to_params(x, base, keys)
-        return tuple(round(float(getattr(p, kk)), 10) for kk in keys)
+        return _key(x, base, keys)
 
     def exact(x: Sequence[float]) -> tuple[float, dict[str, float]]:
         # the reference's memo holds the value of the first point with the key
@@ -621,8 +638,7 @@ def book_objective(
         return exact_cache[k]
 
     def evaluate_fast(x: Sequence[float]) -> tuple[float, dict[str, float]]:
-        p = _to_params(x, base, keys)
-        k = tuple(round(float(getattr(p, kk)), 10) for kk in keys)
+        k = _key(x, base, keys)
         if k not in cache:
             first[k] = [float(v) for v in x]
             cache[k] = fast(mu_at(x))
