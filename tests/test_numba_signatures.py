@@ -24,12 +24,10 @@ from liqcascade._numba import NUMBA_DISABLED, read_only
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "liqcascade"
 
-#: (caller, callee): literal arguments kept. ``_profile_derivs_nb``'s ``with_derivs`` is a
-#: literal on purpose: its ``False`` compile drops the gradient and Hessian sums from the
-#: likelihood loop (the calibration's hot path). ``_close_step``'s ``jl = 0`` is merged
-#: with an int64 (``np.searchsorted``) before the loop that calls ``_close_ranges``, so
-#: numba types that call int64 at once (one compile per cold report, measured).
-KEPT = {("_profile_one_nb", "_profile_derivs_nb"), ("_close_step", "_close_ranges")}
+#: (caller, callee): literal arguments kept. ``_close_step``'s ``jl = 0`` is merged with an
+#: int64 (``np.searchsorted``) before the loop that calls ``_close_ranges``, so numba types
+#: that call int64 at once (one compile per cold report, measured).
+KEPT = {("_close_step", "_close_ranges")}
 
 
 def _defs_of(texts: tuple[str, ...]) -> tuple[dict[str, ast.FunctionDef], set[str]]:
@@ -102,7 +100,8 @@ def test_the_scan_sees_the_kernels() -> None:
     assert {"clock_span", "clock_kernel", "cascade_fast_kernel", "_units_w"} <= set(kernels)
     assert "clock_span" not in inline
     assert "latent_weight" in inline
-    assert ("_profile_one_nb", "_profile_derivs_nb") in KEPT
+    # an exemption names a call that exists (a renamed kernel leaves no stale pass)
+    assert all({caller, callee} <= set(kernels) for caller, callee in KEPT), KEPT
 
 
 def test_the_scan_flags_each_kind_of_literal_argument() -> None:
