@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from liqcascade._time import bar_step
 from liqcascade.data import SeriesNotFound, load_series
@@ -29,7 +30,13 @@ from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._store import Store
 from newasset import _PRICE, NEW_ASSET_SERIES
 
-__all__ = ["FUTURE_SERIES", "beyond_trigger", "perturb_after", "perturbed_store"]
+__all__ = [
+    "FUTURE_SERIES",
+    "beyond_trigger",
+    "perturb_after",
+    "perturbed_store",
+    "shared_perturbed_store",
+]
 
 #: (kind, interval) of the bar series written for each asset (those of a new asset's
 #: store); the long/short ratios (BTC) and the futures and spot order-book totals too.
@@ -215,6 +222,36 @@ def perturbed_store(
     with Store(path) as store:
         store.ingest(frames)
     return path
+
+
+def shared_perturbed_store(tmp_path_factory: pytest.TempPathFactory, cut: pd.Timestamp) -> Path:
+    """:func:`perturbed_store` of ETH and BTC changed from ``cut`` (seed 0), written once a run.
+
+    ``tests/test_look_ahead_audit.py`` and ``tests/test_look_ahead_audit_models.py``
+    read the same store (every bundled ETH and BTC series, changed from the same cut by
+    the same seed): each module wrote its own. The file is built once for every xdist
+    worker of the run (:func:`sharedbuild.shared_build`); the tests only read it (the
+    library opens a store read-only to read it).
+
+    Parameters
+    ----------
+    tmp_path_factory : pytest.TempPathFactory
+        The session's factory of temporary folders.
+    cut : Timestamp
+        First bar open (UTC) that is changed.
+
+    Returns
+    -------
+    Path
+        The store file.
+    """
+    from sharedbuild import shared_build
+
+    def build(out: Path) -> dict[str, Path]:
+        return {"store": perturbed_store(out / "store.duckdb", cut)}
+
+    key = f"future-store-{pd.Timestamp(cut).value}"  # the cut's nanoseconds: one per cut
+    return shared_build(tmp_path_factory, key, build)["store"]
 
 
 def _changed_from(

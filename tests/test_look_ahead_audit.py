@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 
 from floats import assert_same, same_value
-from futures import perturb_after, perturbed_store
+from futures import perturb_after, shared_perturbed_store
 from liqcascade.data import load_series
 
 CUT = pd.Timestamp("2025-05-01", tz="UTC")
@@ -40,8 +40,9 @@ DAY = pd.Timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def future(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the bundled ETH and BTC series, changed from :data:`CUT` on."""
-    return perturbed_store(tmp_path_factory.mktemp("future") / "store.duckdb", CUT)
+    """A store holding the bundled ETH and BTC series, changed from :data:`CUT` on (one
+    file for this module and its twin, ``futures.shared_perturbed_store``)."""
+    return shared_perturbed_store(tmp_path_factory, CUT)
 
 
 def _changed(a: np.ndarray, b: np.ndarray) -> bool:

@@ -33,7 +33,7 @@ import pytest
 
 from clihelpers import run_cli
 from floats import assert_same
-from futures import FUTURE_SERIES, perturb_after, perturbed_store
+from futures import FUTURE_SERIES, perturb_after, shared_perturbed_store
 from test_look_ahead_audit import CUT, DAY, _changed, _same_rows
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -47,8 +47,9 @@ AFTER = "2025-05-31"
 
 @pytest.fixture(scope="module")
 def future(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the bundled ETH and BTC series, changed from :data:`CUT` on."""
-    return perturbed_store(tmp_path_factory.mktemp("future") / "store.duckdb", CUT)
+    """A store holding the bundled ETH and BTC series, changed from :data:`CUT` on (one
+    file for this module and its twin, ``futures.shared_perturbed_store``)."""
+    return shared_perturbed_store(tmp_path_factory, CUT)
 
 
 @pytest.fixture
