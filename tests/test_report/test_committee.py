@@ -15,6 +15,7 @@ import math
 import re
 import shutil
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace as NS
 from typing import Any
@@ -288,17 +289,13 @@ const t0 = Date.now();
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280])
 def test_menu_tables_and_card_links_on_narrow_screens(
-    report: dict[str, Path], chromium: Any, width: int
+    drawn_report: Callable[..., Any], width: int
 ) -> None:
     """report30 §12, §14: at 1280 px the menu's last link read "Gl…", on a phone the menu
     was cut and a wide table hid its columns with no cue; the BTC cards' links had the
     ETH cards' names."""
-    driver = chromium  # the worker's browser, as just started (conftest.chromium)
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 700},
-    )
-    driver.get(report["html"].resolve().as_uri())
+    # the report as loaded at the window, shared with tests that read it (conftest)
+    driver = drawn_report(width, 844, mobile=width < 700)
     driver.set_script_timeout(120)
     state = driver.execute_async_script(_NARROW)
     assert state["vw"] == width
