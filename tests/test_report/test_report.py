@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -357,16 +358,12 @@ const t0 = Date.now();
 
 
 @pytest.mark.browser
-def test_report_on_a_phone(report: dict[str, Path], chromium: Any) -> None:
+def test_report_on_a_phone(drawn_report: Callable[..., Any]) -> None:
     """At 390 px (review14 item 9): the cards were three columns of 85 px, the claims ran past
     the card (page 481 px wide), legends covered plots, side-by-side panels overlapped and
     chart labels a few per cent apart covered each other."""
-    driver = chromium  # the worker's browser, as just started (conftest.chromium)
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
-    )
-    driver.get(report["html"].resolve().as_uri())
+    # the report as loaded at the window, shared with tests that read it (conftest)
+    driver = drawn_report(390, 844, mobile=True)
     driver.set_script_timeout(120)
     state = driver.execute_async_script(_PHONE_PROBE)
     assert state["vw"] == 390 and state["pageWidth"] <= 390, state

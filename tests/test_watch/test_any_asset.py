@@ -75,7 +75,7 @@ def test_a_price_far_from_the_book_gives_no_figures_around_it(sol_store: Path) -
 
 
 def test_an_asset_without_a_liquidity_calibration_watches_the_static_book_only(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = copy_calibrations(relabelled_store(tmp_path / "sol.duckdb"), kinds=("book",))
     with pytest.raises(InputError, match="needs a liquidity calibration for SOL") as e:
@@ -93,9 +93,16 @@ def test_an_asset_without_a_liquidity_calibration_watches_the_static_book_only(
         w.close()
     assert ln["liquidity"] == "static" and ln["critical_shock"] == ln["static_critical_shock"]
     # the daily job only fetches: it needs no liquidity calibration (offline, it says that
-    # no venue answered, not that it added 0 rows: ops29 R7)
-    with pytest.raises(VenueUnreachable, match=r"no venue answered the refresh of SOL \(binance\)"):
-        refresh("SOL", (_Offline(ms),), store=store, clock=lambda: ms, log=lambda s: None)
+    # no venue answered, not that it added 0 rows: ops29 R7). refresh() takes no sleep: its
+    # retry pauses (17 s of this test's 19 s) are recorded instead of slept, and checked
+    pauses: list[float] = []
+    unreachable = r"no venue answered the refresh of SOL \(binance\)"
+    with monkeypatch.context() as mp:
+        mp.setattr("liqcascade.live._watch.time.sleep", pauses.append)
+        with pytest.raises(VenueUnreachable, match=unreachable):
+            refresh("SOL", (_Offline(ms),), store=store, clock=lambda: ms, log=lambda s: None)
+    # doubling from 1 s, within the poller's default budget of 20 s an interval
+    assert pauses and set(pauses) <= {1.0, 2.0, 4.0, 8.0} and sum(pauses) <= 20.0, pauses
     r = run_cli("watch", "--asset", "SOL", "--store", str(store), "--max-iterations", "1")
     lines = r.stderr.strip().splitlines()
     assert r.exit_code == 2 and len(lines) == 1
