@@ -306,7 +306,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     every = every_date(ctx)
     ctx.step("cascade", "critical check")
     hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach, cal.n_paths)
-    ctx.step("cascade", "fragility curve, next waves, history")
+    ctx.step("cascade", "fragility curve, next waves, history" + ("" if ctx.quick else ", replay"))
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -378,8 +378,9 @@ def every_date(ctx: ReportContext) -> Any:
         if run is None:  # nothing stored (or for other prices): run it
             try:
                 run = calibrated_follow_through(
-                    ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly
-                )
+                    ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly,
+                    progress=lambda j, n: ctx.step("cascade", "every date", j, n),
+                )  # fmt: skip
             except NoMarketDate:  # a market date before the first market: nothing to run
                 run = None
         while len(_EVERY_DATE_RUNS) >= _EVERY_DATE_KEEP:
