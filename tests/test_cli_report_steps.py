@@ -81,6 +81,16 @@ def test_the_tours_leave_the_step_lines_out() -> None:
     assert _common.PROGRESS_LINE.match(report_cli.step_line("stress", "shock grid", 1042.4))
 
 
+def test_the_terminal_throttles_a_sub_step_s_counts_not_a_new_sub_step() -> None:
+    """A count is redrawn at most 4 times a second; a new sub-step is drawn at once (else the
+    line would name the sub-step before it for as long as the new one runs)."""
+    assert report_cli._stage("cascade", "static book 3/5") == "cascade: static book"
+    assert report_cli._stage("cascade", "static book 5/5") == "cascade: static book"
+    assert report_cli._stage("cascade", "calibrated response") == "cascade: calibrated response"
+    assert report_cli._stage("validation", "back-test BTC 2/2") == "validation: back-test BTC"
+    assert report_cli.REDRAW_S == pytest.approx(0.25, abs=1e-12)
+
+
 def _stand_in(seen: list[str], clock: _Clock) -> Any:
     def run_report(out: Path, options: Any, **kwargs: Any) -> dict[str, Path]:
         on_step = kwargs.get("on_step")

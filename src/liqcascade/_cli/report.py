@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -179,7 +180,8 @@ def _status() -> Iterator[tuple[_Done, _Step]]:
     """A status line on the terminal while the report runs; yields ``on_section, on_step``.
 
     Redrawn when a section ends and at a long section's sub-steps (``report
-    cascade-btc: static book 3/5``, at most every :data:`REDRAW_S` seconds), by no
+    cascade-btc: static book 3/5``; a new count of the same sub-step at most every
+    :data:`REDRAW_S` seconds, a new sub-step at once), by no
     thread of its own: rich's ``status`` refreshes from a thread, and a running thread
     keeps the report from forking its second lane
     (:func:`liqcascade._procs.fork_refusal`), so every report on a terminal ran one.
@@ -199,16 +201,23 @@ def _status() -> Iterator[tuple[_Done, _Step]]:
 
     spinner = Spinner("dots", "[bold blue]report[/] running sections", style="status.spinner")
     with Live(spinner, console=stderr, auto_refresh=False, transient=True) as live:
-        drawn = [time.monotonic()]
+        drawn: dict[str, Any] = {"at": time.monotonic(), "stage": None}
 
-        def show(text: str, throttle: bool) -> None:
-            if throttle and time.monotonic() - drawn[0] < REDRAW_S:
+        def show(text: str, stage: str | None) -> None:
+            """Draw ``text``; a new count of the stage drawn last at most every REDRAW_S."""
+            now = time.monotonic()
+            if stage is not None and stage == drawn["stage"] and now - drawn["at"] < REDRAW_S:
                 return
             spinner.update(text=f"[bold blue]report[/] {text}")
             live.refresh()
-            drawn[0] = time.monotonic()
+            drawn.update(at=now, stage=stage)
 
         yield (
-            lambda sid, seconds: show(f"done: {esc(sid)} ({seconds:.1f}s)", False),
-            lambda sid, what: show(f"{esc(sid)}: {esc(what)}", True),
+            lambda sid, seconds: show(f"done: {esc(sid)} ({seconds:.1f}s)", None),
+            lambda sid, what: show(f"{esc(sid)}: {esc(what)}", _stage(sid, what)),
         )
+
+
+def _stage(sid: str, what: str) -> str:
+    """A sub-step without its count: ``cascade: static book`` for ``static book 3/5``."""
+    return sid + ": " + re.sub(r" \d+/\d+$", "", what)
