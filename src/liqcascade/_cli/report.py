@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -92,8 +93,8 @@ def register(app: typer.Typer) -> None:
                 out, options, quick=quick, single_file=single_file, refreshed=refresh
             )
         else:
-            with _status() as done:
-                paths = run_report(out, options, quick=quick, on_section=done,
+            with _status() as (done, step):
+                paths = run_report(out, options, quick=quick, on_section=done, on_step=step,
                                    single_file=single_file, refreshed=refresh)  # fmt: skip
         html, summary = paths["html"].resolve(), paths["summary"].resolve()
         if as_json:
@@ -125,33 +126,98 @@ def _refresh(assets: tuple[str, ...], exchange: str, out: Path) -> None:
         info(f"refresh {a}: {added:,} rows added")
 
 
-@contextmanager
-def _status() -> Iterator[Callable[[str, float], None]]:
-    """A status line on the terminal while the report runs; yields its ``on_section``.
+_Done = Callable[[str, float], None]
+_Step = Callable[[str, str], None]
 
-    Redrawn when a section ends, by no thread of its own: rich's ``status`` refreshes
-    from a thread, and a running thread keeps the report from forking its second lane
-    (:func:`liqcascade._procs.fork_refusal`), so every report on a terminal ran one.
-    When stderr is no terminal (cron, a log), the same words as one plain line per
-    section that ends (``report: done: cascade-eth (41.2 s)``), no bar and no colour;
-    none when ``$LIQCASCADE_PROGRESS_EVERY_S`` is ``inf`` (no plain progress line at all).
+#: Seconds between two redraws of the terminal's status line for sub-steps (4 a second).
+REDRAW_S = 0.25
+
+
+def step_line(sid: str, what: str, seconds: float) -> str:
+    """The plain line of sub-step ``what`` of section ``sid``, ``seconds`` into the section.
+
+    ``report: cascade-btc: static book 3/5: running (12 s)``: a progress line of
+    :data:`liqcascade._cli._common.PROGRESS_LINE`, which the tours leave out.
     """
+    return f"report: {sid}: {what}: running ({seconds:,.0f} s)"
+
+
+def _plain_status(every: float, clock: Callable[[], float]) -> tuple[_Done, _Step]:
+    """``on_section`` and ``on_step`` writing plain lines (stderr no terminal).
+
+    One line per section that ends (:func:`section_line`); a sub-step's line
+    (:func:`step_line`) only when ``every`` seconds passed since the last line (or the
+    start); nothing at all when ``every`` is ``inf``.
+
+    Parameters
+    ----------
+    every : float
+        Seconds (``$LIQCASCADE_PROGRESS_EVERY_S``).
+    clock : callable
+        Monotonic seconds.
+    """
+    last = {"line": clock(), "section": clock()}
+
+    def say(text: str) -> None:
+        stderr.print(text, markup=False, highlight=False, soft_wrap=True)
+        last["line"] = clock()
+
+    def done(sid: str, seconds: float) -> None:
+        if math.isfinite(every):
+            say(section_line(sid, seconds))
+        last["section"] = clock()
+
+    def step(sid: str, what: str) -> None:
+        now = clock()
+        if now - last["line"] >= every:
+            say(step_line(sid, what, now - last["section"]))
+
+    return done, step
+
+
+@contextmanager
+def _status() -> Iterator[tuple[_Done, _Step]]:
+    """A status line on the terminal while the report runs; yields ``on_section, on_step``.
+
+    Redrawn when a section ends and at a long section's sub-steps (``report
+    cascade-btc: static book 3/5``; a new count of the same sub-step at most every
+    :data:`REDRAW_S` seconds, a new sub-step at once), by no
+    thread of its own: rich's ``status`` refreshes from a thread, and a running thread
+    keeps the report from forking its second lane
+    (:func:`liqcascade._procs.fork_refusal`), so every report on a terminal ran one.
+    The forked lane's sections say no sub-step (the display is this process's).
+    When stderr is no terminal (cron, a log), plain lines instead (:func:`_plain_status`):
+    one per section that ends (``report: done: cascade-eth (41.2 s)``), a sub-step's
+    when ``$LIQCASCADE_PROGRESS_EVERY_S`` seconds passed since the last line, no bar
+    and no colour; none when that variable is ``inf``.
+    """
+    import time
+
     if not stderr.is_terminal:
-
-        def said(sid: str, seconds: float) -> None:
-            if math.isfinite(_common.PLAIN_EVERY_S):
-                stderr.print(section_line(sid, seconds), markup=False, highlight=False)
-
-        yield said
+        yield _plain_status(_common.PLAIN_EVERY_S, time.monotonic)
         return
     from rich.live import Live
     from rich.spinner import Spinner
 
     spinner = Spinner("dots", "[bold blue]report[/] running sections", style="status.spinner")
     with Live(spinner, console=stderr, auto_refresh=False, transient=True) as live:
+        drawn: dict[str, Any] = {"at": time.monotonic(), "stage": None}
 
-        def done(sid: str, seconds: float) -> None:
-            spinner.update(text=f"[bold blue]report[/] done: {esc(sid)} ({seconds:.1f}s)")
+        def show(text: str, stage: str | None) -> None:
+            """Draw ``text``; a new count of the stage drawn last at most every REDRAW_S."""
+            now = time.monotonic()
+            if stage is not None and stage == drawn["stage"] and now - drawn["at"] < REDRAW_S:
+                return
+            spinner.update(text=f"[bold blue]report[/] {text}")
             live.refresh()
+            drawn.update(at=now, stage=stage)
 
-        yield done
+        yield (
+            lambda sid, seconds: show(f"done: {esc(sid)} ({seconds:.1f}s)", None),
+            lambda sid, what: show(f"{esc(sid)}: {esc(what)}", _stage(sid, what)),
+        )
+
+
+def _stage(sid: str, what: str) -> str:
+    """A sub-step without its count: ``cascade: static book`` for ``static book 3/5``."""
+    return sid + ": " + re.sub(r" \d+/\d+$", "", what)

@@ -1041,20 +1041,25 @@ def run_report(
     workers: int | None = None,
     single_file: bool = False,
     refreshed: bool = False,
+    on_step: Callable[[str, str], None] | None = None,
 ) -> dict[str, Path]:
     """Run the sections of checked ``options`` and write the report (:func:`build_report`).
 
     The options' checks are not made again; the default date (``as_of`` None), known
     only now, is checked here, before any section. ``refreshed``: the venues were
     fetched from first (``report --refresh``), so a market still not today's says the
-    refresh found nothing newer (:func:`stale_text`).
+    refresh found nothing newer (:func:`stale_text`). ``on_step(section_id, what)``:
+    called at the long sections' sub-steps run in this process
+    (:meth:`ReportContext.step`; none from the forked lane).
     """
     from liqcascade._store_reads import shared_store_reads
     from liqcascade.report._run import plan, run_all, workers_default
 
     assets = options.assets
     with shared_store_reads():  # one store connection for every look-up (released to fork)
-        ctx = ReportContext(quick=quick, asset=assets[0], as_of=options.as_of, assets=assets)
+        ctx = ReportContext(
+            quick=quick, asset=assets[0], as_of=options.as_of, assets=assets, on_step=on_step
+        )
         if options.as_of is None:  # the latest bar every asset's market reaches
             for a in assets:
                 check_as_of(a, ctx.as_of)
@@ -1079,6 +1084,7 @@ def build_report(
     on_section: Callable[[str, float], None] | None = None,
     workers: int | None = None,
     single_file: bool = False,
+    on_step: Callable[[str, str], None] | None = None,
 ) -> dict[str, Path]:
     """Run the registered sections and write ``report.html`` and ``summary.json``.
 
@@ -1099,6 +1105,9 @@ def build_report(
         Market date of the estimated market (default: the last bundled bar).
     on_section : callable, optional
         Called as ``on_section(section_id, seconds)`` after each section (progress).
+    on_step : callable, optional
+        Called as ``on_step(section_id, what)`` at the long sections' sub-steps, in this
+        process only (:meth:`ReportContext.step`: a forked lane's sections say none).
     workers : int, optional
         1 runs every section in this process; 2 runs the sections that do not need the
         estimated market in a forked process (default: 2 when two cores are free and
@@ -1142,6 +1151,7 @@ def build_report(
                 on_section=on_section,
                 workers=workers,
                 single_file=single_file,
+                on_step=on_step,
             )
 
 

@@ -243,21 +243,19 @@ def _all_venue_book(state: Any) -> Any:
     )
 
 
-def compute(ctx: ReportContext) -> CascadeView:
-    """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
-    from liqcascade.cascade import (
-        CascadeConfig,
-        critical_shock,
-        follow_through,
-        fragility_curve,
-        next_wave_levels,
-        prepare_cascade,
-        prepare_market,
-        simulate_cascade,
-    )
+def _variants(ctx: ReportContext, pm: Any) -> list[Variant]:
+    """The static book's 5 % fall and critical shock under each assumption.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        The asset's context (its market; says each assumption as a sub-step).
+    pm : PreparedMarket
+        The venue-sized book, prepared (:func:`liqcascade.cascade.prepare_market`).
+    """
+    from liqcascade.cascade import CascadeConfig, critical_shock, prepare_cascade, simulate_cascade
 
     state = ctx.market
-    pm = prepare_market(state)
     full = prepare_cascade(_all_venue_book(state), state.positions, state.stops)
     assumptions = [
         ("static venue-sized book (reference)", pm, CascadeConfig()),
@@ -267,14 +265,32 @@ def compute(ctx: ReportContext) -> CascadeView:
         ("all-venue book (perfect arbitrage)", full, CascadeConfig()),
     ]
     grid = 80  # bisection to 1e-6 after the grid: the reference semantics' answer is exact
-    variants = [
-        Variant(
-            label,
-            simulate_cascade(m, shock=-0.05, config=cfg),
-            critical_shock(m, total_move=-0.10, config=cfg, grid=grid),
+    variants: list[Variant] = []
+    for i, (label, m, cfg) in enumerate(assumptions, start=1):
+        ctx.step("cascade", "static book", i, len(assumptions))
+        variants.append(
+            Variant(
+                label,
+                simulate_cascade(m, shock=-0.05, config=cfg),
+                critical_shock(m, total_move=-0.10, config=cfg, grid=grid),
+            )
         )
-        for label, m, cfg in assumptions
-    ]
+    return variants
+
+
+def compute(ctx: ReportContext) -> CascadeView:
+    """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
+    from liqcascade.cascade import (
+        follow_through,
+        fragility_curve,
+        next_wave_levels,
+        prepare_market,
+    )
+
+    ctx.step("cascade", "estimated market")
+    state = ctx.market
+    pm = prepare_market(state)
+    variants = _variants(ctx, pm)
     shocks = np.round(np.linspace(-0.15, 0.15, 121 if ctx.quick else 601), 6)
     mid = state.mid
     lvl_dir = "up" if LEVEL > mid else "down"
@@ -284,9 +300,13 @@ def compute(ctx: ReportContext) -> CascadeView:
     )
     row4 = nw4.frame.iloc[0]
     hourly = ctx.hourly
+    ctx.step("cascade", "calibrated response")
     cal = calibrated_response(state, hourly, quick=ctx.quick)
+    ctx.step("cascade", "every date")
     every = every_date(ctx)
+    ctx.step("cascade", "critical check")
     hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach, cal.n_paths)
+    ctx.step("cascade", "fragility curve, next waves, history" + ("" if ctx.quick else ", replay"))
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -358,8 +378,9 @@ def every_date(ctx: ReportContext) -> Any:
         if run is None:  # nothing stored (or for other prices): run it
             try:
                 run = calibrated_follow_through(
-                    ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly
-                )
+                    ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly,
+                    progress=lambda j, n: ctx.step("cascade", "every date", j, n),
+                )  # fmt: skip
             except NoMarketDate:  # a market date before the first market: nothing to run
                 run = None
         while len(_EVERY_DATE_RUNS) >= _EVERY_DATE_KEEP:

@@ -683,6 +683,10 @@ def _store() -> Any:
     return False if p is None else p
 
 
+_STEP_KEY = "on_step"
+"""Key of the run's sub-step callback and its process id in a context's shared results."""
+
+
 class ReportContext:
     """Shared state of one report run: typed results several sections use, computed once.
 
@@ -703,6 +707,9 @@ class ReportContext:
         themselves (validation) read it.
     shared : dict, optional
         Results shared by the contexts of one run's assets (see :meth:`for_asset`).
+    on_step : callable, optional
+        Called as ``on_step(section_id, what)`` at a long section's sub-steps
+        (:meth:`step`), in this process only; shared by the run's contexts.
     """
 
     def __init__(
@@ -713,6 +720,7 @@ class ReportContext:
         *,
         assets: tuple[str, ...] | None = None,
         shared: dict[str, Any] | None = None,
+        on_step: Callable[[str, str], None] | None = None,
     ) -> None:
         self.quick = quick
         self.asset = asset.upper()
@@ -721,6 +729,47 @@ class ReportContext:
         self.as_of: Any = market_date(self.assets) if as_of is None else as_of
         self._memo: dict[str, Any] = {}
         self._shared: dict[str, Any] = {} if shared is None else shared
+        if on_step is not None:
+            self.on_step(on_step)
+
+    def on_step(self, callback: Callable[[str, str], None] | None) -> None:
+        """Set (or, with None, remove) the run's sub-step callback (:meth:`step`).
+
+        Kept with the process id that set it: a forked lane inherits the context but
+        not the display the callback draws on, so :meth:`step` is a no-op there.
+
+        Parameters
+        ----------
+        callback : callable or None
+            ``callback(section_id, what)``, e.g. ``("cascade-btc", "calibrated response")``.
+        """
+        import os
+
+        self._shared[_STEP_KEY] = None if callback is None else (callback, os.getpid())
+
+    def step(self, section: str, what: str, i: int | None = None, n: int | None = None) -> None:
+        """Say that section ``section`` of this context's asset reached sub-step ``what``.
+
+        A no-op without a callback (:meth:`on_step`) and in any process other than the
+        one that set it (the report's forked lane). Changes no figure.
+
+        Parameters
+        ----------
+        section : str
+            The section's registered id (``"cascade"``); the asset's suffix is added
+            as in summary.json's keys (``cascade-btc``).
+        what : str
+            The sub-step, in words (``"static book"``).
+        i, n : int, optional
+            The sub-step's count and the total, 1-based (``"static book 3/5"``).
+        """
+        import os
+
+        hook = self._shared.get(_STEP_KEY)
+        if hook is None or hook[1] != os.getpid():
+            return
+        sid = section if self.asset == "ETH" else f"{section}-{self.asset.lower()}"
+        hook[0](sid, what if i is None else f"{what} {i}/{n}")
 
     def for_asset(self, asset: str) -> ReportContext:
         """The context of ``asset`` in the same run (results across assets shared).

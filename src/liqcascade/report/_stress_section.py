@@ -303,12 +303,14 @@ def compute(ctx: ReportContext) -> StressView:
     from liqcascade import stress
     from liqcascade.errors import InputError
 
+    ctx.step("stress", "market and portfolio")
     own = own_sample(ctx.market.asset, tuple(ctx.assets))  # stresses its own asset only
     market = stress.stress_market(state=ctx.market, assets=(ctx.market.asset,) if own else None)
     sizing, when = _sizing_prices(market.state.close_time) if own else ({}, "")
     pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when, own)
     held = {market.asset, *pf.assets}
     fits = _fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily)
+    ctx.step("stress", "Monte Carlo")
     mc = stress.monte_carlo(
         pf,
         market,
@@ -320,17 +322,18 @@ def compute(ctx: ReportContext) -> StressView:
     )
     replays: dict[tuple[str, bool], Any] = {}
     skipped = ""
+    runs = [(w, on) for w in stress.WINDOWS for on in (True, False)]
     try:
-        replays = {
-            (w, on): stress.replay(pf, market, w, cascade=on)
-            for w in stress.WINDOWS
-            for on in (True, False)
-        }
+        for i, (w, on) in enumerate(runs, start=1):
+            ctx.step("stress", "crash replay", i, len(runs))
+            replays[w, on] = stress.replay(pf, market, w, cascade=on)
     except InputError as exc:  # the asset's recorded bars do not cover the windows
         replays, skipped = {}, str(exc)
+    ctx.step("stress", "shock grid")
     shocks = stress.shock_grid(pf, market, list(SHOCKS), n_paths=SHOCK_PATHS)
     close = _backtest_closes(market.asset)
     paths = 500 if ctx.quick else 2000
+    ctx.step("stress", "VaR back-test")
     whole = stress.var_backtest(close, asset=market.asset, paths=paths)
     bt, whole = scored_at(whole, market.state.close_time)  # what was knowable at the date
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)

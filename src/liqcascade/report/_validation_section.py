@@ -179,7 +179,8 @@ def compute(ctx: ReportContext) -> ValidationView:
 
     hl = datasets.load_hyperliquid_positions()
     out = []
-    for a in ctx.assets:  # every asset of the report, from its own frames and calibration
+    for i, a in enumerate(ctx.assets, start=1):  # every asset, its own frames and calibration
+        ctx.step("validation", f"back-test {a}", i, len(ctx.assets))
         cal = load_asset_calibration(a, store=_store())
         latest, bt = cal.latest, ctx.identified(a)
         used = {m["fit_month"] for m in bt.months if m.get("fit_month")}

@@ -205,13 +205,16 @@ def compute(ctx: ReportContext) -> VolatilityView:
     models = ("gjr",) if ctx.quick else ("gjr", "egarch")
     hourly_fit = hourly_periods = None
     if not ctx.quick:
+        ctx.step("volatility", "hourly fit")
         hourly_fit = fit_volatility(r_h, "gjr", "t", interval="1h", asset=a)
         hourly_periods = leverage_by_period(
             close_h, models=("gjr",), dist="t", interval="1h"
         ).to_frame()
     dists = ("t",) if ctx.quick else ("normal", "t", "skewt")
+    ctx.step("volatility", "daily fits")
     gjr = ctx.volatility_fit(r_d, "gjr", "t", asset=a)  # the stress sections' fit
     egarch = fit_volatility(r_d, "egarch", "t", asset=a)
+    ctx.step("volatility", "periods, model comparison, out of sample")
     return VolatilityView(
         asset=a,
         close_d=close_d,
