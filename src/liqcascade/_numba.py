@@ -18,12 +18,20 @@ install run by a user without a writable home has none of them: numba then refus
 cache (a ``RuntimeError`` at import), and :func:`njit` compiles the kernel uncached
 instead, saying once, at WARNING, that every process compiles again
 (:data:`NO_CACHE_MESSAGE`): set ``NUMBA_CACHE_DIR`` to a writable folder.
+
+Processes that start together with a cold cache (the report's two lanes) would each
+compile the same kernels at the same time; inside :func:`shared_compiles` (the report
+enters it before it forks its second lane) a kernel compiles in one process at a time,
+and the other, once it is its turn, loads it from the cache the first one wrote.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -139,14 +147,90 @@ def _jit(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     import numba
 
     try:
-        return numba.njit(*args, **kwargs)(f)
+        return _one_at_a_time(numba.njit(*args, **kwargs)(f))
     except RuntimeError as exc:
         if not kwargs.get("cache") or "cannot cache function" not in str(exc):
             raise
     if not _NO_CACHE_SAID:
         _NO_CACHE_SAID.append(True)
         _LOG.warning(NO_CACHE_MESSAGE)
-    return numba.njit(*args, **{**kwargs, "cache": False})(f)
+    return _one_at_a_time(numba.njit(*args, **{**kwargs, "cache": False})(f))
+
+
+#: The folder of the compile locks while :func:`shared_compiles` runs (and the pid that
+#: made it), inherited by a forked process; empty otherwise.
+_SHARED: list[tuple[str, int]] = []
+
+
+@contextmanager
+def shared_compiles() -> Iterator[None]:
+    """Let this process and the processes it forks in the block compile each kernel once.
+
+    Two processes that meet a cold cache at once (the report's lanes, forked from one
+    parent) would both compile the kernels both call: 30 to 45 s of CPU each for the
+    largest, a whole cold report's third. Inside the block, a kernel of :func:`njit`
+    compiles in one process at a time (a lock file per kernel, in a temporary folder the
+    block removes); the other waits its turn and then finds what the first saved to
+    numba's cache, which loads in milliseconds. Another signature of the same kernel
+    still compiles (after the first). With a warm cache nothing compiles and the block
+    costs one lock per kernel and signature first called. Nothing a kernel returns
+    depends on it.
+    """
+    if NUMBA_DISABLED or _SHARED:  # nothing compiles, or an outer block shares already
+        yield
+        return
+    folder, pid = tempfile.mkdtemp(prefix="liqcascade-compiles-"), os.getpid()
+    _SHARED.append((folder, pid))
+    try:
+        yield
+    finally:
+        if os.getpid() == pid:  # not a forked process's end: the folder is its parent's
+            _SHARED.clear()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _one_at_a_time(dispatcher: Any) -> Any:
+    """``dispatcher`` whose compiles wait for another process's of the same kernel.
+
+    Only inside :func:`shared_compiles`; the lock is taken after numba's own compiler
+    lock (held through the compile, nested compiles included), so a thread of this
+    process never holds a kernel's lock while it waits for numba's, and a compile
+    waits only for the kernels it calls, which never call it back.
+    """
+    compile_ = dispatcher.compile
+    f = dispatcher.py_func
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{f.__module__}.{f.__qualname__}") + ".lock"
+
+    def compile(sig: Any) -> Any:
+        if not _SHARED or _compiled(dispatcher, sig):
+            return compile_(sig)
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows, which does not fork either)
+            return compile_(sig)
+        from numba.core.compiler_lock import global_compiler_lock
+
+        with global_compiler_lock:
+            try:
+                fd = os.open(os.path.join(_SHARED[0][0], name), os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:  # the folder is gone: compile as without the block
+                return compile_(sig)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                return compile_(sig)  # loads from the cache what the other process saved
+            finally:
+                os.close(fd)  # and the lock with it
+
+    dispatcher.compile = compile
+    return dispatcher
+
+
+def _compiled(dispatcher: Any, sig: Any) -> bool:
+    """Whether ``dispatcher`` holds ``sig`` already (its call needs no lock)."""
+    from numba.core import sigutils
+
+    args, _ = sigutils.normalize_signature(sig)
+    return tuple(args) in dispatcher.overloads
 
 
 def read_only(*arrays: Any) -> tuple[Any, ...]:

@@ -25,8 +25,6 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from scipy.stats import rankdata
-from scipy.stats import t as student_t
 
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -206,6 +204,8 @@ def dm_pvalue(diff: FloatArray, lag: int = 0) -> float:
         return 1.0 if np.isfinite(d).sum() >= 2 else float("nan")
     if math.isinf(stat):
         return 0.0
+    from scipy.stats import t as student_t  # here: scipy.stats costs 1-2 s to import
+
     return float(2.0 * student_t.sf(abs(stat), df))
 
 
@@ -287,6 +287,8 @@ def resampled_ranks(x: FloatArray, idx: np.ndarray) -> FloatArray:
 
 def _corr(x: FloatArray, y: FloatArray, kind: str) -> float:
     if kind == "spearman":
+        from scipy.stats import rankdata  # here: scipy.stats costs 1-2 s to import
+
         x, y = rankdata(x), rankdata(y)
     return float(_rowcorr(x[None, :], y[None, :])[0])
 

@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from liqcascade._time import to_utc
 from liqcascade._typing import FloatArray
@@ -463,6 +462,8 @@ def _spearman(a: Any, b: Any) -> float:
     b = np.asarray(b, dtype=np.float64)
     if a.size < MIN_SCORE_POINTS or np.std(a) == 0.0 or np.std(b) == 0.0:
         return float("nan")
+    from scipy.stats import spearmanr  # here: importing scipy.stats takes 1-2 s
+
     return float(spearmanr(a, b).statistic)
 
 

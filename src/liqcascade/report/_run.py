@@ -21,10 +21,11 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from liqcascade._numba import restore_threads, set_threads
+from liqcascade._numba import restore_threads, set_threads, shared_compiles
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import Claim, Headline, ReportContext, Section
 
@@ -381,8 +382,10 @@ def run_all(
     prev: int | None = None
     done: list[Done] = []
     frozen = _freeze()  # before the fork: the forked lane inherits it
+    shared = ExitStack()
     try:
-        if fork is not None:
+        if fork is not None:  # a kernel both lanes call compiles once (a cold cache)
+            shared.enter_context(shared_compiles())
             pool = ProcessPoolExecutor(
                 1, mp_context=fork, initializer=_exit_with_parent, initargs=(os.getpid(),)
             )
@@ -412,6 +415,7 @@ def run_all(
         _NEXT = _CTX = None
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        shared.close()
         _thaw(frozen)
     order = {j.sid: i for i, j in enumerate(jobs)}
     return sorted(done, key=lambda d: order[d.job.sid])
