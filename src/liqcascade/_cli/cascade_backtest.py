@@ -11,16 +11,15 @@ import math
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
+from liqcascade import _time
 from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import percent_text
-
-if TYPE_CHECKING:  # pandas is imported where it is used: `cascade`'s usage errors need none
-    import pandas as pd
 
 
 def _store_key(store: Any) -> tuple[Any, Any]:
@@ -326,8 +325,6 @@ def _assumed_beta_words() -> str:
 
 def _hm(iso: str) -> str:
     """``YYYY-MM-DD HH:MM`` of an ISO time."""
-    import pandas as pd
-
     return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
 
 
@@ -360,8 +357,6 @@ def _skip_when(sk: dict[str, Any], oi: Any) -> str:
     For the events without open interest, the side of the open interest's span they lie
     on (``oi``: its first and last bar's close, ISO) when they are all on one side.
     """
-    import pandas as pd
-
     from liqcascade.market import MARKET_BAR
 
     first, last = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"])
@@ -589,8 +584,6 @@ def _default_window(
     the response is fitted on events before it), else the first liquidation bar's day;
     end: the day of the last liquidation bar.
     """
-    import pandas as pd
-
     if start is None:
         cals = doc.get("calibrations") or []
         first = cals[0].get("as_of") if cals else None
@@ -940,17 +933,7 @@ def calibrated_cascade_cmd(
     _book_units.emit(out, as_json, _render_calibrated)
 
 
-def bar_text(bar_open: Any, bar_close: Any) -> str:
-    """The market's 4-hour bar by both ends, the report's label too (:func:`_time.bar_text`).
-
-    Parameters
-    ----------
-    bar_open, bar_close : datetime-like
-        The bar's open and close, UTC.
-    """
-    from liqcascade._time import bar_text as text  # pandas: not for `cascade`'s usage errors
-
-    return text(bar_open, bar_close)
+bar_text = _time.bar_text  # the market's 4-hour bar, both ends (the report's label too)
 
 
 def warn_if_prior(asset: str, ts: Any, calibration: Any = None) -> dict[str, Any]:
