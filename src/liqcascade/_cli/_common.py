@@ -352,6 +352,13 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__(sys.stderr)
         self.setLevel(logging.WARNING)
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        """A library's ``note: …`` line is not printed with ``-q`` (no notes, as
+        :func:`end_notes`' and :func:`info`'s); its ``warning: …`` lines still are."""
+        if STATE.verbosity < 0 and record.getMessage().startswith("note:"):
+            return False
+        return bool(super().filter(record))
+
     def format(self, record: logging.LogRecord) -> str:
         """The record as the last-resort handler prints it, its hints runnable."""
         return command_hint(super().format(record))
