@@ -353,8 +353,10 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
         self.setLevel(logging.WARNING)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """A library's ``note: …`` line is not printed with ``-q`` (no notes, as
-        :func:`end_notes`' and :func:`info`'s); its ``warning: …`` lines still are."""
+        """Leave out a library's ``note: …`` line with ``-q``; keep its ``warning: …`` lines.
+
+        ``-q`` prints no notes: :func:`end_notes`' and :func:`info`'s rule, the library's too.
+        """
         if STATE.verbosity < 0 and record.getMessage().startswith("note:"):
             return False
         return bool(super().filter(record))
