@@ -24,12 +24,8 @@ def test_a_mid_far_from_the_book_names_the_option_and_the_books_prices() -> None
     line = assert_refused(r, "error: --mid 10,000 is outside ", "book.csv's prices ",
                           "more than 10x away is a unit error", "best bid", "best ask")  # fmt: skip
     assert "data row" not in line
-
-
-def test_a_mid_among_the_levels_names_the_option() -> None:
-    r = run_cli("cascade", *POS, "--book", BOOK, "--mid", "97", "--shock", "-0.05")
-    line = assert_refused(r, "error: --mid 97 is not between ", "book.csv's best bid ")
-    assert "data row" not in line and "unit error" not in line
+    # a mid among the levels: the book's level on its wrong side is named, as before
+    # (test_cli.test_malformed_book_names_file_and_row)
 
 
 def test_a_mid_between_the_sides_still_runs() -> None:

@@ -132,12 +132,13 @@ def _file(path: Path, name: str) -> Path:
 
 
 def _book_at_mid(order_book: Any, path: Path, mid: float | None) -> Any:
-    """The book file read at ``mid``; a ``mid`` off the book's own levels is named first.
+    """The book file read at ``mid``; a ``mid`` beyond all the book's prices is named first.
 
     A mid given 100x away (370000 for a book about 3,700) was refused as the book's
     fault: ``ebook.csv: data row 2: ask 3702 is not above mid 370000``. When the book
-    reads without the mid given, and that mid is not between its best bid and best ask,
-    the error names ``mid``, the book's price range and, 10x away, the unit error.
+    reads without the mid given and that mid is beyond all its prices, the error names
+    ``mid``, the book's price range and, 10x away, the unit error. A mid among the
+    levels keeps the book's error naming the level on its wrong side.
     """
     if mid is None:
         return order_book.from_file(path)
@@ -153,26 +154,18 @@ def _book_at_mid(order_book: Any, path: Path, mid: float | None) -> Any:
                 continue
         if own is None:  # the book's own fault: its error as it was
             raise
-        bid = float(own.bid_price[0]) if own.bid_price.size else -math.inf
-        ask = float(own.ask_price[0]) if own.ask_price.size else math.inf
-        if bid < mid < ask:
+        prices = np.concatenate([own.bid_price, own.ask_price])
+        lo, hi = float(prices.min()), float(prices.max())
+        if lo <= mid <= hi:
             raise
     from liqcascade.positions import PRICE_SCALE
 
-    prices = np.concatenate([own.bid_price, own.ask_price])
-    lo, hi = float(prices.min()), float(prices.max())
-    if math.isfinite(bid) and math.isfinite(ask):
-        sides = f"between {path}'s best bid {bid:,.6g} and best ask {ask:,.6g}"
-    else:  # a one-sided book
-        sides = (
-            f"below {path}'s best ask {ask:,.6g}"
-            if math.isfinite(ask)
-            else (f"above {path}'s best bid {bid:,.6g}")
-        )
-    if lo <= mid <= hi:  # among the levels: on the wrong side of some
-        raise InputError(
-            f"mid {mid:,.6g} is not {sides} (its prices {lo:,.6g}–{hi:,.6g})", param="mid"
-        ) from None
+    bid = f"best bid {own.bid_price[0]:,.6g}" if own.bid_price.size else None
+    ask = f"best ask {own.ask_price[0]:,.6g}" if own.ask_price.size else None
+    sides = (
+        f"between its {bid} and {ask}" if bid and ask else f"below its {ask}" if ask
+        else f"above its {bid}"
+    )  # fmt: skip
     near = lo if mid < lo else hi
     unit = (
         f", {mid / near:.3g}x its nearest: more than {PRICE_SCALE:g}x away is a unit error "
