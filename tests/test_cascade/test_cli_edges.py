@@ -15,7 +15,7 @@ from test_cascade.test_fragility import _market
 
 
 def test_a_zero_shock_prints_no_amplification() -> None:
-    r = run_cli("cascade", *FILES, "--shock-sell-usd", "0")
+    r = run_cli("cascade", *FILES, "--shock-price", "100")  # the mid given in FILES
     assert r.exit_code == 0, r.stderr
     line = next(x for x in r.stdout.splitlines() if "amplification" in x)
     assert line.split()[-1] == "n/a" and "nan" not in r.stdout

@@ -85,8 +85,9 @@ def test_human_output() -> None:
     [
         ((), "give --margin or --leverage (or both, agreeing within 1 %)"),
         (("--margin", "100", "--leverage", "10"),
-         "--margin 100.00 and --leverage 10 disagree: leverage 10 gives a margin of "
-         "size * entry_price / leverage = 200.00 USD, the margin given is 20x"),
+         "--margin 100.00 and --leverage 10 disagree: the margin given, 100.00 USD, implies "
+         "20x leverage on the notional size * entry_price = 2,000.00 USD, where leverage 10 "
+         "gives a margin of size * entry_price / leverage = 200.00 USD"),
         (("--leverage", "0"), "--leverage must be > 0 (got 0)"),
         (("--leverage", "126"),
          "--leverage 126 is above the Binance maximum 125x for a notional of 2,000 USD (ETHUSDT)"),

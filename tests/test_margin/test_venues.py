@@ -84,8 +84,9 @@ def test_margin_and_leverage_follow_the_one_rule() -> None:
     both = liq_price("binance", 1, 1.0, 2000.0, 100.5, leverage=20)  # 100 +0.5 %
     assert both.margin[0] == pytest.approx(100.5, abs=1e-9)  # the margin is used
     assert both.liq_price[0] == pytest.approx(alone.liq_price[0], abs=1e-9)
-    with pytest.raises(InputError, match=r"margin 100.00 and leverage 5 disagree: leverage 5 "
-                       r"gives a margin of .* = 400.00 USD") as e:  # fmt: skip
+    with pytest.raises(InputError, match=r"margin 100.00 and leverage 5 disagree: the margin "
+                       r"given, 100.00 USD, implies 20x leverage .* leverage 5 gives a margin "
+                       r"of .* = 400.00 USD") as e:  # fmt: skip
         liq_price("binance", 1, 1.0, 2000.0, 100.0, leverage=5)
     assert e.value.params == ("margin", "leverage")
     # the package's spelling of a percent, "1 %" (session 24: it was "1%")
@@ -93,7 +94,7 @@ def test_margin_and_leverage_follow_the_one_rule() -> None:
     assert off is not None and "(more than 1 % apart); give one of them" in off[1]
     with pytest.raises(InputError, match=r"^position \[1\]: margin 200.00 and leverage 20"):
         liq_price("bybit", 1, 1.0, 2000.0, [100.0, 200.0], leverage=20)
-    with pytest.raises(InputError, match="the margin given is zero"):
+    with pytest.raises(InputError, match=r"margin given, 0\.00 USD, implies unbounded leverage"):
         liq_price("binance", 1, 1.0, 2000.0, 0.0, leverage=20)
     # the leverage stated is still the venue's to allow, margin or not
     with pytest.raises(InputError, match="leverage 126 is above the Binance maximum 125x"):

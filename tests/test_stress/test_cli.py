@@ -150,10 +150,11 @@ def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == (
-        f"error: {p}: data row 2: margin 500.00 and leverage 20 disagree: leverage 20 gives a "
-        "margin of size * entry_price / leverage = 1,800.00 USD, the margin given is 72x (more "
+        f"error: {p}: data row 2: margin 500.00 and leverage 20 disagree: the margin given, "
+        "500.00 USD, implies 72x leverage on the notional size * entry_price = 36,000.00 USD, "
+        "where leverage 20 gives a margin of size * entry_price / leverage = 1,800.00 USD (more "
         "than 1 % apart); give one of them (margin: the isolated USD at stake, including any "
-        "margin added), or both agreeing"
+        "margin added), or both agreeing (margin 1,800.00 with leverage 20)"
     )
 
 

@@ -352,6 +352,15 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__(sys.stderr)
         self.setLevel(logging.WARNING)
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Leave out a library's ``note: …`` line with ``-q``; keep its ``warning: …`` lines.
+
+        ``-q`` prints no notes: :func:`end_notes`' and :func:`info`'s rule, the library's too.
+        """
+        if STATE.verbosity < 0 and record.getMessage().startswith("note:"):
+            return False
+        return bool(super().filter(record))
+
     def format(self, record: logging.LogRecord) -> str:
         """The record as the last-resort handler prints it, its hints runnable."""
         return command_hint(super().format(record))

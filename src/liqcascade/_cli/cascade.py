@@ -150,8 +150,12 @@ _Shock = Annotated[
     str | None,
     typer.Option("--shock", help="Shock: fraction of mid (-0.05 = a 5 % fall) or percent (-5%)."),
 ]
-_Sell = Annotated[_F, typer.Option("--shock-sell-usd", help="Shock: exogenous market sell, USD.")]
-_Buy = Annotated[_F, typer.Option("--shock-buy-usd", help="Shock: exogenous market buy, USD.")]
+_Sell = Annotated[
+    _F, typer.Option("--shock-sell-usd", help="Shock: exogenous market sell, USD (> 0).")
+]
+_Buy = Annotated[
+    _F, typer.Option("--shock-buy-usd", help="Shock: exogenous market buy, USD (> 0).")
+]
 _Fund = Annotated[float, typer.Option("--insurance-fund", help="Insurance fund at the start, USD.")]
 _Refill = Annotated[
     float,

@@ -152,6 +152,10 @@ def _stops_clusters_line(clusters: list[dict[str, Any]], modelled: bool) -> str:
     )
 
 
+#: The header's date of a map from a positions file (the JSON's ``as_of`` is null).
+POSITIONS_FILE_DATE = "(no market date: a positions file)"
+
+
 def _render(result: dict[str, Any]) -> None:
     from liqcascade.market import MAP_LEVELS, book_score_text
     from liqcascade.report import after_date_note
@@ -161,7 +165,8 @@ def _render(result: dict[str, Any]) -> None:
     when = (  # the bar by both ends (the JSON's bar_open and bar_close; as_of is the close)
         f"at {_market_line.bar_words(market)}"
         if market.get("as_of") and market.get("close_time")
-        else f"as of {result['as_of'] or '–'}"
+        # a positions file has no market date (as_of null): said, not a dash
+        else (f"as of {result['as_of']}" if result["as_of"] else POSITIONS_FILE_DATE)
     )
     out.print(
         f"[bold]liquidation map[/] {when}  price "

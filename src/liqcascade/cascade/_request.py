@@ -88,6 +88,16 @@ def _check_shock(shocks: dict[str, float | None], fragility: bool) -> None:
     for name, value in shocks.items():
         if value is not None:
             check_shock(name, value)
+    # a market order of 0 USD is no shock, as a shock of 0 is not one (the command line's
+    # "must be non-zero"): it ran a cascade that moved nothing; a zero move is asked by
+    # shock_price at the mid
+    for name, what in (("shock_sell_usd", "sell"), ("shock_buy_usd", "buy")):
+        if shocks.get(name) == 0:
+            raise InputError(
+                f"{name} must be non-zero (a market {what} in USD: 1e6 = 1 M USD {what}s "
+                "into the book)",
+                param=name,
+            )
 
 
 def _config(
@@ -121,6 +131,54 @@ def _file(path: Path, name: str) -> Path:
     return p
 
 
+def _book_at_mid(order_book: Any, path: Path, mid: float | None) -> Any:
+    """The book file read at ``mid``; a ``mid`` beyond all the book's prices is named first.
+
+    A mid given 100x away (370000 for a book about 3,700) was refused as the book's
+    fault: ``ebook.csv: data row 2: ask 3702 is not above mid 370000``. When the book
+    reads without the mid given and that mid is beyond all its prices, the error names
+    ``mid``, the book's price range and, 10x away, the unit error. A mid among the
+    levels keeps the book's error naming the level on its wrong side.
+    """
+    if mid is None:
+        return order_book.from_file(path)
+    try:
+        return order_book.from_file(path, mid=mid)
+    except InputError:
+        own = None
+        for probe in (None, 1e-300, 1e300):  # two-sided, asks only, bids only
+            try:
+                own = order_book.from_file(path, mid=probe)
+                break
+            except InputError:
+                continue
+        if own is None:  # the book's own fault: its error as it was
+            raise
+        prices = np.concatenate([own.bid_price, own.ask_price])
+        lo, hi = float(prices.min()), float(prices.max())
+        if lo <= mid <= hi:
+            raise
+    from liqcascade.positions import PRICE_SCALE
+
+    bid = f"best bid {own.bid_price[0]:,.6g}" if own.bid_price.size else None
+    ask = f"best ask {own.ask_price[0]:,.6g}" if own.ask_price.size else None
+    sides = (
+        f"between its {bid} and {ask}" if bid and ask else f"below its {ask}" if ask
+        else f"above its {bid}"
+    )  # fmt: skip
+    near = lo if mid < lo else hi
+    unit = (
+        f", {mid / near:.3g}x its nearest: more than {PRICE_SCALE:g}x away is a unit error "
+        "(prices are USD per coin)"
+        if max(mid / near, near / mid) > PRICE_SCALE
+        else ""
+    )
+    raise InputError(
+        f"mid {mid:,.6g} is outside {path}'s prices {lo:,.6g}–{hi:,.6g}{unit}; the mid is {sides}",
+        param="mid",
+    ) from None
+
+
 def _market(
     positions: Path | None, stops: Path | None, book: Path | None, mid: float | None,
     asset: str | None, as_of: Any, book_model: str,
@@ -136,7 +194,7 @@ def _market(
         from liqcascade.book import OrderBook
         from liqcascade.positions import read_given_positions, read_stops
 
-        ob = OrderBook.from_file(_file(book, "book"), mid=mid)
+        ob = _book_at_mid(OrderBook, _file(book, "book"), mid)
         ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
         # a row already beyond its liquidation price at the mid is refused, as stress and
         # solvency do (the engine left it open on a rise, bad debt on any fall)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from liqcascade._limits import check_usd_amounts, real_array
+from liqcascade._prices import quantity_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
 from liqcascade._typing import FloatArray, Int8Array
 from liqcascade.errors import InputError
@@ -184,14 +185,18 @@ def margin_disagreement(
     if bad.size == 0:
         return None
     k = int(bad[0])
-    m, lev = float(margin[k]), float(leverage[k])
-    given = f"{float(notional[k]) / m:.3g}x" if m > 0 else "zero (unbounded leverage)"
+    m, lev, n = float(margin[k]), float(leverage[k]), float(notional[k])
+    # what each implies: the margin a leverage (its USD), the leverage a margin (a multiple,
+    # never scientific notation); "the margin given is 20x" read as a multiple of the margin
+    given = f"{quantity_text(n / m)}x" if m > 0 else "unbounded"
+    need = f"{float(implied[k]):,.2f}"
     return k, (
-        f"margin {m:,.2f} and leverage {lev:g} disagree: leverage {lev:g} gives a margin of "
-        f"size * entry_price / leverage = {float(implied[k]):,.2f} USD, the margin given is "
-        f"{given} (more than {100 * AGREE_TOLERANCE:g} % apart); give one of "
-        "them (margin: the isolated USD at stake, including any margin added), or both "
-        "agreeing"
+        f"margin {m:,.2f} and leverage {lev:g} disagree: the margin given, {m:,.2f} USD, "
+        f"implies {given} leverage on the notional size * entry_price = {n:,.2f} USD, where "
+        f"leverage {lev:g} gives a margin of size * entry_price / leverage = {need} USD "
+        f"(more than {100 * AGREE_TOLERANCE:g} % apart); give one of them (margin: the "
+        "isolated USD at stake, including any margin added), or both agreeing "
+        f"(margin {need} with leverage {lev:g})"
     )
 
 

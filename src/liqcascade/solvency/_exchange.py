@@ -332,6 +332,50 @@ def _leave_out_the_day(exc: InputError) -> None:
     )
 
 
+def check_exchange_settings(
+    insurance_fund: Any, reserve_buffer: Any, liabilities_usd: Any = None
+) -> tuple[float, float, float | None]:
+    """An exchange's fund, reserve buffer and liabilities, checked: the one check of each.
+
+    :class:`Exchange` applies it, and
+    :func:`~liqcascade.solvency.run_solvency_request` before any work (the estimated
+    market takes seconds to build: a bad value is refused before it).
+
+    Parameters
+    ----------
+    insurance_fund : float
+        Fund, USD: a finite number >= 0, at most 1e15
+        (:func:`~liqcascade._limits.check_insurance_fund`; 1e300 and text were taken).
+    reserve_buffer : float
+        Reserves over liabilities, a fraction in [0, 1) (6 for 6 % is told so).
+    liabilities_usd : float, optional
+        Users' balances, USD: finite and > 0 (inf made every ratio of the test 0).
+
+    Returns
+    -------
+    tuple of (float, float, float or None)
+        The three as floats (None liabilities stay None).
+
+    Raises
+    ------
+    InputError
+        ``param`` the value's name (``insurance_fund``, ``reserve_buffer``,
+        ``liabilities_usd``).
+    """
+    fund = check_insurance_fund(insurance_fund)
+    # a percentage given for a fraction (6 for 6 %) is told so: the shared rule
+    buffer = check_fraction(reserve_buffer, "reserve_buffer")
+    if liabilities_usd is None:
+        return fund, buffer, None
+    liabilities = check_number(liabilities_usd, "liabilities_usd")
+    if not (math.isfinite(liabilities) and liabilities > 0):
+        raise InputError(
+            f"liabilities_usd must be > 0 and finite (got {liabilities})",
+            param="liabilities_usd",
+        )
+    return fund, buffer, liabilities
+
+
 @dataclass(frozen=True)
 class Exchange:
     """An exchange under stress.
@@ -362,27 +406,18 @@ class Exchange:
     mid: float | None = None
 
     def __post_init__(self) -> None:
-        # 1e300 and text (numpy's TypeError) passed; each kept as the checked float (a
-        # Decimal, which the checks take, failed in the sums)
-        object.__setattr__(self, "insurance_fund", check_insurance_fund(self.insurance_fund))
-        # a percentage given for a fraction (6 for 6 %) is told so: the shared rule
-        buffer = check_fraction(self.reserve_buffer, "reserve_buffer")
+        # each kept as the checked float (a Decimal, which the checks take, failed in the sums)
+        fund, buffer, liabilities = check_exchange_settings(
+            self.insurance_fund, self.reserve_buffer, self.liabilities_usd
+        )
+        object.__setattr__(self, "insurance_fund", fund)
         object.__setattr__(self, "reserve_buffer", buffer)
+        object.__setattr__(self, "liabilities_usd", liabilities)
         # [0, 1), the rule of CascadeConfig and of both commands' liq_fee
         fee = check_fraction(self.liquidation_fee, "liquidation_fee")
         object.__setattr__(self, "liquidation_fee", fee)
-        if self.liabilities_usd is not None:
-            liabilities = check_number(self.liabilities_usd, "liabilities_usd")
-            object.__setattr__(self, "liabilities_usd", liabilities)
         if len(self.positions) == 0:
             raise InputError("the exchange has no positions")
-        if self.liabilities_usd is not None and not (
-            math.isfinite(self.liabilities_usd) and self.liabilities_usd > 0
-        ):  # inf made every ratio of the test 0
-            raise InputError(
-                f"liabilities_usd must be > 0 and finite (got {self.liabilities_usd})",
-                param="liabilities_usd",
-            )
         m = None if self.mid is None else real_number(self.mid)
         if self.mid is not None and (m is None or not (math.isfinite(m) and m > 0)):
             # NaN ran every scenario from a NaN price

@@ -469,7 +469,7 @@ def run_solvency_request(
     SolvencyRun
     """
     from liqcascade.solvency import Exchange, run_solvency
-    from liqcascade.solvency._exchange import _run_asset, scenarios_of
+    from liqcascade.solvency._exchange import _run_asset, check_exchange_settings, scenarios_of
 
     policies = _policies(adl_policy)
     if fund_scale not in FUND_SCALES:
@@ -485,6 +485,9 @@ def run_solvency_request(
     # [0, 5 %): a fee schedule's 0.5 (meaning 0.5 %) read as 50 % turned a failing
     # scenario into one the fund covers; the hint says how to give it
     check_fraction(liq_fee, "liq_fee", most=MAX_LIQ_FEE)
+    # the fund, buffer and liabilities too: Exchange checks them again, on the book's scale,
+    # but only once the market is built (seconds), after its notes
+    check_exchange_settings(insurance_fund, reserve_buffer, liabilities)
     if mid is not None and not mid > 0:
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
     estimated = {"accounts_per_cohort": accounts_per_cohort, "book_model": book_model}
