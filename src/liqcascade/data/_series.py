@@ -28,7 +28,12 @@ from liqcascade.data._kinds import (
 from liqcascade.data._source import SOURCE_JOIN
 from liqcascade.data._store import Store
 from liqcascade.data._time import to_utc
-from liqcascade.data._validate import LEVEL_NEAR, MAX_LEVEL_RATIO, level_gap
+from liqcascade.data._validate import (
+    LEVEL_NEAR,
+    LOOSE_LEVEL_RATIO,
+    MAX_LEVEL_RATIO,
+    level_gap,
+)
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -353,7 +358,13 @@ def check_reference_levels(
       bars only): the stored series of the same venue, symbol and interval, and the
       bundled all-venue series when the file's venue is ``unknown``, ``all-venues`` or
       ``coinglass`` (or the bundle's own venue): one venue's open interest is a
-      fraction of all venues', not a unit error.
+      fraction of all venues', not a unit error;
+    - liquidations (long + short USD, else ``total_usd``; totals over the bars both
+      hold, 6 bars or more: :data:`~liqcascade.data._validate.MIN_LIQUIDATION_BARS`):
+      the stored series of the same label, the bundled one of the same venue and
+      interval (Binance 4 h, Hyperliquid daily), and, at 100× either way
+      (:data:`~liqcascade.data._validate.LOOSE_LEVEL_RATIO`), the bundled one for a
+      file labelled ``unknown``, ``all-venues`` or ``coinglass``.
 
     Other kinds are not compared. A median ratio of :data:`MAX_LEVEL_RATIO` or more
     either way is refused.
@@ -394,13 +405,14 @@ def _check_against_references(s: SeriesFrame, st: Store | None) -> None:
     pad = LEVEL_NEAR[s.kind]
     lo, hi = mine.index.min() - pad, mine.index.max() + pad
     asset = base_asset(s.symbol)
-    for label, ref in _references(s, asset, st, lo, hi):
-        gap = level_gap(mine, ref, s.kind)
+    for label, ref, limit in _references(s, asset, st, lo, hi):
+        gap = level_gap(mine, ref, s.kind, limit)
         if gap is None:
             continue
         raise InputError(
-            f"{s.file}: {s.kind} {s.symbol} {s.interval}: {gap.describe('the file', label)}: "
-            f"{MAX_LEVEL_RATIO:g}× or more apart is {_what_else(s)}",
+            f"{s.file}: {s.kind} {s.symbol} {s.interval}: {gap.describe('the file', label)}"
+            f"{gap.unit_hint() if s.kind in ('liquidations', 'depth') else ''}: "
+            f"{limit:g}× or more apart is {_what_else(s)}",
             param=_what_else_param(s),
         )
 
@@ -434,9 +446,9 @@ def _symbol_defaulted(s: SeriesFrame) -> bool:
 
 def _references(
     s: SeriesFrame, asset: str, st: Store | None, lo: pd.Timestamp, hi: pd.Timestamp
-) -> list[tuple[str, pd.DataFrame]]:
-    """The sources ``s`` is compared with: (label, frame indexed by time) each."""
-    out: list[tuple[str, pd.DataFrame]] = []
+) -> list[tuple[str, pd.DataFrame, float]]:
+    """The sources ``s`` is compared with: (label, frame indexed by time, ratio limit) each."""
+    out: list[tuple[str, pd.DataFrame, float]] = []
     if st is not None:
         listing = st.list_series(gaps=False)  # the labels: no gaps counted
         rows = listing[listing["kind"] == s.kind] if not listing.empty else listing
@@ -451,13 +463,18 @@ def _references(
             df = st.read(s.kind, **key, start=lo, end=hi)
             if not df.empty:
                 label = f"the stored {s.kind} {'/'.join(key.values())} ({st.path})"
-                out.append((label, _finish(df, s.kind, ("venue", "symbol", "interval"))))
+                frame = _finish(df, s.kind, ("venue", "symbol", "interval"))
+                out.append((label, frame, MAX_LEVEL_RATIO))
     interval = "1d" if s.kind == "ohlcv" else s.interval
     b = _from_bundled(s.kind, asset, None, interval, lo, hi)
-    if b is not None and not b.empty and _same_venue(s, str(b.attrs.get("venue", ""))):
-        out.append(
-            (str(b.attrs.get("source", "bundled")).replace(":", " "), _finish(b, s.kind, ()))
-        )
+    if b is None or b.empty:
+        return out
+    label = str(b.attrs.get("source", "bundled")).replace(":", " ")
+    b_venue = str(b.attrs.get("venue", ""))
+    if _same_venue(s, b_venue):
+        out.append((label, _finish(b, s.kind, ()), MAX_LEVEL_RATIO))
+    elif s.kind == "liquidations" and s.venue.lower() in ("unknown", "all-venues", "coinglass"):
+        out.append((label, _finish(b, s.kind, ()), LOOSE_LEVEL_RATIO))
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import count_text, names_text, percent_text
+from liqcascade._prices import count_text, names_text, percent_text, price_text
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._funding_units import (
     MAX_FUNDING_MEDIAN,
@@ -623,8 +623,10 @@ def _beyond_wick_problems(
 
 
 def _ratio_text(r: float) -> str:
-    """``"99.8×"`` for a ratio of 1 or more, ``"1/99.8 of"`` below 1."""
-    return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
+    """``"99.8×"`` for a ratio of 1 or more, ``"1/99.8 of"`` below 1 (``"1/1,000 of"``)."""
+    x = float(f"{r if r >= 1 else 1 / r:.3g}")
+    body = f"{x:.3g}" if x < 1000 else f"{x:,.0f}"
+    return f"{body}×" if r >= 1 else f"1/{body} of"
 
 
 def _apart(r: np.ndarray, limit: float) -> np.ndarray:
@@ -763,7 +765,25 @@ LEVEL_NEAR: dict[str, pd.Timedelta] = {
     "ohlcv": pd.Timedelta(days=1),
     "open_interest": pd.Timedelta(days=1),
     "taker": pd.Timedelta(0),
+    "liquidations": pd.Timedelta(0),
 }
+
+MIN_LIQUIDATION_BARS = 6
+"""Bars with liquidations in both sources needed before their totals are compared.
+
+Liquidations come in bursts: most bars are quiet, and one bar's total against another
+source's can be any ratio (a revision, a burst split across two bars). Liquidations are
+therefore compared as the ratio of their **totals** over every bar both sources hold
+with liquidations (not a median of bar ratios), and only over 6 such bars or more (a
+day of 4-hour bars, six days of daily ones); fewer are not compared."""
+
+LOOSE_LEVEL_RATIO = 100.0
+"""Ratio (either way) from which liquidations of an unnamed venue are in other units.
+
+A file labelled ``unknown``, ``all-venues`` or ``coinglass`` is compared with the
+bundled series of one venue (Binance 4 h, Hyperliquid daily): all venues' liquidations
+are a few times one venue's (Binance's share is about a third), never 100×, while a
+file in thousands of USD is 1/1000 of it."""
 
 
 @dataclass(frozen=True)
@@ -773,7 +793,8 @@ class LevelGap:
     Parameters
     ----------
     what : str
-        The level compared (``"close"``, ``"oi_usd"``, ``"buy_usd + sell_usd"``).
+        The level compared (``"close"``, ``"oi_usd"``, ``"buy_usd + sell_usd"``,
+        ``"long_usd + short_usd"``).
     ratio : float
         Median, over the bars compared, of the first source's level over the other's.
     bars : int
@@ -796,17 +817,69 @@ class LevelGap:
         ms = self.near // pd.Timedelta(milliseconds=1)
         within = f", each beside the nearest within {format_interval(ms)}" if ms else ""
         return (
-            f"median {self.what} {self.mine:,.6g} in {mine} is {_ratio_text(self.ratio)} the "
-            f"{self.theirs:,.6g} of {theirs} at the same times ({self.bars} "
+            f"{self._stat} {self.what} {self._amount(self.mine)} in {mine} is "
+            f"{_ratio_text(self.ratio)} the {self._amount(self.theirs)} of {theirs} at the same "
+            f"times ({self.bars} "
             f"{'bar' if self.bars == 1 else 'bars'} compared{within})"
         )
+
+    def unit_hint(self) -> str:
+        """``"; it looks like thousands of USD: give USD (the amounts × 1,000)"``, or ``""``.
+
+        Said for a ratio within 2× of 1/1000 (thousands), 1000 (USD × 1000, or
+        thousandths) or 100 (cents); nothing otherwise.
+        """
+        hints = (
+            (1e-3, "thousands of USD", "× 1,000"),
+            (1e3, "USD × 1,000 (thousandths)", "/ 1,000"),
+            (1e2, "cents", "/ 100"),
+        )
+        for r, unit, op in hints:
+            if r / 2 <= self.ratio <= r * 2:
+                return f"; it looks like {unit}: give USD (the amounts {op})"
+        return ""
+
+    @property
+    def _stat(self) -> str:
+        return "total" if self.what == _LIQ_LEVEL else "median"
+
+    def _amount(self, x: float) -> str:
+        """A level as text: USD with separators (never ``2.63627e+07``), else 6 digits."""
+        if "usd" in self.what:
+            return price_text(x)
+        return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
+
+
+_LIQ_LEVEL = "long_usd + short_usd"
 
 
 def _level(df: pd.DataFrame, kind: str, col: str) -> pd.Series:
     """The level of ``kind`` a frame indexed by time holds (NaN where it has none)."""
     if kind == "taker":
         return (df["buy_usd"] + df["sell_usd"]).astype("float64")
+    if kind == "liquidations":
+        return liquidation_total(df)
     return df[col].astype("float64")
+
+
+def liquidation_total(df: pd.DataFrame) -> pd.Series:
+    """Long + short liquidations of each bar (USD), else ``total_usd``; NaN where neither.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Liquidation bars with ``long_usd``/``short_usd`` and/or ``total_usd`` (USD).
+
+    Returns
+    -------
+    pandas.Series
+        USD per bar, float64.
+    """
+    parts = [c for c in ("long_usd", "short_usd") if c in df.columns]
+    nan = pd.Series(np.nan, index=df.index, dtype="float64")
+    side = df[parts].astype("float64").sum(axis=1, min_count=1) if parts else nan
+    total = df["total_usd"].astype("float64") if "total_usd" in df.columns else nan
+    return side.where(side.notna(), total)
 
 
 def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | None:
@@ -814,6 +887,8 @@ def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | Non
     if kind == "taker":
         need = ("buy_usd", "sell_usd")
         return "buy_usd + sell_usd" if all(c in f for c in need for f in (mine, ref)) else None
+    if kind == "liquidations":
+        return _LIQ_LEVEL
     names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base")}.get(kind, ())
     for c in names:
         if c in mine and c in ref and mine[c].notna().any() and ref[c].notna().any():
@@ -821,12 +896,16 @@ def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | Non
     return None
 
 
-def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | None:
-    """How far ``mine``'s level is from ``ref``'s, when :data:`MAX_LEVEL_RATIO` or more.
+def level_gap(
+    mine: pd.DataFrame, ref: pd.DataFrame, kind: str, limit: float = MAX_LEVEL_RATIO
+) -> LevelGap | None:
+    """How far ``mine``'s level is from ``ref``'s, when ``limit`` or more apart.
 
     Each bar of ``mine`` is set beside the nearest bar of ``ref`` within
     :data:`LEVEL_NEAR` (the same bar for volumes); the median of their ratios is the
-    gap. Bars with no positive level are not compared.
+    gap. Bars with no positive level are not compared. Liquidations (long + short USD,
+    else ``total_usd``) are compared by the ratio of their totals over the bars both
+    hold, and only over :data:`MIN_LIQUIDATION_BARS` bars or more.
 
     Parameters
     ----------
@@ -834,7 +913,9 @@ def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | No
         Two sources of one series, each indexed by UTC time, columns of ``kind``.
     kind : str
         ``"ohlcv"`` (close), ``"open_interest"`` (``oi_usd``, else ``oi_base``) or
-        ``"taker"`` (buy + sell USD); other kinds are not compared.
+        ``"taker"`` (buy + sell USD) or ``"liquidations"``; other kinds are not compared.
+    limit : float, default :data:`MAX_LEVEL_RATIO`
+        Ratio, either way, from which the levels are apart.
 
     Returns
     -------
@@ -857,11 +938,17 @@ def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | No
     both = both.dropna()
     if both.empty:
         return None
-    ratio = float(np.median(both["mine"] / both["ref"]))
-    if not _apart(np.asarray(ratio), MAX_LEVEL_RATIO):
+    if kind == "liquidations":
+        if len(both) < MIN_LIQUIDATION_BARS:
+            return None
+        a, b = float(both["mine"].sum()), float(both["ref"].sum())
+        ratio = a / b
+    else:
+        ratio = float(np.median(both["mine"] / both["ref"]))
+        a, b = float(both["mine"].median()), float(both["ref"].median())
+    if not _apart(np.asarray(ratio), limit):
         return None
-    return LevelGap(col, ratio, len(both), float(both["mine"].median()),
-                    float(both["ref"].median()), near)  # fmt: skip
+    return LevelGap(col, ratio, len(both), a, b, near)
 
 
 def check_conflicts(series: list[SeriesFrame]) -> None:
