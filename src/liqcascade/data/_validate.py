@@ -61,6 +61,11 @@ def as_written(message: str, columns: dict[str, str]) -> str:
     return pattern.sub(lambda m: columns[m.group(1)], message)
 
 
+#: What a required cell without a number is (empty, text, NaN, ``inf``): one wording for
+#: every kind, which ``drop_missing`` leaves out.
+_MISSING = "missing, NaN or infinite"
+
+
 class MissingValueError(InputError):
     """A row lacks a required value (an empty cell, or text that is not a number).
 
@@ -120,7 +125,8 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
     number): the time, a required column, every column of a kind's ``one_of``, and a
     long/short ratio's ``short_pct`` / ``long_short_ratio`` when the file has them, and
     every ``one_of`` column a liquidation file has (an empty or text cell there is not
-    a zero). An infinite number is not missing (it is refused).
+    a zero). An infinite number counts as missing (``inf`` is no measurement): it is
+    refused as "missing, NaN or infinite", or left out with ``drop_missing``.
     """
     kind = KINDS[s.kind]
     df = s.frame
@@ -131,16 +137,16 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
         if c in kind.text_columns:
             miss = miss | df[c].isna().to_numpy(dtype=bool)
         else:
-            miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
+            miss = miss | ~np.isfinite(df[c].to_numpy(dtype="float64"))
     present = [c for c in kind.one_of if c in df.columns]
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
-        nan = np.isnan(vals)
+        nan = ~np.isfinite(vals)
         miss = miss | (nan.any(axis=1) if s.kind in _EVERY_ONE_OF else nan.all(axis=1))
     if s.kind == "long_short":
         for c in _LS_OPTIONAL:
             if c in df.columns:
-                miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
+                miss = miss | ~np.isfinite(df[c].to_numpy(dtype="float64"))
     return miss
 
 
@@ -280,19 +286,14 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
             check(col.isna().to_numpy(), f"{c} is missing", absent)
         else:
             v = col.to_numpy(dtype="float64")
-            check(np.isnan(v), f"{c} is missing or not a finite number", absent)
-            check(np.isinf(v), f"{c} is missing or not a finite number")
+            check(~np.isfinite(v), f"{c} is {_MISSING}", absent)
     present = [c for c in kind.one_of if c in df.columns]
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
-        check(np.isnan(vals).all(axis=1), f"no value in {' or '.join(present)}", absent)
+        check(~np.isfinite(vals).any(axis=1), f"no value in {' or '.join(present)}", absent)
         if s.kind in _EVERY_ONE_OF:  # each column the file has needs a value in every row
             for j, c in enumerate(present):
-                check(np.isnan(vals[:, j]), f"{c} is missing or not a finite number", absent)
-        check(
-            ~np.isfinite(vals).any(axis=1) & ~np.isnan(vals).all(axis=1),
-            f"no value in {' or '.join(present)}",
-        )
+                check(~np.isfinite(vals[:, j]), f"{c} is {_MISSING}", absent)
     for c in _POSITIVE:
         if c in df.columns:
             v = df[c].to_numpy(dtype="float64")
@@ -468,10 +469,9 @@ def _long_short_problems(
     vals = {c: df[c].to_numpy(dtype="float64") for c in ("long_pct", *_LS_OPTIONAL) if c in df}
     for c in _LS_OPTIONAL:
         if c in vals:
-            for mask, into in ((np.isnan(vals[c]), absent), (np.isinf(vals[c]), out)):
-                r = _first(mask, rows)
-                if r is not None:
-                    into.append((r, f"{c} is missing or not a finite number"))
+            r = _first(~np.isfinite(vals[c]), rows)
+            if r is not None:
+                absent.append((r, f"{c} is {_MISSING}"))
     for c in _PERCENT:
         if c in vals:
             v = vals[c]
@@ -623,10 +623,16 @@ def _beyond_wick_problems(
 
 
 def _ratio_text(r: float) -> str:
-    """``"99.8×"`` for a ratio of 1 or more, ``"1/99.8 of"`` below 1 (``"1/1,000 of"``)."""
+    """``"99.8×"`` for a ratio of 1 or more, ``"1/99.8 of"`` below 1."""
+    return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
+
+
+def _level_ratio_text(r: float) -> str:
+    """:func:`_ratio_text` without exponents from 1,000 to a million: ``"1/1,000 of"``."""
     x = float(f"{r if r >= 1 else 1 / r:.3g}")
-    body = f"{x:.3g}" if x < 1000 else f"{x:,.0f}"
-    return f"{body}×" if r >= 1 else f"1/{body} of"
+    if not 1000 <= x < 1e6:
+        return _ratio_text(r)
+    return f"{x:,.0f}×" if r >= 1 else f"1/{x:,.0f} of"
 
 
 def _apart(r: np.ndarray, limit: float) -> np.ndarray:
@@ -818,8 +824,8 @@ class LevelGap:
         within = f", each beside the nearest within {format_interval(ms)}" if ms else ""
         return (
             f"{self._stat} {self.what} {self._amount(self.mine)} in {mine} is "
-            f"{_ratio_text(self.ratio)} the {self._amount(self.theirs)} of {theirs} at the same "
-            f"times ({self.bars} "
+            f"{_level_ratio_text(self.ratio)} the {self._amount(self.theirs)} of {theirs} "
+            f"at the same times ({self.bars} "
             f"{'bar' if self.bars == 1 else 'bars'} compared{within})"
         )
 
