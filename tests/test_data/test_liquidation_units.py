@@ -112,3 +112,29 @@ def test_open_interest_refusal_writes_dollars_not_scientific_notation(tmp_path: 
     msg = str(e.value)
     assert "e+0" not in msg and "e+1" not in msg
     assert "median oi_usd $" in msg and "in the file is 1/1,000 of the $" in msg
+
+
+BOOK_8H = INGEST / "coinglass_ETH_8h_futures_orderbook_bids_asks_usd.csv.gz"
+SPOT_BOOK_4H = INGEST / "coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz"
+
+
+def test_order_book_totals_in_thousands_are_refused(tmp_path: Path) -> None:
+    # CoinGlass's all-venue book totals, stored as depth at 1 % of mid: in $k the estimated
+    # market's book was 1/1000 and a -5 % shock ran to -40 % (book exhausted)
+    for venue in (None, "all-venues", "unknown"):
+        kw = {"venue": venue} if venue else {}
+        check_reference_levels(read_file(BOOK_8H, **kw), None)
+    check_reference_levels(read_file(SPOT_BOOK_4H, venue="all-venues-spot"), None)
+    usd = ["aggregated_bids_usd", "aggregated_asks_usd"]
+    for factor, said in ((1e-3, "1/1,000 of"), (1e3, "1,000×")):
+        f = _scaled(BOOK_8H, tmp_path / f"book{factor:g}.csv", factor, usd)
+        for venue, limit in (("all-venues", "5×"), ("unknown", "100×")):
+            with pytest.raises(InputError) as e:
+                check_reference_levels(read_file(f, venue=venue, symbol="ETH"), None)
+            msg = str(e.value)
+            assert msg.startswith(f"{f}: depth ETH 8h: median notional_usd $")
+            assert f"in the file is {said} the $" in msg
+            assert "of bundled eth_futures_book_8h (bids_usd + asks_usd)" in msg
+            assert f"{limit} or more apart" in msg
+    # one exchange's book is a part of all venues': not compared
+    check_reference_levels(read_file(f, venue="binance", symbol="ETH"), None)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade._symbols import base_asset, contract_symbol
@@ -405,7 +406,12 @@ def _check_against_references(s: SeriesFrame, st: Store | None) -> None:
     pad = LEVEL_NEAR[s.kind]
     lo, hi = mine.index.min() - pad, mine.index.max() + pad
     asset = base_asset(s.symbol)
-    for label, ref, limit in _references(s, asset, st, lo, hi):
+    if s.kind == "depth":
+        mine = depth_totals(mine)
+        refs = _book_references(s, asset, lo, hi)
+    else:
+        refs = _references(s, asset, st, lo, hi)
+    for label, ref, limit in refs:
         gap = level_gap(mine, ref, s.kind, limit)
         if gap is None:
             continue
@@ -476,6 +482,57 @@ def _references(
     elif s.kind == "liquidations" and s.venue.lower() in ("unknown", "all-venues", "coinglass"):
         out.append((label, _finish(b, s.kind, ()), LOOSE_LEVEL_RATIO))
     return out
+
+
+#: The bundled order-book totals a depth file of each venue label is compared with
+#: (``{asset}`` lower case), and the ratio limit: the same book 5×, an unnamed one 100×.
+_BOOK_REFERENCES: dict[str, tuple[str, float]] = {
+    "all-venues": ("{asset}_futures_book_8h", MAX_LEVEL_RATIO),
+    "coinglass": ("{asset}_futures_book_8h", MAX_LEVEL_RATIO),
+    "all-venues-spot": ("{asset}_spot_book_4h", MAX_LEVEL_RATIO),
+    "unknown": ("{asset}_futures_book_8h", LOOSE_LEVEL_RATIO),
+}
+
+
+def depth_totals(df: pd.DataFrame) -> pd.DataFrame:
+    """Bid + ask notional (USD) at 1 % of mid (``distance`` 0.01) per time, one row each.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Depth rows indexed by time, with ``side``, ``distance`` and ``notional_usd`` (USD).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column ``notional_usd``; empty when no row is at distance 0.01.
+    """
+    at = df[np.isclose(df["distance"].astype("float64"), 0.01)]
+    out = at.groupby(level=0)["notional_usd"].sum(min_count=1).to_frame()
+    out.index.name = "ts"
+    return out
+
+
+def _book_references(
+    s: SeriesFrame, asset: str, lo: pd.Timestamp, hi: pd.Timestamp
+) -> list[tuple[str, pd.DataFrame, float]]:
+    """The bundled order-book totals a depth file is compared with (label, frame, limit).
+
+    CoinGlass's all-venue futures book (8 h) for a file labelled ``all-venues``,
+    ``coinglass`` or (at 100×) ``unknown``; its spot book (4 h) for ``all-venues-spot``.
+    One exchange's depth is a part of all venues': not compared.
+    """
+    found = _BOOK_REFERENCES.get(s.venue.lower())
+    if found is None:
+        return []
+    name = found[0].format(asset=asset.lower())
+    if name not in datasets.names():
+        return []
+    b = datasets.load(name, lo, hi)
+    if b.empty:
+        return []
+    ref = (b["bids_usd"] + b["asks_usd"]).rename("notional_usd").to_frame()
+    return [(f"bundled {name} (bids_usd + asks_usd)", ref, found[1])]
 
 
 def _same_venue(s: SeriesFrame, bundled_venue: str) -> bool:

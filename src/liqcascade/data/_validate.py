@@ -772,6 +772,7 @@ LEVEL_NEAR: dict[str, pd.Timedelta] = {
     "open_interest": pd.Timedelta(days=1),
     "taker": pd.Timedelta(0),
     "liquidations": pd.Timedelta(0),
+    "depth": pd.Timedelta(days=1),
 }
 
 MIN_LIQUIDATION_BARS = 6
@@ -895,7 +896,8 @@ def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | Non
         return "buy_usd + sell_usd" if all(c in f for c in need for f in (mine, ref)) else None
     if kind == "liquidations":
         return _LIQ_LEVEL
-    names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base")}.get(kind, ())
+    names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base"),
+             "depth": ("notional_usd",)}.get(kind, ())  # fmt: skip
     for c in names:
         if c in mine and c in ref and mine[c].notna().any() and ref[c].notna().any():
             return c
