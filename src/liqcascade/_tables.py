@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,15 +31,21 @@ from liqcascade._prices import names_text
 from liqcascade.errors import InputError
 
 __all__ = [
+    "MAX_EXPANSION_RATIO",
+    "MIN_EXPANDED_LIMIT",
     "PARQUET_ERRORS",
     "PARQUET_SUFFIXES",
     "SEPARATORS",
+    "UTF16_TEXT",
     "check_columns",
     "check_frame",
     "check_not_workbook",
     "check_parse_memory",
     "check_short_lines",
     "decode_utf8",
+    "decompress",
+    "float32_as_decimal",
+    "is_utf16",
     "norm_column",
     "read_decimal_commas",
     "read_user_table",
@@ -83,13 +92,18 @@ def decode_utf8(data: bytes, name: str, *, partial: bool = False) -> str:
     ------
     InputError
         ``"NAME: not UTF-8 text (byte N is not UTF-8): ..."``, N counted from 1 from the
-        start of the file (the byte-order mark included).
+        start of the file (the byte-order mark included); ``"NAME: UTF-16 text: ..."``
+        for UTF-16 (:func:`is_utf16`).
     """
+    if is_utf16(data[:512]):  # ASCII in UTF-16 without a mark decodes as UTF-8, NULs and all
+        raise InputError(f"{name}: {UTF16_TEXT}")
     try:
         if partial:
             return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if is_utf16(data):
+            raise InputError(f"{name}: {UTF16_TEXT}") from None
         bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # not counted
         raise InputError(
             f"{name}: not UTF-8 text (byte {exc.start + bom + 1:,} is not UTF-8): save the "
@@ -438,6 +452,148 @@ def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Se
     return utc_indexed(values)
 
 
+#: Compressed input may expand at most this many times its size on disk (over every layer
+#: of a ``.gz`` / ``.zip``), or to :data:`MIN_EXPANDED_LIMIT`, whichever is larger. Market
+#: CSVs compress 3-15x; a file expanding 100x is refused as a likely decompression bomb.
+MAX_EXPANSION_RATIO = 100
+#: Expanded size always allowed, bytes (small, very repetitive files compress past 100x).
+MIN_EXPANDED_LIMIT = 64 * 2**20
+_READ_CHUNK = 2**20
+
+
+def _expanded_limit(compressed: int) -> int:
+    return max(MIN_EXPANDED_LIMIT, MAX_EXPANSION_RATIO * max(compressed, 1))
+
+
+def _inflate(stream: Any, name: str, what: str, on_disk: int, limit: int) -> bytes:
+    """Read a decompressing stream in chunks, refusing past ``limit`` bytes.
+
+    The chunks are gathered in a :class:`io.BytesIO`, whose ``getvalue()`` hands over
+    its buffer without a copy (``bytes(bytearray)`` held the data twice at the end).
+    """
+    out = io.BytesIO()
+    while True:
+        chunk = stream.read(_READ_CHUNK)
+        if not chunk:
+            return out.getvalue()
+        out.write(chunk)
+        if out.tell() > limit:
+            raise InputError(
+                f"{name}: {what} data expands past {format_bytes(limit)} from "
+                f"{format_bytes(on_disk)} on disk (more than {MAX_EXPANSION_RATIO}x, or "
+                f"{format_bytes(MIN_EXPANDED_LIMIT)} for small files): refused as a likely "
+                "decompression bomb; decompress it yourself if it is genuine"
+            )
+
+
+def decompress(
+    data: bytes, name: str, on_disk: int | None = None, then: str = "ingest that"
+) -> tuple[bytes, str]:
+    """Undo gzip / zip layers, streaming, within the expansion limit of the file on disk.
+
+    The one reader of compressed input: ``data ingest`` and the tables of positions,
+    books and stops (:func:`read_user_table`) read ``.gz`` and one-file ``.zip`` alike.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes (any number of gzip / zip layers, or none).
+    name : str
+        The file, for messages.
+    on_disk : int, optional
+        Size of the file on disk, bytes (default ``len(data)``).
+    then : str, default "ingest that"
+        What to do with a workbook's sheet saved as CSV (:func:`check_not_workbook`).
+
+    Returns
+    -------
+    (bytes, str)
+        The innermost bytes, and ``name``.
+
+    Raises
+    ------
+    InputError
+        Corrupt gzip or zip, a zip of several files, an encrypted member, a workbook,
+        or data expanding past the limit (a likely decompression bomb).
+    """
+    size = len(data) if on_disk is None else on_disk
+    limit = _expanded_limit(size)
+    check_not_workbook(data, name, then)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                inner = _inflate(gz, name, "gzip", size, limit)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{name}: corrupt gzip data: {exc}") from exc
+        check_parse_memory(len(inner), name)
+        return decompress(inner, name, size, then)
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                members = [i for i in zf.infolist() if not i.is_dir()]
+                members = [m for m in members if not m.filename.startswith("__MACOSX")]
+                if len(members) != 1:
+                    raise InputError(
+                        f"{name}: a zip must hold exactly one file (holds {len(members)})"
+                    )
+                with zf.open(members[0]) as member:
+                    inner = _inflate(member, name, "zip", size, limit)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise InputError(f"{name}: corrupt zip: {exc}") from exc
+        except RuntimeError as exc:  # encrypted member
+            raise InputError(f"{name}: unreadable zip: {exc}") from exc
+        check_parse_memory(len(inner), name)
+        return decompress(inner, name, size, then)
+    return data, name
+
+
+#: What a file in UTF-16 is told (Windows' "Unicode" text: a NUL beside every ASCII byte).
+UTF16_TEXT = "UTF-16 text: save the file as UTF-8, or give a Parquet file"
+
+
+def is_utf16(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) is UTF-16 text.
+
+    A UTF-16 byte-order mark, or ASCII text in UTF-16: at least 90 % of the bytes at
+    odd (little-endian) or even (big-endian) positions of the first 512 are NUL.
+
+    Parameters
+    ----------
+    head : bytes
+        The first bytes of the file (at least a few dozen for the NUL rule).
+    """
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return True
+    h = head[:512]
+    if len(h) < 8:
+        return False
+    return any(h[k::2].count(0) >= 0.9 * len(h[k::2]) for k in (0, 1))
+
+
+def float32_as_decimal(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its float32 columns as the float64 of their shortest decimal text.
+
+    A Parquet writer that stores one price column as float32 (``323.46`` kept as
+    323.4599914...) would otherwise be compared, as float64, with float64 columns
+    holding 323.46 and found below them. float32 keeps about 7 significant digits; its
+    shortest round-trip text (``323.46``) is the number written, read as float64.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A frame as read from a Parquet file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same frame, changed in place where a column was float32.
+    """
+    for c in df.columns:
+        if df[c].dtype == "float32":
+            df[c] = df[c].to_numpy().astype(str).astype("float64")  # shortest text
+    return df
+
+
 def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.DataFrame:
     """The file as a frame with normalised column names (:func:`norm_column`).
 
@@ -445,7 +601,8 @@ def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.Da
     ----------
     path : str or Path
         CSV (header row; ``,``, ``;``, tab or ``|`` between fields, UTF-8 with or
-        without BOM) or Parquet (``.parquet``/``.pq``).
+        without BOM) or Parquet (``.parquet``/``.pq``, or by its content), either
+        one possibly gzip-compressed or in a one-file zip (:func:`decompress`).
     skipinitialspace : bool, default True
         Skip spaces after a separator.
 
@@ -464,10 +621,11 @@ def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.Da
         raise InputError(f"{p}: not a file")
     try:
         check_parse_memory(p.stat().st_size, str(p))
+        data, _ = decompress(p.read_bytes(), str(p), then="give that file")  # .gz, .zip
         df = (
-            _read_parquet(p)
-            if p.suffix.lower() in PARQUET_SUFFIXES
-            else _read_csv(p, skipinitialspace)
+            _read_parquet(p, data)
+            if data[:4] == b"PAR1" or p.suffix.lower() in PARQUET_SUFFIXES
+            else _read_csv(p, data, skipinitialspace)
         )
     except InputError:
         raise
@@ -494,15 +652,14 @@ def _cannot_read(p: Path, exc: Exception) -> InputError:
     return InputError(f"{p}: cannot read: {msg}")
 
 
-def _read_parquet(p: Path) -> pd.DataFrame:
+def _read_parquet(p: Path, data: bytes) -> pd.DataFrame:
     try:
-        return read_parquet_bytes(p.read_bytes())
+        return float32_as_decimal(read_parquet_bytes(data))
     except PARQUET_ERRORS as exc:
         raise _cannot_read(p, exc) from exc
 
 
-def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
-    data = p.read_bytes()
+def _read_csv(p: Path, data: bytes, skipinitialspace: bool) -> pd.DataFrame:
     check_not_workbook(data, str(p))
     text = decode_utf8(data, str(p))
     head = text.lstrip()

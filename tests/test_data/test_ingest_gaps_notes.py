@@ -121,7 +121,7 @@ def test_a_gap_refuses_the_file_by_default_naming_row_and_option(tmp_path: Path,
     assert r.exit_code == 2
     (line,) = r.stderr.strip().splitlines()
     assert line == (
-        f"error: {src}: data row 164: buy_usd is missing or not a finite number; "
+        f"error: {src}: data row 164: buy_usd is missing, NaN or infinite; "
         "--drop-missing leaves such rows out (counted in a warning)"
     )
     assert _digest(store) == before

@@ -112,7 +112,7 @@ def test_text_in_a_book_quantity_is_refused(tmp_path: Path) -> None:
 
 def test_text_in_a_required_column_is_still_a_missing_value(tmp_path: Path) -> None:
     f = _klines(tmp_path, "Close", {4: "many"})
-    with pytest.raises(InputError, match="data row 5: close is missing or not a finite number"):
+    with pytest.raises(InputError, match="data row 5: close is missing, NaN or infinite"):
         read_file(f)
     (s,) = read_file(f, drop_missing=True)
     assert s.rows == 59 and s.dropped_rows == [5]

@@ -182,7 +182,7 @@ def test_an_open_interest_wick_is_kept_with_a_warning(tmp_path: Path) -> None:
     [
         ("high", "low/100", r"data row 5: high \S+ is below max\(open, close\)"),
         ("low", "high*100", r"data row 5: low \S+ is above min\(open, close\)"),
-        ("high", "inf", r"data row 5: high is missing or not a finite number"),
+        ("high", "inf", r"data row 5: high is missing, NaN or infinite"),
         ("low", "0", r"data row 5: low must be > 0 \(got 0\)"),
         ("low", "-1", r"data row 5: low must be > 0 \(got -1\)"),
     ],

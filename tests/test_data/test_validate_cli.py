@@ -62,7 +62,7 @@ CASES = [
         replace(2, "2024-01-01 02:00:00,108,109,100,,12"),
         HEADER,
         None,
-        "data row 3: close is missing or not a finite number",
+        "data row 3: close is missing, NaN or infinite",
     ),
     (
         replace(3, "2024-01-01 03:00:00,0,104,99,103,13"),
@@ -117,7 +117,7 @@ CASES = [
         replace(0, "2024-01-01 00:00:00,abc,110,95,105,10"),
         HEADER,
         None,
-        "data row 1: open is missing or not a finite number",
+        "data row 1: open is missing, NaN or infinite",
     ),
 ]
 

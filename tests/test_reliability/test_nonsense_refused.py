@@ -176,7 +176,7 @@ def test_ingest_liquidation_text_is_refused_then_dropped(tmp_path: Path, bad: st
     store = tmp_path / "s.duckdb"
     line = assert_refused(run_cli("data", "ingest", str(f), "--store", str(store)),
                           "data row 4",  # the file's column, read as short_usd
-                          "aggregated_short_liquidation_usd is missing or not a finite number",
+                          "aggregated_short_liquidation_usd is missing, NaN or infinite",
                           "--drop-missing")  # fmt: skip
     assert f.name in line
     r = run_cli("data", "ingest", str(f), "--store", str(store), "--drop-missing", "--json")

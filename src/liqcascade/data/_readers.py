@@ -9,27 +9,26 @@ and symbol), labels them and validates them.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import format_bytes
 from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol
 from liqcascade._tables import (
     PARQUET_ERRORS,
-    check_not_workbook,
+    UTF16_TEXT,
     check_parse_memory,
     check_short_lines,
     decode_utf8,
+    decompress,
+    float32_as_decimal,
+    is_utf16,
     norm_column,
     read_decimal_commas,
     sniff_separator,
@@ -78,71 +77,8 @@ _TIME_COLUMNS = (
 _CLOSE_TIME = re.compile(r"(^|_)(close|end)(_|$)")
 
 # -- opening --------------------------------------------------------------------------------
-#: Compressed input may expand at most this many times its size on disk (over every layer
-#: of a ``.gz`` / ``.zip``), or to :data:`MIN_EXPANDED_LIMIT`, whichever is larger. Market
-#: CSVs compress 3-15x; a file expanding 100x is refused as a likely decompression bomb.
-MAX_EXPANSION_RATIO = 100
-#: Expanded size always allowed, bytes (small, very repetitive files compress past 100x).
-MIN_EXPANDED_LIMIT = 64 * 2**20
-_READ_CHUNK = 2**20
-
-
-def _expanded_limit(compressed: int) -> int:
-    return max(MIN_EXPANDED_LIMIT, MAX_EXPANSION_RATIO * max(compressed, 1))
-
-
-def _inflate(stream: Any, name: str, what: str, on_disk: int, limit: int) -> bytes:
-    """Read a decompressing stream in chunks, refusing past ``limit`` bytes.
-
-    The chunks are gathered in a :class:`io.BytesIO`, whose ``getvalue()`` hands over
-    its buffer without a copy (``bytes(bytearray)`` held the data twice at the end).
-    """
-    out = io.BytesIO()
-    while True:
-        chunk = stream.read(_READ_CHUNK)
-        if not chunk:
-            return out.getvalue()
-        out.write(chunk)
-        if out.tell() > limit:
-            raise InputError(
-                f"{name}: {what} data expands past {format_bytes(limit)} from "
-                f"{format_bytes(on_disk)} on disk (more than {MAX_EXPANSION_RATIO}x, or "
-                f"{format_bytes(MIN_EXPANDED_LIMIT)} for small files): refused as a likely "
-                "decompression bomb; decompress it yourself if it is genuine"
-            )
-
-
-def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[bytes, str]:
-    """Undo gzip / zip layers, streaming, within the expansion limit of the file on disk."""
-    size = len(data) if on_disk is None else on_disk
-    limit = _expanded_limit(size)
-    check_not_workbook(data, name, "ingest that")
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-                inner = _inflate(gz, name, "gzip", size, limit)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{name}: corrupt gzip data: {exc}") from exc
-        check_parse_memory(len(inner), name)
-        return _decompress(inner, name, size)
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                members = [i for i in zf.infolist() if not i.is_dir()]
-                members = [m for m in members if not m.filename.startswith("__MACOSX")]
-                if len(members) != 1:
-                    raise InputError(
-                        f"{name}: a zip must hold exactly one file (holds {len(members)})"
-                    )
-                with zf.open(members[0]) as member:
-                    inner = _inflate(member, name, "zip", size, limit)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-            raise InputError(f"{name}: corrupt zip: {exc}") from exc
-        except RuntimeError as exc:  # encrypted member
-            raise InputError(f"{name}: unreadable zip: {exc}") from exc
-        check_parse_memory(len(inner), name)
-        return _decompress(inner, name, size)
-    return data, name
+# gzip / zip layers are undone by :func:`liqcascade._tables.decompress`, shared with the
+# table reader of positions, books and stops.
 
 
 def _is_number(text: str) -> bool:
@@ -171,13 +107,13 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
-    data, _ = _decompress(data, name)
+    data, _ = decompress(data, name)
     if not data.strip():
         raise InputError(f"{name}: empty file")
     headerless = False
     if data[:4] == b"PAR1":
         try:
-            df = read_parquet_bytes(data)
+            df = float32_as_decimal(read_parquet_bytes(data))
         except PARQUET_ERRORS as exc:  # a damaged file; a bug of ours still surfaces
             raise InputError(f"{name}: unreadable Parquet: {exc}") from exc
         df = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
@@ -227,6 +163,8 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
     except InputError:
         if b"\x00" not in data[:4096]:  # text in another encoding (Latin-1, cp1252, ...)
             raise
+        if is_utf16(data[:4096]):
+            raise InputError(f"{name}: {UTF16_TEXT}") from None
         raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from None
     first = text_head.splitlines()[0] if text_head.splitlines() else ""
     sep = sniff_separator(first)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade._symbols import base_asset, contract_symbol
@@ -28,7 +29,12 @@ from liqcascade.data._kinds import (
 from liqcascade.data._source import SOURCE_JOIN
 from liqcascade.data._store import Store
 from liqcascade.data._time import to_utc
-from liqcascade.data._validate import LEVEL_NEAR, MAX_LEVEL_RATIO, level_gap
+from liqcascade.data._validate import (
+    LEVEL_NEAR,
+    LOOSE_LEVEL_RATIO,
+    MAX_LEVEL_RATIO,
+    level_gap,
+)
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -353,7 +359,13 @@ def check_reference_levels(
       bars only): the stored series of the same venue, symbol and interval, and the
       bundled all-venue series when the file's venue is ``unknown``, ``all-venues`` or
       ``coinglass`` (or the bundle's own venue): one venue's open interest is a
-      fraction of all venues', not a unit error.
+      fraction of all venues', not a unit error;
+    - liquidations (long + short USD, else ``total_usd``; totals over the bars both
+      hold, 6 bars or more: :data:`~liqcascade.data._validate.MIN_LIQUIDATION_BARS`):
+      the stored series of the same label, the bundled one of the same venue and
+      interval (Binance 4 h, Hyperliquid daily), and, at 100× either way
+      (:data:`~liqcascade.data._validate.LOOSE_LEVEL_RATIO`), the bundled one for a
+      file labelled ``unknown``, ``all-venues`` or ``coinglass``.
 
     Other kinds are not compared. A median ratio of :data:`MAX_LEVEL_RATIO` or more
     either way is refused.
@@ -394,13 +406,19 @@ def _check_against_references(s: SeriesFrame, st: Store | None) -> None:
     pad = LEVEL_NEAR[s.kind]
     lo, hi = mine.index.min() - pad, mine.index.max() + pad
     asset = base_asset(s.symbol)
-    for label, ref in _references(s, asset, st, lo, hi):
-        gap = level_gap(mine, ref, s.kind)
+    if s.kind == "depth":
+        mine = depth_totals(mine)
+        refs = _book_references(s, asset, lo, hi)
+    else:
+        refs = _references(s, asset, st, lo, hi)
+    for label, ref, limit in refs:
+        gap = level_gap(mine, ref, s.kind, limit)
         if gap is None:
             continue
         raise InputError(
-            f"{s.file}: {s.kind} {s.symbol} {s.interval}: {gap.describe('the file', label)}: "
-            f"{MAX_LEVEL_RATIO:g}× or more apart is {_what_else(s)}",
+            f"{s.file}: {s.kind} {s.symbol} {s.interval}: {gap.describe('the file', label)}"
+            f"{gap.unit_hint() if s.kind in ('liquidations', 'depth') else ''}: "
+            f"{limit:g}× or more apart is {_what_else(s)}",
             param=_what_else_param(s),
         )
 
@@ -434,9 +452,9 @@ def _symbol_defaulted(s: SeriesFrame) -> bool:
 
 def _references(
     s: SeriesFrame, asset: str, st: Store | None, lo: pd.Timestamp, hi: pd.Timestamp
-) -> list[tuple[str, pd.DataFrame]]:
-    """The sources ``s`` is compared with: (label, frame indexed by time) each."""
-    out: list[tuple[str, pd.DataFrame]] = []
+) -> list[tuple[str, pd.DataFrame, float]]:
+    """The sources ``s`` is compared with: (label, frame indexed by time, ratio limit) each."""
+    out: list[tuple[str, pd.DataFrame, float]] = []
     if st is not None:
         listing = st.list_series(gaps=False)  # the labels: no gaps counted
         rows = listing[listing["kind"] == s.kind] if not listing.empty else listing
@@ -451,14 +469,70 @@ def _references(
             df = st.read(s.kind, **key, start=lo, end=hi)
             if not df.empty:
                 label = f"the stored {s.kind} {'/'.join(key.values())} ({st.path})"
-                out.append((label, _finish(df, s.kind, ("venue", "symbol", "interval"))))
+                frame = _finish(df, s.kind, ("venue", "symbol", "interval"))
+                out.append((label, frame, MAX_LEVEL_RATIO))
     interval = "1d" if s.kind == "ohlcv" else s.interval
     b = _from_bundled(s.kind, asset, None, interval, lo, hi)
-    if b is not None and not b.empty and _same_venue(s, str(b.attrs.get("venue", ""))):
-        out.append(
-            (str(b.attrs.get("source", "bundled")).replace(":", " "), _finish(b, s.kind, ()))
-        )
+    if b is None or b.empty:
+        return out
+    label = str(b.attrs.get("source", "bundled")).replace(":", " ")
+    b_venue = str(b.attrs.get("venue", ""))
+    if _same_venue(s, b_venue):
+        out.append((label, _finish(b, s.kind, ()), MAX_LEVEL_RATIO))
+    elif s.kind == "liquidations" and s.venue.lower() in ("unknown", "all-venues", "coinglass"):
+        out.append((label, _finish(b, s.kind, ()), LOOSE_LEVEL_RATIO))
     return out
+
+
+#: The bundled order-book totals a depth file of each venue label is compared with
+#: (``{asset}`` lower case), and the ratio limit: the same book 5×, an unnamed one 100×.
+_BOOK_REFERENCES: dict[str, tuple[str, float]] = {
+    "all-venues": ("{asset}_futures_book_8h", MAX_LEVEL_RATIO),
+    "coinglass": ("{asset}_futures_book_8h", MAX_LEVEL_RATIO),
+    "all-venues-spot": ("{asset}_spot_book_4h", MAX_LEVEL_RATIO),
+    "unknown": ("{asset}_futures_book_8h", LOOSE_LEVEL_RATIO),
+}
+
+
+def depth_totals(df: pd.DataFrame) -> pd.DataFrame:
+    """Bid + ask notional (USD) at 1 % of mid (``distance`` 0.01) per time, one row each.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Depth rows indexed by time, with ``side``, ``distance`` and ``notional_usd`` (USD).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column ``notional_usd``; empty when no row is at distance 0.01.
+    """
+    at = df[np.isclose(df["distance"].astype("float64"), 0.01)]
+    out = at.groupby(level=0)["notional_usd"].sum(min_count=1).to_frame()
+    out.index.name = "ts"
+    return out
+
+
+def _book_references(
+    s: SeriesFrame, asset: str, lo: pd.Timestamp, hi: pd.Timestamp
+) -> list[tuple[str, pd.DataFrame, float]]:
+    """The bundled order-book totals a depth file is compared with (label, frame, limit).
+
+    CoinGlass's all-venue futures book (8 h) for a file labelled ``all-venues``,
+    ``coinglass`` or (at 100×) ``unknown``; its spot book (4 h) for ``all-venues-spot``.
+    One exchange's depth is a part of all venues': not compared.
+    """
+    found = _BOOK_REFERENCES.get(s.venue.lower())
+    if found is None:
+        return []
+    name = found[0].format(asset=asset.lower())
+    if name not in datasets.names():
+        return []
+    b = datasets.load(name, lo, hi)
+    if b.empty:
+        return []
+    ref = (b["bids_usd"] + b["asks_usd"]).rename("notional_usd").to_frame()
+    return [(f"bundled {name} (bids_usd + asks_usd)", ref, found[1])]
 
 
 def _same_venue(s: SeriesFrame, bundled_venue: str) -> bool:

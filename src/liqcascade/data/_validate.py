@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import count_text, names_text, percent_text
+from liqcascade._prices import count_text, names_text, percent_text, price_text
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._funding_units import (
     MAX_FUNDING_MEDIAN,
@@ -59,6 +59,11 @@ def as_written(message: str, columns: dict[str, str]) -> str:
         return message
     pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, columns)) + r")(?![\w])")
     return pattern.sub(lambda m: columns[m.group(1)], message)
+
+
+#: What a required cell without a number is (empty, text, NaN, ``inf``): one wording for
+#: every kind, which ``drop_missing`` leaves out.
+_MISSING = "missing, NaN or infinite"
 
 
 class MissingValueError(InputError):
@@ -120,7 +125,8 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
     number): the time, a required column, every column of a kind's ``one_of``, and a
     long/short ratio's ``short_pct`` / ``long_short_ratio`` when the file has them, and
     every ``one_of`` column a liquidation file has (an empty or text cell there is not
-    a zero). An infinite number is not missing (it is refused).
+    a zero). An infinite number counts as missing (``inf`` is no measurement): it is
+    refused as "missing, NaN or infinite", or left out with ``drop_missing``.
     """
     kind = KINDS[s.kind]
     df = s.frame
@@ -131,16 +137,16 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
         if c in kind.text_columns:
             miss = miss | df[c].isna().to_numpy(dtype=bool)
         else:
-            miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
+            miss = miss | ~np.isfinite(df[c].to_numpy(dtype="float64"))
     present = [c for c in kind.one_of if c in df.columns]
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
-        nan = np.isnan(vals)
+        nan = ~np.isfinite(vals)
         miss = miss | (nan.any(axis=1) if s.kind in _EVERY_ONE_OF else nan.all(axis=1))
     if s.kind == "long_short":
         for c in _LS_OPTIONAL:
             if c in df.columns:
-                miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
+                miss = miss | ~np.isfinite(df[c].to_numpy(dtype="float64"))
     return miss
 
 
@@ -280,19 +286,14 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
             check(col.isna().to_numpy(), f"{c} is missing", absent)
         else:
             v = col.to_numpy(dtype="float64")
-            check(np.isnan(v), f"{c} is missing or not a finite number", absent)
-            check(np.isinf(v), f"{c} is missing or not a finite number")
+            check(~np.isfinite(v), f"{c} is {_MISSING}", absent)
     present = [c for c in kind.one_of if c in df.columns]
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
-        check(np.isnan(vals).all(axis=1), f"no value in {' or '.join(present)}", absent)
+        check(~np.isfinite(vals).any(axis=1), f"no value in {' or '.join(present)}", absent)
         if s.kind in _EVERY_ONE_OF:  # each column the file has needs a value in every row
             for j, c in enumerate(present):
-                check(np.isnan(vals[:, j]), f"{c} is missing or not a finite number", absent)
-        check(
-            ~np.isfinite(vals).any(axis=1) & ~np.isnan(vals).all(axis=1),
-            f"no value in {' or '.join(present)}",
-        )
+                check(~np.isfinite(vals[:, j]), f"{c} is {_MISSING}", absent)
     for c in _POSITIVE:
         if c in df.columns:
             v = df[c].to_numpy(dtype="float64")
@@ -468,10 +469,9 @@ def _long_short_problems(
     vals = {c: df[c].to_numpy(dtype="float64") for c in ("long_pct", *_LS_OPTIONAL) if c in df}
     for c in _LS_OPTIONAL:
         if c in vals:
-            for mask, into in ((np.isnan(vals[c]), absent), (np.isinf(vals[c]), out)):
-                r = _first(mask, rows)
-                if r is not None:
-                    into.append((r, f"{c} is missing or not a finite number"))
+            r = _first(~np.isfinite(vals[c]), rows)
+            if r is not None:
+                absent.append((r, f"{c} is {_MISSING}"))
     for c in _PERCENT:
         if c in vals:
             v = vals[c]
@@ -627,6 +627,14 @@ def _ratio_text(r: float) -> str:
     return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
 
 
+def _level_ratio_text(r: float) -> str:
+    """:func:`_ratio_text` without exponents from 1,000 to a million: ``"1/1,000 of"``."""
+    x = float(f"{r if r >= 1 else 1 / r:.3g}")
+    if not 1000 <= x < 1e6:
+        return _ratio_text(r)
+    return f"{x:,.0f}×" if r >= 1 else f"1/{x:,.0f} of"
+
+
 def _apart(r: np.ndarray, limit: float) -> np.ndarray:
     """Where the ratio ``r`` is positive, finite and ``limit`` or more away from 1, either way.
 
@@ -763,7 +771,26 @@ LEVEL_NEAR: dict[str, pd.Timedelta] = {
     "ohlcv": pd.Timedelta(days=1),
     "open_interest": pd.Timedelta(days=1),
     "taker": pd.Timedelta(0),
+    "liquidations": pd.Timedelta(0),
+    "depth": pd.Timedelta(days=1),
 }
+
+MIN_LIQUIDATION_BARS = 6
+"""Bars with liquidations in both sources needed before their totals are compared.
+
+Liquidations come in bursts: most bars are quiet, and one bar's total against another
+source's can be any ratio (a revision, a burst split across two bars). Liquidations are
+therefore compared as the ratio of their **totals** over every bar both sources hold
+with liquidations (not a median of bar ratios), and only over 6 such bars or more (a
+day of 4-hour bars, six days of daily ones); fewer are not compared."""
+
+LOOSE_LEVEL_RATIO = 100.0
+"""Ratio (either way) from which liquidations of an unnamed venue are in other units.
+
+A file labelled ``unknown``, ``all-venues`` or ``coinglass`` is compared with the
+bundled series of one venue (Binance 4 h, Hyperliquid daily): all venues' liquidations
+are a few times one venue's (Binance's share is about a third), never 100×, while a
+file in thousands of USD is 1/1000 of it."""
 
 
 @dataclass(frozen=True)
@@ -773,7 +800,8 @@ class LevelGap:
     Parameters
     ----------
     what : str
-        The level compared (``"close"``, ``"oi_usd"``, ``"buy_usd + sell_usd"``).
+        The level compared (``"close"``, ``"oi_usd"``, ``"buy_usd + sell_usd"``,
+        ``"long_usd + short_usd"``).
     ratio : float
         Median, over the bars compared, of the first source's level over the other's.
     bars : int
@@ -796,17 +824,69 @@ class LevelGap:
         ms = self.near // pd.Timedelta(milliseconds=1)
         within = f", each beside the nearest within {format_interval(ms)}" if ms else ""
         return (
-            f"median {self.what} {self.mine:,.6g} in {mine} is {_ratio_text(self.ratio)} the "
-            f"{self.theirs:,.6g} of {theirs} at the same times ({self.bars} "
+            f"{self._stat} {self.what} {self._amount(self.mine)} in {mine} is "
+            f"{_level_ratio_text(self.ratio)} the {self._amount(self.theirs)} of {theirs} "
+            f"at the same times ({self.bars} "
             f"{'bar' if self.bars == 1 else 'bars'} compared{within})"
         )
+
+    def unit_hint(self) -> str:
+        """``"; it looks like thousands of USD: give USD (the amounts × 1,000)"``, or ``""``.
+
+        Said for a ratio within 2× of 1/1000 (thousands), 1000 (USD × 1000, or
+        thousandths) or 100 (cents); nothing otherwise.
+        """
+        hints = (
+            (1e-3, "thousands of USD", "× 1,000"),
+            (1e3, "USD × 1,000 (thousandths)", "/ 1,000"),
+            (1e2, "cents", "/ 100"),
+        )
+        for r, unit, op in hints:
+            if r / 2 <= self.ratio <= r * 2:
+                return f"; it looks like {unit}: give USD (the amounts {op})"
+        return ""
+
+    @property
+    def _stat(self) -> str:
+        return "total" if self.what == _LIQ_LEVEL else "median"
+
+    def _amount(self, x: float) -> str:
+        """A level as text: USD with separators (never ``2.63627e+07``), else 6 digits."""
+        if "usd" in self.what:
+            return price_text(x)
+        return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
+
+
+_LIQ_LEVEL = "long_usd + short_usd"
 
 
 def _level(df: pd.DataFrame, kind: str, col: str) -> pd.Series:
     """The level of ``kind`` a frame indexed by time holds (NaN where it has none)."""
     if kind == "taker":
         return (df["buy_usd"] + df["sell_usd"]).astype("float64")
+    if kind == "liquidations":
+        return liquidation_total(df)
     return df[col].astype("float64")
+
+
+def liquidation_total(df: pd.DataFrame) -> pd.Series:
+    """Long + short liquidations of each bar (USD), else ``total_usd``; NaN where neither.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Liquidation bars with ``long_usd``/``short_usd`` and/or ``total_usd`` (USD).
+
+    Returns
+    -------
+    pandas.Series
+        USD per bar, float64.
+    """
+    parts = [c for c in ("long_usd", "short_usd") if c in df.columns]
+    nan = pd.Series(np.nan, index=df.index, dtype="float64")
+    side = df[parts].astype("float64").sum(axis=1, min_count=1) if parts else nan
+    total = df["total_usd"].astype("float64") if "total_usd" in df.columns else nan
+    return side.where(side.notna(), total)
 
 
 def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | None:
@@ -814,19 +894,26 @@ def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | Non
     if kind == "taker":
         need = ("buy_usd", "sell_usd")
         return "buy_usd + sell_usd" if all(c in f for c in need for f in (mine, ref)) else None
-    names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base")}.get(kind, ())
+    if kind == "liquidations":
+        return _LIQ_LEVEL
+    names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base"),
+             "depth": ("notional_usd",)}.get(kind, ())  # fmt: skip
     for c in names:
         if c in mine and c in ref and mine[c].notna().any() and ref[c].notna().any():
             return c
     return None
 
 
-def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | None:
-    """How far ``mine``'s level is from ``ref``'s, when :data:`MAX_LEVEL_RATIO` or more.
+def level_gap(
+    mine: pd.DataFrame, ref: pd.DataFrame, kind: str, limit: float = MAX_LEVEL_RATIO
+) -> LevelGap | None:
+    """How far ``mine``'s level is from ``ref``'s, when ``limit`` or more apart.
 
     Each bar of ``mine`` is set beside the nearest bar of ``ref`` within
     :data:`LEVEL_NEAR` (the same bar for volumes); the median of their ratios is the
-    gap. Bars with no positive level are not compared.
+    gap. Bars with no positive level are not compared. Liquidations (long + short USD,
+    else ``total_usd``) are compared by the ratio of their totals over the bars both
+    hold, and only over :data:`MIN_LIQUIDATION_BARS` bars or more.
 
     Parameters
     ----------
@@ -834,7 +921,9 @@ def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | No
         Two sources of one series, each indexed by UTC time, columns of ``kind``.
     kind : str
         ``"ohlcv"`` (close), ``"open_interest"`` (``oi_usd``, else ``oi_base``) or
-        ``"taker"`` (buy + sell USD); other kinds are not compared.
+        ``"taker"`` (buy + sell USD) or ``"liquidations"``; other kinds are not compared.
+    limit : float, default :data:`MAX_LEVEL_RATIO`
+        Ratio, either way, from which the levels are apart.
 
     Returns
     -------
@@ -857,11 +946,17 @@ def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | No
     both = both.dropna()
     if both.empty:
         return None
-    ratio = float(np.median(both["mine"] / both["ref"]))
-    if not _apart(np.asarray(ratio), MAX_LEVEL_RATIO):
+    if kind == "liquidations":
+        if len(both) < MIN_LIQUIDATION_BARS:
+            return None
+        a, b = float(both["mine"].sum()), float(both["ref"].sum())
+        ratio = a / b
+    else:
+        ratio = float(np.median(both["mine"] / both["ref"]))
+        a, b = float(both["mine"].median()), float(both["ref"].median())
+    if not _apart(np.asarray(ratio), limit):
         return None
-    return LevelGap(col, ratio, len(both), float(both["mine"].median()),
-                    float(both["ref"].median()), near)  # fmt: skip
+    return LevelGap(col, ratio, len(both), a, b, near)
 
 
 def check_conflicts(series: list[SeriesFrame]) -> None:
