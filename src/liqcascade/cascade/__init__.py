@@ -128,6 +128,7 @@ if TYPE_CHECKING:
     from liqcascade.cascade._clock_kernels import effective_depth as effective_depth
     from liqcascade.cascade._clock_kernels import latent_weights as latent_weights
     from liqcascade.cascade._clock_kernels import time_passes as time_passes
+    from liqcascade.cascade._backtest import LATENT_GRID as LATENT_GRID
     from liqcascade.cascade._engine import resolve_shock as resolve_shock
     from liqcascade.cascade._follow_through import RECORD_SETTINGS as RECORD_SETTINGS
     from liqcascade.cascade._follow_through import NoMarketDate as NoMarketDate
@@ -220,6 +221,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "C_PRICE": ("_clock_kernels", "C_PRICE"),
     "DEFAULT_SHOCKS": ("_calibrated_fragility", "DEFAULT_SHOCKS"),
     "FINE_STEP_S": ("_clock", "FINE_STEP_S"),
+    "LATENT_GRID": ("_backtest", "LATENT_GRID"),
     "MIN_COMPARISON_EVENTS": ("_scores", "MIN_COMPARISON_EVENTS"),
     "N_STATE": ("_clock_kernels", "N_STATE"),
     "NoMarketDate": ("_follow_through", "NoMarketDate"),
