@@ -558,7 +558,7 @@ def backtest_cmd(
             res = run_prices_only_backtest(ohlc, cal_at, **kw, advance=advance)
         else:
             res = run_backtest(ohlc, liq, market_at, cal_at, **kw, advance=advance)
-    d = {**res.to_dict(), "sources": _sources(ohlc, liq)}
+    d = {**res.to_dict(), "sources": {**_sources(ohlc, liq), **_cal_sources(a, st, market_at)}}
     if res.n_events == 0:
         _none_scored(a, d, ohlc, liq, market_at, as_json)
     for line in in_sample_warnings(d):
@@ -573,6 +573,21 @@ def _sources(ohlc: pd.DataFrame, liq: pd.DataFrame) -> dict[str, str]:
         for what, frame in (("prices", ohlc), ("liquidations", liq))
         if frame.attrs.get("source")
     }
+
+
+def _cal_sources(a: str, st: Any, market_at: Any) -> dict[str, str]:
+    """Where the back-test's calibrations were read: the liquidity one's, the book's.
+
+    ``"store:PATH"`` or ``"package:…"`` (the JSON's ``sources``, which the text's store
+    line names when it is the store's); no book without a market (``--prices-only``).
+    """
+    from liqcascade.cascade import liquidity_document
+
+    out = {"liquidity_calibration": liquidity_document(a, st)[1]}
+    book = str(getattr(getattr(market_at, "calibration", None), "source", "") or "")
+    if book:
+        out["book_calibration"] = book
+    return out
 
 
 def _default_window(
@@ -1193,6 +1208,28 @@ LIQUIDATED_WHAT = (
 )
 
 
+def data_note(result: dict[str, Any]) -> str | None:
+    """The ``data`` row: the store's series and calibrations, the liquidity one's too.
+
+    :func:`~liqcascade._cli._market_line.store_note` of the market's sources and of the
+    liquidity calibration the answer used (the JSON's ``calibration.source``), with the
+    events and date it was fitted to when it is the store's; None when everything was
+    the bundle's and the package's (the default, not named).
+    """
+    cal = result.get("calibration") or {}
+    src = dict((result.get("market") or {}).get("sources") or {})
+    if cal.get("source"):
+        src["liquidity_calibration"] = str(cal["source"])
+    note = _market_line.store_note({"sources": src})
+    if note and str(cal.get("source", "")).startswith("store:") and cal.get("as_of"):
+        fit = "the prior, not a fit" if cal.get("prior") else (
+            f"fitted on {cal.get('n_events', 0)} events before "
+            f"{pd.Timestamp(cal['as_of']):%Y-%m-%d}"
+        )  # fmt: skip
+        note += f", {fit}"
+    return note
+
+
 def _render_calibrated(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -1203,7 +1240,7 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         else f"at {result['as_of']}"
     )
     t.add_row("[bold]market[/]", _common.esc(f"{result['asset']} {bar}, mid {result['mid']:,.2f}"))
-    note = _market_line.store_note(result.get("market") or {})
+    note = data_note(result)
     if note:
         t.add_row("[bold]data[/]", _common.esc(note))
     t.add_row(
