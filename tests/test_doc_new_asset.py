@@ -36,7 +36,8 @@ def test_calibrate_says_how_many_events_it_left_out_and_why() -> None:
 
     from liqcascade.cascade._calibrate import left_out_text
 
-    ts = pd.Series(pd.to_datetime(["2024-11-01", "2024-11-20", "2024-12-01", "2025-01-05"], utc=True))
+    days = ["2024-11-01", "2024-11-20", "2024-12-01", "2025-01-05"]
+    ts = pd.Series(pd.to_datetime(days, utc=True))
     need = np.array([True, True, True, False])
     text = left_out_text(ts, need, [None, None, object(), None])
     assert text == (

@@ -78,6 +78,7 @@ from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
 from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_state
 
 if TYPE_CHECKING:
+    from liqcascade.cascade._backtest import LATENT_GRID as LATENT_GRID
     from liqcascade.cascade._backtest import check_backtest_options as check_backtest_options
     from liqcascade.cascade._backtest import check_trigger as check_trigger
     from liqcascade.cascade._backtest import covered_span as covered_span
@@ -128,7 +129,6 @@ if TYPE_CHECKING:
     from liqcascade.cascade._clock_kernels import effective_depth as effective_depth
     from liqcascade.cascade._clock_kernels import latent_weights as latent_weights
     from liqcascade.cascade._clock_kernels import time_passes as time_passes
-    from liqcascade.cascade._backtest import LATENT_GRID as LATENT_GRID
     from liqcascade.cascade._engine import resolve_shock as resolve_shock
     from liqcascade.cascade._follow_through import RECORD_SETTINGS as RECORD_SETTINGS
     from liqcascade.cascade._follow_through import NoMarketDate as NoMarketDate

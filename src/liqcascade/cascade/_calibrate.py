@@ -241,7 +241,8 @@ def left_out_text(ts: pd.Series, need: np.ndarray, markets: list[Any]) -> str:
     built = [pd.Timestamp(t) for t, m in zip(ts, markets, strict=True) if m is not None]
     why = "no open interest at their date"
     if built and max(gone) < min(built):
-        why += f", before the open-interest data start ({min(gone):%Y-%m-%d} → {max(gone):%Y-%m-%d})"
+        span = f"{min(gone):%Y-%m-%d} → {max(gone):%Y-%m-%d}"
+        why += f", before the open-interest data start ({span})"
     return f"; {len(gone)} of {int(np.sum(need))} left out: {why}"
 
 
