@@ -169,3 +169,14 @@ def test_the_data_row_names_the_stores_liquidity_calibration() -> None:
     package = {"market": {"sources": {}}, "calibration": {"source": "package:calibrated/ETH.json"}}
     assert data_note(package) is None
     assert _market_line.store_note({"sources": {}}) is None
+
+
+def test_the_shock_text_says_what_it_assumed_for_an_asset_not_shipped() -> None:
+    """The venue share, the book's limits and ETH's tiers were said nowhere beside the figures."""
+    from liqcascade._cli.cascade_backtest import assumed_text
+
+    assert assumed_text("ETH") is None and assumed_text("BTC") is None  # shipped: fitted
+    said = assumed_text("XYZ")
+    assert said is not None and said.startswith("for XYZ, not fitted on its data: ")
+    assert "venue share 25 %" in said and "leverage cap 125x" in said
+    assert "maintenance margin 0.4 %" in said and said.endswith("ETHUSDT's margin tiers")

@@ -1230,6 +1230,33 @@ def data_note(result: dict[str, Any]) -> str | None:
     return note
 
 
+def assumed_text(asset: str) -> str | None:
+    """What the answer assumes for an asset the package does not ship, not fitted on it.
+
+    None for a bundled asset (ETH, BTC). Otherwise the market's venue share
+    (:data:`~liqcascade.market.BINANCE_BOOK_SHARE`), the book's leverage cap and
+    maintenance margin (:class:`~liqcascade.positions.BookParams`' defaults, which the
+    book's fit keeps) and, without a tier table of its own, whose margin tiers its
+    liquidation prices use (:func:`~liqcascade.margin.tiers_caveat`).
+    """
+    from liqcascade.data import bundled_assets
+    from liqcascade.margin import FALLBACK_TIERS, tiers_caveat
+    from liqcascade.market import BINANCE_BOOK_SHARE
+    from liqcascade.positions import BookParams
+
+    if asset.upper() in {a.upper() for a in bundled_assets()}:
+        return None
+    bp = BookParams()
+    parts = [
+        f"venue share {percent_text(BINANCE_BOOK_SHARE, 0)} (the package's, every asset)",
+        f"the book's leverage cap {bp.max_leverage:g}x and maintenance margin "
+        f"{percent_text(bp.mmr, 1)} (the package's, not fitted)",
+    ]
+    if tiers_caveat(asset):
+        parts.append(f"{FALLBACK_TIERS}'s margin tiers")
+    return f"for {asset.upper()}, not fitted on its data: " + "; ".join(parts)
+
+
 def _render_calibrated(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -1240,9 +1267,9 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         else f"at {result['as_of']}"
     )
     t.add_row("[bold]market[/]", _common.esc(f"{result['asset']} {bar}, mid {result['mid']:,.2f}"))
-    note = data_note(result)
-    if note:
-        t.add_row("[bold]data[/]", _common.esc(note))
+    for label, text in (("data", data_note(result)), ("assumed", assumed_text(result["asset"]))):
+        if text:  # where the inputs were read; what was assumed for an asset not shipped
+            t.add_row(f"[bold]{label}[/]", _common.esc(text))
     t.add_row(
         "[bold]extreme move in 24 h[/]",
         f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "
