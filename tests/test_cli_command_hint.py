@@ -43,3 +43,13 @@ def test_plain_liqmap_calibrate_says_the_asset_it_fits(monkeypatch: pytest.Monke
     assert r.exit_code == 2 and "error: stopped before fitting" in r.stderr
     head = r.stderr.splitlines()[0]
     assert head.startswith("asset ETH (bundled): the cohort book's calibration, fit 2024-11-13")
+
+
+def test_a_missing_report_asset_names_both_calibrations_with_the_asset(tmp_path: Path) -> None:
+    """The hint said `liqcascade liqmap calibrate` alone, which fits ETH's legacy book."""
+    env = {"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")}
+    r = run_cli("report", "--asset", "XRP", "--out", str(tmp_path / "r"), env=env)
+    assert r.exit_code == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert "(`liqcascade liqmap calibrate --asset XRP`)" in line
+    assert "(`liqcascade cascade calibrate --asset XRP`)" in line

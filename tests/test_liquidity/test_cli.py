@@ -48,7 +48,11 @@ def test_backtest_json_layout() -> None:
                         # session 16: where the prices and the record were read
                         "sources"}  # fmt: skip
     assert out["sources"] == {"prices": "bundled:eth_1h",
-                              "liquidations": "bundled:eth_liquidations_4h"}  # fmt: skip
+                              "liquidations": "bundled:eth_liquidations_4h",
+                              # the calibrations it read, the text's store line names them
+                              "liquidity_calibration": "package:calibrated/ETH.json",
+                              "book_calibration":
+                                  "package:liqcascade/positions/calibrated/ETH.json"}  # fmt: skip
     assert out["n_skipped"] == {r: 0 for r in out["n_skipped"]} and out["skipped"] == []
     assert out["n_without_liquidation_record"] == 0
     assert out["asset"] == "ETH" and out["trigger"] == 0.02
@@ -142,3 +146,37 @@ def test_backtest_one_scored_event_renders_without_correlations() -> None:
     assert "1 event scored" in r.stdout
     assert "log-corr n/a" in r.stdout
     assert "too few events to compare the model with its baselines" in r.stdout
+
+
+def test_the_data_row_names_the_stores_liquidity_calibration() -> None:
+    """`cascade --shock` named the store's book calibration, not the liquidity one it used."""
+    from liqcascade._cli.cascade_backtest import _market_line, data_note
+
+    book = "store:/x/x.calibrations/book/XYZ.json (fit 2025-07)"
+    result = {
+        "market": {"sources": {"open_interest": "store:/x/x.duckdb", "book_calibration": book}},
+        "calibration": {"source": "store:/x/x.calibrations/liquidity/XYZ.json",
+                        "as_of": "2025-08-01T00:00:00+00:00", "n_events": 125, "prior": False},
+    }  # fmt: skip
+    note = data_note(result)
+    assert note is not None
+    assert note.endswith(
+        "liquidity calibration from the store (x.calibrations/liquidity/XYZ.json), "
+        "fitted on 125 events before 2025-08-01"
+    )
+    assert "book calibration from the store (x.calibrations/book/XYZ.json" in note
+    # the bundle's and the package's are the default: not named, as before
+    package = {"market": {"sources": {}}, "calibration": {"source": "package:calibrated/ETH.json"}}
+    assert data_note(package) is None
+    assert _market_line.store_note({"sources": {}}) is None
+
+
+def test_the_shock_text_says_what_it_assumed_for_an_asset_not_shipped() -> None:
+    """The venue share, the book's limits and ETH's tiers were said nowhere beside the figures."""
+    from liqcascade._cli.cascade_backtest import assumed_text
+
+    assert assumed_text("ETH") is None and assumed_text("BTC") is None  # shipped: fitted
+    said = assumed_text("XYZ")
+    assert said is not None and said.startswith("for XYZ, not fitted on its data: ")
+    assert "venue share 25 %" in said and "leverage cap 125x" in said
+    assert "maintenance margin 0.4 %" in said and said.endswith("ETHUSDT's margin tiers")

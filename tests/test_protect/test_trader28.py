@@ -96,9 +96,14 @@ def test_slippage_text_never_reads_as_certainty() -> None:
     assert slippage_text(0.00012) == "0.012 %"
     from liqcascade._cli.stops import slippage_row
 
-    row = slippage_row({"expected_slippage": 0.0, "expected_slippage_range": [0.0, 1e-7]})
+    edge = {"expected_slippage": 0.0, "expected_slippage_range": [0.0, 1e-7]}
+    row = slippage_row({**edge, "latent_depth_at_edge": True})
     assert row.startswith("under 0.001 % (every draw under 0.001 %): the calibrated")
     assert "latent depth" in row
+    # another asset's depth inside the grid (XYZ's 1 of 0 … 32): ETH's reason is not given
+    row = slippage_row({**edge, "latent_depth_at_edge": False})
+    assert row.startswith("under 0.001 % (every draw under 0.001 %); the back-test's")
+    assert "edge of its grid" not in row and "latent depth" not in row
     row = slippage_row({"expected_slippage": 0.0002, "expected_slippage_range": [0.0001, 0.0003]})
     assert row == "0.020 % (draws 0.010 %–0.030 %)"
 
@@ -223,3 +228,15 @@ def test_emit_gives_the_markets_age(
     _common.end_notes()
     assert log.getvalue().startswith("note: not today's market: BTC at 2025-07-31 20:00 UTC")
     assert log.getvalue().count("\n") == 1  # once, though two results carried the market
+
+
+def test_the_latent_depth_edge_is_read_from_the_calibration() -> None:
+    """`stops recommend` printed ETH's "fitted at the edge of its grid" for every asset."""
+    from types import SimpleNamespace
+
+    from liqcascade.cascade import LATENT_GRID
+    from liqcascade.protect._recommend import _at_grid_edge
+
+    assert _at_grid_edge(SimpleNamespace(latent_depth=max(LATENT_GRID)))
+    assert not _at_grid_edge(SimpleNamespace(latent_depth=1.0))
+    assert not _at_grid_edge(None)  # the displayed book

@@ -295,3 +295,23 @@ def test_the_volatility_method_names_a_store_assets_bars(
         "Returns are 100 × Δlog(close) of SOL read from binance-spot SOLUSDT (store) (20"
     )
     assert "Binance" not in method
+
+
+def test_a_store_series_is_not_given_the_bundles_collection_lag() -> None:
+    """An XYZ report said "Each bundled bar was collected … (median 178 days)" of the store's."""
+    import pandas as pd
+
+    from liqcascade.report._data_section import REVISED, revised_text
+
+    def frame(source: str, venue: str = "binance") -> pd.DataFrame:
+        f = pd.DataFrame({"x": [1.0]})
+        f.attrs.update(source=source, venue=venue, symbol="XYZUSDT")
+        return f
+
+    bundled = frame("bundled:eth_oi_4h")
+    assert revised_text(bundled, frame("bundled:eth_liquidations_4h")) == REVISED
+    store = revised_text(frame("store:/x/x.duckdb", "unknown"), frame("store:/x/x.duckdb"))
+    assert "178 days" not in store and "not recorded at ingest" in store
+    assert "liquidations from binance XYZUSDT (store)" in store
+    merged = revised_text(frame("store:/x/a.duckdb + bundled:eth_oi_4h"), bundled)
+    assert "not recorded at ingest" in merged and "178 days" in merged  # the bundle's rows

@@ -558,7 +558,7 @@ def backtest_cmd(
             res = run_prices_only_backtest(ohlc, cal_at, **kw, advance=advance)
         else:
             res = run_backtest(ohlc, liq, market_at, cal_at, **kw, advance=advance)
-    d = {**res.to_dict(), "sources": _sources(ohlc, liq)}
+    d = {**res.to_dict(), "sources": {**_sources(ohlc, liq), **_cal_sources(a, st, market_at)}}
     if res.n_events == 0:
         _none_scored(a, d, ohlc, liq, market_at, as_json)
     for line in in_sample_warnings(d):
@@ -573,6 +573,21 @@ def _sources(ohlc: pd.DataFrame, liq: pd.DataFrame) -> dict[str, str]:
         for what, frame in (("prices", ohlc), ("liquidations", liq))
         if frame.attrs.get("source")
     }
+
+
+def _cal_sources(a: str, st: Any, market_at: Any) -> dict[str, str]:
+    """Where the back-test's calibrations were read: the liquidity one's, the book's.
+
+    ``"store:PATH"`` or ``"package:…"`` (the JSON's ``sources``, which the text's store
+    line names when it is the store's); no book without a market (``--prices-only``).
+    """
+    from liqcascade.cascade import liquidity_document
+
+    out = {"liquidity_calibration": liquidity_document(a, st)[1]}
+    book = str(getattr(getattr(market_at, "calibration", None), "source", "") or "")
+    if book:
+        out["book_calibration"] = book
+    return out
 
 
 def _default_window(
@@ -1193,6 +1208,55 @@ LIQUIDATED_WHAT = (
 )
 
 
+def data_note(result: dict[str, Any]) -> str | None:
+    """The ``data`` row: the store's series and calibrations, the liquidity one's too.
+
+    :func:`~liqcascade._cli._market_line.store_note` of the market's sources and of the
+    liquidity calibration the answer used (the JSON's ``calibration.source``), with the
+    events and date it was fitted to when it is the store's; None when everything was
+    the bundle's and the package's (the default, not named).
+    """
+    cal = result.get("calibration") or {}
+    src = dict((result.get("market") or {}).get("sources") or {})
+    if cal.get("source"):
+        src["liquidity_calibration"] = str(cal["source"])
+    note = _market_line.store_note({"sources": src})
+    if note and str(cal.get("source", "")).startswith("store:") and cal.get("as_of"):
+        fit = "the prior, not a fit" if cal.get("prior") else (
+            f"fitted on {cal.get('n_events', 0)} events before "
+            f"{pd.Timestamp(cal['as_of']):%Y-%m-%d}"
+        )  # fmt: skip
+        note += f", {fit}"
+    return note
+
+
+def assumed_text(asset: str) -> str | None:
+    """What the answer assumes for an asset the package does not ship, not fitted on it.
+
+    None for a bundled asset (ETH, BTC). Otherwise the market's venue share
+    (:data:`~liqcascade.market.BINANCE_BOOK_SHARE`), the book's leverage cap and
+    maintenance margin (:class:`~liqcascade.positions.BookParams`' defaults, which the
+    book's fit keeps) and, without a tier table of its own, whose margin tiers its
+    liquidation prices use (:func:`~liqcascade.margin.tiers_caveat`).
+    """
+    from liqcascade.data import bundled_assets
+    from liqcascade.margin import FALLBACK_TIERS, tiers_caveat
+    from liqcascade.market import BINANCE_BOOK_SHARE
+    from liqcascade.positions import BookParams
+
+    if asset.upper() in {a.upper() for a in bundled_assets()}:
+        return None
+    bp = BookParams()
+    parts = [
+        f"venue share {percent_text(BINANCE_BOOK_SHARE, 0)} (the package's, every asset)",
+        f"the book's leverage cap {bp.max_leverage:g}x and maintenance margin "
+        f"{percent_text(bp.mmr, 1)} (the package's, not fitted)",
+    ]
+    if tiers_caveat(asset):
+        parts.append(f"{FALLBACK_TIERS}'s margin tiers")
+    return f"for {asset.upper()}, not fitted on its data: " + "; ".join(parts)
+
+
 def _render_calibrated(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -1203,9 +1267,9 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         else f"at {result['as_of']}"
     )
     t.add_row("[bold]market[/]", _common.esc(f"{result['asset']} {bar}, mid {result['mid']:,.2f}"))
-    note = _market_line.store_note(result.get("market") or {})
-    if note:
-        t.add_row("[bold]data[/]", _common.esc(note))
+    for label, text in (("data", data_note(result)), ("assumed", assumed_text(result["asset"]))):
+        if text:  # where the inputs were read; what was assumed for an asset not shipped
+            t.add_row(f"[bold]{label}[/]", _common.esc(text))
     t.add_row(
         "[bold]extreme move in 24 h[/]",
         f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "

@@ -7,6 +7,7 @@ Without a subcommand the group's callback draws the map; ``calibrate`` and
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -176,7 +177,7 @@ def _render(result: dict[str, Any]) -> None:
     note = _market_line.store_note(market)
     if note:
         out.print(note, highlight=False, markup=False, soft_wrap=True)
-    for c in market.get("caveats", []):  # also warned on stderr
+    for c in market.get("caveats", []):  # warned on stderr only with --json
         out.print(f"caveat: {_common.command_hint(c)}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
     out.print(MAP_FIGURES, highlight=False, markup=False)
@@ -417,14 +418,17 @@ def register(app: typer.Typer) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        from liqcascade.market import run_liqmap_request
+        from liqcascade.market import quiet_caveats, run_liqmap_request
 
         _common.parse_as_of(as_of, "--as-of")
         if out is not None:  # before the map: a bad folder fails at once
             _common.output_dir(out, "--out", _FIGURES)
         kw = {k: v for k, v in locals().items() if k not in ("ctx", "as_json", "out")}
         kw.pop("run_liqmap_request")
-        with _common.progress("estimating the book", total=None):
+        kw.pop("quiet_caveats")
+        # the text prints the market's caveats itself (`caveat: ...`): not warned twice
+        quiet = nullcontext() if as_json else quiet_caveats()
+        with quiet, _common.progress("estimating the book", total=None):
             run = run_liqmap_request(**kw)
         if run.estimated and len(run.state.positions) == 0:
             _common.warn(f"the estimated book is empty at {run.as_of:%Y-%m-%d %H:%M} UTC")

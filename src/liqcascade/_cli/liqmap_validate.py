@@ -329,7 +329,45 @@ def _calibrate_asset(
         {"month": f.month, "fit_end": f.fit_end, "loglik": f.loglik, **f.params.to_dict()}
         for f in cal.fits
     ], "out": result.get("out")}  # fmt: skip
-    _common.emit(result if as_json else summary, as_json)
+    _common.emit(result if as_json else summary, as_json, _render_asset_fits)
+
+
+#: The columns of ``liqmap calibrate --asset``'s table: (header, the fit's key).
+FIT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("month", "month"), ("data to", "fit_end"), ("dist median", "dist_median"),
+    ("dist sigma", "dist_sigma"), ("theta0", "theta0"), ("theta funding", "theta_funding"),
+    ("theta move", "theta_move"), ("scale", "scale"), ("log-likelihood", "loglik"),
+)  # fmt: skip
+
+
+def fit_rows(fits: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """Each month's main fit as printed: its key parameters and its log-likelihood.
+
+    ``fits``: the summary's ``fits`` (``month``, ``fit_end``, ``loglik`` and the
+    parameters of :class:`~liqcascade.positions.BookParams`); a number with 4
+    significant figures (the log-likelihood whole), a missing one "–".
+    """
+
+    def cell(k: str, v: Any) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, float):
+            return f"{v:,.0f}" if k == "loglik" else f"{v:.4g}"
+        return str(v)[:10]
+
+    return [tuple(cell(k, f.get(k)) for _, k in FIT_COLUMNS) for f in fits]
+
+
+def _render_asset_fits(summary: dict[str, Any]) -> None:
+    """``liqmap calibrate --asset``: the months' main fits, then where they were written."""
+    t = Table(title=f"{_common.esc(summary['asset'])} position book, main fit of each month")
+    for header, _ in FIT_COLUMNS:
+        t.add_column(header, justify="left" if header in ("month", "data to") else "right")
+    for row in fit_rows(summary["fits"]):
+        t.add_row(*row)
+    _common.stdout.print(t)
+    if summary.get("out"):
+        _common.stdout.print(f"written to {summary['out']}", markup=False)
 
 
 _StartOpt = Annotated[

@@ -97,8 +97,9 @@ def slippage_row(res: dict[str, Any]) -> str:
 
     ``0.012 % (draws 0.010 %–0.015 %)``; a figure below 0.001 % reads "under 0.001 %"
     (:func:`liqcascade.protect.slippage_text`) with the reason: the calibrated
-    response's latent depth (fitted at the edge of its grid) or the displayed book
-    absorbs the stop with the crowd's orders triggered with it.
+    response's latent depth, when the asset's calibration fitted it at the edge of its
+    grid (``latent_depth_at_edge``), or the displayed book absorbs the stop with the
+    crowd's orders triggered with it; a depth inside the grid gives no reason.
     """
     from liqcascade.protect import slippage_text
 
@@ -111,9 +112,12 @@ def slippage_row(res: dict[str, Any]) -> str:
         text += " (no interval)"
     if not all(slippage_text(v).startswith("under") for v in [x, *(rng or [])]):
         return text
+    calibrated = res.get("liquidity", "calibrated") == "calibrated"
+    if calibrated and not res.get("latent_depth_at_edge"):
+        return f"{text}; the back-test's fill model charges more (`stops backtest`'s avg_slippage)"
     why = (
         "the calibrated response's latent depth (fitted at the edge of its grid, docs/liquidity.md)"
-        if res.get("liquidity", "calibrated") == "calibrated"
+        if calibrated
         else "the displayed book"
     )
     return (

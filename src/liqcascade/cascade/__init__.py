@@ -78,6 +78,7 @@ from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
 from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_state
 
 if TYPE_CHECKING:
+    from liqcascade.cascade._backtest import LATENT_GRID as LATENT_GRID
     from liqcascade.cascade._backtest import check_backtest_options as check_backtest_options
     from liqcascade.cascade._backtest import check_trigger as check_trigger
     from liqcascade.cascade._backtest import covered_span as covered_span
@@ -220,6 +221,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "C_PRICE": ("_clock_kernels", "C_PRICE"),
     "DEFAULT_SHOCKS": ("_calibrated_fragility", "DEFAULT_SHOCKS"),
     "FINE_STEP_S": ("_clock", "FINE_STEP_S"),
+    "LATENT_GRID": ("_backtest", "LATENT_GRID"),
     "MIN_COMPARISON_EVENTS": ("_scores", "MIN_COMPARISON_EVENTS"),
     "N_STATE": ("_clock_kernels", "N_STATE"),
     "NoMarketDate": ("_follow_through", "NoMarketDate"),

@@ -220,6 +220,32 @@ def default_trigger(asset: str, ohlc: pd.DataFrame, first_as_of: Any) -> tuple[f
     return f, rule
 
 
+def left_out_text(ts: pd.Series, need: np.ndarray, markets: list[Any]) -> str:
+    """``; 13 of 138 left out: no open interest at their date, …`` or ``""``.
+
+    What the progress line after the events' markets says of the events it drops.
+
+    Parameters
+    ----------
+    ts : pandas.Series
+        The events' times (UTC).
+    need : numpy.ndarray of bool
+        Which events are simulated (their 24 hours end before the last as-of date).
+    markets : list
+        Each event's market, None where none could be built (no open interest closed
+        by its date: ``estimated_market_at``'s refusal of a date outside the data).
+    """
+    gone = [pd.Timestamp(t) for t, n, m in zip(ts, need, markets, strict=True) if n and m is None]
+    if not gone:
+        return ""
+    built = [pd.Timestamp(t) for t, m in zip(ts, markets, strict=True) if m is not None]
+    why = "no open interest at their date"
+    if built and max(gone) < min(built):
+        span = f"{min(gone):%Y-%m-%d} → {max(gone):%Y-%m-%d}"
+        why += f", before the open-interest data start ({span})"
+    return f"; {len(gone)} of {int(np.sum(need))} left out: {why}"
+
+
 def backtest_period_note(start: Any, end: Any) -> str:
     """The stored back-test's ``scored`` line: which events it scores, and how.
 
@@ -348,7 +374,8 @@ def fit_liquidity_document(
             "the position book's calibration are needed at each event)",
             param="asset",
         )
-    say(f"{a}: {n_mkt} event markets built; the grid search ({len(fit_grid())} points per event)")
+    say(f"{a}: {n_mkt} event markets built{left_out_text(ev['ts'], need, markets)}; the grid "
+        f"search ({len(fit_grid())} points per event)")  # fmt: skip
     err = grid_errors(ev, markets, pool, standardised_residuals(ohlc), seed=seed)
     cals: list[Calibration] = []
     for t in as_ofs:

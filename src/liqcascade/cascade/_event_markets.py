@@ -67,10 +67,9 @@ class EventMarkets:
     def __init__(
         self, asset: str = "ETH", *, store: Any = None, inputs: Any = None, check: bool = True
     ) -> None:
-        from liqcascade._calibrations import find_calibration
         from liqcascade._time import bar_step
         from liqcascade.market import load_market_inputs, ohlc_bars
-        from liqcascade.positions import AssetCalibration
+        from liqcascade.positions import load_asset_calibration
 
         self.asset = asset.upper()
         self.store = store
@@ -80,8 +79,8 @@ class EventMarkets:
             raise InputError(f"asset: no open interest for {self.asset}", param="asset")
         first = pd.Timestamp(oi.index[0])
         # the position book's calibrations: the store's (any asset) before the package's
-        found = find_calibration("book", self.asset, store)
-        self.calibration = AssetCalibration.from_dict(found.doc, found.source)
+        # (its ``source`` as the market's ``sources["book_calibration"]`` says it)
+        self.calibration = load_asset_calibration(self.asset, store=store)
         seed = max(float(f.params.seed_days) for f in self.calibration.fits)
         keep = max(_KEEP_BEFORE, pd.Timedelta(days=seed + 10.0))
         px = inp.prices[pd.DatetimeIndex(inp.prices.index) >= first - keep]

@@ -616,6 +616,11 @@ class StopRecommendation(SummaryDict):
         With a ``moved_stop_price`` that is not before the crowd: the level just before
         the zones holding the raw stop (nearer the price, one tick past their near
         edge, USD), a second alternative with its own stop-out chance; None otherwise.
+    latent_depth_at_edge : bool
+        The calibrated response's central latent depth (dimensionless multiple of the
+        displayed depth) is the largest of the calibration's grid
+        (:data:`~liqcascade.cascade.LATENT_GRID`): the fit wanted more depth than the grid
+        offers. False for the displayed book and for a depth inside the grid.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -657,6 +662,7 @@ class StopRecommendation(SummaryDict):
     crowd_verdict: str | None = None
     moved_crowd_side: str | None = None
     before_crowd_price: float | None = None
+    latent_depth_at_edge: bool = False
 
     def stop_odds(self) -> dict[str, Any]:
         """The distance the move gave up and the stop-out chances, from the mid.
@@ -726,6 +732,7 @@ class StopRecommendation(SummaryDict):
             "crowd_verdict": self.crowd_verdict,
             "moved_crowd_side": self.moved_crowd_side,
             "before_crowd_price": self.before_crowd_price,
+            "latent_depth_at_edge": self.latent_depth_at_edge,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -1139,6 +1146,7 @@ def recommend_stop(
         horizon_vol_range=None if vol.band is None else (vol.band[0] / s.k, vol.band[1] / s.k),
         moved_crowd_side=moved_side,
         before_crowd_price=before,
+        latent_depth_at_edge=_at_grid_edge(params),
         **_choice(stop != raw, moved, clean, crowd_verdict, d, before),
     )
 
@@ -1326,6 +1334,15 @@ def _band_text(band: tuple[float, float], capped: bool) -> str:
     if capped:
         text += " (upper end capped: a long's stop cannot lie 100 % or more below the mid)"
     return text
+
+
+def _at_grid_edge(params: Any) -> bool:
+    """Whether a calibrated response's latent depth is its grid's largest (False for None)."""
+    if params is None:
+        return False
+    from liqcascade.cascade import LATENT_GRID
+
+    return bool(params.latent_depth >= max(LATENT_GRID))
 
 
 def _model_figures(

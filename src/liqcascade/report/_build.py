@@ -942,8 +942,8 @@ def assets_of(asset: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...
             raise InputError(
                 f"asset: {a}: no {', '.join(lack)} for {a} in {where} or the bundle "
                 "(bundled: " + ", ".join(DEFAULT_ASSETS) + "); ingest its series "
-                "(`liqcascade data ingest`), then `liqcascade liqmap calibrate` and "
-                "`liqcascade cascade calibrate`",
+                "(`liqcascade data ingest`), then (`liqcascade liqmap calibrate`, asset "
+                f"{a}) and (`liqcascade cascade calibrate`, asset {a})",
                 param="asset",
             )
     return out

@@ -390,6 +390,33 @@ REVISED_CLAUSE = (
 """:data:`REVISED` in a clause, for the texts that score fits on that history."""
 
 
+def revised_text(oi: pd.DataFrame, liq: pd.DataFrame) -> str:
+    """:data:`REVISED` for bundled CoinGlass series; for a store's, where they come from.
+
+    Ingest keeps no collection time (the ``snapshot`` column is ignored), so the bundle's
+    collection lag is not said of a store's series (:func:`origin` names the series).
+
+    Parameters
+    ----------
+    oi, liq : pandas.DataFrame
+        The open interest and recorded liquidations read (``attrs`` as :func:`origin`).
+    """
+    where = [origin(f, "") for f in (oi, liq)]
+    if not any(where):
+        return REVISED
+    named = " and ".join(
+        f"{k} from {w}" for k, w in zip(("open interest", "liquidations"), where, strict=True) if w
+    )
+    text = (
+        f"Derivatives series read from the store ({named}): when each bar was collected is "
+        "not recorded at ingest, so whether they are point-in-time or revised later is not "
+        "known here."
+    )
+    if all(where) and not any("bundled" in w for w in where):
+        return text
+    return f"{text} The bundled rows: {REVISED_CLAUSE}."
+
+
 def _capital(text: str) -> str:
     """``text`` with its first letter upper-case (a venue key opening a sentence)."""
     return text[:1].upper() + text[1:]
@@ -428,7 +455,7 @@ def prose(v: DataView) -> Prose:
         f"Liquidations come in bursts: the five largest bars hold "
         f"{pct(top['total'].sum() / (lo + sh))} of the total.",
         _suspects_text(v.suspects),
-        REVISED,
+        revised_text(v.oi, v.liq),
     ]
     method = [
         (
@@ -477,7 +504,7 @@ def summary(v: DataView) -> dict[str, Any]:
     return {
         "sources": [] if v.sources is None else v.sources.to_dict(orient="records"),
         "store_series": [] if v.stored is None else v.stored.to_dict(orient="records"),
-        "revised_history": REVISED,
+        "revised_history": revised_text(v.oi, v.liq),
         f"{a}_1d": _range(v.daily),
         f"{a}_1h": v.hourly_range,
         "open_interest_4h": _range(v.oi),
