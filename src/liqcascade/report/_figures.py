@@ -9,7 +9,8 @@ Every figure — drawn by a section or by a library ``plot()`` method — passes
 - histograms are binned here, long series thinned to at most :data:`MAX_POINTS` points
   keeping each bucket's extremes, floats stored in single precision;
 - one colour-blind-safe palette (Okabe–Ito), long/short told apart by a pattern or a
-  marker as well as by colour, "recorded" always the same dark grey;
+  marker as well as by colour (no pattern on bars too dense to show one:
+  :data:`PATTERN_MAX_BARS`), "recorded" always the same dark grey;
 - hover text and ticks in plain numbers (never scientific notation).
 
 :func:`compact` then writes the page's JSON of it lighter, drawing the same: an evenly
@@ -31,7 +32,18 @@ import plotly.io as pio
 from liqcascade._plotly_text import text_of
 from liqcascade.report._format import SCI_NOTATION, num
 
-__all__ = ["LONG", "MAX_POINTS", "PALETTE", "SHORT", "compact", "drawn", "finish", "hline", "vline"]
+__all__ = [
+    "LONG",
+    "MAX_POINTS",
+    "PALETTE",
+    "PATTERN_MAX_BARS",
+    "SHORT",
+    "compact",
+    "drawn",
+    "finish",
+    "hline",
+    "vline",
+]
 
 PALETTE: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -54,6 +66,14 @@ RECORDED = "#4D4D4D"
 
 MAX_POINTS = 1500
 """Most points drawn per series (summary.json keeps every value)."""
+
+PATTERN_MAX_BARS = 200
+"""Most bars of a trace drawn with a long/short fill pattern; a denser trace is solid.
+
+A pattern tile is 8 px: bars narrower than it (1,500 bars across a 700-1,100 px plot)
+showed stripes of it, not their heights, and every patterned bar printed as an image of
+its own (the data section's 3,000 bars: a 175-MB PDF, a minute of Chromium's CPU).
+"""
 
 # the palette of version 0.1, mapped onto the safe one
 _REMAP = {
@@ -250,6 +270,11 @@ def _colour(c: Any) -> Any:
     return c
 
 
+def _bars(trace: Any) -> int:
+    """How many bars a bar trace draws (its longest coordinate array)."""
+    return max((np.asarray(trace[k]).size for k in ("x", "y") if trace[k] is not None), default=0)
+
+
 def _style_trace(trace: Any) -> None:
     name = str(trace.name or "").lower()
     marker = getattr(trace, "marker", None)
@@ -268,7 +293,8 @@ def _style_trace(trace: Any) -> None:
     if is_long == is_short:
         return
     if trace.type == "bar" and marker is not None:
-        marker.pattern = {"shape": "/" if is_long else ".", "solidity": 0.35}
+        if _bars(trace) <= PATTERN_MAX_BARS:
+            marker.pattern = {"shape": "/" if is_long else ".", "solidity": 0.35}
     elif trace.type == "scatter":
         mode = str(trace.mode or "lines")
         if "markers" in mode and marker is not None:
