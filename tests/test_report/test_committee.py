@@ -212,8 +212,8 @@ PRINTED_SECTION = "contagion"
 """The section printed after the front page: two charts, each with a legend, a few dozen
 points, drawn 1,170 px wide for a 1280-px window like every chart of the report (wider than
 the printed page's PRINT_WIDTH, so the page would shrink to fit them without the print
-zoom). The first section with charts, the data section, printed its thousands of points
-into a 175-MB PDF: a minute of Chromium's CPU, four on a loaded machine."""
+zoom). The data section's print weight is tests/test_report/test_print_weight.py's
+(its patterned bars once printed as an image each: a 175-MB PDF)."""
 
 
 def _front_and(html: str, section: str) -> str:
