@@ -4,7 +4,8 @@ A CoinGlass liquidation file with both USD columns divided by 1000 was ingested 
 word and then scored as the record by ``liqmap backtest`` (coverage 0.000, every verdict
 "tie"). :func:`check_reference_levels` compares a liquidation file's totals, over the bars
 it shares with a known series (6 or more with liquidations), with that series': the
-store's, and the bundled one of the same venue (100x for a file that names no venue).
+store's, the bundled one of the same venue, and Binance's bundled one for a file labelled
+all-venue (100x) or unknown (500x).
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def test_every_bundled_liquidation_series_passes_and_its_1000x_is_refused(
     cols = ["total_usd"] if asset else ["long_usd", "short_usd"]
     for factor, said in ((1e-3, "1/1,000 of"), (1e3, "1,000×")):
         g = _scaled(f, tmp_path / f"x{factor:g}.csv", factor, cols)
-        for kw in ({"venue": venue}, {}):
+        # unlabelled (unknown), a daily file is beside no bundled series: Hyperliquid's is
+        # no stand-in for all venues' (test_an_all_venue_daily_file_is_not_judged_by_hyperliquids)
+        for kw in ({"venue": venue}, {}) if venue == "binance" else ({"venue": venue},):
             with pytest.raises(InputError) as e:
                 check_reference_levels(read_file(g, symbol=symbol, interval=interval, **kw), None)
             msg = str(e.value)
@@ -85,8 +88,24 @@ def test_the_real_downloads_pass_and_thousands_of_usd_are_refused(tmp_path: Path
     assert msg.startswith(f"{f}: liquidations ETH 4h: total long_usd + short_usd $")
     assert "in the file is 1/1,000 of the $" in msg and "bundled eth_liquidations_4h" in msg
     assert "5× or more apart" in msg
-    with pytest.raises(InputError, match=r"100× or more apart"):
+    with pytest.raises(InputError, match=r"500× or more apart"):
         check_reference_levels(read_file(f, symbol="ETH"), None)
+    with pytest.raises(InputError, match=r"100× or more apart"):
+        check_reference_levels(read_file(f, venue="all-venues", symbol="ETH"), None)
+
+
+def test_an_all_venue_daily_file_is_not_judged_by_hyperliquids(tmp_path: Path) -> None:
+    """A correct all-venue daily file (about $50 M a day) on dates where Hyperliquid's
+    bundled daily liquidations were thousands of USD (2023) is not refused: Hyperliquid's
+    series is no reference for all venues' (review32: "19,400× the $32,877")"""
+    hl = load("hyperliquid_liquidations_1d")
+    hl = hl[(hl["asset"] == "BTC") & (hl.index < pd.Timestamp("2024-01-01", tz="UTC"))]
+    assert len(hl) >= 60 and float(hl["liquidated_usd"].median()) < 1e5  # the trap is real
+    days = pd.DataFrame({"time": hl.index[:60], "total_usd": 5e7}).set_index("time")
+    f = tmp_path / "all_venues_btc_1d.csv"
+    days.reset_index().to_csv(f, index=False)
+    for kw in ({}, {"venue": "all-venues"}, {"venue": "coinglass"}):
+        check_reference_levels(read_file(f, symbol="BTC", interval="1d", **kw), None)
 
 
 def test_a_quiet_window_is_not_compared(tmp_path: Path) -> None:
@@ -128,7 +147,7 @@ def test_order_book_totals_in_thousands_are_refused(tmp_path: Path) -> None:
     usd = ["aggregated_bids_usd", "aggregated_asks_usd"]
     for factor, said in ((1e-3, "1/1,000 of"), (1e3, "1,000×")):
         f = _scaled(BOOK_8H, tmp_path / f"book{factor:g}.csv", factor, usd)
-        for venue, limit in (("all-venues", "5×"), ("unknown", "100×")):
+        for venue, limit in (("all-venues", "5×"), ("unknown", "500×")):
             with pytest.raises(InputError) as e:
                 check_reference_levels(read_file(f, venue=venue, symbol="ETH"), None)
             msg = str(e.value)
@@ -138,3 +157,6 @@ def test_order_book_totals_in_thousands_are_refused(tmp_path: Path) -> None:
             assert f"{limit} or more apart" in msg
     # one exchange's book is a part of all venues': not compared
     check_reference_levels(read_file(f, venue="binance", symbol="ETH"), None)
+    # unlabelled, one small exchange's book (a 181st of all venues') is real, not $k
+    small = _scaled(BOOK_8H, tmp_path / "small.csv", 1 / 181, usd)
+    check_reference_levels(read_file(small, symbol="ETH"), None)

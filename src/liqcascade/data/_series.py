@@ -33,6 +33,7 @@ from liqcascade.data._validate import (
     LEVEL_NEAR,
     LOOSE_LEVEL_RATIO,
     MAX_LEVEL_RATIO,
+    UNNAMED_LEVEL_RATIO,
     level_gap,
 )
 from liqcascade.errors import InputError
@@ -363,9 +364,10 @@ def check_reference_levels(
     - liquidations (long + short USD, else ``total_usd``; totals over the bars both
       hold, 6 bars or more: :data:`~liqcascade.data._validate.MIN_LIQUIDATION_BARS`):
       the stored series of the same label, the bundled one of the same venue and
-      interval (Binance 4 h, Hyperliquid daily), and, at 100× either way
-      (:data:`~liqcascade.data._validate.LOOSE_LEVEL_RATIO`), the bundled one for a
-      file labelled ``unknown``, ``all-venues`` or ``coinglass``.
+      interval (Binance 4 h, Hyperliquid daily), and Binance's bundled 4-hour series
+      for a file labelled ``all-venues`` or ``coinglass`` (at 100× either way:
+      :data:`~liqcascade.data._validate.LOOSE_LEVEL_RATIO`) or ``unknown`` (500×:
+      :data:`~liqcascade.data._validate.UNNAMED_LEVEL_RATIO`).
 
     Other kinds are not compared. A median ratio of :data:`MAX_LEVEL_RATIO` or more
     either way is refused.
@@ -479,18 +481,21 @@ def _references(
     b_venue = str(b.attrs.get("venue", ""))
     if _same_venue(s, b_venue):
         out.append((label, _finish(b, s.kind, ()), MAX_LEVEL_RATIO))
-    elif s.kind == "liquidations" and s.venue.lower() in ("unknown", "all-venues", "coinglass"):
-        out.append((label, _finish(b, s.kind, ()), LOOSE_LEVEL_RATIO))
+    elif s.kind == "liquidations" and b_venue.lower() == "binance":  # not another venue's
+        loose = {"all-venues": LOOSE_LEVEL_RATIO, "coinglass": LOOSE_LEVEL_RATIO,
+                 "unknown": UNNAMED_LEVEL_RATIO}.get(s.venue.lower())  # fmt: skip
+        if loose is not None:
+            out.append((label, _finish(b, s.kind, ()), loose))
     return out
 
 
 #: The bundled order-book totals a depth file of each venue label is compared with
-#: (``{asset}`` lower case), and the ratio limit: the same book 5×, an unnamed one 100×.
+#: (``{asset}`` lower case), and the ratio limit: the same book 5×, an unnamed one 500×.
 _BOOK_REFERENCES: dict[str, tuple[str, float]] = {
     "all-venues": ("{asset}_futures_book_8h", MAX_LEVEL_RATIO),
     "coinglass": ("{asset}_futures_book_8h", MAX_LEVEL_RATIO),
     "all-venues-spot": ("{asset}_spot_book_4h", MAX_LEVEL_RATIO),
-    "unknown": ("{asset}_futures_book_8h", LOOSE_LEVEL_RATIO),
+    "unknown": ("{asset}_futures_book_8h", UNNAMED_LEVEL_RATIO),
 }
 
 
@@ -519,7 +524,8 @@ def _book_references(
     """The bundled order-book totals a depth file is compared with (label, frame, limit).
 
     CoinGlass's all-venue futures book (8 h) for a file labelled ``all-venues``,
-    ``coinglass`` or (at 100×) ``unknown``; its spot book (4 h) for ``all-venues-spot``.
+    ``coinglass`` or (at 500×: it may be one exchange's) ``unknown``; its spot book (4 h)
+    for ``all-venues-spot``.
     One exchange's depth is a part of all venues': not compared.
     """
     found = _BOOK_REFERENCES.get(s.venue.lower())

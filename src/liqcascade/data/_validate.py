@@ -785,12 +785,22 @@ with liquidations (not a median of bar ratios), and only over 6 such bars or mor
 day of 4-hour bars, six days of daily ones); fewer are not compared."""
 
 LOOSE_LEVEL_RATIO = 100.0
-"""Ratio (either way) from which liquidations of an unnamed venue are in other units.
+"""Ratio (either way) from which an all-venue file's liquidations are in other units.
 
-A file labelled ``unknown``, ``all-venues`` or ``coinglass`` is compared with the
-bundled series of one venue (Binance 4 h, Hyperliquid daily): all venues' liquidations
-are a few times one venue's (Binance's share is about a third), never 100×, while a
-file in thousands of USD is 1/1000 of it."""
+A file labelled ``all-venues`` or ``coinglass`` is compared with the bundled Binance
+4-hour series (never with another venue's: Hyperliquid's daily liquidations were a
+thousandth of all venues' in 2023): all venues' liquidations are a few times
+Binance's (its share is about a third), never 100×, while a file in thousands of USD is
+1/1000 of it."""
+
+UNNAMED_LEVEL_RATIO = 500.0
+"""Ratio (either way) from which a file labelled ``unknown`` (no ``--venue``) is in other
+units, for liquidations (beside Binance's bundled series) and order-book depth (beside
+CoinGlass's all-venue book). ``unknown`` stands for a CoinGlass download, but may be one
+small exchange's series: one with a 200th of the reference's level is real (a book of
+$400 k a side at 1 % beside all venues' $145 M), while thousands of USD put even all
+venues' series 1,000× below it. A series refused here goes in under its own venue's
+label, which is compared with nothing it does not match."""
 
 
 @dataclass(frozen=True)
