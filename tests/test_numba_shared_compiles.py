@@ -106,3 +106,44 @@ def test_two_forked_processes_compile_a_kernel_once(tmp_path: Path) -> None:
     assert sorted((k["misses"], k["hits"]) for k in kids) == [(0, 1), (1, 0)]
     assert kids[0]["value"] == pytest.approx(kids[1]["value"], rel=1e-12)
     assert parent["folder_left"] is False  # the block removes its lock folder
+
+
+def test_a_file_system_without_locks_or_a_temporary_folder_still_compiles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """review32: a ``flock`` that fails (some NFS or FUSE mounts) or a ``mkdtemp`` that
+    fails made a kernel call raise; each compiles as without the block instead."""
+    import fcntl
+    import tempfile
+
+    import numba
+    import numpy as np
+
+    def no_lock(*_: object) -> None:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_lock)
+    with _numba.shared_compiles():
+        assert _numba._SHARED  # inside the block: the lock path is taken
+
+        def twice_py(x: np.ndarray) -> float:
+            return float(2.0 * x.sum())
+
+        # the wrapper `njit` puts on a cached kernel (the test writes no cache file)
+        twice = _numba._one_at_a_time(numba.njit(cache=False)(twice_py))
+
+        assert twice(np.arange(4.0)) == pytest.approx(12.0)
+
+    def no_folder(*_: object, **__: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    with _numba.shared_compiles():
+        assert not _numba._SHARED  # no folder: nothing shared
+
+        def thrice_py(x: np.ndarray) -> float:
+            return float(3.0 * x.sum())
+
+        thrice = _numba._one_at_a_time(numba.njit(cache=False)(thrice_py))
+
+        assert thrice(np.arange(4.0)) == pytest.approx(18.0)

@@ -147,14 +147,17 @@ def _jit(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     import numba
 
     try:
-        return _one_at_a_time(numba.njit(*args, **kwargs)(f))
+        kernel = numba.njit(*args, **kwargs)(f)
+        return _one_at_a_time(kernel) if kwargs.get("cache") else kernel  # uncached: no wait
     except RuntimeError as exc:
         if not kwargs.get("cache") or "cannot cache function" not in str(exc):
             raise
     if not _NO_CACHE_SAID:
         _NO_CACHE_SAID.append(True)
         _LOG.warning(NO_CACHE_MESSAGE)
-    return _one_at_a_time(numba.njit(*args, **{**kwargs, "cache": False})(f))
+    # uncached: the other lane would find nothing to load and compile again, one after
+    # the other instead of side by side: no lock
+    return numba.njit(*args, **{**kwargs, "cache": False})(f)
 
 
 #: The folder of the compile locks while :func:`shared_compiles` runs (and the pid that
@@ -168,18 +171,24 @@ def shared_compiles() -> Iterator[None]:
 
     Two processes that meet a cold cache at once (the report's lanes, forked from one
     parent) would both compile the kernels both call: 30 to 45 s of CPU each for the
-    largest, a whole cold report's third. Inside the block, a kernel of :func:`njit`
+    largest, a whole cold report's third. Inside the block, a cached kernel of :func:`njit`
     compiles in one process at a time (a lock file per kernel, in a temporary folder the
-    block removes); the other waits its turn and then finds what the first saved to
-    numba's cache, which loads in milliseconds. Another signature of the same kernel
-    still compiles (after the first). With a warm cache nothing compiles and the block
-    costs one lock per kernel and signature first called. Nothing a kernel returns
-    depends on it.
+    block removes); the other waits its turn and then finds what the first saved to numba's
+    cache, which loads in milliseconds. Another signature of the same kernel still compiles
+    (after the first). With a warm cache nothing compiles and the block costs one lock per
+    kernel and signature first called. Nothing a kernel returns depends on it. An uncached
+    kernel (no cache folder) is not held back: the other process would find nothing to load.
+    A file system without locks, or no temporary folder, and each process compiles for
+    itself.
     """
     if NUMBA_DISABLED or _SHARED:  # nothing compiles, or an outer block shares already
         yield
         return
-    folder, pid = tempfile.mkdtemp(prefix="liqcascade-compiles-"), os.getpid()
+    try:
+        folder, pid = tempfile.mkdtemp(prefix="liqcascade-compiles-"), os.getpid()
+    except OSError:  # no temporary folder: each process compiles for itself, as before
+        yield
+        return
     _SHARED.append((folder, pid))
     try:
         yield
@@ -216,7 +225,10 @@ def _one_at_a_time(dispatcher: Any) -> Any:
             except OSError:  # the folder is gone: compile as without the block
                 return compile_(sig)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except OSError:  # no locks on this file system (some NFS, FUSE): no wait
+                    pass
                 return compile_(sig)  # loads from the cache what the other process saved
             finally:
                 os.close(fd)  # and the lock with it
