@@ -94,11 +94,17 @@ def test_the_print_css_fills_patterned_bars_solid() -> None:
 def test_the_data_section_prints_small(
     report: dict[str, Path], chromium: Any, tmp_path: Path
 ) -> None:
-    """The front page and the data section (175 MB before) print to a few MB at most."""
+    """The front page, the data section (175 MB before) and the liquidation map section
+    (10 MB before; its bars keep their patterns on screen) print to a few MB at most,
+    each patterned bar filled, printed, with its trace's colour."""
     from test_report.test_committee import _front_and
 
+    html = report["html"].read_text()
+    liqmap = html.split("<main>", 1)[1]
+    start = liqmap.index('<section id="liqmap"')
+    liqmap = liqmap[start : liqmap.index("</section>", start) + len("</section>")]
     page = tmp_path / report["html"].name
-    page.write_text(_front_and(report["html"].read_text(), "data"))
+    page.write_text(_front_and(html, "data").replace("\n</main>", f"{liqmap}\n</main>", 1))
     shutil.copy(report["plotly"], tmp_path / report["plotly"].name)
     driver = chromium
     driver.execute_cdp_cmd(
@@ -112,14 +118,32 @@ def test_the_data_section_prints_small(
         "(function poll() { if (document.body.getAttribute('data-figures') !== 'ready' &&"
         " Date.now() - t0 < 90000) { setTimeout(poll, 200); return; } done(true); })();"
     )
-    fills = driver.execute_script(
-        "return Array.from(document.querySelectorAll('.barlayer path.pattern_filled'))"
-        ".filter(p => !p.style.getPropertyValue('--print-fill')).length;"
-    )
-    assert fills == 0
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    # each patterned bar: its printed fill, its --print-fill and its trace's marker colour,
+    # each read as a computed colour (a probe element normalises the notations)
+    bars = driver.execute_script(_PRINTED_FILLS)
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert len(bars) > 0  # the liquidation map's long/short bars keep their patterns
+    assert all(fill == var == trace for fill, var, trace in bars), bars[:5]
     pdf = base64.b64decode(
         driver.execute_cdp_cmd(
             "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
         )["data"]
     )
     assert pdf.startswith(b"%PDF") and len(pdf) / 1e6 < PRINTED_MB, len(pdf)
+
+
+_PRINTED_FILLS = """
+const probe = document.createElement('div');
+document.body.appendChild(probe);
+const colour = c => { probe.style.color = ''; probe.style.color = c || 'transparent';
+                      return getComputedStyle(probe).color; };
+const out = Array.from(document.querySelectorAll('.barlayer path.pattern_filled')).map(p => {
+  const cd = p.closest('.trace').__data__;
+  const marker = (cd && cd[0] && cd[0].trace.marker) || {};
+  return [getComputedStyle(p).fill, colour(p.style.getPropertyValue('--print-fill').trim()),
+          colour(marker.color)];
+});
+probe.remove();
+return out;
+"""
