@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,7 +115,7 @@ def test_the_report_piped_prints_a_step_line_and_quiet_none(
 
     seen: list[str] = []
     clock = _Clock()
-    monkeypatch.setattr(time, "monotonic", clock)
+    monkeypatch.setattr(report_cli, "CLOCK", clock)  # the status line's, not the process's
     monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
     monkeypatch.setattr(liqcascade.report, "run_report", _stand_in(seen, clock))
     monkeypatch.setattr(_build, "run_report", _stand_in(seen, clock))

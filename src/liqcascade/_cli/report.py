@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,9 @@ from liqcascade._cli._common import (
     section_line,
     stderr,
 )
+
+#: The status line's clock (seconds; a test gives its own instead of the process's).
+CLOCK: Callable[[], float] = time.monotonic
 
 _AssetsOpt = Annotated[
     str,
@@ -191,21 +195,19 @@ def _status() -> Iterator[tuple[_Done, _Step]]:
     when ``$LIQCASCADE_PROGRESS_EVERY_S`` seconds passed since the last line, no bar
     and no colour; none when that variable is ``inf``.
     """
-    import time
-
     if not stderr.is_terminal:
-        yield _plain_status(_common.PLAIN_EVERY_S, time.monotonic)
+        yield _plain_status(_common.PLAIN_EVERY_S, CLOCK)
         return
     from rich.live import Live
     from rich.spinner import Spinner
 
     spinner = Spinner("dots", "[bold blue]report[/] running sections", style="status.spinner")
     with Live(spinner, console=stderr, auto_refresh=False, transient=True) as live:
-        drawn: dict[str, Any] = {"at": time.monotonic(), "stage": None}
+        drawn: dict[str, Any] = {"at": CLOCK(), "stage": None}
 
         def show(text: str, stage: str | None) -> None:
             """Draw ``text``; a new count of the stage drawn last at most every REDRAW_S."""
-            now = time.monotonic()
+            now = CLOCK()
             if stage is not None and stage == drawn["stage"] and now - drawn["at"] < REDRAW_S:
                 return
             spinner.update(text=f"[bold blue]report[/] {text}")
