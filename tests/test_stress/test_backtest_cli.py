@@ -107,7 +107,10 @@ def test_json_equals_the_library_and_the_report_section(
     ``var_backtest`` (seeded, pure) is memoised on the exact bytes of its arguments
     (``fragilitymemo.memoised``) for the command's two runs (JSON and text) and the
     report's call here: computed once when the command hands it byte-identical closes
-    and settings, computed again (and compared) when it hands it anything else.
+    and settings, computed again (and compared) when it hands it anything else. So the
+    test proves the command and the report give it the same arguments; that the function
+    gives the same result for the same arguments twice (no global state) is not checked
+    here.
     """
     import fragilitymemo
     from liqcascade.market import MarketSpec, estimated_market, market_close_time, market_times
