@@ -27,14 +27,14 @@ def _rows(bound: list[bool]) -> pd.DataFrame:
 
 def test_a_period_on_the_bound_is_marked_with_the_command_lines_words() -> None:
     t = _lev_tables(_rows([True, False]), _rows([False]))
-    assert list(t[""]) == ["at the bound: not standard", "", ""]
-    assert t[""].iloc[0] == bound_note("gamma[1]", True)  # the CLI's words, one source
-    assert list(t.columns)[-2:] == ["verdict", ""]  # beside the p-value's row, last
+    assert list(t["fit"]) == ["at the bound: not standard", "", ""]
+    assert t["fit"].iloc[0] == bound_note("gamma[1]", True)  # the CLI's words, one source
+    assert list(t.columns)[-2:] == ["verdict", "fit"]  # beside the p-value's row, last
 
 
 def test_no_period_on_the_bound_no_column() -> None:
     t = _lev_tables(_rows([False, False]), None)
-    assert "" not in t.columns and list(t.columns)[-1] == "verdict"
+    assert "fit" not in t.columns and list(t.columns)[-1] == "verdict"
 
 
 def test_eth_2017_is_marked() -> None:
@@ -44,6 +44,6 @@ def test_eth_2017_is_marked() -> None:
     close = close[close.index < pd.Timestamp("2019-01-01", tz="UTC")]
     df = leverage_by_period(close, models=("gjr",), dist="t").to_frame()
     t = _lev_tables(df, None)
-    marked = dict(zip(t["period"], t[""], strict=True))
+    marked = dict(zip(t["period"], t["fit"], strict=True))
     assert marked["2017 (2017-08-18 → 2017-12-31)"] == "at the bound: not standard"
     assert marked["2018"] == ""  # off the bound: unmarked

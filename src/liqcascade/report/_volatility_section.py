@@ -330,7 +330,8 @@ def _stat(x: float) -> str:
 def _lev_table(df: pd.DataFrame, interval: str) -> pd.DataFrame:
     """One interval's rows of the leverage-by-period table, with each row's bound note.
 
-    The last column (no header, as in ``liqcascade vol --by-period``) holds
+    The last column ("fit": ``liqcascade vol --by-period`` shows it without a header; a
+    table of the page names every column, for a screen reader) holds
     :func:`liqcascade.volatility.bound_note`'s "at the bound: not standard" beside the
     γ p-value of a period whose fit sits on the stationarity bound
     (``persistence_at_bound``), else ``""``; :func:`_lev_tables` drops it when empty.
@@ -345,7 +346,7 @@ def _lev_table(df: pd.DataFrame, interval: str) -> pd.DataFrame:
          "γ": _dec3(df["gamma"]), "95 % low": _dec3(df["ci_low"]),
          "95 % high": _dec3(df["ci_high"]),
          "p-value": [pvalue(p) for p in df["pvalue"]], "verdict": df["verdict"],
-         "": [bound_note("gamma[1]", bool(b)) for b in at_bound]}
+         "fit": [bound_note("gamma[1]", bool(b)) for b in at_bound]}
     )  # fmt: skip
 
 
@@ -358,7 +359,7 @@ def _lev_tables(daily: pd.DataFrame, hourly: pd.DataFrame | None) -> pd.DataFram
     lev = _lev_table(daily, "1 d")
     if hourly is not None:
         lev = pd.concat([lev, _lev_table(hourly, "1 h")], ignore_index=True)
-    return lev if lev[""].astype(bool).any() else lev.drop(columns=[""])
+    return lev if lev["fit"].astype(bool).any() else lev.drop(columns=["fit"])
 
 
 def tables(v: VolatilityView) -> list[Table]:
