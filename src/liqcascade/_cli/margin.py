@@ -10,13 +10,20 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._cli._fraction_options import FRACTION
-from liqcascade.margin import VENUES
+from liqcascade._cli._help import later
 
 margin_app = typer.Typer(
     help="Exchange margin maths: liquidation and bankruptcy prices.\n\n"
     "Example: liqcascade margin liq-price --side long --size 1 --entry 2000 --margin 100",
     no_args_is_help=True,
 )
+
+
+def _venues() -> str:
+    """The venues whose margin rules ``margin liq-price`` knows (``--venue``'s help)."""
+    from liqcascade.margin import VENUES
+
+    return ", ".join(VENUES)
 
 
 #: The rows of ``margin liq-price``'s terms: label, key at the liquidation price, key at
@@ -97,7 +104,7 @@ def liq_price_cmd(
         float | None, typer.Option("--leverage", help="Leverage at entry (margin = notional/L).")
     ] = None,
     venue: Annotated[
-        str, typer.Option("--venue", help=f"Margin rules: {', '.join(VENUES)}.")
+        str, typer.Option("--venue", help=f"Margin rules: {later(_venues)}.")
     ] = "binance",
     symbol: Annotated[
         str | None,
