@@ -275,31 +275,3 @@ def test_no_option_help_holds_a_word_too_long_to_wrap() -> None:
     # the list whole, wherever the option column's width breaks its lines
     text = " ".join(line.strip("│ ") for line in out.splitlines())
     assert "open_interest, funding" in " ".join(text.split()) and "…" not in out
-
-
-def test_a_registry_named_in_a_help_is_read_when_the_help_is() -> None:
-    """A help's :func:`later` text is there for every reader (a printed help, a tool
-    reading ``.help``), reflowed with the text around it, and no token is left."""
-    from liqcascade._cli._help import later, resolved
-    from liqcascade.data import LAYOUTS, PUBLIC_KINDS
-    from liqcascade.margin import VENUES
-
-    root = typer.main.get_command(app)
-    ingest = root.commands["data"].commands["ingest"]  # type: ignore[attr-defined]
-    assert f"each): {', '.join(LAYOUTS)}." in ingest.help
-    assert ingest.short_help == ingest.help.partition("\n")[0]  # data's list: no layouts
-    kind = next(p for p in ingest.params if p.name == "kind")
-    assert kind.help == f"Force the kind ({', '.join(PUBLIC_KINDS)}) when the content is ambiguous."
-    liq = root.commands["margin"].commands["liq-price"]  # type: ignore[attr-defined]
-    venue = next(p for p in liq.params if p.name == "venue")
-    assert venue.help == f"Margin rules: {', '.join(VENUES)}."
-    for path in COMMANDS:
-        cmd = root
-        for name in path:
-            cmd = cmd.commands[name]  # type: ignore[attr-defined]
-        texts = [cmd.help or "", *(getattr(p, "help", None) or "" for p in cmd.params)]
-        assert not any("\x00" in t for t in texts), path
-    calls: list[int] = []
-    token = later(lambda: str(calls.append(1) or len(calls)))
-    assert resolved(f"a {token} b {token}") == "a 1 b 1"  # computed once
-    assert calls == [1]

@@ -85,7 +85,7 @@ _RUNNING = {"started": False, "command": False}
 # imports only the module of the command it runs (the startup stays light: `--version`
 # and `pol build` need neither pandas nor numba); --help and unknown commands load all,
 # each light: a module imports the library inside its commands, and a help text naming a
-# library's registry computes it when read (`_help.later`).
+# library's registry writes it out (tests/test_cli_help_registries.py checks it agrees).
 _COMMAND_MODULES = (
     "report",
     "data",

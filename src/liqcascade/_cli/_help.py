@@ -27,11 +27,6 @@ one click requires is. Where typer lacks the private names it uses
 
 Help printed into a closed pipe (``liqcascade --help | head -1``) ends as any other
 output does: exit 1 and one line on stderr (:func:`closed_pipe_said`).
-
-A help text that names a library's registry (``data ingest``'s layouts, ``margin
-liq-price``'s venues) holds a :func:`later` token for it, computed when that help is
-first read: building the tree for ``liqcascade --help`` (every command's module) loads
-none of the library's packages, numpy or pandas.
 """
 
 from __future__ import annotations
@@ -49,96 +44,6 @@ from rich.text import Text
 from typer.core import TyperGroup, TyperOption
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-#: What each :func:`later` token stands for, by token.
-_LATER: dict[str, Callable[[], str]] = {}
-#: A :func:`later` token (a NUL, no help text holds one, around its number).
-_TOKEN = re.compile("\x00later([0-9]+)\x00")
-
-
-def later(text: Callable[[], str]) -> str:
-    """A token standing for ``text()`` in a help text, computed when the help is read.
-
-    For a help text that names what a library package holds (its registry of layouts,
-    venues, policies, its default): the package loads when a help showing it is read
-    (``data ingest --help``), not when the command's module loads (``liqcascade
-    --help`` loads every command's module).
-
-    Parameters
-    ----------
-    text : callable
-        Returns the text, one line (the help's layout is settled before it is computed);
-        called once, on the first read of a help holding the token.
-
-    Returns
-    -------
-    str
-        The token, to put in a help text (``f"Margin rules: {later(venues)}."``).
-
-    Examples
-    --------
-    >>> help_text = f"One of: {later(lambda: 'a, b')}."
-    >>> help_text == "One of: a, b."
-    False
-    >>> resolved(help_text)
-    'One of: a, b.'
-    """
-    token = f"\x00later{len(_LATER)}\x00"
-    _LATER[token] = functools.cache(text)
-    return token
-
-
-def resolved(text: str) -> str:
-    """``text`` with each :func:`later` token replaced by its text.
-
-    Parameters
-    ----------
-    text : str
-        A help text.
-
-    Returns
-    -------
-    str
-        The help as printed.
-    """
-    return _TOKEN.sub(lambda m: _LATER[m.group()](), text) if "\x00" in text else text
-
-
-def _help_read(obj: Any) -> str | None:
-    """``obj.help``: its text as written, its tokens computed on the first read."""
-    text: str | None = obj.__dict__.get("_help_written")
-    if text and "\x00" in text:
-        text = obj.__dict__["_help_written"] = resolved(text)
-    return text
-
-
-def _help_written(obj: Any, value: str | None) -> None:
-    obj.__dict__["_help_written"] = value
-
-
-#: :func:`_read_later_class`'s classes, by the class each extends.
-_READ_LATER: dict[type, type] = {}
-
-
-def _read_later_class(cls: type) -> type:
-    """``cls`` (a click command or parameter class) whose ``help`` computes tokens when read.
-
-    Every read of ``help`` (a help printed, a tool or a test reading it) gets the text
-    with its :func:`later` tokens replaced.
-    """
-    if cls not in _READ_LATER:
-        attrs = {"help": property(_help_read, _help_written), "__module__": cls.__module__}
-        _READ_LATER[cls] = type(cls.__name__, (cls,), attrs)
-    return _READ_LATER[cls]
-
-
-def _read_help_later(obj: Any) -> None:
-    """Make ``obj`` (a command or parameter) resolve its ``help``'s tokens when read."""
-    text = obj.__dict__.get("help")
-    if isinstance(text, str) and _TOKEN.search(text):
-        del obj.__dict__["help"]
-        obj.__class__ = _read_later_class(type(obj))
-        obj.help = text
 
 
 def required_options(*names: str) -> Callable[[_F], _F]:
@@ -233,8 +138,7 @@ def reflow_tree(command: Any) -> None:
     """Reflow the help, short help, epilog and option help of ``command`` and below.
 
     Options named by :func:`required_options` on a command's function are marked
-    required for :func:`print_options_panel`. A help holding :func:`later` tokens is
-    reflowed as written and computes them when first read.
+    required for :func:`print_options_panel`.
 
     Parameters
     ----------
@@ -254,8 +158,6 @@ def reflow_tree(command: Any) -> None:
                 param.liqcascade_required = True
             if getattr(param, "help", None):
                 param.help = _reflow_option(param.help)
-            _read_help_later(param)
-        _read_help_later(cmd)
 
 
 def _tree(command: Any) -> Iterator[Any]:

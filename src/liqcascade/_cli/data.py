@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade._cli._help import later
 from liqcascade._prices import count_text
 
 data_app = typer.Typer(
@@ -24,20 +23,10 @@ data_app = typer.Typer(
 _STORE_HELP = "DuckDB store file (default $LIQCASCADE_STORE, else ~/.liqcascade/store.duckdb)."
 StoreOpt = Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
-
-
-def _kinds() -> str:
-    """The kinds of series a user names (``--kind``'s help)."""
-    from liqcascade.data import PUBLIC_KINDS
-
-    return ", ".join(PUBLIC_KINDS)
-
-
-def _layouts() -> str:
-    """The file layouts ``data ingest`` recognises (its help)."""
-    from liqcascade.data import LAYOUTS
-
-    return ", ".join(LAYOUTS)
+#: The kinds of series a user names (``--kind``'s help): ``liqcascade.data.PUBLIC_KINDS``
+#: written out, so that ``liqcascade --help`` loads no data package
+#: (tests/test_cli_help_registries.py checks the two agree).
+_KINDS = "ohlcv, open_interest, funding, liquidations, depth, taker, long_short"
 
 
 def _inserted(advance: _common.Advance) -> Callable[[int, int], None]:
@@ -189,8 +178,10 @@ FundingUnitsOpt = Annotated[
 ]
 
 
-#: ``data ingest --help``: its layout list is the registry's (``liqcascade.data.LAYOUTS``).
-INGEST_HELP = f"""\
+#: ``data ingest --help``. Its layout list is ``liqcascade.data.LAYOUTS``'s, written out:
+#: ``liqcascade --help`` loads no data package (tests/test_cli_help_registries.py checks
+#: the two agree).
+INGEST_HELP = """\
 Read market files (layout recognised by content) into the store, in one transaction.
 
 A file failing validation rejects the whole call and leaves the store unchanged; a
@@ -199,7 +190,14 @@ file twice adds nothing. Documented conversions print as `note:` lines (in --jso
 `notes`); what to check prints as `warning:` lines (`warnings`).
 
 Layouts (times as ISO, dates or epoch s/ms/µs; CSV, Parquet or JSON, plain, .gz or
-.zip; docs/data.md describes each): {later(_layouts)}.
+.zip; docs/data.md describes each):
+binance-klines, ccxt-ohlcv, coinglass-liquidations, coinglass-long-short,
+long-short-wide, binance-long-short, binance-liquidationsnapshot,
+okx-liquidation-orders, binance-bookdepth, binance-metrics, binance-fundingrate,
+ccxt-open-interest, coinalyze-oi, ccxt-funding, funding-table,
+hyperliquid-daily-liquidations, coinglass-orderbook, coinglass-taker-coin,
+coinglass-taker, canonical, binance-kline-export, ohlcv, coinglass-oi-ohlc,
+coinglass-funding-ohlc.
 
 Funding rates that look 100x off are refused; --funding-units states a file's units
 instead (as written: fraction or percent per interval; CoinGlass's OHLC is percent).
@@ -208,15 +206,14 @@ Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binan
 """
 
 
-# the list of `data`'s commands shows the first line only: the layouts load with the help
-@data_app.command("ingest", help=INGEST_HELP, short_help=INGEST_HELP.partition("\n")[0])
+@data_app.command("ingest", help=INGEST_HELP)
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Files (CSV/Parquet/JSON, .gz/.zip).")],
     kind: Annotated[
         str | None,
         typer.Option(
             "--kind",
-            help=f"Force the kind ({later(_kinds)}) when the content is ambiguous.",
+            help=f"Force the kind ({_KINDS}) when the content is ambiguous.",
         ),
     ] = None,
     venue: Annotated[
@@ -270,7 +267,7 @@ def list_(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
 
 @data_app.command("export")
 def export(
-    kind: Annotated[str, typer.Option("--kind", help=f"Kind: {later(_kinds)}.")],
+    kind: Annotated[str, typer.Option("--kind", help=f"Kind: {_KINDS}.")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     symbol: Annotated[str | None, typer.Option("--symbol", help="Symbol to export.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Venue to export.")] = None,

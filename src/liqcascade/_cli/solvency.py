@@ -12,7 +12,6 @@ import typer
 from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli import _solvency_text as _text
 from liqcascade._cli._fraction_options import FRACTION, fraction_value
-from liqcascade._cli._help import later
 from liqcascade._cli._outside import outside_note
 from liqcascade._prices import percent_label, percent_text, shock_name
 
@@ -310,20 +309,6 @@ def _uncovered_note(result: dict[str, Any], scale: _text.Scale) -> str | None:
     )
 
 
-def _oi_share() -> str:
-    """The estimated market's default share of open interest (``--oi-share``'s help)."""
-    from liqcascade.market import EXCHANGE_OI_SHARE
-
-    return f"{EXCHANGE_OI_SHARE:g}"
-
-
-def _policies() -> str:
-    """The ADL policies (``--policy``'s help)."""
-    from liqcascade.solvency import ADL_POLICIES
-
-    return ", ".join(ADL_POLICIES)
-
-
 _Fund = Annotated[
     float | None,
     typer.Option(
@@ -372,12 +357,15 @@ _AsOf = Annotated[
         "with --liquidity calibrated (its calibration).",
     ),
 ]
+# The helps of --oi-share and --adl-policy write out liqcascade.market.EXCHANGE_OI_SHARE and
+# liqcascade.solvency.ADL_POLICIES: `liqcascade --help` loads neither package
+# (tests/test_cli_help_registries.py checks they agree).
 _OiShare = Annotated[
     float | None,
     typer.Option(
         "--oi-share",
         help="Estimated market: the exchange's share of open interest, fraction or percent "
-        f"(default {later(_oi_share)}; not with --positions).",
+        "(default 0.2; not with --positions).",
     ),
     FRACTION,
 ]
@@ -394,7 +382,7 @@ _Scenario = Annotated[
         "-20/-30 %, +10/+20 % and 2025-10-10).",
     ),
 ]
-_Policy = Annotated[str, typer.Option(help=f"{later(_policies)} or all.")]
+_Policy = Annotated[str, typer.Option(help="binance, hyperliquid, socialized, optimal or all.")]
 _LiqFee = Annotated[
     float,
     typer.Option(
