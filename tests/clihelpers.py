@@ -12,8 +12,10 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -84,3 +86,60 @@ def run_cli_subprocess(
         timeout=timeout,
     )
     return CliResult(p.returncode, p.stdout, p.stderr)
+
+
+class Clock:
+    """A monotonic clock the test moves (seconds): ``clock.now += 4``."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stand_in_report(
+    monkeypatch: Any,
+    progress: str,
+    feed: Callable[[Callable[[str, Any], None]], None],
+) -> list[str]:
+    """Put a stand-in in place of the report's run, for ``liqcascade report``'s own lines.
+
+    The stand-in calls ``feed`` with the progress callback the command passed as
+    ``progress`` (``"on_step"``, ``"on_section"``), when it passed one, then writes
+    ``OUT/report.html`` and ``OUT/summary.json`` (``{}`` each) and returns their paths
+    as the report's run does.
+
+    Parameters
+    ----------
+    monkeypatch : pytest.MonkeyPatch
+        The test's: ``liqcascade.report.run_report`` and ``report._build``'s are replaced.
+    progress : str
+        The keyword of the progress callback to look for.
+    feed : callable
+        Called with the callback: the progress the stand-in reports.
+
+    Returns
+    -------
+    list of str
+        Filled as the report runs: per run, ``progress`` when the callback was passed,
+        else ``"none"`` (``-q``).
+    """
+    import liqcascade.report
+    from liqcascade.report import _build
+
+    seen: list[str] = []
+
+    def run_report(out: Path, options: Any, **kwargs: Any) -> dict[str, Path]:
+        callback = kwargs.get(progress)
+        seen.append(progress if callback else "none")
+        if callback is not None:
+            feed(callback)
+        out.mkdir()
+        for name in ("report.html", "summary.json"):
+            (out / name).write_text("{}")
+        return {"html": out / "report.html", "summary": out / "summary.json"}
+
+    monkeypatch.setattr(liqcascade.report, "run_report", run_report)
+    monkeypatch.setattr(_build, "run_report", run_report)
+    return seen

@@ -14,23 +14,13 @@ from typing import Any
 
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import Clock, run_cli, stand_in_report
 from liqcascade._cli import _common
 
 
-class _Clock:
-    """A monotonic clock the test moves (seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
-    c = _Clock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    c = Clock()
     monkeypatch.setattr(time, "monotonic", c)
     monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
     return c
@@ -46,9 +36,7 @@ def err(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     yield buf
 
 
-def test_a_long_stage_prints_plain_lines_at_most_every_10_s(
-    clock: _Clock, err: io.StringIO
-) -> None:
+def test_a_long_stage_prints_plain_lines_at_most_every_10_s(clock: Clock, err: io.StringIO) -> None:
     with _common.progress("fetching ETHUSDT ohlcv", total=4) as advance:
         clock.now += 5
         advance(1)  # 5 s in: nothing yet
@@ -66,7 +54,7 @@ def test_a_long_stage_prints_plain_lines_at_most_every_10_s(
     assert "\x1b" not in err.getvalue()  # no colour, no cursor moves
 
 
-def test_a_stage_without_total_or_steps_says_when_it_ends(clock: _Clock, err: io.StringIO) -> None:
+def test_a_stage_without_total_or_steps_says_when_it_ends(clock: Clock, err: io.StringIO) -> None:
     with _common.progress("paths") as advance:
         clock.now += 11
         advance(300)
@@ -79,7 +67,7 @@ def test_a_stage_without_total_or_steps_says_when_it_ends(clock: _Clock, err: io
     ]
 
 
-def test_a_short_stage_and_a_failed_one_print_nothing(clock: _Clock, err: io.StringIO) -> None:
+def test_a_short_stage_and_a_failed_one_print_nothing(clock: Clock, err: io.StringIO) -> None:
     """A quick command's stderr stays empty; after an error its line stays the only one."""
     with _common.progress("cascade") as advance:
         clock.now += 9.9
@@ -91,7 +79,7 @@ def test_a_short_stage_and_a_failed_one_print_nothing(clock: _Clock, err: io.Str
 
 
 def test_quiet_silences_the_plain_lines(
-    clock: _Clock, err: io.StringIO, monkeypatch: pytest.MonkeyPatch
+    clock: Clock, err: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_common.STATE, "verbosity", -1)
     with _common.progress("paths", total=2) as advance:
@@ -100,31 +88,16 @@ def test_quiet_silences_the_plain_lines(
     assert err.getvalue() == ""
 
 
-def _stand_in(seen: list[str]) -> Any:
-    def run_report(out: Path, options: Any, **kwargs: Any) -> dict[str, Path]:
-        on_section = kwargs.get("on_section")
-        seen.append("on_section" if on_section else "none")
-        if on_section is not None:
-            on_section("data", 0.25)
-            on_section("cascade-eth", 41.2)
-        out.mkdir()
-        for name in ("report.html", "summary.json"):
-            (out / name).write_text("{}")
-        return {"html": out / "report.html", "summary": out / "summary.json"}
-
-    return run_report
-
-
 def test_the_report_piped_prints_one_line_per_section(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import liqcascade.report
-    from liqcascade.report import _build
 
-    seen: list[str] = []
+    def sections(on_section: Any) -> None:
+        on_section("data", 0.25)
+        on_section("cascade-eth", 41.2)
+
     monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
-    monkeypatch.setattr(liqcascade.report, "run_report", _stand_in(seen))
-    monkeypatch.setattr(_build, "run_report", _stand_in(seen))
+    seen = stand_in_report(monkeypatch, "on_section", sections)
     r = run_cli("report", "--section", "data", "--out", str(tmp_path / "r"))
     assert r.exit_code == 0, r.stderr
     lines = r.stderr.splitlines()

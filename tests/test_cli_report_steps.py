@@ -15,19 +15,9 @@ from typing import Any
 
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import Clock, run_cli, stand_in_report
 from liqcascade._cli import _common
 from liqcascade._cli import report as report_cli
-
-
-class _Clock:
-    """A monotonic clock the test moves (seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -43,7 +33,7 @@ def err(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
 def test_a_step_line_only_when_the_interval_passed_since_the_last_line(
     err: io.StringIO,
 ) -> None:
-    clock = _Clock()
+    clock = Clock()
     done, step = report_cli._plain_status(10.0, clock)
     clock.now += 5
     step("cascade", "static book 1/5")  # 5 s: nothing
@@ -66,7 +56,7 @@ def test_a_step_line_only_when_the_interval_passed_since_the_last_line(
 
 
 def test_inf_prints_no_line_at_all(err: io.StringIO) -> None:
-    clock = _Clock()
+    clock = Clock()
     done, step = report_cli._plain_status(math.inf, clock)
     clock.now += 1e6
     step("cascade", "every date")
@@ -90,35 +80,20 @@ def test_the_terminal_throttles_a_sub_step_s_counts_not_a_new_sub_step() -> None
     assert report_cli.REDRAW_S == pytest.approx(0.25, abs=1e-12)
 
 
-def _stand_in(seen: list[str], clock: _Clock) -> Any:
-    def run_report(out: Path, options: Any, **kwargs: Any) -> dict[str, Path]:
-        on_step = kwargs.get("on_step")
-        seen.append("on_step" if on_step else "none")
-        if on_step is not None:
-            clock.now += 4
-            on_step("cascade", "static book 1/5")  # too soon: nothing
-            clock.now += 8
-            on_step("cascade", "calibrated response")
-        out.mkdir()
-        for name in ("report.html", "summary.json"):
-            (out / name).write_text("{}")
-        return {"html": out / "report.html", "summary": out / "summary.json"}
-
-    return run_report
-
-
 def test_the_report_piped_prints_a_step_line_and_quiet_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import liqcascade.report
-    from liqcascade.report import _build
+    clock = Clock()
 
-    seen: list[str] = []
-    clock = _Clock()
+    def steps(on_step: Any) -> None:
+        clock.now += 4
+        on_step("cascade", "static book 1/5")  # too soon: nothing
+        clock.now += 8
+        on_step("cascade", "calibrated response")
+
     monkeypatch.setattr(report_cli, "CLOCK", clock)  # the status line's, not the process's
     monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
-    monkeypatch.setattr(liqcascade.report, "run_report", _stand_in(seen, clock))
-    monkeypatch.setattr(_build, "run_report", _stand_in(seen, clock))
+    seen = stand_in_report(monkeypatch, "on_step", steps)
     r = run_cli("report", "--section", "data", "--out", str(tmp_path / "r"))
     assert r.exit_code == 0, r.stderr
     assert r.stderr.splitlines()[0] == "report: cascade: calibrated response: running (12 s)"

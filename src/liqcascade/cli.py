@@ -83,7 +83,9 @@ _RUNNING = {"started": False, "command": False}
 
 # Each module registers its commands on the app; order is the order of --help. A run
 # imports only the module of the command it runs (the startup stays light: `--version`
-# and `pol build` need neither pandas nor numba); --help and unknown commands load all.
+# and `pol build` need neither pandas nor numba); --help and unknown commands load all,
+# each light: a module imports the library inside its commands, and a help text naming a
+# library's registry writes it out (tests/test_cli_help_registries.py checks it agrees).
 _COMMAND_MODULES = (
     "report",
     "data",

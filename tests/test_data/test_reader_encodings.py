@@ -73,6 +73,30 @@ def test_utf16_text_is_called_utf16(tmp_path: Path) -> None:
             )
 
 
+def test_each_undecodable_csv_keeps_its_own_line(tmp_path: Path) -> None:
+    """UTF-16 (marked or not), another 8-bit encoding and binary bytes: one line each.
+
+    The CSV reader passes the decoder's line on (UTF-16, not UTF-8) and words only
+    binary bytes (NULs, not UTF-16) itself.
+    """
+    text = "ts,open,high,low,close,volume\n2025-01-01 00:00,1,2,0.5,1.5,3\n"
+    cases = {
+        "le.csv": (text.encode("utf-16-le"), "UTF-16 text: save the file as UTF-8, or give a "
+                   "Parquet file"),
+        "be.csv": (text.encode("utf-16"), "UTF-16 text: save the file as UTF-8, or give a "
+                   "Parquet file"),
+        "latin.csv": (text.replace("ts", "tś").encode("cp1250"), "not UTF-8 text (byte 2 is "
+                      "not UTF-8): save the file as UTF-8, or give a Parquet file"),
+        "blob.csv": (bytes(range(256)), "not a text, Parquet, gzip or zip file"),
+    }  # fmt: skip
+    for name, (data, line) in cases.items():
+        f = tmp_path / name
+        f.write_bytes(data)
+        with pytest.raises(InputError) as e:
+            read_file(f)
+        assert str(e.value) == f"{f}: {line}", name
+
+
 def test_an_infinite_cell_is_missing_and_drop_missing_drops_it(tmp_path: Path) -> None:
     df = _bars().drop(index=16).reset_index(drop=True)
     df["ts"] = df["ts"].dt.strftime("%Y-%m-%d %H:%M")

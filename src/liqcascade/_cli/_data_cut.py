@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from liqcascade._cli import _common
 from liqcascade.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "AsOfOption",
@@ -54,7 +57,7 @@ StoreOption = Annotated[
 #: The market's bar (``liqcascade.market.MARKET_BAR``, held equal by a test): the last
 #: open-interest bar's close is the market date. Not imported: ``vol`` and
 #: ``support-study`` read data only, and the market package takes a second to load.
-_OI_STEP = pd.Timedelta(hours=4)
+_OI_STEP = timedelta(hours=4)
 
 
 def one_source(data: Path | None, store: Path | None) -> None:
@@ -138,6 +141,8 @@ def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
     Fails (exit 2 naming ``--as-of``) when no bar has closed by an explicit ``--as-of``
     or when it is after the last bar's close (the rule of every command).
     """
+    import pandas as pd
+
     from liqcascade._time import ends_text, starts_text, utc_index
 
     if cut.instant is None or len(frame) == 0:
@@ -187,6 +192,8 @@ def beyond_the_cut(bars: Any, kept: Any, cut: DataCut) -> Iterator[None]:
         if not about_the_range or cut.source != "market date" or left_out <= 0:
             raise
         assert cut.instant is not None  # a market date is an instant
+        import pandas as pd
+
         last = pd.Timestamp(bars.index[-1])
         raise InputError(
             f"{_common.error_line(exc)}; the default cut at the market date (bars closed by "

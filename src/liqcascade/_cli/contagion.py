@@ -11,7 +11,6 @@ from rich.table import Table
 from liqcascade._cli import _book_units, _common
 from liqcascade._cli._eth_scenario import EthAsset, refuse_other_asset
 from liqcascade._prices import count_text, percent_text
-from liqcascade._time import bar_text
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
@@ -650,6 +649,8 @@ def _beta_label(collateral: str | None) -> str:
 def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
     """The inputs' lines; ``markets``: the lending markets' outcomes (their account counts)."""
     import pandas as pd
+
+    from liqcascade._time import bar_text
 
     by_bar: dict[tuple[str, str | None], list[str]] = {}
     closes = inputs.get("positions_bar_close", {})

@@ -7,12 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from liqcascade._cli import _common
 from liqcascade._prices import count_text
-from liqcascade.data import LAYOUTS, PUBLIC_KINDS, IngestInterrupted, _ops, duration_text
 
 data_app = typer.Typer(
     help=(
@@ -25,6 +23,10 @@ data_app = typer.Typer(
 _STORE_HELP = "DuckDB store file (default $LIQCASCADE_STORE, else ~/.liqcascade/store.duckdb)."
 StoreOpt = Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+#: The kinds of series a user names (``--kind``'s help): ``liqcascade.data.PUBLIC_KINDS``
+#: written out, so that ``liqcascade --help`` loads no data package
+#: (tests/test_cli_help_registries.py checks the two agree).
+_KINDS = "ohlcv, open_interest, funding, liquidations, depth, taker, long_short"
 
 
 def _inserted(advance: _common.Advance) -> Callable[[int, int], None]:
@@ -51,6 +53,8 @@ def _interrupt_says_what_was_stored() -> Iterator[list[str]]:
     is the library's :class:`~liqcascade.data.IngestInterrupted` (stored or not), after
     it the line this adds.
     """
+    from liqcascade.data import IngestInterrupted
+
     stored: list[str] = []
     try:
         yield stored
@@ -95,6 +99,10 @@ def _render_ingest(r: dict[str, Any]) -> None:
 
 
 def _render_list(r: dict[str, Any]) -> None:
+    import pandas as pd
+
+    from liqcascade.data import duration_text
+
     if not r["series"]:
         absent = not Path(r["store"]).exists()  # the default store before any ingest
         what = "no store yet (`liqcascade data ingest` creates it)" if absent else "empty"
@@ -135,6 +143,8 @@ def _render_export(r: dict[str, Any]) -> None:
 
 
 def _short(v: Any) -> str:
+    import pandas as pd
+
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d %H:%M")
     return "" if v is None else str(v)
@@ -168,8 +178,10 @@ FundingUnitsOpt = Annotated[
 ]
 
 
-#: ``data ingest --help``: its layout list is the registry's (``liqcascade.data.LAYOUTS``).
-INGEST_HELP = f"""\
+#: ``data ingest --help``. Its layout list is ``liqcascade.data.LAYOUTS``'s, written out:
+#: ``liqcascade --help`` loads no data package (tests/test_cli_help_registries.py checks
+#: the two agree).
+INGEST_HELP = """\
 Read market files (layout recognised by content) into the store, in one transaction.
 
 A file failing validation rejects the whole call and leaves the store unchanged; a
@@ -178,7 +190,14 @@ file twice adds nothing. Documented conversions print as `note:` lines (in --jso
 `notes`); what to check prints as `warning:` lines (`warnings`).
 
 Layouts (times as ISO, dates or epoch s/ms/µs; CSV, Parquet or JSON, plain, .gz or
-.zip; docs/data.md describes each): {", ".join(LAYOUTS)}.
+.zip; docs/data.md describes each):
+binance-klines, ccxt-ohlcv, coinglass-liquidations, coinglass-long-short,
+long-short-wide, binance-long-short, binance-liquidationsnapshot,
+okx-liquidation-orders, binance-bookdepth, binance-metrics, binance-fundingrate,
+ccxt-open-interest, coinalyze-oi, ccxt-funding, funding-table,
+hyperliquid-daily-liquidations, coinglass-orderbook, coinglass-taker-coin,
+coinglass-taker, canonical, binance-kline-export, ohlcv, coinglass-oi-ohlc,
+coinglass-funding-ohlc.
 
 Funding rates that look 100x off are refused; --funding-units states a file's units
 instead (as written: fraction or percent per interval; CoinGlass's OHLC is percent).
@@ -194,7 +213,7 @@ def ingest(
         str | None,
         typer.Option(
             "--kind",
-            help=f"Force the kind ({', '.join(PUBLIC_KINDS)}) when the content is ambiguous.",
+            help=f"Force the kind ({_KINDS}) when the content is ambiguous.",
         ),
     ] = None,
     venue: Annotated[
@@ -216,6 +235,8 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Read market files into the store (``--help``: :data:`INGEST_HELP`)."""
+    from liqcascade.data import _ops
+
     with _interrupt_says_what_was_stored() as stored:
         with _common.progress("ingesting") as advance:
             result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,
@@ -237,6 +258,8 @@ def list_(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: liqcascade data list --json
     """
+    from liqcascade.data import _ops
+
     path, df = _ops.list_store(store)
     out = {"store": str(path), "series": df.to_dict(orient="records")}
     _common.emit(out, as_json, _render_list)
@@ -244,7 +267,7 @@ def list_(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
 
 @data_app.command("export")
 def export(
-    kind: Annotated[str, typer.Option("--kind", help=f"Kind: {', '.join(PUBLIC_KINDS)}.")],
+    kind: Annotated[str, typer.Option("--kind", help=f"Kind: {_KINDS}.")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     symbol: Annotated[str | None, typer.Option("--symbol", help="Symbol to export.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Venue to export.")] = None,
@@ -260,6 +283,8 @@ def export(
 
     Example: liqcascade data export --kind ohlcv --symbol ETHUSDT --interval 1h --out eth.parquet
     """
+    from liqcascade.data import _ops
+
     t0, t1 = _common.parse_date(start, "--start"), _common.parse_end(end, "--end")
     if t0 is not None and t1 is not None and t0 > t1:
         _common.fail(f"--start ({t0:%Y-%m-%d %H:%M}) is after --end ({t1:%Y-%m-%d %H:%M})")
@@ -294,6 +319,10 @@ def fetch(
     Example: liqcascade data fetch --exchange binance --symbol ETH/USDT:USDT
     --kind ohlcv --since 2025-10-01 --until 2025-10-15
     """
+    import pandas as pd
+
+    from liqcascade.data import _ops
+
     t0 = _common.parse_date(since, "--since")
     t1 = _common.parse_end(until, "--until")
     assert t0 is not None

@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -19,7 +18,9 @@ from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._cli._outside import OUTSIDE, mark_outside, outside_note
 from liqcascade._prices import percent_text, price_decimals, price_range, price_text
-from liqcascade._time import bar_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _price(x: float, ref: float) -> str:
@@ -235,6 +236,8 @@ def _score_to_date(run: Any, score: dict[str, Any] | None) -> dict[str, Any] | N
     """
     if score is None or run.state is None:
         return score
+    import pandas as pd
+
     from liqcascade.report import dated_score, score_outcome, validation_window
 
     state = run.state
@@ -276,6 +279,8 @@ def heatmap_share_note(bar_open: Any, bar_close: Any) -> str:
         The market's bar, UTC (``bar_open``/``bar_close`` of
         :func:`liqcascade.market.market_times`).
     """
+    from liqcascade._time import bar_text
+
     return (
         f"that share is the book's at the market's {bar_text(bar_open, bar_close)}, not each day's"
     )
@@ -294,6 +299,8 @@ def _write_figures(
     (:func:`_book_units.note_figure`: the feed's dollars, the book's share of open
     interest at the market bar, the bar by both ends).
     """
+    import pandas as pd
+
     from liqcascade._png import PngExportError, write_pngs
     from liqcascade.market import market_heatmap, market_times
 

@@ -14,8 +14,6 @@ from liqcascade._cli import _solvency_text as _text
 from liqcascade._cli._fraction_options import FRACTION, fraction_value
 from liqcascade._cli._outside import outside_note
 from liqcascade._prices import percent_label, percent_text, shock_name
-from liqcascade.market import EXCHANGE_OI_SHARE
-from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
 if TYPE_CHECKING:
     from liqcascade.market import BookUnits
@@ -359,12 +357,15 @@ _AsOf = Annotated[
         "with --liquidity calibrated (its calibration).",
     ),
 ]
+# The helps of --oi-share and --adl-policy write out liqcascade.market.EXCHANGE_OI_SHARE and
+# liqcascade.solvency.ADL_POLICIES: `liqcascade --help` loads neither package
+# (tests/test_cli_help_registries.py checks they agree).
 _OiShare = Annotated[
     float | None,
     typer.Option(
         "--oi-share",
         help="Estimated market: the exchange's share of open interest, fraction or percent "
-        f"(default {EXCHANGE_OI_SHARE:g}; not with --positions).",
+        "(default 0.2; not with --positions).",
     ),
     FRACTION,
 ]
@@ -381,7 +382,7 @@ _Scenario = Annotated[
         "-20/-30 %, +10/+20 % and 2025-10-10).",
     ),
 ]
-_Policy = Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")]
+_Policy = Annotated[str, typer.Option(help="binance, hyperliquid, socialized, optimal or all.")]
 _LiqFee = Annotated[
     float,
     typer.Option(

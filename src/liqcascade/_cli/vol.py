@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -20,6 +19,9 @@ from liqcascade._cli._data_cut import (
 )
 from liqcascade._prices import fmt_or_na, is_finite
 from liqcascade._pvalue import p_said, pvalue_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -242,6 +244,8 @@ def _realized_var(
     """
     if interval != "1d" or data is not None:
         return None
+    import pandas as pd
+
     from liqcascade import volatility as vol
     from liqcascade.errors import InputError
 
@@ -293,6 +297,8 @@ def register(app: typer.Typer) -> None:
 
         Example: liqcascade vol --asset ETH --interval 1d --model gjr --dist t --by-period
         """
+        import pandas as pd
+
         from liqcascade import volatility as vol
 
         # a series too short with no range asked: the cut, the file or the asset's data

@@ -22,7 +22,6 @@ from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol
 from liqcascade._tables import (
     PARQUET_ERRORS,
-    UTF16_TEXT,
     check_parse_memory,
     check_short_lines,
     decode_utf8,
@@ -160,11 +159,9 @@ def _read_json(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
 def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
     try:  # partial: a character cut at the 4,096-byte mark is not an error
         text_head = decode_utf8(data[:4096], name, partial=True)
-    except InputError:
-        if b"\x00" not in data[:4096]:  # text in another encoding (Latin-1, cp1252, ...)
+    except InputError:  # decode_utf8's line names another encoding or UTF-16: kept
+        if b"\x00" not in data[:4096] or is_utf16(data[:4096]):
             raise
-        if is_utf16(data[:4096]):
-            raise InputError(f"{name}: {UTF16_TEXT}") from None
         raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from None
     first = text_head.splitlines()[0] if text_head.splitlines() else ""
     sep = sniff_separator(first)
