@@ -182,3 +182,96 @@ def test_the_sum_adds_in_numpys_order_not_one_by_one() -> None:
     assert running == 1.0
     assert K.pairwise_sum(a) == pytest.approx(float(np.sum(a)), rel=1e-16)
     assert K.pairwise_sum(a) > 1.0
+
+
+def test_a_point_evaluated_again_is_remembered_not_recomputed(btc_daily: pd.Series) -> None:
+    import copy
+    import pickle
+
+    am = arch_spec(btc_daily.iloc[-900:], "gjr", "t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_arch(am, disp="off", show_warning=False)
+    fast = res.model._loglikelihood
+    assert isinstance(fast, FastLoglik)
+    x = np.asarray(res.params, dtype=float)
+    classic = res.model.compute_param_cov(x, robust=False)
+    n = len(fast._values)
+    assert n > 20  # the Hessian's points
+    again = res.model.compute_param_cov(x, robust=False)
+    assert len(fast._values) == n  # every point known
+    np.testing.assert_allclose(again, classic, rtol=1e-15)
+    # the robust covariance's Hessian is the same points; its scores (terms) are computed
+    robust = res.model.compute_param_cov(x)
+    assert len(fast._values) == n
+    ref = arch_spec(btc_daily.iloc[-900:], "gjr", "t")
+    ref._adjust_sample(None, None)
+    want = ref.compute_param_cov(x, backcast=res.model._backcast)  # arch's own, from scratch
+    np.testing.assert_allclose(robust, want, rtol=1e-9)
+    # a changed point, backcast or sample is another key
+    s2 = np.zeros(900)
+    resids = res.model.resids(x)
+    bounds = res.model.volatility.variance_bounds(resids)
+    v1 = fast(x, s2, 1.0, bounds)
+    v2 = fast(x, s2, 1.0 + 1e-12, bounds)
+    assert v1 != v2
+    assert copy.deepcopy(res.model)._loglikelihood._values == {}
+    assert pickle.loads(pickle.dumps(fast))._values == {}
+
+
+@pytest.mark.parametrize(("model", "dist"), CASES, ids=[f"{m}-{d}" for m, d in CASES])
+def test_the_gradient_is_scipys_forward_difference(
+    model: str, dist: str, btc_daily: pd.Series
+) -> None:
+    from scipy.optimize._numdiff import approx_derivative
+
+    from liqcascade.volatility._loglik import FDGradient
+
+    am, x0 = _fitted(btc_daily.iloc[-700:], model, dist)
+    fast = fast_loglik(am)
+    assert fast is not None
+    resids, backcast, bounds = _args(am)
+    arch_bounds = am.bounds() + am.volatility.bounds(resids)  # type: ignore[attr-defined]
+    arch_bounds += am.distribution.bounds(resids)  # type: ignore[attr-defined]
+    lb = np.array([b[0] for b in arch_bounds], dtype=float)
+    ub = np.array([b[1] for b in arch_bounds], dtype=float)
+    eps = float(np.sqrt(np.finfo(float).eps))
+    grad = FDGradient(fast, arch_bounds, eps)
+    rng = np.random.default_rng(3)
+    points = [x0, np.clip(x0, lb, ub)]
+    points += [np.clip(x0 * (1 + 0.05 * rng.standard_normal(x0.size)), lb, ub) for _ in range(20)]
+    points.append(np.where(np.isfinite(ub), ub, x0))  # at upper bounds: backward steps
+    for x in points:
+        s = np.zeros(resids.size)
+        args = (s, backcast, bounds)
+        want = approx_derivative(
+            fast, x, method="2-point", abs_step=eps, bounds=(lb, ub), args=args
+        )  # what SLSQP computes when given no gradient
+        got = grad(x, *args)
+        # the same steps and differences of the same values: equal to the last bit here
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_a_fit_with_the_gradient_is_the_fit_without(btc_daily: pd.Series) -> None:
+    import arch.univariate.base as base
+
+    from liqcascade.volatility import _slsqp
+
+    r = btc_daily.iloc[-1000:]
+    out = []
+    for patch in (True, False):
+        saved = _slsqp.with_fd_gradient
+        if not patch:
+            _slsqp.with_fd_gradient = lambda m: m  # type: ignore[assignment]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out.append(fit_arch(arch_spec(r, "egarch", "skewt"), disp="off"))
+        finally:
+            _slsqp.with_fd_gradient = saved
+    assert base.minimize.__module__.startswith("scipy")  # put back
+    fd, plain = out
+    # the same path: the same iterations to the same end
+    assert fd.optimization_result.nit == plain.optimization_result.nit
+    np.testing.assert_allclose(fd.params, plain.params, rtol=1e-12)
+    assert fd.loglikelihood == pytest.approx(plain.loglikelihood, rel=1e-14)

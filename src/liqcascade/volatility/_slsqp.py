@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.volatility._loglik import fast_loglik
+from liqcascade.volatility._loglik import fast_loglik, with_fd_gradient
 
 __all__ = ["constraints_with_jacobian", "fit_arch"]
 
@@ -100,14 +100,19 @@ def fit_arch(model: Any, **kwargs: Any) -> Any:
     if not callable(plain):
         return model.fit(**kwargs)
     fast = fast_loglik(model) if "_loglikelihood" not in vars(model) else None
-    with _LOCK:  # the module attribute is process-wide: one patched fit at a time
+    minimize = getattr(base, "minimize", None)
+    with _LOCK:  # the module attributes are process-wide: one patched fit at a time
         base.constraint = constraints_with_jacobian
-        if fast is not None:  # the same objective, compiled (volatility._loglik)
+        if fast is not None:  # the same objective and gradient, compiled (._loglik)
             model._loglikelihood = fast
+            if minimize is not None:
+                base.minimize = with_fd_gradient(minimize)
         try:
             res = model.fit(**kwargs)
         finally:
             base.constraint = plain
             if fast is not None:
                 del model._loglikelihood
+                if minimize is not None:
+                    base.minimize = minimize
     return res
