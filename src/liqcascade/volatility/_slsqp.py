@@ -20,8 +20,11 @@ The objective is ``arch``'s log-likelihood computed by one compiled pass
 (:class:`liqcascade.volatility._loglik.FastLoglik`, installed as the model's
 ``_loglikelihood`` for the fit and kept by the result's model for its covariance): the
 same operations in the same order, so the same values (bit for bit on this machine) and
-the same path, in two thirds of the time; a model the kernel does not cover keeps
-``arch``'s.
+the same path, each value in about two thirds of ``arch``'s time on a daily series. For
+the fit, SciPy's ``minimize`` is also handed SLSQP's own forward-difference gradient of
+it, computed in one compiled call (:class:`liqcascade.volatility._loglik.FDGradient`:
+SciPy's steps, points and differences) instead of one Python call per parameter. A
+model the kernel does not cover keeps ``arch``'s likelihood and SciPy's differencing.
 """
 
 from __future__ import annotations
