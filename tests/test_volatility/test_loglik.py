@@ -16,10 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liqcascade import datasets
+from liqcascade._numba import NUMBA_DISABLED
 from liqcascade.volatility import _kernels as K
 from liqcascade.volatility import arch_spec, fit_arch, log_returns
 from liqcascade.volatility._loglik import FastLoglik, dist_constants, fast_loglik, installed
 from profiles import examples
+
+#: the fits use the kernel only when numba compiles it (``fast_loglik`` is None otherwise)
+compiled = pytest.mark.skipif(NUMBA_DISABLED, reason="numba disabled: arch's likelihood")
 
 CASES = [(m, d) for m in ("garch", "gjr", "egarch") for d in ("normal", "t", "skewt")]
 #: arch computes the same operations in the same order: equal to the last bits on this
@@ -46,6 +50,7 @@ def _args(am: object) -> tuple[np.ndarray, float, np.ndarray]:
     return resids, float(v.backcast(resids)), v.variance_bounds(resids)
 
 
+@compiled
 @pytest.mark.parametrize(("model", "dist"), CASES, ids=[f"{m}-{d}" for m, d in CASES])
 def test_equals_archs_loglikelihood_on_bundled_returns(
     model: str, dist: str, btc_daily: pd.Series
@@ -69,6 +74,7 @@ def test_equals_archs_loglikelihood_on_bundled_returns(
     assert finite >= 80  # most points are inside the model's domain
 
 
+@compiled
 def test_a_sample_cut_by_last_obs_is_the_cut_one(btc_daily: pd.Series) -> None:
     am = arch_spec(btc_daily, "gjr", "t")
     with warnings.catch_warnings():
@@ -81,6 +87,7 @@ def test_a_sample_cut_by_last_obs_is_the_cut_one(btc_daily: pd.Series) -> None:
     np.testing.assert_allclose(fast.params, plain.params, rtol=1e-4, atol=1e-6)
 
 
+@compiled
 @pytest.mark.parametrize(("model", "dist"), CASES, ids=[f"{m}-{d}" for m, d in CASES])
 def test_fits_and_standard_errors_equal_archs(model: str, dist: str, btc_daily: pd.Series) -> None:
     r = btc_daily.iloc[-1200:]
@@ -184,6 +191,7 @@ def test_the_sum_adds_in_numpys_order_not_one_by_one() -> None:
     assert K.pairwise_sum(a) > 1.0
 
 
+@compiled
 def test_a_point_evaluated_again_is_remembered_not_recomputed(btc_daily: pd.Series) -> None:
     import copy
     import pickle
@@ -219,6 +227,7 @@ def test_a_point_evaluated_again_is_remembered_not_recomputed(btc_daily: pd.Seri
     assert pickle.loads(pickle.dumps(fast))._values == {}
 
 
+@compiled
 @pytest.mark.parametrize(("model", "dist"), CASES, ids=[f"{m}-{d}" for m, d in CASES])
 def test_the_gradient_is_scipys_forward_difference(
     model: str, dist: str, btc_daily: pd.Series
@@ -252,6 +261,7 @@ def test_the_gradient_is_scipys_forward_difference(
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
 
 
+@compiled
 def test_a_fit_with_the_gradient_is_the_fit_without(btc_daily: pd.Series) -> None:
     import arch.univariate.base as base
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._numba import read_only
+from liqcascade._numba import NUMBA_DISABLED, read_only
 from liqcascade.volatility import _kernels as K
 
 __all__ = [
@@ -373,8 +373,11 @@ def fast_loglik(model: Any) -> FastLoglik | None:
     FastLoglik or None
         None unless the model is a constant mean (``ConstantMean`` with ``arch``'s own
         residuals and likelihood) with a GARCH of power 2 or an EGARCH and a normal,
-        Student-t or skew-t distribution, and a float64 sample.
+        Student-t or skew-t distribution, and a float64 sample; None as well when numba
+        is disabled (``LIQCASCADE_DISABLE_NUMBA``: the loops would run uncompiled).
     """
+    if NUMBA_DISABLED:  # the kernels' loops uncompiled are far slower than arch's arrays
+        return None
     try:
         from arch.univariate import EGARCH, GARCH, Normal, SkewStudent, StudentsT
         from arch.univariate.base import ARCHModel
