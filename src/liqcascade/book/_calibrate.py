@@ -199,14 +199,15 @@ class BetaHistory:
         self._fits: FloatArray | None = None
         if totals is not None and {"bids_base", "asks_base"} <= set(totals.columns) and len(totals):
             self._index = pd.DatetimeIndex(totals.index)
-            self._step = pd.Timedelta(days=1) if len(self._index) < 2 else bar_step(self._index)
+            step = pd.Timedelta(days=1) if len(self._index) < 2 else bar_step(self._index)
+            self._closes = self._index + step  # closed_mask's closes, added once
             self._fits = fit_beta(totals).to_numpy(np.float64)
 
     def at(self, until: Any) -> tuple[float, str]:
         """``beta_for(asset, totals, until)``: β at ``until`` (UTC) and its source."""
         if self._fits is None or until is None:
             return beta_for(self.asset, self.totals, until)
-        use = closed_mask(self._index, to_utc(until), self._step) & ~np.isnan(self._fits)
+        use = np.asarray(self._closes <= to_utc(until), dtype=bool) & ~np.isnan(self._fits)
         n = int(np.count_nonzero(use))
         if n >= MIN_BETA_BARS:
             return _fitted_beta(self.asset, self._fits[use], self._index[use])

@@ -971,12 +971,15 @@ def predict_event(
     pool = None
     if residuals is not None:
         pool = residuals[np.isfinite(residuals)]
-        pool = pool / pool.std() if pool.size > 100 else None
+        pool = pool if pool.size > 100 else None
+    # the pool in units of its standard deviation: each draw divided (the same numbers
+    # as drawing from the divided pool, without dividing every residual per event)
+    scale = 1.0 if pool is None else float(pool.std())
     for pdraw in use:
         if pool is None:
             z = rng.standard_normal((per, grid.size))
         else:
-            z = pool[rng.integers(0, pool.size, (per, grid.size))]
+            z = pool[rng.integers(0, pool.size, (per, grid.size))] / scale
         z = z * regime_scales(rng, per, dispersion)[:, None]
         resp = LiquidityResponse.of(prepared, d, pdraw)
         outs.append(resp.paths(p1, sig, z, grid))
