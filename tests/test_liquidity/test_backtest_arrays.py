@@ -168,7 +168,9 @@ def test_detect_events_on_the_bundled_hours_is_the_walk(eth: Any) -> None:
         want = detect_events_reference(ohlc, f, None, "2025-07-31", True)
         assert len(got) == len(want) > 20
         assert list(got["bar"]) == list(want["bar"])
-        assert all(_close(a, b) for a, b in zip(got["realised_move"], want["realised"]))
+        assert all(
+            _close(a, b) for a, b in zip(got["realised_move"], want["realised"], strict=True)
+        )
 
 
 def _median_ratio_reference(events: pd.DataFrame, direction: str) -> float:
@@ -184,7 +186,7 @@ def test_event_table_reads_what_the_frames_gave(eth: Any) -> None:
     table = EventTable.of(all_ev)
     rules = [ShockRule(), ShockRule(1.3, 0.8, 0.2, 0.35)]
     n_levels = 0
-    for ts in list(found["ts"])[::3] + [pd.Timestamp("2019-01-01", tz="UTC")]:
+    for ts in [*list(found["ts"])[::3], pd.Timestamp("2019-01-01", tz="UTC")]:
         prior = closed_by(all_ev, ts)
         closed = table.closed(ts)
         assert int(closed.sum()) == len(prior)

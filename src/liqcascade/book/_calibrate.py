@@ -158,7 +158,7 @@ def beta_for(
 
 
 def _fitted_beta(asset: str, fits: FloatArray, index: pd.Index) -> tuple[float, str]:
-    """:func:`beta_for`'s fitted β: the median of the bars' finite ``fits`` (``index``, in order)."""
+    """:func:`beta_for`'s fitted β: the median of the bars' finite ``fits`` (labels ``index``)."""
     return (
         round(float(np.median(fits)), 2),
         f"fitted: median of fit_beta over {fits.size} {asset} book-totals bars "
