@@ -25,6 +25,7 @@ from liqcascade.book._calibrate import (
 from liqcascade.book._orderbook import OrderBook
 
 if TYPE_CHECKING:
+    from liqcascade.book._calibrate import BetaHistory as BetaHistory
     from liqcascade.book._calibrate import assumed_beta as assumed_beta
     from liqcascade.book._calibrate import beta_for as beta_for
     from liqcascade.book._calibrate import beta_path as beta_path
@@ -60,6 +61,7 @@ __all__ += [
 _LAZY: dict[str, tuple[str, str]] = {
     "SNAPSHOT_DISTANCES": ("_live", "SNAPSHOT_DISTANCES"),
     "SNAPSHOT_MAX_AGE": ("_live", "SNAPSHOT_MAX_AGE"),
+    "BetaHistory": ("_calibrate", "BetaHistory"),
     "assumed_beta": ("_calibrate", "assumed_beta"),
     "beta_for": ("_calibrate", "beta_for"),
     "beta_path": ("_calibrate", "beta_path"),

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._time import bar_step, closed_mask, resolve_as_of, to_utc
+from liqcascade._typing import FloatArray
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 
@@ -152,11 +153,22 @@ def beta_for(
         b = fit_beta(t).dropna()
         n = len(b)
         if n >= MIN_BETA_BARS:
-            return (
-                round(float(b.median()), 2),
-                f"fitted: median of fit_beta over {n} {a} book-totals bars "
-                f"{b.index[0]:%Y-%m-%d} -> {b.index[-1]:%Y-%m-%d}",
-            )
+            return _fitted_beta(a, b.to_numpy(np.float64), b.index)
+    return _assumed_for(a, n, until)
+
+
+def _fitted_beta(asset: str, fits: FloatArray, index: pd.Index) -> tuple[float, str]:
+    """:func:`beta_for`'s fitted β: the median of the bars' finite ``fits`` (labels ``index``)."""
+    return (
+        round(float(np.median(fits)), 2),
+        f"fitted: median of fit_beta over {fits.size} {asset} book-totals bars "
+        f"{index[0]:%Y-%m-%d} -> {index[-1]:%Y-%m-%d}",
+    )
+
+
+def _assumed_for(a: str, n: int, until: Any) -> tuple[float, str]:
+    """:func:`beta_for`'s assumed β of ``a`` with ``n`` fitted bars closed by ``until``."""
+    table = depth_calibration()["depth_beta"]
     beta = assumed_beta()
     shipped = ", ".join(f"{k} {float(v['beta']):.2f}" for k, v in table.items())
     by = "" if until is None else f" closed by {to_utc(until):%Y-%m-%d %H:%M} UTC"
@@ -164,6 +176,42 @@ def beta_for(
         f"assumed: median of the shipped assets' beta ({shipped}); {a} has {n} book-totals "
         f"bars with base-unit totals{by} (fewer than {MIN_BETA_BARS})"
     )
+
+
+class BetaHistory:
+    """:func:`beta_for` of one asset's totals at many instants, each bar fitted once.
+
+    The event back-test asks for β at every event: :func:`fit_beta` is per bar, so the
+    fits of the bars closed by an instant are those of the whole history cut there
+    (the same numbers as fitting the cut bars, as :func:`beta_path` uses).
+
+    Parameters
+    ----------
+    asset : str
+        The asset (any case).
+    totals : DataFrame, optional
+        As :func:`beta_for`'s.
+    """
+
+    def __init__(self, asset: str, totals: pd.DataFrame | None) -> None:
+        self.asset = asset.upper()
+        self.totals = totals
+        self._fits: FloatArray | None = None
+        if totals is not None and {"bids_base", "asks_base"} <= set(totals.columns) and len(totals):
+            self._index = pd.DatetimeIndex(totals.index)
+            step = pd.Timedelta(days=1) if len(self._index) < 2 else bar_step(self._index)
+            self._closes = self._index + step  # closed_mask's closes, added once
+            self._fits = fit_beta(totals).to_numpy(np.float64)
+
+    def at(self, until: Any) -> tuple[float, str]:
+        """``beta_for(asset, totals, until)``: β at ``until`` (UTC) and its source."""
+        if self._fits is None or until is None:
+            return beta_for(self.asset, self.totals, until)
+        use = np.asarray(self._closes <= to_utc(until), dtype=bool) & ~np.isnan(self._fits)
+        n = int(np.count_nonzero(use))
+        if n >= MIN_BETA_BARS:
+            return _fitted_beta(self.asset, self._fits[use], self._index[use])
+        return _assumed_for(self.asset, n, until)
 
 
 def beta_path(asset: str, totals: pd.DataFrame | None, instants: Any) -> list[float]:

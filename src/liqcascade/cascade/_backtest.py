@@ -31,7 +31,7 @@ import pandas as pd
 
 from liqcascade._tables import check_columns, check_numeric
 from liqcascade._time import to_utc, utc_end, utc_indexed, utc_time
-from liqcascade._typing import FloatArray
+from liqcascade._typing import BoolArray, FloatArray, IntArray
 from liqcascade.cascade._clock import (
     EWMA_HALFLIFE_HOURS,
     EWMA_SHOCK_WEIGHT,
@@ -371,18 +371,26 @@ def detect_events(
     rows = []
     next_ok = -(2**62)
     n = close.size
-    for i in range(1, n):
+    # the bars that can be a trigger (an hour after the previous bar, the low or high
+    # beyond the trigger) and those after ``end`` (where the walk stops), found at once;
+    # the walk visits only them, in bar order: every other bar only moved it on
+    down_at = np.zeros(n, dtype=bool)
+    up_at = np.zeros(n, dtype=bool)
+    down_at[1:] = low[1:] <= close[:-1] * (1.0 - trigger)
+    up_at[1:] = high[1:] >= close[:-1] * (1.0 + trigger)
+    hourly = np.zeros(n, dtype=bool)
+    hourly[1:] = ts_ns[1:] - ts_ns[:-1] == hour  # a gap: the previous close is not an hour ago
+    after = (ts_ns > hi_ns) & (ts_ns >= lo_ns)
+    after[:1] = False
+    for i in np.flatnonzero((hourly & (down_at | up_at)) | after).tolist():
         t = ts_ns[i]
         if t < lo_ns or t < next_ok:
             continue
         if t > hi_ns:
             break
         c = close[i - 1]
-        if ts_ns[i] - ts_ns[i - 1] != hour:  # a gap: the previous close is not an hour ago
-            continue
-        down = low[i] <= c * (1.0 - trigger)
-        up = high[i] >= c * (1.0 + trigger)
-        if not (down or up):
+        down = bool(down_at[i])
+        if not (hourly[i] and (down or up_at[i])):
             continue
         j = int(np.searchsorted(ts_ns, t + horizon_hours * hour, side="left"))
         next_ok = t + 24 * hour
@@ -814,12 +822,28 @@ def fit_interval_levels(
     ev = events.dropna(subset=["sigma"])
     if len(ev) < 30:
         return 0.1, 0.9
+    return _interval_levels(
+        ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64),
+        _further(ev), rule, dt,
+    )  # fmt: skip
+
+
+def _interval_levels(
+    sigma: FloatArray,
+    trigger_move: FloatArray,
+    further: FloatArray,
+    rule: tuple[float, float] | ShockRule,
+    dt: FloatArray | None = None,
+) -> tuple[float, float]:
+    """:func:`fit_interval_levels` on the arrays of its events (finite ``sigma``, 30 or more).
+
+    ``further``: :func:`_further` of the same events.
+    """
     r = rule if isinstance(rule, ShockRule) else ShockRule(rule[0], rule[1])
     grid = default_grid() if dt is None else dt
     mags = -_standard_extremes(grid, dispersion=r.dispersion)[::-1]  # ascending magnitudes
     levels = np.linspace(0.0, 1.0, mags.size)
-    sig = r.post_sigma(ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64))
-    further = _further(ev)
+    sig = r.post_sigma(sigma, trigger_move)
     u = np.interp(
         further / (vol_multiplier((r.k, r.b), sig) * sig), mags, levels, left=0.0, right=1.0
     )
@@ -947,12 +971,15 @@ def predict_event(
     pool = None
     if residuals is not None:
         pool = residuals[np.isfinite(residuals)]
-        pool = pool / pool.std() if pool.size > 100 else None
+        pool = pool if pool.size > 100 else None
+    # the pool in units of its standard deviation: each draw divided (the same numbers
+    # as drawing from the divided pool, without dividing every residual per event)
+    scale = 1.0 if pool is None else float(pool.std())
     for pdraw in use:
         if pool is None:
             z = rng.standard_normal((per, grid.size))
         else:
-            z = pool[rng.integers(0, pool.size, (per, grid.size))]
+            z = pool[rng.integers(0, pool.size, (per, grid.size))] / scale
         z = z * regime_scales(rng, per, dispersion)[:, None]
         resp = LiquidityResponse.of(prepared, d, pdraw)
         outs.append(resp.paths(p1, sig, z, grid))
@@ -984,15 +1011,7 @@ def recorded_liquidations(liquidations: pd.DataFrame, ts: pd.Timestamp) -> tuple
     (an event near the record's end, or across a gap, has no full 24 h: a partial sum
     would be scored as a small recorded value).
     """
-    lo = ts.floor("4h")
-    hi = ts + pd.Timedelta(hours=24)
-    w = liquidations[(liquidations.index >= lo) & (liquidations.index < hi)]
-    want = pd.date_range(lo, hi - pd.Timedelta(microseconds=1), freq="4h")
-    vals = w[["long_usd", "short_usd"]].to_numpy(np.float64)
-    idx = pd.DatetimeIndex(w.index)
-    if len(idx.unique()) < len(want) or not np.isfinite(vals).all():
-        return float("nan"), float("nan")
-    return float(vals[:, 0].sum()), float(vals[:, 1].sum())
+    return LiquidationRecord.of(liquidations).recorded(ts)
 
 
 #: Trailing window of the liquidation background (days). Chosen on the events before
@@ -1016,19 +1035,62 @@ def background_liquidations(
     the back-test's prediction is the book's liquidations plus this background.
     NaN when no full window closed before ``ts``.
     """
-    t = pd.Timestamp(ts)
-    idx = pd.DatetimeIndex(liquidations.index)
-    # 4 h: the recorded liquidations' bar (the last one closing by ts), not the market's
-    lo = int(idx.searchsorted(t - pd.Timedelta(days=days) - pd.Timedelta(hours=4), side="left"))
-    hi = int(idx.searchsorted(t - pd.Timedelta(hours=4), side="right"))
-    if hi - lo < 6:
-        return float("nan"), float("nan")
-    past = liquidations[["long_usd", "short_usd"]].to_numpy(np.float64)[lo:hi]
-    roll = np.lib.stride_tricks.sliding_window_view(past, 6, axis=0).sum(axis=2)
-    roll = roll[np.isfinite(roll).all(axis=1)]
-    if roll.shape[0] == 0:
-        return float("nan"), float("nan")
-    return float(np.median(roll[:, 0])), float(np.median(roll[:, 1]))
+    return LiquidationRecord.of(liquidations).background(ts, days)
+
+
+@dataclass(frozen=True, eq=False)
+class LiquidationRecord:
+    """The recorded 4-hour liquidations as arrays, read once for every event of a back-test.
+
+    :func:`recorded_liquidations` and :func:`background_liquidations` are its
+    :meth:`recorded` and :meth:`background` on a record made for the one call; the
+    back-test makes one for all its events (the same numbers without a frame's
+    selection per event).
+
+    Attributes
+    ----------
+    index_ns : numpy.ndarray of int64
+        The bars' open times, ns since the epoch (UTC; a naive time read as UTC).
+    usd : numpy.ndarray of float, shape (bars, 2)
+        ``long_usd`` and ``short_usd`` per bar, USD.
+    """
+
+    index_ns: IntArray
+    usd: FloatArray
+
+    @classmethod
+    def of(cls, liquidations: pd.DataFrame) -> LiquidationRecord:
+        """The record of ``liquidations`` (a frame with ``long_usd``, ``short_usd``)."""
+        idx = pd.DatetimeIndex(liquidations.index).as_unit("ns")
+        usd = liquidations[["long_usd", "short_usd"]].to_numpy(np.float64)
+        return cls(np.asarray(idx.asi8, dtype=np.int64), usd)
+
+    def recorded(self, ts: pd.Timestamp) -> tuple[float, float]:
+        """:func:`recorded_liquidations` at ``ts``."""
+        lo = ts.floor("4h")
+        hi = ts + pd.Timedelta(hours=24)
+        n_want = len(pd.date_range(lo, hi - pd.Timedelta(microseconds=1), freq="4h"))
+        inside = (self.index_ns >= lo.value) & (self.index_ns < hi.value)
+        vals = self.usd[inside]
+        if np.unique(self.index_ns[inside]).size < n_want or not np.isfinite(vals).all():
+            return float("nan"), float("nan")
+        return float(vals[:, 0].sum()), float(vals[:, 1].sum())
+
+    def background(self, ts: Any, days: float = BACKGROUND_DAYS) -> tuple[float, float]:
+        """:func:`background_liquidations` at ``ts`` over the trailing ``days``."""
+        t = pd.Timestamp(ts)
+        # 4 h: the recorded liquidations' bar (the last one closing by ts), not the market's
+        first = (t - pd.Timedelta(days=days) - pd.Timedelta(hours=4)).value
+        lo = int(np.searchsorted(self.index_ns, first, side="left"))
+        hi = int(np.searchsorted(self.index_ns, (t - pd.Timedelta(hours=4)).value, side="right"))
+        if hi - lo < 6:
+            return float("nan"), float("nan")
+        past = self.usd[lo:hi]
+        roll = np.lib.stride_tricks.sliding_window_view(past, 6, axis=0).sum(axis=2)
+        roll = roll[np.isfinite(roll).all(axis=1)]
+        if roll.shape[0] == 0:
+            return float("nan"), float("nan")
+        return float(np.median(roll[:, 0])), float(np.median(roll[:, 1]))
 
 
 # --------------------------------------------------------------------------- the back-test
@@ -1040,9 +1102,80 @@ def median_ratio(events: pd.DataFrame, direction: str) -> float:
     The empirical baseline's ratio: over all of them when that direction has fewer
     than 10; 1.0 (the trigger baseline) with none.
     """
-    b = events[events["direction"] == direction]
-    src = b if len(b) >= 10 else events
-    return float((src["realised_move"] / src["trigger_move"]).median()) if len(src) else 1.0
+    return _median_ratio(
+        events["realised_move"].to_numpy(np.float64),
+        events["trigger_move"].to_numpy(np.float64),
+        events["direction"].to_numpy() == direction,
+    )
+
+
+def _median_ratio(realised: FloatArray, trigger_move: FloatArray, same: BoolArray) -> float:
+    """:func:`median_ratio` on arrays; ``same``: the events of the direction asked."""
+    pick = same if int(np.count_nonzero(same)) >= 10 else np.ones(same.size, dtype=bool)
+    if not pick.any():
+        return 1.0
+    ratio = realised[pick] / trigger_move[pick]
+    ratio = ratio[~np.isnan(ratio)]  # the frame's median skips NaN
+    return float(np.median(ratio)) if ratio.size else float("nan")
+
+
+@dataclass(frozen=True, eq=False)
+class EventTable:
+    """The back-test's scored-or-not events as arrays: what each event reads of those before it.
+
+    For every event of the window, :func:`run_backtest` needs the events whose 24 h
+    ended by it (:func:`closed_by`), their :func:`median_ratio` and their
+    :func:`fit_interval_levels`; this computes them from arrays made once (the same
+    numbers, element by element, without a frame's selection per event).
+
+    Attributes
+    ----------
+    end_ns : numpy.ndarray of int64
+        Each event's ``ts + 24 h``, ns since the epoch (UTC).
+    direction : numpy.ndarray
+        ``"down"`` / ``"up"``.
+    sigma, trigger_move, realised_move, further : numpy.ndarray of float
+        The columns of the same names and :func:`_further`.
+    """
+
+    end_ns: IntArray
+    direction: Any
+    sigma: FloatArray
+    trigger_move: FloatArray
+    realised_move: FloatArray
+    further: FloatArray
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> EventTable:
+        """The table of ``events`` (:func:`detect_events`' columns)."""
+        ts = pd.DatetimeIndex(events["ts"]).as_unit("ns")
+        end = ts + pd.Timedelta(hours=24)
+        return cls(
+            np.asarray(end.asi8, dtype=np.int64),
+            events["direction"].to_numpy(),
+            events["sigma"].to_numpy(np.float64),
+            events["trigger_move"].to_numpy(np.float64),
+            events["realised_move"].to_numpy(np.float64),
+            _further(events),
+        )
+
+    def closed(self, ts: Any) -> BoolArray:
+        """Which events' 24 h ended by ``ts`` (:func:`closed_by`)."""
+        return np.asarray(self.end_ns <= utc_time(ts).value, dtype=bool)
+
+    def median_ratio(self, closed: BoolArray, direction: str) -> float:
+        """:func:`median_ratio` of the events ``closed`` marks."""
+        return _median_ratio(
+            self.realised_move[closed], self.trigger_move[closed],
+            self.direction[closed] == direction,
+        )  # fmt: skip
+
+    def interval_levels(self, closed: BoolArray, rule: ShockRule) -> tuple[float, float]:
+        """:func:`fit_interval_levels` of the events ``closed`` marks."""
+        use = closed & ~np.isnan(self.sigma)  # the frame's dropna
+        if int(np.count_nonzero(use)) < 30:
+            return 0.1, 0.9
+        return _interval_levels(self.sigma[use], self.trigger_move[use], self.further[use], rule)
 
 
 #: The keys :func:`move_comparisons` adds to ``metrics``.
@@ -1375,6 +1508,11 @@ def run_backtest(
     ratio = {d: median_ratio(before, d) for d in ("down", "up")}
     rows = []
     liq_memo: dict[Any, Any] = {}
+    table = EventTable.of(all_ev)
+    record = LiquidationRecord.of(liquidations)
+    # the rule of a month: rule_before's own cache returns the first fit of a month's
+    # events to every later call of that month; asked once per month here
+    rules: dict[pd.Timestamp, ShockRule] = {}
     for e in window.to_dict("records"):
         if advance is not None:
             advance(1)
@@ -1388,7 +1526,7 @@ def run_backtest(
         if not math.isfinite(e["sigma"]):
             skipped["no volatility before it"].append(ts)
             continue
-        rec_l, rec_s = recorded_liquidations(liquidations, ts)
+        rec_l, rec_s = record.recorded(ts)
         row: dict[str, Any] = {
             "ts": ts,
             "direction": e["direction"],
@@ -1403,12 +1541,15 @@ def run_backtest(
         if pm is None:
             skipped["no open interest"].append(ts)
             continue
-        prior = closed_by(all_ev, ts)
-        row["expanding_baseline"] = e["trigger_move"] * median_ratio(prior, e["direction"])
+        prior = table.closed(ts)
+        row["expanding_baseline"] = e["trigger_move"] * table.median_ratio(prior, e["direction"])
         cal = calibration_at(ts)
-        rule = rule_before(pool, month_start(ts), stored=cal)
+        month = month_start(ts)
+        if month not in rules:
+            rules[month] = rule_before(pool, month, stored=cal)
+        rule = rules[month]
         m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
-        lv = fit_interval_levels(prior, rule)
+        lv = table.interval_levels(prior, rule)
         ev_seed = event_seed(seed, ts)
         row.update(
             predict_event(
@@ -1429,7 +1570,7 @@ def run_backtest(
         row["vol_multiplier"] = m
         row["shock_weight"] = rule.shock_weight
         row["vol_dispersion"] = rule.dispersion
-        bg_l, bg_s = background_liquidations(liquidations, ts)
+        bg_l, bg_s = record.background(ts)
         row["book_long_usd"] = row["predicted_long_usd"]
         row["book_short_usd"] = row["predicted_short_usd"]
         row["background_long_usd"] = bg_l

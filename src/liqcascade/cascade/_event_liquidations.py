@@ -599,7 +599,7 @@ def event_liquidations(
     rng = np.random.default_rng([seed, 18])
     n_h = 28
     if pool.size > 100:
-        z = (pool / pool.std())[rng.integers(0, pool.size, (n_paths, n_h))]
+        z = pool[rng.integers(0, pool.size, (n_paths, n_h))] / pool.std()  # as dividing the pool
     else:
         z = rng.standard_normal((n_paths, n_h))
     s0, f = float(event["sigma"]), float(event["trigger_move"])

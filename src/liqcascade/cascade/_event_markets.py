@@ -93,6 +93,7 @@ class EventMarkets:
         self._check = check
         self.fallback = False
         self._beta_assumed: dict[pd.Timestamp, bool] = {}
+        self._betas: Any = None
 
     # ------------------------------------------------------------------ book
     def _book_at(self, fit: Any, label: pd.Timestamp) -> Any:
@@ -131,7 +132,7 @@ class EventMarkets:
 
     def _build(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
         from liqcascade._time import resolve_as_of
-        from liqcascade.book import beta_for, book_from_totals
+        from liqcascade.book import BetaHistory, book_from_totals
         from liqcascade.market import BINANCE_BOOK_SHARE
         from liqcascade.positions import model_stops_detailed
 
@@ -153,7 +154,9 @@ class EventMarkets:
         assert ms.positions is not None
         t_row = resolve_as_of(label + _BAR, self._totals_index, self._totals_step, option="as_of")
         row: pd.Series = inp.book_totals.loc[t_row]  # type: ignore[assignment]
-        beta, beta_src = beta_for(self.asset, inp.book_totals, label + _BAR)
+        if self._betas is None:  # beta_for at every event, each totals bar fitted once
+            self._betas = BetaHistory(self.asset, inp.book_totals)
+        beta, beta_src = self._betas.at(label + _BAR)
         self._beta_assumed[pd.Timestamp(ts)] = beta_src.startswith("assumed: ")
         depth = book_from_totals(
             {"bids_usd": float(row["bids_usd"]), "asks_usd": float(row["asks_usd"])},
@@ -252,14 +255,32 @@ class EventMarkets:
             try:
                 if self._check:
                     self._check = False
-                    self.fallback = not self.check(key[0], key[1])
-                build = self._slow if self.fallback else self._build
-                self._cache[key] = build(key[0], key[1])
+                    self._cache[key] = self._checked(key[0], key[1])
+                else:
+                    build = self._slow if self.fallback else self._build
+                    self._cache[key] = build(key[0], key[1])
             except InputError as exc:
                 if not no_market(exc):  # a store or calibration fault: the user's to see
                     raise
                 self._cache[key] = None
         return self._cache[key]
+
+    def _checked(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
+        """The first market: :meth:`check` it, keep the fast build when it passes.
+
+        Sets :attr:`fallback` when it does not (that market and every later one from
+        :func:`~liqcascade.market.estimated_market`). A passing build is the one a
+        second ``_build`` would give (the book walked to the same bar, the same
+        totals): it is kept, with its own record of the assumed β.
+        """
+        fast = self._build(ts, mid)
+        assumed = self._beta_assumed.get(pd.Timestamp(ts))
+        self.fallback = not same_market(fast, self._slow(ts, mid))
+        if self.fallback:
+            return self._slow(ts, mid)
+        if assumed is not None:  # the slow build recorded its own
+            self._beta_assumed[pd.Timestamp(ts)] = assumed
+        return fast
 
     def check(self, ts: pd.Timestamp, mid: float, rtol: float = 1e-6) -> bool:
         """Whether the market at ``ts`` equals :func:`liqcascade.market.estimated_market`'s.
