@@ -611,6 +611,9 @@ class PositionBook:
         :meth:`concat` and a residual whose sizes and margins shrink in one
         proportion (:func:`liqcascade.positions._stops._with_size`) build their books
         here. The checks cost about 0.4 ms a book, the report builds some 3,000 of them.
+        A book's arrays are taken as they were checked: one changed in place afterwards
+        (``book.size[0] = -1``) is not found again here, as it was not before by the
+        book itself.
 
         Parameters
         ----------
