@@ -764,11 +764,22 @@ def model_stops_detailed(
 def _with_size(book: PositionBook, size: FloatArray) -> PositionBook:
     """``book`` with new sizes, margins scaled in proportion (prices unchanged)."""
     f = size / np.where(book.size > 0, book.size, 1.0)
-    return PositionBook(
-        book.side, size, book.entry_price, book.margin * f, book.liq_price,
-        book.bankruptcy_price, book.account, book.opened_ms, venue=book.venue,
-        symbol=book.symbol, cross=book.cross,
-    )  # fmt: skip
+    ok = np.shape(size) == book.size.shape
+    if not (ok and np.isfinite(size).all() and (size > 0).all() and (size <= book.size).all()):
+        return PositionBook(
+            book.side, size, book.entry_price, book.margin * f, book.liq_price,
+            book.bankruptcy_price, book.account, book.opened_ms, venue=book.venue,
+            symbol=book.symbol, cross=book.cross,
+        )  # fmt: skip
+    # each position shrinks (0 < size <= its size, margin in proportion): every rule of
+    # the book holds as it did (PositionBook._of_checked)
+    arrays = {
+        "side": book.side, "size": np.ascontiguousarray(size, np.float64),
+        "entry_price": book.entry_price, "margin": book.margin * f,
+        "liq_price": book.liq_price, "bankruptcy_price": book.bankruptcy_price,
+        "account": book.account, "opened_ms": book.opened_ms, "cross": book.cross,
+    }  # fmt: skip
+    return PositionBook._of_checked(arrays, book.venue, book.symbol)
 
 
 def model_stops(

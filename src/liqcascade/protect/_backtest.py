@@ -889,6 +889,44 @@ def _load_ohlcv(asset: str, interval: str, store: Any) -> pd.DataFrame:
         ) from None
 
 
+#: The yearly GJR-GARCH(1,1)-t fits of :func:`_sigma_daily`, keyed on the exact returns
+#: fitted (values, times and asset): the report's stop back-test and its stop-choice
+#: back-test fit the same years of the same returns (11 of 24 fits, ETH and BTC). A fit
+#: is a deterministic function of its returns, so a repeat gives the same parameters.
+#: Bounded (the oldest dropped first); a process's memory only, no figure depends on it.
+_GJR_FITS: dict[tuple[str, bytes, bytes], pd.Series] = {}
+_GJR_FITS_MAX = 64
+
+
+def _gjr_t_params(r: pd.Series, asset: str) -> pd.Series:
+    """The GJR-GARCH(1,1)-t parameters fitted on the percent log returns ``r``, once each.
+
+    Parameters
+    ----------
+    r : pandas.Series
+        Daily percent log returns, UTC DatetimeIndex.
+    asset : str
+        The fit's label (part of the key).
+
+    Returns
+    -------
+    pandas.Series
+        ``fit_volatility(r, "gjr", "t", interval="1d", asset=asset).result.params``
+        (a copy: the memo's own is never handed out).
+    """
+    from liqcascade.volatility import fit_volatility
+
+    values = np.ascontiguousarray(r.to_numpy(np.float64))
+    key = (asset, values.tobytes(), np.asarray(pd.DatetimeIndex(r.index).asi8).tobytes())
+    got = _GJR_FITS.get(key)
+    if got is None:
+        got = fit_volatility(r, "gjr", "t", interval="1d", asset=asset).result.params.copy()
+        if len(_GJR_FITS) >= _GJR_FITS_MAX:
+            del _GJR_FITS[next(iter(_GJR_FITS))]
+        _GJR_FITS[key] = got
+    return got.copy()
+
+
 def _sigma_daily(
     index: pd.DatetimeIndex,
     end: pd.Timestamp,
@@ -954,10 +992,10 @@ def _sigma_daily(
             n = MIN_VOL_RETURNS
             in_sample.append(int(y))
         if n not in cache:
-            fit = fit_volatility(r.iloc[:n], "gjr", "t", interval="1d", asset=asset)
+            params = _gjr_t_params(r.iloc[:n], asset)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fixed = arch_spec(r, "gjr", "t").fix(fit.result.params)
+                fixed = arch_spec(r, "gjr", "t").fix(params)
             cache[n] = np.asarray(fixed.conditional_volatility, dtype=np.float64) / 100.0
         fits[str(y)] = r.index[n - 1].isoformat()
         cv = pd.Series(cache[n], index=r.index)

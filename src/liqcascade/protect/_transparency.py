@@ -362,9 +362,10 @@ def transparency_metrics(
     liq = load_series("liquidations", asset=asset, interval="4h", store=store)
     liq_d = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     rows = []
+    oi_ts, oi_val = pd.DatetimeIndex(oi.index), oi["oi_usd"].to_numpy(np.float64)
     for t, mb in zip(days, mbs, strict=True):
         price = mb.price
-        oi_usd = float(oi["oi_usd"][oi.index <= t].iloc[-1])
+        oi_usd = float(oi_val[np.flatnonzero(oi_ts <= t)[-1]])  # the last bar opened by t
         stops = mb.stops
         lm = liquidation_map(mb.positions, stops, price)
         near = np.abs(stops.trigger / price - 1.0) <= 0.02
