@@ -356,7 +356,7 @@ def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidate
     assert book.liq_price[2] == 1500.0  # stated
     notes = [r.getMessage() for r in caplog.records if "never liquidated" in r.getMessage()]
     assert notes == [
-        f"note: {p}: 1 cross long row without a liq_price read as never liquidated "
+        f"warning: {p}: 1 cross long row without a liq_price read as never liquidated "
         "(Hyperliquid leaves it empty where the account cannot be liquidated)"
     ]
     shorts = [r.getMessage() for r in caplog.records if "cross short" in r.getMessage()]

@@ -1020,7 +1020,7 @@ def read_positions(
         _LOG.warning("warning: %s: %s", p, c)
     if never.any():
         _LOG.warning(
-            "note: %s: %s without a liq_price read as never liquidated "
+            "warning: %s: %s without a liq_price read as never liquidated "
             "(Hyperliquid leaves it empty where the account cannot be liquidated)",
             p, count_text(int(never.sum()), "cross long row"),
         )  # fmt: skip
