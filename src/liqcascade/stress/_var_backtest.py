@@ -671,30 +671,36 @@ def _closed_by(days: pd.DatetimeIndex, ts: Any) -> np.ndarray:
 def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd.DataFrame:
     """One :func:`score` row per horizon, level and method of the forecasts ``fc``."""
     rows = []
+    horizon, method = fc["horizon"].to_numpy(), fc["method"].to_numpy()
+    loss = fc["loss"].to_numpy(np.float64)
+    cols = {str(c): fc[c].to_numpy(np.float64) for c in fc.columns if str(c).startswith("var_")}
     for h in hs:
+        at_h = horizon == h
         for x in lv:
+            lo, hi = cols.get(f"{_col(x)}_lo"), cols.get(f"{_col(x)}_hi")
             for name in ("model", *BASELINES):
-                sub = fc[(fc["horizon"] == h) & (fc["method"] == name)]
-                got = score(sub["loss"], sub[_col(x)], x)
-                near = _within_sampling_error(sub, x)
+                i = np.flatnonzero(at_h & (method == name))  # the method's windows of h
+                got = score(loss[i], cols[_col(x)][i], x)
+                near = _within_sampling_error(
+                    loss[i], None if lo is None else lo[i], None if hi is None else hi[i]
+                )
                 rows.append({"horizon": h, "level": x, "method": name, **got, **near})
     return pd.DataFrame(rows)
 
 
-def _within_sampling_error(sub: pd.DataFrame, level: float) -> dict[str, int]:
+def _within_sampling_error(
+    loss: FloatArray, lo: FloatArray | None, hi: FloatArray | None
+) -> dict[str, int]:
     """``within_sampling_error``: windows whose loss lies in their VaR's sampling interval.
 
     The interval is the VaR's 95 % Monte Carlo sampling interval (columns such as
-    ``var_95_lo``, ``var_95_hi`` of the model's forecasts): another seed could put such a
-    window's loss
+    ``var_95_lo``, ``var_95_hi`` of the model's forecasts; ``lo``, ``hi`` here, None
+    when the table has no such column): another seed could put such a window's loss
     on the other side of its VaR, so the exceedance count can move by up to this many.
     0 for the baselines and the 1-day windows (no Monte Carlo, no sampling error).
     """
-    lo_col, hi_col = f"{_col(level)}_lo", f"{_col(level)}_hi"
-    if sub.empty or lo_col not in sub or hi_col not in sub:
+    if not loss.size or lo is None or hi is None:
         return {"within_sampling_error": 0}
-    loss = sub["loss"].to_numpy(np.float64)
-    lo, hi = sub[lo_col].to_numpy(np.float64), sub[hi_col].to_numpy(np.float64)
     near = np.isfinite(lo) & np.isfinite(hi) & (hi > lo) & (loss >= lo) & (loss <= hi)
     return {"within_sampling_error": int(near.sum())}
 
