@@ -8,9 +8,10 @@ VaR of a unit long position in the asset over ``h`` days, for every window that
 starts before the next month-end. Windows of one horizon do not overlap: they are
 consecutive blocks of ``h`` daily returns. The forecast is the stress Monte Carlo
 without the cascade (the position book cannot be estimated before 2024-11): filtered
-historical simulation, paths of :func:`liqcascade.stress._kernels.mc_kernel` fed with
-standardised residuals of the fit bootstrapped day by day, the variance at the start
-filtered with the month-end parameters through the returns before the window. For
+historical simulation, paths of :func:`liqcascade.stress._kernels.mc_kernel` (with an
+empty book: :func:`~liqcascade.stress._kernels.price_paths_kernel`, the same arithmetic)
+fed with standardised residuals of the fit bootstrapped day by day, the variance at the
+start filtered with the month-end parameters through the returns before the window. For
 ``h = 1`` the bootstrap's quantile is exact: ``mu + sigma_t · q`` with ``q`` the
 empirical quantile of the residuals.
 
