@@ -95,3 +95,51 @@ def test_an_asset_without_a_market_is_held_at_the_shock_price(
     assert row["by_asset"]["BTC"]["pnl_continuation_usd"] == 0.0
     assert "no open interest" in r.details["no_market"]["BTC"]
     assert r.details["cascaded_assets"] == ["ETH"]
+
+
+def _fresh(market: StressMarket) -> StressMarket:
+    return _Market(as_of=market.as_of, prices=market.prices, book=market.book,
+                   state=market.state, sigma_hourly=market.sigma_hourly,
+                   residuals=market.residuals)  # fmt: skip
+
+
+def test_an_adopted_market_is_the_one_the_grid_builds(
+    market: StressMarket, btc_market: StressMarket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report hands the grid its own BTC market (the default spec at the same close):
+    no build, and the grid's rows are the ones of the market it builds (1e-12 relative:
+    the same market, paths and seeds)."""
+    pf = sample_portfolio(market.prices)
+    built = shock_grid(pf, _fresh(market), GRID, n_paths=PATHS).table
+    made: list[str] = []
+    real = _Market._build_market
+
+    def counting(self: StressMarket, asset: str) -> StressMarket:
+        made.append(asset)
+        return real(self, asset)
+
+    monkeypatch.setattr(_Market, "_build_market", counting)
+    fresh = _fresh(market)
+    assert fresh.adopt_market(btc_market.state)
+    assert fresh.asset_market("BTC").state is btc_market.state
+    got = shock_grid(pf, fresh, GRID, n_paths=PATHS).table
+    assert made == []  # adopted, not built
+    for k in (*SPLIT, "price_after", "market_liquidations_usd"):
+        np.testing.assert_allclose(got[k].to_numpy(), built[k].to_numpy(), rtol=1e-12)
+    for i in range(len(GRID)):
+        x, y = got["by_asset"][i]["BTC"], built["by_asset"][i]["BTC"]
+        for k in ("price_after", "carry_price_after", "static_price_after", "pnl_usd"):
+            assert x[k] == pytest.approx(y[k], rel=1e-12), k
+
+
+def test_a_market_is_adopted_only_at_the_same_close_for_another_asset(
+    market: StressMarket, btc_market: StressMarket
+) -> None:
+    from liqcascade.market import MarketSpec, estimated_market
+
+    fresh = _fresh(market)
+    assert not fresh.adopt_market(market.state)  # its own asset
+    earlier = estimated_market(MarketSpec(asset="BTC", as_of="2025-06-15"))
+    assert not fresh.adopt_market(earlier)  # another close: the grid builds its own
+    assert fresh.adopt_market(btc_market.state)
+    assert not fresh.adopt_market(btc_market.state)  # once

@@ -308,6 +308,7 @@ def compute(ctx: ReportContext) -> StressView:
     market = stress.stress_market(state=ctx.market, assets=(ctx.market.asset,) if own else None)
     sizing, when = _sizing_prices(market.state.close_time) if own else ({}, "")
     pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when, own)
+    _share_markets(ctx, market, pf.assets)
     held = {market.asset, *pf.assets}
     fits = _fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily)
     ctx.step("stress", "Monte Carlo")
@@ -345,6 +346,27 @@ def compute(ctx: ReportContext) -> StressView:
                       leverage_at_bound=fit is not None and fit.at_stationarity_bound,
                       report_assets=tuple(ctx.assets),
                       book_share=book_share(ctx))  # fmt: skip
+
+
+def _share_markets(ctx: ReportContext, market: Any, assets: Any) -> None:
+    """Give the stress market the report's own markets of the portfolio's other assets.
+
+    The shock grid cascades every asset of the portfolio on its own market
+    (:meth:`~liqcascade.stress.StressMarket.asset_market`, the default market at the same
+    close); the report has already estimated each of its assets' (with its book draws,
+    before its lanes fork), so the grid takes those instead of estimating them again
+    (:meth:`~liqcascade.stress.StressMarket.adopt_market`: the same market). An asset
+    outside the report, or whose market the report cannot estimate, is left to the grid.
+    """
+    from liqcascade.errors import InputError
+
+    for a in sorted(set(assets) - {market.asset}):
+        if a not in ctx.assets:
+            continue
+        try:
+            market.adopt_market(ctx.for_asset(a).market)
+        except InputError:
+            continue  # the grid says why (its no-market note)
 
 
 def _leverage(fit: Any) -> tuple[float, float, str, float] | None:

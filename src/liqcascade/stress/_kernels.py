@@ -258,6 +258,75 @@ def mc_kernel(  # pragma: no cover - compiled
 
 
 @njit
+def price_paths_kernel(  # pragma: no cover - compiled
+    z: FloatArray,
+    p0: float,
+    mu: float,
+    omega: float,
+    alpha: float,
+    gamma: float,
+    beta: float,
+    model: int,
+    sigma2_0: float,
+    sigma2_cap: float,
+) -> FloatArray:
+    """Final prices of :func:`mc_kernel`'s paths without a book (no cascade), step by step.
+
+    The VaR back-test's paths (:func:`liqcascade.stress.var_backtest`): with an empty
+    book :func:`cascade_step` returns the exogenous move itself (``x·(1 − 1·0)`` is
+    ``x``), so a path is its variance recursion alone. The arithmetic is
+    :func:`mc_kernel`'s, operation for operation (column 0 of its output, the same
+    floats); the loops are turned round, every path advanced one step at a time, so the
+    paths' independent chains of ``sqrt``, ``exp`` and ``log`` overlap in the processor
+    instead of waiting on each other (about 3-4 times faster on one thread).
+
+    Parameters
+    ----------
+    z : 2-D array (paths, steps)
+        Standardised innovations (unit variance).
+    p0 : float
+        Start price, USD.
+    mu, omega, alpha, gamma, beta : float
+        Fitted parameters in ``arch``'s percent units (returns ``100·Δlog``).
+    model : int
+        0 GJR (GARCH with ``gamma = 0``), 1 EGARCH.
+    sigma2_0 : float
+        Variance of the first step, percent².
+    sigma2_cap : float
+        Ceiling on the variance, percent².
+
+    Returns
+    -------
+    1-D array (paths,)
+        Final price of each path, USD.
+    """
+    n, t = z.shape
+    p = np.full(n, p0)
+    s2 = np.full(n, sigma2_0)
+    for k in range(t):
+        for i in range(n):
+            sig = math.sqrt(s2[i])
+            x = p[i] * math.exp((mu + sig * z[i, k]) / 100.0)
+            e = 100.0 * math.log(x / p[i]) - mu
+            if model == 1:
+                ls2 = (
+                    omega
+                    + alpha * (abs(e) / sig - EGARCH_ABS_MEAN)
+                    + gamma * e / sig
+                    + beta * math.log(s2[i])
+                )
+                v = math.exp(min(ls2, 700.0))
+            else:
+                neg = 1.0 if e < 0.0 else 0.0
+                v = omega + (alpha + gamma * neg) * e * e + beta * s2[i]
+            if v > sigma2_cap:
+                v = sigma2_cap
+            s2[i] = v
+            p[i] = x
+    return p
+
+
+@njit
 def replay_kernel(  # pragma: no cover - compiled
     low: FloatArray,
     high: FloatArray,
@@ -411,6 +480,43 @@ def mc_paths_py(
             lo = min(lo, y)
             hi = max(hi, y)
         out[i] = (p, lo, hi, liq_l, liq_s)
+    return out
+
+
+def price_paths_py(
+    z: FloatArray,
+    p0: float,
+    params: tuple[float, float, float, float, float],
+    model: int,
+    sigma2_0: float,
+    sigma2_cap: float,
+) -> FloatArray:
+    """Twin of :func:`price_paths_kernel`: one path at a time, plain loops.
+
+    ``params = mu, omega, alpha, gamma, beta``; the final price of each path (USD).
+    """
+    mu, omega, alpha, gamma, beta = params
+    out = np.empty(z.shape[0])
+    for i in range(z.shape[0]):
+        p = p0
+        s2 = sigma2_0
+        for k in range(z.shape[1]):
+            sig = math.sqrt(s2)
+            x = p * math.exp((mu + sig * float(z[i, k])) / 100.0)
+            e = 100.0 * math.log(x / p) - mu
+            if model == MODEL_EGARCH:
+                ls2 = (
+                    omega
+                    + alpha * (abs(e) / sig - EGARCH_ABS_MEAN)
+                    + gamma * e / sig
+                    + beta * math.log(s2)
+                )
+                s2 = math.exp(min(ls2, 700.0))
+            else:
+                s2 = omega + (alpha + (gamma if e < 0 else 0.0)) * e * e + beta * s2
+            s2 = min(s2, sigma2_cap)
+            p = x
+        out[i] = p
     return out
 
 

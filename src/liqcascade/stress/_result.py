@@ -6,6 +6,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -190,15 +191,46 @@ def quantile_interval(x: FloatArray, q: float, confidence: float = 0.95) -> tupl
         ``x`` empty or with a NaN or infinite entry, ``q`` or ``confidence`` not in
         (0, 1).
     """
-    from scipy import stats
-
     s = np.sort(loss_array(x, "x"))
     q = check_level(q, "q")
     confidence = check_level(confidence, "confidence")
-    n = s.size
+    return sorted_interval(s, q, confidence)
+
+
+def sorted_interval(s: FloatArray, q: float, confidence: float = 0.95) -> tuple[float, float]:
+    """:func:`quantile_interval` of a sample already sorted ascending, unchecked.
+
+    The VaR back-test's forecasts (hundreds of samples of one size) sort each once for
+    its quantile and its interval; the ranks come from :func:`_interval_ranks`.
+
+    Parameters
+    ----------
+    s : 1-d array of float
+        The sample sorted ascending, non-empty and finite (e.g. losses, USD).
+    q, confidence : float
+        Quantile level and coverage, fractions in (0, 1).
+
+    Returns
+    -------
+    (float, float)
+        Low and high ends, in the units of ``s``.
+    """
+    lo, hi = _interval_ranks(int(s.size), float(q), float(confidence))
+    return float(s[lo - 1]), float(s[hi - 1])
+
+
+@lru_cache(maxsize=64)
+def _interval_ranks(n: int, q: float, confidence: float) -> tuple[int, int]:
+    """The 1-based ranks of :func:`quantile_interval`'s ends in a sample of ``n``.
+
+    Depend only on ``n``, ``q`` and ``confidence`` (binomial quantiles, clipped to the
+    sample): computed once per set (scipy's ``binom.ppf`` costs ~0.3 ms a call).
+    """
+    from scipy import stats
+
     lo = int(stats.binom.ppf((1.0 - confidence) / 2.0, n, q))
     hi = int(stats.binom.ppf((1.0 + confidence) / 2.0, n, q)) + 1
-    return float(s[min(max(lo, 1), n) - 1]), float(s[min(max(hi, 1), n) - 1])
+    return min(max(lo, 1), n), min(max(hi, 1), n)
 
 
 def es_interval(

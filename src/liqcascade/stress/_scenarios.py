@@ -358,6 +358,38 @@ class StressMarket:
             raise got
         return got  # type: ignore[no-any-return]
 
+    def adopt_market(self, state: Any) -> bool:
+        """Take ``state``, another asset's estimated market, as :meth:`asset_market`'s.
+
+        A caller that already holds that market (the report's context of the other
+        asset) spares :meth:`asset_market` building it again, with its book draws:
+        ``asset_market`` builds the default :class:`~liqcascade.market.MarketSpec` of
+        the asset at this market's close, and the market of the same default spec at
+        the same bar is the same market. Taken only when ``state`` is such a market:
+        another asset's, closing at this market's close, not taken before.
+
+        Parameters
+        ----------
+        state : MarketState
+            The other asset's estimated market (``estimated_market(MarketSpec(asset,
+            as_of))`` with the other fields at their defaults).
+
+        Returns
+        -------
+        bool
+            Whether it was taken.
+        """
+        a = str(getattr(state, "asset", "")).strip().upper()
+        close = getattr(self.state, "close_time", None)
+        if not a or a == self.asset or a in self._others or close is None:
+            return False
+        if getattr(state, "close_time", None) is None:
+            return False
+        if pd.Timestamp(state.close_time) != pd.Timestamp(close):
+            return False
+        self._others[a] = stress_market(state=state, assets=(a,))
+        return True
+
     def _build_market(self, asset: str) -> StressMarket:
         """:meth:`asset_market`'s build: ``asset``'s estimated market at this close."""
         from liqcascade.market import MARKET_BAR, MarketSpec, estimated_market
