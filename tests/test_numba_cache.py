@@ -39,6 +39,7 @@ def test_no_writable_cache_folder_compiles_uncached_and_says_so_once(
     said = [r.getMessage() for r in caplog.records if r.name == "liqcascade.numba"]
     assert said == [_numba.NO_CACHE_MESSAGE]
     assert "NUMBA_CACHE_DIR" in said[0]
+    assert said[0].startswith("warning: ")  # the CLI's warning lines all say so
 
 
 def test_another_runtime_error_is_not_taken_for_a_cache_folder(
@@ -52,3 +53,29 @@ def test_another_runtime_error_is_not_taken_for_a_cache_folder(
     monkeypatch.setattr(numba, "njit", broken)
     with pytest.raises(RuntimeError, match="something else"):
         _numba.njit(lambda x: x)
+
+
+def test_verbose_command_line_prints_the_compile_line() -> None:
+    """``-v``: the one INFO line saying numba compiles on first use reaches stderr (an
+    installed package's first run spends minutes there and said nothing, even with -v:
+    trial wheel33); without ``-v`` it stays out, and the logger's level is put back."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, sys\n"
+        "from liqcascade import _numba\n"
+        "from liqcascade._cli import _common\n"
+        "_common.STATE.verbosity = int(sys.argv[1])\n"
+        "with _common.hinted_warnings():\n"
+        "    logging.getLogger('liqcascade.numba').info(_numba.COMPILE_MESSAGE)\n"
+        "print(logging.getLogger('liqcascade').level)\n"
+    )
+    said = {}
+    for v in (0, 1):
+        r = subprocess.run([sys.executable, "-c", script, str(v)], capture_output=True,
+                           text=True, timeout=120, check=True)  # fmt: skip
+        said[v] = r
+    assert said[1].stderr.strip() == _numba.COMPILE_MESSAGE
+    assert said[0].stderr.strip() == ""
+    assert said[0].stdout.strip() == said[1].stdout.strip() == "0"  # NOTSET again

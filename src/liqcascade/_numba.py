@@ -8,7 +8,8 @@ Kernels compile on first use and are cached on disk (``cache=True``); the first 
 a machine (or after an upgrade) spend tens of seconds compiling (one to two minutes on a
 slow or busy machine). Before the first compile of a process the ``liqcascade`` logger
 says so, once, at INFO level (:func:`announce_compiles`;
-``logging.basicConfig(level=logging.INFO)`` shows it): a cache hit compiles nothing and
+``logging.basicConfig(level=logging.INFO)`` shows it, and the command line's ``-v``):
+a cache hit compiles nothing and
 logs nothing.
 
 Where the cache lives is numba's rule: ``$NUMBA_CACHE_DIR`` when set; else the
@@ -50,7 +51,7 @@ COMPILE_MESSAGE = (
 
 #: The WARNING logged, once, when numba has no writable folder for its cache.
 NO_CACHE_MESSAGE = (
-    "numba has no writable folder for its compile cache (the package's __pycache__, "
+    "warning: numba has no writable folder for its compile cache (the package's __pycache__, "
     "the user's ~/.cache/numba): the kernels compile again in every process (a minute "
     "or two); set NUMBA_CACHE_DIR to a writable folder to keep them"
 )

@@ -387,17 +387,24 @@ def hinted_warnings() -> Iterator[None]:
     last-resort handler would, hints rewritten (:func:`command_hint`); it is removed on
     exit, so nothing stays on a process that ran the command line. When logging is
     configured (a host program, pytest's ``caplog``), the records go there unchanged.
+    With ``-v`` the library's INFO lines print too (the one saying numba compiles its
+    kernels on first use, and why the first run is slow).
     """
     logger = logging.getLogger(_PACKAGE_LOGGER)
     if logger.hasHandlers():
         yield
         return
     handler = _HintedStderr()
+    level = logger.level
+    if STATE.verbosity > 0:  # -v: the library's INFO lines too (numba compiling, once)
+        handler.setLevel(logging.INFO)
+        logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
         yield
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @contextmanager
