@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from liqcascade.data import Store
+from liqcascade.data._store import open_store_paths
 from liqcascade.live import WatchOptions, run_watch
 
 from .fake import H, ReplayExchange
@@ -71,6 +72,8 @@ def test_another_process_opens_the_store_to_write_between_intervals(tmp_path: Pa
     with Store(store, read_only=True) as s:
         assert len(s.read("ohlcv")) == counts[1] + 1
     assert res.rows_stored == sum(added)
+    # the session's writer kept its DuckDB engine between intervals: ended with the session
+    assert open_store_paths() == []
 
 
 def test_a_store_busy_at_the_write_is_written_at_the_next_interval(
