@@ -549,7 +549,7 @@ class Store:
         try:  # from the engine's own connection, whose database is its in-memory one
             self._engine.execute(f"DETACH {_ATTACHED}").fetchall()
         except BaseException:
-            self.close_engine()
+            self._end_engine()
             raise
 
     def checkpoint(self, wait_s: float = 0.0) -> bool:
@@ -604,9 +604,13 @@ class Store:
                 self.checkpoint()
             self.close()
         finally:
-            engine, self._engine = self._engine, None
-            if engine is not None:
-                engine.close()
+            self._end_engine()
+
+    def _end_engine(self) -> None:
+        """Close the kept engine (every file attached to it is let go)."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
 
     def _busy(self, holder: Holder, waited_s: float) -> StoreBusy:
         """The error of a store another process held past the wait (``SOURCE: PATH: …``)."""
