@@ -535,9 +535,12 @@ class Store:
     def _detach_file(self) -> None:
         """Let go of the file attached to the kept engine (and of the engine if that fails).
 
-        DuckDB checkpoints the file and drops its lock as it detaches it, as when a
-        connection closes. Should the detach fail (a database DuckDB invalidated after a
-        failed write), the engine is ended, which lets go of every file it holds.
+        DuckDB drops the file's lock as it detaches it, as when a connection closes; the
+        write-ahead log is left beside it for :meth:`checkpoint`, unless the file had a
+        log at the attach already (no checkpoint since the last write): the two are
+        merged into the file first. Should the detach fail (a database DuckDB
+        invalidated after a failed write), the engine is ended, which lets go of every
+        file it holds.
         """
         con, self._con, self._attached = self._con, None, False
         assert con is not None and self._engine is not None
@@ -585,6 +588,7 @@ class Store:
                                                   busy=self._busy, connect=attach)  # fmt: skip
             with self._reading():
                 con.execute("CHECKPOINT").fetchall()
+            self._merge_log = False  # merged: nothing left for the detach
         except StoreBusy:
             return False
         finally:
