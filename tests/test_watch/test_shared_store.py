@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from liqcascade.data import Store
+from liqcascade.data._store import open_store_paths
 from liqcascade.live import WatchOptions, run_watch
 
 from .fake import H, ReplayExchange
@@ -71,6 +72,8 @@ def test_another_process_opens_the_store_to_write_between_intervals(tmp_path: Pa
     with Store(store, read_only=True) as s:
         assert len(s.read("ohlcv")) == counts[1] + 1
     assert res.rows_stored == sum(added)
+    # the session's writer kept its DuckDB engine between intervals: ended with the session
+    assert open_store_paths() == []
 
 
 def test_a_store_busy_at_the_write_is_written_at_the_next_interval(
@@ -148,3 +151,43 @@ def test_refresh_raises_store_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         p.wait(timeout=30)
     assert e.value.pid == p.pid and e.value.param == "store"
     assert "has it open to read" in str(e.value)  # the session's reads went on beside it
+
+
+def test_the_interval_log_is_merged_in_the_idle_time(tmp_path: Path) -> None:
+    """An interval's write leaves DuckDB's write-ahead log (its rows durable and read by
+    any other process); the idle time (``catch_up``) merges it into the store file, and
+    the session's end leaves no log."""
+    from liqcascade.live import Watcher
+
+    store = tmp_path / "live.duckdb"
+    wal = store.with_name(store.name + ".wal")
+    ex = ReplayExchange(START)
+    w = Watcher(_options(store, ex, 3), clock=lambda: ex.now_ms, sleep=lambda s: None,
+                log=lambda s: None)  # fmt: skip
+    try:
+        w.tick()
+        w.catch_up()
+        assert not wal.exists()
+        ex.now_ms += H
+        line = w.tick()
+        assert line["rows_added"] > 0 and wal.exists()
+        assert w.store._con is None  # let go: the log is no lock
+        assert _other_count(store) > 0  # another process reads the new hour
+        assert wal.exists()
+        w.catch_up()
+        assert not wal.exists()
+        ex.now_ms += H
+        w.tick()
+        assert wal.exists()
+    finally:
+        w.close()
+    assert not wal.exists() and open_store_paths() == []
+
+
+def _other_count(store: Path) -> int:
+    """Hourly bars another process reads (read-only: it replays the log, leaves it)."""
+    reader = _WRITER.replace("duckdb.connect(sys.argv[1])", "duckdb.connect(sys.argv[1], True)")
+    r = subprocess.run([sys.executable, "-c", reader, str(store)], capture_output=True,
+                       text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout)

@@ -124,6 +124,7 @@ def connect_waiting(
     busy: Callable[[Holder, float], BaseException],
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    connect: Callable[[Path, bool], duckdb.DuckDBPyConnection] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect(path, read_only)``, retried while another process holds the file.
 
@@ -144,6 +145,10 @@ def connect_waiting(
         as set, not as measured).
     clock, sleep : callable, optional
         Seconds now (monotonic) and a sleep, for tests.
+    connect : callable, optional
+        ``connect(path, read_only)``: what opens the file (default
+        ``duckdb.connect``; a store that keeps its DuckDB engine attaches the file to it
+        instead, which DuckDB refuses with the same lock error).
 
     Returns
     -------
@@ -163,6 +168,8 @@ def connect_waiting(
     said = False
     while True:
         try:
+            if connect is not None:
+                return connect(path, read_only)
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not is_lock_conflict(exc):
