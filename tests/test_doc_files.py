@@ -344,3 +344,17 @@ def test_a_page_whose_examples_read_tests_data_says_where_those_files_come_with(
                 silent.append(page.name)
     assert {"stress.md", "README.md", "contagion.md"} <= set(reading)  # the check sees them
     assert not silent, silent
+
+
+def test_the_readme_licence_is_the_one_the_package_declares() -> None:
+    """README's "Licence" names the licence pyproject.toml declares and LICENSE holds."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == {"text": "Apache-2.0"} and project["license-files"] == ["LICENSE"]
+    head = " ".join((ROOT / "LICENSE").read_text(encoding="utf-8")[:200].split())
+    assert head.startswith("Apache License Version 2.0")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Licence\n", 1)[1].split("\n## ", 1)[0]
+    assert "Apache License 2.0 (`LICENSE`)" in " ".join(section.split())
+    assert "venues' terms" in section  # the data's, as "Data and provenance" says
