@@ -93,3 +93,21 @@ def test_a_help_says_what_its_registry_holds(
         assert want in text, f"{where}: the registry now gives {want!r}"
     else:
         assert text == want, f"{where}: the registry now gives {want!r}"
+
+
+def test_contributing_says_where_the_written_out_lists_are() -> None:
+    """CONTRIBUTING.md's "Registries" tells a contributor to update these texts too.
+
+    It said the CLI's help read the registries; since the help writes the lists out, a
+    venue, policy or layout registered without the help updated fails here only.
+    """
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    text = " ".join(page.split())
+    assert "tests/test_cli_help_registries.py" in text
+    lists = [w for *_, w, f in TEXTS if f is not _oi_share]  # the default share is no list
+    assert len(lists) == 5
+    for where in lists:
+        file, name = where.split(": ")
+        assert f"`{name}` in `{file}`" in text, where

@@ -321,3 +321,40 @@ def test_user_pages_name_no_development_session() -> None:
     ]
     assert len(pages) > 10
     assert not found, found
+
+
+#: A fenced block (its marker line included) that reads a file of the repository's tests/.
+_CLONE_BLOCK = re.compile(r"(?:<!-- readme-blocks:[^\n]*-->\n)?^```[^\n]*\n.*?^```", re.M | re.S)
+
+
+def test_a_page_whose_examples_read_tests_data_says_where_those_files_come_with() -> None:
+    """``tests/data/...`` is in a clone and the sdist, not in a wheel install (wheel33 #5).
+
+    From outside the repository ``stress --portfolio tests/data/stress/portfolio.csv``
+    is ``error: ... no such file``; a page whose examples read those files says once
+    that they come with a clone or the sdist.
+    """
+    pages = [p for p in (ROOT / "docs").glob("*.md") if p.name != "design.md"]
+    reading, silent = [], []
+    for page in [*sorted(pages), ROOT / "README.md"]:
+        text = page.read_text(encoding="utf-8")
+        if any("tests/data" in m[0] for m in _CLONE_BLOCK.finditer(text)):
+            reading.append(page.name)
+            if "a clone or the sdist" not in " ".join(text.split()):
+                silent.append(page.name)
+    assert {"stress.md", "README.md", "contagion.md"} <= set(reading)  # the check sees them
+    assert not silent, silent
+
+
+def test_the_readme_licence_is_the_one_the_package_declares() -> None:
+    """README's "Licence" names the licence pyproject.toml declares and LICENSE holds."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == {"text": "Apache-2.0"} and project["license-files"] == ["LICENSE"]
+    head = " ".join((ROOT / "LICENSE").read_text(encoding="utf-8")[:200].split())
+    assert head.startswith("Apache License Version 2.0")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Licence\n", 1)[1].split("\n## ", 1)[0]
+    assert "Apache License 2.0 (`LICENSE`)" in " ".join(section.split())
+    assert "venues' terms" in section  # the data's, as "Data and provenance" says

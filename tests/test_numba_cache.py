@@ -4,11 +4,17 @@ numba picks a cache folder when a kernel is decorated (``$NUMBA_CACHE_DIR``, the
 module's ``__pycache__``, ``~/.cache/numba``) and raised ``RuntimeError: cannot cache
 function ...`` at import when none was writable (a read-only install run by a user
 without a writable home, ops29 R13): the kernels now compile uncached, said once.
+
+Which folder serves which user is what docs/watch.md ("The compile cache") and README
+tell a deployment: the cache beside the modules only when the running user can write
+there, so a warm-up counts for the user (and the ``NUMBA_CACHE_DIR``) that ran it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +85,53 @@ def test_verbose_command_line_prints_the_compile_line() -> None:
     assert said[1].stderr.strip() == _numba.COMPILE_MESSAGE
     assert said[0].stderr.strip() == ""
     assert said[0].stdout.strip() == said[1].stdout.strip() == "0"  # NOTSET again
+
+
+def _cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, tree_writable: bool, cache_dir: str
+) -> Path:
+    """Where numba would cache a kernel of a module installed in ``tmp_path/site``."""
+    import tempfile
+
+    from numba.core import caching, config
+
+    site = tmp_path / "site"
+    (site / "__pycache__").mkdir(parents=True)
+    (site / "kern.py").write_text("def f(x):\n    return x + 1.0\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("kern_cache_probe", site / "kern.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    real = tempfile.TemporaryFile
+
+    def probe(*args: object, **kwargs: object) -> object:
+        if not tree_writable and Path(str(kwargs.get("dir"))) == site / "__pycache__":
+            raise PermissionError(13, "Permission denied")  # a user who cannot write it
+        return real(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", probe)
+    monkeypatch.setattr(config, "CACHE_DIR", cache_dir)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    return Path(caching.FunctionCache(module.f).cache_path)
+
+
+def test_the_cache_beside_the_modules_serves_only_a_user_who_can_write_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _cache_folder(tmp_path, monkeypatch, tree_writable=False, cache_dir="")
+    # what an installer compiled into site/__pycache__ is not read: the user compiles again
+    assert folder.is_relative_to(tmp_path / "home-cache" / "numba")
+
+
+def test_a_writable_install_keeps_the_cache_beside_its_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _cache_folder(tmp_path, monkeypatch, tree_writable=True, cache_dir="")
+    assert folder == tmp_path / "site" / "__pycache__"
+
+
+def test_numba_cache_dir_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = str(tmp_path / "nbcache")
+    folder = _cache_folder(tmp_path, monkeypatch, tree_writable=True, cache_dir=mine)
+    assert folder.is_relative_to(tmp_path / "nbcache")

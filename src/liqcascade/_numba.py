@@ -14,11 +14,13 @@ logs nothing.
 
 Where the cache lives is numba's rule: ``$NUMBA_CACHE_DIR`` when set; else the
 ``__pycache__`` folder beside each kernel's module (``*.nbi``, ``*.nbc`` files), when it
-is writable; else numba's user-wide folder (``~/.cache/numba`` on Linux). A read-only
+is writable; else numba's user-wide folder (``~/.cache/numba`` on Linux). numba reads
+the folder beside the modules only when the running user may write there: another user
+(a service account) compiles again into its own folder (docs/watch.md). A read-only
 install run by a user without a writable home has none of them: numba then refuses to
 cache (a ``RuntimeError`` at import), and :func:`njit` compiles the kernel uncached
 instead, saying once, at WARNING, that every process compiles again
-(:data:`NO_CACHE_MESSAGE`): set ``NUMBA_CACHE_DIR`` to a writable folder.
+(:data:`NO_CACHE_MESSAGE`, a ``warning:`` line): set ``NUMBA_CACHE_DIR`` to a writable folder.
 
 Processes that start together with a cold cache (the report's two lanes) would each
 compile the same kernels at the same time; inside :func:`shared_compiles` (the report

@@ -123,3 +123,24 @@ def test_a_run_that_fails_after_its_market_prints_one_error_line(
     monkeypatch.setattr(_common, "line", fails)  # the text view's last line
     r = run_cli("liqmap", "--asset", "ETH")
     assert (r.exit_code, r.stderr) == (2, "error: the output failed\n")
+
+
+def test_the_pages_name_the_commands_that_print_the_note() -> None:
+    """README and docs/data.md list the commands that build a market (wheel33 #10).
+
+    README said "a command whose market is more than three days old" prints the note;
+    ``vol`` (and ``support-study``) build no market: they cut their price bars at the
+    market date and say so on their ``data:`` line, and their prices run past it, so the
+    note's "the data end there" would be untrue of them. The lists are the market
+    commands of tests/test_cli_market_times.py.
+    """
+    from test_cli_market_times import COMMANDS
+
+    root = Path(__file__).resolve().parents[2]
+    for page in ("README.md", "docs/data.md"):
+        text = " ".join((root / page).read_text(encoding="utf-8").split())
+        found = re.search(r"command that builds a market \(([^)]*)\)", text)
+        assert found is not None, page
+        assert set(re.findall(r"`([^`]+)`", found[1])) == set(COMMANDS), page
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    assert "`vol` and `support-study` build no market and print no such line" in readme

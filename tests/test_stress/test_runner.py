@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,55 @@ def test_bad_runner_options(spec: PathSpec) -> None:
     with pytest.raises(InputError, match=r"^backend must be one of") as e:
         run_paths(spec, 10, seed=1, backend="ray")
     assert e.value.param == "backend"
+
+
+def test_dask_without_the_distributed_extra_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``distributed`` is the optional extra ``[distributed]``: the error says how to get it."""
+    from types import SimpleNamespace
+
+    from liqcascade.errors import InputError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    stub: Any = SimpleNamespace(model=SimpleNamespace(assets=("ETH",)))  # checked only for size
+    with pytest.raises(InputError) as e:
+        run_paths(stub, 10, seed=1, backend="dask")
+    assert e.value.param == "backend"
+    assert str(e.value) == (
+        "backend dask needs the 'distributed' package: pip install 'liqcascade[distributed]'"
+    )
+
+
+def test_the_runners_own_cluster_keeps_distributeds_warnings_off_the_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The LocalCluster the runner starts holds distributed's log handlers at ERROR.
+
+    At its default (WARNING) a stress run printed the nannies' shutdown lines, ``...
+    distributed.nanny - WARNING - Worker process still alive after 4.0 seconds, killing``
+    (twice), among the command's output on a busy machine.
+    """
+    import logging
+    from types import SimpleNamespace
+
+    import distributed
+
+    seen: dict[str, Any] = {}
+
+    class Started(Exception):
+        pass
+
+    def cluster(**kwargs: Any) -> Any:
+        seen.update(kwargs)
+        raise Started  # what it was given is all this test needs
+
+    monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    stub: Any = SimpleNamespace(model=SimpleNamespace(assets=("ETH",)))
+    with pytest.raises(Started):
+        run_paths(stub, 10, seed=1, backend="dask")
+    assert seen["silence_logs"] == logging.ERROR
+    assert seen["n_workers"] == 2
 
 
 def test_dask_refuses_a_bad_scheduler_address(spec: PathSpec) -> None:

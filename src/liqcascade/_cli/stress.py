@@ -548,7 +548,11 @@ _NoCascade = Annotated[
     ),
 ]
 _Backend = Annotated[
-    str | None, typer.Option("--backend", help="Monte Carlo: local (the default) | dask.")
+    str | None,
+    typer.Option(
+        "--backend",
+        help="Monte Carlo: local (the default) | dask (needs the optional extra 'distributed').",
+    ),
 ]
 _Scheduler = Annotated[
     str | None,

@@ -16,6 +16,7 @@ by the Dask threads on that host, so worker processes do not oversubscribe the c
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import numbers
 import os
@@ -266,8 +267,11 @@ def _run_dask(
 ) -> list[FloatArray]:
     try:
         from distributed import Client, KilledWorker, LocalCluster, as_completed
-    except ImportError:  # pragma: no cover - dask is a dependency
-        raise InputError("backend dask needs the 'distributed' package", param="backend") from None
+    except ImportError:  # the optional extra `distributed` is not installed
+        raise InputError(
+            "backend dask needs the 'distributed' package: pip install 'liqcascade[distributed]'",
+            param="backend",
+        ) from None
     own: list[Any] = []
     if client is None:
         if scheduler:
@@ -284,7 +288,15 @@ def _run_dask(
                 gc.collect()
                 raise InputError(refused, param="scheduler")
         else:
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+            # distributed's own log lines below ERROR (a nanny's "Worker process still
+            # alive after 4.0 seconds, killing" at shutdown on a busy machine) are not the
+            # command's output: its handlers are held at ERROR while this cluster lives
+            cluster = LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             client = Client(cluster)
             own = [client, cluster]
     try:
