@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._time import to_utc
-from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_at
+from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_each
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -168,7 +168,8 @@ def market_books(
     # read once, cut per date (arrays and positional slices: no frame copied per date)
     h_close, h_ts = hourly["close"].to_numpy(np.float64), pd.DatetimeIndex(hourly.index)
     bar_ts = pd.DatetimeIndex(bars_all.index)  # sorted: resampled bars
-    for lab, beta in zip(labels, betas, strict=True):
+    rows = book_totals_each(inputs.book_totals, [lab + _BAR for lab in labels])
+    for lab, beta, row in zip(labels, betas, rows, strict=True):
         book = whole[lab]
         mid = float(h_close[np.asarray(h_ts < lab + _BAR)][-1])
         if spec.with_stops:
@@ -180,9 +181,7 @@ def market_books(
             pos, st = ms.positions, ms.stops
         else:
             ms, pos, st = None, book, StopBook.empty()
-        depth = book_from_totals(
-            book_totals_at(inputs.book_totals, lab + _BAR), mid, beta=beta, scale=depth_scale
-        )
+        depth = book_from_totals(row, mid, beta=beta, scale=depth_scale)
         out.append(MarketBook(lab, mid, book, pos, st, depth, ms))
         if on_step is not None:
             on_step(1)
