@@ -124,7 +124,7 @@ def market_books(
     list of MarketBook
         In time order.
     """
-    from liqcascade.positions import model_stops_detailed, snapshots
+    from liqcascade.positions import PriceBars, model_stops_detailed, snapshots
 
     spec = MarketSpec(asset=asset) if spec is None else spec
     if _is_legacy(spec):
@@ -168,6 +168,7 @@ def market_books(
     # read once, cut per date (arrays and positional slices: no frame copied per date)
     h_close, h_ts = hourly["close"].to_numpy(np.float64), pd.DatetimeIndex(hourly.index)
     bar_ts = pd.DatetimeIndex(bars_all.index)  # sorted: resampled bars
+    chart = PriceBars.of(bars_all) if spec.with_stops else None  # checked once, cut per date
     rows = book_totals_each(inputs.book_totals, [lab + _BAR for lab in labels])
     for lab, beta, row in zip(labels, betas, rows, strict=True):
         book = whole[lab]
@@ -176,7 +177,8 @@ def market_books(
             n = int(bar_ts.searchsorted(lab, side="right"))  # the bars up to lab
             # every stop placed on the chart at the date: the last _STOP_BARS bars do
             first = max(0, n - _STOP_BARS) if (book.opened_ms < 0).all() else 0
-            ms = model_stops_detailed(book, bars_all.iloc[first:n], as_of=lab)
+            assert chart is not None
+            ms = model_stops_detailed(book, chart.bars(first, n), as_of=lab)
             assert ms.positions is not None
             pos, st = ms.positions, ms.stops
         else:
