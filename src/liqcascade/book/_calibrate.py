@@ -341,13 +341,13 @@ def book_totals_each(totals: pd.DataFrame, as_ofs: Iterable[Any]) -> list[dict[s
         raise InputError("totals: no book-totals bars")
     idx = pd.DatetimeIndex(totals.index)
     if not idx.is_unique or any(a is None for a in dates):
-        return [book_totals_at(totals, a).to_dict() for a in dates]
+        return [{str(c): v for c, v in book_totals_at(totals, a).items()} for a in dates]
     step = bar_step(idx)  # what resolve_as_of infers on each call
     labels = [
         resolve_as_of(a, idx, step, option="as_of", series="the order-book totals") for a in dates
     ]
     rows = idx.get_indexer(pd.DatetimeIndex(labels))
-    cols = {c: totals[c].to_numpy() for c in totals.columns}
+    cols = {str(c): totals[c].to_numpy() for c in totals.columns}
     return [{c: v[i] for c, v in cols.items()} for i in rows]
 
 
