@@ -204,9 +204,11 @@ def dm_pvalue(diff: FloatArray, lag: int = 0) -> float:
         return 1.0 if np.isfinite(d).sum() >= 2 else float("nan")
     if math.isinf(stat):
         return 0.0
-    from scipy.stats import t as student_t  # here: scipy.stats costs 1-2 s to import
+    # Student's t survival function, as scipy.stats.t.sf computes it (its ``_sf`` is
+    # ``stdtr(df, -x)``) without importing scipy.stats (~0.6-1 s of CPU).
+    from scipy.special import stdtr
 
-    return float(2.0 * student_t.sf(abs(stat), df))
+    return float(2.0 * stdtr(df, -abs(stat)))
 
 
 def block_indices(n: int, n_resamples: int, block: int, rng: np.random.Generator) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,3 +35,45 @@ def test_book_totals_at_a_bad_date_names_as_of() -> None:
             book_totals_at(totals, value)
         assert e.value.param == "as_of" and str(e.value) == message
         assert e.value.for_flags({"as_of": "--as-of"}) == message.replace("as_of", "--as-of")
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_book_totals_each_is_book_totals_at_on_every_bundled_bar(asset: str) -> None:
+    """:func:`book_totals_each` (one index read) gives :func:`book_totals_at`'s row at
+    every bar close of the bundled totals, between two closes, and at bare dates."""
+    from floats import assert_same
+    from liqcascade._time import bar_step
+    from liqcascade.book._calibrate import book_totals_each
+    from liqcascade.market import load_market_inputs
+
+    totals = load_market_inputs(asset).book_totals
+    idx = pd.DatetimeIndex(totals.index)
+    step = bar_step(idx)
+    dates: list[object] = list(idx + step)  # each bar's close
+    dates += list(idx[::7] + step + pd.Timedelta(hours=1, minutes=30))
+    dates += [f"{t:%Y-%m-%d}" for t in idx[6::50]]
+    got = book_totals_each(totals, dates)
+    assert len(got) == len(dates)
+    for a, row in zip(dates, got, strict=True):
+        want = book_totals_at(totals, a)
+        assert list(row) == list(want.index)
+        assert_same(np.array(list(row.values()), dtype=float), want.to_numpy(float), rtol=0.0)
+
+
+def test_book_totals_each_raises_as_book_totals_at() -> None:
+    from liqcascade.book._calibrate import book_totals_each
+
+    idx = pd.date_range("2025-07-01", periods=3, freq="4h", tz="UTC")
+    totals = pd.DataFrame({"bids_usd": [1.0, 2.0, 3.0]}, index=idx)
+    assert [r["bids_usd"] for r in book_totals_each(totals, ["2025-07-01 05:00", None])] == [
+        1.0,
+        3.0,
+    ]
+    for value in ("2025-06-30", "2025-07-03 00:00", "notadate"):
+        with pytest.raises(InputError) as want:
+            book_totals_at(totals, value)
+        with pytest.raises(InputError) as got:
+            book_totals_each(totals, ["2025-07-01 05:00", value])
+        assert (str(got.value), got.value.param) == (str(want.value), want.value.param)
+    with pytest.raises(InputError, match="no book-totals bars"):
+        book_totals_each(totals.iloc[:0], ["2025-07-01"])

@@ -246,3 +246,63 @@ def test_as_of_cut_equals_the_bars_cut_beforehand() -> None:
     np.testing.assert_allclose(a.stops.trigger, b.stops.trigger, rtol=1e-12)
     np.testing.assert_allclose(a.stops.size, b.stops.size, rtol=1e-12)
     assert (a.position == -1).any()  # the spot crowd is there
+
+
+def _same_stops(a, b) -> None:
+    """Two ModelledStops alike: every array within 1e-15 relative (the same arithmetic)."""
+    from floats import assert_same
+
+    for name in ("trigger", "size", "side"):
+        assert_same(getattr(a.stops, name), getattr(b.stops, name), rtol=1e-15)
+    assert_same(a.component, b.component, rtol=0.0)
+    assert_same(a.position, b.position, rtol=0.0)
+    assert_same(a.residual_parent, b.residual_parent, rtol=0.0)
+    assert_same(a.positions.size, b.positions.size, rtol=1e-15)
+    assert (a.as_of, a.n_fired) == (b.as_of, b.n_fired)
+
+
+def test_price_bars_cut_give_the_stops_of_the_frame_cut() -> None:
+    """Checking the ETH 4-hour bars once (:class:`PriceBars`) and cutting them gives the
+    stops of the frame cut the same way, for books opened at known bars and at as_of,
+    with and without a volume column (the spot crowd's weights)."""
+    from liqcascade.market import load_market_inputs, ohlc_bars
+    from liqcascade.positions import PriceBars
+
+    bars = ohlc_bars(load_market_inputs("ETH").prices, "4h")
+    rng = np.random.default_rng(7)
+    for frame in (bars, bars.drop(columns="volume")):
+        checked = PriceBars.of(frame)
+        for _ in range(12):
+            n = int(rng.integers(30, len(bars)))
+            first = int(rng.integers(0, n - 20))
+            cut = frame.iloc[first:n]
+            px = float(cut["close"].iloc[-1])
+            book = _random_book(rng, 300, px=px, spread=0.05)
+            if rng.random() < 0.5:  # opened at known bars of the cut
+                ms = cut.index.as_unit("ms").asi8
+                opened = rng.choice(ms, len(book)) + 60_000
+                book = _book(book.side, book.size, book.entry_price, 10.0, opened)
+            as_of = cut.index[-1] if rng.random() < 0.5 else cut.index[-1 - int(rng.integers(0, 5))]
+            _same_stops(
+                model_stops_detailed(book, checked.bars(first, n), as_of=as_of),
+                model_stops_detailed(book, cut, as_of=as_of),
+            )
+
+
+def test_price_bars_refuse_a_bad_bar_in_the_cut_only() -> None:
+    from liqcascade.positions import PriceBars
+
+    px = _flat_prices(20)
+    px.iloc[3, px.columns.get_loc("low")] = np.nan
+    checked = PriceBars.of(px)
+    book = _book([1], [1.0], [2000.0], [10.0])
+    with pytest.raises(InputError, match="finite and > 0"):
+        model_stops_detailed(book, px)
+    with pytest.raises(InputError, match="finite and > 0"):
+        model_stops_detailed(book, checked.bars(0, 10))
+    # the bad bar is outside the cut: as the frame cut the same way
+    _same_stops(
+        model_stops_detailed(book, checked.bars(4, 20)), model_stops_detailed(book, px.iloc[4:])
+    )
+    with pytest.raises(InputError, match="no bars"):
+        checked.bars(5, 5)

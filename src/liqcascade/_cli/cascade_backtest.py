@@ -11,15 +11,16 @@ import math
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from liqcascade import _time
 from liqcascade._cli import _book_units, _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import percent_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _store_key(store: Any) -> tuple[Any, Any]:
@@ -325,6 +326,8 @@ def _assumed_beta_words() -> str:
 
 def _hm(iso: str) -> str:
     """``YYYY-MM-DD HH:MM`` of an ISO time."""
+    import pandas as pd
+
     return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
 
 
@@ -357,6 +360,8 @@ def _skip_when(sk: dict[str, Any], oi: Any) -> str:
     For the events without open interest, the side of the open interest's span they lie
     on (``oi``: its first and last bar's close, ISO) when they are all on one side.
     """
+    import pandas as pd
+
     from liqcascade.market import MARKET_BAR
 
     first, last = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"])
@@ -599,6 +604,8 @@ def _default_window(
     the response is fitted on events before it), else the first liquidation bar's day;
     end: the day of the last liquidation bar.
     """
+    import pandas as pd
+
     if start is None:
         cals = doc.get("calibrations") or []
         first = cals[0].get("as_of") if cals else None
@@ -660,6 +667,8 @@ def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: 
 
 def _data_spans(a: str, ohlc: Any, liq: Any, market_at: Any) -> str:
     """``ETH's open interest …, recorded liquidations … and hourly prices … (UTC, bar opens)``."""
+    import pandas as pd
+
     from liqcascade.market import MARKET_BAR
 
     span = getattr(market_at, "span", None)
@@ -810,6 +819,8 @@ def _warn_in_sample_books(a: str, market_at: Any, liq: pd.DataFrame) -> None:
     fit month there is none trained on earlier data, so those events use the first fit,
     trained on data after them. Their liquidity fits and the stored back-test rest on it.
     """
+    import pandas as pd
+
     cal = getattr(market_at, "calibration", None)
     fits = getattr(cal, "fits", None)
     if not fits or len(liq) == 0:
@@ -866,6 +877,8 @@ def _calibration_summary(a: str, doc: dict[str, Any], written: Path) -> dict[str
 
 def _pick_months(a: str, months: Any, t0: Any, t1: Any) -> Any:
     """The as-of months of ``months`` from ``t0``'s month to ``t1`` (or exit 2)."""
+    import pandas as pd
+
     pick = months
     if t0 is not None:
         pick = pick[pick >= t0 - pd.Timedelta(days=t0.day - 1)]
@@ -948,7 +961,20 @@ def calibrated_cascade_cmd(
     _book_units.emit(out, as_json, _render_calibrated)
 
 
-bar_text = _time.bar_text  # the market's 4-hour bar, both ends (the report's label too)
+def bar_text(bar_open: Any, bar_close: Any) -> str:
+    """The market's 4-hour bar named by both ends (:func:`liqcascade._time.bar_text`).
+
+    The report's label too; imported here, when called, so that this module loads no
+    pandas (``liqcascade --help`` registers its commands).
+
+    Parameters
+    ----------
+    bar_open, bar_close : datetime-like
+        The bar's open and close, UTC.
+    """
+    from liqcascade._time import bar_text as text
+
+    return text(bar_open, bar_close)
 
 
 def warn_if_prior(asset: str, ts: Any, calibration: Any = None) -> dict[str, Any]:
@@ -974,6 +1000,8 @@ def warn_if_prior(asset: str, ts: Any, calibration: Any = None) -> dict[str, Any
         The calibration in force, for the JSON's ``calibration``: ``as_of`` (ISO, UTC, or
         None), ``n_events`` (events before it) and ``prior`` (bool).
     """
+    import pandas as pd
+
     from liqcascade.cascade import is_prior, load_liquidity
 
     cal = load_liquidity(asset, ts) if calibration is None else calibration
@@ -1099,6 +1127,8 @@ def _report_statistic(
     crossing of the same statistic differs from the report's by Monte Carlo noise (BTC
     2025-07-31: −6.80 % against −6.58 %).
     """
+    import pandas as pd
+
     from liqcascade.market import load_market_inputs
     from liqcascade.report import TOTAL_MOVE, report_critical_shock
 
@@ -1216,6 +1246,8 @@ def data_note(result: dict[str, Any]) -> str | None:
     events and date it was fitted to when it is the store's; None when everything was
     the bundle's and the package's (the default, not named).
     """
+    import pandas as pd
+
     cal = result.get("calibration") or {}
     src = dict((result.get("market") or {}).get("sources") or {})
     if cal.get("source"):
@@ -1350,6 +1382,8 @@ def shock_check_text(result: dict[str, Any]) -> str:
     Empty for a rise or a fall at or beyond the deep level it compares
     (``RECORD_SETTINGS["beyond"]``, −27 %).
     """
+    import pandas as pd
+
     from liqcascade.cascade import RECORD_SETTINGS
 
     if result.get("shock_price") is None or not result.get("mid"):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from liqcascade.book._calibrate import assumed_beta as assumed_beta
     from liqcascade.book._calibrate import beta_for as beta_for
     from liqcascade.book._calibrate import beta_path as beta_path
+    from liqcascade.book._calibrate import book_totals_each as book_totals_each
     from liqcascade.book._calibrate import depth_calibration as depth_calibration
     from liqcascade.book._live import SNAPSHOT_DISTANCES as SNAPSHOT_DISTANCES
     from liqcascade.book._live import SNAPSHOT_MAX_AGE as SNAPSHOT_MAX_AGE
@@ -65,6 +66,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "assumed_beta": ("_calibrate", "assumed_beta"),
     "beta_for": ("_calibrate", "beta_for"),
     "beta_path": ("_calibrate", "beta_path"),
+    "book_totals_each": ("_calibrate", "book_totals_each"),
     "book_from_snapshot": ("_live", "book_from_snapshot"),
     "depth_calibration": ("_calibrate", "depth_calibration"),
     "snapshot_at": ("_live", "snapshot_at"),

@@ -22,6 +22,7 @@ cascade lasting seconds meets the displayed book, which is what we fit.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -308,6 +309,46 @@ def book_totals_at(totals: pd.DataFrame, as_of: Any = None) -> pd.Series:
     )
     row: pd.Series = totals.loc[label]  # type: ignore[assignment]
     return row
+
+
+def book_totals_each(totals: pd.DataFrame, as_ofs: Iterable[Any]) -> list[dict[str, Any]]:
+    """:func:`book_totals_at` at each of ``as_ofs``, each row as a dict (column → value).
+
+    The same bar for each date and the same errors, for a caller that needs the rows
+    of many dates (the book at each date of :func:`liqcascade.market.market_books`):
+    the bar interval is inferred and the columns are read once, not once per date.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        Book-totals bars indexed by bar open time (UTC), e.g. columns ``bids_usd`` and
+        ``asks_usd`` (USD within 1 % of mid).
+    as_ofs : iterable of date, datetime, Timestamp or str
+        The as-of instants (UTC; naive values are read as UTC).
+
+    Returns
+    -------
+    list of dict
+        One per date: the values of ``totals``' row for its bar (USD, base units).
+
+    Raises
+    ------
+    InputError
+        As :func:`book_totals_at`.
+    """
+    dates = list(as_ofs)
+    if len(totals) == 0:
+        raise InputError("totals: no book-totals bars")
+    idx = pd.DatetimeIndex(totals.index)
+    if not idx.is_unique or any(a is None for a in dates):
+        return [{str(c): v for c, v in book_totals_at(totals, a).items()} for a in dates]
+    step = bar_step(idx)  # what resolve_as_of infers on each call
+    labels = [
+        resolve_as_of(a, idx, step, option="as_of", series="the order-book totals") for a in dates
+    ]
+    rows = idx.get_indexer(pd.DatetimeIndex(labels))
+    cols = {str(c): totals[c].to_numpy() for c in totals.columns}
+    return [{c: v[i] for c, v in cols.items()} for i in rows]
 
 
 def book_from_totals(

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._time import to_utc
-from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_at
+from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_each
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -124,7 +124,7 @@ def market_books(
     list of MarketBook
         In time order.
     """
-    from liqcascade.positions import model_stops_detailed, snapshots
+    from liqcascade.positions import PriceBars, model_stops_detailed, snapshots
 
     spec = MarketSpec(asset=asset) if spec is None else spec
     if _is_legacy(spec):
@@ -168,21 +168,22 @@ def market_books(
     # read once, cut per date (arrays and positional slices: no frame copied per date)
     h_close, h_ts = hourly["close"].to_numpy(np.float64), pd.DatetimeIndex(hourly.index)
     bar_ts = pd.DatetimeIndex(bars_all.index)  # sorted: resampled bars
-    for lab, beta in zip(labels, betas, strict=True):
+    chart = PriceBars.of(bars_all) if spec.with_stops else None  # checked once, cut per date
+    rows = book_totals_each(inputs.book_totals, [lab + _BAR for lab in labels])
+    for lab, beta, row in zip(labels, betas, rows, strict=True):
         book = whole[lab]
         mid = float(h_close[np.asarray(h_ts < lab + _BAR)][-1])
         if spec.with_stops:
             n = int(bar_ts.searchsorted(lab, side="right"))  # the bars up to lab
             # every stop placed on the chart at the date: the last _STOP_BARS bars do
             first = max(0, n - _STOP_BARS) if (book.opened_ms < 0).all() else 0
-            ms = model_stops_detailed(book, bars_all.iloc[first:n], as_of=lab)
+            assert chart is not None
+            ms = model_stops_detailed(book, chart.bars(first, n), as_of=lab)
             assert ms.positions is not None
             pos, st = ms.positions, ms.stops
         else:
             ms, pos, st = None, book, StopBook.empty()
-        depth = book_from_totals(
-            book_totals_at(inputs.book_totals, lab + _BAR), mid, beta=beta, scale=depth_scale
-        )
+        depth = book_from_totals(row, mid, beta=beta, scale=depth_scale)
         out.append(MarketBook(lab, mid, book, pos, st, depth, ms))
         if on_step is not None:
             on_step(1)

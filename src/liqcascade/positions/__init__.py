@@ -24,6 +24,7 @@ from liqcascade.positions._maps import (
 )
 from liqcascade.positions._stops import (
     ModelledStops,
+    PriceBars,
     StopModelWeights,
     default_stop_prices,
     model_stops,
@@ -87,6 +88,7 @@ __all__ += [
     "LiquidationHeatmap",
     "LiquidationMap",
     "ModelledStops",
+    "PriceBars",
     "StopModelWeights",
     "default_stop_prices",
     "heatmap_from_books",

@@ -353,21 +353,100 @@ def swing_levels(low: FloatArray, high: FloatArray, width: int) -> tuple[IntArra
     ).astype(np.int64)
 
 
-def _check_prices(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
+@dataclass(frozen=True)
+class PriceBars:
+    """OHLC bars checked once for the stop model, to be cut into runs of bars.
+
+    :func:`model_stops_detailed` takes a frame and checks it on every call; a caller
+    that models stops on many runs of the same bars (the book at each date of
+    :func:`liqcascade.market.market_books`) checks them once with :meth:`of` and
+    passes :meth:`bars` of it: the same arrays as the check of each run, and the
+    same errors (a non-finite or non-positive price is refused in the run it is in).
+
+    Attributes
+    ----------
+    index : pandas.DatetimeIndex
+        Bar labels (open times, UTC), sorted.
+    high, low, close : array of float
+        Per bar, USD.
+    volume : array of float or None
+        Per bar (base units), None when the frame has no ``volume`` column.
+    ok : array of bool
+        Per bar: high, low and close finite and > 0.
+    """
+
+    index: pd.DatetimeIndex
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+    volume: FloatArray | None
+    ok: BoolArray
+
+    @classmethod
+    def of(cls, prices: pd.DataFrame) -> PriceBars:
+        """``prices`` checked (columns, numbers, time index) and read into arrays.
+
+        Parameters
+        ----------
+        prices : pandas.DataFrame
+            OHLC bars indexed by ``ts`` (UTC), USD: ``high``, ``low``, ``close``,
+            optionally ``volume``. Sorted by time when not.
+
+        Raises
+        ------
+        InputError
+            As :func:`model_stops_detailed` for a missing column, a column that is not
+            numeric, or an index that is not a DatetimeIndex.
+        """
+        check_columns(prices.columns, ("high", "low", "close"), "prices", param="prices")
+        check_numeric(prices, ("high", "low", "close"), "prices", param="prices")
+        prices = utc_indexed(prices)
+        if not isinstance(prices.index, pd.DatetimeIndex):
+            raise InputError("prices: must be indexed by a DatetimeIndex (ts)")
+        if not prices.index.is_monotonic_increasing:
+            prices = prices.sort_index()
+        h, lo, c = (prices[k].to_numpy(np.float64) for k in ("high", "low", "close"))
+        ok = np.ones(h.shape[0], dtype=bool)
+        for v in (h, lo, c):
+            ok &= np.isfinite(v) & (v > 0)
+        vol = prices["volume"].to_numpy(np.float64) if "volume" in prices.columns else None
+        return cls(pd.DatetimeIndex(prices.index), h, lo, c, vol, ok)
+
+    def bars(self, start: int, stop: int) -> PriceBars:
+        """The bars at positions ``start`` to ``stop`` (excluded), checked.
+
+        Parameters
+        ----------
+        start, stop : int
+            Positions, as in a slice.
+
+        Raises
+        ------
+        InputError
+            With no bar, or a bar whose high, low or close is not finite and > 0.
+        """
+        cut = slice(start, stop)
+        out = PriceBars(
+            self.index[cut], self.high[cut], self.low[cut], self.close[cut],
+            None if self.volume is None else self.volume[cut], self.ok[cut],
+        )  # fmt: skip
+        out._check()
+        return out
+
+    def _check(self) -> None:
+        if self.ok.shape[0] == 0:
+            raise InputError("prices: no bars")
+        if not self.ok.all():
+            raise InputError("prices: high, low, close must be finite and > 0")
+
+
+def _check_prices(
+    prices: pd.DataFrame | PriceBars,
+) -> tuple[PriceBars, dict[str, FloatArray]]:
     """``prices`` sorted by time, and its high, low and close as arrays (USD), checked."""
-    check_columns(prices.columns, ("high", "low", "close"), "prices", param="prices")
-    check_numeric(prices, ("high", "low", "close"), "prices", param="prices")
-    prices = utc_indexed(prices)
-    if not isinstance(prices.index, pd.DatetimeIndex):
-        raise InputError("prices: must be indexed by a DatetimeIndex (ts)")
-    if len(prices) == 0:
-        raise InputError("prices: no bars")
-    if not prices.index.is_monotonic_increasing:
-        prices = prices.sort_index()
-    cols = {c: prices[c].to_numpy(np.float64) for c in ("high", "low", "close")}
-    if not all(np.isfinite(v).all() and (v > 0).all() for v in cols.values()):
-        raise InputError("prices: high, low, close must be finite and > 0")
-    return prices, cols
+    bars = prices if isinstance(prices, PriceBars) else PriceBars.of(prices)
+    bars._check()
+    return bars, {"high": bars.high, "low": bars.low, "close": bars.close}
 
 
 def _cut(values: FloatArray, keep: BoolArray | None) -> FloatArray:
@@ -643,7 +722,7 @@ def _stops_for(
 
 def model_stops_detailed(
     positions: PositionBook,
-    prices: pd.DataFrame,
+    prices: pd.DataFrame | PriceBars,
     as_of: Any = None,
     *,
     weights: StopModelWeights | None = None,
@@ -655,9 +734,10 @@ def model_stops_detailed(
     positions : PositionBook
         Leveraged positions (``opened_ms`` used when known: the stop is placed with
         the chart as it was at opening; unknown ``-1`` means "at ``as_of``").
-    prices : pandas.DataFrame
+    prices : pandas.DataFrame or PriceBars
         OHLC bars indexed by ``ts`` (UTC), USD. Bars after ``as_of`` are ignored.
         Used for swing levels, ATR, dropping already-fired stops, and the spot crowd.
+        Bars already checked (:meth:`PriceBars.bars`) are not checked again.
     as_of : datetime-like, optional
         Evaluation time (default: the last bar).
     weights : StopModelWeights, optional
@@ -670,8 +750,8 @@ def model_stops_detailed(
         source position of each.
     """
     w = weights or StopModelWeights()
-    prices, cols = _check_prices(prices)
-    pidx = pd.DatetimeIndex(prices.index)  # aware: a naive one is read as UTC by the check
+    bars, cols = _check_prices(prices)
+    pidx = bars.index  # aware: a naive one is read as UTC by the check
     keep: BoolArray | None = None  # the bars up to as_of: arrays are cut, not the frame
     if as_of is not None:
         ts = to_utc(as_of, "as_of")
@@ -702,11 +782,7 @@ def model_stops_detailed(
     parts_sg, parts_tr, parts_sz, parts_c, parts_p = [sg], [trig], [size], [comp], [pos]
     if w.spot_share > 0 and len(positions):
         close = chart.close
-        vol = (
-            _cut(prices["volume"].to_numpy(np.float64), keep)
-            if "volume" in prices.columns
-            else np.ones(close.shape[0])
-        )
+        vol = _cut(bars.volume, keep) if bars.volume is not None else np.ones(close.shape[0])
         lb = min(w.spot_lookback, nb)
         b = np.arange(nb - lb, nb, dtype=np.int64)
         vw = np.where(np.isfinite(vol[b]) & (vol[b] > 0), vol[b], 0.0)
