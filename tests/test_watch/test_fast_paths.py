@@ -288,3 +288,53 @@ def test_stepping_new_bars_equals_advance(tmp_path: Path) -> None:
             assert a.book(venue_share=0.3).size.sum() == b.book(venue_share=0.3).size.sum()
     finally:
         w.close()
+
+
+def test_held_times_are_isin() -> None:
+    import numpy as np
+
+    from liqcascade.live._watch import _held
+
+    rng = np.random.default_rng(7)
+    for sort in (True, False):
+        for _ in range(150):
+            hours = rng.integers(0, 40, rng.integers(0, 50))
+            have = pd.DatetimeIndex((np.sort(hours) if sort else hours) * H * 1000, tz="UTC")
+            ts = pd.DatetimeIndex(rng.integers(-2, 45, rng.integers(0, 10)) * H * 1000, tz="UTC")
+            have, ts = have.as_unit("us"), ts.as_unit("us")
+            np.testing.assert_array_equal(_held(have, ts), ts.isin(have))
+
+
+def test_appended_inputs_equal_the_inputs_read_again(tmp_path: Path) -> None:
+    """A session's inputs kept in memory (rows appended per interval) are the store's."""
+    from liqcascade.live import Watcher, WatchOptions
+    from liqcascade.market import load_market_inputs
+
+    ex = ReplayExchange(_ms("2025-07-20 03:30"))
+    opts = WatchOptions(exchanges=[ex], store=tmp_path / "s.duckdb", since="2025-07-01", draws=0)
+    w = Watcher(opts, clock=lambda: ex.now_ms, sleep=lambda s: None, log=lambda s: None)
+    try:
+        for _ in range(7):  # new 4-hour bars and intervals without one
+            w.tick()
+            ex.now_ms += H
+        w.tick()
+        kept = w._load_inputs()
+        w.release_store()
+        again = load_market_inputs("ETH", store=Store(tmp_path / "s.duckdb"))
+        for name in ("prices", "open_interest"):
+            pd.testing.assert_frame_equal(getattr(kept, name), getattr(again, name),
+                                          check_freq=False, rtol=1e-12)  # fmt: skip
+        # funding: the rates (the models read no more); the replay's rows are the bundle's
+        # times, whose kept rows carry the bundle's interval_hours (8) and the store's 4
+        pd.testing.assert_series_equal(kept.funding["rate"], again.funding["rate"],
+                                       check_freq=False, rtol=1e-12)  # fmt: skip
+        live = again.live_depth
+        assert live is not None and kept.live_depth is not None and len(kept.live_depth) >= 12
+        tail = live[live.index >= kept.live_depth.index[0]]  # the session trims old ones
+
+        def rows(f: pd.DataFrame) -> pd.DataFrame:  # a snapshot's rows in any order
+            return f.reset_index().sort_values(["ts", "side", "distance"], ignore_index=True)
+
+        pd.testing.assert_frame_equal(rows(kept.live_depth), rows(tail), rtol=1e-12)
+    finally:
+        w.close()

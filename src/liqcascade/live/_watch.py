@@ -720,13 +720,19 @@ class Watcher:
                 continue
             f = s.frame
             idx = pd.DatetimeIndex(f["ts"], name="ts").tz_convert("UTC")
+            after = len(cur) == 0 or idx.min() > cur.index.max()
+            if not after:
+                # the times the input holds already are left out (a replay's hours are
+                # the bundle's): none left, no frame is built
+                keep = ~_held(cur.index, idx)
+                if not keep.any():
+                    continue
+                if not keep.all():
+                    f, idx = f[keep], idx[keep]
             # the frame's columns that the input has (others NaN), indexed by ts
             rows = pd.DataFrame(
                 {c: f[c].to_numpy() if c in f.columns else np.nan for c in cur.columns}, index=idx
             )
-            after = len(cur) == 0 or idx.min() > cur.index.max()
-            if not after:
-                rows = rows[~rows.index.isin(cur.index)]
             if len(rows):
                 out = pd.concat([cur, rows])
                 if not (
@@ -1304,6 +1310,21 @@ def _step_bars(state: Any, frames: Any) -> bool:
         state.step(t, float(o[i]), float(h[i]), float(lo[i]), float(c[i]), float(v[i]),
                    float(rate[i]), float(ls[i]))  # fmt: skip
     return True
+
+
+def _held(have: pd.DatetimeIndex, ts: pd.DatetimeIndex) -> np.ndarray:
+    """Which of ``ts`` are in ``have``: ``ts.isin(have)`` without hashing all of ``have``.
+
+    A sorted ``have`` (the market's inputs: tens of thousands of hours) is binary-searched
+    for the few new times (the session's replay appends hours the bundle already holds);
+    an unsorted one, or another time unit, goes through ``isin``.
+    """
+    if not have.is_monotonic_increasing or have.dtype != ts.dtype or len(have) == 0:
+        return np.asarray(ts.isin(have))
+    pos = have.searchsorted(ts, side="left")
+    found = pos < len(have)
+    found[found] = have[pos[found]] == ts[found]
+    return found
 
 
 def _ms_span(s: SeriesFrame) -> tuple[int, int]:
