@@ -34,12 +34,14 @@ MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade", "tra
 liquidation map's books over time are among the transparency metrics' days)."""
 
 COST_HINT: dict[str, float] = {
-    "volatility": 4.1, "stress": 3.1, "data": 1.05, "collateral": 0.9, "solvency": 0.6,
-    "contagion": 0.5, "protect": 0.45, "support": 0.35,
+    "volatility": 7.6, "stress": 4.0, "protect": 1.6, "solvency": 1.45, "collateral": 1.4,
+    "support": 1.05, "contagion": 0.75, "data": 0.45,
 }  # fmt: skip
 """CPU seconds each queued section takes per asset on the bundled data (ETH's and BTC's
-mean, two-lane runs of the default report; only orders the shared queue: the longest
-first, so that the last jobs are the shortest and the two lanes end together)."""
+mean, a two-lane run of the default report on an idle 2-core machine; only orders the
+shared queue: the longest first, so that the last jobs are the shortest and the two
+lanes end together). Both lanes take the next job when free, so a stale figure moves
+the lanes' end by about one job at most and no figure of the report."""
 
 READS_MARKET: frozenset[str] = frozenset({"stress", "protect", "contagion", "solvency"})
 """Queued sections that read the estimated market (``ReportContext.market``): with two
