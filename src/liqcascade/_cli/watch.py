@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade._json import dumps
 from liqcascade._prices import count_text, fmt_or_na, percent_text
 
 _MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
@@ -247,6 +246,8 @@ def _run_replay(opts: Any, window: str, as_json: bool) -> int:
                      warn=_common.warn)  # fmt: skip
     faults.flush()
     if as_json:
+        from liqcascade._json import dumps  # numpy: not for `liqcascade --help`
+
         _common.stderr.print(dumps(res.to_dict()), highlight=False, markup=False, soft_wrap=True)
     else:
         _common.line(_replay_summary(res))
@@ -275,6 +276,8 @@ def _replay_summary(res: Any) -> str:
 
 def _emitter(faults: _Faults, as_json: bool) -> Any:
     """Each line printed (text or JSON), after its interval's faults."""
+    from liqcascade._json import dumps  # numpy: not for `liqcascade --help`
+
     first = [True]  # the legend goes before the first text line only
 
     def emit(ln: dict[str, Any]) -> None:
