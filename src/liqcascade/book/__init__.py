@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from liqcascade.book._calibrate import beta_path as beta_path
     from liqcascade.book._calibrate import book_totals_each as book_totals_each
     from liqcascade.book._calibrate import depth_calibration as depth_calibration
+    from liqcascade.book._depth_scale import warn_depth_scale as warn_depth_scale
     from liqcascade.book._live import SNAPSHOT_DISTANCES as SNAPSHOT_DISTANCES
     from liqcascade.book._live import SNAPSHOT_MAX_AGE as SNAPSHOT_MAX_AGE
     from liqcascade.book._live import book_from_snapshot as book_from_snapshot
@@ -70,6 +71,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "book_from_snapshot": ("_live", "book_from_snapshot"),
     "depth_calibration": ("_calibrate", "depth_calibration"),
     "snapshot_at": ("_live", "snapshot_at"),
+    "warn_depth_scale": ("_depth_scale", "warn_depth_scale"),
 }
 
 
@@ -85,6 +87,10 @@ def __getattr__(name: str) -> Any:
         from liqcascade.book import _live
 
         return getattr(_live, attr)
+    if module == "_depth_scale":
+        from liqcascade.book import _depth_scale
+
+        return getattr(_depth_scale, attr)
     raise AttributeError(f"module 'liqcascade.book' has no attribute {name!r}")
 
 

@@ -191,10 +191,11 @@ def _market(
                 param=("positions", "book"),
             )
         _check(as_of is None, "as_of", "as_of applies to the estimated market, not to files")
-        from liqcascade.book import OrderBook
+        from liqcascade.book import OrderBook, warn_depth_scale
         from liqcascade.positions import read_given_positions, read_stops
 
         ob = _book_at_mid(OrderBook, _file(book, "book"), mid)
+        warn_depth_scale(ob, asset or "ETH", str(book))  # sizes in USD read as ETH
         ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
         # a row already beyond its liquidation price at the mid is refused, as stress and
         # solvency do (the engine left it open on a rise, bad debt on any fall)
