@@ -361,7 +361,7 @@ def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidate
     ]
     shorts = [r.getMessage() for r in caplog.records if "cross short" in r.getMessage()]
     assert shorts == [
-        f"note: {p}: 1 cross short row without a liq_price priced from their own margin "
+        f"warning: {p}: 1 cross short row without a liq_price priced from their own margin "
         "at the set leverage (a short's losses have no bound: the account's own liquidation "
         "price is not in the file)"
     ]

@@ -1026,7 +1026,7 @@ def read_positions(
         )  # fmt: skip
     if own_short.any():
         _LOG.warning(
-            "note: %s: %s without a liq_price priced from their own "
+            "warning: %s: %s without a liq_price priced from their own "
             "margin at the set leverage (a short's losses have no bound: the account's own "
             "liquidation price is not in the file)",
             p, count_text(int(own_short.sum()), "cross short row"),
