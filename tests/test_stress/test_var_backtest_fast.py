@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from floats import assert_same
+from liqcascade.errors import InputError
 from liqcascade.stress import StressBook, quantile_interval
 from liqcascade.stress._kernels import (
     MODEL_EGARCH,
@@ -30,7 +31,7 @@ from liqcascade.stress._kernels import (
     price_paths_py,
 )
 from liqcascade.stress._quantiles import ExpandingSample, sorted_quantile, sorted_quantiles
-from liqcascade.stress._result import sorted_interval
+from liqcascade.stress._result import quantiles_with_intervals, sorted_interval
 from liqcascade.stress._var_backtest import _Days, _Spans
 from profiles import examples
 
@@ -150,6 +151,29 @@ def test_sorted_interval_is_quantile_intervals(xs: list[float], q: float, c: flo
     s = np.sort(np.asarray(xs))
     assert sorted_interval(s, q, c) == quantile_interval(np.asarray(xs), q, c)
     assert sorted_interval(s, q, c) == quantile_interval(np.asarray(xs), q, c)  # kept ranks
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(finite, min_size=1, max_size=500), st.lists(levels, min_size=1, max_size=3))
+def test_quantiles_with_intervals_are_numpys_and_quantile_intervals(
+    xs: list[float], qs: list[float]
+) -> None:
+    """The back-tests' VaR and interval per level (one sort) against the routes they
+    replace: ``numpy.quantile`` and :func:`quantile_interval` of the unsorted sample."""
+    x = np.asarray(xs)
+    qs = [min(max(q, 0.001), 0.999) for q in qs]  # quantile_interval's open interval
+    got = quantiles_with_intervals(x, qs)
+    want = [(float(np.quantile(x, q)), *quantile_interval(x, q)) for q in qs]
+    assert_same(got, want, rtol=SAME, atol=0.0)
+
+
+def test_quantiles_with_intervals_refuse_a_nan_as_quantile_interval_does() -> None:
+    x = np.array([0.1, np.nan, 0.3])
+    with pytest.raises(InputError) as want:
+        quantile_interval(x, 0.95)
+    with pytest.raises(InputError) as got:
+        quantiles_with_intervals(x, [0.95])
+    assert str(got.value) == str(want.value) and got.value.param == want.value.param
 
 
 @pytest.fixture(scope="module")

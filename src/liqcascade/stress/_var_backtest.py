@@ -740,13 +740,12 @@ def _model_var(
     at both ends for ``horizon == 1``, whose quantile is exact (no paths are drawn).
     The paths are :func:`~liqcascade.stress._kernels.mc_kernel`'s with an empty book
     (:func:`~liqcascade.stress._kernels.price_paths_kernel`: the same final prices); the
-    losses are sorted once for every level's quantile (``numpy.quantile``'s values,
-    :func:`~liqcascade.stress._quantiles.sorted_quantile`) and interval.
+    losses are sorted once for every level's quantile (``numpy.quantile``'s values) and
+    interval (:func:`~liqcascade.stress._result.quantiles_with_intervals`).
     """
     from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR, price_paths_kernel
     from liqcascade.stress._model import SIGMA2_CAP
-    from liqcascade.stress._quantiles import sorted_quantile
-    from liqcascade.stress._result import quantile_interval, sorted_interval
+    from liqcascade.stress._result import quantiles_with_intervals
 
     par = res.params
     mu = float(par.get("mu", 0.0)) if drift == "fitted" else 0.0
@@ -767,11 +766,7 @@ def _model_var(
         s2,
         SIGMA2_CAP,
     )
-    loss = 1.0 - final
-    if not np.isfinite(loss).all():  # the checked path says which (InputError)
-        return [(float(np.quantile(loss, lv)), *quantile_interval(loss, lv)) for lv in levels]
-    srt = np.sort(loss)
-    return [(sorted_quantile(srt, lv), *sorted_interval(srt, lv)) for lv in levels]
+    return quantiles_with_intervals(1.0 - final, levels)
 
 
 def _check_settings(
