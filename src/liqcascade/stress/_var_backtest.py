@@ -907,16 +907,8 @@ class _Spans:
         from liqcascade.stress._quantiles import ExpandingSample
 
         loss = 1.0 - np.exp(logp[h:] - logp[:-h])
-        ok = np.asarray(days.gaps[h:] == days.gaps[:-h])
+        ok = days.whole_spans(logp.size - 1, h)  # every span, to the last return's
         return cls(h, loss, ok, ExpandingSample(loss, ok))
-
-    def scored(self, s: int, days: _Days) -> bool:
-        """:meth:`_Days.scored` of the window after return ``s``, from the spans kept.
-
-        It spans no gap, and the last year holds a whole span.
-        """
-        m = s + 1 - self.h
-        return days.whole(s, self.h) and bool(self.ok[:m][-(365 - self.h + 1) :].any())
 
     def baselines(self, s: int, levels: Sequence[float]) -> tuple[list[float], list[float]]:
         """The ``hs`` and ``hs_1y`` VaRs (fractions) at ``levels`` of the window after ``s``.
@@ -1039,7 +1031,7 @@ def var_backtest(
         for h in hs:
             s = next_start[h]
             while s < stop and s + h <= r.size - 1:
-                if not spans[h].scored(s, days):  # a return across a missing day: not scored
+                if not days.scored(s, h):  # a return across a missing day: not scored
                     s += h
                     continue
                 loss = 1.0 - math.exp(logp[s + h] - logp[s])
