@@ -27,6 +27,13 @@ def read_all(store: Path) -> dict[str, pd.DataFrame]:
         return {k: s.read(k) for k in ("ohlcv", "liquidations", "open_interest")}
 
 
+def assert_same_rows(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    """Two :func:`read_all` reads hold the same tables, row for row (read back: exact)."""
+    assert a.keys() == b.keys()
+    for k in a:
+        pd.testing.assert_frame_equal(a[k], b[k])
+
+
 def test_idempotent_ingest(cli, store_path: Path) -> None:
     r1 = cli("data", "ingest", str(HOURLY), str(LIQ), "--store", str(store_path), "--json")
     assert r1.exit_code == 0, r1.stderr
@@ -37,8 +44,7 @@ def test_idempotent_ingest(cli, store_path: Path) -> None:
     j2 = r2.json()
     assert (j2["rows_read"], j2["rows_added"], j2["rows_total"]) == (106, 0, 106)
     after = read_all(store_path)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+    assert_same_rows(before, after)
     # stored values are the file's
     ohlcv = after["ohlcv"]
     assert ohlcv["close"].iloc[0] == 2307.06 and len(ohlcv) == 46
@@ -265,9 +271,7 @@ def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     assert seen == 5
     assert proc.returncode == -signal.SIGKILL
     assert proc.stdout is not None and proc.stdout.read() == ""  # never reported success
-    after = read_all(store)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+    assert_same_rows(before, read_all(store))
     with Store(store) as s:  # the store still takes writes
         assert s.count() == 106
         assert s.ingest(read_file(OI)).rows_added == 60

@@ -13,16 +13,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from liqcascade.data import Store, _store, read_file
-from liqcascade.data._store import open_store_paths
+from liqcascade.data._store import _wal, open_store_paths
 from liqcascade.errors import InputError
-from test_data.test_store import HOURLY, LIQ, OI, read_all
+from test_data.test_store import HOURLY, LIQ, OI, assert_same_rows, read_all
 from test_data.test_store_failures import DISK_FULL, _CommitFails
 
 #: Another process: opens the store to write (no waiting) and counts the hourly bars.
@@ -34,6 +34,30 @@ con.close()
 """
 
 
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """The store's path (not made yet)."""
+    return tmp_path / "s.duckdb"
+
+
+@pytest.fixture
+def kept(store: Path) -> Iterator[Store]:
+    """A writer of ``store`` that keeps its engine; the engine is ended after the test."""
+    s = Store(store, keep_engine=True)
+    yield s
+    s.close_engine()
+
+
+def _logged(store: Path, kept: Store) -> None:
+    """``store`` with the hourly bars (a plain writer), then the liquidations written by
+    ``kept`` and let go: committed, in the write-ahead log beside the file."""
+    with Store(store) as p:
+        p.ingest(read_file(HOURLY))
+    kept.ingest(read_file(LIQ))
+    kept.close()
+    assert _wal(store).exists()
+
+
 def _other_process_writes(store: Path) -> int:
     r = subprocess.run([sys.executable, "-c", _WRITER, str(store)], capture_output=True,
                        text=True, timeout=120)  # fmt: skip
@@ -41,47 +65,44 @@ def _other_process_writes(store: Path) -> int:
     return int(r.stdout)
 
 
-def test_a_kept_engine_lets_go_of_the_file_between_writes(tmp_path: Path) -> None:
-    kept, plain = tmp_path / "kept.duckdb", tmp_path / "plain.duckdb"
-    s = Store(kept, keep_engine=True)
+def test_a_kept_engine_lets_go_of_the_file_between_writes(
+    tmp_path: Path, store: Path, kept: Store
+) -> None:
+    plain = tmp_path / "plain.duckdb"
     added = []
     for f in (HOURLY, LIQ, OI):
-        added.append(s.ingest(read_file(f)).rows_added)
-        s.close()
-        assert s._engine is not None  # the engine stays, the file does not
-        assert _other_process_writes(kept) == 46
+        added.append(kept.ingest(read_file(f)).rows_added)
+        kept.close()
+        assert kept._engine is not None  # the engine stays, the file does not
+        assert _other_process_writes(store) == 46
     assert added == [46, 60, 60]
-    assert open_store_paths() == [kept]  # its threads live on: the report would not fork
-    s.close_engine()
-    assert s._engine is None and open_store_paths() == []
+    assert open_store_paths() == [store]  # its threads live on: the report would not fork
+    kept.close_engine()
+    assert kept._engine is None and open_store_paths() == []
     with Store(plain) as p:
         for f in (HOURLY, LIQ, OI):
             p.ingest(read_file(f))
-    a, b = read_all(kept), read_all(plain)
-    for k in a:
-        pd.testing.assert_frame_equal(a[k], b[k])
+    assert_same_rows(read_all(store), read_all(plain))
 
 
-def test_a_kept_engine_reopens_after_another_process_wrote(tmp_path: Path) -> None:
-    store = tmp_path / "s.duckdb"
-    with Store(store, keep_engine=True) as s:
-        s.ingest(read_file(HOURLY))
-        s.close()
+def test_a_kept_engine_reopens_after_another_process_wrote(store: Path, kept: Store) -> None:
+    with kept:
+        kept.ingest(read_file(HOURLY))
+        kept.close()
         con = duckdb.connect(str(store))  # another writer adds a row between the uses
         con.execute("DELETE FROM ohlcv WHERE ts = (SELECT max(ts) FROM ohlcv)")
         con.close()
-        assert s.ingest(read_file(HOURLY)).rows_added == 1  # it sees the other's change
+        assert kept.ingest(read_file(HOURLY)).rows_added == 1  # it sees the other's change
     with Store(store, read_only=True) as r:
         assert r.count("ohlcv") == 46
 
 
-def test_a_store_replaced_between_writes_has_its_tables_made(tmp_path: Path) -> None:
+def test_a_store_replaced_between_writes_has_its_tables_made(store: Path, kept: Store) -> None:
     """The catalogue look-up is skipped only for the file as the writer left it: a file
     replaced meanwhile by an empty DuckDB database (no tables) gets them again (the
     replacement may even reuse the inode number)."""
-    store = tmp_path / "s.duckdb"
     calls = []
-    with Store(store, keep_engine=True) as s:
+    with kept as s:
         orig = s._ensure_tables
 
         def counted() -> None:
@@ -103,9 +124,8 @@ def test_a_store_replaced_between_writes_has_its_tables_made(tmp_path: Path) -> 
 
 
 def test_a_failed_commit_with_a_kept_engine_leaves_the_store_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Path, kept: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = tmp_path / "s.duckdb"
     with Store(store) as p:
         p.ingest([*read_file(HOURLY), *read_file(LIQ)])
     before = read_all(store)
@@ -115,45 +135,36 @@ def test_a_failed_commit_with_a_kept_engine_leaves_the_store_as_it_was(
         con = orig(self, create)
         return None if con is None else _CommitFails(con, False, DISK_FULL)
 
-    s = Store(store, keep_engine=True)
     monkeypatch.setattr(Store, "_connect", connect)
     want = re.escape("nothing was stored (the store's rows are as they were)")
     with pytest.raises(InputError, match=want):
-        s.ingest(read_file(OI))
-    s.close()
+        kept.ingest(read_file(OI))
+    kept.close()
     monkeypatch.undo()
-    after = read_all(store)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+    assert_same_rows(before, read_all(store))
     assert _other_process_writes(store) == 46  # let go after the failure too
-    assert s.ingest(read_file(OI)).rows_added == 60  # and the next write goes in
-    s.close_engine()
+    assert kept.ingest(read_file(OI)).rows_added == 60  # and the next write goes in
 
 
-def test_a_wrong_after_last_with_a_kept_engine_stores_nothing(tmp_path: Path) -> None:
+def test_a_wrong_after_last_with_a_kept_engine_stores_nothing(store: Path, kept: Store) -> None:
     """The watch's word that rows follow the stored ones, when wrong, fails on the key
     and rolls back; the retry on the same attached file stores the new rows only."""
-    store = tmp_path / "s.duckdb"
     bars = read_file(HOURLY)
-    with Store(store, keep_engine=True) as s:
-        s.ingest(bars)
+    with kept:
+        kept.ingest(bars)
         before = read_all(store)
         with pytest.raises(duckdb.ConstraintException):
-            s.ingest(bars, after_last=[True] * len(bars))
-        assert s.ingest(bars, after_last=[False] * len(bars)).rows_added == 0
-    after = read_all(store)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+            kept.ingest(bars, after_last=[True] * len(bars))
+        assert kept.ingest(bars, after_last=[False] * len(bars)).rows_added == 0
+    assert_same_rows(before, read_all(store))
 
 
-def test_a_detach_that_fails_ends_the_engine(tmp_path: Path) -> None:
+def test_a_detach_that_fails_ends_the_engine(store: Path, kept: Store) -> None:
     """Should DuckDB refuse to detach (a database it invalidated), the whole engine is
     closed: the file is let go all the same."""
-    store = tmp_path / "s.duckdb"
-    s = Store(store, keep_engine=True)
-    s.ingest(read_file(HOURLY))  # a new store: written and closed
-    s.ingest(read_file(LIQ))  # into the store: left attached
-    assert s._attached
+    kept.ingest(read_file(HOURLY))  # a new store: written and closed
+    kept.ingest(read_file(LIQ))  # into the store: left attached
+    assert kept._attached
 
     class Refuses:
         def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -167,10 +178,10 @@ def test_a_detach_that_fails_ends_the_engine(tmp_path: Path) -> None:
         def close(self) -> None:
             self.con.close()
 
-    s._engine = Refuses(s._engine)  # type: ignore[assignment,arg-type]
+    kept._engine = Refuses(kept._engine)  # type: ignore[assignment,arg-type]
     with pytest.raises(duckdb.FatalException):
-        s.close()
-    assert s._engine is None and s._con is None
+        kept.close()
+    assert kept._engine is None and kept._con is None
     assert _other_process_writes(store) == 46
 
 
@@ -178,47 +189,35 @@ def test_the_attached_name_is_not_a_table() -> None:
     assert _store._ATTACHED not in _store.KINDS
 
 
-def _wal(path: Path) -> Path:
-    return path.with_name(path.name + ".wal")
-
-
-def test_a_detach_leaves_the_log_and_checkpoint_merges_it(tmp_path: Path) -> None:
-    store = tmp_path / "s.duckdb"
-    s = Store(store, keep_engine=True)
-    s.ingest(read_file(HOURLY))  # a new store: checkpointed whole before it is published
+def test_a_detach_leaves_the_log_and_checkpoint_merges_it(store: Path, kept: Store) -> None:
+    kept.ingest(read_file(HOURLY))  # a new store: checkpointed whole before it is published
     assert not _wal(store).exists()
-    s.ingest(read_file(LIQ))
-    s.close()
+    kept.ingest(read_file(LIQ))
+    kept.close()
     assert _wal(store).exists()  # committed, in the log
     with Store(store, read_only=True) as r:  # another reader replays it
         assert r.count("liquidations") == 60
     # the log is this process's to merge: a read-only open does not
     assert _wal(store).exists()
-    assert s.checkpoint() is True
+    assert kept.checkpoint() is True
     assert not _wal(store).exists()
-    assert s._con is None  # let go again
-    s.ingest(read_file(OI))
-    s.close()
+    assert kept._con is None  # let go again
+    kept.ingest(read_file(OI))
+    kept.close()
     assert _wal(store).exists()
-    s.close_engine()  # merges it too
+    kept.close_engine()  # merges it too
     assert not _wal(store).exists()
     assert read_all(store)["open_interest"].shape[0] == 60
 
 
-def test_a_write_that_finds_a_log_merges_both(tmp_path: Path) -> None:
+def test_a_write_that_finds_a_log_merges_both(store: Path, kept: Store) -> None:
     """Without checkpoint() between writes (a caller without idle time), the log never
     holds more than one write: every open replays it."""
-    store = tmp_path / "s.duckdb"
-    with Store(store) as p:
-        p.ingest(read_file(HOURLY))
-    s = Store(store, keep_engine=True)
-    s.ingest(read_file(LIQ))
-    s.close()
-    assert _wal(store).exists()
-    s.ingest(read_file(OI))
-    s.close()
+    _logged(store, kept)
+    kept.ingest(read_file(OI))
+    kept.close()
     assert not _wal(store).exists()
-    s.close_engine()
+    kept.close_engine()
     assert {k: len(v) for k, v in read_all(store).items()} == {
         "ohlcv": 46,
         "liquidations": 60,
@@ -234,22 +233,17 @@ time.sleep(60)
 """
 
 
-def test_a_checkpoint_leaves_a_store_another_process_holds(tmp_path: Path) -> None:
-    store = tmp_path / "s.duckdb"
-    with Store(store) as p:
-        p.ingest(read_file(HOURLY))
-    s = Store(store, keep_engine=True)
-    s.ingest(read_file(LIQ))
-    s.close()
+def test_a_checkpoint_leaves_a_store_another_process_holds(store: Path, kept: Store) -> None:
+    _logged(store, kept)
     p = subprocess.Popen([sys.executable, "-c", _HOLDER, str(store)], stdout=subprocess.PIPE,
                          text=True)  # fmt: skip
     try:
         assert p.stdout is not None and p.stdout.readline().strip() == "held"
-        assert s.checkpoint() is False  # no wait: the idle time goes on
-        assert _wal(store).exists() and s._con is None
+        assert kept.checkpoint() is False  # no wait: the idle time goes on
+        assert _wal(store).exists() and kept._con is None
     finally:
         p.kill()
         p.wait(timeout=30)
-    assert s.checkpoint() is True and not _wal(store).exists()
-    s.close_engine()
+    assert kept.checkpoint() is True and not _wal(store).exists()
+    kept.close_engine()
     assert len(read_all(store)["liquidations"]) == 60

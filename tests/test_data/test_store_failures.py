@@ -25,7 +25,7 @@ import pytest
 from clihelpers import run_cli
 from liqcascade.data import IngestInterrupted, Store, _store, read_file
 from liqcascade.errors import InputError
-from test_data.test_store import HOURLY, LIQ, OI, _big_klines, read_all
+from test_data.test_store import HOURLY, LIQ, OI, _big_klines, assert_same_rows, read_all
 
 resource = pytest.importorskip("resource")  # file-size limits: POSIX only
 
@@ -91,9 +91,7 @@ def test_a_failed_commit_keeps_the_stored_rows_and_says_so(tmp_path: Path, commi
         "(the store's rows are as they were)"
     )
     assert e.value.param == "store"
-    after = read_all(store)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+    assert_same_rows(before, read_all(store))
 
 
 def test_a_failed_commit_into_a_new_store_removes_it(tmp_path: Path, commit_fails) -> None:
@@ -157,9 +155,7 @@ def test_a_real_file_size_limit_on_ingest(tmp_path: Path) -> None:
         f"error: --store: {old}: cannot write: File too large; nothing was stored "
         "(the store's rows are as they were)"
     )
-    after = read_all(old)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+    assert_same_rows(before, read_all(old))
     with Store(old) as s:  # and the store still takes writes
         assert s.ingest(read_file(OI)).rows_added == 60
 
@@ -237,9 +233,7 @@ def test_ctrl_c_while_duckdb_inserts_is_exit_130_saying_nothing_was_stored(
     assert proc.returncode == 130, err
     assert out == ""  # never reported success
     assert err.strip() == f"error: interrupted; nothing was stored in {store}"
-    after = read_all(store)
-    for k in before:
-        pd.testing.assert_frame_equal(before[k], after[k])
+    assert_same_rows(before, read_all(store))
     with Store(store) as s:  # the store still takes writes
         assert s.ingest(read_file(OI)).rows_added == 60
 

@@ -15,18 +15,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from clihelpers import run_cli
 from liqcascade.data import Store, read_file
+from liqcascade.data._store import _wal
 from liqcascade.errors import InputError
+from test_data.test_store import assert_same_rows, read_all
 
 resource = pytest.importorskip("resource")  # file-size limits: POSIX only
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 BUNDLED = Path(str(files("liqcascade.data.bundled") / "_files"))
-KINDS = ("ohlcv", "open_interest", "liquidations")
 
 
 def _seeded(path: Path) -> Path:
@@ -39,20 +39,6 @@ def _seeded(path: Path) -> Path:
             ]
         )
     return path
-
-
-def _rows(path: Path) -> dict[str, pd.DataFrame]:
-    with Store(path, read_only=True) as s:
-        return {k: s.read(k) for k in KINDS}
-
-
-def _same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
-    for k in KINDS:
-        pd.testing.assert_frame_equal(a[k], b[k])
-
-
-def _wal(path: Path) -> Path:
-    return path.with_name(path.name + ".wal")
 
 
 def _ingest_capped(path: Path, limit: int) -> subprocess.CompletedProcess[str]:
@@ -79,14 +65,14 @@ def test_a_file_size_limit_at_commit_is_checked_and_says_nothing_was_stored(
     counted on it, and the message said "whether the rows were stored could not be
     checked" (a new store file then stayed). They are counted on a new connection."""
     old = _seeded(tmp_path / "old.duckdb")
-    before = _rows(old)
+    before = read_all(old)
     p = _ingest_capped(old, old.stat().st_size + (1 << 20))  # room for a little, not 119k rows
     assert p.returncode == 2 and p.stdout == "", p.stderr
     assert p.stderr.splitlines()[-1] == (
         f"error: --store: {old}: cannot write: File too large; nothing was stored "
         "(the store's rows are as they were)"
     )
-    _same(before, _rows(old))
+    assert_same_rows(before, read_all(old))
     with Store(old) as s:  # and the store still takes writes
         assert s.ingest(read_file(BUNDLED / "btc_oi_4h.parquet")).rows_added > 1000
 
@@ -164,7 +150,7 @@ def test_a_store_another_process_holds_names_it(
     the wait is over (none here)."""
     monkeypatch.setenv("LIQCASCADE_STORE_WAIT_S", "0")
     store = _seeded(tmp_path / "s.duckdb")
-    before = _rows(store)
+    before = read_all(store)
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, str(store)], stdout=subprocess.PIPE, text=True
     )
@@ -192,7 +178,7 @@ def test_a_store_another_process_holds_names_it(
     finally:
         holder.kill()
         holder.wait(timeout=30)
-    _same(before, _rows(store))
+    assert_same_rows(before, read_all(store))
 
 
 def test_ctrl_c_while_comparing_with_the_stored_series_says_nothing_was_stored(
@@ -201,7 +187,7 @@ def test_ctrl_c_while_comparing_with_the_stored_series_says_nothing_was_stored(
     """Before the transaction begins, the files are compared with the stored series (the
     levels check): a Ctrl-C there printed a bare ``error: interrupted``."""
     store = _seeded(tmp_path / "s.duckdb")
-    before = _rows(store)
+    before = read_all(store)
 
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
@@ -213,4 +199,4 @@ def test_ctrl_c_while_comparing_with_the_stored_series_says_nothing_was_stored(
         f"error: interrupted while comparing the files with the stored series; nothing was "
         f"stored in {store}"
     )
-    _same(before, _rows(store))
+    assert_same_rows(before, read_all(store))

@@ -17,6 +17,8 @@ from liqcascade.stress._kernels import (
     cascade_step_py,
     mc_kernel,
     mc_paths_py,
+    next_variance,
+    next_variance_py,
     replay_kernel,
     replay_py,
 )
@@ -190,6 +192,37 @@ def test_mc_kernel_equals_twin_on_random_models() -> None:
         free = mc_kernel(z, 100.0, *args, 1e300, *tail)
         capped += not np.allclose(got, free, rtol=1e-12, atol=0.0)
     assert capped >= 10, f"the variance cap changed only {capped} of 200 cases"
+
+
+def test_next_variance_equals_twin() -> None:
+    """The variance step both path kernels share, against its twin: 400 random GJR and
+    EGARCH models and moves of -40 % to +40 %, caps that bind and caps that do not; the
+    EGARCH log-variance held at 700 (exp overflows past ~709) before the cap."""
+    rng = np.random.default_rng(33)
+    capped = 0
+    for case in range(400):
+        model = MODEL_GJR if case % 2 == 0 else MODEL_EGARCH
+        params = _random_model(rng, model)
+        s2 = float(10 ** rng.uniform(-2, math.log10(5000.0)))
+        ratio = float(rng.uniform(0.6, 1.4))
+        cap = float(rng.choice([25.0, 1600.0, 1e300]))
+        got = next_variance(ratio, math.sqrt(s2), s2, params, model, cap)
+        ref = next_variance_py(ratio, math.sqrt(s2), s2, params, model, cap)
+        assert got == pytest.approx(ref, rel=1e-12, abs=0.0)
+        capped += got == cap
+    assert capped >= 20, f"the cap bound in only {capped} of 400 cases"
+    # hand case, GJR: e = 100·log(1.01) − 0.05 ≈ 0.9450 (up: no gamma term)
+    e = 100.0 * math.log(1.01) - 0.05
+    want = 0.1 + 0.05 * e * e + 0.9 * 4.0
+    assert next_variance(1.01, 2.0, 4.0, (0.05, 0.1, 0.05, 0.1, 0.9), MODEL_GJR, 1600.0) == (
+        pytest.approx(want, rel=1e-12)
+    )
+    # EGARCH with a log-variance past 700: exp(700), then the cap
+    huge = (0.0, 800.0, 0.0, 0.0, 0.0)
+    assert next_variance(1.0, 1.0, 1.0, huge, MODEL_EGARCH, math.inf) == pytest.approx(
+        math.exp(700.0)
+    )
+    assert next_variance(1.0, 1.0, 1.0, huge, MODEL_EGARCH, 1600.0) == 1600.0
 
 
 def test_replay_kernel_equals_twin_on_random_paths() -> None:

@@ -57,9 +57,15 @@ def test_each_asset_is_marked_at_its_own_market_extreme(both: tuple[Any, Any]) -
     assert both[0].final_price["BTC"] == pytest.approx(btc["price_after"].to_numpy(), rel=1e-9)
 
 
-def test_the_other_market_is_built_once_per_run(
-    market: StressMarket, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _fresh(market: StressMarket) -> StressMarket:
+    """A copy of ``market`` that has built no other asset's market yet."""
+    return _Market(as_of=market.as_of, prices=market.prices, book=market.book,
+                   state=market.state, sigma_hourly=market.sigma_hourly,
+                   residuals=market.residuals)  # fmt: skip
+
+
+def _count_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The assets whose market :meth:`StressMarket.asset_market` builds from now on."""
     built: list[str] = []
     real = _Market._build_market
 
@@ -68,9 +74,14 @@ def test_the_other_market_is_built_once_per_run(
         return real(self, asset)
 
     monkeypatch.setattr(_Market, "_build_market", counting)
-    fresh = _Market(as_of=market.as_of, prices=market.prices, book=market.book,
-                    state=market.state, sigma_hourly=market.sigma_hourly,
-                    residuals=market.residuals)  # fmt: skip
+    return built
+
+
+def test_the_other_market_is_built_once_per_run(
+    market: StressMarket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _count_builds(monkeypatch)
+    fresh = _fresh(market)
     shock_grid(sample_portfolio(market.prices), fresh, [-0.05, 0.02], n_paths=10)
     assert built == ["BTC"]  # one build for two shock rows
     assert fresh.asset_market("BTC") is fresh.asset_market("btc") and built == ["BTC"]
@@ -84,9 +95,7 @@ def test_an_asset_without_a_market_is_held_at_the_shock_price(
         raise InputError(f"asset {asset}: no open interest in the store", param="asset")
 
     monkeypatch.setattr(_Market, "_build_market", none)
-    fresh = _Market(as_of=market.as_of, prices=market.prices, book=market.book,
-                    state=market.state, sigma_hourly=market.sigma_hourly,
-                    residuals=market.residuals)  # fmt: skip
+    fresh = _fresh(market)
     r = shock_grid(sample_portfolio(market.prices), fresh, [-0.1], n_paths=20)
     row = r.table.iloc[0]
     assert row["held_at_shock"] == ["BTC"]
@@ -97,12 +106,6 @@ def test_an_asset_without_a_market_is_held_at_the_shock_price(
     assert r.details["cascaded_assets"] == ["ETH"]
 
 
-def _fresh(market: StressMarket) -> StressMarket:
-    return _Market(as_of=market.as_of, prices=market.prices, book=market.book,
-                   state=market.state, sigma_hourly=market.sigma_hourly,
-                   residuals=market.residuals)  # fmt: skip
-
-
 def test_an_adopted_market_is_the_one_the_grid_builds(
     market: StressMarket, btc_market: StressMarket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -111,14 +114,7 @@ def test_an_adopted_market_is_the_one_the_grid_builds(
     the same market, paths and seeds)."""
     pf = sample_portfolio(market.prices)
     built = shock_grid(pf, _fresh(market), GRID, n_paths=PATHS).table
-    made: list[str] = []
-    real = _Market._build_market
-
-    def counting(self: StressMarket, asset: str) -> StressMarket:
-        made.append(asset)
-        return real(self, asset)
-
-    monkeypatch.setattr(_Market, "_build_market", counting)
+    made = _count_builds(monkeypatch)
     fresh = _fresh(market)
     assert fresh.adopt_market(btc_market.state)
     assert fresh.asset_market("BTC").state is btc_market.state

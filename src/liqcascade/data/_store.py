@@ -735,7 +735,7 @@ class Store:
         try:
             if self._attached:
                 self._detach_file()
-            elif self._con is not None:
+            else:
                 self._con.close()
                 self._con = None
         except BaseException:

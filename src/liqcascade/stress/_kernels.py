@@ -147,6 +147,57 @@ def cascade_step(  # pragma: no cover - compiled
     return x, 0.0, 0.0
 
 
+@njit(inline="always")
+def next_variance(  # pragma: no cover - compiled
+    ratio: float,
+    sig: float,
+    s2: float,
+    par: tuple[float, float, float, float, float],
+    model: int,
+    sigma2_cap: float,
+) -> float:
+    """The variance of a path's next step after its price moved by ``ratio``.
+
+    The one variance step of :func:`mc_kernel` and :func:`price_paths_kernel` (compiled
+    into each: ``inline="always"``). The step's return ``e = 100·log(ratio) − mu``
+    (percent, the mean taken off) feeds the GJR (GARCH: ``gamma = 0``) or EGARCH
+    recursion; the result is capped at ``sigma2_cap``.
+
+    Parameters
+    ----------
+    ratio : float
+        The step's closing price over its opening price (after the cascade, if any).
+    sig : float
+        The step's volatility, percent (``sqrt(s2)``).
+    s2 : float
+        The step's variance, percent².
+    par : tuple of float
+        ``mu, omega, alpha, gamma, beta`` in ``arch``'s percent units.
+    model : int
+        0 GJR, 1 EGARCH.
+    sigma2_cap : float
+        Ceiling on the variance, percent².
+
+    Returns
+    -------
+    float
+        The next step's variance, percent².
+    """
+    mu, omega, alpha, gamma, beta = par
+    e = 100.0 * math.log(ratio) - mu
+    if model == 1:
+        ls2 = (
+            omega + alpha * (abs(e) / sig - EGARCH_ABS_MEAN) + gamma * e / sig + beta * math.log(s2)
+        )
+        v = math.exp(min(ls2, 700.0))
+    else:
+        neg = 1.0 if e < 0.0 else 0.0
+        v = omega + (alpha + gamma * neg) * e * e + beta * s2
+    if v > sigma2_cap:
+        v = sigma2_cap
+    return v
+
+
 @njit(parallel=True)
 def mc_kernel(  # pragma: no cover - compiled
     z: FloatArray,
@@ -199,6 +250,7 @@ def mc_kernel(  # pragma: no cover - compiled
         Final price, lowest, highest (USD), liquidated long, short notional (USD).
     """
     n, t = z.shape
+    par = (mu, omega, alpha, gamma, beta)
     out = np.empty((n, 5))
     for i in prange(n):
         p = p0
@@ -230,20 +282,7 @@ def mc_kernel(  # pragma: no cover - compiled
             )
             liq_l += dl
             liq_s += ds
-            e = 100.0 * math.log(y / p) - mu
-            if model == 1:
-                ls2 = (
-                    omega
-                    + alpha * (abs(e) / sig - EGARCH_ABS_MEAN)
-                    + gamma * e / sig
-                    + beta * math.log(s2)
-                )
-                s2 = math.exp(min(ls2, 700.0))
-            else:
-                neg = 1.0 if e < 0.0 else 0.0
-                s2 = omega + (alpha + gamma * neg) * e * e + beta * s2
-            if s2 > sigma2_cap:
-                s2 = sigma2_cap
+            s2 = next_variance(y / p, sig, s2, par, model, sigma2_cap)
             p = y
             if y < lo:
                 lo = y
@@ -301,27 +340,14 @@ def price_paths_kernel(  # pragma: no cover - compiled
         Final price of each path, USD.
     """
     n, t = z.shape
+    par = (mu, omega, alpha, gamma, beta)
     p = np.full(n, p0)
     s2 = np.full(n, sigma2_0)
     for k in range(t):
         for i in range(n):
             sig = math.sqrt(s2[i])
             x = p[i] * math.exp((mu + sig * z[i, k]) / 100.0)
-            e = 100.0 * math.log(x / p[i]) - mu
-            if model == 1:
-                ls2 = (
-                    omega
-                    + alpha * (abs(e) / sig - EGARCH_ABS_MEAN)
-                    + gamma * e / sig
-                    + beta * math.log(s2[i])
-                )
-                v = math.exp(min(ls2, 700.0))
-            else:
-                neg = 1.0 if e < 0.0 else 0.0
-                v = omega + (alpha + gamma * neg) * e * e + beta * s2[i]
-            if v > sigma2_cap:
-                v = sigma2_cap
-            s2[i] = v
+            s2[i] = next_variance(x / p[i], sig, s2[i], par, model, sigma2_cap)
             p[i] = x
     return p
 
@@ -440,6 +466,27 @@ def cascade_step_py(
     return x, 0.0, 0.0
 
 
+def next_variance_py(
+    ratio: float,
+    sig: float,
+    s2: float,
+    params: tuple[float, float, float, float, float],
+    model: int,
+    sigma2_cap: float,
+) -> float:
+    """Twin of :func:`next_variance` (``params = mu, omega, alpha, gamma, beta``), percent²."""
+    mu, omega, alpha, gamma, beta = params
+    e = 100.0 * math.log(ratio) - mu
+    if model == MODEL_EGARCH:
+        ls2 = (
+            omega + alpha * (abs(e) / sig - EGARCH_ABS_MEAN) + gamma * e / sig + beta * math.log(s2)
+        )
+        s2 = math.exp(min(ls2, 700.0))
+    else:
+        s2 = omega + (alpha + (gamma if e < 0 else 0.0)) * e * e + beta * s2
+    return min(s2, sigma2_cap)
+
+
 def mc_paths_py(
     z: FloatArray,
     p0: float,
@@ -452,7 +499,7 @@ def mc_paths_py(
     max_rounds: int,
 ) -> FloatArray:
     """Twin of :func:`mc_kernel` with plain loops (``params = mu, omega, alpha, gamma, beta``)."""
-    mu, omega, alpha, gamma, beta = params
+    mu = params[0]
     out = np.empty((z.shape[0], 5))
     for i in range(z.shape[0]):
         p = lo = hi = p0
@@ -464,18 +511,7 @@ def mc_paths_py(
             y, dl, ds = cascade_step_py(x, p, lo, hi, book, impact, max_rounds)
             liq_l += dl
             liq_s += ds
-            e = 100.0 * math.log(y / p) - mu
-            if model == MODEL_EGARCH:
-                ls2 = (
-                    omega
-                    + alpha * (abs(e) / sig - EGARCH_ABS_MEAN)
-                    + gamma * e / sig
-                    + beta * math.log(s2)
-                )
-                s2 = math.exp(min(ls2, 700.0))
-            else:
-                s2 = omega + (alpha + (gamma if e < 0 else 0.0)) * e * e + beta * s2
-            s2 = min(s2, sigma2_cap)
+            s2 = next_variance_py(y / p, sig, s2, params, model, sigma2_cap)
             p = y
             lo = min(lo, y)
             hi = max(hi, y)
@@ -495,7 +531,7 @@ def price_paths_py(
 
     ``params = mu, omega, alpha, gamma, beta``; the final price of each path (USD).
     """
-    mu, omega, alpha, gamma, beta = params
+    mu = params[0]
     out = np.empty(z.shape[0])
     for i in range(z.shape[0]):
         p = p0
@@ -503,18 +539,7 @@ def price_paths_py(
         for k in range(z.shape[1]):
             sig = math.sqrt(s2)
             x = p * math.exp((mu + sig * float(z[i, k])) / 100.0)
-            e = 100.0 * math.log(x / p) - mu
-            if model == MODEL_EGARCH:
-                ls2 = (
-                    omega
-                    + alpha * (abs(e) / sig - EGARCH_ABS_MEAN)
-                    + gamma * e / sig
-                    + beta * math.log(s2)
-                )
-                s2 = math.exp(min(ls2, 700.0))
-            else:
-                s2 = omega + (alpha + (gamma if e < 0 else 0.0)) * e * e + beta * s2
-            s2 = min(s2, sigma2_cap)
+            s2 = next_variance_py(x / p, sig, s2, params, model, sigma2_cap)
             p = x
         out[i] = p
     return out

@@ -58,7 +58,7 @@ from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._market import StressBook
 from liqcascade.stress._model import SIGMA2_CAP, AssetModel, join_models, result_model
-from liqcascade.stress._result import quantile_interval
+from liqcascade.stress._result import quantiles_with_intervals
 from liqcascade.stress._runner import PathSpec, simulate
 from liqcascade.stress._var_backtest import (
     VarBacktest,
@@ -431,4 +431,4 @@ def _path_var(
     out = simulate(spec, rng, paths)
     final = out[:, 0::5]  # each asset's final price, multiples of the start
     loss = -((final - 1.0) @ w)
-    return [(float(np.quantile(loss, x)), *quantile_interval(loss, x)) for x in levels]
+    return quantiles_with_intervals(loss, levels)

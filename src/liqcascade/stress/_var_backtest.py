@@ -740,13 +740,12 @@ def _model_var(
     at both ends for ``horizon == 1``, whose quantile is exact (no paths are drawn).
     The paths are :func:`~liqcascade.stress._kernels.mc_kernel`'s with an empty book
     (:func:`~liqcascade.stress._kernels.price_paths_kernel`: the same final prices); the
-    losses are sorted once for every level's quantile (``numpy.quantile``'s values,
-    :func:`~liqcascade.stress._quantiles.sorted_quantile`) and interval.
+    losses are sorted once for every level's quantile (``numpy.quantile``'s values) and
+    interval (:func:`~liqcascade.stress._result.quantiles_with_intervals`).
     """
     from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR, price_paths_kernel
     from liqcascade.stress._model import SIGMA2_CAP
-    from liqcascade.stress._quantiles import sorted_quantile
-    from liqcascade.stress._result import quantile_interval, sorted_interval
+    from liqcascade.stress._result import quantiles_with_intervals
 
     par = res.params
     mu = float(par.get("mu", 0.0)) if drift == "fitted" else 0.0
@@ -767,11 +766,7 @@ def _model_var(
         s2,
         SIGMA2_CAP,
     )
-    loss = 1.0 - final
-    if not np.isfinite(loss).all():  # the checked path says which (InputError)
-        return [(float(np.quantile(loss, lv)), *quantile_interval(loss, lv)) for lv in levels]
-    srt = np.sort(loss)
-    return [(sorted_quantile(srt, lv), *sorted_interval(srt, lv)) for lv in levels]
+    return quantiles_with_intervals(1.0 - final, levels)
 
 
 def _check_settings(
@@ -912,16 +907,8 @@ class _Spans:
         from liqcascade.stress._quantiles import ExpandingSample
 
         loss = 1.0 - np.exp(logp[h:] - logp[:-h])
-        ok = np.asarray(days.gaps[h:] == days.gaps[:-h])
+        ok = days.whole_spans(logp.size - 1, h)  # every span, to the last return's
         return cls(h, loss, ok, ExpandingSample(loss, ok))
-
-    def scored(self, s: int, days: _Days) -> bool:
-        """:meth:`_Days.scored` of the window after return ``s``, from the spans kept.
-
-        It spans no gap, and the last year holds a whole span.
-        """
-        m = s + 1 - self.h
-        return days.whole(s, self.h) and bool(self.ok[:m][-(365 - self.h + 1) :].any())
 
     def baselines(self, s: int, levels: Sequence[float]) -> tuple[list[float], list[float]]:
         """The ``hs`` and ``hs_1y`` VaRs (fractions) at ``levels`` of the window after ``s``.
@@ -1044,7 +1031,7 @@ def var_backtest(
         for h in hs:
             s = next_start[h]
             while s < stop and s + h <= r.size - 1:
-                if not spans[h].scored(s, days):  # a return across a missing day: not scored
+                if not days.scored(s, h):  # a return across a missing day: not scored
                     s += h
                     continue
                 loss = 1.0 - math.exp(logp[s + h] - logp[s])
