@@ -247,3 +247,25 @@ def test_a_checkpoint_leaves_a_store_another_process_holds(store: Path, kept: St
     assert kept.checkpoint() is True and not _wal(store).exists()
     kept.close_engine()
     assert len(read_all(store)["liquidations"]) == 60
+
+
+def test_a_checkpoint_of_a_damaged_store_says_so_in_the_stores_words(
+    store: Path, kept: Store
+) -> None:
+    """The watch merges the log in its idle time: a store file replaced by something
+    else meanwhile was DuckDB's own IOException there, not the open's one line."""
+    _logged(store, kept)
+    good = store.read_bytes()
+    store.write_bytes(b"not a store\n" * 400)
+    with pytest.raises(InputError) as e:
+        kept.checkpoint()
+    assert e.value.param == "store"
+    assert str(e.value) == (
+        f"store: {store}: cannot open: not a DuckDB store (the file exists and is something "
+        "else); give a new path or an existing store"
+    )
+    assert kept._con is None and _wal(store).exists()  # nothing merged, nothing held
+    store.write_bytes(good)
+    assert kept.checkpoint() is True and not _wal(store).exists()
+    kept.close_engine()
+    assert len(read_all(store)["liquidations"]) == 60

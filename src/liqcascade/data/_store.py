@@ -482,21 +482,12 @@ class Store:
                 return self._attach(shared)
         else:  # DuckDB: one file is not open read-only and to write in one process
             _store_reads.release_store_reads(self.path)
-        _check_duckdb_file(self.path, self._error)
         if not self.read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise self._error(f"cannot create folder: {exc}") from exc
-        try:
-            self._con = connect_waiting(
-                self.path, self.read_only, wait_s=self.wait_s, busy=self._busy,
-                connect=self._attach_file if self._keep_engine else None,
-            )  # fmt: skip
-        except duckdb.IOException as exc:
-            raise self._error(f"cannot open: {_open_cause(exc)}") from exc
-        except duckdb.Error as exc:
-            raise self._error(f"not a readable DuckDB store: {_cause(exc)}") from exc
+        self._con = self._open(self.wait_s)
         if not self.read_only:
             try:
                 with self._reading():
@@ -507,6 +498,24 @@ class Store:
         elif _store_reads.sharing():
             return self._attach(_store_reads.add_reader(self.path, self._con))
         return self._con
+
+    def _open(self, wait_s: float) -> duckdb.DuckDBPyConnection:
+        """A new connection to the file (the kept engine's, with ``keep_engine``).
+
+        The file is checked for a DuckDB header first, and DuckDB's errors on opening
+        are said in the store's words (``cannot open: ...``, ``not a readable DuckDB
+        store: ...``, naming the file); :class:`StoreBusy` past ``wait_s`` seconds.
+        """
+        _check_duckdb_file(self.path, self._error)
+        try:
+            return connect_waiting(
+                self.path, self.read_only, wait_s=wait_s, busy=self._busy,
+                connect=self._attach_file if self._keep_engine else None,
+            )  # fmt: skip
+        except duckdb.IOException as exc:
+            raise self._error(f"cannot open: {_open_cause(exc)}") from exc
+        except duckdb.Error as exc:
+            raise self._error(f"not a readable DuckDB store: {_cause(exc)}") from exc
 
     def _attach_file(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         """A cursor of the kept engine with ``path`` attached and in use (``keep_engine``).
@@ -583,9 +592,7 @@ class Store:
         try:
             con = self._con
             if con is None:
-                attach = self._attach_file if self._keep_engine else None
-                con = self._con = connect_waiting(self.path, False, wait_s=wait_s,
-                                                  busy=self._busy, connect=attach)  # fmt: skip
+                con = self._con = self._open(wait_s)
             with self._reading():
                 con.execute("CHECKPOINT").fetchall()
             self._merge_log = False  # merged: nothing left for the detach
