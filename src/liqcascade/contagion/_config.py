@@ -718,12 +718,27 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
         check_columns(df.columns, ("collateral", "debt_usd"), path.name)
+        if len(df) == 0:
+            raise InputError(f"{path.name}: no accounts (a header and no data rows)")
+        cols = {}
         for col in ("collateral", "debt_usd"):
-            bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
+            # a value that is not a number ("160,000" quoted with a thousands separator, a
+            # blank) is named with the row, not compared with 0 as text
+            v = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+            bad = ~np.isfinite(v) | (v < 0)
             if bad.any():
-                row = row_ref(int(np.argmax(bad)) + 1)
-                raise InputError(f"{path.name}: {row}: {col} must be >= 0")
-        return df["collateral"].to_numpy(float), df["debt_usd"].to_numpy(float)
+                i = int(np.argmax(bad))
+                row = row_ref(i + 1)
+                if np.isfinite(v[i]):
+                    raise InputError(f"{path.name}: {row}: {col} must be >= 0")
+                raw = df[col].iloc[i]
+                got = "a blank" if pd.isna(raw) else repr(str(raw))
+                raise InputError(
+                    f"{path.name}: {row}: {col} must be a number >= 0 (got {got}; write "
+                    "numbers without thousands separators)"
+                )
+            cols[col] = v
+        return cols["collateral"], cols["debt_usd"]
     return snapshot_accounts(a.version)
 
 
