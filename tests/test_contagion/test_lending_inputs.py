@@ -150,3 +150,43 @@ def test_the_at_record_row_says_which_part_misses(at_usd: float, low: float, wan
     from liqcascade.contagion._presets import _which_misses
 
     assert _which_misses(at_usd, 43.1e6, low, 106_490.25) == want
+
+
+def _usde_at(tmp_path: Path, drop: bool) -> Path:
+    """The two-venue world's lending market as USDe loans at a depegged start of 0.9 USD."""
+    p = _variant(tmp_path, 'collateral = "WETH"', 'collateral = "USDe"\nbeta = 0.05')
+    text = p.read_text().replace("collateral_price = 2000.0", "collateral_price = 0.9")
+    acc = _lending_line("accounts =")
+    new = 'accounts = { kind = "table", collateral = [1e5, 2e5], debt_usd = [7e4, 1.45e5] }'
+    text = text.replace(acc, ("" if drop else "drop_initially_liquidatable = false\n") + new)
+    p.write_text(text)
+    return p
+
+
+def test_a_depegged_start_says_the_default_drop_removes_its_accounts(tmp_path: Path) -> None:
+    # USDe (LT 0.75) at 0.9: HF 1e5 · 0.9 · 0.75 / 7e4 = 0.964 and 0.931, both below 1 at
+    # the start, so the default drop leaves the market empty; the line says how to keep them
+    r = run_cli("contagion", "--config", str(_usde_at(tmp_path, True)), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "aave-weth: 2 accounts already below HF 1 at the start price left out (0 kept): a "
+        "depegged start" in r.stdout
+    )
+    assert "drop_initially_liquidatable = false keeps them, liquidated from round 1" in r.stdout
+
+
+def test_a_depegged_start_kept_is_liquidated_and_priced_to_four_figures(tmp_path: Path) -> None:
+    p = _usde_at(tmp_path, False)
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
+    assert r.exit_code == 0, r.stderr
+    m = r.json()["defi"]["markets"]["aave-weth"]
+    # Aave v3.3 by hand, USDe's bonus 8.5 %: HF 0.96 > 0.95 repays half of 7e4, HF 0.93
+    # repays all 1.45e5; seized at the oracle price = repaid x bonus (USD)
+    assert m["liquidated_usd"] == pytest.approx((3.5e4 + 1.45e5) * 1.085, rel=1e-9)
+    assert m["n_accounts_liquidated"] == 2
+    t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    lo = m["lowest_collateral_price"]
+    assert 0.85 < lo < 0.9
+    # a stablecoin's price with four significant figures, not "0.90"
+    assert f"lowest {lo:.4f} (" in t.stdout, t.stdout
+    assert "already below HF 1" not in t.stdout

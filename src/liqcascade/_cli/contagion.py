@@ -10,7 +10,7 @@ from rich.table import Table
 
 from liqcascade._cli import _book_units, _common
 from liqcascade._cli._eth_scenario import EthAsset, refuse_other_asset
-from liqcascade._prices import count_text, percent_text
+from liqcascade._prices import count_text, percent_text, price_decimals
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
@@ -169,9 +169,20 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _collateral_price(price: float, start: float) -> str:
+    """A collateral price with 2 decimals, more below 100 USD: ``1,938.03``, ``0.8962``.
+
+    A stablecoin's (USDe at 0.9) moves in the third decimal: four significant figures
+    of the start price, never fewer than the two an ETH or BTC price is printed with.
+    """
+    return f"{price:,.{max(2, price_decimals(start))}f}"
+
+
 def _price_move(price: float, start: float) -> str:
     """``3,696.31 (−4.36 %)``: a price and its move from the start."""
-    return f"{price:,.2f} ({percent_text(price / start - 1.0, 2, signed=True)})"
+    return (
+        f"{_collateral_price(price, start)} ({percent_text(price / start - 1.0, 2, signed=True)})"
+    )
 
 
 def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
@@ -194,7 +205,9 @@ def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
         at = ""
         if rng:
             lo, hi = rng
-            at = f"; liquidated at {lo:,.2f}" + (f" … {hi:,.2f}" if hi > lo else "")
+            at = f"; liquidated at {_collateral_price(lo, p0)}" + (
+                f" … {_collateral_price(hi, p0)}" if hi > lo else ""
+            )
         final = _price_move(m["final_collateral_price"], p0)
         lines.append(
             f"{name}: {count_text(m['n_accounts_liquidated'], 'account', grouped=True)} "
@@ -269,10 +282,12 @@ def _day_lines(res: dict[str, Any]) -> list[str]:
         "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
     ]
     for name, figs in day["markets"].items():
+        p0 = res["defi"]["markets"][name]["initial_collateral_price"]
         for key, label in _DAY_FIGURES.items():
             r = figs[key]
+            cp = _collateral_price(r["collateral_price"], p0)
             lines.append(
-                f"  {name} at {label} ({mv(c[key])}; collateral {r['collateral_price']:,.2f}): "
+                f"  {name} at {label} ({mv(c[key])}; collateral {cp}): "
                 f"{count_text(r['n_accounts_liquidated'], 'account', grouped=True)}, "
                 f"${r['liquidated_usd']:,.0f} seized ({percent_text(r['share_of_collateral'])} "
                 f"of its collateral at that price), bad debt ${r['bad_debt_usd']:,.0f}"
@@ -669,9 +684,20 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
         m = markets.get(name, {})
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
+            kept = m.get("n_accounts", 0)
+            # most of the market left out: a depegged collateral_price (USDe at 0.9) puts
+            # the accounts a depeg liquidates below HF 1 at the start, and the default
+            # drop removes exactly them; say how to keep them
+            hint = (
+                ": a depegged start (a collateral_price below the one the loans were taken at) "
+                "drops the very accounts the depeg liquidates; drop_initially_liquidatable = "
+                "false keeps them, liquidated from round 1"
+                if n >= kept
+                else ""
+            )
             lines.append(
                 f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the "
-                f"start price left out ({m.get('n_accounts', 0):,} kept)"
+                f"start price left out ({kept:,} kept){hint}"
             )
         if b.get("snapshot_priced_at"):
             lines.append(
