@@ -172,7 +172,7 @@ def test_a_depegged_start_says_the_default_drop_removes_its_accounts(tmp_path: P
         "aave-weth: 2 accounts already below HF 1 at the start price left out (0 kept): a "
         "depegged start" in r.stdout
     )
-    assert "drop_initially_liquidatable = false keeps them, liquidated from round 1" in r.stdout
+    assert "drop_initially_liquidatable = false keeps all 2, liquidated from round 1" in r.stdout
 
 
 def test_a_depegged_start_kept_is_liquidated_and_priced_to_four_figures(tmp_path: Path) -> None:
@@ -190,3 +190,24 @@ def test_a_depegged_start_kept_is_liquidated_and_priced_to_four_figures(tmp_path
     # a stablecoin's price with four significant figures, not "0.90"
     assert f"lowest {lo:.4f} (" in t.stdout, t.stdout
     assert "already below HF 1" not in t.stdout
+
+
+def test_a_threshold_below_the_reserves_says_whom_the_drop_removes(tmp_path: Path) -> None:
+    # WETH's reserve LT is 0.83; at 0.80 and 2,000 USD: 10 · 2000 · 0.80 / 16500 = 0.970 and
+    # 25 · 2000 · 0.80 / 40500 = 0.988 fall below HF 1 (1.006 and 1.025 at 0.83), while
+    # 4 · 2000 · 0.80 / 6000 = 1.067 and 1 · 2000 · 0.8 / 5000 = 0.32 (0.33 at 0.83) do not
+    # change side: three dropped, two of them only at the threshold given
+    anchor = _lending_line("accounts =")
+    new = ("liq_threshold = 0.80\nliq_bonus = 1.05\naccounts = { kind = \"table\", collateral = "
+           "[10.0, 25.0, 4.0, 1.0], debt_usd = [16500.0, 40500.0, 6000.0, 5000.0] }")  # fmt: skip
+    p = _variant(tmp_path, anchor, new)
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "aave-weth: 3 accounts already below HF 1 at the start price left out (1 kept); 2 of "
+        "them only at the liq_threshold given (0.8; the reserve's 0.83)" in r.stdout
+    ), r.stdout
+    assert "drop_initially_liquidatable = false keeps all 3" in r.stdout
+    j = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json").json()
+    lend = j["inputs"]["lending"]["aave-weth"]
+    assert (lend["n_dropped_only_at_given_lt"], lend["reserve_liq_threshold"]) == (2, 0.83)

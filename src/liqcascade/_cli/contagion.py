@@ -633,7 +633,11 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     lending = {
         k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
             "collateral": v.get("collateral"),
-            "snapshot_priced_at": v.get("snapshot_priced_at")}
+            "snapshot_priced_at": v.get("snapshot_priced_at"),
+            **({"n_dropped_only_at_given_lt": v["n_dropped_only_at_given_lt"],
+                "liq_threshold": v["liq_threshold"],
+               "reserve_liq_threshold": v["reserve_liq_threshold"]}
+               if v.get("n_dropped_only_at_given_lt") else {})}
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
     }  # fmt: skip
@@ -661,6 +665,30 @@ def _beta_label(collateral: str | None) -> str:
     return f"{collateral}'s beta to its oracle venues' move"
 
 
+def _dropped_line(name: str, n: int, kept: int, lending: dict[str, Any]) -> str:
+    """The accounts a lending market left out below HF 1, and when that hides the answer.
+
+    Two inputs put below HF 1 at the start the very accounts the scenario is about, which
+    the default drop then removes: a liquidation threshold given below the reserve's
+    (``lending``'s ``n_dropped_only_at_given_lt``) and a depegged ``collateral_price``
+    (USDe at 0.9; taken to be the case when the drop removes at least as many accounts
+    as it keeps). The line says so and how to keep them.
+    """
+    head = (f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the start "
+            f"price left out ({kept:,} kept)")  # fmt: skip
+    keep = f"drop_initially_liquidatable = false keeps all {n:,}, liquidated from round 1"
+    n_lt = lending.get("n_dropped_only_at_given_lt", 0)
+    if n_lt:
+        return (f"{head}; {n_lt:,} of them only at the liq_threshold given "
+                f"({lending['liq_threshold']:g}; the reserve's "
+                f"{lending['reserve_liq_threshold']:g}): the drop removes the accounts a lower "
+                f"threshold liquidates at once; {keep}")  # fmt: skip
+    if n >= kept:
+        return (f"{head}: a depegged start (a collateral_price below the one the loans were "
+                f"taken at) drops the very accounts the depeg liquidates; {keep}")  # fmt: skip
+    return head
+
+
 def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
     """The inputs' lines; ``markets``: the lending markets' outcomes (their account counts)."""
     import pandas as pd
@@ -684,21 +712,7 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
         m = markets.get(name, {})
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
-            kept = m.get("n_accounts", 0)
-            # most of the market left out: a depegged collateral_price (USDe at 0.9) puts
-            # the accounts a depeg liquidates below HF 1 at the start, and the default
-            # drop removes exactly them; say how to keep them
-            hint = (
-                ": a depegged start (a collateral_price below the one the loans were taken at) "
-                "drops the very accounts the depeg liquidates; drop_initially_liquidatable = "
-                "false keeps them, liquidated from round 1"
-                if n >= kept
-                else ""
-            )
-            lines.append(
-                f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the "
-                f"start price left out ({kept:,} kept){hint}"
-            )
+            lines.append(_dropped_line(name, n, m.get("n_accounts", 0), b))
         if b.get("snapshot_priced_at"):
             lines.append(
                 f"{name}: the bundled snapshot is undated; its accounts are valued at the close "

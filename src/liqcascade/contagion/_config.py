@@ -945,6 +945,16 @@ def _reserve_close(symbol: str, at: pd.Timestamp, key: str) -> float:
     return float(bars["close"].to_numpy(np.float64)[bars.index.get_loc(at)])
 
 
+def _health(coll: np.ndarray, debt: np.ndarray, price: float, lt: float) -> np.ndarray:
+    """Aave health factors ``coll · price · lt / debt`` (inf without debt), dimensionless.
+
+    ``coll`` in tokens, ``debt`` in USD, ``price`` the collateral price (USD per token),
+    ``lt`` the liquidation threshold (fraction).
+    """
+    with np.errstate(divide="ignore"):
+        return np.where(debt > 0, coll * price * lt / np.where(debt > 0, debt, 1), np.inf)
+
+
 def _reserve_rates(m: LendingModel, key: str) -> tuple[float, float, str | None]:
     """A lending market's liquidation threshold and bonus, and its bundled reserve's symbol.
 
@@ -1093,14 +1103,19 @@ def build_setup(
         if m.beta == "from_data":  # a given beta was checked when the file was read
             check_beta(beta, f"{key}.beta (from_data: {beta_source})")
         coll, debt = _accounts(m, i, base, where)
-        n_dropped = 0
+        n_dropped = n_by_lt = 0
+        own = lt
         if m.drop_initially_liquidatable:
             # accounts already below HF 1 before the shock hold collateral the data do not
             # show (other assets) or are stale: they are not part of the crash
-            with np.errstate(divide="ignore"):
-                hf = np.where(debt > 0, coll * price * lt / np.where(debt > 0, debt, 1), np.inf)
-            keep = hf >= 1.0
+            keep = _health(coll, debt, price, lt) >= 1.0
             n_dropped = int((~keep).sum())
+            if symbol is not None and m.liq_threshold is not None:
+                # a threshold below the reserve's puts accounts below HF 1 that are above it
+                # at the reserve's own: the drop removes the very accounts the lower
+                # threshold liquidates, which the output says
+                own = _reserve_rates(m.model_copy(update={"liq_threshold": None}), key)[0]
+                n_by_lt = int((~keep & (_health(coll, debt, price, own) >= 1.0)).sum())
             coll, debt = coll[keep], debt[keep]
         try:  # the market's own rules (LT x bonus <= 1), named by the file's key
             lending.append(LendingMarket(m.name, coll, debt, lt, bonus,
@@ -1118,6 +1133,7 @@ def build_setup(
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
+                         "n_dropped_only_at_given_lt": n_by_lt, "reserve_liq_threshold": own,
                          "snapshot_priced_at": (m.collateral_price_at
                                                 if isinstance(m.accounts, SnapshotAccounts)
                                                 and m.collateral_price is None else None),
