@@ -282,10 +282,10 @@ def _day_lines(res: dict[str, Any]) -> list[str]:
         "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
     ]
     for name, figs in day["markets"].items():
-        p0 = res["defi"]["markets"][name]["initial_collateral_price"]
+        p0 = res["defi"]["markets"].get(name, {}).get("initial_collateral_price")
         for key, label in _DAY_FIGURES.items():
             r = figs[key]
-            cp = _collateral_price(r["collateral_price"], p0)
+            cp = _collateral_price(r["collateral_price"], p0 or r["collateral_price"])
             lines.append(
                 f"  {name} at {label} ({mv(c[key])}; collateral {cp}): "
                 f"{count_text(r['n_accounts_liquidated'], 'account', grouped=True)}, "
