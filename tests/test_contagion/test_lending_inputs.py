@@ -118,8 +118,12 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
     # once: the market's outcome holds the counts, the inputs only where figures came from
     # (the collateral names what the beta is: BTC/ETH for BTC collateral)
+    # and the rules it ran on, with the book it kept at the start price
     assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "collateral",
-                                                  "snapshot_priced_at"}  # fmt: skip
+                                                  "snapshot_priced_at", "liq_threshold",
+                                                  "liq_bonus", "rules_source",
+                                                  "collateral_price", "collateral_usd",
+                                                  "debt_usd"}  # fmt: skip
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout
@@ -211,3 +215,25 @@ def test_a_threshold_below_the_reserves_says_whom_the_drop_removes(tmp_path: Pat
     j = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json").json()
     lend = j["inputs"]["lending"]["aave-weth"]
     assert (lend["n_dropped_only_at_given_lt"], lend["reserve_liq_threshold"]) == (2, 0.83)
+
+
+def test_the_rules_and_the_kept_book_are_printed(tmp_path: Path) -> None:
+    # WETH on ethereum: LT 0.83 and bonus 5 % from the bundled reserve unless given; the
+    # four accounts hold 139 WETH = $278,000 at 2,000 against $223,500 of debt
+    r = run_cli("contagion", "--config", str(CFG), "--liquidity", "static", "--json")
+    lend = r.json()["inputs"]["lending"]["aave-weth"]
+    assert (lend["liq_threshold"], lend["liq_bonus"]) == (0.83, 1.05)
+    assert lend["collateral_usd"] == pytest.approx(139 * 2000.0, rel=1e-12)
+    assert lend["debt_usd"] == pytest.approx(223_500.0, rel=1e-12)
+    t = run_cli("contagion", "--config", str(CFG), "--liquidity", "static")
+    assert (
+        "aave-weth: liquidation threshold 0.83, bonus 5.0 % (the bundled Aave v3 reserve WETH "
+        "on ethereum, 2025-10-23); 4 accounts: $278,000 of collateral at 2,000.00, $223,500 of "
+        "debt" in t.stdout
+    ), t.stdout
+    anchor = _lending_line("oracle =")
+    p = _variant(tmp_path, anchor, f"liq_bonus = 1.075\n{anchor}")
+    t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    assert (
+        "bonus 7.5 % (liq_bonus given, the other from the bundled Aave v3 reserve WETH" in t.stdout
+    )

@@ -622,6 +622,26 @@ def _first_shock(
     return {**given, "venue": venue, "source": f"[shock] of {where}"}
 
 
+#: A lending market's rules and book as it ran, in the JSON's ``inputs.lending.NAME``.
+_RULES = ("liq_threshold", "liq_bonus", "rules_source", "collateral_price", "collateral_usd",
+          "debt_usd")  # fmt: skip
+
+
+def _rules_line(name: str, b: dict[str, Any], kept: int) -> str:
+    """The rules a lending market ran on and the book it kept (USD at the start price).
+
+    ``aave-v3-wbtc: liquidation threshold 0.78, bonus 5.0 % (…); 1,881 accounts:
+    $6,488,473,516 of collateral at 114,198.00, $2,169,663,094 of debt``.
+    """
+    return (
+        f"{name}: liquidation threshold {b['liq_threshold']:g}, bonus "
+        f"{percent_text(b['liq_bonus'] - 1.0)} ({b['rules_source']}); "
+        f"{count_text(kept, 'account', grouped=True)}: ${b['collateral_usd']:,.0f} of "
+        f"collateral at {_collateral_price(b['collateral_price'], b['collateral_price'])}, "
+        f"${b['debt_usd']:,.0f} of debt"
+    )
+
+
 def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     """Where the venues' positions and the lending markets' betas came from.
 
@@ -634,6 +654,7 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
         k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
             "collateral": v.get("collateral"),
             "snapshot_priced_at": v.get("snapshot_priced_at"),
+            **{r: v[r] for r in _RULES if r in v},
             **({"n_dropped_only_at_given_lt": v["n_dropped_only_at_given_lt"],
                 "liq_threshold": v["liq_threshold"],
                "reserve_liq_threshold": v["reserve_liq_threshold"]}
@@ -710,6 +731,8 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
             f"{name}: {_beta_label(b.get('collateral'))} {b['beta']:.3f} ({b['beta_source']})"
         )
         m = markets.get(name, {})
+        if "liq_threshold" in b:
+            lines.append(_rules_line(name, b, m.get("n_accounts", 0)))
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
             lines.append(_dropped_line(name, n, m.get("n_accounts", 0), b))

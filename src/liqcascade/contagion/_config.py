@@ -955,6 +955,15 @@ def _health(coll: np.ndarray, debt: np.ndarray, price: float, lt: float) -> np.n
         return np.where(debt > 0, coll * price * lt / np.where(debt > 0, debt, 1), np.inf)
 
 
+def _rules_source(m: LendingModel, symbol: str | None) -> str:
+    """Where a lending market's liquidation threshold and bonus came from, for the output."""
+    given = [k for k in ("liq_threshold", "liq_bonus") if getattr(m, k) is not None]
+    if symbol is None or len(given) == 2:
+        return "given"
+    reserve = f"the bundled Aave v3 reserve {symbol} on {m.chain}, 2025-10-23"
+    return f"{given[0]} given, the other from {reserve}" if given else reserve
+
+
 def _reserve_rates(m: LendingModel, key: str) -> tuple[float, float, str | None]:
     """A lending market's liquidation threshold and bonus, and its bundled reserve's symbol.
 
@@ -1130,6 +1139,7 @@ def build_setup(
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None
         notes[m.name] = {"collateral": m.collateral,
                          "liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
+                         "rules_source": _rules_source(m, symbol),
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
