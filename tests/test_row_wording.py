@@ -40,3 +40,31 @@ def test_an_accounts_file_counts_rows_after_its_header(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
     assert str(e.value) == "acc.csv: data row 2: debt_usd must be >= 0"
+
+
+@pytest.mark.parametrize(
+    ("body", "want"),
+    [
+        ('10,"160,000"\n', "acc.csv: data row 1: debt_usd must be a number >= 0 (got '160,000'"),
+        ("1.0,2.0\n3.0,\n", "acc.csv: data row 2: debt_usd must be a number >= 0 (got a blank"),
+        ("", "acc.csv: no accounts (a header and no data rows)"),
+    ],
+)
+def test_an_accounts_file_with_text_or_no_rows_is_named(
+    tmp_path: Path, body: str, want: str
+) -> None:
+    # "160,000" (a spreadsheet's thousands separator) used to reach a comparison of text
+    # with 0 and exit as an internal error; a header alone ran with no accounts at all
+    (tmp_path / "acc.csv").write_text("collateral,debt_usd\n" + body)
+    market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
+    with pytest.raises(InputError) as e:
+        _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+    assert str(e.value).startswith(want)
+
+
+def test_an_accounts_file_reads_its_numbers(tmp_path: Path) -> None:
+    (tmp_path / "acc.csv").write_text("collateral,debt_usd\n10,16000\n2.5,0\n")
+    market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
+    coll, debt = _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+    assert coll.tolist() == pytest.approx([10.0, 2.5], rel=1e-12)
+    assert debt.tolist() == pytest.approx([16000.0, 0.0], rel=1e-12)

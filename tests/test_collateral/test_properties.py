@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,6 +85,7 @@ def _random_case(rng: np.random.Generator) -> tuple:
 
 def test_kernel_matches_reference_on_random_cases() -> None:
     rng = np.random.default_rng(19)
+    rng_nav = np.random.default_rng(34)  # its own stream: the cases above stay as they were
     n_liq = 0
     for _ in range(300):
         (
@@ -109,6 +111,10 @@ def test_kernel_matches_reference_on_random_cases() -> None:
             thr,
             sell_all,
         ) = _random_case(rng)
+        # nav pricing's clamp on what the margin counts: 1, or a cap/floor in [0.6, 1.2]
+        nav = np.where(
+            rng_nav.random(fair.shape[1]) < 0.5, 1.0, rng_nav.uniform(0.6, 1.2, fair.shape[1])
+        ) * np.ones_like(fair)
         k = collateral_loop_kernel(
             eth,
             fair,
@@ -130,6 +136,7 @@ def test_kernel_matches_reference_on_random_cases() -> None:
             at,
             thr,
             sell_all,
+            nav,
         )
         accs = [
             dict(
@@ -144,7 +151,7 @@ def test_kernel_matches_reference_on_random_cases() -> None:
             for a in range(len(size))
         ]
         r = collateral_loop_reference(
-            eth, fair, w, mult, decay, floor, depth, cap, regime, tiers, accs, thr, sell_all
+            eth, fair, w, mult, decay, floor, depth, cap, regime, tiers, accs, thr, sell_all, nav
         )
         assert list(k[0]) == r["liq_t"]
         assert_same(k[1], r["book_path"])
@@ -234,3 +241,27 @@ def test_redemption_never_shows_a_deeper_depeg_than_own_book(accs, steps, ratio)
     # units at the higher prices redemption pricing leaves, so USD may be higher)
     assert red.sold_units.sum() <= own.sold_units.sum() * (1 + 1e-9) + 1e-9
     assert set(np.nonzero(red.liq_t >= 0)[0]) <= set(np.nonzero(own.liq_t >= 0)[0])
+
+
+def test_a_nav_cap_moves_the_counted_collateral_not_the_books_price() -> None:
+    # one account, 1 ETH long at 1,000 (maintenance 1 % = 10 USD, liquidated at
+    # uniMMR <= 1.05, i.e. equity <= 10.5 USD) holding 12 USDe, ETH flat. Counted at fair
+    # value (1 USD) its equity is 12: safe; under nav pricing with nav_cap 0.8 it is 9.6:
+    # liquidated at once, and its 12 USDe are sold on their own book, which trades at fair
+    # value (1 USD: the book is 1e9 deep), so they fetch 12 USD. Before the fix the cap
+    # replaced fair value everywhere: the book traded at 0.8 and the sale fetched 9.6 USD.
+    asset = CollateralAsset(
+        "USDE", "b", TierSchedule((math.inf,), (1.0,)), own_book_weight=1.0,
+        depth_usd_per_pct=1e9, nav_cap=0.8,
+    )  # fmt: skip
+    acc = Account("a0", 1.0, 1000.0, {"USDE": 12.0}, usdt=0.0, mmr=0.01)
+    setup = CollateralSetup((asset,), VenueRules(), (acc,))
+    path = _path([0.0, 0.0])
+    nav = simulate_collateral(setup, path, "nav")
+    red = simulate_collateral(setup, path, "redemption")
+    assert list(nav.liq_t) == [0] and list(red.liq_t) == [-1]
+    assert nav.index[:, 0] == pytest.approx([0.8, 0.8, 0.8], rel=1e-12)
+    assert nav.book[:, 0] == pytest.approx([1.0, 1.0, 1.0], rel=1e-6)
+    assert nav.sold_usd[0] == pytest.approx(12.0, rel=1e-6)
+    s = nav.summary()["assets"]["USDE"]
+    assert (s["min_index"], s["min_price_usd"]) == pytest.approx((0.8, 1.0), rel=1e-6)

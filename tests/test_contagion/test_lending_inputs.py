@@ -118,8 +118,12 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
     # once: the market's outcome holds the counts, the inputs only where figures came from
     # (the collateral names what the beta is: BTC/ETH for BTC collateral)
+    # and the rules it ran on, with the book it kept at the start price
     assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "collateral",
-                                                  "snapshot_priced_at"}  # fmt: skip
+                                                  "snapshot_priced_at", "liq_threshold",
+                                                  "liq_bonus", "rules_source",
+                                                  "collateral_price", "collateral_usd",
+                                                  "debt_usd"}  # fmt: skip
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout
@@ -150,3 +154,86 @@ def test_the_at_record_row_says_which_part_misses(at_usd: float, low: float, wan
     from liqcascade.contagion._presets import _which_misses
 
     assert _which_misses(at_usd, 43.1e6, low, 106_490.25) == want
+
+
+def _usde_at(tmp_path: Path, drop: bool) -> Path:
+    """The two-venue world's lending market as USDe loans at a depegged start of 0.9 USD."""
+    p = _variant(tmp_path, 'collateral = "WETH"', 'collateral = "USDe"\nbeta = 0.05')
+    text = p.read_text().replace("collateral_price = 2000.0", "collateral_price = 0.9")
+    acc = _lending_line("accounts =")
+    new = 'accounts = { kind = "table", collateral = [1e5, 2e5], debt_usd = [7e4, 1.45e5] }'
+    text = text.replace(acc, ("" if drop else "drop_initially_liquidatable = false\n") + new)
+    p.write_text(text)
+    return p
+
+
+def test_a_depegged_start_says_the_default_drop_removes_its_accounts(tmp_path: Path) -> None:
+    # USDe (LT 0.75) at 0.9: HF 1e5 · 0.9 · 0.75 / 7e4 = 0.964 and 0.931, both below 1 at
+    # the start, so the default drop leaves the market empty; the line says how to keep them
+    r = run_cli("contagion", "--config", str(_usde_at(tmp_path, True)), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "aave-weth: 2 accounts already below HF 1 at the start price left out (0 kept): a "
+        "depegged start" in r.stdout
+    )
+    assert "drop_initially_liquidatable = false keeps all 2, liquidated from round 1" in r.stdout
+
+
+def test_a_depegged_start_kept_is_liquidated_and_priced_to_four_figures(tmp_path: Path) -> None:
+    p = _usde_at(tmp_path, False)
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
+    assert r.exit_code == 0, r.stderr
+    m = r.json()["defi"]["markets"]["aave-weth"]
+    # Aave v3.3 by hand, USDe's bonus 8.5 %: HF 0.96 > 0.95 repays half of 7e4, HF 0.93
+    # repays all 1.45e5; seized at the oracle price = repaid x bonus (USD)
+    assert m["liquidated_usd"] == pytest.approx((3.5e4 + 1.45e5) * 1.085, rel=1e-9)
+    assert m["n_accounts_liquidated"] == 2
+    t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    lo = m["lowest_collateral_price"]
+    assert 0.85 < lo < 0.9
+    # a stablecoin's price with four significant figures, not "0.90"
+    assert f"lowest {lo:.4f} (" in t.stdout, t.stdout
+    assert "already below HF 1" not in t.stdout
+
+
+def test_a_threshold_below_the_reserves_says_whom_the_drop_removes(tmp_path: Path) -> None:
+    # WETH's reserve LT is 0.83; at 0.80 and 2,000 USD: 10 · 2000 · 0.80 / 16500 = 0.970 and
+    # 25 · 2000 · 0.80 / 40500 = 0.988 fall below HF 1 (1.006 and 1.025 at 0.83), while
+    # 4 · 2000 · 0.80 / 6000 = 1.067 and 1 · 2000 · 0.8 / 5000 = 0.32 (0.33 at 0.83) do not
+    # change side: three dropped, two of them only at the threshold given
+    anchor = _lending_line("accounts =")
+    new = ("liq_threshold = 0.80\nliq_bonus = 1.05\naccounts = { kind = \"table\", collateral = "
+           "[10.0, 25.0, 4.0, 1.0], debt_usd = [16500.0, 40500.0, 6000.0, 5000.0] }")  # fmt: skip
+    p = _variant(tmp_path, anchor, new)
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "aave-weth: 3 accounts already below HF 1 at the start price left out (1 kept); 2 of "
+        "them only at the liq_threshold given (0.8; the reserve's 0.83)" in r.stdout
+    ), r.stdout
+    assert "drop_initially_liquidatable = false keeps all 3" in r.stdout
+    j = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json").json()
+    lend = j["inputs"]["lending"]["aave-weth"]
+    assert (lend["n_dropped_only_at_given_lt"], lend["reserve_liq_threshold"]) == (2, 0.83)
+
+
+def test_the_rules_and_the_kept_book_are_printed(tmp_path: Path) -> None:
+    # WETH on ethereum: LT 0.83 and bonus 5 % from the bundled reserve unless given; the
+    # four accounts hold 139 WETH = $278,000 at 2,000 against $223,500 of debt
+    r = run_cli("contagion", "--config", str(CFG), "--liquidity", "static", "--json")
+    lend = r.json()["inputs"]["lending"]["aave-weth"]
+    assert (lend["liq_threshold"], lend["liq_bonus"]) == (0.83, 1.05)
+    assert lend["collateral_usd"] == pytest.approx(139 * 2000.0, rel=1e-12)
+    assert lend["debt_usd"] == pytest.approx(223_500.0, rel=1e-12)
+    t = run_cli("contagion", "--config", str(CFG), "--liquidity", "static")
+    assert (
+        "aave-weth: liquidation threshold 0.83, bonus 5.0 % (the bundled Aave v3 reserve WETH "
+        "on ethereum, 2025-10-23); 4 accounts: $278,000 of collateral at 2,000.00, $223,500 of "
+        "debt" in t.stdout
+    ), t.stdout
+    anchor = _lending_line("oracle =")
+    p = _variant(tmp_path, anchor, f"liq_bonus = 1.075\n{anchor}")
+    t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    assert (
+        "bonus 7.5 % (liq_bonus given, the other from the bundled Aave v3 reserve WETH" in t.stdout
+    )

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from liqcascade._cli import _book_units, _common
 from liqcascade._cli._eth_scenario import EthAsset, refuse_other_asset
-from liqcascade._prices import count_text, percent_text
+from liqcascade._prices import count_text, percent_text, price_decimals
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
@@ -169,9 +169,20 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _collateral_price(price: float, start: float) -> str:
+    """A collateral price with 2 decimals, more below 100 USD: ``1,938.03``, ``0.8962``.
+
+    A stablecoin's (USDe at 0.9) moves in the third decimal: four significant figures
+    of the start price, never fewer than the two an ETH or BTC price is printed with.
+    """
+    return f"{price:,.{max(2, price_decimals(start))}f}"
+
+
 def _price_move(price: float, start: float) -> str:
     """``3,696.31 (−4.36 %)``: a price and its move from the start."""
-    return f"{price:,.2f} ({percent_text(price / start - 1.0, 2, signed=True)})"
+    return (
+        f"{_collateral_price(price, start)} ({percent_text(price / start - 1.0, 2, signed=True)})"
+    )
 
 
 def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
@@ -194,7 +205,9 @@ def _market_lines(markets: dict[str, Any], clocked: bool) -> list[str]:
         at = ""
         if rng:
             lo, hi = rng
-            at = f"; liquidated at {lo:,.2f}" + (f" … {hi:,.2f}" if hi > lo else "")
+            at = f"; liquidated at {_collateral_price(lo, p0)}" + (
+                f" … {_collateral_price(hi, p0)}" if hi > lo else ""
+            )
         final = _price_move(m["final_collateral_price"], p0)
         lines.append(
             f"{name}: {count_text(m['n_accounts_liquidated'], 'account', grouped=True)} "
@@ -269,10 +282,12 @@ def _day_lines(res: dict[str, Any]) -> list[str]:
         "(the collateral moves beta × it; no venue, arbitrage or DEX re-run):"
     ]
     for name, figs in day["markets"].items():
+        p0 = res["defi"]["markets"].get(name, {}).get("initial_collateral_price")
         for key, label in _DAY_FIGURES.items():
             r = figs[key]
+            cp = _collateral_price(r["collateral_price"], p0 or r["collateral_price"])
             lines.append(
-                f"  {name} at {label} ({mv(c[key])}; collateral {r['collateral_price']:,.2f}): "
+                f"  {name} at {label} ({mv(c[key])}; collateral {cp}): "
                 f"{count_text(r['n_accounts_liquidated'], 'account', grouped=True)}, "
                 f"${r['liquidated_usd']:,.0f} seized ({percent_text(r['share_of_collateral'])} "
                 f"of its collateral at that price), bad debt ${r['bad_debt_usd']:,.0f}"
@@ -607,6 +622,26 @@ def _first_shock(
     return {**given, "venue": venue, "source": f"[shock] of {where}"}
 
 
+#: A lending market's rules and book as it ran, in the JSON's ``inputs.lending.NAME``.
+_RULES = ("liq_threshold", "liq_bonus", "rules_source", "collateral_price", "collateral_usd",
+          "debt_usd")  # fmt: skip
+
+
+def _rules_line(name: str, b: dict[str, Any], kept: int) -> str:
+    """The rules a lending market ran on and the book it kept (USD at the start price).
+
+    ``aave-v3-wbtc: liquidation threshold 0.78, bonus 5.0 % (…); 1,881 accounts:
+    $6,488,473,516 of collateral at 114,198.00, $2,169,663,094 of debt``.
+    """
+    return (
+        f"{name}: liquidation threshold {b['liq_threshold']:g}, bonus "
+        f"{percent_text(b['liq_bonus'] - 1.0)} ({b['rules_source']}); "
+        f"{count_text(kept, 'account', grouped=True)}: ${b['collateral_usd']:,.0f} of "
+        f"collateral at {_collateral_price(b['collateral_price'], b['collateral_price'])}, "
+        f"${b['debt_usd']:,.0f} of debt"
+    )
+
+
 def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     """Where the venues' positions and the lending markets' betas came from.
 
@@ -618,7 +653,12 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     lending = {
         k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
             "collateral": v.get("collateral"),
-            "snapshot_priced_at": v.get("snapshot_priced_at")}
+            "snapshot_priced_at": v.get("snapshot_priced_at"),
+            **{r: v[r] for r in _RULES if r in v},
+            **({"n_dropped_only_at_given_lt": v["n_dropped_only_at_given_lt"],
+                "liq_threshold": v["liq_threshold"],
+               "reserve_liq_threshold": v["reserve_liq_threshold"]}
+               if v.get("n_dropped_only_at_given_lt") else {})}
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
     }  # fmt: skip
@@ -646,6 +686,30 @@ def _beta_label(collateral: str | None) -> str:
     return f"{collateral}'s beta to its oracle venues' move"
 
 
+def _dropped_line(name: str, n: int, kept: int, lending: dict[str, Any]) -> str:
+    """The accounts a lending market left out below HF 1, and when that hides the answer.
+
+    Two inputs put below HF 1 at the start the very accounts the scenario is about, which
+    the default drop then removes: a liquidation threshold given below the reserve's
+    (``lending``'s ``n_dropped_only_at_given_lt``) and a depegged ``collateral_price``
+    (USDe at 0.9; taken to be the case when the drop removes at least as many accounts
+    as it keeps). The line says so and how to keep them.
+    """
+    head = (f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the start "
+            f"price left out ({kept:,} kept)")  # fmt: skip
+    keep = f"drop_initially_liquidatable = false keeps all {n:,}, liquidated from round 1"
+    n_lt = lending.get("n_dropped_only_at_given_lt", 0)
+    if n_lt:
+        return (f"{head}; {n_lt:,} of them only at the liq_threshold given "
+                f"({lending['liq_threshold']:g}; the reserve's "
+                f"{lending['reserve_liq_threshold']:g}): the drop removes the accounts a lower "
+                f"threshold liquidates at once; {keep}")  # fmt: skip
+    if n >= kept:
+        return (f"{head}: a depegged start (a collateral_price below the one the loans were "
+                f"taken at) drops the very accounts the depeg liquidates; {keep}")  # fmt: skip
+    return head
+
+
 def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
     """The inputs' lines; ``markets``: the lending markets' outcomes (their account counts)."""
     import pandas as pd
@@ -667,12 +731,11 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
             f"{name}: {_beta_label(b.get('collateral'))} {b['beta']:.3f} ({b['beta_source']})"
         )
         m = markets.get(name, {})
+        if "liq_threshold" in b:
+            lines.append(_rules_line(name, b, m.get("n_accounts", 0)))
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
-            lines.append(
-                f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the "
-                f"start price left out ({m.get('n_accounts', 0):,} kept)"
-            )
+            lines.append(_dropped_line(name, n, m.get("n_accounts", 0), b))
         if b.get("snapshot_priced_at"):
             lines.append(
                 f"{name}: the bundled snapshot is undated; its accounts are valued at the close "

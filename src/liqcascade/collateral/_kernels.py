@@ -4,7 +4,7 @@ One clock of ``T`` minutes. Each minute ``t``:
 
 1. top-ups due at ``t`` arrive (USD into the account's balance);
 2. every collateral asset ``j`` is valued at
-   ``index = fair[t, j] · (w[j] · book[j] + 1 − w[j])`` with
+   ``index = fair[t, j] · (w[j] · book[j] + 1 − w[j]) · nav_scale[t, j]`` with
    ``book[j] = max(floor[j], 1 − I[j] · mult[t, j])`` (price / fair on its own book);
 3. every open account with an ETH position is checked:
    ``uniMMR = (Σ_j tiered(qty · index) + usdt + size · (eth − entry)) / (|size| · eth · mmr)``;
@@ -14,6 +14,10 @@ One clock of ``T`` minutes. Each minute ``t``:
 4. each asset's queue is sold up to its liquidators' capacity; the sale moves its
    impact ``I[j] += sold_usd_at_fair / depth[j]`` and the minute's book ratio is recorded;
 5. the impact decays: ``I[j] *= decay[t, j]`` (resilience).
+
+``nav_scale`` is 1 except under ``nav`` pricing, where it is the issuer NAV's clamp over
+fair value (``clip(fair, nav_floor, nav_cap) / fair``): it moves what the margin counts,
+never the own book's price (the market's, around fair value).
 
 Units: prices USD; ``qty`` in units worth 1 USD of fair value at the start; ``depth``
 USD per unit of fractional impact (100 × the USD that moves the book 1 %).
@@ -62,6 +66,7 @@ def collateral_loop_kernel(
     topup_at: np.ndarray,  # (A,) int minute (>= T: never)
     threshold: float,
     sell_all: bool,
+    nav_scale: np.ndarray,  # (T, J)
 ) -> tuple[np.ndarray, ...]:
     """Run the loop.
 
@@ -92,7 +97,7 @@ def collateral_loop_kernel(
         for j in range(n_j):
             b = 1.0 - imp[j] * mult[t, j]
             book[j] = b if b > floor[j] else floor[j]
-            index[j] = fair[t, j] * (w[j] * book[j] + 1.0 - w[j])
+            index[j] = fair[t, j] * (w[j] * book[j] + 1.0 - w[j]) * nav_scale[t, j]
             index_path[t, j] = index[j] / fair[t, j]
         p = eth[t]
         for a in range(n_a):

@@ -423,11 +423,21 @@ def eth_shock_path(
     return pd.Series(v, index=pd.date_range(to_utc(start), periods=total_min, freq="1min"))
 
 
-def _fair(asset: CollateralAsset, eth: np.ndarray, pricing: str) -> np.ndarray:
-    f = np.ones_like(eth) if asset.underlying == "usd" else eth / eth[0]
-    if pricing == "nav":
-        f = np.clip(f, asset.nav_floor, asset.nav_cap)
-    return f
+def _fair(asset: CollateralAsset, eth: np.ndarray) -> np.ndarray:
+    """Fair value per unit, USD: 1 for a USD asset, ETH's move from the start for ETH's."""
+    return np.ones_like(eth) if asset.underlying == "usd" else eth / eth[0]
+
+
+def _nav_scale(asset: CollateralAsset, fair: np.ndarray, pricing: str) -> np.ndarray:
+    """What the margin counts over fair value: the NAV's clamp under ``nav`` pricing, else 1.
+
+    The clamp moves the counted collateral only: the own book trades around fair value
+    (before the 2026-12 release the clamped value replaced fair value everywhere, so a
+    ``nav_cap`` of 0.8 also put USDe's own book, and its sales, at 0.8 USD).
+    """
+    if pricing != "nav":
+        return np.ones_like(fair)
+    return np.clip(fair, asset.nav_floor, asset.nav_cap) / fair
 
 
 def _tier_arrays(setup: CollateralSetup, ts: pd.DatetimeIndex) -> tuple[np.ndarray, ...]:
@@ -708,7 +718,8 @@ def simulate_collateral(
     eth, ts = _minute_path(eth_path)
     n_t, assets, v = len(ts), setup.assets, setup.venue
     method = PRICING_METHODS[pricing]
-    fair = np.column_stack([_fair(a, eth, pricing) for a in assets])
+    fair = np.column_stack([_fair(a, eth) for a in assets])
+    nav_scale = np.column_stack([_nav_scale(a, fair[:, j], pricing) for j, a in enumerate(assets)])
     w = np.array([method.weight(a) for a in assets], float)
     run_hi = pd.Series(eth).rolling(60, min_periods=1).max().to_numpy()
     stressed = eth < run_hi * (1 - v.stress_drawdown)
@@ -746,6 +757,7 @@ def simulate_collateral(
         topup_at,
         float(v.threshold),
         v.sell == "all",
+        nav_scale,
     )
     liq_t, book, index, sold_u, sold_usd, eth_sold, pending, usdt_end = out
     return CollateralResult(

@@ -27,13 +27,17 @@ def collateral_loop_reference(
     accounts: list[dict[str, Any]],
     threshold: float,
     sell_all: bool,
+    nav_scale: Any = None,
 ) -> dict[str, Any]:
     """Run the loop; returns a dict of results.
 
     ``tiers[j][r]`` are the schedules; ``accounts`` dicts with
-    ``size, entry, usdt, qty (list), mmr, topup_usd, topup_at``.
+    ``size, entry, usdt, qty (list), mmr, topup_usd, topup_at``; ``nav_scale[t][j]`` the
+    margin's NAV clamp over fair value (``nav`` pricing; default 1 everywhere).
     """
     n_t, n_j = len(eth), len(w)
+    if nav_scale is None:
+        nav_scale = np.ones((n_t, n_j))
     accs = [dict(a, qty=list(a["qty"]), liq_t=-1) for a in accounts]
     imp = [0.0] * n_j
     pending = [0.0] * n_j
@@ -49,7 +53,7 @@ def collateral_loop_reference(
             if a["topup_at"] == t and a["liq_t"] < 0:
                 a["usdt"] += a["topup_usd"]
         book = [max(floor[j], 1.0 - imp[j] * mult[t][j]) for j in range(n_j)]
-        index = [fair[t][j] * (w[j] * book[j] + 1.0 - w[j]) for j in range(n_j)]
+        index = [fair[t][j] * (w[j] * book[j] + 1.0 - w[j]) * nav_scale[t][j] for j in range(n_j)]
         for j in range(n_j):
             out["index_path"][t, j] = index[j] / fair[t][j]
         p = eth[t]

@@ -718,12 +718,27 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
         check_columns(df.columns, ("collateral", "debt_usd"), path.name)
+        if len(df) == 0:
+            raise InputError(f"{path.name}: no accounts (a header and no data rows)")
+        cols = {}
         for col in ("collateral", "debt_usd"):
-            bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
+            # a value that is not a number ("160,000" quoted with a thousands separator, a
+            # blank) is named with the row, not compared with 0 as text
+            v = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+            bad = ~np.isfinite(v) | (v < 0)
             if bad.any():
-                row = row_ref(int(np.argmax(bad)) + 1)
-                raise InputError(f"{path.name}: {row}: {col} must be >= 0")
-        return df["collateral"].to_numpy(float), df["debt_usd"].to_numpy(float)
+                i = int(np.argmax(bad))
+                row = row_ref(i + 1)
+                if np.isfinite(v[i]):
+                    raise InputError(f"{path.name}: {row}: {col} must be >= 0")
+                raw = df[col].iloc[i]
+                got = "a blank" if pd.isna(raw) else repr(str(raw))
+                raise InputError(
+                    f"{path.name}: {row}: {col} must be a number >= 0 (got {got}; write "
+                    "numbers without thousands separators)"
+                )
+            cols[col] = v
+        return cols["collateral"], cols["debt_usd"]
     return snapshot_accounts(a.version)
 
 
@@ -930,6 +945,25 @@ def _reserve_close(symbol: str, at: pd.Timestamp, key: str) -> float:
     return float(bars["close"].to_numpy(np.float64)[bars.index.get_loc(at)])
 
 
+def _health(coll: np.ndarray, debt: np.ndarray, price: float, lt: float) -> np.ndarray:
+    """Aave health factors ``coll · price · lt / debt`` (inf without debt), dimensionless.
+
+    ``coll`` in tokens, ``debt`` in USD, ``price`` the collateral price (USD per token),
+    ``lt`` the liquidation threshold (fraction).
+    """
+    with np.errstate(divide="ignore"):
+        return np.where(debt > 0, coll * price * lt / np.where(debt > 0, debt, 1), np.inf)
+
+
+def _rules_source(m: LendingModel, symbol: str | None) -> str:
+    """Where a lending market's liquidation threshold and bonus came from, for the output."""
+    given = [k for k in ("liq_threshold", "liq_bonus") if getattr(m, k) is not None]
+    if symbol is None or len(given) == 2:
+        return "given"
+    reserve = f"the bundled Aave v3 reserve {symbol} on {m.chain}, 2025-10-23"
+    return f"{given[0]} given, the other from {reserve}" if given else reserve
+
+
 def _reserve_rates(m: LendingModel, key: str) -> tuple[float, float, str | None]:
     """A lending market's liquidation threshold and bonus, and its bundled reserve's symbol.
 
@@ -1078,14 +1112,19 @@ def build_setup(
         if m.beta == "from_data":  # a given beta was checked when the file was read
             check_beta(beta, f"{key}.beta (from_data: {beta_source})")
         coll, debt = _accounts(m, i, base, where)
-        n_dropped = 0
+        n_dropped = n_by_lt = 0
+        own = lt
         if m.drop_initially_liquidatable:
             # accounts already below HF 1 before the shock hold collateral the data do not
             # show (other assets) or are stale: they are not part of the crash
-            with np.errstate(divide="ignore"):
-                hf = np.where(debt > 0, coll * price * lt / np.where(debt > 0, debt, 1), np.inf)
-            keep = hf >= 1.0
+            keep = _health(coll, debt, price, lt) >= 1.0
             n_dropped = int((~keep).sum())
+            if symbol is not None and m.liq_threshold is not None:
+                # a threshold below the reserve's puts accounts below HF 1 that are above it
+                # at the reserve's own: the drop removes the very accounts the lower
+                # threshold liquidates, which the output says
+                own = _reserve_rates(m.model_copy(update={"liq_threshold": None}), key)[0]
+                n_by_lt = int((~keep & (_health(coll, debt, price, own) >= 1.0)).sum())
             coll, debt = coll[keep], debt[keep]
         try:  # the market's own rules (LT x bonus <= 1), named by the file's key
             lending.append(LendingMarket(m.name, coll, debt, lt, bonus,
@@ -1100,9 +1139,11 @@ def build_setup(
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None
         notes[m.name] = {"collateral": m.collateral,
                          "liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
+                         "rules_source": _rules_source(m, symbol),
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
+                         "n_dropped_only_at_given_lt": n_by_lt, "reserve_liq_threshold": own,
                          "snapshot_priced_at": (m.collateral_price_at
                                                 if isinstance(m.accounts, SnapshotAccounts)
                                                 and m.collateral_price is None else None),
