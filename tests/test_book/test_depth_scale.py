@@ -66,8 +66,11 @@ def test_real_sized_books_other_coins_and_unbundled_assets_are_not_checked() -> 
     assert depth_scale_text(_book(150.0, huge), "SOL", "b.csv") is None
 
 
-def test_cascade_from_files_warns_of_a_book_in_usd(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "command", [("cascade", "--shock", "-0.05"), ("solvency", "--insurance-fund", "1e6")]
+)
+def test_commands_on_book_files_warn_of_a_book_in_usd(
+    command: tuple[str, ...], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     mid = 3_700.0
     levels = [(s, mid * (1 + sign * 0.0005 * i), 300.0) for i in range(1, 41)
@@ -82,8 +85,8 @@ def test_cascade_from_files_warns_of_a_book_in_usd(
     for name, said in (("eth.csv", False), ("usd.csv", True)):
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="liqcascade.book"):
-            r = run_cli("cascade", "--positions", str(pos), "--book", str(tmp_path / name),
-                        "--shock", "-0.05", "--json")  # fmt: skip
+            r = run_cli(command[0], "--positions", str(pos), "--book", str(tmp_path / name),
+                        *command[1:], "--json")  # fmt: skip
         assert r.exit_code == 0, r.stderr
         lines = [m.getMessage() for m in caplog.records if "whole futures market" in m.getMessage()]
         assert bool(lines) is said, lines

@@ -285,9 +285,10 @@ def _exchange_book(
         order_book = None
         ref: float | None = mid
         if book is not None:
-            from liqcascade.book import OrderBook
+            from liqcascade.book import OrderBook, warn_depth_scale
 
             order_book = OrderBook.from_file(_file(book, "book"))
+            warn_depth_scale(order_book, asset or "ETH", str(book))  # sizes in USD read as ETH
         # the price the run starts at checks the file: the mid given (the path engine's,
         # beside a book too), else the book's; never the book's mid when the run starts
         # at the mid given
