@@ -251,4 +251,7 @@ def test_text_lists_the_assumptions_and_says_the_columns_count_minutes() -> None
     assert n > 0
     assert f"assumptions ({n}; values and sources in --json): " in text
     assert all(a["what"] in text for a in j["assumptions"])
+    # numbered: a name with a "; " of its own (RWUSD tiers; PAXG ratio cut) is still one
+    assert f"({n}) {j['assumptions'][-1]['what']}" in text
+    assert "(2) " + j["assumptions"][1]["what"] + "; (3) " in text
     assert "mins < 0.95" in text and "minutes the own-book price was below" in text

@@ -425,14 +425,18 @@ def config_file(path: Path) -> Iterator[None]:
 
 
 def assumptions_line(items: list[dict[str, str]] | None) -> str | None:
-    """``assumptions (N; values and sources in --json): A; B``: a run's assumptions, by name.
+    """``assumptions (N; values and sources in --json): (1) A; (2) B``: a run's assumptions.
 
     The one line of every command whose configuration lists ``[[assumptions]]``
-    (``collateral``, ``contagion``); None when there are none.
+    (``collateral``, ``contagion``); None when there are none. Two or more are numbered:
+    a name may hold a "; " of its own ("RWUSD tiers; PAXG ratio cut"), and the count
+    must match what a reader counts.
     """
     if not items:
         return None
-    names = "; ".join(a["what"] for a in items)
+    numbered = len(items) > 1
+    names = "; ".join(f"({i}) {a['what']}" if numbered else a["what"]
+                      for i, a in enumerate(items, 1))  # fmt: skip
     return f"assumptions ({len(items)}; values and sources in --json): {names}"
 
 
