@@ -116,7 +116,7 @@ class FastLoglik:
         self.kv = 1 + sum(orders)
         self._values: dict[tuple[Any, ...], float] = {}
         self._consts: dict[bytes, np.ndarray] = {}
-        self._digests: dict[int, tuple[Any, bytes]] = {}
+        self._digests: dict[int, tuple[Any, bytes, np.ndarray]] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FastLoglik:
         """A copy for ``arch``'s copy of the model (its ``model`` the copy), values forgotten."""
@@ -130,18 +130,29 @@ class FastLoglik:
         """Pickled without the remembered values."""
         return {**self.__dict__, "_values": {}, "_digests": {}, "_consts": {}}
 
-    def _digest(self, a: np.ndarray) -> bytes:
-        """A digest of ``a``'s bytes, computed once per array object (kept while held)."""
+    def _held(self, a: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """``a``'s digest and its read-only float64 view, made once per array object.
+
+        The digest of ``a``'s bytes keys the remembered values; the view (no copy of a
+        contiguous float64 array) is what the kernels take (:func:`read_only`). Both
+        are kept while ``a`` is held (the sample and the bounds of a fit's calls).
+        """
         held = self._digests.get(id(a))
         if held is not None and held[0] is a:
-            return held[1]
+            return held[1], held[2]
         import hashlib
 
+        c = np.ascontiguousarray(a, dtype=np.float64)
         d = hashlib.blake2b(np.ascontiguousarray(a).data, digest_size=16).digest()
         if len(self._digests) >= _DIGESTS_KEPT:
             self._digests.clear()
-        self._digests[id(a)] = (a, d)
-        return d
+        (view,) = read_only(c)
+        self._digests[id(a)] = (a, d, view)
+        return d, view
+
+    def _digest(self, a: np.ndarray) -> bytes:
+        """A digest of ``a``'s bytes, computed once per array object (kept while held)."""
+        return self._held(a)[0]
 
     def __call__(
         self,
@@ -206,7 +217,7 @@ class FastLoglik:
     ) -> float:
         kv = self.kv
         p, o, q = self.orders
-        y_in, bounds_in = read_only(y, np.ascontiguousarray(bounds, dtype=np.float64))
+        y_in, bounds_in = self._held(y)[1], self._held(bounds)[1]
         return float(
             K.loglik(
                 y_in, x[0], x[1 : 1 + kv].copy(), self.kind, p, o, q, float(backcast),
@@ -314,7 +325,7 @@ class FDGradient:
             consts[i] = f.constants(xi[1 + kv :])
         p, o, q = f.orders
         y = f.model._fit_y
-        y_in, bounds_in = read_only(y, np.ascontiguousarray(var_bounds, dtype=np.float64))
+        y_in, bounds_in = f._held(y)[1], f._held(var_bounds)[1]
         n = y.shape[0]
         return K.fd_gradient(
             y_in, x0, h, f0, f.kind, p, o, q, float(backcast), bounds_in, f.dist,
