@@ -201,6 +201,60 @@ class FastLoglik:
         info["llf"] = llf
         return llf
 
+    def many(
+        self, points: Any, sigma2: np.ndarray, backcast: Any, var_bounds: np.ndarray
+    ) -> list[float]:
+        """The negative log-likelihood at each of ``points``, as :meth:`__call__` gives it.
+
+        The points not remembered are computed in one compiled call
+        (:func:`._kernels.loglik_points`), each as :meth:`__call__` computes it; all are
+        remembered.
+
+        Parameters
+        ----------
+        points : sequence of ndarray
+            Parameter vectors (``mu``, the variance parameters, the distribution's).
+        sigma2 : ndarray of float64
+            Scratch, as :meth:`__call__`'s (not written).
+        backcast : float
+            Pre-sample variance (log variance for EGARCH).
+        var_bounds : ndarray, shape (n, 2)
+            ``arch``'s variance bounds.
+
+        Returns
+        -------
+        list of float
+            Negative log-likelihoods (nats), one per point.
+        """
+        info = _callback_info()
+        y = self.model._fit_y
+        (dy, y_in), (db, bounds_in) = self._held(y), self._held(var_bounds)
+        xs = [np.array(x, dtype=np.float64) for x in points]
+        keys = [(x.tobytes(), float(backcast), db, dy) for x in xs]
+        out: list[float | None] = [self._values.get(key) for key in keys]
+        todo = [i for i, v in enumerate(out) if v is None]
+        if todo:
+            kv = self.kv
+            pts = np.array([xs[i] for i in todo])
+            consts = np.array([self.constants(xs[i][1 + kv :]) for i in todo])
+            lls = np.empty(len(todo))
+            p, o, q = self.orders
+            K.loglik_points(
+                y_in, pts, self.kind, p, o, q, float(backcast), bounds_in, self.dist, consts,
+                self.lnsigma_max, lls,
+            )  # fmt: skip
+            for i, ll in zip(todo, lls, strict=True):
+                llf = -float(ll)
+                if len(self._values) >= _VALUES_KEPT:
+                    self._values.clear()
+                self._values[keys[i]] = llf
+                out[i] = llf
+        info["count"] += len(xs)
+        values = [float(v) for v in out if v is not None]
+        if values:
+            info["llf"] = values[-1]
+        return values
+
     def constants(self, dp: np.ndarray) -> np.ndarray:
         """:func:`dist_constants` of the distribution's parameters ``dp`` (remembered)."""
         key = dp.tobytes()

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade.volatility._hessian import BatchedCov
 from liqcascade.volatility._loglik import fast_loglik, with_fd_gradient
 from liqcascade.volatility._starts import FastStarts
 
@@ -122,6 +123,8 @@ def fit_arch(model: Any, **kwargs: Any) -> Any:
                 FastStarts.remove(model.volatility)
                 if res is not None:  # the result's copy of the model took them too
                     FastStarts.remove(res.model.volatility)
+                    # its covariance's Hessian points in one call (._hessian)
+                    res.model.compute_param_cov = BatchedCov(res.model)
                 if minimize is not None:
                     base.minimize = minimize
     return res
