@@ -172,6 +172,49 @@ def test_the_kernel_equals_its_python_twin(
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-12, atol=1e-12)
 
 
+@settings(max_examples=examples(120), deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    seed=st.integers(0, 2**32 - 1),
+    model=st.sampled_from([(K.VOL_GARCH, 0), (K.VOL_GARCH, 1), (K.VOL_EGARCH, 1)]),
+    dist=st.sampled_from([K.DIST_NORMAL, K.DIST_T, K.DIST_SKEWT]),
+    tight=st.booleans(),
+)
+def test_the_one_loop_kernels_equal_the_separate_passes(
+    n: int, seed: int, model: tuple[int, int], dist: int, tight: bool
+) -> None:
+    # GARCH(1,1), GJR(1,1,1), EGARCH(1,1,1): variance and density in one loop, the same
+    # operations as garch_variance / egarch_variance, then densities
+    kind, o = model
+    rng = np.random.default_rng(seed)
+    y = rng.standard_t(3, size=n) * rng.uniform(0.1, 5.0)
+    vp = np.concatenate([[rng.uniform(0.01, 0.5)], rng.uniform(-0.2 if kind else 0, 0.3, 1 + o)])
+    vp = np.concatenate([vp, [rng.uniform(0.0, 0.99)]])
+    if kind == K.VOL_EGARCH:
+        vp[0] = rng.uniform(-0.5, 0.5)
+    bounds = np.empty((n, 2))  # tight bounds make the clipping branches run
+    bounds[:, 0] = rng.uniform(0.5, 1.0) if tight else 1e-8
+    bounds[:, 1] = rng.uniform(1.0, 3.0) if tight else 1e8
+    dp = {K.DIST_NORMAL: [], K.DIST_T: [rng.uniform(2.1, 30)]}.get(
+        dist, [rng.uniform(2.1, 30), rng.uniform(-1.2, 1.2)]
+    )
+    c = dist_constants(dist, np.asarray(dp, dtype=float))
+    mu, backcast = float(rng.normal(0, 0.2)), float(rng.uniform(0.1, 4.0))
+    s1, l1 = np.zeros(n), np.zeros(n)
+    got = K.loglik(y, mu, vp, kind, 1, o, 1, backcast, bounds, dist, c, K.LNSIGMA_MAX, s1, l1)
+    resids = y - mu
+    s2, l2 = np.zeros(n), np.zeros(n)
+    if kind == K.VOL_EGARCH:
+        K.egarch_variance(resids, vp, 1, o, 1, backcast, bounds, K.LNSIGMA_MAX, s2)
+    else:
+        K.garch_variance(resids, vp, 1, o, 1, backcast, bounds, s2)
+    K.densities(resids, s2, dist, c, l2)
+    # the same operations in the same order: equal to the last bit (stated as 1e-15)
+    np.testing.assert_allclose(s1, s2, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(l1, l2, rtol=1e-15, atol=1e-300)
+    assert got == pytest.approx(K.pairwise_sum(l2), rel=1e-15, abs=1e-300)
+
+
 @settings(max_examples=examples(60), deadline=None)
 @given(n=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1))
 def test_the_sum_is_numpys_pairwise_sum(n: int, seed: int) -> None:

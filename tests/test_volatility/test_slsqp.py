@@ -21,15 +21,21 @@ def test_the_constraints_are_archs_with_their_jacobian() -> None:
     for _ in range(50):
         n, k = int(rng.integers(1, 6)), int(rng.integers(1, 7))
         a, b = rng.normal(size=(n, k)), rng.normal(size=n)
-        ours, theirs = constraints_with_jacobian(a, b), base.constraint(a, b)
-        assert len(ours) == len(theirs) == n
+        (ours,), theirs = constraints_with_jacobian(a, b), base.constraint(a, b)
+        assert len(theirs) == n
+        assert ours["type"] == "ineq"
         x = rng.normal(size=k)
-        for o, t, row in zip(ours, theirs, a, strict=True):
-            assert o["type"] == t["type"] == "ineq"
-            assert o["fun"](x) == t["fun"](x)  # type: ignore[operator]
-            np.testing.assert_array_equal(o["jac"](x), row)  # type: ignore[operator]
+        values = ours["fun"](x)  # type: ignore[operator]
+        jac = ours["jac"](x)  # type: ignore[operator]
+        assert values.shape == (n,) and jac.shape == (n, k)
+        for i, (t, row) in enumerate(zip(theirs, a, strict=True)):
+            assert t["type"] == "ineq"
+            # each row's value computed as arch's own row function computes it
+            assert values[i] == pytest.approx(t["fun"](x), rel=1e-15, abs=0)  # type: ignore[operator]
+            np.testing.assert_allclose(jac[i], row, rtol=0, atol=0)
             num = approx_fprime(x, t["fun"], 1e-6)  # type: ignore[arg-type]
-            np.testing.assert_allclose(o["jac"](x), num, rtol=1e-6, atol=1e-7)  # type: ignore[operator]
+            np.testing.assert_allclose(jac[i], num, rtol=1e-6, atol=1e-7)
+    assert constraints_with_jacobian(np.zeros((0, 3)), np.zeros(0)) == []
 
 
 #: (vol, o, dist, simulation parameters: mu, omega, alpha, [gamma], beta, [nu])

@@ -116,7 +116,7 @@ class FastLoglik:
         self.kv = 1 + sum(orders)
         self._values: dict[tuple[Any, ...], float] = {}
         self._consts: dict[bytes, np.ndarray] = {}
-        self._digests: dict[int, tuple[Any, bytes]] = {}
+        self._digests: dict[int, tuple[Any, bytes, np.ndarray]] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FastLoglik:
         """A copy for ``arch``'s copy of the model (its ``model`` the copy), values forgotten."""
@@ -130,18 +130,29 @@ class FastLoglik:
         """Pickled without the remembered values."""
         return {**self.__dict__, "_values": {}, "_digests": {}, "_consts": {}}
 
-    def _digest(self, a: np.ndarray) -> bytes:
-        """A digest of ``a``'s bytes, computed once per array object (kept while held)."""
+    def _held(self, a: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """``a``'s digest and its read-only float64 view, made once per array object.
+
+        The digest of ``a``'s bytes keys the remembered values; the view (no copy of a
+        contiguous float64 array) is what the kernels take (:func:`read_only`). Both
+        are kept while ``a`` is held (the sample and the bounds of a fit's calls).
+        """
         held = self._digests.get(id(a))
         if held is not None and held[0] is a:
-            return held[1]
+            return held[1], held[2]
         import hashlib
 
+        c = np.ascontiguousarray(a, dtype=np.float64)
         d = hashlib.blake2b(np.ascontiguousarray(a).data, digest_size=16).digest()
         if len(self._digests) >= _DIGESTS_KEPT:
             self._digests.clear()
-        self._digests[id(a)] = (a, d)
-        return d
+        (view,) = read_only(c)
+        self._digests[id(a)] = (a, d, view)
+        return d, view
+
+    def _digest(self, a: np.ndarray) -> bytes:
+        """A digest of ``a``'s bytes, computed once per array object (kept while held)."""
+        return self._held(a)[0]
 
     def __call__(
         self,
@@ -190,6 +201,60 @@ class FastLoglik:
         info["llf"] = llf
         return llf
 
+    def many(
+        self, points: Any, sigma2: np.ndarray, backcast: Any, var_bounds: np.ndarray
+    ) -> list[float]:
+        """The negative log-likelihood at each of ``points``, as :meth:`__call__` gives it.
+
+        The points not remembered are computed in one compiled call
+        (:func:`._kernels.loglik_points`), each as :meth:`__call__` computes it; all are
+        remembered.
+
+        Parameters
+        ----------
+        points : sequence of ndarray
+            Parameter vectors (``mu``, the variance parameters, the distribution's).
+        sigma2 : ndarray of float64
+            Scratch, as :meth:`__call__`'s (not written).
+        backcast : float
+            Pre-sample variance (log variance for EGARCH).
+        var_bounds : ndarray, shape (n, 2)
+            ``arch``'s variance bounds.
+
+        Returns
+        -------
+        list of float
+            Negative log-likelihoods (nats), one per point.
+        """
+        info = _callback_info()
+        y = self.model._fit_y
+        (dy, y_in), (db, bounds_in) = self._held(y), self._held(var_bounds)
+        xs = [np.array(x, dtype=np.float64) for x in points]
+        keys = [(x.tobytes(), float(backcast), db, dy) for x in xs]
+        out: list[float | None] = [self._values.get(key) for key in keys]
+        todo = [i for i, v in enumerate(out) if v is None]
+        if todo:
+            kv = self.kv
+            pts = np.array([xs[i] for i in todo])
+            consts = np.array([self.constants(xs[i][1 + kv :]) for i in todo])
+            lls = np.empty(len(todo))
+            p, o, q = self.orders
+            K.loglik_points(
+                y_in, pts, self.kind, p, o, q, float(backcast), bounds_in, self.dist, consts,
+                self.lnsigma_max, lls,
+            )  # fmt: skip
+            for i, ll in zip(todo, lls, strict=True):
+                llf = -float(ll)
+                if len(self._values) >= _VALUES_KEPT:
+                    self._values.clear()
+                self._values[keys[i]] = llf
+                out[i] = llf
+        info["count"] += len(xs)
+        values = [float(v) for v in out if v is not None]
+        if values:
+            info["llf"] = values[-1]
+        return values
+
     def constants(self, dp: np.ndarray) -> np.ndarray:
         """:func:`dist_constants` of the distribution's parameters ``dp`` (remembered)."""
         key = dp.tobytes()
@@ -206,7 +271,7 @@ class FastLoglik:
     ) -> float:
         kv = self.kv
         p, o, q = self.orders
-        y_in, bounds_in = read_only(y, np.ascontiguousarray(bounds, dtype=np.float64))
+        y_in, bounds_in = self._held(y)[1], self._held(bounds)[1]
         return float(
             K.loglik(
                 y_in, x[0], x[1 : 1 + kv].copy(), self.kind, p, o, q, float(backcast),
@@ -314,7 +379,7 @@ class FDGradient:
             consts[i] = f.constants(xi[1 + kv :])
         p, o, q = f.orders
         y = f.model._fit_y
-        y_in, bounds_in = read_only(y, np.ascontiguousarray(var_bounds, dtype=np.float64))
+        y_in, bounds_in = f._held(y)[1], f._held(var_bounds)[1]
         n = y.shape[0]
         return K.fd_gradient(
             y_in, x0, h, f0, f.kind, p, o, q, float(backcast), bounds_in, f.dist,
