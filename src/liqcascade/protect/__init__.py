@@ -8,7 +8,13 @@ Not in ``__all__``, shared by the command line and the report: ``vol_capped_text
 from typing import TYPE_CHECKING, Any
 
 from liqcascade import _exports
-from liqcascade.protect._position import RecommendSettings, check_position, liquidation_price
+from liqcascade.protect._position import (
+    VENUE_NAMES,
+    RecommendSettings,
+    check_position,
+    check_venue,
+    liquidation_price,
+)
 
 if TYPE_CHECKING:
     from liqcascade.protect._backtest import MAX_HORIZON_DAYS as MAX_HORIZON_DAYS
@@ -30,6 +36,7 @@ if TYPE_CHECKING:
     from liqcascade.protect._recommend import crowd_side_text as crowd_side_text
     from liqcascade.protect._recommend import crowd_side_words as crowd_side_words
     from liqcascade.protect._recommend import expected_slippage as expected_slippage
+    from liqcascade.protect._recommend import hyperliquid_tick as hyperliquid_tick
     from liqcascade.protect._recommend import price_tick as price_tick
     from liqcascade.protect._recommend import recommend_stop as recommend_stop
     from liqcascade.protect._recommend import round_step as round_step
@@ -90,6 +97,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "paired_entries": ("_verdict", "paired_entries"),
     "policy_means": ("_verdict", "policy_means"),
     "policy_stops": ("_backtest", "policy_stops"),
+    "hyperliquid_tick": ("_recommend", "hyperliquid_tick"),
     "price_tick": ("_recommend", "price_tick"),
     "recommend_stop": ("_recommend", "recommend_stop"),
     "round_step": ("_recommend", "round_step"),
@@ -140,6 +148,7 @@ __all__ = [
     "POLICIES",
     "POLICY_VERDICTS",
     "STOP_OUT_MODEL",
+    "VENUE_NAMES",
     "BacktestSettings",
     "FillModel",
     "PolicyDifference",
@@ -149,6 +158,7 @@ __all__ = [
     "TransparencyMetrics",
     "backtest_stops",
     "check_position",
+    "check_venue",
     "compare_policies",
     "compare_text",
     "declustering_backtest",
@@ -160,6 +170,7 @@ __all__ = [
     "early_warning",
     "expected_slippage",
     "fixed_distance",
+    "hyperliquid_tick",
     "last_entry_day",
     "liquidation_price",
     "max_drawdown",

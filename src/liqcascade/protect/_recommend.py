@@ -39,9 +39,11 @@ from liqcascade.positions import StopBook, liquidation_map
 from liqcascade.protect._position import (
     DEFAULT_HORIZON_DAYS,
     LIQUIDITY,
+    VENUE_NAMES,
     RecommendSettings,
     _liquidity_message,
     check_position,
+    check_venue,
     liquidation_price,
 )
 from liqcascade.protect._position import (
@@ -57,6 +59,7 @@ __all__ = [
     "check_position",
     "crowd_side",
     "expected_slippage",
+    "hyperliquid_tick",
     "liquidation_price",
     "price_tick",
     "recommend_stop",
@@ -122,19 +125,21 @@ def price_tick(price: float) -> float:
 CONTRACT_TICKS: dict[str, float] = {"BTC": 0.1, "ETH": 0.01}
 
 
-def contract_tick(asset: str, price: float) -> float:
-    """The price tick a stop on ``asset``'s USDT perpetual is quoted in, USD.
+def contract_tick(asset: str, price: float, venue: str = "binance") -> float:
+    """The price tick a stop on ``asset``'s perpetual on ``venue`` is quoted in, USD.
 
-    :data:`CONTRACT_TICKS` for BTC (0.10) and ETH (0.01), Binance's and Bybit's
-    ``BTCUSDT``/``ETHUSDT``; another asset falls back to :func:`price_tick` at ``price``
-    (1/100,000 of its power of ten).
+    Binance and Bybit (``BTCUSDT``/``ETHUSDT``): :data:`CONTRACT_TICKS`, BTC 0.10 and
+    ETH 0.01; another asset falls back to :func:`price_tick` at ``price`` (1/100,000 of
+    its power of ten). Hyperliquid: :func:`hyperliquid_tick` at ``price``.
 
     Parameters
     ----------
     asset : str
         Base asset (``"BTC"``, ``"ETH"``, ...).
     price : float
-        Price, USD, > 0 (the fallback's scale).
+        Price, USD, > 0 (the fallback's scale; Hyperliquid's tick follows the price).
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        Whose contract.
 
     Returns
     -------
@@ -143,8 +148,49 @@ def contract_tick(asset: str, price: float) -> float:
 
     >>> contract_tick("BTC", 115764.08), contract_tick("ETH", 3698.39)
     (0.1, 0.01)
+    >>> contract_tick("ETH", 3698.39, "hyperliquid"), contract_tick("BTC", 115764.08, "hyperliquid")
+    (0.1, 1.0)
     """
+    if venue == "hyperliquid":
+        return hyperliquid_tick(asset, price)
     return CONTRACT_TICKS.get(asset.upper(), 0.0) or price_tick(price)
+
+
+#: Hyperliquid's ``szDecimals`` of the coins the package ships (size decimals; a perp's
+#: price may have at most ``6 - szDecimals`` decimals).
+HYPERLIQUID_SZ_DECIMALS: dict[str, int] = {"BTC": 5, "ETH": 4}
+
+
+def hyperliquid_tick(asset: str, price: float) -> float:
+    """Hyperliquid's price step at ``price``, USD: five significant figures.
+
+    Hyperliquid's rule for a perpetual's prices (its "tick and lot size"): at most 5
+    significant figures and at most ``6 - szDecimals`` decimals
+    (:data:`HYPERLIQUID_SZ_DECIMALS`; an asset without one: the figures alone), an
+    integer always allowed. So 3,698.39 → 0.1 (ETH), 115,764 → 1 (BTC).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset.
+    price : float
+        Price, USD, > 0 (the step is the one of this price's decade).
+
+    Returns
+    -------
+    float
+        The step, USD.
+
+    Raises
+    ------
+    InputError
+        If ``price`` is not finite and > 0.
+    """
+    if not (math.isfinite(price) and price > 0):
+        raise InputError(f"price must be > 0 USD (got {price})", param="price")
+    step = min(1.0, 10.0 ** (math.floor(math.log10(price)) - 4))
+    sz = HYPERLIQUID_SZ_DECIMALS.get(asset.upper())
+    return float(step if sz is None else max(step, 10.0 ** -(6 - sz)))
 
 
 def _on_tick(n: float, tick: float) -> float:
@@ -621,6 +667,9 @@ class StopRecommendation(SummaryDict):
         displayed depth) is the largest of the calibration's grid
         (:data:`~liqcascade.cascade.LATENT_GRID`): the fit wanted more depth than the grid
         offers. False for the displayed book and for a depth inside the grid.
+    venue : str
+        Whose margin rules priced ``liq_price`` and whose tick the stops are on
+        (``"binance"``, ``"bybit"`` or ``"hyperliquid"``); the command's JSON carries it.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -663,6 +712,7 @@ class StopRecommendation(SummaryDict):
     moved_crowd_side: str | None = None
     before_crowd_price: float | None = None
     latent_depth_at_edge: bool = False
+    venue: str = "binance"
 
     def stop_odds(self) -> dict[str, Any]:
         """The distance the move gave up and the stop-out chances, from the mid.
@@ -935,6 +985,7 @@ def recommend_stop(
     n_levels: int = 41,
     liquidity: str = "calibrated",
     crowd_verdict: str | None = None,
+    venue: str = "binance",
 ) -> StopRecommendation:
     """Recommend a stop for one position (see the module docstring).
 
@@ -947,7 +998,7 @@ def recommend_stop(
     size : float
         Position size, base units (ETH).
     leverage : float
-        Leverage at entry (sets the liquidation price, Binance isolated).
+        Leverage at entry (sets the liquidation price, isolated, on ``venue``).
     asset : str, optional
         The market's asset; default ``state``'s, else ETH. Given with ``state``, it
         must be the state's own (another is refused: the state is that asset's market).
@@ -971,6 +1022,12 @@ def recommend_stop(
         :data:`~liqcascade.protect.POLICY_VERDICTS`): ``"not supported"`` keeps the raw
         stop (:data:`STOP_CHOICE_RULE`); None: no verdict, the move is kept and
         ``stop_choice_why`` says it was not checked.
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        The venue the position is on: its margin rules price the liquidation price that
+        bounds the stop (:func:`liquidation_price`; Hyperliquid's maintenance margin is
+        higher, so its liquidation lies nearer the entry), and its tick the printed
+        stops (:func:`contract_tick`). The market, the crowd and the slippage are the
+        estimated market's whatever the venue.
 
     Returns
     -------
@@ -984,7 +1041,8 @@ def recommend_stop(
         long whose volatility distance is 100 % or more (``k`` and ``horizon_days``).
     """
     s = settings or RecommendSettings()
-    sd = check_position(side, entry, size, leverage, liquidity)
+    sd = check_position(side, entry, size, leverage, liquidity, venue=venue)
+    venue = check_venue(venue)
     entry, size, leverage = float(entry), float(size), float(leverage)  # checked numbers
     if state is None:
         state = estimated_market(MarketSpec(asset=asset or "ETH", as_of=as_of))
@@ -1002,7 +1060,7 @@ def recommend_stop(
         cal = load_liquidity(state.asset, state.close_time or state.as_of)
         params = cal.params
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
-    liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
+    liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset, venue)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
     mid = float(state.mid)  # the stop is laid off from today's price, not from entry
     no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
@@ -1012,7 +1070,7 @@ def recommend_stop(
     vband, vband_capped = _long_band(sd, dist_v, vol, s)
     max_d = s.max_liq_fraction * liq_d
     dist = min(dist_v, max_d)
-    tick = contract_tick(state.asset, mid)
+    tick = contract_tick(state.asset, mid, venue)
     bound = mid * (1 - max_d) if sd > 0 else mid * (1 + max_d)
     zones = _zones(state, sd, mid, bound, s)
     raw = stop_on_tick(mid * (1 - dist) if sd > 0 else mid * (1 + dist), sd, tick, bound, zones)
@@ -1107,6 +1165,8 @@ def recommend_stop(
     else:
         parts.append("no modelled cluster or round-number zone at that level")
     liq_clause = liq_words if no_liq else f"inside liquidation at {liq:,.{d}f}"
+    if venue != "binance" and not no_liq:  # Binance's is the default, said in the docs
+        liq_clause += f" ({VENUE_NAMES[venue]}'s margin rules)"
     vs_entry = "at" if stop == entry else ("above" if stop > entry else "below")
     rationale = "; ".join(parts) + (
         f". Stop {word} the mid {mid:,.{d}f} ({percent_text(abs(mid - stop) / mid, 2)} "
@@ -1147,6 +1207,7 @@ def recommend_stop(
         moved_crowd_side=moved_side,
         before_crowd_price=before,
         latent_depth_at_edge=_at_grid_edge(params),
+        venue=venue,
         **_choice(stop != raw, moved, clean, crowd_verdict, d, before),
     )
 
