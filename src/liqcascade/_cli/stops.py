@@ -558,11 +558,13 @@ def recommend_cmd(
         cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
         rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
                              liquidity=liquidity, crowd_verdict=cb.get("verdict"),
-                             venue=venue)  # fmt: skip
+                             venue=venue, crowd_reach=cb.get("move_reach"))  # fmt: skip
         adv(1)
         out = rec.summary()
         out["crowd_backtest"] = cb
         out["venue"] = rec.venue  # whose margin rules priced liq_price
+        out["crowd_reach"] = cb.get("move_reach")  # the verdict speaks for moves up to it
+        out["beyond_reach"] = None if rec.beyond_reach is None else list(rec.beyond_reach)
     out.update(market_times(state, iso=True))  # as_of: the bar's close, as every command's
     out["market"] = state.fingerprint()
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from liqcascade.protect._verdict import declustering_backtest as declustering_backtest
     from liqcascade.protect._verdict import declustering_verdict as declustering_verdict
     from liqcascade.protect._verdict import difference_verdict as difference_verdict
+    from liqcascade.protect._verdict import move_reach as move_reach
     from liqcascade.protect._verdict import paired_entries as paired_entries
     from liqcascade.protect._verdict import policy_means as policy_means
 
@@ -84,6 +85,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "crowd_side_text": ("_recommend", "crowd_side_text"),
     "crowd_side_words": ("_recommend", "crowd_side_words"),
     "declustering_backtest": ("_verdict", "declustering_backtest"),
+    "move_reach": ("_verdict", "move_reach"),
     "declustering_verdict": ("_verdict", "declustering_verdict"),
     "declutter_levels": ("_backtest", "declutter_levels"),
     "depth_series": ("_backtest", "depth_series"),
@@ -174,6 +176,7 @@ __all__ = [
     "last_entry_day",
     "liquidation_price",
     "max_drawdown",
+    "move_reach",
     "paired_entries",
     "policy_means",
     "policy_stops",

@@ -670,6 +670,10 @@ class StopRecommendation(SummaryDict):
     venue : str
         Whose margin rules priced ``liq_price`` and whose tick the stops are on
         (``"binance"``, ``"bybit"`` or ``"hyperliquid"``); the command's JSON carries it.
+    beyond_reach : (float, float) or None
+        When the move out of the crowd was ruled out as beyond the back-test's reach
+        (``crowd_reach`` of :func:`recommend_stop`): the share of the raw stop's distance
+        from the mid it gives up and the reach, fractions; None otherwise.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -713,6 +717,7 @@ class StopRecommendation(SummaryDict):
     before_crowd_price: float | None = None
     latent_depth_at_edge: bool = False
     venue: str = "binance"
+    beyond_reach: tuple[float, float] | None = None
 
     def stop_odds(self) -> dict[str, Any]:
         """The distance the move gave up and the stop-out chances, from the mid.
@@ -986,6 +991,7 @@ def recommend_stop(
     liquidity: str = "calibrated",
     crowd_verdict: str | None = None,
     venue: str = "binance",
+    crowd_reach: float | None = None,
 ) -> StopRecommendation:
     """Recommend a stop for one position (see the module docstring).
 
@@ -1028,6 +1034,14 @@ def recommend_stop(
         higher, so its liquidation lies nearer the entry), and its tick the printed
         stops (:func:`contract_tick`). The market, the crowd and the slippage are the
         estimated market's whatever the venue.
+    crowd_reach : float, optional
+        The reach of ``crowd_verdict``: the largest share of its distance a stop moved
+        out of the crowd gave up in that back-test
+        (:func:`~liqcascade.protect.declustering_backtest`'s ``move_reach``, a fraction).
+        A move that gives up a larger share of the raw stop's distance from the mid is
+        one the back-test never made: its verdict does not speak for it, and the raw
+        stop is recommended, the moved level named (:data:`STOP_CHOICE_RULE`). None:
+        not checked.
 
     Returns
     -------
@@ -1084,7 +1098,12 @@ def recommend_stop(
         rejected = (stop, slip["slippage"])
         stop, slip, avoided, clean = raw, slip_raw, [], False
     moved = None  # the level out of the crowd the back-test's verdict rules out
-    if stop != raw and crowd_verdict == "not supported":
+    share = _share_given_up(mid, raw, stop)
+    beyond_reach = None  # (share given up, the verdict's reach) of a move it does not cover
+    if stop != raw and crowd_verdict != "not supported" and crowd_reach is not None:
+        if share > float(crowd_reach) + SHARE_TOL:
+            beyond_reach = (share, float(crowd_reach))
+    if stop != raw and (crowd_verdict == "not supported" or beyond_reach is not None):
         moved = (stop, slip["slippage"], avoided)
         stop, slip, avoided = raw, slip_raw, []
     moved_side = None if moved is None else crowd_side(moved[0], sd, moved[2])
@@ -1155,10 +1174,17 @@ def recommend_stop(
         m_names = "; ".join(
             f"{z['kind']} {z['price_low']:,.{d}f}–{z['price_high']:,.{d}f}" for z in moved[2]
         )
+        because = (
+            "the back-test does not support moving stops out of the crowd"
+            if beyond_reach is None
+            else f"it would give up {percent_text(beyond_reach[0], 1)} of the stop's distance "
+            f"from the mid, more than any move of the back-test that judges moving stops out "
+            f"of the crowd (at most {percent_text(beyond_reach[1], 1)})"
+        )
         parts.append(
             f"kept there, in {m_names}: the level out of it, {moved[0]:,.{d}f} "
-            f"({crowd_side_text(moved[0], sd, moved[2])}), is not recommended because the "
-            "back-test does not support moving stops out of the crowd"
+            f"({crowd_side_text(moved[0], sd, moved[2])}), is not recommended because "
+            f"{because}"
         )
         if before is not None:
             parts.append(f"the level just before the crowd, nearer the price, is {before:,.{d}f}")
@@ -1208,8 +1234,23 @@ def recommend_stop(
         before_crowd_price=before,
         latent_depth_at_edge=_at_grid_edge(params),
         venue=venue,
-        **_choice(stop != raw, moved, clean, crowd_verdict, d, before),
+        beyond_reach=beyond_reach if moved is not None else None,
+        **_choice(stop != raw, moved, clean, crowd_verdict, d, before, beyond_reach),
     )
+
+
+#: Shares given up within this of the back-test's reach are within it (float noise).
+SHARE_TOL = 1e-9
+
+
+def _share_given_up(mid: float, raw: float, stop: float) -> float:
+    """The share of the raw stop's distance from ``mid`` that ``stop`` gives up (fraction).
+
+    ``(|mid − raw| − |mid − stop|) / |mid − raw|``: positive when ``stop`` lies nearer the
+    mid, negative further; 0 for a raw stop at the mid.
+    """
+    far = abs(mid - raw)
+    return 0.0 if far == 0 else (far - abs(mid - stop)) / far
 
 
 #: The rule that picks ``stop_price`` between the raw (volatility) stop and the stop
@@ -1217,8 +1258,10 @@ def recommend_stop(
 STOP_CHOICE_RULE = (
     "the stop moved out of the crowd is recommended unless the back-test of moving stops "
     "out of the crowd (vol-declustered against vol, paired 90 % intervals) finds the move "
-    "measurably worse on stop-outs or summed return (verdict 'not supported'); a tie, "
-    "partial or full support keeps the move"
+    "measurably worse on stop-outs or summed return (verdict 'not supported'), or the move "
+    "gives up a larger share of the stop's distance from the mid than any move that "
+    "back-test made (its verdict does not speak for it); a tie, partial or full support "
+    "keeps a move within that reach"
 )
 
 
@@ -1229,16 +1272,29 @@ def _choice(
     verdict: str | None,
     d: int,
     before: float | None = None,
+    beyond_reach: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """``stop_choice``, ``stop_choice_why``, ``moved_stop_price``, ``crowd_verdict``.
 
     ``was_moved``: the recommended stop is not the raw one; ``moved``: the level out of
     the crowd ruled out by ``verdict`` (USD, its slippage, its zones); ``clean``: the
     walk ended clear of the zones; ``d``: price decimals; ``before``: the level just
-    before the crowd (USD), offered beside the level out of it.
+    before the crowd (USD), offered beside the level out of it; ``beyond_reach``: the
+    share of its distance the move gives up and the verdict's reach, when the move was
+    ruled out as beyond it (``verdict`` not 'not supported').
     """
     out: dict[str, Any] = {"crowd_verdict": verdict, "moved_stop_price": None}
     said = f"the back-test's verdict on moving stops out of the crowd is '{verdict}'"
+    if moved is not None and beyond_reach is not None:
+        why = (
+            f"raw stop recommended: the level out of the crowd, {moved[0]:,.{d}f}, gives up "
+            f"{percent_text(beyond_reach[0], 1)} of the stop's distance from the mid, more "
+            f"than any move of the back-test that judges moving stops out of the crowd (at "
+            f"most {percent_text(beyond_reach[1], 1)}); {said}, but it does not speak for a "
+            "move that large, so the volatility stop stays in its crowd"
+        )
+        return {**out, "stop_choice": "raw", "stop_choice_why": why,
+                "moved_stop_price": float(moved[0])}  # fmt: skip
     if moved is not None:
         why = (
             f"raw stop recommended: {said} (measurably more stop-outs or less summed return), "
