@@ -490,6 +490,13 @@ def _default_fixed_pct(leverage: float) -> float:
     return cap
 
 
+#: The progress line of ``stops recommend``: its three stages, in order.
+RECOMMEND_STAGES = (
+    "stop recommendation: the estimated market, the back-test of moving stops out of the "
+    "crowd, the stop levels"
+)
+
+
 @stops_app.command("recommend")
 @required_options("side", "entry", "size", "leverage")  # checked by _require, named at once
 def recommend_cmd(
@@ -553,9 +560,12 @@ def recommend_cmd(
     from liqcascade.market import MarketSpec, estimated_market, market_times
     from liqcascade.protect import recommend_stop
 
-    with _common.progress("estimating the market and pricing stop levels") as adv:
+    # three stages, each one step: a log reads 33 %, 67 %, done (not "1 done")
+    with _common.progress(RECOMMEND_STAGES, 3) as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        adv(1)
         cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
+        adv(1)
         rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
                              liquidity=liquidity, crowd_verdict=cb.get("verdict"),
                              venue=venue, crowd_reach=cb.get("move_reach"))  # fmt: skip
