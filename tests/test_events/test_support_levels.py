@@ -75,3 +75,15 @@ def test_the_command_names_the_levels_and_what_a_test_was_worth() -> None:
     assert lv["last_close"] == pytest.approx(3698.39, abs=0.005)
     assert lv["zones"][0]["price"] == pytest.approx(3502.85, abs=0.005)
     assert lv["zones"][0]["last_test"] is None and lv["zones"][0]["n_tests"] == 0
+
+
+def test_no_tests_still_names_the_levels() -> None:
+    # pivot 30 from 2025-03-01: no test, two zones, the swing lows of 2025-04-09 (1,385.05)
+    # and 2025-06-22 (2,111.89), each known 30 days later; no win rate to set beside them
+    r = run_cli("support-study", "--no-sensitivity", "--pivot", "30", "--start", "2025-03-01")
+    assert r.exit_code == 0, r.stderr
+    line = [x for x in r.stdout.splitlines() if x.startswith("support levels at the data's end")]
+    assert len(line) == 1
+    assert "2,111.89 (-42.90 %, confirmed 2025-07-22" in line[0]
+    assert "1,385.05 (-62.55 %, confirmed 2025-05-09" in line[0]
+    assert "What a test" not in line[0]

@@ -40,6 +40,7 @@ def _render(r: dict[str, Any]) -> None:
         )
         _sensitivity_table(r)
         _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+        _levels(r)
         return
     if not r.get("n_random"):
         _common.stdout.print("random-level baseline: none (--draws 0)")
@@ -82,6 +83,11 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(T_LEGEND, soft_wrap=True, markup=False)
     _sensitivity_table(r)
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+    _levels(r)
+
+
+def _levels(r: dict[str, Any]) -> None:
+    """Print :func:`levels_text`'s line, when there is one."""
     levels = levels_text(r)
     if levels:
         _common.stdout.print(levels, soft_wrap=True, markup=False)
