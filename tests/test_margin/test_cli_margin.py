@@ -43,6 +43,18 @@ def test_bybit_and_hyperliquid_json() -> None:
     assert r.json()["mmr"] == pytest.approx(0.02)
 
 
+def test_hyperliquid_text_has_no_tier_rows() -> None:
+    # trader34's F4: Hyperliquid has one maintenance rate and no tier table; the text
+    # printed "tier (0-based) 0" and "maintenance amount (cum) 0.0000 USD" as its terms
+    r = run_cli("margin", "liq-price", "--venue", "hyperliquid", "--side", "long", "--size",
+                "135", "--entry", "3650", "--leverage", "15")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "tier (0-based)" not in r.stdout and "maintenance amount" not in r.stdout
+    assert "3,476.1905 USD" in r.stdout  # 3,650 - (32,850 - 9,855) / 135 / 0.98, by hand
+    assert "maintenance margin rate" in r.stdout and "2 %" in r.stdout
+    assert "no tiers" in r.stdout
+
+
 def test_tier_and_mmr_override() -> None:
     r = run_cli("margin", "liq-price", "--side", "long", "--size", "100", "--entry", "2000",
                 "--leverage", "20", "--json")  # fmt: skip

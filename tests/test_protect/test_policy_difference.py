@@ -239,6 +239,10 @@ def test_the_market_verdict_is_kept_per_process(monkeypatch: pytest.MonkeyPatch)
 
     trades = _trades(np.random.default_rng(5), 30)
     trades["policy"] = trades["policy"].map({"a": "vol-declustered", "b": "vol"})
+    # the stops, for the verdict's reach (move_reach): every declustered stop gave up 1
+    # of the vol stop's 10 USD
+    trades["entry"] = 100.0
+    trades["stop"] = np.where(trades["policy"] == "vol", 90.0, 91.0)
     main = trades[trades["entries"] != "crash"]
     bt = SimpleNamespace(trades=trades, table=backtest._rows(main),
                          meta={"start": "2020-01-01", "end": "2025-07-26"})  # fmt: skip
@@ -249,6 +253,7 @@ def test_the_market_verdict_is_kept_per_process(monkeypatch: pytest.MonkeyPatch)
     two = declustering_backtest("ETH", "2025-07-31T23:59:59Z")
     assert len(calls) == 1 and one == two and one is not two
     assert one["end_day"] == "2025-07-26" and calls[0]["end"] == "2025-07-26"
+    assert one["move_reach"] == pytest.approx(0.1, abs=1e-12)
     one["verdict"] = "changed by the caller"  # a copy: the kept answer is not touched
     assert declustering_backtest("ETH", "2025-07-31T23:59:59Z")["verdict"] in POLICY_VERDICTS
     assert len(calls) == 1

@@ -17,6 +17,7 @@ from liqcascade.report._protect_section import (
     LEVERAGE,
     compute,
     position_size,
+    stop_choice_backtest,
     stop_choice_verdict,
 )
 from liqcascade.report._section import ReportContext
@@ -27,13 +28,15 @@ def test_the_sections_stop_is_the_commands(asset: str) -> None:
     ctx = ReportContext(True, asset)
     v = compute(ctx)
     state = ctx.market
-    cli = declustering_backtest(asset, state.close_time or state.as_of)["verdict"]
+    cb = declustering_backtest(asset, state.close_time or state.as_of)
+    cli, reach = cb["verdict"], cb["move_reach"]
     assert stop_choice_verdict(asset, state) == cli
+    assert stop_choice_backtest(asset, state) == (cli, reach)  # the reach too (trader34 F3)
     for r in (v.long, v.short):
         assert r.crowd_verdict == cli
         # the command's call: the same position, the same verdict, its default levels
         cmd = recommend_stop(r.side, r.entry, position_size(asset, r.entry), LEVERAGE,
-                             state=state, crowd_verdict=cli)  # fmt: skip
+                             state=state, crowd_verdict=cli, crowd_reach=reach)  # fmt: skip
         assert r.stop_choice == cmd.stop_choice
         assert r.stop_price == pytest.approx(cmd.stop_price, rel=1e-9)
         assert r.moved_stop_price == (

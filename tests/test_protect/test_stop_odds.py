@@ -177,16 +177,33 @@ def trial() -> dict:
     return r.json()
 
 
-def test_recommend_says_what_the_move_costs(trial: dict) -> None:
-    j = trial
+#: A move within the back-test's reach (trader34's F3: the trial's 20x long of
+#: 2025-07-03 gives up 56 % of its distance, beyond it, and keeps its raw stop): the
+#: 10x long at 3,700 on the 2025-07-31 market, moved 3,414.38 -> 3,419.54.
+MOVED = ("--side", "long", "--entry", "3700", "--size", "10", "--leverage", "10")
+
+
+@pytest.fixture(scope="module")
+def moved() -> dict:
+    r = run_cli("stops", "recommend", *MOVED, "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()
+
+
+def test_recommend_says_what_the_move_costs(moved: dict) -> None:
+    j = moved
+    assert j["stop_choice"] == "moved" and j["beyond_reach"] is None
     # the move out of the clusters, measured from the mid (today's price), not from entry
     mid = j["mid"]
     assert j["distance"] == pytest.approx(abs(mid - j["stop_price"]) / mid, rel=1e-12)
-    assert j["distance_from_entry"] == pytest.approx(j["stop_price"] / 2600.0 - 1, rel=1e-12)
+    assert j["distance_from_entry"] == pytest.approx(j["stop_price"] / 3700.0 - 1, rel=1e-12)
     assert j["distance_given_up"] == pytest.approx(
         (j["stop_price"] - j["raw_stop_price"]) / mid, abs=1e-12
     )
-    assert j["distance_given_up"] > 0.01  # moved toward the price: distance given up
+    assert j["distance_given_up"] > 0.001  # moved toward the price: distance given up
+    # within the reach: the share of the raw distance given up is below the back-test's
+    raw_d = abs(mid - j["raw_stop_price"])
+    assert j["distance_given_up"] * mid / raw_d < j["crowd_reach"]
     sigma = j["vol_distance"]  # k = 1: the horizon volatility itself
     assert j["horizon_vol"] == pytest.approx(sigma, rel=1e-12) and j["horizon_days"] == 5
     for key, price in (("stop_out_chance", j["stop_price"]),
@@ -194,7 +211,7 @@ def test_recommend_says_what_the_move_costs(trial: dict) -> None:
         assert j[key] == pytest.approx(stop_out_chance(mid, price, sigma), abs=1e-12)
         lo, hi = j[f"{key}_range"]
         assert lo <= j[key] <= hi
-    assert j["stop_out_chance"] > j["raw_stop_out_chance"] + 0.1  # the nearer stop: hit more
+    assert j["stop_out_chance"] > j["raw_stop_out_chance"] + 0.001  # the nearer stop: hit more
     assert "Brownian" in j["model_figures"]["stop_out_chance"]
 
 
@@ -220,7 +237,7 @@ def test_recommend_verdict_is_reproduced_by_its_command(trial: dict) -> None:
 
 
 def test_recommend_text_prints_the_cost_and_the_verdict() -> None:
-    r = run_cli("stops", "recommend", *POSITION, "--as-of", "2025-07-03")
+    r = run_cli("stops", "recommend", *MOVED)
     assert r.exit_code == 0, r.stderr
     out = " ".join(r.stdout.split())  # the table wraps at the terminal's width
     assert re.search(
@@ -230,7 +247,8 @@ def test_recommend_text_prints_the_cost_and_the_verdict() -> None:
     ), out
     assert re.search(r"stop_out_chance \d+ % \(p05–p95 .*; raw stop \d+ %", out), out
     assert "back-test of moving stops out of the crowd (vol-declustered against vol):" in out
-    assert "`liqcascade stops backtest --asset ETH --end 2025-06-28`" in out
+    assert "`liqcascade stops backtest --asset ETH --end 2025-07-26`" in out
+    assert "this move gives up 0.14 pp of distance" in out
     assert "stop_out_chance: model figure" in out and "normal increments" in out
 
 

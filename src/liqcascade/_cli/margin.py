@@ -43,18 +43,26 @@ _BASIS = {
     "(right: at entry)",
     "bybit": "liquidated where the equity meets the maintenance margin at entry (the terms above)",
     "hyperliquid": "liquidated where the equity meets the maintenance margin at the "
-    "liquidation price (left)",
+    "liquidation price (left); one rate, half the initial margin at the coin's maximum "
+    "leverage, no tiers",
 }
 
 #: Venues whose liquidation is priced on the entry notional alone: their text shows only
 #: the terms at entry (those at the liquidation price are no term of theirs).
 _ENTRY_ONLY = frozenset({"bybit"})
 
+#: Venues priced on one maintenance rate without a tier table: their text has no tier
+#: and no maintenance amount (cum) rows, which are no term of theirs (the JSON keeps
+#: every key).
+_NO_TIERS = frozenset({"hyperliquid"})
+_TIER_ROWS = ("tier (0-based)", "maintenance amount (cum)")
+
 
 def _render(result: dict[str, Any], venue: str = "binance") -> None:
     """The prices, then the maintenance terms at the liquidation price and at entry.
 
-    A venue of :data:`_ENTRY_ONLY` (Bybit) gets the entry column only.
+    A venue of :data:`_ENTRY_ONLY` (Bybit) gets the entry column only; one of
+    :data:`_NO_TIERS` (Hyperliquid) no tier and no cum row.
     """
     from rich.table import Table
 
@@ -70,6 +78,8 @@ def _render(result: dict[str, Any], venue: str = "binance") -> None:
         terms.add_column("at the liquidation price", justify="right")
     terms.add_column("at entry", justify="right")
     for label, at_liq, at_entry, unit in _TERMS:
+        if venue in _NO_TIERS and label in _TIER_ROWS:
+            continue
         at = (at_liq, at_entry) if both else (at_entry,)
         terms.add_row(f"[bold]{label}[/]", *(_term(result[k], unit) for k in at))
     _common.stdout.print(terms)

@@ -39,7 +39,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
         if k == "liq_price" and not res[k] > 0:  # the library's 0: a long that cannot be
             t.add_row(f"[bold]{k}[/]", f"none (no liquidation price at {res['leverage']:g}x)")
             continue  # liquidated (1x), not a price of 0
-        t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD")
+        venue = f" ({_venue_words(res)})" if k == "liq_price" else ""
+        t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD{venue}")
     if res.get("stop_choice_why"):  # which of the two stops stop_price is, and why
         t.add_row("[bold]stop_choice[/]", _common.esc(res["stop_choice_why"]))
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
@@ -69,6 +70,15 @@ def _render_recommend(res: dict[str, Any]) -> None:
         if note in warned:
             continue
         _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
+
+
+def _venue_words(res: dict[str, Any]) -> str:
+    """Whose liquidation ``liq_price`` is: ``Binance USDⓈ-M isolated`` (the default)."""
+    from liqcascade.protect import VENUE_NAMES
+
+    venue = str(res.get("venue") or "binance")
+    kind = " USDⓈ-M" if venue == "binance" else ""
+    return f"{VENUE_NAMES.get(venue, venue)}{kind} isolated; --venue to change"
 
 
 def distance_text(res: dict[str, Any], d: int) -> str:
@@ -480,6 +490,13 @@ def _default_fixed_pct(leverage: float) -> float:
     return cap
 
 
+#: The progress line of ``stops recommend``: its three stages, in order.
+RECOMMEND_STAGES = (
+    "stop recommendation: the estimated market, the back-test of moving stops out of the "
+    "crowd, the stop levels"
+)
+
+
 @stops_app.command("recommend")
 @required_options("side", "entry", "size", "leverage")  # checked by _require, named at once
 def recommend_cmd(
@@ -515,6 +532,13 @@ def recommend_cmd(
             "static (the book as displayed, everything in one round: an upper bound).",
         ),
     ] = "calibrated",
+    venue: Annotated[
+        str,
+        typer.Option(
+            help="Venue of the position: binance, bybit or hyperliquid. Its margin rules "
+            "price the liquidation price that bounds the stop, and its tick the stop."
+        ),
+    ] = "binance",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Recommend a stop: volatility-scaled, out of modelled clusters, inside liquidation.
@@ -530,25 +554,33 @@ def recommend_cmd(
     from liqcascade.protect import RecommendSettings, check_position  # light: values first
 
     assert side is not None and entry is not None and size is not None and leverage is not None
-    check_position(side, entry, size, leverage, liquidity)  # before any heavy import
+    check_position(side, entry, size, leverage, liquidity, venue=venue)  # before heavy imports
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
-    check_position(side, entry, size, leverage, liquidity, asset=asset)  # the tier table's
+    check_position(side, entry, size, leverage, liquidity, asset=asset, venue=venue)  # its cap
     from liqcascade.market import MarketSpec, estimated_market, market_times
     from liqcascade.protect import recommend_stop
 
-    with _common.progress("estimating the market and pricing stop levels") as adv:
+    # three stages, each one step: a log reads 33 %, 67 %, done (not "1 done")
+    with _common.progress(RECOMMEND_STAGES, 3) as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        adv(1)
         cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
+        adv(1)
         rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
-                             liquidity=liquidity, crowd_verdict=cb.get("verdict"))  # fmt: skip
+                             liquidity=liquidity, crowd_verdict=cb.get("verdict"),
+                             venue=venue, crowd_reach=cb.get("move_reach"))  # fmt: skip
         adv(1)
         out = rec.summary()
         out["crowd_backtest"] = cb
+        out["venue"] = rec.venue  # whose margin rules priced liq_price
+        out["crowd_reach"] = cb.get("move_reach")  # the verdict speaks for moves up to it
+        out["beyond_reach"] = None if rec.beyond_reach is None else list(rec.beyond_reach)
     out.update(market_times(state, iso=True))  # as_of: the bar's close, as every command's
     out["market"] = state.fingerprint()
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
                               leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,
-                              vol_source=vol_source, liquidity=liquidity)  # fmt: skip
+                              vol_source=vol_source, liquidity=liquidity,
+                              venue=venue)  # fmt: skip
     _common.emit(out, as_json, _render_recommend)
 
 

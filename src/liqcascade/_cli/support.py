@@ -40,6 +40,7 @@ def _render(r: dict[str, Any]) -> None:
         )
         _sensitivity_table(r)
         _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+        _levels(r)
         return
     if not r.get("n_random"):
         _common.stdout.print("random-level baseline: none (--draws 0)")
@@ -82,6 +83,14 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(T_LEGEND, soft_wrap=True, markup=False)
     _sensitivity_table(r)
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+    _levels(r)
+
+
+def _levels(r: dict[str, Any]) -> None:
+    """Print :func:`levels_text`'s line, when there is one."""
+    levels = levels_text(r)
+    if levels:
+        _common.stdout.print(levels, soft_wrap=True, markup=False)
 
 
 #: Which test is which: the notes quote the placebo p ("20 d +0.94 % (p 0.63)"); the
@@ -92,6 +101,84 @@ T_LEGEND = (
     "moved over the real returns, two-sided, the p the notes quote (rejects too often after "
     "large moves); significant = both p adj and p placebo < 0.05"
 )
+
+
+def support_levels(detection: Any) -> dict[str, Any]:
+    """The zones still active after the last bar (JSON ``support_levels``).
+
+    ``last_close`` (USD) and ``last_bar`` (the last bar's open, ISO) of the bars
+    studied, and ``zones``: one dict per active zone, nearest the close first, from
+    :meth:`~liqcascade.events.SupportDetection.active_zones` (``price`` USD,
+    ``distance`` a fraction, ``confirmed`` and ``last_test`` days or None, counts).
+    """
+    z = detection.active_zones()
+    bars = detection.ohlcv
+    day = lambda t: None if t is None or t != t else f"{t:%Y-%m-%d}"  # noqa: E731  # NaT: None
+    return {
+        "last_close": float(bars["close"].iloc[-1]) if len(bars) else None,
+        "last_bar": bars.index[-1].isoformat() if len(bars) else None,
+        "zones": [
+            {
+                "price": float(r.price),
+                "distance": float(r.distance),
+                "confirmed": day(r.confirmed_ts),
+                "n_pivots": int(r.n_pivots),
+                "n_tests": int(r.n_tests),
+                "n_held": int(r.n_held),
+                "last_test": day(r.last_test_ts),
+            }
+            for r in z.itertuples()
+        ],
+    }
+
+
+#: Active zones named in the text (the JSON has every one).
+LEVELS_SHOWN = 5
+
+
+def levels_text(r: dict[str, Any]) -> str | None:
+    """The support levels at the data's end, and what a test of one has been worth.
+
+    ``support levels at the data's end (zones still active after the bar of 2025-07-31,
+    close 3,698.39), nearest first: 3,502.85 (-5.29 %, confirmed 2025-07-29, not tested
+    yet); …``, then the study's 1–10 day win rate against every day's; None without
+    ``support_levels`` (a dict from before it) or a close.
+    """
+    lv = r.get("support_levels") or {}
+    if lv.get("last_close") is None:
+        return None
+    zs = lv["zones"]
+    head = (
+        f"support levels at the data's end (zones still active after the bar of "
+        f"{lv['last_bar'][:10]}, close {lv['last_close']:,.2f})"
+    )
+    if not zs:
+        return f"{head}: none (every zone was broken or expired)"
+
+    def one(z: dict[str, Any]) -> str:
+        tested = (
+            "not tested yet"
+            if not z["n_tests"]
+            else f"tested {_count(z['n_tests'], 'time')}, held {z['n_held']}, last {z['last_test']}"
+        )
+        return (
+            f"{z['price']:,.2f} ({percent_text(z['distance'], 2, signed=True)}, "
+            f"confirmed {z['confirmed']}, {tested})"
+        )
+
+    more = f"; {len(zs) - LEVELS_SHOWN} more in --json" if len(zs) > LEVELS_SHOWN else ""
+    text = f"{head}, nearest first: {'; '.join(one(z) for z in zs[:LEVELS_SHOWN])}{more}"
+    c = r.get("seed_claim") or {}
+    wr, base = c.get("computed_win_rate_1_10"), c.get("baseline_win_rate_1_10")
+    if r.get("n_tests") and wr is not None and base is not None and wr == wr and base == base:
+        iv = c.get("win_rate_1_10_interval")
+        band = f" (95 % {percent_text(iv[0])}–{percent_text(iv[1])})" if iv else ""
+        text += (
+            f". What a test of such a level has been worth here: the table above; 1–10 day "
+            f"win rate {percent_text(wr)}{band} against {percent_text(base)} on every day "
+            f"({c.get('win_rate_1_10_part', 'cannot tell')})"
+        )
+    return text
 
 
 def _count(n: int, noun: str) -> str:
@@ -275,4 +362,5 @@ def register(app: typer.Typer) -> None:
                                   n_boot=boot, grid=grid, on_step=adv,
                                   asset=asset)  # fmt: skip
         _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict(),
-                      "tolerances": tol}, as_json, _render)  # fmt: skip
+                      "tolerances": tol, "support_levels": support_levels(study.detection)},
+                     as_json, _render)  # fmt: skip

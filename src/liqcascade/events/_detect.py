@@ -103,6 +103,44 @@ class SupportDetection(SummaryDict):
         """The tests table."""
         return self.tests.copy()
 
+    def active_zones(self) -> pd.DataFrame:
+        """The zones still active after the last bar: the support levels at the data's end.
+
+        A zone is active when no close has broken it (``break_tol`` below it) and a
+        swing low has refreshed it within ``max_age`` bars: the levels a test on the next
+        bar would be counted at.
+
+        Returns
+        -------
+        DataFrame
+            One row per active zone, nearest the last close first: ``zone``, ``price``
+            (USD), ``distance`` (``price / last close − 1``, a fraction: negative below
+            the price), ``confirmed_ts``, ``n_pivots``, ``n_tests``, ``n_held`` (tests
+            that closed at or above ``zone · (1 − break_tol)``) and ``last_test_ts``
+            (NaT when never tested).
+        """
+        z = self.zones[self.zones["end"] == "active"]
+        last = float(self.ohlcv["close"].iloc[-1]) if len(self.ohlcv) else float("nan")
+        t = self.tests
+        held = t[t["held"]].groupby("zone").size()
+        last_test = t.groupby("zone")["ts"].max()
+        out = pd.DataFrame(
+            {
+                "zone": z["zone"].to_numpy(),
+                "price": z["price"].to_numpy(dtype=float),
+                "distance": z["price"].to_numpy(dtype=float) / last - 1.0,
+                "confirmed_ts": z["confirmed_ts"].to_numpy(),
+                "n_pivots": z["n_pivots"].to_numpy(),
+                "n_tests": z["n_tests"].to_numpy(),
+                "n_held": [int(held.get(i, 0)) for i in z["zone"]],
+                "last_test_ts": pd.DatetimeIndex(
+                    [last_test.get(i, pd.NaT) for i in z["zone"]], tz="UTC"
+                ),
+            }
+        )
+        order = np.argsort(np.abs(out["distance"].to_numpy()), kind="stable")
+        return out.iloc[order].reset_index(drop=True)
+
     def __repr__(self) -> str:
         from liqcascade._notebook import summary_repr
 

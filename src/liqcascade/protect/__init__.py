@@ -8,7 +8,13 @@ Not in ``__all__``, shared by the command line and the report: ``vol_capped_text
 from typing import TYPE_CHECKING, Any
 
 from liqcascade import _exports
-from liqcascade.protect._position import RecommendSettings, check_position, liquidation_price
+from liqcascade.protect._position import (
+    VENUE_NAMES,
+    RecommendSettings,
+    check_position,
+    check_venue,
+    liquidation_price,
+)
 
 if TYPE_CHECKING:
     from liqcascade.protect._backtest import MAX_HORIZON_DAYS as MAX_HORIZON_DAYS
@@ -30,6 +36,7 @@ if TYPE_CHECKING:
     from liqcascade.protect._recommend import crowd_side_text as crowd_side_text
     from liqcascade.protect._recommend import crowd_side_words as crowd_side_words
     from liqcascade.protect._recommend import expected_slippage as expected_slippage
+    from liqcascade.protect._recommend import hyperliquid_tick as hyperliquid_tick
     from liqcascade.protect._recommend import price_tick as price_tick
     from liqcascade.protect._recommend import recommend_stop as recommend_stop
     from liqcascade.protect._recommend import round_step as round_step
@@ -52,6 +59,7 @@ if TYPE_CHECKING:
     from liqcascade.protect._verdict import declustering_backtest as declustering_backtest
     from liqcascade.protect._verdict import declustering_verdict as declustering_verdict
     from liqcascade.protect._verdict import difference_verdict as difference_verdict
+    from liqcascade.protect._verdict import move_reach as move_reach
     from liqcascade.protect._verdict import paired_entries as paired_entries
     from liqcascade.protect._verdict import policy_means as policy_means
 
@@ -77,6 +85,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "crowd_side_text": ("_recommend", "crowd_side_text"),
     "crowd_side_words": ("_recommend", "crowd_side_words"),
     "declustering_backtest": ("_verdict", "declustering_backtest"),
+    "move_reach": ("_verdict", "move_reach"),
     "declustering_verdict": ("_verdict", "declustering_verdict"),
     "declutter_levels": ("_backtest", "declutter_levels"),
     "depth_series": ("_backtest", "depth_series"),
@@ -90,6 +99,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "paired_entries": ("_verdict", "paired_entries"),
     "policy_means": ("_verdict", "policy_means"),
     "policy_stops": ("_backtest", "policy_stops"),
+    "hyperliquid_tick": ("_recommend", "hyperliquid_tick"),
     "price_tick": ("_recommend", "price_tick"),
     "recommend_stop": ("_recommend", "recommend_stop"),
     "round_step": ("_recommend", "round_step"),
@@ -140,6 +150,7 @@ __all__ = [
     "POLICIES",
     "POLICY_VERDICTS",
     "STOP_OUT_MODEL",
+    "VENUE_NAMES",
     "BacktestSettings",
     "FillModel",
     "PolicyDifference",
@@ -149,6 +160,7 @@ __all__ = [
     "TransparencyMetrics",
     "backtest_stops",
     "check_position",
+    "check_venue",
     "compare_policies",
     "compare_text",
     "declustering_backtest",
@@ -160,9 +172,11 @@ __all__ = [
     "early_warning",
     "expected_slippage",
     "fixed_distance",
+    "hyperliquid_tick",
     "last_entry_day",
     "liquidation_price",
     "max_drawdown",
+    "move_reach",
     "paired_entries",
     "policy_means",
     "policy_stops",

@@ -23,10 +23,16 @@ __all__ = [
     "DEFAULT_HORIZON_DAYS",
     "LIQUIDITY",
     "MAX_K",
+    "VENUE_NAMES",
     "RecommendSettings",
     "check_position",
+    "check_venue",
     "liquidation_price",
 ]
+
+#: The venues whose margin rules price a position's liquidation (``venue`` of
+#: :func:`check_position`), by their names in the rationale and the command's text.
+VENUE_NAMES: dict[str, str] = {"binance": "Binance", "bybit": "Bybit", "hyperliquid": "Hyperliquid"}
 
 #: Liquidity models of :func:`expected_slippage` and :func:`recommend_stop`.
 LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
@@ -121,6 +127,7 @@ def check_position(
     leverage: float,
     liquidity: str = "calibrated",
     asset: str | None = None,
+    venue: str = "binance",
 ) -> int:
     """Check the position of :func:`recommend_stop` before any market is built.
 
@@ -143,6 +150,9 @@ def check_position(
     asset : str, optional
         The market's asset, whose tier table bounds the leverage (else not checked
         here: :func:`recommend_stop` checks it with the market's asset).
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        Whose margin rules price the liquidation (:func:`liquidation_price`); an
+        unknown venue is refused (``param="venue"``) whether or not ``asset`` is given.
 
     Returns
     -------
@@ -170,19 +180,60 @@ def check_position(
         )
     if liquidity not in LIQUIDITY:
         raise InputError(_liquidity_message(liquidity), param="liquidity")
-    if asset is not None:  # the venue's maximum for this notional: the tier table only
+    check_venue(venue)
+    if asset is not None:  # the venue's maximum for this notional (Binance: its tier table)
         try:
-            liquidation_price(sd, float(entry), float(size), float(leverage), asset.upper())
+            liquidation_price(sd, float(entry), float(size), float(leverage), asset.upper(), venue)
         except InputError as exc:
             if exc.param == "leverage":
                 raise
     return sd
 
 
+def check_venue(venue: str) -> str:
+    """``venue`` as a registered margin venue's name (lower case), else an ``InputError``.
+
+    The venues of :data:`liqcascade.margin.VENUES` (``binance``, ``bybit``,
+    ``hyperliquid``), read from the margin package's registry without importing it
+    when the name is one of the three.
+
+    Parameters
+    ----------
+    venue : str
+        A venue's name, any case (``"Hyperliquid"``).
+
+    Returns
+    -------
+    str
+        The name in lower case.
+
+    Raises
+    ------
+    InputError
+        ``param="venue"``, naming the venues.
+    """
+    v = str(venue).strip().lower()
+    if v in VENUE_NAMES:
+        return v
+    from liqcascade.margin import VENUES
+
+    if v in VENUES:
+        return v
+    raise InputError(f"venue must be one of {', '.join(VENUES)} (got {venue!r})", param="venue")
+
+
 def liquidation_price(
-    side: int, entry: float, size: float, leverage: float, asset: str = "ETH"
+    side: int,
+    entry: float,
+    size: float,
+    leverage: float,
+    asset: str = "ETH",
+    venue: str = "binance",
 ) -> float:
-    """Binance USDⓈ-M isolated liquidation price of the position, USD (tiered MMR).
+    """Isolated liquidation price of the position on ``venue``, USD.
+
+    Binance USDⓈ-M by default (tiered MMR); Bybit (one rate) or Hyperliquid (the coin's
+    maintenance leverage) on request, by :func:`liqcascade.margin.liq_price`'s rules.
 
     Parameters
     ----------
@@ -198,6 +249,9 @@ def liquidation_price(
         Base asset: its own contract's tier table (``BTCUSDT`` for BTC), else the
         fallback table (:func:`liqcascade.margin.symbol_tiers`, which
         :func:`liqcascade.margin.liq_price` applies to a bare asset).
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        Whose margin rules; leverage above the venue's maximum for the notional is an
+        ``InputError`` (``param="leverage"``: Hyperliquid's ETH at most 25x).
 
     Returns
     -------
@@ -206,7 +260,7 @@ def liquidation_price(
     """
     from liqcascade.margin import liq_price
 
-    r = liq_price("binance", side, size, entry, leverage=leverage, symbol=asset)
+    r = liq_price(check_venue(venue), side, size, entry, leverage=leverage, symbol=asset)
     return float(np.asarray(r.liq_price, dtype=float).ravel()[0])
 
 

@@ -39,9 +39,11 @@ from liqcascade.positions import StopBook, liquidation_map
 from liqcascade.protect._position import (
     DEFAULT_HORIZON_DAYS,
     LIQUIDITY,
+    VENUE_NAMES,
     RecommendSettings,
     _liquidity_message,
     check_position,
+    check_venue,
     liquidation_price,
 )
 from liqcascade.protect._position import (
@@ -57,6 +59,7 @@ __all__ = [
     "check_position",
     "crowd_side",
     "expected_slippage",
+    "hyperliquid_tick",
     "liquidation_price",
     "price_tick",
     "recommend_stop",
@@ -122,19 +125,21 @@ def price_tick(price: float) -> float:
 CONTRACT_TICKS: dict[str, float] = {"BTC": 0.1, "ETH": 0.01}
 
 
-def contract_tick(asset: str, price: float) -> float:
-    """The price tick a stop on ``asset``'s USDT perpetual is quoted in, USD.
+def contract_tick(asset: str, price: float, venue: str = "binance") -> float:
+    """The price tick a stop on ``asset``'s perpetual on ``venue`` is quoted in, USD.
 
-    :data:`CONTRACT_TICKS` for BTC (0.10) and ETH (0.01), Binance's and Bybit's
-    ``BTCUSDT``/``ETHUSDT``; another asset falls back to :func:`price_tick` at ``price``
-    (1/100,000 of its power of ten).
+    Binance and Bybit (``BTCUSDT``/``ETHUSDT``): :data:`CONTRACT_TICKS`, BTC 0.10 and
+    ETH 0.01; another asset falls back to :func:`price_tick` at ``price`` (1/100,000 of
+    its power of ten). Hyperliquid: :func:`hyperliquid_tick` at ``price``.
 
     Parameters
     ----------
     asset : str
         Base asset (``"BTC"``, ``"ETH"``, ...).
     price : float
-        Price, USD, > 0 (the fallback's scale).
+        Price, USD, > 0 (the fallback's scale; Hyperliquid's tick follows the price).
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        Whose contract.
 
     Returns
     -------
@@ -143,8 +148,49 @@ def contract_tick(asset: str, price: float) -> float:
 
     >>> contract_tick("BTC", 115764.08), contract_tick("ETH", 3698.39)
     (0.1, 0.01)
+    >>> contract_tick("ETH", 3698.39, "hyperliquid"), contract_tick("BTC", 115764.08, "hyperliquid")
+    (0.1, 1.0)
     """
+    if venue == "hyperliquid":
+        return hyperliquid_tick(asset, price)
     return CONTRACT_TICKS.get(asset.upper(), 0.0) or price_tick(price)
+
+
+#: Hyperliquid's ``szDecimals`` of the coins the package ships (size decimals; a perp's
+#: price may have at most ``6 - szDecimals`` decimals).
+HYPERLIQUID_SZ_DECIMALS: dict[str, int] = {"BTC": 5, "ETH": 4}
+
+
+def hyperliquid_tick(asset: str, price: float) -> float:
+    """Hyperliquid's price step at ``price``, USD: five significant figures.
+
+    Hyperliquid's rule for a perpetual's prices (its "tick and lot size"): at most 5
+    significant figures and at most ``6 - szDecimals`` decimals
+    (:data:`HYPERLIQUID_SZ_DECIMALS`; an asset without one: the figures alone), an
+    integer always allowed. So 3,698.39 → 0.1 (ETH), 115,764 → 1 (BTC).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset.
+    price : float
+        Price, USD, > 0 (the step is the one of this price's decade).
+
+    Returns
+    -------
+    float
+        The step, USD.
+
+    Raises
+    ------
+    InputError
+        If ``price`` is not finite and > 0.
+    """
+    if not (math.isfinite(price) and price > 0):
+        raise InputError(f"price must be > 0 USD (got {price})", param="price")
+    step = min(1.0, 10.0 ** (math.floor(math.log10(price)) - 4))
+    sz = HYPERLIQUID_SZ_DECIMALS.get(asset.upper())
+    return float(step if sz is None else max(step, 10.0 ** -(6 - sz)))
 
 
 def _on_tick(n: float, tick: float) -> float:
@@ -621,6 +667,13 @@ class StopRecommendation(SummaryDict):
         displayed depth) is the largest of the calibration's grid
         (:data:`~liqcascade.cascade.LATENT_GRID`): the fit wanted more depth than the grid
         offers. False for the displayed book and for a depth inside the grid.
+    venue : str
+        Whose margin rules priced ``liq_price`` and whose tick the stops are on
+        (``"binance"``, ``"bybit"`` or ``"hyperliquid"``); the command's JSON carries it.
+    beyond_reach : (float, float) or None
+        When the move out of the crowd was ruled out as beyond the back-test's reach
+        (``crowd_reach`` of :func:`recommend_stop`): the share of the raw stop's distance
+        from the mid it gives up and the reach, fractions; None otherwise.
 
     The summary adds ``distance_given_up`` (:func:`~liqcascade.protect.distance_given_up`)
     and the chance of a stop-out within the horizon at the recommended and the raw stop
@@ -663,6 +716,8 @@ class StopRecommendation(SummaryDict):
     moved_crowd_side: str | None = None
     before_crowd_price: float | None = None
     latent_depth_at_edge: bool = False
+    venue: str = "binance"
+    beyond_reach: tuple[float, float] | None = None
 
     def stop_odds(self) -> dict[str, Any]:
         """The distance the move gave up and the stop-out chances, from the mid.
@@ -935,6 +990,8 @@ def recommend_stop(
     n_levels: int = 41,
     liquidity: str = "calibrated",
     crowd_verdict: str | None = None,
+    venue: str = "binance",
+    crowd_reach: float | None = None,
 ) -> StopRecommendation:
     """Recommend a stop for one position (see the module docstring).
 
@@ -947,7 +1004,7 @@ def recommend_stop(
     size : float
         Position size, base units (ETH).
     leverage : float
-        Leverage at entry (sets the liquidation price, Binance isolated).
+        Leverage at entry (sets the liquidation price, isolated, on ``venue``).
     asset : str, optional
         The market's asset; default ``state``'s, else ETH. Given with ``state``, it
         must be the state's own (another is refused: the state is that asset's market).
@@ -971,6 +1028,20 @@ def recommend_stop(
         :data:`~liqcascade.protect.POLICY_VERDICTS`): ``"not supported"`` keeps the raw
         stop (:data:`STOP_CHOICE_RULE`); None: no verdict, the move is kept and
         ``stop_choice_why`` says it was not checked.
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        The venue the position is on: its margin rules price the liquidation price that
+        bounds the stop (:func:`liquidation_price`; Hyperliquid's maintenance margin is
+        higher, so its liquidation lies nearer the entry), and its tick the printed
+        stops (:func:`contract_tick`). The market, the crowd and the slippage are the
+        estimated market's whatever the venue.
+    crowd_reach : float, optional
+        The reach of ``crowd_verdict``: the largest share of its distance a stop moved
+        out of the crowd gave up in that back-test
+        (:func:`~liqcascade.protect.declustering_backtest`'s ``move_reach``, a fraction).
+        A move that gives up a larger share of the raw stop's distance from the mid is
+        one the back-test never made: its verdict does not speak for it, and the raw
+        stop is recommended, the moved level named (:data:`STOP_CHOICE_RULE`). None:
+        not checked.
 
     Returns
     -------
@@ -984,7 +1055,8 @@ def recommend_stop(
         long whose volatility distance is 100 % or more (``k`` and ``horizon_days``).
     """
     s = settings or RecommendSettings()
-    sd = check_position(side, entry, size, leverage, liquidity)
+    sd = check_position(side, entry, size, leverage, liquidity, venue=venue)
+    venue = check_venue(venue)
     entry, size, leverage = float(entry), float(size), float(leverage)  # checked numbers
     if state is None:
         state = estimated_market(MarketSpec(asset=asset or "ETH", as_of=as_of))
@@ -1002,7 +1074,7 @@ def recommend_stop(
         cal = load_liquidity(state.asset, state.close_time or state.as_of)
         params = cal.params
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
-    liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
+    liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset, venue)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
     mid = float(state.mid)  # the stop is laid off from today's price, not from entry
     no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
@@ -1012,7 +1084,7 @@ def recommend_stop(
     vband, vband_capped = _long_band(sd, dist_v, vol, s)
     max_d = s.max_liq_fraction * liq_d
     dist = min(dist_v, max_d)
-    tick = contract_tick(state.asset, mid)
+    tick = contract_tick(state.asset, mid, venue)
     bound = mid * (1 - max_d) if sd > 0 else mid * (1 + max_d)
     zones = _zones(state, sd, mid, bound, s)
     raw = stop_on_tick(mid * (1 - dist) if sd > 0 else mid * (1 + dist), sd, tick, bound, zones)
@@ -1026,7 +1098,12 @@ def recommend_stop(
         rejected = (stop, slip["slippage"])
         stop, slip, avoided, clean = raw, slip_raw, [], False
     moved = None  # the level out of the crowd the back-test's verdict rules out
-    if stop != raw and crowd_verdict == "not supported":
+    share = _share_given_up(mid, raw, stop)
+    beyond_reach = None  # (share given up, the verdict's reach) of a move it does not cover
+    if stop != raw and crowd_verdict != "not supported" and crowd_reach is not None:
+        if share > float(crowd_reach) + SHARE_TOL:
+            beyond_reach = (share, float(crowd_reach))
+    if stop != raw and (crowd_verdict == "not supported" or beyond_reach is not None):
         moved = (stop, slip["slippage"], avoided)
         stop, slip, avoided = raw, slip_raw, []
     moved_side = None if moved is None else crowd_side(moved[0], sd, moved[2])
@@ -1097,16 +1174,25 @@ def recommend_stop(
         m_names = "; ".join(
             f"{z['kind']} {z['price_low']:,.{d}f}–{z['price_high']:,.{d}f}" for z in moved[2]
         )
+        because = (
+            "the back-test does not support moving stops out of the crowd"
+            if beyond_reach is None
+            else f"it would give up {percent_text(beyond_reach[0], 1)} of the stop's distance "
+            f"from the mid, more than any move of the back-test that judges moving stops out "
+            f"of the crowd (at most {percent_text(beyond_reach[1], 1)})"
+        )
         parts.append(
             f"kept there, in {m_names}: the level out of it, {moved[0]:,.{d}f} "
-            f"({crowd_side_text(moved[0], sd, moved[2])}), is not recommended because the "
-            "back-test does not support moving stops out of the crowd"
+            f"({crowd_side_text(moved[0], sd, moved[2])}), is not recommended because "
+            f"{because}"
         )
         if before is not None:
             parts.append(f"the level just before the crowd, nearer the price, is {before:,.{d}f}")
     else:
         parts.append("no modelled cluster or round-number zone at that level")
     liq_clause = liq_words if no_liq else f"inside liquidation at {liq:,.{d}f}"
+    if venue != "binance" and not no_liq:  # Binance's is the default, said in the docs
+        liq_clause += f" ({VENUE_NAMES[venue]}'s margin rules)"
     vs_entry = "at" if stop == entry else ("above" if stop > entry else "below")
     rationale = "; ".join(parts) + (
         f". Stop {word} the mid {mid:,.{d}f} ({percent_text(abs(mid - stop) / mid, 2)} "
@@ -1147,8 +1233,24 @@ def recommend_stop(
         moved_crowd_side=moved_side,
         before_crowd_price=before,
         latent_depth_at_edge=_at_grid_edge(params),
-        **_choice(stop != raw, moved, clean, crowd_verdict, d, before),
+        venue=venue,
+        beyond_reach=beyond_reach if moved is not None else None,
+        **_choice(stop != raw, moved, clean, crowd_verdict, d, before, beyond_reach),
     )
+
+
+#: Shares given up within this of the back-test's reach are within it (float noise).
+SHARE_TOL = 1e-9
+
+
+def _share_given_up(mid: float, raw: float, stop: float) -> float:
+    """The share of the raw stop's distance from ``mid`` that ``stop`` gives up (fraction).
+
+    ``(|mid − raw| − |mid − stop|) / |mid − raw|``: positive when ``stop`` lies nearer the
+    mid, negative further; 0 for a raw stop at the mid.
+    """
+    far = abs(mid - raw)
+    return 0.0 if far == 0 else (far - abs(mid - stop)) / far
 
 
 #: The rule that picks ``stop_price`` between the raw (volatility) stop and the stop
@@ -1156,8 +1258,10 @@ def recommend_stop(
 STOP_CHOICE_RULE = (
     "the stop moved out of the crowd is recommended unless the back-test of moving stops "
     "out of the crowd (vol-declustered against vol, paired 90 % intervals) finds the move "
-    "measurably worse on stop-outs or summed return (verdict 'not supported'); a tie, "
-    "partial or full support keeps the move"
+    "measurably worse on stop-outs or summed return (verdict 'not supported'), or the move "
+    "gives up a larger share of the stop's distance from the mid than any move that "
+    "back-test made (its verdict does not speak for it); a tie, partial or full support "
+    "keeps a move within that reach"
 )
 
 
@@ -1168,16 +1272,29 @@ def _choice(
     verdict: str | None,
     d: int,
     before: float | None = None,
+    beyond_reach: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """``stop_choice``, ``stop_choice_why``, ``moved_stop_price``, ``crowd_verdict``.
 
     ``was_moved``: the recommended stop is not the raw one; ``moved``: the level out of
     the crowd ruled out by ``verdict`` (USD, its slippage, its zones); ``clean``: the
     walk ended clear of the zones; ``d``: price decimals; ``before``: the level just
-    before the crowd (USD), offered beside the level out of it.
+    before the crowd (USD), offered beside the level out of it; ``beyond_reach``: the
+    share of its distance the move gives up and the verdict's reach, when the move was
+    ruled out as beyond it (``verdict`` not 'not supported').
     """
     out: dict[str, Any] = {"crowd_verdict": verdict, "moved_stop_price": None}
     said = f"the back-test's verdict on moving stops out of the crowd is '{verdict}'"
+    if moved is not None and beyond_reach is not None:
+        why = (
+            f"raw stop recommended: the level out of the crowd, {moved[0]:,.{d}f}, gives up "
+            f"{percent_text(beyond_reach[0], 1)} of the stop's distance from the mid, more "
+            f"than any move of the back-test that judges moving stops out of the crowd (at "
+            f"most {percent_text(beyond_reach[1], 1)}); {said}, but it does not speak for a "
+            "move that large, so the volatility stop stays in its crowd"
+        )
+        return {**out, "stop_choice": "raw", "stop_choice_why": why,
+                "moved_stop_price": float(moved[0])}  # fmt: skip
     if moved is not None:
         why = (
             f"raw stop recommended: {said} (measurably more stop-outs or less summed return), "

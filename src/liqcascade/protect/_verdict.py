@@ -413,6 +413,53 @@ def _store_stamp() -> tuple[str, int | None]:
     return str(path), (path.stat().st_mtime_ns if path.exists() else None)
 
 
+def move_reach(trades: pd.DataFrame) -> float:
+    """The largest share of its distance a ``vol-declustered`` stop gave up in a back-test.
+
+    For each entry both policies traded (the ``crash`` entries left out, as
+    :func:`paired_entries`), the distance the move out of the crowd gave up,
+    ``(|entry − vol stop| − |entry − declustered stop|) / |entry − vol stop|``; the
+    largest over the moved stops (0 when none moved toward the entry). The back-test's
+    verdict on moving stops out of the crowd speaks for moves up to this share: a
+    recommendation whose move gives up more is one the back-test never made.
+
+    Parameters
+    ----------
+    trades : DataFrame
+        A :class:`~liqcascade.protect.StopBacktest`'s ``trades`` holding the ``vol``
+        and ``vol-declustered`` policies (``side``, ``entries``, ``entry_ts``,
+        ``entry`` and ``stop`` USD).
+
+    Returns
+    -------
+    float
+        The share, a fraction of the volatility stop's distance, in [0, 1].
+
+    Raises
+    ------
+    InputError
+        When the two policies did not trade the same entries (``param="trades"``).
+    """
+    key = ["side", "entries", "entry_ts"]
+    main = trades[trades["entries"] != "crash"]
+    a, b = (
+        main[main["policy"] == p].set_index(key)[["entry", "stop"]]
+        for p in ("vol", "vol-declustered")
+    )
+    if a.empty or len(a) != len(b) or not a.index.sort_values().equals(b.index.sort_values()):
+        raise InputError(
+            f"trades: vol and vol-declustered must trade the same entries "
+            f"({len(a)} and {len(b)} trades)",
+            param="trades",
+        )
+    b = b.loc[a.index]
+    raw = (a["stop"] - a["entry"]).abs().to_numpy(dtype=float)
+    moved = (b["stop"] - b["entry"]).abs().to_numpy(dtype=float)
+    ok = raw > 0
+    share = np.where(ok, (raw - moved) / np.where(ok, raw, 1.0), 0.0)
+    return float(min(1.0, max(0.0, float(share.max(initial=0.0)))))
+
+
 def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str, Any]:
     """:func:`declustering_verdict` of the back-test whose trades all close by ``by``.
 
@@ -440,8 +487,9 @@ def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str
     -------
     dict
         :func:`declustering_verdict`'s keys, ``end_day`` (``YYYY-MM-DD``: the last entry
-        day, the back-test's ``end``), ``leverage`` (×) and ``horizon_days``. A copy:
-        the caller may change it.
+        day, the back-test's ``end``), ``leverage`` (×), ``horizon_days`` and
+        ``move_reach`` (:func:`move_reach`: the largest share of its distance a moved
+        stop gave up, the reach of the verdict). A copy: the caller may change it.
 
     Raises
     ------
@@ -464,5 +512,6 @@ def declustering_backtest(asset: str, by: Any, settings: Any = None) -> dict[str
             "end_day": end_day,
             "leverage": float(s.leverage),
             "horizon_days": int(s.horizon_days),
+            "move_reach": move_reach(bt.trades),
         }
     return copy.deepcopy(_DECLUSTERING_CACHE[key])

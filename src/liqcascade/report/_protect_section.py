@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._plotly_text import plain
-from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
+from liqcascade._prices import percent_text, price_decimals, price_range, price_text, quantity_text
 from liqcascade.report._format import estimate, pct, pp, usd
 from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
@@ -130,18 +130,25 @@ def compute(ctx: ReportContext) -> ProtectView:
     first = _first_hour(a)  # BTC's hourly bars begin in 2021-04
     start = max(pd.Timestamp(start, tz="UTC") if isinstance(start, str) else start, first)
 
-    def both(verdict: str | None) -> tuple[Any, Any]:
-        """The long's and the short's stops, chosen by the crowd verdict ``verdict``."""
+    def both(verdict: str | None, reach: float | None) -> tuple[Any, Any]:
+        """The long's and the short's stops, chosen by the crowd verdict and its reach."""
         levels = {"long": 21 if ctx.quick else 61, "short": 11 if ctx.quick else 31}
         long, short = (
             recommend_stop(
-                side, entry, size, LEVERAGE, state=state, n_levels=n, crowd_verdict=verdict
+                side,
+                entry,
+                size,
+                LEVERAGE,
+                state=state,
+                n_levels=n,
+                crowd_verdict=verdict,
+                crowd_reach=reach,
             )
             for side, n in levels.items()
         )
         return long, short
 
-    chosen = both(stop_choice_verdict(a, state))  # the rule and sample of `stops recommend`
+    chosen = both(*stop_choice_backtest(a, state))  # the rule and sample of `stops recommend`
     try:
         bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
     except InputError as exc:  # the back-test reads only the bars the library can load
@@ -159,6 +166,11 @@ def compute(ctx: ReportContext) -> ProtectView:
 
 
 def stop_choice_verdict(asset: str, state: Any) -> str | None:
+    """The verdict of :func:`stop_choice_backtest` alone."""
+    return stop_choice_backtest(asset, state)[0]
+
+
+def stop_choice_backtest(asset: str, state: Any) -> tuple[str | None, float | None]:
     """The verdict that picks the raw or the moved stop: ``liqcascade stops recommend``'s.
 
     :func:`liqcascade.protect.declustering_backtest` at the market's close (its trades
@@ -168,6 +180,9 @@ def stop_choice_verdict(asset: str, state: Any) -> str | None:
     range, its quick sample) is what it shows; its random entries differ (a later
     start, fewer in a quick run), so its verdict may differ and must not pick the stop.
     None (the move kept, unchecked, as the command does) when the back-test cannot run.
+    Beside it the verdict's reach (``move_reach``: the largest share of its distance a
+    moved stop gave up in that back-test), which the command passes too; None with no
+    back-test.
     """
     from liqcascade.errors import InputError
     from liqcascade.protect import declustering_backtest
@@ -175,8 +190,8 @@ def stop_choice_verdict(asset: str, state: Any) -> str | None:
     try:
         cb = declustering_backtest(asset, state.close_time or state.as_of)
     except InputError:
-        return None
-    return str(cb["verdict"])
+        return None, None
+    return str(cb["verdict"]), cb.get("move_reach")
 
 
 def _first_hour(asset: str) -> pd.Timestamp:
@@ -659,6 +674,15 @@ def _moved_text(r: Any) -> str:
     if alt is not None:  # the back-test's verdict kept the raw stop in its crowd
         side = getattr(r, "moved_crowd_side", None)
         where = "" if side is None else f" ({crowd_side_words(side, sd)})"
+        reach = getattr(r, "beyond_reach", None)
+        if reach is not None:  # a move larger than any the back-test made
+            return (
+                f"kept in the crowd at the volatility stop: the level out of it, "
+                f"{price_text(alt, r.entry)}{where}, would give up "
+                f"{percent_text(reach[0], 1)} of the stop's distance from the mid, more than "
+                "any move of `liqcascade stops recommend`'s back-test (at most "
+                f"{percent_text(reach[1], 1)}), whose verdict does not speak for it"
+            )
         return (
             f"kept in the crowd at the volatility stop: the level out of it, "
             f"{price_text(alt, r.entry)}{where}, is not recommended: `liqcascade stops "
