@@ -31,3 +31,19 @@ def test_on_the_command_line() -> None:
     assert (
         r.stderr.strip() == "error: --entry 3698,5 is not a number: write 3698.5 (a decimal point)"
     )
+
+
+@pytest.mark.parametrize(("text", "write"), [("15x", "15"), ("12.5X", "12.5"), ("20 ×", "20")])
+def test_a_multiple_written_as_traders_do_is_named(text: str, write: str) -> None:
+    assert number_hint(text, "--leverage") == (
+        f"--leverage {text} is not a number: write {write} (the multiple alone)"
+    )
+
+
+def test_leverage_15x_on_the_command_line() -> None:
+    r = run_cli("stops", "recommend", "--side", "long", "--entry", "3650", "--size", "135",
+                "--leverage", "15x")  # fmt: skip
+    assert r.exit_code == 2
+    assert (
+        r.stderr.strip() == "error: --leverage 15x is not a number: write 15 (the multiple alone)"
+    )

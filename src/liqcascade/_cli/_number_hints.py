@@ -4,10 +4,10 @@ typer answers ``--entry 95k`` with "Input should be a valid number, unable to pa
 string as a number". :func:`guard_number_options` makes every float option of the
 command tree (the fraction options keep their own reader,
 :mod:`liqcascade._cli._fraction_options`) refuse a value with a thousands suffix
-(``k``, ``m``, ``b``), thousands separators (``115,764``, ``115 764``, ``115_764``) or
-a decimal comma (``1,5``) with the command line's own line naming the number to
-write: ``error: --entry 95k is not a number: write 95000``. Any other value passes to
-typer as before.
+(``k``, ``m``, ``b``), thousands separators (``115,764``, ``115 764``, ``115_764``),
+a decimal comma (``1,5``) or a multiple's sign (``--leverage 15x``) with the command
+line's own line naming the number to write: ``error: --entry 95k is not a number: write
+95000``. Any other value passes to typer as before.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ _GROUPED = re.compile(r"[-+]?\d{1,3}(?:[,_ ]\d{3})+(?:\.\d+)?")
 #: A decimal comma (``1,5``, ``3698,25``): a comma not followed by exactly three digits
 #: cannot separate thousands.
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,(?:\d{1,2}|\d{4,})")
+#: A multiple as a trader writes leverage (``15x``, ``20×``).
+_TIMES = re.compile(r"(?P<num>[-+]?\d+(?:\.\d+)?)\s*[xX\u00d7]")
 
 
 def number_hint(text: str, flag: str) -> str | None:
@@ -39,10 +41,14 @@ def number_hint(text: str, flag: str) -> str | None:
     '--entry 115,764 is not a number: write 115764 (no thousands separators)'
     >>> number_hint("1,5", "--leverage")
     '--leverage 1,5 is not a number: write 1.5 (a decimal point)'
+    >>> number_hint("15x", "--leverage")
+    '--leverage 15x is not a number: write 15 (the multiple alone)'
     >>> number_hint("3700", "--entry") is None
     True
     """
     t = text.strip()
+    if (m := _TIMES.fullmatch(t)) is not None:
+        return f"{flag} {t} is not a number: write {m['num']} (the multiple alone)"
     if (m := _SUFFIXED.fullmatch(t)) is not None:
         value = float(m["num"]) * _SUFFIX[m["unit"].lower()]
         return f"{flag} {t} is not a number: write {value:.15g}"
