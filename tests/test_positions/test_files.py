@@ -263,7 +263,8 @@ def test_the_hyperliquid_layout_takes_hyperliquid_margin_rules(
     assert book.liq_price[0] == pytest.approx(2000 - 160 / 0.98, rel=1e-12)
     (note,) = [r.getMessage() for r in caplog.records]
     assert note == (
-        f"note: {p}: no venue column, and an {column} column with no symbol (the Hyperliquid "
+        f"note: {p}: no venue column, and {'an' if column == 'asset' else 'a'} {column} column "
+        "with no symbol (the Hyperliquid "
         "positions layout): read with Hyperliquid's margin rules (maintenance half the "
         "initial margin at the coin's listed max leverage: BTC 40x, ETH 25x, SOL 20x); a "
         "venue column (binance, bybit, hyperliquid) chooses another venue's"

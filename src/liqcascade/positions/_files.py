@@ -56,6 +56,7 @@ from liqcascade.positions._book import (
     check_liq_within_margin,
     refuse_first,
 )
+from liqcascade.positions._hyperliquid_api import from_api_fields
 
 # Notes on how a file was read (the venue assumed), one ``note: ...`` record each. Logged
 # at WARNING: with no logging configured (the command line), Python's last-resort handler
@@ -507,7 +508,8 @@ def _layout_venue(df: pd.DataFrame, p: Path) -> tuple[str, str | None]:
     which = "no venue column" if "venue" not in df.columns else "rows without a venue"
     listed = ", ".join(f"{c} {m:g}x" for c, m in HYPERLIQUID_MAX_LEVERAGE.items())
     return "hyperliquid", (
-        f"{p}: {which}, and an {col} column with no symbol (the Hyperliquid positions "
+        f"{p}: {which}, and {'an' if col == 'asset' else 'a'} {col} column with no symbol "
+        "(the Hyperliquid positions "
         "layout): read with Hyperliquid's margin rules (maintenance half the initial margin "
         f"at the coin's listed max leverage: {listed}); a venue column "
         f"({', '.join(VENUES)}) chooses another venue's"
@@ -870,7 +872,7 @@ def read_positions(
     chosen = None if venue is None else str(venue).strip().lower()
     if chosen is not None and chosen not in VENUES:
         raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
-    df = _read_table(p)
+    df, api_note = from_api_fields(_read_table(p), p)  # szi, entryPx: Hyperliquid's API
     check_columns(df.columns, ("side", "size", "entry_price"), str(p))
     if "margin" not in df.columns and "leverage" not in df.columns:
         raise InputError(f"{p}: needs a margin or a leverage column")
@@ -1014,8 +1016,9 @@ def read_positions(
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
-    if note is not None:  # after every check: a refused file prints its error alone
-        _LOG.warning("note: %s", note)
+    for line in (api_note, note):  # after every check: a refused file prints its error alone
+        if line is not None:
+            _LOG.warning("note: %s", line)
     for c in sorted(caveats):  # whose tier table priced rows of a contract without one
         _LOG.warning("warning: %s: %s", p, c)
     if never.any():
