@@ -1369,9 +1369,12 @@ def _held(have: pd.DatetimeIndex, ts: pd.DatetimeIndex) -> np.ndarray:
     """
     if not have.is_monotonic_increasing or have.dtype != ts.dtype or len(have) == 0:
         return np.asarray(ts.isin(have))
-    pos = have.searchsorted(ts, side="left")
-    found = pos < len(have)
-    found[found] = have[pos[found]] == ts[found]
+    # one dtype (unit and zone): the int64 times compare as the timestamps do (no NaT in
+    # a sorted index), without building index objects for the lookups
+    h, t = have.asi8, ts.asi8
+    pos = np.searchsorted(h, t, side="left")
+    found = pos < len(h)
+    found[found] = h[pos[found]] == t[found]
     return found
 
 
