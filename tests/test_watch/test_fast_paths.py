@@ -338,3 +338,68 @@ def test_appended_inputs_equal_the_inputs_read_again(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(rows(kept.live_depth), rows(tail), rtol=1e-12)
     finally:
         w.close()
+
+
+def test_known_at_is_the_walks_alignment() -> None:
+    """``_known_at`` (binary search) gives ``aligned_column`` (dedup + ffill, 8 hours)."""
+    import numpy as np
+
+    from liqcascade.live._watch import _known_at
+    from liqcascade.positions import aligned_column
+
+    rng = np.random.default_rng(11)
+    for _ in range(150):
+        n = int(rng.integers(0, 30))
+        hours = np.sort(rng.integers(0, 60, n))  # repeated times: the last row counts
+        vals = rng.normal(0, 1e-4, n)
+        vals[rng.random(n) < 0.15] = np.nan  # a row's own NaN stays NaN
+        f = pd.DataFrame({"rate": vals}, index=pd.DatetimeIndex(hours * H * 1000, tz="UTC"))
+        f.index = f.index.as_unit("us")
+        idx = pd.DatetimeIndex(np.sort(rng.integers(-5, 75, 4)) * H * 1000, tz="UTC")
+        got, want = _known_at(f, "rate", idx), aligned_column(f, "rate", idx)
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)  # NaN where NaN
+    assert np.isnan(_known_at(None, "rate", idx)).all()
+
+
+def test_swing_levels_equal_the_window_reduction() -> None:
+    """Swing levels by shifted slices equal the sliding window's min/max (bundled 4 h bars)."""
+    import numpy as np
+
+    from liqcascade.data import ohlcv as bundled_ohlcv
+    from liqcascade.data import resample_ohlcv
+    from liqcascade.positions._stops import swing_levels
+
+    bars = resample_ohlcv(bundled_ohlcv("ETH", "1h"), "4h")
+    low, high = bars["low"].to_numpy(np.float64), bars["high"].to_numpy(np.float64)
+    win = np.lib.stride_tricks.sliding_window_view
+    for width in (1, 3, 5):
+        n = len(low)
+        lw, hw = win(low, 2 * width + 1), win(high, 2 * width + 1)
+        mid_l, mid_h = low[width : n - width], high[width : n - width]
+        lows = np.flatnonzero((mid_l <= lw.min(axis=1)) & (mid_l < lw[:, :width].min(axis=1)))
+        highs = np.flatnonzero((mid_h >= hw.max(axis=1)) & (mid_h > hw[:, :width].max(axis=1)))
+        got = swing_levels(low, high, width)
+        np.testing.assert_array_equal(got[0], lows + width)  # bar indices
+        np.testing.assert_array_equal(got[1], highs + width)
+        assert len(got[0]) > 100 and len(got[1]) > 100
+
+
+def test_the_sessions_beta_is_beta_for(tmp_path: Path) -> None:
+    """The depth exponent kept per session equals ``beta_for`` at each bar's close."""
+    from liqcascade.book import beta_for
+    from liqcascade.live import Watcher, WatchOptions
+
+    ex = ReplayExchange(_ms("2025-07-20 03:30"))
+    opts = WatchOptions(exchanges=[ex], store=tmp_path / "s.duckdb", since="2025-07-01", draws=0)
+    w = Watcher(opts, clock=lambda: ex.now_ms, sleep=lambda s: None, log=lambda s: None)
+    try:
+        totals = w._load_inputs().book_totals
+        assert totals is not None and len(totals) > 100
+        for close in ("2024-11-20 08:00", "2025-03-01 00:00", "2025-07-20 04:00"):
+            t = pd.Timestamp(close, tz="UTC")
+            assert w._beta_at(totals, t) == beta_for("ETH", totals, t)  # (beta, source)
+        first = w._betas
+        w._beta_at(totals.iloc[:-3], pd.Timestamp("2025-07-20", tz="UTC"))
+        assert w._betas is not first  # other totals: fitted again
+    finally:
+        w.close()

