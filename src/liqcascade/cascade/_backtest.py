@@ -42,7 +42,7 @@ from liqcascade.cascade._clock import (
     post_shock_sigma,
     regime_scales,
 )
-from liqcascade.cascade._event_liquidations import event_liquidations
+from liqcascade.cascade._event_liquidations import HourlyBars, RecordedBars, event_liquidations
 from liqcascade.cascade._insample import book_out_of_sample_from
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._scores import (
@@ -1510,6 +1510,7 @@ def run_backtest(
     liq_memo: dict[Any, Any] = {}
     table = EventTable.of(all_ev)
     record = LiquidationRecord.of(liquidations)
+    hours, recorded = HourlyBars.of(ohlc), RecordedBars.of(liquidations)  # read once
     # the rule of a month: rule_before's own cache returns the first fit of a month's
     # events to every later call of that month; asked once per month here
     rules: dict[pd.Timestamp, ShockRule] = {}
@@ -1589,13 +1590,13 @@ def run_backtest(
             row.update(
                 event_liquidations(
                     book_at,
-                    ohlc,
+                    hours,
                     e,
                     m,
                     resid,
                     n_paths,
                     ev_seed,
-                    liquidations,
+                    recorded,
                     liq_memo,
                     shock_weight=row.get("shock_weight"),
                     dispersion=float(row.get("vol_dispersion", 0.0)),
