@@ -356,15 +356,70 @@ def detect_events(
         as UTC.
     """
     check_trigger(trigger)
-    check_columns(ohlc.columns, ("high", "low", "close"), "ohlc", param="ohlc")
-    check_numeric(ohlc, ("high", "low", "close"), "ohlc", param="ohlc")  # text: a ufunc error
-    ohlc = utc_indexed(ohlc)
-    idx = pd.DatetimeIndex(ohlc.index)
-    close = ohlc["close"].to_numpy(np.float64)
-    low = ohlc["low"].to_numpy(np.float64)
-    high = ohlc["high"].to_numpy(np.float64)
-    sig = ewma_sigma(ohlc).to_numpy(np.float64)
-    ts_ns = idx.as_unit("ns").asi8
+    return _detect(HourlySeries.of(ohlc), trigger, start, end, horizon_hours, keep_short)
+
+
+@dataclass(frozen=True, eq=False)
+class HourlySeries:
+    """Hourly bars checked and read once for the event detections of a back-test.
+
+    :func:`detect_events` per trigger size, :func:`pooled_events` and the residuals
+    read the same arrays and the same EWMA volatility (:func:`ewma_sigma`, computed
+    once instead of per detection).
+
+    Attributes
+    ----------
+    index : pandas.DatetimeIndex
+        Bar open times (UTC).
+    ts_ns : numpy.ndarray of int64
+        The same, ns since the epoch.
+    close, low, high : numpy.ndarray of float
+        USD.
+    sigma : numpy.ndarray of float
+        :func:`ewma_sigma` (fraction per hour).
+    residuals : numpy.ndarray of float
+        :func:`standardised_residuals`.
+    """
+
+    index: pd.DatetimeIndex
+    ts_ns: IntArray
+    close: FloatArray
+    low: FloatArray
+    high: FloatArray
+    sigma: FloatArray
+    residuals: FloatArray
+
+    @classmethod
+    def of(cls, ohlc: pd.DataFrame) -> HourlySeries:
+        """``ohlc`` checked (:func:`detect_events`' errors) and read."""
+        check_columns(ohlc.columns, ("high", "low", "close"), "ohlc", param="ohlc")
+        check_numeric(ohlc, ("high", "low", "close"), "ohlc", param="ohlc")  # text: ufunc error
+        ohlc = utc_indexed(ohlc)
+        idx = pd.DatetimeIndex(ohlc.index)
+        sig = ewma_sigma(ohlc)
+        r = np.log(ohlc["close"]).diff()  # as standardised_residuals
+        return cls(
+            idx,
+            np.asarray(idx.as_unit("ns").asi8, dtype=np.int64),
+            ohlc["close"].to_numpy(np.float64),
+            ohlc["low"].to_numpy(np.float64),
+            ohlc["high"].to_numpy(np.float64),
+            sig.to_numpy(np.float64),
+            (r / sig).to_numpy(np.float64),
+        )
+
+
+def _detect(
+    src: HourlySeries,
+    trigger: float,
+    start: Any,
+    end: Any,
+    horizon_hours: int = 24,
+    keep_short: bool = False,
+) -> pd.DataFrame:
+    """:func:`detect_events` on bars read once (``trigger`` checked by the caller)."""
+    idx = src.index
+    close, low, high, sig, ts_ns = src.close, src.low, src.high, src.sigma, src.ts_ns
     hour = 3_600_000_000_000
     lo_ns = -(2**62) if start is None else to_utc(start, "start").value
     hi_ns = 2**62 if end is None else utc_end(end, "end").value
@@ -402,21 +457,22 @@ def detect_events(
             realised = float(low[i:j].min()) / c - 1.0
         else:
             realised = float(high[i:j].max()) / c - 1.0
-        rows.append(
-            {
-                "ts": idx[i],
-                "bar": i,
-                "prev_close": float(c),
-                "direction": "down" if down else "up",
-                "trigger_move": -trigger if down else trigger,
-                "realised_move": realised,
-                "sigma": float(sig[i]),
-            }
-        )
+        rows.append((i, float(c), down, realised))
     cols = ["ts", "bar", "prev_close", "direction", "trigger_move", "realised_move", "sigma"]
+    at = np.array([r[0] for r in rows], dtype=np.int64)
+    fall = np.array([r[2] for r in rows], dtype=bool)
+    columns = {
+        "ts": idx[at],
+        "bar": at,
+        "prev_close": np.array([r[1] for r in rows], dtype=np.float64),
+        "direction": np.where(fall, "down", "up").astype(object),
+        "trigger_move": np.where(fall, -trigger, trigger),
+        "realised_move": np.array([r[3] for r in rows], dtype=np.float64),
+        "sigma": sig[at],
+    }
     # typed even when empty (no bar reached the trigger): an untyped empty frame has
     # object columns, and ``ts + 24 h <= as_of`` on it fails instead of selecting none
-    return pd.DataFrame(rows, columns=cols).astype(
+    return pd.DataFrame(columns, columns=cols).astype(
         {"ts": idx.dtype, "bar": "int64", "direction": "str"}
         | dict.fromkeys(("prev_close", "trigger_move", "realised_move", "sigma"), "float64")
     )
@@ -725,8 +781,19 @@ def pooled_events(
     Each size is detected on its own (:func:`detect_events`; the same bar may be an
     event of several sizes). The column ``trigger`` gives the size.
     """
+    check_trigger(trigger)
+    return _pooled(HourlySeries.of(ohlc), trigger, end, pool)
+
+
+def _pooled(
+    src: HourlySeries, trigger: float, end: Any, pool: Sequence[float] = POOL_TRIGGERS
+) -> pd.DataFrame:
+    """:func:`pooled_events` on bars read once."""
     sizes = sorted({float(trigger), *(float(p) for p in pool if p > trigger)})
-    parts = [detect_events(ohlc, f, None, end).assign(trigger=f) for f in sizes]
+    parts = []
+    for f in sizes:
+        check_trigger(f)
+        parts.append(_detect(src, f, None, end).assign(trigger=f))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -1492,10 +1559,12 @@ def run_backtest(
     t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     if t1 < t0:
         raise InputError(f"end {end} is before start {start}", param=("end", "start"))
-    found = detect_events(ohlc, f, None, t1, keep_short=True)
+    check_trigger(f)
+    series = HourlySeries.of(ohlc)  # checked and read once for the detections
+    found = _detect(series, f, None, t1, keep_short=True)
     all_ev = found[np.isfinite(found["realised_move"].to_numpy(np.float64))]
-    pool = pooled_events(ohlc, f, t1)
-    resid = standardised_residuals(ohlc)
+    pool = _pooled(series, f, t1)
+    resid = series.residuals
     # the events whose 24 h had closed when the window opens: an event triggered in the
     # last 24 h before it ends inside the window (its outcome is not yet known at t0)
     before = closed_by(all_ev, t0)

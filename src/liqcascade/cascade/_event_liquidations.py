@@ -778,12 +778,8 @@ def event_liquidations(
     params, n_refit = refit_observation(snap, liquidations, start)
     if memo is not None and n_refit >= MIN_REFIT_BARS:
         memo[key] = params
-    out.update(
-        _predict_book(
-            snap, ts, float(event["prev_close"]), float(event["trigger_move"]), sig, closed, z,
-            params,
-        )  # fmt: skip
-    )
+    pc, fm = float(event["prev_close"]), float(event["trigger_move"])
+    out.update(_predict_book(snap, ts, pc, fm, sig, closed, z, params))
     if realised_path:  # the outcome's bars: the diagnostic ceiling only
         window = hours.rows(bar - 4, bar + 29)
         out.update(realised_path_liquidations(snap, ts, window, params=params))
