@@ -1009,6 +1009,7 @@ def predict_event(
     levels: tuple[float, float] = (0.1, 0.9),
     shock_weight: float | None = None,
     dispersion: float = 0.0,
+    residual_std: float | None = None,
 ) -> dict[str, float]:
     """The calibrated prediction for one event (moves as fractions, notionals USD).
 
@@ -1021,7 +1022,9 @@ def predict_event(
     normal innovations). ``levels``: the quantile levels of the move's magnitude cut
     for the interval (:func:`fit_interval_levels`). ``shock_weight``, ``dispersion``:
     the :class:`ShockRule`'s ``γ`` (default the EWMA's) and ``η`` (each path's
-    volatility times ``exp(η · N)``).
+    volatility times ``exp(η · N)``). ``residual_std``: the standard deviation of
+    ``residuals`` when the caller gives them already finite (the back-test reads them
+    once for both of an event's predictions); the filter and the sum are then skipped.
     """
     grid = default_grid() if dt is None else dt
     d = 1.0 if trigger_move < 0 else -1.0
@@ -1037,11 +1040,14 @@ def predict_event(
     outs = []
     pool = None
     if residuals is not None:
-        pool = residuals[np.isfinite(residuals)]
+        pool = residuals if residual_std is not None else residuals[np.isfinite(residuals)]
         pool = pool if pool.size > 100 else None
     # the pool in units of its standard deviation: each draw divided (the same numbers
     # as drawing from the divided pool, without dividing every residual per event)
-    scale = 1.0 if pool is None else float(pool.std())
+    if pool is None:
+        scale = 1.0
+    else:
+        scale = float(pool.std()) if residual_std is None else float(residual_std)
     for pdraw in use:
         if pool is None:
             z = rng.standard_normal((per, grid.size))
@@ -1580,6 +1586,10 @@ def run_backtest(
     table = EventTable.of(all_ev)
     record = LiquidationRecord.of(liquidations)
     hours, recorded = HourlyBars.of(ohlc), RecordedBars.of(liquidations)  # read once
+    # the finite residuals before each bar: a prefix of those of all bars (no filter per event)
+    finite = np.isfinite(resid)
+    resid_finite = resid[finite]
+    n_finite = np.concatenate([[0], np.cumsum(finite)])
     # the rule of a month: rule_before's own cache returns the first fit of a month's
     # events to every later call of that month; asked once per month here
     rules: dict[pd.Timestamp, ShockRule] = {}
@@ -1621,6 +1631,8 @@ def run_backtest(
         m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
         lv = table.interval_levels(prior, rule)
         ev_seed = event_seed(seed, ts)
+        drawn = resid_finite[: int(n_finite[int(e["bar"])])]  # the residuals before the bar
+        drawn_std = float(drawn.std()) if drawn.size > 100 else None  # unused when too few
         row.update(
             predict_event(
                 pm,
@@ -1631,10 +1643,11 @@ def run_backtest(
                 m,
                 n_paths=n_paths,
                 seed=ev_seed,
-                residuals=resid[: int(e["bar"])],
+                residuals=drawn,
                 levels=lv,
                 shock_weight=rule.shock_weight,
                 dispersion=rule.dispersion,
+                residual_std=1.0 if drawn_std is None else drawn_std,
             )
         )
         row["vol_multiplier"] = m
@@ -1662,13 +1675,14 @@ def run_backtest(
                     hours,
                     e,
                     m,
-                    resid,
+                    drawn,
                     n_paths,
                     ev_seed,
                     recorded,
                     liq_memo,
                     shock_weight=row.get("shock_weight"),
                     dispersion=float(row.get("vol_dispersion", 0.0)),
+                    residual_std=1.0 if drawn_std is None else drawn_std,
                 )
             )
             if math.isfinite(row["identified_long_usd"]):  # the identified book's record

@@ -718,6 +718,7 @@ def event_liquidations(
     shock_weight: float | None = None,
     dispersion: float = 0.0,
     realised_path: bool = True,
+    residual_std: float | None = None,
 ) -> dict[str, float]:
     """:func:`predict_book_liquidations` for one back-test event (NaN without a book).
 
@@ -740,7 +741,9 @@ def event_liquidations(
 
     ``ohlc`` and ``liquidations`` may be given as :class:`HourlyBars` and
     :class:`RecordedBars` made once for many events (the same numbers, without
-    reading the frames per event).
+    reading the frames per event). ``residual_std``: given with ``residuals`` already
+    the finite residuals before the event's bar, their standard deviation (the cut,
+    the filter and the sum are then skipped).
     """
     from liqcascade.cascade._clock import post_shock_sigma
 
@@ -754,12 +757,16 @@ def event_liquidations(
     if snap is None or not math.isfinite(float(event["sigma"])):
         return out
     bar = int(event["bar"])
-    pool = residuals[:bar]
-    pool = pool[np.isfinite(pool)]
+    if residual_std is None:
+        pool = residuals[:bar]
+        pool = pool[np.isfinite(pool)]
+    else:  # the finite residuals before the bar, given
+        pool = residuals
     rng = np.random.default_rng([seed, 18])
     n_h = 28
     if pool.size > 100:
-        z = pool[rng.integers(0, pool.size, (n_paths, n_h))] / pool.std()  # as dividing the pool
+        std = pool.std() if residual_std is None else residual_std
+        z = pool[rng.integers(0, pool.size, (n_paths, n_h))] / std  # as dividing the pool
     else:
         z = rng.standard_normal((n_paths, n_h))
     s0, f = float(event["sigma"]), float(event["trigger_move"])
