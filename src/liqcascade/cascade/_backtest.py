@@ -42,7 +42,7 @@ from liqcascade.cascade._clock import (
     post_shock_sigma,
     regime_scales,
 )
-from liqcascade.cascade._event_liquidations import event_liquidations
+from liqcascade.cascade._event_liquidations import HourlyBars, RecordedBars, event_liquidations
 from liqcascade.cascade._insample import book_out_of_sample_from
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._scores import (
@@ -356,15 +356,70 @@ def detect_events(
         as UTC.
     """
     check_trigger(trigger)
-    check_columns(ohlc.columns, ("high", "low", "close"), "ohlc", param="ohlc")
-    check_numeric(ohlc, ("high", "low", "close"), "ohlc", param="ohlc")  # text: a ufunc error
-    ohlc = utc_indexed(ohlc)
-    idx = pd.DatetimeIndex(ohlc.index)
-    close = ohlc["close"].to_numpy(np.float64)
-    low = ohlc["low"].to_numpy(np.float64)
-    high = ohlc["high"].to_numpy(np.float64)
-    sig = ewma_sigma(ohlc).to_numpy(np.float64)
-    ts_ns = idx.as_unit("ns").asi8
+    return _detect(HourlySeries.of(ohlc), trigger, start, end, horizon_hours, keep_short)
+
+
+@dataclass(frozen=True, eq=False)
+class HourlySeries:
+    """Hourly bars checked and read once for the event detections of a back-test.
+
+    :func:`detect_events` per trigger size, :func:`pooled_events` and the residuals
+    read the same arrays and the same EWMA volatility (:func:`ewma_sigma`, computed
+    once instead of per detection).
+
+    Attributes
+    ----------
+    index : pandas.DatetimeIndex
+        Bar open times (UTC).
+    ts_ns : numpy.ndarray of int64
+        The same, ns since the epoch.
+    close, low, high : numpy.ndarray of float
+        USD.
+    sigma : numpy.ndarray of float
+        :func:`ewma_sigma` (fraction per hour).
+    residuals : numpy.ndarray of float
+        :func:`standardised_residuals`.
+    """
+
+    index: pd.DatetimeIndex
+    ts_ns: IntArray
+    close: FloatArray
+    low: FloatArray
+    high: FloatArray
+    sigma: FloatArray
+    residuals: FloatArray
+
+    @classmethod
+    def of(cls, ohlc: pd.DataFrame) -> HourlySeries:
+        """``ohlc`` checked (:func:`detect_events`' errors) and read."""
+        check_columns(ohlc.columns, ("high", "low", "close"), "ohlc", param="ohlc")
+        check_numeric(ohlc, ("high", "low", "close"), "ohlc", param="ohlc")  # text: ufunc error
+        ohlc = utc_indexed(ohlc)
+        idx = pd.DatetimeIndex(ohlc.index)
+        sig = ewma_sigma(ohlc)
+        r = np.log(ohlc["close"]).diff()  # as standardised_residuals
+        return cls(
+            idx,
+            np.asarray(idx.as_unit("ns").asi8, dtype=np.int64),
+            ohlc["close"].to_numpy(np.float64),
+            ohlc["low"].to_numpy(np.float64),
+            ohlc["high"].to_numpy(np.float64),
+            sig.to_numpy(np.float64),
+            (r / sig).to_numpy(np.float64),
+        )
+
+
+def _detect(
+    src: HourlySeries,
+    trigger: float,
+    start: Any,
+    end: Any,
+    horizon_hours: int = 24,
+    keep_short: bool = False,
+) -> pd.DataFrame:
+    """:func:`detect_events` on bars read once (``trigger`` checked by the caller)."""
+    idx = src.index
+    close, low, high, sig, ts_ns = src.close, src.low, src.high, src.sigma, src.ts_ns
     hour = 3_600_000_000_000
     lo_ns = -(2**62) if start is None else to_utc(start, "start").value
     hi_ns = 2**62 if end is None else utc_end(end, "end").value
@@ -402,21 +457,22 @@ def detect_events(
             realised = float(low[i:j].min()) / c - 1.0
         else:
             realised = float(high[i:j].max()) / c - 1.0
-        rows.append(
-            {
-                "ts": idx[i],
-                "bar": i,
-                "prev_close": float(c),
-                "direction": "down" if down else "up",
-                "trigger_move": -trigger if down else trigger,
-                "realised_move": realised,
-                "sigma": float(sig[i]),
-            }
-        )
+        rows.append((i, float(c), down, realised))
     cols = ["ts", "bar", "prev_close", "direction", "trigger_move", "realised_move", "sigma"]
+    at = np.array([r[0] for r in rows], dtype=np.int64)
+    fall = np.array([r[2] for r in rows], dtype=bool)
+    columns = {
+        "ts": idx[at],
+        "bar": at,
+        "prev_close": np.array([r[1] for r in rows], dtype=np.float64),
+        "direction": np.where(fall, "down", "up").astype(object),
+        "trigger_move": np.where(fall, -trigger, trigger),
+        "realised_move": np.array([r[3] for r in rows], dtype=np.float64),
+        "sigma": sig[at],
+    }
     # typed even when empty (no bar reached the trigger): an untyped empty frame has
     # object columns, and ``ts + 24 h <= as_of`` on it fails instead of selecting none
-    return pd.DataFrame(rows, columns=cols).astype(
+    return pd.DataFrame(columns, columns=cols).astype(
         {"ts": idx.dtype, "bar": "int64", "direction": "str"}
         | dict.fromkeys(("prev_close", "trigger_move", "realised_move", "sigma"), "float64")
     )
@@ -725,8 +781,19 @@ def pooled_events(
     Each size is detected on its own (:func:`detect_events`; the same bar may be an
     event of several sizes). The column ``trigger`` gives the size.
     """
+    check_trigger(trigger)
+    return _pooled(HourlySeries.of(ohlc), trigger, end, pool)
+
+
+def _pooled(
+    src: HourlySeries, trigger: float, end: Any, pool: Sequence[float] = POOL_TRIGGERS
+) -> pd.DataFrame:
+    """:func:`pooled_events` on bars read once."""
     sizes = sorted({float(trigger), *(float(p) for p in pool if p > trigger)})
-    parts = [detect_events(ohlc, f, None, end).assign(trigger=f) for f in sizes]
+    parts = []
+    for f in sizes:
+        check_trigger(f)
+        parts.append(_detect(src, f, None, end).assign(trigger=f))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -942,6 +1009,7 @@ def predict_event(
     levels: tuple[float, float] = (0.1, 0.9),
     shock_weight: float | None = None,
     dispersion: float = 0.0,
+    residual_std: float | None = None,
 ) -> dict[str, float]:
     """The calibrated prediction for one event (moves as fractions, notionals USD).
 
@@ -954,7 +1022,9 @@ def predict_event(
     normal innovations). ``levels``: the quantile levels of the move's magnitude cut
     for the interval (:func:`fit_interval_levels`). ``shock_weight``, ``dispersion``:
     the :class:`ShockRule`'s ``γ`` (default the EWMA's) and ``η`` (each path's
-    volatility times ``exp(η · N)``).
+    volatility times ``exp(η · N)``). ``residual_std``: the standard deviation of
+    ``residuals`` when the caller gives them already finite (the back-test reads them
+    once for both of an event's predictions); the filter and the sum are then skipped.
     """
     grid = default_grid() if dt is None else dt
     d = 1.0 if trigger_move < 0 else -1.0
@@ -970,11 +1040,14 @@ def predict_event(
     outs = []
     pool = None
     if residuals is not None:
-        pool = residuals[np.isfinite(residuals)]
+        pool = residuals if residual_std is not None else residuals[np.isfinite(residuals)]
         pool = pool if pool.size > 100 else None
     # the pool in units of its standard deviation: each draw divided (the same numbers
     # as drawing from the divided pool, without dividing every residual per event)
-    scale = 1.0 if pool is None else float(pool.std())
+    if pool is None:
+        scale = 1.0
+    else:
+        scale = float(pool.std()) if residual_std is None else float(residual_std)
     for pdraw in use:
         if pool is None:
             z = rng.standard_normal((per, grid.size))
@@ -1492,10 +1565,12 @@ def run_backtest(
     t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     if t1 < t0:
         raise InputError(f"end {end} is before start {start}", param=("end", "start"))
-    found = detect_events(ohlc, f, None, t1, keep_short=True)
+    check_trigger(f)
+    series = HourlySeries.of(ohlc)  # checked and read once for the detections
+    found = _detect(series, f, None, t1, keep_short=True)
     all_ev = found[np.isfinite(found["realised_move"].to_numpy(np.float64))]
-    pool = pooled_events(ohlc, f, t1)
-    resid = standardised_residuals(ohlc)
+    pool = _pooled(series, f, t1)
+    resid = series.residuals
     # the events whose 24 h had closed when the window opens: an event triggered in the
     # last 24 h before it ends inside the window (its outcome is not yet known at t0)
     before = closed_by(all_ev, t0)
@@ -1510,6 +1585,11 @@ def run_backtest(
     liq_memo: dict[Any, Any] = {}
     table = EventTable.of(all_ev)
     record = LiquidationRecord.of(liquidations)
+    hours, recorded = HourlyBars.of(ohlc), RecordedBars.of(liquidations)  # read once
+    # the finite residuals before each bar: a prefix of those of all bars (no filter per event)
+    finite = np.isfinite(resid)
+    resid_finite = resid[finite]
+    n_finite = np.concatenate([[0], np.cumsum(finite)])
     # the rule of a month: rule_before's own cache returns the first fit of a month's
     # events to every later call of that month; asked once per month here
     rules: dict[pd.Timestamp, ShockRule] = {}
@@ -1551,6 +1631,8 @@ def run_backtest(
         m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
         lv = table.interval_levels(prior, rule)
         ev_seed = event_seed(seed, ts)
+        drawn = resid_finite[: int(n_finite[int(e["bar"])])]  # the residuals before the bar
+        drawn_std = float(drawn.std()) if drawn.size > 100 else None  # unused when too few
         row.update(
             predict_event(
                 pm,
@@ -1561,10 +1643,11 @@ def run_backtest(
                 m,
                 n_paths=n_paths,
                 seed=ev_seed,
-                residuals=resid[: int(e["bar"])],
+                residuals=drawn,
                 levels=lv,
                 shock_weight=rule.shock_weight,
                 dispersion=rule.dispersion,
+                residual_std=1.0 if drawn_std is None else drawn_std,
             )
         )
         row["vol_multiplier"] = m
@@ -1589,16 +1672,17 @@ def run_backtest(
             row.update(
                 event_liquidations(
                     book_at,
-                    ohlc,
+                    hours,
                     e,
                     m,
-                    resid,
+                    drawn,
                     n_paths,
                     ev_seed,
-                    liquidations,
+                    recorded,
                     liq_memo,
                     shock_weight=row.get("shock_weight"),
                     dispersion=float(row.get("vol_dispersion", 0.0)),
+                    residual_std=1.0 if drawn_std is None else drawn_std,
                 )
             )
             if math.isfinite(row["identified_long_usd"]):  # the identified book's record

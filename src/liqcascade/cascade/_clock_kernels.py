@@ -162,12 +162,30 @@ def time_passes(  # pragma: no cover - compiled
     decays by ``2^(−dt / h_r)`` (resilience). ``inf`` half-lives switch either off.
     Returns ``(e, f)``.
     """
+    return decay(e, f, decay_factors(dt, h_a, h_r), h_a, share, h_r)
+
+
+@njit(inline="always")
+def decay_factors(dt: float, h_a: float, h_r: float) -> Any:  # pragma: no cover - compiled
+    """``(2^(−dt / h_a), 2^(−dt / h_r))``: what :func:`time_passes` keeps of ``e`` in ``dt`` s.
+
+    A step's factors depend on its length only: :func:`clock_span` computes them once
+    per distinct ``dt`` (the clock's grid has two) instead of twice per step.
+    """
+    return 2.0 ** (-dt / h_a), 2.0 ** (-dt / h_r)
+
+
+@njit(inline="always")
+def decay(  # pragma: no cover - compiled
+    e: float, f: float, factors: Any, h_a: float, share: float, h_r: float
+) -> Any:
+    """:func:`time_passes` with the step's :func:`decay_factors` given. Returns ``(e, f)``."""
     if h_a < np.inf and e > 0.0:
-        moved = e * (1.0 - 2.0 ** (-dt / h_a))
+        moved = e * (1.0 - factors[0])
         e -= moved
         f += share * moved
     if h_r < np.inf and e > 0.0:
-        e *= 2.0 ** (-dt / h_r)
+        e *= factors[1]
     return e, f
 
 
@@ -195,10 +213,67 @@ def effective_depth(  # pragma: no cover - compiled
     return qc, nc
 
 
+#: Steps a search from a guess takes before the binary search (:func:`_left_near`).
+NEAR_STEPS = 4
+
+
+@njit(inline="always")
+def _left_near(a: FloatArray, v: float, i: int) -> int:  # pragma: no cover - compiled
+    """``np.searchsorted(a, v, side="left")``, looked for from the guess ``i`` first.
+
+    ``a`` is sorted (NaN last, as numpy sorts). The answer is the one ``i`` with
+    ``a[i − 1] < v`` (or ``i = 0``) and not ``a[i] < v`` (or ``i = len(a)``): it is
+    checked at the guess and up to :data:`NEAR_STEPS` neighbours, else found by the
+    binary search (the same answer either way). A step of the clock moves the price a
+    few levels at most: the last answer finds the next in a few comparisons, not the
+    dozen of a binary search. A guess outside ``[0, len(a)]`` or a NaN ``v`` goes
+    straight to the binary search.
+    """
+    n = a.shape[0]
+    if v == v and 0 <= i <= n:
+        for _ in range(NEAR_STEPS):
+            if i > 0 and not (a[i - 1] < v):
+                i -= 1
+            elif i < n and a[i] < v:
+                i += 1
+            else:
+                return i
+    return int(np.searchsorted(a, v, side="left"))
+
+
+@njit(inline="always")
+def _right_from(a: FloatArray, v: float, lo: int) -> int:  # pragma: no cover - compiled
+    """``max(np.searchsorted(a, v, side="right"), lo)``, looked for from ``lo`` up.
+
+    :func:`liqcascade.cascade._walk.triggered`'s prefix end that never goes back:
+    ``a`` sorted (NaN last, counted above every number). When ``a[lo] > v`` nothing
+    new is triggered (one comparison); else the answer is searched from ``lo + 1`` up
+    to :data:`NEAR_STEPS` places, then by the binary search.
+    """
+    n = a.shape[0]
+    if v != v:
+        r = int(np.searchsorted(a, v, side="right"))
+        return r if r > lo else lo
+    if lo >= n or v < a[lo] or a[lo] != a[lo]:
+        return lo
+    i = lo + 1  # a[i - 1] <= v
+    for _ in range(NEAR_STEPS):
+        if i == n or v < a[i] or a[i] != a[i]:
+            return i
+        i += 1
+    return int(np.searchsorted(a, v, side="right"))
+
+
 @njit
 def _level_of(qc: FloatArray, c: float) -> int:  # pragma: no cover - compiled
     """The level holding consumption ``c`` (the last level touched): ``qc[j] < c <= qc[j+1]``."""
-    j = int(np.searchsorted(qc, c, side="left")) - 1
+    return _level_near(qc, c, -1)
+
+
+@njit(inline="always")
+def _level_near(qc: FloatArray, c: float, hint: int) -> int:  # pragma: no cover - compiled
+    """:func:`_level_of` looked for from the level ``hint`` (< 0: none; :func:`_left_near`)."""
+    j = _left_near(qc, c, hint + 1 if hint >= 0 else -1) - 1
     n = qc.shape[0] - 1
     if j < 0:
         j = 0
@@ -750,17 +825,44 @@ def book_position(  # pragma: no cover - compiled
     when ``f > eps``, else ``ix``) and the price (the level holding ``c`` when ``e >
     eps``, else ``idx_x``); ``eps`` is 1e-12 of the book's effective depth.
     """
+    c_base, c, idx_x, price_x, _, _, _ = book_position_near(
+        ix, f, e, lvl_x, lvl_key, qc, -1, -1, -1
+    )
+    return c_base, c, idx_x, price_x
+
+
+@njit(inline="always")
+def book_position_near(  # pragma: no cover - compiled
+    ix: float,
+    f: float,
+    e: float,
+    lvl_x: FloatArray,
+    lvl_key: FloatArray,
+    qc: FloatArray,
+    h_i: int,
+    h_f: int,
+    h_e: int,
+) -> Any:
+    """:func:`book_position` with its three searches looked for from the last step's answers.
+
+    ``h_i``: the index's place among the levels; ``h_f``, ``h_e``: the levels holding
+    the consumption with the permanent impact and with the displacement (< 0: none;
+    :func:`_left_near`). Returns ``(c_base, c, idx_x, price_x, h_i, h_f, h_e)``, the
+    places found (the hints given where a search was not needed): the same numbers as
+    :func:`book_position`.
+    """
     n_lvl = lvl_x.shape[0]
     total = float(qc[n_lvl])
     eps = 1e-12 * (total if total > 0.0 else 1.0)
-    j_i = int(np.searchsorted(lvl_key, -ix, side="left"))
+    j_i = _left_near(lvl_key, -ix, h_i)
     c_i = float(qc[j_i]) if j_i <= n_lvl else total
     idx_x = ix
     if f > eps:
         ci_f = c_i + f
         if ci_f >= total:
             ci_f = total
-        idx_x = lvl_x[_level_of(qc, ci_f)]
+        h_f = _level_near(qc, ci_f, h_f)
+        idx_x = lvl_x[h_f]
         c_base = ci_f
     else:
         c_base = c_i
@@ -768,10 +870,11 @@ def book_position(  # pragma: no cover - compiled
     if c >= total:
         c = total
     if e > eps and n_lvl > 0:
-        price_x = lvl_x[_level_of(qc, c)]
+        h_e = _level_near(qc, c, h_e)
+        price_x = lvl_x[h_e]
     else:
         price_x = idx_x
-    return c_base, c, idx_x, price_x
+    return c_base, c, idx_x, price_x, j_i, h_f, h_e
 
 
 @njit
@@ -884,13 +987,23 @@ def clock_span(  # pragma: no cover - compiled
     filled = 0.0
     omega = 0.0
     n_run = 0
+    dt_last = np.nan  # the step length of ``factors`` (time_passes' decays)
+    factors = (1.0, 1.0)
+    h_i = -1  # the last step's places in the book (book_position_near's guesses)
+    h_f = -1
+    h_e = -1
     for t in range(n_steps):
         n_run = t + 1
         # ---- time passes: arbitrage and resilience act on the displacement
         later = t > 0 or later0
         if later:
-            e, f = time_passes(e, f, dt[t], h_a, share, h_r)
-        c_base, c, idx_x, price_x = book_position(index_x[t], f, e, lvl_x, lvl_key, qc)
+            if dt[t] != dt_last:  # the factors of a new step length (NaN: never equal)
+                dt_last = dt[t]
+                factors = decay_factors(dt_last, h_a, h_r)
+            e, f = decay(e, f, factors, h_a, share, h_r)
+        c_base, c, idx_x, price_x, h_i, h_f, h_e = book_position_near(
+            index_x[t], f, e, lvl_x, lvl_key, qc, h_i, h_f, h_e
+        )
         if price_x < extreme_x:
             extreme_x = price_x
         # ---- providers withdraw when price moves fast
@@ -903,7 +1016,9 @@ def clock_span(  # pragma: no cover - compiled
         prev_x = price_x
         # ---- triggers: liquidations on the mark, stops on the trade price
         mark_x = mark_w * price_x + (1.0 - mark_w) * (idx_x if mark_ix != mark_ix else mark_ix)
-        new_pos, new_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
+        # triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr), from the ends
+        new_pos = _right_from(pos_key, -mark_x, pos_ptr)
+        new_stop = _right_from(stop_key, -price_x, stop_ptr)
         new_large = int(np.searchsorted(large_rank, new_pos, side="left"))
         # the queue's live cohorts, then the step's new one
         k2 = 0

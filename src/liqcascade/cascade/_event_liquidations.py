@@ -43,11 +43,13 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._numba import njit
-from liqcascade._typing import FloatArray
+from liqcascade._typing import FloatArray, IntArray
 from liqcascade.positions import TwinGrid, grid_advance_nb, grid_advance_py
 
 __all__ = [
     "BookSnapshot",
+    "HourlyBars",
+    "RecordedBars",
     "book_paths_nb",
     "book_paths_py",
     "event_bars",
@@ -62,6 +64,9 @@ __all__ = [
 #: cut into: the feed's bar, not ``market.MARKET_BAR`` (they are equal today).
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
+_HOUR_NS = 3_600_000_000_000
+_BAR_NS = 4 * _HOUR_NS
+_DAY_NS = 24 * _HOUR_NS
 
 
 @njit
@@ -192,6 +197,105 @@ class BookSnapshot:
     mu_short: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
+@dataclass(frozen=True, eq=False)
+class HourlyBars:
+    """Hourly bars as arrays, read once for every event of a back-test.
+
+    :func:`event_liquidations` reads, per event, the hours of the event's bar closed
+    before it and the window's realised hours; from these arrays (made once) instead
+    of a frame's slice per event (the same numbers).
+
+    Attributes
+    ----------
+    index_ns : numpy.ndarray of int64
+        Bar open times, ns since the epoch (UTC), in the frame's order.
+    open, low, high : numpy.ndarray of float
+        USD.
+    """
+
+    index_ns: IntArray
+    open: FloatArray
+    low: FloatArray
+    high: FloatArray
+
+    @classmethod
+    def of(cls, hourly: pd.DataFrame) -> HourlyBars:
+        """The arrays of ``hourly`` (``open``, ``low``, ``high`` on a UTC time index)."""
+        idx = pd.DatetimeIndex(hourly.index).as_unit("ns")
+        return cls(
+            np.asarray(idx.asi8, dtype=np.int64),
+            hourly["open"].to_numpy(np.float64),
+            hourly["low"].to_numpy(np.float64),
+            hourly["high"].to_numpy(np.float64),
+        )
+
+    def rows(self, start: int, stop: int) -> HourlyBars:
+        """The bars at positions ``start`` to ``stop`` (excluded; views, as a frame's ``iloc``)."""
+        s = slice(max(start, 0), stop)
+        return HourlyBars(self.index_ns[s], self.open[s], self.low[s], self.high[s])
+
+    def closed_part(self, b0_ns: int, ts_ns: int) -> tuple[float, float, float] | None:
+        """``(first open, lowest low, highest high)`` of the bars in ``[b0, ts)``; None if none.
+
+        NaN lows and highs are skipped (a frame's ``min``/``max``); NaN when all are.
+        """
+        keep = (self.index_ns >= b0_ns) & (self.index_ns < ts_ns)
+        if not keep.any():
+            return None
+        lw, hg = self.low[keep], self.high[keep]
+        lw, hg = lw[~np.isnan(lw)], hg[~np.isnan(hg)]
+        return (
+            float(self.open[keep][0]),
+            float(lw.min()) if lw.size else math.nan,
+            float(hg.max()) if hg.size else math.nan,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RecordedBars:
+    """The recorded 4-hour liquidations the observation law is refitted on, read once.
+
+    The record with repeated bars dropped (the last kept), as arrays:
+    :func:`refit_observation` looks each event's walked bars up in it instead of
+    deduplicating the frame per event (the same numbers).
+
+    Attributes
+    ----------
+    index : pandas.DatetimeIndex
+        The bars' open times (UTC), each once.
+    long_usd, short_usd : numpy.ndarray of float
+        Recorded liquidations per bar, USD.
+    """
+
+    index: pd.DatetimeIndex
+    long_usd: FloatArray
+    short_usd: FloatArray
+
+    @classmethod
+    def of(cls, liquidations: pd.DataFrame) -> RecordedBars:
+        """The record of ``liquidations`` (``long_usd``, ``short_usd`` on a time index)."""
+        rec = liquidations[~liquidations.index.duplicated(keep="last")]
+        return cls(
+            pd.DatetimeIndex(rec.index),
+            rec["long_usd"].to_numpy(np.float64),
+            rec["short_usd"].to_numpy(np.float64),
+        )
+
+    def positions(self, labels: pd.DatetimeIndex) -> IntArray:
+        """Where each of ``labels`` is in :attr:`index` (-1 where absent; ``get_indexer``)."""
+        idx = self.index
+        if idx.is_monotonic_increasing and idx.tz is not None and labels.tz is not None:
+            # sorted and unique: one binary search per label (get_indexer's answer)
+            have = np.asarray(idx.as_unit("ns").asi8)
+            want = np.asarray(labels.as_unit("ns").asi8)
+            at = np.searchsorted(have, want, side="left")
+            inside = at < have.size
+            hit = np.zeros(want.size, dtype=bool)
+            hit[inside] = have[at[inside]] == want[inside]
+            return np.where(hit, at, -1)
+        return idx.get_indexer(labels)
+
+
 #: Fewest recorded bars before an event to refit the observation law on (10 days);
 #: with fewer, the book calibration's own ``scale`` and ``floor_usd`` are kept.
 MIN_REFIT_BARS = 60
@@ -248,7 +352,7 @@ def fit_scale_floor(
 
 
 def refit_observation(
-    snap: BookSnapshot, liquidations: pd.DataFrame | None, start: Any = None
+    snap: BookSnapshot, liquidations: pd.DataFrame | RecordedBars | None, start: Any = None
 ) -> tuple[Any, int]:
     """The snapshot's parameters with ``scale``, ``floor_usd``, ``sigma`` refitted before it.
 
@@ -260,15 +364,20 @@ def refit_observation(
     (:func:`fit_scale_floor`); otherwise, or if that does not converge,
     ``profile_obs`` itself. Returns ``(params, bars used)``; the calibration's
     values when fewer than :data:`MIN_REFIT_BARS` bars carry a record.
+    ``liquidations``: the frame, or its :class:`RecordedBars` made once.
     """
     from liqcascade.positions import profile_obs
 
     if liquidations is None or len(snap.mu_index) == 0:
         return snap.params, 0
-    rec = liquidations[~liquidations.index.duplicated(keep="last")]
-    at = pd.DatetimeIndex(rec.index).get_indexer(snap.mu_index)
-    yl = np.where(at >= 0, rec["long_usd"].to_numpy(np.float64)[at], np.nan)
-    ys = np.where(at >= 0, rec["short_usd"].to_numpy(np.float64)[at], np.nan)
+    rec = liquidations if isinstance(liquidations, RecordedBars) else RecordedBars.of(liquidations)
+    at = rec.positions(pd.DatetimeIndex(snap.mu_index))
+    if rec.long_usd.size == 0:  # nothing recorded: every bar absent
+        at = np.full(at.shape, -1)
+        yl = ys = np.full(at.shape, np.nan)
+    else:
+        yl = np.where(at >= 0, rec.long_usd[at], np.nan)
+        ys = np.where(at >= 0, rec.short_usd[at], np.nan)
     ok = np.isfinite(yl) & np.isfinite(ys)
     n = int(ok.sum())
     if n < MIN_REFIT_BARS:
@@ -323,33 +432,51 @@ def event_bars(
     hour ``k`` spans points ``k`` and ``k + 1`` (hour 0 also the trigger price).
     """
     b0 = ts.floor("4h")
-    labels = pd.date_range(b0, ts + pd.Timedelta(hours=24) - pd.Timedelta(microseconds=1),
-                           freq="4h")  # fmt: skip
+    closed = HourlyBars.of(known).closed_part(b0.value, ts.value) if len(known) else None
+    op, lo, hi = _path_bars(ts, prev_close, trigger_move, closed, paths)
+    return op, lo, hi, pd.date_range(b0, periods=op.shape[1], freq="4h")
+
+
+def _path_bars(
+    ts: pd.Timestamp,
+    prev_close: float,
+    trigger_move: float,
+    closed: tuple[float, float, float] | None,
+    paths: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`event_bars` on arrays: ``closed`` is the event bar's hours closed by ``ts``.
+
+    ``(first open, lowest low, highest high)`` of those hours
+    (:meth:`HourlyBars.closed_part`), None when there is none.
+    """
+    ts_ns = ts.value
+    b0_ns = ts.floor("4h").value
+    # the bars opening from b0 up to ts + 24 h - 1 µs (date_range's labels, in ns)
+    n_b = (ts_ns + _DAY_NS - 1000 - b0_ns) // _BAR_NS + 1
     n_p = paths.shape[0]
-    n_b = len(labels)
     op = np.empty((n_p, n_b))
     lo = np.empty((n_p, n_b))
     hi = np.empty((n_p, n_b))
     p1 = prev_close * (1.0 + trigger_move)
-    for j, b in enumerate(labels):
-        k0 = int((max(b, ts) - ts) / _HOUR)
-        k1 = int((b + _BAR - ts) / _HOUR)
+    for j in range(n_b):
+        b = b0_ns + j * _BAR_NS
+        k0 = int(max(b - ts_ns, 0) / _HOUR_NS)  # as Timedelta / Timedelta: a float, cut
+        k1 = int((b + _BAR_NS - ts_ns) / _HOUR_NS)
         seg = paths[:, k0 : k1 + 1]
         lo[:, j] = seg.min(axis=1)
         hi[:, j] = seg.max(axis=1)
-        op[:, j] = paths[:, k0] if b >= ts else np.nan
+        op[:, j] = paths[:, k0] if b >= ts_ns else np.nan
         if k0 == 0:
             lo[:, j] = np.minimum(lo[:, j], p1)
             hi[:, j] = np.maximum(hi[:, j], p1)
-    if b0 < ts:  # the event's bar: hours already closed
-        k = known[(known.index >= b0) & (known.index < ts)]
-        if len(k):
-            op[:, 0] = float(k["open"].iloc[0])
-            lo[:, 0] = np.minimum(lo[:, 0], float(k["low"].min()))
-            hi[:, 0] = np.maximum(hi[:, 0], float(k["high"].max()))
+    if b0_ns < ts_ns:  # the event's bar: hours already closed
+        if closed is not None:
+            op[:, 0] = closed[0]
+            lo[:, 0] = np.minimum(lo[:, 0], closed[1])
+            hi[:, 0] = np.maximum(hi[:, 0], closed[2])
         else:
             op[:, 0] = prev_close
-    return op, lo, hi, labels
+    return op, lo, hi
 
 
 def window_records(
@@ -426,17 +553,23 @@ def realised_bars(
     with no recorded hour is left out. This reads the outcome: it serves only the
     diagnostic ceiling :func:`realised_path_liquidations`, never a prediction.
     """
+    op, lo, hi, starts = _realised_bars(ts, HourlyBars.of(hourly))
+    return op, lo, hi, pd.DatetimeIndex(starts, tz="UTC")
+
+
+def _realised_bars(
+    ts: pd.Timestamp, hours: HourlyBars
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
+    """:func:`realised_bars` on arrays; the labels as ns since the epoch (int64)."""
     b0 = ts.floor("4h")
-    bar_ns = _BAR.value
+    bar_ns = _BAR_NS
     # the labels of event_bars: b0, b0 + 4 h, … opening before ts + 24 h
     n_b = -(-(ts + pd.Timedelta(hours=24) - b0).value // bar_ns)
     starts = b0.value + bar_ns * np.arange(n_b, dtype=np.int64)
-    idx = pd.DatetimeIndex(hourly.index).as_unit("ns").asi8
+    idx = hours.index_ns
     i0 = np.searchsorted(idx, starts, side="left")
     i1 = np.searchsorted(idx, starts + bar_ns, side="left")
-    o = hourly["open"].to_numpy(np.float64)
-    lw = hourly["low"].to_numpy(np.float64)
-    hg = hourly["high"].to_numpy(np.float64)
+    o, lw, hg = hours.open, hours.low, hours.high
     kept = i1 > i0  # a bar with no recorded hour is left out
     ops = [o[a] for a, b in zip(i0[kept], i1[kept], strict=True)]
     lows = [float(lw[a:b].min()) for a, b in zip(i0[kept], i1[kept], strict=True)]
@@ -446,14 +579,14 @@ def realised_bars(
         np.array(ops, dtype=np.float64).reshape(1, k),
         np.array(lows, dtype=np.float64).reshape(1, k),
         np.array(highs, dtype=np.float64).reshape(1, k),
-        pd.DatetimeIndex(starts[kept], tz="UTC"),
+        starts[kept],
     )
 
 
 def realised_path_liquidations(
     snap: BookSnapshot,
     ts: pd.Timestamp,
-    hourly: pd.DataFrame,
+    hourly: pd.DataFrame | HourlyBars,
     *,
     params: Any = None,
     use_numba: bool = True,
@@ -473,7 +606,7 @@ def realised_path_liquidations(
         The book after the last 4-hour bar closed by ``ts``.
     ts : pandas.Timestamp
         The event's previous close.
-    hourly : pandas.DataFrame
+    hourly : pandas.DataFrame or HourlyBars
         Recorded hourly bars (``open``, ``high``, ``low``) covering the window.
     params : BookParams, optional
         Instead of ``snap.params`` (the refitted observation law of the prediction).
@@ -485,7 +618,8 @@ def realised_path_liquidations(
         recorded hour falls in the window).
     """
     p = snap.params if params is None else params
-    op, lo, hi, labels = realised_bars(ts, hourly)
+    hours = hourly if isinstance(hourly, HourlyBars) else HourlyBars.of(hourly)
+    op, lo, hi, labels = _realised_bars(ts, hours)
     if len(labels) == 0 or not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         nan = float("nan")
         return {"realised_path_long_usd": nan, "realised_path_short_usd": nan}
@@ -533,35 +667,58 @@ def predict_book_liquidations(
         window's summed per-bar medians ``scale · mu + floor``; ``identified_*_p10_usd``
         and ``identified_*_p90_usd``: the 10th and 90th percentiles over paths.
     """
-    p = snap.params if params is None else params
+    b0 = ts.floor("4h")
+    closed = HourlyBars.of(known).closed_part(b0.value, ts.value) if len(known) else None
+    return _predict_book(snap, ts, prev_close, trigger_move, sigma_hourly, closed, z,
+                         snap.params if params is None else params, use_numba)  # fmt: skip
+
+
+def _predict_book(
+    snap: BookSnapshot,
+    ts: pd.Timestamp,
+    prev_close: float,
+    trigger_move: float,
+    sigma_hourly: float,
+    closed: tuple[float, float, float] | None,
+    z: FloatArray,
+    p: Any,
+    use_numba: bool = True,
+) -> dict[str, float]:
+    """:func:`predict_book_liquidations` with the event bar's closed hours as numbers.
+
+    ``closed``: :meth:`HourlyBars.closed_part` of the hours before ``ts`` in its bar.
+    """
     n_hours = int((ts.floor("4h") + pd.Timedelta(hours=28) - ts) / _HOUR)
     paths = hourly_paths(prev_close, trigger_move, sigma_hourly, n_hours, z)
-    op, lo, hi, _ = event_bars(ts, prev_close, trigger_move, known, paths)
+    op, lo, hi = _path_bars(ts, prev_close, trigger_move, closed, paths)
     rec_l, rec_s = window_records(snap, p, op, lo, hi, use_numba=use_numba)
+    q_l = np.quantile(rec_l, [0.1, 0.9])  # each level as its own call gives
+    q_s = np.quantile(rec_s, [0.1, 0.9])
     return {
         "identified_long_usd": float(np.mean(rec_l)),
         "identified_short_usd": float(np.mean(rec_s)),
-        "identified_long_p10_usd": float(np.quantile(rec_l, 0.1)),
-        "identified_long_p90_usd": float(np.quantile(rec_l, 0.9)),
-        "identified_short_p10_usd": float(np.quantile(rec_s, 0.1)),
-        "identified_short_p90_usd": float(np.quantile(rec_s, 0.9)),
+        "identified_long_p10_usd": float(q_l[0]),
+        "identified_long_p90_usd": float(q_l[1]),
+        "identified_short_p10_usd": float(q_s[0]),
+        "identified_short_p90_usd": float(q_s[1]),
     }
 
 
 def event_liquidations(
     book_at: Any,
-    ohlc: pd.DataFrame,
+    ohlc: pd.DataFrame | HourlyBars,
     event: Mapping[Any, Any],
     vol_multiplier: float,
     residuals: FloatArray,
     n_paths: int,
     seed: int,
-    liquidations: pd.DataFrame | None = None,
+    liquidations: pd.DataFrame | RecordedBars | None = None,
     memo: dict[Any, Any] | None = None,
     *,
     shock_weight: float | None = None,
     dispersion: float = 0.0,
     realised_path: bool = True,
+    residual_std: float | None = None,
 ) -> dict[str, float]:
     """:func:`predict_book_liquidations` for one back-test event (NaN without a book).
 
@@ -581,6 +738,12 @@ def event_liquidations(
     hourly bars after the event) ``realised_path_long_usd`` / ``_short_usd``: the same
     book and refitted law stepped over the window's realised bars
     (:func:`realised_path_liquidations`). The prediction's keys never read them.
+
+    ``ohlc`` and ``liquidations`` may be given as :class:`HourlyBars` and
+    :class:`RecordedBars` made once for many events (the same numbers, without
+    reading the frames per event). ``residual_std``: given with ``residuals`` already
+    the finite residuals before the event's bar, their standard deviation (the cut,
+    the filter and the sum are then skipped).
     """
     from liqcascade.cascade._clock import post_shock_sigma
 
@@ -594,12 +757,16 @@ def event_liquidations(
     if snap is None or not math.isfinite(float(event["sigma"])):
         return out
     bar = int(event["bar"])
-    pool = residuals[:bar]
-    pool = pool[np.isfinite(pool)]
+    if residual_std is None:
+        pool = residuals[:bar]
+        pool = pool[np.isfinite(pool)]
+    else:  # the finite residuals before the bar, given
+        pool = residuals
     rng = np.random.default_rng([seed, 18])
     n_h = 28
     if pool.size > 100:
-        z = pool[rng.integers(0, pool.size, (n_paths, n_h))] / pool.std()  # as dividing the pool
+        std = pool.std() if residual_std is None else residual_std
+        z = pool[rng.integers(0, pool.size, (n_paths, n_h))] / std  # as dividing the pool
     else:
         z = rng.standard_normal((n_paths, n_h))
     s0, f = float(event["sigma"]), float(event["trigger_move"])
@@ -610,28 +777,18 @@ def event_liquidations(
     sig = vol_multiplier * post
     if dispersion > 0.0:  # per-path volatility regimes, as the clock draws them
         z = z * np.exp(float(dispersion) * rng.standard_normal(n_paths))[:, None]
-    b0 = ts.floor("4h")
-    known = ohlc.iloc[max(bar - 4, 0) : bar]
-    known = known[known.index >= b0]
+    hours = ohlc if isinstance(ohlc, HourlyBars) else HourlyBars.of(ohlc)
+    # the hours of the event's bar already closed (of the 4 before the trigger bar)
+    closed = hours.rows(bar - 4, bar).closed_part(ts.floor("4h").value, ts.value)
     key = snap.params  # one refit chain per book calibration
     start = None if memo is None else memo.get(key)
     params, n_refit = refit_observation(snap, liquidations, start)
     if memo is not None and n_refit >= MIN_REFIT_BARS:
         memo[key] = params
-    out.update(
-        predict_book_liquidations(
-            snap,
-            ts,
-            float(event["prev_close"]),
-            float(event["trigger_move"]),
-            sig,
-            known,
-            z,
-            params=params,
-        )
-    )
+    pc, fm = float(event["prev_close"]), float(event["trigger_move"])
+    out.update(_predict_book(snap, ts, pc, fm, sig, closed, z, params))
     if realised_path:  # the outcome's bars: the diagnostic ceiling only
-        window = ohlc.iloc[max(bar - 4, 0) : bar + 29]
+        window = hours.rows(bar - 4, bar + 29)
         out.update(realised_path_liquidations(snap, ts, window, params=params))
     out["identified_scale"] = float(params.scale)
     out["identified_refit_bars"] = float(n_refit)

@@ -86,6 +86,10 @@ class EventMarkets:
         px = inp.prices[pd.DatetimeIndex(inp.prices.index) >= first - keep]
         self.inputs = replace(inp, prices=px, open_interest=oi)
         self.bars = ohlc_bars(px, "4h")
+        self._bars_ns = np.asarray(pd.DatetimeIndex(self.bars.index).as_unit("ns").asi8)
+        self._price_bars: Any = None  # the bars read and checked once (model_stops_detailed)
+        self._oi_index = pd.DatetimeIndex(oi.index)
+        self._labels: dict[pd.Timestamp, pd.Timestamp | InputError] = {}
         self._totals_index = pd.DatetimeIndex(inp.book_totals.index)
         self._totals_step = bar_step(self._totals_index) if len(self._totals_index) > 1 else _BAR
         self._books: dict[str, Any] = {}  # fit month -> (BookState, Prepared, done)
@@ -96,6 +100,25 @@ class EventMarkets:
         self._betas: Any = None
 
     # ------------------------------------------------------------------ book
+    def _label(self, ts: pd.Timestamp) -> pd.Timestamp:
+        """The last open-interest bar closed by ``ts`` (``resolve_as_of``; cached per ``ts``).
+
+        The market, its book and its in-sample flag ask for the same events' labels;
+        the refusal (:class:`~liqcascade.errors.InputError`) is cached and raised again.
+        """
+        from liqcascade._time import resolve_as_of
+
+        key = pd.Timestamp(ts)
+        if key not in self._labels:
+            try:
+                self._labels[key] = resolve_as_of(key, self._oi_index, _BAR)
+            except InputError as exc:
+                self._labels[key] = exc
+        got = self._labels[key]
+        if isinstance(got, InputError):
+            raise got
+        return got
+
     def _book_at(self, fit: Any, label: pd.Timestamp) -> Any:
         """The identified book (aggregated grid state) after the bar ``label``."""
         from liqcascade.positions import BookState, MarketFrames, prepare
@@ -134,10 +157,10 @@ class EventMarkets:
         from liqcascade._time import resolve_as_of
         from liqcascade.book import BetaHistory, book_from_totals
         from liqcascade.market import BINANCE_BOOK_SHARE
-        from liqcascade.positions import model_stops_detailed
+        from liqcascade.positions import PriceBars, model_stops_detailed
 
         inp = self.inputs
-        label = resolve_as_of(ts, pd.DatetimeIndex(inp.open_interest.index), _BAR)
+        label = self._label(ts)
         if label + _BAR < ts - pd.Timedelta(days=1):
             raise InputError(f"as_of {ts}: the open interest ends {label}", param="as_of")
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
@@ -147,10 +170,13 @@ class EventMarkets:
         symbol = contract_symbol(self.asset)
         book = st.book(venue_share=float(fit.params.scale) * share / BINANCE_BOOK_SHARE,
                        symbol=symbol)  # fmt: skip
-        bars = self.bars[self.bars.index <= label]
-        if bars.empty:
+        # the 4-hour bars up to the label (sorted: ohlc_bars' resample), read once
+        n_bars = int(np.searchsorted(self._bars_ns, label.as_unit("ns").value, side="right"))
+        if n_bars == 0:
             raise InputError(f"as_of {ts}: no prices before it", param="as_of")
-        ms = model_stops_detailed(book, bars, as_of=label)
+        if self._price_bars is None:
+            self._price_bars = PriceBars.of(self.bars)
+        ms = model_stops_detailed(book, self._price_bars.bars(0, n_bars), as_of=label)
         assert ms.positions is not None
         t_row = resolve_as_of(label + _BAR, self._totals_index, self._totals_step, option="as_of")
         row: pd.Series = inp.book_totals.loc[t_row]  # type: ignore[assignment]
@@ -185,11 +211,10 @@ class EventMarkets:
         (:func:`liqcascade.cascade._insample.book_in_sample` with that bar's close);
         False when no open-interest bar has closed by ``ts`` (no market).
         """
-        from liqcascade._time import resolve_as_of
         from liqcascade.cascade._insample import book_in_sample
 
         try:
-            label = resolve_as_of(ts, pd.DatetimeIndex(self.inputs.open_interest.index), _BAR)
+            label = self._label(ts)
         except InputError:
             return False
         return book_in_sample(self.calibration, ts, label + _BAR)
@@ -208,11 +233,10 @@ class EventMarkets:
         parameters (the month's expanding-window fit) and the bar's signals; ``None``
         when no open interest has closed by ``ts``.
         """
-        from liqcascade._time import resolve_as_of
         from liqcascade.cascade._event_liquidations import BookSnapshot
 
         try:
-            label = resolve_as_of(ts, pd.DatetimeIndex(self.inputs.open_interest.index), _BAR)
+            label = self._label(ts)
         except InputError:
             return None
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")

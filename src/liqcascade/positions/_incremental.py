@@ -343,7 +343,7 @@ class BookState:
             )  # fmt: skip
             out = tuple(four)
         if len(idx) > 1:
-            self.bar = pd.Timedelta(pd.Series(idx).diff().median())
+            self.bar = median_step(idx)
         self.n_bars += n
         self.last_ts = pd.Timestamp(idx[-1])
         self.last_close = float(c[-1])
@@ -358,7 +358,7 @@ class BookState:
         if self.turnover_hours is None:
             return 1.0 - t
         if len(idx) > 1:
-            bar = pd.Timedelta(pd.Series(idx).diff().median())
+            bar = median_step(idx)
         elif self.bar is not None:
             bar = self.bar
         elif self.last_ts is not None:
@@ -407,6 +407,18 @@ class BookState:
         )  # fmt: skip
 
     last_result: StepResult | None = None
+
+
+def median_step(idx: pd.DatetimeIndex) -> pd.Timedelta:
+    """The median step between the bars of ``idx`` (two or more bars).
+
+    ``pd.Series(idx).diff().median()``; bars evenly spaced (an event's new 4-hour bars)
+    give their one step without a frame's median.
+    """
+    step = np.diff(np.asarray(pd.DatetimeIndex(idx).as_unit("ns").asi8, dtype=np.int64))
+    if step.size and bool((step == step[0]).all()):
+        return pd.Timedelta(int(step[0]), unit="ns")
+    return pd.Timedelta(pd.Series(idx).diff().median())
 
 
 def snapshots(
