@@ -70,6 +70,13 @@ __all__ = [
 ]
 
 
+def _decade(price: float) -> int:
+    """The power of ten of ``price`` (3,698.39 -> 3); a price not finite and > 0 refused."""
+    if not (math.isfinite(price) and price > 0):
+        raise InputError(f"price must be > 0 USD (got {price})", param="price")
+    return math.floor(math.log10(price))
+
+
 def round_step(price: float) -> float:
     """Round-number step of a price: a tenth of its power of ten (3,698 → 100 USD).
 
@@ -88,9 +95,7 @@ def round_step(price: float) -> float:
     InputError
         If ``price`` is not finite and > 0.
     """
-    if not (math.isfinite(price) and price > 0):
-        raise InputError(f"price must be > 0 USD (got {price})", param="price")
-    return float(10.0 ** (math.floor(math.log10(price)) - 1))
+    return float(10.0 ** (_decade(price) - 1))
 
 
 def price_tick(price: float) -> float:
@@ -115,9 +120,7 @@ def price_tick(price: float) -> float:
     InputError
         If ``price`` is not finite and > 0.
     """
-    if not (math.isfinite(price) and price > 0):
-        raise InputError(f"price must be > 0 USD (got {price})", param="price")
-    return float(10.0 ** (math.floor(math.log10(price)) - 5))
+    return float(10.0 ** (_decade(price) - 5))
 
 
 #: Price ticks of the contracts with a packaged tier table (Binance and Bybit USDT
@@ -186,9 +189,7 @@ def hyperliquid_tick(asset: str, price: float) -> float:
     InputError
         If ``price`` is not finite and > 0.
     """
-    if not (math.isfinite(price) and price > 0):
-        raise InputError(f"price must be > 0 USD (got {price})", param="price")
-    step = min(1.0, 10.0 ** (math.floor(math.log10(price)) - 4))
+    step = min(1.0, 10.0 ** (_decade(price) - 4))
     sz = HYPERLIQUID_SZ_DECIMALS.get(asset.upper())
     return float(step if sz is None else max(step, 10.0 ** -(6 - sz)))
 
