@@ -499,7 +499,7 @@ class Store:
             return self._attach(_store_reads.add_reader(self.path, self._con))
         return self._con
 
-    def _open(self, wait_s: float) -> duckdb.DuckDBPyConnection:
+    def _open(self, wait_s: float | None) -> duckdb.DuckDBPyConnection:
         """A new connection to the file (the kept engine's, with ``keep_engine``).
 
         The file is checked for a DuckDB header first, and DuckDB's errors on opening
