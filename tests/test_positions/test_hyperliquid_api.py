@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from liqcascade.errors import InputError
 from liqcascade.positions import read_positions
 from liqcascade.positions._hyperliquid_api import from_api_fields
+from profiles import examples
 
 API = (
     "coin,szi,entryPx,leverage.type,leverage.value,liquidationPx,marginUsed\n"
@@ -78,7 +79,7 @@ def test_a_file_with_its_own_side_and_size_is_left_as_it_is(tmp_path: Path) -> N
     assert out is df and note is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.floats(1e-4, 1e4).flatmap(lambda x: st.sampled_from([x, -x])), min_size=1,
                 max_size=20))  # fmt: skip
 def test_signed_sizes_split_into_side_and_size(szi: list[float]) -> None:

@@ -490,6 +490,64 @@ def _default_fixed_pct(leverage: float) -> float:
     return cap
 
 
+_RecAssetOpt = Annotated[
+    str, typer.Option(help="Asset: ETH (default), BTC, or any asset with a market in the store.")
+]
+_RecAsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Date of the market state (UTC; default: the latest bar every series of "
+        "the market reaches, the store's or the bundle's)."
+    ),
+]
+_RecLiquidityOpt = Annotated[
+    str,
+    typer.Option(
+        "--liquidity",
+        help="Slippage model: calibrated (the calibrated liquidity response, default) or "
+        "static (the book as displayed, everything in one round: an upper bound).",
+    ),
+]
+_RecVenueOpt = Annotated[
+    str,
+    typer.Option(
+        help="Venue of the position: binance, bybit or hyperliquid. Its margin rules "
+        "price the liquidation price that bounds the stop, and its tick the stop."
+    ),
+]
+
+
+def _recommend(
+    side: str, entry: float, size: float, leverage: float, settings: Any, asset: str,
+    as_of: str | None, liquidity: str, venue: str,
+) -> tuple[dict[str, Any], Any]:  # fmt: skip
+    """``stops recommend``'s result (the JSON's keys but ``warnings``) and the recommendation.
+
+    Three stages, each one step of the progress line (a log reads 33 %, 67 %, done): the
+    estimated market, the crowd back-test that decides whether a stop moves, the stop.
+    """
+    from liqcascade.market import MarketSpec, estimated_market, market_times
+    from liqcascade.protect import recommend_stop
+
+    with _common.progress(RECOMMEND_STAGES, 3) as adv:
+        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        adv(1)
+        cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
+        adv(1)
+        rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
+                             liquidity=liquidity, crowd_verdict=cb.get("verdict"),
+                             venue=venue, crowd_reach=cb.get("move_reach"))  # fmt: skip
+        adv(1)
+        out = rec.summary()
+        out["crowd_backtest"] = cb
+        out["venue"] = rec.venue  # whose margin rules priced liq_price
+        out["crowd_reach"] = cb.get("move_reach")  # the verdict speaks for moves up to it
+        out["beyond_reach"] = None if rec.beyond_reach is None else list(rec.beyond_reach)
+    out.update(market_times(state, iso=True))  # as_of: the bar's close, as every command's
+    out["market"] = state.fingerprint()
+    return out, rec
+
+
 #: The progress line of ``stops recommend``: its three stages, in order.
 RECOMMEND_STAGES = (
     "stop recommendation: the estimated market, the back-test of moving stops out of the "
@@ -510,35 +568,13 @@ def recommend_cmd(
     leverage: Annotated[
         float | None, typer.Option(help="Leverage at entry, 1–125 (below 1 is refused).")
     ] = None,
-    asset: Annotated[
-        str,
-        typer.Option(help="Asset: ETH (default), BTC, or any asset with a market in the store."),
-    ] = "ETH",
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            help="Date of the market state (UTC; default: the latest bar every series of "
-            "the market reaches, the store's or the bundle's)."
-        ),
-    ] = None,
+    asset: _RecAssetOpt = "ETH",
+    as_of: _RecAsOfOpt = None,
     horizon_days: Annotated[int, typer.Option(help="Holding horizon, days (1–365).")] = 5,
     k: Annotated[float, typer.Option(help="Distance in horizon-volatility units.")] = 1.0,
     vol_source: Annotated[str, typer.Option(help="garch (GJR-GARCH-t) or atr.")] = "garch",
-    liquidity: Annotated[
-        str,
-        typer.Option(
-            "--liquidity",
-            help="Slippage model: calibrated (the calibrated liquidity response, default) or "
-            "static (the book as displayed, everything in one round: an upper bound).",
-        ),
-    ] = "calibrated",
-    venue: Annotated[
-        str,
-        typer.Option(
-            help="Venue of the position: binance, bybit or hyperliquid. Its margin rules "
-            "price the liquidation price that bounds the stop, and its tick the stop."
-        ),
-    ] = "binance",
+    liquidity: _RecLiquidityOpt = "calibrated",
+    venue: _RecVenueOpt = "binance",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Recommend a stop: volatility-scaled, out of modelled clusters, inside liquidation.
@@ -557,26 +593,7 @@ def recommend_cmd(
     check_position(side, entry, size, leverage, liquidity, venue=venue)  # before heavy imports
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     check_position(side, entry, size, leverage, liquidity, asset=asset, venue=venue)  # its cap
-    from liqcascade.market import MarketSpec, estimated_market, market_times
-    from liqcascade.protect import recommend_stop
-
-    # three stages, each one step: a log reads 33 %, 67 %, done (not "1 done")
-    with _common.progress(RECOMMEND_STAGES, 3) as adv:
-        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-        adv(1)
-        cb = crowd_backtest(state.asset, state.close_time or state.as_of)  # decides the stop
-        adv(1)
-        rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state,
-                             liquidity=liquidity, crowd_verdict=cb.get("verdict"),
-                             venue=venue, crowd_reach=cb.get("move_reach"))  # fmt: skip
-        adv(1)
-        out = rec.summary()
-        out["crowd_backtest"] = cb
-        out["venue"] = rec.venue  # whose margin rules priced liq_price
-        out["crowd_reach"] = cb.get("move_reach")  # the verdict speaks for moves up to it
-        out["beyond_reach"] = None if rec.beyond_reach is None else list(rec.beyond_reach)
-    out.update(market_times(state, iso=True))  # as_of: the bar's close, as every command's
-    out["market"] = state.fingerprint()
+    out, rec = _recommend(side, entry, size, leverage, settings, asset, as_of, liquidity, venue)
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
                               leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,
                               vol_source=vol_source, liquidity=liquidity,
