@@ -98,6 +98,19 @@ class Clock:
         return self.now
 
 
+def plain_lines_on_a_moved_clock(monkeypatch: Any) -> Clock:
+    """``time.monotonic`` replaced by a :class:`Clock` the test moves, and the plain
+    progress lines on (every 10 s: the suite's conftest turns them off)."""
+    import time
+
+    from liqcascade._cli import _common
+
+    clock = Clock()
+    monkeypatch.setattr(time, "monotonic", clock)
+    monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)
+    return clock
+
+
 def stand_in_report(
     monkeypatch: Any,
     progress: str,

@@ -7,23 +7,19 @@ line were for terminals only), while README says "Progress goes to stderr".
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clihelpers import Clock, run_cli, stand_in_report
+from clihelpers import Clock, plain_lines_on_a_moved_clock, run_cli, stand_in_report
 from liqcascade._cli import _common
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(time, "monotonic", c)
-    monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
-    return c
+    return plain_lines_on_a_moved_clock(monkeypatch)
 
 
 @pytest.fixture

@@ -7,22 +7,18 @@ stages (the market, the back-test of moving stops out of the crowd, the stop lev
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
 import liqcascade.market as market
-from clihelpers import Clock, run_cli
-from liqcascade._cli import _common, stops
+from clihelpers import Clock, plain_lines_on_a_moved_clock, run_cli
+from liqcascade._cli import stops
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(time, "monotonic", c)
-    monkeypatch.setattr(_common, "PLAIN_EVERY_S", 10.0)  # conftest turns the lines off
-    return c
+    return plain_lines_on_a_moved_clock(monkeypatch)
 
 
 def test_a_slow_market_prints_the_share_of_stages_done(
