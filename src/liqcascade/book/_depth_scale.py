@@ -32,10 +32,6 @@ DEPTH_SCALE = 5.0
 #: The band of the bundled totals, fraction of mid (taken as ±1 %; not verified).
 BAND = 0.01
 
-#: Prices more than this many times beyond the asset's bundled closes are another
-#: coin's: no depth of that asset to compare with (the price checks say so).
-_PRICE_SCALE = 10.0
-
 
 def depth_scale_text(book: OrderBook, asset: str, name: str) -> str | None:
     """The warning for a book deeper than ``asset``'s market can be, or None.
@@ -46,8 +42,9 @@ def depth_scale_text(book: OrderBook, asset: str, name: str) -> str | None:
         The book read from the file.
     asset : str
         The base asset the book is read as (``"ETH"``, ``"BTC"``). An asset without
-        bundled book totals or prices is not checked (None), nor a book whose mid lies
-        more than 10x beyond the asset's bundled daily closes (another coin's).
+        bundled book totals is not checked (None), nor a book whose mid is off the
+        asset's price scale (:func:`liqcascade.positions.asset_scale_text`: another
+        coin's, which the price checks speak of).
     name : str
         The file's name, for the text.
 
@@ -58,14 +55,14 @@ def depth_scale_text(book: OrderBook, asset: str, name: str) -> str | None:
         for the first side (bids, then asks) holding more than :data:`DEPTH_SCALE`
         times the largest bundled total of that side (USD); None otherwise.
     """
-    from liqcascade.data import bundled_book_totals, bundled_price_range
+    from liqcascade.data import bundled_book_totals
+    from liqcascade.positions import asset_scale_text
 
     try:
         totals = bundled_book_totals(asset)
-        lo, hi = bundled_price_range(asset)
     except InputError:
         return None
-    if not lo / _PRICE_SCALE <= book.mid <= hi * _PRICE_SCALE:
+    if asset_scale_text(book.mid, asset, "mid") is not None:  # another coin's book
         return None
     for side in ("bid", "ask"):
         held = book.notional_within(BAND, side)
