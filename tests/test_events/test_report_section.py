@@ -54,3 +54,27 @@ def test_support_section(report: dict[str, Path]) -> None:
         grid = grid[: grid.index("</table>")]
         assert "<th>zone tolerance</th>" in grid and "<td>0.5\u00a0%</td>" in grid, sid
         assert "0.005" not in grid and "0.015" not in grid, sid
+
+
+def test_support_section_names_the_levels_at_the_data_end(report: dict[str, Path]) -> None:
+    # the report's takeaways carry the command's line (one function says it): the zones
+    # still active after 2025-07-31, nearest first; the JSON has every one of them
+    summary = json.loads(Path(report["summary"]).read_text())
+    lv = summary["sections"]["support"]["support_levels"]
+    assert lv["last_bar"].startswith("2025-07-31") and abs(lv["last_close"] - 3698.39) < 0.005
+    z0 = lv["zones"][0]
+    # by hand (test_support_levels): the low of 2025-07-24, confirmed 2025-07-29, untested
+    assert abs(z0["price"] - 3502.85) < 0.005 and z0["confirmed"] == "2025-07-29"
+    assert abs(z0["distance"] - (3502.85 / 3698.39 - 1)) < 1e-5 and z0["n_tests"] == 0
+    assert [z["price"] for z in lv["zones"]] == sorted(
+        (z["price"] for z in lv["zones"]), key=lambda p: abs(p - lv["last_close"])
+    )
+    sec = section_html(Path(report["html"]).read_text(), "support").replace("\xa0", " ")
+    head = (
+        "Support levels at the data's end (zones still active after the bar of 2025-07-31, "
+        "close 3,698.39), nearest first: 3,502.85 (\u22125.29 %, confirmed 2025-07-29, not tested "
+        "yet)"
+    )
+    assert head in sec
+    if len(lv["zones"]) > 5:
+        assert f"; {len(lv['zones']) - 5} more in summary.json." in sec

@@ -18,6 +18,7 @@ from liqcascade._cli._data_cut import (
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import percent_text
 from liqcascade._pvalue import pvalue_text
+from liqcascade.events import levels_line, support_levels
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -103,71 +104,16 @@ T_LEGEND = (
 )
 
 
-def support_levels(detection: Any) -> dict[str, Any]:
-    """The zones still active after the last bar (JSON ``support_levels``).
-
-    ``last_close`` (USD) and ``last_bar`` (the last bar's open, ISO) of the bars
-    studied, and ``zones``: one dict per active zone, nearest the close first, from
-    :meth:`~liqcascade.events.SupportDetection.active_zones` (``price`` USD,
-    ``distance`` a fraction, ``confirmed`` and ``last_test`` days or None, counts).
-    """
-    z = detection.active_zones()
-    bars = detection.ohlcv
-    day = lambda t: None if t is None or t != t else f"{t:%Y-%m-%d}"  # noqa: E731  # NaT: None
-    return {
-        "last_close": float(bars["close"].iloc[-1]) if len(bars) else None,
-        "last_bar": bars.index[-1].isoformat() if len(bars) else None,
-        "zones": [
-            {
-                "price": float(r.price),
-                "distance": float(r.distance),
-                "confirmed": day(r.confirmed_ts),
-                "n_pivots": int(r.n_pivots),
-                "n_tests": int(r.n_tests),
-                "n_held": int(r.n_held),
-                "last_test": day(r.last_test_ts),
-            }
-            for r in z.itertuples()
-        ],
-    }
-
-
-#: Active zones named in the text (the JSON has every one).
-LEVELS_SHOWN = 5
-
-
 def levels_text(r: dict[str, Any]) -> str | None:
     """The support levels at the data's end, and what a test of one has been worth.
 
-    ``support levels at the data's end (zones still active after the bar of 2025-07-31,
-    close 3,698.39), nearest first: 3,502.85 (-5.29 %, confirmed 2025-07-29, not tested
-    yet); …``, then the study's 1–10 day win rate against every day's; None without
-    ``support_levels`` (a dict from before it) or a close.
+    :func:`liqcascade.events.levels_line` of ``support_levels``, then the study's
+    1–10 day win rate against every day's; None without ``support_levels`` (a dict from
+    before it) or a close.
     """
-    lv = r.get("support_levels") or {}
-    if lv.get("last_close") is None:
+    text = levels_line(r.get("support_levels") or {}, more_in="--json")
+    if text is None:
         return None
-    zs = lv["zones"]
-    head = (
-        f"support levels at the data's end (zones still active after the bar of "
-        f"{lv['last_bar'][:10]}, close {lv['last_close']:,.2f})"
-    )
-    if not zs:
-        return f"{head}: none (every zone was broken or expired)"
-
-    def one(z: dict[str, Any]) -> str:
-        tested = (
-            "not tested yet"
-            if not z["n_tests"]
-            else f"tested {_count(z['n_tests'], 'time')}, held {z['n_held']}, last {z['last_test']}"
-        )
-        return (
-            f"{z['price']:,.2f} ({percent_text(z['distance'], 2, signed=True)}, "
-            f"confirmed {z['confirmed']}, {tested})"
-        )
-
-    more = f"; {len(zs) - LEVELS_SHOWN} more in --json" if len(zs) > LEVELS_SHOWN else ""
-    text = f"{head}, nearest first: {'; '.join(one(z) for z in zs[:LEVELS_SHOWN])}{more}"
     c = r.get("seed_claim") or {}
     wr, base = c.get("computed_win_rate_1_10"), c.get("baseline_win_rate_1_10")
     if r.get("n_tests") and wr is not None and base is not None and wr == wr and base == base:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from liqcascade import _exports
 from liqcascade.events._detect import SupportDetection, detect_support
+from liqcascade.events._levels import LEVELS_SHOWN, levels_line, support_levels
 from liqcascade.events._params import (
     BARS_PER_DAY,
     HORIZONS_DAYS,
@@ -63,6 +64,7 @@ __all__ = [
     "BARS_PER_DAY",
     "CLAIM_TEXT",
     "HORIZONS_DAYS",
+    "LEVELS_SHOWN",
     "LONG_HORIZONS",
     "NO_WIN_INTERVAL",
     "REFERENCE_RANGE",
@@ -77,6 +79,7 @@ __all__ = [
     "assess_claim",
     "block_bootstrap_ci",
     "detect_support",
+    "levels_line",
     "median_daily_range",
     "newey_west_mean",
     "overlap_adjusted_mean",
@@ -85,6 +88,7 @@ __all__ = [
     "random_level_draws",
     "resample_ohlcv",
     "sensitivity_grid",
+    "support_levels",
     "support_study",
     "win_rate_words",
 ]

@@ -24,8 +24,10 @@ from liqcascade.events import (
     REFERENCE_RANGE,
     SHORT_HORIZONS,
     SupportParams,
+    levels_line,
     params_for_asset,
     significant,
+    support_levels,
     support_study,
     win_rate_words,
 )
@@ -224,6 +226,11 @@ def prose(v: SupportView) -> Prose:
         "10 days apart stay together); the claim's win-rate part holds only when the rate "
         "lies in 55–60 % and the interval lies above the every-day rate.",
     ]
+    line = levels_line(
+        support_levels(det), more_in="summary.json", percent=lambda x: pct(x, 2, signed=True)
+    )
+    if line is not None:
+        take.append(f"{line[0].upper()}{line[1:]}.")
     if v.asset != "ETH":
         take.append(
             f"The claim under test is about ETH; {v.asset}'s figures are the same study on "
@@ -356,6 +363,7 @@ def summary(v: SupportView) -> dict[str, Any]:
         },
         "n_random": study.n_random,
         "seed": study.seed,
+        "support_levels": support_levels(det),
     }
 
 
