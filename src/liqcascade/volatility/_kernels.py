@@ -32,6 +32,7 @@ import numpy as np
 
 from liqcascade._numba import njit
 from liqcascade._typing import FloatArray
+from liqcascade.volatility._formulas import SQRT_2_OVER_PI
 
 #: The variance models (``kind``): ``arch``'s GARCH of power 2 (GJR when ``o`` > 0), EGARCH.
 VOL_GARCH = 0
@@ -42,8 +43,9 @@ DIST_NORMAL = 0
 DIST_T = 1
 DIST_SKEWT = 2
 
-#: ``arch``'s EGARCH centring constant E|z| = sqrt(2/π), the literal of its recursions.
-SQRT2_OV_PI = 0.79788456080286535587989211
+#: ``arch``'s EGARCH centring constant E|z| = sqrt(2/π) (its recursions' literal
+#: 0.79788456080286535587989211 is the same double): the package's one constant.
+SQRT2_OV_PI = SQRT_2_OVER_PI
 
 #: The cap of EGARCH's log variance in ``arch``'s compiled recursion, ``log(DBL_MAX)``
 #: (its pure-Python fallback caps 0.1 lower: :mod:`._loglik` passes the one ``arch`` uses).
