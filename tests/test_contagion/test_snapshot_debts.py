@@ -160,3 +160,31 @@ def test_each_leg_moves_with_its_price_and_is_repaid_pro_rata() -> None:
         pytest.approx(0.1),
         pytest.approx(10_000.0),
     )
+
+
+def test_a_snapshot_market_without_its_date_is_refused_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The snapshot's debts are priced at collateral_price_at: without it, exit 2 naming it."""
+    from pathlib import Path
+
+    from clihelpers import run_cli
+
+    data = Path(__file__).resolve().parents[1] / "data" / "contagion"
+    text = (data / "two_venues.toml").read_text(encoding="utf-8")
+    for f in ("positions_a.csv", "positions_b.csv"):
+        text = text.replace(f'"{f}"', repr(str(data / f)).replace("'", '"'))
+    table = 'accounts = { kind = "table", collateral = [10.0, 25.0, 4.0, 100.0], debt_usd = '
+    head, _, _ = text.partition(table)
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(
+        head.replace('collateral = "WETH"\ncollateral_price = 2000.0', 'collateral = "WBTC"\n'
+                     "collateral_price = 114198.0")
+        + 'accounts = { kind = "aave_wbtc_snapshot" }\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    r = run_cli("contagion", "--config", str(cfg))
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [
+        "error: t.toml: lending[0].collateral_price_at: missing parameter: the snapshot's "
+        "debts other than USD stablecoins (EURC, WETH, WBTC ...) are priced at it "
+        "(collateral_price may still set the collateral's price)"
+    ]
