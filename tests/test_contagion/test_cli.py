@@ -116,6 +116,10 @@ def test_usage_errors() -> None:
 def test_preset_oct_2025_subprocess() -> None:
     r = run_cli_subprocess("contagion", "--preset", "oct-2025", "--json")
     assert r.exit_code == 0, r.stderr
+    # what the bundled snapshot's accounts count, in the JSON beside the rules
+    counts = r.json()["inputs"]["lending"]["aave-v3-wbtc"]["snapshot_counts"]
+    assert counts.startswith("every debt counted: USD stablecoins at $1, EURC at 1.1569 USD")
+    assert "collateral: WBTC/cbBTC only (the snapshot holds no other)" in counts
     out = r.json()
     assert set(out["venues"]) == {"binance", "bybit", "hyperliquid"}
     # which 2025-10-10 this is; the share on one scale (the venues' feed dollars in
