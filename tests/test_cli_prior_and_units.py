@@ -95,7 +95,7 @@ def test_contagion_says_units_mixed_share_and_central_at_the_low_end() -> None:
     r = run_cli("contagion", "--preset", "oct-2025")
     assert r.exit_code == 0, r.stderr
     out = " ".join(r.stdout.split())
-    assert "contagion share 53.6 % (of Binance-feed-scale exchange liquidations plus real-" in out
+    assert "contagion share 54.7 % (of Binance-feed-scale exchange liquidations plus real-" in out
     assert "(central run 15,537,324: the range's low end)" in out
     assert "units: the estimated book's dollars" in out
 

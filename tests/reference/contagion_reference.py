@@ -10,7 +10,8 @@ oracles with deviation and heartbeat, and Aave v3.3 liquidation calls whose seiz
 collateral is sold on a venue or into a constant-product pool.
 
 Supported: price or market-order shocks, any number of venues and links, lending
-markets with ``beta``, ``deviation``, ``heartbeat`` and ``sell_to``; no cascade
+markets with ``beta``, ``deviation``, ``heartbeat``, ``sell_to`` and the debt's three
+legs (USD, the collateral's asset, the oracle source's); no cascade
 extensions (refill, fees, partial liquidation) and no protocol fee.
 
 A link's capacity "lasts" while more than a billionth of it is left: the rounding
@@ -287,6 +288,11 @@ class RefLending:
         self.spec = spec
         self.coll = list(spec["collateral"])
         self.debt = list(spec["debt_usd"])
+        # the debt's other legs (docs/contagion.md, step 3): owed in the collateral's own
+        # asset (tokens, at the collateral's price) and moving with the oracle's source
+        # (USD at the start, times the source's move)
+        self.dcoll = list(spec.get("debt_collateral", [0.0] * len(self.coll)))
+        self.dsrc = list(spec.get("debt_source_usd", [0.0] * len(self.coll)))
         self.source0 = source0
         self.oracle = source0
         self.last = 0
@@ -316,19 +322,24 @@ class RefLending:
     def liquidate(self) -> tuple[float, float]:
         """Every account below HF 1 gets one call; returns (tokens, USD) seized."""
         p = self.price
+        moved = max(self.oracle / self.source0, 0.0)
         tok = usd = 0.0
         for i in range(len(self.coll)):
-            if not (self.debt[i] > 0 and self.coll[i] > 0):
+            debt = self.debt[i] + self.dcoll[i] * p + self.dsrc[i] * moved
+            if not (debt > 0 and self.coll[i] > 0):
                 continue
             what, seize, repay, bad = aave_call(
-                self.coll[i], self.debt[i], p, self.spec["liq_threshold"], self.spec["liq_bonus"]
+                self.coll[i], debt, p, self.spec["liq_threshold"], self.spec["liq_bonus"]
             )
             if what == "revert":
                 self.n_reverted += 1
             if what != "ok":
                 continue
             self.coll[i] = max(self.coll[i] - seize, 0.0)
-            self.debt[i] = 0.0 if bad > 0 else max(self.debt[i] - repay, 0.0)
+            left = 0.0 if bad > 0 else max(debt - repay, 0.0) / debt  # each leg's share kept
+            self.debt[i] *= left
+            self.dcoll[i] *= left
+            self.dsrc[i] *= left
             self.n_liq += 1
             tok += seize
             usd += seize * p
@@ -363,7 +374,8 @@ def contagion_py(
     links : list of ``(a, b, cost, capacity_usd)``
     lending : list of dict
         ``collateral, debt_usd, liq_threshold, liq_bonus, collateral_price, beta,
-        sources, deviation, heartbeat, sell_to, dex_depth_usd``.
+        sources, deviation, heartbeat, sell_to, dex_depth_usd`` and optionally
+        ``debt_collateral`` (tokens) and ``debt_source_usd`` (USD at the start).
     shock : ``("price", P1)`` or ``("usd", amount)`` with ``down`` given by its sign:
         ``("usd", +x)`` a sell, ``("usd", -x)`` a buy of ``x`` USD.
     scope : ``"venue"`` (the shock hits ``shock_venue``) or ``"market"`` (a price shock:

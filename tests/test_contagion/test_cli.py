@@ -116,10 +116,14 @@ def test_usage_errors() -> None:
 def test_preset_oct_2025_subprocess() -> None:
     r = run_cli_subprocess("contagion", "--preset", "oct-2025", "--json")
     assert r.exit_code == 0, r.stderr
+    # what the bundled snapshot's accounts count, in the JSON beside the rules
+    counts = r.json()["inputs"]["lending"]["aave-v3-wbtc"]["snapshot_counts"]
+    assert counts.startswith("every debt counted: USD stablecoins at $1, EURC at 1.1569 USD")
+    assert "collateral: WBTC/cbBTC only (the snapshot holds no other)" in counts
     out = r.json()
     assert set(out["venues"]) == {"binance", "bybit", "hyperliquid"}
     # which 2025-10-10 this is; the share on one scale (the venues' feed dollars in
-    # market dollars beside the real Aave dollars): 50.7 % against the mixed 53.6 %
+    # market dollars beside the real Aave dollars): 50.7 % against the mixed 54.7 %
     assert out["crash"].startswith("crash 2025-10-10 here: Binance hourly bars, 2025-10-10 "
                                    "21:00-22:00 UTC, ETH -12.0 %")  # fmt: skip
     sc = out["scales"]
@@ -139,13 +143,14 @@ def test_preset_oct_2025_subprocess() -> None:
     assert "wBTC 61 / $28.6M, cbBTC 22 / $14.5M" in aave["note"]
     assert "WBTC's bonus 5.0 % (cbBTC's: 7.5 %)" in aave["note"]
     # the lending rules alone at the record's own lowest liquidation price (106,490.25,
-    # 2025-10-10 21:24 UTC): 40 accounts, $45.9M, 1.07 x the record
+    # 2025-10-10 21:24 UTC): 26 accounts, $8.21M, 0.19 x the record (40 accounts and
+    # $45.9M while the snapshot counted an account on both collateral lists' debt twice)
     given = rows["Aave v3 WBTC + cbBTC collateral liquidated at the record's lowest "
                  "liquidation price, USD"]  # fmt: skip
-    assert given["model"] == pytest.approx(45.94e6, rel=1e-3)
-    assert given["ratio"] == pytest.approx(1.066, abs=0.002)
-    assert "106,490.25 (-6.75 %)" in given["note"] and ": 40 accounts;" in given["note"]
-    assert given["miss"] == "price" and "the miss is the price channel" in given["note"]
+    assert given["model"] == pytest.approx(8.2127e6, rel=1e-3)
+    assert given["ratio"] == pytest.approx(0.1905, abs=0.002)
+    assert "106,490.25 (-6.75 %)" in given["note"] and ": 26 accounts;" in given["note"]
+    assert given["miss"] == "rules" and "the lending rules alone miss the record" in given["note"]
     # the one Compound market the bundled record holds that day, named
     comp = rows["Compound v3 Ethereum cUSDTv3 liquidated, USD (2025-10-10)"]
     assert comp["recorded"] == pytest.approx(17.4e6, rel=0.01)

@@ -52,7 +52,9 @@ def test_calibrated_bounded_by_static_on_the_preset(setup, shock: float) -> None
     st = run_setup(setup, shock=shock, liquidity="static")
     assert cal.liquidity == "calibrated" and st.liquidity == "static"
     assert cal.cex_liquidated_usd <= st.cex_liquidated_usd
-    assert cal.defi_liquidated_usd <= st.defi_liquidated_usd
+    # the same accounts, liquidated lower: the debt owed in WETH or WBTC repays fewer
+    # dollars there, so the static figure may fall short by cents (1e-9 at -5 %)
+    assert cal.defi_liquidated_usd <= st.defi_liquidated_usd * (1 + 1e-6)
     for n, v in cal.venues.items():
         s = st.venues[n]
         assert v.n_liquidated <= s.n_liquidated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from liqcascade.contagion import crash_beta, snapshot_accounts
@@ -19,11 +20,12 @@ def test_crash_beta_from_the_recorded_prints() -> None:
 
 
 def test_snapshot_accounts() -> None:
-    c, d = snapshot_accounts("V3")
-    assert c.size == d.size > 1000
-    assert (c > 0).all() and (d > 0).all()
-    c_all, _ = snapshot_accounts("all")
-    assert c_all.size > c.size
+    at = pd.Timestamp("2025-10-10T20:00:00Z")
+    a = snapshot_accounts("V3", at, 3_864.76)
+    debt = a.total_debt_usd(114_198.0)
+    assert a.collateral.size == debt.size > 1000
+    assert (a.collateral > 0).all() and (debt > 0).all()
+    assert snapshot_accounts("all", at, 3_864.76).collateral.size > a.collateral.size
 
 
 def test_reprice_keeps_the_liquidation_prices_and_caps_leverage() -> None:

@@ -3,7 +3,8 @@
 Random worlds: two or three venues (random parametric books, positions and stops), one
 or two arbitrage links (cost 0 or 5 bp, capacity $100k, $1M or unlimited per round) and
 a lending market whose oracle reads one or two venues and whose liquidators sell on a
-venue or into a DEX pool; price and market-order shocks, down and up.
+venue or into a DEX pool, every other world's debt split into its three legs (USD, the
+collateral's asset, the oracle source's); price and market-order shocks, down and up.
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ def _world(seed: int) -> tuple:
     debt = coll * price0 * lt / hf0
     sources = tuple(rng.choice(names, size=int(rng.integers(1, 3)), replace=False).tolist())
     sell_to = str(rng.choice([*names, "dex"]))
+    # every other world splits each account's debt into its three legs (a stream of its
+    # own: the other draws stay the worlds they were): held in USD, owed in the
+    # collateral's asset (tokens) and moving with the oracle's source (USD at the start)
+    legs = np.random.default_rng(5_000 + seed).uniform(0.0, 0.5, (2, n_acc)) * (seed % 2)
+    d_coll, d_src = legs[0] * debt / price0, legs[1] * debt
+    debt = debt * (1.0 - legs[0] - legs[1])
     spec = {
         "collateral": coll.tolist(), "debt_usd": debt.tolist(), "liq_threshold": lt,
+        "debt_collateral": d_coll.tolist(), "debt_source_usd": d_src.tolist(),
         "liq_bonus": bonus, "collateral_price": price0, "beta": float(rng.choice([0.5, 1.0, 1.4])),
         "sources": sources, "deviation": float(rng.choice([0.0, 0.005, 0.02])),
         "heartbeat": int(rng.choice([0, 0, 3])), "sell_to": sell_to,
@@ -78,6 +86,7 @@ def _world(seed: int) -> tuple:
         "m", coll, debt, lt, bonus,
         Oracle(sources, deviation=spec["deviation"], heartbeat=spec["heartbeat"]),
         price0, beta=spec["beta"], sell_to=sell_to, dex_depth_usd=spec["dex_depth_usd"],
+        debt_collateral=d_coll, debt_source_usd=d_src,
     )  # fmt: skip
     kind = seed % 4
     if kind == 3:

@@ -51,8 +51,11 @@ def test_cli_text_names_the_venues_and_the_reasons() -> None:
     line = " ".join(x for x in r.stdout.splitlines() if "static books" in x)
     assert "static books (upper bound)" not in line
     assert "CEX $59,490,879 (below the calibrated run: not a bound here)" in line
-    assert "DeFi $449,796,273 (upper bound)" in line
+    assert "DeFi $140,131,023 (upper bound)" in line
     assert "hyperliquid: its displayed book ran out and the venue halted there" in line
     assert "bybit: the static fall went deeper and closed as many positions at lower" in line
     default = run_cli("contagion", "--preset", "oct-2025")
-    assert "static books (upper bound): CEX $47,870,720, DeFi $9,584,879" in default.stdout
+    assert "static books (upper bound): CEX $47,870,720, DeFi $4,151,492" in default.stdout
+    # the lending rules' lines name what the snapshot counts (1,981 accounts kept)
+    assert "1,981 accounts: $7,047,442,606 of collateral at 114,198.00" in default.stdout
+    assert "aave-v3-wbtc: bundled snapshot: every debt counted: USD stablecoins" in default.stdout

@@ -134,6 +134,10 @@ def test_a_tie_names_every_shock_and_no_best(monkeypatch: pytest.MonkeyPatch) ->
     assert "comes closest" not in take
     s = cs.summary(v)
     assert s["aave_best_shock"] is None and s["aave_best_shocks"] == [SHOCK, -0.08]
+    # the same accounts apart by cents (a WETH or WBTC debt repaid at another price:
+    # 2025-10-10's -5 %, -8 % and -12 % differ by 3e-9) still tie
+    runs[-0.08] = _run(981_193.534770793 * (1 + 3e-9))
+    assert cs.ContagionView(**{**v.__dict__, "runs": runs}).aave_ties() == [SHOCK, -0.08]
     # no tie: the one shock, as before
     runs[-0.08] = _run(500_000.0)
     v = cs.ContagionView(**{**v.__dict__, "runs": runs})

@@ -624,7 +624,7 @@ def _first_shock(
 
 #: A lending market's rules and book as it ran, in the JSON's ``inputs.lending.NAME``.
 _RULES = ("liq_threshold", "liq_bonus", "rules_source", "collateral_price", "collateral_usd",
-          "debt_usd")  # fmt: skip
+          "debt_usd", "snapshot_counts")  # fmt: skip
 
 
 def _rules_line(name: str, b: dict[str, Any], kept: int) -> str:
@@ -733,6 +733,8 @@ def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
         m = markets.get(name, {})
         if "liq_threshold" in b:
             lines.append(_rules_line(name, b, m.get("n_accounts", 0)))
+        if b.get("snapshot_counts"):  # what the bundled snapshot's accounts count
+            lines.append(f"{name}: bundled snapshot: {b['snapshot_counts']}")
         n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
             lines.append(_dropped_line(name, n, m.get("n_accounts", 0), b))

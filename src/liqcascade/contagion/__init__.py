@@ -14,7 +14,9 @@ collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 ``crash_hour_moves`` gives every bundled venue's and asset's fall in the crash hour.
 ``run_setup`` runs a built setup under its liquidity model; ``PRESETS_DIR`` and
 ``RECORDED_SHOCK_SOURCE`` name where the presets and the recorded first shock come from;
-``BTC_COLLATERAL`` the lending collateral whose beta is the BTC/ETH one.
+``BTC_COLLATERAL`` the lending collateral whose beta is the BTC/ETH one;
+``snapshot_accounts`` the bundled Aave snapshot's accounts, every debt priced
+(``AaveAccounts``).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -28,7 +30,6 @@ from liqcascade.contagion._config import (
     crash_beta,
     load_config,
     parse_config,
-    snapshot_accounts,
 )
 from liqcascade.contagion._day import lending_over_the_day
 from liqcascade.contagion._engine import simulate_contagion
@@ -48,6 +49,7 @@ from liqcascade.contagion._presets import (
     validation_row,
 )
 from liqcascade.contagion._result import ContagionResult, VenueOutcome
+from liqcascade.contagion._snapshot import AaveAccounts, snapshot_accounts
 from liqcascade.contagion._venue import Venue, VenueState
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ __all__ = [
     "BTC_COLLATERAL",
     "PRESETS",
     "VALIDATION_KEYS",
+    "AaveAccounts",
     "ArbFlow",
     "ContagionResult",
     "ContagionSetup",

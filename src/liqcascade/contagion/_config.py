@@ -39,6 +39,7 @@ from liqcascade.contagion._lending import (
     check_deviation,
     rate_refusal,
 )
+from liqcascade.contagion._snapshot import AaveAccounts, snapshot_accounts
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError, row_ref
 from liqcascade.market import BINANCE_BOOK_SHARE, book_units, market_times
@@ -49,12 +50,9 @@ __all__ = [
     "crash_beta",
     "load_config",
     "parse_config",
-    "snapshot_accounts",
 ]
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-STABLECOINS = ("USDC", "USDT", "DAI", "GHO", "USDS", "USDe", "PYUSD", "FRAX", "LUSD", "RLUSD",
-               "USDtb", "crvUSD", "TUSD", "BUSD", "GUSD", "sUSD", "USDP")  # fmt: skip
 
 Pos = Annotated[float, Field(gt=0)]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -709,6 +707,7 @@ def reprice(pos: Any, rules: str) -> Any:
 
 
 def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """A table's or a file's accounts: collateral (tokens) and debt held in USD, per account."""
     a = m.accounts
     if isinstance(a, TableAccounts):
         if len(a.collateral) != len(a.debt_usd):
@@ -739,39 +738,50 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
                 )
             cols[col] = v
         return cols["collateral"], cols["debt_usd"]
-    return snapshot_accounts(a.version)
+    raise AssertionError(a)  # the snapshot's are _snapshot_legs'
 
 
-def snapshot_accounts(version: str = "V3") -> tuple[np.ndarray, np.ndarray]:
-    """WBTC collateral (tokens) and stablecoin debt (USD) per account of the bundled snapshot.
-
-    Rows of the bundled Aave open-positions snapshot are (account, borrowed asset);
-    the BTC collateral repeats on each row of an account, so it is taken once (the
-    maximum); debt is the sum of the stablecoin rows (priced at $1). Accounts
-    without stablecoin debt or without collateral are left out.
+def _snapshot_legs(m: LendingModel, key: str, asset: str) -> tuple[dict[str, Any], AaveAccounts]:
+    """The bundled snapshot's accounts as a lending market's legs, priced at its date.
 
     Parameters
     ----------
-    version : str, default "V3"
-        The snapshot's Aave ``version`` rows to keep; ``"all"`` keeps every row.
+    m : LendingModel
+        The ``[[lending]]`` table (its accounts the snapshot); its ``collateral_price_at``
+        is the instant the debts are priced at.
+    key : str
+        The table's place in the file, the messages' prefix.
+    asset : str
+        ``[simulation] asset``: the debt that moves with ETH moves with the venues only
+        when they are ETH's; on other venues it is held at its start value in USD.
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        WBTC collateral per account (tokens) and stablecoin debt per account (USD).
+    (dict, AaveAccounts)
+        ``collateral`` (tokens), ``debt_usd`` (USD), ``debt_collateral`` (tokens) and
+        ``debt_source_usd`` (USD at the start) per account, and the snapshot's accounts.
     """
-    import liqcascade.data as _bundled
-
-    df = _bundled.dataset("aave_wbtc_collateral_open_positions")
-    if version != "all":
-        df = df[df["version"] == version]
-    stable = {s.upper() for s in STABLECOINS}
-    is_st = df["borrowed_symbol"].str.upper().isin(stable)
-    coll = df.groupby("account")["btc_collateral_tokens"].max()
-    debt = df[is_st].groupby("account")["borrow_balance_tokens"].sum()
-    j = pd.concat([coll.rename("c"), debt.rename("d")], axis=1).dropna()
-    j = j[(j["c"] > 0) & (j["d"] > 0)]
-    return j["c"].to_numpy(float), j["d"].to_numpy(float)
+    assert isinstance(m.accounts, SnapshotAccounts)
+    where = f"{key}.collateral_price_at"
+    if m.collateral_price_at is None:
+        raise InputError(
+            f"{where}: missing parameter: the snapshot's debts other than USD stablecoins "
+            "(EURC, WETH, WBTC ...) are priced at it (collateral_price may still set the "
+            "collateral's price)"
+        )
+    at = to_utc(m.collateral_price_at, where)
+    eth = float(_bar("binance", "ETH", at, where)["close"])
+    try:
+        snap = snapshot_accounts(m.accounts.version, at, eth)
+    except InputError as e:
+        raise InputError(f"{where}: {e}") from None
+    legs = {"collateral": snap.collateral, "debt_usd": snap.debt_usd,
+            "debt_collateral": snap.debt_collateral,
+            "debt_source_usd": snap.debt_eth_usd}  # fmt: skip
+    if asset != "ETH":  # the venues are not ETH's: ETH's debt held at its start value
+        legs["debt_usd"] = snap.debt_usd + snap.debt_eth_usd
+        legs["debt_source_usd"] = np.zeros_like(snap.debt_eth_usd)
+    return legs, snap
 
 
 def crash_beta(window: list[str]) -> float:
@@ -1111,7 +1121,15 @@ def build_setup(
         beta, beta_source = _beta(m)
         if m.beta == "from_data":  # a given beta was checked when the file was read
             check_beta(beta, f"{key}.beta (from_data: {beta_source})")
-        coll, debt = _accounts(m, i, base, where)
+        snap = None
+        if isinstance(m.accounts, SnapshotAccounts):  # every debt, each leg priced
+            legs, snap = _snapshot_legs(m, key, cfg.simulation.asset)
+        else:
+            legs = dict(zip(("collateral", "debt_usd"), _accounts(m, i, base, where), strict=True))
+        coll = legs["collateral"]
+        # every leg's USD at the start price: the debt the drop and the notes read
+        debt = (legs["debt_usd"] + legs.get("debt_collateral", 0.0) * price
+                + legs.get("debt_source_usd", 0.0))  # fmt: skip
         n_dropped = n_by_lt = 0
         own = lt
         if m.drop_initially_liquidatable:
@@ -1125,15 +1143,18 @@ def build_setup(
                 # threshold liquidates, which the output says
                 own = _reserve_rates(m.model_copy(update={"liq_threshold": None}), key)[0]
                 n_by_lt = int((~keep & (_health(coll, debt, price, own) >= 1.0)).sum())
+            legs = {k: v[keep] for k, v in legs.items()}
             coll, debt = coll[keep], debt[keep]
         try:  # the market's own rules (LT x bonus <= 1), named by the file's key
-            lending.append(LendingMarket(m.name, coll, debt, lt, bonus,
+            lending.append(LendingMarket(m.name, coll, legs["debt_usd"], lt, bonus,
                                          Oracle(tuple(m.oracle.sources), m.oracle.deviation,
                                                 m.oracle.heartbeat),
                                          collateral_price=price, beta=beta, sell_to=m.sell_to,
                                          dex_depth_usd=m.dex_depth_usd,
                                          protocol_fee=m.protocol_fee,
-                                         n_dropped_initially_liquidatable=n_dropped))  # fmt: skip
+                                         n_dropped_initially_liquidatable=n_dropped,
+                                         debt_collateral=legs.get("debt_collateral"),
+                                         debt_source_usd=legs.get("debt_source_usd")))  # fmt: skip
         except InputError as e:
             why = str(e).removeprefix(f"lending {m.name!r}: ")
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None
@@ -1148,7 +1169,9 @@ def build_setup(
                                                 if isinstance(m.accounts, SnapshotAccounts)
                                                 and m.collateral_price is None else None),
                          "collateral_usd": float(coll.sum() * price),
-                         "debt_usd": float(debt.sum())}  # fmt: skip
+                         "debt_usd": float(debt.sum()),
+                         **({} if snap is None else {"snapshot_counts": snap.counts_text(),
+                                                     "n_unpriced": snap.n_unpriced})}  # fmt: skip
     s = cfg.shock
     shock: dict[str, float] = {}
     if s.fraction is not None:

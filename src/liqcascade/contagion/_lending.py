@@ -141,7 +141,14 @@ class Oracle:
 
 @dataclass(frozen=True, eq=False)
 class LendingMarket:
-    """Accounts with one volatile collateral and stablecoin debt (Aave v3 rules).
+    """Accounts with one volatile collateral and debt in three legs (Aave v3 rules).
+
+    An account's debt is held in USD (stablecoins), owed in the collateral's own asset
+    (moving with the collateral's price: a WBTC debt against WBTC collateral) or moving
+    with the oracle's source venues (WETH on ETH venues). Its health factor is
+    ``collateral · price · liq_threshold / (debt_usd + debt_collateral · price +
+    debt_source_usd · source / source0)``; a liquidation repays the account's debt as
+    one, each leg in proportion to its value.
 
     Parameters
     ----------
@@ -150,7 +157,7 @@ class LendingMarket:
     collateral : FloatArray
         Collateral per account, token units (e.g. WETH or WBTC).
     debt_usd : FloatArray
-        Stablecoin debt per account, USD (stablecoins priced at $1).
+        Debt held in USD per account (stablecoins priced at $1), USD.
     liq_threshold : float
         Liquidation threshold of the collateral, fraction in (0, 1) (from
         :func:`liqcascade.margin.aave_reserve`).
@@ -177,6 +184,12 @@ class LendingMarket:
         Accounts left out before the market was built, already below HF 1 at the start
         price (the configuration reader's ``drop_initially_liquidatable``); reported
         with the market's outcome.
+    debt_collateral : FloatArray, optional
+        Debt owed in the collateral's own asset per account, token units, priced at the
+        collateral's price (default none).
+    debt_source_usd : FloatArray, optional
+        Debt that moves one for one with the oracle's source price per account, USD at
+        the start (default none).
     """
 
     name: str
@@ -191,6 +204,8 @@ class LendingMarket:
     dex_depth_usd: float = 50e6
     protocol_fee: float = 0.0
     n_dropped_initially_liquidatable: int = 0
+    debt_collateral: FloatArray | None = None
+    debt_source_usd: FloatArray | None = None
 
     def __post_init__(self) -> None:
         c = np.ascontiguousarray(np.asarray(self.collateral, dtype=np.float64))
@@ -199,7 +214,15 @@ class LendingMarket:
         object.__setattr__(self, "debt_usd", d)
         if c.shape != d.shape or c.ndim != 1:
             raise InputError(f"lending {self.name!r}: collateral and debt_usd differ in length")
-        for nm, a in (("collateral", c), ("debt_usd", d)):
+        legs = {}
+        for nm in ("debt_collateral", "debt_source_usd"):
+            v = getattr(self, nm)
+            a = np.zeros_like(c) if v is None else np.ascontiguousarray(np.asarray(v, np.float64))
+            if a.shape != c.shape:
+                raise InputError(f"lending {self.name!r}: collateral and {nm} differ in length")
+            object.__setattr__(self, nm, a)
+            legs[nm] = a
+        for nm, a in (("collateral", c), ("debt_usd", d), *legs.items()):
             bad = ~np.isfinite(a) | (a < 0)
             if bad.any():
                 i = int(np.argmax(bad))
@@ -225,8 +248,35 @@ class LendingMarket:
             label=f"lending {self.name!r}: n_dropped_initially_liquidatable",
         )
 
-    def health_factors(self, price: float) -> FloatArray:
-        """Health factor of every account at a collateral price (USD).
+    @property
+    def moving_debt(self) -> bool:
+        """Some account owes debt not held in USD (in the collateral's asset or the source's)."""
+        assert self.debt_collateral is not None and self.debt_source_usd is not None
+        return bool(self.debt_collateral.any() or self.debt_source_usd.any())
+
+    def debt_at(self, price: float, source_ratio: float) -> FloatArray:
+        """Every account's debt in USD, the collateral at ``price``, the source moved.
+
+        Parameters
+        ----------
+        price : float
+            Collateral price, USD per token.
+        source_ratio : float
+            The oracle source's price over its start price (dimensionless; floored at 0).
+
+        Returns
+        -------
+        array of float
+            ``debt_usd + debt_collateral · price + debt_source_usd · source_ratio``, USD.
+        """
+        assert self.debt_collateral is not None and self.debt_source_usd is not None
+        if not self.moving_debt:
+            return self.debt_usd
+        return (self.debt_usd + self.debt_collateral * price
+                + self.debt_source_usd * max(source_ratio, 0.0))  # fmt: skip
+
+    def source_ratio(self, price: float) -> float:
+        """The oracle source's move (price over start) that puts the collateral at ``price``.
 
         Parameters
         ----------
@@ -235,13 +285,32 @@ class LendingMarket:
 
         Returns
         -------
-        array of float
-            ``collateral · price · liq_threshold / debt_usd`` per account
-            (dimensionless; < 1 is liquidatable; inf without debt).
+        float
+            The inverse of ``price = collateral_price · (1 + beta · (ratio − 1))``,
+            floored at 0 (dimensionless).
         """
+        return max(1.0 + (price / self.collateral_price - 1.0) / self.beta, 0.0)
+
+    def health_factors(self, price: float) -> FloatArray:
+        """Health factor of every account at a collateral price (USD).
+
+        Parameters
+        ----------
+        price : float
+            Collateral price, USD per token; the debt that moves with the oracle's source
+            is at the source's move that gives it (:meth:`source_ratio`).
+
+        Returns
+        -------
+        array of float
+            ``collateral · price · liq_threshold / debt`` per account, the debt of every
+            leg at that price (:meth:`debt_at`; dimensionless; < 1 is liquidatable; inf
+            without debt).
+        """
+        debt = self.debt_at(price, self.source_ratio(price))
         with np.errstate(divide="ignore", invalid="ignore"):
-            hf = self.collateral * price * self.liq_threshold / self.debt_usd
-        return np.where(self.debt_usd > 0, hf, np.inf)
+            hf = self.collateral * price * self.liq_threshold / debt
+        return np.where(debt > 0, hf, np.inf)
 
 
 @dataclass
@@ -279,6 +348,8 @@ class LendingState:
     source0: float
     collateral: FloatArray = field(init=False)
     debt: FloatArray = field(init=False)
+    debt_collateral: FloatArray = field(init=False)
+    debt_source_usd: FloatArray = field(init=False)
     oracle_source: float = field(init=False)
     last_update: int = 0
     dex_x: float = field(init=False)
@@ -294,8 +365,11 @@ class LendingState:
 
     def __post_init__(self) -> None:
         m = self.market
+        assert m.debt_collateral is not None and m.debt_source_usd is not None
         self.collateral = m.collateral.copy()
         self.debt = m.debt_usd.copy()
+        self.debt_collateral = m.debt_collateral.copy()
+        self.debt_source_usd = m.debt_source_usd.copy()
         self.oracle_source = self.source0
         self.dex_y = m.dex_depth_usd
         self.dex_x = m.dex_depth_usd / m.collateral_price
@@ -357,8 +431,20 @@ class LendingState:
         o = self.market.oracle
         return o.heartbeat > 0 and source_price != self.oracle_source
 
+    def debt_now(self) -> FloatArray:
+        """Every account's debt in USD at the oracle's price, each leg at its own price."""
+        p = self.collateral_price
+        if not self.market.moving_debt:
+            return self.debt
+        return (self.debt + self.debt_collateral * p
+                + self.debt_source_usd * max(self.oracle_source / self.source0, 0.0))  # fmt: skip
+
     def liquidate(self) -> tuple[float, float, float, float]:
         """One ``liquidationCall`` per liquidatable account at the oracle price.
+
+        The account's debt is repaid as one, each leg in proportion to its value (the
+        stablecoin, collateral-asset and source-asset debts of
+        :class:`LendingMarket` are cut by the same share).
 
         Returns
         -------
@@ -369,12 +455,13 @@ class LendingState:
         """
         m = self.market
         p = self.collateral_price
-        live = (self.debt > 0) & (self.collateral > 0)
+        debt = self.debt_now()
+        live = (debt > 0) & (self.collateral > 0)
         if not live.any():
             return 0.0, 0.0, 0.0, 0.0
         idx = np.nonzero(live)[0]
         r = aave_liquidation(
-            self.collateral[idx], p, self.debt[idx], 1.0, m.liq_threshold, m.liq_bonus,
+            self.collateral[idx], p, debt[idx], 1.0, m.liq_threshold, m.liq_bonus,
             liquidation_protocol_fee=m.protocol_fee,
         )  # fmt: skip
         ok = r.liquidatable & ~r.leaves_dust
@@ -387,7 +474,13 @@ class LendingState:
         repaid = r.debt_repaid[ok]
         bad = r.bad_debt_usd[ok]
         self.collateral[j] = np.maximum(self.collateral[j] - seized - fee, 0.0)
-        self.debt[j] = np.where(bad > 0, 0.0, np.maximum(self.debt[j] - repaid, 0.0))
+        left = np.where(bad > 0, 0.0, np.maximum(debt[j] - repaid, 0.0))
+        if m.moving_debt:  # every leg cut by the share repaid
+            share = np.divide(left, debt[j], out=np.zeros_like(left), where=debt[j] > 0)
+            self.debt_collateral[j] *= share
+            self.debt_source_usd[j] *= share
+            left = self.debt[j] * share
+        self.debt[j] = left
         self.n_liquidations += int(ok.sum())
         self.liquidated_accounts.update(int(i) for i in j)
         s_tok = float(seized.sum())

@@ -115,10 +115,12 @@ class ContagionView:
         )
 
     def aave_ties(self) -> list[float]:
-        """The sweep's first shocks whose DeFi leg ties the closest run's (to 1e-9), sorted.
+        """The sweep's first shocks whose DeFi leg ties the closest run's (to 1e-6), sorted.
 
         One shock when the closest is alone; several when the Aave leg is the same
-        (2025-10-10: −8 % and −12 % give the same accounts, $0.98M): then none of them
+        (2025-10-10: −5 %, −8 % and −12 % liquidate the same accounts, $1.37M, apart by
+        cents: a debt owed in WETH or WBTC repays a little more or less at another
+        price, 3e-9 of it; 1e-6 is $1.4 there): then none of them
         fits the record better, and the words name them all instead of the tie-break's
         pick. Empty when :meth:`closest_to_aave` is None.
         """
@@ -126,7 +128,7 @@ class ContagionView:
         if best is None:
             return []
         x = best[1].defi_liquidated_usd
-        tol = 1e-9 * max(abs(x), 1.0)
+        tol = 1e-6 * max(abs(x), 1.0)
         return sorted(k for k, r in self.runs.items()
                       if is_finite(r.defi_liquidated_usd)
                       and abs(r.defi_liquidated_usd - x) <= tol)  # fmt: skip
@@ -697,8 +699,14 @@ def _at_record_words(v: ContagionView) -> str:
         f" Held at the record's own lowest liquidation price ({num(rec, 0)} USD per BTC), the "
         f"same accounts and lending rules liquidate {usd(row['model'])}"
         f"{_ratio_words(row.get('ratio'), 'ratio')}{miss} That price is the outcome's own, "
-        "set to the record: it shows the accounts and rules can produce the amount, it does "
-        "not validate them; and the snapshot is undated (the bundled file does not record "
+        "set to the record: "
+        + (
+            "it shows the accounts and rules can produce the amount, it does not validate "
+            "them; and "
+            if row.get("miss") == "price"
+            else "even there the accounts do not hold the amount; "
+        )
+        + "the snapshot is undated (the bundled file does not record "
         "when it was taken), so its accounts may post-date the crash." + _btc_words(v)
     )
 
@@ -745,7 +753,9 @@ def prose(v: ContagionView) -> Prose:
         f"({OCTOBER_WINDOWS['crash_hour'].definition}); the stress replay and the solvency "
         "scenario measure the same crash on other windows (two days of 15-minute bars; the "
         "UTC day's hourly low), so their moves differ.",
-        f"Aave: bundled WBTC-collateral snapshot (V3 accounts, stablecoin debt only; the "
+        f"Aave: bundled WBTC-collateral snapshot (V3 accounts, every debt: stablecoins at $1, "
+        "EURC at the day's bundled EUR/USD, WBTC/cbBTC/tBTC in BTC, WETH and other tokens "
+        "moving with ETH; BTC collateral only, the snapshot holds no other; the "
         "bundled file does not record the snapshot's date; "
         f"{notes.get('n_dropped_initially_liquidatable')} accounts already below HF 1 dropped); "
         "WBTC moves beta × the ETH venues' move; seized WBTC sold into a $100 M pool. ETH "
