@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ContagionResult", "VenueOutcome"]
 
+#: Relative shortfall within which a static figure still counts as bounding the
+#: calibrated one: a millionth (a dollar in a million), far above float noise. The
+#: lending debts owed in BTC or ETH are repaid at the prices each run reaches, so the
+#: same accounts liquidated on two paths differ by fractions of a cent.
+BOUND_RTOL = 1e-6
+
 
 @dataclass(frozen=True)
 class VenueOutcome:
@@ -253,13 +259,13 @@ class ContagionResult(SummaryDict):
         own = {"cex_liquidated_usd": self.cex_liquidated_usd,
                "defi_liquidated_usd": self.defi_liquidated_usd}  # fmt: skip
         out: dict[str, Any] = {
-            k: bool(self.static_upper_bound[k] >= max(v, iv.get(f"{k}_p90", v)) * (1 - 1e-9))
+            k: bool(self.static_upper_bound[k] >= max(v, iv.get(f"{k}_p90", v)) * (1 - BOUND_RTOL))
             for k, v in own.items()
         }
         why: dict[str, str] = {}
         for n, st in (self.static_venues or {}).items():
             cal = self.venues[n]
-            if st.liquidated_usd >= cal.liquidated_usd * (1 - 1e-9):
+            if st.liquidated_usd >= cal.liquidated_usd * (1 - BOUND_RTOL):
                 continue
             if st.n_liquidated >= cal.n_liquidated:
                 why[n] = "lower_fill_prices"
