@@ -41,9 +41,10 @@ def test_a_shock_names_the_first_positions_and_counts_the_rest(tmp_path: Path) -
 
 def test_the_monte_carlo_lists_the_highest_probabilities(tmp_path: Path) -> None:
     f = _book(tmp_path)
-    args = ("stress", "--portfolio", f, "--paths", "400", "--horizon-days", "5", "--seed", "3")
+    args = ("stress", "--portfolio", f, "--paths", "400", "--horizon-days", "1", "--seed", "3")
     r = run_cli(*args)
     assert r.exit_code == 0, r.stderr
+    assert "montecarlo (fhs gjr-t, 1 day), 400 paths" in r.stdout  # not "1 days"
     assert f"the {SHOWN_PROBABILITIES} highest of {N} positions; --json lists every one" in r.stdout
     shown = re.findall(r"│ (p\d\d)\s+│\s+([\d.]+) % │", r.stdout)
     assert len(shown) == SHOWN_PROBABILITIES
