@@ -215,7 +215,8 @@ def _render(result: dict[str, Any]) -> None:
     scale = _text.scale_of(result)
     t, outside = _table(result, scale)
     _common.stdout.print(t)
-    lines = [_liquidated_line(result), _text.covers_note(result), _text.book_caveat(result),
+    lines = [_liquidated_line(result), _text.flat_interval_line(result),
+             _text.covers_note(result), _text.book_caveat(result),
              _OUTSIDE_NOTE if outside else None]  # fmt: skip
     for line in lines:
         if line:
