@@ -420,7 +420,7 @@ def _shock_line(r: dict[str, Any]) -> str:
         f"{rng('price_after')}{edge}; "
         f"{carry}; {static} "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
-        f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}{others}; "
+        f"{_liquidations_text(r)}{whole}{others}; "
         f"P&L {r['portfolio_pnl_usd']:+,.0f} USD{bound}"
         f"{_split_words(r)}"
     )
@@ -439,8 +439,22 @@ def _asset_words(asset: str, b: dict[str, Any]) -> str:
     return (
         f"{asset} 24 h extreme {rng('price_after')}{BOOK_EDGE_MARK if _at_book_edge(b) else ''}; "
         f"{carry}; static book {b['static_price_after']:,.0f}; {asset} liquidations within "
-        f"24 h {b['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}"
+        f"24 h {_liquidations_text(b)}{whole}"
     )
+
+
+def _liquidations_text(r: dict[str, Any]) -> str:
+    """A shock's market liquidations with their 10–90 % over the paths, in M USD.
+
+    ``32.8M USD (10–90 %: 22.4M–58.8M)``: the JSON's ``market_liquidations_p10_usd`` and
+    ``_p90_usd``, the band ``cascade``'s card prints for the same figure (its 80 %); the
+    figure alone where the run has no band.
+    """
+    mid = f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD"
+    lo, hi = r.get("market_liquidations_p10_usd"), r.get("market_liquidations_p90_usd")
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return mid
+    return f"{mid} (10–90 %: {lo / 1e6:,.1f}M–{hi / 1e6:,.1f}M)"
 
 
 def _split_words(r: dict[str, Any]) -> str:
