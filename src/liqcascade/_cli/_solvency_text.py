@@ -92,7 +92,7 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
 
     ``ADL starts (the fund is exhausted) at a fall of −17.2 % (80 % over draws: −16.1 %
     … −18.4 %; bisection to 0.5 %, 5 more engine runs)``; past the deepest fall run:
-    ``no ADL down to −30 %``.
+    ``the fund covers every fall run, down to −30 %``, and how to search deeper.
     """
     a = result.get("adl_start")
     if not a:
@@ -101,7 +101,8 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
     if a["shock"] is None:
         return (
             f"ADL start: the fund covers every fall run, down to "
-            f"{percent_text(a['deepest'], 0, signed=True)} (no deeper fall sought)"
+            f"{percent_text(a['deepest'], 0, signed=True)} (no deeper fall sought: a deeper "
+            "--scenario, e.g. --scenario=-60%, extends the search to it)"
         )
     lo, hi = a["interval"]
     span = ""
