@@ -243,7 +243,7 @@ def _crash_line(result: dict[str, Any]) -> str | None:
     """
     from liqcascade._crashes import OCT_2025, crash_line
 
-    asset = (result.get("market") or {}).get("asset") or "the book's asset"
+    asset = (result.get("market") or {}).get("asset") or result.get("asset") or "the book's asset"
     for s in result["scenarios"]:
         if str(s["name"]) == OCT_2025.name:
             window = f"{OCT_2025.day:%Y-%m-%d} 00:00 -> {OCT_2025.last_day:%Y-%m-%d} 00:00 UTC"
