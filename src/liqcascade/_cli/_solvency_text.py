@@ -140,10 +140,11 @@ def _flat(iv: dict[str, Any]) -> bool:
     """Whether a scenario's 80 % interval has no width: every draw gave the same figures."""
     pairs = (("liquidated_p10_usd", "liquidated_p90_usd"), ("bad_debt_p10_usd", "bad_debt_p90_usd"),
              ("final_price_p10", "final_price_p90"))  # fmt: skip
-    got = [(iv.get(a), iv.get(b)) for a, b in pairs]
-    return all(lo is not None and hi is not None for lo, hi in got) and all(
-        abs(hi - lo) <= 1e-9 * max(1.0, abs(hi)) for lo, hi in got
-    )
+    for a, b in pairs:
+        lo, hi = iv.get(a), iv.get(b)
+        if lo is None or hi is None or abs(float(hi) - float(lo)) > 1e-9 * max(1.0, abs(hi)):
+            return False
+    return True
 
 
 def flat_interval_line(result: dict[str, Any]) -> str | None:
