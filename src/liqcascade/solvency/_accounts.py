@@ -64,10 +64,12 @@ def shared_accounts(positions: PositionBook) -> dict[int, list[int]]:
         when every account holds one position.
     """
     acc = np.asarray(positions.account, dtype=np.int64)
-    ids, counts = np.unique(acc, return_counts=True)
+    order = np.argsort(acc, kind="stable")  # each account's rows together, in file order
+    ids, start, counts = np.unique(acc[order], return_index=True, return_counts=True)
     out: dict[int, list[int]] = {}
-    for a in ids[counts > 1]:
-        out[int(a)] = [int(i) + 1 for i in np.flatnonzero(acc == a)]
+    for a, i, k in zip(ids.tolist(), start.tolist(), counts.tolist(), strict=True):
+        if k > 1:
+            out[a] = (order[i : i + k] + 1).tolist()
     return out
 
 

@@ -56,6 +56,7 @@ from liqcascade.positions import PositionBook, check_at_price
 from liqcascade.solvency._accounts import (
     SharedExposure,
     account_labels,
+    shared_accounts,
     shared_exposure,
     shared_in_run,
     warn_shared_accounts,
@@ -1070,7 +1071,8 @@ def run_solvency(
     # a position already beyond its liquidation price at p0: refused, as stress does
     p0, source = start_price(pos, order_book, exchange.mid)
     check_start(pos, p0, source, file=positions_file, reference=start_reference)
-    labels = account_labels(pos, positions_file)  # the file's own ids name its accounts
+    # the file's own ids name its shared accounts (read again only when there are some)
+    labels = account_labels(pos, positions_file) if shared_accounts(pos) else {}
     shared = warn_shared_accounts(pos, positions_file, p0, labels)
     exposure = shared_exposure(pos, p0) if shared else None
     calibrated = engine == "cascade" and liquidity == "calibrated"
