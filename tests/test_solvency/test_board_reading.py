@@ -63,6 +63,31 @@ def test_shared_accounts_are_warned_named_and_never_pay_their_own_adl(
         assert policy["n_accounts"] == 1 and policy["n_eligible"] == 1
 
 
+def test_shared_accounts_are_named_by_the_files_own_ids(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a venue export's ids are text: read_positions numbers them 0, 1, … in order of
+    # appearance, which is no name in the file; the warning and the JSON use the file's
+    f = tmp_path / "ids.csv"
+    f.write_text(
+        "account,side,size,entry_price,leverage\n"
+        "acct-7,long,10,3700,10\n"
+        " acct-3 ,long,1,3700,10\n"
+        "acct-7,short,10,3700,10\n"
+        "acct-3,short,1,3700,10\n"
+        "acct-9,short,1,3700,10\n"
+    )
+    with caplog.at_level("WARNING"):
+        r = run_cli("solvency", "--positions", str(f), "--mid", str(MID), "--scenario", "-10%")
+    assert r.exit_code == 0, r.stderr
+    warn = [x for x in caplog.messages if x.startswith("warning:")]
+    assert len(warn) == 1
+    assert "account acct-7 (rows 1, 3); account acct-3 (rows 2, 4)" in warn[0]
+    assert "account 0" not in warn[0] and "account 1 " not in warn[0]
+    out = _json("--positions", str(f), "--mid", str(MID), "--scenario", "-10%")
+    assert out["shared_accounts"] == {"acct-7": [1, 3], "acct-3": [2, 4]}
+
+
 def test_a_book_of_own_accounts_is_not_warned(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

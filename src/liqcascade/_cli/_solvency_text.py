@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from liqcascade._cli._outside import OUTSIDE, mark_outside
-from liqcascade._prices import percent_text
+from liqcascade._prices import percent_label, percent_text
 
 __all__ = [
     "BOOK_CAVEATS", "SURPLUS_NOTE", "Scale", "adl_start_line", "book_caveat", "covers_note",
-    "money_cells", "scale_of",
+    "flat_interval_line", "money_cells", "scale_of",
 ]  # fmt: skip
 
 #: Under the table, once: why the fund can show money beside bad debt.
@@ -92,7 +92,7 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
 
     ``ADL starts (the fund is exhausted) at a fall of −17.2 % (80 % over draws: −16.1 %
     … −18.4 %; bisection to 0.5 %, 5 more engine runs)``; past the deepest fall run:
-    ``no ADL down to −30 %``.
+    ``the fund covers every fall run, down to −30 %``, and how to search deeper.
     """
     a = result.get("adl_start")
     if not a:
@@ -101,7 +101,8 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
     if a["shock"] is None:
         return (
             f"ADL start: the fund covers every fall run, down to "
-            f"{percent_text(a['deepest'], 0, signed=True)} (no deeper fall sought)"
+            f"{percent_text(a['deepest'], 0, signed=True)} (no deeper fall sought: a deeper "
+            "--scenario, e.g. --scenario=-60%, extends the search to it)"
         )
     lo, hi = a["interval"]
     span = ""
@@ -133,3 +134,49 @@ def book_caveat(result: dict[str, Any]) -> str | None:
     """:data:`BOOK_CAVEATS`' line for the estimated market's asset (None: a file, or none)."""
     market = result.get("market") or {}
     return BOOK_CAVEATS.get(str(market.get("asset", "")).upper()) if market else None
+
+
+def _flat(iv: dict[str, Any]) -> bool:
+    """Whether a scenario's 80 % interval has no width: every draw gave the same figures."""
+    pairs = (("liquidated_p10_usd", "liquidated_p90_usd"), ("bad_debt_p10_usd", "bad_debt_p90_usd"),
+             ("final_price_p10", "final_price_p90"))  # fmt: skip
+    for a, b in pairs:
+        lo, hi = iv.get(a), iv.get(b)
+        if lo is None or hi is None or abs(float(hi) - float(lo)) > 1e-9 * max(1.0, abs(hi)):
+            return False
+    return True
+
+
+def flat_interval_line(result: dict[str, Any]) -> str | None:
+    """Say why an 80 % interval reads ``X (X … X)``: the draws agree, it is no certainty.
+
+    On a positions file the calibrated run's interval spans the liquidity calibration's
+    draws alone (no position-book draws, and the index is held at the shock); where each
+    draw's depth absorbs the forced orders near the scenario's price (ETH at 2025-07-31:
+    latent depth at its grid's edge in every draw), every draw closes the same positions
+    at the same prices and the interval has no width. Said once under the
+    table, naming the scenarios when not all of them; None when every interval has width
+    (or the run has none).
+    """
+    scen = [s for s in result["scenarios"] if s.get("interval")]
+    flat = [s for s in scen if _flat(s["interval"])]
+    if not flat:
+        return None
+    n = max(int(s["interval"].get("n_draws") or 0) for s in flat)
+    books = max(int(s["interval"].get("n_book_draws") or 1) for s in flat)
+    where = (
+        "in every scenario"
+        if len(flat) == len(scen)
+        else "in " + ", ".join(percent_label(str(s["name"])) for s in flat)
+    )
+    only = (
+        "the liquidity calibration's alone (no position-book draws on a positions file)"
+        if books <= 1
+        else "the draws'"
+    )
+    return (
+        f"80 % over the draws: {where} all {n * books} draws give the same figures (each "
+        f"closes the same positions at the same prices): a zero-width interval is {only}, "
+        "not a certainty; the index is held at the shock, so the path after it is not in it "
+        "either"
+    )

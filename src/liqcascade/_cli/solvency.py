@@ -215,7 +215,8 @@ def _render(result: dict[str, Any]) -> None:
     scale = _text.scale_of(result)
     t, outside = _table(result, scale)
     _common.stdout.print(t)
-    lines = [_liquidated_line(result), _text.covers_note(result), _text.book_caveat(result),
+    lines = [_liquidated_line(result), _text.flat_interval_line(result),
+             _text.covers_note(result), _text.book_caveat(result),
              _OUTSIDE_NOTE if outside else None]  # fmt: skip
     for line in lines:
         if line:
@@ -242,7 +243,7 @@ def _crash_line(result: dict[str, Any]) -> str | None:
     """
     from liqcascade._crashes import OCT_2025, crash_line
 
-    asset = (result.get("market") or {}).get("asset") or "the book's asset"
+    asset = (result.get("market") or {}).get("asset") or result.get("asset") or "the book's asset"
     for s in result["scenarios"]:
         if str(s["name"]) == OCT_2025.name:
             window = f"{OCT_2025.day:%Y-%m-%d} 00:00 -> {OCT_2025.last_day:%Y-%m-%d} 00:00 UTC"

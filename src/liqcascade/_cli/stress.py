@@ -135,9 +135,25 @@ def _cut_line(details: dict[str, Any]) -> str | None:
     )
 
 
+#: Positions a scenario's ``liquidated`` / ``stopped`` cell names before ``… and N more``.
+SHOWN_NAMES = 10
+
+#: Positions the Monte Carlo's probability table lists (the highest first) when the
+#: portfolio holds more: a book of hundreds printed one line per position.
+SHOWN_PROBABILITIES = 20
+
+
 def _names(names: list[str]) -> str:
-    """The positions' names for a table cell (a portfolio's ``name`` column: escaped)."""
-    return _common.esc(", ".join(names)) if names else "none"
+    """The positions' names for a table cell (a portfolio's ``name`` column: escaped).
+
+    At most :data:`SHOWN_NAMES`, then how many more (the JSON lists them all): an
+    exchange's book of hundreds made one cell thousands of characters wide.
+    """
+    if not names:
+        return "none"
+    more = len(names) - SHOWN_NAMES
+    tail = f", … and {more} more ({len(names)} in all; --json lists them)" if more > 0 else ""
+    return _common.esc(", ".join(names[:SHOWN_NAMES]) + tail)
 
 
 def _render_scenarios(result: dict[str, Any]) -> None:
@@ -293,10 +309,19 @@ def _render_distribution(result: dict[str, Any]) -> None:
             f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f}){own}",
         )
     _common.stdout.print(t)
-    p = Table(title="probability of liquidation or stop")
+    probs = result["p_liquidation"]
+    title = "probability of liquidation or stop"
+    rows = list(probs.items())
+    if len(rows) > SHOWN_PROBABILITIES:  # the highest first; the JSON has every position
+        rows = sorted(rows, key=lambda kv: -kv[1])[:SHOWN_PROBABILITIES]
+        title += (
+            f" (the {SHOWN_PROBABILITIES} highest of {len(probs):,} positions; --json lists "
+            "every one)"
+        )
+    p = Table(title=title)
     p.add_column("position")
     p.add_column("p", justify="right")
-    for name, v in result["p_liquidation"].items():
+    for name, v in rows:
         p.add_row(_common.esc(name), percent_text(v))
     _common.stdout.print(p)
 
@@ -395,7 +420,7 @@ def _shock_line(r: dict[str, Any]) -> str:
         f"{rng('price_after')}{edge}; "
         f"{carry}; {static} "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
-        f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}{others}; "
+        f"{_liquidations_text(r)}{whole}{others}; "
         f"P&L {r['portfolio_pnl_usd']:+,.0f} USD{bound}"
         f"{_split_words(r)}"
     )
@@ -414,8 +439,22 @@ def _asset_words(asset: str, b: dict[str, Any]) -> str:
     return (
         f"{asset} 24 h extreme {rng('price_after')}{BOOK_EDGE_MARK if _at_book_edge(b) else ''}; "
         f"{carry}; static book {b['static_price_after']:,.0f}; {asset} liquidations within "
-        f"24 h {b['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}"
+        f"24 h {_liquidations_text(b)}{whole}"
     )
+
+
+def _liquidations_text(r: dict[str, Any]) -> str:
+    """A shock's market liquidations with their 10–90 % over the paths, in M USD.
+
+    ``32.8M USD (10–90 %: 22.4M–58.8M)``: the JSON's ``market_liquidations_p10_usd`` and
+    ``_p90_usd``, the band ``cascade``'s card prints for the same figure (its 80 %); the
+    figure alone where the run has no band.
+    """
+    mid = f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD"
+    lo, hi = r.get("market_liquidations_p10_usd"), r.get("market_liquidations_p90_usd")
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return mid
+    return f"{mid} (10–90 %: {lo / 1e6:,.1f}M–{hi / 1e6:,.1f}M)"
 
 
 def _split_words(r: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ from liqcascade.positions import PositionBook
 __all__ = [
     "SHOWN",
     "SharedExposure",
+    "account_labels",
     "shared_accounts",
     "shared_accounts_text",
     "shared_exposure",
@@ -63,11 +64,50 @@ def shared_accounts(positions: PositionBook) -> dict[int, list[int]]:
         when every account holds one position.
     """
     acc = np.asarray(positions.account, dtype=np.int64)
-    ids, counts = np.unique(acc, return_counts=True)
+    order = np.argsort(acc, kind="stable")  # each account's rows together, in file order
+    ids, start, counts = np.unique(acc[order], return_index=True, return_counts=True)
     out: dict[int, list[int]] = {}
-    for a in ids[counts > 1]:
-        out[int(a)] = [int(i) + 1 for i in np.flatnonzero(acc == a)]
+    for a, i, k in zip(ids.tolist(), start.tolist(), counts.tolist(), strict=True):
+        if k > 1:
+            out[a] = (order[i : i + k] + 1).tolist()
     return out
+
+
+def account_labels(positions: PositionBook, file: str | None) -> dict[int, str]:
+    """The file's own account ids, keyed by the book's integer accounts.
+
+    :func:`liqcascade.positions.read_positions` numbers string ids (``acct0021``) in order
+    of appearance, so a book's ``account`` 0 is no name its user knows: the warning and
+    the JSON name each account as its file does.
+
+    Parameters
+    ----------
+    positions : PositionBook
+        The book read from ``file`` (one position per data row, in file order).
+    file : str, optional
+        The positions file; None (a book built in Python): no labels.
+
+    Returns
+    -------
+    dict of int to str
+        Account → the ``account`` cell of its first row, stripped; empty without a file,
+        an ``account`` column, or a file whose rows are not the book's one for one.
+    """
+    if file is None:
+        return {}
+    from liqcascade._tables import read_user_table
+    from liqcascade.errors import InputError
+
+    try:
+        df = read_user_table(file)
+    except InputError:  # read once already; a file changed since is named by its numbers
+        return {}
+    acc = np.asarray(positions.account, dtype=np.int64)
+    if "account" not in df.columns or len(df) != acc.size:
+        return {}
+    raw = df["account"].astype("string").str.strip().to_numpy(dtype=object)
+    ids, first = np.unique(acc, return_index=True)
+    return {int(a): str(raw[i]) for a, i in zip(ids, first, strict=True)}
 
 
 @dataclass
@@ -225,7 +265,10 @@ def shared_in_run(
 
 
 def shared_accounts_text(
-    shared: dict[int, list[int]], file: str | None, exposure: SharedExposure | None = None
+    shared: dict[int, list[int]],
+    file: str | None,
+    exposure: SharedExposure | None = None,
+    labels: dict[int, str] | None = None,
 ) -> str:
     """The warning's text (without ``warning:``): the file, the accounts and their rows.
 
@@ -238,11 +281,15 @@ def shared_accounts_text(
     exposure : SharedExposure, optional
         The accounts' notional and its share of the book (:func:`shared_exposure`),
         said after the rows.
+    labels : dict of int to str, optional
+        The file's own account ids (:func:`account_labels`): an account is named by its
+        id there, else by the book's number.
     """
     where = f"{file}: " if file else ""
+    names = labels or {}
     unit = "rows" if file else "positions"
     items = [
-        f"account {a} ({unit} {', '.join(str(r) for r in rows)})"
+        f"account {names.get(a, a)} ({unit} {', '.join(str(r) for r in rows)})"
         for a, rows in list(shared.items())[:SHOWN]
     ]
     more = f" and {len(shared) - SHOWN} more" if len(shared) > SHOWN else ""
@@ -259,7 +306,10 @@ def shared_accounts_text(
 
 
 def warn_shared_accounts(
-    positions: PositionBook, file: str | None, price: float | None = None
+    positions: PositionBook,
+    file: str | None,
+    price: float | None = None,
+    labels: dict[int, str] | None = None,
 ) -> dict[int, list[int]]:
     """Log the ``warning:`` of :func:`shared_accounts_text` when any account is shared.
 
@@ -272,6 +322,8 @@ def warn_shared_accounts(
     price : float, optional
         The run's price before the shock, USD: the warning then says the accounts'
         notional at it and its share of the book (:func:`shared_exposure`).
+    labels : dict of int to str, optional
+        The file's own account ids (:func:`account_labels`), to name the accounts by.
 
     Returns
     -------
@@ -281,5 +333,5 @@ def warn_shared_accounts(
     shared = shared_accounts(positions)
     if shared:
         exposure = None if price is None else shared_exposure(positions, price)
-        _LOG.warning("warning: %s", shared_accounts_text(shared, file, exposure))
+        _LOG.warning("warning: %s", shared_accounts_text(shared, file, exposure, labels))
     return shared

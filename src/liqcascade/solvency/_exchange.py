@@ -55,6 +55,8 @@ from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, check_at_price
 from liqcascade.solvency._accounts import (
     SharedExposure,
+    account_labels,
+    shared_accounts,
     shared_exposure,
     shared_in_run,
     warn_shared_accounts,
@@ -693,6 +695,10 @@ class SolvencyResult:
         that is a long against a short in one account, and per scenario what their
         positions make of the liquidations and the shortfall
         (:func:`~liqcascade.solvency._accounts.shared_exposure`); None when none.
+    account_labels : dict of int to str
+        The positions file's own ids of the shared accounts
+        (:func:`~liqcascade.solvency._accounts.account_labels`), which name them in the
+        JSON's ``shared_accounts`` and the warning; empty for a book built in Python.
     """
 
     exchange: Exchange
@@ -705,6 +711,7 @@ class SolvencyResult:
     adl_start: dict[str, Any] | None = None
     shared_accounts: dict[int, list[int]] = field(default_factory=dict)
     shared_exposure: SharedExposure | None = None
+    account_labels: dict[int, str] = field(default_factory=dict)
 
     @property
     def worst(self) -> ScenarioOutcome:
@@ -795,7 +802,9 @@ class SolvencyResult:
                 for p, r in w.adl.items()
             },
             "adl_start": self.adl_start,
-            "shared_accounts": {str(a): rows for a, rows in self.shared_accounts.items()},
+            "shared_accounts": {
+                self.account_labels.get(a, str(a)): rows for a, rows in self.shared_accounts.items()
+            },
             "shared_accounts_exposure": (
                 None if self.shared_exposure is None else self.shared_exposure.to_dict()
             ),
@@ -1062,7 +1071,9 @@ def run_solvency(
     # a position already beyond its liquidation price at p0: refused, as stress does
     p0, source = start_price(pos, order_book, exchange.mid)
     check_start(pos, p0, source, file=positions_file, reference=start_reference)
-    shared = warn_shared_accounts(pos, positions_file, p0)
+    # the file's own ids name its shared accounts (read again only when there are some)
+    labels = account_labels(pos, positions_file) if shared_accounts(pos) else {}
+    shared = warn_shared_accounts(pos, positions_file, p0, labels)
     exposure = shared_exposure(pos, p0) if shared else None
     calibrated = engine == "cascade" and liquidity == "calibrated"
     pm = cal = None
@@ -1187,6 +1198,7 @@ def run_solvency(
     return SolvencyResult(
         exchange, outcomes, tuple(policies), engine, notes, liquidity=liq, calibration=cal_d,
         adl_start=start, shared_accounts=shared, shared_exposure=exposure,
+        account_labels={a: labels[a] for a in shared if a in labels},
     )  # fmt: skip
 
 

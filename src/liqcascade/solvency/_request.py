@@ -53,6 +53,7 @@ class SolvencyRun:
     pre_shock: dict[str, Any] | None = None
     dust: dict[str, Any] | None = None
     fund_scale: dict[str, Any] | None = None
+    asset: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade solvency --json``.
@@ -60,7 +61,8 @@ class SolvencyRun:
         ``market`` when estimated, with ``dust_filter`` (:func:`dust_filter`: the
         accounts under the split's minimum notional dropped, and their notional);
         ``pre_shock_price`` (``usd`` and ``source``: the given mid, the order book's mid
-        or the positions' size-weighted entry price) for a positions file;
+        or the positions' size-weighted entry price) and ``asset`` (the positions' asset,
+        whose calibration and 2025-10-10 fall the run reads) for a positions file;
         ``fund_scale`` (:func:`_fund_scale`: the dollars the fund and liabilities given
         were read in). On an estimated market ``as_of`` (the instant the market is known,
         its bar's close), ``bar_open`` and ``bar_close``
@@ -77,6 +79,8 @@ class SolvencyRun:
             out["dust_filter"] = self.dust
         if self.pre_shock is not None:
             out["pre_shock_price"] = self.pre_shock
+        if self.state is None and self.asset is not None:
+            out["asset"] = self.asset
         return out
 
 
@@ -544,7 +548,7 @@ def run_solvency_request(
         find_adl_start=True,
         on_run=on_run,
     )
-    return SolvencyRun(res, state, pre_shock, dust, scaled)
+    return SolvencyRun(res, state, pre_shock, dust, scaled, asset=named)
 
 
 def _liquidity(liquidity: str, state: Any) -> str:

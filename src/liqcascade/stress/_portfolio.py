@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import split_symbol
 from liqcascade._tables import check_columns, read_user_table
@@ -522,7 +524,78 @@ def read_portfolio(path: str | Path) -> Portfolio:
 
     note_unread([str(c).strip().lower() for c in df.columns], p, PORTFOLIO_COLUMNS,
                 "a portfolio file")  # fmt: skip
+    stated = stated_liquidations_text(df, out)
+    if stated:
+        logging.getLogger("liqcascade.stress").warning("warning: %s", stated)
     return out
+
+
+#: How far a stated ``liq_price`` may lie from the one the portfolio computes before the
+#: warning names its row (a fraction of the computed price; the positions files' 1 %).
+STATED_LIQ_TOLERANCE = 0.01
+
+
+def stated_liquidations_text(df: pd.DataFrame, pf: Portfolio) -> str | None:
+    """Say that a file's stated liquidation prices and cross rows are not what is priced.
+
+    A portfolio is priced as isolated positions on their own margin or leverage
+    (:meth:`Portfolio.from_frame`); an exchange's export states each row's ``liq_price``
+    (for a cross row its account's, often far from the isolated one) and its
+    ``margin_mode``. Neither is read (the unread-columns note lists them), so the rows
+    whose stated price differs are liquidated, in every scenario and path, where an
+    isolated position would be, and lose their own margin there.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The file as read (:func:`liqcascade._tables.read_user_table`).
+    pf : Portfolio
+        The portfolio read from it, one position per row.
+
+    Returns
+    -------
+    str or None
+        The warning's text (without ``warning:``), naming the file, how many rows state
+        a ``liq_price`` more than :data:`STATED_LIQ_TOLERANCE` from the computed one (the
+        first five data rows) and how many are cross; None when there are none.
+    """
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    n = len(pf.side)
+    off = np.zeros(n, dtype=bool)
+    if "liq_price" in cols and len(df) == n:
+        given = pd.to_numeric(df[cols["liq_price"]], errors="coerce").to_numpy(dtype=float)
+        lp = np.asarray(pf.liq_price, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            off = (given > 0) & (np.abs(given - lp) > STATED_LIQ_TOLERANCE * np.abs(lp))
+    mode = next((cols[c] for c in ("margin_mode", "leverage_type") if c in cols), None)
+    cross = np.zeros(n, dtype=bool)
+    if mode is not None and len(df) == n:
+        cross = (df[mode].astype("string").str.strip().str.lower() == "cross").to_numpy(
+            dtype=bool, na_value=False
+        )
+    if not (off.any() or cross.any()):
+        return None
+    rows = np.flatnonzero(off) + 1
+    shown = ", ".join(str(r) for r in rows[:5]) + (", …" if rows.size > 5 else "")
+    parts = []
+    if off.any():
+        parts.append(
+            f"{count_text(int(rows.size), 'row', grouped=True)} "
+            f"state{'s' if rows.size == 1 else ''} a liq_price more than "
+            f"{STATED_LIQ_TOLERANCE * 100:g} % from the isolated one computed here "
+            f"(data row{'s' if rows.size > 1 else ''} {shown})"
+        )
+    if cross.any():
+        k = int(cross.sum())
+        verb = "is" if k == 1 else "are"
+        parts.append(f"{count_text(k, 'row', grouped=True)} {verb} on cross margin")
+    return (
+        f"{pf.source}: {' and '.join(parts)}: a portfolio is priced as isolated positions on "
+        "their own margin or leverage, and its liq_price and margin_mode columns are not "
+        "read, so those rows are liquidated where an isolated position would be and lose "
+        "their own margin there, not at their account's price; the positions files of "
+        "solvency and cascade keep a stated liq_price"
+    )
 
 
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:

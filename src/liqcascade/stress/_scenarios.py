@@ -42,7 +42,7 @@ from liqcascade._limits import (
     real_number,
     stress_path_bytes,
 )
-from liqcascade._prices import shock_name
+from liqcascade._prices import count_text, shock_name
 from liqcascade._tables import check_numeric
 from liqcascade._time import time_range, utc_indexed
 from liqcascade._typing import FloatArray
@@ -1222,7 +1222,7 @@ def monte_carlo(
     )
     return StressResult(
         scenario="montecarlo",
-        label=f"{method} {model}-{dist}, {horizon_days} days",
+        label=f"{method} {model}-{dist}, {count_text(int(horizon_days), 'day')}",
         seed=int(seed),
         pnl=out.pnl,
         liquidated=out.liquidated,
