@@ -257,7 +257,7 @@ def _oos_text(tm: Any, months: list[pd.Timestamp] | None) -> str:
         f"({months[0]:%Y-%m-%d} to {f.index[-1]:%Y-%m-%d}): "
         f"{int((w['spearman'] > 0).sum())} of {len(w)} metrics rank-correlate positively "
         f"with the next day's liquidations (best {_metric_name(best)}, "
-        f"ρ = {_rho(w.loc[best, 'spearman'])}, {p_text(w.loc[best, 'p_value'])}), {neg} "
+        f"ρ = {_rho(float(w['spearman'].max()))}, {p_text(w.loc[best, 'p_value'])}), {neg} "
         f"significantly negatively; best top-decile precision {pct(w.loc[best_p, 'precision'], 0)} "
         f"({_metric_name(best_p)}) against a base rate of {pct(w.loc[best_p, 'base_rate'], 0)} "
         f"({p_text(w.loc[best_p, 'binom_p'])})."
