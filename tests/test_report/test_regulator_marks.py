@@ -191,22 +191,3 @@ def test_the_rerun_command_names_the_out_folder_and_the_store_given(monkeypatch)
     assert store_named(bundled) is None  # the store held nothing the report read
     monkeypatch.delenv("LIQCASCADE_STORE")
     assert store_named(from_store) is None  # the default store: no option named it
-
-
-def test_the_options_record_the_library_versions_that_compute_the_figures() -> None:
-    """reg35 F11: numpy's and scipy's versions move volatility digits, and summary.json
-    named neither; a regulator re-running a figure needs them."""
-    import platform
-
-    import arch
-    import numpy as np
-    import pandas as pd
-
-    from liqcascade.report._cite import LIBRARIES, library_versions, run_options
-
-    libs = run_options(("ETH",), "2025-07-31", quick=False)["libraries"]
-    assert libs == library_versions()
-    assert libs["python"] == platform.python_version()
-    assert libs["numpy"] == np.__version__ and libs["pandas"] == pd.__version__
-    assert libs["arch"] == arch.__version__
-    assert set(libs) == {"python", *LIBRARIES}

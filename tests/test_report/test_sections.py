@@ -556,17 +556,10 @@ def test_the_front_page_says_what_each_mark_checked_and_how_to_cite(
     assert REVISED_CAVEAT in summary["front"]["caveats"]
     rev = summary["revision"]
     assert rev == NOT_A_CHECKOUT or len(rev.split(" ")[0]) == 12
-    opts = dict(summary["options"])
-    libs = opts.pop("libraries")  # reg35 F11: the environment the figures were computed in
-    assert opts == {
+    assert summary["options"] == {
         "mode": "quick", "assets": ["ETH"], "as_of": summary["as_of"][:10],
         "as_of_asked": False, "sections": ["cascade", "stress", "solvency"],
     }  # fmt: skip
-    import numpy as np
-    import scipy
-
-    assert libs["numpy"] == np.__version__ and libs["scipy"] == scipy.__version__
-    assert {"python", "pandas", "arch", "numba", "duckdb"} <= set(libs)
     cmd = summary["command"]
     # the folder given (the fixture's, under pytest's tmp); no store read: no LIQCASCADE_STORE
     assert re.match(r"liqcascade report --out /\S+/sections\d* --asset ETH --as-of 20", cmd), cmd

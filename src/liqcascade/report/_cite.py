@@ -2,8 +2,7 @@
 
 The version number spans many commits, and the figures can change between them: the
 page and summary.json carry the git revision of the checkout the package runs from
-(:func:`code_revision`), the options the report ran with (:func:`run_options`, with the
-versions of the libraries that compute the figures, :func:`library_versions`) and one
+(:func:`code_revision`), the options the report ran with (:func:`run_options`) and one
 command line that re-runs the whole report (:func:`reproduce_command`).
 """
 
@@ -15,10 +14,6 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
-
-LIBRARIES = ("numpy", "scipy", "pandas", "arch", "statsmodels", "numba", "duckdb")
-"""The libraries whose versions can move a figure (numpy's and scipy's optimiser move
-volatility digits): recorded with a report's options (:func:`library_versions`)."""
 
 NOT_A_CHECKOUT = "not a git checkout"
 """What :func:`code_revision` says when the package does not run from a git checkout."""
@@ -86,31 +81,6 @@ def _is_liqcascade(top: Path) -> bool:
     return 'name = "liqcascade"' in text
 
 
-def library_versions() -> dict[str, str]:
-    """Python's version and each of :data:`LIBRARIES`' installed versions.
-
-    Returns
-    -------
-    dict
-        ``{"python": "3.11.9", "numpy": "2.2.1", …}``; a library that is not installed
-        reads ``"not installed"``. Never raises.
-
-    >>> v = library_versions()
-    >>> sorted(v) == sorted(("python", *LIBRARIES)) and v["python"].count(".") == 2
-    True
-    """
-    import platform
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 def run_options(
     assets: tuple[str, ...] | list[str],
     as_of: Any,
@@ -133,13 +103,6 @@ def run_options(
         The sections asked for; None: every section.
     as_of_asked : bool, default False
         Whether the date was asked for (else the data's last bar).
-
-    Returns
-    -------
-    dict
-        ``mode``, ``assets``, ``as_of``, ``as_of_asked``, ``sections`` and ``libraries``
-        (:func:`library_versions`: the environment the figures were computed in, which
-        a re-run needs to give the same last digits).
     """
     return {
         "mode": "quick" if quick else "full",
@@ -147,7 +110,6 @@ def run_options(
         "as_of": _day(as_of),
         "as_of_asked": bool(as_of_asked),
         "sections": "all" if sections is None else list(sections),
-        "libraries": library_versions(),
     }
 
 
