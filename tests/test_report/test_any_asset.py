@@ -315,3 +315,20 @@ def test_a_store_series_is_not_given_the_bundles_collection_lag() -> None:
     assert "liquidations from binance XYZUSDT (store)" in store
     merged = revised_text(frame("store:/x/a.duckdb + bundled:eth_oi_4h"), bundled)
     assert "not recorded at ingest" in merged and "178 days" in merged  # the bundle's rows
+
+
+def test_a_quoted_liquidation_total_names_its_period_and_the_feeds_undercount() -> None:
+    """reg35: "Binance recorded $3.01 bn of ETH long liquidations" was quotable without
+    its period (2024-11-13 → 2025-07-31) or the feed's undercount (one print a second)."""
+    import pandas as pd
+
+    from liqcascade.report._data_section import _recorded_by
+
+    bundled = pd.DataFrame({"long_usd": [1.0]})
+    bundled.attrs.update(source="bundled:eth_liquidations_4h", venue="binance")
+    assert _recorded_by(bundled) == (
+        "Binance's liquidation feed (at most one print per second: it undercounts)"
+    )
+    stored = pd.DataFrame({"long_usd": [1.0]})
+    stored.attrs.update(source="store:/x/s.duckdb", venue="binance", symbol="SOLUSDT")
+    assert _recorded_by(stored) == "Binance SOLUSDT (store)"  # its source's count, unnamed

@@ -144,7 +144,8 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     assert "ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; beats it on 6 of 12 scores;" in c2.front
     # the row names the part supported (BTC's scores beaten), and what is not tested (F7)
     assert (
-        "Supported: only the book's scale given the realised path, beyond range × OI on BTC "
+        "Supported: only how the book's daily amounts move with the record given the "
+        "realised path, beyond range × OI on BTC "
         "total (Pearson), total (Spearman), longs (Pearson), longs (Spearman), shorts "
         "(Pearson) and shorts (Spearman); elsewhere it ties or loses." in c2.computed
     )

@@ -94,3 +94,42 @@ def test_level_and_clusters_are_banded(built: tuple[str, dict]) -> None:
         np.isfinite(row0["notional_usd_p05"])
         and row0["notional_usd_p05"] < row0["notional_usd_p95"]
     )
+
+
+def test_the_4000_level_gives_the_record_at_its_first_break_and_the_books_sample() -> None:
+    """reg35: the $4,000 claim asked for "recorded liquidations on a day price crossed
+    $4,000" that the bundle holds (2024-12-06), and the book "when ETH last traded above
+    $4,000" (2024-12-17) was the 2025-03 fit's, trained on data that include that day."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade import datasets as ds
+    from liqcascade.report._liqmap_section import _break_text, _in_sample_words, _level_break
+
+    last = pd.Timestamp("2025-07-31 20:00", tz="UTC")
+    b = _level_break("ETH", last)
+    # by hand: the first hourly high at or above $4,000 and the record's 4-hour bars
+    h = ds.load_ohlcv("ETH", "1h")
+    oi = ds.load_open_interest("ETH")
+    h = h[(h.index >= oi.index[0]) & (h.index <= last)]
+    first = h.index[h["high"] >= 4000][0]
+    liq = ds.load_liquidations("ETH")
+    bar = first.floor("4h")
+    win = liq[(liq.index >= bar) & (liq.index < bar + pd.Timedelta(hours=24))]
+    assert pd.Timestamp(b["first_high_above"]) == first == pd.Timestamp("2024-12-06 15:00Z")
+    assert b["recorded_short_24h_usd"] == pytest.approx(win["short_usd"].sum(), rel=1e-9)
+    assert b["recorded_short_24h_usd"] == pytest.approx(7.17e6, rel=0.01)
+    typical = liq.loc[liq.index <= last, "short_usd"].rolling(6).sum().median()
+    assert b["typical_short_24h_usd"] == pytest.approx(typical, rel=1e-9)
+    assert b["first_fit_month"] == "2025-03"
+    v = SimpleNamespace(asset="ETH", level_break=b, t_above=pd.Timestamp("2024-12-17 12:00Z"))
+    assert "(the 2025-03 fit's book, trained on data that include that day: in sample)" in (
+        _in_sample_words(v)
+    )
+    assert "recorded $7.2 M of short liquidations in the 24 h" in _break_text(v)
+    assert "undercounts" in _break_text(v)
+    later = SimpleNamespace(asset="ETH", level_break=b, t_above=pd.Timestamp("2025-04-02 00:00Z"))
+    assert _in_sample_words(later) == ""  # a book fitted before its day says nothing more
+    # a market date whose record does not hold the break's 24 h says nothing of it
+    assert "first_high_above" not in _level_break("ETH", pd.Timestamp("2024-12-06 20:00Z"))

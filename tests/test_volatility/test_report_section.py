@@ -51,7 +51,7 @@ def test_volatility_section_quick(report: dict[str, Path]) -> None:
 
 
 def test_the_years_named_are_each_models_own() -> None:
-    """ "Years with a significant effect" names every model's years (EGARCH 2024 was lost)."""
+    """ "Calendar years with a significant effect" names each model's years (EGARCH 2024 lost)."""
     from types import SimpleNamespace
 
     import pandas as pd
@@ -223,3 +223,27 @@ def test_the_oos_sentence_says_each_mark_once() -> None:
     # no mark is followed by a bracket that repeats it
     for said in ("(ties", "(beats", "(loses", "(passes", "(fails"):
         assert said not in text
+
+
+def test_an_inverted_hourly_year_is_said_beside_the_daily_years() -> None:
+    """reg35: the claim read "inverted: none" (the daily fits' years) while ETH's hourly
+    GJR-t for 2023 is inverted (γ −0.049, p 0.025), data against the claim."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import _hourly_inverted
+
+    rows = pd.DataFrame(
+        {
+            "label": ["2017–2021", "2022–2025", "2022", "2023", "2024"],
+            "verdict": ["inverted", "significant", "significant", "inverted", "significant"],
+        }
+    )  # fmt: skip
+    v = SimpleNamespace(hourly_periods=rows)
+    assert _hourly_inverted(v) == " (by calendar year the hourly fit is inverted in 2023)"  # type: ignore[arg-type]
+    rows.loc[4, "verdict"] = "inverted"
+    assert _hourly_inverted(v).endswith("inverted in 2023 and 2024)")  # type: ignore[arg-type]
+    assert _hourly_inverted(SimpleNamespace(hourly_periods=None)) == ""  # type: ignore[arg-type]
+    calm = SimpleNamespace(hourly_periods=rows.assign(verdict="significant"))
+    assert _hourly_inverted(calm) == ""  # type: ignore[arg-type]

@@ -422,6 +422,18 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _recorded_by(liq: pd.DataFrame) -> str:
+    """Who recorded the liquidations, as a sentence opens: the bundle's undercounting feed.
+
+    A quoted total carries what it counts: the bundled series is Binance's feed, which
+    undercounts (:func:`_liq_method`); a store's series is its source's.
+    """
+    where = origin(liq, "Binance")
+    if where == "Binance":
+        return "Binance's liquidation feed (at most one print per second: it undercounts)"
+    return _capital(where)
+
+
 def _liq_method(liq: pd.DataFrame) -> str:
     """What the recorded liquidations are: the bundle's feed, or the store's series."""
     feed = (
@@ -448,10 +460,10 @@ def prose(v: DataView) -> Prose:
         f"{date_text(v.hourly_range['last'])}). Derivatives (open interest, liquidations, "
         f"funding) from {date_text(v.liq.index[0])} to {date_text(v.liq.index[-1])}: the "
         "estimated market cannot be later than that.",
-        f"{_capital(origin(v.liq, 'Binance'))} recorded {usd(lo)} of {v.asset} long "
-        f"liquidations and {usd(sh)} of short "
-        f"liquidations; the largest 4-hour bar ({date_text(top.index[0], bar=True)}) "
-        f"liquidated {usd(top['total'].iloc[0])}.",
+        f"{_recorded_by(v.liq)} recorded {usd(lo)} of {v.asset} long liquidations and "
+        f"{usd(sh)} of short liquidations from {date_text(v.liq.index[0])} to "
+        f"{date_text(v.liq.index[-1])}; the largest 4-hour bar "
+        f"({date_text(top.index[0], bar=True)}) liquidated {usd(top['total'].iloc[0])}.",
         f"Liquidations come in bursts: the five largest bars hold "
         f"{pct(top['total'].sum() / (lo + sh))} of the total.",
         _suspects_text(v.suspects),

@@ -136,6 +136,7 @@ class LiqmapView:
     level_band: tuple[float, float] | None = None
     book_share: float = float("nan")  # the book's notional over aggregated open interest
     feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
+    level_break: dict[str, Any] = field(default_factory=dict)  # :func:`_level_break`
 
     @property
     def price(self) -> float:
@@ -174,6 +175,67 @@ def _level_when_above(
     return t, view
 
 
+def _level_break(asset: str, last: pd.Timestamp) -> dict[str, Any]:
+    """The record when price first reached $4,000 in the open-interest window, to ``last``.
+
+    The first hour whose high reached the level; the recorded short liquidations in the
+    24 h from its 4-hour bar beside the median of every 24 h of the record (rolling six
+    bars), both to the bars opened by ``last``; and whether the book of the last time
+    above the level (:func:`_level_when_above`) was fitted on data that include it (its
+    bar before the calibration's first fit month: in sample). Empty when price never
+    reached the level or its 24 h run past ``last``.
+    """
+    from liqcascade._time import to_utc
+    from liqcascade.positions import load_asset_calibration
+    from liqcascade.report._data import series
+    from liqcascade.report._section import _store
+
+    first_fit = min(to_utc(f.month) for f in load_asset_calibration(asset, store=_store()).fits)
+    out: dict[str, Any] = {"first_fit_month": f"{first_fit:%Y-%m}"}
+    oi = series("open_interest", asset, "4h")
+    bars = series("ohlcv", asset, "1h", start=oi.index[0], end=last)
+    hit = bars.index[bars["high"] >= LEVEL_USD]
+    liq = series("liquidations", asset, "4h")
+    liq = liq[liq.index <= last]
+    if not len(hit) or not len(liq):
+        return out
+    bar = hit[0].floor("4h")
+    if bar + pd.Timedelta(hours=20) > last:  # its 24 h not recorded by the market date
+        return out
+    win = liq[(liq.index >= bar) & (liq.index < bar + pd.Timedelta(hours=24))]
+    return out | {
+        "first_high_above": hit[0].isoformat(),
+        "recorded_short_24h_usd": float(win["short_usd"].sum()),
+        "typical_short_24h_usd": float(liq["short_usd"].rolling(6).sum().median()),
+        "recorded_by": liq,  # dropped from the summary: the frame names its source
+    }
+
+
+def _in_sample_words(v: LiqmapView) -> str:
+    """`` (a book fitted on data that include that day: in sample)`` when it is."""
+    first = v.level_break.get("first_fit_month")
+    if v.t_above is None or first is None or v.t_above >= pd.Timestamp(first, tz="UTC"):
+        return ""
+    return f" (the {first} fit's book, trained on data that include that day: in sample)"
+
+
+def _break_text(v: LiqmapView) -> str:
+    """The record at the level's first break, and whether the last-time-above book is in sample."""
+    from liqcascade.report._data_section import _recorded_by
+
+    b = v.level_break
+    if "first_high_above" not in b:
+        return ""
+    return (
+        f" When {v.asset} first traded at $4,000 or above in the record "
+        f"({pd.Timestamp(b['first_high_above']):%Y-%m-%d %H:%M} UTC), "
+        f"{_recorded_by(b['recorded_by'])} recorded {usd(b['recorded_short_24h_usd'])} of short "
+        f"liquidations in the 24 h from that 4-hour bar, against {usd(b['typical_short_24h_usd'])} "
+        "in a typical 24 h of the record (the median); the market-wide amount is not "
+        "identified."
+    )
+
+
 def compute(ctx: ReportContext) -> LiqmapView:
     """Map, heatmap and level views of the estimated book at the market date."""
     from liqcascade.positions import heatmap_from_books, liquidation_map
@@ -204,6 +266,7 @@ def compute(ctx: ReportContext) -> LiqmapView:
         t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset, bands=bands,
         score=score_at_date(ctx, book_score(ctx.market)),
         level_band=_level_band(maps) if eth else None,
+        level_break=_level_break(ctx.asset, last) if eth else {},
     )  # fmt: skip
 
 
@@ -533,10 +596,12 @@ def prose(v: LiqmapView) -> Prose:
             + (
                 f"; when ETH last traded above $4,000 ({v.t_above:%Y-%m-%d}) the book held "
                 f"{usd(la['long_liq_10pct_below_level_usd'])} of long liquidations within 10 % "
-                f"below it, and price fell to {usd(la['low_next_30d'])} within 30 days."
+                f"below it{_in_sample_words(v)}, and price fell to {usd(la['low_next_30d'])} "
+                "within 30 days."
                 if la and v.t_above is not None
                 else "."
             )
+            + _break_text(v)
         )
     method = [
         "Amounts are USD notional at the trigger: size × liquidation price for positions, "
@@ -586,6 +651,7 @@ def summary(v: LiqmapView) -> dict[str, Any]:
         "level_4000_at_last_date": v.level_now,
         "level_4000_last_time_above": None if v.t_above is None else v.t_above.isoformat(),
         "level_4000_when_above": v.level_above,
+        "level_4000_first_break": {k: x for k, x in v.level_break.items() if k != "recorded_by"},
         "heatmap": None if v.heatmap is None else v.heatmap.summary(),
         "heatmap_days": v.heatmap_days,
         "oldest_open_cohort": (

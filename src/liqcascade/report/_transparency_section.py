@@ -3,6 +3,12 @@
 compute (:func:`liqcascade.protect.transparency_metrics` → its result) → figures → prose.
 The section runs once per asset of the report (ETH, BTC), each on its own identified book,
 prices and recorded liquidations.
+
+The book of a day is the fit for its month, trained on the data before that month; a day
+before the calibration's first fit month reads the first fit, trained on data that include
+it (in sample: the shipped ETH and BTC fits start in 2025-03, so 2024-11-22 → 2025-02-28 is
+in sample). The section says which days are which (:func:`fit_months`) and gives the
+early-warning test on the out-of-sample days beside the pooled one.
 """
 
 from __future__ import annotations
@@ -28,25 +34,71 @@ def compute(ctx: ReportContext) -> Any:
     return transparency_metrics(start, end, asset=ctx.asset, books=ctx.market_books)
 
 
-def figures(tm: Any) -> list[go.Figure]:
+def fit_months(ctx: ReportContext) -> list[pd.Timestamp]:
+    """The months ``ctx.asset``'s book calibration has a fit for (each trained before it), UTC.
+
+    The store's calibration when it has one, else the package's (the one
+    :func:`liqcascade.protect.transparency_metrics` reads).
+    """
+    from liqcascade._time import to_utc
+    from liqcascade.positions import load_asset_calibration
+    from liqcascade.report._section import _store
+
+    return sorted(to_utc(f.month) for f in load_asset_calibration(ctx.asset, store=_store()).fits)
+
+
+def in_sample_days(days: pd.DatetimeIndex, months: list[pd.Timestamp] | None) -> int:
+    """How many of ``days`` come before the first fit month: their book is in sample.
+
+    >>> days = pd.date_range("2025-02-26", "2025-03-02", freq="D", tz="UTC")
+    >>> in_sample_days(days, [pd.Timestamp("2025-03-01", tz="UTC")])
+    3
+    >>> in_sample_days(days, None)
+    0
+    """
+    if not months or len(days) == 0:
+        return 0
+    return int((days < months[0]).sum())
+
+
+def figures(tm: Any, months: list[pd.Timestamp] | None = None) -> list[go.Figure]:
     """The daily series, one panel each, with readable panel titles and the refit dates.
 
-    The book behind the metrics is refitted each month (each month's fit trained on the
-    data before it): a dotted line at every month start, across all panels, so that a
-    level shift there (ETH's mean leverage 7.7× → 18.6× on 2025-04-01 and back on
-    2025-05-01) reads as the refit it is, not as a leverage regime.
+    The book behind the metrics is refitted each month that has a fit (each trained on the
+    data before it): a dotted line at every refit, across all panels, so that a level shift
+    there (ETH's mean leverage 7.7× → 18.6× on 2025-04-01 and back on 2025-05-01) reads as
+    the refit it is, not as a leverage regime. The days before the first fit month, whose
+    book is in sample, are shaded.
+
+    Parameters
+    ----------
+    tm : TransparencyMetrics
+        The section's metrics.
+    months : list of Timestamp, optional
+        The calibration's fit months (:func:`fit_months`); None: every month start is
+        taken for a refit and nothing is shaded.
     """
     fig = tm.plot()
     a = tm.meta.get("asset", "ETH")
-    for m in refit_dates(pd.DatetimeIndex(tm.frame.index)):
+    days = pd.DatetimeIndex(tm.frame.index)
+    for m in refit_dates(days, months):
         fig.add_shape(
             type="line", x0=f"{m:%Y-%m-%d}", x1=f"{m:%Y-%m-%d}", xref="x", yref="paper",
             y0=0, y1=1, line={"color": "#999999", "width": 1, "dash": "dot"}, layer="below",
         )  # fmt: skip
+    n_in = in_sample_days(days, months)
+    shade = ""
+    if n_in and months:
+        fig.add_shape(
+            type="rect", x0=f"{days[0]:%Y-%m-%d}", x1=f"{months[0]:%Y-%m-%d}", xref="x",
+            yref="paper", y0=0, y1=1, fillcolor="#999999", opacity=0.12, line={"width": 0},
+            layer="below",
+        )  # fmt: skip
+        shade = f"; shaded: before {months[0]:%Y-%m-%d}, the book is in sample"
     fig.update_layout(
         title=f"{a}: transparency metrics and recorded liquidations (USD M), daily; dotted "
         "lines: month starts, where the estimated book is refitted (a level that shifts at "
-        "a line is the refit, not the market)"
+        f"a line is the refit, not the market){shade}"
     )
     names = {
         "liquidations_usd": "recorded liquidations (USD M)",  # plotted in millions
@@ -76,16 +128,26 @@ _UNITS = {
 book's notional (0 to 1), an index (0 to 1), a fall as a fraction, millions of USD."""
 
 
-def refit_dates(days: pd.DatetimeIndex) -> list[pd.Timestamp]:
-    """Month starts after the first day and up to the last: where the book's fit changes.
+def refit_dates(
+    days: pd.DatetimeIndex, months: list[pd.Timestamp] | None = None
+) -> list[pd.Timestamp]:
+    """Month starts after the first day and up to the last where the book's fit changes.
+
+    With the calibration's fit ``months``, only those after the first one (before it, and
+    in its month, every day reads the first fit); without, every month start.
 
     >>> days = pd.date_range("2025-02-20 20:00", "2025-04-03 20:00", freq="D", tz="UTC")
     >>> [f"{m:%Y-%m-%d}" for m in refit_dates(days)]
     ['2025-03-01', '2025-04-01']
+    >>> fits = [pd.Timestamp(m, tz="UTC") for m in ("2025-03-01", "2025-04-01")]
+    >>> [f"{m:%Y-%m-%d}" for m in refit_dates(days, fits)]
+    ['2025-04-01']
     """
     if len(days) == 0:
         return []
     first, last = days.min(), days.max()
+    if months is not None:
+        return [m for m in months[1:] if first < m <= last]
     starts = pd.date_range(first.normalize(), last, freq="MS")
     return [m for m in starts if m > first]
 
@@ -158,8 +220,52 @@ def tables(tm: Any) -> list[Table]:
     return [Table("Early warning: metric on day t against liquidations on day t+1", t)]
 
 
-def prose(tm: Any) -> Prose:
-    """Takeaways, method and the claim."""
+def out_of_sample_warning(tm: Any, months: list[pd.Timestamp] | None) -> pd.DataFrame | None:
+    """:func:`liqcascade.protect.early_warning` on the days whose book is out of sample.
+
+    None when every day is out of sample (the pooled table is that test) or none is.
+    """
+    from liqcascade.protect import early_warning
+
+    f = tm.frame
+    n_in = in_sample_days(pd.DatetimeIndex(f.index), months)
+    if n_in == 0 or n_in == len(f) or not months:
+        return None
+    oos = f[f.index >= months[0]]
+    return early_warning(oos, oos["liquidations_usd"])
+
+
+def _oos_text(tm: Any, months: list[pd.Timestamp] | None) -> str:
+    """One sentence: which days are in sample, and the warning test on the others alone."""
+    f = tm.frame
+    n_in = in_sample_days(pd.DatetimeIndex(f.index), months)
+    if not n_in or not months:
+        return ""
+    head = (
+        f"{n_in} of the {len(f)} days (before {months[0]:%Y-%m-%d}) read the first fit of "
+        f"the book, trained on data to {months[0] - pd.Timedelta(days=1):%Y-%m-%d} that "
+        "include them: in sample"
+    )
+    w = out_of_sample_warning(tm, months)
+    if w is None:
+        return head + "; no day is out of sample."
+    w = w.set_index("metric")
+    best, best_p = str(w["spearman"].idxmax()), str(w["precision"].idxmax())
+    neg = int(((w["spearman"] < 0) & (w["p_value"] < 0.05)).sum())
+    return (
+        f"{head}. On the {len(f) - n_in} days with the book out of sample alone "
+        f"({months[0]:%Y-%m-%d} to {f.index[-1]:%Y-%m-%d}): "
+        f"{int((w['spearman'] > 0).sum())} of {len(w)} metrics rank-correlate positively "
+        f"with the next day's liquidations (best {_metric_name(best)}, "
+        f"ρ = {_rho(float(w['spearman'].max()))}, {p_text(w.loc[best, 'p_value'])}), {neg} "
+        f"significantly negatively; best top-decile precision {pct(w.loc[best_p, 'precision'], 0)} "
+        f"({_metric_name(best_p)}) against a base rate of {pct(w.loc[best_p, 'base_rate'], 0)} "
+        f"({p_text(w.loc[best_p, 'binom_p'])})."
+    )
+
+
+def prose(tm: Any, months: list[pd.Timestamp] | None = None) -> Prose:
+    """Takeaways, method and the claim (``months``: :func:`fit_months`, for what is in sample)."""
     f = tm.frame
     w = tm.warning.set_index("metric")
     best = str(w["spearman"].idxmax())
@@ -180,6 +286,8 @@ def prose(tm: Any) -> Prose:
         f"{pct(bp['precision'], 0)} of the time against a {pct(bp['base_rate'], 0)} base rate "
         f"({p_text(bp['binom_p'])}; Bonferroni threshold {bonf:.4f}).",
     ]
+    if oos := _oos_text(tm, months):
+        take.append(oos)
     if strong:
         verdict = "supported"
     elif w["binom_p"].min() < bonf or w["spearman"].max() > 0.2:
@@ -211,23 +319,47 @@ def prose(tm: Any) -> Prose:
         "book, instant, no refill) carries price 10 % down.",
         "All metrics come from the estimated book (one venue, calibrated to Binance's recorded "
         "liquidations), not observed positions. The book is refitted at each month start "
-        "(each fit on the data before it): a level that shifts there, such as the mean "
-        "leverage, is the refit, not the market, and those shifts enter the early-warning "
+        f"{_refit_span(tm, months)}: a level that shifts there, such as the mean leverage, "
+        "is the refit, not the market, and those shifts enter the early-warning "
         "correlations as they are.",
     ]
     return Prose(take, method, [claim])
 
 
-def summary(tm: Any) -> dict[str, Any]:
-    """Every number of the section for summary.json."""
+def _refit_span(tm: Any, months: list[pd.Timestamp] | None) -> str:
+    """Which month starts are refits, and that the days before the first read it in sample."""
+    if not in_sample_days(pd.DatetimeIndex(tm.frame.index), months) or not months:
+        return "(each fit on the data before it)"
+    return (
+        f"from {months[0]:%Y-%m} on (each fit on the data before it; the days before "
+        f"{months[0]:%Y-%m} read that first fit, trained on data that include them: in sample)"
+    )
+
+
+def summary(tm: Any, months: list[pd.Timestamp] | None = None) -> dict[str, Any]:
+    """Every number of the section for summary.json.
+
+    With ``months`` (:func:`fit_months`) and days before the first one: ``in_sample_days``,
+    ``out_of_sample_start`` and ``early_warning_out_of_sample`` (the warning table on the
+    days whose book is out of sample).
+    """
     w = tm.warning.set_index("metric")
     out: dict[str, Any] = tm.summary()
     out["best_spearman_metric"] = str(w["spearman"].idxmax())
     out["best_precision_metric"] = str(w["precision"].idxmax())
+    n_in = in_sample_days(pd.DatetimeIndex(tm.frame.index), months)
+    if n_in and months:
+        oos = out_of_sample_warning(tm, months)
+        out["in_sample_days"] = n_in
+        out["out_of_sample_start"] = f"{months[0]:%Y-%m-%d}"
+        out["early_warning_out_of_sample"] = None if oos is None else oos.to_dict("records")
     return out
 
 
 def section(ctx: ReportContext) -> Section:
     """Daily transparency series and their early-warning evaluation."""
     tm = compute(ctx)
-    return assemble("transparency", prose(tm), figures(tm), tables(tm), summary(tm))
+    months = fit_months(ctx)
+    return assemble(
+        "transparency", prose(tm, months), figures(tm, months), tables(tm), summary(tm, months)
+    )

@@ -20,7 +20,15 @@ import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
 from liqcascade.report._data_section import REVISED_CLAUSE, origin_of
-from liqcascade.report._format import interval, join_words, pct, signed_num
+from liqcascade.report._format import (
+    MINUS,
+    interval,
+    join_words,
+    pct,
+    signed_num,
+    usd,
+    usd_alike,
+)
 from liqcascade.report._leverage_check import bucket_text, distance_claim
 from liqcascade.report._section import (
     Claim,
@@ -144,6 +152,54 @@ class AssetValidation:
             kind, _, side = key.partition("_daily")
             out[f"{names[side]}_{kinds[kind]}"] = word
         return out
+
+    def dollars(self) -> dict[str, Any] | None:
+        """The book against the range baseline in dollars, on the out-of-sample days.
+
+        The correlations are blind to the level of the daily amounts; this scores it: each
+        one's total over the record's (``model_total_ratio``, ``range_total_ratio``), its
+        daily mean absolute error in USD (``model_mae_daily_usd``: the back-test's
+        ``mae_daily_usd``; ``range_mae_daily_usd``), the mean of the paired daily
+        difference of absolute errors (model − range, USD) with its 90 % interval from a
+        circular block bootstrap over days (7-day blocks, the correlations' resamples and
+        seed) and its verdict (``beats`` when the interval lies below 0). The days are those
+        the correlations score (the bars with a record, summed per UTC day). None with
+        fewer than :data:`~liqcascade.positions.MIN_INTERVAL_DAYS` such days, or without the
+        back-test's bars (its ``frame``).
+        """
+        import numpy as np
+
+        from liqcascade._significance import BLOCK_DAYS, LEVEL, SEED, block_indices, verdict
+        from liqcascade.positions import MIN_INTERVAL_DAYS, N_RESAMPLES_DAILY
+
+        frame = getattr(self.backtest, "frame", None)  # None: a back-test without its bars
+        if frame is None or "range_long_usd" not in frame:
+            return None
+        f = frame.dropna(subset=["recorded_long_usd", "recorded_short_usd"])
+        months = set(self.backtest.sample_months(True))
+        f = f[[f"{t:%Y-%m}" in months for t in pd.DatetimeIndex(f.index)]]
+        cols = ["predicted", "range", "recorded"]
+        d = f[[f"{c}_{s}_usd" for c in cols for s in ("long", "short")]].resample("1D").sum()
+        d = d[d.index.isin(pd.DatetimeIndex(f.index).floor("1D"))]
+        m, r, rec = (d[f"{c}_long_usd"] + d[f"{c}_short_usd"] for c in cols)
+        if len(d) < MIN_INTERVAL_DAYS or rec.sum() <= 0:
+            return None
+        em, er = (m - rec).abs().to_numpy(float), (r - rec).abs().to_numpy(float)
+        diff = em - er
+        rng = np.random.default_rng(SEED)
+        means = diff[block_indices(len(diff), N_RESAMPLES_DAILY, BLOCK_DAYS, rng)].mean(axis=1)
+        lo, hi = (float(x) for x in np.quantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
+        return {
+            "days": len(d),
+            "model_total_ratio": float(m.sum() / rec.sum()),
+            "range_total_ratio": float(r.sum() / rec.sum()),
+            "model_mae_daily_usd": float(em.mean()),
+            "range_mae_daily_usd": float(er.mean()),
+            "mae_diff_daily_usd": float(diff.mean()),
+            "mae_diff_daily_usd_p05": lo,
+            "mae_diff_daily_usd_p95": hi,
+            "verdict": verdict(lo, hi, lower_is_better=True),
+        }
 
     def misses(self) -> list[str]:
         """The comparisons the model loses to the range baseline, in words."""
@@ -426,6 +482,39 @@ def _asset_line(av: AssetValidation) -> str:
         )
         + _verdict_words(av)
         + _no_interval_words(av)
+        + _dollar_words(av)
+    )
+
+
+_DOLLAR_VERDICT = {
+    "loses": "misses by more than the range baseline",
+    "beats": "misses by less than the range baseline",
+    "ties": "misses about as much as the range baseline",
+}
+"""How the book's daily dollar error compares with the range baseline's, by its verdict."""
+
+
+def _dollar_words(av: AssetValidation, *, short: bool = False) -> str:
+    """`` In dollars it misses by more than the range baseline: total 1.33× …`` (or "")."""
+    d = av.dollars()
+    if d is None or d["verdict"] is None:
+        return ""
+    mae = (
+        f"daily mean absolute error {usd(d['model_mae_daily_usd'])} against "
+        f"{usd(d['range_mae_daily_usd'])}"
+    )
+    if short:
+        return f"{av.asset} {mae} ({d['verdict']})"
+    keys = ("mae_diff_daily_usd", "mae_diff_daily_usd_p05", "mae_diff_daily_usd_p95")
+    mid, lo, hi = (
+        ("+" if d[k] >= 0 else MINUS) + t
+        for k, t in zip(keys, usd_alike(*(abs(d[k]) for k in keys)), strict=True)
+    )
+    return (
+        f" In dollars, which the correlations do not score, it {_DOLLAR_VERDICT[d['verdict']]}: "
+        f"total {d['model_total_ratio']:.2f}× the record (range baseline "
+        f"{d['range_total_ratio']:.2f}×), {mae} ({mid} a day, 90 % {lo} … {hi}: "
+        f"{d['verdict']})."
     )
 
 
@@ -535,7 +624,9 @@ def prose(v: ValidationView) -> Prose:
         "bar's range × its closing open interest), fitted the same way. Both are given each "
         "4-hour bar's realised low and high (the book liquidates every level the bar "
         "reaches), and the baseline the bar's closing open interest, known only after the "
-        "bar: the score tests the book's scale and sides, not a forecast of liquidations.",
+        "bar: the correlations test how the book's daily amounts move with the record, and "
+        "their split by side, not a forecast of liquidations; its dollar level is scored "
+        "apart (the daily absolute error, below).",
         *[_asset_line(av) for av in v.assets],
         *[x for x in (_flag_line(av) for av in v.assets) if x],
     ]
@@ -703,14 +794,16 @@ def _parts_words(assets: list[AssetValidation]) -> str:
 
     won = [f"{av.asset} {join_words(beaten(av))}" for av in assets if beaten(av)]
     part = (
-        f"Supported: only the book's scale given the realised path, beyond range × OI on "
-        f"{'; '.join(won)}; elsewhere it ties or loses. "
+        f"Supported: only how the book's daily amounts move with the record given the "
+        f"realised path, beyond range × OI on {'; '.join(won)}; elsewhere it ties or loses. "
         if won
         else "Supported: nothing beyond range × OI. "
     )
+    dollars = [w for w in (_dollar_words(av, short=True) for av in assets) if w]
+    level = f"How much, in dollars against range × OI: {'; '.join(dollars)}. " if dollars else ""
     return (
-        part + "Only the book's scale is identified; where (by price level) is not tested, "
-        "nor is a forecast of how much will be liquidated."
+        part + level + "Only the book's scale is identified; where (by price level) is not "
+        "tested, nor is a forecast of how much will be liquidated."
     )
 
 
@@ -795,6 +888,7 @@ def summary(v: ValidationView) -> dict[str, Any]:
                 "band_refits": list(av.refits),
                 "band_parameter_sets": av.band_sets,
                 "band_is_coverage_test": None if av.band_sets is None else not av.band_is_thin(),
+                "dollars_vs_range_baseline": av.dollars(),
             }
             for av in v.assets
         },

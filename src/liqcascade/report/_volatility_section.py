@@ -480,7 +480,8 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         f"Daily GJR γ ({v.span()}) = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to "
         f"{dec(lg.ci_high, 3)}, "
         f"{_gamma_p(v.gjr)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
-        f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
+        f"Calendar years with a significant effect (daily fits): {_years(v, 'significant')}; "
+        "inverted: "
         f"{_years(v, 'inverted')}"
         + ("." if not (years["verdict"].isin(["significant", "inverted"])).any() else _holm_text(v))
     )
@@ -490,11 +491,26 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         said = hf.leverage_verdict
         lev += (
             f" Hourly GJR γ ({hours}) = {dec(hl.gamma, 4)} (95 % {dec(hl.ci_low, 4)} to "
-            f"{dec(hl.ci_high, 4)}, {_gamma_p(hf)}): {said}"
+            f"{dec(hl.ci_high, 4)}, {_gamma_p(hf)}): {said}{_hourly_inverted(v)}"
             + (" — the hourly fit alone carries the effect." if said == "significant"
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip
     return clus, lev
+
+
+def _hourly_inverted(v: VolatilityView) -> str:
+    """`` (by calendar year the hourly fit is inverted in 2023)``, or "" when no year is.
+
+    The claim's yearly words are the daily fits'; an hourly year whose effect runs the
+    other way is data against the claim, said beside the hourly γ.
+    """
+    h = v.hourly_periods
+    if h is None or not len(h):
+        return ""
+    years = h[h["label"].astype(str).str.fullmatch(r"\d{4}") & (h["verdict"] == "inverted")]
+    if not len(years):
+        return ""
+    return f" (by calendar year the hourly fit is inverted in {join_words(list(years['label']))})"
 
 
 def _holm_text(v: VolatilityView) -> str:
