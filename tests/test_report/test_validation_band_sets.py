@@ -8,6 +8,7 @@ read as a test of a band drawn over three parameter sets.
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,17 +95,55 @@ def test_the_front_row_says_a_thin_band_is_not_a_coverage_test() -> None:
     for avs in ([eth, sol], [eth, btc, sol]):
         row = _heatmap_front(avs, 12, 36)
         assert front_chars(row) <= FRONT_CHARS, row
-        assert row.endswith("beats it on 12 of 36 scores; levels untested; SOL: band of 3 "
+        assert row.endswith("on 12 of 36 scores; levels untested; SOL: band of 3 "
                             "parameter sets, coverage untested.")  # fmt: skip
     # with a thin band beside another asset the pairs go to the section
     assert _heatmap_front([eth, btc, sol], 12, 36).startswith(
-        "Given the realised range (not a forecast), out of sample, the book beats it on 12 of 36"
+        "Given the realised range (not a forecast), out of sample, the book beats range × OI on "
+        "12 of 36"
     )
     both = _heatmap_front([eth, btc], 2, 12)  # no thin band: the pairs, as before
     assert both.startswith(
-        "Given the realised range (not a forecast), book vs range × OI daily correlation: ETH "
+        "Given the realised range (not a forecast), daily correlation vs range × OI: ETH "
     )
     assert both.endswith("; beats it on 2 of 12 scores; levels untested.")
+
+
+class _Dollars(AssetValidation):
+    """An asset whose daily dollar error has a given verdict against range × OI."""
+
+    said: str | None = None
+
+    def dollars(self) -> dict[str, Any] | None:
+        return None if self.said is None else {"verdict": self.said}
+
+
+def test_the_front_row_says_the_dollar_verdicts() -> None:
+    from liqcascade.report._section import FRONT_CHARS, front_chars
+    from liqcascade.report._validation_section import _heatmap_front
+
+    # the correlations are blind to how much; the front row says the dollar error's
+    # verdicts, grouped, and leaves the correlation pairs to the section when both will
+    # not fit in the cap
+    eth, btc = (_Dollars(a, _av(a, (10,)).backtest, None, {}, refits=(10,)) for a in ("ETH", "BTC"))
+    eth.said = btc.said = "loses"
+    row = _heatmap_front([eth, btc], 2, 12)
+    assert front_chars(row) <= FRONT_CHARS
+    assert row == (
+        "Given the realised range (not a forecast), out of sample, the book beats range × OI "
+        "on 2 of 12 scores; in dollars loses on ETH and BTC; levels untested."
+    )
+    btc.said = "ties"
+    assert "; in dollars loses on ETH, ties on BTC; levels untested." in _heatmap_front(
+        [eth, btc], 2, 12
+    )
+    btc.said = None  # too few days: no verdict, not named
+    one = _heatmap_front([eth], 1, 6)
+    assert one == (
+        "Given the realised range (not a forecast), daily correlation vs range × OI: ETH "
+        "0.50 vs –; beats it on 1 of 6 scores; in dollars loses on ETH; levels untested."
+    )
+    assert "BTC" not in _heatmap_front([eth, btc], 2, 12).split("in dollars")[1]
 
 
 def _bars(model: float, rng_: float, days: int = 30) -> SimpleNamespace:

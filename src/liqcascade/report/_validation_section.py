@@ -817,20 +817,37 @@ def _heatmap_front(assets: list[AssetValidation], wins: int, scored: int) -> str
     """The heatmap claim's front row, within :data:`~._section.FRONT_CHARS`.
 
     Each asset's daily correlation against the range baseline's, the count of daily
-    scores the book beats, and a thin band's note (:func:`_thin_words`). ("Adds nothing
-    measurable" is the full text's: with two assets it took the row past the cap; the
-    verdict says it.) When the correlations and the note do not fit together (three
+    scores the book beats, the daily dollar error's verdicts (:func:`_front_dollars`:
+    the correlations do not score how much), and a thin band's note
+    (:func:`_thin_words`). ("Adds nothing measurable" is the full text's: with two
+    assets it took the row past the cap; the verdict says it.) When the correlations
+    and the rest do not fit together (two assets with their dollar verdicts, three
     assets and a thin band), the correlations are left to the section.
     """
     from liqcascade.report._section import FRONT_CHARS, front_chars
 
-    count = f"beats it on {wins} of {scored} scores; levels untested{_thin_words(assets)}."
+    count = (
+        f"on {wins} of {scored} scores{_front_dollars(assets)}; levels "
+        f"untested{_thin_words(assets)}."
+    )
     pairs = ", ".join(f"{av.asset} {_corr_words(av)}" for av in assets)
     given = "Given the realised range (not a forecast)"
-    row = f"{given}, book vs range × OI daily correlation: {pairs}; {count}"
+    row = f"{given}, daily correlation vs range × OI: {pairs}; beats it {count}"
     if front_chars(row) <= FRONT_CHARS:
         return row
-    return f"{given}, out of sample, the book {count}"
+    return f"{given}, out of sample, the book beats range × OI {count}"
+
+
+def _front_dollars(assets: list[AssetValidation]) -> str:
+    """``"; in dollars loses on ETH, BTC"``: the daily dollar error's verdicts, grouped."""
+    by: dict[str, list[str]] = {}
+    for av in assets:
+        d = av.dollars()
+        if d is not None and d["verdict"] is not None:
+            by.setdefault(d["verdict"], []).append(av.asset)
+    if not by:
+        return ""
+    return "; in dollars " + ", ".join(f"{v} on {join_words(a)}" for v, a in by.items())
 
 
 def _thin_words(assets: list[AssetValidation]) -> str:
