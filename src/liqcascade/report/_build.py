@@ -131,9 +131,10 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "Band",
         "two meanings, each named where used. The liquidation back-test's 5–95 % band "
-        "(validation section) runs from the p05 to the p95 of a day's predicted "
-        "liquidations over the book's parameter draws: it should hold the recorded day "
-        "on 90 % of days. The support study's band is the tolerance (a percentage of the "
+        "(validation section) runs from the p05 to the p95 of a day's liquidations drawn "
+        "from the fitted model over its parameter sets (the main fit and its refits): a "
+        "prediction interval, which should hold the recorded day on 90 % of days. The "
+        "support study's band is the tolerance (a percentage of the "
         "price) around a zone within which a daily low counts as a test (see Pivot, zone, "
         "band).",
     ),
@@ -702,8 +703,9 @@ def _front(
 
 
 REVISED_CAVEAT = (
-    "Every out-of-sample score reads CoinGlass data collected ~6 months after each bar "
-    "and revised since: pseudo out of sample, not point-in-time."
+    "Every out-of-sample score of CoinGlass series (open interest, liquidations, book "
+    "totals) reads data collected ~6 months after each bar and revised since: pseudo out "
+    "of sample, not point-in-time."
 )
 """The front page's caveat on the bundled CoinGlass history (the data section's
 :data:`~liqcascade.report._data_section.REVISED`, in one short line)."""

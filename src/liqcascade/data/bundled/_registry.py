@@ -367,7 +367,7 @@ DATASETS: dict[str, Dataset] = {
             "Aave V2/V3 Ethereum liquidation events (aave_wbtc_liquidations.parquet)",
             "2022-02 -> 2026-02",
             "token amounts and USD",
-            "WBTC/cbBTC collateral",
+            "WBTC collateral only (cbBTC's are in aave_wbtc_collateral_liquidations)",
         ),
         Dataset(
             "aave_wbtc_collateral_liquidations",
