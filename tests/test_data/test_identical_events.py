@@ -237,3 +237,37 @@ def test_opening_to_write_makes_the_tables_the_per_kind_ddl_makes(tmp_path: Path
     finally:
         con.close()
     assert [r for r in layout(part) if r[0] != "keep_me"] == layout(ref)
+
+
+_KEY_VALUES = st.sampled_from([0.0, -0.0, 1.5, float("nan"), None])
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 2), st.sampled_from(["long", "short", None]), _KEY_VALUES, _KEY_VALUES
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_a_small_frame_is_numbered_as_pandas_numbers_it(rows: list[tuple]) -> None:
+    """The live append's plain-Python numbering (``_occurrences_small``) gives each row
+    the number pandas' ``groupby(dropna=False).cumcount() + 1`` gives it (a large frame's
+    path): missing values (None, NaN) are one key, 0.0 and -0.0 are one."""
+    from liqcascade.data._kinds import KINDS
+    from liqcascade.data._store import _occurrences_small
+
+    t0 = pd.Timestamp("2025-01-01", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "ts": pd.Series([t0 + pd.Timedelta(milliseconds=r[0]) for r in rows]),
+            "side": pd.Series([r[1] for r in rows], dtype=object),
+            "price": pd.Series([r[2] for r in rows], dtype="float64"),
+            "qty": pd.Series([r[3] for r in rows], dtype=object),
+        }
+    )
+    keys = list(KINDS["liquidation_events"].keys)
+    want = frame.groupby(keys, sort=False, dropna=False).cumcount().to_numpy() + 1
+    assert _occurrences_small(frame, keys).tolist() == want.tolist()

@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from liqcascade.data import Store, _store, read_file
+from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._store import _wal, open_store_paths
 from liqcascade.errors import InputError
 from test_data.test_store import HOURLY, LIQ, OI, assert_same_rows, read_all
@@ -269,3 +271,88 @@ def test_a_checkpoint_of_a_damaged_store_says_so_in_the_stores_words(
     assert kept.checkpoint() is True and not _wal(store).exists()
     kept.close_engine()
     assert len(read_all(store)["liquidations"]) == 60
+
+
+class _Recorded(_CommitFails):
+    """:class:`_CommitFails` that also records every statement it is given."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, took_effect: bool, seen: list[str]) -> None:
+        super().__init__(con, took_effect, DISK_FULL)
+        self._seen = seen
+
+    def execute(self, sql: str, *args: object) -> object:
+        self._seen.append(sql)
+        return super().execute(sql, *args)
+
+
+def _events() -> SeriesFrame:
+    """Two identical liquidation events (occurrences 1 and 2) and a third, appended."""
+    ts = pd.Timestamp("2025-01-01 00:00:01.250", tz="UTC")
+    frame = pd.DataFrame({"ts": [ts, ts, ts + pd.Timedelta(seconds=1)],
+                          "side": ["long", "long", "short"], "price": [3000.5, 3000.5, 3001.0],
+                          "qty": [0.25, 0.25, 1.0]})  # fmt: skip
+    return SeriesFrame(kind="liquidation_events", venue="binance", symbol="ETH/USDT:USDT",
+                       interval="events", frame=frame, file="events", layout="test")  # fmt: skip
+
+
+@pytest.mark.parametrize("took_effect", [False, True])
+def test_the_watchs_append_tells_a_failed_commit_by_its_last_rows_keys(
+    store: Path, kept: Store, monkeypatch: pytest.MonkeyPatch, took_effect: bool
+) -> None:
+    """The watch's write (``count_total=False``, every series after its last stored row,
+    so each goes in by a plain INSERT) counts no table before COMMIT: should COMMIT fail,
+    each series' last row, looked up by its full key (occurrence included), tells
+    whether it took effect (the INSERT's success proved that key was not stored)."""
+    with Store(store) as p:
+        p.ingest(read_file(HOURLY))
+    before = read_all(store)
+    seen: list[str] = []
+    orig = Store._connect
+
+    def connect(self: Store, create: bool = False) -> object:
+        con = orig(self, create)
+        return None if con is None else _Recorded(con, took_effect, seen)
+
+    monkeypatch.setattr(Store, "_connect", connect)
+    series = [*read_file(OI), _events()]
+    outcome = "the 63 rows were stored nonetheless" if took_effect else (
+        "nothing was stored (the store's rows are as they were)")  # fmt: skip
+    with pytest.raises(InputError, match=re.escape(outcome)):
+        kept.ingest(series, count_total=False)
+    kept.close()
+    monkeypatch.undo()
+    commit = seen.index("COMMIT")
+    assert not [q for q in seen[:commit] if "count(*)" in q]  # no count on the way
+    assert [q for q in seen[commit:] if "count(*)" in q]  # the keys looked up after it
+    with Store(store, read_only=True) as r:
+        got = (r.count("open_interest"), r.count("liquidation_events"), r.count("ohlcv"))
+    assert got == ((60, 3, 46) if took_effect else (0, 0, 46))
+    if not took_effect:
+        assert_same_rows(before, read_all(store))
+        assert kept.ingest(series, count_total=False).rows_added == 63  # the next write goes in
+
+
+@pytest.mark.parametrize("took_effect", [False, True])
+def test_the_watchs_first_append_into_a_new_store_is_told_by_its_keys_too(
+    store: Path, kept: Store, monkeypatch: pytest.MonkeyPatch, took_effect: bool
+) -> None:
+    """A new store's failed COMMIT (no count taken): the hidden file, read afresh, holds
+    the last rows' keys (it becomes the store) or not (it is removed: no store)."""
+    orig = Store._connect
+
+    def connect(self: Store, create: bool = False) -> object:
+        con = orig(self, create)
+        return None if con is None else _CommitFails(con, took_effect, DISK_FULL)
+
+    monkeypatch.setattr(Store, "_connect", connect)
+    outcome = "the 63 rows were stored nonetheless" if took_effect else (
+        "nothing was stored (the new store file was removed)")  # fmt: skip
+    with pytest.raises(InputError, match=re.escape(outcome)):
+        kept.ingest([*read_file(OI), _events()], count_total=False)
+    kept.close()
+    monkeypatch.undo()
+    assert store.exists() is took_effect
+    if took_effect:
+        with Store(store, read_only=True) as r:
+            assert (r.count("open_interest"), r.count("liquidation_events")) == (60, 3)
+    assert not list(store.parent.glob(".*.partial"))  # the hidden file is gone either way

@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from floats import assert_same
-from liqcascade.positions._grid_kernels import grid_advance_nb, grid_walk_nb, grid_walk_py
+from liqcascade.positions._grid_kernels import (
+    TwinGrid,
+    grid_advance_nb,
+    grid_advance_py,
+    grid_walk_nb,
+    grid_walk_py,
+)
 from liqcascade.positions._likelihood import hurdle_lognormal_loglik, profile_obs
 from liqcascade.positions._model import BookParams, distance_weights, leverage_mix
 
@@ -37,6 +43,42 @@ def test_kernel_equals_twin(seed: int) -> None:
     a, b = grid_walk_nb(*args), grid_walk_py(*args)
     for x, y in zip(a, b, strict=True):
         assert_same(x, y, rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_without_open_sizes_the_walk_is_the_same(seed: int) -> None:
+    """``open_sizes=False`` (the event back-test's paths) skips the per-bar open sizes
+    only: the kernel and its twin give the same liquidations, maps and end state as with
+    them, in two pieces (the second not the state's first bar), and empty open sizes."""
+    open_, low, high, target, share, w, safe_share, j0, log_p0, h, n_grid, to = _inputs(seed)
+    width, cut = 9, 25
+    runs = {}
+    for sizes in (True, False):
+        state = [np.zeros(n_grid) for _ in range(4)] + [np.zeros(4)]
+        twin = TwinGrid(n_grid)
+        got: list[list[np.ndarray]] = [[], []]
+        for k, s in enumerate((slice(0, cut), slice(cut, None))):
+            bars = (open_[s], low[s], high[s], target[s], share[s], w, safe_share, j0, log_p0,
+                    h, 1.0 - to)  # fmt: skip
+            n = len(open_[s])
+            ml, ms = np.zeros((n, width)), np.zeros((n, width))
+            nb = grid_advance_nb(*state, k == 0, *bars, open_[s], ml, ms, sizes)
+            py = grid_advance_py(twin, *bars, open_[s], width, open_sizes=sizes)
+            got[0] += [*nb, ml, ms]
+            got[1] += list(py)
+        for x, y in zip(got[0], got[1], strict=True):  # kernel == twin, either way
+            assert_same(x, y, rtol=1e-9, atol=1e-6)
+        runs[sizes] = (got[0], [*state])
+    (with_, end_with), (without, end_without) = runs[True], runs[False]
+    for k, (x, y) in enumerate(zip(with_, without, strict=True)):
+        if k % 6 in (2, 3):  # open_long, open_short
+            assert x.shape == (len(x),) and len(x) > 0 and y.shape == (0,)
+        else:  # liquidations and maps: the same numbers
+            assert_same(x, y, rtol=1e-12, atol=1e-12)
+    for x, y in zip(end_with, end_without, strict=True):
+        assert_same(x, y, rtol=1e-12, atol=1e-12)
+    # the sizes summed are those of the book at each bar's end (positive somewhere)
+    assert float(with_[2].max()) > 0.0
 
 
 def test_end_of_bar_book_never_exceeds_its_target() -> None:

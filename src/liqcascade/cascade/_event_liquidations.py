@@ -117,9 +117,10 @@ def book_paths_nb(
         c = lent.copy()
         d = sent.copy()
         s = safe.copy()
+        # the book's open sizes per bar are not read here: not summed (open_sizes False)
         ll, ls, _, _ = grid_advance_nb(
             a, b, c, d, s, np.bool_(False), open_[p], low[p], high[p], target, long_share, weights,
-            safe_share, j0, log_p0, h, keep, centre, none, none,
+            safe_share, j0, log_p0, h, keep, centre, none, none, np.bool_(False),
         )  # fmt: skip
         out_l[p] = ll
         out_s[p] = ls
@@ -156,7 +157,7 @@ def book_paths_py(
         tw.started = True
         ll, ls, *_ = grid_advance_py(
             tw, open_[p], low[p], high[p], target, long_share, weights, safe_share, j0,
-            log_p0, h, keep,
+            log_p0, h, keep, open_sizes=False,
         )  # fmt: skip
         out_l[p] = ll
         out_s[p] = ls

@@ -30,8 +30,11 @@ number of bars walked before: liquidated bins are emptied in place, nothing dead
 kept. With ``maps_long``/``maps_short`` of shape ``(n, W)`` it also writes, after each
 bar, the liquidation map around that bar's ``centre`` price: column ``k`` holds the
 USD at liquidation (size x price) of bin ``g_c - W // 2 + k`` (``g_c`` the centre's
-bin), longs and shorts apart. :class:`TwinGrid` with :func:`grid_advance_py` is the
-plain-Python twin of the state and of the step.
+bin), longs and shorts apart. With ``open_sizes=False`` it does not sum the book's
+open sizes after each bar (a pass over the whole grid per bar), for a caller that reads
+only the liquidations: the event back-test's paths
+(:func:`liqcascade.cascade._event_liquidations.book_paths_nb`). :class:`TwinGrid`
+with :func:`grid_advance_py` is the plain-Python twin of the state and of the step.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ def grid_advance_nb(
     centre: FloatArray,
     maps_long: FloatArray,
     maps_short: FloatArray,
+    open_sizes: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Advance the grid state by ``n`` bars, in place (see the module docstring).
 
@@ -98,12 +102,17 @@ def grid_advance_nb(
         Price each bar's map is centred on, USD (unused when the maps have no column).
     maps_long, maps_short : array (n, W)
         Filled with each bar's liquidation map (``W`` may be 0: no maps).
+    open_sizes : bool, default True
+        Sum the book's open sizes after each bar (``open_long``, ``open_short``). A
+        caller that reads only the liquidations (the event back-test's paths) passes
+        False: the pass over the whole grid per bar is skipped and both come back
+        empty (length 0). The liquidations and the state are the same either way.
 
     Returns
     -------
     tuple
         ``liq_long_usd, liq_short_usd, open_long, open_short`` per bar (sizes at the
-        bar's end, base units, safe size included).
+        bar's end, base units, safe size included; length 0 without ``open_sizes``).
     """
     n = open_.shape[0]
     n_grid = lsz.shape[0]
@@ -112,8 +121,9 @@ def grid_advance_nb(
     half = width // 2
     liq_l = np.zeros(n)
     liq_s = np.zeros(n)
-    open_l = np.zeros(n)
-    open_s = np.zeros(n)
+    n_open = n if open_sizes else 0
+    open_l = np.zeros(n_open)
+    open_s = np.zeros(n_open)
     for i in range(n):
         # 1. churn
         tot_l = 0.0
@@ -186,13 +196,14 @@ def grid_advance_nb(
                 liq_s[i] += ssz[g] * math.exp(log_p0 + g * h)
                 ssz[g] = 0.0
                 sent[g] = 0.0
-        sl = safe[0]
-        ss = safe[1]
-        for g in range(n_grid):
-            sl += lsz[g]
-            ss += ssz[g]
-        open_l[i] = sl
-        open_s[i] = ss
+        if open_sizes:
+            sl = safe[0]
+            ss = safe[1]
+            for g in range(n_grid):
+                sl += lsz[g]
+                ss += ssz[g]
+            open_l[i] = sl
+            open_s[i] = ss
         # 4. the map around the bar's centre price
         if width > 0:
             gc = math.floor((math.log(centre[i]) - log_p0) / h + 0.5)
@@ -286,10 +297,12 @@ def grid_advance_py(
     keep: float,
     centre: FloatArray | None = None,
     width: int = 0,
+    open_sizes: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Plain-Python twin of :func:`grid_advance_nb` (``state`` is advanced in place).
 
-    Returns the four per-bar series and the maps ``(n, width)`` of longs and shorts.
+    Returns the four per-bar series and the maps ``(n, width)`` of longs and shorts;
+    without ``open_sizes`` the open sizes are not summed (both empty, as the kernel's).
     """
     book = state.book
     n_grid = state.n_grid
@@ -347,8 +360,9 @@ def grid_advance_py(
             book["SE"].pop(g, None)
         out["ll"].append(usd_l)
         out["ls"].append(usd_s)
-        out["ol"].append(sum(book["L"].values()) + safe[0])
-        out["os"].append(sum(book["S"].values()) + safe[1])
+        if open_sizes:
+            out["ol"].append(sum(book["L"].values()) + safe[0])
+            out["os"].append(sum(book["S"].values()) + safe[1])
         if width > 0 and centre is not None:
             gc = math.floor((math.log(float(centre[i])) - log_p0) / h + 0.5)
             row_l, row_s = [], []
