@@ -85,6 +85,12 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
     # the static book is shown beside it, named for what it is (not a bound on the 24 h
     # move: on the identified book it can be shallower; docs/liquidity.md "Known gap")
     assert "static bound" in mv["interval"] and "Event back-test" in mv["evidence"]
+    # the bound on the carry is said in the carry's scale (pp beyond the 5 % fall), the
+    # level it reaches beside it: "-9.1 % on a carry of -0.01 pp" read as a 900x gap
+    sb = cal["fall_5pct"]["static_upper_bound"]["final_move"]
+    carry_pp = f"{(sb + 0.05) * 100:.2f}".replace("-", "\u2212")
+    level = f"{sb * 100:.1f}".replace("-", "\u2212")
+    assert f"static bound on that carry {carry_pp} pp, a fall to {level} %" in mv["interval"]
     oos = cal["fall_5pct"]["out_of_sample"]
     beats = oos["move_mae_pp"] < min(
         oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]

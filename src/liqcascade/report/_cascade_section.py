@@ -1001,9 +1001,18 @@ CRITICAL_INTERVAL = "where the 10th- and 90th-percentile paths cross −10 %"
 
 def carry_beyond(a: dict[str, Any]) -> float:
     """The cascade's own carry beyond the 5 % fall (index held; fraction of mid, ≤ 0 on a fall)."""
+    return beyond_fall(float(a["carry_median"]))
+
+
+def beyond_fall(move: float) -> float:
+    """A move from the mid less the 5 % fall that started it (fraction of mid, ≤ 0 on a fall).
+
+    The static book's −9.1 % after a −5 % fall is a carry of −4.1 pp beyond it: the
+    carry's scale, which a total move is not.
+    """
     from liqcascade.report._calibrated import FALL
 
-    return float(a["carry_median"]) - FALL
+    return float(move) - FALL
 
 
 LIQ_SCORE_KEYS = (
@@ -1104,8 +1113,9 @@ def _headlines(v: CascadeView) -> list[Headline]:
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
-            f"{pp(carry_beyond(a))} (index held; static bound "
-            f"{pct(sb['final_move'], signed=True)} on that carry, not a worst case), "
+            f"{pp(carry_beyond(a))} (index held; static bound on that carry "
+            f"{pp(beyond_fall(sb['final_move']))}, a fall to "
+            f"{pct(sb['final_move'], signed=True)}, not a worst case), "
             f"{CARRY_LOWER_BOUND}",  # share: units line
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
