@@ -148,6 +148,7 @@ class CascadeView:
     every_date: Any = None
     every_days: int = 1  # the every-date check's step in days (the quick report: 7)
     leverage_mix: str = ""  # which way the book's leverage mix errs against real positions
+    fall_record: dict[str, Any] | None = None  # :func:`record_after_falls` (ETH's claim)
 
     @property
     def critical(self) -> Any:
@@ -307,6 +308,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     ctx.step("cascade", "critical check")
     hc, check = critical_check(hourly, cal.critical, cal.shocks, cal.reach, cal.n_paths)
     ctx.step("cascade", "fragility curve, next waves, history" + ("" if ctx.quick else ", replay"))
+    hist, eth = follow_through(hourly, drop=-0.05), ctx.asset == "ETH"
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -317,7 +319,7 @@ def compute(ctx: ReportContext) -> CascadeView:
         level_released=float(row4["released_usd"]),
         level_before=float(nw4.frame["cumulative_usd"].iloc[0] - row4["released_usd"]),
         level_dir=lvl_dir,
-        history=follow_through(hourly, drop=-0.05),
+        history=hist,
         replay=None if ctx.quick else _replay(ctx),
         book_score=ctx.book_score,
         calibrated=cal,
@@ -330,7 +332,51 @@ def compute(ctx: ReportContext) -> CascadeView:
         every_date=every,
         every_days=1 if every is None else every.every,
         leverage_mix=mix_line(ctx.asset, distance_check(ctx, ctx.asset)),
+        fall_record=record_after_falls(ctx.asset, hist, state.as_of) if eth else None,
     )
+
+
+def record_after_falls(asset: str, history: Any, last: pd.Timestamp) -> dict[str, Any] | None:
+    """The recorded liquidations in the 24 h after each real 5 % fall the record covers.
+
+    The falls are ``history``'s episodes (a close 5 % below the close 4 hours earlier, the
+    history check's); for each whose 24 h from its 4-hour bar lie inside the recorded
+    liquidations (to ``last``), the longs and shorts recorded in those six bars are
+    summed (USD). One venue's feed: a lower bound on the market's.
+
+    Returns
+    -------
+    dict or None
+        ``n_falls``, ``first`` / ``last`` (ISO, the falls' first and last), the median,
+        90th percentile and maximum of the 24-h totals (``median_usd``, ``p90_usd``,
+        ``max_usd``, USD), ``max_at`` (ISO), ``n_over_100m`` and ``recorded_by`` (the
+        series, for its source; dropped from the summary); None without such a fall.
+    """
+    from liqcascade.report._data import series
+
+    liq = series("liquidations", asset, "4h")
+    liq = liq[liq.index <= last]
+    if liq.empty:
+        return None
+    bars = pd.DatetimeIndex(history.events["ts"]).floor("4h")
+    day = pd.Timedelta(hours=24)
+    keep = bars[(bars >= liq.index[0]) & (bars + day - pd.Timedelta(hours=4) <= liq.index[-1])]
+    if not len(keep):
+        return None
+    total = liq["long_usd"] + liq["short_usd"]
+    got = pd.Series([float(total[(total.index >= b) & (total.index < b + day)].sum())
+                     for b in keep], index=keep)  # fmt: skip
+    return {
+        "n_falls": len(got),
+        "first": keep[0].isoformat(),
+        "last": keep[-1].isoformat(),
+        "median_usd": float(got.median()),
+        "p90_usd": float(got.quantile(0.9)),
+        "max_usd": float(got.max()),
+        "max_at": got.idxmax().isoformat(),
+        "n_over_100m": int((got > 1e8).sum()),
+        "recorded_by": liq,
+    }
 
 
 _EVERY_DATE_RUNS: dict[tuple[Any, ...], Any] = {}
@@ -719,6 +765,7 @@ def _claims(v: CascadeView) -> list[Claim]:
                 f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)} on the central one."
                 + (f" Against market dollars: {scale}." if scale else "")
                 + _claim_liq_score(o)
+                + _fall_record_text(v.fall_record)
             ),
             front=(
                 f"Model only: {usd(a['liquidated_median'])} in 24 h (80 %: "
@@ -750,6 +797,21 @@ def _claims(v: CascadeView) -> list[Claim]:
             ),
         ),
     ]
+
+
+def _fall_record_text(r: dict[str, Any] | None) -> str:
+    """`` The record, one venue's: …``: what the feed recorded after real 5 % falls."""
+    from liqcascade.report._data_section import _recorded_by
+
+    if not r:
+        return ""
+    return (
+        f" The record, one venue's and a lower bound: in the 24 h after the {r['n_falls']} "
+        f"real 5 % falls it covers ({r['first'][:10]} → {r['last'][:10]}), "
+        f"{_recorded_by(r['recorded_by'])} recorded a median {usd(r['median_usd'])} of "
+        f"liquidations (90th percentile {usd(r['p90_usd'])}, most {usd(r['max_usd'])} after "
+        f"{r['max_at'][:10]}; {r['n_over_100m']} over $100 M)."
+    )
 
 
 def _claim_liq_score(o: dict[str, Any]) -> str:
@@ -1543,6 +1605,11 @@ def summary(v: CascadeView) -> dict[str, Any]:
         "carry_beyond_5pct_fall": carry_beyond(v.calibrated.answer),
         "stops_5pct_static_usd": float(r5.stops_sell_usd + r5.stops_buy_usd),
         "history_after_5pct_falls": history_summary(v),
+        "recorded_after_5pct_falls": (
+            None
+            if v.fall_record is None
+            else {k: x for k, x in v.fall_record.items() if k != "recorded_by"}
+        ),
         "follow_through_every_date": (
             None
             if v.every_date is None
