@@ -373,7 +373,7 @@ def record_after_falls(asset: str, history: Any, last: pd.Timestamp) -> dict[str
         "median_usd": float(got.median()),
         "p90_usd": float(got.quantile(0.9)),
         "max_usd": float(got.max()),
-        "max_at": pd.Timestamp(got.idxmax()).isoformat(),
+        "max_at": keep[int(np.argmax(got.to_numpy()))].isoformat(),
         "n_over_100m": int((got > 1e8).sum()),
         "recorded_by": liq,
     }
