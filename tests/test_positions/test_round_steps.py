@@ -9,6 +9,7 @@ recommender and its fill model read the same rule (one function).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -137,3 +138,19 @@ def test_a_230_dollar_asset_gets_stops_beyond_its_own_round_numbers() -> None:
     shorts = np.sort(df[(df.component == "round") & (df.position == 1)].trigger_price)
     # at least 0.5 % above (232.66): 240, 250, 300
     assert_same(shorts, np.sort([240 * 1.001, 250 * 1.001, 300 * 1.001]), rtol=1e-12, atol=0)
+
+
+def test_btc_calibrations_load() -> None:
+    # the BTC liquidity calibration regenerated with the scale-free round steps, and the
+    # book calibration (which reads no modelled stops) load from the package
+    from liqcascade.cascade._clock import load_liquidity
+    from liqcascade.positions import load_asset_calibration
+
+    liq = load_liquidity("BTC", store=False)
+    assert liq.as_of == pd.Timestamp("2025-08-01", tz="UTC")
+    assert (liq.params.latent_depth, liq.params.resilience_half_life_s) == (16.0, 600.0)
+    # 2025-03's fit moved with the rule: latent depth 1.0 -> 0.5 (grid MAE 1.789 -> 1.787 pp)
+    march = load_liquidity("BTC", "2025-03-15", store=False)
+    assert march.params.latent_depth == 0.5
+    book = load_asset_calibration("BTC", store=False)
+    assert [f.month for f in book.fits] == ["2025-03", "2025-04", "2025-05", "2025-06", "2025-07"]
