@@ -72,7 +72,8 @@ def test_a_figure_outside_its_band_is_marked_and_explained() -> None:
     r = run_cli("liqmap", "--asset", "BTC", "--as-of", "2024-11-22", env=WIDE)
     assert r.exit_code == 0, r.stderr
     row = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("∓2 %"))
-    assert row.split()[2:5] == ["3.34", f"M{OUTSIDE}", "(1.99–3.27"]
+    # the stops at scale-free round steps (BTC near $99,000 on 2024-11-22: $1,000/$5,000/$10,000)
+    assert row.split()[2:5] == ["3.75", f"M{OUTSIDE}", "(2.40–3.68"]
     assert (
         f"{OUTSIDE} outside its interval: the figure is the main fit's book, the interval the "
         "spread of the same figure over the fit's 10 bootstrap refits, which need not hold it"

@@ -66,8 +66,9 @@ def test_quantity_and_amount_goldens() -> None:
 
 
 def test_round_steps_follow_the_price_level() -> None:
-    # ETH and BTC: the stated steps; SOL at $232: $10/$50/$100; $0.23: cents
-    assert round_steps_used(np.array([115_000.0, 3000.0])) == [((100.0, 500.0, 1000.0), 1.0)]
+    # ETH: the stated steps; BTC ten times per decade; SOL at $232: $10/$50/$100; $0.23: cents
+    assert round_steps_used(np.array([3698.0, 3000.0])) == [((100.0, 500.0, 1000.0), 1.0)]
+    assert round_steps_text(np.array([115_000.0])) == "$10,000/$50,000/$100,000"
     assert round_steps_used(np.array([232.0])) == [((10.0, 50.0, 100.0), 1.0)]
     assert round_steps_text(np.array([0.23])) == "$0.01/$0.05/$0.10"
     used = round_steps_used(np.array([232.0, 90.0, 95.0, -1.0]), np.array([2.0, 1.0, 1.0, 5.0]))

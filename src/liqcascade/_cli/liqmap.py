@@ -47,7 +47,8 @@ def _steps_line(result: dict[str, Any]) -> None:
     )
     _common.stdout.print(
         f"modelled stops: round-number steps {sets} on these entries (the model's "
-        "$100/$500/$1,000 from a $1,000 entry up, shrunk by decades below, never grown above)",
+        "$100/$500/$1,000 from $1,000 to $9,999, ten times that per decade above, a tenth per "
+        "decade below)",
         highlight=False,
         markup=False,
     )

@@ -29,6 +29,7 @@ from liqcascade.positions._stops import (
     default_stop_prices,
     model_stops,
     model_stops_detailed,
+    round_number_step,
     round_steps_text,
     round_steps_used,
 )
@@ -96,6 +97,7 @@ __all__ += [
     "liquidation_map",
     "model_stops",
     "model_stops_detailed",
+    "round_number_step",
     "round_steps_text",
     "round_steps_used",
 ]

@@ -5,9 +5,10 @@ placement rules traders use (docs/design.md "Stop-loss clusters"):
 
 * **fixed** fractions from entry (2 %, 5 %, 10 %);
 * **round** numbers: just beyond the nearest multiple of $100, $500 and $1,000 on the
-  loss side (Osler 2003: take-profits sit *at* round numbers, stop-losses *just beyond*
-  them — sell stops just below, buy stops just above); below a $1,000 entry the steps
-  shrink by its decades (:func:`round_step_scale`);
+  loss side for an entry from $1,000 to $9,999 (Osler 2003: take-profits sit *at* round
+  numbers, stop-losses *just beyond* them — sell stops just below, buy stops just
+  above); every decade of the entry above or below scales the steps by ten
+  (:func:`round_step_scale`: $10,000/$50,000/$100,000 at BTC $115,000);
 * **swing** levels: just beyond the nearest recent swing low (long) or swing high
   (short) — the support and resistance levels of the chart;
 * **atr**: volatility multiples, entry ∓ 1.5, 2 and 3 × ATR(14).
@@ -72,7 +73,9 @@ class StopModelWeights:
     fixed_fractions : tuple of float, default (0.02, 0.05, 0.10)
         Distances from entry, fractions (not bps); equal weight within the component.
     round_steps : tuple of float, default (100.0, 500.0, 1000.0)
-        Round-number grids, USD; equal weight within the component.
+        Round-number grids for entries from $1,000 to $9,999, USD, scaled by ten per
+        decade of the entry above or below (:func:`round_step_scale`); equal weight
+        within the component.
     round_offset : float, default 0.001
         How far beyond the round number the stop sits, fraction of the round number
         (0.1 %: $4 below $4,000).
@@ -474,23 +477,80 @@ def _bar_ms(index: pd.DatetimeIndex) -> IntArray:
     return np.asarray(utc_index(index).as_unit("ms").asi8, dtype=np.int64)
 
 
-#: Entry price (USD) from which the round-number steps apply as stated; below it they
-#: shrink by the entry's decades (:func:`round_step_scale`).
+#: The anchor of the round-number steps, USD: from this price to ten times it (one
+#: decade, $1,000 to $9,999.99) the steps are :attr:`StopModelWeights.round_steps` as
+#: stated; every decade above or below scales them by ten (:func:`round_step_scale`).
 ROUND_STEP_PRICE: float = 1000.0
+
+#: The power of ten of :data:`ROUND_STEP_PRICE` (3).
+_ANCHOR_DECADE: float = float(round(math.log10(ROUND_STEP_PRICE)))
 
 
 def round_step_scale(entry: FloatArray) -> FloatArray:
-    """Factor on the round-number steps per entry: 1 from $1,000 up, one tenth per decade below.
+    """Factor on the round-number steps per entry: 1 from $1,000 to $9,999, ten per decade.
 
-    Round numbers are decimal: the steps ($100, $500, $1,000) are stated for an asset
-    priced in thousands (ETH, BTC: every bundled entry is above $1,000, so their stops
-    are unchanged); an entry at $230 gets $10, $50 and $100, one at $0.23 gets $0.01,
-    $0.05 and $0.10, so any asset's stops cluster beyond its own round numbers.
+    Round numbers are decimal and scale-free: the steps ($100, $500, $1,000) are stated
+    for an entry between :data:`ROUND_STEP_PRICE` ($1,000) and ten times it (ETH's
+    decade: its steps are exactly these), and every decade of the entry above or below
+    multiplies them by ten or a tenth. A BTC entry at $95,000 gets $1,000, $5,000 and
+    $10,000, one at $115,000 gets $10,000, $50,000 and $100,000; an entry at $230 gets
+    $10, $50 and $100, one at $0.23 gets $0.01, $0.05 and $0.10. A book relabelled by
+    a power of ten gets the same stops relative to its prices. The factor is a power of
+    ten (exact for the decades from $1,000 up: ETH's factor is 1.0, BTC's 10.0 or 100.0).
+
+    Parameters
+    ----------
+    entry : array of float
+        Entry prices, USD (a non-positive or non-finite entry gets factor 1).
+
+    Returns
+    -------
+    array of float
+        ``10 ** (d - 3)`` per entry with ``d`` the entry's power of ten
+        (``10 ** d <= entry < 10 ** (d + 1)``), dimensionless.
     """
     e = np.asarray(entry, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.floor(np.log10(np.where(e > 0, e, ROUND_STEP_PRICE) / ROUND_STEP_PRICE))
-    return np.asarray(10.0 ** np.minimum(k, 0.0), dtype=np.float64)
+    ok = np.isfinite(e) & (e > 0)
+    return np.asarray(10.0 ** (_decade(np.where(ok, e, ROUND_STEP_PRICE)) - _ANCHOR_DECADE))
+
+
+def _decade(price: FloatArray) -> FloatArray:
+    """The largest whole ``k`` with ``10.0 ** k <= price`` (3,698.39 -> 3), per price > 0.
+
+    ``floor(log10(price))`` corrected by one where the logarithm rounds across a whole
+    number (``log10(9999.999999999998)`` is 4.0): the decade never disagrees with
+    the powers of ten it is compared to.
+    """
+    k = np.floor(np.log10(price))
+    k = np.where(10.0**k > price, k - 1.0, k)
+    return np.where(10.0 ** (k + 1.0) <= price, k + 1.0, k)
+
+
+def round_number_step(price: FloatArray, steps: tuple[float, ...] | None = None) -> FloatArray:
+    """The stop model's smallest round-number step at each price, USD: one rule, one place.
+
+    Every round level of the stop model (a multiple of any of its steps) is a multiple of
+    this step, so the crowd the liquidation map shows just beyond round numbers and the
+    crowd the stop recommender and its fill model avoid
+    (:func:`liqcascade.protect.round_step`) are the same: $100 at ETH $3,698, $1,000 at
+    BTC $95,000, $10,000 at BTC $115,000 (a tenth of the price's power of ten with the
+    default steps).
+
+    Parameters
+    ----------
+    price : array of float
+        Prices (entries), USD.
+    steps : tuple of float, optional
+        The model's steps for entries from $1,000 to $9,999, USD; default
+        :attr:`StopModelWeights.round_steps`.
+
+    Returns
+    -------
+    array of float
+        ``min(steps) × round_step_scale(price)`` per price, USD.
+    """
+    base = StopModelWeights().round_steps if steps is None else tuple(steps)
+    return np.asarray(min(base) * round_step_scale(price), dtype=np.float64)
 
 
 def round_steps_used(
@@ -498,10 +558,10 @@ def round_steps_used(
 ) -> list[tuple[tuple[float, ...], float]]:
     """The round-number steps the stop model uses on these entries, each with its share.
 
-    Reads :func:`round_step_scale` (it changes nothing): the steps depend on the price
-    level, shrunk by decades below :data:`ROUND_STEP_PRICE` and never grown above it: a
-    $100 step is 0.09 % of a $115,000 BTC entry, an entry at $232 gets $10 steps (4.3 %).
-    The same book in another unit of account therefore gets other stops.
+    Reads :func:`round_step_scale` (it changes nothing): the steps scale with the price's
+    decade, $100/$500/$1,000 from $1,000 to $9,999 (ETH), ten times that per decade
+    above (BTC at $115,000: $10,000/$50,000/$100,000), a tenth per decade below (an
+    entry at $232: $10/$50/$100).
 
     Parameters
     ----------
@@ -510,7 +570,7 @@ def round_steps_used(
     weight : array of float, optional
         Weight of each entry (e.g. notional, USD); default equal weights.
     steps : tuple of float, optional
-        The model's steps at $1,000 and above, USD; default
+        The model's steps for entries from $1,000 to $9,999, USD; default
         :attr:`StopModelWeights.round_steps`.
 
     Returns

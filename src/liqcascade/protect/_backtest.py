@@ -46,6 +46,7 @@ from liqcascade._time import bar_step, to_utc, utc_end, utc_index, utc_indexed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
+from liqcascade.positions import round_number_step
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
 from liqcascade.protect._position import MAX_K
 
@@ -335,7 +336,12 @@ def max_drawdown(equity: np.ndarray) -> float:
 
 
 def _round_step(p: np.ndarray) -> np.ndarray:
-    return np.asarray(10.0 ** (np.floor(np.log10(p)) - 1.0))
+    """The stop model's smallest round-number step at each price, USD (the crowd's grid).
+
+    :func:`liqcascade.positions.round_number_step`: the fill model's crowd sits beyond
+    the round numbers the liquidation map's modelled stops use.
+    """
+    return round_number_step(np.asarray(p, dtype=np.float64))
 
 
 def declutter_levels(

@@ -35,7 +35,7 @@ from liqcascade._time import as_of_instant
 from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
-from liqcascade.positions import StopBook, liquidation_map
+from liqcascade.positions import StopBook, liquidation_map, round_number_step
 from liqcascade.protect._position import (
     DEFAULT_HORIZON_DAYS,
     LIQUIDITY,
@@ -78,7 +78,12 @@ def _decade(price: float) -> int:
 
 
 def round_step(price: float) -> float:
-    """Round-number step of a price: a tenth of its power of ten (3,698 → 100 USD).
+    """Round-number step of a price: the stop model's smallest step there (3,698 → 100 USD).
+
+    Read from :func:`liqcascade.positions.round_number_step`, the one rule for where the
+    modelled stops crowd: a tenth of the price's power of ten ($100 at $3,698, $1,000
+    at $95,000, $10,000 at $115,000), so the round numbers this recommender avoids are
+    the liquidation map's.
 
     Parameters
     ----------
@@ -95,7 +100,8 @@ def round_step(price: float) -> float:
     InputError
         If ``price`` is not finite and > 0.
     """
-    return float(10.0 ** (_decade(price) - 1))
+    _decade(price)  # a price not finite and > 0 refused
+    return float(round_number_step(np.array([price]))[0])
 
 
 def price_tick(price: float) -> float:
