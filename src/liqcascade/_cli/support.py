@@ -18,7 +18,6 @@ from liqcascade._cli._data_cut import (
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import percent_text
 from liqcascade._pvalue import pvalue_text
-from liqcascade.events import levels_line, support_levels
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -111,6 +110,8 @@ def levels_text(r: dict[str, Any]) -> str | None:
     1–10 day win rate against every day's; None without ``support_levels`` (a dict from
     before it) or a close.
     """
+    from liqcascade.events import levels_line
+
     text = levels_line(r.get("support_levels") or {}, more_in="--json")
     if text is None:
         return None
@@ -125,6 +126,13 @@ def levels_text(r: dict[str, Any]) -> str | None:
             f"({c.get('win_rate_1_10_part', 'cannot tell')})"
         )
     return text
+
+
+def _levels_json(detection: Any) -> dict[str, Any]:
+    """:func:`liqcascade.events.support_levels` (imported here: ``--help`` loads no model)."""
+    from liqcascade.events import support_levels
+
+    return support_levels(detection)
 
 
 def _count(n: int, noun: str) -> str:
@@ -308,5 +316,5 @@ def register(app: typer.Typer) -> None:
                                   n_boot=boot, grid=grid, on_step=adv,
                                   asset=asset)  # fmt: skip
         _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict(),
-                      "tolerances": tol, "support_levels": support_levels(study.detection)},
+                      "tolerances": tol, "support_levels": _levels_json(study.detection)},
                      as_json, _render)  # fmt: skip
