@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -154,6 +155,11 @@ class AssetValidation:
         return out
 
     def dollars(self) -> dict[str, Any] | None:
+        """The book against the range baseline in dollars (:attr:`_dollars`, computed once)."""
+        return self._dollars
+
+    @cached_property
+    def _dollars(self) -> dict[str, Any] | None:
         """The book against the range baseline in dollars, on the out-of-sample days.
 
         The correlations are blind to the level of the daily amounts; this scores it: each
