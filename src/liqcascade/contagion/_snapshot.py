@@ -101,9 +101,14 @@ class AaveAccounts:
         Returns
         -------
         FloatArray
-            ``debt_usd + debt_collateral · collateral_price + debt_eth_usd``, USD.
+            ``debt_usd + debt_collateral · collateral_price + debt_eth_usd``, USD (ETH at
+            ``priced_at``: :func:`~liqcascade.contagion._lending.debt_legs_usd` at ratio 1).
         """
-        return self.debt_usd + self.debt_collateral * collateral_price + self.debt_eth_usd
+        from liqcascade.contagion._lending import debt_legs_usd
+
+        return debt_legs_usd(
+            self.debt_usd, self.debt_collateral, self.debt_eth_usd, collateral_price, 1.0
+        )
 
     def counts_text(self) -> str:
         """What the accounts count, in words (the lending rules' line)."""
