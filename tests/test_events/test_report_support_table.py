@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from liqcascade import datasets
-from liqcascade.events import support_study
+from liqcascade.events import support_levels, support_study
 from liqcascade.report._format import dec, pvalue
 from liqcascade.report._support_section import SupportView, tables
 
@@ -15,7 +15,8 @@ from liqcascade.report._support_section import SupportView, tables
 def view() -> SupportView:
     bars = datasets.load_ohlcv("ETH", "1d", "2022-01-01", "2025-07-31")
     s = support_study(bars, seed=0, n_random=10, n_boot=100, grid={"pivot": (5,), "min_away": (3,)})
-    return SupportView("ETH", s, 0.0441, 1.0, bars.index[0], bars.index[-1])
+    levels = support_levels(s.detection)
+    return SupportView("ETH", s, 0.0441, 1.0, bars.index[0], bars.index[-1], levels)
 
 
 def test_t_beside_its_own_p(view: SupportView) -> None:

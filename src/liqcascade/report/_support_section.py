@@ -57,6 +57,7 @@ class SupportView:
     scale: float  # tolerances = defaults × scale (1 for ETH)
     first: pd.Timestamp
     last: pd.Timestamp
+    levels: dict[str, Any]  # events.support_levels of the study's detection
 
 
 def params_for(asset: str, daily: pd.DataFrame) -> tuple[SupportParams, float, float]:
@@ -90,7 +91,8 @@ def compute(ctx: ReportContext) -> SupportView:
         n_random=50 if ctx.quick else 200,
         n_boot=300 if ctx.quick else 1000,
     )
-    return SupportView(ctx.asset, study, rng, k, daily.index[0], daily.index[-1])
+    levels = support_levels(study.detection)
+    return SupportView(ctx.asset, study, rng, k, daily.index[0], daily.index[-1], levels)
 
 
 def _years(v: SupportView) -> str:
@@ -226,9 +228,7 @@ def prose(v: SupportView) -> Prose:
         "10 days apart stay together); the claim's win-rate part holds only when the rate "
         "lies in 55–60 % and the interval lies above the every-day rate.",
     ]
-    line = levels_line(
-        support_levels(det), more_in="summary.json", percent=lambda x: pct(x, 2, signed=True)
-    )
+    line = levels_line(v.levels, more_in="summary.json", percent=lambda x: pct(x, 2, signed=True))
     if line is not None:
         take.append(f"{line[0].upper()}{line[1:]}.")
     if v.asset != "ETH":
@@ -363,7 +363,7 @@ def summary(v: SupportView) -> dict[str, Any]:
         },
         "n_random": study.n_random,
         "seed": study.seed,
-        "support_levels": support_levels(det),
+        "support_levels": v.levels,
     }
 
 
