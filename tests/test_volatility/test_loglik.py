@@ -136,6 +136,21 @@ def test_the_skewt_constants_clip_lambda_as_arch_does() -> None:
     assert b**2 == pytest.approx(1 + 3 * 0.09 - a**2, rel=1e-12)
 
 
+def _bounds_and_dist(
+    rng: np.random.Generator, n: int, tight: bool, dist: int
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Random variance bounds (tight ones make the clipping branches run), the density's
+    constants, mu and the backcast, drawn in that order."""
+    bounds = np.empty((n, 2))
+    bounds[:, 0] = rng.uniform(0.5, 1.0) if tight else 1e-8
+    bounds[:, 1] = rng.uniform(1.0, 3.0) if tight else 1e8
+    dp = {K.DIST_NORMAL: [], K.DIST_T: [rng.uniform(2.1, 30)]}.get(
+        dist, [rng.uniform(2.1, 30), rng.uniform(-1.2, 1.2)]
+    )
+    c = dist_constants(dist, np.asarray(dp, dtype=float))
+    return bounds, c, float(rng.normal(0, 0.2)), float(rng.uniform(0.1, 4.0))
+
+
 @settings(max_examples=examples(60), deadline=None)
 @given(
     n=st.integers(1, 400),
@@ -155,14 +170,7 @@ def test_the_kernel_equals_its_python_twin(
     vp = np.concatenate([vp, rng.uniform(0.0, 0.95 / max(q, 1), q)])
     if kind == K.VOL_EGARCH:
         vp[0] = rng.uniform(-0.5, 0.5)
-    bounds = np.empty((n, 2))  # tight bounds make the clipping branches run
-    bounds[:, 0] = rng.uniform(0.5, 1.0) if tight else 1e-8
-    bounds[:, 1] = rng.uniform(1.0, 3.0) if tight else 1e8
-    dp = {K.DIST_NORMAL: [], K.DIST_T: [rng.uniform(2.1, 30)]}.get(
-        dist, [rng.uniform(2.1, 30), rng.uniform(-1.2, 1.2)]
-    )
-    c = dist_constants(dist, np.asarray(dp, dtype=float))
-    mu, backcast = float(rng.normal(0, 0.2)), float(rng.uniform(0.1, 4.0))
+    bounds, c, mu, backcast = _bounds_and_dist(rng, n, tight, dist)
     out = [(np.zeros(n), np.zeros(n)) for _ in range(2)]
     args = (y, mu, vp, kind, p, o, q, backcast, bounds, dist, c, K.LNSIGMA_MAX)
     got = K.loglik(*args, *out[0])
@@ -192,14 +200,7 @@ def test_the_one_loop_kernels_equal_the_separate_passes(
     vp = np.concatenate([vp, [rng.uniform(0.0, 0.99)]])
     if kind == K.VOL_EGARCH:
         vp[0] = rng.uniform(-0.5, 0.5)
-    bounds = np.empty((n, 2))  # tight bounds make the clipping branches run
-    bounds[:, 0] = rng.uniform(0.5, 1.0) if tight else 1e-8
-    bounds[:, 1] = rng.uniform(1.0, 3.0) if tight else 1e8
-    dp = {K.DIST_NORMAL: [], K.DIST_T: [rng.uniform(2.1, 30)]}.get(
-        dist, [rng.uniform(2.1, 30), rng.uniform(-1.2, 1.2)]
-    )
-    c = dist_constants(dist, np.asarray(dp, dtype=float))
-    mu, backcast = float(rng.normal(0, 0.2)), float(rng.uniform(0.1, 4.0))
+    bounds, c, mu, backcast = _bounds_and_dist(rng, n, tight, dist)
     s1, l1 = np.zeros(n), np.zeros(n)
     got = K.loglik(y, mu, vp, kind, 1, o, 1, backcast, bounds, dist, c, K.LNSIGMA_MAX, s1, l1)
     resids = y - mu

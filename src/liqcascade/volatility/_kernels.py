@@ -200,6 +200,28 @@ def garch_variance(
         sigma2[t] = _bounded(s, var_bounds[t, 0], var_bounds[t, 1])
 
 
+@njit(inline="always")
+def _egarch_bounded(
+    v: float, lo: float, hi: float, lnsigma_max: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """One EGARCH bar's variance and log variance within ``arch``'s bounds.
+
+    The log variance ``v`` capped at ``lnsigma_max``; its variance below ``lo`` → ``lo``,
+    above ``hi`` → ``hi + log(s) − log(hi)``, the log variance following (``arch``'s
+    ``egarch_recursion``). Returns ``(s, v)``.
+    """
+    if v > lnsigma_max:
+        v = lnsigma_max
+    s = math.exp(v)
+    if s < lo:
+        s = lo
+        v = math.log(s)
+    elif s > hi:
+        s = hi + math.log(s) - math.log(hi)
+        v = math.log(s)
+    return s, v
+
+
 @njit
 def egarch_variance(
     resids: FloatArray,
@@ -245,15 +267,7 @@ def egarch_variance(
             else:
                 v += vp[loc] * lns[t - 1 - j]
             loc += 1
-        if v > lnsigma_max:
-            v = lnsigma_max
-        s = math.exp(v)
-        if s < var_bounds[t, 0]:
-            s = var_bounds[t, 0]
-            v = math.log(s)
-        elif s > var_bounds[t, 1]:
-            s = var_bounds[t, 1] + math.log(s) - math.log(var_bounds[t, 1])
-            v = math.log(s)
+        s, v = _egarch_bounded(v, var_bounds[t, 0], var_bounds[t, 1], lnsigma_max)
         lns[t] = v
         sigma2[t] = s
         z[t] = resids[t] / math.sqrt(s)
@@ -585,15 +599,7 @@ def _egarch111_one_loop(
             v += alpha * (az1 - SQRT2_OV_PI)
             v += gamma * z1
             v += beta * lns1
-        if v > lnsigma_max:
-            v = lnsigma_max
-        s = math.exp(v)
-        if s < var_bounds[t, 0]:
-            s = var_bounds[t, 0]
-            v = math.log(s)
-        elif s > var_bounds[t, 1]:
-            s = var_bounds[t, 1] + math.log(s) - math.log(var_bounds[t, 1])
-            v = math.log(s)
+        s, v = _egarch_bounded(v, var_bounds[t, 0], var_bounds[t, 1], lnsigma_max)
         lns1 = v
         e = resids[t]
         z1 = e / math.sqrt(s)
