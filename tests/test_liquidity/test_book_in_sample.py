@@ -235,3 +235,56 @@ def test_the_cascade_answer_quotes_the_split_and_the_liquidation_score() -> None
     assert "upper bound on the cascade's own carry, not a forecast" in " ".join(s.stdout.split())
     j = run_cli("cascade", "--liquidity", "static", "--asset", "ETH", "--shock", "-0.05", "--json")
     assert j.exit_code == 0 and "rounds" in j.json()  # the JSON is unchanged
+
+
+def test_the_stored_events_on_the_assumed_beta_are_derived_from_the_book_totals() -> None:
+    """Regulator F17: the shipped back-tests lack the per-event β flag; it is derived.
+
+    The back-test run now flags ETH's events of 2024-11-23, -25 and -26 18:00 and BTC's of
+    2024-11-25 and -26 (fewer than 30 book-totals bars before them); the read-time rule
+    gives the same events from the stored times.
+    """
+    from liqcascade.cascade._insample import stored_beta_assumed
+
+    flagged = {
+        "ETH": ["2024-11-23T16:00:00+00:00", "2024-11-25T09:00:00+00:00",
+                "2024-11-26T18:00:00+00:00"],
+        "BTC": ["2024-11-25T14:00:00+00:00", "2024-11-26T16:00:00+00:00"],
+    }  # fmt: skip
+    for asset, want in flagged.items():
+        pe = _stored(asset)["per_event"]
+        assert "beta_assumed" not in pe  # the shipped record predates the flag
+        flags = stored_beta_assumed(asset, pe, False)
+        assert flags is not None and len(flags) == len(pe["ts"])
+        assert [t for t, f in zip(pe["ts"], flags, strict=True) if f] == want
+        score = backtest_score(asset, store=False)
+        assert score is not None and score["n_beta_assumed"] == len(want)
+    # a stored column wins over the derivation (a record written by calibrate)
+    pe = {"ts": ["2024-11-23T16:00:00+00:00", "2025-05-01T00:00:00+00:00"],
+          "beta_assumed": [False, True]}  # fmt: skip
+    assert stored_beta_assumed("ETH", pe, False) == [False, True]
+
+
+def test_the_per_event_record_keeps_the_beta_flag_when_every_event_has_it() -> None:
+    from liqcascade.cascade._scores import per_event_record
+
+    ev = pd.DataFrame({
+        "ts": pd.to_datetime(["2025-01-01 10:00", "2025-01-03 10:00"], utc=True),
+        "realised_move": [-0.05, -0.03], "predicted_move": [-0.04, -0.02],
+        "predicted_move_p10": [-0.08, -0.05], "predicted_move_p90": [-0.02, -0.02],
+        "empirical_baseline": [-0.03, -0.03], "trigger_baseline": [-0.02, -0.02],
+        "predicted_long_usd": [1e6, 2e6], "predicted_short_usd": [0.0, 1e5],
+        "recorded_long_usd": [3e6, float("nan")], "recorded_short_usd": [1e5, float("nan")],
+        "beta_assumed": [True, False],
+    })  # fmt: skip
+    assert per_event_record(ev)["beta_assumed"] == [True, False]
+    assert "beta_assumed" not in per_event_record(ev.assign(beta_assumed=[True, None]))
+
+
+def test_the_report_says_which_events_use_the_assumed_beta() -> None:
+    from liqcascade.report._cascade_section import _beta_assumed_text
+
+    text = _beta_assumed_text({"n_beta_assumed": 3, "n_events": 125})
+    assert text.startswith("; 3 of 125 events use the assumed depth exponent β 0.76 (median of ")
+    assert "fitted on bars to 2025-07-31: a look-ahead" in text
+    assert _beta_assumed_text({"n_beta_assumed": 0, "n_events": 125}) == ""

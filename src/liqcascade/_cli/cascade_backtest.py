@@ -301,27 +301,16 @@ def in_sample_warnings(result: dict[str, Any]) -> list[str]:
         )
     b = int(result.get("n_beta_assumed") or 0)
     if n and b:
-        from liqcascade.book import assumed_beta
+        from liqcascade.book import assumed_beta, assumed_beta_words
 
         flagged = [e["ts"] for e in result.get("events", []) if e.get("beta_assumed")]
         last = f" (to {flagged[-1][:10]})" if flagged else ""
         out.append(
             f"{b} of {n} events{last} use the assumed depth exponent beta "
-            f"{assumed_beta():.2f} ({_assumed_beta_words()}): too few book-totals bars "
+            f"{assumed_beta():.2f} ({assumed_beta_words()}): too few book-totals bars "
             "before them for their own fit"
         )
     return out
-
-
-def _assumed_beta_words() -> str:
-    """Where the assumed β comes from, with its look-ahead said."""
-    from liqcascade.book import depth_calibration
-
-    table = depth_calibration()["depth_beta"]
-    fitted = ", ".join(f"{a} {float(v['beta']):.2f}" for a, v in table.items())
-    ends = [str(v.get("period", "")).split("->")[-1].strip() for v in table.values()]
-    end = max((e for e in ends if e), default="")
-    return f"median of the shipped assets' beta, {fitted}, fitted on bars to {end}: a look-ahead"
 
 
 def _hm(iso: str) -> str:

@@ -1,7 +1,8 @@
 """Order books: L2 snapshots, depth curves (Binance bookDepth, parametric, calibrated).
 
-Also public: :func:`beta_for`, :func:`assumed_beta` and :func:`depth_calibration`
-(the calibrated depth exponent and its document), :func:`snapshot_at`,
+Also public: :func:`beta_for`, :func:`assumed_beta` (its source in words:
+:func:`assumed_beta_words`) and :func:`depth_calibration` (the calibrated depth
+exponent and its document), :func:`snapshot_at`,
 :func:`book_from_snapshot` and :data:`SNAPSHOT_DISTANCES` (books from recorded L2
 snapshots).
 
@@ -27,6 +28,7 @@ from liqcascade.book._orderbook import OrderBook
 if TYPE_CHECKING:
     from liqcascade.book._calibrate import BetaHistory as BetaHistory
     from liqcascade.book._calibrate import assumed_beta as assumed_beta
+    from liqcascade.book._calibrate import assumed_beta_words as assumed_beta_words
     from liqcascade.book._calibrate import beta_for as beta_for
     from liqcascade.book._calibrate import beta_path as beta_path
     from liqcascade.book._calibrate import book_totals_each as book_totals_each
@@ -50,6 +52,7 @@ __all__ = [
 __all__ += [
     "SNAPSHOT_DISTANCES",
     "assumed_beta",
+    "assumed_beta_words",
     "beta_for",
     "book_from_snapshot",
     "depth_calibration",
@@ -65,6 +68,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "SNAPSHOT_MAX_AGE": ("_live", "SNAPSHOT_MAX_AGE"),
     "BetaHistory": ("_calibrate", "BetaHistory"),
     "assumed_beta": ("_calibrate", "assumed_beta"),
+    "assumed_beta_words": ("_calibrate", "assumed_beta_words"),
     "beta_for": ("_calibrate", "beta_for"),
     "beta_path": ("_calibrate", "beta_path"),
     "book_totals_each": ("_calibrate", "book_totals_each"),

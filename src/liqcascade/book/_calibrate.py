@@ -40,6 +40,7 @@ __all__ = [
     "DEPTH_CALIBRATION_FILE",
     "MIN_BETA_BARS",
     "assumed_beta",
+    "assumed_beta_words",
     "beta_for",
     "beta_path",
     "book_from_totals",
@@ -105,6 +106,20 @@ def assumed_beta() -> float:
     """The β assumed for an asset without one: the median of the shipped assets' β."""
     table = depth_calibration()["depth_beta"]
     return round(float(np.median([float(v["beta"]) for v in table.values()])), 2)
+
+
+def assumed_beta_words() -> str:
+    """Where :func:`assumed_beta` comes from, with its look-ahead said.
+
+    ``"median of the shipped assets' beta, ETH 0.73, BTC 0.79, fitted on bars to
+    2025-07-31: a look-ahead"`` (the shipped fits' periods end after any event that
+    needs the assumed β).
+    """
+    table = depth_calibration()["depth_beta"]
+    fitted = ", ".join(f"{a} {float(v['beta']):.2f}" for a, v in table.items())
+    ends = [str(v.get("period", "")).split("->")[-1].strip() for v in table.values()]
+    end = max((e for e in ends if e), default="")
+    return f"median of the shipped assets' beta, {fitted}, fitted on bars to {end}: a look-ahead"
 
 
 def beta_for(

@@ -908,7 +908,9 @@ def backtest_score(
     on the others (``metrics_book_out_of_sample``: both out of sample), over the same
     events as the pooled figures; the flag is the stored one, or, for a back-test
     stored without it (the shipped files), derived from each event's time and the
-    book calibration's fits (exact: :mod:`liqcascade.cascade._insample`).
+    book calibration's fits (exact: :mod:`liqcascade.cascade._insample`). Likewise
+    ``n_beta_assumed``, the events whose market used the assumed depth exponent (stored,
+    or derived from each event's time and the asset's book totals).
 
     With ``after`` (a market's date) and the stored per-event record, the scores are
     those of the events at or after ``after`` only (``scope`` "events after the market
@@ -947,10 +949,14 @@ def backtest_score(
     pe = bt.get("per_event")
     if not isinstance(pe, dict):
         return out
-    from liqcascade.cascade._insample import stored_book_in_sample
+    from liqcascade.cascade._insample import stored_beta_assumed, stored_book_in_sample
     from liqcascade.cascade._scores import move_scores
 
     flags, first = stored_book_in_sample(asset, pe, store if is_store else False)
+    if "n_beta_assumed" not in out:  # a record stored before the count was
+        assumed = stored_beta_assumed(asset, pe, store if is_store else False)
+        if assumed is not None:
+            out["n_beta_assumed"] = int(sum(assumed))
     if before is not None:
         return _score_before(out, pe, before, flags, first)
     if after is not None:

@@ -1,4 +1,4 @@
-"""Which back-test events were simulated on a position book fitted after them.
+"""Which back-test events were simulated on a fit that read data after them.
 
 Each event of the event back-test is predicted from the market at its previous close;
 that market's position book is the expanding-window fit of the month of the market's
@@ -11,6 +11,12 @@ are *liquidity out of sample, book in sample*; the others are out of sample in b
 The flag is a function of the event's time and the book calibration's fits alone, so
 a stored back-test that lacks it (the shipped ETH and BTC files) gets it exactly at
 read time (:func:`stored_book_in_sample`).
+
+The same holds for the depth exponent β (:func:`liqcascade.book.beta_for`): an event
+with fewer than 30 book-totals bars (8-hour: 10 days) closed before
+its market uses the *assumed* β, the median of the shipped assets' full-period fits,
+which include bars after it. The flag is a function of the event's time and the
+asset's book totals alone (:func:`stored_beta_assumed`).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ __all__ = [
     "book_in_sample",
     "book_in_sample_flags",
     "book_out_of_sample_from",
+    "stored_beta_assumed",
     "stored_book_in_sample",
 ]
 
@@ -106,3 +113,32 @@ def stored_book_in_sample(
     if cal is None:
         return None, None
     return book_in_sample_flags(cal, per_event.get("ts", [])), first
+
+
+def stored_beta_assumed(
+    asset: str, per_event: dict[str, list[Any]], store: Any = None
+) -> list[bool] | None:
+    """Per stored event, whether its market used the assumed depth exponent β.
+
+    The stored ``beta_assumed`` column when the record has it for every event
+    (``liqcascade cascade calibrate`` stores it; the shipped ETH and BTC files, older, do
+    not); otherwise :class:`liqcascade.book.BetaHistory` of ``asset``'s book totals (the
+    store's, else the bundled ones; ``store=False``: the bundled ones, a package
+    back-test's) at each event's market instant: the close of the 4-hour bar of its
+    previous hourly close (the market's date rule with every bar present, as
+    :func:`book_in_sample`'s default). None when the asset has no book totals.
+    """
+    from liqcascade.book import BetaHistory
+    from liqcascade.errors import InputError
+    from liqcascade.market import book_totals_for
+
+    ts = per_event.get("ts", [])
+    stored = per_event.get("beta_assumed")
+    if isinstance(stored, list) and len(stored) == len(ts):
+        return [bool(x) for x in stored]
+    try:
+        totals, _ = book_totals_for(asset, store)
+    except InputError:
+        return None
+    history = BetaHistory(asset, totals)
+    return [history.at(utc_time(t).floor("4h"))[1].startswith("assumed: ") for t in ts]

@@ -293,7 +293,8 @@ def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
     :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`, and, when the table
     has all of them, ``direction`` and :data:`PER_EVENT_DIAGNOSTIC_COLUMNS`; NaN is
     written as null. ``book_in_sample`` (bool: the event's position book was fitted on
-    data after it, :mod:`liqcascade.cascade._insample`) when the table has it for
+    data after it) and ``beta_assumed`` (bool: its market used the assumed depth
+    exponent; both :mod:`liqcascade.cascade._insample`), each when the table has it for
     every event.
     """
     cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
@@ -307,8 +308,9 @@ def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
         cols = (*cols, *PER_EVENT_DIAGNOSTIC_COLUMNS)
     for c in cols:
         out[c] = [float(v) if math.isfinite(v) else None for v in ev[c].to_numpy(np.float64)]
-    if "book_in_sample" in ev.columns and ev["book_in_sample"].notna().all():
-        out["book_in_sample"] = [bool(v) for v in ev["book_in_sample"]]
+    for flag in ("book_in_sample", "beta_assumed"):
+        if flag in ev.columns and ev[flag].notna().all():
+            out[flag] = [bool(v) for v in ev[flag]]
     return out
 
 

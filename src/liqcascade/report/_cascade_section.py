@@ -952,6 +952,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     )
     tail = (
         _strict_text(o, short)
+        + ("" if short else _beta_assumed_text(o))
         + ("" if short else skipped_text(o))
         + _package_text(o, asset, short)
         + cmd
@@ -990,6 +991,23 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         + f" and {parts[-1]}"
         + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
         + tail
+    )
+
+
+def _beta_assumed_text(o: dict[str, Any]) -> str:
+    """The events whose market used the assumed depth exponent (a look-ahead), or ``""``.
+
+    ``n_beta_assumed`` of the stored back-test (:func:`liqcascade.cascade._clock.backtest_score`:
+    stored, or derived from each event's time and the book totals).
+    """
+    from liqcascade.book import assumed_beta, assumed_beta_words
+
+    b, n = int(o.get("n_beta_assumed") or 0), int(o.get("n_events") or 0)
+    if not b or not n:
+        return ""
+    return (
+        f"; {b} of {n} events use the assumed depth exponent β {assumed_beta():.2f} "
+        f"({assumed_beta_words()}): too few book-totals bars before them for their own fit"
     )
 
 
