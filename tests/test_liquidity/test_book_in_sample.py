@@ -285,6 +285,17 @@ def test_the_report_says_which_events_use_the_assumed_beta() -> None:
     from liqcascade.report._cascade_section import _beta_assumed_text
 
     text = _beta_assumed_text({"n_beta_assumed": 3, "n_events": 125})
-    assert text.startswith("; 3 of 125 events use the assumed depth exponent β 0.76 (median of ")
+    assert text.startswith("; 3 of 125 events use the assumed depth exponent beta 0.76 (median of ")
     assert "fitted on bars to 2025-07-31: a look-ahead" in text
     assert _beta_assumed_text({"n_beta_assumed": 0, "n_events": 125}) == ""
+
+
+def test_the_calibrated_cascade_says_the_events_on_the_assumed_beta() -> None:
+    r = run_cli("cascade", "--asset", "ETH", "--shock", "-0.05", "--json")
+    assert r.exit_code == 0, r.stderr
+    oos = r.json()["out_of_sample"]
+    assert oos["n_beta_assumed"] == 3
+    t = run_cli("cascade", "--asset", "ETH", "--shock", "-0.05")
+    text = " ".join(t.stdout.split())
+    assert "(75 events): move MAE" in text
+    assert ". 3 of 125 events use the assumed depth exponent beta 0.76 (" in text

@@ -301,15 +301,10 @@ def in_sample_warnings(result: dict[str, Any]) -> list[str]:
         )
     b = int(result.get("n_beta_assumed") or 0)
     if n and b:
-        from liqcascade.book import assumed_beta, assumed_beta_words
+        from liqcascade.cascade import beta_assumed_text
 
         flagged = [e["ts"] for e in result.get("events", []) if e.get("beta_assumed")]
-        last = f" (to {flagged[-1][:10]})" if flagged else ""
-        out.append(
-            f"{b} of {n} events{last} use the assumed depth exponent beta "
-            f"{assumed_beta():.2f} ({assumed_beta_words()}): too few book-totals bars "
-            "before them for their own fit"
-        )
+        out.append(beta_assumed_text(b, n, flagged[-1] if flagged else ""))
     return out
 
 
@@ -1491,7 +1486,15 @@ def _oos_text(oos: dict[str, Any]) -> str:
         + said
         + f"; 80 % coverage {oos['coverage_80']:.2f}"
     )
-    return text + _split_text(oos)
+    return text + _split_text(oos) + _beta_text(oos)
+
+
+def _beta_text(oos: dict[str, Any]) -> str:
+    """``". 3 of the 125 events use the assumed depth exponent beta …"``, or ``""``."""
+    from liqcascade.cascade import beta_assumed_text
+
+    said = beta_assumed_text(int(oos.get("n_beta_assumed") or 0), int(oos.get("n_events") or 0))
+    return f". {said}" if said else ""
 
 
 def _split_text(oos: dict[str, Any]) -> str:

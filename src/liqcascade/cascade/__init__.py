@@ -19,10 +19,10 @@ Also public, for the command line, the report and the packages above: the back-t
 :func:`run_prices_only_backtest`,
 :func:`fit_liquidity_document`, :func:`liquidity_document`, :func:`market_times`,
 :func:`static_envelope`, :data:`DEFAULT_SHOCKS`, :data:`FINE_STEP_S`,
-:data:`MIN_COMPARISON_EVENTS`, :data:`RECORD_SETTINGS`, :func:`reached` and
-:class:`NoMarketDate`. The kernels' state layout (``S_*``, ``T_*``, ``clock_span``
-...) is shared with ``contagion`` and ``solvency`` through this package too, outside
-``__all__``.
+:data:`MIN_COMPARISON_EVENTS`, :data:`RECORD_SETTINGS`, :func:`reached`,
+:func:`beta_assumed_text` and :class:`NoMarketDate`. The kernels' state layout
+(``S_*``, ``T_*``, ``clock_span`` ...) is shared with ``contagion`` and ``solvency``
+through this package too, outside ``__all__``.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -133,6 +133,7 @@ if TYPE_CHECKING:
     from liqcascade.cascade._follow_through import RECORD_SETTINGS as RECORD_SETTINGS
     from liqcascade.cascade._follow_through import NoMarketDate as NoMarketDate
     from liqcascade.cascade._follow_through import asset_series as asset_series
+    from liqcascade.cascade._insample import beta_assumed_text as beta_assumed_text
     from liqcascade.cascade._kernels import BLOCK as BLOCK
     from liqcascade.cascade._kernels import cascade_kernel as cascade_kernel
     from liqcascade.cascade._prepare import PreparedSide as PreparedSide
@@ -257,6 +258,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "asset_series": ("_follow_through", "asset_series"),
     "book_position": ("_clock_kernels", "book_position"),
     "calibration_months": ("_calibrate", "calibration_months"),
+    "beta_assumed_text": ("_insample", "beta_assumed_text"),
     "cascade_kernel": ("_kernels", "cascade_kernel"),
     "check_backtest_options": ("_backtest", "check_backtest_options"),
     "check_trigger": ("_backtest", "check_trigger"),
@@ -321,6 +323,10 @@ def __getattr__(name: str) -> Any:
         from liqcascade.cascade import _follow_through
 
         return getattr(_follow_through, attr)
+    if module == "_insample":
+        from liqcascade.cascade import _insample
+
+        return getattr(_insample, attr)
     if module == "_kernels":
         from liqcascade.cascade import _kernels
 

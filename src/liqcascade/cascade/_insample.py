@@ -30,6 +30,7 @@ from liqcascade._time import utc_time
 from liqcascade.market import MARKET_BAR
 
 __all__ = [
+    "beta_assumed_text",
     "book_in_sample",
     "book_in_sample_flags",
     "book_out_of_sample_from",
@@ -142,3 +143,22 @@ def stored_beta_assumed(
         return None
     history = BetaHistory(asset, totals)
     return [history.at(utc_time(t).floor("4h"))[1].startswith("assumed: ") for t in ts]
+
+
+def beta_assumed_text(n_assumed: int, n_events: int, last: str = "") -> str:
+    """``"3 of 125 events (to 2024-11-26) use the assumed depth exponent beta 0.76 (…)…"``.
+
+    The back-test's events whose market used the assumed depth exponent, in the words
+    the back-test, the calibrated cascade and the report share; ``last`` the last such
+    event's date (ISO; optional). ``""`` when none is.
+    """
+    from liqcascade.book import assumed_beta, assumed_beta_words
+
+    if not n_assumed or not n_events:
+        return ""
+    to = f" (to {last[:10]})" if last else ""
+    return (
+        f"{n_assumed} of {n_events} events{to} use the assumed depth exponent beta "
+        f"{assumed_beta():.2f} ({assumed_beta_words()}): too few book-totals bars before them "
+        "for their own fit"
+    )

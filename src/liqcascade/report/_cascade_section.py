@@ -1000,15 +1000,10 @@ def _beta_assumed_text(o: dict[str, Any]) -> str:
     ``n_beta_assumed`` of the stored back-test (:func:`liqcascade.cascade._clock.backtest_score`:
     stored, or derived from each event's time and the book totals).
     """
-    from liqcascade.book import assumed_beta, assumed_beta_words
+    from liqcascade.cascade import beta_assumed_text
 
-    b, n = int(o.get("n_beta_assumed") or 0), int(o.get("n_events") or 0)
-    if not b or not n:
-        return ""
-    return (
-        f"; {b} of {n} events use the assumed depth exponent β {assumed_beta():.2f} "
-        f"({assumed_beta_words()}): too few book-totals bars before them for their own fit"
-    )
+    said = beta_assumed_text(int(o.get("n_beta_assumed") or 0), int(o.get("n_events") or 0))
+    return f"; {said}" if said else ""
 
 
 def _strict_text(o: dict[str, Any], short: bool = False) -> str:
