@@ -55,7 +55,12 @@ def test_validation_claim_and_front_score_agree(ctx: ReportContext) -> None:
     v = compute(ctx)
     p = prose(v)
     m = summary(v)["assets"]["ETH"]["metrics"]
-    assert p.claims[0].verdict == "partly supported"
+    wins = [w for av in v.assets for w in av.verdicts().values() if w == "beats"]
+    assert p.claims[0].verdict == ("partly supported" if wins else "not supported")
+    # the shipped fits with the fitting window's level (``level_factor``): no daily
+    # correlation beats the range baseline at 90 % (BTC's two Spearman wins of the law's
+    # mean were at the interval's edge, lower bounds +0.001 and +0.003)
+    assert p.claims[0].verdict == "not supported"
     assert f"{m['corr_daily']:.2f}" in p.claims[0].computed
     # the forced-selling card quotes the same out-of-sample score (one back-test per run)
     score = ctx.book_score

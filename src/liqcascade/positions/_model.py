@@ -35,7 +35,10 @@ exposure (open interest at the open times the bar's move against the side, USD;
 ``scale`` is the product of the venue's share of open interest and the feed's
 under-reporting (Binance pushes at most one liquidation per symbol per second); only
 the product is identified by the record.
-Predicted (mean) liquidations: ``median * exp(sigma^2 / 2)``.
+Predicted (mean) liquidations of :class:`BookRun`: the law's mean without its zeros,
+``median * exp(sigma^2 / 2)``. The expanding-window back-test predicts with the
+fitting window's level instead (:func:`liqcascade.positions._expanding.level_factor`:
+the one ``sigma`` overstates the mean of the large bars).
 """
 
 from __future__ import annotations
