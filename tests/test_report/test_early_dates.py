@@ -126,12 +126,13 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
             m[f"range_baseline_{kind}_diff_daily{side}_p05"] = -0.02  # ties: interval spans 0
     v = ValidationView([AssetValidation("ETH", _bt(m, 20), None, {})])
     c = validation_claim(v, intrabar=False)
-    assert "ETH 0.60 vs 0.50, 0/5/1: the assumed leverage adds nothing measurable;" in c.computed
+    said = "ETH 0.60 vs 0.50, 0/5/1: the assumed leverage adds nothing measurable to them;"
+    assert said in c.computed
     assert c.verdict == "not supported"
     # the verdict says it: the row ends at the count (the full text keeps the words)
     assert c.front.endswith("beats it on 0 of 6 scores; levels untested.")
     assert c.front.startswith("Given the realised range (not a forecast), ")
-    assert "Supported: nothing beyond range × OI." in c.computed
+    assert "Supported by the correlations: nothing beyond range × OI." in c.computed
     assert "given the realised path, not a forecast" in c.computed
     # another asset's win makes it partly supported, and the row says whose
     btc = ValidationView(

@@ -740,7 +740,8 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
     against the range × OI baseline: "partly supported" when the book beats it on at
     least one daily score of one asset (the daily amounts follow the record, only the
     book's scale is identified, and "where" is not tested); "not supported" when it beats
-    it on none: the assumed leverage adds nothing measurable. A tie supports nothing (the
+    it on none: the assumed leverage adds nothing measurable to them (the dollar error,
+    said beside, is not counted: the verdict's rule predates it). A tie supports nothing (the
     rule across the claims); the text names the scores beaten (:func:`_parts_words`) and
     says that every score is given the realised path, a nowcast and not a forecast.
     """
@@ -777,7 +778,7 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
             + "daily correlation vs the range × OI baseline's, and wins/ties/losses on the "
             "daily scores (90 % intervals): "
             + "; ".join(f"{av.asset} {_score_words(av)}" for av in assets)
-            + ("" if wins else ": the assumed leverage adds nothing measurable")
+            + ("" if wins else ": the assumed leverage adds nothing measurable to them")
             + "; both are given each 4-hour bar's realised low and high, so the scores test a "
             "nowcast of the day's liquidations given the realised path, not a forecast. "
             + _parts_words(assets)
@@ -803,7 +804,7 @@ def _parts_words(assets: list[AssetValidation]) -> str:
         f"Supported: only how the book's daily amounts move with the record given the "
         f"realised path, beyond range × OI on {'; '.join(won)}; elsewhere it ties or loses. "
         if won
-        else "Supported: nothing beyond range × OI. "
+        else "Supported by the correlations: nothing beyond range × OI. "
     )
     dollars = [w for w in (_dollar_words(av, short=True) for av in assets) if w]
     level = f"How much, in dollars against range × OI: {'; '.join(dollars)}. " if dollars else ""
