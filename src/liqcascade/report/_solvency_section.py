@@ -570,8 +570,9 @@ def _verdict(fs: dict[str, Any]) -> str:
     return (
         f" Out of sample (fitted before {oos['split'][:10]}, scored on the "
         f"{day['n_after']:,} days after it, falls of 5–30 %), history's 24 h frequency "
-        f"{says}: Brier {dec(b['history'], 3)} against normal {dec(b['normal'], 3)} and "
-        f"Student-t {dec(b['student_t'], 3)} (lower is better)."
+        f"{says}: Brier {num(b['history'])} against normal {num(b['normal'])} and "
+        f"Student-t {num(b['student_t'])} (lower is better); by the log score it "
+        + ("beats both." if day["history_beats"]["log_score"] else "does not beat both.")
     )
 
 

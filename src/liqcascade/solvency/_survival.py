@@ -298,22 +298,22 @@ def out_of_sample(
     return {"split": split.isoformat(), "falls": list(falls), **fit, "horizons": out}
 
 
-def _depths(start: dict[str, Any] | None) -> dict[str, float | None] | None:
-    """The falls to count (positive fractions): the ADL start and its 80 % range.
+def _depths(start: dict[str, Any] | None) -> tuple[float, float | None, float | None] | None:
+    """The falls to count (positive fractions): the ADL start, its 80 % range's two ends.
 
     Without an ADL start among the falls run, the deepest fall run (the fund covered
-    it: ADL needs a deeper one, so its frequency bounds ADL's from above).
+    it: ADL needs a deeper one, so its frequency bounds ADL's from above) and no range.
     """
     if not start:
         return None
     if start["shock"] is None:
-        return {"central": -float(start["deepest"]), "mild": None, "deep": None}
+        return -float(start["deepest"]), None, None
     lo, hi = start.get("interval") or (None, None)
-    return {
-        "central": -float(start["shock"]),
-        "mild": None if lo is None else -float(lo),
-        "deep": None if hi is None else -float(hi),
-    }
+    return (
+        -float(start["shock"]),
+        None if lo is None else -float(lo),
+        None if hi is None else -float(hi),
+    )
 
 
 def fund_survival(
@@ -356,6 +356,7 @@ def fund_survival(
     depths = _depths(start)
     if depths is None:
         return None
+    central, mild, deep = depths
     grid, _, _ = _grid(bars, end)
     if len(grid) < 2:
         return None
@@ -363,17 +364,16 @@ def fund_survival(
     rows = []
     for hours, label, trials in horizons:
         starts, f = window_falls(bars, hours, end)
-        c = fall_count(f, depths["central"])
-        rng = [None if depths[x] is None else fall_count(f, float(depths[x]))["p"]  # type: ignore[arg-type]
-               for x in ("mild", "deep")]  # fmt: skip
+        c = fall_count(f, central)
+        rng = [None if x is None else fall_count(f, x)["p"] for x in (mild, deep)]
         rows.append({"hours": hours, "label": label, "trials": trials, **c, "range": rng,
                      "first_window": starts[0].isoformat() if len(starts) else None})  # fmt: skip
     assert start is not None
     cut = pd.Timestamp(split if split is not None else grid[0] + (last - grid[0]) / 2)
     return {
-        "depth": depths["central"],
+        "depth": central,
         "adl_start": start["shock"] is not None,
-        "depth_range": [depths["mild"], depths["deep"]],
+        "depth_range": [mild, deep],
         "before": last.isoformat(),
         "horizons": rows,
         "out_of_sample": out_of_sample(bars, cut.floor("h"), end, horizons=horizons),
