@@ -190,3 +190,21 @@ def test_no_adl_start_counts_the_deepest_fall_run() -> None:
     assert out["depth"] == pytest.approx(0.06)
     assert out["horizons"][0]["k"] == 1 and out["horizons"][0]["range"] == [None, None]
     assert fund_survival(_small(), None) is None
+
+
+def test_short_history_prints_dashes_not_a_traceback() -> None:
+    # 40 days of bars: one 30-day window, none before the split: history has no
+    # forecast there (None in the JSON), and the text prints a dash for its score
+    import json
+
+    from liqcascade._cli._solvency_text import out_of_sample_line, survival_line
+    from liqcascade._json import dumps
+
+    b = _walk(24 * 40, seed=3, sigma=0.02)
+    s = {"shock": -0.05, "interval": [-0.04, -0.06], "deepest": -0.3}
+    fs = json.loads(dumps(fund_survival(b, s)))
+    month = next(h for h in fs["out_of_sample"]["horizons"] if h["hours"] == 720)
+    assert month["n_before"] == 0 and month["rows"][0]["history"] is None
+    out = {"fund_survival": fs, "liquidity": "calibrated"}
+    assert "30 days (0 before" in out_of_sample_line(out)
+    assert survival_line(out).startswith("a fall this deep (-5.0 %")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from liqcascade._cli._outside import OUTSIDE, mark_outside
-from liqcascade._prices import percent_label, percent_text
+from liqcascade._prices import fmt_or_na, percent_label, percent_text
 
 __all__ = [
     "BOOK_CAVEATS", "SURPLUS_NOTE", "Scale", "adl_start_line", "book_caveat", "covers_note",
@@ -196,7 +196,7 @@ def out_of_sample_line(result: dict[str, Any]) -> str | None:
     parts = []
     for h in oos["horizons"]:
         b = h["brier"]
-        best = min(("normal", "student_t"), key=lambda k: b[k])
+        best = min(("normal", "student_t"), key=lambda k: b[k] if b[k] is not None else 9.9)
         won = (
             "history beats both"
             if h["history_beats"]["brier"]
@@ -205,7 +205,8 @@ def out_of_sample_line(result: dict[str, Any]) -> str | None:
         logs = "beats both" if h["history_beats"]["log_score"] else "loses"
         parts.append(
             f"{h['label']} ({h['n_before']:,} before, {h['n_after']:,} after): history "
-            f"{b['history']:.3g} vs normal {b['normal']:.3g}, Student-t {b['student_t']:.3g}: "
+            f"{fmt_or_na(b['history'], '.3g')} vs normal {fmt_or_na(b['normal'], '.3g')}, "
+            f"Student-t {fmt_or_na(b['student_t'], '.3g')}: "
             f"{won} (by log score history {logs})"
         )
     return (
