@@ -13,6 +13,12 @@ from liqcascade.solvency import _adl, _exchange, _ledger
 SINGLES = {
     "liqcascade.solvency._market": {"split_accounts"},
     "liqcascade.solvency._request": {"run_solvency_request"},
+    "liqcascade.solvency._survival": {
+        "fund_survival",
+        "fund_survival_of",
+        "interval_text",
+        "probability_text",
+    },
 }
 
 

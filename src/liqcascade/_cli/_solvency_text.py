@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from liqcascade._cli._outside import OUTSIDE, mark_outside
-from liqcascade._prices import percent_label, percent_text
+from liqcascade._prices import fmt_or_na, percent_label, percent_text
 
 __all__ = [
     "BOOK_CAVEATS", "SURPLUS_NOTE", "Scale", "adl_start_line", "book_caveat", "covers_note",
-    "flat_interval_line", "money_cells", "scale_of",
+    "flat_interval_line", "money_cells", "out_of_sample_line", "scale_of",
+    "survival_line",
 ]  # fmt: skip
 
 #: Under the table, once: why the fund can show money beside bad debt.
@@ -114,6 +115,105 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
         f"ADL starts (the fund is exhausted, bad debt begins) at a fall of about "
         f"{percent_text(a['shock'], 1, signed=True)} (falls only; bisection over the shock "
         f"to {percent_text(a['tolerance'], 1)}, {runs}{span})"
+    )
+
+
+def _chance(h: dict[str, Any], *, short: bool = False) -> str:
+    """``p = 3.6 %, 95 % interval 2.9–4.3 %`` (short: ``p = 3.6 % (2.9–4.3 %)``)."""
+    from liqcascade.solvency import interval_text, probability_text
+
+    ci = interval_text(*h["interval"])
+    if short:
+        return f"p = {probability_text(h['p'])} ({ci})"
+    return f"p = {probability_text(h['p'])}, 95 % interval {ci}"
+
+
+def _range(result: dict[str, Any], fs: dict[str, Any], day: dict[str, Any]) -> str:
+    """``; the ADL start's 80 % range −10.9 % … −12.5 %: p = 4.1 % … 2.6 %`` or ``""``.
+
+    Only where the ADL start has one (the calibrated engine's draws).
+    """
+    from liqcascade.solvency import probability_text
+
+    mild, deep = day.get("range") or (None, None)
+    if result.get("liquidity") != "calibrated" or not fs["adl_start"]:
+        return ""
+    if mild is None and deep is None:
+        return ""
+    a, b = fs["depth_range"]
+    lo = "?" if a is None else percent_text(-a, 1, signed=True)
+    hi = "beyond the falls run" if b is None else percent_text(-b, 1, signed=True)
+    return (
+        f"; the ADL start's 80 % range {lo} … {hi}: p = {probability_text(mild)} … "
+        f"{probability_text(deep)}"
+    )
+
+
+def survival_line(result: dict[str, Any]) -> str | None:
+    """How often history fell as deep as the ADL start (``fund_survival``), or None.
+
+    ``a fall this deep (−12.0 %, from a close to the lowest hourly low) within 24 h
+    happened in 104 of 2,901 days before 2025-08-01 00:00 UTC: p = 3.6 %, 95 % interval
+    2.9–4.3 % …``, then the ADL start's 80 % range and the other horizons; without an
+    ADL start, the deepest fall run's frequency, which bounds ADL's chance from above.
+    """
+    fs = result.get("fund_survival")
+    if not fs or not fs.get("horizons"):
+        return None
+    by = {h["hours"]: h for h in fs["horizons"] if h["n"]}
+    day = by.get(24) or next(iter(by.values()), None)
+    if day is None:
+        return None
+    depth = percent_text(-fs["depth"], 1, signed=True)
+    before = str(fs["before"])[:16].replace("T", " ")
+    head = "a fall this deep" if fs["adl_start"] else "a fall as deep as the deepest run"
+    text = (
+        f"{head} ({depth}, from a close to the lowest hourly low) within {day['label']} "
+        f"happened in {day['k']:,} of {day['n']:,} {day['trials']} before {before} UTC: "
+        f"{_chance(day)} (non-overlapping windows, one trial each){_range(result, fs, day)}"
+    )
+    if not fs["adl_start"]:
+        text += "; the fund covered it: ADL needs a deeper fall, so its chance is lower"
+    others = [
+        f"{h['label']}: {h['k']:,} of {h['n']:,} {h['trials']}, {_chance(h, short=True)}"
+        for h in by.values()
+        if h is not day
+    ]
+    return text + ("; " + "; ".join(others) if others else "")
+
+
+#: The baselines' names in text.
+_NAMES = {"normal": "the normal", "student_t": "the Student-t"}
+
+
+def out_of_sample_line(result: dict[str, Any]) -> str | None:
+    """Whether history's frequency beat the baselines out of sample, per horizon, or None."""
+    fs = result.get("fund_survival")
+    oos = (fs or {}).get("out_of_sample")
+    if not oos:
+        return None
+    falls = "/".join(f"{100 * f:g}" for f in oos["falls"])
+    parts = []
+    for h in oos["horizons"]:
+        b = h["brier"]
+        best = min(("normal", "student_t"), key=lambda k: b[k] if b[k] is not None else 9.9)
+        won = (
+            "history beats both"
+            if h["history_beats"]["brier"]
+            else f"history loses to {_NAMES[best]}"
+        )
+        logs = "beats both" if h["history_beats"]["log_score"] else "loses"
+        parts.append(
+            f"{h['label']} ({h['n_before']:,} before, {h['n_after']:,} after): history "
+            f"{fmt_or_na(b['history'], '.3g')} vs normal {fmt_or_na(b['normal'], '.3g')}, "
+            f"Student-t {fmt_or_na(b['student_t'], '.3g')}: "
+            f"{won} (by log score history {logs})"
+        )
+    return (
+        f"out of sample (frequency before {oos['split'][:10]} against the windows after it, "
+        f"falls of {falls} %; Brier summed over the falls, lower is better; baselines: "
+        "normal and Student-t on the hourly returns before it, × √hours, reflection): "
+        + "; ".join(parts)
     )
 
 

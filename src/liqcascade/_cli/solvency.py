@@ -229,9 +229,10 @@ def _render(result: dict[str, Any]) -> None:
     crash = _crash_line(result)
     if crash:
         _common.stdout.print(crash, soft_wrap=True, markup=False)
-    start = _text.adl_start_line(result)
-    if start:
-        _common.stdout.print(start, soft_wrap=True, markup=False)
+    for line in (_text.adl_start_line(result), _text.survival_line(result),
+                 _text.out_of_sample_line(result)):  # fmt: skip
+        if line:
+            _common.stdout.print(line, soft_wrap=True, markup=False)
     _print_adl(result, scale)
 
 
@@ -497,8 +498,21 @@ def solvency(
         run = run_solvency_request(**kw, on_run=lambda: advance(1))
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
+    out["fund_survival"] = _survival(out, as_of)
     _check_prior(out, as_of)
     _book_units.emit(out, as_json, _render, own=_fund_scale_note(out.get("fund_scale") or {}))
+
+
+def _survival(out: dict[str, Any], as_of: str | None) -> dict[str, Any] | None:
+    """How often history fell as deep as the ADL start before the run's date, or None.
+
+    The date is the estimated market's close (``as_of``), else ``--as-of``, else the
+    last bar; the asset the market's or the positions'.
+    """
+    from liqcascade.solvency import fund_survival_of
+
+    asset = (out.get("market") or {}).get("asset") or out.get("asset") or "ETH"
+    return fund_survival_of(str(asset), out.get("adl_start"), out.get("as_of") or as_of)
 
 
 def _check_prior(out: dict[str, Any], as_of: str | None) -> None:

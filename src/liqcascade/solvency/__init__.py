@@ -5,6 +5,8 @@
   and ADL per policy.
 - :func:`allocate_adl` allocates a deficit across profitable opposite positions
   (Binance, Hyperliquid, socialised, optimal).
+- :func:`fund_survival` says how often history fell as deep as the ADL start (the fall
+  that exhausts the fund), per horizon, with an exact interval and an out-of-sample check.
 - :class:`ExchangeLedger` is the mark-to-market ledger the invariants are stated on.
 - :func:`run_solvency_request` runs ``liqcascade solvency``'s request on the estimated
   market; :func:`split_accounts` splits each cohort position into log-normal accounts.
@@ -43,6 +45,12 @@ if TYPE_CHECKING:
     from liqcascade.solvency._ledger import ExchangeLedger
     from liqcascade.solvency._market import split_accounts
     from liqcascade.solvency._request import run_solvency_request
+    from liqcascade.solvency._survival import (
+        fund_survival,
+        fund_survival_of,
+        interval_text,
+        probability_text,
+    )
 
 # _exchange (and the positions and cascade packages under it), _adl (pandas, scipy),
 # _ledger, _market and _request load on first use, so that `liqcascade.solvency.pol` (`pol build` /
@@ -77,7 +85,16 @@ _EXCHANGE_NAMES = frozenset(
 )
 
 
+_SURVIVAL_NAMES = frozenset(
+    {"fund_survival", "fund_survival_of", "interval_text", "probability_text"}
+)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SURVIVAL_NAMES:
+        from liqcascade.solvency import _survival
+
+        return getattr(_survival, name)
     if name in _EXCHANGE_NAMES:
         from liqcascade.solvency import _exchange
 
@@ -119,8 +136,12 @@ __all__ = [
     "adl_ranking",
     "allocate_adl",
     "default_scenarios",
+    "fund_survival",
+    "fund_survival_of",
     "gini",
+    "interval_text",
     "october_2025_shock",
+    "probability_text",
     "register_adl_policy",
     "run_solvency",
     "run_solvency_request",
