@@ -126,6 +126,7 @@ class SolvencyView:
     mix_check: Any = None  # the Hyperliquid distance table (leverage_check.distance_check)
     feed: tuple[str, str] = BINANCE_FEED  # whose feed the book's dollars are (book_feed)
     survival: dict[str, Any] | None = None  # history's frequency of the ADL start's fall
+    sizing: dict[str, Any] | None = None  # per fall scenario: the fund it needs, its odds
 
     @property
     def worst(self) -> Any:
@@ -209,6 +210,7 @@ def compute(ctx: ReportContext) -> SolvencyView:
         check,
         book_feed(ctx),
         _survival(ctx.asset, casc.adl_start, market.close_time),
+        fund_sizing(ctx.asset, casc.outcomes, market.close_time),
     )
 
 
@@ -221,6 +223,34 @@ def _survival(asset: str, start: dict[str, Any] | None, close: Any) -> dict[str,
     if out is not None:
         out["asset"] = asset
     return out
+
+
+def fund_sizing(asset: str, outcomes: Any, close: Any) -> dict[str, Any] | None:
+    """Per fall scenario, the fund that keeps ADL away and how often history fell that deep.
+
+    With no insurance fund, a scenario's bad debt is what a fund must hold for ADL not to
+    start in it (``fund_usd``, and ``fund_p10_usd`` / ``fund_p90_usd`` over the draws,
+    USD on the book's scale); beside it the days whose lowest hourly low within 24 h of
+    a close fell at least the scenario's shock, before the market's close (``before``;
+    non-overlapping days, ``k`` of ``n``, ``p`` and its exact 95 % ``interval``:
+    :func:`liqcascade.solvency.fall_frequencies`). Rises are left out (the count reads
+    lows). None without hourly bars before the close.
+    """
+    from liqcascade._time import utc_time
+    from liqcascade.report._data import series
+    from liqcascade.solvency import fall_frequencies
+
+    falls = [o for o in outcomes if float(o.shock) < 0]
+    end = utc_time(close)
+    freq = fall_frequencies(series("ohlcv", asset, "1h"), [-float(o.shock) for o in falls], 24, end)
+    if not falls or not freq[0]["n"]:
+        return None
+    rows = [
+        {"scenario": o.name, "shock": float(o.shock), "fund_usd": float(o.bad_debt_usd),
+         "fund_p10_usd": _draws_usd(o)[0], "fund_p90_usd": _draws_usd(o)[1], **f}
+        for o, f in zip(falls, freq, strict=True)
+    ]  # fmt: skip
+    return {"before": end.isoformat(), "horizon_hours": 24, "scenarios": rows}
 
 
 def figures(v: SolvencyView) -> list[go.Figure]:
@@ -424,7 +454,9 @@ def _adl_frame(v: SolvencyView) -> pd.DataFrame:
 def tables(v: SolvencyView) -> list[Table]:
     """Scenarios against buffers; ADL policies."""
     rows = []
+    odds = {r["scenario"]: r for r in (v.sizing or {}).get("scenarios", [])}
     for c, p in zip(v.cascade.outcomes, v.gap_only.outcomes, strict=True):
+        seen = odds.get(c.name)
         rows.append(
             {
                 "scenario": scenario_text(c.name),
@@ -436,6 +468,9 @@ def tables(v: SolvencyView) -> list[Table]:
                 "bad debt, gap only": usd(p.bad_debt_usd),
                 "bad debt, static bound": usd(static_bad_debt(c)),
                 "buffer needed": pct(c.min_buffer, 2),
+                "days with a 24 h fall this deep": "—"
+                if seen is None
+                else f"{probability_text(seen['p'])} ({seen['k']:,} of {seen['n']:,})",
                 **{
                     f"{100 * b:.0f} % survives": "yes" if c.min_buffer <= b else "NO"
                     for b in BUFFERS
@@ -509,6 +544,7 @@ def _takeaways(v: SolvencyView) -> list[str]:
         *([bias] if (bias := _bias_words(v)) else []),
         *([ten] if (ten := _ten_pct_words(v)) else []),
         *([odds] if (odds := survival_words(v)) else []),
+        *([fund] if (fund := sizing_words(v)) else []),
     ]
 
 
@@ -551,6 +587,37 @@ def survival_words(v: SolvencyView) -> str:
         f"in {_chance(by[24])} before {fs['before'][:10]}"
         + (f"; {others}" if others else "")
         + f" (non-overlapping windows, one trial each; exact intervals).{_verdict(fs)}"
+    )
+
+
+def sizing_words(v: SolvencyView) -> str:
+    """What a fund must hold for ADL not to start in each fall scenario, and its odds (``""``).
+
+    ``"A fund keeps ADL away in a scenario if it holds that scenario's bad debt
+    (Binance-feed dollars): $1.3 M for −10 % (80 % over draws $1.1 M–$1.5 M), a fall
+    seen within 24 h on 39 of 2,902 days (1.3 %, 95 % interval 0.96–1.8 %); …"``
+    (:func:`fund_sizing`).
+    """
+    if not v.sizing:
+        return ""
+
+    def name(r: dict[str, Any]) -> str:
+        said = scenario_text(r["scenario"])
+        return said if "%" in said else f"{said} ({pct(r['shock'], 1, signed=True)})"
+
+    rows = v.sizing["scenarios"]
+    keys = ("fund_usd", "fund_p10_usd", "fund_p90_usd")
+    said = usd_alike(*(r[k] for r in rows for k in keys))  # one scale across the sentence
+    parts = [
+        f"{said[3 * i]} for {name(r)} (80 % over draws {said[3 * i + 1]}–{said[3 * i + 2]}), a "
+        f"fall seen within 24 h on {r['k']:,} of {r['n']:,} days ({probability_text(r['p'])}, "
+        f"95 % interval {interval_text(*r['interval'])})"
+        for i, r in enumerate(rows)
+    ]
+    return (
+        f"A fund keeps ADL away in a scenario if it holds that scenario's bad debt "
+        f"({v.feed[0]} dollars): {'; '.join(parts)}; days before {v.sizing['before'][:10]}, "
+        "non-overlapping, from a close to the lowest hourly low (exact intervals)."
     )
 
 
@@ -895,6 +962,7 @@ def summary(v: SolvencyView) -> dict[str, Any]:
         "october_2025_shock": _oct(v),
         "adl_start": v.cascade.adl_start,
         "fund_survival": v.survival,
+        "fund_sizing": v.sizing,
         "breaks": v.cascade.breaks(BUFFERS),
         "worst_scenario": v.worst.name,
         "adl_scenario": v.cascade.adl_outcome.name,

@@ -6,7 +6,9 @@
 - :func:`allocate_adl` allocates a deficit across profitable opposite positions
   (Binance, Hyperliquid, socialised, optimal).
 - :func:`fund_survival` says how often history fell as deep as the ADL start (the fall
-  that exhausts the fund), per horizon, with an exact interval and an out-of-sample check.
+  that exhausts the fund), per horizon, with an exact interval and an out-of-sample check;
+  :func:`fall_frequencies` the same count at any falls (what a fund sized for a
+  scenario's fall is worth).
 - :class:`ExchangeLedger` is the mark-to-market ledger the invariants are stated on.
 - :func:`run_solvency_request` runs ``liqcascade solvency``'s request on the estimated
   market; :func:`split_accounts` splits each cohort position into log-normal accounts.
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from liqcascade.solvency._market import split_accounts
     from liqcascade.solvency._request import run_solvency_request
     from liqcascade.solvency._survival import (
+        fall_frequencies,
         fund_survival,
         fund_survival_of,
         interval_text,
@@ -86,7 +89,7 @@ _EXCHANGE_NAMES = frozenset(
 
 
 _SURVIVAL_NAMES = frozenset(
-    {"fund_survival", "fund_survival_of", "interval_text", "probability_text"}
+    {"fall_frequencies", "fund_survival", "fund_survival_of", "interval_text", "probability_text"}
 )
 
 
@@ -136,6 +139,7 @@ __all__ = [
     "adl_ranking",
     "allocate_adl",
     "default_scenarios",
+    "fall_frequencies",
     "fund_survival",
     "fund_survival_of",
     "gini",

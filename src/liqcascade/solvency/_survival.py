@@ -34,6 +34,7 @@ __all__ = [
     "HORIZONS",
     "OOS_FALLS",
     "fall_count",
+    "fall_frequencies",
     "fund_survival",
     "fund_survival_of",
     "interval_text",
@@ -180,6 +181,34 @@ def fall_count(falls: np.ndarray, depth: float) -> dict[str, Any]:
         return {"k": 0, "n": 0, "p": None, "interval": None}
     ci = binomtest(k, n).proportion_ci(confidence_level=LEVEL, method="exact")
     return {"k": k, "n": n, "p": k / n, "interval": [float(ci.low), float(ci.high)]}
+
+
+def fall_frequencies(
+    bars: pd.DataFrame, depths: Sequence[float], hours: int = 24, end: pd.Timestamp | None = None
+) -> list[dict[str, Any]]:
+    """:func:`fall_count` of each of ``depths`` over the same windows of ``hours`` bars.
+
+    What a fund sized for a scenario's fall is worth: how often history fell that deep
+    within the horizon, before ``end`` (non-overlapping windows: :func:`window_falls`).
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Hourly bars (``low``, ``close``, USD), indexed by their open time (UTC).
+    depths : sequence of float
+        The falls, positive fractions of the close (0.1: 10 % below it).
+    hours : int, default 24
+        Window length, hourly bars.
+    end : pandas.Timestamp, optional
+        The run's date (UTC): no bar closed after it is read.
+
+    Returns
+    -------
+    list of dict
+        Per depth, in order: ``k``, ``n``, ``p``, ``interval`` (:func:`fall_count`).
+    """
+    _, falls = window_falls(bars, hours, end)
+    return [fall_count(falls, float(d)) for d in depths]
 
 
 #: Fewest hourly returns before the split the baselines are fitted on.
