@@ -120,12 +120,13 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
 
 def _chance(h: dict[str, Any], *, short: bool = False) -> str:
     """``p = 3.6 %, 95 % interval 2.9–4.3 %`` (short: ``p = 3.6 % (2.9–4.3 %)``)."""
-    from liqcascade.solvency import interval_text, probability_text
+    from liqcascade.solvency import chance_text
 
-    ci = interval_text(*h["interval"])
+    said = chance_text(h["p"], h["interval"])
     if short:
-        return f"p = {probability_text(h['p'])} ({ci})"
-    return f"p = {probability_text(h['p'])}, 95 % interval {ci}"
+        p, _, ci = said.partition(", 95 % interval ")
+        return f"p = {p} ({ci})"
+    return f"p = {said}"
 
 
 def _range(result: dict[str, Any], fs: dict[str, Any], day: dict[str, Any]) -> str:

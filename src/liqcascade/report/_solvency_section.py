@@ -45,7 +45,7 @@ from liqcascade.report._units import (
     market_factor,
     qualifier,
 )
-from liqcascade.solvency import interval_text, probability_text
+from liqcascade.solvency import chance_text, probability_text
 
 BUFFERS = (0.06, 0.10, 0.14)
 
@@ -550,11 +550,7 @@ def _takeaways(v: SolvencyView) -> list[str]:
 
 def _chance(h: dict[str, Any]) -> str:
     """``104 of 2,901 days (3.6 %, 95 % interval 2.9–4.3 %)``."""
-    lo, hi = h["interval"]
-    return (
-        f"{h['k']:,} of {h['n']:,} {h['trials']} ({probability_text(h['p'])}, 95 % interval "
-        f"{interval_text(lo, hi)})"
-    )
+    return f"{h['k']:,} of {h['n']:,} {h['trials']} ({chance_text(h['p'], h['interval'])})"
 
 
 def survival_words(v: SolvencyView) -> str:
@@ -610,8 +606,8 @@ def sizing_words(v: SolvencyView) -> str:
     said = usd_alike(*(r[k] for r in rows for k in keys))  # one scale across the sentence
     parts = [
         f"{said[3 * i]} for {name(r)} (80 % over draws {said[3 * i + 1]}–{said[3 * i + 2]}), a "
-        f"fall seen within 24 h on {r['k']:,} of {r['n']:,} days ({probability_text(r['p'])}, "
-        f"95 % interval {interval_text(*r['interval'])})"
+        f"fall seen within 24 h on {r['k']:,} of {r['n']:,} days "
+        f"({chance_text(r['p'], r['interval'])})"
         for i, r in enumerate(rows)
     ]
     return (

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from liqcascade.solvency._market import split_accounts
     from liqcascade.solvency._request import run_solvency_request
     from liqcascade.solvency._survival import (
+        chance_text,
         fall_frequencies,
         fund_survival,
         fund_survival_of,
@@ -89,7 +90,14 @@ _EXCHANGE_NAMES = frozenset(
 
 
 _SURVIVAL_NAMES = frozenset(
-    {"fall_frequencies", "fund_survival", "fund_survival_of", "interval_text", "probability_text"}
+    {
+        "chance_text",
+        "fall_frequencies",
+        "fund_survival",
+        "fund_survival_of",
+        "interval_text",
+        "probability_text",
+    }
 )
 
 
@@ -138,6 +146,7 @@ __all__ = [
     "adl_policy",
     "adl_ranking",
     "allocate_adl",
+    "chance_text",
     "default_scenarios",
     "fall_frequencies",
     "fund_survival",

@@ -33,6 +33,7 @@ import pandas as pd
 __all__ = [
     "HORIZONS",
     "OOS_FALLS",
+    "chance_text",
     "fall_count",
     "fall_frequencies",
     "fund_survival",
@@ -82,6 +83,14 @@ def probability_text(p: float | None, extra: int = 0) -> str:
     return percent_text(p, digits)
 
 
+def _interval_extra(lo: float | None, hi: float | None) -> int:
+    """Significant figures beyond two at which the two bounds print apart (at most 2)."""
+    for extra in range(3):
+        if probability_text(lo, extra) != probability_text(hi, extra):
+            return extra
+    return 2
+
+
 def interval_text(lo: float | None, hi: float | None) -> str:
     """An interval of probabilities, one percent sign: ``2.9–4.3 %``, ``0.0082–0.028 %``.
 
@@ -95,11 +104,31 @@ def interval_text(lo: float | None, hi: float | None) -> str:
     lo, hi : float or None
         The bounds (fractions).
     """
-    for extra in range(3):
-        a, b = probability_text(lo, extra), probability_text(hi, extra)
-        if a != b:
-            break
+    extra = _interval_extra(lo, hi)
+    a, b = probability_text(lo, extra), probability_text(hi, extra)
     return f"{a[:-2] if a.endswith(' %') else a}–{b}"
+
+
+def chance_text(p: float | None, interval: Sequence[float | None] | None) -> str:
+    """A probability and its 95 % interval at one precision: ``16.2 %, 95 % interval 15.9–16.5 %``.
+
+    The probability takes the interval's figures (:func:`interval_text`), so it never
+    reads coarser than its bounds.
+
+    >>> chance_text(0.162, (0.159, 0.165)), chance_text(0.036, (0.029, 0.043))
+    ('16.2 %, 95 % interval 15.9–16.5 %', '3.6 %, 95 % interval 2.9–4.3 %')
+
+    Parameters
+    ----------
+    p : float or None
+        The probability (fraction).
+    interval : sequence of two floats, or None
+        Its 95 % interval (fractions); without one the probability alone.
+    """
+    if interval is None:
+        return probability_text(p)
+    lo, hi = interval
+    return f"{probability_text(p, _interval_extra(lo, hi))}, 95 % interval {interval_text(lo, hi)}"
 
 
 def _grid(bars: pd.DataFrame, end: pd.Timestamp | None) -> tuple[pd.DatetimeIndex, Any, Any]:
