@@ -178,11 +178,11 @@ def test_menu_groups_each_per_asset_section_under_one_name() -> None:
 
 
 def test_the_market_lane_and_the_queues_hints_cover_every_section() -> None:
-    from liqcascade.report._run import COST_HINT, MARKET_LANE, READS_MARKET, USES_ARCH
+    from liqcascade.report._run import COST_HINT, IMPORTS, MARKET_LANE, READS_MARKET
 
     ids = {s.id for s in SECTIONS}
     # every queued section has a cost hint (the queue's order, longest first)
     assert set(COST_HINT) == ids - MARKET_LANE
     # the transparency metrics share the liquidation map's books over time
     assert {"liqmap", "transparency"} <= MARKET_LANE
-    assert READS_MARKET <= set(COST_HINT) and USES_ARCH <= ids
+    assert READS_MARKET <= set(COST_HINT) and set(IMPORTS) <= set(COST_HINT)
