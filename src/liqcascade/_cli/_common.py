@@ -356,9 +356,13 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
         """Leave out a library's ``note: …`` line with ``-q``; keep its ``warning: …`` lines.
 
         ``-q`` prints no notes: :func:`end_notes`' and :func:`info`'s rule, the library's too.
+        Below WARNING, only numba's compile note (:data:`_COMPILE_LOGGER`) prints without
+        ``-v``: a first run's minute of compiling is said, the library's other INFO lines not.
         """
         if STATE.verbosity < 0 and record.getMessage().startswith("note:"):
             return False
+        if record.levelno < logging.WARNING and STATE.verbosity <= 0:
+            return record.name == _COMPILE_LOGGER
         return bool(super().filter(record))
 
     def format(self, record: logging.LogRecord) -> str:
@@ -374,6 +378,10 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
 #: The package's logger, whose warnings (the market's caveats) the command line prints.
 _PACKAGE_LOGGER = "liqcascade"
 
+#: The logger of numba's one compile note (``liqcascade._numba.COMPILE_MESSAGE``, INFO),
+#: which the command line prints at every verbosity but ``-q``.
+_COMPILE_LOGGER = "liqcascade.numba"
+
 
 @contextmanager
 def hinted_warnings() -> Iterator[None]:
@@ -387,24 +395,29 @@ def hinted_warnings() -> Iterator[None]:
     last-resort handler would, hints rewritten (:func:`command_hint`); it is removed on
     exit, so nothing stays on a process that ran the command line. When logging is
     configured (a host program, pytest's ``caplog``), the records go there unchanged.
-    With ``-v`` the library's INFO lines print too (the one saying numba compiles its
-    kernels on first use, and why the first run is slow).
+    The one INFO line saying numba compiles its kernels on first use (why a first run is
+    slow; nothing on a warm cache) prints unless ``-q``; with ``-v`` the library's other
+    INFO lines print too.
     """
     logger = logging.getLogger(_PACKAGE_LOGGER)
     if logger.hasHandlers():
         yield
         return
     handler = _HintedStderr()
-    level = logger.level
-    if STATE.verbosity > 0:  # -v: the library's INFO lines too (numba compiling, once)
-        handler.setLevel(logging.INFO)
+    handler.setLevel(logging.INFO)  # the filter picks which INFO lines print
+    compiles = logging.getLogger(_COMPILE_LOGGER)
+    level, compiles_level = logger.level, compiles.level
+    if STATE.verbosity > 0:  # -v: the library's INFO lines too
         logger.setLevel(logging.INFO)
+    if STATE.verbosity >= 0:  # not -q: numba's compile note
+        compiles.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        compiles.setLevel(compiles_level)
 
 
 @contextmanager
