@@ -301,11 +301,16 @@ def error_line(exc: InputError) -> str:
     running command's parameters (``fixed_pct must be ...``) names that parameter too:
     it is shown as its flag (``--fixed-pct must be ...``). A fraction option's range is
     worded in percent when its value was typed as one
-    (:func:`~liqcascade._cli._fraction_options.in_percent`).
+    (:func:`~liqcascade._cli._fraction_options.in_percent`). A row of a user's CSV file
+    is named with its file line (:func:`liqcascade._tables.with_file_line`).
     """
     text = exc.for_flags({**STATE.flags, **STATE.aliases})
     if not exc.params and not exc.file and exc.row is None:
         text = leading_flag(text)
+    if "data row " in text:  # a CSV row's file line too: data row 2 (file line 4)
+        from liqcascade._tables import with_file_line
+
+        text = with_file_line(text)
     return in_percent(command_hint(text))
 
 
