@@ -30,6 +30,9 @@ CASES = {
     # a quoted field's line break and a blank line: data row 3 starts on line 6
     "quoted-newline": ('long,1,3000,10\n\n"long\nx",2,3100,5\nlong,1,3000,10,7\n', 3, 6,
                        "malformed CSV: expected 4 fields, saw 5"),
+    # one more field on every data row: pandas read the first as an index, the rest shifted
+    "trailing-separator": ("long,1,3000,10,\nshort,2,3100,5,\n", 1, 2,
+                           "malformed CSV: expected 4 fields, saw 5"),
     "blank-lines": ("\nlong,1,3000,10\n\n\nshort,-2,3100,5\n", 2, 6, "size"),
 }  # fmt: skip
 
