@@ -26,6 +26,7 @@ import typer
 from rich.cells import cell_len
 from rich.console import Console
 
+from liqcascade._cli._docs import installed_docs
 from liqcascade._cli._fraction_options import fraction_value, in_percent
 from liqcascade._shown import shown
 from liqcascade.errors import InputError
@@ -311,7 +312,7 @@ def error_line(exc: InputError) -> str:
         from liqcascade._tables import with_file_line
 
         text = with_file_line(text)
-    return in_percent(command_hint(text))
+    return installed_docs(in_percent(command_hint(text)))
 
 
 def leading_flag(text: str) -> str:
@@ -371,8 +372,11 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
         return bool(super().filter(record))
 
     def format(self, record: logging.LogRecord) -> str:
-        """The record as the last-resort handler prints it, its hints runnable."""
-        return command_hint(super().format(record))
+        """The record as the last-resort handler prints it, its hints runnable.
+
+        A ``docs/PAGE.md`` it names reads as the installed page (:func:`installed_docs`).
+        """
+        return installed_docs(command_hint(super().format(record)))
 
     def emit(self, record: logging.LogRecord) -> None:
         """Write on the stderr of the moment (a test's or a redirected one)."""
