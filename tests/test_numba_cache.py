@@ -61,10 +61,11 @@ def test_another_runtime_error_is_not_taken_for_a_cache_folder(
         _numba.njit(lambda x: x)
 
 
-def test_verbose_command_line_prints_the_compile_line() -> None:
-    """``-v``: the one INFO line saying numba compiles on first use reaches stderr (an
-    installed package's first run spends minutes there and said nothing, even with -v:
-    trial wheel33); without ``-v`` it stays out, and the logger's level is put back."""
+def test_command_line_prints_the_compile_note_unless_quiet() -> None:
+    """The one INFO line saying numba compiles on first use reaches stderr as a ``note:``
+    (a first run spent minutes silent, even with -v: trial wheel33; then printed only with
+    -v); ``-q`` leaves it out, the library's other INFO lines still need ``-v``, and the
+    loggers' levels are put back."""
     import subprocess
     import sys
 
@@ -75,16 +76,54 @@ def test_verbose_command_line_prints_the_compile_line() -> None:
         "_common.STATE.verbosity = int(sys.argv[1])\n"
         "with _common.hinted_warnings():\n"
         "    logging.getLogger('liqcascade.numba').info(_numba.COMPILE_MESSAGE)\n"
-        "print(logging.getLogger('liqcascade').level)\n"
+        "    logging.getLogger('liqcascade.data').info('note: an INFO line')\n"
+        "print(*(logging.getLogger(n).level for n in ('liqcascade', 'liqcascade.numba')))\n"
     )
     said = {}
-    for v in (0, 1):
+    for v in (-1, 0, 1):
         r = subprocess.run([sys.executable, "-c", script, str(v)], capture_output=True,
                            text=True, timeout=120, check=True)  # fmt: skip
         said[v] = r
-    assert said[1].stderr.strip() == _numba.COMPILE_MESSAGE
-    assert said[0].stderr.strip() == ""
-    assert said[0].stdout.strip() == said[1].stdout.strip() == "0"  # NOTSET again
+    assert said[0].stderr.strip() == _numba.COMPILE_MESSAGE
+    assert _numba.COMPILE_MESSAGE.startswith("note: ")  # -q's filter knows notes by this
+    assert said[1].stderr.splitlines() == [_numba.COMPILE_MESSAGE, "note: an INFO line"]
+    assert said[-1].stderr.strip() == ""
+    assert {r.stdout.strip() for r in said.values()} == {"0 0"}  # NOTSET again
+
+
+# A cold cache (NUMBA_CACHE_DIR a fresh folder) compiles two of the package's kernels in
+# a command-line run; the same cache, warm, compiles nothing.
+_COLD_THEN_WARM = """
+import sys
+import numpy as np
+from liqcascade._cli import _common
+from liqcascade.stress import _kernels
+with _common.hinted_warnings():
+    assert _kernels._count_down(np.array([3.0, 2.0, 1.0]), 2.0) == 2
+    assert _kernels._count_up(np.array([1.0, 2.0, 3.0]), 2.0) == 2
+"""
+
+
+def test_a_cold_cache_says_it_compiles_once_and_a_warm_one_nothing(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _COLD_THEN_WARM],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    assert runs[0].stderr.splitlines() == [_numba.COMPILE_MESSAGE]
+    assert list((tmp_path / "cache").rglob("*.nbi"))  # what the second run loads
+    assert runs[1].stderr == ""
 
 
 def _cache_folder(

@@ -147,3 +147,57 @@ def test_a_file_system_without_locks_or_a_temporary_folder_still_compiles(
         thrice = _numba._one_at_a_time(numba.njit(cache=False)(thrice_py))
 
         assert thrice(np.arange(4.0)) == pytest.approx(18.0)
+
+
+# Each child compiles a kernel of its own (both compile: neither finds the other's in the
+# cache) with the package's INFO lines on stderr: the compile note is said once between
+# the two inside the block (the report's lanes), once by each outside it.
+NOTE_SCRIPT = textwrap.dedent(
+    """
+    import logging, os, sys
+    sys.path.insert(0, sys.argv[1])
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from liqcascade import _numba
+    import kern2
+
+    ctx = _numba.shared_compiles() if sys.argv[2] == "shared" else open(os.devnull)
+    with ctx:
+        kids = []
+        for i in range(2):
+            pid = os.fork()
+            if pid == 0:
+                (kern2.one if i == 0 else kern2.two)(10)
+                os._exit(0)
+            kids.append(pid)
+        assert [os.waitpid(p, 0)[1] for p in kids] == [0, 0]
+    """
+)
+
+KERNELS = textwrap.dedent(
+    """
+    import numpy as np
+    from liqcascade._numba import njit
+
+    @njit
+    def one(n):
+        return np.sin(np.arange(n, dtype=np.float64)).sum()
+
+    @njit
+    def two(n):
+        return np.cos(np.arange(n, dtype=np.float64)).sum()
+    """
+)
+
+
+@pytest.mark.parametrize(("mode", "said"), [("shared", 1), ("apart", 2)])
+def test_forked_lanes_say_the_compile_note_once(tmp_path: Path, mode: str, said: int) -> None:
+    (tmp_path / "kern2.py").write_text(KERNELS)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    r = subprocess.run([sys.executable, "-c", NOTE_SCRIPT, str(tmp_path), mode],
+                       capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines().count(_numba.COMPILE_MESSAGE) == said, r.stderr

@@ -275,7 +275,8 @@ def test_an_unknown_symbol_with_no_market_is_one_error_line(xyz_file: Path) -> N
     r = run_cli("stress", "--scenario", "backtest", "--portfolio", str(xyz_file))
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr.splitlines() == [
-        f"error: {xyz_file}: data row 2: no daily or hourly prices of XYZ in the bundle or the "
+        f"error: {xyz_file}: data row 2 (file line 3): no daily or hourly prices of XYZ in the "
+        f"bundle or the "
         "store; ingest them with `liqcascade data ingest` or remove the row"
     ]
 

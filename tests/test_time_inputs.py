@@ -68,7 +68,7 @@ def test_a_file_with_date_and_time_columns_is_refused_not_stored_today(tmp_path:
     f.write_text("date,time,open,high,low,close,volume\n" + "\n".join(rows) + "\n")
     store = tmp_path / "s.duckdb"
     r = run_cli("data", "ingest", str(f), "--symbol", "ETHUSDT", "--store", str(store))
-    assert_refused(r, f"{f}: data row 1: time: '00:00' is a time of day with no date")
+    assert_refused(r, f"{f}: data row 1 (file line 2): time: '00:00' is a time of day with no date")
     assert not store.exists()
 
 
@@ -341,7 +341,8 @@ def test_bars_closer_than_their_interval_are_refused_naming_the_row(tmp_path: Pa
     r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
     assert_refused(
         r,
-        f"{f}: data row 7: ts 2024-01-01 05:30 is 30m after the bar before it (data row 6, "
+        f"{f}: data row 7 (file line 8): ts 2024-01-01 05:30 is 30m after the bar before it "
+        f"(data row 6, "
         "2024-01-01 05:00), less than the 1h bars",
     )
 

@@ -97,7 +97,8 @@ def test_a_label_cell_with_a_control_character_is_refused_by_its_row(tmp_path: P
     r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
     assert r.exit_code == 2, r.stderr
     assert r.stderr == (
-        f"error: {f}: data row 2: venue 'bin\\tance' holds a control character (a newline, "
+        f"error: {f}: data row 2 (file line 3): venue 'bin\\tance' holds a control character (a "
+        f"newline, "
         "a tab, an escape)\n"
     )
 

@@ -238,7 +238,7 @@ def test_a_short_line_of_a_user_table_is_refused_naming_file_and_row(
     p = tmp_path / "portfolio.csv"
     p.write_text(text)
     saw = text.splitlines()[line - 1].count(",") + 1
-    want = f"{p}: data row {row}: malformed CSV (file line {line}): expected 6 fields, saw {saw}"
+    want = f"{p}: data row {row} (file line {line}): malformed CSV: expected 6 fields, saw {saw}"
     with pytest.raises(InputError) as exc:
         read_user_table(p)
     assert str(exc.value).startswith(want)

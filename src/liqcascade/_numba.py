@@ -8,9 +8,10 @@ Kernels compile on first use and are cached on disk (``cache=True``); the first 
 a machine (or after an upgrade) spend tens of seconds compiling (one to two minutes on a
 slow or busy machine). Before the first compile of a process the ``liqcascade`` logger
 says so, once, at INFO level (:func:`announce_compiles`;
-``logging.basicConfig(level=logging.INFO)`` shows it, and the command line's ``-v``):
-a cache hit compiles nothing and
-logs nothing.
+``logging.basicConfig(level=logging.INFO)`` shows it; the command line prints it as a
+``note:`` line unless ``-q``): a cache hit compiles nothing and logs nothing, so a warm
+run says nothing. Processes forked inside :func:`shared_compiles` (the report's lanes)
+say it once between them.
 
 Where the cache lives is numba's rule: ``$NUMBA_CACHE_DIR`` when set; else the
 ``__pycache__`` folder beside each kernel's module (``*.nbi``, ``*.nbc`` files), when it
@@ -45,10 +46,10 @@ NUMBA_DISABLED: bool = os.environ.get("LIQCASCADE_DISABLE_NUMBA", "") not in (""
 
 _LOG = logging.getLogger("liqcascade.numba")
 
-#: The INFO line logged before the first kernel compile of a process.
+#: The INFO line logged before the first kernel compile of a process (a cold cache).
 COMPILE_MESSAGE = (
-    "compiling the numba kernels on first use (tens of seconds, once: they are cached on "
-    "disk for the next runs)"
+    "note: compiling the numba kernels on first use (tens of seconds, a minute or two on a "
+    "busy machine; once: they are cached on disk for the next runs)"
 )
 
 #: The WARNING logged, once, when numba has no writable folder for its cache.
@@ -93,7 +94,8 @@ def announce_compiles() -> None:
             py_func = getattr(data.get("dispatcher"), "py_func", None)
             if not self.said and py_func in _KERNELS:
                 self.said = True
-                _LOG.info(COMPILE_MESSAGE)
+                if _first_to_say():
+                    _LOG.info(COMPILE_MESSAGE)
 
         def on_end(self, ev: Any) -> None:
             return None
@@ -101,6 +103,23 @@ def announce_compiles() -> None:
     listener = _FirstCompile()
     register("numba:compile", listener)
     _ANNOUNCER.append(listener)
+
+
+def _first_to_say() -> bool:
+    """Whether this process says :data:`COMPILE_MESSAGE`.
+
+    False when a process forked with it inside :func:`shared_compiles` said it already
+    (a marker file in the block's folder, made by the first).
+    """
+    if not _SHARED:
+        return True
+    try:
+        os.close(os.open(os.path.join(_SHARED[0][0], "said"), os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return False
+    except OSError:  # the folder is gone: say it
+        return True
+    return True
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:

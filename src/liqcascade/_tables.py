@@ -45,6 +45,7 @@ __all__ = [
     "check_short_lines",
     "decode_utf8",
     "decompress",
+    "file_line",
     "float32_as_decimal",
     "is_utf16",
     "norm_column",
@@ -52,6 +53,7 @@ __all__ = [
     "read_user_table",
     "records_frame",
     "sniff_separator",
+    "with_file_line",
 ]
 
 #: File name endings read as Parquet.
@@ -677,9 +679,9 @@ def _read_csv(p: Path, data: bytes, skipinitialspace: bool) -> pd.DataFrame:
     if head[0] in "[{" or p.suffix.lower() in (".json", ".jsonl", ".ndjson"):
         raise InputError(f"{p}: a JSON file; this table is read from CSV (header row) or Parquet")
     sep = sniff_separator(head.splitlines()[0])
+    check_short_lines(data, sep, str(p), headerless=False)  # before pandas: its own count
     # default NA parsing: empty cells and NaN/NA/null/None read as missing
     df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=skipinitialspace)
-    check_short_lines(data, sep, str(p), headerless=False)
     return read_decimal_commas(df, sep)
 
 
@@ -708,14 +710,16 @@ def _field_counts(data: bytes, sep: str) -> list[tuple[int, int]]:
 
 
 def check_short_lines(data: bytes, sep: str, name: str, *, headerless: bool) -> None:
-    """Refuse a CSV line with fewer fields than the header (the first line when headerless).
+    """Refuse a CSV line with fewer or more fields than the header (the first line when headerless).
 
-    pandas refuses a line with *more* fields and reads one with fewer as if the missing
-    fields were empty: a file cut off mid-line (an interrupted download: the last line
-    short, no final newline) then stores the cut number (volume ``87`` for
-    ``8732.8219``). No market layout nor user table (positions, stops, portfolio, book)
-    has optional trailing fields, so any short line is refused, like a long one:
-    ``data row N: malformed CSV (file line M): expected 7 fields, saw 6``.
+    pandas refuses a line with *more* fields naming a line of its own count (neither the
+    data row nor, past a blank line or a quoted line break, the file line) and reads one
+    with fewer as if the missing fields were empty: a file cut off mid-line (an
+    interrupted download: the last line short, no final newline) then stores the cut
+    number (volume ``87`` for ``8732.8219``). No market layout nor user table (positions,
+    stops, portfolio, book) has optional trailing fields, so a short line is refused like
+    a long one, before pandas reads the file: ``data row N (file line M): malformed CSV:
+    expected 7 fields, saw 6`` (:func:`~liqcascade.errors.row_ref`).
 
     Parameters
     ----------
@@ -729,16 +733,99 @@ def check_short_lines(data: bytes, sep: str, name: str, *, headerless: bool) -> 
         Whether the first line is a data row.
     """
     counts = _field_counts(data, sep)
-    if not counts:  # pragma: no cover - pandas refused an empty file before
+    if not counts:
         return
     width = counts[0][1]
     for row, (line, n) in enumerate(counts[0 if headerless else 1 :], start=1):
-        if n < width:
+        if n != width:
             cut = " (the last line, without a final newline: a file cut off?)"
             last = row == len(counts) - (0 if headerless else 1)
-            hint = cut if last and not data.rstrip(b" \t").endswith((b"\n", b"\r")) else ""
+            ended = data.rstrip(b" \t").endswith((b"\n", b"\r"))
+            hint = cut if n < width and last and not ended else ""
             raise InputError(
-                f"malformed CSV (file line {line}): expected {width} fields, saw {n}{hint}",
+                f"malformed CSV: expected {width} fields, saw {n}{hint}",
                 file=name,
                 row=row,
+                line=line,
             )
+
+
+#: ``FILE: data row N`` in an error's text, not yet followed by its file line.
+_ROW_OF_FILE = re.compile(r"(?:^|: )(?P<file>[^:\n]+?): data row (?P<row>\d+)(?! \(file line)")
+
+
+def file_line(path: str | Path, row: int) -> int | None:
+    """The 1-based line of the CSV ``path`` where its data row ``row`` starts.
+
+    Rows are counted as :func:`~liqcascade.errors.row_ref` counts them (after the
+    header; blank lines not counted); a quoted field's line break is inside its row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A user's CSV with a header row (possibly gzip-compressed or in a one-file zip).
+    row : int
+        1-based data row.
+
+    Returns
+    -------
+    int or None
+        The line; None when ``path`` is no readable CSV text file (Parquet, missing,
+        too large to read again) or has fewer rows.
+    """
+    p = Path(path)
+    try:
+        if not p.is_file() or p.suffix.lower() in PARQUET_SUFFIXES:
+            return None
+        check_parse_memory(p.stat().st_size, str(p))
+        data, _ = decompress(p.read_bytes(), str(p), then="give that file")
+        if data[:4] == b"PAR1":
+            return None
+        text = decode_utf8(data, str(p))
+    except (InputError, OSError, ValueError):
+        return None
+    head = text.lstrip()
+    if not head:
+        return None
+    sep = sniff_separator(head.splitlines()[0])
+    counts = _field_counts(data, sep)
+    first = [f.strip().strip('"') for f in head.splitlines()[0].split(sep)]
+    skip = 0 if len(first) > 1 and all(_number_text(f) for f in first if f) else 1
+    at = row - 1 + skip  # a file of numbers has no header (``data ingest``'s rule)
+    return counts[at][0] if row > 0 and at < len(counts) else None
+
+
+def _number_text(text: str) -> bool:
+    """Whether ``text`` reads as a number (a field of a headerless file's first line)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def with_file_line(text: str) -> str:
+    """An error's text with the file line after its first ``FILE: data row N``.
+
+    ``positions.csv: data row 2: size is not a number ('abc')`` reads ``positions.csv:
+    data row 2 (file line 4): ...`` when data row 2 starts on the file's line 4
+    (:func:`file_line`), and ``data row 2 (file line 3)`` in a file with its header on
+    line 1 and no blank line: a user opens the file at the line named. The text is
+    unchanged when it names no row of a CSV file there is, or names its line already.
+    For the command line's ``error:`` lines: the file is read again only once a row was
+    refused.
+
+    Parameters
+    ----------
+    text : str
+        The error's message.
+
+    Returns
+    -------
+    str
+    """
+    for m in _ROW_OF_FILE.finditer(text):
+        line = file_line(m["file"].strip(), int(m["row"]))
+        if line is not None:
+            return f"{text[: m.end()]} (file line {line}){text[m.end() :]}"
+    return text

@@ -18,24 +18,29 @@ import re
 from collections.abc import Mapping, Sequence
 
 
-def row_ref(row: int) -> str:
+def row_ref(row: int, line: int | None = None) -> str:
     """How messages name a row of a user's file: ``"data row 4"``, the 4th row after the header.
 
     Rows count from 1; blank lines are not counted; in a file without a header the first
     line is data row 1. Every reader (``data ingest``, positions, stops, stress
-    portfolios, order books, tier tables, proof-of-liabilities files) names rows so.
+    portfolios, order books, tier tables, proof-of-liabilities files) names rows so. A CSV
+    row's file line, where known, follows: ``"data row 4 (file line 6)"`` (the line an
+    editor shows, counted from 1, blank lines and the header included; a row whose
+    quoted field holds a line break starts there).
 
     Parameters
     ----------
     row : int
         1-based data row.
+    line : int, optional
+        1-based line of the file where the row starts.
 
     Returns
     -------
     str
-        ``"data row N"``.
+        ``"data row N"`` or ``"data row N (file line M)"``.
     """
-    return f"data row {row}"
+    return f"data row {row}" if line is None else f"data row {row} (file line {line})"
 
 
 class LiqcascadeError(Exception):
@@ -73,6 +78,9 @@ class InputError(LiqcascadeError, ValueError):
     row : int, optional
         1-based data row (header excluded) at fault; prefixed like ``file``, as
         ``data row N`` (:func:`row_ref`).
+    line : int, optional
+        1-based file line where ``row`` starts (a CSV's), shown after it:
+        ``data row N (file line M)``.
     param : str or sequence of str, optional
         The library parameter(s) at fault (``"as_of"``, or ``("start", "end")``): the
         command line shows each as the flag that set it.
@@ -92,6 +100,7 @@ class InputError(LiqcascadeError, ValueError):
         file: str | None = None,
         row: int | None = None,
         param: str | Sequence[str] | None = None,
+        line: int | None = None,
     ) -> None:
         params = (param,) if isinstance(param, str) else tuple(param or ())
         body = message
@@ -101,7 +110,7 @@ class InputError(LiqcascadeError, ValueError):
         if file is not None and not message.startswith(str(file)):
             prefix += f"{file}: "
         if row is not None and not message.startswith(row_ref(row)):
-            prefix += f"{row_ref(row)}: "
+            prefix += f"{row_ref(row, line)}: "
         super().__init__(prefix + body)
         self.file = file
         self.row = row
@@ -143,7 +152,7 @@ class CalibrationNotFound(InputError):
 
     Parameters
     ----------
-    message, file, row, param
+    message, file, row, param, line
         As :class:`InputError`.
     """
 
@@ -158,7 +167,7 @@ class VenueUnreachable(InputError):
 
     Parameters
     ----------
-    message, file, row, param
+    message, file, row, param, line
         As :class:`InputError`.
     """
 

@@ -74,17 +74,17 @@ def test_malformed_book_names_file_and_row(tmp_path: Path) -> None:
         str(D / "crossed_book.csv"), "--shock", "-0.05",
     )  # fmt: skip
     assert r.exit_code == 2
-    assert "crossed_book.csv: data row 2: crossed book" in r.stderr
+    assert "crossed_book.csv: data row 2 (file line 3): crossed book" in r.stderr
     bad = tmp_path / "b.csv"
     bad.write_text("side,price,size\nbid,99,1\nbid,98,0\nask,101,1\n")
     r = run_cli(
         "cascade", "--positions", str(D / "positions.csv"), "--book", str(bad), "--shock", "-0.05"
     )
-    assert r.exit_code == 2 and "b.csv: data row 2: size must be > 0" in r.stderr
+    assert r.exit_code == 2 and "b.csv: data row 2 (file line 3): size must be > 0" in r.stderr
     r = run_cli(
         *("cascade", *FILES[:4], "--book", str(D / "book.csv"), "--mid", "98.5"), "--shock", "-0.05"
     )
-    assert r.exit_code == 2 and "data row 1: bid 99 is not below mid 98.5" in r.stderr
+    assert r.exit_code == 2 and "data row 1 (file line 2): bid 99 is not below mid 98.5" in r.stderr
 
 
 def test_malformed_positions_exit_2(tmp_path: Path) -> None:

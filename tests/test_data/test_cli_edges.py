@@ -131,7 +131,8 @@ def test_a_liquidation_side_that_is_not_a_side_is_named(tmp_path: Path, gen: Any
     r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
     assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
     assert r.stderr.strip() == (
-        f"error: {f}: data row 3: side 'HOLD' is not a side (SELL, BUY, LONG or SHORT)"
+        f"error: {f}: data row 3 (file line 4): side 'HOLD' is not a side (SELL, BUY, LONG or "
+        f"SHORT)"
     )
     d.loc[2, "side"] = None  # an empty side is still a missing value
     d.to_csv(f, index=False)

@@ -71,7 +71,7 @@ def test_ingest_lists_the_store_without_reading_every_series_times(
     def no_gaps(*args: object) -> None:
         raise AssertionError("ingest counted a stored series' gaps")
 
-    monkeypatch.setattr(_store, "count_gaps", no_gaps)
+    monkeypatch.setattr(_store, "_gap_counts", no_gaps)
     hours = datasets.load_ohlcv("ETH", "1h").head(30) / [20, 20, 20, 20, 1]
     hours.rename_axis("ts").reset_index().to_csv(tmp_path / "SOLUSDT_1h.csv", index=False)
     ingest_files([tmp_path / "SOLUSDT_1h.csv"], venue="binance", store=store)

@@ -121,7 +121,7 @@ def test_a_gap_refuses_the_file_by_default_naming_row_and_option(tmp_path: Path,
     assert r.exit_code == 2
     (line,) = r.stderr.strip().splitlines()
     assert line == (
-        f"error: {src}: data row 164: buy_usd is missing, NaN or infinite; "
+        f"error: {src}: data row 164 (file line 165): buy_usd is missing, NaN or infinite; "
         "--drop-missing leaves such rows out (counted in a warning)"
     )
     assert _digest(store) == before
@@ -160,11 +160,11 @@ def test_drop_missing_stores_every_other_row_and_counts_them(tmp_path: Path, cli
 
 def test_drop_missing_on_one_blanked_cell_and_a_failed_call(tmp_path: Path, cli) -> None:
     full = datasets.load("btc_taker_4h").dropna().iloc[:40].copy()
-    full.iloc[6, full.columns.get_loc("sell_usd")] = np.nan  # data row 7
+    full.iloc[6, full.columns.get_loc("sell_usd")] = np.nan  # data row 7 (file line 8)
     src = _btc_taker_csv(tmp_path / "btc_taker.csv", full)
     store = tmp_path / "s.duckdb"
     r = cli("data", "ingest", str(src), "--store", str(store))
-    assert r.exit_code == 2 and "data row 7: sell_usd is missing" in r.stderr
+    assert r.exit_code == 2 and "data row 7 (file line 8): sell_usd is missing" in r.stderr
     assert not store.exists()  # refused before the store is opened
     # --drop-missing with another, bad file in the call: nothing is written
     bad = tmp_path / "bad.csv"
@@ -172,7 +172,7 @@ def test_drop_missing_on_one_blanked_cell_and_a_failed_call(tmp_path: Path, cli)
         "time,open,high,low,close,volume\n1704067200,100,90,95,98,1\n1704070800,98,99,97,98,1\n"
     )
     r = cli("data", "ingest", str(src), str(bad), "--drop-missing", "--store", str(store))
-    assert r.exit_code == 2 and "data row 1: high 90 is below" in r.stderr
+    assert r.exit_code == 2 and "data row 1 (file line 2): high 90 is below" in r.stderr
     assert not store.exists()
     r = cli("data", "ingest", str(src), "--drop-missing", "--store", str(store), "--json")
     assert r.exit_code == 0
@@ -182,7 +182,7 @@ def test_drop_missing_on_one_blanked_cell_and_a_failed_call(tmp_path: Path, cli)
     neg.iloc[3, neg.columns.get_loc("buy_usd")] = -5.0
     r = cli("data", "ingest", str(_btc_taker_csv(tmp_path / "neg.csv", neg)), "--drop-missing",
             "--store", str(tmp_path / "n.duckdb"))  # fmt: skip
-    assert r.exit_code == 2 and "data row 4: buy_usd must be >= 0" in r.stderr
+    assert r.exit_code == 2 and "data row 4 (file line 5): buy_usd must be >= 0" in r.stderr
 
 
 def test_drop_missing_keeps_nothing_is_an_error(tmp_path: Path) -> None:

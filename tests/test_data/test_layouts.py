@@ -66,7 +66,9 @@ INGEST_LAYOUTS: dict[str, str | None] = {
 #: (layout, kind) of each bundled dataset file read back (None: unrecognised, not a market
 #: series in a layout the readers know).
 BUNDLED_LAYOUTS: dict[str, tuple[str, str] | str | None] = {
-    "aave_horizon_rwa_params.csv": None,
+    # a '#' comment line read as the header: every data row has more fields than it (pandas
+    # took the extra ones as an index, silently; they are a malformed line now)
+    "aave_horizon_rwa_params.csv": "malformed",
     "aave_v3_reserve_params.json": "not rows",  # a JSON object of reserves, not a table
     "aave_wbtc_collateral_accounts.parquet": None,
     "aave_wbtc_collateral_liquidations.parquet": None,
@@ -122,6 +124,8 @@ def _detected(path: Path) -> tuple[str, str] | str | None:
     try:
         raw, headerless = read_raw(path)
     except InputError as exc:
+        if "malformed CSV" in str(exc):
+            return "malformed"
         assert "without a list of rows" in str(exc)
         return "not rows"
     try:

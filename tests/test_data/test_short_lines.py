@@ -33,7 +33,7 @@ def test_a_file_cut_inside_its_last_line_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         read_file(p, venue="binance", symbol="ETHUSDT")
     assert str(e.value).startswith(
-        f"{p}: data row 6: malformed CSV (file line 7): expected 7 fields, saw 6"
+        f"{p}: data row 6 (file line 7): malformed CSV: expected 7 fields, saw 6"
     )
     assert "without a final newline" in str(e.value)
 
@@ -45,14 +45,16 @@ def test_a_short_line_in_the_middle_is_refused_without_the_cut_hint(tmp_path: Pa
     with pytest.raises(InputError) as e:
         read_file(p, venue="binance", symbol="ETHUSDT")
     assert str(e.value) == (
-        f"{p}: data row 3: malformed CSV (file line 4): expected 7 fields, saw 6"
+        f"{p}: data row 3 (file line 4): malformed CSV: expected 7 fields, saw 6"
     )
 
 
 def test_a_short_last_line_with_its_newline_is_refused_too(tmp_path: Path) -> None:
     rows = [*ROWS[:-1], ROWS[-1].rsplit(",", 2)[0]]
     p = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
-    with pytest.raises(InputError, match=r"data row 6: .*expected 7 fields, saw 5$"):
+    with pytest.raises(
+        InputError, match=r"data row 6 \(file line 7\): .*expected 7 fields, saw 5$"
+    ):
         read_file(p, venue="binance", symbol="ETHUSDT")
 
 
@@ -61,14 +63,14 @@ def test_gzip_headerless_and_blank_lines(tmp_path: Path) -> None:
     body = "\n".join([*ROWS[:3], "", *ROWS[3:5], ROWS[5][:-12]])
     p = tmp_path / "px.csv.gz"
     p.write_bytes(gzip.compress((HEADER + "\n" + body).encode()))
-    with pytest.raises(InputError, match=r"data row 6: malformed CSV \(file line 8\)"):
+    with pytest.raises(InputError, match=r"data row 6 \(file line 8\): malformed CSV"):
         read_file(p, venue="binance", symbol="ETHUSDT")
     ms = [
         f"{1711929600000 + h * 3_600_000},2000.5,2010.25,1990.75,2005.5,{8000 + h}.5"
         for h in range(4)
     ]
     q = _write(tmp_path, "\n".join([*ms[:3], ms[3].rsplit(",", 1)[0]]), "headerless.csv")
-    with pytest.raises(InputError, match=r"data row 4: .*expected 6 fields, saw 5"):
+    with pytest.raises(InputError, match=r"data row 4 \(file line 4\): .*expected 6 fields, saw 5"):
         read_file(q, kind="ohlcv", venue="binance", symbol="ETHUSDT")
 
 
@@ -99,7 +101,7 @@ def test_the_cli_refuses_a_cut_file_and_leaves_the_store(tmp_path, cli) -> None:
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith(
-        f"error: {p}: data row 6: malformed CSV (file line 7): expected 7 fields, saw 6"
+        f"error: {p}: data row 6 (file line 7): malformed CSV: expected 7 fields, saw 6"
     )
     with Store(seeded, read_only=True) as s:
         assert s.read("ohlcv").equals(before)

@@ -160,7 +160,7 @@ def test_the_store_comes_first_and_the_bundle_fills_the_rest(tmp_path: Path) -> 
 
 def test_a_bar_with_no_hour_held_is_refused_naming_its_row(tmp_path: Path, cli) -> None:
     store = tmp_path / "sol.duckdb"
-    # the bar of data row 16 (2024-11-16 08:00) loses every hour; row 17's its last
+    # the bar of data row 16 (file line 17) (2024-11-16 08:00) loses every hour; row 17's its last
     gone = [f"2024-11-16 {h:02d}:00" for h in range(8, 12)] + ["2024-11-16 15:00"]
     _sol_hours(tmp_path / "SOLUSDT_1h.csv", drop=tuple(gone))
     ingest_files([tmp_path / "SOLUSDT_1h.csv"], venue="binance", store=store)
@@ -170,7 +170,8 @@ def test_a_bar_with_no_hour_held_is_refused_naming_its_row(tmp_path: Path, cli) 
     assert r.exit_code == 2
     (line,) = r.stderr.strip().splitlines()
     assert line == (
-        f"error: {src}: data row 16: no SOL hourly close inside the bar 2024-11-16 08:00 UTC "
+        f"error: {src}: data row 16 (file line 17): no SOL hourly close inside the bar "
+        f"2024-11-16 08:00 UTC "
         f"to convert its coin units at; the hourly prices, the store's binance/SOLUSDT 1h bars "
         f"({store}), run 2024-11-12 00:00 -> 2024-11-25 23:00 UTC: ingest the missing hours, "
         "or --drop-missing leaves such bars out (counted in a warning)"

@@ -50,7 +50,7 @@ def test_text_in_an_optional_kline_column_is_refused(
     store = tmp_path / "s.duckdb"
     assert_refused(
         run_cli("data", "ingest", str(f), "--store", str(store), *drop),
-        f"{f}: data row 5: {canonical}: 'many' {TEXT}",
+        f"{f}: data row 5 (file line 6): {canonical}: 'many' {TEXT}",
     )
     assert not store.exists()
 

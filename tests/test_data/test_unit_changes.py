@@ -41,12 +41,13 @@ def _scaled(src: Path, out: Path, start: int, factor: float) -> Path:
 
 
 def test_a_switch_to_cents_at_a_falling_bar_is_refused(tmp_path: Path) -> None:
-    # data row 21 closes at 2,295.51 after 2,299.69: in cents, a ratio of 99.8
+    # data row 21 (file line 22) closes at 2,295.51 after 2,299.69: in cents, a ratio of 99.8
     f = _scaled(SPOT_1H, tmp_path / "cents_half.csv", 20, 100.0)
     store = tmp_path / "s.duckdb"
     line = assert_refused(
         run_cli("data", "ingest", str(f), "--store", str(store)),
-        f"{f}: data row 21: close 229551 is 99.8× the close of the bar before it (2299.69 at "
+        f"{f}: data row 21 (file line 22): close 229551 is 99.8× the close of the bar before it "
+        f"(2299.69 at "
         "data row 20); a step of 5× or more between bars is a unit change",
     )
     assert "never a market move" in line and not store.exists()

@@ -62,44 +62,44 @@ CASES = [
         replace(2, "2024-01-01 02:00:00,108,109,100,,12"),
         HEADER,
         None,
-        "data row 3: close is missing, NaN or infinite",
+        "data row 3 (file line 4): close is missing, NaN or infinite",
     ),
     (
         replace(3, "2024-01-01 03:00:00,0,104,99,103,13"),
         HEADER,
         None,
-        "data row 4: open must be > 0 (got 0)",
+        "data row 4 (file line 5): open must be > 0 (got 0)",
     ),
     (
         replace(4, "2024-01-01 04:00:00,103,103.5,102,104,14"),
         HEADER,
         None,
-        "data row 5: high 103.5 is below max(open, close) = 104",
+        "data row 5 (file line 6): high 103.5 is below max(open, close) = 104",
     ),
     (
         replace(1, "2024-01-01 01:00:00,105,112,106,108,11"),
         HEADER,
         None,
-        "data row 2: low 106 is above min(open, close) = 105",
+        "data row 2 (file line 3): low 106 is above min(open, close) = 105",
     ),
     (
         replace(5, "2024-01-01 05:00:00,104,108,103,107,-1"),
         HEADER,
         None,
-        "data row 6: volume must be >= 0 (got -1)",
+        "data row 6 (file line 7): volume must be >= 0 (got -1)",
     ),
     (
         [*ROWS, "2024-01-01 02:00:00,108,109,100,102,12"],
         HEADER,
         None,
-        "data row 7: duplicate timestamp 2024-01-01 02:00:00+00:00 with different values "
-        "than data row 3",
+        "data row 7 (file line 8): duplicate timestamp 2024-01-01 02:00:00+00:00 with "
+        "different values than data row 3",
     ),
     (
         replace(2, "not-a-time,108,109,100,101,12"),
         HEADER,
         None,
-        "data row 3: timestamp: not a time: 'not-a-time'",
+        "data row 3 (file line 4): timestamp: not a time: 'not-a-time'",
     ),
     (
         [r.rsplit(",", 1)[0] for r in ROWS],
@@ -111,13 +111,13 @@ CASES = [
         replace(3, "2024-01-01 03:00:00,101,104,99,103,13,99"),
         HEADER,
         None,
-        "data row 4: malformed CSV (file line 5)",
+        "data row 4 (file line 5): malformed CSV",
     ),
     (
         replace(0, "2024-01-01 00:00:00,abc,110,95,105,10"),
         HEADER,
         None,
-        "data row 1: open is missing, NaN or infinite",
+        "data row 1 (file line 2): open is missing, NaN or infinite",
     ),
 ]
 
@@ -169,7 +169,10 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     r = cli("data", "ingest", str(p), "--store", str(seeded))
     assert r.exit_code == 2
     # the file's own column, not the canonical long_usd it is read as
-    msg = f"error: {p}: data row 1: aggregated_long_liquidation_usd must be >= 0 (got -5)"
+    msg = (
+        f"error: {p}: data row 1 (file line 2): aggregated_long_liquidation_usd must be >= 0 "
+        "(got -5)"
+    )
     assert r.stderr.strip() == msg
     depth = csv(
         tmp_path,
@@ -179,7 +182,9 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(depth), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {depth}: data row 2: depth must be >= 0 (got -3)"
+    assert (
+        r.stderr.strip() == f"error: {depth}: data row 2 (file line 3): depth must be >= 0 (got -3)"
+    )
     with Store(seeded, read_only=True) as s:
         assert s.count() == 46
 
@@ -205,7 +210,7 @@ def test_unsorted_is_sorted_and_rows_refer_to_file_order(tmp_path, cli, store_pa
     bad[1] = "2024-01-01 04:00:00,103,106,102,104,-2"  # 2nd line of the file as given
     b2 = str(csv(tmp_path, bad, name="b2.csv"))
     r = cli("data", "ingest", b2, "--symbol", "TESTUSDT", "--store", str(store_path))
-    assert r.exit_code == 2 and "data row 2: volume must be >= 0" in r.stderr
+    assert r.exit_code == 2 and "data row 2 (file line 3): volume must be >= 0" in r.stderr
 
 
 def test_gaps_reported_not_filled(tmp_path, cli, store_path):
@@ -244,7 +249,9 @@ def test_real_entry_point_one_line_no_traceback(tmp_path, seeded):
         timeout=120,
     )
     assert r.returncode == 2
-    assert r.stderr.strip() == f"error: {bad}: data row 4: volume must be >= 0 (got -13)"
+    assert (
+        r.stderr.strip() == f"error: {bad}: data row 4 (file line 5): volume must be >= 0 (got -13)"
+    )
     assert r.stdout == ""
 
 

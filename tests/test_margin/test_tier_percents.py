@@ -67,7 +67,7 @@ def test_cli_percent_table_exits_2(tmp_path: Path) -> None:
     r = run_cli("margin", "liq-price", "--side", "long", "--size", "10", "--entry", "3000",
                 "--leverage", "2", "--tiers", str(p))  # fmt: skip
     assert r.exit_code == 2
-    assert r.stderr.startswith(f"error: {p}: data row 1: mmr 0.4 is at or above")
+    assert r.stderr.startswith(f"error: {p}: data row 1 (file line 2): mmr 0.4 is at or above")
 
 
 def test_bybit_above_first_risk_limit_has_a_caveat() -> None:

@@ -73,13 +73,15 @@ def test_a_rule_failed_by_many_rows_counts_them() -> None:
     ("args", "start"),
     [
         (("cascade", "--positions", "{pos}", "--book", "{book1000}", "--shock", "-0.05"),
-         "error: {pos}: data row 1: entry_price 3,700 is 1e+03x the mid of {book1000}"),
+         "error: {pos}: data row 1 (file line 2): entry_price 3,700 is 1e+03x the mid of "
+         "{book1000}"),
         (("solvency", "--insurance-fund", "1000", "--positions", "{pos1000}", "--book", "{book}"),
-         "error: {pos1000}: data row 3: entry_price 3.7e+06 is 1e+03x the mid of {book}"),
+         "error: {pos1000}: data row 3 (file line 4): entry_price 3.7e+06 is 1e+03x the mid of "
+         "{book}"),
         (("liqmap", "--positions", "{pos}", "--price", "3.7"),
-         "error: {pos}: data row 1: entry_price 3,700 is 1e+03x the price given 3.7"),
+         "error: {pos}: data row 1 (file line 2): entry_price 3,700 is 1e+03x the price given 3.7"),
         (("liqmap", "--positions", "{pos}", "--price", "4200"),
-         "error: {pos}: data row 2: already beyond its liquidation price"),
+         "error: {pos}: data row 2 (file line 3): already beyond its liquidation price"),
     ],
 )  # fmt: skip
 def test_cli_refuses_unit_errors(tmp_path: Path, args: tuple[str, ...], start: str) -> None:

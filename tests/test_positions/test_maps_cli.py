@@ -213,17 +213,19 @@ def test_stops_on_the_estimated_book_are_checked_against_its_price(cli, tmp_path
     r = cli("liqmap", "--stops", str(cents), "--json")
     err = r.stderr.strip()
     assert r.exit_code == 2 and "\n" not in err, r.stderr
-    assert "cents.csv: data row 1: trigger_price 350,000 is" in err and "the market's mid" in err, (
-        err
-    )
+    assert (
+        "cents.csv: data row 1 (file line 2): trigger_price 350,000 is" in err
+        and "the market's mid" in err
+    ), err
     r = cli("liqmap", "--stops", str(cents), "--price", "3600", "--json")
     assert r.exit_code == 2 and "350,000 is 97.2x the price given 3,600" in r.stderr, r.stderr
     fired = tmp_path / "fired.csv"  # a buy stop far below the price has already triggered
     fired.write_text("side,trigger_price,size\nsell,3500,1\nbuy,2050,2\n")
     r = cli("liqmap", "--stops", str(fired), "--json")
-    assert r.exit_code == 2 and "fired.csv: data row 2: a buy stop at 2,050.00" in r.stderr, (
-        r.stderr
-    )
+    assert (
+        r.exit_code == 2
+        and "fired.csv: data row 2 (file line 3): a buy stop at 2,050.00" in r.stderr
+    ), r.stderr
     good = tmp_path / "good.csv"
     good.write_text("side,trigger_price,size\nsell,3500,1\nbuy,3900,2\n")
     r = cli("liqmap", "--stops", str(good), "--json")

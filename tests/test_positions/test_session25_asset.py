@@ -62,6 +62,7 @@ def test_solvency_positions_with_another_asset_exit_2(tmp_path: Path, data_dir: 
                 "--liquidity", "calibrated")  # fmt: skip
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
-        f"error: {f}: data row 1: symbol ETHUSDT (ETH) does not match --asset BTC; 2 more "
+        f"error: {f}: data row 1 (file line 2): symbol ETHUSDT (ETH) does not match --asset BTC; "
+        f"2 more "
         "rows like it (data rows 2, 3); leave asset out, or give ETH\n"
     )

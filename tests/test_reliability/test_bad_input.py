@@ -55,11 +55,14 @@ def _margin_portfolio(tmp: Path) -> Path:
 OPTIONS = {
     "stress-leverage-100000": (
         lambda t: ["stress", "--portfolio", str(_lev_portfolio(t)), "--scenario", "shock"],
-        ("lev.csv: data row 1: leverage must be in [1, 125] (got 100000.0)",),
+        ("lev.csv: data row 1 (file line 2): leverage must be in [1, 125] (got 100000.0)",),
     ),
     "stress-margin-implies-100000x": (
         lambda t: ["stress", "--portfolio", str(_margin_portfolio(t)), "--scenario", "shock"],
-        ("margin.csv: data row 1: margin 0.36 USD is leverage 100,000x, above the 125x",),
+        (
+            "margin.csv: data row 1 (file line 2): margin 0.36 USD is leverage 100,000x, above the "
+            "125x",
+        ),
     ),
     "as-of-empty-stress": (
         lambda t: ["stress", "--portfolio", str(PORTFOLIO), "--scenario", "shock", "--as-of", ""],

@@ -252,7 +252,9 @@ def test_book_file_causes(tmp_path: Path) -> None:
     lots = _csv(tmp_path, "lots.csv", "side,price,size\nbid,1999,lots\nask,2001,1\n")
     bids = _csv(tmp_path, "bids.csv", "side,price,size\nbid,1999,5\nbid,1990,5\n")
     run = ("cascade", "--positions", pos, "--shock", "-0.01", "--book")
-    assert_refused(run_cli(*run, lots), lots, "data row 1: size is not a number (got 'lots')")
+    assert_refused(
+        run_cli(*run, lots), lots, "data row 1 (file line 2): size is not a number (got 'lots')"
+    )
     assert_refused(run_cli(*run, bids), "one-sided book (only bids): give --mid")
     assert run_cli(*run, bids, "--mid", "2000").exit_code == 0
 

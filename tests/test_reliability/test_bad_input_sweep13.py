@@ -25,7 +25,9 @@ def test_positions_in_cents_get_the_unit_error_not_a_leverage_one(tmp_path: Path
     pos["entry_price"] *= 100  # row 4 (50x, 12 M USD) used to be refused for its leverage
     pos.to_csv(tmp_path / "positions_a.csv", index=False)
     r = run_cli("contagion", "--config", str(tmp_path / "two_venues.toml"))
-    line = assert_refused(r, "positions_a.csv: data row 1: entry_price", "venues[0]'s mid 2,000")
+    line = assert_refused(
+        r, "positions_a.csv: data row 1 (file line 2): entry_price", "venues[0]'s mid 2,000"
+    )
     assert "unit error" in line and "leverage" not in line
 
 
@@ -40,17 +42,19 @@ def test_asset_column_names_the_contract_and_one_asset_per_file(tmp_path: Path) 
     big = tmp_path / "big.csv"
     big.write_text("asset,side,size,entry_price,leverage\nBTC,long,173.6,76000,41\n")
     assert_refused(run_cli("liqmap", "--positions", str(big), "--price", "76000"),
-                   "big.csv: data row 1: leverage 41 is above the Hyperliquid maximum "
+                   "big.csv: data row 1 (file line 2): leverage 41 is above the Hyperliquid "
+                   "maximum "
                    "40x")  # fmt: skip
     cex = tmp_path / "cex.csv"
     cex.write_text("asset,venue,side,size,entry_price,leverage\nBTC,binance,long,173.6,76000,29\n")
     assert_refused(run_cli("liqmap", "--positions", str(cex), "--price", "76000"),
-                   "cex.csv: data row 1: leverage 29 is above the Binance maximum 20x",
+                   "cex.csv: data row 1 (file line 2): leverage 29 is above the Binance maximum "
+                   "20x",
                    "(BTCUSDT)")  # fmt: skip
     mixed = tmp_path / "mixed.csv"
     mixed.write_text(rows + "ETH,long,10,2300,10\n")
     assert_refused(run_cli("liqmap", "--positions", str(mixed), "--price", "76000"),
-                   "mixed.csv: data row 3: asset: ETH, "
+                   "mixed.csv: data row 3 (file line 4): asset: ETH, "
                    "another asset than data row 1's BTC")  # fmt: skip
 
 

@@ -62,56 +62,67 @@ CASES = [
         "mixed-seconds-ms",
         _mixed_units(),
         (),
-        ("data row 4: ts", "is epoch milliseconds", "other times are epoch seconds"),
+        ("data row 4 (file line 5): ts", "is epoch milliseconds", "other times are epoch seconds"),
     ),
     (
         "epoch-1e13-ms-year-2286",
         [str(10**13), str(10**13 + 3_600_000)],
         (),
-        ("data row 1: ts 10000000000000 (epoch milliseconds) is 2286-11-20", "plausible range"),
+        (
+            "data row 1 (file line 2): ts 10000000000000 (epoch milliseconds) is 2286-11-20",
+            "plausible range",
+        ),
     ),
     (
         "epoch-1970",
         [str(3600 * i + 100_000_000) for i in range(4)],
         (),
-        ("data row 1:", "(epoch seconds) is 1973-03-03", "outside the plausible range 2009-01-01"),
+        (
+            "data row 1 (file line 2):",
+            "(epoch seconds) is 1973-03-03",
+            "outside the plausible range 2009-01-01",
+        ),
     ),
     (
         "text-date-1999",
         ["2024-01-01 00:00", "2024-01-01 01:00", "1999-01-01 02:00"],
         (),
-        ("data row 3: ts 1999-01-01 02:00 is outside the plausible range",),
+        ("data row 3 (file line 4): ts 1999-01-01 02:00 is outside the plausible range",),
     ),
     (
         "text-date-future",
         ["2024-01-01 00:00", "2024-01-01 01:00", "2999-01-01 02:00"],
         (),
-        ("data row 3: ts 2999-01-01 02:00 is outside the plausible range",),
+        ("data row 3 (file line 4): ts 2999-01-01 02:00 is outside the plausible range",),
     ),
     (
         "bad-value-row-4-among-epochs",
         _bad_value_row4(),
         (),
-        ("data row 4: ts: 'abc' is not an epoch number",),
+        ("data row 4 (file line 5): ts: 'abc' is not an epoch number",),
     ),
     (
         "epoch-among-text-times",
         _text_then_epoch(),
         (),
-        ("data row 5: ts: '1704081600' is an epoch number", "one time format per file"),
+        (
+            "data row 5 (file line 6): ts: '1704081600' is an epoch number",
+            "one time format per file",
+        ),
     ),
     (
         "bad-text-row-4",
         ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00", "not-a-date"],
         (),
-        ("data row 4: ts: not a time: 'not-a-date'",),
+        ("data row 4 (file line 5): ts: not a time: 'not-a-date'",),
     ),
     (
         "day-first-and-month-first-rows",
         ["13/01/2024 00:00", "14/01/2024 00:00", "01/15/2024 00:00"],
         (),
         (
-            "data row 3: ts '01/15/2024 00:00' can only be month-first (MM/DD/YYYY) but data row "
+            "data row 3 (file line 4): ts '01/15/2024 00:00' can only be month-first "
+            "(MM/DD/YYYY) but data row "
             "1's '13/01/2024 00:00' can only be day-first",
             "write ISO 8601 times",
         ),
@@ -121,7 +132,7 @@ CASES = [
         ["02/01/2024 00:00", "03/01/2024 00:00", "05/01/2024 00:00"],  # uneven either way
         (),
         (
-            "data row 1: ts '02/01/2024 00:00': day and month cannot be told apart",
+            "data row 1 (file line 2): ts '02/01/2024 00:00': day and month cannot be told apart",
             "neither reading gives sorted, evenly spaced times",
             "write ISO 8601 times",
         ),
@@ -130,7 +141,10 @@ CASES = [
         "day-month-dates-among-iso-times",
         ["02/01/2024 00:00", "2024-01-02 01:00"],
         (),
-        ("data row 2: ts: '2024-01-02 01:00' is not written like data row 1's '02/01/2024 00:00'",),
+        (
+            "data row 2 (file line 3): ts: '2024-01-02 01:00' is not written like data row 1's "
+            "'02/01/2024 00:00'",
+        ),
     ),
     (
         "interval-0h",
@@ -160,7 +174,10 @@ CASES = [
         "one-time-then-blanks",
         ["2024-01-01 00:00", "", ""],
         (),
-        ("data row 2: ts is missing or not a time", "--drop-missing leaves such rows out"),
+        (
+            "data row 2 (file line 3): ts is missing or not a time",
+            "--drop-missing leaves such rows out",
+        ),
     ),
     (
         "interval-1h-on-daily-bars",
@@ -224,7 +241,8 @@ def test_real_entry_point_prints_one_line(tmp_path: Path, seeded: Path) -> None:
     before = file_hash(seeded)
     r = run_cli_subprocess("data", "ingest", str(bad), "--store", str(seeded))
     assert r.stderr == (
-        f"error: {bad}: data row 4: ts: 'abc' is not an epoch number but the file's other "
+        f"error: {bad}: data row 4 (file line 5): ts: 'abc' is not an epoch number but the "
+        f"file's other "
         "times are epoch numbers (one time format per file)\n"
     )
     assert r.exit_code == 2 and r.stdout == ""

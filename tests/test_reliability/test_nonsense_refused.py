@@ -265,7 +265,7 @@ def test_stress_stop_beyond_liquidation_is_refused(tmp_path: Path) -> None:
     )
     line = assert_refused(
         run_cli("stress", "--portfolio", str(pf), "--scenario", "shock", "--shocks", "-0.1"),
-        "pf.csv: data row 2: stop_price 3,000.00",
+        "pf.csv: data row 2 (file line 3): stop_price 3,000.00",
         "liquidation price",
     )
     assert "can never act" in line

@@ -149,7 +149,7 @@ def test_liq_price_on_the_wrong_side_of_entry_is_refused(
     pos = tmp_path / "wrong.csv"
     pos.write_text("side,size,entry_price,margin,liq_price\nlong,1,2000,100,1900\n" + row + "\n")
     line = _err(run_cli("solvency", "--positions", str(pos)))
-    assert f"{pos}: data row 2: liq_price" in line and where in line
+    assert f"{pos}: data row 2 (file line 3): liq_price" in line and where in line
 
 
 @pytest.mark.parametrize("engine", [[], ["--engine", "path"]])

@@ -265,7 +265,8 @@ def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
                      "BTCUSDT,long,1,60000,6000\n")  # fmt: skip
     r = run_cli("solvency", "--positions", str(mixed), "--insurance-fund", "50")
     assert r.exit_code == 2 and r.stderr.startswith(
-        f"error: {mixed}: data row 2: symbol: BTC, another asset than data row 1's ETH"
+        f"error: {mixed}: data row 2 (file line 3): symbol: BTC, another asset than data row 1's "
+        f"ETH"
     )
     # a mid given is the reference, as before (the rows' scale, session 26, comes first)
     r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50", "--mid", "2000")
@@ -355,6 +356,7 @@ def test_the_recorded_day_of_a_btc_positions_file_is_btc_s_fall(tmp_path: Path) 
     # the file's rows are read as the asset given: refused naming the file and its rows
     # (session 25; before, run_solvency refused the book's symbol, naming no file)
     assert r.stderr.strip() == (
-        f"error: {f}: data row 1: symbol BTCUSDT (BTC) does not match --asset ETH; 1 more row "
+        f"error: {f}: data row 1 (file line 2): symbol BTCUSDT (BTC) does not match --asset ETH; "
+        f"1 more row "
         "like it (data row 2); leave asset out, or give BTC"
     )

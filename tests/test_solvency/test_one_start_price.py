@@ -54,7 +54,8 @@ def test_past_liquidation_on_the_path_engine_names_the_files_row(tmp_path: Path)
     r = run_cli("solvency", "--positions", str(f), "--book", str(book), "--engine", "path")
     assert r.exit_code == 2
     assert r.stderr.strip() == (
-        f"error: {f}: data row 1: already beyond its liquidation price 2,861.45 at the price "
+        f"error: {f}: data row 1 (file line 2): already beyond its liquidation price 2,861.45 at "
+        f"the price "
         f"before the shock (mid of the order book {book}) 2,800.00"
     )
 

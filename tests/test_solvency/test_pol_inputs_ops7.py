@@ -27,7 +27,7 @@ def test_balance_with_spaces_is_refused(tmp_path: Path, body: str, row: int, sho
         read_balances(f)
     assert shown in str(e.value) and str(f) in str(e.value)
     r = run_cli("pol", "build", str(f), "--out", str(tmp_path / "tree"))
-    assert r.exit_code == 2 and f"row {row}: balance has spaces" in r.stderr
+    assert r.exit_code == 2 and f"row {row} (file line {row + 1}): balance has spaces" in r.stderr
     assert not (tmp_path / "tree").exists()
 
 

@@ -206,7 +206,8 @@ def test_path_engine_with_book_and_mid_checks_the_file_at_the_mid(tmp_path: Path
     r = run_cli(*args, "--mid", "300000", "--scenario=-5%")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == (
-        f"error: {f}: data row 1: entry_price 25,000 is 0.0833x the mid 300,000: more than "
+        f"error: {f}: data row 1 (file line 2): entry_price 25,000 is 0.0833x the mid 300,000: "
+        f"more than "
         "10x away from it is a unit error (prices are USD per coin); 1 more row like it "
         "(data row 2)"
     )

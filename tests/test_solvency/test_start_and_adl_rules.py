@@ -50,7 +50,8 @@ def test_solvency_refuses_a_long_beyond_its_liquidation_price_at_the_given_mid(
     r = run_cli("solvency", "--positions", str(f), "--mid", "1900", "--scenario=+1%")
     assert r.exit_code == 2
     assert r.stderr.strip() == (
-        f"error: {f}: data row 1: already beyond its liquidation price 1,910.00 at the given "
+        f"error: {f}: data row 1 (file line 2): already beyond its liquidation price 1,910.00 at "
+        f"the given "
         "mid 1,900.00"
     )
     assert r.stdout == ""
@@ -61,12 +62,16 @@ def test_solvency_and_cascade_refuse_it_at_the_books_mid(tmp_path: Path) -> None
     book = _book_file(tmp_path, 1905.0)  # mid 1,905: below the long a's 1,910
     s = run_cli("solvency", "--positions", str(f), "--book", str(book), "--scenario=+10%")
     assert s.exit_code == 2
-    assert f"{f}: data row 1: already beyond its liquidation price 1,910.00 at " in s.stderr
+    assert (
+        f"{f}: data row 1 (file line 2): already beyond its liquidation price 1,910.00 at "
+        in s.stderr
+    )
     assert f"mid of the order book {book}) 1,905.00" in s.stderr
     c = run_cli("cascade", "--positions", str(f), "--book", str(book), "--shock", "0.1")
     assert c.exit_code == 2
     assert c.stderr.strip() == (
-        f"error: {f}: data row 1: already beyond its liquidation price 1,910.00 at the mid of "
+        f"error: {f}: data row 1 (file line 2): already beyond its liquidation price 1,910.00 at "
+        f"the mid of "
         f"{book} 1,905.00"
     )
 
@@ -83,7 +88,8 @@ def test_solvency_refuses_it_at_the_size_weighted_entry_price(tmp_path: Path) ->
     assert r.exit_code == 2
     # the refusal says the price is the weighted entry and what to give instead
     assert r.stderr.strip() == (
-        f"error: {f}: data row 1: already beyond its liquidation price 1,960.00 at the price "
+        f"error: {f}: data row 1 (file line 2): already beyond its liquidation price 1,960.00 at "
+        f"the price "
         f"before the shock (size-weighted entry price of {f}) 1,950.00; give --mid (the "
         "price before the shock)"
     )

@@ -123,12 +123,15 @@ def test_bad_rows_exit_2(data_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no hourly prices of DOGE" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     # the file's row is at fault, not --asset, which was not given (clia22)
-    assert f"{bad}: data row 2: no hourly prices of DOGE" in r.stderr and "--asset" not in r.stderr
+    assert (
+        f"{bad}: data row 2 (file line 3): no hourly prices of DOGE" in r.stderr
+        and "--asset" not in r.stderr
+    )
     assert "remove the row" in r.stderr
     p = tmp_path / "neg.csv"
     p.write_text("symbol,side,size,entry_price,margin\nETH,long,1,3600,100\nETH,short,0,3600,10\n")
     r = run_cli("stress", "--portfolio", str(p))
-    assert r.exit_code == 2 and "data row 2: size must be > 0" in r.stderr
+    assert r.exit_code == 2 and "data row 2 (file line 3): size must be > 0" in r.stderr
     r = run_cli("stress", "--portfolio", str(tmp_path / "missing.csv"))
     assert r.exit_code == 2 and "--portfolio" in r.stderr
 
@@ -150,7 +153,8 @@ def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == (
-        f"error: {p}: data row 2: margin 500.00 and leverage 20 disagree: the margin given, "
+        f"error: {p}: data row 2 (file line 3): margin 500.00 and leverage 20 disagree: the "
+        f"margin given, "
         "500.00 USD, implies 72x leverage on the notional size * entry_price = 36,000.00 USD, "
         "where leverage 20 gives a margin of size * entry_price / leverage = 1,800.00 USD (more "
         "than 1 % apart); give one of them (margin: the isolated USD at stake, including any "

@@ -54,5 +54,5 @@ def test_a_refused_portfolio_prints_its_error_alone(
     p.write_text("symbol,side,size,entry_price,leverage,comment\nETHUSDT,long,-10,3700,20,x\n")
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock", "--shocks=-5%")
     assert r.exit_code == 2 and r.stdout == ""
-    assert r.stderr.strip() == f"error: {p}: data row 1: size must be > 0 (got -10.0)"
+    assert r.stderr.strip() == f"error: {p}: data row 1 (file line 2): size must be > 0 (got -10.0)"
     assert not [m for m in caplog.records if "not read" in m.getMessage()]

@@ -26,6 +26,7 @@ import typer
 from rich.cells import cell_len
 from rich.console import Console
 
+from liqcascade._cli._docs import installed_docs
 from liqcascade._cli._fraction_options import fraction_value, in_percent
 from liqcascade._shown import shown
 from liqcascade.errors import InputError
@@ -301,12 +302,17 @@ def error_line(exc: InputError) -> str:
     running command's parameters (``fixed_pct must be ...``) names that parameter too:
     it is shown as its flag (``--fixed-pct must be ...``). A fraction option's range is
     worded in percent when its value was typed as one
-    (:func:`~liqcascade._cli._fraction_options.in_percent`).
+    (:func:`~liqcascade._cli._fraction_options.in_percent`). A row of a user's CSV file
+    is named with its file line (:func:`liqcascade._tables.with_file_line`).
     """
     text = exc.for_flags({**STATE.flags, **STATE.aliases})
     if not exc.params and not exc.file and exc.row is None:
         text = leading_flag(text)
-    return in_percent(command_hint(text))
+    if "data row " in text:  # a CSV row's file line too: data row 2 (file line 4)
+        from liqcascade._tables import with_file_line
+
+        text = with_file_line(text)
+    return installed_docs(in_percent(command_hint(text)))
 
 
 def leading_flag(text: str) -> str:
@@ -356,14 +362,21 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
         """Leave out a library's ``note: …`` line with ``-q``; keep its ``warning: …`` lines.
 
         ``-q`` prints no notes: :func:`end_notes`' and :func:`info`'s rule, the library's too.
+        Below WARNING, only numba's compile note (:data:`_COMPILE_LOGGER`) prints without
+        ``-v``: a first run's minute of compiling is said, the library's other INFO lines not.
         """
         if STATE.verbosity < 0 and record.getMessage().startswith("note:"):
             return False
+        if record.levelno < logging.WARNING and STATE.verbosity <= 0:
+            return record.name == _COMPILE_LOGGER
         return bool(super().filter(record))
 
     def format(self, record: logging.LogRecord) -> str:
-        """The record as the last-resort handler prints it, its hints runnable."""
-        return command_hint(super().format(record))
+        """The record as the last-resort handler prints it, its hints runnable.
+
+        A ``docs/PAGE.md`` it names reads as the installed page (:func:`installed_docs`).
+        """
+        return installed_docs(command_hint(super().format(record)))
 
     def emit(self, record: logging.LogRecord) -> None:
         """Write on the stderr of the moment (a test's or a redirected one)."""
@@ -373,6 +386,10 @@ class _HintedStderr(logging.StreamHandler):  # type: ignore[type-arg]
 
 #: The package's logger, whose warnings (the market's caveats) the command line prints.
 _PACKAGE_LOGGER = "liqcascade"
+
+#: The logger of numba's one compile note (``liqcascade._numba.COMPILE_MESSAGE``, INFO),
+#: which the command line prints at every verbosity but ``-q``.
+_COMPILE_LOGGER = "liqcascade.numba"
 
 
 @contextmanager
@@ -387,24 +404,29 @@ def hinted_warnings() -> Iterator[None]:
     last-resort handler would, hints rewritten (:func:`command_hint`); it is removed on
     exit, so nothing stays on a process that ran the command line. When logging is
     configured (a host program, pytest's ``caplog``), the records go there unchanged.
-    With ``-v`` the library's INFO lines print too (the one saying numba compiles its
-    kernels on first use, and why the first run is slow).
+    The one INFO line saying numba compiles its kernels on first use (why a first run is
+    slow; nothing on a warm cache) prints unless ``-q``; with ``-v`` the library's other
+    INFO lines print too.
     """
     logger = logging.getLogger(_PACKAGE_LOGGER)
     if logger.hasHandlers():
         yield
         return
     handler = _HintedStderr()
-    level = logger.level
-    if STATE.verbosity > 0:  # -v: the library's INFO lines too (numba compiling, once)
-        handler.setLevel(logging.INFO)
+    handler.setLevel(logging.INFO)  # the filter picks which INFO lines print
+    compiles = logging.getLogger(_COMPILE_LOGGER)
+    level, compiles_level = logger.level, compiles.level
+    if STATE.verbosity > 0:  # -v: the library's INFO lines too
         logger.setLevel(logging.INFO)
+    if STATE.verbosity >= 0:  # not -q: numba's compile note
+        compiles.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        compiles.setLevel(compiles_level)
 
 
 @contextmanager

@@ -43,6 +43,8 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup, TyperOption
 
+from liqcascade._cli._docs import installed_docs
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -137,6 +139,9 @@ def _reflow_option(text: str) -> str:
 def reflow_tree(command: Any) -> None:
     """Reflow the help, short help, epilog and option help of ``command`` and below.
 
+    A ``docs/PAGE.md`` they name reads as the installed page's path where the package
+    ships its pages (:func:`~liqcascade._cli._docs.installed_docs`).
+
     Options named by :func:`required_options` on a command's function are marked
     required for :func:`print_options_panel`.
 
@@ -149,7 +154,7 @@ def reflow_tree(command: Any) -> None:
     for cmd in _tree(command):
         for attr in ("help", "short_help", "epilog"):
             if getattr(cmd, attr, None):
-                setattr(cmd, attr, reflow(getattr(cmd, attr)))
+                setattr(cmd, attr, installed_docs(reflow(getattr(cmd, attr))))
         required: frozenset[str] = getattr(
             getattr(cmd, "callback", None), "liqcascade_required", frozenset()
         )
@@ -157,7 +162,7 @@ def reflow_tree(command: Any) -> None:
             if param.name in required:
                 param.liqcascade_required = True
             if getattr(param, "help", None):
-                param.help = _reflow_option(param.help)
+                param.help = installed_docs(_reflow_option(param.help))
 
 
 def _tree(command: Any) -> Iterator[Any]:

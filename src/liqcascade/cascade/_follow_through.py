@@ -77,7 +77,7 @@ class NoMarketDate(InputError):
 
     Parameters
     ----------
-    message, file, row, param
+    message, file, row, param, line
         As :class:`~liqcascade.errors.InputError`.
     """
 

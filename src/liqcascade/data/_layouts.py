@@ -389,7 +389,7 @@ class NoTakerClose(InputError):
 
     Parameters
     ----------
-    message, file, row, param
+    message, file, row, param, line
         As :class:`~liqcascade.errors.InputError`.
     """
 

@@ -167,6 +167,7 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
     sep = sniff_separator(first)
     fields = [x.strip().strip('"') for x in first.split(sep)]
     headerless = all(_is_number(x) for x in fields if x) and len(fields) > 1
+    check_short_lines(data, sep, name, headerless=headerless)  # before pandas: its own count
     try:
         df = pd.read_csv(
             io.BytesIO(data),
@@ -194,7 +195,6 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: malformed CSV: {msg}") from exc
     if df.empty:
         raise InputError(f"{name}: no data rows")
-    check_short_lines(data, sep, name, headerless=headerless)
     return read_decimal_commas(df, sep), headerless
 
 

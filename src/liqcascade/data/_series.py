@@ -89,7 +89,7 @@ class SeriesNotFound(InputError):
 
     Parameters
     ----------
-    message, file, row, param
+    message, file, row, param, line
         As :class:`~liqcascade.errors.InputError`.
     """
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._normal import SQRT_2_OVER_PI
 from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray
 
@@ -36,8 +37,9 @@ if NUMBA_DISABLED:
 else:
     from numba import prange  # type: ignore[assignment]
 
-#: arch's EGARCH centring constant E|z| for a standard normal, sqrt(2/pi).
-EGARCH_ABS_MEAN: float = math.sqrt(2.0 / math.pi)
+#: arch's EGARCH centring constant E|z| for a standard normal, √(2/π): the package's
+#: one (volatility's fits and forecasts read it too).
+EGARCH_ABS_MEAN: float = SQRT_2_OVER_PI
 
 MODEL_GJR = 0  # GARCH is GJR with gamma = 0
 MODEL_EGARCH = 1

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import integrate
 
 from liqcascade._limits import real_number
+from liqcascade._normal import SQRT_2_OVER_PI
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -34,7 +35,6 @@ Params: TypeAlias = Mapping[str, float] | pd.Series
 
 MODELS: tuple[str, ...] = ("garch", "gjr", "egarch")
 DISTS: tuple[str, ...] = ("normal", "t", "skewt")
-SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def _param(params: Params, key: str) -> float:
