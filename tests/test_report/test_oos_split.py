@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from liqcascade.cascade import beta_assumed_text
 from liqcascade.cascade._clock import backtest_score
 from liqcascade.cascade._scores import move_verdicts
 from liqcascade.report._cascade_section import _oos_text
@@ -53,8 +54,12 @@ def test_the_back_test_names_its_in_sample_events(asset: str, n_in: int, n_out: 
     # starts 2024-11-23, so the triggers of 2024-11-01 → 22 are counted, not dropped
     k = int(o["n_skipped"]["no open interest"])
     assert k > 0 and "events 2024-11-23 → 2025-07" in t
+    # the events on the assumed depth exponent (a look-ahead) are said before them
+    beta = beta_assumed_text(o["n_beta_assumed"], o["n_events"])
+    assert beta.startswith(f"{o['n_beta_assumed']} of {o['n_events']} events use the assumed")
     assert t.endswith(
-        f"(Trigger), beats it; {k} triggers of the window are not scored (no open interest: {k})"
+        f"(Trigger), beats it; {beta}; {k} triggers of the window are not scored (no open "
+        f"interest: {k})"
     )
 
 

@@ -22,6 +22,7 @@ from liqcascade.solvency._survival import (
     out_of_sample,
     window_falls,
 )
+from profiles import examples
 
 H = pd.Timedelta(hours=1)
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
@@ -111,7 +112,7 @@ def test_nothing_after_the_date_is_read() -> None:
     assert a is not None and a["horizons"][0]["k"] == 1 and a["horizons"][0]["n"] == 2
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     seed=st.integers(0, 2**31 - 1),
     n=st.integers(2, 300),
@@ -133,7 +134,7 @@ def test_numpy_agrees_with_the_plain_python_reference(
     np.testing.assert_allclose(f, [x for _, x in ref], rtol=0, atol=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     falls=st.lists(st.floats(-0.9, 0.5, allow_nan=False), min_size=0, max_size=60),
     d1=st.floats(0.0, 0.9),
