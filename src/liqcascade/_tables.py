@@ -47,6 +47,7 @@ __all__ = [
     "decompress",
     "file_line",
     "float32_as_decimal",
+    "is_headerless",
     "is_utf16",
     "norm_column",
     "read_decimal_commas",
@@ -789,8 +790,7 @@ def file_line(path: str | Path, row: int) -> int | None:
         return None
     sep = sniff_separator(head.splitlines()[0])
     counts = _field_counts(data, sep)
-    first = [f.strip().strip('"') for f in head.splitlines()[0].split(sep)]
-    skip = 0 if len(first) > 1 and all(_number_text(f) for f in first if f) else 1
+    skip = 0 if is_headerless(head.splitlines()[0], sep) else 1
     at = row - 1 + skip  # a file of numbers has no header (``data ingest``'s rule)
     return counts[at][0] if row > 0 and at < len(counts) else None
 
@@ -802,6 +802,23 @@ def _number_text(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_headerless(first_line: str, sep: str) -> bool:
+    """Whether a CSV's first line is data, not a header (``data ingest``'s rule).
+
+    Two fields or more, every non-empty one a number (quotes and spaces around a field
+    ignored): ``1704067200000,3600.5,3610`` is a bar, ``ts,open,close`` a header.
+
+    Parameters
+    ----------
+    first_line : str
+        The file's first line, as decoded.
+    sep : str
+        Its field separator (:func:`sniff_separator`).
+    """
+    fields = [f.strip().strip('"') for f in first_line.split(sep)]
+    return len(fields) > 1 and all(_number_text(f) for f in fields if f)
 
 
 def with_file_line(text: str) -> str:

@@ -122,11 +122,7 @@ def _chance(h: dict[str, Any], *, short: bool = False) -> str:
     """``p = 3.6 %, 95 % interval 2.9–4.3 %`` (short: ``p = 3.6 % (2.9–4.3 %)``)."""
     from liqcascade.solvency import chance_text
 
-    said = chance_text(h["p"], h["interval"])
-    if short:
-        p, _, ci = said.partition(", 95 % interval ")
-        return f"p = {p} ({ci})"
-    return f"p = {said}"
+    return f"p = {chance_text(h['p'], h['interval'], short=short)}"
 
 
 def _range(result: dict[str, Any], fs: dict[str, Any], day: dict[str, Any]) -> str:

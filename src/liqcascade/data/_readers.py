@@ -27,6 +27,7 @@ from liqcascade._tables import (
     decode_utf8,
     decompress,
     float32_as_decimal,
+    is_headerless,
     is_utf16,
     norm_column,
     read_decimal_commas,
@@ -78,14 +79,6 @@ _CLOSE_TIME = re.compile(r"(^|_)(close|end)(_|$)")
 # -- opening --------------------------------------------------------------------------------
 # gzip / zip layers are undone by :func:`liqcascade._tables.decompress`, shared with the
 # table reader of positions, books and stops.
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
@@ -165,8 +158,7 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from None
     first = text_head.splitlines()[0] if text_head.splitlines() else ""
     sep = sniff_separator(first)
-    fields = [x.strip().strip('"') for x in first.split(sep)]
-    headerless = all(_is_number(x) for x in fields if x) and len(fields) > 1
+    headerless = is_headerless(first, sep)
     check_short_lines(data, sep, name, headerless=headerless)  # before pandas: its own count
     try:
         df = pd.read_csv(

@@ -109,14 +109,18 @@ def interval_text(lo: float | None, hi: float | None) -> str:
     return f"{a[:-2] if a.endswith(' %') else a}–{b}"
 
 
-def chance_text(p: float | None, interval: Sequence[float | None] | None) -> str:
+def chance_text(
+    p: float | None, interval: Sequence[float | None] | None, *, short: bool = False
+) -> str:
     """A probability and its 95 % interval at one precision: ``16.2 %, 95 % interval 15.9–16.5 %``.
 
     The probability takes the interval's figures (:func:`interval_text`), so it never
-    reads coarser than its bounds.
+    reads coarser than its bounds; ``short`` writes the interval in brackets.
 
     >>> chance_text(0.162, (0.159, 0.165)), chance_text(0.036, (0.029, 0.043))
     ('16.2 %, 95 % interval 15.9–16.5 %', '3.6 %, 95 % interval 2.9–4.3 %')
+    >>> chance_text(0.162, (0.159, 0.165), short=True)
+    '16.2 % (15.9–16.5 %)'
 
     Parameters
     ----------
@@ -124,11 +128,15 @@ def chance_text(p: float | None, interval: Sequence[float | None] | None) -> str
         The probability (fraction).
     interval : sequence of two floats, or None
         Its 95 % interval (fractions); without one the probability alone.
+    short : bool, default False
+        ``16.2 % (15.9–16.5 %)`` instead of naming the interval.
     """
     if interval is None:
         return probability_text(p)
     lo, hi = interval
-    return f"{probability_text(p, _interval_extra(lo, hi))}, 95 % interval {interval_text(lo, hi)}"
+    said = probability_text(p, _interval_extra(lo, hi))
+    ci = interval_text(lo, hi)
+    return f"{said} ({ci})" if short else f"{said}, 95 % interval {ci}"
 
 
 def _grid(bars: pd.DataFrame, end: pd.Timestamp | None) -> tuple[pd.DatetimeIndex, Any, Any]:
