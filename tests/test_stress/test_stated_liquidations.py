@@ -180,3 +180,10 @@ def test_the_json_says_which_rows_use_their_stated_price(tmp_path: Path) -> None
     assert "; 1 row liquidated at the stated liq_price (1 cross: it loses the margin" in (
         text.stdout
     )
+
+
+def test_a_stated_price_already_passed_at_the_current_price_is_refused(tmp_path: Path) -> None:
+    head = "symbol,side,size,entry_price,margin_mode,liq_price\n"
+    pf = _read(tmp_path, "ETH,long,1,4000,cross,3800\n", head=head)
+    with pytest.raises(InputError, match=r"data row 1: already beyond its liquidation price 3,800"):
+        pf.check_prices({"ETH": P0})
