@@ -27,7 +27,8 @@ def _render(result: dict[str, Any]) -> None:
         warned = set(market.get("caveats") or ())  # logged as the market's warnings already
         tiers = "".join(f"; {c}" for c in result.get("portfolio_caveats") or () if c not in warned)
         n = count_text(result["n_positions"], "position")
-        out.print(f"portfolio: {result['portfolio_file']} ({n}){_venue_words(result)}{tiers}",
+        out.print(f"portfolio: {result['portfolio_file']} ({n}){_venue_words(result)}"
+                  f"{_stated_words(result)}{tiers}",
                   soft_wrap=True, markup=False)  # fmt: skip
     label = percent_label(str(result["label"]))  # the JSON's "-30%,-20%": spaced here
     if result["scenario"] == "replay":
@@ -76,6 +77,23 @@ def _venue_words(result: dict[str, Any]) -> str:
     counts = ", ".join(f"{v} {venues.count(v)}" for v in dict.fromkeys(venues))
     spot = " (spot: no margin, never liquidated)" if "spot" in venues else ""
     return f"; venues: {counts}{spot}, each row liquidated on its venue's margin rules"
+
+
+def _stated_words(result: dict[str, Any]) -> str:
+    """``; 2 rows liquidated at their stated liq_price (1 cross ...)``, or "" when none is."""
+    stated = result.get("portfolio_liq_stated") or {}
+    modes = result.get("portfolio_margin_modes") or {}
+    rows = [n for n, x in stated.items() if x]
+    if not rows:
+        return ""
+    k = sum(modes.get(n) == "cross" for n in rows)
+    cross = (
+        f" ({k} cross: {'it loses' if k == 1 else 'they lose'} the margin the account "
+        "effectively lends at that price)"
+        if k
+        else ""
+    )
+    return f"; {count_text(len(rows), 'row')} liquidated at the stated liq_price{cross}"
 
 
 #: What the portfolio back-test scores: not the Monte Carlo's figure (printed under it).

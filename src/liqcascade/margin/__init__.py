@@ -7,7 +7,8 @@ Vectorised over arrays of positions (one entry per position):
 - Bybit isolated (:func:`bybit_liq_price`), Hyperliquid (:func:`hyperliquid_liq_price`),
 - :func:`liq_price` dispatching on the venue registry :data:`VENUE_RULES`,
   :func:`leverage_refusal` (the one rule on which leverages can be opened),
-  :func:`bankruptcy_price`,
+  :func:`bankruptcy_price`, :func:`implied_margin` (the margin a stated liquidation
+  price implies: the formulas inverted),
 - tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`) and the
   contract an asset's positions trade (:func:`contract_symbol`, :func:`asset_tiers`;
   the symbol rule both ways lives in ``liqcascade._symbols``, re-exported here),
@@ -50,6 +51,7 @@ from liqcascade.margin._hyperliquid import (
     hyperliquid_liq_price,
     hyperliquid_max_leverage,
 )
+from liqcascade.margin._implied import implied_margin, implied_margin_reference
 from liqcascade.margin._inputs import (
     AGREE_TOLERANCE,
     as_side,
@@ -107,6 +109,8 @@ __all__ = [
     "hyperliquid_asset",
     "hyperliquid_liq_price",
     "hyperliquid_max_leverage",
+    "implied_margin",
+    "implied_margin_reference",
     "leverage_refusal",
     "liq_price",
     "load_tiers",

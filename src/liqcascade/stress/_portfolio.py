@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -12,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import split_symbol
 from liqcascade._tables import check_columns, read_user_table
@@ -45,9 +43,17 @@ ASSETS: dict[str, str] = {a: contract_symbol(a) for a in ("ETH", "BTC")}
 #: without one, naming it).
 REQUIRED_COLUMNS = ("symbol", "side", "size", "entry_price")
 #: The columns a portfolio file may add: a margin or a leverage (one of the two is
-#: required), a stop, a label, the venue whose margin rules apply and the kind
-#: (``perp`` or ``spot``).
-OPTIONAL_COLUMNS = ("margin", "leverage", "stop_price", "name", "venue", "kind")
+#: required), a stop, a label, the venue whose margin rules apply, the kind (``perp`` or
+#: ``spot``), a stated liquidation price and the margin mode (``isolated``/``cross``;
+#: ``leverage_type``, the Hyperliquid API's name, is read alike).
+OPTIONAL_COLUMNS = (
+    "margin", "leverage", "stop_price", "name", "venue", "kind", "liq_price", "margin_mode",
+    "leverage_type",
+)  # fmt: skip
+#: The columns read as a row's margin mode, in order (the positions files' names).
+MODE_COLUMNS = ("margin_mode", "leverage_type")
+#: The margin modes a row may state (a blank cell, or no such column: isolated).
+MARGIN_MODES = ("isolated", "cross")
 
 #: The ``venue`` of a spot holding (also ``kind=spot``): no margin, no liquidation.
 SPOT = "spot"
@@ -138,7 +144,7 @@ def tier_table(asset: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Portfolio:
-    """Perpetual positions (isolated margin, Binance USDⓈ-M rules) on any asset.
+    """Perpetual positions (a venue's margin rules, Binance USDⓈ-M by default) on any asset.
 
     Parameters
     ----------
@@ -151,9 +157,13 @@ class Portfolio:
     entry_price : array of float
         USD.
     margin : array of float
-        Isolated margin, USD.
+        Isolated margin, USD: what the position loses at liquidation beyond its P&L
+        since entry. A cross row with a stated liquidation price holds its *effective*
+        isolated margin (:func:`liqcascade.margin.implied_margin`: the margin its account
+        effectively lends it at the snapshot).
     liq_price : array of float
-        Liquidation price, USD (Binance tiers of the contract; :func:`tier_table`).
+        Liquidation price, USD: the stated one where ``stated``, else the venue's
+        formula on ``margin`` (Binance tiers of the contract; :func:`tier_table`).
     stop_price : array of float
         Stop-market trigger, USD (NaN: none).
     names : list of str
@@ -170,6 +180,12 @@ class Portfolio:
         Per position, a spot holding: no margin, never liquidated (its margin is its
         value at entry, its liquidation price 0), left out of the margin at risk and of
         the liquidation probabilities. None: no spot holding.
+    stated : array of bool, optional
+        Per position, whether its liquidation price is the file's stated ``liq_price``
+        (held at the snapshot's value), not computed. None: none stated.
+    cross : array of bool, optional
+        Per position, whether its file row is on cross margin (``margin_mode``). None:
+        every row isolated.
     """
 
     asset: np.ndarray
@@ -184,6 +200,22 @@ class Portfolio:
     tiers: dict[str, str] = field(default_factory=dict)
     venue: list[str] = field(default_factory=list)
     spot: np.ndarray | None = None
+    stated: np.ndarray | None = None
+    cross: np.ndarray | None = None
+
+    @property
+    def liq_stated(self) -> np.ndarray:
+        """Per position, whether its liquidation price is the stated one (bool array)."""
+        if self.stated is None:
+            return np.zeros(len(self), dtype=bool)
+        return np.asarray(self.stated, dtype=bool)
+
+    @property
+    def margin_modes(self) -> list[str]:
+        """Per position, ``isolated`` or ``cross`` (the file's ``margin_mode``)."""
+        if self.cross is None:
+            return ["isolated"] * len(self)
+        return ["cross" if c else "isolated" for c in np.asarray(self.cross, dtype=bool)]
 
     @property
     def is_spot(self) -> np.ndarray:
@@ -336,33 +368,40 @@ class Portfolio:
             One row per position, the columns of :func:`read_portfolio` (``symbol``,
             ``side``, ``size`` in base-asset units, ``entry_price`` in USD, ``margin``
             in USD or ``leverage`` as a multiple; optional ``stop_price`` in USD and
-            ``name``). Column names are matched case-insensitively.
+            ``name``, ``venue``, ``kind``, ``liq_price`` in USD, ``margin_mode``). Column
+            names are matched case-insensitively. A row that states ``liq_price`` is
+            liquidated there (held at the file's value): an isolated row keeps its own
+            margin; a cross row (which must state it) gets the effective isolated margin
+            that price implies on its venue's rules
+            (:func:`liqcascade.margin.implied_margin`), and its margin and leverage cells
+            are not read.
         source : str, default "<portfolio>"
             Where the frame came from (a file name), the prefix of error messages.
 
         Returns
         -------
         Portfolio
-            With liquidation prices computed from the contract's tier table.
+            With liquidation prices stated, or computed from the venue's rules (the
+            contract's tier table on Binance).
 
         Raises
         ------
         InputError
             ``"SOURCE: row N: what is wrong"``.
         """
-        from liqcascade.margin import liq_price
-        from liqcascade.positions import margin_disagreement
-
         cols = {str(c).strip().lower(): c for c in df.columns}
         check_columns(cols, REQUIRED_COLUMNS, source)
         has_m, has_l = "margin" in cols, "leverage" in cols
-        if not (has_m or has_l):
+        cross_file = "liq_price" in cols and any(c in cols for c in MODE_COLUMNS)
+        if not (has_m or has_l or cross_file):  # a cross row with its price needs neither
             raise InputError(f"{source}: needs a margin or a leverage column")
         if len(df) == 0:
             raise InputError(f"{source}: no positions")
         assets, sides, sizes, eps, margins, stops, names = [], [], [], [], [], [], []
         venues: list[str] = []
         spots: list[bool] = []
+        crosses: list[bool] = []
+        stated_liq: list[float] = []
         for i, (_, r) in enumerate(df.iterrows()):
             row = f"{source}: {row_ref(i + 1)}"
             venue, spot = _venue(r, cols, row)
@@ -390,28 +429,9 @@ class Portfolio:
                 raise InputError(f"{row}: size must be > 0 (got {size})")
             if not (math.isfinite(ep) and ep > 0):
                 raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
-            m = num("margin") if has_m and not (spot and _blank(r[cols["margin"]])) else math.nan
-            lev = num("leverage") if has_l and not _blank(r[cols["leverage"]]) else math.nan
-            if spot and not (math.isnan(lev) or lev == 1):
-                raise InputError(f"{row}: a spot holding has no leverage (got {lev:g}; give 1 "
-                                 "or leave it blank)")  # fmt: skip
-            if spot and math.isnan(m):
-                m = size * ep  # fully paid: its value at entry
-            if not (math.isnan(lev) or (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE)):
-                raise InputError(f"{row}: leverage must be in [1, {MAX_LEVERAGE:g}] (got {lev})")
-            if not math.isnan(lev) and math.isnan(m):
-                m = size * ep / lev
-            elif not math.isnan(lev) and math.isfinite(m) and m > 0:  # both: margin wins
-                off = margin_disagreement(np.array([size * ep]), np.array([m]), np.array([lev]))
-                if off is not None:  # positions files' rule: within 1 %
-                    raise InputError(f"{row}: {off[1]}")
-            if not (math.isfinite(m) and m > 0):
-                raise InputError(f"{row}: margin must be > 0 USD (or give a leverage)")
-            if size * ep / m > MAX_LEVERAGE * (1 + 1e-9):
-                raise InputError(
-                    f"{row}: margin {m:g} USD is leverage {size * ep / m:,.0f}x, above the "
-                    f"{MAX_LEVERAGE:g}x any venue allows"
-                )
+            is_cross, stated = _mode_and_liq(r, cols, row, spot)
+            # a cross row with its account's price: the effective margin replaces its own
+            m = math.nan if is_cross else _row_margin(r, cols, row, spot, size, ep, num)
             sp = math.nan
             if "stop_price" in cols:
                 v = r[cols["stop_price"]]
@@ -427,6 +447,8 @@ class Portfolio:
             )
             venues.append(SPOT if spot else venue)
             spots.append(spot)
+            crosses.append(is_cross)
+            stated_liq.append(stated)
             assets.append(a)
             sides.append(side)
             sizes.append(size)
@@ -436,16 +458,12 @@ class Portfolio:
         asset = np.array(assets)
         side_a = np.array(sides, dtype=np.int8)
         size_a, ep_a, m_a = np.array(sizes), np.array(eps), np.array(margins)
-        liq = np.zeros(size_a.size)  # a spot holding's: 0, never reached
-        tiers = {}
         venue_a, spot_a = np.array(venues), np.array(spots, dtype=bool)
-        for a in sorted(set(assets)):
-            tiers[a] = tier_table(a)
-            for v in sorted(set(venue_a[asset == a]) - {SPOT}):
-                mk = (asset == a) & (venue_a == v)
-                symbol = tiers[a] if v == "binance" else contract_symbol(a)
-                res = liq_price(v, side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=symbol)
-                liq[mk] = res.liq_price
+        cross_a, given = np.array(crosses, dtype=bool), np.array(stated_liq)
+        tiers = {a: tier_table(a) for a in sorted(set(assets))}
+        liq = _liquidation_prices(asset, side_a, size_a, ep_a, m_a, venue_a, tiers, ~cross_a)
+        _use_stated(source, asset, side_a, size_a, ep_a, m_a, liq, venue_a, tiers, cross_a,
+                    given)  # fmt: skip
         stop_a = np.array(stops)
         with np.errstate(invalid="ignore"):  # NaN stops / liquidations are not checked
             past = np.flatnonzero(side_a * (stop_a - liq) <= 0)
@@ -460,8 +478,168 @@ class Portfolio:
                 "or lower the leverage"
             )
         _check_unique_names(names, source)
+        stated_a = ~np.isnan(given)
         return cls(asset, side_a, size_a, ep_a, m_a, liq, stop_a, names, source, tiers, venues,
-                   spot_a if spot_a.any() else None)  # fmt: skip
+                   spot_a if spot_a.any() else None, stated_a if stated_a.any() else None,
+                   cross_a if cross_a.any() else None)  # fmt: skip
+
+
+def _mode_and_liq(r: Any, cols: dict[str, Any], row: str, spot: bool) -> tuple[bool, float]:
+    """A row's margin mode (whether cross) and its stated ``liq_price`` (NaN: none), USD.
+
+    ``margin_mode`` (else ``leverage_type``) is ``isolated`` or ``cross`` in any case; a
+    blank cell or no such column is isolated. A ``liq_price`` cell is blank (none
+    stated; NaN reads as blank) or a finite price >= 0 USD (a long's 0: never
+    liquidated). A cross row must state it: its own margin does not say where its
+    account is liquidated. A spot holding has neither.
+
+    Raises
+    ------
+    InputError
+        ``"SOURCE: data row N: ..."`` naming the column and the value.
+    """
+    col = next((cols[c] for c in MODE_COLUMNS if c in cols), None)
+    cross = False
+    if col is not None and not _blank(r[col]):
+        mode = str(r[col]).strip().lower()
+        if mode not in MARGIN_MODES:
+            raise InputError(f"{row}: {str(col).strip().lower()} must be isolated or cross "
+                             f"(got {str(r[col]).strip()!r})")  # fmt: skip
+        cross = mode == "cross"
+    stated = math.nan
+    if "liq_price" in cols and not _blank(r[cols["liq_price"]]):
+        v = r[cols["liq_price"]]
+        try:
+            stated = float(str(v).strip())
+        except ValueError:
+            raise InputError(f"{row}: liq_price is not a number ({v!r})") from None
+        if not (math.isfinite(stated) and stated >= 0):
+            raise InputError(f"{row}: liq_price must be a finite price >= 0 USD (got {stated:g})")
+    if spot and (cross or not math.isnan(stated)):
+        raise InputError(f"{row}: a spot holding has no margin mode or liquidation price "
+                         "(leave margin_mode and liq_price blank)")  # fmt: skip
+    if cross and math.isnan(stated):
+        raise InputError(
+            f"{row}: a cross row needs its account's liq_price (missing or NaN): its own "
+            "margin does not say where the account is liquidated; give the liq_price the "
+            "venue states, or margin_mode isolated to price the row on its own margin"
+        )
+    return cross, stated
+
+
+def _liquidation_prices(
+    asset: np.ndarray, side: np.ndarray, size: FloatArray, entry: FloatArray,
+    margin: FloatArray, venue: np.ndarray, tiers: dict[str, str], rows: np.ndarray,
+) -> FloatArray:  # fmt: skip
+    """The venue's liquidation price of each of ``rows`` from its own margin, USD.
+
+    Per asset and venue (:func:`liqcascade.margin.liq_price`; Binance with
+    :func:`tier_table`'s table); a spot holding's is 0 (never reached), a row outside
+    ``rows`` NaN (a cross row's, stated).
+    """
+    from liqcascade.margin import liq_price
+
+    liq = np.where(rows, 0.0, math.nan)
+    for a in sorted(set(asset.tolist())):
+        for v in sorted(set(venue[asset == a]) - {SPOT}):
+            mk = (asset == a) & (venue == v) & rows
+            if mk.any():
+                symbol = tiers[a] if v == "binance" else contract_symbol(a)
+                res = liq_price(v, side[mk], size[mk], entry[mk], margin=margin[mk], symbol=symbol)
+                liq[mk] = res.liq_price
+    return liq
+
+
+def _use_stated(
+    source: str, asset: np.ndarray, side: np.ndarray, size: FloatArray, entry: FloatArray,
+    margin: FloatArray, liq: FloatArray, venue: np.ndarray, tiers: dict[str, str],
+    cross: np.ndarray, stated: FloatArray,
+) -> None:  # fmt: skip
+    """Put each stated ``liq_price`` in ``liq``, and a cross row's effective margin in ``margin``.
+
+    A stated price must lie below a long's entry (above a short's): the venue would
+    liquidate the position at its own entry, and no margin >= 0 gives it. An isolated
+    row's may not lie beyond the bankruptcy price of its own margin (more than
+    :data:`liqcascade.margin.AGREE_TOLERANCE` of the entry: the positions files' rule);
+    it keeps that margin, which is what it loses. A cross row's margin becomes
+    :func:`liqcascade.margin.implied_margin`'s: the isolated margin whose liquidation
+    price on its venue's rules is the stated one.
+
+    Raises
+    ------
+    InputError
+        ``"SOURCE: data row N: liq_price ..."`` for the first bad row.
+    """
+    from liqcascade.margin import AGREE_TOLERANCE, implied_margin
+
+    for i in np.flatnonzero(~np.isnan(stated)):
+        s, lp, ep, q = int(side[i]), float(stated[i]), float(entry[i]), float(size[i])
+        row = f"{source}: {row_ref(int(i) + 1)}: liq_price {lp:,.2f}"
+        if s * (ep - lp) <= 0:
+            why = (
+                " (a cross account whose other positions have lost: the stress holds a cross "
+                "row's price with the isolated margin it implies, and none does here)"
+                if cross[i]
+                else ""
+            )
+            raise InputError(
+                f"{row} is {'at or above' if s > 0 else 'at or below'} the entry_price "
+                f"{ep:,.2f} of a {'long' if s > 0 else 'short'}: no margin gives a price the "
+                f"venue would liquidate it at on opening{why}; correct liq_price, or leave it "
+                "empty (an isolated row) to compute it"
+            )
+        if not cross[i]:
+            bank = ep - s * float(margin[i]) / q
+            if s * (bank - lp) > AGREE_TOLERANCE * ep:
+                raise InputError(
+                    f"{row} lies {'below' if s > 0 else 'above'} the bankruptcy price "
+                    f"{bank:,.2f} its margin of {margin[i]:,.2f} USD gives (entry_price "
+                    f"{'-' if s > 0 else '+'} margin / size): the margin would run out before "
+                    "the liquidation; correct liq_price or the margin/leverage, or leave "
+                    "liq_price empty to compute it"
+                )
+        else:
+            a, v = str(asset[i]), str(venue[i])
+            symbol = tiers[a] if v == "binance" else contract_symbol(a)
+            margin[i] = float(implied_margin(v, s, q, ep, lp, symbol=symbol)[0])
+        liq[i] = lp
+
+
+def _row_margin(
+    r: Any, cols: dict[str, Any], row: str, spot: bool, size: float, ep: float, num: Any
+) -> float:
+    """A row's own margin, USD: its ``margin``, else ``size·entry / leverage``, checked.
+
+    Both given: the margin, when within 1 % of the leverage's (the positions files'
+    rule, :func:`liqcascade.positions.margin_disagreement`). A spot holding without
+    either is fully paid (its value at entry).
+    """
+    from liqcascade.positions import margin_disagreement
+
+    has_m, has_l = "margin" in cols, "leverage" in cols
+    m = num("margin") if has_m and not (spot and _blank(r[cols["margin"]])) else math.nan
+    lev = num("leverage") if has_l and not _blank(r[cols["leverage"]]) else math.nan
+    if spot and not (math.isnan(lev) or lev == 1):
+        raise InputError(f"{row}: a spot holding has no leverage (got {lev:g}; give 1 "
+                         "or leave it blank)")  # fmt: skip
+    if spot and math.isnan(m):
+        m = size * ep  # fully paid: its value at entry
+    if not (math.isnan(lev) or (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE)):
+        raise InputError(f"{row}: leverage must be in [1, {MAX_LEVERAGE:g}] (got {lev})")
+    if not math.isnan(lev) and math.isnan(m):
+        m = size * ep / lev
+    elif not math.isnan(lev) and math.isfinite(m) and m > 0:  # both: margin wins
+        off = margin_disagreement(np.array([size * ep]), np.array([m]), np.array([lev]))
+        if off is not None:  # positions files' rule: within 1 %
+            raise InputError(f"{row}: {off[1]}")
+    if not (math.isfinite(m) and m > 0):
+        raise InputError(f"{row}: margin must be > 0 USD (or give a leverage)")
+    if size * ep / m > MAX_LEVERAGE * (1 + 1e-9):
+        raise InputError(
+            f"{row}: margin {m:g} USD is leverage {size * ep / m:,.0f}x, above the "
+            f"{MAX_LEVERAGE:g}x any venue allows"
+        )
+    return m
 
 
 def _check_unique_names(names: list[str], source: str) -> None:
@@ -494,11 +672,13 @@ def read_portfolio(path: str | Path) -> Portfolio:
     Columns: ``symbol`` (a USDT perpetual: ETH/ETHUSDT, BTC/BTCUSDT, SOL/SOLUSDT ...),
     ``side`` (long/short), ``size`` (base units), ``entry_price`` (USD), ``margin``
     (isolated, USD) or ``leverage``;
-    optional ``stop_price`` (USD) and ``name``; any other column is named in one
+    optional ``stop_price`` (USD), ``name``, ``venue``, ``kind``, ``liq_price`` (USD)
+    and ``margin_mode`` (``isolated``/``cross``); any other column is named in one
     ``note:`` (logger ``liqcascade.positions``) once the file is read, as a positions
-    file's are. Liquidation prices follow Binance
-    USDⓈ-M isolated margin with the packaged tier tables (ETHUSDT's for a contract
-    without one: :func:`tier_table`).
+    file's are. Liquidation prices follow the row's venue (Binance USDⓈ-M isolated
+    margin with the packaged tier tables by default, ETHUSDT's for a contract without
+    one: :func:`tier_table`), unless the row states its ``liq_price``: it is then
+    liquidated there (:meth:`Portfolio.from_frame`).
 
     Parameters
     ----------
@@ -524,78 +704,7 @@ def read_portfolio(path: str | Path) -> Portfolio:
 
     note_unread([str(c).strip().lower() for c in df.columns], p, PORTFOLIO_COLUMNS,
                 "a portfolio file")  # fmt: skip
-    stated = stated_liquidations_text(df, out)
-    if stated:
-        logging.getLogger("liqcascade.stress").warning("warning: %s", stated)
     return out
-
-
-#: How far a stated ``liq_price`` may lie from the one the portfolio computes before the
-#: warning names its row (a fraction of the computed price; the positions files' 1 %).
-STATED_LIQ_TOLERANCE = 0.01
-
-
-def stated_liquidations_text(df: pd.DataFrame, pf: Portfolio) -> str | None:
-    """Say that a file's stated liquidation prices and cross rows are not what is priced.
-
-    A portfolio is priced as isolated positions on their own margin or leverage
-    (:meth:`Portfolio.from_frame`); an exchange's export states each row's ``liq_price``
-    (for a cross row its account's, often far from the isolated one) and its
-    ``margin_mode``. Neither is read (the unread-columns note lists them), so the rows
-    whose stated price differs are liquidated, in every scenario and path, where an
-    isolated position would be, and lose their own margin there.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The file as read (:func:`liqcascade._tables.read_user_table`).
-    pf : Portfolio
-        The portfolio read from it, one position per row.
-
-    Returns
-    -------
-    str or None
-        The warning's text (without ``warning:``), naming the file, how many rows state
-        a ``liq_price`` more than :data:`STATED_LIQ_TOLERANCE` from the computed one (the
-        first five data rows) and how many are cross; None when there are none.
-    """
-    cols = {str(c).strip().lower(): c for c in df.columns}
-    n = len(pf.side)
-    off = np.zeros(n, dtype=bool)
-    if "liq_price" in cols and len(df) == n:
-        given = pd.to_numeric(df[cols["liq_price"]], errors="coerce").to_numpy(dtype=float)
-        lp = np.asarray(pf.liq_price, dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            off = (given > 0) & (np.abs(given - lp) > STATED_LIQ_TOLERANCE * np.abs(lp))
-    mode = next((cols[c] for c in ("margin_mode", "leverage_type") if c in cols), None)
-    cross = np.zeros(n, dtype=bool)
-    if mode is not None and len(df) == n:
-        cross = (df[mode].astype("string").str.strip().str.lower() == "cross").to_numpy(
-            dtype=bool, na_value=False
-        )
-    if not (off.any() or cross.any()):
-        return None
-    rows = np.flatnonzero(off) + 1
-    shown = ", ".join(str(r) for r in rows[:5]) + (", …" if rows.size > 5 else "")
-    parts = []
-    if off.any():
-        parts.append(
-            f"{count_text(int(rows.size), 'row', grouped=True)} "
-            f"state{'s' if rows.size == 1 else ''} a liq_price more than "
-            f"{STATED_LIQ_TOLERANCE * 100:g} % from the isolated one computed here "
-            f"(data row{'s' if rows.size > 1 else ''} {shown})"
-        )
-    if cross.any():
-        k = int(cross.sum())
-        verb = "is" if k == 1 else "are"
-        parts.append(f"{count_text(k, 'row', grouped=True)} {verb} on cross margin")
-    return (
-        f"{pf.source}: {' and '.join(parts)}: a portfolio is priced as isolated positions on "
-        "their own margin or leverage, and its liq_price and margin_mode columns are not "
-        "read, so those rows are liquidated where an isolated position would be and lose "
-        "their own margin there, not at their account's price; the positions files of "
-        "solvency and cascade keep a stated liq_price"
-    )
 
 
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:

@@ -93,6 +93,14 @@ class StressRun:
         ]
         venues = getattr(self.result.portfolio, "venues", None)
         out["portfolio_venues"] = dict(zip(self.result.portfolio.names, venues or [], strict=False))
+        # per row: whether it is liquidated at the file's stated liq_price, and its mode
+        pf = self.result.portfolio
+        stated = getattr(pf, "liq_stated", None)
+        if stated is not None:
+            out["portfolio_liq_stated"] = {
+                n: bool(x) for n, x in zip(pf.names, stated, strict=True)
+            }
+            out["portfolio_margin_modes"] = dict(zip(pf.names, pf.margin_modes, strict=True))
         eth = self.result.asset == "ETH"
         if self.result.scenario == "shock" and self.result.table is not None:
             rows = self.result.table.to_dict(orient="records")
