@@ -653,7 +653,7 @@ def calibrate_day_share(
         raise InputError("calibrate_day_share needs recorded liquidations")
     ts, meds = _set_medians(frames, sets, start, end)
     y2 = _recorded(frames, ts)
-    ok = np.isfinite(y2).all(axis=1)
+    ok = np.asarray(np.isfinite(y2).all(axis=1), dtype=bool)
     if ok.sum() < 18:
         return 0.0
     ts, meds, y2 = ts[ok], meds[:, ok, :], y2[ok]
