@@ -32,8 +32,8 @@ from liqcascade._typing import FloatArray
 
 _LOG2PI = math.log(2.0 * math.pi)
 
-#: The fewest positive bars (and the least spread of the floor share) with which the two
-#: log-sds are estimated; below it both are the one ``sigma`` of the residuals.
+#: The fewest positive bars with which the two log-sds are estimated; below it (or when
+#: every bar has the same floor share) both are the one ``sigma`` of the residuals.
 MIN_POSITIVE_BARS: int = 20
 
 
