@@ -221,3 +221,14 @@ def test_fund_survival_carries_it_and_a_short_history_has_none() -> None:
     day = roll["horizons"][1]
     assert {"history", "normal", "student_t"} == set(day["brier"])
     assert day["brier_vs"]["student_t"]["verdict"] in ("beats", "ties", "loses")
+
+
+def test_the_difference_of_one_window_has_no_interval_and_equal_ones_tie() -> None:
+    from liqcascade.solvency._survival_rolling import _difference
+
+    one = _difference(np.array([0.3]), lower_is_better=True)
+    assert one["mean"] == pytest.approx(0.3) and one["verdict"] is None and one["lo"] is None
+    same = _difference(np.zeros(5), lower_is_better=True)
+    assert same["verdict"] == "ties" and same["lo"] == same["hi"] == 0.0
+    worse = _difference(np.full(5, 0.1), lower_is_better=True)
+    assert worse["verdict"] == "loses"

@@ -683,9 +683,9 @@ def _verdict(fs: dict[str, Any]) -> str:
     )
 
 
-def _signed(x: float) -> str:
+def _signed(x: float | None) -> str:
     """A difference with its sign and two significant figures: ``+0.0079``, ``−0.024``."""
-    return ("+" if x > 0 else "") + num(x, 2)
+    return ("+" if x is not None and x > 0 else "") + num(x, 2)
 
 
 LIABILITIES_WORDS = (

@@ -151,12 +151,17 @@ def _lag(n: int) -> int:
 
 
 def _difference(d: np.ndarray, *, lower_is_better: bool) -> dict[str, Any]:
-    """Mean paired difference history − baseline, its DM interval and the verdict."""
+    """Mean paired difference history − baseline, its DM interval and the verdict.
+
+    All differences 0: the interval is that 0 (a tie); one window: no interval (None).
+    """
     from scipy.special import stdtrit
 
     from liqcascade._significance import LEVEL, dm_statistic, verdict
 
     m = float(np.mean(d))
+    if len(d) < 2:  # one window: no interval, no verdict
+        return {"mean": m, "lo": None, "hi": None, "verdict": None}
     stat, dof = dm_statistic(d, _lag(len(d)))
     if math.isnan(stat):
         lo = hi = m
