@@ -49,6 +49,31 @@ def test_json_counts_the_adl_start_fall_as_the_library_does(tmp_path: Path) -> N
     oos = fs["out_of_sample"]
     assert [h["hours"] for h in oos["horizons"]] == [1, 24, 720]
     assert set(oos["horizons"][1]["brier"]) == {"history", "normal", "student_t"}
+    roll = fs["rolling"]
+    assert [h["hours"] for h in roll["horizons"]] == [1, 24, 720]
+    assert roll["horizons"][1]["brier_vs"]["student_t"]["verdict"] in ("beats", "ties", "loses")
+
+
+def test_each_fall_gets_the_reports_24h_frequency(tmp_path: Path) -> None:
+    # the report's column ("days with a 24 h fall this deep"): the same count of the
+    # same windows, per fall scenario, in the JSON and in the table
+    from liqcascade.market import bars_until
+    from liqcascade.solvency import fall_frequencies, probability_text
+
+    r = run_cli(*_args(tmp_path, "--scenario=-20%", "--scenario=+10%", "--json"))
+    assert r.exit_code == 0, r.stderr
+    ff = r.json()["fall_frequency"]
+    assert ff["horizon_hours"] == 24 and ff["before"].startswith("2026-04-01T00:00")
+    assert [x["scenario"] for x in ff["scenarios"]] == ["-5%", "-20%"]  # the rise has none
+    want = fall_frequencies(bars_until("ETH", "1h"), [0.05, 0.2], 24)
+    for got, w in zip(ff["scenarios"], want, strict=True):
+        assert (got["k"], got["n"]) == (w["k"], w["n"])
+        assert got["p"] == pytest.approx(w["p"], rel=1e-12)
+    text = run_cli(*_args(tmp_path, "--scenario=-20%", "--scenario=+10%"), env={"COLUMNS": "300"})
+    assert text.exit_code == 0, text.stderr
+    assert "days with a 24 h fall this deep" in text.stdout
+    w = want[1]
+    assert f"{probability_text(w['p'])} ({w['k']:,} of {w['n']:,})" in text.stdout
 
 
 def test_text_line_under_the_adl_start(tmp_path: Path) -> None:
@@ -61,7 +86,8 @@ def test_text_line_under_the_adl_start(tmp_path: Path) -> None:
                            "within 24 h happened in ")  # fmt: skip
     assert " days before 2026-04-01 00:00 UTC: p = " in line and "95 % interval" in line
     assert "1 h: " in line and "30 days: " in line
-    assert lines[i + 2].startswith("out of sample (frequency before ")
+    assert lines[i + 2].startswith("out of sample, rolling (frequency and baselines ")
+    assert "; 24 h (" in lines[i + 2] and "history " in lines[i + 2]
 
 
 def test_no_adl_start_counts_the_deepest_fall_run(tmp_path: Path) -> None:

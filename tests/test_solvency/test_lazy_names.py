@@ -16,11 +16,12 @@ SINGLES = {
     "liqcascade.solvency._survival": {
         "chance_text",
         "fall_frequencies",
-        "fund_survival",
-        "fund_survival_of",
+        "horizon_windows",
         "interval_text",
         "probability_text",
     },
+    "liqcascade.solvency._fund_odds": {"fund_odds_of", "fund_survival", "fund_survival_of"},
+    "liqcascade.solvency._survival_rolling": {"rolling_out_of_sample"},
 }
 
 

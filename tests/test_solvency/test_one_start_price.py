@@ -124,7 +124,7 @@ def test_the_scenarios_fund_is_before_adl_whichever_policy_comes_first(
 def test_the_table_and_repr_label_the_fund_before_adl(tmp_path: Path) -> None:
     f = _write(tmp_path, "ov.csv", OV)
     r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "0", "--scenario=-20%",
-                "--whole-positions", "--adl-policy", "all", env={"COLUMNS": "200"})  # fmt: skip
+                "--whole-positions", "--adl-policy", "all", env={"COLUMNS": "240"})  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "fund before ADL (USD)" in r.stdout and "fund after ADL (USD)" in r.stdout
     adl = r.stdout.split("ADL policies on")[1]

@@ -16,12 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liqcascade.solvency._survival import (
-    fall_count,
-    fund_survival,
-    out_of_sample,
-    window_falls,
-)
+from liqcascade.solvency._fund_odds import fund_survival
+from liqcascade.solvency._survival import fall_count, out_of_sample, window_falls
 from profiles import examples
 
 H = pd.Timedelta(hours=1)
@@ -207,5 +203,6 @@ def test_short_history_prints_dashes_not_a_traceback() -> None:
     month = next(h for h in fs["out_of_sample"]["horizons"] if h["hours"] == 720)
     assert month["n_before"] == 0 and month["rows"][0]["history"] is None
     out = {"fund_survival": fs, "liquidity": "calibrated"}
-    assert "30 days (0 before" in out_of_sample_line(out)
+    assert fs["rolling"] is None  # under a year of bars: no rolling check, no line
+    assert out_of_sample_line(out) is None
     assert survival_line(out).startswith("a fall this deep (-5.0 %")

@@ -16,7 +16,7 @@ from liqcascade._prices import fmt_or_na, percent_label, percent_text
 
 __all__ = [
     "BOOK_CAVEATS", "SURPLUS_NOTE", "Scale", "adl_start_line", "book_caveat", "covers_note",
-    "flat_interval_line", "money_cells", "out_of_sample_line", "scale_of",
+    "days_cell", "flat_interval_line", "money_cells", "out_of_sample_line", "scale_of",
     "survival_line",
 ]  # fmt: skip
 
@@ -110,12 +110,45 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
     if result.get("liquidity") == "calibrated":
         deep = "beyond the deepest fall run" if hi is None else percent_text(hi, 1, signed=True)
         mild = percent_text(lo, 1, signed=True) if lo is not None else "?"
-        span = f"; 80 % over draws: {mild} … {deep}"
+        span = f"; 80 % over draws: {mild} … {deep}" if mild != deep else f"; {_agree(a)}"
     return (
         f"ADL starts (the fund is exhausted, bad debt begins) at a fall of about "
         f"{percent_text(a['shock'], 1, signed=True)} (falls only; bisection over the shock "
         f"to {percent_text(a['tolerance'], 1)}, {runs}{span})"
     )
+
+
+def _agree(a: dict[str, Any]) -> str:
+    """Why the ADL start has no 80 % range: every draw's start is in the central's bracket.
+
+    The bisection brackets the central, p10 and p90 bad debt's start alike; where all
+    three end in the same bracket the draws agree to the search's step, and a range
+    ``-1.1 % … -1.1 %`` would read as an interval it is not.
+    """
+    lo, hi = a.get("bracket") or (None, None)
+    where = (
+        f", between {percent_text(lo, 1, signed=True)} and {percent_text(hi, 1, signed=True)}"
+        if lo is not None and hi is not None
+        else ""
+    )
+    return (
+        "no 80 % range over draws: at so small a fall the draws agree, the 10th- and "
+        f"90th-percentile bad debt start within the same {percent_text(a['tolerance'], 1)} "
+        f"search step as the central figure{where}"
+    )
+
+
+def days_cell(row: dict[str, Any] | None) -> str:
+    """A scenario's days with a 24 h fall as deep: ``6.1 % (176 of 2,902)``, or ``-``.
+
+    The report's column (``fall_frequency``'s row: ``p``, ``k``, ``n``); a rise, or no
+    hourly bars, a dash.
+    """
+    from liqcascade.solvency import probability_text
+
+    if row is None:
+        return "-"
+    return f"{probability_text(row['p'])} ({row['k']:,} of {row['n']:,})"
 
 
 def _chance(h: dict[str, Any], *, short: bool = False) -> str:
@@ -140,6 +173,8 @@ def _range(result: dict[str, Any], fs: dict[str, Any], day: dict[str, Any]) -> s
     a, b = fs["depth_range"]
     lo = "?" if a is None else percent_text(-a, 1, signed=True)
     hi = "beyond the falls run" if b is None else percent_text(-b, 1, signed=True)
+    if lo == hi:  # every draw agrees (the ADL start's line says why): no range to print
+        return ""
     return (
         f"; the ADL start's 80 % range {lo} … {hi}: p = {probability_text(mild)} … "
         f"{probability_text(deep)}"
@@ -183,34 +218,47 @@ def survival_line(result: dict[str, Any]) -> str | None:
 _NAMES = {"normal": "the normal", "student_t": "the Student-t"}
 
 
+#: A verdict of history against a baseline, in words.
+_SAID = {"beats": "beats", "loses": "loses to", "ties": "ties with"}
+
+
+def _against(vs: dict[str, Any]) -> str:
+    """``beats the normal, loses to the Student-t`` from ``{baseline: {verdict: …}}``."""
+    return ", ".join(
+        f"{_SAID.get(str(vs[b]['verdict']), 'is not scored on')} {_NAMES[b]}"
+        for b in ("normal", "student_t")
+    )
+
+
 def out_of_sample_line(result: dict[str, Any]) -> str | None:
-    """Whether history's frequency beat the baselines out of sample, per horizon, or None."""
+    """History's frequency against the baselines out of sample, rolling, per horizon, or None.
+
+    The rolling check (``fund_survival["rolling"]``: re-estimated each quarter on an
+    expanding window): per horizon the windows scored, the mean Brier score summed
+    over the falls per forecast, and the verdicts of the paired differences (Brier and
+    log score) at the check's level.
+    """
     fs = result.get("fund_survival")
-    oos = (fs or {}).get("out_of_sample")
-    if not oos:
+    roll = (fs or {}).get("rolling")
+    if not roll or not roll["horizons"]:
         return None
-    falls = "/".join(f"{100 * f:g}" for f in oos["falls"])
+    falls = "/".join(f"{100 * f:g}" for f in roll["falls"])
     parts = []
-    for h in oos["horizons"]:
+    for h in roll["horizons"]:
         b = h["brier"]
-        best = min(("normal", "student_t"), key=lambda k: b[k] if b[k] is not None else 9.9)
-        won = (
-            "history beats both"
-            if h["history_beats"]["brier"]
-            else f"history loses to {_NAMES[best]}"
-        )
-        logs = "beats both" if h["history_beats"]["log_score"] else "loses"
         parts.append(
-            f"{h['label']} ({h['n_before']:,} before, {h['n_after']:,} after): history "
-            f"{fmt_or_na(b['history'], '.3g')} vs normal {fmt_or_na(b['normal'], '.3g')}, "
-            f"Student-t {fmt_or_na(b['student_t'], '.3g')}: "
-            f"{won} (by log score history {logs})"
+            f"{h['label']} ({h['n']:,} scored): Brier history {fmt_or_na(b['history'], '.3g')}"
+            f" vs normal {fmt_or_na(b['normal'], '.3g')}, Student-t "
+            f"{fmt_or_na(b['student_t'], '.3g')}: history {_against(h['brier_vs'])} (by log "
+            f"score {_against(h['log_score_vs'])})"
         )
+    level = percent_text(roll["level"], 0)
     return (
-        f"out of sample (frequency before {oos['split'][:10]} against the windows after it, "
-        f"falls of {falls} %; Brier summed over the falls, lower is better; baselines: "
-        "normal and Student-t on the hourly returns before it, × √hours, reflection): "
-        + "; ".join(parts)
+        f"out of sample, rolling (frequency and baselines re-estimated each quarter on the "
+        f"history before it, from {roll['first_origin'][:10]}, each later window scored; "
+        f"falls of {falls} %; Brier summed over the falls, lower is better; verdicts by the "
+        f"paired differences' {level} Diebold-Mariano interval; baselines: normal and "
+        "Student-t on the hourly returns, × √hours, reflection): " + "; ".join(parts)
     )
 
 

@@ -189,6 +189,9 @@ def _table(result: dict[str, Any], scale: _text.Scale) -> tuple[Any, bool]:
             f"shortfall ({u})", f"fund draw ({u})", f"fund before ADL ({u})",
             f"bad debt ({u})", "min buffer", "reserve ratio", "fund covers",
             "buffer covers"]  # fmt: skip
+    odds = {r["scenario"]: r for r in (result.get("fall_frequency") or {}).get("scenarios", [])}
+    if odds:
+        cols.append("days with a 24 h fall this deep")
     for c in cols + ([f"static bad debt (bound, {u})"] if cal else []):
         t.add_column(c, justify="right")
     outside = False  # a central figure printed outside its own 80 % range
@@ -203,6 +206,8 @@ def _table(result: dict[str, Any], scale: _text.Scale) -> tuple[Any, bool]:
                f"{s['reserve_ratio_end']:.4f}",
                "yes" if s["fund_covers"] else "[red]no[/]",
                "yes" if s["buffer_covers"] else "[red]no[/]"]  # fmt: skip
+        if odds:
+            row.append(_text.days_cell(odds.get(s["name"])))
         if cal:
             row.append(scale.usd(s["static_upper_bound"]["bad_debt_usd"]))
         t.add_row(*row)
@@ -498,21 +503,38 @@ def solvency(
         run = run_solvency_request(**kw, on_run=lambda: advance(1))
     out = run.to_dict()
     out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
-    out["fund_survival"] = _survival(out, as_of)
+    _odds(out, as_of)
     _check_prior(out, as_of)
     _book_units.emit(out, as_json, _render, own=_fund_scale_note(out.get("fund_scale") or {}))
 
 
-def _survival(out: dict[str, Any], as_of: str | None) -> dict[str, Any] | None:
-    """How often history fell as deep as the ADL start before the run's date, or None.
+def _odds(out: dict[str, Any], as_of: str | None) -> None:
+    """``fund_survival`` and ``fall_frequency``: history's odds of the run's falls, in ``out``.
 
-    The date is the estimated market's close (``as_of``), else ``--as-of``, else the
-    last bar; the asset the market's or the positions'.
+    How often history fell as deep as the ADL start, and per fall scenario as deep as
+    its shock within 24 h (``fall_frequency``: ``before``, ``horizon_hours``,
+    ``scenarios`` with ``scenario``, ``shock``, ``k``, ``n``, ``p``, ``interval``; the
+    report's figure), before the run's date: the estimated market's close (``as_of``),
+    else ``--as-of``, else the last bar; the asset the market's or the positions'.
     """
-    from liqcascade.solvency import fund_survival_of
+    from liqcascade.solvency import fund_odds_of
 
-    asset = (out.get("market") or {}).get("asset") or out.get("asset") or "ETH"
-    return fund_survival_of(str(asset), out.get("adl_start"), out.get("as_of") or as_of)
+    asset = str((out.get("market") or {}).get("asset") or out.get("asset") or "ETH")
+    when = out.get("as_of") or as_of
+    scen = out["scenarios"]
+    survival, freq = fund_odds_of(asset, out.get("adl_start"), [s["shock"] for s in scen], when)
+    out["fund_survival"] = survival
+    counts = (freq or {}).get("counts") or [None] * len(scen)
+    rows = [
+        {"scenario": s["name"], "shock": s["shock"], **f}
+        for s, f in zip(scen, counts, strict=True)
+        if f is not None and f["n"]
+    ]
+    out["fall_frequency"] = (
+        {"before": freq["before"], "horizon_hours": 24, "scenarios": rows}
+        if freq and rows
+        else None
+    )
 
 
 def _check_prior(out: dict[str, Any], as_of: str | None) -> None:

@@ -209,23 +209,29 @@ def compute(ctx: ReportContext) -> SolvencyView:
         mix,
         check,
         book_feed(ctx),
-        _survival(ctx.asset, casc.adl_start, market.close_time),
-        fund_sizing(ctx.asset, casc.outcomes, market.close_time),
+        *_odds(ctx.asset, casc, market.close_time),
     )
 
 
-def _survival(asset: str, start: dict[str, Any] | None, close: Any) -> dict[str, Any] | None:
-    """How often the report's hourly bars fell as deep as the ADL start before the close."""
+def _odds(asset: str, casc: Any, close: Any) -> tuple[Any, Any]:
+    """The fund's odds and :func:`fund_sizing`, over one set of windows of the report's bars.
+
+    :func:`liqcascade.solvency.fund_odds_of` on the report's hourly bars
+    (:func:`liqcascade.report._data.series`) closed by the market's close.
+    """
     from liqcascade.report._data import series
-    from liqcascade.solvency import fund_survival
+    from liqcascade.solvency import fund_odds_of
 
-    out = fund_survival(series("ohlcv", asset, "1h"), start, pd.Timestamp(close))
-    if out is not None:
-        out["asset"] = asset
-    return out
+    bars = series("ohlcv", asset, "1h")
+    shocks = [float(o.shock) for o in casc.outcomes]
+    survival, freq = fund_odds_of(asset, casc.adl_start, shocks, close, bars=bars)
+    counts = None if freq is None else freq["counts"]
+    return survival, fund_sizing(asset, casc.outcomes, close, freq=counts)
 
 
-def fund_sizing(asset: str, outcomes: Any, close: Any) -> dict[str, Any] | None:
+def fund_sizing(
+    asset: str, outcomes: Any, close: Any, *, freq: Any = None
+) -> dict[str, Any] | None:
     """Per fall scenario, the fund that keeps ADL away and how often history fell that deep.
 
     With no insurance fund, a scenario's bad debt is what a fund must hold for ADL not to
@@ -233,22 +239,28 @@ def fund_sizing(asset: str, outcomes: Any, close: Any) -> dict[str, Any] | None:
     USD on the book's scale); beside it the days whose lowest hourly low within 24 h of
     a close fell at least the scenario's shock, before the market's close (``before``;
     non-overlapping days, ``k`` of ``n``, ``p`` and its exact 95 % ``interval``:
-    :func:`liqcascade.solvency.fall_frequencies`). Rises are left out (the count reads
-    lows). None without hourly bars before the close.
+    :func:`liqcascade.solvency.fall_frequencies`, or ``freq``, one per outcome, None for
+    a rise, when already counted). Rises are left out (the count reads lows). None
+    without hourly bars before the close.
     """
     from liqcascade._time import utc_time
     from liqcascade.report._data import series
     from liqcascade.solvency import fall_frequencies
 
-    falls = [o for o in outcomes if float(o.shock) < 0]
     end = utc_time(close)
-    freq = fall_frequencies(series("ohlcv", asset, "1h"), [-float(o.shock) for o in falls], 24, end)
-    if not falls or not freq[0]["n"]:
+    if freq is None:
+        shocks = [float(o.shock) for o in outcomes]
+        counts = iter(
+            fall_frequencies(series("ohlcv", asset, "1h"), [-x for x in shocks if x < 0], 24, end)
+        )
+        freq = [next(counts) if x < 0 else None for x in shocks]
+    pairs = [(o, f) for o, f in zip(outcomes, freq, strict=True) if float(o.shock) < 0]
+    if not pairs or not pairs[0][1]["n"]:
         return None
     rows = [
         {"scenario": o.name, "shock": float(o.shock), "fund_usd": float(o.bad_debt_usd),
          "fund_p10_usd": _draws_usd(o)[0], "fund_p90_usd": _draws_usd(o)[1], **f}
-        for o, f in zip(falls, freq, strict=True)
+        for o, f in pairs
     ]  # fmt: skip
     return {"before": end.isoformat(), "horizon_hours": 24, "scenarios": rows}
 
@@ -568,13 +580,8 @@ def survival_words(v: SolvencyView) -> str:
         return ""
     depth = pct(-fs["depth"], 1, signed=True)
     if fs["adl_start"]:
-        lo, hi = fs["depth_range"]
-        mild = "?" if lo is None else pct(-lo, 1, signed=True)
-        deep = "beyond the falls run" if hi is None else pct(-hi, 1, signed=True)
-        head = (
-            f"Bad debt (ADL, with no fund) starts at a fall of about {depth} (80 % over "
-            f"draws: {mild} … {deep})"
-        )
+        span = _range_words(fs, start)
+        head = f"Bad debt (ADL, with no fund) starts at a fall of about {depth} ({span})"
     else:
         head = f"No scenario fall leaves bad debt, down to {depth}; ADL needs a deeper one"
     others = "; ".join(f"within {h['label']} in {_chance(h)}" for k, h in by.items() if k != 24)
@@ -583,6 +590,31 @@ def survival_words(v: SolvencyView) -> str:
         f"in {_chance(by[24])} before {fs['before'][:10]}"
         + (f"; {others}" if others else "")
         + f" (non-overlapping windows, one trial each; exact intervals).{_verdict(fs)}"
+    )
+
+
+def _range_words(fs: dict[str, Any], start: dict[str, Any]) -> str:
+    """The ADL start's 80 % over the draws, or why it is one figure (every draw agrees).
+
+    The bisection brackets the central, p10 and p90 bad debt's start alike; where all
+    three end in the same bracket the draws agree to the search's step, and a range
+    ``−1.1 % … −1.1 %`` would read as an interval it is not: the bracket is said instead.
+    """
+    lo, hi = fs["depth_range"]
+    mild = "?" if lo is None else pct(-lo, 1, signed=True)
+    deep = "beyond the falls run" if hi is None else pct(-hi, 1, signed=True)
+    if mild != deep:
+        return f"80 % over draws: {mild} … {deep}"
+    a, b = start.get("bracket") or (None, None)
+    where = (
+        f", between {pct(a, 1, signed=True)} and {pct(b, 1, signed=True)}"
+        if a is not None and b is not None
+        else ""
+    )
+    return (
+        "no 80 % range over draws: at so small a fall the draws agree, the 10th- and "
+        f"90th-percentile bad debt start within the same {pct(start.get('tolerance'), 1)} "
+        f"search step as the central figure{where}"
     )
 
 
@@ -617,26 +649,43 @@ def sizing_words(v: SolvencyView) -> str:
     )
 
 
+#: The baselines as the words name them.
+_BASELINE = {"normal": "normal", "student_t": "Student-t"}
+
+
 def _verdict(fs: dict[str, Any]) -> str:
-    """History's 24 h frequency against the baselines out of sample, in words (``""``)."""
-    oos = fs.get("out_of_sample") or {"horizons": []}
-    day = next((h for h in oos["horizons"] if h["hours"] == 24), None)
+    """History's 24 h frequency against the baselines out of sample, in words (``""``).
+
+    The rolling check (``fund_survival["rolling"]``: re-estimated each quarter on an
+    expanding window, every later day scored): the mean Brier score summed over the
+    falls, and against the stronger baseline the paired difference with its interval
+    and verdict; then the log score's verdicts.
+    """
+    roll = fs.get("rolling") or {"horizons": []}
+    day = next((h for h in roll["horizons"] if h["hours"] == 24), None)
     if day is None:
         return ""
-    b = day["brier"]
+    b, vs = day["brier"], day["brier_vs"]
     best = min(("normal", "student_t"), key=lambda k: b[k])
-    says = (
-        "beats both baselines"
-        if day["history_beats"]["brier"]
-        else f"loses to the {'normal' if best == 'normal' else 'Student-t'} baseline"
-    )
+    d = vs[best]
+    said = {"beats": "beats", "loses": "loses to", "ties": "ties with", "None": "is not scored on"}
+    level = f"{100 * roll['level']:.0f} %"
+    logs = day["log_score_vs"]
     return (
-        f" Out of sample (fitted before {oos['split'][:10]}, scored on the "
-        f"{day['n_after']:,} days after it, falls of 5–30 %), history's 24 h frequency "
-        f"{says}: Brier {num(b['history'])} against normal {num(b['normal'])} and "
-        f"Student-t {num(b['student_t'])} (lower is better); by the log score it "
-        + ("beats both." if day["history_beats"]["log_score"] else "does not beat both.")
+        f" Out of sample, re-estimated each quarter on the history before it ("
+        f"{day['n']:,} days scored from {day['first_window'][:7]}, falls of 5–30 %), history's "
+        f"24 h frequency {said[str(d['verdict'])]} the {_BASELINE[best]} baseline: Brier "
+        f"{num(b['history'])} against normal {num(b['normal'])} and Student-t "
+        f"{num(b['student_t'])} (lower is better; difference {_signed(d['mean'])}, "
+        f"{level} {_signed(d['lo'])} … {_signed(d['hi'])}); by the log score it "
+        f"{said[str(logs['normal']['verdict'])]} the normal and "
+        f"{said[str(logs['student_t']['verdict'])]} the Student-t."
     )
+
+
+def _signed(x: float | None) -> str:
+    """A difference with its sign and two significant figures: ``+0.0079``, ``−0.024``."""
+    return ("+" if x is not None and x > 0 else "") + num(x, 2)
 
 
 LIABILITIES_WORDS = (

@@ -6,9 +6,11 @@
 - :func:`allocate_adl` allocates a deficit across profitable opposite positions
   (Binance, Hyperliquid, socialised, optimal).
 - :func:`fund_survival` says how often history fell as deep as the ADL start (the fall
-  that exhausts the fund), per horizon, with an exact interval and an out-of-sample check;
-  :func:`fall_frequencies` the same count at any falls (what a fund sized for a
-  scenario's fall is worth).
+  that exhausts the fund), per horizon, with an exact interval and out-of-sample checks
+  (:func:`rolling_out_of_sample`: re-estimated each quarter on an expanding window,
+  against a normal and a Student-t); :func:`fall_frequencies` the same count at any
+  falls (what a fund sized for a scenario's fall is worth), :func:`horizon_windows`
+  the windows they count, computed once.
 - :class:`ExchangeLedger` is the mark-to-market ledger the invariants are stated on.
 - :func:`run_solvency_request` runs ``liqcascade solvency``'s request on the estimated
   market; :func:`split_accounts` splits each cohort position into log-normal accounts.
@@ -44,17 +46,18 @@ if TYPE_CHECKING:
         october_2025_shock,
         run_solvency,
     )
+    from liqcascade.solvency._fund_odds import fund_odds_of, fund_survival, fund_survival_of
     from liqcascade.solvency._ledger import ExchangeLedger
     from liqcascade.solvency._market import split_accounts
     from liqcascade.solvency._request import run_solvency_request
     from liqcascade.solvency._survival import (
         chance_text,
         fall_frequencies,
-        fund_survival,
-        fund_survival_of,
+        horizon_windows,
         interval_text,
         probability_text,
     )
+    from liqcascade.solvency._survival_rolling import rolling_out_of_sample
 
 # _exchange (and the positions and cascade packages under it), _adl (pandas, scipy),
 # _ledger, _market and _request load on first use, so that `liqcascade.solvency.pol` (`pol build` /
@@ -93,8 +96,7 @@ _SURVIVAL_NAMES = frozenset(
     {
         "chance_text",
         "fall_frequencies",
-        "fund_survival",
-        "fund_survival_of",
+        "horizon_windows",
         "interval_text",
         "probability_text",
     }
@@ -106,6 +108,14 @@ def __getattr__(name: str) -> Any:
         from liqcascade.solvency import _survival
 
         return getattr(_survival, name)
+    if name in ("fund_odds_of", "fund_survival", "fund_survival_of"):
+        from liqcascade.solvency import _fund_odds
+
+        return getattr(_fund_odds, name)
+    if name == "rolling_out_of_sample":
+        from liqcascade.solvency._survival_rolling import rolling_out_of_sample
+
+        return rolling_out_of_sample
     if name in _EXCHANGE_NAMES:
         from liqcascade.solvency import _exchange
 
@@ -149,13 +159,16 @@ __all__ = [
     "chance_text",
     "default_scenarios",
     "fall_frequencies",
+    "fund_odds_of",
     "fund_survival",
     "fund_survival_of",
     "gini",
+    "horizon_windows",
     "interval_text",
     "october_2025_shock",
     "probability_text",
     "register_adl_policy",
+    "rolling_out_of_sample",
     "run_solvency",
     "run_solvency_request",
     "split_accounts",

@@ -36,8 +36,7 @@ __all__ = [
     "chance_text",
     "fall_count",
     "fall_frequencies",
-    "fund_survival",
-    "fund_survival_of",
+    "horizon_windows",
     "interval_text",
     "out_of_sample",
     "probability_text",
@@ -193,6 +192,32 @@ def window_falls(
     return grid[first::hours][ok], fall[ok]
 
 
+#: One horizon's windows: their starts (UTC) and falls (:func:`window_falls`).
+Windows = tuple[pd.DatetimeIndex, np.ndarray]
+
+
+def horizon_windows(
+    bars: pd.DataFrame, end: pd.Timestamp | None = None, hours: Sequence[int] = (1, 24, 720)
+) -> dict[int, Windows]:
+    """:func:`window_falls` of each horizon, once: what every count and check reads.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Hourly bars (``low``, ``close``, USD), indexed by their open time (UTC).
+    end : pandas.Timestamp, optional
+        The run's date (UTC): bars closed at or before it only.
+    hours : sequence of int
+        The horizons, hourly bars.
+
+    Returns
+    -------
+    dict
+        Hours to (window starts, falls).
+    """
+    return {int(h): window_falls(bars, int(h), end) for h in hours}
+
+
 def fall_count(falls: np.ndarray, depth: float) -> dict[str, Any]:
     """How many windows fell at least ``depth``: ``k``, ``n``, ``p`` and its 95 % interval.
 
@@ -221,7 +246,12 @@ def fall_count(falls: np.ndarray, depth: float) -> dict[str, Any]:
 
 
 def fall_frequencies(
-    bars: pd.DataFrame, depths: Sequence[float], hours: int = 24, end: pd.Timestamp | None = None
+    bars: pd.DataFrame,
+    depths: Sequence[float],
+    hours: int = 24,
+    end: pd.Timestamp | None = None,
+    *,
+    windows: Windows | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`fall_count` of each of ``depths`` over the same windows of ``hours`` bars.
 
@@ -238,13 +268,15 @@ def fall_frequencies(
         Window length, hourly bars.
     end : pandas.Timestamp, optional
         The run's date (UTC): no bar closed after it is read.
+    windows : (DatetimeIndex, ndarray), optional
+        :func:`window_falls` of ``bars``, ``hours`` and ``end``, when already computed.
 
     Returns
     -------
     list of dict
         Per depth, in order: ``k``, ``n``, ``p``, ``interval`` (:func:`fall_count`).
     """
-    _, falls = window_falls(bars, hours, end)
+    _, falls = windows if windows is not None else window_falls(bars, hours, end)
     return [fall_count(falls, float(d)) for d in depths]
 
 
@@ -308,6 +340,7 @@ def out_of_sample(
     *,
     horizons: Sequence[tuple[int, str, str]] = HORIZONS,
     falls: Sequence[float] = OOS_FALLS,
+    windows: dict[int, Windows] | None = None,
 ) -> dict[str, Any] | None:
     """History's frequency before ``split`` as a forecast of the windows after it.
 
@@ -322,6 +355,8 @@ def out_of_sample(
         The run's date: no window after it (default: every bar).
     horizons, falls : sequences
         ``(hours, label, trials)`` as :data:`HORIZONS`; depths (positive fractions).
+    windows : dict, optional
+        :func:`horizon_windows` of ``bars`` and ``end``, when already computed.
 
     Returns
     -------
@@ -340,7 +375,7 @@ def out_of_sample(
         return None
     out: list[dict[str, Any]] = []
     for hours, label, _ in horizons:
-        starts, f = window_falls(bars, hours, end)
+        starts, f = _windows_of(bars, hours, end, windows)
         stop = starts + pd.Timedelta(hours=hours)
         before, after = f[stop <= split], f[starts >= split]
         rows = []
@@ -364,117 +399,10 @@ def out_of_sample(
     return {"split": split.isoformat(), "falls": list(falls), **fit, "horizons": out}
 
 
-def _depths(start: dict[str, Any] | None) -> tuple[float, float | None, float | None] | None:
-    """The falls to count (positive fractions): the ADL start, its 80 % range's two ends.
-
-    Without an ADL start among the falls run, the deepest fall run (the fund covered
-    it: ADL needs a deeper one, so its frequency bounds ADL's from above) and no range.
-    """
-    if not start:
-        return None
-    if start["shock"] is None:
-        return -float(start["deepest"]), None, None
-    lo, hi = start.get("interval") or (None, None)
-    return (
-        -float(start["shock"]),
-        None if lo is None else -float(lo),
-        None if hi is None else -float(hi),
-    )
-
-
-def fund_survival(
-    bars: pd.DataFrame,
-    start: dict[str, Any] | None,
-    end: pd.Timestamp | None = None,
-    *,
-    horizons: Sequence[tuple[int, str, str]] = HORIZONS,
-    split: pd.Timestamp | None = None,
-) -> dict[str, Any] | None:
-    """How often history fell as deep as the ADL start, per horizon, before the run's date.
-
-    Parameters
-    ----------
-    bars : pandas.DataFrame
-        The asset's hourly bars (``low``, ``close``, USD), indexed by open time (UTC).
-    start : dict or None
-        :func:`~liqcascade.solvency._adl_start.adl_start`'s result (``shock``,
-        ``interval``, ``deepest``); None: no fall was run, nothing to count.
-    end : pandas.Timestamp, optional
-        The run's date (UTC): only windows ending by it count (default: every bar).
-    horizons : sequence
-        ``(hours, label, trials)`` as :data:`HORIZONS`.
-    split : pandas.Timestamp, optional
-        The out-of-sample check's split (default: the midpoint of the bars up to
-        ``end``).
-
-    Returns
-    -------
-    dict or None
-        ``depth`` (the fall counted, positive fraction), ``adl_start`` (found or
-        not: without it ``depth`` is the deepest fall run, which the fund covered, and
-        each ``p`` bounds ADL's chance from above), ``depth_range`` (the ADL start's
-        80 % range, mildest and deepest falls), ``before`` (the date, ISO), and per
-        horizon its ``hours``, ``label``, ``trials``, ``k``, ``n``, ``p``, ``interval``
-        (95 %, exact), ``first_window`` (ISO) and ``range`` (``p`` at the mildest and
-        at the deepest fall of the range: ``[p_mild, p_deep]``, None where not
-        reached); ``out_of_sample`` (:func:`out_of_sample`). None when ``start`` is.
-    """
-    depths = _depths(start)
-    if depths is None:
-        return None
-    central, mild, deep = depths
-    grid, _, _ = _grid(bars, end)
-    if len(grid) < 2:
-        return None
-    last = grid[-1] + pd.Timedelta(hours=1)
-    rows = []
-    for hours, label, trials in horizons:
-        starts, f = window_falls(bars, hours, end)
-        c = fall_count(f, central)
-        rng = [None if x is None else fall_count(f, x)["p"] for x in (mild, deep)]
-        rows.append({"hours": hours, "label": label, "trials": trials, **c, "range": rng,
-                     "first_window": starts[0].isoformat() if len(starts) else None})  # fmt: skip
-    assert start is not None
-    cut = pd.Timestamp(split if split is not None else grid[0] + (last - grid[0]) / 2)
-    return {
-        "depth": central,
-        "adl_start": start["shock"] is not None,
-        "depth_range": [mild, deep],
-        "before": last.isoformat(),
-        "horizons": rows,
-        "out_of_sample": out_of_sample(bars, cut.floor("h"), end, horizons=horizons),
-    }
-
-
-def fund_survival_of(
-    asset: str, start: dict[str, Any] | None, as_of: Any = None
-) -> dict[str, Any] | None:
-    """:func:`fund_survival` on ``asset``'s hourly bars closed by ``as_of``.
-
-    The bars are :func:`liqcascade.market.bars_until`'s (the default store's, else the
-    bundled ones); None when ``asset`` has none by then, or ``start`` is None.
-
-    Parameters
-    ----------
-    asset : str
-        Whose hourly prices (``"ETH"``).
-    start : dict or None
-        :func:`~liqcascade.solvency._adl_start.adl_start`'s result.
-    as_of : datetime-like, optional
-        The run's date (UTC; a bare date is that day's close): no bar closed after it
-        is read. Default: every bar.
-    """
-    from liqcascade.data import SeriesNotFound
-    from liqcascade.errors import InputError
-    from liqcascade.market import bars_until
-
-    if start is None:
-        return None
-    try:
-        bars = bars_until(asset, "1h", as_of)
-    except (SeriesNotFound, InputError):
-        return None
-    out = fund_survival(bars, start)
-    if out is not None:
-        out["asset"] = asset.upper()
-    return out
+def _windows_of(
+    bars: pd.DataFrame, hours: int, end: pd.Timestamp | None, windows: dict[int, Windows] | None
+) -> Windows:
+    """``windows[hours]`` when given, else :func:`window_falls`."""
+    if windows is not None and hours in windows:
+        return windows[hours]
+    return window_falls(bars, hours, end)
