@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,7 +118,7 @@ class Oracle:
     Parameters
     ----------
     sources : tuple of str
-        Venues whose prices are averaged (equal weights).
+        Venues whose prices the oracle reads.
     deviation : float, default 0.005
         Update when the source moved more than this fraction from the last
         reported price (Chainlink ETH/USD on Ethereum: 0.5 %); in
@@ -126,18 +127,47 @@ class Oracle:
         Also update when this many rounds have passed since the last update (0: no
         heartbeat). With rounds of seconds and a one-hour heartbeat this is
         effectively never inside a cascade; it matters for coarse rounds.
+    aggregate : {"mean", "median"}, default "mean"
+        How the sources' prices make the oracle's: their mean (equal weights) or their
+        median (with two sources, the same; with three, the middle venue's price).
     """
 
     sources: tuple[str, ...]
     deviation: float = 0.005
     heartbeat: int = 0
+    aggregate: str = "mean"
 
     def __post_init__(self) -> None:
         if not self.sources:
             raise InputError("oracle.sources must name at least one venue")
+        if self.aggregate not in ("mean", "median"):
+            raise InputError(
+                f"oracle.aggregate must be 'mean' or 'median' (got {self.aggregate!r})",
+                param="aggregate",
+            )
         check_deviation(self.deviation)
         if self.heartbeat < 0:
             raise InputError(f"oracle.heartbeat must be >= 0 rounds (got {self.heartbeat})")
+
+
+def oracle_read(oracle: Oracle, prices: Sequence[float]) -> float:
+    """The price an oracle reads from its sources' prices (USD), by its ``aggregate``.
+
+    Parameters
+    ----------
+    oracle : Oracle
+        The oracle (its ``aggregate``).
+    prices : sequence of float
+        Its source venues' prices, in ``oracle.sources``' order, USD.
+
+    Returns
+    -------
+    float
+        Their mean (summed in order, then divided) or their median, USD.
+    """
+    if oracle.aggregate == "median":
+        return float(np.median(np.asarray(prices, dtype=np.float64)))
+    return sum(prices) / len(prices)
 
 
 def debt_legs_usd(

@@ -106,7 +106,7 @@ class ContagionResult(SummaryDict):
     defi : dict of str to dict
         Per lending market: ``liquidated_usd`` (collateral seized, USD at the oracle
         price), ``debt_repaid_usd``, ``bad_debt_usd``, counts, ``final_oracle_price``
-        (the oracle's last push, the mean of its source venues, USD),
+        (the oracle's last push, the mean or median of its source venues, USD),
         ``final_collateral_price`` and ``initial_collateral_price`` (USD),
         ``n_oracle_updates`` and ``price_floor_hit`` (the collateral price's formula
         reached zero and was held at 1e-12 USD); the run's lowest collateral price
