@@ -693,7 +693,8 @@ def _dropped_line(name: str, n: int, kept: int, lending: dict[str, Any]) -> str:
     the default drop then removes: a liquidation threshold given below the reserve's
     (``lending``'s ``n_dropped_only_at_given_lt``) and a depegged ``collateral_price``
     (USDe at 0.9; taken to be the case when the drop removes at least as many accounts
-    as it keeps). The line says so and how to keep them.
+    as it keeps). The line says so and how to keep them, and, for a start with no depeg
+    (the accounts' own figures under water), what to check.
     """
     head = (f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the start "
             f"price left out ({kept:,} kept)")  # fmt: skip
@@ -704,9 +705,11 @@ def _dropped_line(name: str, n: int, kept: int, lending: dict[str, Any]) -> str:
                 f"({lending['liq_threshold']:g}; the reserve's "
                 f"{lending['reserve_liq_threshold']:g}): the drop removes the accounts a lower "
                 f"threshold liquidates at once; {keep}")  # fmt: skip
-    if n >= kept:
+    if n >= kept:  # a depeg, or accounts misread (a debt or threshold that is not theirs)
         return (f"{head}: a depegged start (a collateral_price below the one the loans were "
-                f"taken at) drops the very accounts the depeg liquidates; {keep}")  # fmt: skip
+                f"taken at) drops the very accounts the depeg liquidates; {keep}; with no "
+                "depeg, check the accounts' debts and the liquidation threshold "
+                f"({lending['liq_threshold']:g})")  # fmt: skip
     return head
 
 
