@@ -179,3 +179,26 @@ def test_every_oracle_reads_the_round_at_one_instant_whatever_the_order() -> Non
     for key in ("n_accounts_liquidated", "liquidated_usd", "lowest_collateral_price"):
         a, b = runs["seller first"].defi["reader"][key], runs["reader first"].defi["reader"][key]
         assert a == pytest.approx(b, rel=1e-12), key
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        (
+            '{ kind = "table", collateral = [10.0, 4.0] }',
+            "config.toml: lending[0].accounts: no debt: give debt_usd (or debt_collateral, "
+            "debt_source_usd), one value per account",
+        ),
+        (
+            '{ kind = "table", collateral = [10.0, 4.0], debt_usd = [1.0, 2.0], '
+            "debt_collateral = [1.0] }",
+            "config.toml: lending[0].accounts: collateral and debt_collateral differ in length "
+            "(2 and 1 accounts)",
+        ),
+    ],
+)
+def test_a_table_without_debt_or_of_uneven_legs_exits_2(
+    tmp_path: Path, table: str, words: str
+) -> None:
+    r = run_cli("contagion", "--config", str(_with_accounts(tmp_path, table)), "--json")
+    assert r.exit_code == 2 and r.stderr == f"error: {words}\n", r.stderr
