@@ -1296,6 +1296,7 @@ def build_setup(
                 + legs.get("debt_source_usd", 0.0))  # fmt: skip
         n_dropped = n_by_lt = 0
         own = lt
+        ids = np.arange(1, coll.size + 1)  # each account's data row in its table or file
         if m.drop_initially_liquidatable:
             # accounts already below HF 1 before the shock hold collateral the data do not
             # show (other assets) or are stale: they are not part of the crash
@@ -1308,7 +1309,7 @@ def build_setup(
                 own = _reserve_rates(m.model_copy(update={"liq_threshold": None}), key)[0]
                 n_by_lt = int((~keep & (_health(coll, debt, price, own) >= 1.0)).sum())
             legs = {k: v[keep] for k, v in legs.items()}
-            coll, debt = coll[keep], debt[keep]
+            coll, debt, ids = coll[keep], debt[keep], ids[keep]
         try:  # the market's own rules (LT x bonus <= 1), named by the file's key
             lending.append(LendingMarket(m.name, coll, legs["debt_usd"], lt, bonus,
                                          Oracle(tuple(m.oracle.sources), m.oracle.deviation,
@@ -1318,7 +1319,8 @@ def build_setup(
                                          protocol_fee=m.protocol_fee,
                                          n_dropped_initially_liquidatable=n_dropped,
                                          debt_collateral=legs.get("debt_collateral"),
-                                         debt_source_usd=legs.get("debt_source_usd")))  # fmt: skip
+                                         debt_source_usd=legs.get("debt_source_usd"),
+                                         account_ids=ids))  # fmt: skip
         except InputError as e:
             why = str(e).removeprefix(f"lending {m.name!r}: ")
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None

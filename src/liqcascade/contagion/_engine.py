@@ -322,6 +322,7 @@ def simulate_contagion(
         _rows=rows,
         _lending_rows=lrows,
         _flows=flows,
+        _accounts={ls.market.name: ls.accounts_frame() for ls in lstates},
         clock=_clock_info(liquidity, round_s, rounds) if clocked else None,
         liquidity="calibrated" if clocked else "static",  # what ran (docs/contagion.md)
     )
