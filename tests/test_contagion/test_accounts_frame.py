@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from clihelpers import run_cli
 from liqcascade.contagion import simulate_contagion
 from liqcascade.contagion._config import build_setup, load_config
 from liqcascade.errors import InputError
@@ -53,3 +55,25 @@ def test_the_frame_names_the_accounts_liquidated_and_adds_up(tmp_path: Path) -> 
     assert (a.loc[~a["liquidated"], "first_round"] == 0).all()
     with pytest.raises(InputError, match=r"unknown lending market 'x' \(markets: aave-weth\)"):
         res.accounts_frame("x")
+
+
+def test_the_command_writes_the_frame_of_every_market(tmp_path: Path) -> None:
+    cfg = _with_accounts(tmp_path, FILE, CSV)
+    out = tmp_path / "new" / "accounts.csv"  # a folder that does not exist yet is made
+    r = run_cli("contagion", "--config", str(cfg), "--liquidity", "static", "--json",
+                "--accounts-csv", str(out))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "note: accounts: 3 rows written to" in r.stderr
+    got = pd.read_csv(out)
+    assert got.columns[:3].tolist() == ["market", "account", "collateral"]
+    assert got["account"].tolist() == [1, 3, 4]
+    m = r.json()["defi"]["markets"]["aave-weth"]
+    assert got["collateral_seized_usd"].sum() == pytest.approx(m["liquidated_usd"], rel=1e-9)
+    assert int(got["liquidated"].sum()) == m["n_accounts_liquidated"]
+
+
+def test_an_accounts_csv_that_is_a_folder_exits_2_before_the_run(tmp_path: Path) -> None:
+    cfg = _with_accounts(tmp_path, FILE, CSV)
+    r = run_cli("contagion", "--config", str(cfg), "--accounts-csv", str(tmp_path))
+    assert r.exit_code == 2
+    assert r.stderr == f"error: --accounts-csv: {tmp_path} is a folder, not a file\n"
