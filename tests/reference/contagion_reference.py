@@ -375,7 +375,8 @@ def contagion_py(
     lending : list of dict
         ``collateral, debt_usd, liq_threshold, liq_bonus, collateral_price, beta,
         sources, deviation, heartbeat, sell_to, dex_depth_usd`` and optionally
-        ``debt_collateral`` (tokens) and ``debt_source_usd`` (USD at the start).
+        ``debt_collateral`` (tokens), ``debt_source_usd`` (USD at the start) and
+        ``aggregate`` (``"mean"``, the default, or ``"median"`` of the sources' prices).
     shock : ``("price", P1)`` or ``("usd", amount)`` with ``down`` given by its sign:
         ``("usd", +x)`` a sell, ``("usd", -x)`` a buy of ``x`` USD.
     scope : ``"venue"`` (the shock hits ``shock_venue``) or ``"market"`` (a price shock:
@@ -433,7 +434,12 @@ def _rounds(
     says whether a venue still holds forced orders (the loop then goes on)."""
 
     def src(m: dict[str, Any]) -> float:
-        return sum(vs[s].price for s in m["sources"]) / len(m["sources"])
+        prices = [vs[s].price for s in m["sources"]]
+        if m.get("aggregate", "mean") == "median":  # the middle one, or the middle two's mean
+            mid = sorted(prices)
+            h = len(mid) // 2
+            return mid[h] if len(mid) % 2 else (mid[h - 1] + mid[h]) / 2
+        return sum(prices) / len(prices)
 
     ls = [RefLending(m, src(m)) for m in lending]
     flows: list[dict[str, Any]] = []
@@ -465,8 +471,8 @@ def _rounds(
             if not traded:
                 break
         pending = queued()
-        for m in ls:
-            sp = src(m.spec)
+        read = [src(m.spec) for m in ls]  # every oracle at one instant, before any sale
+        for m, sp in zip(ls, read, strict=True):
             updated = m.update(sp, k)
             tok, usd = m.liquidate()
             if tok > 0:

@@ -177,6 +177,12 @@ def test_a_depegged_start_says_the_default_drop_removes_its_accounts(tmp_path: P
         "depegged start" in r.stdout
     )
     assert "drop_initially_liquidatable = false keeps all 2, liquidated from round 1" in r.stdout
+    # the same count with no depeg (accounts whose debt or threshold was misread) was put
+    # down to a depeg alone: the line now says what to check then
+    assert (
+        "liquidated from round 1; with no depeg, check the accounts' debts and the "
+        "liquidation threshold (0.75)" in r.stdout
+    )
 
 
 def test_a_depegged_start_kept_is_liquidated_and_priced_to_four_figures(tmp_path: Path) -> None:

@@ -81,10 +81,12 @@ def _world(seed: int) -> tuple:
         "sources": sources, "deviation": float(rng.choice([0.0, 0.005, 0.02])),
         "heartbeat": int(rng.choice([0, 0, 3])), "sell_to": sell_to,
         "dex_depth_usd": float(rng.choice([1e6, 5e7])),
+        "aggregate": "median" if seed % 5 == 2 else "mean",  # no draw: the worlds stay
     }  # fmt: skip
     market = LendingMarket(
         "m", coll, debt, lt, bonus,
-        Oracle(sources, deviation=spec["deviation"], heartbeat=spec["heartbeat"]),
+        Oracle(sources, deviation=spec["deviation"], heartbeat=spec["heartbeat"],
+               aggregate=spec["aggregate"]),
         price0, beta=spec["beta"], sell_to=sell_to, dex_depth_usd=spec["dex_depth_usd"],
         debt_collateral=d_coll, debt_source_usd=d_src,
     )  # fmt: skip

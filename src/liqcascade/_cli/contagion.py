@@ -415,6 +415,17 @@ _Day = Annotated[
     ),
 ]
 
+_AccountsCsv = Annotated[
+    Path | None,
+    typer.Option(
+        "--accounts-csv",
+        help="Also write one row per lending account to this CSV: market, account (its "
+        "accounts file's data row), liquidated, first_round, collateral seized (tokens, "
+        "USD), debt repaid, bad debt, start and end (the run's ContagionResult."
+        "accounts_frame).",
+    ),
+]
+
 
 INSTEAD = (
     "run it without --asset for ETH's, or write a --config with the asset set "
@@ -450,6 +461,7 @@ def contagion_cmd(
     scope: _Scope = None,
     day: _Day = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    accounts_csv: _AccountsCsv = None,
     asset: EthAsset = "ETH",
 ) -> None:
     """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
@@ -461,6 +473,8 @@ def contagion_cmd(
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
     _check(config, preset, liquidity, fraction, scope)
+    if accounts_csv is not None:  # before any work: a folder or a read-only place fails now
+        accounts_csv = _common.output_file(accounts_csv, "--accounts-csv")
     if day and fraction is not None:  # a rise is refused before any venue is built
         _refuse_day(True, "fraction", fraction)
     cache: dict[Any, Any] = {}
@@ -478,7 +492,25 @@ def contagion_cmd(
     out = _output(setup, res, preset, fraction, config, cache)
     if day:
         out["day"] = _day(setup, out)
+    if accounts_csv is not None:
+        _write_accounts(res, accounts_csv)
     _book_units.emit(out, as_json, _render)
+
+
+def _write_accounts(res: Any, path: Path) -> None:
+    """Every lending market's :meth:`accounts_frame` to one CSV, a ``market`` column first."""
+    import pandas as pd
+
+    frames = [res.accounts_frame(m).reset_index().assign(market=m) for m in res.defi]
+    cols = ["market", "account"]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    df = df[cols + [c for c in df.columns if c not in cols]]
+    try:  # the folders missing are made (the check before the run allowed them)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(path, index=False)
+    except OSError as e:
+        _common.fail(f"--accounts-csv: {path}: cannot write: {e.strerror or e}")
+    _common.note_at_end(f"accounts: {len(df):,} rows written to {path}")
 
 
 def _output(
@@ -693,7 +725,8 @@ def _dropped_line(name: str, n: int, kept: int, lending: dict[str, Any]) -> str:
     the default drop then removes: a liquidation threshold given below the reserve's
     (``lending``'s ``n_dropped_only_at_given_lt``) and a depegged ``collateral_price``
     (USDe at 0.9; taken to be the case when the drop removes at least as many accounts
-    as it keeps). The line says so and how to keep them.
+    as it keeps). The line says so and how to keep them, and, for a start with no depeg
+    (the accounts' own figures under water), what to check.
     """
     head = (f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the start "
             f"price left out ({kept:,} kept)")  # fmt: skip
@@ -704,9 +737,11 @@ def _dropped_line(name: str, n: int, kept: int, lending: dict[str, Any]) -> str:
                 f"({lending['liq_threshold']:g}; the reserve's "
                 f"{lending['reserve_liq_threshold']:g}): the drop removes the accounts a lower "
                 f"threshold liquidates at once; {keep}")  # fmt: skip
-    if n >= kept:
+    if n >= kept:  # a depeg, or accounts misread (a debt or threshold that is not theirs)
         return (f"{head}: a depegged start (a collateral_price below the one the loans were "
-                f"taken at) drops the very accounts the depeg liquidates; {keep}")  # fmt: skip
+                f"taken at) drops the very accounts the depeg liquidates; {keep}; with no "
+                "depeg, check the accounts' debts and the liquidation threshold "
+                f"({lending['liq_threshold']:g})")  # fmt: skip
     return head
 
 

@@ -130,6 +130,16 @@ def _keys(d: Any, kind: str, where: str) -> dict[str, Any]:
     return d
 
 
+def _got(v: Any) -> str:
+    """``got '105%'; for 105 % give 1.05`` for a percent written as text, else ``got …``."""
+    text = v.strip().removesuffix("%").strip() if isinstance(v, str) else ""
+    try:
+        pct = float(text) if isinstance(v, str) and v.strip().endswith("%") else math.nan
+    except ValueError:
+        pct = math.nan
+    return f"got {v!r}" + (f"; for {pct:g} % give {pct / 100:g}" if math.isfinite(pct) else "")
+
+
 def _num(d: dict[str, Any], k: str, where: str, default: float | None = None) -> float:
     if k not in d:
         if default is None:
@@ -137,7 +147,7 @@ def _num(d: dict[str, Any], k: str, where: str, default: float | None = None) ->
         return default
     v = d[k]
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise _fail(f"{where}.{k}", f"must be a number (got {v!r})")
+        raise _fail(f"{where}.{k}", f"must be a number ({_got(v)})")
     _finite(float(v), f"{where}.{k}", may_be_inf=k in _MAY_BE_INF)
     return float(v)
 
@@ -161,8 +171,9 @@ def _tiers(d: Any, where: str) -> TierSchedule:
     if not isinstance(b, list) or not isinstance(r, list):
         raise _fail(where, "give bounds = [...] and ratios = [...]")
     for k, vals in (("bounds", b), ("ratios", r)):
-        if any(isinstance(x, bool) or not isinstance(x, int | float) for x in vals):
-            raise _fail(f"{where}.{k}", "must be numbers")
+        bad = [x for x in vals if isinstance(x, bool) or not isinstance(x, int | float)]
+        if bad:
+            raise _fail(f"{where}.{k}", f"must be numbers ({_got(bad[0])})")
         for j, x in enumerate(vals):  # the last bound may be inf (no upper limit)
             _finite(float(x), f"{where}.{k}[{j}]", may_be_inf=k == "bounds")
     check_tiers(b, r, where)

@@ -8,10 +8,11 @@ key (``config.toml: links[0].to: unknown venue 'okx'``) and are raised as
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,8 @@ from pydantic import (
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count, check_insurance_fund, percent_hint
 from liqcascade._paths import resolve_config_path
-from liqcascade._tables import check_columns, read_user_table
+from liqcascade._prices import names_text
+from liqcascade._tables import read_user_table
 from liqcascade._time import to_utc
 from liqcascade.book import beta_for, depth_calibration
 from liqcascade.cascade import CascadeConfig
@@ -179,6 +181,7 @@ class OracleModel(_M):
     sources: list[str] = Field(min_length=1)
     deviation: float = 0.005
     heartbeat: Annotated[int, Field(ge=0)] = 0
+    aggregate: Literal["mean", "median"] = "mean"
 
     @field_validator("deviation")
     @classmethod
@@ -187,10 +190,27 @@ class OracleModel(_M):
         return float(_as_value_error(lambda x: check_deviation(x, "deviation"), d))
 
 
+#: An account's debt columns (a table's keys, a file's columns), LendingMarket's legs:
+#: USD held (stablecoins at $1), tokens of the collateral's own asset (priced as the
+#: collateral), USD at the start price that moves one for one with the oracle's source
+#: venues (WETH on ETH venues). A missing one is 0; at least one is given.
+DEBT_LEGS: tuple[str, ...] = ("debt_usd", "debt_collateral", "debt_source_usd")
+
+#: A lending export's columns that the model would read wrongly by leaving them out: a
+#: per-account threshold or bonus (e-mode) is not read, a market has one of each.
+_PER_ACCOUNT_RULES = frozenset(
+    {"liquidation_threshold", "liq_threshold", "lt", "liquidation_bonus", "liq_bonus", "bonus",
+     "emode", "e_mode", "emode_category", "e_mode_category", "emode_category_id",
+     "e_mode_category_id"}
+)  # fmt: skip
+
+
 class TableAccounts(_M):
     kind: Literal["table"]
     collateral: list[NonNeg]
-    debt_usd: list[NonNeg]
+    debt_usd: list[NonNeg] | None = None
+    debt_collateral: list[NonNeg] | None = None
+    debt_source_usd: list[NonNeg] | None = None
 
 
 class FileAccounts(_M):
@@ -344,6 +364,75 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+#: Why a key a lending analyst reaches for is not one: what the model does instead.
+_NOT_A_KEY = {
+    "close_factor": "the liquidations follow Aave v3.3's close factor (50 % of the debt; "
+    "all of it at HF <= 0.95 or under $2,000 of collateral or debt), which is not a parameter",
+    "method": 'how the oracle reads its sources is aggregate = "mean" (the default) or "median"',
+    "emode": "one liq_threshold and liq_bonus per market: put the accounts of an e-mode in a "
+    "[[lending]] table of their own with the e-mode's liq_threshold and liq_bonus",
+}
+_NOT_A_KEY["e_mode"] = _NOT_A_KEY["emode_category"] = _NOT_A_KEY["emode"]
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models a field's annotation holds (through lists, unions, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for a in get_args(annotation) for m in _models_in(a)]
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the table holding ``loc``'s last key takes, in the model's order."""
+    models: list[type[BaseModel]] = [ConfigModel]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        tagged = [
+            m for m in models if part in get_args(m.model_fields.get("kind", Field()).annotation)
+        ]
+        if tagged:  # a discriminated union's tag ("file"): that member
+            models = tagged
+            continue
+        field = next((m.model_fields[part] for m in models if part in m.model_fields), None)
+        if field is None:
+            return []
+        models = _models_in(field.annotation)
+    if len(models) != 1:
+        return []
+    return [f.alias or k for k, f in models[0].model_fields.items() if k != "ltv"]
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    """``unknown key`` with what the table takes, and why a sought-after key is not one."""
+    key = str(loc[-1])
+    known = _known_keys(loc)
+    why = _NOT_A_KEY.get(key)
+    return (
+        "unknown key"
+        + (f": {why}" if why else "")
+        + (f" (known: {', '.join(known)})" if known else "")
+    )
+
+
+def _number_text(value: Any, key: str) -> str:
+    """``(got '82.5%'; for 82.5 % give 0.825)`` for a percent written as text.
+
+    Any other value reads ``(got …)``. A bonus is a multiplier: ``"5%"`` gives 1.05.
+    """
+    got = f"got {value!r}"
+    m = (
+        re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*%\s*", value)
+        if isinstance(value, str)
+        else None
+    )
+    if m:
+        pct = float(m.group(1))
+        give = 1 + pct / 100 if key == "liq_bonus" else pct / 100
+        got += f"; for {pct:g} % give {give:g}"
+    return f"({got})"
+
+
 def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
     """Validate a parsed TOML document; errors name ``where`` and the key.
 
@@ -372,7 +461,9 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
         if err["type"] == "missing":
             msg = "missing parameter"
         elif err["type"] in _NOT_A_NUMBER:  # text ("5e6") or a bool where a number belongs
-            msg = f"{_NOT_A_NUMBER[err['type']]} (got {err['input']!r})"
+            msg = f"{_NOT_A_NUMBER[err['type']]} {_number_text(err['input'], str(err['loc'][-1]))}"
+        elif err["type"] == "extra_forbidden":  # pydantic: "Extra inputs are not permitted"
+            msg = _unknown_key(tuple(err["loc"]))
         elif err["type"] == "value_error":  # a validator's own words, without pydantic's prefix
             # nor the key a second time ("insurance_fund must be ..." after its key)
             msg = str(err["ctx"]["error"]).removeprefix(f"{err['loc'][-1]} ")
@@ -573,7 +664,8 @@ def oracle_assumption(m: LendingMarket) -> dict[str, str]:
     beat = f"every {o.heartbeat} rounds" if o.heartbeat else "none"
     return {
         "what": f"{m.name} oracle (assumed, Chainlink-like)",
-        "value": f"the mean of {', '.join(o.sources)}'s prices, pushed at once (no latency) on a "
+        "value": f"the {o.aggregate} of {', '.join(o.sources)}'s prices, pushed at once (no "
+        f"latency) on a "
         f"{100 * o.deviation:g} % deviation; heartbeat {beat}; the collateral moves beta x it; "
         "the DEX the liquidators sell into does not feed it",
         "source": "assumed from public Chainlink feed parameters; not checked against the "
@@ -706,21 +798,83 @@ def reprice(pos: Any, rules: str) -> Any:
                         venue=rules, symbol=pos.symbol, cross=pos.cross)  # fmt: skip
 
 
-def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """A table's or a file's accounts: collateral (tokens) and debt held in USD, per account."""
+def _unread_column(col: str) -> str | None:
+    """Why an accounts file's column ``col`` (normalised) would be misread if left out.
+
+    A debt column other than :data:`DEBT_LEGS` (``debt_weth``, ``debt_usdc``) was left out
+    without a word: the accounts' health factors then counted only part of their debt.
+    A per-account threshold or e-mode column was left out too, each account then taking
+    the market's threshold. ``None``: the column carries nothing the model reads (an
+    address, the export's health factor), and is left out.
+    """
+    if col in DEBT_LEGS:
+        return None
+    if col.startswith(("debt", "borrow")):
+        return (
+            f"column {col!r} is not read: give each account's debt in debt_usd (USD held: "
+            "stablecoins at $1), debt_collateral (tokens of the market's collateral, priced "
+            "as it) or debt_source_usd (USD at the start price, moving one for "
+            "one with the oracle's source venues: WETH on ETH venues), adding up an "
+            "account's debts of each kind"
+        )
+    if col in _PER_ACCOUNT_RULES:
+        return (
+            f"column {col!r} is not read: a lending market has one liq_threshold and one "
+            "liq_bonus (its [[lending]] table's, else the bundled reserve's); put the "
+            "accounts under other rules (an e-mode's) in a [[lending]] table of their own "
+            "with its liq_threshold and liq_bonus, and leave the column out"
+        )
+    return None
+
+
+def _account_legs(m: LendingModel, i: int, base: Path, where: str) -> dict[str, np.ndarray]:
+    """A table's or a file's accounts: ``collateral`` (tokens) and every debt leg.
+
+    Returns
+    -------
+    dict of str to array of float
+        ``collateral`` (tokens) and the :data:`DEBT_LEGS` (``debt_usd`` and
+        ``debt_source_usd`` USD, ``debt_collateral`` tokens), one value per account, a
+        leg not given all 0.
+    """
     a = m.accounts
+    key = f"{where}: lending[{i}].accounts"
     if isinstance(a, TableAccounts):
-        if len(a.collateral) != len(a.debt_usd):
-            raise InputError(f"{where}: lending[{i}].accounts: collateral and debt_usd differ")
-        return np.array(a.collateral, float), np.array(a.debt_usd, float)
+        given = {k: getattr(a, k) for k in DEBT_LEGS if getattr(a, k) is not None}
+        if not given:
+            raise InputError(f"{key}: no debt: give debt_usd (or debt_collateral, "
+                             "debt_source_usd), one value per account")  # fmt: skip
+        for k, v in given.items():
+            if len(v) != len(a.collateral):
+                raise InputError(f"{key}: collateral and {k} differ in length "
+                                 f"({len(a.collateral)} and {len(v)} accounts)")  # fmt: skip
+        coll = np.array(a.collateral, float)
+        return {"collateral": coll} | {
+            k: np.array(given[k], float) if k in given else np.zeros_like(coll) for k in DEBT_LEGS
+        }
     if isinstance(a, FileAccounts):
-        path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
+        path = resolve_config_path(base, a.path, f"{key}.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
-        check_columns(df.columns, ("collateral", "debt_usd"), path.name)
+        seen = ", ".join(map(str, df.columns))
+        need = [c for c in ("collateral",) if c not in df.columns]
+        need += [] if any(k in df.columns for k in DEBT_LEGS) else ["debt_usd"]
+        if need:  # what it saw, and what each column holds
+            raise InputError(
+                f"{path.name}: missing {names_text('column', need)} (the file's columns: "
+                f"{seen}): collateral in the collateral's tokens and the debt in debt_usd "
+                "(USD), debt_collateral or debt_source_usd (docs/contagion.md)"
+            )
+        for col in df.columns:
+            why = _unread_column(str(col))
+            if why is not None:
+                raise InputError(f"{path.name}: {why} (the file's columns: {seen})")
         if len(df) == 0:
             raise InputError(f"{path.name}: no accounts (a header and no data rows)")
         cols = {}
-        for col in ("collateral", "debt_usd"):
+        for col in ("collateral", *DEBT_LEGS):
+            if col not in df.columns:
+                cols[col] = np.zeros(len(df))
+                continue
             # a value that is not a number ("160,000" quoted with a thousands separator, a
             # blank) is named with the row, not compared with 0 as text
             v = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
@@ -737,8 +891,18 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
                     "numbers without thousands separators)"
                 )
             cols[col] = v
-        return cols["collateral"], cols["debt_usd"]
+        return cols
     raise AssertionError(a)  # the snapshot's are _snapshot_legs'
+
+
+def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """A table's or a file's collateral (tokens) and debt held in USD, per account.
+
+    The two legs of :func:`_account_legs` that every accounts file has; the run reads
+    all of them (:func:`build_setup`).
+    """
+    legs = _account_legs(m, i, base, where)
+    return legs["collateral"], legs["debt_usd"]
 
 
 def _snapshot_legs(m: LendingModel, key: str, asset: str) -> tuple[dict[str, Any], AaveAccounts]:
@@ -1125,13 +1289,14 @@ def build_setup(
         if isinstance(m.accounts, SnapshotAccounts):  # every debt, each leg priced
             legs, snap = _snapshot_legs(m, key, cfg.simulation.asset)
         else:
-            legs = dict(zip(("collateral", "debt_usd"), _accounts(m, i, base, where), strict=True))
+            legs = _account_legs(m, i, base, where)
         coll = legs["collateral"]
         # every leg's USD at the start price: the debt the drop and the notes read
         debt = (legs["debt_usd"] + legs.get("debt_collateral", 0.0) * price
                 + legs.get("debt_source_usd", 0.0))  # fmt: skip
         n_dropped = n_by_lt = 0
         own = lt
+        ids = np.arange(1, coll.size + 1)  # each account's data row in its table or file
         if m.drop_initially_liquidatable:
             # accounts already below HF 1 before the shock hold collateral the data do not
             # show (other assets) or are stale: they are not part of the crash
@@ -1144,17 +1309,18 @@ def build_setup(
                 own = _reserve_rates(m.model_copy(update={"liq_threshold": None}), key)[0]
                 n_by_lt = int((~keep & (_health(coll, debt, price, own) >= 1.0)).sum())
             legs = {k: v[keep] for k, v in legs.items()}
-            coll, debt = coll[keep], debt[keep]
+            coll, debt, ids = coll[keep], debt[keep], ids[keep]
         try:  # the market's own rules (LT x bonus <= 1), named by the file's key
             lending.append(LendingMarket(m.name, coll, legs["debt_usd"], lt, bonus,
                                          Oracle(tuple(m.oracle.sources), m.oracle.deviation,
-                                                m.oracle.heartbeat),
+                                                m.oracle.heartbeat, m.oracle.aggregate),
                                          collateral_price=price, beta=beta, sell_to=m.sell_to,
                                          dex_depth_usd=m.dex_depth_usd,
                                          protocol_fee=m.protocol_fee,
                                          n_dropped_initially_liquidatable=n_dropped,
                                          debt_collateral=legs.get("debt_collateral"),
-                                         debt_source_usd=legs.get("debt_source_usd")))  # fmt: skip
+                                         debt_source_usd=legs.get("debt_source_usd"),
+                                         account_ids=ids))  # fmt: skip
         except InputError as e:
             why = str(e).removeprefix(f"lending {m.name!r}: ")
             raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None

@@ -13,7 +13,7 @@ from liqcascade._limits import check_count, check_real, check_whole
 from liqcascade.cascade import FINE_STEP_S, LiquidityParams, resolve_shock
 from liqcascade.contagion._arbitrage import Link, cross_venues
 from liqcascade.contagion._clock_venue import ClockVenueState, latent_book
-from liqcascade.contagion._lending import LendingMarket, LendingState
+from liqcascade.contagion._lending import LendingMarket, LendingState, oracle_read
 from liqcascade.contagion._result import ContagionResult, VenueOutcome
 from liqcascade.contagion._venue import Venue, VenueState
 from liqcascade.errors import InputError
@@ -95,10 +95,11 @@ def simulate_contagion(
        level, up to its USD capacity for the round (sweeps over the links repeat
        until none trades); the rich venue is sold on the side the cascade walks,
        the cheap one bought on its opposite side, re-quoted around its price;
-    3. each lending market's oracle reads its source venues and updates on
-       deviation or heartbeat; accounts with health factor < 1 are liquidated
-       (Aave v3.3 close factor, bonus, dust rule) and liquidators sell the seized
-       collateral on a venue (which the next round's cascade sees) or a DEX pool.
+    3. every lending market's oracle reads its source venues (all at the same
+       instant, after arbitrage) and updates on deviation or heartbeat; accounts with
+       health factor < 1 are liquidated (Aave v3.3 close factor, bonus, dust rule) and
+       liquidators sell the seized collateral on a venue (which the next round's
+       cascade and oracles see, whatever the markets' order) or a DEX pool.
 
     The loop ends after a round in which nothing happened and no oracle lags
     its source, or after ``max_rounds``. With every link's capacity 0 and no
@@ -165,7 +166,7 @@ def simulate_contagion(
     order = [v.name for v in venues]
 
     def src_price(m: LendingMarket) -> float:
-        return sum(states[s].price for s in m.oracle.sources) / len(m.oracle.sources)
+        return oracle_read(m.oracle, [states[s].price for s in m.oracle.sources])
 
     lstates = [LendingState(m, src_price(m)) for m in lending]
     rows: list[dict[str, Any]] = []
@@ -220,9 +221,12 @@ def simulate_contagion(
         # ---- oracles and lending
         defi_sold: dict[str, float] = dict.fromkeys(order, 0.0)
         pending = False
-        for ls in lstates:
+        # every oracle reads its venues at one instant, before any liquidator of the round
+        # sells: a market listed later read the sales of those before it, so the order
+        # of the markets changed their prices; every sale now reaches them next round
+        read = [src_price(ls.market) for ls in lstates]
+        for ls, sp in zip(lstates, read, strict=True):
             m = ls.market
-            sp = src_price(m)
             updated = ls.update_oracle(sp, k)
             tok, usd, rep, bad = ls.liquidate()
             if tok > 0:
@@ -318,6 +322,7 @@ def simulate_contagion(
         _rows=rows,
         _lending_rows=lrows,
         _flows=flows,
+        _accounts={ls.market.name: ls.accounts_frame() for ls in lstates},
         clock=_clock_info(liquidity, round_s, rounds) if clocked else None,
         liquidity="calibrated" if clocked else "static",  # what ran (docs/contagion.md)
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from liqcascade._limits import check_number, check_whole, percent_hint
 from liqcascade._typing import FloatArray
@@ -117,7 +119,7 @@ class Oracle:
     Parameters
     ----------
     sources : tuple of str
-        Venues whose prices are averaged (equal weights).
+        Venues whose prices the oracle reads.
     deviation : float, default 0.005
         Update when the source moved more than this fraction from the last
         reported price (Chainlink ETH/USD on Ethereum: 0.5 %); in
@@ -126,18 +128,47 @@ class Oracle:
         Also update when this many rounds have passed since the last update (0: no
         heartbeat). With rounds of seconds and a one-hour heartbeat this is
         effectively never inside a cascade; it matters for coarse rounds.
+    aggregate : {"mean", "median"}, default "mean"
+        How the sources' prices make the oracle's: their mean (equal weights) or their
+        median (with two sources, the same; with three, the middle venue's price).
     """
 
     sources: tuple[str, ...]
     deviation: float = 0.005
     heartbeat: int = 0
+    aggregate: str = "mean"
 
     def __post_init__(self) -> None:
         if not self.sources:
             raise InputError("oracle.sources must name at least one venue")
+        if self.aggregate not in ("mean", "median"):
+            raise InputError(
+                f"oracle.aggregate must be 'mean' or 'median' (got {self.aggregate!r})",
+                param="aggregate",
+            )
         check_deviation(self.deviation)
         if self.heartbeat < 0:
             raise InputError(f"oracle.heartbeat must be >= 0 rounds (got {self.heartbeat})")
+
+
+def oracle_read(oracle: Oracle, prices: Sequence[float]) -> float:
+    """The price an oracle reads from its sources' prices (USD), by its ``aggregate``.
+
+    Parameters
+    ----------
+    oracle : Oracle
+        The oracle (its ``aggregate``).
+    prices : sequence of float
+        Its source venues' prices, in ``oracle.sources``' order, USD.
+
+    Returns
+    -------
+    float
+        Their mean (summed in order, then divided) or their median, USD.
+    """
+    if oracle.aggregate == "median":
+        return float(np.median(np.asarray(prices, dtype=np.float64)))
+    return sum(prices) / len(prices)
 
 
 def debt_legs_usd(
@@ -217,6 +248,10 @@ class LendingMarket:
     debt_source_usd : FloatArray, optional
         Debt that moves one for one with the oracle's source price per account, USD at
         the start (default none).
+    account_ids : array of int, optional
+        Each account's label in :meth:`LendingState.accounts_frame`: the configuration
+        reader gives the data row of the accounts file or table it came from (1-based;
+        the accounts left out before the run leave gaps); default ``1 … n``.
     """
 
     name: str
@@ -233,6 +268,7 @@ class LendingMarket:
     n_dropped_initially_liquidatable: int = 0
     debt_collateral: FloatArray | None = None
     debt_source_usd: FloatArray | None = None
+    account_ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         c = np.ascontiguousarray(np.asarray(self.collateral, dtype=np.float64))
@@ -249,6 +285,10 @@ class LendingMarket:
                 raise InputError(f"lending {self.name!r}: collateral and {nm} differ in length")
             object.__setattr__(self, nm, a)
             legs[nm] = a
+        ids = np.arange(1, c.size + 1) if self.account_ids is None else np.asarray(self.account_ids)
+        if ids.shape != c.shape:
+            raise InputError(f"lending {self.name!r}: collateral and account_ids differ in length")
+        object.__setattr__(self, "account_ids", ids)
         for nm, a in (("collateral", c), ("debt_usd", d), *legs.items()):
             bad = ~np.isfinite(a) | (a < 0)
             if bad.any():
@@ -366,6 +406,9 @@ class LendingState:
         Calls that reverted (they would have left dust).
     liquidated_accounts : set of int
         Indices of the accounts liquidated at least once.
+    round : int, default 0
+        The round being run (:meth:`update_oracle` sets it): an account's first
+        liquidation's, in :meth:`accounts_frame`.
     n_oracle_updates : int, default 0
         Pushes of the oracle.
     price_floor_hit : bool, default False
@@ -390,10 +433,18 @@ class LendingState:
     liquidated_accounts: set[int] = field(default_factory=set)
     n_oracle_updates: int = 0
     price_floor_hit: bool = False
+    round: int = 0
+    #: per account: collateral seized (tokens, the liquidator's), its USD at the oracle
+    #: price, debt repaid (USD), bad debt (USD), the round of the first call (0: none)
+    _by_account: dict[str, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         m = self.market
         assert m.debt_collateral is not None and m.debt_source_usd is not None
+        n = m.collateral.size
+        self._by_account = {k: np.zeros(n) for k in
+                            ("seized", "seized_usd", "repaid_usd", "bad_usd")}  # fmt: skip
+        self._by_account["first_round"] = np.zeros(n, dtype=np.int64)
         self.collateral = m.collateral.copy()
         self.debt = m.debt_usd.copy()
         self.debt_collateral = m.debt_collateral.copy()
@@ -429,6 +480,7 @@ class LendingState:
         bool
             True when a new price was pushed.
         """
+        self.round = k
         o = self.market.oracle
         moved = abs(source_price / self.oracle_source - 1.0) > o.deviation
         stale = o.heartbeat > 0 and k - self.last_update >= o.heartbeat
@@ -511,6 +563,13 @@ class LendingState:
         self.debt[j] = left
         self.n_liquidations += int(ok.sum())
         self.liquidated_accounts.update(int(i) for i in j)
+        by = self._by_account
+        by["first_round"][j] = np.where(by["first_round"][j] == 0, self.round,
+                                        by["first_round"][j])  # fmt: skip
+        by["seized"][j] += seized
+        by["seized_usd"][j] += r.collateral_seized_usd[ok]
+        by["repaid_usd"][j] += r.debt_repaid_usd[ok]
+        by["bad_usd"][j] += bad
         s_tok = float(seized.sum())
         s_usd = float(r.collateral_seized_usd[ok].sum())
         rep = float(r.debt_repaid_usd[ok].sum())
@@ -519,6 +578,35 @@ class LendingState:
         self.repaid_usd += rep
         self.bad_debt_usd += b
         return s_tok, s_usd, rep, b
+
+    def accounts_frame(self) -> pd.DataFrame:
+        """One row per account: where it started, whether and how it was liquidated.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``account`` (the market's ``account_ids``: an accounts file's data
+            row). ``collateral`` (tokens) and ``debt_usd`` (every leg, USD) at the start
+            price and ``health_factor`` there; ``liquidated`` (bool), ``first_round`` (the
+            round of its first ``liquidationCall``, 0 for none), ``collateral_seized``
+            (tokens, the liquidators'), ``collateral_seized_usd`` (USD at the oracle
+            price of each call; the market's ``liquidated_usd`` is their sum),
+            ``debt_repaid_usd``, ``bad_debt_usd`` (USD); ``collateral_end`` (tokens) and
+            ``debt_end_usd`` (every leg at the oracle's last price, USD).
+        """
+        m = self.market
+        assert m.account_ids is not None  # set by LendingMarket.__post_init__
+        by = self._by_account
+        p0 = m.collateral_price
+        return pd.DataFrame(
+            {"collateral": m.collateral, "debt_usd": m.debt_at(p0, 1.0),
+             "health_factor": m.health_factors(p0), "liquidated": by["first_round"] > 0,
+             "first_round": by["first_round"], "collateral_seized": by["seized"],
+             "collateral_seized_usd": by["seized_usd"], "debt_repaid_usd": by["repaid_usd"],
+             "bad_debt_usd": by["bad_usd"], "collateral_end": self.collateral,
+             "debt_end_usd": self.debt_now()},
+            index=pd.Index(list(m.account_ids), name="account"),
+        )  # fmt: skip
 
     def dex_sell(self, tokens: float) -> float:
         """Sell collateral into the constant-product pool; returns USD received.
@@ -580,7 +668,8 @@ def liquidate_at_price(
     ls = LendingState(market, 1.0)
     # the oracle's source price whose push reads ``price`` for the collateral
     ls.oracle_source = 1.0 + (price / market.collateral_price - 1.0) / market.beta
-    for _ in range(check_whole(max_calls, "max_calls")):
+    for k in range(check_whole(max_calls, "max_calls")):
+        ls.round = k + 1
         tok, _usd, _rep, _bad = ls.liquidate()
         if tok <= 0:
             break

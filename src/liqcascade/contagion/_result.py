@@ -14,6 +14,7 @@ import pandas as pd
 from liqcascade._json import SummaryDict
 from liqcascade._prices import percent_text
 from liqcascade._tables import records_frame
+from liqcascade.errors import InputError
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -106,7 +107,7 @@ class ContagionResult(SummaryDict):
     defi : dict of str to dict
         Per lending market: ``liquidated_usd`` (collateral seized, USD at the oracle
         price), ``debt_repaid_usd``, ``bad_debt_usd``, counts, ``final_oracle_price``
-        (the oracle's last push, the mean of its source venues, USD),
+        (the oracle's last push, the mean or median of its source venues, USD),
         ``final_collateral_price`` and ``initial_collateral_price`` (USD),
         ``n_oracle_updates`` and ``price_floor_hit`` (the collateral price's formula
         reached zero and was held at 1e-12 USD); the run's lowest collateral price
@@ -164,6 +165,7 @@ class ContagionResult(SummaryDict):
     _rows: list[dict[str, Any]] = field(repr=False, default_factory=list)
     _lending_rows: list[dict[str, Any]] = field(repr=False, default_factory=list)
     _flows: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    _accounts: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
     liquidity: str = "static"
     interval: dict[str, float] | None = None
     static_upper_bound: dict[str, float] | None = None
@@ -361,8 +363,8 @@ class ContagionResult(SummaryDict):
             ETH venues), not the oracle's own price (the name is kept for the scripts that
             read it; at the end ``defi``'s ``final_collateral_price`` is this column's
             last value and ``final_oracle_price`` the oracle's push); ``source_price``: the
-            mean price of the oracle's source venues in the round (USD), which the oracle
-            pushes when it moved past its deviation (``oracle_updated``);
+            mean (or median) price of the oracle's source venues in the round (USD), which
+            the oracle pushes when it moved past its deviation (``oracle_updated``);
             ``pushed_price``: the oracle's last push after the round (USD, the price the
             collateral's is read from); ``liquidated_usd`` (collateral seized, USD),
             ``debt_repaid_usd``, ``bad_debt_usd``; ``dex_price`` (the pool's price of the
@@ -370,6 +372,32 @@ class ContagionResult(SummaryDict):
             :meth:`to_frame`'s).
         """
         return pd.DataFrame(self._lending_rows)
+
+    def accounts_frame(self, market: str) -> pd.DataFrame:
+        """One row per account of a lending market: liquidated or not, and how much.
+
+        Parameters
+        ----------
+        market : str
+            The lending market's name.
+
+        Returns
+        -------
+        DataFrame
+            :meth:`LendingState.accounts_frame` at the end of the run, indexed by
+            ``account`` (an accounts file's data row; rows left out before the run, below
+            HF 1 at the start, are not in it).
+
+        Raises
+        ------
+        InputError
+            ``market`` is not one of the run's lending markets.
+        """
+        if market not in self._accounts:
+            known = ", ".join(self._accounts) or "none"
+            raise InputError(f"unknown lending market {market!r} (markets: {known})",
+                             param="market")  # fmt: skip
+        return self._accounts[market].copy()
 
     def flows_frame(self) -> pd.DataFrame:
         """Every arbitrage crossing: round, link, venues, base, USD on each leg."""
