@@ -436,7 +436,8 @@ def register(app: typer.Typer) -> None:
         kw.pop("quiet_caveats")
         # the text prints the market's caveats itself (`caveat: ...`): not warned twice
         quiet = nullcontext() if as_json else quiet_caveats()
-        with quiet, _common.progress("estimating the book", total=None):
+        stage = "reading the positions file" if positions is not None else "estimating the book"
+        with quiet, _common.progress(stage, total=None):
             run = run_liqmap_request(**kw)
         if run.estimated and len(run.state.positions) == 0:
             _common.warn(f"the estimated book is empty at {run.as_of:%Y-%m-%d %H:%M} UTC")

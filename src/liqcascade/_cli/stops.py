@@ -60,6 +60,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
         t.add_row(f"[bold]{key}[/]", _common.esc(text))
     if res.get("before_crowd_price") is not None:  # the safe-side alternative, with its odds
         t.add_row("[bold]before_crowd[/]", _common.esc(before_crowd_text(res, d)))
+    if res.get("your_stop"):  # the stop the trader holds (--stop), against the same crowd
+        t.add_row("[bold]your_stop[/]", _common.esc(res["your_stop"]["text"]))
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"], markup=False)
     line = crowd_verdict_line(res)
@@ -517,17 +519,29 @@ _RecVenueOpt = Annotated[
 ]
 
 
+_RecStopOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="A stop you already hold, USD: whether it sits in the modelled crowd (the "
+        "zones the recommendation avoids) and its stop-out chance, beside the "
+        "recommendation."
+    ),
+]
+
+
 def _recommend(
     side: str, entry: float, size: float, leverage: float, settings: Any, asset: str,
-    as_of: str | None, liquidity: str, venue: str,
+    as_of: str | None, liquidity: str, venue: str, stop: float | None = None,
 ) -> tuple[dict[str, Any], Any]:  # fmt: skip
     """``stops recommend``'s result (the JSON's keys but ``warnings``) and the recommendation.
 
     Three stages, each one step of the progress line (a log reads 33 %, 67 %, done): the
     estimated market, the crowd back-test that decides whether a stop moves, the stop.
+    With ``stop`` (``--stop``), ``your_stop``: whether that stop sits in the crowd, and
+    its odds (:func:`liqcascade.protect.check_stop`); None without.
     """
     from liqcascade.market import MarketSpec, estimated_market, market_times
-    from liqcascade.protect import recommend_stop
+    from liqcascade.protect import check_stop, recommend_stop
 
     with _common.progress(RECOMMEND_STAGES, 3) as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
@@ -543,6 +557,7 @@ def _recommend(
         out["venue"] = rec.venue  # whose margin rules priced liq_price
         out["crowd_reach"] = cb.get("move_reach")  # the verdict speaks for moves up to it
         out["beyond_reach"] = None if rec.beyond_reach is None else list(rec.beyond_reach)
+        out["your_stop"] = None if stop is None else check_stop(rec, state, stop, settings)
     out.update(market_times(state, iso=True))  # as_of: the bar's close, as every command's
     out["market"] = state.fingerprint()
     return out, rec
@@ -575,6 +590,7 @@ def recommend_cmd(
     vol_source: Annotated[str, typer.Option(help="garch (GJR-GARCH-t) or atr.")] = "garch",
     liquidity: _RecLiquidityOpt = "calibrated",
     venue: _RecVenueOpt = "binance",
+    stop: _RecStopOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Recommend a stop: volatility-scaled, out of modelled clusters, inside liquidation.
@@ -593,7 +609,10 @@ def recommend_cmd(
     check_position(side, entry, size, leverage, liquidity, venue=venue)  # before heavy imports
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     check_position(side, entry, size, leverage, liquidity, asset=asset, venue=venue)  # its cap
-    out, rec = _recommend(side, entry, size, leverage, settings, asset, as_of, liquidity, venue)
+    if stop is not None and not (math.isfinite(stop) and stop > 0):  # before the market
+        _common.fail(f"--stop must be a positive finite price, USD (got {stop:g})")
+    out, rec = _recommend(side, entry, size, leverage, settings, asset, as_of, liquidity, venue,
+                          stop)  # fmt: skip
     out["warnings"] = _warned(rec.warnings, side=side, entry=entry, size=size,
                               leverage=leverage, asset=asset, horizon_days=horizon_days, k=k,
                               vol_source=vol_source, liquidity=liquidity,

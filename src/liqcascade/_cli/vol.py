@@ -80,10 +80,68 @@ def _render(r: dict[str, Any]) -> None:
         f"standardised residuals {pvalue_text(r['arch_lm_pvalue_std'])} · "
         f"AIC {r['aic']:.1f} · BIC {r['bic']:.1f}"
     )
+    if r.get("next_bar") is not None:
+        _common.stdout.print(_next_bar_text(r["next_bar"]), soft_wrap=True, markup=False)
     if r.get("oos") is not None:
         _render_oos(r["oos"])
     if r["periods"]:
         _render_periods(r["periods"])
+
+
+#: Parameter draws behind the next bar's p05–p95 (as ``stops recommend``'s distance).
+NEXT_BAR_DRAWS = 100
+
+_BAR_WORD = {"1d": "day", "4h": "4 hours", "1h": "hour", "30m": "30 minutes"}
+
+
+def next_bar(fit: Any) -> dict[str, Any] | None:
+    """The fit's volatility forecast for the bar after its last close (None if unreliable).
+
+    ``vol_pct``: the one-step forecast's standard deviation of the bar's log return, in
+    percent (``100 ×``; ``arch``'s analytic forecast, EGARCH's too at one step);
+    ``vol_annual_pct`` the same annualised; ``vol_range_pct`` its p05–p95 over
+    :data:`NEXT_BAR_DRAWS` draws of the parameters from their robust covariance
+    (GARCH and GJR only, else None; parameter uncertainty only: the bar's return itself
+    is wider, Student-t); ``after`` the label of the last bar fitted (ISO, UTC; the bar's own
+    label, its open for the bundled bars), the forecast's bar the one after it.
+    """
+    import numpy as np
+
+    from liqcascade.volatility import forecast_variance_draws
+
+    if not (fit.converged and fit.reliable):
+        return None
+    row = fit.forecast(1).iloc[0]
+    band = None
+    if fit.model in ("garch", "gjr"):
+        draws = forecast_variance_draws(fit, 1, n_draws=NEXT_BAR_DRAWS, seed=0)
+        if len(draws):
+            lo, hi = np.percentile(np.sqrt(draws[:, 0]), [5.0, 95.0])
+            band = [float(lo), float(hi)]
+    return {
+        "interval": fit.interval,
+        "after": fit.returns.index[-1].isoformat(),
+        "vol_pct": float(row["vol_pct"]),
+        "vol_annual_pct": float(row["vol_annual_pct"]),
+        "vol_range_pct": band,
+        "n_draws": 0 if band is None else NEXT_BAR_DRAWS,
+    }
+
+
+def _next_bar_text(nb: dict[str, Any]) -> str:
+    """``next day: volatility 2.86 % (…)``: the one-step forecast, said as what it is."""
+    bar = _BAR_WORD.get(nb["interval"], f"{nb['interval']} bar")
+    band = nb["vol_range_pct"]
+    last = nb["after"][:10] if nb["interval"] == "1d" else nb["after"][:16].replace("T", " ")
+    rng = "" if band is None else f", p05–p95 {band[0]:.2f} %–{band[1]:.2f} % over its "
+    rng += "" if band is None else f"{nb['n_draws']} parameter draws"
+    return (
+        f"next {bar}: volatility {nb['vol_pct']:.2f} % (the fit's forecast of the standard "
+        f"deviation of the log return over the {bar} after the last bar fitted, {last}, "
+        f"{nb['vol_annual_pct']:.1f} % a year{rng}; a model figure: most {bar}s move less "
+        "than that, and its Student-t tails make large moves likelier than a normal law "
+        "says)"
+    )
 
 
 def _after(note: str) -> str:
@@ -318,4 +376,5 @@ def register(app: typer.Typer) -> None:
                                          by_period=by_period, on_progress=adv)  # fmt: skip
         for w in study.warnings:
             _common.warn(w)
-        _common.emit({**study.to_dict(), "data_cut": cut.to_dict()}, as_json, _render)
+        result = {**study.to_dict(), "next_bar": next_bar(study.fit), "data_cut": cut.to_dict()}
+        _common.emit(result, as_json, _render)

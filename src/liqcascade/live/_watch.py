@@ -862,7 +862,14 @@ class Watcher:
         return s
 
     def _shock(self, k: int) -> Any:
-        """Static critical shock of book ``k`` at the market's bar (advancing it there first)."""
+        """Static critical shock of book ``k`` at the market's bar (advancing it there first).
+
+        Returns the whole book (the line's clusters: where its positions' liquidation
+        prices bunch) and its positions not on stops (``model_stops_detailed``'s
+        ``positions``, the estimated market's ``positions``: the line's within-2/5 %
+        amounts; a position whose stop closes it before its liquidation price is a stop
+        order, not a liquidation, and ``liqmap`` does not count it as liquidated either).
+        """
         from liqcascade.cascade import CascadeConfig, critical_shock, prepare_cascade
         from liqcascade.market import BINANCE_BOOK_SHARE
         from liqcascade.positions import model_stops_detailed
@@ -881,7 +888,7 @@ class Watcher:
         with numba_threads(1):  # a grid of tiny cascades: one thread, no launch waits
             cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
         b.shocks[k], b.prepared[k], b.labels[k] = float(cs.shock), pm, label
-        return book
+        return book, ms.positions
 
     def market_at(self, label: pd.Timestamp, *, refits: bool = True) -> dict[str, Any]:
         """The market of the 4-hour bar ``label``: books advanced, static critical shocks, book.
@@ -902,6 +909,8 @@ class Watcher:
         -------
         dict
             ``label``, ``mid`` (USD), ``whole`` (the fit's position book at the bar),
+            ``positions`` (the same without the positions on stops, as the estimated
+            market splits them),
             ``fit`` (the calibration month used), ``depth_source``, and
             ``static_critical_shock`` with its p05/p95 over the refits (fractions of mid,
             negative: a fall).
@@ -933,11 +942,12 @@ class Watcher:
             ob = book_from_snapshot(snap, mid, beta=beta)
             self._depth_source = f"live {snap.index[0].isoformat()}"
         self._ctx = (frames, bars, ob, label)
-        whole = self._shock(0)
+        whole, positions = self._shock(0)
         if refits:
             for k in range(1, len(books.params)):
                 self._shock(k)
-        self._market = {"label": label, "mid": mid, "whole": whole, "fit": books.month,
+        self._market = {"label": label, "mid": mid, "whole": whole,
+                        "positions": positions, "fit": books.month,
                         "depth_source": self._depth_source}  # fmt: skip
         self._market.update(self._interval())
         return self._market
@@ -1167,7 +1177,7 @@ class Watcher:
                 why if line["stale_reason"] is None else f"{line['stale_reason']}; {why}"
             )
         else:
-            line.update(cluster_metrics(m["whole"], price))
+            line.update(cluster_metrics(m["whole"], price, liquidated=m["positions"]))
             line["figures_at_price"] = True
         line["book_dollars"] = self._book_dollars()
         line.update(self._critical_fields())
@@ -1394,7 +1404,9 @@ def _ts_ms(col: pd.Series) -> np.ndarray:
     return np.asarray(arr.asi8) // per_ms
 
 
-def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, float]:
+def cluster_metrics(
+    book: Any, price: float, span: float = 0.30, *, liquidated: Any = None
+) -> dict[str, float]:
     """Nearest large cluster below and above ``price`` and the USD within 2 % and 5 %.
 
     A position of the grid book is one 0.25 % bin; a *large cluster* is a bin whose USD
@@ -1411,6 +1423,11 @@ def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, fl
         Current price, USD.
     span : float, default 0.30
         Half-width of the window around ``price``, ``|log(liq / price)|``.
+    liquidated : PositionBook, optional
+        The positions the within-2/5 % amounts count (default ``book``): the watch gives
+        the book without its positions on stops, which their stops close before their
+        liquidation price (as ``liqmap``'s cumulative liquidations), and the clusters
+        stay the whole book's.
 
     Returns
     -------
@@ -1452,6 +1469,9 @@ def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, fl
                                                  out["cluster_above_pct"], math.inf]))  # fmt: skip
     out["cluster_below_threshold_usd"] = thr["below"]
     out["cluster_above_threshold_usd"] = thr["above"]
+    lb = book if liquidated is None else liquidated
+    usd, liq = lb.size * lb.liq_price, lb.liq_price
+    below, above = (lb.side == 1) & (liq < price), (lb.side == -1) & (liq > price)
     for pct in (2, 5):
         w = (below & (liq >= price * (1 - pct / 100))) | (above & (liq <= price * (1 + pct / 100)))
         out[f"notional_{pct}pct_usd"] = float(usd[w].sum())

@@ -2,7 +2,8 @@
 transparency metrics (leverage, stop density, concentration, distance to cascade).
 
 Not in ``__all__``, shared by the command line and the report: ``vol_capped_text``,
-``STOP_CHOICE_RULE``, ``crowd_side_text``, ``crowd_side_words``, ``slippage_text``.
+``STOP_CHOICE_RULE``, ``crowd_side_text``, ``crowd_side_words``, ``slippage_text``,
+``check_stop``.
 """  # noqa: D205
 
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from liqcascade.protect._backtest import wilson_interval as wilson_interval
     from liqcascade.protect._recommend import STOP_CHOICE_RULE as STOP_CHOICE_RULE
     from liqcascade.protect._recommend import StopRecommendation as StopRecommendation
+    from liqcascade.protect._recommend import check_stop as check_stop
     from liqcascade.protect._recommend import crowd_side_text as crowd_side_text
     from liqcascade.protect._recommend import crowd_side_words as crowd_side_words
     from liqcascade.protect._recommend import expected_slippage as expected_slippage
@@ -80,6 +82,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "StopRecommendation": ("_recommend", "StopRecommendation"),
     "TransparencyMetrics": ("_transparency", "TransparencyMetrics"),
     "backtest_stops": ("_backtest", "backtest_stops"),
+    "check_stop": ("_recommend", "check_stop"),
     "compare_policies": ("_verdict", "compare_policies"),
     "compare_text": ("_verdict", "compare_text"),
     "crowd_side_text": ("_recommend", "crowd_side_text"),

@@ -1715,3 +1715,106 @@ def date_near_price(
     span = close[(days >= first) & (days <= last)]
     hit = span[(span / float(price) - 1.0).abs() <= within]
     return None if hit.empty else pd.Timestamp(hit.index[-1]).floor("1D")
+
+
+def check_stop(
+    rec: StopRecommendation,
+    state: MarketState,
+    stop: Any,
+    settings: RecommendSettings | None = None,
+) -> dict[str, Any]:
+    """Whether a stop already held sits in the crowd the recommendation avoids, and its odds.
+
+    The zones are :func:`recommend_stop`'s (the clusters of the estimated map on the
+    stop's side, widened by ``band``, and the round-number zones), between the mid and
+    the stop; the stop-out chance is :func:`stop_out_chance` from the mid at the
+    recommendation's horizon volatility (and its p05–p95).
+
+    Parameters
+    ----------
+    rec : StopRecommendation
+        The recommendation for the position holding the stop (its side, mid, liquidation
+        price and horizon volatility).
+    state : MarketState
+        The market ``rec`` was made on.
+    stop : float
+        The stop's trigger, USD.
+    settings : RecommendSettings, optional
+        Zone widths (``band``, ``round_zone``); default the recommender's.
+
+    Returns
+    -------
+    dict
+        ``price``, ``distance`` (from the mid, fraction), ``zones`` holding it (``kind``,
+        ``price``, ``price_low``, ``price_high``, ``notional_usd``), ``in_crowd``,
+        ``past_liquidation`` (a long's stop at or below its liquidation price, a short's
+        at or above: the position is liquidated first), ``stop_out_chance`` with its
+        ``_range`` (None without a volatility), ``horizon_days`` and ``text``.
+
+    Raises
+    ------
+    InputError
+        ``param="stop"``: not a positive finite price, more than 10x from the mid (a
+        unit error), or on the far side of the mid (already triggered).
+    """
+    s = settings or RecommendSettings()
+    v = float(stop) if isinstance(stop, (int, float, np.number)) else math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(f"stop must be a positive finite price, USD (got {stop!r})", param="stop")
+    sd, mid, asset = (1 if rec.side == "long" else -1), float(rec.mid), state.asset
+    if not 0.1 <= v / mid <= 10.0:
+        raise InputError(
+            f"stop {v:,.2f} is more than 10x from the {asset} mid {mid:,.2f}: a unit error "
+            "(prices are USD per coin)",
+            param="stop",
+        )
+    if sd * (mid - v) <= 0:  # check_stop_side's rule, the held stop named
+        where = "at or above" if sd > 0 else "at or below"
+        kind = "a long's sell" if sd > 0 else "a short's buy"
+        raise InputError(
+            f"stop {v:,.2f} is {where} the {asset} mid {mid:,.2f}: {kind} stop there is "
+            "already triggered (it fires the moment it is placed)",
+            param="stop",
+        )
+    liq = float(rec.liq_price)
+    past = liq > 0 and sd * (v - liq) <= 0
+    zones = [z for z in _zones(state, sd, mid, v, s) if _inside(v, z)]
+    known = math.isfinite(rec.horizon_vol)
+    chance = stop_out_chance(mid, v, rec.horizon_vol) if known else None
+    vr = rec.horizon_vol_range
+    crange = None if vr is None or not known else [stop_out_chance(mid, v, x) for x in vr]
+    out = {"price": v, "distance": abs(v / mid - 1.0), "zones": zones, "in_crowd": bool(zones),
+           "past_liquidation": bool(past), "stop_out_chance": chance,
+           "stop_out_chance_range": crange, "horizon_days": rec.horizon_days}  # fmt: skip
+    out["text"] = _check_stop_text(out, sd, mid, liq, rec.stop_price)
+    return out
+
+
+def _check_stop_text(c: dict[str, Any], sd: int, mid: float, liq: float, rec_stop: float) -> str:
+    """One sentence: where the held stop lies against the crowd, liquidation and its odds."""
+    way = "below" if sd > 0 else "above"
+    head = f"{c['price']:,.2f} ({percent_text(c['distance'], 2)} {way} the mid {mid:,.2f})"
+    if c["past_liquidation"]:
+        where = (
+            f"lies at or beyond the liquidation price {liq:,.2f}: the position is "
+            "liquidated before the stop fires"
+        )
+    elif c["in_crowd"]:
+        held = "; ".join(
+            f"{z['kind']} {z['price_low']:,.2f}–{z['price_high']:,.2f}" for z in c["zones"]
+        )
+        where = f"lies in the modelled crowd ({held}): the crowd's orders fire with it"
+    else:
+        where = "is clear of the modelled crowd (the map's clusters and the round-number zones)"
+    if c["distance"] > 0.2:
+        where += " (beyond the map's ±20 %: only round-number zones are checked there)"
+    odds = ""
+    if c["stop_out_chance"] is not None:
+        r = c["stop_out_chance_range"]
+        band = "" if r is None else f" (p05–p95 {100 * r[0]:.0f} %–{100 * r[1]:.0f} %)"
+        pct = f"{100 * c['stop_out_chance']:.0f} %"
+        days = f"within {c['horizon_days']} days"
+        odds = f"; stop-out chance {pct}{band} {days}"
+        if c["past_liquidation"]:  # the touch comes after the liquidation's
+            odds = f"; price touches it {days} with a chance of {pct}{band}"
+    return f"{head} {where}{odds}; the recommended stop is {rec_stop:,.2f}"
