@@ -421,8 +421,8 @@ _AccountsCsv = Annotated[
         "--accounts-csv",
         help="Also write one row per lending account to this CSV: market, account (its "
         "accounts file's data row), liquidated, first_round, collateral seized (tokens, "
-        "USD), debt repaid, bad debt, start and end (the run's ContagionResult."
-        "accounts_frame).",
+        "USD), debt repaid, bad debt, start and end (the library's accounts_frame of "
+        "the run's result).",
     ),
 ]
 
