@@ -281,3 +281,15 @@ def test_the_stop_column_is_read_not_noted_unread(
     with caplog.at_level("WARNING", logger="liqcascade.positions"):
         read_watched_positions(q, "ETH")
     assert not [r for r in caplog.records if "not read" in r.getMessage()]
+
+
+def test_another_stop_like_column_keeps_its_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = _csv(tmp_path / "p.csv", "side,size,entry_price,leverage,stop_loss,stop_price\n"
+             "long,2.5,3650,20,3500,3560\n")  # fmt: skip
+    with caplog.at_level("WARNING", logger="liqcascade.positions"):
+        read_watched_positions(p, "ETH")
+    (note,) = [r.getMessage() for r in caplog.records if "not read" in r.getMessage()]
+    assert "1 column not read: stop_loss (stop_loss: stops are read from a stops file" in note
+    assert "stop_price" not in note

@@ -93,7 +93,10 @@ class _StopNoteFilter(logging.Filter):
         if not unread:
             return False
         if len(unread) < len(str(args[2]).split(", ")):
-            record.args = (args[0], count_text(len(unread), "column"), ", ".join(unread), "",
+            # the reason given for stop-like columns stays for the others (stop_loss)
+            why = str(args[3]).replace(f"({STOP_COLUMN}, ", "(").replace(f", {STOP_COLUMN}:", ":")
+            why = "" if why.startswith(f" ({STOP_COLUMN}:") else why
+            record.args = (args[0], count_text(len(unread), "column"), ", ".join(unread), why,
                            *args[4:])  # fmt: skip
         return True
 
