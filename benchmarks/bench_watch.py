@@ -37,7 +37,7 @@ from benchmarks._scale import scaled
 H = 3_600_000
 
 
-def _session(draws: int) -> tuple[object, object]:
+def _session(draws: int, positions: Path | None = None) -> tuple[object, object]:
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root / "tests"))
     from liqcascade.live import Watcher, WatchOptions
@@ -46,7 +46,8 @@ def _session(draws: int) -> tuple[object, object]:
     start = int(pd.Timestamp("2025-07-20 03:30", tz="UTC").value // 1_000_000)
     ex = ReplayExchange(start)
     store = Path(tempfile.mkdtemp()) / "watch.duckdb"
-    opts = WatchOptions(exchanges=[ex], store=store, since="2025-07-01", draws=draws)
+    opts = WatchOptions(exchanges=[ex], store=store, since="2025-07-01", draws=draws,
+                        positions=positions)  # fmt: skip
     w = Watcher(opts, clock=lambda: ex.now_ms, sleep=lambda s: None, log=lambda s: None)
     w.tick()  # first interval: fills the store, walks the books once
     return w, ex
@@ -124,7 +125,49 @@ def run() -> list[dict[str, object]]:
             }
         )
     rows.append(day)
+    rows.extend(_positions_rows())
     return rows
+
+
+#: The watched positions of the positions rows: five, four with a stop (checked against
+#: the crowd once per price and book).
+_POSITIONS = """side,size,entry_price,leverage,stop_price
+long,2.5,3650,20,3560
+short,1,3600,10,3720
+long,0.5,3700,5,3590
+short,3,3550,25,
+long,1,3500,3,3400
+"""
+
+
+def _positions_rows() -> list[dict[str, object]]:
+    """One interval with and without a new bar, five positions watched (point book only)."""
+    path = Path(tempfile.mkdtemp()) / "mine.csv"
+    path.write_text(_POSITIONS)
+    w, ex = _session(0, path)
+    new_bar, plain, cpu_new, cpu_plain = [], [], [], []
+    for _ in range(scaled(6, 1)):
+        for k in range(4):
+            ex.now_ms += H  # type: ignore[attr-defined]
+            t0, c0 = time.perf_counter(), time.process_time()
+            w.tick()  # type: ignore[attr-defined]
+            (new_bar if k == 0 else plain).append(time.perf_counter() - t0)
+            (cpu_new if k == 0 else cpu_plain).append(time.process_time() - c0)
+            w.catch_up()  # type: ignore[attr-defined]
+    w.close()  # type: ignore[attr-defined]
+    shutil.rmtree(w.store.path.parent, ignore_errors=True)  # type: ignore[attr-defined]
+    shutil.rmtree(path.parent, ignore_errors=True)
+    what = "five positions watched (--positions), four stops checked against the crowd"
+    return [
+        {"name": f"watch: one interval with a new 4-hour bar, {what}", "seconds": min(new_bar),
+         "target_seconds": 0.05, "repeats": len(new_bar),
+         "notes": "point book only; as the row without positions plus the positions' "
+         f"distances and a crowd check per stop; process CPU min {min(cpu_new) * 1e3:.1f} ms"},
+        {"name": f"watch: one interval without a new bar, {what}", "seconds": min(plain),
+         "target_seconds": 0.05, "repeats": len(plain),
+         "notes": "point book only; a new hourly price each interval: every stop checked "
+         f"again; process CPU min {min(cpu_plain) * 1e3:.1f} ms"},
+    ]  # fmt: skip
 
 
 def _day(w: object, ex: object) -> dict[str, object]:

@@ -33,7 +33,19 @@ _Alert = Annotated[
         "distance below the price (the line's -3.33 % is 3.33: cluster_below_pct<1 for a "
         "cluster within 1 %); or a move, NAME=VALUE as diff "
         "takes (critical_shock=0.005; NAME=VALUE% relative): a move by more than VALUE since "
-        "the previous line that was not stale.",
+        "the previous line that was not stale. With --positions: "
+        "position_liq_within_pct<3 (the nearest position's liquidation within 3 %), "
+        "position_stop_within_pct<1, position_stop_in_crowd>0 (a stop in the modelled crowd).",
+    ),
+]
+_Positions = Annotated[
+    Path | None,
+    typer.Option(
+        "--positions",
+        help="Your positions file (CSV/Parquet, docs/data.md; the --asset's only; an "
+        "optional stop_price column: your stop, USD): each line adds, per position, the "
+        "distance to its liquidation price and to its stop and whether the stop sits in "
+        "the modelled crowd; the position_* --alert rules.",
     ),
 ]
 _Liquidity = Annotated[
@@ -121,7 +133,47 @@ def _alert_text(a: dict[str, Any]) -> str:
     if a["rule"] == "stale":
         held = "; ".join(a["rules_not_checked"])
         return f"ALERT stale: rules not checked on stale data ({held}): {a['stale_reason']}"
-    return f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}"
+    rows = a.get("position_rows")
+    which = f" (row{'s' * (len(rows) != 1)} {', '.join(map(str, rows))})" if rows else ""
+    return f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}{which}"
+
+
+def _position_text(p: dict[str, Any]) -> str:
+    """One watched position: its liquidation and stop, their distances, the crowd."""
+
+    def away(x: float) -> str:
+        return f"{x:.2f} % away" if x > 0 else f"reached, {x:.2f} %"
+
+    s = (f"  row {p['row']} {p['side']} {p['size']:g} @ {p['entry_price']:,.2f}: liquidation "
+         f"{p['liq_price']:,.2f} ({away(p['liq_within_pct'])})")  # fmt: skip
+    if p["stop_price"] is None:
+        return s + ", no stop"
+    if p["stop_in_crowd"] is None:
+        crowd = "not checked: the book is of another date" if p["stop_within_pct"] > 0 else ""
+    elif p["stop_in_crowd"]:
+        crowd = "IN THE CROWD: " + "; ".join(
+            f"{z['kind']} {z['price_low']:,.2f}–{z['price_high']:,.2f}" for z in p["stop_zones"]
+        )
+    else:
+        crowd = "clear of the crowd"
+    crowd = f", {crowd}" if crowd else ""
+    return f"{s}, stop {p['stop_price']:,.2f} ({away(p['stop_within_pct'])}{crowd})"
+
+
+def positions_text(ln: dict[str, Any], shown: int = 5, nearest: int = 3) -> list[str]:
+    """The lines printed after a watch line for its watched positions.
+
+    A line per position up to ``shown``; more: the ``nearest`` to liquidation and a
+    count of the others.
+    """
+    ps = ln.get("positions") or []
+    if len(ps) <= shown:
+        return [_position_text(p) for p in ps]
+    order = sorted(ps, key=lambda p: p["liq_within_pct"])
+    rest = len(ps) - nearest
+    return [_position_text(p) for p in order[:nearest]] + [
+        f"  … {count_text(rest, 'more position')}, farther from liquidation (--json: all)"
+    ]
 
 
 _Interval = Annotated[
@@ -176,6 +228,7 @@ def register(app: typer.Typer) -> None:
         since: _Since = None,
         liquidity: _Liquidity = "calibrated",
         replay: _Replay = None,
+        positions: _Positions = None,
     ) -> None:
         """Poll venues, append to the store, advance the estimated book, print risk each interval.
 
@@ -212,7 +265,7 @@ def register(app: typer.Typer) -> None:
             asset=asset, exchanges=tuple(exchange) if exchange else None,
             interval=interval, rules=tuple(alert or ()),
             store=store, max_iterations=max_iterations, on_alert=on_alert, since=since,
-            liquidity=liquidity,
+            liquidity=liquidity, positions=positions,
         )  # fmt: skip
         for w in _quiet(rule_warnings, opts.rules):  # a bad rule: the session's check
             _common.warn(w)
@@ -291,6 +344,8 @@ def _emitter(faults: _Faults, as_json: bool) -> Any:
                 _common.line(legend(ln))
                 first[0] = False
             _common.line(_line(ln))
+            for text in positions_text(ln):
+                _common.line(text)
             if ln.get("stale"):
                 _common.line(f"STALE {ln['stale_reason']}")
             for a in ln["alerts"]:

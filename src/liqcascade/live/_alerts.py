@@ -8,6 +8,9 @@ response; ``static_critical_shock>-0.02``: the same on the static book, the boun
 grammar ``liqcascade diff`` takes too, :mod:`liqcascade._alert_rules`) is a move: an
 alert when the figure moved by more than VALUE since the previous line that was not
 stale (``critical_shock=0.005``; ``notional_2pct_usd=25%``: a relative move).
+With a positions file the ``position_*`` metrics are the nearest watched position's
+(``position_liq_within_pct<3``: a position's liquidation price within 3 % of the price);
+their alerts carry ``position_rows``, the file's data rows behind the figure.
 
 ``critical_shock`` is the line's calibrated figure, of the bar ``critical_shock_as_of``:
 in the interval in which a new 4-hour bar closes, the previous bar's (the new bar's is
@@ -28,6 +31,7 @@ from typing import Any
 from liqcascade._alert_rules import parse_rule_text, sign_warning
 from liqcascade._limits import real_number
 from liqcascade.errors import InputError
+from liqcascade.live._positions import POSITION_METRICS, POSITION_ROWS
 
 __all__ = ["ALERT_METRICS", "CONTEXT", "NEVER_NEGATIVE", "AlertRule", "evaluate", "parse_rule",
            "rule_warnings"]  # fmt: skip
@@ -42,6 +46,7 @@ ALERT_METRICS: dict[str, str] = {
     "cluster_above_pct": "percent above price, a positive distance",
     "notional_2pct_usd": "USD liquidated within 2 % either side",
     "notional_5pct_usd": "USD liquidated within 5 % either side",
+    **POSITION_METRICS,
 }
 
 #: Metrics that are never negative, with what they are: a level rule comparing one with
@@ -53,6 +58,7 @@ NEVER_NEGATIVE: dict[str, str] = {
     "cluster_above_pct": "a distance above the price, in percent",
     "notional_2pct_usd": "USD",
     "notional_5pct_usd": "USD",
+    "position_stop_in_crowd": "a count of positions",
 }
 
 #: The never-negative metrics that are distances printed with a sign (the line's
@@ -215,7 +221,9 @@ def evaluate(
     see :func:`liqcascade.live._watch.staleness`): no rule is checked, since its figures
     do not describe the market now; instead one alert ``rule = metric = "stale"``
     (``value`` True, ``threshold`` None) whose ``rules_not_checked`` lists the rules held
-    back and whose ``stale_reason`` says why. No alert when there are no rules. Every alert
+    back and whose ``stale_reason`` says why. No alert when there are no rules. An alert
+    of a ``position_*`` metric carries ``position_rows``: the positions file's data rows
+    the figure is of (the nearest position's; those in the crowd). Every alert
     also carries the line's :data:`CONTEXT`: the ``time`` (the wall clock of the poll; in
     a replay the replayed bar's close), ``replay`` (true in a replay), ``asset``,
     ``stale``, ``stale_reason``, the close of the hourly bar of the price
@@ -247,6 +255,8 @@ def evaluate(
         {"rule": r.text, "metric": r.metric, "value": line[r.metric], "threshold": r.value,
          **ctx, "stale": False}
         | ({"previous": previous[r.metric]} if r.op == "=" and previous is not None else {})
+        | ({"position_rows": line.get(POSITION_ROWS[r.metric])} if r.metric in POSITION_ROWS
+           else {})
         for r in rules
         if r.check(line, previous)
     ]  # fmt: skip

@@ -97,6 +97,12 @@ from liqcascade.data import (
 from liqcascade.errors import InputError, StoreBusy, VenueUnreachable
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
+from liqcascade.live._positions import (
+    POSITION_METRICS,
+    WatchedPositions,
+    position_fields,
+    read_watched_positions,
+)
 from liqcascade.margin import contract_symbol
 from liqcascade.market import MARKET_BAR
 
@@ -190,6 +196,11 @@ class WatchOptions:
         the calibrated liquidity response's (default; the asset needs a liquidity
         calibration) or the static book's, which the line gives as
         ``static_critical_shock`` in either mode.
+    positions : str or Path, optional
+        The trader's own positions file (one asset: ``asset``; an optional ``stop_price``
+        column), watched on every line (:mod:`liqcascade.live._positions`): its lines
+        gain ``positions`` and the ``position_*`` alert metrics, which a rule may name
+        only with it.
     """
 
     asset: str = "ETH"
@@ -205,6 +216,7 @@ class WatchOptions:
     draws: int = 10
     refits_per_interval: int = 1
     liquidity: str = "calibrated"
+    positions: str | Path | None = None
 
     @property
     def venues(self) -> tuple[Any, ...]:
@@ -299,7 +311,14 @@ class WatchOptions:
                     f"calibrate`, asset {a}) or watch the static book alone (static)",
                     param="liquidity",
                 )
-        return [parse_rule(r) for r in self.rules]
+        rules = [parse_rule(r) for r in self.rules]
+        need = [r.text for r in rules if r.metric in POSITION_METRICS]
+        if need and self.positions is None:
+            raise InputError(
+                f"alert {need[0]}: a position_* rule needs a positions file to watch",
+                param="positions",
+            )
+        return rules
 
 
 @dataclass
@@ -475,6 +494,12 @@ class Watcher:
         self.replay = replay
         self.clock = clock or (lambda: int(time.time() * 1000))
         self.rules = options.check(int(self.clock()))
+        #: The trader's own positions (None: not watched) and their crowd checks, by
+        #: (position, price), for the current market (emptied on a new book).
+        self.watched: WatchedPositions | None = None
+        if options.positions is not None:
+            self.watched = read_watched_positions(options.positions, options.asset.strip().upper())
+        self._crowd: dict[tuple[int, float], Any] = {}
         #: The last line that was not stale: what a move rule (``NAME=VALUE``) compares with.
         self._last_fresh: dict[str, Any] | None = None
         self.asset = options.asset.strip().upper()
@@ -888,7 +913,7 @@ class Watcher:
         with numba_threads(1):  # a grid of tiny cascades: one thread, no launch waits
             cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
         b.shocks[k], b.prepared[k], b.labels[k] = float(cs.shock), pm, label
-        return book, ms.positions
+        return book, ms.positions, ms.stops
 
     def market_at(self, label: pd.Timestamp, *, refits: bool = True) -> dict[str, Any]:
         """The market of the 4-hour bar ``label``: books advanced, static critical shocks, book.
@@ -942,12 +967,13 @@ class Watcher:
             ob = book_from_snapshot(snap, mid, beta=beta)
             self._depth_source = f"live {snap.index[0].isoformat()}"
         self._ctx = (frames, bars, ob, label)
-        whole, positions = self._shock(0)
+        self._crowd = {}  # a new book: the watched stops' crowd checks are redone
+        whole, positions, stops = self._shock(0)
         if refits:
             for k in range(1, len(books.params)):
                 self._shock(k)
         self._market = {"label": label, "mid": mid, "whole": whole,
-                        "positions": positions, "fit": books.month,
+                        "positions": positions, "stops": stops, "fit": books.month,
                         "depth_source": self._depth_source}  # fmt: skip
         self._market.update(self._interval())
         return self._market
@@ -1195,6 +1221,9 @@ class Watcher:
         )  # fmt: skip
         # the book's depth, null when the venue's book could not be fetched
         line.update(dict.fromkeys(DEPTH_KEYS) if depth is None else depth)
+        if self.watched is not None:  # the book of another date: no crowd to check
+            market = m if line["figures_at_price"] else None
+            line.update(position_fields(self.watched, price, market, self.asset, self._crowd))
         line["alerts"] = evaluate(self.rules, line, self._last_fresh)
         if not line.get("stale"):
             self._last_fresh = line
