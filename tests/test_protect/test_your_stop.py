@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from scipy.stats import norm
 
@@ -80,3 +81,17 @@ def test_the_command_prints_the_row_and_refuses_a_triggered_stop() -> None:
     assert r.stderr.strip().splitlines()[-1].startswith("error: --stop 3,700.00 is at or above")
     r = run_cli(*base)
     assert r.exit_code == 0 and "your_stop" not in r.stdout
+
+
+def test_stop_zones_are_check_stops_on_the_books_parts(market, long20) -> None:
+    """``stop_zones`` (the watch's crowd check) gives ``check_stop``'s zones, no recommendation."""
+    from liqcascade.protect import stop_zones
+
+    for stop in (3560.0, 3600.0, 3300.0):
+        zones = stop_zones(market.positions, market.stops, market.mid, "long", stop,
+                           asset="ETH", as_of=market.as_of)  # fmt: skip
+        held = check_stop(long20, market, stop)["zones"]
+        assert pd.DataFrame(zones).equals(pd.DataFrame(held))  # NaN notional on round numbers
+    assert stop_zones(market.positions, market.stops, market.mid, 1, 3560.0, as_of=market.as_of)
+    with pytest.raises(InputError, match="already triggered"):
+        stop_zones(market.positions, market.stops, market.mid, -1, 3560.0)

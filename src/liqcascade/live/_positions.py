@@ -20,8 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -231,8 +230,7 @@ def position_fields(
         if has_stop and market is not None:
             key = (i, float(price))
             if crowd is None or key not in crowd:
-                check = _crowd_check(int(b.side[i]), float(b.liq_price[i]), float(w.stop[i]),
-                                     price, market, asset)  # fmt: skip
+                check = _crowd_check(int(b.side[i]), float(w.stop[i]), price, market, asset)
                 if crowd is not None:
                     crowd[key] = check
             else:
@@ -266,24 +264,21 @@ def _nearest(rows: list[dict[str, Any]], *, checked: bool) -> dict[str, Any]:
 
 
 def _crowd_check(
-    side: int, liq: float, stop: float, price: float, market: dict[str, Any], asset: str
+    side: int, stop: float, price: float, market: dict[str, Any], asset: str
 ) -> dict[str, Any] | None:
-    """:func:`liqcascade.protect.check_stop` of a held stop on the watch's market at ``price``.
+    """The crowd a held stop sits in on the watch's market at ``price`` (USD).
 
-    The zones are the recommender's (the clusters of the estimated map on the stop's
-    side between the price and the stop, widened, and the round-number zones); no
-    volatility is fitted, so no stop-out chance. None: the price is through the stop
-    (it has fired), or the stop is more than 10x from it.
+    :func:`liqcascade.protect.stop_zones`: the recommender's zones (the clusters of the
+    estimated map on the stop's side between the price and the stop, widened, and the
+    round-number zones) that hold the stop; no volatility is fitted, so no stop-out
+    chance. None: the price is through the stop (it has fired), or the stop is more
+    than 10x from it.
     """
-    from liqcascade.protect import check_stop
+    from liqcascade.protect import stop_zones
 
-    rec = SimpleNamespace(side="long" if side > 0 else "short", mid=price, liq_price=liq,
-                          horizon_vol=math.nan, horizon_vol_range=None, horizon_days=None,
-                          stop_price=math.nan)  # fmt: skip
-    state = SimpleNamespace(asset=asset, positions=market["positions"], stops=market["stops"],
-                            mid=price, as_of=market["label"])  # fmt: skip
     try:
-        c = check_stop(cast(Any, rec), cast(Any, state), stop)
+        zones = stop_zones(market["positions"], market["stops"], price, side, stop,
+                           asset=asset, as_of=market["label"])  # fmt: skip
     except InputError:
         return None
-    return {"in_crowd": bool(c["in_crowd"]), "zones": c["zones"]}
+    return {"in_crowd": bool(zones), "zones": zones}

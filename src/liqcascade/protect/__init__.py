@@ -3,7 +3,7 @@ transparency metrics (leverage, stop density, concentration, distance to cascade
 
 Not in ``__all__``, shared by the command line and the report: ``vol_capped_text``,
 ``STOP_CHOICE_RULE``, ``crowd_side_text``, ``crowd_side_words``, ``slippage_text``,
-``check_stop``.
+``check_stop``, ``stop_zones``.
 """  # noqa: D205
 
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from liqcascade.protect._recommend import recommend_stop as recommend_stop
     from liqcascade.protect._recommend import round_step as round_step
     from liqcascade.protect._recommend import slippage_text as slippage_text
+    from liqcascade.protect._recommend import stop_zones as stop_zones
     from liqcascade.protect._recommend import vol_distance as vol_distance
     from liqcascade.protect._recommend import vol_estimate as vol_estimate
     from liqcascade.protect._stop_odds import STOP_OUT_MODEL as STOP_OUT_MODEL
@@ -83,6 +84,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "TransparencyMetrics": ("_transparency", "TransparencyMetrics"),
     "backtest_stops": ("_backtest", "backtest_stops"),
     "check_stop": ("_recommend", "check_stop"),
+    "stop_zones": ("_recommend", "stop_zones"),
     "compare_policies": ("_verdict", "compare_policies"),
     "compare_text": ("_verdict", "compare_text"),
     "crowd_side_text": ("_recommend", "crowd_side_text"),

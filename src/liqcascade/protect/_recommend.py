@@ -829,9 +829,23 @@ def _zones(
     state: MarketState, side: int, entry: float, liq: float, s: RecommendSettings
 ) -> list[dict[str, Any]]:
     """Exclusion zones between ``entry`` (the mid) and the bound ``liq`` (USD)."""
+    return _zones_on(state.positions, state.stops, state.mid, state.as_of, side, entry, liq, s)
+
+
+def _zones_on(
+    positions: Any,
+    stops: Any,
+    map_mid: float,
+    as_of: Any,
+    side: int,
+    entry: float,
+    liq: float,
+    s: RecommendSettings,
+) -> list[dict[str, Any]]:
+    """:func:`_zones` on a book given by its parts (the map read at ``map_mid``, USD)."""
     lo_px, hi_px = (liq, entry) if side > 0 else (entry, liq)
     zones: list[dict[str, Any]] = []
-    lm = liquidation_map(state.positions, state.stops, state.mid, as_of=state.as_of)
+    lm = liquidation_map(positions, stops, map_mid, as_of=as_of)
     want = "below" if side > 0 else "above"
     for c in lm.clusters:
         if c.side != want:
@@ -1758,24 +1772,8 @@ def check_stop(
         unit error), or on the far side of the mid (already triggered).
     """
     s = settings or RecommendSettings()
-    v = float(stop) if isinstance(stop, (int, float, np.number)) else math.nan
-    if not (math.isfinite(v) and v > 0):
-        raise InputError(f"stop must be a positive finite price, USD (got {stop!r})", param="stop")
-    sd, mid, asset = (1 if rec.side == "long" else -1), float(rec.mid), state.asset
-    if not 0.1 <= v / mid <= 10.0:
-        raise InputError(
-            f"stop {v:,.2f} is more than 10x from the {asset} mid {mid:,.2f}: a unit error "
-            "(prices are USD per coin)",
-            param="stop",
-        )
-    if sd * (mid - v) <= 0:  # check_stop_side's rule, the held stop named
-        where = "at or above" if sd > 0 else "at or below"
-        kind = "a long's sell" if sd > 0 else "a short's buy"
-        raise InputError(
-            f"stop {v:,.2f} is {where} the {asset} mid {mid:,.2f}: {kind} stop there is "
-            "already triggered (it fires the moment it is placed)",
-            param="stop",
-        )
+    sd, mid = (1 if rec.side == "long" else -1), float(rec.mid)
+    v = _held_stop(stop, sd, mid, state.asset)
     liq = float(rec.liq_price)
     past = liq > 0 and sd * (v - liq) <= 0
     zones = [z for z in _zones(state, sd, mid, v, s) if _inside(v, z)]
@@ -1788,6 +1786,91 @@ def check_stop(
            "stop_out_chance_range": crange, "horizon_days": rec.horizon_days}  # fmt: skip
     out["text"] = _check_stop_text(out, sd, mid, liq, rec.stop_price)
     return out
+
+
+def _held_stop(stop: Any, side: int, mid: float, asset: str) -> float:
+    """A stop already held, checked against the mid (USD): its trigger as a float.
+
+    Raises
+    ------
+    InputError
+        ``param="stop"``: not a positive finite price, more than 10x from the mid (a
+        unit error), or on the far side of the mid (already triggered).
+    """
+    v = float(stop) if isinstance(stop, (int, float, np.number)) else math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(f"stop must be a positive finite price, USD (got {stop!r})", param="stop")
+    if not 0.1 <= v / mid <= 10.0:
+        raise InputError(
+            f"stop {v:,.2f} is more than 10x from the {asset} mid {mid:,.2f}: a unit error "
+            "(prices are USD per coin)",
+            param="stop",
+        )
+    if side * (mid - v) <= 0:  # check_stop_side's rule, the held stop named
+        where = "at or above" if side > 0 else "at or below"
+        kind = "a long's sell" if side > 0 else "a short's buy"
+        raise InputError(
+            f"stop {v:,.2f} is {where} the {asset} mid {mid:,.2f}: {kind} stop there is "
+            "already triggered (it fires the moment it is placed)",
+            param="stop",
+        )
+    return v
+
+
+def stop_zones(
+    positions: Any,
+    stops: Any,
+    mid: float,
+    side: Any,
+    stop: Any,
+    *,
+    asset: str = "",
+    as_of: Any = None,
+    settings: RecommendSettings | None = None,
+) -> list[dict[str, Any]]:
+    """The crowd a held stop sits in: :func:`check_stop`'s zones, on a book given by its parts.
+
+    The zones the recommender avoids (the clusters of the book's liquidation map on the
+    stop's side, widened by ``band``, and the round-number zones) between the mid and
+    the stop, those that hold the stop; no recommendation and no volatility are needed
+    (:func:`check_stop` adds the stop-out chance and the text).
+
+    Parameters
+    ----------
+    positions, stops : PositionBook, StopBook or None
+        The book (an estimated market's ``positions`` and ``stops``).
+    mid : float
+        The price the map is read at and the stop measured from, USD.
+    side : int or str
+        The position's side: ``+1``/``"long"`` (a sell stop below the mid) or
+        ``-1``/``"short"``.
+    stop : float
+        The stop's trigger, USD.
+    asset : str, optional
+        Named in errors.
+    as_of : optional
+        The book's date, passed to the map (its label).
+    settings : RecommendSettings, optional
+        Zone widths (``band``, ``round_zone``); default the recommender's.
+
+    Returns
+    -------
+    list of dict
+        ``kind`` (``"cluster"`` or ``"round number"``), ``price``, ``price_low``,
+        ``price_high`` (USD) and ``notional_usd`` (NaN for a round number); empty when
+        the stop is clear of the crowd.
+
+    Raises
+    ------
+    InputError
+        ``param="stop"``: not a positive finite price, more than 10x from the mid, or on
+        the far side of the mid (already triggered).
+    """
+    s = settings or RecommendSettings()
+    sd = 1 if side in (1, "long") else -1
+    v = _held_stop(stop, sd, float(mid), asset)
+    zones = _zones_on(positions, stops, float(mid), as_of, sd, float(mid), v, s)
+    return [z for z in zones if _inside(v, z)]
 
 
 def _check_stop_text(c: dict[str, Any], sd: int, mid: float, liq: float, rec_stop: float) -> str:
