@@ -32,6 +32,7 @@ from liqcascade.positions._size_sigma import (
     size_sigma_loglik,
     size_sigma_loglik_py,
 )
+from profiles import examples
 from test_positions.test_bootstrap import TRUTH, _frames
 from test_positions.test_level_factor import _heteroskedastic, _window
 
@@ -109,7 +110,7 @@ def test_zeros_are_the_hurdles_and_a_flat_share_is_one_log_sd() -> None:
     assert fn.aic_gain == pytest.approx(-2.0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     s_small=st.floats(0.05, 3.0),
     s_big=st.floats(0.05, 3.0),
@@ -126,7 +127,7 @@ def test_each_bar_log_sd_is_positive_and_between_the_two(
     assert np.all(sig <= max(s_small, s_big) * (1 + 1e-12))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     sigma=st.floats(0.1, 2.0),
     p_zero=st.floats(0.0, 0.5),
