@@ -16,6 +16,7 @@ from liqcascade.live import parse_rule
 from liqcascade.live._alerts import evaluate
 from liqcascade.live._positions import WatchedPositions, position_fields, read_watched_positions
 from liqcascade.positions import LONG, SHORT, PositionBook
+from profiles import examples
 
 #: The last four hours of the bundled ETH data (the replay block of docs/watch.md): the
 #: last line's price is 3,698.39.
@@ -123,7 +124,7 @@ def test_distances_match_a_plain_python_reference_on_random_positions(tmp_path: 
     assert f["position_liq_within_rows"] == [nearest]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     price=st.floats(1000, 5000),
     near=st.floats(0.001, 0.5),

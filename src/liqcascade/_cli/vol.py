@@ -46,23 +46,7 @@ def _render(r: dict[str, Any]) -> None:
     out.print(t)
 
     f = fmt_or_na
-
-    se = r["persistence_se"]
-    persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
-    if r.get("persistence_at_bound"):
-        persistence = "persistence at the stationarity bound (integrated)"
-    if r["near_integrated"]:
-        out.print(
-            f"{persistence} · half-life and long-run vol not identified "
-            f"(sample: {r['sample_annualized_vol']:.1f} % a year)"
-        )
-        out.print(f"[yellow]{_unidentified(r)}[/]")
-    else:
-        out.print(
-            f"{persistence} · half-life {f(r['half_life_days'], '.1f')} days · "
-            f"long-run vol {f(r['annualized_vol'], '.1f')} % a year "
-            f"(sample: {r['sample_annualized_vol']:.1f} %)"
-        )
+    _render_persistence(r)
     out.print(
         f"leverage effect ({r['leverage_model']} gamma[1] = {f(r['leverage_gamma'], '.4f')}, "
         f"{p_said(r['leverage_pvalue'])}{_after(bound_note('gamma[1]', at_bound))}): "
@@ -86,6 +70,26 @@ def _render(r: dict[str, Any]) -> None:
         _render_oos(r["oos"])
     if r["periods"]:
         _render_periods(r["periods"])
+
+
+def _render_persistence(r: dict[str, Any]) -> None:
+    """The persistence line: half-life and long-run volatility, or why they are not identified."""
+    out, f, se = _common.stdout, fmt_or_na, r["persistence_se"]
+    persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
+    if r.get("persistence_at_bound"):
+        persistence = "persistence at the stationarity bound (integrated)"
+    if r["near_integrated"]:
+        out.print(
+            f"{persistence} · half-life and long-run vol not identified "
+            f"(sample: {r['sample_annualized_vol']:.1f} % a year)"
+        )
+        out.print(f"[yellow]{_unidentified(r)}[/]")
+    else:
+        out.print(
+            f"{persistence} · half-life {f(r['half_life_days'], '.1f')} days · "
+            f"long-run vol {f(r['annualized_vol'], '.1f')} % a year "
+            f"(sample: {r['sample_annualized_vol']:.1f} %)"
+        )
 
 
 #: Parameter draws behind the next bar's p05–p95 (as ``stops recommend``'s distance).
