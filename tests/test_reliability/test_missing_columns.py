@@ -86,3 +86,19 @@ def test_a_frame_lacking_columns_is_worded_as_a_file_and_names_its_param(
         call()  # type: ignore[operator]
     assert str(e.value) == message
     assert e.value.params == (param,)
+
+
+def test_a_wide_table_names_its_first_columns_and_counts_the_rest() -> None:
+    from liqcascade._tables import SEEN_COLUMNS_SHOWN, check_columns
+
+    cols = [f"Col {i}" for i in range(30)]
+    with pytest.raises(InputError) as e:
+        check_columns(cols, ("side", "size"), "wide.csv")
+    shown = ", ".join(cols[:SEEN_COLUMNS_SHOWN])
+    assert str(e.value) == (
+        f"wide.csv: missing columns: side, size (columns seen: {shown} and "
+        f"{30 - SEEN_COLUMNS_SHOWN} more)"
+    )
+    with pytest.raises(InputError) as e:
+        check_columns([], ("side",), "empty.csv")
+    assert str(e.value) == "empty.csv: missing column: side (no columns seen)"
