@@ -86,6 +86,9 @@ def test_a_number_float_reads_gets_no_fix(value: float) -> None:
         ("1.5%", "number", ("1.5", "the number alone, not a percent")),
         ("1.5%", "fraction", ("0.015", "a fraction: 1.5 % is 0.015")),
         ("5%", None, (None, "a percent is not read here: write the value itself")),
+        ("2,5%", "fraction", ("0.025", "a decimal point, a fraction: 2.5 % is 0.025")),
+        ("1,250%", "number", ("1250", "no thousands separators, the number alone, not a percent")),
+        ("1,5,5%", "number", None),
         ("$3650", None, ("3650", "no currency sign")),
         ("$3,650.5", None, ("3650.5", "no currency sign, no thousands separators")),
         ("3650 USD", None, ("3650", "no currency sign")),
@@ -197,6 +200,11 @@ def test_every_float_option_refuses_junk_naming_option_and_value(
         (
             ("cascade", "--mark-weight", "50%"),
             "error: --mark-weight 50% is not a number: write 0.5 (a fraction: 50 % is 0.5)",
+        ),
+        (
+            ("liqmap", "--range", "2,5%"),
+            "error: --range must be a fraction (0.2) or a percent (20%) (got '2,5%'): write 0.025 "
+            "(a decimal point, a fraction: 2.5 % is 0.025)",
         ),
         (
             ("liqmap", "--range", "0,2"),

@@ -31,7 +31,8 @@ _GROUPED = re.compile(r"[-+]?\d{1,3}(?:[,_ \u00a0\u202f']\d{3})+(?:\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,(?:\d{1,2}|\d{4,})")
 #: A multiple as a trader writes leverage (``15x``, ``20×``, ``x20``).
 _TIMES = re.compile(rf"(?P<num>{_NUM})\s*[xX\u00d7]|[xX\u00d7]\s*(?P<pre>{_NUM})")
-_PERCENT = re.compile(rf"(?P<num>{_NUM})\s*%")
+#: A percent; its number may carry thousands separators or a decimal comma (``2,5%``).
+_PERCENT = re.compile(r"(?P<num>[-+]?[\d.,_ \u00a0\u202f']*\d)\s*%")
 #: A currency sign or code before or after the number (``$3650``, ``-$5``, ``3650 USD``).
 _CURRENCY = re.compile(
     r"(?P<sign>[-+]?)\s*(?:\$|US\$|USD\s*)(?P<rest>.+)|(?P<body>.+?)\s*(?:\$|USD|usd|USDT)",
@@ -97,11 +98,17 @@ def _body_fix(t: str, percent: PercentReading) -> tuple[str | None, str] | None:
     if (m := _TIMES.fullmatch(t)) is not None:
         return _num(m["num"] or m["pre"]), "the multiple alone"
     if (m := _PERCENT.fullmatch(t)) is not None:
+        num, notes = m["num"], []
+        if _plain(num) is None or "_" in num:  # 2,5% or 1,250%: the number's own fix first
+            inner = _body_fix(num, None)
+            if inner is None or inner[0] is None:
+                return None
+            num, notes = inner[0], [inner[1]]
         if percent == "fraction":
-            value = f"{float(m['num']) / 100:.15g}"
-            return value, f"a fraction: {_num(m['num'])} % is {value}"
+            value = f"{float(num) / 100:.15g}"
+            return value, ", ".join([*notes, f"a fraction: {_num(num)} % is {value}"])
         if percent == "number":
-            return _num(m["num"]), "the number alone, not a percent"
+            return _num(num), ", ".join([*notes, "the number alone, not a percent"])
         return None, "a percent is not read here: write the value itself"
     if (m := _SUFFIXED.fullmatch(t)) is not None:
         return f"{float(m['num']) * _SUFFIX[m['unit'].lower()]:.15g}", ""
