@@ -34,8 +34,8 @@ def test_a_list_of_names_takes_its_unit_singular_for_one() -> None:
     assert names_text("column", ["a"]) == "column: a"
     assert names_text("ohlcv column", ("low", "volume")) == "ohlcv columns: low, volume"
     for need, want in (
-        (("a", "x"), "t: missing column: x"),
-        (("x", "y"), "t: missing columns: x, y"),
+        (("a", "x"), "t: missing column: x (columns seen: a)"),
+        (("x", "y"), "t: missing columns: x, y (columns seen: a)"),
     ):
         with pytest.raises(InputError) as e:
             check_columns(["a"], need, "t")

@@ -36,6 +36,7 @@ __all__ = [
     "MIN_EXPANDED_LIMIT",
     "PARQUET_ERRORS",
     "PARQUET_SUFFIXES",
+    "SEEN_COLUMNS_SHOWN",
     "SEPARATORS",
     "UTF16_TEXT",
     "check_columns",
@@ -43,6 +44,7 @@ __all__ = [
     "check_not_workbook",
     "check_parse_memory",
     "check_short_lines",
+    "columns_seen",
     "decode_utf8",
     "decompress",
     "file_line",
@@ -326,31 +328,83 @@ def check_frame(value: Any, name: str, *, param: str | None = None) -> pd.DataFr
     )
 
 
-def check_columns(
-    columns: Iterable[object], required: Sequence[str], name: str, *, param: str | None = None
-) -> None:
-    """Refuse a table that lacks a required column, in the package's one wording.
+#: At most this many of a table's columns are named when one it needs is missing.
+SEEN_COLUMNS_SHOWN = 12
+
+
+def columns_seen(columns: Iterable[object]) -> str:
+    """``"columns seen: a, b"``: what a table holds, for a refusal naming what it lacks.
+
+    The columns as the table spells them, in its order; past :data:`SEEN_COLUMNS_SHOWN`
+    the rest are counted (``"a, b, ... and 30 more"``); ``"no columns seen"`` for none.
 
     Parameters
     ----------
     columns : iterable
-        The table's column names (a frame's ``columns``, or the frame itself).
+        The table's column names.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> columns_seen(["Symbol", "Side", "Qty"])
+    'columns seen: Symbol, Side, Qty'
+    >>> columns_seen(f"c{i}" for i in range(15))
+    'columns seen: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 and 3 more'
+    """
+    names = [str(c) for c in columns]
+    if not names:
+        return "no columns seen"
+    shown = ", ".join(names[:SEEN_COLUMNS_SHOWN])
+    more = len(names) - SEEN_COLUMNS_SHOWN
+    return f"columns seen: {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def check_columns(
+    columns: Iterable[object],
+    required: Sequence[str],
+    name: str,
+    *,
+    param: str | None = None,
+    then: str = "",
+) -> None:
+    """Refuse a table that lacks a required column, in the package's one wording.
+
+    The refusal names the missing columns and the ones the table has
+    (:func:`columns_seen`): a header misspelt, or a file of another layout, shows at once.
+
+    Parameters
+    ----------
+    columns : iterable
+        The table's column names (a frame's ``columns``, or the frame itself; a mapping
+        of the names read to the names as spelt: the latter are shown).
     required : sequence of str
         The columns it needs, in the order the message lists the missing ones.
     name : str
         What the table is, first in the message: its file, or the parameter.
     param : str, optional
         The parameter that gave it (a frame passed to a function).
+    then : str, default ""
+        What the columns hold, after the message (``"collateral in tokens ..."``).
 
     Raises
     ------
     InputError
-        ``NAME: missing columns: a, b`` (``missing column: a``: :func:`names_text`).
+        ``NAME: missing columns: a, b (columns seen: x, y)`` (``missing column: a``:
+        :func:`names_text`), then ``: THEN`` if given.
     """
-    have = set(columns)
+    cols = list(columns)
+    have = set(cols)
     missing = [c for c in required if c not in have]
     if missing:
-        raise InputError(f"{name}: missing {names_text('column', missing)}", param=param)
+        tail = f": {then}" if then else ""
+        seen = columns_seen(columns.values() if isinstance(columns, Mapping) else cols)
+        raise InputError(
+            f"{name}: missing {names_text('column', missing)} ({seen}){tail}",
+            param=param,
+        )
 
 
 #: The mark of "no value found" in :func:`check_numeric` (None is a value it may meet).

@@ -88,7 +88,7 @@ def test_a_table_takes_the_legs_and_needs_no_debt_usd(tmp_path: Path) -> None:
         (
             "user,collateral_amount,debt_usdc",
             "0xa,10,6000",
-            "acc.csv: missing columns: collateral, debt_usd (the file's columns: user, "
+            "acc.csv: missing columns: collateral, debt_usd (columns seen: user, "
             "collateral_amount, debt_usdc)",
         ),
     ],

@@ -94,7 +94,7 @@ def test_real_btc_2025_06_12_bar_is_flagged() -> None:
 
 def test_bad_input_names_the_frame() -> None:
     liq, bars, oi = _frames(50, 0)
-    with pytest.raises(InputError, match=r"bars: missing column: low$"):
+    with pytest.raises(InputError, match=r"bars: missing column: low \(columns seen: [a-z, ]+\)$"):
         suspect_liquidation_bars(liq, bars.drop(columns="low"), oi)
     with pytest.raises(InputError, match="top_quantile"):
         suspect_liquidation_bars(liq, bars, oi, top_quantile=1.0)

@@ -59,7 +59,12 @@ def test_the_api_fields_read_as_the_layout(
 
 @pytest.mark.parametrize(
     ("szi", "says"),
-    [("0", "0 is no position"), ("", "is not a number ('')"), ("1e", "is not a number ('1e')")],
+    [
+        ("0", "0 is no position"),
+        ("", "is not a number ('')"),
+        ("1e", "is not a number ('1e')"),
+        ('"-2,5"', "is not a number ('-2,5'): write -2.5 (a decimal point)"),
+    ],
 )
 def test_a_szi_that_is_no_position_names_the_row(tmp_path: Path, szi: str, says: str) -> None:
     p = tmp_path / "api.csv"

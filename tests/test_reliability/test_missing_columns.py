@@ -28,7 +28,9 @@ def test_a_portfolio_lists_its_missing_columns() -> None:
     df = pd.DataFrame({"symbol": ["ETHUSDT"], "side": ["long"], "leverage": [5]})
     with pytest.raises(InputError) as e:
         Portfolio.from_frame(df, "pf.csv")
-    assert str(e.value) == "pf.csv: missing columns: size, entry_price"
+    assert str(e.value) == (
+        "pf.csv: missing columns: size, entry_price (columns seen: symbol, side, leverage)"
+    )
 
 
 def test_an_accounts_file_lists_its_missing_columns(tmp_path: Path) -> None:
@@ -36,7 +38,9 @@ def test_an_accounts_file_lists_its_missing_columns(tmp_path: Path) -> None:
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
     with pytest.raises(InputError) as e:
         _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
-    assert str(e.value) == "acc.csv: missing column: debt_usd"
+    assert str(e.value).startswith(
+        "acc.csv: missing column: debt_usd (columns seen: collateral): collateral in "
+    )
 
 
 def _bars(*drop: str) -> pd.DataFrame:
@@ -58,12 +62,18 @@ def _one_long() -> PositionBook:
     [
         (
             lambda: calibrate_own_book(_bars("low", "volume"), "2025-01-02"),
-            ("bars", "bars: missing columns: low, volume"),
+            ("bars", "bars: missing columns: low, volume (columns seen: open, high, close)"),
         ),
-        (lambda: wilder_atr(_bars("close")), ("prices", "prices: missing column: close")),
+        (
+            lambda: wilder_atr(_bars("close")),
+            (
+                "prices",
+                "prices: missing column: close (columns seen: open, high, low, volume)",
+            ),
+        ),
         (
             lambda: model_stops(_one_long(), _bars("high", "low")),
-            ("prices", "prices: missing columns: high, low"),
+            ("prices", "prices: missing columns: high, low (columns seen: open, close, volume)"),
         ),
     ],
     ids=["own-book-bars", "atr-prices", "model-stops-prices"],
@@ -76,3 +86,19 @@ def test_a_frame_lacking_columns_is_worded_as_a_file_and_names_its_param(
         call()  # type: ignore[operator]
     assert str(e.value) == message
     assert e.value.params == (param,)
+
+
+def test_a_wide_table_names_its_first_columns_and_counts_the_rest() -> None:
+    from liqcascade._tables import SEEN_COLUMNS_SHOWN, check_columns
+
+    cols = [f"Col {i}" for i in range(30)]
+    with pytest.raises(InputError) as e:
+        check_columns(cols, ("side", "size"), "wide.csv")
+    shown = ", ".join(cols[:SEEN_COLUMNS_SHOWN])
+    assert str(e.value) == (
+        f"wide.csv: missing columns: side, size (columns seen: {shown} and "
+        f"{30 - SEEN_COLUMNS_SHOWN} more)"
+    )
+    with pytest.raises(InputError) as e:
+        check_columns([], ("side",), "empty.csv")
+    assert str(e.value) == "empty.csv: missing column: side (no columns seen)"

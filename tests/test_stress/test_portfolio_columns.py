@@ -56,10 +56,16 @@ def test_every_column_from_frame_reads_is_listed() -> None:
 
 def test_a_missing_required_column_is_named_from_the_list(monkeypatch: pytest.MonkeyPatch) -> None:
     df = pd.DataFrame({"symbol": ["ETH"], "side": ["long"], "size": [1.0], "leverage": [10]})
-    with pytest.raises(InputError, match=r"^p\.csv: missing column: entry_price$"):
+    with pytest.raises(
+        InputError,
+        match=r"^p\.csv: missing column: entry_price "
+        r"\(columns seen: symbol, side, size, leverage\)$",
+    ):
         Portfolio.from_frame(df, source="p.csv")
     # the list is the one from_frame checks (not a copy of it)
     monkeypatch.setattr(_portfolio, "REQUIRED_COLUMNS", (*REQUIRED_COLUMNS, "venue"))
     df["entry_price"] = 2000.0
-    with pytest.raises(InputError, match=r"missing column: venue$"):
+    with pytest.raises(
+        InputError, match=r"missing column: venue \(columns seen: [^)]*entry_price\)$"
+    ):
         Portfolio.from_frame(df, source="p.csv")

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from liqcascade._cli._int_options import command_tree, read_before_typer
+from liqcascade._typed_numbers import number_refusal
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -101,8 +102,10 @@ def read_fraction(text: str, flag: str) -> str | float:
     try:
         value = fraction_value(text)
     except ValueError:
+        fix = number_refusal(text, percent="fraction")  # 0,2 or 2,5%: the number to write
         raise InputError(
             f"{flag} must be a fraction (0.2) or a percent (20%) (got {text!r})"
+            + (f": {fix}" if fix else "")
         ) from None
     return value if text.strip().endswith("%") else text
 

@@ -1,40 +1,48 @@
 """Number options typed as people write prices: ``95k``, ``115,764``: a hint to write 95000.
 
 typer answers ``--entry 95k`` with "Input should be a valid number, unable to parse
-string as a number". :func:`guard_number_options` makes every float option of the
-command tree (the fraction options keep their own reader,
-:mod:`liqcascade._cli._fraction_options`) refuse a value with a thousands suffix
-(``k``, ``m``, ``b``), thousands separators (``115,764``, ``115 764``, ``115_764``),
-a decimal comma (``1,5``) or a multiple's sign (``--leverage 15x``) with the command
-line's own line naming the number to write: ``error: --entry 95k is not a number: write
-95000``. Any other value passes to typer as before.
+string as a number", which does not echo the value. :func:`guard_number_options` makes
+every float option of the command tree (the fraction options keep their own reader,
+:mod:`liqcascade._cli._fraction_options`) refuse a value that is not a number with the
+command line's own line naming the option, the value and, for a number written as
+traders write one (a thousands suffix ``95k``, thousands separators ``115,764``, a
+decimal comma ``1,5``, a multiple's sign ``15x``, a percent ``1.5%``, a currency sign
+``$3650``: :func:`liqcascade._typed_numbers.number_fix`, the rule the file readers
+share), the number to write: ``error: --entry 95k is not a number: write 95000``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from liqcascade._cli._fraction_options import fraction_params
 from liqcascade._cli._int_options import command_tree, read_before_typer
+from liqcascade._typed_numbers import PercentReading, number_refusal
 from liqcascade.errors import InputError
 
-__all__ = ["guard_number_options", "number_hint"]
-
-_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
-_SUFFIXED = re.compile(r"(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[kKmMbB])")
-_GROUPED = re.compile(r"[-+]?\d{1,3}(?:[,_ ]\d{3})+(?:\.\d+)?")
-#: A decimal comma (``1,5``, ``3698,25``): a comma not followed by exactly three digits
-#: cannot separate thousands.
-_DECIMAL_COMMA = re.compile(r"[-+]?\d+,(?:\d{1,2}|\d{4,})")
-#: A multiple as a trader writes leverage (``15x``, ``20×``).
-_TIMES = re.compile(r"(?P<num>[-+]?\d+(?:\.\d+)?)\s*[xX\u00d7]")
+__all__ = ["guard_number_options", "number_hint", "percent_reading"]
 
 
-def number_hint(text: str, flag: str) -> str | None:
+def number_hint(text: str, flag: str, *, percent: PercentReading = "number") -> str | None:
     """The refusal of ``text`` typed for ``flag``, naming the number to write; or None.
 
+    Parameters
+    ----------
+    text : str
+        The value as typed.
+    flag : str
+        The option, first in the line.
+    percent : {"number", "fraction", None}, default "number"
+        What a percent stands for in the option (:func:`percent_reading`).
+
+    Returns
+    -------
+    str or None
+        The line; None when ``text`` is a number, or no typo with a known fix.
+
+    Examples
+    --------
     >>> number_hint("95k", "--entry")
     '--entry 95k is not a number: write 95000'
     >>> number_hint("115,764", "--entry")
@@ -43,31 +51,51 @@ def number_hint(text: str, flag: str) -> str | None:
     '--leverage 1,5 is not a number: write 1.5 (a decimal point)'
     >>> number_hint("15x", "--leverage")
     '--leverage 15x is not a number: write 15 (the multiple alone)'
+    >>> number_hint("1.5%", "--k")
+    '--k 1.5% is not a number: write 1.5 (the number alone, not a percent)'
     >>> number_hint("3700", "--entry") is None
     True
     """
-    t = text.strip()
-    if (m := _TIMES.fullmatch(t)) is not None:
-        return f"{flag} {t} is not a number: write {m['num']} (the multiple alone)"
-    if (m := _SUFFIXED.fullmatch(t)) is not None:
-        value = float(m["num"]) * _SUFFIX[m["unit"].lower()]
-        return f"{flag} {t} is not a number: write {value:.15g}"
-    if _GROUPED.fullmatch(t):
-        plain = re.sub(r"[,_ ]", "", t)
-        return f"{flag} {t} is not a number: write {plain} (no thousands separators)"
-    if _DECIMAL_COMMA.fullmatch(t):
-        return f"{flag} {t} is not a number: write {t.replace(',', '.')} (a decimal point)"
-    return None
+    fix = number_refusal(text, percent=percent)
+    return None if fix is None else f"{flag} {text.strip()} is not a number: {fix}"
 
 
-def _read(text: str, flag: str) -> str:
-    """``text`` unchanged, unless :func:`number_hint` refuses it."""
-    try:
-        float(text)
-    except ValueError:
-        if (hint := number_hint(text, flag)) is not None:
-            raise InputError(hint) from None
-    return text
+def percent_reading(help_text: str | None) -> PercentReading:
+    """What a percent typed for a float option stands for, from the option's help.
+
+    An amount in USD has no percent (None: the line names no number); a weight or a
+    fraction is a fraction (``50%`` is 0.5); any other unit (a multiple, volatility
+    units, seconds) is told to drop the sign (``1.5%``: write 1.5).
+
+    Examples
+    --------
+    >>> percent_reading("Entry price, USD."), percent_reading("Weight of the trade price")
+    (None, 'fraction')
+    >>> percent_reading("Distance in horizon-volatility units.")
+    'number'
+    """
+    words = (help_text or "").lower()
+    if "usd" in words:
+        return None
+    return "fraction" if "weight" in words or "fraction" in words else "number"
+
+
+def _reader(percent: PercentReading) -> Any:
+    """A reader (:func:`~liqcascade._cli._int_options.read_before_typer`) of one option."""
+
+    def read(text: str, flag: str) -> str:
+        """``text`` unchanged if a number; else the option's own refusal."""
+        try:
+            float(text)
+        except ValueError:
+            hint = number_hint(text, flag, percent=percent)
+            shown = text.strip() or repr(text)
+            raise InputError(
+                hint or f"{flag} {shown} is not a number: write a plain number (such as 1.5 or 2e3)"
+            ) from None
+        return text
+
+    return read
 
 
 def _takes_float(param: Any) -> bool:
@@ -100,4 +128,4 @@ def guard_number_options(command: Any) -> None:
         place.
     """
     for param in _float_params(command):
-        read_before_typer(param, _read)
+        read_before_typer(param, _reader(percent_reading(getattr(param, "help", None))))

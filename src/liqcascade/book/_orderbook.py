@@ -547,7 +547,10 @@ def _not_finite(col: str, cell: Any) -> str:
     try:
         value = float(text)
     except ValueError:
-        return f"{col} is not a number (got {text!r})"
+        from liqcascade._typed_numbers import number_refusal
+
+        fix = number_refusal(text, percent=None)  # 3,650 or $3650: the number to write
+        return f"{col} is not a number (got {text!r})" + (f": {fix}" if fix else "")
     return f"{col} must be a finite number > 0 (got {value:g})"
 
 

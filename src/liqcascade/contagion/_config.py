@@ -28,9 +28,9 @@ from pydantic import (
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count, check_insurance_fund, percent_hint
 from liqcascade._paths import resolve_config_path
-from liqcascade._prices import names_text
-from liqcascade._tables import read_user_table
+from liqcascade._tables import check_columns, columns_seen, read_user_table
 from liqcascade._time import to_utc
+from liqcascade._typed_numbers import number_refusal
 from liqcascade.book import beta_for, depth_calibration
 from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
@@ -855,19 +855,18 @@ def _account_legs(m: LendingModel, i: int, base: Path, where: str) -> dict[str, 
     if isinstance(a, FileAccounts):
         path = resolve_config_path(base, a.path, f"{key}.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
-        seen = ", ".join(map(str, df.columns))
-        need = [c for c in ("collateral",) if c not in df.columns]
-        need += [] if any(k in df.columns for k in DEBT_LEGS) else ["debt_usd"]
-        if need:  # what it saw, and what each column holds
-            raise InputError(
-                f"{path.name}: missing {names_text('column', need)} (the file's columns: "
-                f"{seen}): collateral in the collateral's tokens and the debt in debt_usd "
-                "(USD), debt_collateral or debt_source_usd (docs/contagion.md)"
-            )
+        debt = [] if any(k in df.columns for k in DEBT_LEGS) else ["debt_usd"]
+        check_columns(  # what it saw, and what each column holds
+            df.columns,
+            ["collateral", *debt],
+            path.name,
+            then="collateral in the collateral's tokens and the debt in debt_usd (USD), "
+            "debt_collateral or debt_source_usd (docs/contagion.md)",
+        )
         for col in df.columns:
             why = _unread_column(str(col))
             if why is not None:
-                raise InputError(f"{path.name}: {why} (the file's columns: {seen})")
+                raise InputError(f"{path.name}: {why} ({columns_seen(df.columns)})")
         if len(df) == 0:
             raise InputError(f"{path.name}: no accounts (a header and no data rows)")
         cols = {}
@@ -886,9 +885,10 @@ def _account_legs(m: LendingModel, i: int, base: Path, where: str) -> dict[str, 
                     raise InputError(f"{path.name}: {row}: {col} must be >= 0")
                 raw = df[col].iloc[i]
                 got = "a blank" if pd.isna(raw) else repr(str(raw))
-                raise InputError(
-                    f"{path.name}: {row}: {col} must be a number >= 0 (got {got}; write "
-                    "numbers without thousands separators)"
+                fix = None if pd.isna(raw) else number_refusal(str(raw), percent=None)
+                raise InputError(  # "160,000": write 160000 (no thousands separators)
+                    f"{path.name}: {row}: {col} must be a number >= 0 (got {got})"
+                    + (f": {fix}" if fix else "")
                 )
             cols[col] = v
         return cols

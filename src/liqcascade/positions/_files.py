@@ -34,6 +34,7 @@ from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
 from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL, base_asset
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
+from liqcascade._typed_numbers import not_a_number
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError, row_ref
 from liqcascade.margin import (
@@ -96,9 +97,7 @@ def _numeric(
     bad = np.flatnonzero(np.isnan(arr) & ~blank)
     if bad.size:
         i = int(bad[0])
-        raise InputError(
-            f"{name} is not a number ({str(col.iloc[i]).strip()!r})", file=str(path), row=i + 1
-        )
+        raise InputError(not_a_number(name, col.iloc[i]), file=str(path), row=i + 1)
     if required and blank.any():
         i = int(np.flatnonzero(blank)[0])
         raise InputError(f"{name} is missing or NaN", file=str(path), row=i + 1)

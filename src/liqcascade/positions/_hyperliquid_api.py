@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqcascade._typed_numbers import number_refusal
 from liqcascade.errors import InputError
 
 __all__ = ["API_COLUMNS", "from_api_fields"]
@@ -73,7 +74,12 @@ def from_api_fields(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, str | N
     if bad.size:
         i = int(bad[0])
         got = "" if pd.isna(raw.iloc[i]) else str(raw.iloc[i])
-        what = "0 is no position" if szi[i] == 0 else f"is not a number ({got!r})"
+        fix = number_refusal(got, percent=None)  # 1,5 or 2.5k: the number to write
+        what = (
+            "0 is no position"
+            if szi[i] == 0
+            else f"is not a number ({got!r})" + (f": {fix}" if fix else "")
+        )
         raise InputError(
             f"szi (Hyperliquid's signed size: > 0 long, < 0 short) {what}",
             file=str(path),

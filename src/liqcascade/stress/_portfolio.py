@@ -14,6 +14,7 @@ import pandas as pd
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import split_symbol
 from liqcascade._tables import check_columns, read_user_table
+from liqcascade._typed_numbers import not_a_number
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError, row_ref
 from liqcascade.margin import FALLBACK_TIERS, asset_tiers, contract_symbol
@@ -421,7 +422,7 @@ class Portfolio:
                 try:
                     x = float(v)
                 except (TypeError, ValueError):
-                    raise InputError(f"{row}: {col} is not a number ({v!r})") from None
+                    raise InputError(f"{row}: {not_a_number(col, v)}") from None
                 return x
 
             size, ep = num("size"), num("entry_price")
@@ -512,7 +513,7 @@ def _mode_and_liq(r: Any, cols: dict[str, Any], row: str, spot: bool) -> tuple[b
         try:
             stated = float(str(v).strip())
         except ValueError:
-            raise InputError(f"{row}: liq_price is not a number ({v!r})") from None
+            raise InputError(f"{row}: {not_a_number('liq_price', v)}") from None
         if not (math.isfinite(stated) and stated >= 0):
             raise InputError(f"{row}: liq_price must be a finite price >= 0 USD (got {stated:g})")
     if spot and (cross or not math.isnan(stated)):
