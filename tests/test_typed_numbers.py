@@ -28,6 +28,7 @@ from liqcascade.contagion._config import FileAccounts, _accounts
 from liqcascade.errors import InputError
 from liqcascade.positions import read_positions
 from liqcascade.stress import read_portfolio
+from profiles import examples
 from test_reliability._helpers import assert_refused
 
 _NUMBERS = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda v: round(v, 4))
@@ -39,7 +40,7 @@ def _grouped(v: float, sep: str) -> str:
     return ("-" if v < 0 else "") + text
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     value=_NUMBERS,
     form=st.sampled_from(["x", "X", "×", " x", "%", "$", "-$", " USD", "$,", ",", " "]),
@@ -72,7 +73,7 @@ def test_a_decorated_number_gets_a_fix_that_reads_as_that_number(value: float, f
     assert refusal is not None and refusal.startswith(f"write {write}")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(value=st.floats(allow_nan=False, allow_infinity=False))
 def test_a_number_float_reads_gets_no_fix(value: float) -> None:
     assert number_fix(repr(value)) is None and number_fix(f"{value:g}") is None
