@@ -103,6 +103,26 @@ def net_sizes(portfolio: Any) -> dict[str, float]:
     return {a: float(np.sum(side[asset == a] * size[asset == a])) for a in portfolio.assets}
 
 
+def nets_to_zero(portfolio: Any) -> bool:
+    """Whether the positions net to zero in every asset: a linear P&L of 0, nothing to score.
+
+    The rule :func:`portfolio_var_backtest` refuses by, and the one the Monte Carlo's
+    output reads before it names the back-test's command (a command that would be
+    refused is not offered).
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        The positions (:class:`liqcascade.stress.Portfolio`).
+
+    Returns
+    -------
+    bool
+        True when every asset's net size (:func:`net_sizes`, base units) is 0.
+    """
+    return all(v == 0.0 for v in net_sizes(portfolio).values())
+
+
 def portfolio_pnl(
     net: Mapping[str, float], start: Mapping[str, Any], end: Mapping[str, Any]
 ) -> Any:
@@ -227,7 +247,7 @@ def portfolio_var_backtest(
 
     model, dist = check_model(model), check_dist(dist)
     net = net_sizes(portfolio)
-    if all(v == 0.0 for v in net.values()):  # no P&L: Kupiec would fail a VaR of 0 as too few
+    if nets_to_zero(portfolio):  # no P&L: Kupiec would fail a VaR of 0 as too few
         raise InputError(
             f"{getattr(portfolio, 'source', 'portfolio')}: its positions net to zero in every "
             "asset: no P&L to back-test",
