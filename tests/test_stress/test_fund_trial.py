@@ -132,3 +132,20 @@ def test_a_spot_row_has_no_margin_mode_in_the_json(
     out = json.loads(run_cli("stress", "--portfolio", f, "--scenario", "shock", "--shocks=-5%",
                              "--no-cascade", "--json").stdout)  # fmt: skip
     assert out["portfolio_margin_modes"] == {"S": None, "C": "cross", "I": "isolated"}
+
+
+def test_decimal_sizes_that_cancel_net_to_zero(tmp_path: Path) -> None:
+    """0.1 + 0.2 long and 0.3 short net to 5.6e-17 in floats: a flat book, not an exposure."""
+    from liqcascade.stress import nets_to_zero
+    from liqcascade.stress._portfolio_backtest import net_sizes
+
+    f = _file(tmp_path, "flat.csv", "symbol,side,size,entry_price,leverage\n"
+              "ETHUSDT,long,0.1,3690,2\nETHUSDT,long,0.2,3690,2\nETHUSDT,short,0.3,3690,2\n"
+              "BTCUSDT,long,0.7,115000,2\nBTCUSDT,short,0.7,115000,2\n")  # fmt: skip
+    pf = read_portfolio(f)
+    assert 0.1 + 0.2 - 0.3 != 0.0  # what the sum was
+    assert net_sizes(pf) == {"ETH": 0.0, "BTC": 0.0} and nets_to_zero(pf)
+    g = _file(tmp_path, "tiny.csv", "symbol,side,size,entry_price,leverage\n"
+              "ETHUSDT,long,0.3,3690,2\nETHUSDT,short,0.2999,3690,2\n")  # fmt: skip
+    net = net_sizes(read_portfolio(g))["ETH"]  # a real, small net position stays
+    assert net == pytest.approx(1e-4, rel=1e-6)
