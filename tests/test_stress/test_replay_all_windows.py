@@ -68,3 +68,20 @@ def test_window_all_without_a_portfolio_exits_2(one_market: StressMarket) -> Non
     assert r.exit_code == 2
     assert r.stderr.startswith("error: ") and "portfolio" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_window_all_notes_an_unread_column_once(
+    one_market: StressMarket, data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Trial 37: the file is read once per window; its note was printed four times."""
+    body = (data_dir / "stress" / "portfolio.csv").read_text().splitlines()
+    f = tmp_path / "desk.csv"
+    f.write_text("\n".join([body[0] + ",desk"] + [r + ",x" for r in body[1:]]) + "\n")
+    r = run_cli(*ARGS, "--portfolio", str(f))
+    assert r.exit_code == 0, r.stderr
+    notes = [m.getMessage() for m in caplog.records if "not read" in m.getMessage()]
+    assert len(notes) == 1 and "1 column not read: desk" in notes[0]
+    # a second run in the same process notes it again (the filter is the run's own)
+    caplog.clear()
+    assert run_cli(*ARGS, "--portfolio", str(f)).exit_code == 0
+    assert len([m for m in caplog.records if "not read" in m.getMessage()]) == 1

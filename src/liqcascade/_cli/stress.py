@@ -8,7 +8,10 @@ history's cascades: no cascade is added to them (the book's liquidations are cou
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -336,12 +339,26 @@ def _render_distribution(result: dict[str, Any]) -> None:
             f" (the {SHOWN_PROBABILITIES} highest of {len(probs):,} positions; --json lists "
             "every one)"
         )
+    if not rows:  # spot holdings without a stop only: nothing to liquidate or stop
+        _common.stdout.print(f"{title}: {NO_PROBABILITIES}", soft_wrap=True, markup=False)
+        return
     p = Table(title=title)
     p.add_column("position")
     p.add_column("p", justify="right")
     for name, v in rows:
         p.add_row(_common.esc(name), percent_text(v))
     _common.stdout.print(p)
+
+
+#: The Monte Carlo's line for a portfolio none of whose positions can be liquidated or
+#: stopped (spot holdings without a stop: ``p_liquidation`` is empty).
+NO_PROBABILITIES = "none: no position here can be liquidated or stopped (spot without a stop)"
+
+
+def _usd(x: float) -> str:
+    """USD to the dollar, without the ``-0`` of a negative zero or a loss under 50 cents."""
+    text = f"{x:,.0f}"
+    return "0" if text == "-0" else text
 
 
 def _tail_text(result: dict[str, Any], key: str) -> str:
@@ -361,9 +378,9 @@ def _tail_text(result: dict[str, Any], key: str) -> str:
         need = (result.get("min_paths") or {}).get(key)
         return f"n/a (too few paths to estimate: {result['paths']:,} < {need:,})"
     sign = "a loss" if v > 0 else "a gain" if v < 0 else "no loss"
-    head = f"{v:,.0f} USD ({sign})"
+    head = f"{_usd(v)} USD ({sign})"
     lo, hi = result[f"{key}_interval"]
-    interval = f"95 % interval, Monte Carlo sampling: {lo:,.0f} – {hi:,.0f}"
+    interval = f"95 % interval, Monte Carlo sampling: {_usd(lo)} – {_usd(hi)}"
     same = same_loss(lo, hi)  # every resample the same
     bound = tail_bound(result, int(key.rsplit("_", 1)[1]) / 100)
     if bound == "whole_margin":
@@ -688,11 +705,7 @@ def stress_cmd(
         )  # fmt: skip
     out = run.to_dict()
     if scenario == "montecarlo":  # no out-of-sample score of its own: the command that has it
-        out["backtest_command"] = _backtest_command(
-            str(portfolio), run.result.asset, as_of, model=model, dist=dist
-        )
-        if method not in (None, "fhs"):  # the back-test scores FHS: say it, not imply it
-            out["backtest_note"] = BACKTEST_FHS_ONLY
+        _backtest_hint(out, run.result.portfolio, str(portfolio), as_of, model, dist, method)
     _replay_extras(out)
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
@@ -732,8 +745,9 @@ def _replay_all(
     from liqcascade.stress import WINDOWS, run_stress_request
 
     out: dict[str, Any] = {}
+    once = _OnceFilter()  # the file's notes once, not once per window
     for name in WINDOWS:
-        with _common.progress(f"replay {name}", total=None):
+        with _common.progress(f"replay {name}", total=None), _once("liqcascade.positions", once):
             run = run_stress_request(portfolio, asset=asset, scenario="replay", window=name,
                                      cascade=cascade, as_of=as_of)  # fmt: skip
         one = run.to_dict()
@@ -747,6 +761,73 @@ def _replay_all(
     _replay_extras(out)
     _check_prior(out)
     _book_units.emit(out, as_json, _render, what=STRESS_FEED_DOLLARS, own=_own_dollars(out))
+
+
+class _OnceFilter(logging.Filter):
+    """Pass each distinct message once (the file's ``note:`` of each window's read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True the first time a message is seen."""
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
+
+
+@contextlib.contextmanager
+def _once(logger: str, flt: _OnceFilter) -> Iterator[None]:
+    """Within the block, ``logger`` says each message ``flt`` has not yet passed.
+
+    ``--window all`` reads the portfolio file once per window: with one filter over the
+    windows, its note of the columns not read is said once, not once per window.
+    """
+    log = logging.getLogger(logger)
+    log.addFilter(flt)
+    try:
+        yield
+    finally:
+        log.removeFilter(flt)
+
+
+def _backtest_hint(
+    out: dict[str, Any],
+    pf: Any,
+    portfolio: str,
+    as_of: str | None,
+    model: str | None,
+    dist: str | None,
+    method: str | None,
+) -> None:
+    """The Monte Carlo's JSON ``backtest_command`` and ``backtest_note``: where its VaR is scored.
+
+    A portfolio whose positions net to zero in every asset has no linear P&L, and the
+    back-test refuses it (:func:`liqcascade.stress.nets_to_zero`):
+    ``backtest_command`` is then null and ``backtest_note`` says why
+    (:data:`BACKTEST_NETS_TO_ZERO`), rather than offer a command that exits 2.
+    """
+    from liqcascade.stress import nets_to_zero
+
+    if nets_to_zero(pf):
+        out["backtest_command"] = None
+        out["backtest_note"] = BACKTEST_NETS_TO_ZERO
+        return
+    out["backtest_command"] = _backtest_command(portfolio, out["asset"], as_of,
+                                                model=model, dist=dist)  # fmt: skip
+    if method not in (None, "fhs"):  # the back-test scores FHS: say it, not imply it
+        out["backtest_note"] = BACKTEST_FHS_ONLY
+
+
+#: The Monte Carlo's note (JSON ``backtest_note``) for a portfolio with no net position.
+BACKTEST_NETS_TO_ZERO = (
+    "no VaR back-test for this portfolio: its positions net to zero in every asset, so "
+    "the linear P&L the back-test scores is 0 (its VaR here comes from liquidations and "
+    "stops alone)"
+)
 
 
 def _backtest_command(

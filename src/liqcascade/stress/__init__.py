@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         run_var_backtest_request as run_var_backtest_request,
     )
     from liqcascade.stress._portfolio import SAMPLE_POSITIONS as SAMPLE_POSITIONS
+    from liqcascade.stress._portfolio_backtest import nets_to_zero as nets_to_zero
     from liqcascade.stress._request import MONTE_CARLO_DEFAULTS as MONTE_CARLO_DEFAULTS
     from liqcascade.stress._request import run_stress_request as run_stress_request
     from liqcascade.stress._result import same_loss as same_loss
@@ -129,6 +130,7 @@ __all__ = [
 
 __all__ += ["MONTE_CARLO_DEFAULTS", "SAMPLE_POSITIONS", "run_stress_request", "same_loss"]
 __all__ += ["BACKTEST_DEFAULTS", "VarBacktestRun", "run_var_backtest_request"]
+__all__ += ["nets_to_zero"]
 
 # Re-exported for the other packages of liqcascade, which never import this package's
 # private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
@@ -139,6 +141,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "run_var_backtest_request": ("_backtest_request", "run_var_backtest_request"),
     "MONTE_CARLO_DEFAULTS": ("_request", "MONTE_CARLO_DEFAULTS"),
     "SAMPLE_POSITIONS": ("_portfolio", "SAMPLE_POSITIONS"),
+    "nets_to_zero": ("_portfolio_backtest", "nets_to_zero"),
     "run_stress_request": ("_request", "run_stress_request"),
     "same_loss": ("_result", "same_loss"),
 }
@@ -156,6 +159,10 @@ def __getattr__(name: str) -> Any:
         from liqcascade.stress import _portfolio
 
         return getattr(_portfolio, attr)
+    if module == "_portfolio_backtest":
+        from liqcascade.stress import _portfolio_backtest
+
+        return getattr(_portfolio_backtest, attr)
     if module == "_request":
         from liqcascade.stress import _request
 

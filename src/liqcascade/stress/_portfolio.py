@@ -394,7 +394,9 @@ class Portfolio:
         check_columns(cols, REQUIRED_COLUMNS, source)
         has_m, has_l = "margin" in cols, "leverage" in cols
         cross_file = "liq_price" in cols and any(c in cols for c in MODE_COLUMNS)
-        if not (has_m or has_l or cross_file):  # a cross row with its price needs neither
+        # a cross row with its price needs neither, nor does a spot holding (fully paid)
+        may_spot = "venue" in cols or "kind" in cols
+        if not (has_m or has_l or cross_file or may_spot):
             raise InputError(f"{source}: needs a margin or a leverage column")
         if len(df) == 0:
             raise InputError(f"{source}: no positions")
@@ -431,6 +433,9 @@ class Portfolio:
             if not (math.isfinite(ep) and ep > 0):
                 raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
             is_cross, stated = _mode_and_liq(r, cols, row, spot)
+            if not (has_m or has_l or cross_file or spot):  # a perpetual needs its margin
+                raise InputError(f"{source}: needs a margin or a leverage column ({row_ref(i + 1)} "
+                                 f"is a perpetual on {venue}, not a spot holding)")  # fmt: skip
             # a cross row with its account's price: the effective margin replaces its own
             m = math.nan if is_cross else _row_margin(r, cols, row, spot, size, ep, num)
             sp = math.nan

@@ -84,6 +84,11 @@ NOT_IN_PNL = (
 EWMA_POINTS = 2**14
 
 
+#: A net size this small relative to the asset's gross size (base units) is 0: the
+#: rounding of decimal sizes in binary floats, not a position.
+NET_ZERO_RTOL = 1e-9
+
+
 def net_sizes(portfolio: Any) -> dict[str, float]:
     """Each asset's net size: ``Σ side·size`` over the portfolio's positions, base units.
 
@@ -95,12 +100,41 @@ def net_sizes(portfolio: Any) -> dict[str, float]:
     Returns
     -------
     dict of str to float
-        Asset -> net base units (positive long), in :attr:`Portfolio.assets` order.
+        Asset -> net base units (positive long), in :attr:`Portfolio.assets` order. A net
+        within :data:`NET_ZERO_RTOL` of the asset's gross size (``Σ size``) is 0: sizes
+        written in decimals (0.1 + 0.2 long, 0.3 short) net to 5.6e-17 in binary floats,
+        a flat book, not an exposure to back-test.
     """
     side = np.asarray(portfolio.side, np.float64)
     size = np.asarray(portfolio.size, np.float64)
     asset = np.asarray(portfolio.asset).astype(str)
-    return {a: float(np.sum(side[asset == a] * size[asset == a])) for a in portfolio.assets}
+    out: dict[str, float] = {}
+    for a in portfolio.assets:
+        held = asset == a
+        net = math.fsum((side[held] * size[held]).tolist())
+        gross = math.fsum(size[held].tolist())
+        out[a] = 0.0 if abs(net) <= NET_ZERO_RTOL * gross else net
+    return out
+
+
+def nets_to_zero(portfolio: Any) -> bool:
+    """Whether the positions net to zero in every asset: a linear P&L of 0, nothing to score.
+
+    The rule :func:`portfolio_var_backtest` refuses by, and the one the Monte Carlo's
+    output reads before it names the back-test's command (a command that would be
+    refused is not offered).
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        The positions (:class:`liqcascade.stress.Portfolio`).
+
+    Returns
+    -------
+    bool
+        True when every asset's net size (:func:`net_sizes`, base units) is 0.
+    """
+    return all(v == 0.0 for v in net_sizes(portfolio).values())
 
 
 def portfolio_pnl(
@@ -227,7 +261,7 @@ def portfolio_var_backtest(
 
     model, dist = check_model(model), check_dist(dist)
     net = net_sizes(portfolio)
-    if all(v == 0.0 for v in net.values()):  # no P&L: Kupiec would fail a VaR of 0 as too few
+    if nets_to_zero(portfolio):  # no P&L: Kupiec would fail a VaR of 0 as too few
         raise InputError(
             f"{getattr(portfolio, 'source', 'portfolio')}: its positions net to zero in every "
             "asset: no P&L to back-test",

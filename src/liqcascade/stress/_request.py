@@ -100,7 +100,11 @@ class StressRun:
             out["portfolio_liq_stated"] = {
                 n: bool(x) for n, x in zip(pf.names, stated, strict=True)
             }
-            out["portfolio_margin_modes"] = dict(zip(pf.names, pf.margin_modes, strict=True))
+            # a spot holding has no margin mode (its file cell must be blank): null
+            out["portfolio_margin_modes"] = {
+                n: None if spot else mode
+                for n, mode, spot in zip(pf.names, pf.margin_modes, pf.is_spot, strict=True)
+            }
         eth = self.result.asset == "ETH"
         if self.result.scenario == "shock" and self.result.table is not None:
             rows = self.result.table.to_dict(orient="records")
