@@ -14,17 +14,13 @@ line's price). The line's alert metrics are the nearest position's
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from liqcascade._prices import count_text
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -81,36 +77,6 @@ class WatchedPositions:
         return len(self.book)
 
 
-class _StopNoteFilter(logging.Filter):
-    """Drop ``stop_price`` from the reader's note of unread columns: the watch reads it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg, args = str(record.msg), record.args
-        if not (msg.startswith("note: %s: %s not read") and isinstance(args, tuple)):
-            return True
-        unread = [c for c in str(args[2]).split(", ") if c != STOP_COLUMN]
-        if not unread:
-            return False
-        if len(unread) < len(str(args[2]).split(", ")):
-            # the reason given for stop-like columns stays for the others (stop_loss)
-            why = str(args[3]).replace(f"({STOP_COLUMN}, ", "(").replace(f", {STOP_COLUMN}:", ":")
-            why = "" if why.startswith(f" ({STOP_COLUMN}:") else why
-            record.args = (args[0], count_text(len(unread), "column"), ", ".join(unread), why,
-                           *args[4:])  # fmt: skip
-        return True
-
-
-@contextmanager
-def _stop_column_read() -> Iterator[None]:
-    log = logging.getLogger("liqcascade.positions")
-    f = _StopNoteFilter()
-    log.addFilter(f)
-    try:
-        yield
-    finally:
-        log.removeFilter(f)
-
-
 def read_watched_positions(path: str | Path, asset: str) -> WatchedPositions:
     """Read a positions file of ``asset`` for the watch, with its optional ``stop_price``.
 
@@ -135,8 +101,9 @@ def read_watched_positions(path: str | Path, asset: str) -> WatchedPositions:
     from liqcascade._tables import read_user_table
     from liqcascade.positions import read_given_positions
 
-    with _stop_column_read():
-        book = read_given_positions(path, "positions", asset=asset, default_scale=True)
+    book = read_given_positions(
+        path, "positions", asset=asset, default_scale=True, also_read=(STOP_COLUMN,)
+    )
     df = read_user_table(path)
     n = len(book)
     stop = np.full(n, np.nan)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -380,7 +381,7 @@ def _note_unread(
     why = (
         f" ({', '.join(stops)}: stops are read from a stops file of side, trigger_price "
         "and size, not from the positions)"
-        if stops and read is READ_COLUMNS
+        if stops and kind == "a positions file"
         else ""
     )
     _LOG.warning(
@@ -783,6 +784,7 @@ def read_positions(
     refuse_liquidated: bool = False,
     asset: str | None = None,
     default_scale: bool = False,
+    also_read: Collection[str] = (),
 ) -> PositionBook:
     """Read a positions file into a :class:`PositionBook`, computing missing prices.
 
@@ -831,6 +833,9 @@ def read_positions(
         bundled prices is not checked): BTC prices read as ETH's would be priced with
         ETHUSDT's tier table. The commands' files (``cascade``, ``solvency``) are read
         with it.
+    also_read : collection of str, optional
+        Columns the caller reads itself from the same file (the watch's ``stop_price``):
+        left out of the ``note:`` naming the columns no rule reads.
 
     Returns
     -------
@@ -1040,7 +1045,7 @@ def read_positions(
             "a margin_mode column (isolated, cross) says otherwise",
             p,
         )
-    _note_unread(df.columns, p)
+    _note_unread(df.columns, p, READ_COLUMNS | frozenset(also_read))
     _warn_repeated(df, p)
     uv = pd.unique(venues)
     return PositionBook(
