@@ -92,6 +92,13 @@ def test_stop_zones_are_check_stops_on_the_books_parts(market, long20) -> None:
                            asset="ETH", as_of=market.as_of)  # fmt: skip
         held = check_stop(long20, market, stop)["zones"]
         assert pd.DataFrame(zones).equals(pd.DataFrame(held))  # NaN notional on round numbers
-    assert stop_zones(market.positions, market.stops, market.mid, 1, 3560.0, as_of=market.as_of)
+    zones_long = stop_zones(market.positions, market.stops, market.mid, "long", 3560.0)
+    assert zones_long
     with pytest.raises(InputError, match="already triggered"):
         stop_zones(market.positions, market.stops, market.mid, -1, 3560.0)
+    for side in ("LONG", " Buy ", 1):  # any case, buy/sell: never read as a short
+        got = stop_zones(market.positions, market.stops, market.mid, side, 3560.0)
+        assert pd.DataFrame(got).equals(pd.DataFrame(zones_long))
+    with pytest.raises(InputError, match="side must be long or short") as e:
+        stop_zones(market.positions, market.stops, market.mid, "lnog", 3800.0)
+    assert e.value.param == "side"

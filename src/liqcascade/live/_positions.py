@@ -243,9 +243,8 @@ def _crowd_check(
     """
     from liqcascade.protect import stop_zones
 
-    try:
-        zones = stop_zones(market["positions"], market["stops"], price, side, stop,
-                           asset=asset, as_of=market["label"])  # fmt: skip
-    except InputError:
-        return None
+    if side * (price - stop) <= 0 or not 0.1 <= stop / price <= 10.0:
+        return None  # fired, or a unit error the reader's 10x check let through
+    zones = stop_zones(market["positions"], market["stops"], price, side, stop,
+                       asset=asset, as_of=market["label"])  # fmt: skip
     return {"in_crowd": bool(zones), "zones": zones}

@@ -756,8 +756,10 @@ def predict_month(
     ``bands=False`` walks the main fit only (not its bootstrap refits) and draws
     nothing: the ``_p05`` / ``_p95`` columns are NaN, the predictions the same.
     ``size_sigma``: the band draws each bar with its set's size-dependent log-sd,
-    fitted on the fit's window (:func:`size_sigmas`; with ``fit.day_share``
-    calibrated the same way, :func:`calibrate_day_share`); the predictions the same.
+    fitted on the fit's window (:func:`size_sigmas`); the predictions the same. The
+    day share is ``fit.day_share`` as given: a fit from :func:`fit_month` carries the
+    one-``sigma`` law's, so for a band calibrated under the size-dependent law pass a
+    fit whose ``day_share`` is ``calibrate_day_share(..., size_sigma=True)``'s.
 
     Returns
     -------

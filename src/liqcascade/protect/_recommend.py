@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._prices import count_text, percent_text
+from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import check_same_asset
 from liqcascade._time import as_of_instant
 from liqcascade.cascade import simulate_cascade
@@ -1842,8 +1843,8 @@ def stop_zones(
     mid : float
         The price the map is read at and the stop measured from, USD.
     side : int or str
-        The position's side: ``+1``/``"long"`` (a sell stop below the mid) or
-        ``-1``/``"short"``.
+        The position's side: ``+1`` or ``"long"``/``"buy"`` (a sell stop below the mid),
+        ``-1`` or ``"short"``/``"sell"`` (any case).
     stop : float
         The stop's trigger, USD.
     asset : str, optional
@@ -1864,10 +1865,12 @@ def stop_zones(
     ------
     InputError
         ``param="stop"``: not a positive finite price, more than 10x from the mid, or on
-        the far side of the mid (already triggered).
+        the far side of the mid (already triggered); ``param="side"``: no side.
     """
     s = settings or RecommendSettings()
-    sd = 1 if side in (1, "long") else -1
+    sd = int(side) if isinstance(side, (int, np.integer)) and side in (1, -1) else side_sign(side)
+    if sd is None:
+        raise InputError(f"side must be {SIDE_RULE} (got {side!r})", param="side")
     v = _held_stop(stop, sd, float(mid), asset)
     zones = _zones_on(positions, stops, float(mid), as_of, sd, float(mid), v, s)
     return [z for z in zones if _inside(v, z)]

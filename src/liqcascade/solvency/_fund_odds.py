@@ -221,8 +221,10 @@ def fund_odds_of(
 def _hourly_bars(asset: str, as_of: Any = None, bars: pd.DataFrame | None = None) -> Any:
     """``asset``'s hourly bars closed by ``as_of`` (``bars`` cut, else read), or None.
 
-    The one date rule (:func:`liqcascade._time.resolve_as_of`); None when there are
-    none by then.
+    Read: the one date rule (:func:`liqcascade.market.bars_until`). Given: the bars
+    closed by ``as_of`` (:func:`liqcascade._time.closed_mask`), every one when ``as_of``
+    is after their end, as the report's hourly bars are cut; None when there are none by
+    then.
 
     Parameters
     ----------
@@ -237,13 +239,15 @@ def _hourly_bars(asset: str, as_of: Any = None, bars: pd.DataFrame | None = None
     from liqcascade.errors import InputError
     from liqcascade.market import bars_until
 
-    try:
-        if bars is None:
-            return bars_until(asset, "1h", as_of)
+    if bars is not None:  # bars given: those closed by as_of (after their end: every one)
         if as_of is None or bars.empty:
             return bars
-        from liqcascade._time import resolve_as_of
+        from liqcascade._time import as_of_instant, closed_mask
 
-        return bars[bars.index <= resolve_as_of(as_of, pd.DatetimeIndex(bars.index), "1h")]
-    except (SeriesNotFound, InputError):
+        cut = as_of_instant(as_of)  # a malformed as_of is the caller's error, not "no bars"
+        kept = bars[closed_mask(bars.index, cut, pd.Timedelta(hours=1))]
+        return kept if len(kept) else None
+    try:
+        return bars_until(asset, "1h", as_of)
+    except (SeriesNotFound, InputError):  # no hourly series, or no bar of it by as_of
         return None
