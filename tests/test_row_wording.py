@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from liqcascade.contagion._config import FileAccounts, _accounts
+from liqcascade.contagion._config import FileAccounts, _account_legs
 from liqcascade.data._time import row_ref as data_row_ref
 from liqcascade.errors import InputError, row_ref
 
@@ -38,7 +38,7 @@ def test_an_accounts_file_counts_rows_after_its_header(tmp_path: Path) -> None:
     (tmp_path / "acc.csv").write_text("collateral,debt_usd\n1.0,0.5\n2.0,-1\n")
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
     with pytest.raises(InputError) as e:
-        _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+        _account_legs(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
     assert str(e.value) == "acc.csv: data row 2: debt_usd must be >= 0"
 
 
@@ -58,13 +58,14 @@ def test_an_accounts_file_with_text_or_no_rows_is_named(
     (tmp_path / "acc.csv").write_text("collateral,debt_usd\n" + body)
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
     with pytest.raises(InputError) as e:
-        _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+        _account_legs(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
     assert str(e.value).startswith(want)
 
 
 def test_an_accounts_file_reads_its_numbers(tmp_path: Path) -> None:
     (tmp_path / "acc.csv").write_text("collateral,debt_usd\n10,16000\n2.5,0\n")
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
-    coll, debt = _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+    legs = _account_legs(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+    coll, debt = legs["collateral"], legs["debt_usd"]
     assert coll.tolist() == pytest.approx([10.0, 2.5], rel=1e-12)
     assert debt.tolist() == pytest.approx([16000.0, 0.0], rel=1e-12)

@@ -24,7 +24,7 @@ from liqcascade._cli._number_hints import _float_params, number_hint, percent_re
 from liqcascade._typed_numbers import not_a_number, number_fix, number_refusal
 from liqcascade.book import OrderBook
 from liqcascade.cli import build_app
-from liqcascade.contagion._config import FileAccounts, _accounts
+from liqcascade.contagion._config import FileAccounts, _account_legs
 from liqcascade.errors import InputError
 from liqcascade.positions import read_positions
 from liqcascade.stress import read_portfolio
@@ -289,7 +289,7 @@ def test_an_accounts_file_names_the_fix(tmp_path: Path) -> None:
     (tmp_path / "acc.csv").write_text('collateral,debt_usd\n10,"$160,000"\n')
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
     with pytest.raises(InputError) as e:
-        _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+        _account_legs(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
     assert str(e.value) == (
         "acc.csv: data row 1: debt_usd must be a number >= 0 (got '$160,000'): write 160000 "
         "(no currency sign, no thousands separators)"

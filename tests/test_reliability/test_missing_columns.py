@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from liqcascade.collateral import calibrate_own_book
-from liqcascade.contagion._config import FileAccounts, _accounts
+from liqcascade.contagion._config import FileAccounts, _account_legs
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, model_stops
 from liqcascade.positions._stops import wilder_atr
@@ -37,7 +37,7 @@ def test_an_accounts_file_lists_its_missing_columns(tmp_path: Path) -> None:
     (tmp_path / "acc.csv").write_text("collateral\n1.0\n")
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
     with pytest.raises(InputError) as e:
-        _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
+        _account_legs(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
     assert str(e.value).startswith(
         "acc.csv: missing column: debt_usd (columns seen: collateral): collateral in "
     )

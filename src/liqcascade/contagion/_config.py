@@ -895,16 +895,6 @@ def _account_legs(m: LendingModel, i: int, base: Path, where: str) -> dict[str, 
     raise AssertionError(a)  # the snapshot's are _snapshot_legs'
 
 
-def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """A table's or a file's collateral (tokens) and debt held in USD, per account.
-
-    The two legs of :func:`_account_legs` that every accounts file has; the run reads
-    all of them (:func:`build_setup`).
-    """
-    legs = _account_legs(m, i, base, where)
-    return legs["collateral"], legs["debt_usd"]
-
-
 def _snapshot_legs(m: LendingModel, key: str, asset: str) -> tuple[dict[str, Any], AaveAccounts]:
     """The bundled snapshot's accounts as a lending market's legs, priced at its date.
 
