@@ -32,3 +32,15 @@ def fits(market: StressMarket) -> dict[str, Any]:
         r = log_returns(datasets.load_ohlcv(a, "1d")["close"], "2017-08-17", market.as_of)
         out[a] = fit_volatility(r, "gjr", "t", asset=a)
     return out
+
+
+@pytest.fixture
+def one_market(market: StressMarket, monkeypatch: pytest.MonkeyPatch) -> StressMarket:
+    """Every ``stress_market`` call of the test answers ``market`` (one market built once)."""
+    import liqcascade.stress as st
+
+    def same(*args: Any, **kw: Any) -> StressMarket:
+        return market
+
+    monkeypatch.setattr(st, "stress_market", same)
+    return market

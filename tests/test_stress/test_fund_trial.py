@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,17 +24,6 @@ from liqcascade.errors import InputError
 from liqcascade.stress import StressMarket, read_portfolio
 
 FAST = ("--paths", "400", "--horizon-days", "3", "--seed", "3")
-
-
-@pytest.fixture
-def one_market(market: StressMarket, monkeypatch: pytest.MonkeyPatch) -> StressMarket:
-    import liqcascade.stress as st
-
-    def same(*args: Any, **kw: Any) -> StressMarket:
-        return market
-
-    monkeypatch.setattr(st, "stress_market", same)
-    return market
 
 
 def _file(tmp_path: Path, name: str, body: str) -> str:

@@ -10,7 +10,6 @@ JSON are the command's own.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,17 +17,6 @@ from clihelpers import run_cli
 from liqcascade.stress import WINDOWS, StressMarket
 
 ARGS = ("stress", "--scenario", "replay", "--window", "all", "--no-cascade")
-
-
-@pytest.fixture
-def one_market(market: StressMarket, monkeypatch: pytest.MonkeyPatch) -> StressMarket:
-    import liqcascade.stress as st
-
-    def same(*args: Any, **kw: Any) -> StressMarket:
-        return market
-
-    monkeypatch.setattr(st, "stress_market", same)
-    return market
 
 
 def test_window_all_json_has_one_row_per_window_and_flags_the_later_one(
