@@ -14,6 +14,7 @@ SINGLES = {
     "liqcascade.solvency._market": {"split_accounts"},
     "liqcascade.solvency._request": {"run_solvency_request"},
     "liqcascade.solvency._survival": {
+        "agree_text",
         "chance_text",
         "fall_frequencies",
         "horizon_windows",

@@ -95,6 +95,8 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
     … −18.4 %; bisection to 0.5 %, 5 more engine runs)``; past the deepest fall run:
     ``the fund covers every fall run, down to −30 %``, and how to search deeper.
     """
+    from liqcascade.solvency import agree_text
+
     a = result.get("adl_start")
     if not a:
         return None
@@ -110,31 +112,11 @@ def adl_start_line(result: dict[str, Any]) -> str | None:
     if result.get("liquidity") == "calibrated":
         deep = "beyond the deepest fall run" if hi is None else percent_text(hi, 1, signed=True)
         mild = percent_text(lo, 1, signed=True) if lo is not None else "?"
-        span = f"; 80 % over draws: {mild} … {deep}" if mild != deep else f"; {_agree(a)}"
+        span = f"; 80 % over draws: {mild} … {deep}" if mild != deep else f"; {agree_text(a)}"
     return (
         f"ADL starts (the fund is exhausted, bad debt begins) at a fall of about "
         f"{percent_text(a['shock'], 1, signed=True)} (falls only; bisection over the shock "
         f"to {percent_text(a['tolerance'], 1)}, {runs}{span})"
-    )
-
-
-def _agree(a: dict[str, Any]) -> str:
-    """Why the ADL start has no 80 % range: every draw's start is in the central's bracket.
-
-    The bisection brackets the central, p10 and p90 bad debt's start alike; where all
-    three end in the same bracket the draws agree to the search's step, and a range
-    ``-1.1 % … -1.1 %`` would read as an interval it is not.
-    """
-    lo, hi = a.get("bracket") or (None, None)
-    where = (
-        f", between {percent_text(lo, 1, signed=True)} and {percent_text(hi, 1, signed=True)}"
-        if lo is not None and hi is not None
-        else ""
-    )
-    return (
-        "no 80 % range over draws: at so small a fall the draws agree, the 10th- and "
-        f"90th-percentile bad debt start within the same {percent_text(a['tolerance'], 1)} "
-        f"search step as the central figure{where}"
     )
 
 

@@ -45,7 +45,7 @@ from liqcascade.report._units import (
     market_factor,
     qualifier,
 )
-from liqcascade.solvency import chance_text, probability_text
+from liqcascade.solvency import agree_text, chance_text, probability_text
 
 BUFFERS = (0.06, 0.10, 0.14)
 
@@ -605,17 +605,7 @@ def _range_words(fs: dict[str, Any], start: dict[str, Any]) -> str:
     deep = "beyond the falls run" if hi is None else pct(-hi, 1, signed=True)
     if mild != deep:
         return f"80 % over draws: {mild} … {deep}"
-    a, b = start.get("bracket") or (None, None)
-    where = (
-        f", between {pct(a, 1, signed=True)} and {pct(b, 1, signed=True)}"
-        if a is not None and b is not None
-        else ""
-    )
-    return (
-        "no 80 % range over draws: at so small a fall the draws agree, the 10th- and "
-        f"90th-percentile bad debt start within the same {pct(start.get('tolerance'), 1)} "
-        f"search step as the central figure{where}"
-    )
+    return agree_text(start, pct)
 
 
 def sizing_words(v: SolvencyView) -> str:

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from liqcascade.solvency._market import split_accounts
     from liqcascade.solvency._request import run_solvency_request
     from liqcascade.solvency._survival import (
+        agree_text,
         chance_text,
         fall_frequencies,
         horizon_windows,
@@ -94,6 +95,7 @@ _EXCHANGE_NAMES = frozenset(
 
 _SURVIVAL_NAMES = frozenset(
     {
+        "agree_text",
         "chance_text",
         "fall_frequencies",
         "horizon_windows",
@@ -155,6 +157,7 @@ __all__ = [
     "adl_capacity",
     "adl_policy",
     "adl_ranking",
+    "agree_text",
     "allocate_adl",
     "chance_text",
     "default_scenarios",

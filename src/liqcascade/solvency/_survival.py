@@ -24,7 +24,7 @@ reflection principle's (twice the chance of ending below it, driftless).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ import pandas as pd
 __all__ = [
     "HORIZONS",
     "OOS_FALLS",
+    "agree_text",
     "chance_text",
     "fall_count",
     "fall_frequencies",
@@ -106,6 +107,43 @@ def interval_text(lo: float | None, hi: float | None) -> str:
     extra = _interval_extra(lo, hi)
     a, b = probability_text(lo, extra), probability_text(hi, extra)
     return f"{a[:-2] if a.endswith(' %') else a}–{b}"
+
+
+def agree_text(start: dict[str, Any], pct: Callable[..., str] | None = None) -> str:
+    """Why an ADL start has no 80 % range: every draw's start is in the central's bracket.
+
+    The bisection brackets the central, 10th- and 90th-percentile bad debt's start alike;
+    where all three end in the same bracket the draws agree to the search's step, and a
+    range ``-1.1 % … -1.1 %`` would read as an interval it is not: the bracket is said
+    instead.
+
+    Parameters
+    ----------
+    start : dict
+        The ADL start (``adl_start``): its ``tolerance`` (the search step, a fraction) and
+        ``bracket`` (the fall's two ends, fractions, negative), either may be missing.
+    pct : callable, optional
+        The percent format, ``pct(x, digits, signed=...)``: the command line's
+        :func:`liqcascade._prices.percent_text` (default) or the report's.
+
+    Returns
+    -------
+    str
+        ``no 80 % range over draws: …, between −1.2 % and −0.9 %``.
+    """
+    if pct is None:
+        from liqcascade._prices import percent_text as pct
+    lo, hi = start.get("bracket") or (None, None)
+    where = (
+        f", between {pct(lo, 1, signed=True)} and {pct(hi, 1, signed=True)}"
+        if lo is not None and hi is not None
+        else ""
+    )
+    return (
+        "no 80 % range over draws: at so small a fall the draws agree, the 10th- and "
+        f"90th-percentile bad debt start within the same {pct(start.get('tolerance'), 1)} "
+        f"search step as the central figure{where}"
+    )
 
 
 def chance_text(
