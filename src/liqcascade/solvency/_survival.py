@@ -131,17 +131,18 @@ def agree_text(start: dict[str, Any], pct: Callable[..., str] | None = None) -> 
     str
         ``no 80 % range over draws: …, between −1.2 % and −0.9 %``.
     """
-    if pct is None:
-        from liqcascade._prices import percent_text as pct
+    from liqcascade._prices import percent_text
+
+    fmt: Callable[..., str] = percent_text if pct is None else pct
     lo, hi = start.get("bracket") or (None, None)
     where = (
-        f", between {pct(lo, 1, signed=True)} and {pct(hi, 1, signed=True)}"
+        f", between {fmt(lo, 1, signed=True)} and {fmt(hi, 1, signed=True)}"
         if lo is not None and hi is not None
         else ""
     )
     return (
         "no 80 % range over draws: at so small a fall the draws agree, the 10th- and "
-        f"90th-percentile bad debt start within the same {pct(start.get('tolerance'), 1)} "
+        f"90th-percentile bad debt start within the same {fmt(start.get('tolerance'), 1)} "
         f"search step as the central figure{where}"
     )
 
